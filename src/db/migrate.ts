@@ -1,0 +1,41 @@
+import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from 'kysely';
+import { AppError } from '../errors.ts';
+import type { Database } from './client.ts';
+import type { Dialect } from './dialect.ts';
+import * as m0001 from './migrations/0001_foundation.ts';
+
+type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
+
+/** Forward-only, in order. A migration is never edited once released; add the next one instead. */
+const migrations: Record<string, DialectMigration> = {
+  '0001_foundation': m0001,
+};
+
+function providerFor(dialect: Dialect): MigrationProvider {
+  return {
+    getMigrations: async () =>
+      Object.fromEntries(
+        Object.entries(migrations).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }]),
+      ),
+  };
+}
+
+function migratorFor(database: Database): Migrator {
+  return new Migrator({ db: database.db, provider: providerFor(database.dialect) });
+}
+
+/** Applies pending migrations; returns the names applied by this call. */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const { error, results } = await migratorFor(database).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r: MigrationResult) => r.status === 'Error')?.migrationName;
+    throw new AppError('internal', `Migration ${failed ?? '(unknown)'} failed: ${(error as Error).message}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations the code knows but the database has not applied. */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const all = await migratorFor(database).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,0 +1,42 @@
+/**
+ * The one error type of the domain. Codes form a closed union so that `src/http/errors.ts`
+ * can map every one of them to a status; nothing here knows about HTTP.
+ */
+export const errorCodes = [
+  'validation_failed',
+  'bad_request',
+  'unauthenticated',
+  'invalid_credentials',
+  'forbidden',
+  'csrf_failed',
+  'rate_limited',
+  'not_found',
+  'user_not_found',
+  'token_not_found',
+  'workspace_not_found',
+  'email_taken',
+  'workspace_slug_taken',
+  'last_owner',
+  'payload_too_large',
+  'invalid_config',
+  'database_unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

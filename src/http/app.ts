@@ -1,0 +1,124 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppContext } from '../context.ts';
+import { pingDatabase } from '../db/client.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { AppError } from '../errors.ts';
+import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
+import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
+import { projectRoot, version } from '../project.ts';
+import { renderApiReference } from './api-reference.ts';
+import type { AppEnv } from './env.ts';
+import { errorBody, handleError } from './errors.ts';
+import { authenticate } from './middleware/authenticate.ts';
+
+export type AppOptions = {
+  throttle?: LoginThrottle;
+  /** Folder of the built web UI; defaults to `web/dist` in the project. */
+  webDir?: string;
+};
+
+/** Builds the HTTP application: API under /api/v1, OpenAPI document, health probes and the web UI. */
+export function createApp(ctx: AppContext, options: AppOptions = {}) {
+  const app = new OpenAPIHono<AppEnv>();
+  const throttle = options.throttle ?? createLoginThrottle();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set('log', ctx.log.child({ reqId: c.var.requestId }));
+    await next();
+    c.var.log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  app.onError(handleError);
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await pingDatabase(ctx.database);
+      const pending = await pendingMigrations(ctx.database);
+      if (pending.length > 0) return c.json({ status: 'migrating', pending }, 503);
+      return c.json({ status: 'ready' });
+    } catch (err) {
+      return c.json({ status: 'unavailable', reason: (err as Error).message }, 503);
+    }
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Personal API token (rpt_…)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'rapport_session',
+    description: 'Browser session; writes also need the X-CSRF-Token header',
+  });
+
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new AppError('payload_too_large', 'Request body is larger than 1 MiB');
+      },
+    }),
+  );
+  app.use('/api/v1/*', authenticate(ctx, new Set(authPublicRoutes)));
+  app.route('/api/v1', authRoutes(ctx, throttle));
+
+  const documentConfig = {
+    openapi: '3.1.0',
+    info: { title: 'Rapport API', version },
+    security: [{ bearerToken: [] }, { sessionCookie: [] }] as Record<string, string[]>[],
+  };
+  app.doc31('/api/openapi.json', documentConfig);
+  app.get('/api/docs', (c) => c.html(renderApiReference(app.getOpenAPI31Document(documentConfig) as never)));
+  app.all('/api/*', (c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
+
+  mountWebUi(app, options.webDir ?? path.join(projectRoot, 'web', 'dist'));
+  return app;
+}
+
+/** Serves the built React app, falling back to index.html for client-side routes. */
+function mountWebUi(app: OpenAPIHono<AppEnv>, webDir: string) {
+  const indexFile = path.join(webDir, 'index.html');
+  app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), webDir) || '.' }));
+  app.get('*', (c) => {
+    if (!existsSync(indexFile)) {
+      return c.text('The web UI is not built yet: run `npm run build` (npm start does it for you).', 503);
+    }
+    return c.html(readFileSync(indexFile, 'utf8'));
+  });
+}

@@ -1,0 +1,32 @@
+import type { Role } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+
+export const roles = ['owner', 'admin', 'manager', 'agent', 'moderator'] as const satisfies readonly Role[];
+
+/** Who is acting: always a user of one workspace, reached through a session cookie or an API token. */
+export type Actor = Readonly<{
+  userId: string;
+  workspaceId: string;
+  role: Role;
+  via: 'session' | 'token';
+}>;
+
+const grants = {
+  'users:read': ['owner', 'admin', 'manager'],
+  'users:manage': ['owner', 'admin'],
+  'workspace:manage': ['owner', 'admin'],
+  'audit:read': ['owner', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof grants;
+
+export function can(actor: Pick<Actor, 'role'>, permission: Permission): boolean {
+  return (grants[permission] as readonly Role[]).includes(actor.role);
+}
+
+/** Throws `forbidden` unless the actor's role grants the permission. */
+export function requirePermission(actor: Pick<Actor, 'role'>, permission: Permission): void {
+  if (!can(actor, permission)) {
+    throw new AppError('forbidden', `Your role (${actor.role}) does not allow ${permission}`, { permission });
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { AppError } from './errors.ts';
+
+/** Query parameters shared by every list endpoint: keyset pagination, never OFFSET. */
+export const pageQuery = z.object({
+  cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from the previous page' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export type PageQuery = z.infer<typeof pageQuery>;
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+export function encodeCursor(key: string | number): string {
+  return Buffer.from(JSON.stringify([key])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string | number {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && (typeof parsed[0] === 'string' || typeof parsed[0] === 'number')) {
+      return parsed[0];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('validation_failed', 'Invalid cursor', {
+    fields: [{ path: 'cursor', message: 'Invalid cursor' }],
+  });
+}
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only says whether there is more. */
+export function toPage<Row, T>(
+  rows: Row[],
+  limit: number,
+  key: (row: Row) => string | number,
+  map: (row: Row) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null,
+  };
+}

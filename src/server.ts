@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type Config, withSecretKey } from './config.ts';
+import { type AppContext, createContext } from './context.ts';
+import { openDatabase } from './db/client.ts';
+import { createHeavyReader } from './db/heavy-read.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createApp } from './http/app.ts';
+import { createLogger } from './log.ts';
+import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
+
+export const allServices = ['api', 'worker', 'scheduler'] as const;
+export type Service = (typeof allServices)[number];
+
+export type RunningServer = { url: string | undefined; stop(): Promise<void> };
+
+/** Opens and migrates the database, then builds the context every service shares. */
+export async function openContext(config: Config): Promise<AppContext> {
+  const resolved = withSecretKey(config);
+  const log = createLogger(resolved);
+  const database = openDatabase(resolved);
+  const applied = await migrateToLatest(database);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  return createContext(database, createHeavyReader(database), resolved, log);
+}
+
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.heavy.close();
+  await ctx.database.close();
+}
+
+/** Runs the chosen services in this process until `stop()` or SIGTERM/SIGINT. */
+export async function startServer(
+  config: Config,
+  services: readonly Service[],
+  print: (line: string) => void = console.log,
+): Promise<RunningServer> {
+  const ctx = await openContext(config);
+  const firstRun = await bootstrapDemoWorkspace(ctx);
+
+  const timers: NodeJS.Timeout[] = [];
+  if (services.includes('scheduler')) {
+    const purge = () =>
+      purgeExpiredSessions(ctx).then(
+        (n) => n > 0 && ctx.log.info({ removed: n }, 'expired sessions purged'),
+        (err) => ctx.log.error({ err }, 'session purge failed'),
+      );
+    void purge();
+    timers.push(setInterval(purge, 3600_000).unref());
+  }
+  if (services.includes('worker')) {
+    // The ingest pipeline (issue #3) runs here; until it lands the worker has no stages.
+    ctx.log.info('worker service started (no pipeline stages registered yet)');
+  }
+
+  let url: string | undefined;
+  let server: ReturnType<typeof serve> | undefined;
+  if (services.includes('api')) {
+    const app = createApp(ctx);
+    server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: ctx.config.port, hostname: ctx.config.host }, () =>
+        resolve(s),
+      );
+    });
+    const { port } = server.address() as AddressInfo;
+    url = ctx.config.publicUrl.replace(`:${ctx.config.port}`, `:${port}`);
+  }
+
+  if (url)
+    print(
+      `Rapport ${ctx.database.dialect.name === 'sqlite' ? '(embedded SQLite)' : '(PostgreSQL)'} is running at ${url}`,
+    );
+  if (firstRun) {
+    print(`First run: created the demo workspace "${firstRun.workspace.name}".`);
+    print(`  Sign in as ${firstRun.email} with the one-time password: ${firstRun.password}`);
+    print('  (you will be asked to choose a new password; it is not shown again)');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const t of timers) clearInterval(t);
+      if (server) {
+        const s = server;
+        // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          if ('closeIdleConnections' in s) s.closeIdleConnections();
+        });
+      }
+      await closeContext(ctx);
+    })();
+    return stopping;
+  };
+  return { url, stop };
+}
