@@ -1,0 +1,195 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { testEngine, useTestDatabase } from '../../test/db.ts';
+import { buildWorkspace } from '../../test/factories.ts';
+import { migrateToLatest, pendingMigrations } from './migrate.ts';
+
+const t = useTestDatabase();
+
+/** The logical schema both engines must produce: table → column names. */
+const expectedSchema = {
+  api_tokens: [
+    'created_at',
+    'expires_at',
+    'id',
+    'last_used_at',
+    'name',
+    'prefix',
+    'revoked_at',
+    'token_hash',
+    'user_id',
+    'workspace_id',
+  ],
+  audit_log: [
+    'action',
+    'actor_user_id',
+    'created_at',
+    'details',
+    'id',
+    'target_id',
+    'target_type',
+    'workspace_id',
+  ],
+  sessions: [
+    'created_at',
+    'csrf_token',
+    'expires_at',
+    'id',
+    'ip',
+    'last_seen_at',
+    'user_agent',
+    'user_id',
+    'workspace_id',
+  ],
+  users: [
+    'created_at',
+    'email',
+    'id',
+    'last_login_at',
+    'name',
+    'password_change_required',
+    'password_hash',
+    'role',
+    'status',
+    'updated_at',
+    'workspace_id',
+  ],
+  workspaces: ['created_at', 'id', 'is_demo', 'name', 'slug', 'time_zone'],
+};
+
+describe(`database on ${testEngine}`, () => {
+  it('applies every migration, and a second run applies nothing', async () => {
+    expect(await pendingMigrations(t.ctx.database)).toEqual([]);
+    expect(await migrateToLatest(t.ctx.database)).toEqual([]);
+  });
+
+  it('produces the same logical schema on both engines', async () => {
+    const tables = await t.ctx.db.introspection.getTables();
+    const actual = Object.fromEntries(
+      tables
+        .filter((tb) => !tb.name.startsWith('kysely_'))
+        .map((tb) => [tb.name, tb.columns.map((c) => c.name).sort()]),
+    );
+    expect(actual).toEqual(expectedSchema);
+  });
+
+  it('enforces foreign keys', async () => {
+    await expect(
+      t.ctx.db
+        .insertInto('users')
+        .values({
+          id: 'u-orphan',
+          workspace_id: 'no-such-workspace',
+          email: 'orphan@example.test',
+          name: 'O',
+          role: 'agent',
+          status: 'active',
+          password_hash: 'x',
+          password_change_required: 0,
+          created_at: '2026-01-01T00:00:00.000Z',
+          updated_at: '2026-01-01T00:00:00.000Z',
+          last_login_at: null,
+        })
+        .execute(),
+    ).rejects.toThrow();
+  });
+
+  it('round-trips timestamps as ISO-8601 UTC strings and JSON documents as values', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const details = { nested: { list: [1, 'two', null], flag: true }, text: 'é ✓' };
+    await t.ctx.db
+      .insertInto('audit_log')
+      .values({
+        workspace_id: ws.id,
+        actor_user_id: null,
+        action: 'test.roundtrip',
+        target_type: 'test',
+        target_id: 'x',
+        details: t.ctx.dialect.toJson(details),
+        created_at: '2026-03-04T05:06:07.089Z',
+      })
+      .execute();
+    const row = await t.ctx.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'test.roundtrip')
+      .executeTakeFirstOrThrow();
+    expect(row.created_at).toBe('2026-03-04T05:06:07.089Z');
+    expect(t.ctx.dialect.parseJson(row.details)).toEqual(details);
+    expect(typeof row.id).toBe('number');
+  });
+
+  it('buckets timestamps by UTC hour and day', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const times = [
+      '2026-05-01T10:15:00.000Z',
+      '2026-05-01T10:59:59.999Z',
+      '2026-05-01T23:00:00.000Z',
+      '2026-05-02T00:00:00.000Z',
+    ];
+    for (const created_at of times) {
+      await t.ctx.db
+        .insertInto('audit_log')
+        .values({
+          workspace_id: ws.id,
+          actor_user_id: null,
+          action: 'bucket',
+          target_type: 't',
+          target_id: 'x',
+          details: '{}',
+          created_at,
+        })
+        .execute();
+    }
+    const count = (unit: 'hour' | 'day') =>
+      t.ctx.db
+        .selectFrom('audit_log')
+        .select([
+          t.ctx.dialect.dateBucket(sql.ref('created_at'), unit).as('bucket'),
+          (eb) => eb.fn.countAll<number>().as('n'),
+        ])
+        .where('workspace_id', '=', ws.id)
+        .groupBy('bucket')
+        .orderBy('bucket')
+        .execute();
+    expect((await count('hour')).map((r) => [r.bucket, Number(r.n)])).toEqual([
+      ['2026-05-01T10:00:00.000Z', 2],
+      ['2026-05-01T23:00:00.000Z', 1],
+      ['2026-05-02T00:00:00.000Z', 1],
+    ]);
+    expect((await count('day')).map((r) => [r.bucket, Number(r.n)])).toEqual([
+      ['2026-05-01T00:00:00.000Z', 3],
+      ['2026-05-02T00:00:00.000Z', 1],
+    ]);
+  });
+});
+
+describe('heavy reads', () => {
+  it('return the same rows as the main connection', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const query = t.ctx.db.selectFrom('workspaces').selectAll().where('id', '=', ws.id);
+    expect(await t.ctx.heavy.all(query)).toEqual(await query.execute());
+  });
+
+  it('leave the event loop free while a long query runs', async () => {
+    // A query that takes hundreds of milliseconds: on the main thread better-sqlite3 would run it
+    // to completion before any other callback; off it, a setImmediate callback runs first.
+    const slow = sql<{
+      n: number;
+    }>`with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c`;
+    let finished = false;
+    const running = t.ctx.heavy.all({ compile: () => slow.compile(t.ctx.db) }).then((rows) => {
+      finished = true;
+      return rows;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finished).toBe(false);
+    expect(Number((await running)[0]?.n)).toBe(3000000);
+  });
+
+  it('report a failing query as an error', async () => {
+    await expect(
+      t.ctx.heavy.all({ compile: () => sql`select * from no_such_table`.compile(t.ctx.db) }),
+    ).rejects.toThrow(/no_such_table/);
+  });
+});

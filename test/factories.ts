@@ -1,0 +1,47 @@
+import type { AppContext } from '../src/context.ts';
+import type { Role } from '../src/db/schema.ts';
+import type { Actor } from '../src/modules/auth/roles.ts';
+import type { UserView, WorkspaceView } from '../src/modules/auth/schema.ts';
+import { createApiToken, createWorkspace, provisionUser } from '../src/modules/auth/service.ts';
+
+let sequence = 0;
+const next = () => `${Date.now().toString(36)}${(++sequence).toString(36)}`;
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export async function buildWorkspace(
+  ctx: AppContext,
+  overrides: { name?: string } = {},
+): Promise<WorkspaceView> {
+  const n = next();
+  return createWorkspace(ctx, { name: overrides.name ?? `Workspace ${n}`, slug: `ws-${n}` });
+}
+
+export type BuiltUser = { user: UserView; actor: Actor; password: string };
+
+export async function buildUser(
+  ctx: AppContext,
+  workspace: WorkspaceView,
+  overrides: { role?: Role; email?: string; name?: string } = {},
+): Promise<BuiltUser> {
+  const n = next();
+  const role = overrides.role ?? 'agent';
+  const { user } = await provisionUser(ctx, {
+    workspaceId: workspace.id,
+    email: overrides.email ?? `${role}-${n}@example.test`,
+    name: overrides.name ?? `${role} ${n}`,
+    role,
+    password: TEST_PASSWORD,
+  });
+  return {
+    user,
+    actor: { userId: user.id, workspaceId: workspace.id, role, via: 'session' },
+    password: TEST_PASSWORD,
+  };
+}
+
+/** A personal API token for the user; returns the bearer secret. */
+export async function buildToken(ctx: AppContext, built: BuiltUser): Promise<string> {
+  const { secret } = await createApiToken(ctx, built.actor, { name: 'test' });
+  return secret;
+}
