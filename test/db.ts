@@ -78,7 +78,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** One fresh database for the whole test file, opened before its tests and removed after. */
-export function useTestDatabase(): TestDatabase {
+export function setupTestDatabase(): TestDatabase {
   let opened: TestDatabase | undefined;
   beforeAll(async () => {
     opened = await createTestDatabase();

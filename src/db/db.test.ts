@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { testEngine, useTestDatabase } from '../../test/db.ts';
+import { setupTestDatabase, testEngine } from '../../test/db.ts';
 import { buildWorkspace } from '../../test/factories.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
 
-const t = useTestDatabase();
+const t = setupTestDatabase();
 
 /** The logical schema both engines must produce: table → column names. */
 const expectedSchema = {

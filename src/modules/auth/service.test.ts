@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../../../test/db.ts';
+import { setupTestDatabase } from '../../../test/db.ts';
 import { buildToken, buildUser, buildWorkspace, TEST_PASSWORD } from '../../../test/factories.ts';
 import {
   actorFromApiToken,
@@ -17,7 +17,7 @@ import {
   updateUser,
 } from './service.ts';
 
-const t = useTestDatabase();
+const t = setupTestDatabase();
 const DAY = 24 * 3600_000;
 
 describe('first run', () => {

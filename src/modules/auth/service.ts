@@ -199,7 +199,7 @@ export async function actorFromSession(
 ): Promise<{ actor: Actor; csrfToken: string } | null> {
   const row = await q.sessionWithUser(ctx.db, sha256(sessionToken));
   const now = ctx.now();
-  if (!row || row.status !== 'active' || row.expires_at <= now.toISOString()) return null;
+  if (row?.status !== 'active' || row.expires_at <= now.toISOString()) return null;
   if (now.getTime() - Date.parse(row.last_seen_at) > SESSION_TOUCH_MS) {
     await ctx.db
       .updateTable('sessions')
