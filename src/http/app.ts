@@ -114,7 +114,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
 /** Serves the built React app, falling back to index.html for client-side routes. */
 function mountWebUi(app: OpenAPIHono<AppEnv>, webDir: string) {
   const indexFile = path.join(webDir, 'index.html');
-  app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), webDir) || '.' }));
+  if (existsSync(webDir))
+    app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), webDir) || '.' }));
   app.get('*', (c) => {
     if (!existsSync(indexFile)) {
       return c.text('The web UI is not built yet: run `npm run build` (npm start does it for you).', 503);
