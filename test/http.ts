@@ -5,7 +5,7 @@ type App = ReturnType<typeof createApp>;
 export type Caller = { cookie?: string; csrf?: string; bearer?: string; ip?: string };
 
 /** Sends a request through `app.request()` as a client at `ip` would, with optional auth. */
-export function call(
+export async function call(
   app: App,
   method: string,
   path: string,

@@ -1,0 +1,33 @@
+// `npm run bench -- <name> [--engine sqlite|postgres] [--size N] [--runs N]`: runs one benchmark
+// and prints its result as one JSON object on the last line (format: ../shared/GUIDE.md §5).
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { BenchArgs, BenchResult } from './lib.ts';
+
+const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<BenchResult> }>> = {
+  startup: () => import('./startup.ts'),
+};
+
+const { positionals, values } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  strict: true,
+  options: { engine: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' } },
+});
+const name = positionals[0];
+const load = name ? benches[name] : undefined;
+if (!load) {
+  console.error(
+    `Usage: npm run bench -- <${Object.keys(benches).join('|')}> [--engine sqlite|postgres] [--size N] [--runs N]`,
+  );
+  process.exit(2);
+}
+const args = z
+  .object({
+    engine: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    size: z.coerce.number().int().positive().optional(),
+    runs: z.coerce.number().int().min(1).max(100).default(5),
+  })
+  .parse(values);
+const result = await (await load()).run(args);
+console.log(JSON.stringify(result));
