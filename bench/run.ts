@@ -6,6 +6,7 @@ import type { BenchArgs, BenchResult } from './lib.ts';
 
 const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<BenchResult> }>> = {
   startup: () => import('./startup.ts'),
+  'heavy-read': () => import('./heavy-read.ts'),
 };
 
 const { positionals, values } = parseArgs({
