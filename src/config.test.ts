@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ describe('withSecretKey', () => {
     expect((first.secretKey ?? '').length).toBeGreaterThanOrEqual(32);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(withSecretKey(loadConfig({ DATA_DIR: dir })).secretKey).toBe(first.secretKey);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('prefers SECRET_KEY from the environment', () => {

@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { version } from './project.ts';
 
 // The CLI as an operator runs it: a child process on a fresh data dir (embedded SQLite).
@@ -52,7 +52,15 @@ function startServe(dataDir: string) {
   return { child, ready, exited, output: () => stdout };
 }
 
-const freshDir = () => mkdtempSync(path.join(tmpdir(), 'rapport-cli-'));
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rapport-cli-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('rapport CLI', () => {
   it('prints its version', async () => {
