@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+
+let server: StartedServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startBuiltServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('first sign-in', () => {
+  it('signs in with the printed one-time password, chooses a new one, sees the shell and Settings → Users', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') scriptErrors.push(msg.text());
+    });
+
+    await page.goto(server.url);
+    await page.waitForURL('**/login');
+    await page.getByLabel('Email').fill('owner@demo.rapport.local');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('incorrect');
+
+    await page.getByLabel('Password').fill(server.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await page.getByLabel('Current password').fill(server.password);
+    await page.getByLabel('New password', { exact: true }).fill('a long new passphrase');
+    await page.getByLabel('Confirm new password').fill('a long new passphrase');
+    await page.getByRole('button', { name: 'Save password' }).click();
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Inbox' }).waitFor();
+    for (const section of ['Inbox', 'Listening', 'Customers', 'Communities', 'Analytics', 'Settings']) {
+      expect(await nav.getByRole('link', { name: section }).isVisible()).toBe(true);
+    }
+    await nav.getByRole('link', { name: 'Listening' }).click();
+    await page.getByRole('heading', { name: 'Listening' }).waitFor();
+    expect(await page.getByText('listening queries').first().isVisible()).toBe(true);
+
+    await nav.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'owner@demo.rapport.local' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('active');
+    await page.screenshot({ path: path.join(artifacts, 'settings-users.png'), fullPage: true });
+
+    // The same page on a phone: navigation collapses behind a menu button.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const menu = page.getByRole('button', { name: 'Menu' });
+    expect(await menu.getAttribute('aria-expanded')).toBe('false');
+    expect(await nav.isVisible()).toBe(false);
+    await menu.click();
+    expect(await menu.getAttribute('aria-expanded')).toBe('true');
+    expect(await nav.getByRole('link', { name: 'Inbox' }).isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(artifacts, 'phone-menu.png'), fullPage: true });
+
+    expect(scriptErrors.filter((e) => !e.includes('401'))).toEqual([]);
+    await page.close();
+  });
+
+  it('creates a user and an API token from Settings, showing each secret once', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill('owner@demo.rapport.local');
+    await page.getByLabel('Password').fill('a long new passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+
+    await page.goto(`${server.url}/settings/users`);
+    await page.getByText('New user').click();
+    await page.getByLabel('Email').fill('agent.one@demo.rapport.local');
+    await page.getByLabel('Name').fill('Agent One');
+    await page.getByLabel('Role', { exact: true }).selectOption('agent');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText('One-time password for agent.one@demo.rapport.local').waitFor();
+    expect(await page.locator('.secret-value').textContent()).toMatch(/^\S{20}$/);
+    expect(await page.getByRole('row').filter({ hasText: 'agent.one@demo.rapport.local' }).count()).toBe(1);
+
+    await page.goto(`${server.url}/settings/tokens`);
+    await page.getByLabel('Name').fill('reporting');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText('Your new token.').waitFor();
+    const secret = (await page.locator('.secret-value').textContent()) ?? '';
+    expect(secret).toMatch(/^rpt_/);
+    const res = await fetch(`${server.url}/api/v1/users`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(res.status).toBe(200);
+    await page.screenshot({ path: path.join(artifacts, 'settings-tokens.png'), fullPage: true });
+    await page.close();
+  });
+});

@@ -1,0 +1,62 @@
+import type { ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Shell } from './components/shell.tsx';
+import {
+  AnalyticsPage,
+  CommunitiesPage,
+  CustomersPage,
+  InboxPage,
+  ListeningPage,
+  NotFoundPage,
+} from './features/modules.tsx';
+import { SettingsPage } from './features/settings/settings-page.tsx';
+import { TokensPage } from './features/settings/tokens-page.tsx';
+import { UsersPage } from './features/settings/users-page.tsx';
+import { ChangePasswordPage } from './routes/change-password.tsx';
+import { LoginPage } from './routes/login.tsx';
+import { SessionProvider, useSession } from './session.tsx';
+
+/** Signed-in pages: redirect to sign-in, or to the password change a one-time password requires. */
+function RequireSession({ children }: { children: ReactNode }) {
+  const { session, loading } = useSession();
+  const location = useLocation();
+  if (loading) return <p className="loading">Loading…</p>;
+  if (!session) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  if (session.user.passwordChangeRequired) return <ChangePasswordPage />;
+  return <Shell>{children}</Shell>;
+}
+
+const pages: [string, ReactNode][] = [
+  ['/inbox', <InboxPage key="inbox" />],
+  ['/listening', <ListeningPage key="listening" />],
+  ['/customers', <CustomersPage key="customers" />],
+  ['/communities', <CommunitiesPage key="communities" />],
+  ['/analytics', <AnalyticsPage key="analytics" />],
+  ['/settings', <SettingsPage key="settings" />],
+  ['/settings/users', <UsersPage key="users" />],
+  ['/settings/tokens', <TokensPage key="tokens" />],
+];
+
+export function App() {
+  return (
+    <SessionProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/" element={<Navigate to="/inbox" replace />} />
+          {pages.map(([path, element]) => (
+            <Route key={path} path={path} element={<RequireSession>{element}</RequireSession>} />
+          ))}
+          <Route
+            path="*"
+            element={
+              <RequireSession>
+                <NotFoundPage />
+              </RequireSession>
+            }
+          />
+        </Routes>
+      </BrowserRouter>
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,84 @@
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { NavLink, useLocation } from 'react-router';
+import { useSession } from '../session.tsx';
+
+const sections = [
+  { to: '/inbox', label: 'Inbox' },
+  { to: '/listening', label: 'Listening' },
+  { to: '/customers', label: 'Customers' },
+  { to: '/communities', label: 'Communities' },
+  { to: '/analytics', label: 'Analytics' },
+  { to: '/settings', label: 'Settings' },
+];
+
+export function Shell({ children }: { children: ReactNode }) {
+  const { session, signOut } = useSession();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const main = useRef<HTMLElement>(null);
+
+  // Close the phone menu after navigating and move focus to the new page's content.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation by design
+  useEffect(() => {
+    setMenuOpen(false);
+    main.current?.focus();
+  }, [location.pathname]);
+
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setMenuOpen(false);
+        menuButton.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
+
+  if (!session) return null;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="primary-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true">☰</span> Menu
+        </button>
+        <span className="brand">Rapport</span>
+        <span className="workspace">
+          {session.workspace.name}
+          {session.workspace.isDemo && <span className="badge">Demo</span>}
+        </span>
+        <span className="me">
+          <span className="me-name">{session.user.name}</span>{' '}
+          <span className="role">{session.user.role}</span>
+        </span>
+        <button type="button" className="secondary" onClick={() => void signOut()}>
+          Log out
+        </button>
+      </header>
+      <nav id="primary-nav" aria-label="Main" className={menuOpen ? 'nav open' : 'nav'}>
+        <ul>
+          {sections.map((s) => (
+            <li key={s.to}>
+              <NavLink to={s.to}>{s.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={main} tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+import { EmptyState } from '../components/empty-state.tsx';
+
+// What each module will hold, said plainly until the module lands.
+
+export function InboxPage() {
+  return (
+    <EmptyState
+      title="Inbox"
+      lead="Cases and leads from every channel in one stream, each with an owner, a priority and an SLA clock. Replies go back out on the channel the customer used: Bluesky, Mastodon, email or the community."
+    >
+      <p>
+        Nothing needs an answer yet. Routing rules will turn complaints, questions and purchase intent into
+        cases and leads here.
+      </p>
+    </EmptyState>
+  );
+}
+
+export function ListeningPage() {
+  return (
+    <EmptyState
+      title="Listening"
+      lead="Mentions of your brand from Bluesky, Mastodon, RSS feeds, webhooks and imports, matched by your listening queries, arriving live with their language, sentiment, intent and urgency."
+    >
+      <p>No connectors or listening queries are set up yet.</p>
+    </EmptyState>
+  );
+}
+
+export function CustomersPage() {
+  return (
+    <EmptyState
+      title="Customers"
+      lead="One profile per person across channels: their handles and emails with the evidence behind each merge, their history with you, their influence in your network, and the segments they belong to."
+    >
+      <p>Profiles appear as people mention you, write to you or join your community.</p>
+    </EmptyState>
+  );
+}
+
+export function CommunitiesPage() {
+  return (
+    <EmptyState
+      title="Communities"
+      lead="Forums, Q&A with accepted answers, idea boards with votes and statuses, a knowledge base and announcements, where customers help each other and see that they were heard."
+    >
+      <p>No community spaces exist yet.</p>
+    </EmptyState>
+  );
+}
+
+export function AnalyticsPage() {
+  return (
+    <EmptyState
+      title="Analytics"
+      lead="Trends and spikes in what people say, SLA attainment, how many mentions were heard versus acted on, community health, and your influencers and advocates."
+    >
+      <p>Charts fill in once mentions and cases flow in.</p>
+    </EmptyState>
+  );
+}
+
+export function NotFoundPage() {
+  return <EmptyState title="Not found" lead="There is no page at this address." />;
+}

@@ -1,0 +1,25 @@
+import { Link } from 'react-router';
+import { usePageTitle } from '../../components/page-title.tsx';
+
+export function SettingsPage() {
+  usePageTitle('Settings');
+  return (
+    <section className="page">
+      <h1>Settings</h1>
+      <ul className="link-list">
+        <li>
+          <Link to="/settings/users">Users</Link>
+          <span> — who can sign in to this workspace, and with which role.</span>
+        </li>
+        <li>
+          <Link to="/settings/tokens">API tokens</Link>
+          <span> — personal tokens for scripts and integrations; they act with your role.</span>
+        </li>
+        <li>
+          <a href="/api/docs">API reference</a>
+          <span> — every endpoint of the JSON API (OpenAPI 3.1 at /api/openapi.json).</span>
+        </li>
+      </ul>
+    </section>
+  );
+}

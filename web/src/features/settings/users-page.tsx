@@ -1,0 +1,253 @@
+import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
+import { ApiError, api, formatDate, type Role, roles, type User } from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
+import { SecretOnce } from './secret-once.tsx';
+
+export function UsersPage() {
+  usePageTitle('Users');
+  const { session } = useSession();
+  const me = session?.user;
+  const canRead = me && ['owner', 'admin', 'manager'].includes(me.role);
+  const canManage = me && ['owner', 'admin'].includes(me.role);
+  const [users, setUsers] = useState<User[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
+
+  const load = useCallback(async (after?: string) => {
+    try {
+      const page = await api.listUsers(after);
+      setUsers((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not load users.');
+    }
+  }, []);
+
+  useEffect(() => {
+    if (canRead) void load();
+  }, [canRead, load]);
+
+  if (!me) return null;
+  if (!canRead) {
+    return (
+      <section className="page">
+        <h1>Users</h1>
+        <p className="notice">You do not have access to the user list. Ask an owner or admin.</p>
+      </section>
+    );
+  }
+
+  async function change(user: User, patch: Partial<Pick<User, 'role' | 'status'>>) {
+    setError('');
+    try {
+      const { user: updated } = await api.updateUser(user.id, patch);
+      setUsers((prev) => prev.map((u) => (u.id === updated.id ? updated : u)));
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not save the change.');
+    }
+  }
+
+  const assignable = roles.filter((r) => r !== 'owner' || me.role === 'owner');
+  return (
+    <section className="page">
+      <h1>Users</h1>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {created && (
+        <SecretOnce
+          label={`One-time password for ${created.email}.`}
+          value={created.password}
+          onDone={() => setCreated(null)}
+        />
+      )}
+      {canManage && (
+        <NewUserForm
+          roles={assignable}
+          onCreated={(user, password) => {
+            setUsers((prev) => [...prev, user]);
+            if (password) setCreated({ email: user.email, password });
+          }}
+        />
+      )}
+      <table className="table">
+        <caption className="visually-hidden">Users of this workspace</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Status</th>
+            <th scope="col">Last sign-in</th>
+            {canManage && <th scope="col">Actions</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => {
+            const editable = canManage && (me.role === 'owner' || u.role !== 'owner');
+            return (
+              <tr key={u.id}>
+                <td data-label="Name">{u.name}</td>
+                <td data-label="Email">{u.email}</td>
+                <td data-label="Role">
+                  {editable ? (
+                    <select
+                      aria-label={`Role of ${u.name}`}
+                      value={u.role}
+                      onChange={(e) => void change(u, { role: e.target.value as Role })}
+                    >
+                      {(u.role === 'owner' ? roles : assignable).map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    u.role
+                  )}
+                </td>
+                <td data-label="Status">
+                  <span className={u.status === 'active' ? 'pill ok' : 'pill off'}>{u.status}</span>
+                </td>
+                <td data-label="Last sign-in">{formatDate(u.lastLoginAt)}</td>
+                {canManage && (
+                  <td data-label="Actions">
+                    {editable && u.id !== me.id && (
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() =>
+                          void change(u, { status: u.status === 'active' ? 'deactivated' : 'active' })
+                        }
+                      >
+                        {u.status === 'active' ? 'Deactivate' : 'Reactivate'}
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {cursor && (
+        <button type="button" className="secondary" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}
+
+function NewUserForm({
+  roles: choices,
+  onCreated,
+}: {
+  roles: Role[];
+  onCreated(user: User, password?: string): void;
+}) {
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('agent');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      const result = await api.createUser({ email, name, role, ...(password ? { password } : {}) });
+      onCreated(result.user, result.temporaryPassword);
+      setEmail('');
+      setName('');
+      setPassword('');
+    } catch (err) {
+      setErrors(
+        err instanceof ApiError
+          ? { ...err.fields, form: err.message }
+          : { form: 'Could not reach the server.' },
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <details className="card">
+      <summary>New user</summary>
+      <form className="grid-form" onSubmit={submit} noValidate>
+        <Field id="new-email" label="Email" error={errors.email}>
+          <input
+            id="new-email"
+            type="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
+        </Field>
+        <Field id="new-name" label="Name" error={errors.name}>
+          <input id="new-name" value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <Field id="new-role" label="Role" error={errors.role}>
+          <select id="new-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            {choices.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field
+          id="new-password"
+          label="Password (optional)"
+          error={errors.password}
+          hint="Leave empty to generate a one-time password."
+        >
+          <input
+            id="new-password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        {errors.form && (
+          <p role="alert" className="error">
+            {errors.form}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Creating…' : 'Create user'}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+export function Field({
+  id,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string | undefined;
+  hint?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children}
+      {error ? <p className="field-error">{error}</p> : hint ? <p className="hint">{hint}</p> : null}
+    </div>
+  );
+}
