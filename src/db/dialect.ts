@@ -1,10 +1,18 @@
-import { type ColumnDataType, type CreateTableBuilder, type Expression, type RawBuilder, sql } from 'kysely';
+import {
+  type ColumnDataType,
+  type CreateTableBuilder,
+  type Expression,
+  type Kysely,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 
 /**
  * Everything that SQLite and PostgreSQL do differently lives here and nowhere else:
- * column types for timestamps and JSON, JSON values, date bucketing, auto-increment keys.
- * Full-text search, job claiming and change notifications join this module as the features
- * that need them land (see docs/architecture.md).
+ * column types for timestamps and JSON, JSON values, auto-increment keys, full-text search,
+ * claiming work, and date bucketing. Change notifications join it with the multi-process
+ * deployment (see docs/architecture.md).
  */
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -21,6 +29,17 @@ export type Dialect = Readonly<{
   toJson(value: unknown): unknown;
   /** Reads a JSON column back into a value. */
   parseJson<T = unknown>(value: unknown): T;
+  /**
+   * Creates the full-text index of `table.column` (FTS5 external-content table kept in sync by
+   * triggers on SQLite; a GIN expression index on PostgreSQL). The table needs an integer `id`.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: runs inside migrations, against any table
+  createFullTextIndex(db: Kysely<any>, table: string, column: string): Promise<void>;
+  /** A condition: every word of `text` occurs in `table.column` (words, not syntax, so user input is safe). */
+  fullTextMatch(table: string, column: string, text: string): RawBuilder<boolean>;
+  /** Locks claimed rows so concurrent workers skip them (PostgreSQL); SQLite has one writer. */
+  // biome-ignore lint/suspicious/noExplicitAny: generic over any select
+  lockForClaim<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
   /** Truncates a timestamp column to the start of its UTC hour or day, as ISO text. */
   dateBucket(column: Expression<string> | RawBuilder<string>, unit: 'hour' | 'day'): RawBuilder<string>;
 }>;
@@ -32,6 +51,29 @@ const sqlite: Dialect = Object.freeze({
   addSerialId: (table) => table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
   toJson: (value: unknown) => JSON.stringify(value),
   parseJson: <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
+  createFullTextIndex: async (db, table, column) => {
+    const fts = sql.raw(`${table}_fts`);
+    const t = sql.raw(table);
+    const c = sql.raw(column);
+    await sql`create virtual table ${fts} using fts5(${c}, content=${sql.lit(table)}, content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
+      db,
+    );
+    await sql`create trigger ${sql.raw(`${table}_fts_ai`)} after insert on ${t} begin
+      insert into ${fts}(rowid, ${c}) values (new.id, new.${c}); end`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_fts_ad`)} after delete on ${t} begin
+      insert into ${fts}(${fts}, rowid, ${c}) values ('delete', old.id, old.${c}); end`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_fts_au`)} after update of ${c} on ${t} begin
+      insert into ${fts}(${fts}, rowid, ${c}) values ('delete', old.id, old.${c});
+      insert into ${fts}(rowid, ${c}) values (new.id, new.${c}); end`.execute(db);
+  },
+  fullTextMatch: (table, _column, text) => {
+    if (words(text).length === 0) return sql<boolean>`1 = 0`;
+    const phrase = words(text)
+      .map((w) => `"${w.replaceAll('"', '""')}"`)
+      .join(' ');
+    return sql<boolean>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
+  },
+  lockForClaim: (query) => query,
   dateBucket: (column, unit) =>
     unit === 'hour'
       ? sql<string>`strftime('%Y-%m-%dT%H:00:00.000Z', ${column})`
@@ -45,9 +87,24 @@ const postgres: Dialect = Object.freeze({
   addSerialId: (table) => table.addColumn('id', 'bigserial', (c) => c.primaryKey()),
   toJson: (value: unknown) => JSON.stringify(value),
   parseJson: <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
+  createFullTextIndex: async (db, table, column) => {
+    await sql`create index ${sql.raw(`${table}_${column}_fts_idx`)} on ${sql.raw(table)} using gin (to_tsvector('simple', ${sql.raw(column)}))`.execute(
+      db,
+    );
+  },
+  fullTextMatch: (table, column, text) =>
+    words(text).length === 0
+      ? sql<boolean>`1 = 0`
+      : sql<boolean>`to_tsvector('simple', ${sql.ref(`${table}.${column}`)}) @@ plainto_tsquery('simple', ${words(text).join(' ')})`,
+  lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
   dateBucket: (column, unit) =>
     sql<string>`to_char(date_trunc(${sql.lit(unit)}, ${column}, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 });
+
+/** The words of a search box input, without any query syntax. */
+function words(text: string): string[] {
+  return text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+}
 
 export function dialectFor(name: DialectName): Dialect {
   return name === 'sqlite' ? sqlite : postgres;

@@ -3,12 +3,14 @@ import { AppError } from '../errors.ts';
 import type { Database } from './client.ts';
 import type { Dialect } from './dialect.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
+import * as m0002 from './migrations/0002_listening.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
 /** Forward-only, in order. A migration is never edited once released; add the next one instead. */
 const migrations: Record<string, DialectMigration> = {
   '0001_foundation': m0001,
+  '0002_listening': m0002,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -70,10 +70,119 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+export interface ConnectorsTable {
+  id: string;
+  workspace_id: string;
+  kind: string;
+  name: string;
+  config: unknown;
+  /** AES-256-GCM under the workspace secret key (`src/crypto.ts`); never returned by the API. */
+  secret_encrypted: string | null;
+  enabled: number;
+  cursor: string | null;
+  state: string;
+  last_item_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  error_count: number;
+  items_total: number;
+  expected_interval_seconds: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IngestLogTable {
+  id: Generated<number>;
+  workspace_id: string;
+  connector_id: string | null;
+  /** How to read the payload: jetstream, mastodon or generic. */
+  format: string;
+  payload: string;
+  cursor: string | null;
+  received_at: string;
+  processed_at: string | null;
+}
+
+export interface AuthorsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  channel: string;
+  external_id: string;
+  handle: string;
+  display_name: string | null;
+  followers: number | null;
+  profile_url: string | null;
+  avatar_url: string | null;
+  updated_at: string;
+}
+
+export interface MentionsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  channel: string;
+  external_id: string;
+  url: string | null;
+  author_id: number | null;
+  text: string;
+  language: string;
+  created_at: string;
+  received_at: string;
+  /** When this version was made at the source: an older version never overwrites a newer one. */
+  version_at: string;
+  reply_to: string | null;
+  thread_root: string | null;
+  engagement: unknown;
+  analysis: unknown;
+  sentiment: string | null;
+  /** Space-separated intent labels, for filtering. */
+  intents: string | null;
+  disposition: string | null;
+  deleted_at: string | null;
+  edited_at: string | null;
+}
+
+export interface ListeningQueriesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  query: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MentionQueriesTable {
+  workspace_id: string;
+  query_id: string;
+  mention_id: number;
+  created_at: string;
+}
+
+export interface QuarantineTable {
+  id: Generated<number>;
+  workspace_id: string;
+  log_id: number | null;
+  connector_id: string | null;
+  format: string;
+  stage: string;
+  reason: string;
+  payload: string;
+  status: 'open' | 'retried' | 'dropped';
+  created_at: string;
+  resolved_at: string | null;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  connectors: ConnectorsTable;
+  ingest_log: IngestLogTable;
+  authors: AuthorsTable;
+  mentions: MentionsTable;
+  listening_queries: ListeningQueriesTable;
+  mention_queries: MentionQueriesTable;
+  quarantine: QuarantineTable;
 }
