@@ -17,6 +17,7 @@ export const errorCodes = [
   'email_taken',
   'workspace_slug_taken',
   'last_owner',
+  'conflict',
   'payload_too_large',
   'invalid_config',
   'database_unavailable',

@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Config, withSecretKey } from './config.ts';
+import { startConnectorManager } from './connectors/manager.ts';
+import { warnSilentConnectors } from './connectors/service.ts';
 import { type AppContext, createContext } from './context.ts';
 import { openDatabase } from './db/client.ts';
 import { createHeavyReader } from './db/heavy-read.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { seedDemoWorkspace } from './demo/seed.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
+import { startWorker } from './pipeline/worker.ts';
 
 export const allServices = ['api', 'worker', 'scheduler'] as const;
 export type Service = (typeof allServices)[number];
@@ -37,8 +41,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const ctx = await openContext(config);
   const firstRun = await bootstrapDemoWorkspace(ctx);
+  if (firstRun) await seedDemoWorkspace(ctx, firstRun.owner);
 
   const timers: NodeJS.Timeout[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
   if (services.includes('scheduler')) {
     const purge = () =>
       purgeExpiredSessions(ctx).then(
@@ -48,9 +54,19 @@ export async function startServer(
     void purge();
     timers.push(setInterval(purge, 3600_000).unref());
   }
+  if (services.includes('scheduler')) {
+    const checkSilence = () =>
+      warnSilentConnectors(ctx).catch((err) => ctx.log.error({ err }, 'connector silence check failed'));
+    timers.push(setInterval(checkSilence, 60_000).unref());
+  }
   if (services.includes('worker')) {
-    // The ingest pipeline (issue #3) runs here; until it lands the worker has no stages.
-    ctx.log.info('worker service started (no pipeline stages registered yet)');
+    const worker = startWorker(ctx);
+    const connectors = startConnectorManager(ctx, () => worker.wake());
+    // Connectors stop first so their last appends are flushed before the pipeline drains.
+    stoppers.push(
+      () => connectors.stop(),
+      () => worker.stop(),
+    );
   }
 
   let url: string | undefined;
@@ -80,6 +96,7 @@ export async function startServer(
   const stop = () => {
     stopping ??= (async () => {
       for (const t of timers) clearInterval(t);
+      for (const stopService of stoppers) await stopService();
       if (server) {
         const s = server;
         // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.

@@ -11,6 +11,7 @@ import { pendingMigrations } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
+import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
 import { projectRoot, version } from '../project.ts';
 import { renderApiReference } from './api-reference.ts';
 import type { AppEnv } from './env.ts';
@@ -95,8 +96,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
       },
     }),
   );
-  app.use('/api/v1/*', authenticate(ctx, new Set(authPublicRoutes)));
+  app.use('/api/v1/*', authenticate(ctx, [...authPublicRoutes, ...listeningPublicRoutes]));
   app.route('/api/v1', authRoutes(ctx, throttle));
+  app.route('/api/v1', listeningRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',

@@ -20,15 +20,16 @@ function sameSecret(a: string, b: string): boolean {
 /**
  * Resolves the actor from `Authorization: Bearer <token>` or the session cookie, and rejects
  * cookie-authenticated writes without the session's CSRF token. Only `publicRoutes`
- * ("METHOD /path") pass without an actor; every other request gets 401 (deny by default).
+ * ("METHOD /path/{param}") pass without an actor; every other request gets 401 (deny by default).
  */
-export function authenticate(ctx: AppContext, publicRoutes: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
+export function authenticate(ctx: AppContext, publicRoutes: readonly string[]): MiddlewareHandler<AppEnv> {
+  const isPublic = publicRouteMatcher(publicRoutes);
   return async (c, next) => {
     c.set('actor', null);
     c.set('sessionToken', null);
     // Public routes (login) need no actor; skipping resolution also keeps a stale cookie from
     // failing the CSRF check on the way to signing in again.
-    if (publicRoutes.has(`${c.req.method} ${c.req.path}`)) return next();
+    if (isPublic(c.req.method, c.req.path)) return next();
     const authorization = c.req.header('authorization');
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -57,6 +58,19 @@ export function authenticate(ctx: AppContext, publicRoutes: ReadonlySet<string>)
     }
     await next();
   };
+}
+
+/** Matches "METHOD /path/{param}" patterns, a parameter being one path segment. */
+export function publicRouteMatcher(patterns: readonly string[]): (method: string, path: string) => boolean {
+  const compiled = patterns.map((p) => {
+    const [method, path = ''] = p.split(' ');
+    const source = path
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+');
+    return { method, regex: new RegExp(`^${source}$`) };
+  });
+  return (method, path) => compiled.some((r) => r.method === method && r.regex.test(path));
 }
 
 /** The authenticated actor of a request on a non-public route. */

@@ -16,6 +16,9 @@ const grants = {
   'users:manage': ['owner', 'admin'],
   'workspace:manage': ['owner', 'admin'],
   'audit:read': ['owner', 'admin'],
+  'listening:read': ['owner', 'admin', 'manager', 'agent', 'moderator'],
+  'listening:manage': ['owner', 'admin', 'manager'],
+  'connectors:manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof grants;

@@ -141,6 +141,12 @@ export type LoginResult = {
   workspace: WorkspaceView;
 };
 
+let dummy: Promise<string> | undefined;
+const dummyHash = () => {
+  dummy ??= hashPassword(randomSecret());
+  return dummy;
+};
+
 /** Checks credentials and opens a session. The same error for an unknown email and a wrong password. */
 export async function login(
   ctx: AppContext,
@@ -148,7 +154,7 @@ export async function login(
 ): Promise<LoginResult> {
   const user = await q.userByEmail(ctx.db, input.email.toLowerCase());
   // Verify against a dummy hash when the user is unknown so timing does not reveal which emails exist.
-  const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
+  const ok = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash()));
   if (!user || !ok || user.status !== 'active') {
     throw new AppError('invalid_credentials', 'Email or password is incorrect');
   }
@@ -185,8 +191,6 @@ export async function login(
     workspace: toWorkspaceView(workspace),
   };
 }
-
-const DUMMY_HASH = await hashPassword(randomSecret());
 
 export async function logout(ctx: AppContext, sessionToken: string): Promise<void> {
   await ctx.db.deleteFrom('sessions').where('id', '=', sha256(sessionToken)).execute();
@@ -434,15 +438,16 @@ export const DEMO_OWNER_EMAIL = 'owner@demo.rapport.local';
  */
 export async function bootstrapDemoWorkspace(
   ctx: AppContext,
-): Promise<{ workspace: WorkspaceView; email: string; password: string } | null> {
+): Promise<{ workspace: WorkspaceView; owner: Actor; email: string; password: string } | null> {
   const existing = await ctx.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
   if (existing) return null;
   const workspace = await createWorkspace(ctx, { name: 'Demo Airways', slug: 'demo', isDemo: true });
-  const { temporaryPassword } = await provisionUser(ctx, {
+  const { user, temporaryPassword } = await provisionUser(ctx, {
     workspaceId: workspace.id,
     email: DEMO_OWNER_EMAIL,
     name: 'Demo Owner',
     role: 'owner',
   });
-  return { workspace, email: DEMO_OWNER_EMAIL, password: temporaryPassword as string };
+  const owner: Actor = { userId: user.id, workspaceId: workspace.id, role: 'owner', via: 'session' };
+  return { workspace, owner, email: DEMO_OWNER_EMAIL, password: temporaryPassword as string };
 }

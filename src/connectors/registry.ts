@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { ConnectorRuntime } from './connector.ts';
+import { demoConfigSchema, demoConnector } from './demo/demo-stream.ts';
+
+export type ConnectorDefinition = {
+  kind: string;
+  configSchema: z.ZodType;
+  /** none: no credential; optional/required: supplied by the user; generated: made by Rapport (webhook signing key). */
+  secret: 'none' | 'optional' | 'required' | 'generated';
+  /** Long-running reader started by the worker service; webhooks have none (the API receives them). */
+  runtime?: ConnectorRuntime;
+  /** Silence longer than this raises the connector's silence alert. */
+  expectedIntervalSeconds: number | null;
+};
+
+const definitions: ConnectorDefinition[] = [
+  {
+    kind: 'webhook',
+    configSchema: z.object({
+      channel: z
+        .string()
+        .regex(/^[a-z0-9_-]{1,40}$/)
+        .default('webhook'),
+    }),
+    secret: 'generated',
+    expectedIntervalSeconds: null,
+  },
+  {
+    kind: 'demo',
+    configSchema: demoConfigSchema,
+    secret: 'none',
+    runtime: demoConnector,
+    expectedIntervalSeconds: 120,
+  },
+];
+
+export const connectorKinds = definitions.map((d) => d.kind);
+
+export function connectorDefinition(kind: string): ConnectorDefinition | undefined {
+  return definitions.find((d) => d.kind === kind);
+}

@@ -1,0 +1,430 @@
+import type { Selectable } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { MentionsTable, QuarantineTable } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { formats } from '../../pipeline/formats.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { QuerySyntaxError } from './query/errors.ts';
+import { compileQuery } from './query/matcher.ts';
+import { prepareItem } from './query/tokenize.ts';
+import type { ListeningQueryView, MentionFilters, MentionView, QuarantineItemView } from './schema.ts';
+
+type MentionRow = Selectable<MentionsTable> & {
+  author_handle: string | null;
+  author_display_name: string | null;
+  author_followers: number | null;
+  author_profile_url: string | null;
+  author_avatar_url: string | null;
+  author_channel: string | null;
+};
+
+function toQueryView(r: {
+  id: string;
+  name: string;
+  query: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}): ListeningQueryView {
+  return {
+    id: r.id,
+    name: r.name,
+    query: r.query,
+    enabled: r.enabled === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Compiles a query or throws `validation_failed` with the position and what was expected. */
+function validateQuery(source: string) {
+  try {
+    return compileQuery(source);
+  } catch (err) {
+    if (!(err instanceof QuerySyntaxError)) throw err;
+    throw new AppError('validation_failed', `Invalid query: ${err.message}`, {
+      fields: [{ path: 'query', message: err.message }],
+      position: err.position,
+      expected: err.expected,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listening queries
+
+export async function listQueries(ctx: AppContext, actor: Actor): Promise<ListeningQueryView[]> {
+  requirePermission(actor, 'listening:read');
+  const rows = await ctx.db
+    .selectFrom('listening_queries')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toQueryView);
+}
+
+export async function createQuery(
+  ctx: AppContext,
+  actor: Actor,
+  input: { name: string; query: string; enabled: boolean },
+): Promise<ListeningQueryView> {
+  requirePermission(actor, 'listening:manage');
+  validateQuery(input.query);
+  const now = ctx.now().toISOString();
+  const row = {
+    id: newId(ctx.now()),
+    workspace_id: actor.workspaceId,
+    name: input.name,
+    query: input.query,
+    enabled: input.enabled ? 1 : 0,
+    created_at: now,
+    updated_at: now,
+  };
+  await ctx.db.insertInto('listening_queries').values(row).execute();
+  return toQueryView(row);
+}
+
+export async function updateQuery(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  patch: { name?: string | undefined; query?: string | undefined; enabled?: boolean | undefined },
+): Promise<ListeningQueryView> {
+  requirePermission(actor, 'listening:manage');
+  if (patch.query !== undefined) validateQuery(patch.query);
+  const existing = await ctx.db
+    .selectFrom('listening_queries')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!existing) throw new AppError('not_found', `No listening query ${id}`);
+  const next = {
+    ...existing,
+    name: patch.name ?? existing.name,
+    query: patch.query ?? existing.query,
+    enabled: patch.enabled === undefined ? existing.enabled : patch.enabled ? 1 : 0,
+    updated_at: ctx.now().toISOString(),
+  };
+  await ctx.db
+    .updateTable('listening_queries')
+    .set({ name: next.name, query: next.query, enabled: next.enabled, updated_at: next.updated_at })
+    .where('id', '=', id)
+    .execute();
+  return toQueryView(next);
+}
+
+export async function deleteQuery(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  requirePermission(actor, 'listening:manage');
+  const result = await ctx.db
+    .deleteFrom('listening_queries')
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0) throw new AppError('not_found', `No listening query ${id}`);
+}
+
+/**
+ * Which of the latest `sample` stored mentions a query would match, and how many per day: the
+ * live preview of the query editor. Runs the same compiled matcher as the pipeline.
+ */
+export async function previewQuery(
+  ctx: AppContext,
+  actor: Actor,
+  input: { query: string; sample: number },
+): Promise<{
+  sampled: number;
+  matched: number;
+  perDay: { day: string; count: number }[];
+  examples: MentionView[];
+}> {
+  requirePermission(actor, 'listening:read');
+  const compiled = validateQuery(input.query);
+  const rows = await ctx.heavy.all(
+    mentionSelect(ctx, actor.workspaceId)
+      .where('mentions.deleted_at', 'is', null)
+      .orderBy('mentions.id', 'desc')
+      .limit(input.sample),
+  );
+  const perDay = new Map<string, number>();
+  const matchedRows: MentionRow[] = [];
+  for (const row of rows) {
+    const item = prepareItem({
+      text: row.text,
+      authorHandle: row.author_handle,
+      language: row.language,
+      channel: row.channel,
+      urls: urlsOf(row),
+    });
+    if (!compiled.matches(item)) continue;
+    matchedRows.push(row);
+    const day = row.created_at.slice(0, 10);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  return {
+    sampled: rows.length,
+    matched: matchedRows.length,
+    perDay: [...perDay.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([day, count]) => ({ day, count })),
+    examples: (await withQueryIds(ctx, matchedRows.slice(0, 20))).map(toMentionView(ctx)),
+  };
+}
+
+function urlsOf(row: { url: string | null; text: string }): string[] {
+  return [...(row.url ? [row.url] : []), ...(row.text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mentions
+
+function mentionSelect(ctx: AppContext, workspaceId: string) {
+  return ctx.db
+    .selectFrom('mentions')
+    .leftJoin('authors', 'authors.id', 'mentions.author_id')
+    .selectAll('mentions')
+    .select([
+      'authors.handle as author_handle',
+      'authors.display_name as author_display_name',
+      'authors.followers as author_followers',
+      'authors.profile_url as author_profile_url',
+      'authors.avatar_url as author_avatar_url',
+      'authors.channel as author_channel',
+    ])
+    .where('mentions.workspace_id', '=', workspaceId);
+}
+
+type RowWithQueries = MentionRow & { queryIds: string[] };
+
+async function withQueryIds(ctx: AppContext, rows: MentionRow[]): Promise<RowWithQueries[]> {
+  if (rows.length === 0) return [];
+  const links = await ctx.db
+    .selectFrom('mention_queries')
+    .select(['mention_id', 'query_id'])
+    .where(
+      'mention_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  const byMention = new Map<number, string[]>();
+  for (const l of links)
+    byMention.set(Number(l.mention_id), [...(byMention.get(Number(l.mention_id)) ?? []), l.query_id]);
+  return rows.map((r) => ({ ...r, queryIds: byMention.get(Number(r.id)) ?? [] }));
+}
+
+function toMentionView(ctx: AppContext) {
+  return (r: RowWithQueries): MentionView => ({
+    id: Number(r.id),
+    channel: r.channel,
+    externalId: r.external_id,
+    url: r.url,
+    text: r.text,
+    language: r.language,
+    createdAt: r.created_at,
+    receivedAt: r.received_at,
+    replyTo: r.reply_to,
+    threadRoot: r.thread_root,
+    engagement: ctx.dialect.parseJson<Record<string, number>>(r.engagement),
+    sentiment: r.sentiment,
+    intents: r.intents ? r.intents.split(' ') : [],
+    analysis: ctx.dialect.parseJson<Record<string, unknown>>(r.analysis),
+    queryIds: r.queryIds,
+    deleted: r.deleted_at !== null,
+    edited: r.edited_at !== null,
+    author:
+      r.author_id === null || r.author_handle === null
+        ? null
+        : {
+            id: Number(r.author_id),
+            channel: r.author_channel ?? r.channel,
+            handle: r.author_handle,
+            displayName: r.author_display_name,
+            followers: r.author_followers,
+            profileUrl: r.author_profile_url,
+            avatarUrl: r.author_avatar_url,
+          },
+  });
+}
+
+/** The workspace's mentions, newest first, filtered; deleted posts are left out. */
+export async function listMentions(
+  ctx: AppContext,
+  actor: Actor,
+  filters: MentionFilters & PageQuery,
+): Promise<Page<MentionView>> {
+  requirePermission(actor, 'listening:read');
+  let q = mentionSelect(ctx, actor.workspaceId).where('mentions.deleted_at', 'is', null);
+  if (filters.cursor !== undefined) q = q.where('mentions.id', '<', Number(decodeCursor(filters.cursor)));
+  if (filters.channel) q = q.where('mentions.channel', '=', filters.channel);
+  if (filters.language) q = q.where('mentions.language', '=', filters.language);
+  if (filters.sentiment) q = q.where('mentions.sentiment', '=', filters.sentiment);
+  if (filters.intent) {
+    const intent = filters.intent;
+    q = q.where((eb) =>
+      eb.or([
+        eb('mentions.intents', '=', intent),
+        eb('mentions.intents', 'like', `${intent} %`),
+        eb('mentions.intents', 'like', `% ${intent}`),
+        eb('mentions.intents', 'like', `% ${intent} %`),
+      ]),
+    );
+  }
+  if (filters.queryId) {
+    const queryId = filters.queryId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('mention_queries')
+          .select('mention_queries.mention_id')
+          .whereRef('mention_queries.mention_id', '=', 'mentions.id')
+          .where('mention_queries.query_id', '=', queryId),
+      ),
+    );
+  }
+  if (filters.search) q = q.where(ctx.dialect.fullTextMatch('mentions', 'text', filters.search));
+  const rows = await q
+    .orderBy('mentions.id', 'desc')
+    .limit(filters.limit + 1)
+    .execute();
+  const page = toPage(
+    rows,
+    filters.limit,
+    (r) => Number(r.id),
+    (r) => r,
+  );
+  return {
+    items: (await withQueryIds(ctx, page.items)).map(toMentionView(ctx)),
+    nextCursor: page.nextCursor,
+  };
+}
+
+export async function mentionsByIds(
+  ctx: AppContext,
+  workspaceId: string,
+  ids: number[],
+): Promise<MentionView[]> {
+  if (ids.length === 0) return [];
+  const rows = await mentionSelect(ctx, workspaceId)
+    .where('mentions.id', 'in', ids)
+    .orderBy('mentions.id')
+    .execute();
+  return (await withQueryIds(ctx, rows)).map(toMentionView(ctx));
+}
+
+/** A mention with its whole thread (root and every reply seen), oldest first. */
+export async function mentionThread(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+): Promise<{ mention: MentionView; thread: MentionView[] }> {
+  requirePermission(actor, 'listening:read');
+  const row = await mentionSelect(ctx, actor.workspaceId).where('mentions.id', '=', id).executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No mention ${id}`);
+  const root = row.thread_root ?? row.external_id;
+  const rows = await mentionSelect(ctx, actor.workspaceId)
+    .where('mentions.channel', '=', row.channel)
+    .where((eb) => eb.or([eb('mentions.thread_root', '=', root), eb('mentions.external_id', '=', root)]))
+    .orderBy('mentions.created_at')
+    .orderBy('mentions.id')
+    .limit(500)
+    .execute();
+  const views = (await withQueryIds(ctx, rows)).map(toMentionView(ctx));
+  const [mention] = (await withQueryIds(ctx, [row])).map(toMentionView(ctx));
+  if (!mention) throw new AppError('not_found', `No mention ${id}`);
+  return { mention, thread: views };
+}
+
+/** Mentions per listening query per UTC day over the last `days` days, for sparklines. */
+export async function queryVolumes(
+  ctx: AppContext,
+  actor: Actor,
+  days: number,
+): Promise<{ queryId: string; day: string; count: number }[]> {
+  requirePermission(actor, 'listening:read');
+  const since = new Date(ctx.now().getTime() - days * 24 * 3600_000).toISOString();
+  const rows = await ctx.heavy.all(
+    ctx.db
+      .selectFrom('mention_queries')
+      .innerJoin('mentions', 'mentions.id', 'mention_queries.mention_id')
+      .select((eb) => [
+        'mention_queries.query_id as queryId',
+        ctx.dialect.dateBucket(eb.ref('mentions.created_at'), 'day').as('day'),
+        eb.fn.countAll<number>().as('count'),
+      ])
+      .where('mention_queries.workspace_id', '=', actor.workspaceId)
+      .where('mentions.created_at', '>=', since)
+      .groupBy(['mention_queries.query_id', 'day'])
+      .orderBy('day'),
+  );
+  return rows.map((r) => ({ queryId: r.queryId, day: r.day.slice(0, 10), count: Number(r.count) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quarantine
+
+export async function listQuarantine(
+  ctx: AppContext,
+  actor: Actor,
+  page: PageQuery & { status?: 'open' | 'retried' | 'dropped' | undefined },
+): Promise<Page<QuarantineItemView>> {
+  requirePermission(actor, 'listening:manage');
+  let q = ctx.db.selectFrom('quarantine').selectAll().where('workspace_id', '=', actor.workspaceId);
+  q = q.where('status', '=', page.status ?? 'open');
+  if (page.cursor !== undefined) q = q.where('id', '<', Number(decodeCursor(page.cursor)));
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(rows, page.limit, (r) => Number(r.id), toQuarantineView);
+}
+
+function toQuarantineView(r: Selectable<QuarantineTable>): QuarantineItemView {
+  return {
+    id: Number(r.id),
+    connectorId: r.connector_id,
+    format: r.format,
+    stage: r.stage,
+    reason: r.reason,
+    payload: r.payload,
+    status: r.status,
+    createdAt: r.created_at,
+  };
+}
+
+/** Sends a quarantined item through the pipeline again (after a fix), or drops it for good. */
+export async function resolveQuarantined(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+  action: 'retry' | 'drop',
+): Promise<QuarantineItemView> {
+  requirePermission(actor, 'listening:manage');
+  const row = await ctx.db
+    .selectFrom('quarantine')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No quarantined item ${id}`);
+  if (row.status !== 'open') throw new AppError('conflict', `Item ${id} is already ${row.status}`);
+  const status = action === 'retry' ? ('retried' as const) : ('dropped' as const);
+  if (action === 'retry') {
+    const format = formats.find((f) => f === row.format);
+    if (!format) throw new AppError('conflict', `Item ${id} has an unknown format "${row.format}"`);
+    await appendToLog(ctx, [
+      { workspaceId: row.workspace_id, connectorId: row.connector_id, format, payload: row.payload },
+    ]);
+  }
+  const resolvedAt = ctx.now().toISOString();
+  await ctx.db
+    .updateTable('quarantine')
+    .set({ status, resolved_at: resolvedAt })
+    .where('id', '=', id)
+    .execute();
+  return toQuarantineView({ ...row, status, resolved_at: resolvedAt });
+}

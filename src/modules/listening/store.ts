@@ -1,0 +1,209 @@
+import type { Transaction } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { DB } from '../../db/schema.ts';
+import type { NormalizedEvent, NormalizedPost } from '../../pipeline/formats.ts';
+import type { Analysis } from '../analysis/service.ts';
+
+export type StorablePost = { post: NormalizedPost; analysis: Analysis; queryIds: string[] };
+export type StorableDelete = { channel: string; externalId: string; versionAt: string };
+
+const CHUNK = 400;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const keyOf = (channel: string, externalId: string) => `${channel}\u0000${externalId}`;
+
+/**
+ * Reduces a batch to one final event per (channel, external id), in log order: a delete wins
+ * over everything (a deleted post is never resurrected), and of two versions the newer stays.
+ */
+export function collapseEvents(events: NormalizedEvent[]): NormalizedEvent[] {
+  const byKey = new Map<string, NormalizedEvent>();
+  for (const e of events) {
+    const key = keyOf(e.channel, e.externalId);
+    const seen = byKey.get(key);
+    if (seen?.kind === 'delete') continue;
+    if (!seen || e.kind === 'delete' || e.versionAt >= seen.versionAt) byKey.set(key, e);
+  }
+  return [...byKey.values()];
+}
+
+/** Upserts the authors of the posts and returns their ids by channel and external id. */
+async function upsertAuthors(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  posts: NormalizedPost[],
+  now: string,
+): Promise<Map<string, number>> {
+  const unique = new Map<string, NormalizedPost['author'] & { channel: string }>();
+  for (const p of posts)
+    unique.set(keyOf(p.channel, p.author.externalId), { ...p.author, channel: p.channel });
+  const ids = new Map<string, number>();
+  for (const part of chunks([...unique.values()])) {
+    const rows = await trx
+      .insertInto('authors')
+      .values(
+        part.map((a) => ({
+          workspace_id: workspaceId,
+          channel: a.channel,
+          external_id: a.externalId,
+          handle: a.handle,
+          display_name: a.displayName,
+          followers: a.followers,
+          profile_url: a.profileUrl,
+          avatar_url: a.avatarUrl,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'channel', 'external_id']).doUpdateSet((eb) => ({
+          handle: eb.ref('excluded.handle'),
+          display_name: eb.fn.coalesce('excluded.display_name', 'authors.display_name'),
+          followers: eb.fn.coalesce('excluded.followers', 'authors.followers'),
+          profile_url: eb.fn.coalesce('excluded.profile_url', 'authors.profile_url'),
+          avatar_url: eb.fn.coalesce('excluded.avatar_url', 'authors.avatar_url'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .returning(['id', 'channel', 'external_id'])
+      .execute();
+    for (const r of rows) ids.set(keyOf(r.channel, r.external_id), Number(r.id));
+  }
+  return ids;
+}
+
+/**
+ * Writes one workspace's collapsed events: authors, mentions (guarded so that an older version
+ * or a replay of a deleted post changes nothing), tombstones for deletes, and query links.
+ * Returns the ids of the mentions that changed.
+ */
+export async function storeEvents(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  upserts: StorablePost[],
+  deletes: StorableDelete[],
+): Promise<number[]> {
+  const now = ctx.now().toISOString();
+  const changed: number[] = [];
+  const authorIds = await upsertAuthors(
+    trx,
+    workspaceId,
+    upserts.map((u) => u.post),
+    now,
+  );
+
+  for (const part of chunks(upserts)) {
+    const rows = await trx
+      .insertInto('mentions')
+      .values(
+        part.map(({ post: p, analysis }) => ({
+          workspace_id: workspaceId,
+          channel: p.channel,
+          external_id: p.externalId,
+          url: p.url,
+          author_id: authorIds.get(keyOf(p.channel, p.author.externalId)) ?? null,
+          text: p.text,
+          language: analysis.language,
+          created_at: p.createdAt,
+          received_at: now,
+          version_at: p.versionAt,
+          reply_to: p.replyTo,
+          thread_root: p.threadRoot,
+          engagement: ctx.dialect.toJson(p.engagement),
+          analysis: ctx.dialect.toJson(analysis),
+          sentiment: analysis.sentiment.label,
+          intents: analysis.intents.map((i) => i.label).join(' ') || null,
+          disposition: null,
+          deleted_at: null,
+          edited_at: p.edited ? p.versionAt : null,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'channel', 'external_id'])
+          .doUpdateSet((eb) => ({
+            url: eb.ref('excluded.url'),
+            author_id: eb.ref('excluded.author_id'),
+            text: eb.ref('excluded.text'),
+            language: eb.ref('excluded.language'),
+            version_at: eb.ref('excluded.version_at'),
+            reply_to: eb.ref('excluded.reply_to'),
+            thread_root: eb.ref('excluded.thread_root'),
+            engagement: eb.ref('excluded.engagement'),
+            analysis: eb.ref('excluded.analysis'),
+            sentiment: eb.ref('excluded.sentiment'),
+            intents: eb.ref('excluded.intents'),
+            edited_at: eb.ref('excluded.edited_at'),
+          }))
+          .where('mentions.deleted_at', 'is', null)
+          .whereRef('mentions.version_at', '<', 'excluded.version_at'),
+      )
+      .returning(['id', 'channel', 'external_id'])
+      .execute();
+    const idByKey = new Map(rows.map((r) => [keyOf(r.channel, r.external_id), Number(r.id)]));
+    const links = part.flatMap(({ post, queryIds }) => {
+      const mentionId = idByKey.get(keyOf(post.channel, post.externalId));
+      return mentionId === undefined
+        ? []
+        : queryIds.map((queryId) => ({
+            workspace_id: workspaceId,
+            query_id: queryId,
+            mention_id: mentionId,
+            created_at: now,
+          }));
+    });
+    for (const linkPart of chunks(links)) {
+      await trx
+        .insertInto('mention_queries')
+        .values(linkPart)
+        .onConflict((oc) => oc.columns(['query_id', 'mention_id']).doNothing())
+        .execute();
+    }
+    changed.push(...idByKey.values());
+  }
+
+  for (const part of chunks(deletes)) {
+    const rows = await trx
+      .insertInto('mentions')
+      .values(
+        part.map((d) => ({
+          workspace_id: workspaceId,
+          channel: d.channel,
+          external_id: d.externalId,
+          url: null,
+          author_id: null,
+          text: '',
+          language: 'und',
+          created_at: d.versionAt,
+          received_at: now,
+          version_at: d.versionAt,
+          reply_to: null,
+          thread_root: null,
+          engagement: ctx.dialect.toJson({}),
+          analysis: ctx.dialect.toJson({}),
+          sentiment: null,
+          intents: null,
+          disposition: null,
+          deleted_at: now,
+          edited_at: null,
+        })),
+      )
+      // Removes the text wherever the post was, and keeps the row as a tombstone so that a
+      // replay or a late redelivery of the create does not bring it back.
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'channel', 'external_id'])
+          .doUpdateSet({ text: '', url: null, deleted_at: now, analysis: ctx.dialect.toJson({}) })
+          .where('mentions.deleted_at', 'is', null),
+      )
+      .returning('id')
+      .execute();
+    changed.push(...rows.map((r) => Number(r.id)));
+  }
+  return changed;
+}

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { hrefs, htmlToText } from './html.ts';
+
+/**
+ * What the pipeline stores for one post, whatever its source. Connectors append raw payloads in
+ * one of three formats; `normalize` turns each into these events or says why it cannot.
+ */
+export type NormalizedPost = {
+  kind: 'upsert';
+  channel: string;
+  externalId: string;
+  url: string | null;
+  text: string;
+  createdAt: string;
+  /** When this version was made at the source; an older version never overwrites a newer one. */
+  versionAt: string;
+  edited: boolean;
+  language: string | null;
+  replyTo: string | null;
+  threadRoot: string | null;
+  urls: string[];
+  author: {
+    externalId: string;
+    handle: string;
+    displayName: string | null;
+    followers: number | null;
+    profileUrl: string | null;
+    avatarUrl: string | null;
+  };
+  engagement: { likes: number; reposts: number; replies: number; quotes: number };
+};
+
+export type NormalizedDelete = { kind: 'delete'; channel: string; externalId: string; versionAt: string };
+export type NormalizedEvent = NormalizedPost | NormalizedDelete;
+
+export const formats = ['generic', 'jetstream', 'mastodon'] as const;
+export type Format = (typeof formats)[number];
+
+export class NormalizeError extends Error {}
+
+const iso = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+const count = z.number().int().min(0).default(0);
+const URL_IN_TEXT = /https?:\/\/[^\s<>"')\]]+/g;
+
+// ---------------------------------------------------------------------------------------------
+// generic: webhook, import, RSS, demo. Documented in docs/connectors.md.
+
+export const genericPostSchema = z.object({
+  channel: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[a-z0-9_-]+$/),
+  externalId: z.string().min(1).max(500),
+  deleted: z.boolean().optional(),
+  url: z.url().max(2000).nullish(),
+  text: z.string().max(100_000).default(''),
+  createdAt: iso.optional(),
+  updatedAt: iso.optional(),
+  language: z.string().min(2).max(8).nullish(),
+  replyTo: z.string().max(500).nullish(),
+  threadRoot: z.string().max(500).nullish(),
+  author: z
+    .object({
+      externalId: z.string().min(1).max(500),
+      handle: z.string().min(1).max(300),
+      displayName: z.string().max(300).nullish(),
+      followers: z.number().int().min(0).nullish(),
+      profileUrl: z.url().max(2000).nullish(),
+      avatarUrl: z.url().max(2000).nullish(),
+    })
+    .optional(),
+  engagement: z.object({ likes: count, reposts: count, replies: count, quotes: count }).partial().optional(),
+});
+
+export type GenericPost = z.input<typeof genericPostSchema>;
+
+function fromGeneric(raw: unknown, receivedAt: string): NormalizedEvent {
+  const p = parse(genericPostSchema, raw);
+  const versionAt = p.updatedAt ?? p.createdAt ?? receivedAt;
+  if (p.deleted) return { kind: 'delete', channel: p.channel, externalId: p.externalId, versionAt };
+  if (!p.author) throw new NormalizeError('author: required unless deleted is true');
+  if (p.text.trim() === '') throw new NormalizeError('text: required unless deleted is true');
+  return {
+    kind: 'upsert',
+    channel: p.channel,
+    externalId: p.externalId,
+    url: p.url ?? null,
+    text: p.text,
+    createdAt: p.createdAt ?? receivedAt,
+    versionAt,
+    edited: p.updatedAt !== undefined && p.updatedAt !== p.createdAt,
+    language: p.language ?? null,
+    replyTo: p.replyTo ?? null,
+    threadRoot: p.threadRoot ?? p.replyTo ?? null,
+    urls: [...new Set([...(p.url ? [p.url] : []), ...(p.text.match(URL_IN_TEXT) ?? [])])],
+    author: {
+      externalId: p.author.externalId,
+      handle: p.author.handle,
+      displayName: p.author.displayName ?? null,
+      followers: p.author.followers ?? null,
+      profileUrl: p.author.profileUrl ?? null,
+      avatarUrl: p.author.avatarUrl ?? null,
+    },
+    engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0, ...p.engagement },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// jetstream: Bluesky Jetstream events for app.bsky.feed.post; the connector adds `handle` and
+// `followers` when it has resolved them.
+
+const strongRef = z.object({ uri: z.string(), cid: z.string().optional() });
+const jetstreamSchema = z.object({
+  did: z.string().startsWith('did:'),
+  time_us: z.number().int().positive(),
+  kind: z.literal('commit'),
+  handle: z.string().optional(),
+  followers: z.number().int().min(0).optional(),
+  commit: z.object({
+    operation: z.enum(['create', 'update', 'delete']),
+    collection: z.literal('app.bsky.feed.post'),
+    rkey: z.string().min(1),
+    cid: z.string().optional(),
+    record: z
+      .object({
+        text: z.string().max(100_000),
+        createdAt: z.string(),
+        langs: z.array(z.string()).optional(),
+        reply: z.object({ root: strongRef, parent: strongRef }).optional(),
+        facets: z
+          .array(
+            z.object({ features: z.array(z.looseObject({ $type: z.string(), uri: z.string().optional() })) }),
+          )
+          .optional(),
+        embed: z.looseObject({ external: z.object({ uri: z.string() }).optional() }).optional(),
+      })
+      .optional(),
+  }),
+});
+
+function fromJetstream(raw: unknown): NormalizedEvent {
+  const e = parse(jetstreamSchema, raw);
+  const externalId = `at://${e.did}/app.bsky.feed.post/${e.commit.rkey}`;
+  const versionAt = new Date(Math.floor(e.time_us / 1000)).toISOString();
+  if (e.commit.operation === 'delete') return { kind: 'delete', channel: 'bluesky', externalId, versionAt };
+  const r = e.commit.record;
+  if (!r) throw new NormalizeError(`commit.record: required for ${e.commit.operation}`);
+  const created = Date.parse(r.createdAt);
+  const handle = e.handle ?? e.did;
+  const facetLinks = (r.facets ?? []).flatMap((f) => f.features.flatMap((x) => (x.uri ? [x.uri] : [])));
+  return {
+    kind: 'upsert',
+    channel: 'bluesky',
+    externalId,
+    url: `https://bsky.app/profile/${handle}/post/${e.commit.rkey}`,
+    text: r.text,
+    createdAt: Number.isNaN(created) ? versionAt : new Date(created).toISOString(),
+    versionAt,
+    edited: e.commit.operation === 'update',
+    language: r.langs?.[0]?.slice(0, 2).toLowerCase() ?? null,
+    replyTo: r.reply?.parent.uri ?? null,
+    threadRoot: r.reply?.root.uri ?? null,
+    urls: [...new Set([...facetLinks, ...(r.embed?.external ? [r.embed.external.uri] : [])])],
+    author: {
+      externalId: e.did,
+      handle,
+      displayName: null,
+      followers: e.followers ?? null,
+      profileUrl: `https://bsky.app/profile/${handle}`,
+      avatarUrl: null,
+    },
+    engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// mastodon: a status from the streaming API (`update`, `status.update`) or `{ deleted: id }`.
+
+const mastodonStatusSchema = z.object({
+  id: z.string().min(1),
+  uri: z.string().min(1),
+  url: z.string().nullish(),
+  created_at: iso,
+  edited_at: iso.nullish(),
+  content: z.string().max(500_000),
+  spoiler_text: z.string().optional(),
+  language: z.string().nullish(),
+  in_reply_to_id: z.string().nullish(),
+  replies_count: count,
+  reblogs_count: count,
+  favourites_count: count,
+  account: z.object({
+    id: z.string().min(1),
+    acct: z.string().min(1),
+    display_name: z.string().optional(),
+    followers_count: z.number().int().min(0).optional(),
+    url: z.string().optional(),
+    avatar: z.string().optional(),
+  }),
+});
+const mastodonSchema = z.union([
+  z.object({ instance: z.string().min(1), status: mastodonStatusSchema }),
+  z.object({ instance: z.string().min(1), deleted: z.string().min(1), at: iso.optional() }),
+]);
+
+function fromMastodon(raw: unknown, receivedAt: string): NormalizedEvent {
+  const m = parse(mastodonSchema, raw);
+  // Status ids are per instance; the key is the instance plus id so two servers never collide.
+  const key = (id: string) => `${m.instance}/${id}`;
+  if ('deleted' in m)
+    return { kind: 'delete', channel: 'mastodon', externalId: key(m.deleted), versionAt: m.at ?? receivedAt };
+  const s = m.status;
+  const text = [s.spoiler_text, htmlToText(s.content)].filter(Boolean).join('\n');
+  if (text === '') throw new NormalizeError('status.content: empty');
+  const acct = s.account.acct.includes('@') ? s.account.acct : `${s.account.acct}@${m.instance}`;
+  return {
+    kind: 'upsert',
+    channel: 'mastodon',
+    externalId: key(s.id),
+    url: s.url ?? s.uri,
+    text,
+    createdAt: s.created_at,
+    versionAt: s.edited_at ?? s.created_at,
+    edited: Boolean(s.edited_at),
+    language: s.language ?? null,
+    replyTo: s.in_reply_to_id ? key(s.in_reply_to_id) : null,
+    threadRoot: s.in_reply_to_id ? key(s.in_reply_to_id) : null,
+    urls: hrefs(s.content).filter((u) => !u.includes('/tags/') && !u.includes('/@')),
+    author: {
+      externalId: `${m.instance}/${s.account.id}`,
+      handle: acct,
+      displayName: s.account.display_name || null,
+      followers: s.account.followers_count ?? null,
+      profileUrl: s.account.url ?? null,
+      avatarUrl: s.account.avatar ?? null,
+    },
+    engagement: { likes: s.favourites_count, reposts: s.reblogs_count, replies: s.replies_count, quotes: 0 },
+  };
+}
+
+function parse<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new NormalizeError(`${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+/** Turns one raw log payload into a stored event, or throws NormalizeError saying why not. */
+export function normalize(format: string, payloadText: string, receivedAt: string): NormalizedEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payloadText);
+  } catch (err) {
+    throw new NormalizeError(`payload is not JSON: ${(err as Error).message}`);
+  }
+  switch (format) {
+    case 'generic':
+      return fromGeneric(raw, receivedAt);
+    case 'jetstream':
+      return fromJetstream(raw);
+    case 'mastodon':
+      return fromMastodon(raw, receivedAt);
+    default:
+      throw new NormalizeError(`unknown format "${format}"`);
+  }
+}

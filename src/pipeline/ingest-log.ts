@@ -1,0 +1,66 @@
+import type { AppContext } from '../context.ts';
+import type { Format } from './formats.ts';
+
+export type LogEntry = {
+  workspaceId: string;
+  connectorId: string | null;
+  format: Format;
+  /** The raw item as received, serialised; stored untouched so it can be replayed. */
+  payload: string;
+  /** The connector's position after this item, so a restart resumes from it. */
+  cursor?: string | null;
+};
+
+const CHUNK = 1000;
+
+/**
+ * Appends raw items to the ingest log in one transaction and, when given, saves the
+ * connector's cursor in the same transaction: what is acknowledged as read is durably stored.
+ */
+export async function appendToLog(
+  ctx: AppContext,
+  entries: LogEntry[],
+  checkpoint?: { connectorId: string; cursor: string },
+): Promise<void> {
+  if (entries.length === 0 && !checkpoint) return;
+  const receivedAt = ctx.now().toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      await trx
+        .insertInto('ingest_log')
+        .values(
+          entries.slice(i, i + CHUNK).map((e) => ({
+            workspace_id: e.workspaceId,
+            connector_id: e.connectorId,
+            format: e.format,
+            payload: e.payload,
+            cursor: e.cursor ?? null,
+            received_at: receivedAt,
+            processed_at: null,
+          })),
+        )
+        .execute();
+    }
+    if (checkpoint) {
+      await trx
+        .updateTable('connectors')
+        .set((eb) => ({
+          cursor: checkpoint.cursor,
+          last_item_at: entries.length > 0 ? receivedAt : eb.ref('last_item_at'),
+          items_total: eb('items_total', '+', entries.length),
+          updated_at: receivedAt,
+        }))
+        .where('id', '=', checkpoint.connectorId)
+        .execute();
+    }
+  });
+}
+
+export async function pendingLogCount(ctx: AppContext): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('ingest_log')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('processed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,169 @@
+import type { AppContext } from '../context.ts';
+import { type Analysis, analyzeText } from '../modules/analysis/service.ts';
+import { querySetFor } from '../modules/listening/queries-cache.ts';
+import {
+  collapseEvents,
+  type StorableDelete,
+  type StorablePost,
+  storeEvents,
+} from '../modules/listening/store.ts';
+import { publishMentionsChanged } from './events.ts';
+import { type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
+
+export type BatchResult = { claimed: number; stored: number; quarantined: number };
+
+type Quarantined = {
+  logId: number;
+  workspaceId: string;
+  connectorId: string | null;
+  format: string;
+  payload: string;
+  stage: string;
+  reason: string;
+};
+
+/**
+ * Takes up to `limit` unprocessed log entries and runs them through the stages
+ * normalize → match → analyze → resolve author → store → (route) → emit, in one transaction
+ * with marking them processed. A crash anywhere rolls the batch back and it runs again; every
+ * write is idempotent, so nothing is lost and nothing doubles. A bad item is quarantined with
+ * its stage and reason, and the rest of the batch is stored.
+ */
+export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchResult> {
+  const changedByWorkspace = new Map<string, number[]>();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const rows = await ctx.dialect
+      .lockForClaim(
+        trx.selectFrom('ingest_log').selectAll().where('processed_at', 'is', null).orderBy('id').limit(limit),
+      )
+      .execute();
+    if (rows.length === 0) return { claimed: 0, stored: 0, quarantined: 0 };
+
+    const quarantined: Quarantined[] = [];
+    const byWorkspace = new Map<string, NormalizedEvent[]>();
+    for (const row of rows) {
+      try {
+        const event = normalize(row.format, row.payload, row.received_at);
+        const list = byWorkspace.get(row.workspace_id) ?? [];
+        list.push(event);
+        byWorkspace.set(row.workspace_id, list);
+      } catch (err) {
+        if (!(err instanceof NormalizeError)) throw err;
+        quarantined.push({
+          logId: Number(row.id),
+          workspaceId: row.workspace_id,
+          connectorId: row.connector_id,
+          format: row.format,
+          payload: row.payload,
+          stage: 'normalize',
+          reason: err.message,
+        });
+      }
+    }
+
+    let stored = 0;
+    for (const [workspaceId, events] of byWorkspace) {
+      const queries = await querySetFor(ctx, trx, workspaceId);
+      const upserts: StorablePost[] = [];
+      const deletes: StorableDelete[] = [];
+      for (const event of collapseEvents(events)) {
+        if (event.kind === 'delete') {
+          deletes.push(event);
+          continue;
+        }
+        const analysis: Analysis = analyzeText({
+          text: event.text,
+          declaredLanguage: event.language,
+          authorFollowers: event.author.followers,
+        });
+        const queryIds = queries.match({
+          text: event.text,
+          authorHandle: event.author.handle,
+          language: analysis.language,
+          channel: event.channel,
+          urls: event.urls,
+        });
+        upserts.push({ post: event, analysis, queryIds });
+      }
+      const changed = await storeEvents(ctx, trx, workspaceId, upserts, deletes);
+      stored += changed.length;
+      changedByWorkspace.set(workspaceId, changed);
+    }
+
+    const now = ctx.now().toISOString();
+    if (quarantined.length > 0) {
+      await trx
+        .insertInto('quarantine')
+        .values(
+          quarantined.map((q) => ({
+            workspace_id: q.workspaceId,
+            log_id: q.logId,
+            connector_id: q.connectorId,
+            format: q.format,
+            stage: q.stage,
+            reason: q.reason,
+            payload: q.payload,
+            status: 'open' as const,
+            created_at: now,
+            resolved_at: null,
+          })),
+        )
+        .execute();
+    }
+    await trx
+      .updateTable('ingest_log')
+      .set({ processed_at: now })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    return { claimed: rows.length, stored, quarantined: quarantined.length };
+  });
+  for (const [workspaceId, mentionIds] of changedByWorkspace)
+    publishMentionsChanged({ workspaceId, mentionIds });
+  return result;
+}
+
+export type WorkerHandle = { stop(): Promise<void>; wake(): void };
+
+/**
+ * Runs batches until stopped: a full batch runs the next at once; otherwise the worker waits a
+ * short window (or until `wake()`, called when a connector appends) to gather the next batch.
+ */
+export function startWorker(
+  ctx: AppContext,
+  options: { batchSize?: number; idleMs?: number } = {},
+): WorkerHandle {
+  const batchSize = options.batchSize ?? 500;
+  const idleMs = options.idleMs ?? 200;
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const { claimed } = await processBatch(ctx, batchSize);
+        if (claimed === batchSize) continue;
+      } catch (err) {
+        ctx.log.error({ err }, 'pipeline batch failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, idleMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = undefined;
+    }
+  })();
+  return {
+    wake: () => wakeUp?.(),
+    stop: async () => {
+      stopped = true;
+      wakeUp?.();
+      await loop;
+    },
+  };
+}
