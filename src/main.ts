@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
 import { loadConfig } from './config.ts';
 import type { AppContext } from './context.ts';
-import { isAppError } from './errors.ts';
+import { AppError, isAppError } from './errors.ts';
+import type { Actor } from './modules/auth/roles.ts';
 import { roles } from './modules/auth/roles.ts';
+import type { WorkspaceView } from './modules/auth/schema.ts';
 import {
   createApiTokenForEmail,
   createWorkspace,
@@ -12,6 +15,8 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
+import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
+import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
 import { allServices, closeContext, openContext, type Service, startServer } from './server.ts';
 
@@ -91,6 +96,49 @@ const commands = {
       'expires-in-days': z.coerce.number().int().min(1).max(3650).optional(),
     }),
   },
+  import: {
+    usage:
+      'rapport import <file> --format csv|jsonl [--map field=column[:int|:date],…] [--channel name] [--workspace slug]',
+    description:
+      'Imports posts from a file through the ingest log and pipeline, with progress and a summary (imported, duplicates, quarantined). See docs/connectors.md for the mapping.',
+    options: {
+      ...help,
+      format: { type: 'string' },
+      map: { type: 'string' },
+      channel: { type: 'string' },
+      workspace: { type: 'string' },
+    },
+    schema: z.object({
+      format: z.enum(['csv', 'jsonl']),
+      map: z.string().min(3).optional(),
+      channel: z
+        .string()
+        .regex(/^[a-z0-9_-]{1,40}$/, 'lower-case letters, digits, - and _')
+        .default('import'),
+      workspace: z.string().min(1).optional(),
+    }),
+  },
+  'ingest quarantine list': {
+    usage: 'rapport ingest quarantine list [--workspace slug] [--status open|retried|dropped]',
+    description: 'Lists items the pipeline could not process, with their stage and reason.',
+    options: { ...help, workspace: { type: 'string' }, status: { type: 'string' } },
+    schema: z.object({
+      workspace: z.string().min(1).optional(),
+      status: z.enum(['open', 'retried', 'dropped']).default('open'),
+    }),
+  },
+  'ingest quarantine retry': {
+    usage: 'rapport ingest quarantine retry --id N [--workspace slug]',
+    description: 'Sends a quarantined item through the pipeline again.',
+    options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
+    schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
+  },
+  'ingest quarantine drop': {
+    usage: 'rapport ingest quarantine drop --id N [--workspace slug]',
+    description: 'Drops a quarantined item for good (it stays listed as dropped).',
+    options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
+    schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
+  },
   version: {
     usage: 'rapport version',
     description: 'Prints the version.',
@@ -112,6 +160,31 @@ function usage(): string {
   ].join('\n');
 }
 
+/** The workspace named by --workspace, or the only one there is. */
+async function resolveWorkspace(ctx: AppContext, slug: string | undefined): Promise<WorkspaceView> {
+  if (slug) return workspaceBySlug(ctx, slug);
+  const workspaces = await listWorkspaces(ctx);
+  const [only] = workspaces;
+  if (workspaces.length !== 1 || !only) {
+    throw new AppError(
+      'validation_failed',
+      `Give --workspace: one of ${workspaces.map((w) => w.slug).join(', ') || '(none yet)'}`,
+    );
+  }
+  return only;
+}
+
+const operator = (workspaceId: string): Actor => ({ userId: 'cli', workspaceId, role: 'owner', via: 'cli' });
+
+function progressLine(p: ImportProgress): string {
+  const seconds = p.elapsedMs / 1000;
+  const rate = seconds > 0 ? p.read / seconds : 0;
+  const eta = rate > 0 ? Math.max(0, (p.total - p.read) / rate) : 0;
+  const width = 24;
+  const done = p.total > 0 ? Math.round((p.read / p.total) * width) : 0;
+  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.read}/${p.total}  ${Math.round(rate)} items/s  ETA ${Math.ceil(eta)}s`;
+}
+
 async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
   const ctx = await openContext(loadConfig());
   try {
@@ -122,8 +195,10 @@ async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> 
 }
 
 async function run(argv: string[]): Promise<number> {
-  const twoWords = `${argv[0]} ${argv[1]}`;
-  const name = (twoWords in commands ? twoWords : argv[0]) as CommandName | undefined;
+  const name =
+    ([3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in commands) as
+      | CommandName
+      | undefined) ?? (argv[0] as CommandName | undefined);
   if (!name || name === ('help' as string) || name === ('--help' as string) || name === ('-h' as string)) {
     console.log(usage());
     return name ? 0 : 2;
@@ -205,6 +280,58 @@ async function run(argv: string[]): Promise<number> {
       });
       console.log(`Created ${result.user.role} ${result.user.email}.`);
       console.log(`One-time password (must be changed at first sign-in): ${result.temporaryPassword}`);
+      return 0;
+    }
+    case 'import': {
+      const file = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      const flags = parseFlags(commands.import, file ? rest.slice(1) : rest);
+      if (!file)
+        throw new AppError('validation_failed', `Give the file to import.\n\n${helpText(commands.import)}`);
+      if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
+      const summary = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return importFile(
+          ctx,
+          { file, format: flags.format, map: flags.map, channel: flags.channel, workspaceId: workspace.id },
+          (p) => process.stderr.write(`\r${progressLine(p)}`),
+        );
+      });
+      process.stderr.write('\n');
+      const rate =
+        summary.elapsedMs > 0 ? Math.round(summary.read / (summary.elapsedMs / 1000)) : summary.read;
+      console.log(
+        `Read ${summary.read} records in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate}/s): imported ${summary.imported}, duplicates ${summary.duplicates}, quarantined ${summary.quarantined}.`,
+      );
+      if (summary.quarantined > 0) console.log('See them with: rapport ingest quarantine list');
+      return 0;
+    }
+    case 'ingest quarantine list': {
+      const flags = parseFlags(commands['ingest quarantine list'], rest);
+      const page = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return listQuarantine(ctx, operator(workspace.id), { limit: 200, status: flags.status });
+      });
+      if (page.items.length === 0) console.log(`No ${flags.status} items.`);
+      for (const item of page.items) {
+        console.log(
+          `#${item.id}\t${item.createdAt}\t${item.format}\t${item.stage}\t${item.reason}\t${item.payload.slice(0, 80)}`,
+        );
+      }
+      return 0;
+    }
+    case 'ingest quarantine retry':
+    case 'ingest quarantine drop': {
+      const flags = parseFlags(commands[name], rest);
+      const item = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return resolveQuarantined(
+          ctx,
+          operator(workspace.id),
+          flags.id,
+          name.endsWith('retry') ? 'retry' : 'drop',
+        );
+      });
+      console.log(`Item #${item.id} is now ${item.status}.`);
       return 0;
     }
     case 'token create': {

@@ -104,6 +104,131 @@ export const api = {
   revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`),
 };
 
+export type Author = {
+  id: number;
+  channel: string;
+  handle: string;
+  displayName: string | null;
+  followers: number | null;
+  profileUrl: string | null;
+  avatarUrl: string | null;
+};
+export type Mention = {
+  id: number;
+  channel: string;
+  externalId: string;
+  url: string | null;
+  text: string;
+  language: string;
+  createdAt: string;
+  receivedAt: string;
+  replyTo: string | null;
+  threadRoot: string | null;
+  engagement: Record<string, number>;
+  sentiment: string | null;
+  intents: string[];
+  analysis: Record<string, unknown>;
+  queryIds: string[];
+  deleted: boolean;
+  edited: boolean;
+  author: Author | null;
+};
+export type ListeningQuery = {
+  id: string;
+  name: string;
+  query: string;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+export type MentionFilters = {
+  queryId?: string;
+  channel?: string;
+  language?: string;
+  sentiment?: string;
+  intent?: string;
+  search?: string;
+};
+export type Preview = {
+  sampled: number;
+  matched: number;
+  perDay: { day: string; count: number }[];
+  examples: Mention[];
+};
+export type Connector = {
+  id: string;
+  kind: string;
+  name: string;
+  config: Record<string, unknown>;
+  enabled: boolean;
+  hasSecret: boolean;
+  state: string;
+  lastItemAt: string | null;
+  lastError: string | null;
+  errorCount: number;
+  itemsTotal: number;
+  cursor: string | null;
+};
+export type ConnectorHealth = {
+  id: string;
+  state: string;
+  lastItemAt: string | null;
+  lagSeconds: number | null;
+  itemsPerMinute: number;
+  errorCount: number;
+  lastError: string | null;
+  silent: boolean;
+};
+export type QuarantinedItem = {
+  id: number;
+  connectorId: string | null;
+  format: string;
+  stage: string;
+  reason: string;
+  payload: string;
+  status: string;
+  createdAt: string;
+};
+
+function qs(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+}
+
+export const listeningApi = {
+  mentions: (filters: MentionFilters, cursor?: string) =>
+    request<Page<Mention>>('GET', `/api/v1/mentions${qs({ ...filters, cursor, limit: 50 })}`),
+  thread: (id: number) => request<{ mention: Mention; thread: Mention[] }>('GET', `/api/v1/mentions/${id}`),
+  queries: () => request<{ items: ListeningQuery[] }>('GET', '/api/v1/listening/queries'),
+  createQuery: (input: { name: string; query: string; enabled: boolean }) =>
+    request<ListeningQuery>('POST', '/api/v1/listening/queries', input),
+  updateQuery: (id: string, patch: Partial<Pick<ListeningQuery, 'name' | 'query' | 'enabled'>>) =>
+    request<ListeningQuery>('PATCH', `/api/v1/listening/queries/${encodeURIComponent(id)}`, patch),
+  deleteQuery: (id: string) => request<void>('DELETE', `/api/v1/listening/queries/${encodeURIComponent(id)}`),
+  preview: (query: string) =>
+    request<Preview>('POST', '/api/v1/listening/queries/preview', { query, sample: 2000 }),
+  volumes: (days = 14) =>
+    request<{ items: { queryId: string; day: string; count: number }[] }>(
+      'GET',
+      `/api/v1/listening/volumes?days=${days}`,
+    ),
+  connectors: () => request<{ items: Connector[] }>('GET', '/api/v1/connectors'),
+  createConnector: (input: {
+    kind: string;
+    name: string;
+    config?: Record<string, unknown>;
+    secret?: string;
+  }) => request<{ connector: Connector; secret?: string }>('POST', '/api/v1/connectors', input),
+  updateConnector: (id: string, patch: { enabled?: boolean; name?: string }) =>
+    request<Connector>('PATCH', `/api/v1/connectors/${encodeURIComponent(id)}`, patch),
+  health: (id: string) =>
+    request<ConnectorHealth>('GET', `/api/v1/connectors/${encodeURIComponent(id)}/health`),
+  quarantine: (status = 'open') =>
+    request<Page<QuarantinedItem>>('GET', `/api/v1/quarantine?status=${status}&limit=100`),
+  resolve: (id: number, action: 'retry' | 'drop') =>
+    request<QuarantinedItem>('POST', `/api/v1/quarantine/${id}/${action}`),
+};
+
 export function formatDate(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 }

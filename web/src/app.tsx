@@ -1,12 +1,14 @@
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Shell } from './components/shell.tsx';
+import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-page.tsx';
+import { ListeningPage } from './features/listening/listening-page.tsx';
+import { QueriesPage } from './features/listening/queries-page.tsx';
 import {
   AnalyticsPage,
   CommunitiesPage,
   CustomersPage,
   InboxPage,
-  ListeningPage,
   NotFoundPage,
 } from './features/modules.tsx';
 import { SettingsPage } from './features/settings/settings-page.tsx';
@@ -29,6 +31,9 @@ function RequireSession({ children }: { children: ReactNode }) {
 const pages: [string, ReactNode][] = [
   ['/inbox', <InboxPage key="inbox" />],
   ['/listening', <ListeningPage key="listening" />],
+  ['/listening/queries', <QueriesPage key="queries" />],
+  ['/listening/connectors', <ConnectorsPage key="connectors" />],
+  ['/listening/quarantine', <QuarantinePage key="quarantine" />],
   ['/customers', <CustomersPage key="customers" />],
   ['/communities', <CommunitiesPage key="communities" />],
   ['/analytics', <AnalyticsPage key="analytics" />],

@@ -3,12 +3,15 @@ import { AppError } from '../../errors.ts';
 
 export const roles = ['owner', 'admin', 'manager', 'agent', 'moderator'] as const satisfies readonly Role[];
 
-/** Who is acting: always a user of one workspace, reached through a session cookie or an API token. */
+/**
+ * Who is acting: a user of one workspace, reached through a session cookie or an API token; or
+ * the operator at the command line, who has the database and so acts as an owner.
+ */
 export type Actor = Readonly<{
   userId: string;
   workspaceId: string;
   role: Role;
-  via: 'session' | 'token';
+  via: 'session' | 'token' | 'cli';
 }>;
 
 const grants = {

@@ -16,17 +16,6 @@ export function InboxPage() {
   );
 }
 
-export function ListeningPage() {
-  return (
-    <EmptyState
-      title="Listening"
-      lead="Mentions of your brand from Bluesky, Mastodon, RSS feeds, webhooks and imports, matched by your listening queries, arriving live with their language, sentiment, intent and urgency."
-    >
-      <p>No connectors or listening queries are set up yet.</p>
-    </EmptyState>
-  );
-}
-
 export function CustomersPage() {
   return (
     <EmptyState

@@ -1,0 +1,205 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import {
+  ApiError,
+  type Connector,
+  type ConnectorHealth,
+  formatDate,
+  listeningApi,
+  type QuarantinedItem,
+} from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
+import { SecretOnce } from '../settings/secret-once.tsx';
+import { ListeningNav } from './listening-nav.tsx';
+
+export function ConnectorsPage() {
+  usePageTitle('Connectors');
+  const { session } = useSession();
+  const canManage = session && ['owner', 'admin'].includes(session.user.role);
+  const [connectors, setConnectors] = useState<Connector[]>([]);
+  const [health, setHealth] = useState<Map<string, ConnectorHealth>>(new Map());
+  const [secret, setSecret] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [error, setError] = useState('');
+
+  const reload = useCallback(async () => {
+    const { items } = await listeningApi.connectors();
+    setConnectors(items);
+    const entries = await Promise.all(
+      items.map(async (c) => [c.id, await listeningApi.health(c.id)] as const),
+    );
+    setHealth(new Map(entries));
+  }, []);
+
+  useEffect(() => {
+    void reload().catch(() => setError('Could not load connectors.'));
+    const timer = setInterval(() => void reload().catch(() => undefined), 10_000);
+    return () => clearInterval(timer);
+  }, [reload]);
+
+  async function createWebhook(e: FormEvent) {
+    e.preventDefault();
+    try {
+      const result = await listeningApi.createConnector({ kind: 'webhook', name });
+      setSecret(result.secret ?? null);
+      setName('');
+      await reload();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not create the connector.');
+    }
+  }
+
+  return (
+    <section className="page wide">
+      <h1>Connectors</h1>
+      <ListeningNav />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {secret && (
+        <SecretOnce
+          label="Webhook signing secret. Sign each request body with HMAC-SHA256 and send X-Rapport-Signature: sha256=<hex>."
+          value={secret}
+          onDone={() => setSecret(null)}
+        />
+      )}
+      <table className="table">
+        <caption className="visually-hidden">Connectors and their health</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">State</th>
+            <th scope="col">Last item</th>
+            <th scope="col">Items/min</th>
+            <th scope="col">Errors</th>
+            <th scope="col">Total</th>
+            {canManage && <th scope="col">Actions</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {connectors.map((c) => {
+            const h = health.get(c.id);
+            return (
+              <tr key={c.id}>
+                <td data-label="Name">
+                  {c.name}
+                  {c.kind === 'webhook' && (
+                    <div className="muted">
+                      <code>POST /api/v1/ingest/{c.id}</code>
+                    </div>
+                  )}
+                </td>
+                <td data-label="Kind">{c.kind}</td>
+                <td data-label="State">
+                  <span
+                    className={
+                      h?.silent || c.state === 'failing'
+                        ? 'pill bad'
+                        : c.state === 'connected'
+                          ? 'pill ok'
+                          : 'pill off'
+                    }
+                  >
+                    {c.enabled ? (h?.silent ? 'silent' : c.state) : 'disabled'}
+                  </span>
+                  {c.lastError && <div className="field-error">{c.lastError}</div>}
+                </td>
+                <td data-label="Last item">{formatDate(c.lastItemAt)}</td>
+                <td data-label="Items/min">{h?.itemsPerMinute ?? '—'}</td>
+                <td data-label="Errors">{c.errorCount}</td>
+                <td data-label="Total">{c.itemsTotal}</td>
+                {canManage && (
+                  <td data-label="Actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() =>
+                        void listeningApi.updateConnector(c.id, { enabled: !c.enabled }).then(reload)
+                      }
+                    >
+                      {c.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {canManage && (
+        <form className="card grid-form" onSubmit={createWebhook} aria-label="New webhook connector">
+          <div className="field">
+            <label htmlFor="webhook-name">New webhook connector</label>
+            <input
+              id="webhook-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="e.g. Review site"
+              required
+            />
+          </div>
+          <button type="submit">Create webhook</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function QuarantinePage() {
+  usePageTitle('Quarantine');
+  const [items, setItems] = useState<QuarantinedItem[]>([]);
+  const [error, setError] = useState('');
+  const reload = useCallback(
+    () =>
+      listeningApi
+        .quarantine()
+        .then((p) => setItems(p.items))
+        .catch((err) => setError(err instanceof ApiError ? err.message : 'Could not load the quarantine.')),
+    [],
+  );
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  return (
+    <section className="page wide">
+      <h1>Quarantine</h1>
+      <ListeningNav />
+      <p className="hint">
+        Items the pipeline could not process are kept here with the reason, never dropped silently.
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {items.length === 0 && !error && <p className="notice">Nothing in quarantine.</p>}
+      {items.map((item) => (
+        <article key={item.id} className="card">
+          <p>
+            <strong>#{item.id}</strong> <span className="chip">{item.format}</span>{' '}
+            <span className="chip">{item.stage}</span>{' '}
+            <span className="muted">{formatDate(item.createdAt)}</span>
+          </p>
+          <p className="field-error">{item.reason}</p>
+          <pre className="payload">{item.payload.slice(0, 2000)}</pre>
+          <div className="row">
+            <button type="button" onClick={() => void listeningApi.resolve(item.id, 'retry').then(reload)}>
+              Retry
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void listeningApi.resolve(item.id, 'drop').then(reload)}
+            >
+              Drop
+            </button>
+          </div>
+        </article>
+      ))}
+    </section>
+  );
+}

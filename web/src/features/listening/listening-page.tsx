@@ -1,0 +1,304 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError, type ListeningQuery, listeningApi, type Mention, type MentionFilters } from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { ListeningNav } from './listening-nav.tsx';
+import { MentionCard, Sparkline } from './mention-card.tsx';
+
+const channels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
+const sentiments = ['negative', 'neutral', 'positive'];
+const intents = ['complaint', 'support_question', 'purchase_intent', 'praise', 'idea', 'churn_risk', 'spam'];
+
+/** Does a mention pushed over SSE belong in the current filtered view? */
+function passes(m: Mention, f: MentionFilters): boolean {
+  if (m.deleted) return false;
+  if (f.queryId && !m.queryIds.includes(f.queryId)) return false;
+  if (f.channel && m.channel !== f.channel) return false;
+  if (f.language && m.language !== f.language) return false;
+  if (f.sentiment && m.sentiment !== f.sentiment) return false;
+  if (f.intent && !m.intents.includes(f.intent)) return false;
+  if (f.search) {
+    const text = m.text.toLowerCase();
+    if (
+      !f.search
+        .toLowerCase()
+        .split(/\s+/)
+        .every((w) => text.includes(w))
+    )
+      return false;
+  }
+  return true;
+}
+
+export function ListeningPage() {
+  usePageTitle('Listening');
+  const [queries, setQueries] = useState<ListeningQuery[]>([]);
+  const [volumes, setVolumes] = useState<Map<string, number[]>>(new Map());
+  const [filters, setFilters] = useState<MentionFilters>({});
+  const [mentions, setMentions] = useState<Mention[]>([]);
+  const [fresh, setFresh] = useState<Set<number>>(new Set());
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const [live, setLive] = useState(false);
+  const [open, setOpen] = useState<Mention | null>(null);
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+  const queryMap = useMemo(() => new Map(queries.map((q) => [q.id, q])), [queries]);
+
+  useEffect(() => {
+    listeningApi
+      .queries()
+      .then((r) => setQueries(r.items))
+      .catch(() => undefined);
+    listeningApi
+      .volumes(14)
+      .then((r) => {
+        const days = Array.from({ length: 14 }, (_, i) =>
+          new Date(Date.now() - (13 - i) * 86_400_000).toISOString().slice(0, 10),
+        );
+        const byQuery = new Map<string, number[]>();
+        for (const v of r.items) {
+          const series = byQuery.get(v.queryId) ?? days.map(() => 0);
+          const at = days.indexOf(v.day);
+          if (at >= 0) series[at] = v.count;
+          byQuery.set(v.queryId, series);
+        }
+        setVolumes(byQuery);
+      })
+      .catch(() => undefined);
+  }, []);
+
+  const load = useCallback(async (f: MentionFilters, after?: string) => {
+    try {
+      setError('');
+      const page = await listeningApi.mentions(f, after);
+      setMentions((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not load mentions.');
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(filters);
+  }, [filters, load]);
+
+  // Live stream: new and changed mentions arrive over Server-Sent Events.
+  useEffect(() => {
+    const source = new EventSource('/api/v1/mentions/stream');
+    source.addEventListener('ready', () => setLive(true));
+    source.addEventListener('error', () => setLive(false));
+    source.addEventListener('mentions', (event) => {
+      const incoming = JSON.parse((event as MessageEvent<string>).data) as Mention[];
+      setMentions((prev) => {
+        const byId = new Map(prev.map((m) => [m.id, m]));
+        const added: Mention[] = [];
+        for (const m of incoming) {
+          if (byId.has(m.id)) byId.set(m.id, m);
+          else if (passes(m, filtersRef.current)) added.push(m);
+        }
+        setFresh(new Set(added.map((m) => m.id)));
+        return [...added.reverse(), ...prev.map((m) => byId.get(m.id) ?? m)]
+          .filter((m) => !m.deleted)
+          .slice(0, 500);
+      });
+    });
+    return () => source.close();
+  }, []);
+
+  const set = (key: keyof MentionFilters, value: string) =>
+    setFilters((f) => {
+      const next = { ...f };
+      if (value) next[key] = value;
+      else delete next[key];
+      return next;
+    });
+
+  return (
+    <section className="page wide">
+      <div className="page-head">
+        <h1>Listening</h1>
+        <span className={live ? 'live on' : 'live'} role="status">
+          {live ? 'Live' : 'Connecting…'}
+        </span>
+      </div>
+      <ListeningNav />
+      <div className="listening">
+        <aside className="queries-panel" aria-label="Listening queries">
+          <button
+            type="button"
+            className={filters.queryId ? 'query-row' : 'query-row active'}
+            aria-pressed={!filters.queryId}
+            onClick={() => set('queryId', '')}
+          >
+            <span>All matched mentions</span>
+          </button>
+          {queries.map((q) => (
+            <button
+              key={q.id}
+              type="button"
+              className={filters.queryId === q.id ? 'query-row active' : 'query-row'}
+              aria-pressed={filters.queryId === q.id}
+              onClick={() => set('queryId', q.id)}
+            >
+              <span>{q.name}</span>
+              <Sparkline
+                values={volumes.get(q.id) ?? []}
+                label={`${q.name}: mentions per day, last 14 days`}
+              />
+            </button>
+          ))}
+        </aside>
+        <div className="stream">
+          <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
+            <label>
+              <span className="visually-hidden">Search</span>
+              <input
+                type="search"
+                placeholder="Search text…"
+                defaultValue={filters.search ?? ''}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') set('search', (e.target as HTMLInputElement).value.trim());
+                }}
+                onBlur={(e) => set('search', e.target.value.trim())}
+              />
+            </label>
+            <Select
+              label="Channel"
+              value={filters.channel}
+              options={channels}
+              onChange={(v) => set('channel', v)}
+            />
+            <Select
+              label="Language"
+              value={filters.language}
+              options={['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'ja', 'und']}
+              onChange={(v) => set('language', v)}
+            />
+            <Select
+              label="Sentiment"
+              value={filters.sentiment}
+              options={sentiments}
+              onChange={(v) => set('sentiment', v)}
+            />
+            <Select
+              label="Intent"
+              value={filters.intent}
+              options={intents}
+              onChange={(v) => set('intent', v)}
+            />
+          </form>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          {mentions.length === 0 && !error && (
+            <p className="notice">No mentions match yet. New ones appear here as they arrive.</p>
+          )}
+          <div className="mention-list" aria-live="polite">
+            {mentions.map((m) => (
+              <MentionCard
+                key={m.id}
+                mention={m}
+                queries={queryMap}
+                onOpen={setOpen}
+                fresh={fresh.has(m.id)}
+              />
+            ))}
+          </div>
+          {cursor && (
+            <button type="button" className="secondary" onClick={() => void load(filters, cursor)}>
+              Load older
+            </button>
+          )}
+        </div>
+      </div>
+      {open && <ThreadDrawer mention={open} queries={queryMap} onClose={() => setOpen(null)} />}
+    </section>
+  );
+}
+
+function Select({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string | undefined;
+  options: string[];
+  onChange(value: string): void;
+}) {
+  return (
+    <label>
+      <span className="visually-hidden">{label}</span>
+      <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{`Any ${label.toLowerCase()}`}</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o.replace('_', ' ')}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ThreadDrawer({
+  mention,
+  queries,
+  onClose,
+}: {
+  mention: Mention;
+  queries: Map<string, ListeningQuery>;
+  onClose(): void;
+}) {
+  const [thread, setThread] = useState<Mention[] | null>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    closeButton.current?.focus();
+    listeningApi
+      .thread(mention.id)
+      .then((r) => setThread(r.thread))
+      .catch(() => setThread([]));
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [mention.id, onClose]);
+  const a = mention.author;
+  return (
+    <div className="drawer" role="dialog" aria-modal="true" aria-label="Thread">
+      <div className="drawer-head">
+        <h2>Thread</h2>
+        <button ref={closeButton} type="button" className="secondary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {a && (
+        <section className="card author-card" aria-label="Author">
+          <strong>{a.displayName ?? a.handle}</strong> <span className="muted">@{a.handle}</span>
+          <div className="muted">
+            {a.channel} · {a.followers ?? '?'} followers
+            {a.profileUrl && (
+              <>
+                {' · '}
+                <a href={a.profileUrl} rel="noopener noreferrer nofollow" target="_blank">
+                  profile
+                </a>
+              </>
+            )}
+          </div>
+        </section>
+      )}
+      {thread === null ? (
+        <p className="loading">Loading…</p>
+      ) : (
+        thread.map((m) => (
+          <div key={m.id} className={m.id === mention.id ? 'thread-item current' : 'thread-item'}>
+            <MentionCard mention={m} queries={queries} />
+          </div>
+        ))
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,208 @@
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { ApiError, type ListeningQuery, listeningApi, type Preview } from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
+import { ListeningNav } from './listening-nav.tsx';
+import { MentionCard } from './mention-card.tsx';
+
+type SyntaxProblem = { message: string; position: number | null };
+
+/** The query text with the error position marked, so the mistake is visible where it is. */
+function Highlighted({ source, problem }: { source: string; problem: SyntaxProblem | null }) {
+  if (!problem || problem.position === null) return <code className="query-code">{source}</code>;
+  const at = Math.min(problem.position, source.length);
+  return (
+    <code className="query-code">
+      {source.slice(0, at)}
+      <mark className="query-error" aria-label="error here">
+        {source.slice(at, at + 1) || ' '}
+      </mark>
+      {source.slice(at + 1)}
+    </code>
+  );
+}
+
+export function QueriesPage() {
+  usePageTitle('Listening queries');
+  const { session } = useSession();
+  const canManage = session && ['owner', 'admin', 'manager'].includes(session.user.role);
+  const [queries, setQueries] = useState<ListeningQuery[]>([]);
+  const [editing, setEditing] = useState<ListeningQuery | null>(null);
+  const [name, setName] = useState('');
+  const [source, setSource] = useState('');
+  const [problem, setProblem] = useState<SyntaxProblem | null>(null);
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [message, setMessage] = useState('');
+  const queryMap = useMemo(() => new Map(queries.map((q) => [q.id, q])), [queries]);
+
+  const reload = () =>
+    listeningApi
+      .queries()
+      .then((r) => setQueries(r.items))
+      .catch(() => undefined);
+  useEffect(() => {
+    void reload();
+  }, []);
+
+  // Live preview: re-run the query against recent mentions shortly after typing stops.
+  useEffect(() => {
+    if (source.trim() === '') {
+      setPreview(null);
+      setProblem(null);
+      return;
+    }
+    const timer = setTimeout(() => {
+      listeningApi
+        .preview(source)
+        .then((p) => {
+          setPreview(p);
+          setProblem(null);
+        })
+        .catch((err) => {
+          setPreview(null);
+          if (err instanceof ApiError) {
+            const position = typeof err.details?.position === 'number' ? err.details.position : null;
+            setProblem({ message: err.fields.query ?? err.message, position });
+          }
+        });
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [source]);
+
+  function edit(q: ListeningQuery | null) {
+    setEditing(q);
+    setName(q?.name ?? '');
+    setSource(q?.query ?? '');
+    setMessage('');
+  }
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    try {
+      if (editing) await listeningApi.updateQuery(editing.id, { name, query: source });
+      else await listeningApi.createQuery({ name, query: source, enabled: true });
+      setMessage(editing ? 'Query saved.' : 'Query created: new mentions are matched from now on.');
+      edit(null);
+      await reload();
+    } catch (err) {
+      setMessage(err instanceof ApiError ? err.message : 'Could not save.');
+    }
+  }
+
+  const maxDay = Math.max(1, ...(preview?.perDay.map((d) => d.count) ?? [1]));
+  return (
+    <section className="page wide">
+      <h1>Listening queries</h1>
+      <ListeningNav />
+      <p className="hint">
+        Boolean queries: <code>AND</code>, <code>OR</code>, <code>NOT</code>, parentheses,{' '}
+        <code>"exact phrases"</code>, <code>refund*</code>, <code>#hashtag</code>, <code>@mention</code>,{' '}
+        <code>late NEAR/3 flight</code> (<code>NEAR/3f</code> in order), and <code>author:</code>{' '}
+        <code>lang:</code> <code>channel:</code> <code>url:</code> filters.
+      </p>
+      {message && <p role="status">{message}</p>}
+      <div className="two-col">
+        <div>
+          <table className="table">
+            <caption className="visually-hidden">Listening queries</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Query</th>
+                <th scope="col">Status</th>
+                {canManage && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {queries.map((q) => (
+                <tr key={q.id}>
+                  <td data-label="Name">{q.name}</td>
+                  <td data-label="Query">
+                    <code>{q.query}</code>
+                  </td>
+                  <td data-label="Status">
+                    <span className={q.enabled ? 'pill ok' : 'pill off'}>{q.enabled ? 'on' : 'off'}</span>
+                  </td>
+                  {canManage && (
+                    <td data-label="Actions" className="row-actions">
+                      <button type="button" className="secondary" onClick={() => edit(q)}>
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() =>
+                          void listeningApi.updateQuery(q.id, { enabled: !q.enabled }).then(reload)
+                        }
+                      >
+                        {q.enabled ? 'Turn off' : 'Turn on'}
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <form className="card" onSubmit={save} aria-label={editing ? 'Edit query' : 'New query'}>
+          <h2>{editing ? `Edit “${editing.name}”` : 'New query'}</h2>
+          <label htmlFor="query-name">Name</label>
+          <input id="query-name" value={name} onChange={(e) => setName(e.target.value)} required />
+          <label htmlFor="query-source">Query</label>
+          <textarea
+            id="query-source"
+            rows={4}
+            value={source}
+            onChange={(e) => setSource(e.target.value)}
+            aria-invalid={problem !== null}
+            aria-describedby="query-problem"
+            spellCheck={false}
+          />
+          <div id="query-problem" aria-live="polite">
+            {problem && (
+              <div className="query-problem">
+                <Highlighted source={source} problem={problem} />
+                <p className="field-error">{problem.message}</p>
+              </div>
+            )}
+          </div>
+          {preview && (
+            <div className="preview" aria-live="polite">
+              <p>
+                <strong>{preview.matched}</strong> of the last {preview.sampled} mentions match.
+              </p>
+              <div className="bars" role="img" aria-label="Matches per day">
+                {preview.perDay.map((d) => (
+                  <span
+                    key={d.day}
+                    className="bar"
+                    title={`${d.day}: ${d.count}`}
+                    style={{ height: `${(d.count / maxDay) * 100}%` }}
+                  />
+                ))}
+              </div>
+            </div>
+          )}
+          <div className="row">
+            <button type="submit" disabled={!canManage || problem !== null || !name || !source}>
+              {editing ? 'Save query' : 'Create query'}
+            </button>
+            {editing && (
+              <button type="button" className="secondary" onClick={() => edit(null)}>
+                Cancel
+              </button>
+            )}
+          </div>
+          {preview && preview.examples.length > 0 && (
+            <div className="examples">
+              <h3>Examples</h3>
+              {preview.examples.slice(0, 5).map((m) => (
+                <MentionCard key={m.id} mention={m} queries={queryMap} />
+              ))}
+            </div>
+          )}
+        </form>
+      </div>
+    </section>
+  );
+}
