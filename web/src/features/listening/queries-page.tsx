@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, type ListeningQuery, listeningApi, type Preview } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
@@ -14,7 +14,7 @@ function Highlighted({ source, problem }: { source: string; problem: SyntaxProbl
   return (
     <code className="query-code">
       {source.slice(0, at)}
-      <mark className="query-error" aria-label="error here">
+      <mark className="query-error" title="error here">
         {source.slice(at, at + 1) || ' '}
       </mark>
       {source.slice(at + 1)}
@@ -35,14 +35,17 @@ export function QueriesPage() {
   const [message, setMessage] = useState('');
   const queryMap = useMemo(() => new Map(queries.map((q) => [q.id, q])), [queries]);
 
-  const reload = () =>
-    listeningApi
-      .queries()
-      .then((r) => setQueries(r.items))
-      .catch(() => undefined);
+  const reload = useCallback(
+    () =>
+      listeningApi
+        .queries()
+        .then((r) => setQueries(r.items))
+        .catch(() => undefined),
+    [],
+  );
   useEffect(() => {
     void reload();
-  }, []);
+  }, [reload]);
 
   // Live preview: re-run the query against recent mentions shortly after typing stops.
   useEffect(() => {
