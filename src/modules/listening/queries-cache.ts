@@ -1,7 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
-import { createQuerySet, type MatchableItem } from './query/query-set.ts';
+import type { MatchableItem } from './boolean-query/prepare.ts';
+import { createQuerySet } from './boolean-query/query-set.ts';
 
 type Matcher = { match(item: MatchableItem): string[] };
 type Cached = { signature: string; set: Matcher };

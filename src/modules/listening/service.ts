@@ -7,9 +7,9 @@ import { decodeCursor, type Page, type PageQuery, toPage } from '../../paginatio
 import { formats } from '../../pipeline/formats.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
-import { QuerySyntaxError } from './query/errors.ts';
-import { compileQuery } from './query/matcher.ts';
-import { prepareItem } from './query/tokenize.ts';
+import { QuerySyntaxError } from './boolean-query/errors.ts';
+import { compileQuery } from './boolean-query/matcher.ts';
+import { prepareItem } from './boolean-query/prepare.ts';
 import type { ListeningQueryView, MentionFilters, MentionView, QuarantineItemView } from './schema.ts';
 
 type MentionRow = Selectable<MentionsTable> & {
