@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../test/db.ts';
+import { buildUser, buildWorkspace } from '../../test/factories.ts';
+import {
+  createQuery,
+  listMentions,
+  listQuarantine,
+  mentionThread,
+  resolveQuarantined,
+} from '../modules/listening/service.ts';
+import type { GenericPost } from './formats.ts';
+import { appendToLog } from './ingest-log.ts';
+import { processBatch } from './worker.ts';
+
+const t = setupTestDatabase();
+
+async function drain() {
+  while ((await processBatch(t.ctx, 100)).claimed > 0) {
+    // keep going until the log is empty
+  }
+}
+
+const post = (externalId: string, text: string, extra: Partial<GenericPost> = {}): GenericPost => ({
+  channel: 'webhook',
+  externalId,
+  text,
+  createdAt: '2026-11-20T10:00:00.000Z',
+  author: { externalId: 'u-1', handle: 'someone', followers: 10 },
+  ...extra,
+});
+
+async function append(
+  workspaceId: string,
+  format: 'generic' | 'jetstream' | 'mastodon',
+  payloads: unknown[],
+) {
+  await appendToLog(
+    t.ctx,
+    payloads.map((p) => ({
+      workspaceId,
+      connectorId: null,
+      format,
+      payload: typeof p === 'string' ? p : JSON.stringify(p),
+    })),
+  );
+}
+
+async function mentionRows(workspaceId: string) {
+  return t.ctx.db
+    .selectFrom('mentions')
+    .select(['external_id', 'text', 'deleted_at', 'version_at'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('external_id')
+    .execute();
+}
+
+describe('pipeline', () => {
+  it('stores one mention per post whatever the duplicates and the delivery order', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const v1 = post('p-1', 'first version', { updatedAt: '2026-11-20T10:00:00.000Z' });
+    const v2 = post('p-1', 'second version', { updatedAt: '2026-11-20T10:05:00.000Z' });
+    // The newer edit arrives first, the original twice, in two separate batches.
+    await append(ws.id, 'generic', [v2, v1, post('p-2', 'other post')]);
+    await drain();
+    await append(ws.id, 'generic', [v1, v2, post('p-2', 'other post')]);
+    await drain();
+    const rows = await mentionRows(ws.id);
+    expect(rows.map((r) => [r.external_id, r.text])).toEqual([
+      ['p-1', 'second version'],
+      ['p-2', 'other post'],
+    ]);
+  });
+
+  it('applies a Bluesky delete: the text is gone and a replay of the create does not bring it back', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const create = {
+      did: 'did:plc:abc',
+      time_us: 1795400000000000,
+      kind: 'commit',
+      commit: {
+        operation: 'create',
+        collection: 'app.bsky.feed.post',
+        rkey: 'r1',
+        record: { text: 'my bag is lost', createdAt: '2026-11-20T10:00:00.000Z' },
+      },
+    };
+    const del = {
+      ...create,
+      time_us: 1795400005000000,
+      commit: { operation: 'delete', collection: 'app.bsky.feed.post', rkey: 'r1' },
+    };
+    await append(ws.id, 'jetstream', [create]);
+    await drain();
+    expect((await mentionRows(ws.id))[0]?.text).toBe('my bag is lost');
+    await append(ws.id, 'jetstream', [del]);
+    await drain();
+    await append(ws.id, 'jetstream', [create]);
+    await drain();
+    const [row] = await mentionRows(ws.id);
+    expect(row?.text).toBe('');
+    expect(row?.deleted_at).not.toBeNull();
+  });
+
+  it('applies a Mastodon delete that arrives before its status', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const status = {
+      id: '42',
+      uri: 'https://m.example/statuses/42',
+      created_at: '2026-11-20T10:00:00.000Z',
+      content: '<p>cancel my account</p>',
+      account: { id: '7', acct: 'lena' },
+    };
+    await append(ws.id, 'mastodon', [
+      { instance: 'm.example', deleted: '42' },
+      { instance: 'm.example', status },
+    ]);
+    await drain();
+    await append(ws.id, 'mastodon', [{ instance: 'm.example', status }]);
+    await drain();
+    const rows = await mentionRows(ws.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ external_id: 'm.example/42', text: '' });
+  });
+
+  it('quarantines a malformed item with its stage and reason and stores the rest of the batch', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    await append(ws.id, 'generic', [
+      post('ok-1', 'fine'),
+      '{"channel": "webhook", "externalId": ',
+      post('ok-2', 'also fine'),
+      { channel: 'webhook', externalId: 'x', text: 'no author' },
+    ]);
+    await drain();
+    expect((await mentionRows(ws.id)).map((r) => r.external_id)).toEqual(['ok-1', 'ok-2']);
+    const quarantined = await listQuarantine(t.ctx, owner.actor, { limit: 10 });
+    expect(quarantined.items.map((q) => [q.stage, q.reason.split(':')[0]])).toEqual([
+      ['normalize', 'author'],
+      ['normalize', 'payload is not JSON'],
+    ]);
+    const dropped = await resolveQuarantined(t.ctx, owner.actor, quarantined.items[0]?.id ?? 0, 'drop');
+    expect(dropped.status).toBe('dropped');
+    await expect(resolveQuarantined(t.ctx, owner.actor, dropped.id, 'retry')).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect((await listQuarantine(t.ctx, owner.actor, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('records which listening queries matched, filterable and searchable', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    const refunds = await createQuery(t.ctx, manager.actor, {
+      name: 'Refunds',
+      query: 'refund* NOT spam',
+      enabled: true,
+    });
+    await createQuery(t.ctx, manager.actor, {
+      name: 'Praise',
+      query: 'thanks OR "lovely crew"',
+      enabled: true,
+    });
+    await append(ws.id, 'generic', [
+      post('m-1', 'Still waiting for my refund'),
+      post('m-2', 'thanks, lovely crew today'),
+      post('m-3', 'refunds are spam'),
+    ]);
+    await drain();
+    const all = await listMentions(t.ctx, manager.actor, { limit: 10 });
+    expect(all.items.map((m) => [m.externalId, m.queryIds.length])).toEqual([
+      ['m-3', 0],
+      ['m-2', 1],
+      ['m-1', 1],
+    ]);
+    const onlyRefunds = await listMentions(t.ctx, manager.actor, { limit: 10, queryId: refunds.id });
+    expect(onlyRefunds.items.map((m) => m.externalId)).toEqual(['m-1']);
+    const searched = await listMentions(t.ctx, manager.actor, { limit: 10, search: 'lovely CREW' });
+    expect(searched.items.map((m) => m.externalId)).toEqual(['m-2']);
+  });
+
+  it('rejects a query with a syntax error, giving the position', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    await expect(
+      createQuery(t.ctx, manager.actor, { name: 'Bad', query: 'refund AND', enabled: true }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { position: 10 },
+    });
+    const agent = await buildUser(t.ctx, ws, { role: 'agent' });
+    await expect(
+      createQuery(t.ctx, agent.actor, { name: 'x', query: 'x', enabled: true }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('reconstructs a thread from reply links, and keeps workspaces apart', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const other = await buildWorkspace(t.ctx);
+    const agent = await buildUser(t.ctx, ws);
+    const outsider = await buildUser(t.ctx, other);
+    await append(ws.id, 'generic', [
+      post('t-1', 'where is my bag', { createdAt: '2026-11-20T10:00:00.000Z' }),
+      post('t-2', 'same here', { replyTo: 't-1', createdAt: '2026-11-20T10:01:00.000Z' }),
+      post('t-3', 'found it', { replyTo: 't-2', threadRoot: 't-1', createdAt: '2026-11-20T10:02:00.000Z' }),
+    ]);
+    await drain();
+    const [reply] = (await listMentions(t.ctx, agent.actor, { limit: 1 })).items;
+    const thread = await mentionThread(t.ctx, agent.actor, reply?.id ?? 0);
+    expect(thread.thread.map((m) => m.externalId)).toEqual(['t-1', 't-2', 't-3']);
+    await expect(mentionThread(t.ctx, outsider.actor, reply?.id ?? 0)).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect((await listMentions(t.ctx, outsider.actor, { limit: 10 })).items).toEqual([]);
+  });
+});
