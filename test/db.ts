@@ -30,7 +30,13 @@ export function createTestClock(start = '2026-11-23T09:00:00.000Z'): TestClock {
   };
 }
 
-export type TestDatabase = { ctx: AppContext; clock: TestClock; close(): Promise<void> };
+export type TestDatabase = {
+  ctx: AppContext;
+  clock: TestClock;
+  /** How another process reaches the same database: a PostgreSQL URL or a SQLite file path. */
+  location: { databaseUrl?: string; sqlitePath?: string };
+  close(): Promise<void>;
+};
 
 /** A fresh, migrated database on the test engine: a new SQLite file, or a new PostgreSQL database. */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -41,6 +47,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
   let database: Database;
   let dropDatabase = async () => {};
+  let location: TestDatabase['location'];
   if (testEngine === 'postgres') {
     const url = process.env.TEST_DATABASE_URL;
     if (!url) throw new Error('RAPPORT_TEST_ENGINE=postgres needs TEST_DATABASE_URL');
@@ -52,6 +59,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const target = new URL(url);
     target.pathname = `/${name}`;
     database = openPostgres(target.toString());
+    location = { databaseUrl: target.toString() };
     dropDatabase = async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
@@ -60,6 +68,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     };
   } else {
     database = openSqlite(path.join(dir, 'rapport.sqlite'));
+    location = { sqlitePath: path.join(dir, 'rapport.sqlite') };
   }
   await migrateToLatest(database);
   const clock = createTestClock();
@@ -68,6 +77,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     ctx,
     clock,
+    location,
     close: async () => {
       await heavy.close();
       await database.close();
@@ -96,6 +106,9 @@ export function setupTestDatabase(): TestDatabase {
     },
     get clock() {
       return get().clock;
+    },
+    get location() {
+      return get().location;
     },
     close: () => get().close(),
   };

@@ -13,7 +13,10 @@ async function signedPost(connectorId: string, secret: string, body: unknown, si
   const raw = JSON.stringify(body);
   return app().request(`/api/v1/ingest/${connectorId}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-rapport-signature': signature ?? webhookSignature(secret, raw) },
+    headers: {
+      'content-type': 'application/json',
+      'x-rapport-signature': signature ?? webhookSignature(secret, raw),
+    },
     body: raw,
   });
 }
@@ -29,28 +32,55 @@ describe('webhook connector', () => {
   it('accepts a signed delivery, quarantines the bad items with the reason it returns, and stores the rest', async () => {
     const ws = await buildWorkspace(t.ctx);
     const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
-    const created = await call(app(), 'POST', '/api/v1/connectors', { kind: 'webhook', name: 'Reviews' }, { bearer: admin });
+    const created = await call(
+      app(),
+      'POST',
+      '/api/v1/connectors',
+      { kind: 'webhook', name: 'Reviews' },
+      { bearer: admin },
+    );
     expect(created.status).toBe(201);
-    const { connector, secret } = (await created.json()) as { connector: { id: string; hasSecret: boolean }; secret: string };
+    const { connector, secret } = (await created.json()) as {
+      connector: { id: string; hasSecret: boolean };
+      secret: string;
+    };
     expect(secret).toMatch(/^whsec_/);
     expect(connector.hasSecret).toBe(true);
 
-    const res = await signedPost(connector.id, secret, [item('rv-1', 'Lovely crew'), { channel: 'reviews', externalId: 'rv-2' }, item('rv-3', 'Lost my bag')]);
+    const res = await signedPost(connector.id, secret, [
+      item('rv-1', 'Lovely crew'),
+      { channel: 'reviews', externalId: 'rv-2' },
+      item('rv-3', 'Lost my bag'),
+    ]);
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 2, rejected: [{ index: 1, reason: 'author: required unless deleted is true' }] });
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      rejected: [{ index: 1, reason: 'author: required unless deleted is true' }],
+    });
 
     while ((await processBatch(t.ctx)).claimed > 0) {
       // drain
     }
-    const mentions = (await (await call(app(), 'GET', '/api/v1/mentions?channel=reviews', undefined, { bearer: admin })).json()) as {
+    const mentions = (await (
+      await call(app(), 'GET', '/api/v1/mentions?channel=reviews', undefined, { bearer: admin })
+    ).json()) as {
       items: { externalId: string }[];
     };
     expect(mentions.items.map((m) => m.externalId)).toEqual(['rv-3', 'rv-1']);
-    const quarantine = (await (await call(app(), 'GET', '/api/v1/quarantine', undefined, { bearer: admin })).json()) as {
+    const quarantine = (await (
+      await call(app(), 'GET', '/api/v1/quarantine', undefined, { bearer: admin })
+    ).json()) as {
       items: { reason: string; connectorId: string }[];
     };
-    expect(quarantine.items).toEqual([expect.objectContaining({ reason: 'author: required unless deleted is true', connectorId: connector.id })]);
-    const health = (await (await call(app(), 'GET', `/api/v1/connectors/${connector.id}/health`, undefined, { bearer: admin })).json()) as {
+    expect(quarantine.items).toEqual([
+      expect.objectContaining({
+        reason: 'author: required unless deleted is true',
+        connectorId: connector.id,
+      }),
+    ]);
+    const health = (await (
+      await call(app(), 'GET', `/api/v1/connectors/${connector.id}/health`, undefined, { bearer: admin })
+    ).json()) as {
       itemsPerMinute: number;
       lastItemAt: string | null;
     };
@@ -64,7 +94,12 @@ describe('webhook connector', () => {
     const { connector, secret } = (await (
       await call(app(), 'POST', '/api/v1/connectors', { kind: 'webhook', name: 'W' }, { bearer: admin })
     ).json()) as { connector: { id: string }; secret: string };
-    const wrong = await signedPost(connector.id, secret, item('x', 'y'), webhookSignature('not-the-secret', '{}'));
+    const wrong = await signedPost(
+      connector.id,
+      secret,
+      item('x', 'y'),
+      webhookSignature('not-the-secret', '{}'),
+    );
     expect(wrong.status).toBe(401);
     const unknown = await signedPost('no-such-connector', secret, item('x', 'y'));
     expect(unknown.status).toBe(401);
@@ -82,10 +117,21 @@ describe('webhook connector', () => {
     const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
     const manager = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'manager' }));
     await call(app(), 'POST', '/api/v1/connectors', { kind: 'webhook', name: 'W' }, { bearer: admin });
-    const list = await (await call(app(), 'GET', '/api/v1/connectors', undefined, { bearer: manager })).text();
+    const list = await (
+      await call(app(), 'GET', '/api/v1/connectors', undefined, { bearer: manager })
+    ).text();
     expect(list).not.toMatch(/whsec_|secret_encrypted/);
-    expect((await call(app(), 'POST', '/api/v1/connectors', { kind: 'webhook', name: 'X' }, { bearer: manager })).status).toBe(403);
-    const badKind = await call(app(), 'POST', '/api/v1/connectors', { kind: 'carrier-pigeon', name: 'X' }, { bearer: admin });
+    expect(
+      (await call(app(), 'POST', '/api/v1/connectors', { kind: 'webhook', name: 'X' }, { bearer: manager }))
+        .status,
+    ).toBe(403);
+    const badKind = await call(
+      app(),
+      'POST',
+      '/api/v1/connectors',
+      { kind: 'carrier-pigeon', name: 'X' },
+      { bearer: admin },
+    );
     expect(badKind.status).toBe(400);
     expect(await badKind.json()).toMatchObject({ error: { details: { fields: [{ path: 'kind' }] } } });
   });
@@ -95,27 +141,64 @@ describe('listening queries API', () => {
   it('creates, previews, lists, updates and deletes queries; syntax errors are 400 with the position', async () => {
     const ws = await buildWorkspace(t.ctx);
     const manager = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'manager' }));
-    const bad = await call(app(), 'POST', '/api/v1/listening/queries', { name: 'Bad', query: '(refund OR late' }, { bearer: manager });
+    const bad = await call(
+      app(),
+      'POST',
+      '/api/v1/listening/queries',
+      { name: 'Bad', query: '(refund OR late' },
+      { bearer: manager },
+    );
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: 'validation_failed', details: { position: 15, expected: '")"' } } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'validation_failed', details: { position: 15, expected: '")"' } },
+    });
 
-    const created = await call(app(), 'POST', '/api/v1/listening/queries', { name: 'Refunds', query: 'refund*' }, { bearer: manager });
+    const created = await call(
+      app(),
+      'POST',
+      '/api/v1/listening/queries',
+      { name: 'Refunds', query: 'refund*' },
+      { bearer: manager },
+    );
     expect(created.status).toBe(201);
     const q = (await created.json()) as { id: string; enabled: boolean };
     expect(q.enabled).toBe(true);
-    const preview = await call(app(), 'POST', '/api/v1/listening/queries/preview', { query: 'refund*' }, { bearer: manager });
+    const preview = await call(
+      app(),
+      'POST',
+      '/api/v1/listening/queries/preview',
+      { query: 'refund*' },
+      { bearer: manager },
+    );
     expect(await preview.json()).toMatchObject({ matched: 0, perDay: [], examples: [] });
-    const patched = await call(app(), 'PATCH', `/api/v1/listening/queries/${q.id}`, { enabled: false }, { bearer: manager });
+    const patched = await call(
+      app(),
+      'PATCH',
+      `/api/v1/listening/queries/${q.id}`,
+      { enabled: false },
+      { bearer: manager },
+    );
     expect(await patched.json()).toMatchObject({ enabled: false, query: 'refund*' });
-    expect((await call(app(), 'DELETE', `/api/v1/listening/queries/${q.id}`, undefined, { bearer: manager })).status).toBe(204);
-    expect((await call(app(), 'DELETE', `/api/v1/listening/queries/${q.id}`, undefined, { bearer: manager })).status).toBe(404);
+    expect(
+      (await call(app(), 'DELETE', `/api/v1/listening/queries/${q.id}`, undefined, { bearer: manager }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await call(app(), 'DELETE', `/api/v1/listening/queries/${q.id}`, undefined, { bearer: manager }))
+        .status,
+    ).toBe(404);
   });
 
   it('lets agents read but not change queries', async () => {
     const ws = await buildWorkspace(t.ctx);
     const agent = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' }));
-    expect((await call(app(), 'GET', '/api/v1/listening/queries', undefined, { bearer: agent })).status).toBe(200);
-    expect((await call(app(), 'POST', '/api/v1/listening/queries', { name: 'x', query: 'x' }, { bearer: agent })).status).toBe(403);
+    expect((await call(app(), 'GET', '/api/v1/listening/queries', undefined, { bearer: agent })).status).toBe(
+      200,
+    );
+    expect(
+      (await call(app(), 'POST', '/api/v1/listening/queries', { name: 'x', query: 'x' }, { bearer: agent }))
+        .status,
+    ).toBe(403);
     expect((await call(app(), 'GET', '/api/v1/quarantine', undefined, { bearer: agent })).status).toBe(403);
   });
 });
