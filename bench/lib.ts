@@ -1,6 +1,11 @@
 import os from 'node:os';
 
-export type BenchArgs = { engine: 'sqlite' | 'postgres'; size?: number | undefined; runs: number };
+export type BenchArgs = {
+  engine: 'sqlite' | 'postgres';
+  size?: number | undefined;
+  runs: number;
+  queries?: number | undefined;
+};
 
 export type BenchResult = {
   bench: string;

@@ -26,7 +26,11 @@ const TOKEN =
   /@[\p{L}\p{N}_][\p{L}\p{N}_.-]*[\p{L}\p{N}_]|@[\p{L}\p{N}_]|#[\p{L}\p{N}_]+|[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu;
 const MARKS = /\p{M}+/gu;
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function normalizeText(text: string): string {
+  // Most social text is ASCII, where there are no accents to strip: skip the Unicode work.
+  if (ASCII.test(text)) return text.toLowerCase();
   return text
     .normalize('NFKD')
     .replace(MARKS, '')

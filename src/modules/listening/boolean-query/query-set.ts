@@ -23,7 +23,7 @@ export function anchorsOf(node: Node): Set<string> | null {
     case 'term':
       return new Set([node.value]);
     case 'prefix':
-      return new Set([PREFIX_KEY + node.value.slice(0, 2)]);
+      return new Set([PREFIX_KEY + node.value.slice(0, 3)]);
     case 'phrase': {
       const longest = node.words.reduce((a, b) => (b.length > a.length ? b : a));
       return new Set([longest]);
@@ -95,10 +95,14 @@ export function createQuerySet(queries: { id: string; source: string }[]): Query
       const list = byKey.get(key);
       if (list) for (const index of list) check(index);
     }
+    // A wildcard anchors on the first three letters of its prefix (two when it has only two).
     for (const word of item.words) {
       if (word.length < 2) continue;
-      const list = byKey.get(PREFIX_KEY + word.slice(0, 2));
-      if (list) for (const index of list) check(index);
+      const two = byKey.get(PREFIX_KEY + word.slice(0, 2));
+      if (two) for (const index of two) check(index);
+      if (word.length < 3) continue;
+      const three = byKey.get(PREFIX_KEY + word.slice(0, 3));
+      if (three) for (const index of three) check(index);
     }
     // In the order the queries were given, whatever order the keys were visited in.
     return hits.sort((a, b) => a - b).map((i) => (compiled[i] as { id: string }).id);

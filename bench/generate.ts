@@ -1,0 +1,190 @@
+import type { GenericPost } from '../src/pipeline/formats.ts';
+
+/** Seeded generator of social posts and brand-listening queries for the benchmarks. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const brands = [
+  'acme',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'stark',
+  'wayne',
+  'wonka',
+  'tyrell',
+  'cyberdyne',
+];
+const products = [
+  'app',
+  'card',
+  'plan',
+  'flight',
+  'router',
+  'phone',
+  'account',
+  'subscription',
+  'order',
+  'delivery',
+];
+const complaints = [
+  'refund',
+  'broken',
+  'late',
+  'delayed',
+  'cancelled',
+  'lost',
+  'charged',
+  'waiting',
+  'crash',
+  'outage',
+];
+const praise = ['love', 'great', 'thanks', 'amazing', 'fast', 'helpful', 'lovely', 'best'];
+const filler = [
+  'coffee',
+  'weekend',
+  'game',
+  'music',
+  'weather',
+  'city',
+  'friends',
+  'movie',
+  'book',
+  'dinner',
+  'morning',
+  'train',
+  'work',
+  'dog',
+  'cat',
+  'photo',
+  'news',
+  'election',
+  'football',
+  'recipe',
+  'garden',
+  'beach',
+  'school',
+  'code',
+  'today',
+  'again',
+  'really',
+  'just',
+  'still',
+  'why',
+  'when',
+  'how',
+  'please',
+  'help',
+  'my',
+  'the',
+  'is',
+  'was',
+  'for',
+  'this',
+  'that',
+  'week',
+  'support',
+  'team',
+  'customer',
+  'service',
+  'money',
+  'back',
+  'new',
+  'update',
+  'ever',
+  'never',
+];
+const foreign = [
+  'mi pedido no llegó todavía',
+  'le service client ne répond pas',
+  'meine Bestellung ist verspätet',
+  'o aplicativo não funciona',
+  'il volo è in ritardo',
+  'mijn pakket is zoek',
+];
+const langs = ['en', 'en', 'en', 'en', 'es', 'fr', 'de', 'pt', 'it', 'nl'];
+const channels = ['bluesky', 'mastodon', 'rss', 'webhook'];
+
+const pick = <T>(rand: () => number, xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
+
+export function generatePosts(count: number, seed = 1): GenericPost[] {
+  const rand = prng(seed);
+  const posts: GenericPost[] = [];
+  for (let i = 0; i < count; i++) {
+    const lang = pick(rand, langs);
+    const brand = pick(rand, brands);
+    const words: string[] = [];
+    const n = 8 + Math.floor(rand() * 18);
+    // Like a public firehose: most posts are about something else; about one in five concerns a brand.
+    const onTopic = rand() < 0.2;
+    for (let w = 0; w < n; w++) {
+      const r = onTopic ? rand() : 0.37 + rand() * 0.63;
+      words.push(
+        r < 0.08
+          ? `@${brand}`
+          : r < 0.14
+            ? brand
+            : r < 0.22
+              ? pick(rand, products)
+              : r < 0.3
+                ? pick(rand, complaints)
+                : r < 0.35
+                  ? pick(rand, praise)
+                  : r < 0.37
+                    ? `#${pick(rand, brands)}`
+                    : pick(rand, filler),
+      );
+    }
+    if (lang !== 'en') words.unshift(pick(rand, foreign));
+    if (rand() < 0.05) words.push(`https://example.com/p/${i}`);
+    const author = Math.floor(rand() * Math.max(1, count / 10));
+    posts.push({
+      channel: pick(rand, channels),
+      externalId: `bench-${seed}-${i}`,
+      text: words.join(' '),
+      createdAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+      language: lang,
+      replyTo: i > 10 && rand() < 0.15 ? `bench-${seed}-${i - 1 - Math.floor(rand() * 10)}` : null,
+      author: {
+        externalId: `author-${author}`,
+        handle: `user${author}`,
+        followers: Math.floor(rand() * 5000),
+      },
+      engagement: { likes: Math.floor(rand() * 50) },
+    });
+  }
+  return posts;
+}
+
+/** Realistic brand-listening queries: brands and handles, complaint words, phrases, NEAR, fields. */
+export function generateQueries(count: number, seed = 2): { id: string; source: string }[] {
+  const rand = prng(seed);
+  const queries: { id: string; source: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const brand = pick(rand, brands);
+    const r = rand();
+    const source =
+      r < 0.25
+        ? `(${brand} OR @${brand} OR #${brand}) AND NOT (spam OR giveaway)`
+        : r < 0.45
+          ? `(@${brand} OR ${brand}) AND (${pick(rand, complaints)} OR ${pick(rand, complaints).slice(0, 4)}* OR "${pick(rand, filler)} ${pick(rand, filler)}")`
+          : r < 0.6
+            ? `${brand} NEAR/3 (${pick(rand, complaints)} OR ${pick(rand, products)})`
+            : r < 0.72
+              ? `"${brand} ${pick(rand, products)}" OR (${brand} AND ${pick(rand, products)} AND lang:${pick(rand, langs)})`
+              : r < 0.85
+                ? `(${pick(rand, praise)} OR ${pick(rand, praise)}) AND @${brand} AND NOT channel:rss`
+                : `${pick(rand, complaints)}* AND (${brand} OR ${pick(rand, brands)}) AND NOT author:bot*`;
+    queries.push({ id: `q${i}`, source });
+  }
+  return queries;
+}
