@@ -102,4 +102,39 @@ describe('first sign-in', () => {
     await page.screenshot({ path: path.join(artifacts, 'settings-tokens.png'), fullPage: true });
     await page.close();
   });
+
+  it('shows the demo stream arriving live in the listening view, and previews a query as it is typed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill('owner@demo.rapport.local');
+    await page.getByLabel('Password').fill('a long new passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Listening' }).click();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const cards = page.locator('article.mention');
+    await cards.first().waitFor();
+    const newest = await cards.first().getAttribute('aria-label');
+    // The demo connector posts every few seconds; a new card must appear at the top by itself.
+    await page.locator('article.mention.fresh').first().waitFor({ timeout: 60_000 });
+    expect(await cards.count()).toBeGreaterThan(1);
+    expect(await page.getByRole('button', { name: /Baggage/ }).isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(artifacts, 'listening-live.png') });
+    expect(typeof newest).toBe('string');
+
+    await page.getByRole('button', { name: /Baggage/ }).click();
+    await page.locator('article.mention').first().waitFor();
+    const filtered = await page.locator('article.mention .chip.query').allTextContents();
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered).toContain('Baggage');
+
+    await page.getByRole('link', { name: 'Queries' }).click();
+    await page.getByLabel('Query', { exact: true }).fill('(refund* OR bag');
+    await page.getByText('Expected ")" at position 15').waitFor();
+    await page.getByLabel('Query', { exact: true }).fill('(refund* OR bag) NOT spam');
+    await page.getByText(/of the last \d+ mentions match/).waitFor();
+    const matched = Number(await page.locator('.preview strong').textContent());
+    expect(matched).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(artifacts, 'listening-query-preview.png'), fullPage: true });
+    await page.close();
+  });
 });
