@@ -240,7 +240,7 @@ async function appendToVisible(fresh: Fresh, seconds: number, loadPerSec: number
     pending.set(externalId, performance.now());
     worker.wake();
     // Poll what the listening view reads (newest mentions of the workspace) for pending probes.
-    for (let k = 0; k < 5; k++) {
+    for (let k = 0; k < 5 && pending.size > 0; k++) {
       await new Promise((r) => setTimeout(r, 10));
       const rows = await ctx.db
         .selectFrom('mentions')
