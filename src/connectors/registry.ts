@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorRuntime } from './connector.ts';
 import { demoConfigSchema, demoConnector } from './demo/demo-stream.ts';
+import { blueskyConfigSchema, blueskyConnector } from './jetstream/jetstream.ts';
 
 export type ConnectorDefinition = {
   kind: string;
