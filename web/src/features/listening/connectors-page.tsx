@@ -20,6 +20,8 @@ export function ConnectorsPage() {
   const [health, setHealth] = useState<Map<string, ConnectorHealth>>(new Map());
   const [secret, setSecret] = useState<string | null>(null);
   const [name, setName] = useState('');
+  const [kind, setKind] = useState<'webhook' | 'bluesky'>('webhook');
+  const [endpoint, setEndpoint] = useState('wss://jetstream2.us-east.bsky.network');
   const [error, setError] = useState('');
 
   const reload = useCallback(async () => {
@@ -37,10 +39,12 @@ export function ConnectorsPage() {
     return () => clearInterval(timer);
   }, [reload]);
 
-  async function createWebhook(e: FormEvent) {
+  async function create(e: FormEvent) {
     e.preventDefault();
     try {
-      const result = await listeningApi.createConnector({ kind: 'webhook', name });
+      const result = await listeningApi.createConnector(
+        kind === 'bluesky' ? { kind, name, config: { endpoint } } : { kind: 'webhook', name },
+      );
       setSecret(result.secret ?? null);
       setName('');
       await reload();
