@@ -166,14 +166,12 @@ async function pipelineThroughput(engine: 'sqlite' | 'postgres', posts: GenericP
   for (let i = 0; i < posts.length; i += 1000) {
     await appendToLog(
       ctx,
-      posts
-        .slice(i, i + 1000)
-        .map((p) => ({
-          workspaceId,
-          connectorId: null,
-          format: 'generic' as const,
-          payload: JSON.stringify(p),
-        })),
+      posts.slice(i, i + 1000).map((p) => ({
+        workspaceId,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify(p),
+      })),
     );
   }
   const appended = performance.now();
@@ -211,14 +209,12 @@ async function appendToVisible(fresh: Fresh, seconds: number, loadPerSec: number
     if (due > sent) {
       await appendToLog(
         ctx,
-        background
-          .slice(sent, due)
-          .map((p) => ({
-            workspaceId,
-            connectorId: null,
-            format: 'generic' as const,
-            payload: JSON.stringify(p),
-          })),
+        background.slice(sent, due).map((p) => ({
+          workspaceId,
+          connectorId: null,
+          format: 'generic' as const,
+          payload: JSON.stringify(p),
+        })),
       );
       sent = due;
       worker.wake();

@@ -17,12 +17,8 @@ export type ConnectorDefinition = {
 const definitions: ConnectorDefinition[] = [
   {
     kind: 'webhook',
-    configSchema: z.object({
-      channel: z
-        .string()
-        .regex(/^[a-z0-9_-]{1,40}$/)
-        .default('webhook'),
-    }),
+    // Posts carry their own channel; a webhook needs no configuration, only its signing secret.
+    configSchema: z.object({}),
     secret: 'generated',
     expectedIntervalSeconds: null,
   },
@@ -32,6 +28,14 @@ const definitions: ConnectorDefinition[] = [
     secret: 'none',
     runtime: demoConnector,
     expectedIntervalSeconds: 120,
+  },
+  // The firehose never goes quiet for long; a minute of silence means something is wrong.
+  {
+    kind: 'bluesky',
+    configSchema: blueskyConfigSchema,
+    secret: 'none',
+    runtime: blueskyConnector,
+    expectedIntervalSeconds: 60,
   },
 ];
 

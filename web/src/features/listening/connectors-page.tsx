@@ -134,18 +134,40 @@ export function ConnectorsPage() {
         </tbody>
       </table>
       {canManage && (
-        <form className="card grid-form" onSubmit={createWebhook} aria-label="New webhook connector">
+        <form className="card grid-form" onSubmit={create} aria-label="New connector">
           <div className="field">
-            <label htmlFor="webhook-name">New webhook connector</label>
+            <label htmlFor="connector-kind">Kind</label>
+            <select
+              id="connector-kind"
+              value={kind}
+              onChange={(e) => setKind(e.target.value as 'webhook' | 'bluesky')}
+            >
+              <option value="webhook">Webhook (signed POSTs)</option>
+              <option value="bluesky">Bluesky (Jetstream)</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="connector-name">Name</label>
             <input
-              id="webhook-name"
+              id="connector-name"
               value={name}
               onChange={(e) => setName(e.target.value)}
               placeholder="e.g. Review site"
               required
             />
           </div>
-          <button type="submit">Create webhook</button>
+          {kind === 'bluesky' && (
+            <div className="field">
+              <label htmlFor="connector-endpoint">Jetstream endpoint</label>
+              <input
+                id="connector-endpoint"
+                value={endpoint}
+                onChange={(e) => setEndpoint(e.target.value)}
+                required
+              />
+            </div>
+          )}
+          <button type="submit">Create connector</button>
         </form>
       )}
     </section>
