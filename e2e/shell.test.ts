@@ -47,9 +47,10 @@ describe('first sign-in', () => {
     for (const section of ['Inbox', 'Listening', 'Customers', 'Communities', 'Analytics', 'Settings']) {
       expect(await nav.getByRole('link', { name: section }).isVisible()).toBe(true);
     }
-    await nav.getByRole('link', { name: 'Listening' }).click();
-    await page.getByRole('heading', { name: 'Listening' }).waitFor();
-    expect(await page.getByText('listening queries').first().isVisible()).toBe(true);
+    // A module that has not landed yet shows an empty state saying what will be there.
+    await nav.getByRole('link', { name: 'Communities' }).click();
+    await page.getByRole('heading', { name: 'Communities' }).waitFor();
+    expect(await page.getByText('idea boards').first().isVisible()).toBe(true);
 
     await nav.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('link', { name: 'Users' }).click();
