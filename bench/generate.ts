@@ -1,16 +1,5 @@
 import type { GenericPost } from '../src/pipeline/formats.ts';
-
-/** Seeded generator of social posts and brand-listening queries for the benchmarks. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../src/random.ts';
 
 const brands = [
   'acme',
@@ -117,7 +106,7 @@ const channels = ['bluesky', 'mastodon', 'rss', 'webhook'];
 const pick = <T>(rand: () => number, xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
 
 export function generatePosts(count: number, seed = 1): GenericPost[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const posts: GenericPost[] = [];
   for (let i = 0; i < count; i++) {
     const lang = pick(rand, langs);
@@ -167,7 +156,7 @@ export function generatePosts(count: number, seed = 1): GenericPost[] {
 
 /** Realistic brand-listening queries: brands and handles, complaint words, phrases, NEAR, fields. */
 export function generateQueries(count: number, seed = 2): { id: string; source: string }[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const queries: { id: string; source: string }[] = [];
   for (let i = 0; i < count; i++) {
     const brand = pick(rand, brands);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GenericPost } from '../../pipeline/formats.ts';
+import { seededRandom } from '../../random.ts';
 import { type ConnectorRuntime, sleep } from '../connector.ts';
 
 /**
@@ -175,18 +176,6 @@ const mix: [string, number][] = [
   ['reply', 12],
 ];
 
-/** mulberry32: a small seeded PRNG, so a given seed always tells the same story. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)] as T;
 }
@@ -206,7 +195,7 @@ function pickWeighted(rand: () => number): string {
  * of the recent earlier posts on the same channel, so threads form.
  */
 export function demoPost(seed: number, sequence: number, at: Date): GenericPost {
-  const rand = prng(seed * 1_000_003 + sequence);
+  const rand = seededRandom(seed * 1_000_003 + sequence);
   let kind = pickWeighted(rand);
   if (kind === 'reply' && sequence < 5) kind = 'complaint';
   const template = pick(rand, chatter[kind] ?? []);
@@ -267,7 +256,7 @@ export const demoConnector: ConnectorRuntime = {
     }
     const gapMs = 60_000 / c.ratePerMinute;
     while (!signal.aborted) {
-      await sleep(gapMs * (0.5 + prng(sequence)()), signal);
+      await sleep(gapMs * (0.5 + seededRandom(sequence)()), signal);
       if (signal.aborted) break;
       await sink.append(
         [{ format: 'generic', payload: JSON.stringify(demoPost(c.seed, sequence, new Date())) }],
