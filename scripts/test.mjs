@@ -28,6 +28,13 @@ function vitest(label, args, env) {
     totals.passed += report.numPassedTests;
     totals.failed += report.numFailedTests;
     totals.skipped += report.numPendingTests + report.numTodoTests;
+    for (const file of report.testResults ?? []) {
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === 'skipped' || test.status === 'pending') {
+          skippedSuites.push(`${label}: "${test.title}" (${path.relative(root, file.name)})`);
+        }
+      }
+    }
   }
   if (run.status !== 0) {
     failedRuns++;

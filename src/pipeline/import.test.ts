@@ -15,7 +15,7 @@ const twcsMap =
 
 describe('import', () => {
   it.skipIf(!existsSync(twcs))(
-    'imports the Customer Support on Twitter sample with its threads intact, and counts a second run as duplicates',
+    'imports the Customer Support on Twitter sample with its threads intact, and counts a second run as duplicates (needs ../shared/datasets; skipped without it)',
     async () => {
       const ws = await buildWorkspace(t.ctx);
       const agent = await buildUser(t.ctx, ws);
