@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorRuntime } from './connector.ts';
 import { demoConfigSchema, demoConnector } from './demo/demo-stream.ts';
+import { mastodonConfigSchema, mastodonConnector } from './fediverse/mastodon.ts';
 import { blueskyConfigSchema, blueskyConnector } from './jetstream/jetstream.ts';
 
 export type ConnectorDefinition = {
@@ -36,6 +37,14 @@ const definitions: ConnectorDefinition[] = [
     secret: 'none',
     runtime: blueskyConnector,
     expectedIntervalSeconds: 60,
+  },
+  {
+    kind: 'mastodon',
+    configSchema: mastodonConfigSchema,
+    // The access token: required by the user stream, optional for public and hashtag streams.
+    secret: 'optional',
+    runtime: mastodonConnector,
+    expectedIntervalSeconds: 600,
   },
 ];
 
