@@ -12,6 +12,8 @@ import { useSession } from '../../session.tsx';
 import { SecretOnce } from '../settings/secret-once.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 
+type Kind = 'webhook' | 'bluesky' | 'mastodon';
+
 export function ConnectorsPage() {
   usePageTitle('Connectors');
   const { session } = useSession();
@@ -20,8 +22,11 @@ export function ConnectorsPage() {
   const [health, setHealth] = useState<Map<string, ConnectorHealth>>(new Map());
   const [secret, setSecret] = useState<string | null>(null);
   const [name, setName] = useState('');
-  const [kind, setKind] = useState<'webhook' | 'bluesky'>('webhook');
+  const [kind, setKind] = useState<Kind>('webhook');
   const [endpoint, setEndpoint] = useState('wss://jetstream2.us-east.bsky.network');
+  const [instance, setInstance] = useState('https://mastodon.social');
+  const [hashtag, setHashtag] = useState('');
+  const [token, setToken] = useState('');
   const [error, setError] = useState('');
 
   const reload = useCallback(async () => {
@@ -42,9 +47,23 @@ export function ConnectorsPage() {
   async function create(e: FormEvent) {
     e.preventDefault();
     try {
-      const result = await listeningApi.createConnector(
-        kind === 'bluesky' ? { kind, name, config: { endpoint } } : { kind: 'webhook', name },
-      );
+      const input =
+        kind === 'bluesky'
+          ? { kind, name, config: { endpoint } }
+          : kind === 'mastodon'
+            ? {
+                kind,
+                name,
+                config: {
+                  instance,
+                  streams: hashtag
+                    ? [{ stream: 'hashtag', tag: hashtag.replace(/^#/, '') }]
+                    : [{ stream: 'user' }],
+                },
+                ...(token ? { secret: token } : {}),
+              }
+            : { kind, name };
+      const result = await listeningApi.createConnector(input);
       setSecret(result.secret ?? null);
       setName('');
       await reload();
@@ -137,13 +156,10 @@ export function ConnectorsPage() {
         <form className="card grid-form" onSubmit={create} aria-label="New connector">
           <div className="field">
             <label htmlFor="connector-kind">Kind</label>
-            <select
-              id="connector-kind"
-              value={kind}
-              onChange={(e) => setKind(e.target.value as 'webhook' | 'bluesky')}
-            >
+            <select id="connector-kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
               <option value="webhook">Webhook (signed POSTs)</option>
               <option value="bluesky">Bluesky (Jetstream)</option>
+              <option value="mastodon">Mastodon (streaming API)</option>
             </select>
           </div>
           <div className="field">
@@ -166,6 +182,32 @@ export function ConnectorsPage() {
                 required
               />
             </div>
+          )}
+          {kind === 'mastodon' && (
+            <>
+              <div className="field">
+                <label htmlFor="connector-instance">Instance</label>
+                <input
+                  id="connector-instance"
+                  value={instance}
+                  onChange={(e) => setInstance(e.target.value)}
+                  required
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-hashtag">Hashtag (empty: your home timeline)</label>
+                <input id="connector-hashtag" value={hashtag} onChange={(e) => setHashtag(e.target.value)} />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-token">Access token (stored encrypted)</label>
+                <input
+                  id="connector-token"
+                  type="password"
+                  value={token}
+                  onChange={(e) => setToken(e.target.value)}
+                />
+              </div>
+            </>
           )}
           <button type="submit">Create connector</button>
         </form>
