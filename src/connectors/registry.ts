@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConnectorRuntime } from './connector.ts';
 import { demoConfigSchema, demoConnector } from './demo/demo-stream.ts';
 import { mastodonConfigSchema, mastodonConnector } from './fediverse/mastodon.ts';
+import { rssConfigSchema, rssConnector } from './feeds/feed.ts';
 import { blueskyConfigSchema, blueskyConnector } from './jetstream/jetstream.ts';
 
 export type ConnectorDefinition = {
@@ -45,6 +46,14 @@ const definitions: ConnectorDefinition[] = [
     secret: 'optional',
     runtime: mastodonConnector,
     expectedIntervalSeconds: 600,
+  },
+  // Blogs and review sites post rarely: only a day without any item is worth a look.
+  {
+    kind: 'rss',
+    configSchema: rssConfigSchema,
+    secret: 'none',
+    runtime: rssConnector,
+    expectedIntervalSeconds: 86_400,
   },
 ];
 

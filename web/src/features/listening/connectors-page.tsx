@@ -12,7 +12,7 @@ import { useSession } from '../../session.tsx';
 import { SecretOnce } from '../settings/secret-once.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 
-type Kind = 'webhook' | 'bluesky' | 'mastodon';
+type Kind = 'webhook' | 'bluesky' | 'mastodon' | 'rss';
 
 export function ConnectorsPage() {
   usePageTitle('Connectors');
@@ -27,6 +27,7 @@ export function ConnectorsPage() {
   const [instance, setInstance] = useState('https://mastodon.social');
   const [hashtag, setHashtag] = useState('');
   const [token, setToken] = useState('');
+  const [feedUrl, setFeedUrl] = useState('');
   const [error, setError] = useState('');
 
   const reload = useCallback(async () => {
@@ -62,7 +63,9 @@ export function ConnectorsPage() {
                 },
                 ...(token ? { secret: token } : {}),
               }
-            : { kind, name };
+            : kind === 'rss'
+              ? { kind, name, config: { feeds: [{ url: feedUrl }] } }
+              : { kind, name };
       const result = await listeningApi.createConnector(input);
       setSecret(result.secret ?? null);
       setName('');
@@ -160,6 +163,7 @@ export function ConnectorsPage() {
               <option value="webhook">Webhook (signed POSTs)</option>
               <option value="bluesky">Bluesky (Jetstream)</option>
               <option value="mastodon">Mastodon (streaming API)</option>
+              <option value="rss">RSS / Atom / JSON Feed</option>
             </select>
           </div>
           <div className="field">
@@ -208,6 +212,18 @@ export function ConnectorsPage() {
                 />
               </div>
             </>
+          )}
+          {kind === 'rss' && (
+            <div className="field">
+              <label htmlFor="connector-feed">Feed URL</label>
+              <input
+                id="connector-feed"
+                type="url"
+                value={feedUrl}
+                onChange={(e) => setFeedUrl(e.target.value)}
+                required
+              />
+            </div>
           )}
           <button type="submit">Create connector</button>
         </form>
