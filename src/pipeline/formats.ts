@@ -107,8 +107,8 @@ function fromGeneric(raw: unknown, receivedAt: string): NormalizedEvent {
 }
 
 // ---------------------------------------------------------------------------------------------
-// jetstream: Bluesky Jetstream events for app.bsky.feed.post; the connector adds `handle` and
-// `followers` when it has resolved them.
+// jetstream: Bluesky Jetstream events for app.bsky.feed.post; the connector adds `handle`,
+// `displayName`, `followers` and `avatar` when it has resolved the author's profile.
 
 const strongRef = z.object({ uri: z.string(), cid: z.string().optional() });
 const jetstreamSchema = z.object({
@@ -116,7 +116,9 @@ const jetstreamSchema = z.object({
   time_us: z.number().int().positive(),
   kind: z.literal('commit'),
   handle: z.string().optional(),
+  displayName: z.string().max(300).optional(),
   followers: z.number().int().min(0).optional(),
+  avatar: z.url().max(2000).optional(),
   commit: z.object({
     operation: z.enum(['create', 'update', 'delete']),
     collection: z.literal('app.bsky.feed.post'),
@@ -165,10 +167,10 @@ function fromJetstream(raw: unknown): NormalizedEvent {
     author: {
       externalId: e.did,
       handle,
-      displayName: null,
+      displayName: e.displayName ?? null,
       followers: e.followers ?? null,
       profileUrl: `https://bsky.app/profile/${handle}`,
-      avatarUrl: null,
+      avatarUrl: e.avatar ?? null,
     },
     engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0 },
   };

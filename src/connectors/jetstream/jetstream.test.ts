@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,6 +119,59 @@ describe('Bluesky Jetstream connector', () => {
     expect(states).toContain('connected');
   });
 
+  it('looks up handles, names and follower counts from the AppView in batches, and goes on without them when it fails', async () => {
+    server = await startJetstream((socket) => {
+      for (const f of frames) socket.send(f);
+    });
+    const lookups: string[][] = [];
+    const appview = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const actors = url.searchParams.getAll('actors');
+      lookups.push(actors);
+      if (url.pathname !== '/xrpc/app.bsky.actor.getProfiles') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          profiles: actors
+            .filter((a) => a === 'did:plc:5q2ta6y2hs7yxxbqqlphcvjb')
+            .map((did) => ({
+              did,
+              handle: 'tomk.bsky.social',
+              displayName: 'Tom Kowalski',
+              followersCount: 312,
+            })),
+        }),
+      );
+    });
+    await new Promise<void>((r) => appview.listen(0, '127.0.0.1', r));
+    const appviewUrl = `http://127.0.0.1:${(appview.address() as AddressInfo).port}`;
+    const { sink, items } = collectingSink();
+    const abort = new AbortController();
+    const running = blueskyConnector.run({
+      config: { endpoint: server.url, appviewUrl },
+      secret: null,
+      cursor: null,
+      sink,
+      signal: abort.signal,
+    });
+    await until(() => items().length >= 5, 'five items');
+    abort.abort();
+    await running;
+    await new Promise<void>((r) => appview.close(() => r()));
+    const reply = normalize('jetstream', items()[1]?.payload ?? '', '2024-11-22T15:00:10.000Z');
+    expect(reply).toMatchObject({
+      author: { handle: 'tomk.bsky.social', displayName: 'Tom Kowalski', followers: 312 },
+    });
+    // Maya's handle came from her identity event; the AppView did not know her.
+    const first = normalize('jetstream', items()[0]?.payload ?? '', '2024-11-22T15:00:10.000Z');
+    expect(first).toMatchObject({ author: { handle: 'maya.travels', followers: null } });
+    expect(lookups.flat()).toContain('did:plc:5q2ta6y2hs7yxxbqqlphcvjb');
+  });
+
   it('reconnects after a disconnect and resumes from the saved cursor minus the rewind', async () => {
     server = await startJetstream((socket, index) => {
       if (index === 0) {
@@ -130,7 +184,7 @@ describe('Bluesky Jetstream connector', () => {
     const { sink, items, states } = collectingSink();
     const abort = new AbortController();
     const running = blueskyConnector.run({
-      config: { endpoint: server.url, rewindSeconds: 5 },
+      config: { endpoint: server.url, rewindSeconds: 5, appviewUrl: null },
       secret: null,
       cursor: null,
       sink,
@@ -161,7 +215,7 @@ describe('Bluesky Jetstream connector', () => {
     const { sink, states } = collectingSink();
     const abort = new AbortController();
     const running = blueskyConnector.run({
-      config: { endpoint: 'ws://127.0.0.1:9' },
+      config: { endpoint: 'ws://127.0.0.1:9', appviewUrl: null },
       secret: null,
       cursor: null,
       sink,

@@ -5,7 +5,8 @@ import { backoffMs, type ConnectorRuntime, type RawItem, sleep } from '../connec
 /**
  * Bluesky through Jetstream: a WebSocket of JSON events from the firehose. We ask for posts
  * only (`wantedCollections=app.bsky.feed.post`), resume from the saved `time_us` cursor minus a
- * few seconds (duplicates are harmless downstream), and learn handles from identity events.
+ * few seconds (duplicates are harmless downstream), and learn handles, names and follower counts
+ * from the AppView (and handle changes from identity events).
  */
 export const blueskyConfigSchema = z.object({
   endpoint: z
@@ -14,12 +15,60 @@ export const blueskyConfigSchema = z.object({
     .default('wss://jetstream2.us-east.bsky.network'),
   wantedDids: z.array(z.string().startsWith('did:')).max(10_000).default([]),
   rewindSeconds: z.number().int().min(0).max(3600).default(5),
+  /** Where handles, names and follower counts are looked up (app.bsky.actor.getProfiles); null: don't. */
+  appviewUrl: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
+    .nullable()
+    .default('https://public.api.bsky.app'),
 });
+
+type Profile = { handle: string; displayName?: string; followersCount?: number; avatar?: string };
+const PROFILE_BATCH = 25;
+const PROFILE_CACHE = 50_000;
+
+/**
+ * Looks up the profiles of DIDs not seen yet, 25 per request, and remembers them (bounded), so
+ * posts carry a readable handle, a display name and the author's reach. A failed lookup is not
+ * an error: the post goes on with its DID and the next post from that author tries again.
+ */
+export async function resolveProfiles(
+  appviewUrl: string,
+  dids: string[],
+  cache: Map<string, Profile>,
+  signal: AbortSignal,
+): Promise<void> {
+  const missing = [...new Set(dids)].filter((d) => !cache.has(d));
+  for (let i = 0; i < missing.length; i += PROFILE_BATCH) {
+    const url = new URL('/xrpc/app.bsky.actor.getProfiles', appviewUrl);
+    for (const did of missing.slice(i, i + PROFILE_BATCH)) url.searchParams.append('actors', did);
+    try {
+      const res = await fetch(url, { signal });
+      if (!res.ok) continue;
+      const body = (await res.json()) as { profiles?: (Profile & { did?: string })[] };
+      for (const p of body.profiles ?? []) {
+        if (typeof p.did !== 'string' || typeof p.handle !== 'string') continue;
+        if (cache.size >= PROFILE_CACHE) cache.delete(cache.keys().next().value as string);
+        cache.set(p.did, {
+          handle: p.handle,
+          displayName: p.displayName,
+          followersCount: p.followersCount,
+          avatar: p.avatar,
+        });
+      }
+    } catch {
+      // unreachable appview: posts keep their DID for now
+    }
+  }
+}
 
 const FLUSH_ITEMS = 100;
 const FLUSH_MS = 250;
 
-export function subscribeUrl(config: z.infer<typeof blueskyConfigSchema>, cursor: string | null): string {
+export function subscribeUrl(
+  config: Pick<z.infer<typeof blueskyConfigSchema>, 'endpoint' | 'wantedDids' | 'rewindSeconds'>,
+  cursor: string | null,
+): string {
   const url = new URL('/subscribe', config.endpoint);
   url.searchParams.append('wantedCollections', 'app.bsky.feed.post');
   for (const did of config.wantedDids) url.searchParams.append('wantedDids', did);
@@ -42,20 +91,41 @@ export const blueskyConnector: ConnectorRuntime = {
   kind: 'bluesky',
   async run({ config, cursor: savedCursor, sink, signal }) {
     const c = blueskyConfigSchema.parse(config);
-    const handles = new Map<string, string>();
+    const profiles = new Map<string, Profile>();
     let cursor = savedCursor;
     let attempt = 0;
-    let pending: RawItem[] = [];
+    let pending: { did: string | null; event: Record<string, unknown> | null; raw: string }[] = [];
     let pendingCursor: string | null = null;
     let flushing: Promise<void> = Promise.resolve();
+
+    const withProfile = (p: (typeof pending)[number]): RawItem => {
+      const profile = p.did ? profiles.get(p.did) : undefined;
+      if (!p.event || !profile) return { format: 'jetstream', payload: p.raw };
+      return {
+        format: 'jetstream',
+        payload: JSON.stringify({
+          ...p.event,
+          handle: profile.handle,
+          ...(profile.displayName ? { displayName: profile.displayName } : {}),
+          ...(profile.followersCount !== undefined ? { followers: profile.followersCount } : {}),
+          ...(profile.avatar ? { avatar: profile.avatar } : {}),
+        }),
+      };
+    };
 
     // Appends are chained so items reach the log in the order they arrived.
     const flush = () => {
       if (pending.length === 0) return flushing;
-      const items = pending;
+      const batch = pending;
       const at = pendingCursor;
       pending = [];
-      flushing = flushing.then(() => sink.append(items, at));
+      flushing = flushing.then(async () => {
+        if (c.appviewUrl) {
+          const dids = batch.flatMap((p) => (p.did && p.event ? [p.did] : []));
+          await resolveProfiles(c.appviewUrl, dids, profiles, signal);
+        }
+        await sink.append(batch.map(withProfile), at);
+      });
       return flushing;
     };
 
@@ -81,22 +151,16 @@ export const blueskyConnector: ConnectorRuntime = {
           }
           if (!event || typeof event.time_us !== 'number') {
             // Forwarded as received: the pipeline quarantines it with the reason.
-            pending.push({ format: 'jetstream', payload: text });
+            pending.push({ did: null, event: null, raw: text });
           } else {
             cursor = String(event.time_us);
             pendingCursor = cursor;
-            if (
-              event.kind === 'identity' &&
-              typeof event.did === 'string' &&
-              typeof event.identity?.handle === 'string'
-            ) {
-              handles.set(event.did, event.identity.handle);
+            const did = typeof event.did === 'string' ? event.did : null;
+            if (event.kind === 'identity' && did && typeof event.identity?.handle === 'string') {
+              // A handle change: keep what else we knew about the account.
+              profiles.set(did, { ...profiles.get(did), handle: event.identity.handle });
             } else if (event.kind === 'commit' && event.commit?.collection === 'app.bsky.feed.post') {
-              const handle = typeof event.did === 'string' ? handles.get(event.did) : undefined;
-              pending.push({
-                format: 'jetstream',
-                payload: handle ? JSON.stringify({ ...event, handle }) : text,
-              });
+              pending.push({ did, event: event as Record<string, unknown>, raw: text });
             }
           }
           if (pending.length >= FLUSH_ITEMS) void flush();
