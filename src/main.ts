@@ -15,6 +15,7 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
+import { analysisCommands } from './modules/analysis/commands.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
@@ -155,6 +156,7 @@ function usage(): string {
     '',
     'Commands:',
     ...Object.values(commands).map((c) => `  ${c.usage}`),
+    ...Object.values(analysisCommands).map((c) => `  ${c.spec.usage}`),
     '',
     'Run `rapport <command> --help` for details. Configuration comes from the environment (see README).',
   ].join('\n');
@@ -195,6 +197,16 @@ async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> 
 }
 
 async function run(argv: string[]): Promise<number> {
+  const external = [3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in analysisCommands);
+  const command = external === undefined ? undefined : analysisCommands[external];
+  if (external !== undefined && command) {
+    const args = argv.slice(external.split(' ').length);
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(helpText(command.spec));
+      return 0;
+    }
+    return command.run(args);
+  }
   const name =
     ([3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in commands) as
       | CommandName

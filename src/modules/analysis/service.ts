@@ -1,17 +1,10 @@
 /**
- * The analysis module's interface, which the pipeline calls for every item. This is the minimal
- * implementation the listening issue needs; the understanding issue (#4) replaces the inside
- * (language, sentiment, intent, topic, urgency models) behind the same signature.
+ * The analysis module's interface, which the pipeline calls for every item. The parts
+ * (language, sentiment, intent, topics, custom classifiers, urgency) are composed here.
  */
-export type SentimentLabel = 'negative' | 'neutral' | 'positive' | 'und';
+import type { Analysis } from './types.ts';
 
-export type Analysis = {
-  language: string;
-  sentiment: { label: SentimentLabel; score: number };
-  intents: { label: string; score: number }[];
-  topics: string[];
-  urgency: { score: number; reasons: string[] };
-};
+export type { Analysis } from './types.ts';
 
 export type AnalysisInput = { text: string; declaredLanguage: string | null; authorFollowers: number | null };
 
@@ -19,9 +12,11 @@ export function analyzeText(input: AnalysisInput): Analysis {
   return {
     // Sources often declare the language (Bluesky langs, Mastodon language); otherwise unknown.
     language: input.declaredLanguage?.toLowerCase() ?? 'und',
-    sentiment: { label: 'und', score: 0 },
+    languageConfidence: input.declaredLanguage ? 1 : 0,
+    sentiment: { label: 'und', score: 0, reasons: [] },
     intents: [],
     topics: [],
+    classifiers: [],
     urgency: { score: 0, reasons: [] },
   };
 }
