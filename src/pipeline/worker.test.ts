@@ -211,4 +211,47 @@ describe('pipeline', () => {
     });
     expect((await listMentions(t.ctx, outsider.actor, { limit: 10 })).items).toEqual([]);
   });
+
+  it('writes an author again only when the profile changed, and keeps the latest values', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const author = (followers: number | null, displayName?: string) => ({
+      externalId: 'a-1',
+      handle: 'frequent',
+      followers,
+      ...(displayName ? { displayName } : {}),
+    });
+    const authorRow = () =>
+      t.ctx.db
+        .selectFrom('authors')
+        .select(['followers', 'display_name', 'updated_at'])
+        .where('workspace_id', '=', ws.id)
+        .executeTakeFirstOrThrow();
+
+    t.clock.set('2026-11-20T10:00:00.000Z');
+    await append(ws.id, 'generic', [post('c-1', 'one', { author: author(100, 'Frequent Poster') })]);
+    await drain();
+    t.clock.set('2026-11-20T11:00:00.000Z');
+    // Same profile (a missing name keeps the stored one): no write, so updated_at stays.
+    await append(ws.id, 'generic', [post('c-2', 'two', { author: author(100) })]);
+    await drain();
+    expect(await authorRow()).toEqual({
+      followers: 100,
+      display_name: 'Frequent Poster',
+      updated_at: '2026-11-20T10:00:00.000Z',
+    });
+    t.clock.set('2026-11-20T12:00:00.000Z');
+    await append(ws.id, 'generic', [post('c-3', 'three', { author: author(250) })]);
+    await drain();
+    expect(await authorRow()).toEqual({
+      followers: 250,
+      display_name: 'Frequent Poster',
+      updated_at: '2026-11-20T12:00:00.000Z',
+    });
+    const authorIds = await t.ctx.db
+      .selectFrom('mentions')
+      .select('author_id')
+      .where('workspace_id', '=', ws.id)
+      .execute();
+    expect(new Set(authorIds.map((r) => r.author_id)).size).toBe(1);
+  });
 });

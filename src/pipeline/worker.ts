@@ -3,6 +3,7 @@ import { type Analysis, analyzeText } from '../modules/analysis/service.ts';
 import { querySetFor } from '../modules/listening/queries-cache.ts';
 import {
   collapseEvents,
+  forgetCachedAuthors,
   type StorableDelete,
   type StorablePost,
   storeEvents,
@@ -31,6 +32,7 @@ type Quarantined = {
  */
 export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchResult> {
   const changedByWorkspace = new Map<string, number[]>();
+  const afterCommit: (() => void)[] = [];
   const result = await ctx.db.transaction().execute(async (trx) => {
     const rows = await ctx.dialect
       .lockForClaim(
@@ -85,9 +87,16 @@ export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchR
         });
         upserts.push({ post: event, analysis, queryIds });
       }
-      const changed = await storeEvents(ctx, trx, workspaceId, upserts, deletes);
+      const { changed, afterCommit: recordAuthors } = await storeEvents(
+        ctx,
+        trx,
+        workspaceId,
+        upserts,
+        deletes,
+      );
       stored += changed.length;
       changedByWorkspace.set(workspaceId, changed);
+      afterCommit.push(recordAuthors);
     }
 
     const now = ctx.now().toISOString();
@@ -121,6 +130,7 @@ export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchR
       .execute();
     return { claimed: rows.length, stored, quarantined: quarantined.length };
   });
+  for (const record of afterCommit) record();
   for (const [workspaceId, mentionIds] of changedByWorkspace)
     publishMentionsChanged({ workspaceId, mentionIds });
   return result;
@@ -147,6 +157,8 @@ export function startWorker(
         if (claimed === batchSize) continue;
       } catch (err) {
         ctx.log.error({ err }, 'pipeline batch failed; retrying');
+        // A cached author id may be stale (its row erased by another process): start afresh.
+        forgetCachedAuthors(ctx.db);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, idleMs);

@@ -32,18 +32,66 @@ export function collapseEvents(events: NormalizedEvent[]): NormalizedEvent[] {
   return [...byKey.values()];
 }
 
-/** Upserts the authors of the posts and returns their ids by channel and external id. */
+type AuthorFields = Pick<
+  NormalizedPost['author'],
+  'handle' | 'displayName' | 'followers' | 'profileUrl' | 'avatarUrl'
+>;
+type CachedAuthor = AuthorFields & { id: number };
+
+/**
+ * Authors as this process last wrote them, per database, so that the many posts of an author
+ * whose profile has not changed cost no write. Bounded; entries are added only after the
+ * transaction that wrote them commits (see `StoreResult.afterCommit`).
+ */
+const authorCaches = new WeakMap<object, Map<string, CachedAuthor>>();
+const AUTHOR_CACHE_LIMIT = 100_000;
+
+function authorCache(trxOwner: object): Map<string, CachedAuthor> {
+  let cache = authorCaches.get(trxOwner);
+  if (!cache) {
+    cache = new Map();
+    authorCaches.set(trxOwner, cache);
+  }
+  return cache;
+}
+
+/** Forgets cached authors (after an erasure or a merge changes author rows behind the cache). */
+export function forgetCachedAuthors(db: object): void {
+  authorCaches.delete(db);
+}
+
+/** What an upsert would leave: incoming nulls keep the stored value (see the conflict clause). */
+function unchanged(cached: CachedAuthor, a: AuthorFields): boolean {
+  return (
+    cached.handle === a.handle &&
+    (a.displayName === null || a.displayName === cached.displayName) &&
+    (a.followers === null || a.followers === cached.followers) &&
+    (a.profileUrl === null || a.profileUrl === cached.profileUrl) &&
+    (a.avatarUrl === null || a.avatarUrl === cached.avatarUrl)
+  );
+}
+
+/**
+ * Upserts the authors of the posts whose profile changed (or who are new) and returns every
+ * author's id by channel and external id, with the cache entries to record once committed.
+ */
 async function upsertAuthors(
   trx: Transaction<DB>,
+  cache: Map<string, CachedAuthor>,
   workspaceId: string,
   posts: NormalizedPost[],
   now: string,
-): Promise<Map<string, number>> {
-  const unique = new Map<string, NormalizedPost['author'] & { channel: string }>();
-  for (const p of posts)
-    unique.set(keyOf(p.channel, p.author.externalId), { ...p.author, channel: p.channel });
+): Promise<{ ids: Map<string, number>; written: Map<string, CachedAuthor> }> {
   const ids = new Map<string, number>();
-  for (const part of chunks([...unique.values()])) {
+  const toWrite = new Map<string, NormalizedPost['author'] & { channel: string }>();
+  for (const p of posts) {
+    const key = keyOf(p.channel, p.author.externalId);
+    const cached = cache.get(`${workspaceId}\u0000${key}`);
+    if (cached && unchanged(cached, p.author)) ids.set(key, cached.id);
+    else toWrite.set(key, { ...p.author, channel: p.channel });
+  }
+  const written = new Map<string, CachedAuthor>();
+  for (const part of chunks([...toWrite.values()])) {
     const rows = await trx
       .insertInto('authors')
       .values(
@@ -69,12 +117,30 @@ async function upsertAuthors(
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )
-      .returning(['id', 'channel', 'external_id'])
+      .returning(['id', 'channel', 'external_id', 'handle', 'display_name', 'followers', 'profile_url', 'avatar_url'])
       .execute();
-    for (const r of rows) ids.set(keyOf(r.channel, r.external_id), Number(r.id));
+    for (const r of rows) {
+      const key = keyOf(r.channel, r.external_id);
+      ids.set(key, Number(r.id));
+      written.set(`${workspaceId}\u0000${key}`, {
+        id: Number(r.id),
+        handle: r.handle,
+        displayName: r.display_name,
+        followers: r.followers,
+        profileUrl: r.profile_url,
+        avatarUrl: r.avatar_url,
+      });
+    }
   }
-  return ids;
+  return { ids, written };
 }
+
+export type StoreResult = {
+  /** Ids of the mentions that changed. */
+  changed: number[];
+  /** Call once the transaction has committed: records what it wrote in the author cache. */
+  afterCommit(): void;
+};
 
 /**
  * Writes one workspace's collapsed events: authors, mentions (guarded so that an older version
@@ -87,11 +153,13 @@ export async function storeEvents(
   workspaceId: string,
   upserts: StorablePost[],
   deletes: StorableDelete[],
-): Promise<number[]> {
+): Promise<StoreResult> {
   const now = ctx.now().toISOString();
   const changed: number[] = [];
-  const authorIds = await upsertAuthors(
+  const cache = authorCache(ctx.db);
+  const { ids: authorIds, written } = await upsertAuthors(
     trx,
+    cache,
     workspaceId,
     upserts.map((u) => u.post),
     now,
@@ -205,5 +273,11 @@ export async function storeEvents(
       .execute();
     changed.push(...rows.map((r) => Number(r.id)));
   }
-  return changed;
+  return {
+    changed,
+    afterCommit: () => {
+      if (cache.size + written.size > AUTHOR_CACHE_LIMIT) cache.clear();
+      for (const [key, author] of written) cache.set(key, author);
+    },
+  };
 }
