@@ -117,7 +117,16 @@ async function upsertAuthors(
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )
-      .returning(['id', 'channel', 'external_id', 'handle', 'display_name', 'followers', 'profile_url', 'avatar_url'])
+      .returning([
+        'id',
+        'channel',
+        'external_id',
+        'handle',
+        'display_name',
+        'followers',
+        'profile_url',
+        'avatar_url',
+      ])
       .execute();
     for (const r of rows) {
       const key = keyOf(r.channel, r.external_id);
