@@ -77,7 +77,9 @@ export function formatEvaluation(e: Evaluation, extra: Record<string, number> = 
     lines.push('', `confusion (rows: gold, columns: predicted)`);
     lines.push(`${''.padEnd(width)}${labels.map((l) => l.slice(0, 9).padStart(10)).join('')}`);
     for (const g of labels) {
-      lines.push(`${g.padEnd(width)}${labels.map((p) => String(e.confusion[g]?.[p] ?? 0).padStart(10)).join('')}`);
+      lines.push(
+        `${g.padEnd(width)}${labels.map((p) => String(e.confusion[g]?.[p] ?? 0).padStart(10)).join('')}`,
+      );
     }
   }
   return lines.join('\n');
