@@ -1,0 +1,1154 @@
+/**
+ * Sentiment for social text: VADER-style lexicon scoring with social-text and customer-care rules
+ * (negation, boosters, "but", capitals, elongation, emoji, complaint patterns) produces a few dense
+ * features; hashed word unigrams and bigrams (negation-marked) add the rest; a multinomial logistic
+ * regression trained by `scripts/train-sentiment.ts` turns them into negative / neutral / positive.
+ *
+ * The hot path allocates almost nothing: features go into module-level typed arrays, lexicon and
+ * emoji look-ups are Map reads, and hashing walks the characters of each token once.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Token } from './tokenize.ts';
+import type { SentimentLabel, SentimentResult } from './types.ts';
+
+export const sentimentClasses = ['negative', 'neutral', 'positive'] as const;
+export type SentimentClass = (typeof sentimentClasses)[number];
+
+/** Hashed feature space: 2^18 buckets. */
+export const HASH_BITS = 18;
+const HASH_MASK = (1 << HASH_BITS) - 1;
+
+export const denseFeatureNames = [
+  'compound',
+  'positive_sum',
+  'negative_sum',
+  'positive_emoji',
+  'negative_emoji',
+  'question',
+  'exclamations',
+  'no_sentiment_words',
+  'length',
+  'has_url',
+] as const;
+export const DENSE = denseFeatureNames.length;
+
+/** Word → valence on VADER's -4..+4 scale. */
+export type Lexicon = Map<string, number>;
+
+// ---------------------------------------------------------------------------------------------
+// Word lists (VADER's negators and boosters, plus our own customer-care knowledge)
+
+const NEGATORS = new Set([
+  'not',
+  'no',
+  'never',
+  'none',
+  'nobody',
+  'nothing',
+  'nowhere',
+  'neither',
+  'nor',
+  'without',
+  'cannot',
+  'aint',
+  'arent',
+  'cant',
+  'couldnt',
+  'didnt',
+  'doesnt',
+  'dont',
+  'hadnt',
+  'hasnt',
+  'havent',
+  'isnt',
+  'mightnt',
+  'mustnt',
+  'neednt',
+  'shouldnt',
+  'wasnt',
+  'werent',
+  'wont',
+  'wouldnt',
+  'nope',
+  'rarely',
+  'seldom',
+  'hardly',
+  'barely',
+]);
+
+function isNegator(w: string): boolean {
+  return NEGATORS.has(w) || w.endsWith("n't");
+}
+
+const BOOST = 0.293;
+const BOOSTERS = new Map<string, number>();
+for (const w of [
+  'absolutely',
+  'amazingly',
+  'awfully',
+  'completely',
+  'considerably',
+  'decidedly',
+  'deeply',
+  'effing',
+  'enormously',
+  'entirely',
+  'especially',
+  'exceptionally',
+  'extremely',
+  'fabulously',
+  'freaking',
+  'fricking',
+  'friggin',
+  'fully',
+  'fucking',
+  'fuckin',
+  'greatly',
+  'hella',
+  'highly',
+  'hugely',
+  'incredibly',
+  'intensely',
+  'majorly',
+  'more',
+  'most',
+  'particularly',
+  'purely',
+  'quite',
+  'really',
+  'remarkably',
+  'so',
+  'soo',
+  'substantially',
+  'super',
+  'thoroughly',
+  'totally',
+  'tremendously',
+  'uber',
+  'unbelievably',
+  'unusually',
+  'utterly',
+  'very',
+  'too',
+  'way',
+  'damn',
+  'truly',
+  'seriously',
+  'sooo',
+]) {
+  BOOSTERS.set(w, BOOST);
+}
+for (const w of [
+  'almost',
+  'barely',
+  'hardly',
+  'kinda',
+  'kindof',
+  'less',
+  'little',
+  'marginally',
+  'occasionally',
+  'partly',
+  'scarcely',
+  'slightly',
+  'somewhat',
+  'sorta',
+  'sortof',
+  'bit',
+]) {
+  BOOSTERS.set(w, -BOOST);
+}
+
+/**
+ * Customer-care words that are negative in a message to a brand even without a sentiment word,
+ * with our own valences; they override VADER's where both exist.
+ */
+export const complaintWords: ReadonlyMap<string, number> = new Map([
+  ['delayed', -1.8],
+  ['delay', -1.5],
+  ['delays', -1.6],
+  ['cancelled', -1.8],
+  ['canceled', -1.8],
+  ['cancellation', -1.3],
+  ['cancellations', -1.4],
+  ['stranded', -2.4],
+  ['overbooked', -2.0],
+  ['oversold', -1.6],
+  ['missed', -1.4],
+  ['missing', -1.4],
+  ['lost', -1.6],
+  ['stuck', -1.8],
+  ['waiting', -0.9],
+  ['waited', -1.2],
+  ['refund', -0.7],
+  ['refunds', -0.7],
+  ['rude', -2.3],
+  ['unhelpful', -2.0],
+  ['broken', -2.0],
+  ['damaged', -1.9],
+  ['late', -1.1],
+  ['tarmac', -0.7],
+  ['diverted', -1.0],
+  ['overcharged', -2.0],
+  ['charged', -0.8],
+  ['fees', -0.6],
+  ['glitch', -1.5],
+  ['crashed', -1.4],
+  ['crashing', -1.4],
+  ['unresolved', -1.8],
+  ['ignored', -1.7],
+  ['ignoring', -1.7],
+  ['excuses', -1.5],
+  ['unacceptable', -2.6],
+  ['incompetent', -2.6],
+  ['incompetence', -2.6],
+  ['nightmare', -2.6],
+  ['misconnect', -1.5],
+  ['rebooked', -0.5],
+  ['rebook', -0.4],
+  ['voicemail', -0.6],
+  ['disconnected', -1.5],
+  ['useless', -2.3],
+  ['hrs', -0.3],
+  ['ridiculous', -2.2],
+  ['worst', -3.1],
+  ['fail', -2.5],
+  ['fails', -2.3],
+  ['failed', -2.3],
+  ['sucks', -2.4],
+  ['sucked', -2.2],
+]);
+
+/** Words VADER rates positive that are mostly politeness or requests in customer care. */
+const NEUTRALIZED = new Map([
+  ['help', 0.2],
+  ['please', 0.2],
+  ['pls', 0.2],
+  ['plz', 0.2],
+  ['like', 0.6],
+  ['joke', 0.0],
+  ['hope', 1.0],
+  ['sorry', -0.3],
+  ['thx', 1.6],
+  ['ty', 1.5],
+  ['kudos', 2.4],
+  ['shoutout', 1.8],
+  ['awesome', 3.1],
+]);
+
+const POLITE = new Set([
+  'thanks',
+  'thank',
+  'thx',
+  'ty',
+  'please',
+  'pls',
+  'plz',
+  'appreciate',
+  'appreciated',
+  'kindly',
+  'ok',
+  'okay',
+  'help',
+  'hope',
+  'hoping',
+  'yes',
+]);
+
+/** Hashtags read as one word ("#fail", "#neveragain"), beyond plain lexicon words. */
+const HASHTAGS = new Map([
+  ['epicfail', -3.0],
+  ['neveragain', -2.6],
+  ['worstairline', -3.0],
+  ['worstairlineever', -3.2],
+  ['customerservicefail', -3.0],
+  ['badservice', -2.6],
+  ['badcustomerservice', -2.8],
+  ['notcool', -2.0],
+  ['notimpressed', -2.2],
+  ['disappointed', -2.2],
+  ['unacceptable', -2.6],
+  ['frustrated', -2.1],
+  ['lovethem', 2.8],
+  ['bestairline', 3.0],
+  ['greatservice', 2.8],
+  ['goodservice', 2.4],
+  ['thankyou', 2.2],
+  ['thanks', 1.9],
+  ['happy', 2.7],
+  ['blessed', 2.9],
+  ['winning', 2.4],
+  ['fml', -2.2],
+  ['smh', -1.5],
+  ['sad', -2.1],
+  ['ugh', -1.8],
+  ['love', 3.2],
+  ['fail', -2.5],
+]);
+
+/** Emoji valences (by first code point), from our own reading of how they are used in posts. */
+const EMOJI = new Map<number, number>();
+function setEmoji(list: string, valence: number): void {
+  for (const ch of list) {
+    const cp = ch.codePointAt(0);
+    if (cp !== undefined && cp > 0x2000 && cp !== 0xfe0f) EMOJI.set(cp, valence);
+  }
+}
+setEmoji('🥰😍🤩🥳💯🏆💖💗💕💞😻', 3.0);
+setEmoji('😀😃😄😁😊☺🙂😘😗😙😚😋🤗😎👍👏🙌💪🎉🎊❤♥💙💚💛💜🧡✨🌟⭐😇👌✌🎂🎁🥇✅😉😌💐🌹☀🌞😆🤝', 2.0);
+setEmoji('😂🤣😛😜😝🔥🙏😅🍾🥂🙆', 1.2);
+setEmoji('🤬👿😡🤮💔👎😠', -3.0);
+setEmoji('😤😞😔😟🙁☹😣😖😫😩😢😒🤢💩😾😱😨😰', -2.3);
+setEmoji('😭😕🙄😓😥🤦😬🥺🤯😵❌🚫😪😑', -1.4);
+setEmoji('😐😶🤔🤷😳😴😷⚠', -0.5);
+
+/** Builds the lexicon the model uses: VADER's entries with our overrides and complaint words. */
+export function buildLexicon(vader: Iterable<readonly [string, number]>): Lexicon {
+  const lexicon: Lexicon = new Map(vader);
+  for (const [w, v] of NEUTRALIZED) lexicon.set(w, v);
+  for (const [w, v] of complaintWords) lexicon.set(w, v);
+  return lexicon;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Complaint phrases: unresolved problems a customer reports without a sentiment word.
+
+const NO_OBJECTS = new Set([
+  'response',
+  'reply',
+  'replies',
+  'answer',
+  'answers',
+  'refund',
+  'help',
+  'one',
+  'update',
+  'updates',
+  'info',
+  'information',
+  'call',
+  'callback',
+  'email',
+  'word',
+  'communication',
+  'explanation',
+  'compensation',
+  'luggage',
+  'bag',
+  'bags',
+  'baggage',
+  'wifi',
+  'power',
+  'food',
+  'water',
+  'seat',
+  'seats',
+  'agent',
+  'agents',
+  'service',
+  'signal',
+  'internet',
+  'notice',
+  'notification',
+  'confirmation',
+  'progress',
+  'contact',
+  'resolution',
+  'idea',
+  'way',
+  'show',
+  'gate',
+  'crew',
+  'pilot',
+  'ac',
+  'heat',
+  'sign',
+]);
+const STILL_FOLLOWERS = new Set([
+  'no',
+  'not',
+  'nothing',
+  'waiting',
+  'stuck',
+  'without',
+  'nobody',
+  'never',
+  'on',
+  'sitting',
+  "haven't",
+  "hasn't",
+  "didn't",
+  "don't",
+  "can't",
+  'cannot',
+  'unable',
+  'broken',
+  'delayed',
+  'missing',
+]);
+const NOT_WORKING = new Set([
+  'working',
+  'work',
+  'works',
+  'answering',
+  'answer',
+  'responding',
+  'respond',
+  'helping',
+  'received',
+  'receive',
+  'arrived',
+  'arrive',
+  'loading',
+  'load',
+  'available',
+  'refunded',
+  'fixed',
+  'resolved',
+  'showing',
+  'show',
+  'letting',
+  'let',
+  'called',
+  'replied',
+  'responded',
+  'answered',
+  'heard',
+  'got',
+  'get',
+  'gotten',
+  'returned',
+  'honored',
+  'honor',
+  'allowed',
+  'accept',
+  'accepting',
+  'connect',
+  'connecting',
+  'boarding',
+  'moving',
+  'picking',
+  'credited',
+  'updated',
+  'processed',
+  'come',
+  'came',
+  'contacted',
+  'happen',
+  'happened',
+]);
+const UNABLE_VERBS = new Set([
+  'get',
+  'find',
+  'reach',
+  'book',
+  'check',
+  'log',
+  'login',
+  'access',
+  'change',
+  'use',
+  'cancel',
+  'speak',
+  'talk',
+  'call',
+  'connect',
+  'board',
+  'print',
+  'select',
+  'pick',
+  'load',
+  'submit',
+  'pay',
+  'complete',
+  'contact',
+  'rebook',
+  'make',
+  'sign',
+  'see',
+  'track',
+]);
+const TIME_UNITS = new Set([
+  'hours',
+  'hrs',
+  'hr',
+  'hour',
+  'minutes',
+  'mins',
+  'min',
+  'days',
+  'weeks',
+  'months',
+]);
+const COUNT_WORDS = new Set([
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'several',
+  'many',
+  'multiple',
+  'countless',
+]);
+const CHARGED_HOW = new Set(['twice', 'double', 'again', 'extra', 'wrong', 'incorrectly', 'wrongly']);
+const UNABLE = new Set(["can't", 'cant', 'cannot', "couldn't", 'couldnt', 'unable']);
+const WHERE = new Set(["where's", 'wheres', 'where']);
+
+// ---------------------------------------------------------------------------------------------
+// Feature extraction into reusable buffers
+
+/** What produced a valence, for the human-readable reasons. */
+const Cue = { Word: 0, Negated: 1, Complaint: 2, Emoji: 3, Hashtag: 4, Phrase: 5 } as const;
+type Cue = (typeof Cue)[keyof typeof Cue];
+
+export type FeatureBuffer = {
+  dense: Float64Array;
+  /** Hashed bucket indices (with repeats); `count` are in use. */
+  idx: Int32Array;
+  count: number;
+  /** Candidate reasons: kind, first and last token index, signed contribution. */
+  cueKind: Int8Array;
+  cueStart: Int32Array;
+  cueEnd: Int32Array;
+  cueValue: Float64Array;
+  /** Phrase cues carry a label index into `phraseLabels`. */
+  cueLabel: Int8Array;
+  cues: number;
+  /** Index of the contrast word ("but"), or -1. */
+  contrastAt: number;
+  /** Summed strength of customer-care complaint cues (0..4), see `complaintLogit`. */
+  complaintStrength: number;
+};
+
+const MAX_IDX = 1024;
+const MAX_CUES = 128;
+
+export function createFeatureBuffer(): FeatureBuffer {
+  return {
+    dense: new Float64Array(DENSE),
+    idx: new Int32Array(MAX_IDX),
+    count: 0,
+    cueKind: new Int8Array(MAX_CUES),
+    cueStart: new Int32Array(MAX_CUES),
+    cueEnd: new Int32Array(MAX_CUES),
+    cueValue: new Float64Array(MAX_CUES),
+    cueLabel: new Int8Array(MAX_CUES),
+    cues: 0,
+    contrastAt: -1,
+    complaintStrength: 0,
+  };
+}
+
+const phraseLabels = [
+  'unresolved complaint',
+  'waiting on hold',
+  'complaint question',
+  'waiting time',
+  'not working',
+  'cannot get it done',
+  'sarcastic thanks',
+  'repeated problem',
+  'complaint',
+  'eagerness',
+] as const;
+const P_UNRESOLVED = 0;
+const P_HOLD = 1;
+const P_QUESTION = 2;
+const P_WAIT = 3;
+const P_NOT_WORKING = 4;
+const P_UNABLE = 5;
+const P_SARCASM = 6;
+const P_AGAIN = 7;
+const P_COMPLAINT = 8;
+const P_EAGER = 9;
+
+function fnv(s: string, salt: number): number {
+  let h = (0x811c9dc5 ^ salt) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ (b >>> 15), 0x2c1b3c6d) ^ b;
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+const SALT_WORD = 1;
+const SALT_NEG = 2;
+const SALT_EMOJI = 3;
+const SALT_TAG = 4;
+const SALT_EMOTICON = 5;
+const SALT_BOS = 6;
+
+// Scratch arrays for one text: the sentiment-bearing items (words, hashtags, emoji, emoticons).
+const MAX_ITEMS = 256;
+const itemTok = new Int32Array(MAX_ITEMS);
+const itemVal = new Float64Array(MAX_ITEMS);
+const itemClause = new Int32Array(MAX_ITEMS);
+
+function lookupWord(lexicon: Lexicon, t: Token): number {
+  const v = lexicon.get(t.norm);
+  if (v !== undefined) return v;
+  if (t.elongated) {
+    // "loove" (from "looooove") → "love"; tried only for the rare elongated word.
+    const single = t.norm.replace(/(\p{L})\1/gu, '$1');
+    return lexicon.get(single) ?? 0;
+  }
+  return 0;
+}
+
+function hashtagValence(lexicon: Lexicon, tag: string): number {
+  const v = HASHTAGS.get(tag) ?? lexicon.get(tag);
+  if (v !== undefined) return v;
+  if (tag.length > 5 && (tag.endsWith('fail') || tag.endsWith('fails'))) return -2.5;
+  if (tag.length > 5 && tag.startsWith('worst')) return -2.8;
+  if (tag.length > 5 && tag.startsWith('love')) return 2.5;
+  return 0;
+}
+
+function addCue(
+  buf: FeatureBuffer,
+  kind: Cue,
+  start: number,
+  end: number,
+  value: number,
+  label: number,
+): void {
+  if (buf.cues >= MAX_CUES) return;
+  const k = buf.cues++;
+  buf.cueKind[k] = kind;
+  buf.cueStart[k] = start;
+  buf.cueEnd[k] = end;
+  buf.cueValue[k] = value;
+  buf.cueLabel[k] = label;
+}
+
+function pushIdx(buf: FeatureBuffer, h: number): void {
+  if (buf.count < MAX_IDX) buf.idx[buf.count++] = h & HASH_MASK;
+}
+
+/**
+ * Fills `buf` with the features of one English text. Used by the model at run time and by the
+ * training script, so both see exactly the same features.
+ */
+export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureBuffer): void {
+  buf.count = 0;
+  buf.cues = 0;
+  buf.contrastAt = -1;
+  let items = 0;
+  let words = 0;
+  let clause = 0;
+  let question = 0;
+  let exclamations = 0;
+  let hasUrl = 0;
+  let posEmoji = 0;
+  let negEmoji = 0;
+  let complaints = 0;
+  let allCaps = true;
+  let anyLetters = false;
+  let contrastItem = -1;
+  let negUntilClause = -1; // negation scope for the hashed features runs to the end of the clause
+  let prevWordHash = fnv('<s>', SALT_BOS);
+
+  // Pass 1: items with their base valences, hashed features, punctuation.
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    switch (t.kind) {
+      case 'word': {
+        words++;
+        anyLetters = true;
+        if (!t.shouted) allCaps = false;
+        const w = t.norm;
+        const negated = negUntilClause === clause;
+        const hw = fnv(w, SALT_WORD);
+        pushIdx(buf, negated ? fnv(w, SALT_NEG) : hw);
+        pushIdx(buf, mix(prevWordHash, hw));
+        prevWordHash = hw;
+        if (isNegator(w)) negUntilClause = clause;
+        if ((w === 'but' || w === 'however') && items > 0) {
+          contrastItem = items;
+          buf.contrastAt = i;
+        }
+        if (items < MAX_ITEMS) {
+          itemTok[items] = i;
+          itemVal[items] = lookupWord(lexicon, t);
+          itemClause[items] = clause;
+          items++;
+        }
+        break;
+      }
+      case 'hashtag': {
+        pushIdx(buf, fnv(t.norm, SALT_TAG));
+        pushIdx(buf, fnv(t.norm, SALT_WORD));
+        if (items < MAX_ITEMS) {
+          itemTok[items] = i;
+          itemVal[items] = hashtagValence(lexicon, t.norm);
+          itemClause[items] = clause;
+          items++;
+        }
+        break;
+      }
+      case 'emoji': {
+        const cp = t.raw.codePointAt(0) ?? 0;
+        pushIdx(buf, mix(cp, SALT_EMOJI));
+        const v = EMOJI.get(cp) ?? 0;
+        if (v > 0) posEmoji++;
+        else if (v < 0) negEmoji++;
+        if (items < MAX_ITEMS) {
+          itemTok[items] = i;
+          itemVal[items] = v;
+          itemClause[items] = clause;
+          items++;
+        }
+        break;
+      }
+      case 'emoticon': {
+        pushIdx(buf, fnv(t.raw, SALT_EMOTICON));
+        const v = lexicon.get(t.raw) ?? lexicon.get(t.raw.toLowerCase()) ?? 0;
+        if (v > 0) posEmoji++;
+        else if (v < 0) negEmoji++;
+        if (items < MAX_ITEMS) {
+          itemTok[items] = i;
+          itemVal[items] = v;
+          itemClause[items] = clause;
+          items++;
+        }
+        break;
+      }
+      case 'punct': {
+        const c = t.raw.charCodeAt(0);
+        if (c === 63 /* ? */) question = 1;
+        for (let k = 0; k < t.raw.length; k++) if (t.raw.charCodeAt(k) === 33) exclamations++;
+        if (c === 46 || c === 63 || c === 33 || c === 44 || c === 59 || c === 8230 || c === 58) clause++;
+        prevWordHash = fnv('<s>', SALT_BOS);
+        break;
+      }
+      case 'url':
+        hasUrl = 1;
+        break;
+      default:
+        // @handles and numbers carry no sentiment; numbers matter to complaint phrases below.
+        break;
+    }
+  }
+
+  // Pass 2: VADER-style modifiers on each item's valence.
+  const capsDiffer = anyLetters && !allCaps;
+  for (let k = 0; k < items; k++) {
+    let v = itemVal[k] as number;
+    if (v === 0) continue;
+    const t = tokens[itemTok[k] as number] as Token;
+    if (t.kind !== 'word') continue;
+    // "pretty bad", "super slow": a booster that also has a valence of its own only boosts.
+    if (
+      BOOSTERS.has(t.norm) &&
+      k + 1 < items &&
+      (itemVal[k + 1] as number) !== 0 &&
+      itemClause[k + 1] === itemClause[k]
+    ) {
+      itemVal[k] = 0;
+      continue;
+    }
+    if (t.shouted && capsDiffer) v += v > 0 ? 0.733 : -0.733;
+    if (t.elongated) v += v > 0 ? 0.4 : -0.4;
+    let negated = false;
+    for (let d = 1; d <= 3 && k - d >= 0; d++) {
+      if ((itemClause[k - d] as number) !== (itemClause[k] as number)) break;
+      const prev = tokens[itemTok[k - d] as number] as Token;
+      if (prev.kind !== 'word') continue;
+      const boost = BOOSTERS.get(prev.norm);
+      if (boost !== undefined) {
+        let b = v > 0 ? boost : -boost;
+        if (prev.shouted && capsDiffer) b += v > 0 ? 0.733 : -0.733;
+        v += b * (d === 1 ? 1 : d === 2 ? 0.95 : 0.9);
+      }
+      if (isNegator(prev.norm) && !(d > 1 && prev.norm === 'no')) negated = true;
+    }
+    if (negated) {
+      const complaint = complaintWords.has(t.norm);
+      v *= complaint ? -0.3 : -0.74;
+      addCue(buf, Cue.Negated, itemTok[k] as number, itemTok[k] as number, v, 0);
+      itemVal[k] = v;
+      continue;
+    }
+    itemVal[k] = v;
+  }
+
+  // Pass 3: complaint phrases over the word sequence.
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind !== 'word' && t.kind !== 'number') continue;
+    const w = t.norm;
+    const n1 = nextWord(tokens, i + 1);
+    const w1 = n1 >= 0 ? (tokens[n1] as Token).norm : '';
+    if (w === 'on' && w1 === 'hold') {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -2.0, P_HOLD);
+    } else if (w === 'still' && STILL_FOLLOWERS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.8, P_UNRESOLVED);
+    } else if (w === 'no' && NO_OBJECTS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.6, P_UNRESOLVED);
+    } else if (WHERE.has(w) && n1 >= 0) {
+      const n2 = nextWord(tokens, n1 + 1);
+      const w2 = n2 >= 0 ? (tokens[n2] as Token).norm : '';
+      if (
+        w1 === 'my' ||
+        w1 === 'our' ||
+        ((w1 === 'is' || w1 === 'are' || w1 === 's') && (w2 === 'my' || w2 === 'our'))
+      ) {
+        complaints++;
+        addCue(buf, Cue.Phrase, i, w1 === 'my' || w1 === 'our' ? n1 : n2, -1.5, P_QUESTION);
+      }
+    } else if ((t.kind === 'number' || COUNT_WORDS.has(w)) && TIME_UNITS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -0.8, P_WAIT);
+    } else if (
+      (w === 'not' || w === 'never' || (w.endsWith("n't") && !UNABLE.has(w))) &&
+      NOT_WORKING.has(w1)
+    ) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.5, P_NOT_WORKING);
+    } else if (UNABLE.has(w)) {
+      if (w1 === 'wait') addCue(buf, Cue.Phrase, i, n1, 2.2, P_EAGER);
+      else if (UNABLE_VERBS.has(w1) || (w === 'unable' && w1 === 'to')) {
+        complaints++;
+        addCue(buf, Cue.Phrase, i, n1, -1.3, P_UNABLE);
+      }
+    } else if ((w === 'thanks' || w === 'thank') && n1 >= 0) {
+      const n2 = nextWord(tokens, n1 + 1);
+      const w2 = n2 >= 0 ? (tokens[n2] as Token).norm : '';
+      const w3 = n2 >= 0 ? wordAt(tokens, nextWord(tokens, n2 + 1)) : '';
+      if ((w1 === 'for' && w2 === 'nothing') || (w1 === 'you' && w2 === 'for' && w3 === 'nothing')) {
+        complaints++;
+        addCue(buf, Cue.Phrase, i, w1 === 'for' ? n2 : nextWord(tokens, n2 + 1), -3.5, P_SARCASM);
+      }
+    } else if ((w === 'waiting' || w === 'waited' || w === 'wait') && n1 >= 0 && waitedFor(tokens, n1) >= 0) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, waitedFor(tokens, n1), -1.8, P_UNRESOLVED);
+    } else if ((w === 'charged' && CHARGED_HOW.has(w1)) || (w === 'double' && w1 === 'charged')) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.8, P_COMPLAINT);
+    } else if (w === 'how' && w1 === 'long') {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -0.8, P_WAIT);
+    } else if (w === 'yet' && w1 === 'another') {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.2, P_AGAIN);
+    } else if (w === 'hung' && w1 === 'up') {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.8, P_COMPLAINT);
+    } else if (w === 'again' && complaints + countComplaintWords(tokens, i) > 0) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, i, -0.8, P_AGAIN);
+    }
+  }
+
+  // In a complaint, "thanks" and "please" are politeness, not praise: they count only when
+  // nothing in the text is negative.
+  let anyNegative = complaints > 0;
+  for (let k = 0; k < items && !anyNegative; k++) if ((itemVal[k] as number) < 0) anyNegative = true;
+
+  // Words, hashtags and emoji become cues; "but" weighs the clause after it more.
+  let pos = 0;
+  let neg = 0;
+  for (let k = 0; k < items; k++) {
+    let v = itemVal[k] as number;
+    if (v === 0) continue;
+    if (anyNegative && v > 0 && POLITE.has((tokens[itemTok[k] as number] as Token).norm)) continue;
+    if (contrastItem >= 0) v *= k < contrastItem ? 0.5 : 1.5;
+    const ti = itemTok[k] as number;
+    const t = tokens[ti] as Token;
+    if (t.kind === 'word') {
+      if (!isNegatedCue(buf, ti)) {
+        const complaint = v < 0 && complaintWords.has(t.norm);
+        if (complaint) complaints++;
+        addCue(buf, complaint ? Cue.Complaint : Cue.Word, ti, ti, v, 0);
+      } else {
+        setCueValue(buf, ti, v);
+      }
+    } else {
+      addCue(buf, t.kind === 'hashtag' ? Cue.Hashtag : Cue.Emoji, ti, ti, v, 0);
+    }
+    if (v > 0) pos += v;
+    else neg -= v;
+  }
+  for (let c = 0; c < buf.cues; c++) {
+    if (buf.cueKind[c] !== Cue.Phrase) continue;
+    let v = buf.cueValue[c] as number;
+    if (contrastItem >= 0 && buf.contrastAt >= 0)
+      v *= (buf.cueStart[c] as number) < buf.contrastAt ? 0.5 : 1.5;
+    buf.cueValue[c] = v;
+    if (v > 0) pos += v;
+    else neg -= v;
+  }
+
+  let strength = 0;
+  for (let c = 0; c < buf.cues; c++) {
+    const kind = buf.cueKind[c];
+    const v = buf.cueValue[c] as number;
+    if (v < 0 && (kind === Cue.Phrase || kind === Cue.Complaint)) strength -= v;
+  }
+  buf.complaintStrength = Math.min(strength, 4);
+
+  // Exclamation marks amplify whichever way the text leans (VADER adds 0.292 each, up to 4).
+  const sum = pos - neg;
+  const amp = Math.min(exclamations, 4) * 0.292;
+  const total = sum > 0 ? sum + amp : sum < 0 ? sum - amp : 0;
+  const d = buf.dense;
+  // Complaint cues are not a learned feature: the general training data (news, reviews, replies)
+  // does not carry their customer-care meaning, so they act through `complaintStrength` instead.
+  d[0] = total / Math.sqrt(total * total + 15);
+  d[1] = Math.log1p(pos);
+  d[2] = Math.log1p(neg);
+  d[3] = Math.min(posEmoji, 3);
+  d[4] = Math.min(negEmoji, 3);
+  d[5] = question;
+  d[6] = Math.min(exclamations, 3);
+  d[7] = pos === 0 && neg === 0 ? 1 : 0;
+  d[8] = Math.log1p(words) / 3;
+  d[9] = hasUrl;
+}
+
+function nextWord(tokens: Token[], from: number): number {
+  for (let j = from; j < tokens.length; j++) {
+    const k = (tokens[j] as Token).kind;
+    if (k === 'word' || k === 'number') return j;
+    if (k === 'punct') return -1;
+  }
+  return -1;
+}
+
+/** "waiting for a response", "waited on my refund": the awaited thing within four words, or -1. */
+function waitedFor(tokens: Token[], from: number): number {
+  let j = from;
+  for (let steps = 0; steps < 4 && j >= 0; steps++) {
+    if (NO_OBJECTS.has((tokens[j] as Token).norm)) return j;
+    j = nextWord(tokens, j + 1);
+  }
+  return -1;
+}
+
+function wordAt(tokens: Token[], i: number): string {
+  return i >= 0 ? (tokens[i] as Token).norm : '';
+}
+
+function countComplaintWords(tokens: Token[], before: number): number {
+  let n = 0;
+  for (let j = 0; j < before; j++) {
+    const t = tokens[j] as Token;
+    if (t.kind === 'word' && complaintWords.has(t.norm)) n++;
+  }
+  return n;
+}
+
+function isNegatedCue(buf: FeatureBuffer, ti: number): boolean {
+  for (let c = 0; c < buf.cues; c++)
+    if (buf.cueKind[c] === Cue.Negated && buf.cueStart[c] === ti) return true;
+  return false;
+}
+
+function setCueValue(buf: FeatureBuffer, ti: number, v: number): void {
+  for (let c = 0; c < buf.cues; c++)
+    if (buf.cueKind[c] === Cue.Negated && buf.cueStart[c] === ti) buf.cueValue[c] = v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
+
+/** The JSON written by `scripts/train-sentiment.ts`. */
+export type SentimentModelFile = {
+  format: 'rapport-sentiment-v1';
+  classes: string[];
+  hashBits: number;
+  dense: string[];
+  bias: number[];
+  /** denseWeights[feature * 3 + class] */
+  denseWeights: number[];
+  /** Sparse hashed weights: buckets[i] holds weights[i*3 .. i*3+2]. */
+  buckets: number[];
+  weights: number[];
+  /**
+   * Fixed (not learned) weight of complaint strength on the negative logit. The training data has
+   * few customer-care complaints, so this prior comes from domain knowledge, not from fitting.
+   */
+  complaintLogit: number;
+  /** Compact VADER lexicon (MIT, see models/VADER-LICENSE.txt): word → valence. */
+  lexicon: Record<string, number>;
+  training: Record<string, unknown>;
+};
+
+export type SentimentModel = {
+  lexicon: Lexicon;
+  bias: Float64Array;
+  dense: Float64Array;
+  hashed: Float32Array;
+  complaintLogit: number;
+};
+
+/** Turns a model file into its in-memory form (dense weight table over the hashed space). */
+export function compileModel(file: SentimentModelFile): SentimentModel {
+  if (file.format !== 'rapport-sentiment-v1' || file.hashBits !== HASH_BITS || file.dense.length !== DENSE) {
+    throw new Error('sentiment model file does not match this version of the code; run npm run train');
+  }
+  const hashed = new Float32Array((1 << HASH_BITS) * 3);
+  for (let i = 0; i < file.buckets.length; i++) {
+    const b = file.buckets[i] as number;
+    for (let c = 0; c < 3; c++) hashed[b * 3 + c] = file.weights[i * 3 + c] as number;
+  }
+  return {
+    lexicon: buildLexicon(Object.entries(file.lexicon)),
+    bias: Float64Array.from(file.bias),
+    dense: Float64Array.from(file.denseWeights),
+    hashed,
+    complaintLogit: file.complaintLogit,
+  };
+}
+
+/** Where the shipped model lives, from the sources or from the build (`dist/`). */
+export function modelPath(): string {
+  const here = new URL('./models/sentiment.json', import.meta.url);
+  const fromSource = fileURLToPath(here);
+  if (existsSync(fromSource)) return fromSource;
+  return fileURLToPath(new URL('../../../../src/modules/analysis/models/sentiment.json', import.meta.url));
+}
+
+let loaded: SentimentModel | undefined;
+
+/** The shipped model, read once on first use. */
+export function sentimentModel(): SentimentModel {
+  if (!loaded) loaded = compileModel(JSON.parse(readFileSync(modelPath(), 'utf8')) as SentimentModelFile);
+  return loaded;
+}
+
+const scratch = createFeatureBuffer();
+const logits = new Float64Array(3);
+const probs = new Float64Array(3);
+
+/** Class probabilities for features already in `buf` (written into `out`). */
+export function predictFeatures(model: SentimentModel, buf: FeatureBuffer, out: Float64Array): void {
+  const d = buf.dense;
+  for (let c = 0; c < 3; c++) {
+    let z = model.bias[c] as number;
+    for (let f = 0; f < DENSE; f++) z += (d[f] as number) * (model.dense[f * 3 + c] as number);
+    logits[c] = z;
+  }
+  logits[0] = (logits[0] as number) + buf.complaintStrength * model.complaintLogit;
+  const h = model.hashed;
+  for (let k = 0; k < buf.count; k++) {
+    const b = (buf.idx[k] as number) * 3;
+    logits[0] = (logits[0] as number) + (h[b] as number);
+    logits[1] = (logits[1] as number) + (h[b + 1] as number);
+    logits[2] = (logits[2] as number) + (h[b + 2] as number);
+  }
+  const m = Math.max(logits[0] as number, logits[1] as number, logits[2] as number);
+  let s = 0;
+  for (let c = 0; c < 3; c++) {
+    const e = Math.exp((logits[c] as number) - m);
+    out[c] = e;
+    s += e;
+  }
+  for (let c = 0; c < 3; c++) out[c] = (out[c] as number) / s;
+}
+
+function isMostlyAsciiLatin(tokens: Token[]): boolean {
+  let ascii = 0;
+  let other = 0;
+  for (const t of tokens) {
+    if (t.kind !== 'word') continue;
+    const s = t.raw;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128) ascii++;
+      else other++;
+    }
+  }
+  return other <= ascii * 0.1;
+}
+
+/**
+ * Sentiment of one text. English only: runs when `language` is `en`, or `und` with mostly
+ * ASCII Latin words (or none, e.g. emoji only); any other language gets `und`.
+ */
+export function analyzeSentiment(tokens: Token[], language: string): SentimentResult {
+  if (language !== 'en' && !(language === 'und' && isMostlyAsciiLatin(tokens))) {
+    return { label: 'und', score: 0, reasons: [] };
+  }
+  const model = sentimentModel();
+  extractFeatures(tokens, model.lexicon, scratch);
+  predictFeatures(model, scratch, probs);
+  const pNeg = probs[0] as number;
+  const pNeu = probs[1] as number;
+  const pPos = probs[2] as number;
+  const label: SentimentLabel =
+    pNeg >= pNeu && pNeg >= pPos ? 'negative' : pPos >= pNeu ? 'positive' : 'neutral';
+  const score = Math.round((pPos - pNeg) * 1000) / 1000;
+  return { label, score, reasons: reasonsFor(tokens, scratch, label) };
+}
+
+const picked = new Int32Array(3);
+
+/** Up to three cues that pushed towards the label, strongest first (for neutral: the strongest any way). */
+function reasonsFor(tokens: Token[], buf: FeatureBuffer, label: SentimentLabel): string[] {
+  const sign = label === 'negative' ? -1 : label === 'positive' ? 1 : 0;
+  let n = 0;
+  while (n < 3) {
+    let best = -1;
+    let bestValue = 0;
+    for (let c = 0; c < buf.cues; c++) {
+      const v = (buf.cueValue[c] as number) * (sign === 0 ? 1 : sign);
+      const strength = sign === 0 ? Math.abs(v) : v;
+      if (strength <= bestValue) continue;
+      let seen = false;
+      for (let j = 0; j < n; j++) if (picked[j] === c) seen = true;
+      if (!seen) {
+        best = c;
+        bestValue = strength;
+      }
+    }
+    if (best < 0) break;
+    picked[n++] = best;
+  }
+  const reasons: string[] = [];
+  for (let j = 0; j < n; j++) reasons.push(describeCue(tokens, buf, picked[j] as number));
+  if (buf.contrastAt >= 0 && n > 0) {
+    reasons.push(`contrast "${(tokens[buf.contrastAt] as Token).norm}" (the clause after it weighs more)`);
+  }
+  return reasons;
+}
+
+function describeCue(tokens: Token[], buf: FeatureBuffer, c: number): string {
+  const start = buf.cueStart[c] as number;
+  const end = buf.cueEnd[c] as number;
+  const t = tokens[start] as Token;
+  switch (buf.cueKind[c] as Cue) {
+    case Cue.Negated:
+      return `negated "${t.norm}"`;
+    case Cue.Complaint:
+      return `"${t.norm}" (complaint)`;
+    case Cue.Emoji:
+      return t.raw;
+    case Cue.Hashtag:
+      return t.raw;
+    case Cue.Phrase: {
+      let text = '';
+      for (let i = start; i <= end; i++) {
+        const k = (tokens[i] as Token).kind;
+        if (k === 'word' || k === 'number')
+          text += text ? ` ${(tokens[i] as Token).norm}` : (tokens[i] as Token).norm;
+      }
+      return `"${text}" (${phraseLabels[buf.cueLabel[c] as number] ?? 'complaint'})`;
+    }
+    default: {
+      const mods = t.shouted ? ' (shouted)' : t.elongated ? ' (elongated)' : '';
+      return `"${t.norm}"${mods}`;
+    }
+  }
+}
