@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import type { CommandSpec } from '../../cli/args.ts';
+import { analyzeCommand } from './cli/analyze.ts';
+import { classifierTrainCommand } from './cli/classifier-train.ts';
+import { evalClassifierCommand } from './cli/eval-classifier.ts';
+import { evalSentimentCommand } from './cli/eval-sentiment.ts';
 
 /**
  * A CLI command that needs no database (evaluation, training, one-off analysis). Each lives in
@@ -11,4 +15,9 @@ export type CliCommand = {
   run(args: string[]): Promise<number>;
 };
 
-export const analysisCommands: Record<string, CliCommand> = {};
+export const analysisCommands: Record<string, CliCommand> = {
+  analyze: analyzeCommand,
+  'eval sentiment': evalSentimentCommand,
+  'classifier train': classifierTrainCommand,
+  'eval classifier': evalClassifierCommand,
+};
