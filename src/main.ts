@@ -5,6 +5,7 @@ import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
 import { loadConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { AppError, isAppError } from './errors.ts';
+import { analysisCommands } from './modules/analysis/commands.ts';
 import type { Actor } from './modules/auth/roles.ts';
 import { roles } from './modules/auth/roles.ts';
 import type { WorkspaceView } from './modules/auth/schema.ts';
@@ -15,7 +16,6 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
-import { analysisCommands } from './modules/analysis/commands.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';

@@ -4,6 +4,7 @@ import type { Database } from './client.ts';
 import type { Dialect } from './dialect.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_listening.ts';
+import * as m0003 from './migrations/0003_analysis.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -11,6 +12,7 @@ type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialec
 const migrations: Record<string, DialectMigration> = {
   '0001_foundation': m0001,
   '0002_listening': m0002,
+  '0003_analysis': m0003,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

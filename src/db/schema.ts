@@ -139,6 +139,38 @@ export interface MentionsTable {
   disposition: string | null;
   deleted_at: string | null;
   edited_at: string | null;
+  /** 0..100, from the analysis. */
+  urgency: number | null;
+  /** Space-separated ids of the matching topics, for filtering. */
+  topics: string | null;
+  /** Space-separated `classifierId:label` of the custom classifiers' answers, for filtering. */
+  classes: string | null;
+}
+
+export interface TopicsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** JSON array of keywords and phrases. */
+  keywords: unknown;
+  /** JSON array of example texts. */
+  examples: unknown;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClassifiersTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** JSON array of the model's labels. */
+  labels: unknown;
+  /** The trained model as JSON text (see src/modules/analysis/classifier.ts). */
+  model: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface ListeningQueriesTable {
@@ -185,4 +217,6 @@ export interface DB {
   listening_queries: ListeningQueriesTable;
   mention_queries: MentionQueriesTable;
   quarantine: QuarantineTable;
+  topics: TopicsTable;
+  classifiers: ClassifiersTable;
 }

@@ -1,5 +1,6 @@
 import { createConnector } from '../connectors/service.ts';
 import type { AppContext } from '../context.ts';
+import { createTopic } from '../modules/analysis/service.ts';
 import type { Actor } from '../modules/auth/roles.ts';
 import { createQuery } from '../modules/listening/service.ts';
 
@@ -14,11 +15,40 @@ const demoQueries = [
   },
 ];
 
+const demoTopics = [
+  {
+    name: 'Baggage',
+    keywords: ['bag*', 'baggage', 'luggage', 'suitcase', 'carry-on', 'maleta', 'bagage', 'gepäck'],
+    examples: ['my suitcase never arrived at the carousel'],
+  },
+  {
+    name: 'Refunds and cancellations',
+    keywords: ['refund*', 'cancel*', 'money back', 'reembolso', 'remboursement', 'annulé'],
+    examples: ['still waiting for my money after the cancelled flight'],
+  },
+  {
+    name: 'Delays',
+    keywords: ['delay*', 'late', 'missed connection', 'verspätung', 'retraso', 'retard'],
+    examples: ['stuck at the gate for hours and nobody tells us anything'],
+  },
+  {
+    name: 'Wi-Fi and entertainment',
+    keywords: ['wifi', 'wi-fi', 'entertainment', 'screen', 'movies'],
+    examples: ['the internet on board did not work the whole flight'],
+  },
+  {
+    name: 'Booking and prices',
+    keywords: ['how much', 'price*', 'fare*', 'upgrade', 'summer pass', 'book*', 'cuánto'],
+    examples: ['what does a return ticket to lisbon cost in june'],
+  },
+];
+
 /**
- * Fills a new demo workspace: the demo stream connector (generated, clearly marked chatter)
- * and listening queries that pick out what a brand would care about.
+ * Fills a new demo workspace: the demo stream connector (generated, clearly marked chatter),
+ * listening queries that pick out what a brand would care about, and topics to group it by.
  */
 export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<void> {
   for (const q of demoQueries) await createQuery(ctx, owner, { ...q, enabled: true });
+  for (const topic of demoTopics) await createTopic(ctx, owner, { ...topic, enabled: true });
   await createConnector(ctx, owner, { kind: 'demo', name: 'Demo stream (generated chatter)', config: {} });
 }

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.ts';
 import { pingDatabase } from '../db/client.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
+import { analysisRoutes, classifierUploadPath } from '../modules/analysis/routes.ts';
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
@@ -87,18 +88,24 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
     description: 'Browser session; writes also need the X-CSRF-Token header',
   });
 
-  app.use(
-    '/api/v1/*',
+  const limitBody = (mib: number) =>
     bodyLimit({
-      maxSize: 1024 * 1024,
+      maxSize: mib * 1024 * 1024,
       onError: () => {
-        throw new AppError('payload_too_large', 'Request body is larger than 1 MiB');
+        throw new AppError('payload_too_large', `Request body is larger than ${mib} MiB`);
       },
-    }),
+    });
+  const defaultLimit = limitBody(1);
+  const modelLimit = limitBody(16);
+  app.use('/api/v1/*', (c, next) =>
+    c.req.method === 'POST' && c.req.path === classifierUploadPath
+      ? modelLimit(c, next)
+      : defaultLimit(c, next),
   );
   app.use('/api/v1/*', authenticate(ctx, [...authPublicRoutes, ...listeningPublicRoutes]));
   app.route('/api/v1', authRoutes(ctx, throttle));
   app.route('/api/v1', listeningRoutes(ctx));
+  app.route('/api/v1', analysisRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',

@@ -1,15 +1,19 @@
 import type { AppContext } from '../context.ts';
-import { type Analysis, analyzeText } from '../modules/analysis/service.ts';
+import { type Analysis, analyzersFor, analyzeText } from '../modules/analysis/service.ts';
 import { querySetFor } from '../modules/listening/queries-cache.ts';
 import {
   collapseEvents,
   forgetCachedAuthors,
+  recentContactCounts,
   type StorableDelete,
   type StorablePost,
   storeEvents,
 } from '../modules/listening/store.ts';
 import { publishMentionsChanged } from './events.ts';
 import { type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
+
+/** Posts by the same author within this window count as repeated contact (urgency). */
+const REPEATED_CONTACT_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 export type BatchResult = { claimed: number; stored: number; quarantined: number };
 
@@ -66,18 +70,30 @@ export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchR
     let stored = 0;
     for (const [workspaceId, events] of byWorkspace) {
       const queries = await querySetFor(ctx, trx, workspaceId);
+      const analyzers = await analyzersFor(ctx, trx, workspaceId);
+      const collapsed = collapseEvents(events);
+      const contacts = await recentContactCounts(
+        trx,
+        workspaceId,
+        collapsed.flatMap((e) => (e.kind === 'delete' ? [] : [e])),
+        new Date(ctx.now().getTime() - REPEATED_CONTACT_WINDOW_MS).toISOString(),
+      );
       const upserts: StorablePost[] = [];
       const deletes: StorableDelete[] = [];
-      for (const event of collapseEvents(events)) {
+      for (const event of collapsed) {
         if (event.kind === 'delete') {
           deletes.push(event);
           continue;
         }
-        const analysis: Analysis = analyzeText({
-          text: event.text,
-          declaredLanguage: event.language,
-          authorFollowers: event.author.followers,
-        });
+        const analysis: Analysis = analyzeText(
+          {
+            text: event.text,
+            declaredLanguage: event.language,
+            authorFollowers: event.author.followers,
+            priorContacts: contacts.next(event),
+          },
+          analyzers,
+        );
         const queryIds = queries.match({
           text: event.text,
           authorHandle: event.author.handle,

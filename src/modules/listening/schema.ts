@@ -27,7 +27,11 @@ export const mentionSchema = z
     engagement: z.record(z.string(), z.number()),
     sentiment: z.string().nullable(),
     intents: z.array(z.string()),
-    analysis: z.record(z.string(), z.unknown()),
+    urgency: z.number().nullable(),
+    topicIds: z.array(z.string()),
+    analysis: z.record(z.string(), z.unknown()).openapi({
+      description: 'the full analysis with explanations (see the Analysis schema)',
+    }),
     queryIds: z.array(z.string()),
     deleted: z.boolean(),
     edited: z.boolean(),
@@ -85,6 +89,14 @@ export const mentionFilters = z.object({
   language: z.string().max(8).optional(),
   sentiment: z.enum(['negative', 'neutral', 'positive', 'und']).optional(),
   intent: z.string().max(40).optional(),
+  topic: z.string().max(64).optional().openapi({ description: 'a topic id' }),
+  class: z
+    .string()
+    .max(200)
+    .regex(/^[^\s:]+:[^\s]+$/, 'classifierId:label')
+    .optional()
+    .openapi({ description: "a custom classifier's answer, as `classifierId:label`" }),
+  minUrgency: z.coerce.number().int().min(0).max(100).optional(),
   search: z.string().max(200).optional(),
 });
 

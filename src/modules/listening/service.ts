@@ -232,6 +232,8 @@ function toMentionView(ctx: AppContext) {
     engagement: ctx.dialect.parseJson<Record<string, number>>(r.engagement),
     sentiment: r.sentiment,
     intents: r.intents ? r.intents.split(' ') : [],
+    urgency: r.urgency,
+    topicIds: r.topics ? r.topics.split(' ') : [],
     analysis: ctx.dialect.parseJson<Record<string, unknown>>(r.analysis),
     queryIds: r.queryIds,
     deleted: r.deleted_at !== null,
@@ -263,17 +265,23 @@ export async function listMentions(
   if (filters.channel) q = q.where('mentions.channel', '=', filters.channel);
   if (filters.language) q = q.where('mentions.language', '=', filters.language);
   if (filters.sentiment) q = q.where('mentions.sentiment', '=', filters.sentiment);
-  if (filters.intent) {
-    const intent = filters.intent;
+  // Space-separated lists: match a whole word of the list.
+  for (const [column, value] of [
+    ['mentions.intents', filters.intent],
+    ['mentions.topics', filters.topic],
+    ['mentions.classes', filters.class],
+  ] as const) {
+    if (!value) continue;
     q = q.where((eb) =>
       eb.or([
-        eb('mentions.intents', '=', intent),
-        eb('mentions.intents', 'like', `${intent} %`),
-        eb('mentions.intents', 'like', `% ${intent}`),
-        eb('mentions.intents', 'like', `% ${intent} %`),
+        eb(column, '=', value),
+        eb(column, 'like', `${value} %`),
+        eb(column, 'like', `% ${value}`),
+        eb(column, 'like', `% ${value} %`),
       ]),
     );
   }
+  if (filters.minUrgency !== undefined) q = q.where('mentions.urgency', '>=', filters.minUrgency);
   if (filters.queryId) {
     const queryId = filters.queryId;
     q = q.where((eb) =>

@@ -152,6 +152,42 @@ export type StoreResult = {
 };
 
 /**
+ * How often each author of a batch wrote recently: their stored mentions since `since`, plus
+ * their earlier posts in the batch. `next(post)` returns the count before that post, in order.
+ */
+export async function recentContactCounts(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  posts: NormalizedPost[],
+  since: string,
+): Promise<{ next(post: NormalizedPost): number }> {
+  const stored = new Map<string, number>();
+  const externalIds = [...new Set(posts.map((p) => p.author.externalId))];
+  for (const part of chunks(externalIds)) {
+    const rows = await trx
+      .selectFrom('authors')
+      .innerJoin('mentions', 'mentions.author_id', 'authors.id')
+      .select(['authors.channel', 'authors.external_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('authors.workspace_id', '=', workspaceId)
+      .where('authors.external_id', 'in', part)
+      .where('mentions.created_at', '>=', since)
+      .where('mentions.deleted_at', 'is', null)
+      .groupBy(['authors.channel', 'authors.external_id'])
+      .execute();
+    for (const r of rows) stored.set(keyOf(r.channel, r.external_id), Number(r.n));
+  }
+  const seen = new Map<string, number>();
+  return {
+    next(post) {
+      const key = keyOf(post.channel, post.author.externalId);
+      const earlier = seen.get(key) ?? 0;
+      seen.set(key, earlier + 1);
+      return (stored.get(key) ?? 0) + earlier;
+    },
+  };
+}
+
+/**
  * Writes one workspace's collapsed events: authors, mentions (guarded so that an older version
  * or a replay of a deleted post changes nothing), tombstones for deletes, and query links.
  * Returns the ids of the mentions that changed.
@@ -195,6 +231,9 @@ export async function storeEvents(
           analysis: ctx.dialect.toJson(analysis),
           sentiment: analysis.sentiment.label,
           intents: analysis.intents.map((i) => i.label).join(' ') || null,
+          urgency: analysis.urgency.score,
+          topics: analysis.topics.map((t) => t.id).join(' ') || null,
+          classes: analysis.classifiers.map((c) => `${c.classifierId}:${c.label}`).join(' ') || null,
           disposition: null,
           deleted_at: null,
           edited_at: p.edited ? p.versionAt : null,
@@ -215,6 +254,9 @@ export async function storeEvents(
             analysis: eb.ref('excluded.analysis'),
             sentiment: eb.ref('excluded.sentiment'),
             intents: eb.ref('excluded.intents'),
+            urgency: eb.ref('excluded.urgency'),
+            topics: eb.ref('excluded.topics'),
+            classes: eb.ref('excluded.classes'),
             edited_at: eb.ref('excluded.edited_at'),
           }))
           .where('mentions.deleted_at', 'is', null)
@@ -265,6 +307,9 @@ export async function storeEvents(
           analysis: ctx.dialect.toJson({}),
           sentiment: null,
           intents: null,
+          urgency: null,
+          topics: null,
+          classes: null,
           disposition: null,
           deleted_at: now,
           edited_at: null,
@@ -275,7 +320,17 @@ export async function storeEvents(
       .onConflict((oc) =>
         oc
           .columns(['workspace_id', 'channel', 'external_id'])
-          .doUpdateSet({ text: '', url: null, deleted_at: now, analysis: ctx.dialect.toJson({}) })
+          .doUpdateSet({
+            text: '',
+            url: null,
+            deleted_at: now,
+            analysis: ctx.dialect.toJson({}),
+            sentiment: null,
+            intents: null,
+            urgency: null,
+            topics: null,
+            classes: null,
+          })
           .where('mentions.deleted_at', 'is', null),
       )
       .returning('id')
