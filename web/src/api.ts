@@ -40,8 +40,13 @@ export class ApiError extends Error {
 
   /** Field messages of a validation error, by field path. */
   get fields(): Record<string, string> {
-    const list = (this.details?.fields ?? []) as FieldError[];
-    return Object.fromEntries(list.map((f) => [f.path, f.message]));
+    const raw = this.details?.fields;
+    // Validation errors list `{path, message}`; some service errors send a `{field: message}` map.
+    if (Array.isArray(raw)) return Object.fromEntries((raw as FieldError[]).map((f) => [f.path, f.message]));
+    if (raw && typeof raw === 'object') {
+      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+    }
+    return {};
   }
 }
 
@@ -127,6 +132,10 @@ export type Mention = {
   engagement: Record<string, number>;
   sentiment: string | null;
   intents: string[];
+  /** 0..100, null before analysis existed. */
+  urgency: number | null;
+  topicIds: string[];
+  /** The full analysis; older mentions may lack some keys, so read it through `readAnalysis`. */
   analysis: Record<string, unknown>;
   queryIds: string[];
   deleted: boolean;
@@ -147,6 +156,12 @@ export type MentionFilters = {
   language?: string;
   sentiment?: string;
   intent?: string;
+  /** A topic id. */
+  topic?: string;
+  /** A custom classifier's answer, `classifierId:label`. */
+  class?: string;
+  /** 0..100 */
+  minUrgency?: string;
   search?: string;
 };
 export type Preview = {
@@ -228,6 +243,123 @@ export const listeningApi = {
   resolve: (id: number, action: 'retry' | 'drop') =>
     request<QuarantinedItem>('POST', `/api/v1/quarantine/${id}/${action}`),
 };
+
+export type Scored = { label: string; score: number; reasons: string[] };
+export type Analysis = {
+  language: string;
+  languageConfidence: number;
+  sentiment: Scored;
+  intents: Scored[];
+  topics: { id: string; name: string; score: number; reasons: string[] }[];
+  classifiers: { classifierId: string; name: string; label: string; score: number }[];
+  urgency: { score: number; reasons: string[] };
+};
+export type AnalyzeInput = {
+  text: string;
+  language?: string;
+  authorFollowers?: number;
+  priorContacts?: number;
+};
+export type Topic = {
+  id: string;
+  name: string;
+  keywords: string[];
+  examples: string[];
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+export type TopicInput = { name: string; keywords: string[]; examples: string[]; enabled: boolean };
+export type HeldOut = {
+  method?: string;
+  n?: number;
+  accuracy?: number;
+  macroF1?: number;
+  inScopeAccuracy?: number | null;
+  oosN?: number;
+  oosRecall?: number | null;
+};
+export type Classifier = {
+  id: string;
+  name: string;
+  labels: string[];
+  enabled: boolean;
+  heldOut: HeldOut | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+const at = (base: string, id: string) => `${base}/${encodeURIComponent(id)}`;
+
+export const analysisApi = {
+  analyze: (input: AnalyzeInput) => request<Analysis>('POST', '/api/v1/analysis/analyze', input),
+  topics: () => request<{ items: Topic[] }>('GET', '/api/v1/analysis/topics'),
+  createTopic: (input: TopicInput) => request<Topic>('POST', '/api/v1/analysis/topics', input),
+  updateTopic: (id: string, patch: Partial<TopicInput>) =>
+    request<Topic>('PATCH', at('/api/v1/analysis/topics', id), patch),
+  deleteTopic: (id: string) => request<void>('DELETE', at('/api/v1/analysis/topics', id)),
+  classifiers: () => request<{ items: Classifier[] }>('GET', '/api/v1/analysis/classifiers'),
+  createClassifier: (input: { name: string; model: Record<string, unknown>; enabled: boolean }) =>
+    request<Classifier>('POST', '/api/v1/analysis/classifiers', input),
+  updateClassifier: (id: string, patch: { name?: string; enabled?: boolean }) =>
+    request<Classifier>('PATCH', at('/api/v1/analysis/classifiers', id), patch),
+  deleteClassifier: (id: string) => request<void>('DELETE', at('/api/v1/analysis/classifiers', id)),
+};
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const num = (v: unknown, fallback = 0): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const reasonsOf = (v: unknown): string[] => list(v).filter((r): r is string => typeof r === 'string');
+
+/**
+ * A mention's stored analysis made whole: stored JSON from older versions may lack keys,
+ * so the mention's own columns fill the gaps and anything unknown becomes empty.
+ */
+export function readAnalysis(
+  m: Pick<Mention, 'analysis' | 'language' | 'sentiment' | 'intents' | 'urgency'>,
+): Analysis {
+  const a = obj(m.analysis);
+  const sentiment = obj(a.sentiment);
+  const urgency = obj(a.urgency);
+  const storedIntents = list(a.intents).map(obj);
+  return {
+    language: str(a.language, m.language),
+    languageConfidence: num(a.languageConfidence),
+    sentiment: {
+      label: str(sentiment.label, m.sentiment ?? 'und'),
+      score: num(sentiment.score),
+      reasons: reasonsOf(sentiment.reasons),
+    },
+    intents:
+      storedIntents.length > 0
+        ? storedIntents.map((i) => ({
+            label: str(i.label, 'other'),
+            score: num(i.score),
+            reasons: reasonsOf(i.reasons),
+          }))
+        : m.intents.map((label) => ({ label, score: 0, reasons: [] })),
+    topics: list(a.topics)
+      .map(obj)
+      .map((t) => ({
+        id: str(t.id),
+        name: str(t.name, 'topic'),
+        score: num(t.score),
+        reasons: reasonsOf(t.reasons),
+      })),
+    classifiers: list(a.classifiers)
+      .map(obj)
+      .map((c) => ({
+        classifierId: str(c.classifierId),
+        name: str(c.name, 'classifier'),
+        label: str(c.label, 'none'),
+        score: num(c.score),
+      })),
+    urgency: { score: num(urgency.score, m.urgency ?? 0), reasons: reasonsOf(urgency.reasons) },
+  };
+}
 
 export function formatDate(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Shell } from './components/shell.tsx';
+import { AnalysisPage } from './features/listening/analysis-page.tsx';
 import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-page.tsx';
 import { ListeningPage } from './features/listening/listening-page.tsx';
 import { QueriesPage } from './features/listening/queries-page.tsx';
@@ -32,6 +33,7 @@ const pages: [string, ReactNode][] = [
   ['/inbox', <InboxPage key="inbox" />],
   ['/listening', <ListeningPage key="listening" />],
   ['/listening/queries', <QueriesPage key="queries" />],
+  ['/listening/analysis', <AnalysisPage key="analysis" />],
   ['/listening/connectors', <ConnectorsPage key="connectors" />],
   ['/listening/quarantine', <QuarantinePage key="quarantine" />],
   ['/customers', <CustomersPage key="customers" />],

@@ -7,6 +7,7 @@ export function ListeningNav() {
         Stream
       </NavLink>
       <NavLink to="/listening/queries">Queries</NavLink>
+      <NavLink to="/listening/analysis">Analysis</NavLink>
       <NavLink to="/listening/connectors">Connectors</NavLink>
       <NavLink to="/listening/quarantine">Quarantine</NavLink>
     </nav>

@@ -1,5 +1,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, type ListeningQuery, listeningApi, type Mention, type MentionFilters } from '../../api.ts';
+import {
+  ApiError,
+  analysisApi,
+  type Classifier,
+  type ListeningQuery,
+  listeningApi,
+  type Mention,
+  type MentionFilters,
+  readAnalysis,
+  type Topic,
+} from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 import { MentionCard, Sparkline } from './mention-card.tsx';
@@ -7,6 +17,11 @@ import { MentionCard, Sparkline } from './mention-card.tsx';
 const channels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
 const sentiments = ['negative', 'neutral', 'positive'];
 const intents = ['complaint', 'support_question', 'purchase_intent', 'praise', 'idea', 'churn_risk', 'spam'];
+const urgencies: Option[] = [
+  { value: '70', label: 'Urgency 70+ (high)' },
+  { value: '40', label: 'Urgency 40+ (medium)' },
+  { value: '20', label: 'Urgency 20+' },
+];
 
 /** Does a mention pushed over SSE belong in the current filtered view? */
 function passes(m: Mention, f: MentionFilters): boolean {
@@ -16,6 +31,11 @@ function passes(m: Mention, f: MentionFilters): boolean {
   if (f.language && m.language !== f.language) return false;
   if (f.sentiment && m.sentiment !== f.sentiment) return false;
   if (f.intent && !m.intents.includes(f.intent)) return false;
+  if (f.topic && !(m.topicIds ?? []).includes(f.topic)) return false;
+  if (f.minUrgency && (m.urgency ?? -1) < Number(f.minUrgency)) return false;
+  if (f.class && !readAnalysis(m).classifiers.some((c) => `${c.classifierId}:${c.label}` === f.class)) {
+    return false;
+  }
   if (f.search) {
     const text = m.text.toLowerCase();
     if (
@@ -32,6 +52,8 @@ function passes(m: Mention, f: MentionFilters): boolean {
 export function ListeningPage() {
   usePageTitle('Listening');
   const [queries, setQueries] = useState<ListeningQuery[]>([]);
+  const [topics, setTopics] = useState<Topic[]>([]);
+  const [classifiers, setClassifiers] = useState<Classifier[]>([]);
   const [volumes, setVolumes] = useState<Map<string, number[]>>(new Map());
   const [filters, setFilters] = useState<MentionFilters>({});
   const [mentions, setMentions] = useState<Mention[]>([]);
@@ -43,11 +65,29 @@ export function ListeningPage() {
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const queryMap = useMemo(() => new Map(queries.map((q) => [q.id, q])), [queries]);
+  const topicMap = useMemo(() => new Map(topics.map((t) => [t.id, t])), [topics]);
+  const classOptions = useMemo(
+    () =>
+      classifiers.flatMap((c) =>
+        c.labels
+          .filter((l) => l !== 'none')
+          .map((l) => ({ value: `${c.id}:${l}`, label: `${c.name}: ${l.replaceAll('_', ' ')}` })),
+      ),
+    [classifiers],
+  );
 
   useEffect(() => {
     listeningApi
       .queries()
       .then((r) => setQueries(r.items))
+      .catch(() => undefined);
+    analysisApi
+      .topics()
+      .then((r) => setTopics(r.items))
+      .catch(() => undefined);
+    analysisApi
+      .classifiers()
+      .then((r) => setClassifiers(r.items))
       .catch(() => undefined);
     listeningApi
       .volumes(14)
@@ -186,6 +226,28 @@ export function ListeningPage() {
               options={intents}
               onChange={(v) => set('intent', v)}
             />
+            {topics.length > 0 && (
+              <Select
+                label="Topic"
+                value={filters.topic}
+                options={topics.map((t) => ({ value: t.id, label: t.name }))}
+                onChange={(v) => set('topic', v)}
+              />
+            )}
+            <Select
+              label="Urgency"
+              value={filters.minUrgency}
+              options={urgencies}
+              onChange={(v) => set('minUrgency', v)}
+            />
+            {classOptions.length > 0 && (
+              <Select
+                label="Classifier label"
+                value={filters.class}
+                options={classOptions}
+                onChange={(v) => set('class', v)}
+              />
+            )}
           </form>
           {error && (
             <p role="alert" className="error">
@@ -201,6 +263,7 @@ export function ListeningPage() {
                 key={m.id}
                 mention={m}
                 queries={queryMap}
+                topics={topicMap}
                 onOpen={setOpen}
                 fresh={fresh.has(m.id)}
               />
@@ -213,10 +276,14 @@ export function ListeningPage() {
           )}
         </div>
       </div>
-      {open && <ThreadDrawer mention={open} queries={queryMap} onClose={() => setOpen(null)} />}
+      {open && (
+        <ThreadDrawer mention={open} queries={queryMap} topics={topicMap} onClose={() => setOpen(null)} />
+      )}
     </section>
   );
 }
+
+type Option = { value: string; label: string };
 
 function Select({
   label,
@@ -226,7 +293,7 @@ function Select({
 }: {
   label: string;
   value: string | undefined;
-  options: string[];
+  options: (string | Option)[];
   onChange(value: string): void;
 }) {
   return (
@@ -234,11 +301,15 @@ function Select({
       <span className="visually-hidden">{label}</span>
       <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.target.value)}>
         <option value="">{`Any ${label.toLowerCase()}`}</option>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {o.replace('_', ' ')}
-          </option>
-        ))}
+        {options.map((o) => {
+          const { value: v, label: text } =
+            typeof o === 'string' ? { value: o, label: o.replaceAll('_', ' ') } : o;
+          return (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          );
+        })}
       </select>
     </label>
   );
@@ -247,10 +318,12 @@ function Select({
 function ThreadDrawer({
   mention,
   queries,
+  topics,
   onClose,
 }: {
   mention: Mention;
   queries: Map<string, ListeningQuery>;
+  topics: Map<string, Topic>;
   onClose(): void;
 }) {
   const [thread, setThread] = useState<Mention[] | null>(null);
@@ -295,7 +368,7 @@ function ThreadDrawer({
       ) : (
         thread.map((m) => (
           <div key={m.id} className={m.id === mention.id ? 'thread-item current' : 'thread-item'}>
-            <MentionCard mention={m} queries={queries} />
+            <MentionCard mention={m} queries={queries} topics={topics} />
           </div>
         ))
       )}

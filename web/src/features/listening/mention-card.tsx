@@ -1,4 +1,5 @@
-import type { ListeningQuery, Mention } from '../../api.ts';
+import { type ListeningQuery, type Mention, readAnalysis, type Topic } from '../../api.ts';
+import { AnalysisBadges } from './analysis-badges.tsx';
 
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact' });
 
@@ -10,18 +11,32 @@ export function timeAgo(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-/** One post as a card: author and reach, channel, text, language, sentiment, intents, queries. */
+/**
+ * One post as a card: author and reach, channel, text, and what the analysis says (urgency,
+ * sentiment, intents, topics, custom classifiers, language) with the reasons behind each.
+ */
 export function MentionCard({
   mention: m,
   queries,
+  topics,
   onOpen,
   fresh,
 }: {
   mention: Mention;
   queries: Map<string, ListeningQuery>;
+  /** The workspace's topics, so a renamed topic shows its current name. */
+  topics?: Map<string, Topic>;
   onOpen?: (m: Mention) => void;
   fresh?: boolean;
 }) {
+  const analysis = readAnalysis(m);
+  const known = new Set(analysis.topics.map((t) => t.id));
+  // Topic ids stored on the mention without a matching entry in the analysis JSON (older rows).
+  for (const id of m.topicIds ?? []) {
+    if (!known.has(id))
+      analysis.topics.push({ id, name: topics?.get(id)?.name ?? 'topic', score: 0, reasons: [] });
+  }
+  const hasUrgency = m.urgency != null || typeof m.analysis?.urgency === 'object';
   const name = m.author?.displayName ?? m.author?.handle ?? 'unknown author';
   return (
     <article className={fresh ? 'mention fresh' : 'mention'} aria-label={`Post by ${name}`}>
@@ -44,30 +59,27 @@ export function MentionCard({
         </time>
       </header>
       <p className="mention-text">{m.text}</p>
-      <footer className="mention-foot">
-        <span className="chip" title="Language">
-          {m.language}
-        </span>
-        {m.sentiment && m.sentiment !== 'und' && (
-          <span className={`chip sentiment-${m.sentiment}`}>{m.sentiment}</span>
-        )}
-        {m.intents.map((i) => (
-          <span key={i} className="chip intent">
-            {i.replace('_', ' ')}
-          </span>
-        ))}
-        {m.queryIds.map((id) => (
-          <span key={id} className="chip query">
-            {queries.get(id)?.name ?? 'query'}
-          </span>
-        ))}
-        {m.replyTo && <span className="muted">reply</span>}
-        {m.edited && <span className="muted">edited</span>}
-        {onOpen && (
-          <button type="button" className="link-button" onClick={() => onOpen(m)}>
-            Open thread
-          </button>
-        )}
+      <footer>
+        <AnalysisBadges
+          analysis={analysis}
+          showUrgency={hasUrgency}
+          topicName={(id, fallback) => topics?.get(id)?.name ?? fallback}
+          actions={
+            onOpen && (
+              <button type="button" className="link-button" onClick={() => onOpen(m)}>
+                Open thread
+              </button>
+            )
+          }
+        >
+          {m.queryIds.map((id) => (
+            <span key={id} className="chip query">
+              {queries.get(id)?.name ?? 'query'}
+            </span>
+          ))}
+          {m.replyTo && <span className="muted">reply</span>}
+          {m.edited && <span className="muted">edited</span>}
+        </AnalysisBadges>
       </footer>
     </article>
   );
