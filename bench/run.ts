@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<Benc
   'heavy-read': () => import('./heavy-read.ts'),
   filter: () => import('./filter.ts'),
   ingest: () => import('./ingest.ts'),
+  analysis: () => import('./analysis.ts'),
 };
 
 const { positionals, values } = parseArgs({
