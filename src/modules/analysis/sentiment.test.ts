@@ -81,6 +81,45 @@ const cases: Record<string, Case[]> = {
     ['Ordered on the 3rd, where is my package?', 'negative'],
     ['They hung up on me after 45 minutes', 'negative'],
   ],
+  sarcasm: [
+    ['@airline love how you lost my bag on a direct flight', 'negative'],
+    ['Gotta love sitting on the tarmac for three hours with no updates', 'negative'],
+    ['@airline great job losing my luggage again', 'negative'],
+    ['Thanks for the canned response, really helpful', 'negative'],
+    ['@airline thanks for making me miss my connection', 'negative'],
+    ['So glad I have been waiting on hold since noon', 'negative'],
+    ['Flight cancelled, no hotel, no food voucher. Awesome.', 'negative'],
+    ['Two hours late and the crew just shrugged. Just wow.', 'negative'],
+    ["Please call me back. Good luck with that, I've called five times", 'negative'],
+  ],
+  genuinePraiseIsNotSarcasm: [
+    ['I love how friendly the crew was on my flight today', 'positive'],
+    ['Great job by the crew getting us out on time', 'positive'],
+    ['Thanks for the quick reply, all sorted now!', 'positive'],
+    ['Awesome! Just landed in Hawaii', 'positive'],
+    ['Good luck with the exam tomorrow!', 'positive'],
+    ['Flight delayed but great job by the crew keeping us updated', 'positive'],
+  ],
+  customerCareComplaints: [
+    ['Why did you cancel my flight without telling me?', 'negative'],
+    ['I will never fly with you again', 'negative'],
+    ['I will no longer book with this company', 'negative'],
+    ['Switching to another airline after this', 'negative'],
+    ['You keep hanging up on me', 'negative'],
+    ['The app keeps logging me out', 'negative'],
+    ['Been trying to reach someone since Monday', 'negative'],
+    ['Nobody answered at the desk', 'negative'],
+    ['We are going to miss our connection in Denver', 'negative'],
+    ['Third gate change this morning', 'negative'],
+    ['Waited over an hour at baggage claim', 'negative'],
+    ['Tried to change my seat online three times, gave up.', 'negative'],
+  ],
+  wordsThatLookLikeSentiment: [
+    ['United States announces new trade deal', 'neutral'],
+    ['It is kind of a long flight to Tokyo', 'neutral'],
+    ['Customer care took my details and will call tomorrow', 'neutral'],
+    ['I gave up sugar for lent and feel great', 'positive'],
+  ],
   neutralStatements: [
     ['What time does the store open on Sunday?', 'neutral'],
     ['The meeting has been moved to Thursday', 'neutral'],
@@ -164,6 +203,16 @@ describe('analyzeSentiment', () => {
 
     it('names an emoji', () => {
       expect(sentiment('Flight delayed again 😡').reasons).toContain('😡');
+    });
+
+    it('names sarcasm', () => {
+      expect(sentiment('@airline great job losing my luggage again').reasons).toContain('"great" (sarcasm)');
+    });
+
+    it('names a customer who will not come back', () => {
+      expect(sentiment('I will never fly with you again').reasons).toContain(
+        '"never fly" (will not come back)',
+      );
     });
 
     it('ignores handles and URLs as sentiment', () => {

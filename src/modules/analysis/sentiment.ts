@@ -136,6 +136,7 @@ for (const w of [
   'truly',
   'seriously',
   'sooo',
+  'pretty',
 ]) {
   BOOSTERS.set(w, BOOST);
 }
@@ -218,6 +219,25 @@ export const complaintWords: ReadonlyMap<string, number> = new Map([
   ['failed', -2.3],
   ['sucks', -2.4],
   ['sucked', -2.2],
+  ['subpar', -2.0],
+  ['rerouted', -0.8],
+  ['downgraded', -1.6],
+  ['bumped', -1.0],
+  ['misconnected', -1.5],
+  ['disconnects', -1.5],
+  ['errored', -1.6],
+  ['shortage', -1.0],
+  ['vanished', -1.2],
+  ['hassle', -1.5],
+  ['hassles', -1.5],
+  ['mishandled', -1.8],
+  ['lied', -2.0],
+  ['unanswered', -1.6],
+  ['understaffed', -1.8],
+  ['delaying', -1.5],
+  ['cancelling', -1.3],
+  ['canceling', -1.3],
+  ['fee', -0.6],
 ]);
 
 /** Words VADER rates positive that are mostly politeness or requests in customer care. */
@@ -235,6 +255,13 @@ const NEUTRALIZED = new Map([
   ['kudos', 2.4],
   ['shoutout', 1.8],
   ['awesome', 3.1],
+  // Proper nouns and HTML entities ("&gt;") that VADER's lexicon reads as positive words.
+  // Proper nouns and HTML entities ("&gt;") that VADER's lexicon reads as positive words.
+  ['united', 0],
+  ['number', 0],
+  ['gt', 0],
+  ['lt', 0],
+  ['amp', 0],
 ]);
 
 const POLITE = new Set([
@@ -344,6 +371,13 @@ const NO_OBJECTS = new Set([
   'water',
   'seat',
   'seats',
+  'avail',
+  'apology',
+  'solution',
+  'solutions',
+  'option',
+  'options',
+  'assistance',
   'agent',
   'agents',
   'service',
@@ -495,6 +529,216 @@ const COUNT_WORDS = new Set([
 const CHARGED_HOW = new Set(['twice', 'double', 'again', 'extra', 'wrong', 'incorrectly', 'wrongly']);
 const UNABLE = new Set(["can't", 'cant', 'cannot', "couldn't", 'couldnt', 'unable']);
 const WHERE = new Set(["where's", 'wheres', 'where']);
+/** "why did you…", "why is my…": a question that is a complaint when aimed at a brand. */
+const WHY_FOLLOWERS = new Set([
+  'did',
+  'would',
+  'do',
+  'does',
+  'is',
+  'are',
+  'was',
+  'were',
+  'can',
+  'cant',
+  "can't",
+  'cannot',
+  "won't",
+  'wont',
+  "doesn't",
+  'doesnt',
+  "isn't",
+  'isnt',
+  "wasn't",
+  "didn't",
+  'didnt',
+  "don't",
+  'dont',
+  'you',
+  'u',
+  'your',
+  'ur',
+  'the',
+  'my',
+  'our',
+  'has',
+  'have',
+]);
+/** "never again", "never fly with you": a customer who says they will not come back. */
+const NEVER_FOLLOWERS = new Set([
+  'again',
+  'fly',
+  'flying',
+  'book',
+  'booking',
+  'use',
+  'using',
+  'recommend',
+  'choose',
+  'buy',
+  'buying',
+  'shop',
+  'order',
+  'ordering',
+  'return',
+]);
+const ALTERNATIVES = new Set([
+  'airline',
+  'airlines',
+  'carrier',
+  'carriers',
+  'company',
+  'companies',
+  'provider',
+  'bank',
+  'brand',
+]);
+const ORDINALS = new Set([
+  '2nd',
+  '3rd',
+  '4th',
+  '5th',
+  '6th',
+  'second',
+  'third',
+  'fourth',
+  'fifth',
+  'sixth',
+  'umpteenth',
+  'nth',
+]);
+const REPEATED_THINGS = new Set([
+  'time',
+  'times',
+  'gate',
+  'delay',
+  'change',
+  'call',
+  'flight',
+  'cancellation',
+  'email',
+  'attempt',
+  'day',
+]);
+const CANNED = new Set(['canned', 'automated', 'standard', 'generic', 'scripted', 'robotic', 'form']);
+const REPLY_WORDS = new Set(['response', 'reply', 'responses', 'replies', 'answer', 'answers', 'message']);
+/** "customer care", "tech support", "the support team": a department, not a feeling. */
+const SUPPORT_BEFORE = new Set(['customer', 'tech', 'technical', 'it', 'product']);
+const SUPPORT_AFTER = new Set([
+  'team',
+  'ticket',
+  'line',
+  'agent',
+  'agents',
+  'staff',
+  'desk',
+  'chat',
+  'department',
+  'center',
+  'centre',
+]);
+const KEEP = new Set(['keep', 'keeps', 'kept']);
+const GAVE_UP_THEN = new Set(['on', 'and', 'waiting', 'trying', 'after', 'hope', 'calling']);
+const KEEP_SUBJECTS = new Set([
+  'you',
+  'u',
+  'it',
+  'they',
+  'app',
+  'site',
+  'website',
+  'system',
+  'phone',
+  'line',
+]);
+/** Praise words that read as sarcasm in a text that also complains ("great job losing my bag"). */
+const SARCASM_WORDS = new Set([
+  'love',
+  'loving',
+  'great',
+  'awesome',
+  'glad',
+  'nice',
+  'super',
+  'cool',
+  'perfect',
+  'wonderful',
+  'fantastic',
+  'brilliant',
+  'lovely',
+  'amazing',
+  'excellent',
+  'terrific',
+  'fabulous',
+  'good',
+  'thanks',
+  'thank',
+  'wow',
+  'impressive',
+  'bravo',
+  'kudos',
+]);
+const LOVE_FRAMES = new Set(['how', 'when', 'that', 'being', 'waiting', 'sitting', 'getting']);
+const JOB_WORDS = new Set(['job', 'work', 'going']);
+/** Who the sarcastic "love how…" is about: "love how you…", "love that my bag…". */
+const LOVE_SUBJECTS = new Set([
+  'you',
+  'u',
+  'your',
+  'ur',
+  'they',
+  'their',
+  'it',
+  'i',
+  "i've",
+  "i'm",
+  'we',
+  "we're",
+  'my',
+  'our',
+  'this',
+]);
+/** Words that may keep a praise word company in a clause of its own ("Just wow.", "Real nice."). */
+const LONE_COMPANY = new Set([
+  'just',
+  'so',
+  'really',
+  'very',
+  'oh',
+  'well',
+  'real',
+  'simply',
+  'totally',
+  'how',
+  'guys',
+  'again',
+  'sooo',
+  'soo',
+]);
+/** "nobody answers": a person who should have helped and did not. */
+const NOBODY_VERBS = new Set([
+  'answers',
+  'answered',
+  'answering',
+  'cares',
+  'told',
+  'tells',
+  'helped',
+  'helps',
+  'came',
+  'showed',
+  'called',
+  'responds',
+  'responded',
+  'replied',
+  'replies',
+  'picks',
+  'picked',
+  'available',
+  'there',
+  'here',
+  'working',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Feature extraction into reusable buffers
@@ -548,10 +792,11 @@ const phraseLabels = [
   'waiting time',
   'not working',
   'cannot get it done',
-  'sarcastic thanks',
+  'sarcasm',
   'repeated problem',
   'complaint',
   'eagerness',
+  'will not come back',
 ] as const;
 const P_UNRESOLVED = 0;
 const P_HOLD = 1;
@@ -563,6 +808,7 @@ const P_SARCASM = 6;
 const P_AGAIN = 7;
 const P_COMPLAINT = 8;
 const P_EAGER = 9;
+const P_CHURN = 10;
 
 function fnv(s: string, salt: number): number {
   let h = (0x811c9dc5 ^ salt) >>> 0;
@@ -745,6 +991,16 @@ export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureB
     if (v === 0) continue;
     const t = tokens[itemTok[k] as number] as Token;
     if (t.kind !== 'word') continue;
+    // "kind of", "customer care", "the support team": not the sentiment words they look like.
+    if (
+      (t.norm === 'kind' && wordAt(tokens, nextWord(tokens, (itemTok[k] as number) + 1)) === 'of') ||
+      ((t.norm === 'care' || t.norm === 'support') &&
+        (SUPPORT_BEFORE.has(wordAt(tokens, prevWord(tokens, (itemTok[k] as number) - 1))) ||
+          SUPPORT_AFTER.has(wordAt(tokens, nextWord(tokens, (itemTok[k] as number) + 1)))))
+    ) {
+      itemVal[k] = 0;
+      continue;
+    }
     // "pretty bad", "super slow": a booster that also has a valence of its own only boosts.
     if (
       BOOSTERS.has(t.norm) &&
@@ -845,6 +1101,101 @@ export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureB
     } else if (w === 'hung' && w1 === 'up') {
       complaints++;
       addCue(buf, Cue.Phrase, i, n1, -1.8, P_COMPLAINT);
+    } else if (w === 'why' && WHY_FOLLOWERS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.0, P_QUESTION);
+    } else if (
+      (w === "what's" || w === 'whats' || w === 'what') &&
+      (w1 === 'going' || w1 === 'up' || (w1 === 'is' && wordAt(tokens, nextWord(tokens, n1 + 1)) === 'going'))
+    ) {
+      const n2 = nextWord(tokens, n1 + 1);
+      const w2 = wordAt(tokens, n2);
+      const n3 = n2 >= 0 ? nextWord(tokens, n2 + 1) : -1;
+      if (
+        (w1 === 'going' && w2 === 'on') ||
+        (w1 === 'up' && w2 === 'with') ||
+        (w1 === 'is' && wordAt(tokens, n3) === 'on')
+      ) {
+        complaints++;
+        addCue(buf, Cue.Phrase, i, w1 === 'is' ? n3 : n2, -1.2, P_QUESTION);
+      }
+    } else if (w === 'never' && NEVER_FOLLOWERS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -2.0, P_CHURN);
+    } else if ((w === 'another' || w === 'other' || w === 'different') && ALTERNATIVES.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.2, P_CHURN);
+    } else if ((w === 'switching' || w === 'switch') && w1 === 'to') {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.2, P_CHURN);
+    } else if (
+      (w === 'been' || w === 'keep' || w === 'kept' || w === 'still') &&
+      (w1 === 'trying' || w1 === 'calling')
+    ) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.3, P_UNABLE);
+    } else if (
+      KEEP.has(w) &&
+      w1.length > 4 &&
+      w1.endsWith('ing') &&
+      KEEP_SUBJECTS.has(wordAt(tokens, prevWord(tokens, i - 1)))
+    ) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.4, P_AGAIN);
+    } else if (
+      (w === 'gave' || w === 'give' || w === 'giving') &&
+      w1 === 'up' &&
+      !isNegator(wordAt(tokens, prevWord(tokens, i - 1))) &&
+      (nextWord(tokens, n1 + 1) < 0 || GAVE_UP_THEN.has(wordAt(tokens, nextWord(tokens, n1 + 1))))
+    ) {
+      // "I gave up.", "giving up and trying another airline", not "gave up sugar".
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.3, P_COMPLAINT);
+    } else if ((w === 'hang' || w === 'hanging' || w === 'hangs') && w1 === 'up') {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.8, P_COMPLAINT);
+    } else if ((w === 'nobody' || w === 'noone') && NOBODY_VERBS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, i, -1.0, P_UNRESOLVED);
+    } else if ((w === 'miss' || w === 'missing') && (w1 === 'my' || w1 === 'our')) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.4, P_COMPLAINT);
+    } else if (ORDINALS.has(w) && REPEATED_THINGS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.0, P_AGAIN);
+    } else if (CANNED.has(w) && REPLY_WORDS.has(w1)) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -1.6, P_COMPLAINT);
+    } else if (
+      (w === 'an' && (w1 === 'hour' || w1 === 'hr')) ||
+      (w === 'for' && (w1 === 'hours' || w1 === 'days' || w1 === 'weeks' || w1 === 'ages')) ||
+      ((w === 'wait' || w === 'hold') && w1 === 'time')
+    ) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, n1, -0.8, P_WAIT);
+    } else if (
+      w === 'good' &&
+      w1 === 'luck' &&
+      wordAt(tokens, nextWord(tokens, n1 + 1)) === 'with' &&
+      wordAt(tokens, nextWord(tokens, nextWord(tokens, n1 + 1) + 1)) === 'that'
+    ) {
+      // "Good luck with that!": dismissive, not a wish.
+      complaints++;
+      silenceItems(i, n1, items);
+      addCue(buf, Cue.Phrase, i, nextWord(tokens, n1 + 1), -1.8, P_SARCASM);
+    } else if (
+      w === 'no' &&
+      w1 === 'longer' &&
+      NEVER_FOLLOWERS.has(wordAt(tokens, nextWord(tokens, n1 + 1)))
+    ) {
+      complaints++;
+      addCue(buf, Cue.Phrase, i, nextWord(tokens, n1 + 1), -2.0, P_CHURN);
+    } else if (w === 'supposed' && w1 === 'to') {
+      const p = wordAt(tokens, prevWord(tokens, i - 1));
+      if (p === 'was' || p === 'were') {
+        complaints++;
+        addCue(buf, Cue.Phrase, i, n1, -1.0, P_COMPLAINT);
+      }
     } else if (w === 'again' && complaints + countComplaintWords(tokens, i) > 0) {
       complaints++;
       addCue(buf, Cue.Phrase, i, i, -0.8, P_AGAIN);
@@ -855,6 +1206,32 @@ export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureB
   // nothing in the text is negative.
   let anyNegative = complaints > 0;
   for (let k = 0; k < items && !anyNegative; k++) if ((itemVal[k] as number) < 0) anyNegative = true;
+
+  // Praise inside a complaint that reads as sarcasm turns into a complaint cue of its own.
+  if (anyNegative) {
+    let negativeMass = 0;
+    for (let c = 0; c < buf.cues; c++) {
+      const v = buf.cueValue[c] as number;
+      if (v < 0 && buf.cueKind[c] === Cue.Phrase) negativeMass -= v;
+    }
+    for (let k = 0; k < items; k++) {
+      const v = itemVal[k] as number;
+      if (v < 0 && !isNegatedCue(buf, itemTok[k] as number)) negativeMass -= v;
+    }
+    for (let k = 0; k < items; k++) {
+      const v = itemVal[k] as number;
+      const ti = itemTok[k] as number;
+      if (
+        v <= 0 ||
+        (tokens[ti] as Token).kind !== 'word' ||
+        !isSarcastic(tokens, buf, ti, items, negativeMass)
+      )
+        continue;
+      itemVal[k] = 0;
+      complaints++;
+      addCue(buf, Cue.Phrase, ti, ti, -Math.max(v, 2.0), P_SARCASM);
+    }
+  }
 
   // Words, hashtags and emoji become cues; "but" weighs the clause after it more.
   let pos = 0;
@@ -936,6 +1313,104 @@ function waitedFor(tokens: Token[], from: number): number {
   return -1;
 }
 
+/** Drops the valence of the words in tokens `from..to`, which a phrase has reinterpreted. */
+function silenceItems(from: number, to: number, items: number): void {
+  for (let k = 0; k < items; k++) {
+    const ti = itemTok[k] as number;
+    if (ti >= from && ti <= to) itemVal[k] = 0;
+  }
+}
+
+/** The word or number just before `from` in the same clause, or -1. */
+function prevWord(tokens: Token[], from: number): number {
+  for (let j = from; j >= 0; j--) {
+    const k = (tokens[j] as Token).kind;
+    if (k === 'word' || k === 'number') return j;
+    if (k === 'punct') return -1;
+  }
+  return -1;
+}
+
+/** Token `i` stands alone in its clause, but for handles, emoji and a word like "just" or "so". */
+function isLoneWord(tokens: Token[], i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    const t = tokens[j] as Token;
+    if (t.kind === 'punct' && isClauseEnd(t)) break;
+    if ((t.kind === 'word' || t.kind === 'number') && !LONE_COMPANY.has(t.norm)) return false;
+  }
+  for (let j = i + 1; j < tokens.length; j++) {
+    const t = tokens[j] as Token;
+    if (t.kind === 'punct' && isClauseEnd(t)) break;
+    if ((t.kind === 'word' || t.kind === 'number') && !LONE_COMPANY.has(t.norm)) return false;
+  }
+  return true;
+}
+
+function isClauseEnd(t: Token): boolean {
+  const c = t.raw.charCodeAt(0);
+  return c === 46 || c === 63 || c === 33 || c === 44 || c === 59 || c === 8230 || c === 58;
+}
+
+/** A clearly negative cue or word in the clause after token `from` ("thanks for the canned reply"). */
+function negativeInClauseAfter(tokens: Token[], buf: FeatureBuffer, from: number, items: number): boolean {
+  let end = tokens.length;
+  for (let j = from + 1; j < tokens.length; j++) {
+    const t = tokens[j] as Token;
+    if (t.kind === 'punct' && isClauseEnd(t)) {
+      end = j;
+      break;
+    }
+  }
+  for (let c = 0; c < buf.cues; c++) {
+    const st = buf.cueStart[c] as number;
+    if (st > from && st < end && (buf.cueValue[c] as number) <= -1) return true;
+  }
+  for (let k = 0; k < items; k++) {
+    const ti = itemTok[k] as number;
+    if (ti > from && ti < end && (itemVal[k] as number) <= -1) return true;
+  }
+  return false;
+}
+
+/**
+ * Praise that is sarcasm: in a text that also complains, "love how…", "gotta love", "great job",
+ * "way to go", "so glad", "thanks for <a complaint>", or a praise word standing alone as its own
+ * clause ("Awesome.", "Super.", "Great."). Not after a contrast ("delayed, but great crew").
+ */
+function isSarcastic(
+  tokens: Token[],
+  buf: FeatureBuffer,
+  ti: number,
+  items: number,
+  negativeMass: number,
+): boolean {
+  const t = tokens[ti] as Token;
+  const w = t.norm;
+  if (!SARCASM_WORDS.has(w)) return false;
+  if (buf.contrastAt >= 0 && ti > buf.contrastAt) return false;
+  const n1 = nextWord(tokens, ti + 1);
+  const w1 = wordAt(tokens, n1);
+  const p1 = wordAt(tokens, prevWord(tokens, ti - 1));
+  if (w === 'thanks' || w === 'thank') {
+    const f =
+      w1 === 'for' ? n1 : w1 === 'you' && wordAt(tokens, nextWord(tokens, n1 + 1)) === 'for' ? n1 + 1 : -1;
+    return f >= 0 && negativeInClauseAfter(tokens, buf, f, items);
+  }
+  // A frame needs the complaint in the same clause ("love how you lost my bag").
+  const loveFrame =
+    LOVE_FRAMES.has(w1) && LOVE_SUBJECTS.has(wordAt(tokens, n1 >= 0 ? nextWord(tokens, n1 + 1) : -1));
+  if (
+    ((w === 'love' || w === 'loving') && (loveFrame || p1 === 'gotta' || p1 === 'got')) ||
+    ((w === 'great' || w === 'good' || w === 'nice' || w === 'excellent' || w === 'awesome') &&
+      JOB_WORDS.has(w1)) ||
+    (w === 'glad' && p1 === 'so')
+  ) {
+    return negativeInClauseAfter(tokens, buf, ti, items);
+  }
+  if (w === 'good' || w === 'love' || w === 'loving' || w === 'glad') return false;
+  // A lone "Awesome." needs a clear complaint elsewhere in the text.
+  return negativeMass >= 1.5 && isLoneWord(tokens, ti);
+}
 function wordAt(tokens: Token[], i: number): string {
   return i >= 0 ? (tokens[i] as Token).norm : '';
 }

@@ -34,7 +34,10 @@ describe('rapport analyze', () => {
   it('prints the same as JSON with --json', async () => {
     const out = capture();
     await analyzeCommand.run(['--json', 'Thanks, lovely crew on the Lisbon flight!']);
-    const parsed = JSON.parse(out.join('\n')) as { sentiment: { label: string }; intents: { label: string }[] };
+    const parsed = JSON.parse(out.join('\n')) as {
+      sentiment: { label: string };
+      intents: { label: string }[];
+    };
     expect(parsed.sentiment.label).toBe('positive');
     expect(parsed.intents.map((i) => i.label)).toContain('praise');
   });
