@@ -162,19 +162,28 @@ export async function recentContactCounts(
   since: string,
 ): Promise<{ next(post: NormalizedPost): number }> {
   const stored = new Map<string, number>();
-  const externalIds = [...new Set(posts.map((p) => p.author.externalId))];
-  for (const part of chunks(externalIds)) {
-    const rows = await trx
-      .selectFrom('authors')
-      .innerJoin('mentions', 'mentions.author_id', 'authors.id')
-      .select(['authors.channel', 'authors.external_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('authors.workspace_id', '=', workspaceId)
-      .where('authors.external_id', 'in', part)
-      .where('mentions.created_at', '>=', since)
-      .where('mentions.deleted_at', 'is', null)
-      .groupBy(['authors.channel', 'authors.external_id'])
-      .execute();
-    for (const r of rows) stored.set(keyOf(r.channel, r.external_id), Number(r.n));
+  const byChannel = new Map<string, Set<string>>();
+  for (const p of posts) {
+    const ids = byChannel.get(p.channel) ?? new Set<string>();
+    ids.add(p.author.externalId);
+    byChannel.set(p.channel, ids);
+  }
+  // Per channel, so the lookup uses the whole (workspace, channel, external id) key.
+  for (const [channel, ids] of byChannel) {
+    for (const part of chunks([...ids])) {
+      const rows = await trx
+        .selectFrom('authors')
+        .innerJoin('mentions', 'mentions.author_id', 'authors.id')
+        .select(['authors.external_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('authors.workspace_id', '=', workspaceId)
+        .where('authors.channel', '=', channel)
+        .where('authors.external_id', 'in', part)
+        .where('mentions.created_at', '>=', since)
+        .where('mentions.deleted_at', 'is', null)
+        .groupBy('authors.external_id')
+        .execute();
+      for (const r of rows) stored.set(keyOf(channel, r.external_id), Number(r.n));
+    }
   }
   const seen = new Map<string, number>();
   return {
