@@ -10,6 +10,7 @@ import {
 } from '../modules/listening/service.ts';
 import type { GenericPost } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';
+import { analyzeText } from '../modules/analysis/service.ts';
 import { processBatch } from './worker.ts';
 
 const t = setupTestDatabase();
@@ -253,5 +254,26 @@ describe('pipeline', () => {
       .where('workspace_id', '=', ws.id)
       .execute();
     expect(new Set(authorIds.map((r) => r.author_id)).size).toBe(1);
+  });
+
+  it('quarantines a post that makes the analysis fail, with its stage and reason, and stores the others', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    await append(ws.id, 'generic', [post('ok-1', 'fine post'), post('bad-1', 'BOOM'), post('ok-2', 'another')]);
+    const failing = {
+      analyze: (...args: Parameters<typeof analyzeText>) => {
+        if (args[0].text === 'BOOM') throw new Error('analyser blew up');
+        return analyzeText(...args);
+      },
+    };
+    while ((await processBatch(t.ctx, 100, failing)).claimed > 0) {
+      // drain
+    }
+    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['ok-1', 'ok-2']);
+    const open = await listQuarantine(t.ctx, manager.actor, { limit: 10, status: 'open' });
+    expect(open.items.map((q) => ({ stage: q.stage, reason: q.reason }))).toEqual([
+      { stage: 'analyze', reason: 'analyser blew up' },
+    ]);
+    expect(JSON.parse(open.items[0]?.payload ?? '{}')).toMatchObject({ externalId: 'bad-1' });
   });
 });

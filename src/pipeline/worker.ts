@@ -34,7 +34,15 @@ type Quarantined = {
  * write is idempotent, so nothing is lost and nothing doubles. A bad item is quarantined with
  * its stage and reason, and the rest of the batch is stored.
  */
-export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchResult> {
+/** The stages that read an item's content; a test may replace one to prove a failure is contained. */
+export type ContentStages = { analyze: typeof analyzeText };
+const defaultStages: ContentStages = { analyze: analyzeText };
+
+export async function processBatch(
+  ctx: AppContext,
+  limit = 500,
+  stages: ContentStages = defaultStages,
+): Promise<BatchResult> {
   const changedByWorkspace = new Map<string, number[]>();
   const afterCommit: (() => void)[] = [];
   const result = await ctx.db.transaction().execute(async (trx) => {
@@ -47,9 +55,11 @@ export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchR
 
     const quarantined: Quarantined[] = [];
     const byWorkspace = new Map<string, NormalizedEvent[]>();
+    const sourceOf = new Map<NormalizedEvent, (typeof rows)[number]>();
     for (const row of rows) {
       try {
         const event = normalize(row.format, row.payload, row.received_at);
+        sourceOf.set(event, row);
         const list = byWorkspace.get(row.workspace_id) ?? [];
         list.push(event);
         byWorkspace.set(row.workspace_id, list);
@@ -85,23 +95,41 @@ export async function processBatch(ctx: AppContext, limit = 500): Promise<BatchR
           deletes.push(event);
           continue;
         }
-        const analysis: Analysis = analyzeText(
-          {
+        // A post that makes analysis or matching fail is quarantined; the rest of the batch goes on.
+        let stage = 'analyze';
+        try {
+          const analysis: Analysis = stages.analyze(
+            {
+              text: event.text,
+              declaredLanguage: event.language,
+              authorFollowers: event.author.followers,
+              priorContacts: contacts.next(event),
+            },
+            analyzers,
+          );
+          stage = 'match';
+          const queryIds = queries.match({
             text: event.text,
-            declaredLanguage: event.language,
-            authorFollowers: event.author.followers,
-            priorContacts: contacts.next(event),
-          },
-          analyzers,
-        );
-        const queryIds = queries.match({
-          text: event.text,
-          authorHandle: event.author.handle,
-          language: analysis.language,
-          channel: event.channel,
-          urls: event.urls,
-        });
-        upserts.push({ post: event, analysis, queryIds });
+            authorHandle: event.author.handle,
+            language: analysis.language,
+            channel: event.channel,
+            urls: event.urls,
+          });
+          upserts.push({ post: event, analysis, queryIds });
+        } catch (err) {
+          const row = sourceOf.get(event);
+          if (!row) throw err;
+          ctx.log.warn({ err, logId: Number(row.id), stage }, 'pipeline item quarantined');
+          quarantined.push({
+            logId: Number(row.id),
+            workspaceId: row.workspace_id,
+            connectorId: row.connector_id,
+            format: row.format,
+            payload: row.payload,
+            stage,
+            reason: err instanceof Error ? err.message : String(err),
+          });
+        }
       }
       const { changed, afterCommit: recordAuthors } = await storeEvents(
         ctx,

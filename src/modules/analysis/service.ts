@@ -128,11 +128,15 @@ export async function analyzersFor(
         examples: ctx.dialect.parseJson<string[]>(r.examples),
       })),
     ),
-    classifiers: classifierRows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      model: parseClassifierModel(JSON.parse(r.model)),
-    })),
+    // Models are validated on upload; one damaged since must not stop the workspace's analysis.
+    classifiers: classifierRows.flatMap((r) => {
+      try {
+        return [{ id: r.id, name: r.name, model: parseClassifierModel(JSON.parse(r.model)) }];
+      } catch (err) {
+        ctx.log.error({ err, classifierId: r.id }, 'classifier model unreadable; skipped');
+        return [];
+      }
+    }),
   };
   cache.set(workspaceId, { signature, analyzers });
   ctx.log.debug(
