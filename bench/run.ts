@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<Benc
   filter: () => import('./filter.ts'),
   ingest: () => import('./ingest.ts'),
   analysis: () => import('./analysis.ts'),
+  customers: () => import('./customers.ts'),
 };
 
 const { positionals, values } = parseArgs({

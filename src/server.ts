@@ -11,6 +11,7 @@ import { seedDemoWorkspace } from './demo/seed.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
+import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { startWorker } from './pipeline/worker.ts';
 
 export const allServices = ['api', 'worker', 'scheduler'] as const;
@@ -58,6 +59,9 @@ export async function startServer(
     const checkSilence = () =>
       warnSilentConnectors(ctx).catch((err) => ctx.log.error({ err }, 'connector silence check failed'));
     timers.push(setInterval(checkSilence, 60_000).unref());
+    // Influence (docs/influence.md): every 15 minutes, one run at a time; stopping abandons a run.
+    const influence = scheduleInfluenceRecompute(ctx);
+    stoppers.push(() => influence.stop());
   }
   if (services.includes('worker')) {
     const worker = startWorker(ctx);

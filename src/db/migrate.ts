@@ -5,6 +5,8 @@ import type { Dialect } from './dialect.ts';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_listening.ts';
 import * as m0003 from './migrations/0003_analysis.ts';
+import * as m0004 from './migrations/0004_customers.ts';
+import * as m0005 from './migrations/0005_influence.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -13,6 +15,8 @@ const migrations: Record<string, DialectMigration> = {
   '0001_foundation': m0001,
   '0002_listening': m0002,
   '0003_analysis': m0003,
+  '0004_customers': m0004,
+  '0005_influence': m0005,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -204,6 +204,96 @@ export interface QuarantineTable {
   resolved_at: string | null;
 }
 
+export interface AuthorInfluenceTable {
+  workspace_id: string;
+  author_id: number;
+  /** 0..100: in-network PageRank and reach combined (src/modules/customers/influence.ts). */
+  score: number;
+  pagerank: number;
+  /** Distinct authors who replied to or @mentioned this author. */
+  in_degree: number;
+  out_degree: number;
+  followers: number | null;
+  /** Of the author's mentions: how many were positive, negative, and in all. */
+  positive: number;
+  negative: number;
+  mentions: number;
+  /** JSON array of reason strings. */
+  reasons: unknown;
+  computed_at: string;
+}
+
+export interface CustomersTable {
+  id: string;
+  workspace_id: string;
+  display_name: string;
+  primary_email: string | null;
+  avatar_url: string | null;
+  bio: string | null;
+  /** JSON object of typed custom attributes (see customer_attribute_definitions). */
+  attributes: unknown;
+  /** Set when this customer was merged into another: the row stays so unmerge can restore it. */
+  merged_into: string | null;
+  /** The host of the `website` attribute (without www.), kept in step with it by the service. */
+  website_domain: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdentitiesTable {
+  id: string;
+  workspace_id: string;
+  customer_id: string;
+  kind: 'social' | 'email' | 'phone';
+  channel: string;
+  external_id: string;
+  handle: string | null;
+  /** Lower-cased handle without its network suffix, for cross-network suggestions. */
+  handle_key: string | null;
+  author_id: number | null;
+  verified: number;
+  source: 'pipeline' | 'agent' | 'import';
+  created_at: string;
+}
+
+export interface CustomerMergesTable {
+  id: string;
+  workspace_id: string;
+  into_customer_id: string;
+  from_customer_id: string;
+  /** JSON array of evidence sentences. */
+  evidence: unknown;
+  /** JSON: what unmerge needs to restore both customers (see customers/service.ts). */
+  snapshot: unknown;
+  actor_user_id: string | null;
+  created_at: string;
+  undone_at: string | null;
+}
+
+export interface IdentitySuggestionsTable {
+  id: string;
+  workspace_id: string;
+  /** The pair is ordered: customer_id < other_customer_id. */
+  customer_id: string;
+  other_customer_id: string;
+  confidence: number;
+  evidence: unknown;
+  status: 'open' | 'accepted' | 'rejected';
+  created_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+}
+
+export interface CustomerAttributeDefinitionsTable {
+  id: string;
+  workspace_id: string;
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'date' | 'boolean' | 'choice';
+  choices: unknown;
+  created_at: string;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -219,4 +309,10 @@ export interface DB {
   quarantine: QuarantineTable;
   topics: TopicsTable;
   classifiers: ClassifiersTable;
+  customers: CustomersTable;
+  identities: IdentitiesTable;
+  customer_merges: CustomerMergesTable;
+  identity_suggestions: IdentitySuggestionsTable;
+  customer_attribute_definitions: CustomerAttributeDefinitionsTable;
+  author_influence: AuthorInfluenceTable;
 }
