@@ -16,6 +16,7 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
+import { recomputeInfluence } from './modules/customers/influence.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
@@ -139,6 +140,13 @@ const commands = {
     description: 'Drops a quarantined item for good (it stays listed as dropped).',
     options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
     schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
+  },
+  'customers influence recompute': {
+    usage: 'rapport customers influence recompute [--workspace slug]',
+    description:
+      "Recomputes every author's influence in a workspace (PageRank over replies and @mentions, and reach); the scheduler does it every 15 minutes. See docs/influence.md.",
+    options: { ...help, workspace: { type: 'string' } },
+    schema: z.object({ workspace: z.string().min(1).optional() }),
   },
   version: {
     usage: 'rapport version',
@@ -344,6 +352,18 @@ async function run(argv: string[]): Promise<number> {
         );
       });
       console.log(`Item #${item.id} is now ${item.status}.`);
+      return 0;
+    }
+    case 'customers influence recompute': {
+      const flags = parseFlags(commands['customers influence recompute'], rest);
+      const result = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return recomputeInfluence(ctx, workspace.id);
+      });
+      const s = (ms: number) => (ms / 1000).toFixed(1);
+      console.log(
+        `Recomputed the influence of ${result.authors} authors (${result.edges} interaction edges) in ${s(result.graphBuildMs + result.pagerankMs + result.writeMs)} s: graph ${s(result.graphBuildMs)} s, PageRank ${s(result.pagerankMs)} s, write ${s(result.writeMs)} s.`,
+      );
       return 0;
     }
     case 'token create': {

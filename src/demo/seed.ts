@@ -2,6 +2,7 @@ import { createConnector } from '../connectors/service.ts';
 import type { AppContext } from '../context.ts';
 import { createTopic } from '../modules/analysis/service.ts';
 import type { Actor } from '../modules/auth/roles.ts';
+import { createAttributeDefinition, createCustomer } from '../modules/customers/service.ts';
 import { createQuery } from '../modules/listening/service.ts';
 
 const demoQueries = [
@@ -50,5 +51,34 @@ const demoTopics = [
 export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<void> {
   for (const q of demoQueries) await createQuery(ctx, owner, { ...q, enabled: true });
   for (const topic of demoTopics) await createTopic(ctx, owner, { ...topic, enabled: true });
+  await seedDemoCustomers(ctx, owner);
   await createConnector(ctx, owner, { kind: 'demo', name: 'Demo stream (generated chatter)', config: {} });
+}
+
+/**
+ * Custom attributes and one customer known from the CRM before any post arrives: Carlos, with a
+ * verified email at his own domain. When the demo stream brings his Bluesky account
+ * (`carlos.ruiz.example`), the pipeline links it to him automatically, with the evidence; Maya's
+ * Bluesky and Mastodon accounts become a suggestion (same handle on two networks).
+ */
+async function seedDemoCustomers(ctx: AppContext, owner: Actor): Promise<void> {
+  await createAttributeDefinition(ctx, owner, {
+    key: 'plan',
+    label: 'Loyalty tier',
+    type: 'choice',
+    choices: ['blue', 'silver', 'gold'],
+  });
+  await createAttributeDefinition(ctx, owner, { key: 'member_since', label: 'Member since', type: 'date' });
+  await createAttributeDefinition(ctx, owner, { key: 'vip', label: 'VIP', type: 'boolean' });
+  await createAttributeDefinition(ctx, owner, {
+    key: 'flights_2026',
+    label: 'Flights in 2026',
+    type: 'number',
+  });
+  await createCustomer(ctx, owner, {
+    displayName: 'Carlos Ruiz',
+    email: 'carlos@ruiz.example',
+    verified: true,
+    attributes: { plan: 'gold', member_since: '2019-04-02', vip: true, flights_2026: 23 },
+  });
 }

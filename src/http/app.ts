@@ -12,6 +12,7 @@ import { AppError } from '../errors.ts';
 import { analysisRoutes, classifierUploadPath } from '../modules/analysis/routes.ts';
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
+import { customersRoutes } from '../modules/customers/routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
 import { projectRoot, version } from '../project.ts';
 import { renderApiReference } from './api-reference.ts';
@@ -106,6 +107,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', authRoutes(ctx, throttle));
   app.route('/api/v1', listeningRoutes(ctx));
   app.route('/api/v1', analysisRoutes(ctx));
+  app.route('/api/v1', customersRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',

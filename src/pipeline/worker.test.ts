@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
+import { analyzeText } from '../modules/analysis/service.ts';
 import {
   createQuery,
   listMentions,
@@ -10,7 +11,6 @@ import {
 } from '../modules/listening/service.ts';
 import type { GenericPost } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';
-import { analyzeText } from '../modules/analysis/service.ts';
 import { processBatch } from './worker.ts';
 
 const t = setupTestDatabase();
@@ -259,7 +259,11 @@ describe('pipeline', () => {
   it('quarantines a post that makes the analysis fail, with its stage and reason, and stores the others', async () => {
     const ws = await buildWorkspace(t.ctx);
     const manager = await buildUser(t.ctx, ws, { role: 'manager' });
-    await append(ws.id, 'generic', [post('ok-1', 'fine post'), post('bad-1', 'BOOM'), post('ok-2', 'another')]);
+    await append(ws.id, 'generic', [
+      post('ok-1', 'fine post'),
+      post('bad-1', 'BOOM'),
+      post('ok-2', 'another'),
+    ]);
     const failing = {
       analyze: (...args: Parameters<typeof analyzeText>) => {
         if (args[0].text === 'BOOM') throw new Error('analyser blew up');

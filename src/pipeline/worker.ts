@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { type Analysis, analyzersFor, analyzeText } from '../modules/analysis/service.ts';
+import { attachAuthors, attachUnattachedAuthors } from '../modules/customers/service.ts';
 import { querySetFor } from '../modules/listening/queries-cache.ts';
 import {
   collapseEvents,
@@ -131,13 +132,13 @@ export async function processBatch(
           });
         }
       }
-      const { changed, afterCommit: recordAuthors } = await storeEvents(
-        ctx,
-        trx,
-        workspaceId,
-        upserts,
-        deletes,
-      );
+      const {
+        changed,
+        authors,
+        afterCommit: recordAuthors,
+      } = await storeEvents(ctx, trx, workspaceId, upserts, deletes);
+      // Resolve identity: every new author becomes a customer's identity (known ones cost nothing).
+      await attachAuthors(ctx, trx, workspaceId, authors);
       stored += changed.length;
       changedByWorkspace.set(workspaceId, changed);
       afterCommit.push(recordAuthors);
@@ -195,6 +196,13 @@ export function startWorker(
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   const loop = (async () => {
+    // Backfill: authors stored before the customers module (or by an older version) get theirs.
+    try {
+      const attached = await attachUnattachedAuthors(ctx);
+      if (attached > 0) ctx.log.info({ attached }, 'customers created for authors without identity');
+    } catch (err) {
+      ctx.log.error({ err }, 'attaching authors without identity failed; the next start retries');
+    }
     while (!stopped) {
       try {
         const { claimed } = await processBatch(ctx, batchSize);

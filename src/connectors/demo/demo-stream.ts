@@ -44,7 +44,15 @@ const authors: Author[] = [
     followers: 2_410,
     channel: 'mastodon',
   },
-  { id: 'carlos', handle: 'carlos.r', name: 'Carlos Ruiz', followers: 7_300, channel: 'bluesky' },
+  // A custom-domain Bluesky handle: the demo seed gives Carlos's customer the verified email
+  // carlos@ruiz.example, which proves this handle is his (an automatic, explained link).
+  {
+    id: 'carlos',
+    handle: 'carlos.ruiz.example',
+    name: 'Carlos Ruiz',
+    followers: 7_300,
+    channel: 'bluesky',
+  },
   { id: 'deals', handle: 'best-deals-4u', name: 'Best Deals 4U', followers: 12, channel: 'bluesky' },
   {
     id: 'reviews',
@@ -54,6 +62,14 @@ const authors: Author[] = [
     channel: 'rss',
   },
   { id: 'priya', handle: 'priya.n', name: 'Priya Nair', followers: 880, channel: 'bluesky' },
+  // Maya on Mastodon too: the same handle on two networks becomes a merge suggestion.
+  {
+    id: 'maya-mastodon',
+    handle: 'maya.travels@mastodon.example',
+    name: 'Maya Lindqvist',
+    followers: 3_100,
+    channel: 'mastodon',
+  },
   {
     id: 'jules',
     handle: 'jules@piaille.example',

@@ -22,6 +22,9 @@ const grants = {
   'listening:read': ['owner', 'admin', 'manager', 'agent', 'moderator'],
   'listening:manage': ['owner', 'admin', 'manager'],
   'connectors:manage': ['owner', 'admin'],
+  'customers:read': ['owner', 'admin', 'manager', 'agent', 'moderator'],
+  'customers:manage': ['owner', 'admin', 'manager', 'agent'],
+  'customers:configure': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof grants;

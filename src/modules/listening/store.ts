@@ -81,7 +81,7 @@ async function upsertAuthors(
   workspaceId: string,
   posts: NormalizedPost[],
   now: string,
-): Promise<{ ids: Map<string, number>; written: Map<string, CachedAuthor> }> {
+): Promise<{ ids: Map<string, number>; written: Map<string, CachedAuthor>; authors: WrittenAuthor[] }> {
   const ids = new Map<string, number>();
   const toWrite = new Map<string, NormalizedPost['author'] & { channel: string }>();
   for (const p of posts) {
@@ -91,6 +91,7 @@ async function upsertAuthors(
     else toWrite.set(key, { ...p.author, channel: p.channel });
   }
   const written = new Map<string, CachedAuthor>();
+  const authors: WrittenAuthor[] = [];
   for (const part of chunks([...toWrite.values()])) {
     const rows = await trx
       .insertInto('authors')
@@ -139,14 +140,34 @@ async function upsertAuthors(
         profileUrl: r.profile_url,
         avatarUrl: r.avatar_url,
       });
+      authors.push({
+        id: Number(r.id),
+        channel: r.channel,
+        externalId: r.external_id,
+        handle: r.handle,
+        displayName: r.display_name,
+        avatarUrl: r.avatar_url,
+      });
     }
   }
-  return { ids, written };
+  return { ids, written, authors };
 }
+
+/** An author row this batch inserted or updated (new, or its profile changed). */
+export type WrittenAuthor = {
+  id: number;
+  channel: string;
+  externalId: string;
+  handle: string;
+  displayName: string | null;
+  avatarUrl: string | null;
+};
 
 export type StoreResult = {
   /** Ids of the mentions that changed. */
   changed: number[];
+  /** Authors written by this batch; cached, unchanged authors are not among them. */
+  authors: WrittenAuthor[];
   /** Call once the transaction has committed: records what it wrote in the author cache. */
   afterCommit(): void;
 };
@@ -211,7 +232,11 @@ export async function storeEvents(
   const now = ctx.now().toISOString();
   const changed: number[] = [];
   const cache = authorCache(ctx.db);
-  const { ids: authorIds, written } = await upsertAuthors(
+  const {
+    ids: authorIds,
+    written,
+    authors,
+  } = await upsertAuthors(
     trx,
     cache,
     workspaceId,
@@ -348,6 +373,7 @@ export async function storeEvents(
   }
   return {
     changed,
+    authors,
     afterCommit: () => {
       if (cache.size + written.size > AUTHOR_CACHE_LIMIT) cache.clear();
       for (const [key, author] of written) cache.set(key, author);

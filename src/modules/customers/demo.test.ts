@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { demoPost } from '../../connectors/demo/demo-stream.ts';
+import { seedDemoWorkspace } from '../../demo/seed.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+import { getCustomer, listCustomers, listSuggestions } from './service.ts';
+
+const t = setupTestDatabase();
+
+describe('demo workspace', () => {
+  it('shows an automatically linked multi-channel customer and a cross-network suggestion out of the box', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const { actor: owner } = await buildUser(t.ctx, ws, { role: 'owner' });
+    await seedDemoWorkspace(t.ctx, owner);
+    const start = Date.parse('2026-11-16T09:00:00.000Z');
+    await appendToLog(
+      t.ctx,
+      Array.from({ length: 400 }, (_, i) => ({
+        workspaceId: ws.id,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify(demoPost(7, i, new Date(start + i * 60_000))),
+      })),
+    );
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    const [carlos] = (await listCustomers(t.ctx, owner, { limit: 50, search: 'Carlos' })).items;
+    const profile = await getCustomer(t.ctx, owner, carlos?.id ?? '');
+    expect(profile.identities.map((i) => `${i.channel}:${i.handle ?? i.externalId}`).sort()).toEqual([
+      'bluesky:carlos.ruiz.example',
+      'email:carlos@ruiz.example',
+    ]);
+    expect(profile.mentionCount).toBeGreaterThan(0);
+    expect(profile.attributes).toMatchObject({ plan: 'gold', vip: true });
+    expect(profile.merges[0]?.evidence).toEqual([
+      'Bluesky handle carlos.ruiz.example is a domain the customer owns (verified email carlos@ruiz.example)',
+    ]);
+    const maya = (await listSuggestions(t.ctx, owner)).find(
+      (s) => s.customer.displayName === 'Maya Lindqvist',
+    );
+    expect(maya?.confidence).toBe(0.6);
+    expect(maya?.evidence).toContain(
+      'Same handle "maya.travels" on Bluesky (maya.travels) and Mastodon (maya.travels@mastodon.example)',
+    );
+  });
+});

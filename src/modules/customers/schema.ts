@@ -1,0 +1,151 @@
+import { z } from '@hono/zod-openapi';
+import { mentionSchema } from '../listening/schema.ts';
+
+export const identitySchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['social', 'email', 'phone']),
+    channel: z.string(),
+    externalId: z.string(),
+    handle: z.string().nullable(),
+    verified: z.boolean(),
+    source: z.enum(['pipeline', 'agent', 'import']),
+    createdAt: z.string(),
+  })
+  .openapi('Identity');
+
+export const customerSummarySchema = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    avatarUrl: z.string().nullable(),
+    primaryEmail: z.string().nullable(),
+    identities: z.array(z.object({ kind: z.string(), channel: z.string(), handle: z.string().nullable() })),
+    followers: z.number().nullable().openapi({ description: 'largest over the social identities' }),
+    mentionCount: z.number(),
+    lastSeenAt: z.string().nullable(),
+    influence: z.number().nullable().openapi({ description: '0..100' }),
+  })
+  .openapi('CustomerSummary');
+
+export const attributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const mergeSchema = z
+  .object({
+    id: z.string(),
+    intoId: z.string(),
+    fromId: z.string(),
+    fromName: z.string(),
+    evidence: z.array(z.string()),
+    actorUserId: z.string().nullable(),
+    createdAt: z.string(),
+    undoneAt: z.string().nullable(),
+  })
+  .openapi('CustomerMerge');
+
+export const customerProfileSchema = customerSummarySchema
+  .omit({ identities: true, influence: true })
+  .extend({
+    bio: z.string().nullable(),
+    attributes: z.record(z.string(), attributeValue),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    identities: z.array(identitySchema),
+    social: z.array(
+      z.object({
+        channel: z.string(),
+        handle: z.string(),
+        displayName: z.string().nullable(),
+        followers: z.number().nullable(),
+        profileUrl: z.string().nullable(),
+        mentions: z.number(),
+        lastMentionAt: z.string().nullable(),
+      }),
+    ),
+    sentiment: z.object({ negative: z.number(), neutral: z.number(), positive: z.number() }),
+    intents: z.record(z.string(), z.number()),
+    influence: z.object({ score: z.number(), pagerank: z.number(), reasons: z.array(z.string()) }).nullable(),
+    merges: z.array(mergeSchema),
+  })
+  .openapi('CustomerProfile');
+
+export const suggestionSchema = z
+  .object({
+    id: z.string(),
+    customer: customerSummarySchema,
+    other: customerSummarySchema,
+    confidence: z.number(),
+    evidence: z.array(z.string()),
+    status: z.enum(['open', 'accepted', 'rejected']),
+    createdAt: z.string(),
+  })
+  .openapi('IdentitySuggestion');
+
+export const timelineItemSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['mention', 'merge', 'unmerge', 'identity']),
+    at: z.string(),
+    summary: z.string(),
+    mention: mentionSchema.nullable(),
+  })
+  .openapi('TimelineItem');
+
+export const attributeTypes = ['text', 'number', 'date', 'boolean', 'choice'] as const;
+
+export const attributeDefinitionSchema = z
+  .object({
+    id: z.string(),
+    key: z.string(),
+    label: z.string(),
+    type: z.enum(attributeTypes),
+    choices: z.array(z.string()),
+    createdAt: z.string(),
+  })
+  .openapi('AttributeDefinition');
+
+export const attributeDefinitionInput = z
+  .object({
+    key: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case letters, digits and _, starting with a letter'),
+    label: z.string().trim().min(1).max(120),
+    type: z.enum(attributeTypes),
+    choices: z.array(z.string().trim().min(1).max(120)).max(100).optional(),
+  })
+  .openapi('AttributeDefinitionInput');
+
+export const customerPatch = z
+  .object({
+    displayName: z.string().trim().min(1).max(200).optional(),
+    primaryEmail: z.string().trim().email().max(320).nullable().optional(),
+    bio: z.string().max(4000).nullable().optional(),
+    attributes: z.record(z.string(), attributeValue).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'give at least one field')
+  .openapi('CustomerPatch');
+
+export const identityInput = z
+  .object({
+    kind: z.enum(['email', 'phone']),
+    value: z.string().trim().min(3).max(320),
+    verified: z.boolean().default(false),
+  })
+  .openapi('IdentityInput');
+
+export const mergeInput = z
+  .object({
+    from: z.string().min(1).max(64).openapi({ description: 'the customer merged INTO the one in the path' }),
+    evidence: z.string().trim().min(1).max(500).optional(),
+  })
+  .openapi('MergeInput');
+
+export type IdentityView = z.infer<typeof identitySchema>;
+export type CustomerSummary = z.infer<typeof customerSummarySchema>;
+export type CustomerProfile = z.infer<typeof customerProfileSchema>;
+export type MergeView = z.infer<typeof mergeSchema>;
+export type SuggestionView = z.infer<typeof suggestionSchema>;
+export type TimelineItem = z.infer<typeof timelineItemSchema>;
+export type AttributeDefinitionView = z.infer<typeof attributeDefinitionSchema>;
+export type AttributeValue = z.infer<typeof attributeValue>;
+export type CustomerPatch = z.infer<typeof customerPatch>;

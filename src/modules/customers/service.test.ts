@@ -1,0 +1,570 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+import type { Actor } from '../auth/roles.ts';
+import { forgetCachedAuthors } from '../listening/store.ts';
+import {
+  acceptSuggestion,
+  addIdentity,
+  attachUnattachedAuthors,
+  createAttributeDefinition,
+  createCustomer,
+  customerTimeline,
+  getCustomer,
+  listCustomers,
+  listSuggestions,
+  mergeCustomers,
+  rejectSuggestion,
+  unmergeCustomers,
+  updateCustomer,
+} from './service.ts';
+
+const t = setupTestDatabase();
+
+type Author = { id: string; handle: string; name?: string; channel?: string; avatar?: string };
+let sequence = 0;
+
+/** Appends one generic post per (author, text) and runs the pipeline until the log is drained. */
+async function ingest(workspaceId: string, posts: { author: Author; text?: string; at?: string }[]) {
+  await appendToLog(
+    t.ctx,
+    posts.map(({ author, text, at }) => {
+      sequence++;
+      return {
+        workspaceId,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify({
+          channel: author.channel ?? 'bluesky',
+          externalId: `post-${sequence}`,
+          text: text ?? `Still waiting for my refund, post ${sequence}`,
+          createdAt: at ?? t.clock.now().toISOString(),
+          author: {
+            externalId: `${author.channel ?? 'bluesky'}:${author.id}`,
+            handle: author.handle,
+            displayName: author.name ?? null,
+            avatarUrl: author.avatar ?? null,
+          },
+        }),
+      };
+    }),
+  );
+  while ((await processBatch(t.ctx)).claimed > 0) {
+    // drain
+  }
+}
+
+async function setup() {
+  const ws = await buildWorkspace(t.ctx);
+  const agent = (await buildUser(t.ctx, ws, { role: 'agent' })).actor;
+  const admin = (await buildUser(t.ctx, ws, { role: 'admin' })).actor;
+  return { ws, agent, admin };
+}
+
+async function all(actor: Actor, search?: string) {
+  return (await listCustomers(t.ctx, actor, { limit: 200, search })).items;
+}
+
+async function customerOfHandle(actor: Actor, handle: string) {
+  const found = (await all(actor)).filter((c) => c.identities.some((i) => i.handle === handle));
+  expect(found).toHaveLength(1);
+  return found[0] as NonNullable<(typeof found)[0]>;
+}
+
+describe('every mention author is an identity of exactly one customer', () => {
+  it('gives each new author one social identity and one customer, and a replay creates nothing new', async () => {
+    const { ws, agent } = await setup();
+    const maya = { id: 'maya', handle: 'maya.travels', name: 'Maya Lindqvist' };
+    const tom = { id: 'tom', handle: 'tomk', name: 'Tom' };
+    await ingest(ws.id, [{ author: maya }, { author: maya }, { author: tom }]);
+    const customers = await all(agent);
+    expect(customers.map((c) => [c.displayName, c.identities, c.mentionCount]).sort()).toEqual([
+      ['Maya Lindqvist', [{ kind: 'social', channel: 'bluesky', handle: 'maya.travels' }], 2],
+      ['Tom', [{ kind: 'social', channel: 'bluesky', handle: 'tomk' }], 1],
+    ]);
+    const count = async () =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom('identities')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('workspace_id', '=', ws.id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await count()).toBe(2);
+
+    // The same posts again, with a warm author cache and then a cold one (a restarted worker).
+    const log = await t.ctx.db
+      .selectFrom('ingest_log')
+      .select(['workspace_id', 'format', 'payload'])
+      .where('workspace_id', '=', ws.id)
+      .execute();
+    const replay = () =>
+      appendToLog(
+        t.ctx,
+        log.map((l) => ({
+          workspaceId: l.workspace_id,
+          connectorId: null,
+          format: 'generic',
+          payload: l.payload,
+        })),
+      );
+    await replay();
+    while ((await processBatch(t.ctx)).claimed > 0) {}
+    forgetCachedAuthors(t.ctx.db);
+    await replay();
+    while ((await processBatch(t.ctx)).claimed > 0) {}
+    expect(await count()).toBe(2);
+    expect((await all(agent)).map((c) => c.mentionCount).sort()).toEqual([1, 2]);
+  });
+
+  it('attaches authors that were stored without an identity (the start-up backfill)', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [{ author: { id: 'old', handle: 'old.timer', name: 'Old Timer' } }]);
+    await t.ctx.db.deleteFrom('identities').where('workspace_id', '=', ws.id).execute();
+    await t.ctx.db.deleteFrom('customers').where('workspace_id', '=', ws.id).execute();
+    expect(await attachUnattachedAuthors(t.ctx)).toBe(1);
+    expect(await attachUnattachedAuthors(t.ctx)).toBe(0);
+    expect((await all(agent)).map((c) => c.displayName)).toEqual(['Old Timer']);
+  });
+});
+
+describe('identity resolution', () => {
+  it('links a Bluesky custom-domain handle to the customer whose verified email proves the domain', async () => {
+    const { ws, agent } = await setup();
+    const owner = await createCustomer(t.ctx, agent, {
+      displayName: 'Maya L.',
+      email: 'maya@example.com',
+      verified: true,
+    });
+    await ingest(ws.id, [{ author: { id: 'did:maya', handle: 'maya.example.com', name: 'Maya Lindqvist' } }]);
+    const customers = await all(agent);
+    expect(customers).toHaveLength(1);
+    const profile = await getCustomer(t.ctx, agent, owner.id);
+    expect(profile.identities.map((i) => [i.kind, i.handle ?? i.externalId]).sort()).toEqual([
+      ['email', 'maya@example.com'],
+      ['social', 'maya.example.com'],
+    ]);
+    expect(profile.mentionCount).toBe(1);
+    expect(profile.merges).toEqual([
+      expect.objectContaining({
+        evidence: [
+          'Bluesky handle maya.example.com is a domain the customer owns (verified email maya@example.com)',
+        ],
+        actorUserId: null,
+        fromName: 'Maya Lindqvist',
+      }),
+    ]);
+  });
+
+  it('links from the email side too, but never on an unverified email or a *.bsky.social handle', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { author: { id: 'lea', handle: 'lea.example.org', name: 'Lea' } },
+      { author: { id: 'bob', handle: 'bob.bsky.social', name: 'Bob' } },
+    ]);
+    const customer = await createCustomer(t.ctx, agent, {
+      displayName: 'Lea B',
+      email: 'x@other.example',
+      verified: true,
+    });
+    await addIdentity(t.ctx, agent, customer.id, {
+      kind: 'email',
+      value: 'lea@example.org',
+      verified: false,
+    });
+    expect((await getCustomer(t.ctx, agent, customer.id)).identities).toHaveLength(2);
+    await addIdentity(t.ctx, agent, customer.id, { kind: 'email', value: 'Lea@Example.org', verified: true });
+    const linked = await getCustomer(t.ctx, agent, customer.id);
+    expect(linked.identities.map((i) => i.handle ?? i.externalId).sort()).toEqual([
+      'lea.example.org',
+      'lea@example.org',
+      'x@other.example',
+    ]);
+    const bob = await createCustomer(t.ctx, agent, {
+      displayName: 'Bob',
+      email: 'bob@bsky.social',
+      verified: true,
+    });
+    expect((await getCustomer(t.ctx, agent, bob.id)).identities).toHaveLength(1);
+  });
+
+  it('links a custom-domain handle to the customer whose website is on that domain, both ways', async () => {
+    const { ws, agent, admin } = await setup();
+    await createAttributeDefinition(t.ctx, admin, { key: 'website', label: 'Website', type: 'text' });
+    const nora = await createCustomer(t.ctx, agent, {
+      displayName: 'Nora K',
+      email: 'nora@mail.example',
+      verified: false,
+      attributes: { website: 'https://www.nora.example/about' },
+    });
+    await ingest(ws.id, [{ author: { id: 'nora', handle: 'nora.example', name: 'Nora' } }]);
+    expect((await getCustomer(t.ctx, agent, nora.id)).merges.map((m) => m.evidence)).toEqual([
+      ['Bluesky handle nora.example is a domain the customer owns (website https://www.nora.example/about)'],
+    ]);
+
+    await ingest(ws.id, [{ author: { id: 'otto', handle: 'otto.example', name: 'Otto' } }]);
+    const otto = await createCustomer(t.ctx, agent, {
+      displayName: 'Otto G',
+      email: 'otto@mail.example',
+      verified: false,
+    });
+    await updateCustomer(t.ctx, agent, otto.id, { attributes: { website: 'otto.example' } });
+    const linked = await getCustomer(t.ctx, agent, otto.id);
+    expect(linked.identities.map((i) => i.handle ?? i.externalId).sort()).toEqual([
+      'otto.example',
+      'otto@mail.example',
+    ]);
+    expect(await all(agent)).toHaveLength(2);
+  });
+
+  it('merges two customers holding the same verified email, and refuses an address of another customer otherwise', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [{ author: { id: 'ana', handle: 'ana.souza', name: 'Ana Souza' } }]);
+    const fromPipeline = await customerOfHandle(agent, 'ana.souza');
+    const crm = await createCustomer(t.ctx, agent, {
+      displayName: 'Ana S.',
+      email: 'ana@mail.example',
+      verified: true,
+    });
+    await expect(
+      addIdentity(t.ctx, agent, fromPipeline.id, {
+        kind: 'email',
+        value: 'ana@mail.example',
+        verified: false,
+      }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    await addIdentity(t.ctx, agent, fromPipeline.id, {
+      kind: 'email',
+      value: 'ana@mail.example',
+      verified: true,
+    });
+    const merged = await getCustomer(t.ctx, agent, fromPipeline.id);
+    expect(merged.identities.map((i) => i.kind).sort()).toEqual(['email', 'social']);
+    expect(merged.merges[0]?.evidence).toEqual(['Same verified email ana@mail.example']);
+    await expect(getCustomer(t.ctx, agent, crm.id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('only suggests on weak evidence, with the confidence and the evidence, once per pair', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { author: { id: 'm1', handle: 'maya.travels', name: 'Maya Lindqvist' } },
+      { author: { id: 'm2', channel: 'mastodon', handle: 'maya.travels@mastodon.example', name: 'M. L.' } },
+      {
+        author: { id: 'g1', handle: 'greta.v', name: 'Greta Vogel', avatar: 'https://img.example/greta.png' },
+      },
+      {
+        author: {
+          id: 'g2',
+          channel: 'mastodon',
+          handle: 'gv@social.example',
+          name: 'Greta Vogel',
+          avatar: 'https://img.example/greta.png',
+        },
+      },
+      { author: { id: 'l1', handle: 'lena.f', name: 'Lena Fischer' } },
+      { author: { id: 'l2', channel: 'mastodon', handle: 'lf@social.example', name: 'Lena Fischer' } },
+      { author: { id: 's1', handle: 'sam1', name: 'Sam' } },
+      { author: { id: 's2', channel: 'mastodon', handle: 'sam2@social.example', name: 'Sam' } },
+    ]);
+    // A second wave of the same people: nothing new is suggested.
+    await ingest(ws.id, [
+      { author: { id: 'l3', channel: 'rss', handle: 'lena-feed', name: 'Lena Fischer' } },
+    ]);
+    const suggestions = await listSuggestions(t.ctx, agent);
+    const view = suggestions.map((s) => ({
+      names: [s.customer.displayName, s.other.displayName].sort(),
+      confidence: s.confidence,
+      evidence: s.evidence,
+    }));
+    expect(view).toEqual(
+      expect.arrayContaining([
+        {
+          names: ['Greta Vogel', 'Greta Vogel'],
+          confidence: 0.8,
+          evidence: ['Same display name "Greta Vogel" and the same avatar'],
+        },
+        {
+          names: ['M. L.', 'Maya Lindqvist'],
+          confidence: 0.6,
+          evidence: [
+            expect.stringMatching(
+              /^Same handle "maya.travels" on (Mastodon|Bluesky) \(.+\) and (Bluesky|Mastodon) \(.+\)$/,
+            ),
+          ],
+        },
+        {
+          names: ['Lena Fischer', 'Lena Fischer'],
+          confidence: 0.3,
+          evidence: ['Same display name "Lena Fischer"'],
+        },
+      ]),
+    );
+    // Three Lenas make three pairs; the one-word "Sam" makes none; no pair twice; nothing auto-merged.
+    expect(view.filter((v) => v.names[0] === 'Lena Fischer')).toHaveLength(3);
+    expect(view).toHaveLength(5);
+    expect(view.some((v) => v.names.includes('Sam'))).toBe(false);
+    const pairs = suggestions.map((s) => [s.customer.id, s.other.id].sort().join());
+    expect(new Set(pairs).size).toBe(pairs.length);
+    expect(await all(agent)).toHaveLength(9);
+    const merges = await t.ctx.db
+      .selectFrom('customer_merges')
+      .select('id')
+      .where('workspace_id', '=', ws.id)
+      .execute();
+    expect(merges).toEqual([]);
+  });
+
+  it('accepting a suggestion merges with its evidence; rejecting closes it', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { author: { id: 'a', handle: 'carlos.r', name: 'Carlos Ruiz' } },
+      { author: { id: 'b', channel: 'mastodon', handle: 'carlos.r@mastodon.example', name: 'Carlos Ruiz' } },
+      { author: { id: 'c', handle: 'priya.n', name: 'Priya Nair' } },
+      { author: { id: 'd', channel: 'mastodon', handle: 'pn@x.example', name: 'Priya Nair' } },
+    ]);
+    const suggestionFor = async (name: string) => {
+      const s = (await listSuggestions(t.ctx, agent)).find((x) => x.customer.displayName === name);
+      if (!s) throw new Error(`no suggestion for ${name}`);
+      return s;
+    };
+    const c = await suggestionFor('Carlos Ruiz');
+    const p = await suggestionFor('Priya Nair');
+    const merge = await acceptSuggestion(t.ctx, agent, c.id);
+    expect(merge).toMatchObject({
+      intoId: c.customer.id,
+      fromId: c.other.id,
+      evidence: c.evidence,
+      actorUserId: agent.userId,
+    });
+    expect((await getCustomer(t.ctx, agent, c.customer.id)).identities).toHaveLength(2);
+    expect(await rejectSuggestion(t.ctx, agent, p.id)).toMatchObject({ status: 'rejected' });
+    expect(await listSuggestions(t.ctx, agent)).toEqual([]);
+    expect((await listSuggestions(t.ctx, agent, 'accepted')).map((s) => s.id)).toEqual([c.id]);
+    await expect(acceptSuggestion(t.ctx, agent, p.id)).rejects.toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('merge and unmerge', () => {
+  async function snapshot(workspaceId: string) {
+    const customers = await t.ctx.db
+      .selectFrom('customers')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
+    const identities = await t.ctx.db
+      .selectFrom('identities')
+      .select(['id', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
+    const mentions = await t.ctx.db
+      .selectFrom('mentions')
+      .innerJoin('identities', 'identities.author_id', 'mentions.author_id')
+      .select(['identities.customer_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('mentions.workspace_id', '=', workspaceId)
+      .groupBy('identities.customer_id')
+      .orderBy('identities.customer_id')
+      .execute();
+    return {
+      customers: customers.map((c) => ({ ...c, attributes: t.ctx.dialect.parseJson(c.attributes) })),
+      identities,
+      mentions: mentions.map((m) => [m.customer_id, Number(m.n)]),
+    };
+  }
+
+  it('restores both customers exactly: rows, attributes, identities and which mentions are whose', async () => {
+    const { ws, agent, admin } = await setup();
+    await createAttributeDefinition(t.ctx, admin, {
+      key: 'plan',
+      label: 'Plan',
+      type: 'choice',
+      choices: ['free', 'pro'],
+    });
+    await createAttributeDefinition(t.ctx, admin, { key: 'vip', label: 'VIP', type: 'boolean' });
+    await createAttributeDefinition(t.ctx, admin, { key: 'since', label: 'Customer since', type: 'date' });
+    await ingest(ws.id, [
+      { author: { id: 'x', handle: 'jules.b', name: 'Jules Bernard' } },
+      { author: { id: 'x', handle: 'jules.b', name: 'Jules Bernard' } },
+      { author: { id: 'y', channel: 'mastodon', handle: 'jules@piaille.example', name: 'Jules' } },
+    ]);
+    const into = await customerOfHandle(agent, 'jules.b');
+    const from = await customerOfHandle(agent, 'jules@piaille.example');
+    await updateCustomer(t.ctx, agent, into.id, { attributes: { plan: 'pro', vip: true } });
+    t.clock.advance(1000);
+    await updateCustomer(t.ctx, agent, from.id, {
+      bio: 'Writes about trains',
+      primaryEmail: 'jules@piaille.example',
+      attributes: { plan: 'free', since: '2024-02-29' },
+    });
+    await addIdentity(t.ctx, agent, from.id, { kind: 'phone', value: '+33 6 12 34 56 78', verified: false });
+    const before = await snapshot(ws.id);
+
+    t.clock.advance(60_000);
+    const merge = await mergeCustomers(t.ctx, agent, {
+      intoId: into.id,
+      fromId: from.id,
+      evidence: 'Same person, told us by DM',
+    });
+    const merged = await getCustomer(t.ctx, agent, into.id);
+    expect(merged.attributes).toEqual({ plan: 'pro', vip: true, since: '2024-02-29' });
+    expect(merged.bio).toBe('Writes about trains');
+    expect(merged.mentionCount).toBe(3);
+    expect(merged.identities).toHaveLength(3);
+    expect((await all(agent)).map((c) => c.id)).toEqual([into.id]);
+    const stored = await t.ctx.db
+      .selectFrom('customer_merges')
+      .select('snapshot')
+      .where('id', '=', merge.id)
+      .executeTakeFirstOrThrow();
+    expect(
+      t.ctx.dialect.parseJson<{ attributeConflicts: unknown }>(stored.snapshot).attributeConflicts,
+    ).toEqual({
+      plan: { into: 'pro', from: 'free' },
+    });
+
+    t.clock.advance(60_000);
+    const { into: i, restored } = await unmergeCustomers(t.ctx, agent, merge.id);
+    expect([i.mentionCount, restored.mentionCount]).toEqual([2, 1]);
+    expect(await snapshot(ws.id)).toEqual(before);
+    await expect(unmergeCustomers(t.ctx, agent, merge.id)).rejects.toMatchObject({ code: 'conflict' });
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('workspace_id', '=', ws.id)
+      .where('action', 'like', 'customer.%merged')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['customer.merged', 'customer.unmerged']);
+  });
+
+  it('unmerges an earlier merge after later merges into the same customer, keeping the later ones', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { author: { id: 'a', handle: 'a.one', name: 'A' } },
+      { author: { id: 'b', handle: 'b.two', name: 'B' } },
+      { author: { id: 'c', handle: 'c.three', name: 'C' } },
+    ]);
+    const [a, b, c] = await Promise.all(['a.one', 'b.two', 'c.three'].map((h) => customerOfHandle(agent, h)));
+    if (!a || !b || !c) throw new Error('missing');
+    const first = await mergeCustomers(t.ctx, agent, { intoId: a.id, fromId: b.id });
+    const second = await mergeCustomers(t.ctx, agent, { intoId: a.id, fromId: c.id });
+    await unmergeCustomers(t.ctx, agent, first.id);
+    const handles = async (id: string) =>
+      (await getCustomer(t.ctx, agent, id)).identities.map((i) => i.handle).sort();
+    expect(await handles(a.id)).toEqual(['a.one', 'c.three']);
+    expect(await handles(b.id)).toEqual(['b.two']);
+
+    // When the absorbing customer was itself merged away since, that merge is undone first.
+    const outer = await mergeCustomers(t.ctx, agent, { intoId: b.id, fromId: a.id });
+    await expect(unmergeCustomers(t.ctx, agent, second.id)).rejects.toMatchObject({ code: 'conflict' });
+    await unmergeCustomers(t.ctx, agent, outer.id);
+    await unmergeCustomers(t.ctx, agent, second.id);
+    expect([await handles(a.id), await handles(b.id), await handles(c.id)]).toEqual([
+      ['a.one'],
+      ['b.two'],
+      ['c.three'],
+    ]);
+    await expect(mergeCustomers(t.ctx, agent, { intoId: a.id, fromId: a.id })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
+});
+
+describe('profile, attributes and timeline', () => {
+  it('shows social activity, sentiment and intents over the customer mentions', async () => {
+    const { ws, agent } = await setup();
+    const author = { id: 'p', handle: 'priya.n', name: 'Priya Nair' };
+    await ingest(ws.id, [
+      { author, text: 'Lost my bag again, this is terrible and I want a refund' },
+      { author, text: 'Thanks, lovely crew today, great flight!' },
+      { author, text: 'How much is the summer pass? Thinking of booking 4 tickets' },
+    ]);
+    const c = await customerOfHandle(agent, 'priya.n');
+    const profile = await getCustomer(t.ctx, agent, c.id);
+    expect(profile.social).toEqual([
+      expect.objectContaining({
+        channel: 'bluesky',
+        handle: 'priya.n',
+        displayName: 'Priya Nair',
+        mentions: 3,
+      }),
+    ]);
+    const s = profile.sentiment;
+    expect(s.negative + s.neutral + s.positive).toBe(3);
+    expect(s.positive).toBeGreaterThanOrEqual(1);
+    expect(s.negative).toBeGreaterThanOrEqual(1);
+    expect(Object.values(profile.intents).reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+    expect(profile.influence).toBeNull();
+  });
+
+  it('validates attributes against their definitions and names the attribute that does not fit', async () => {
+    const { ws, agent, admin } = await setup();
+    await createAttributeDefinition(t.ctx, admin, { key: 'seats', label: 'Seats', type: 'number' });
+    await createAttributeDefinition(t.ctx, admin, { key: 'renewal', label: 'Renewal', type: 'date' });
+    await expect(
+      createAttributeDefinition(t.ctx, agent, { key: 'x', label: 'X', type: 'text' }),
+    ).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await ingest(ws.id, [{ author: { id: 'v', handle: 'v.v', name: 'V' } }]);
+    const c = await customerOfHandle(agent, 'v.v');
+    await expect(
+      updateCustomer(t.ctx, agent, c.id, { attributes: { renewal: '2026-02-30' } }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'attributes.renewal' }] },
+    });
+    await expect(updateCustomer(t.ctx, agent, c.id, { attributes: { colour: 'red' } })).rejects.toThrow(
+      /colour/,
+    );
+    const ok = await updateCustomer(t.ctx, agent, c.id, { attributes: { seats: 4, renewal: '2027-01-31' } });
+    expect(ok.attributes).toEqual({ seats: 4, renewal: '2027-01-31' });
+    expect((await updateCustomer(t.ctx, agent, c.id, { attributes: { seats: null } })).attributes).toEqual({
+      renewal: '2027-01-31',
+    });
+    expect((await all(agent, 'V.V')).map((x) => x.id)).toEqual([c.id]);
+    expect(await all(agent, '100%')).toEqual([]);
+  });
+
+  it('pages the timeline newest first with no gaps and no duplicates, even on equal timestamps', async () => {
+    const { ws, agent } = await setup();
+    const a = { id: 't1', handle: 'time.line', name: 'Tim Line' };
+    const b = { id: 't2', channel: 'mastodon', handle: 'tim@social.example', name: 'Tim L' };
+    const same = '2026-11-20T10:00:00.000Z';
+    await ingest(ws.id, [
+      ...Array.from({ length: 7 }, (_, i) => ({
+        author: a,
+        at: i < 4 ? same : `2026-11-2${i - 3}T08:00:00.000Z`,
+      })),
+      ...Array.from({ length: 3 }, () => ({ author: b, at: same })),
+    ]);
+    const into = await customerOfHandle(agent, 'time.line');
+    const from = await customerOfHandle(agent, 'tim@social.example');
+    await mergeCustomers(t.ctx, agent, { intoId: into.id, fromId: from.id });
+    await addIdentity(t.ctx, agent, into.id, { kind: 'email', value: 'tim@line.example', verified: false });
+
+    const full = await customerTimeline(t.ctx, agent, into.id, { limit: 200 });
+    expect(full.nextCursor).toBeNull();
+    expect(full.items.filter((i) => i.kind === 'mention')).toHaveLength(10);
+    expect(full.items.filter((i) => i.kind === 'identity')).toHaveLength(3);
+    expect(full.items.filter((i) => i.kind === 'merge')).toHaveLength(1);
+    const times = full.items.map((i) => i.at);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(full.items.find((i) => i.kind === 'mention')?.mention?.author?.handle).toBeDefined();
+
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 20; guard++) {
+      const page = await customerTimeline(t.ctx, agent, into.id, { limit: 3, cursor });
+      paged.push(...page.items.map((i) => i.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(paged).toEqual(full.items.map((i) => i.id));
+  });
+});
