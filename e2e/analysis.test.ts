@@ -129,10 +129,15 @@ describe('listening analysis', () => {
     await page.getByRole('navigation', { name: 'Listening' }).getByRole('link', { name: 'Stream' }).click();
     const topicFilter = page.getByLabel('Topic', { exact: true });
     await topicFilter.waitFor();
-    expect(await topicFilter.locator('option').allTextContents()).toContain('Customer service');
-    expect(await page.getByLabel('Classifier label').locator('option').allTextContents()).toContain(
-      'Airline desk: billing',
-    );
+    // Topics and classifiers load after the page: wait for their options rather than read them once.
+    await expect
+      .poll(() => topicFilter.locator('option').allTextContents(), { timeout: 10_000 })
+      .toContain('Customer service');
+    await expect
+      .poll(() => page.getByLabel('Classifier label').locator('option').allTextContents(), {
+        timeout: 10_000,
+      })
+      .toContain('Airline desk: billing');
     await page.getByLabel('Urgency', { exact: true }).selectOption('40');
     await page.getByLabel('Urgency', { exact: true }).selectOption('');
     const card = page.locator('article.mention').first();

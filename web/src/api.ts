@@ -364,3 +364,137 @@ export function readAnalysis(
 export function formatDate(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 }
+
+// Customers: profiles, identities, merges with evidence, influence, custom attributes.
+
+export type IdentityKind = 'social' | 'email' | 'phone';
+export type Identity = {
+  id: string;
+  kind: IdentityKind;
+  channel: string;
+  externalId: string;
+  handle: string | null;
+  verified: boolean;
+  source: 'pipeline' | 'agent' | 'import';
+  createdAt: string;
+};
+export type CustomerSummary = {
+  id: string;
+  displayName: string;
+  avatarUrl: string | null;
+  primaryEmail: string | null;
+  identities: { kind: IdentityKind; channel: string; handle: string | null }[];
+  /** The largest follower count over the customer's social identities. */
+  followers: number | null;
+  mentionCount: number;
+  lastSeenAt: string | null;
+  /** 0..100 */
+  influence: number | null;
+};
+export type AttributeValue = string | number | boolean | null;
+export type SocialAccount = {
+  channel: string;
+  handle: string;
+  displayName: string | null;
+  followers: number | null;
+  profileUrl: string | null;
+  mentions: number;
+  lastMentionAt: string | null;
+};
+export type Merge = {
+  id: string;
+  intoId: string;
+  fromId: string;
+  fromName: string;
+  evidence: string[];
+  actorUserId: string | null;
+  createdAt: string;
+  undoneAt: string | null;
+};
+export type CustomerProfile = Omit<CustomerSummary, 'identities' | 'influence'> & {
+  bio: string | null;
+  attributes: Record<string, AttributeValue>;
+  createdAt: string;
+  updatedAt: string;
+  identities: Identity[];
+  social: SocialAccount[];
+  sentiment: { negative: number; neutral: number; positive: number };
+  intents: Record<string, number>;
+  influence: { score: number; pagerank: number; reasons: string[] } | null;
+  /** Merges into this customer, newest first. */
+  merges: Merge[];
+};
+export type MergeSuggestion = {
+  id: string;
+  customer: CustomerSummary;
+  other: CustomerSummary;
+  /** 0..1 */
+  confidence: number;
+  evidence: string[];
+  status: 'open' | 'accepted' | 'rejected';
+  createdAt: string;
+};
+export type TimelineItem = {
+  id: string;
+  kind: 'mention' | 'merge' | 'unmerge' | 'identity';
+  at: string;
+  summary: string;
+  mention: Mention | null;
+};
+export type AttributeType = 'text' | 'number' | 'date' | 'boolean' | 'choice';
+export const attributeTypes: AttributeType[] = ['text', 'number', 'date', 'boolean', 'choice'];
+export type AttributeDefinition = {
+  id: string;
+  key: string;
+  label: string;
+  type: AttributeType;
+  choices: string[];
+  createdAt: string;
+};
+export type InfluencerKind = 'influencers' | 'advocates' | 'detractors';
+export type Influencer = { customer: CustomerSummary; score: number; pagerank: number; reasons: string[] };
+export type CustomerPatch = {
+  displayName?: string;
+  primaryEmail?: string | null;
+  bio?: string | null;
+  attributes?: Record<string, AttributeValue>;
+};
+
+const customer = (id: string, rest = '') => `/api/v1/customers/${encodeURIComponent(id)}${rest}`;
+
+export const customersApi = {
+  list: (search: string, cursor?: string, limit = 30) =>
+    request<Page<CustomerSummary>>('GET', `/api/v1/customers${qs({ search: search.trim(), cursor, limit })}`),
+  get: (id: string) => request<CustomerProfile>('GET', customer(id)),
+  update: (id: string, patch: CustomerPatch) => request<CustomerProfile>('PATCH', customer(id), patch),
+  addIdentity: (id: string, input: { kind: 'email' | 'phone'; value: string; verified?: boolean }) =>
+    request<Identity>('POST', customer(id, '/identities'), input),
+  timeline: (id: string, cursor?: string, limit = 20) =>
+    request<Page<TimelineItem>>('GET', customer(id, `/timeline${qs({ cursor, limit })}`)),
+  /** Merges `from` into `id`. */
+  merge: (id: string, input: { from: string; evidence?: string }) =>
+    request<Merge>('POST', customer(id, '/merge'), input),
+  unmerge: (mergeId: string) =>
+    request<{ into: CustomerSummary; restored: CustomerSummary }>(
+      'POST',
+      `/api/v1/customers/merges/${encodeURIComponent(mergeId)}/unmerge`,
+    ),
+  suggestions: (status: MergeSuggestion['status'] = 'open') =>
+    request<{ items: MergeSuggestion[] }>('GET', `/api/v1/customers/suggestions${qs({ status })}`),
+  acceptSuggestion: (id: string) =>
+    request<Merge>('POST', `/api/v1/customers/suggestions/${encodeURIComponent(id)}/accept`),
+  rejectSuggestion: (id: string) =>
+    request<MergeSuggestion>('POST', `/api/v1/customers/suggestions/${encodeURIComponent(id)}/reject`),
+  attributes: () => request<{ items: AttributeDefinition[] }>('GET', '/api/v1/customers/attributes'),
+  createAttribute: (input: { key: string; label: string; type: AttributeType; choices?: string[] }) =>
+    request<AttributeDefinition>('POST', '/api/v1/customers/attributes', input),
+  deleteAttribute: (id: string) =>
+    request<void>('DELETE', `/api/v1/customers/attributes/${encodeURIComponent(id)}`),
+  influencers: (kind: InfluencerKind, limit = 25) =>
+    request<{ items: Influencer[] }>('GET', `/api/v1/customers/influencers${qs({ kind, limit })}`),
+};
+
+/** Roles that may change customers (edit, identities, merges, suggestions). */
+export const customerWriters: Role[] = ['owner', 'admin', 'manager', 'agent'];
+/** Roles that may define custom attributes. */
+export const attributeManagers: Role[] = ['owner', 'admin'];

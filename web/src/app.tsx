@@ -1,17 +1,14 @@
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Shell } from './components/shell.tsx';
+import { CustomerProfilePage } from './features/customers/customer-profile-page.tsx';
+import { CustomersPage, InfluencersPage, SuggestionsPage } from './features/customers/customers-page.tsx';
 import { AnalysisPage } from './features/listening/analysis-page.tsx';
 import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-page.tsx';
 import { ListeningPage } from './features/listening/listening-page.tsx';
 import { QueriesPage } from './features/listening/queries-page.tsx';
-import {
-  AnalyticsPage,
-  CommunitiesPage,
-  CustomersPage,
-  InboxPage,
-  NotFoundPage,
-} from './features/modules.tsx';
+import { AnalyticsPage, CommunitiesPage, InboxPage, NotFoundPage } from './features/modules.tsx';
+import { CustomerAttributesPage } from './features/settings/customer-attributes-page.tsx';
 import { SettingsPage } from './features/settings/settings-page.tsx';
 import { TokensPage } from './features/settings/tokens-page.tsx';
 import { UsersPage } from './features/settings/users-page.tsx';
@@ -37,11 +34,15 @@ const pages: [string, ReactNode][] = [
   ['/listening/connectors', <ConnectorsPage key="connectors" />],
   ['/listening/quarantine', <QuarantinePage key="quarantine" />],
   ['/customers', <CustomersPage key="customers" />],
+  ['/customers/suggestions', <SuggestionsPage key="suggestions" />],
+  ['/customers/influencers', <InfluencersPage key="influencers" />],
+  ['/customers/:id', <CustomerProfilePage key="customer" />],
   ['/communities', <CommunitiesPage key="communities" />],
   ['/analytics', <AnalyticsPage key="analytics" />],
   ['/settings', <SettingsPage key="settings" />],
   ['/settings/users', <UsersPage key="users" />],
   ['/settings/tokens', <TokensPage key="tokens" />],
+  ['/settings/customer-attributes', <CustomerAttributesPage key="customer-attributes" />],
 ];
 
 export function App() {

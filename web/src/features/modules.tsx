@@ -16,17 +16,6 @@ export function InboxPage() {
   );
 }
 
-export function CustomersPage() {
-  return (
-    <EmptyState
-      title="Customers"
-      lead="One profile per person across channels: their handles and emails with the evidence behind each merge, their history with you, their influence in your network, and the segments they belong to."
-    >
-      <p>Profiles appear as people mention you, write to you or join your community.</p>
-    </EmptyState>
-  );
-}
-
 export function CommunitiesPage() {
   return (
     <EmptyState

@@ -16,6 +16,13 @@ export function SettingsPage() {
           <span> — personal tokens for scripts and integrations; they act with your role.</span>
         </li>
         <li>
+          <Link to="/settings/customer-attributes">Customer attributes</Link>
+          <span>
+            {' '}
+            — fields of your own on every customer profile, with a type (text, number, date, yes/no, choice).
+          </span>
+        </li>
+        <li>
           <a href="/api/docs">API reference</a>
           <span> — every endpoint of the JSON API (OpenAPI 3.1 at /api/openapi.json).</span>
         </li>

@@ -1,0 +1,273 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+
+let server: StartedServer;
+let browser: Browser;
+const password = 'a long new passphrase';
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startBuiltServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Signs in as the demo owner; the first time, replaces the printed one-time password. */
+async function signIn(page: Page, first: boolean) {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email').fill('owner@demo.rapport.local');
+  await page.getByLabel('Password').fill(first ? server.password : password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (first) {
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await page.getByLabel('Current password').fill(server.password);
+    await page.getByLabel('New password', { exact: true }).fill(password);
+    await page.getByLabel('Confirm new password').fill(password);
+    await page.getByRole('button', { name: 'Save password' }).click();
+  }
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).waitFor();
+}
+
+type Summary = { id: string; displayName: string; mentionCount: number; identities: unknown[] };
+
+/** Customers as the API lists them, read with the page's session. */
+function listCustomers(page: Page): Promise<Summary[]> {
+  return page.evaluate(async () => {
+    const res = await fetch('/api/v1/customers?limit=100');
+    return ((await res.json()) as { items: Summary[] }).items;
+  });
+}
+
+/** The Undo button of the merge of `fromName` on an open profile, then checks it is marked undone. */
+async function undoMerge(page: Page, fromName: string) {
+  const merges = page.getByRole('region', { name: 'Merges' });
+  await merges.getByRole('button', { name: `Undo merge of ${fromName}` }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Undone: ${fromName} is a separate customer again` })
+    .waitFor();
+  await merges
+    .locator('.merge')
+    .filter({ hasText: fromName })
+    .locator('.pill', { hasText: 'undone' })
+    .first()
+    .waitFor();
+}
+
+describe('customers', () => {
+  it('lists demo customers, searches, opens a profile with identities and timeline, merges and undoes', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') scriptErrors.push(msg.text());
+    });
+    await signIn(page, true);
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
+    const rows = page.getByRole('list', { name: 'Customers' }).getByRole('listitem');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThan(1);
+    await page.screenshot({ path: path.join(artifacts, 'customers-list.png'), fullPage: true });
+
+    // A demo customer with mentions, known on several channels when the demo has one.
+    const all = await listCustomers(page);
+    const withMentions = all.filter((c) => c.mentionCount > 0);
+    const chosen =
+      withMentions.find((c) => c.identities.length > 1) ?? withMentions[0] ?? (all[0] as Summary);
+    expect(chosen).toBeDefined();
+
+    // Search narrows the list (debounced) to the chosen customer.
+    const search = page.getByRole('searchbox', { name: 'Search customers' });
+    await search.fill(chosen.displayName);
+    await page
+      .getByRole('status')
+      .filter({ hasText: `matching “${chosen.displayName}”` })
+      .waitFor();
+    await rows.getByRole('link', { name: chosen.displayName, exact: true }).first().click();
+
+    // The profile: header, identities, the timeline with mentions rendered as cards.
+    await page.getByRole('heading', { name: chosen.displayName, level: 1 }).waitFor();
+    const identities = page.getByRole('region', { name: 'Identities' });
+    await identities.locator('.identity').first().waitFor();
+    expect(await identities.locator('.identity').count()).toBeGreaterThan(0);
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByRole('listitem').first().waitFor();
+    if (chosen.mentionCount > 0) {
+      await timeline.locator('article.mention').first().waitFor();
+    }
+    await page.screenshot({ path: path.join(artifacts, 'customer-profile.png'), fullPage: true });
+
+    // A merge suggestion: accept it, open the customer it went into, undo the merge there.
+    await nav.getByRole('link', { name: 'Customers' }).click();
+    await page
+      .getByRole('navigation', { name: 'Customers' })
+      .getByRole('link', { name: 'Suggestions' })
+      .click();
+    await page.getByRole('heading', { name: 'Merge suggestions' }).waitFor();
+    await page.locator('.suggestion, .notice').first().waitFor();
+    const suggestions = page.locator('li.suggestion');
+    if ((await suggestions.count()) > 0) {
+      const first = suggestions.first();
+      expect((await first.locator('.evidence li').allTextContents()).length).toBeGreaterThan(0);
+      expect(await first.textContent()).toMatch(/\d+% confidence/);
+      await page.screenshot({ path: path.join(artifacts, 'customer-suggestions.png'), fullPage: true });
+      await first.getByRole('button', { name: /^Accept/ }).click();
+      const done = page.getByRole('status').filter({ hasText: /^Merged / });
+      await done.waitFor();
+      const fromName = /^Merged (.+?) into /.exec((await done.textContent()) ?? '')?.[1] ?? '';
+      expect(fromName).not.toBe('');
+      await done.getByRole('link', { name: /^Open / }).click();
+      await page.getByRole('region', { name: 'Merges' }).getByText(fromName).first().waitFor();
+      await undoMerge(page, fromName);
+    }
+
+    // Merge two customers by hand from a profile, then undo it.
+    const [into, from] = (await listCustomers(page)).filter((c) => c.id !== chosen.id);
+    expect(into && from).toBeTruthy();
+    if (!into || !from) return;
+    await page.goto(`${server.url}/customers/${encodeURIComponent(into.id)}`);
+    await page.getByRole('heading', { name: into.displayName, level: 1 }).waitFor();
+    await page.getByText('Merge another customer into this one').click();
+    await page.getByLabel('Find the customer to merge').fill(from.displayName);
+    await page
+      .getByRole('radio', { name: new RegExp(from.displayName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) })
+      .first()
+      .check();
+    await page
+      .getByLabel('Evidence note (optional)')
+      .fill('Confirmed by email that both accounts are theirs');
+    await page.getByRole('button', { name: 'Merge…' }).click();
+    await page.getByRole('button', { name: 'Yes, merge' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Merged ${from.displayName} into ${into.displayName}` })
+      .waitFor();
+    const merges = page.getByRole('region', { name: 'Merges' });
+    const merge = merges.locator('.merge').filter({ hasText: from.displayName }).first();
+    await merge.waitFor();
+    expect(await merge.textContent()).toContain('Confirmed by email');
+    await page.getByRole('list', { name: 'Timeline' }).locator('.kind-merge').first().waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'customer-merged.png'), fullPage: true });
+    await undoMerge(page, from.displayName);
+    // The restored customer has a profile of their own again.
+    await page
+      .getByRole('status')
+      .getByRole('link', { name: `Open ${from.displayName}` })
+      .click();
+    await page.getByRole('heading', { name: from.displayName, level: 1 }).waitFor();
+
+    // Phone width: the profile stays readable.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/customers/${encodeURIComponent(chosen.id)}`);
+    await page.getByRole('heading', { name: chosen.displayName, level: 1 }).waitFor();
+    await page.getByRole('list', { name: 'Timeline' }).getByRole('listitem').first().waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'customer-profile-phone.png'), fullPage: true });
+
+    expect(scriptErrors.filter((e) => !e.includes('401'))).toEqual([]);
+
+    // Influencers: a ranking with reasons, or a plain message while the server has no ranking yet.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/customers/influencers`);
+    await page.getByRole('heading', { name: 'Influencers', level: 1 }).waitFor();
+    await page
+      .locator('.influencer-list, .notice')
+      .or(page.getByText('Influence ranking is not available on this server yet.'))
+      .first()
+      .waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'customer-influencers.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('defines a choice attribute in Settings, sets it on a profile and deletes the definition after confirming', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, false);
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('link', { name: 'Customer attributes' }).click();
+    await page.getByRole('heading', { name: 'Customer attributes' }).waitFor();
+    const form = page.getByRole('form', { name: 'New attribute' });
+    await form.getByLabel('Label').fill('Plan tier');
+    expect(await form.getByLabel('Key').inputValue()).toBe('plan_tier');
+    await form.getByLabel('Type').selectOption('choice');
+    await form.getByLabel('Choices').fill('free\npro\nenterprise');
+    await form.getByRole('button', { name: 'Create attribute' }).click();
+    await page.getByRole('status').filter({ hasText: 'Attribute “Plan tier” created' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'plan_tier' }).waitFor();
+
+    const [someone] = await listCustomers(page);
+    expect(someone).toBeDefined();
+    if (!someone) return;
+    await page.goto(`${server.url}/customers/${encodeURIComponent(someone.id)}`);
+    const attributes = page.getByRole('form', { name: 'Attributes' });
+    await attributes.getByLabel('Plan tier').selectOption('pro');
+    await attributes.getByRole('button', { name: 'Save attributes' }).click();
+    await attributes.getByText('Attributes saved.').waitFor();
+    await page.reload();
+    await page.getByRole('form', { name: 'Attributes' }).getByLabel('Plan tier').waitFor();
+    expect(await page.getByRole('form', { name: 'Attributes' }).getByLabel('Plan tier').inputValue()).toBe(
+      'pro',
+    );
+
+    // Deleting the definition asks first.
+    await page.goto(`${server.url}/settings/customer-attributes`);
+    const row = page.getByRole('row').filter({ hasText: 'plan_tier' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Yes, delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it('shows a moderator customers read-only, with the reason', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, false);
+    const temporary = await page.evaluate(async () => {
+      const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrfToken: string };
+      const res = await fetch('/api/v1/users', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ email: 'mod@demo.rapport.local', name: 'Mo Derator', role: 'moderator' }),
+      });
+      return ((await res.json()) as { temporaryPassword: string }).temporaryPassword;
+    });
+    const [someone] = await listCustomers(page);
+    expect(someone).toBeDefined();
+    if (!someone) return;
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill('mod@demo.rapport.local');
+    await page.getByLabel('Password').fill(temporary);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await page.getByLabel('Current password').fill(temporary);
+    await page.getByLabel('New password', { exact: true }).fill(password);
+    await page.getByLabel('Confirm new password').fill(password);
+    await page.getByRole('button', { name: 'Save password' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+
+    await page.goto(`${server.url}/customers/${encodeURIComponent(someone.id)}`);
+    await page.getByRole('heading', { name: someone.displayName, level: 1 }).waitFor();
+    await page.getByText('only owners, admins, managers and agents can change them').waitFor();
+    expect(await page.getByRole('button', { name: 'Edit' }).isDisabled()).toBe(true);
+    await page.getByText('Add email or phone', { exact: true }).click();
+    expect(await page.getByLabel('Email address').isDisabled()).toBe(true);
+    await page.goto(`${server.url}/customers/suggestions`);
+    await page.getByText('only owners, admins, managers and agents can change them').waitFor();
+    const accept = page.getByRole('button', { name: /^Accept/ });
+    if ((await accept.count()) > 0) expect(await accept.first().isDisabled()).toBe(true);
+    await page.goto(`${server.url}/settings/customer-attributes`);
+    await page.getByText('Only owners and admins can define customer attributes.').waitFor();
+    expect(await page.getByRole('form', { name: 'New attribute' }).getByLabel('Label').isDisabled()).toBe(
+      true,
+    );
+    await page.close();
+  });
+});

@@ -1,0 +1,415 @@
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import {
+  ApiError,
+  type CustomerSummary,
+  customersApi,
+  customerWriters,
+  type Influencer,
+  type InfluencerKind,
+  type Merge,
+  type MergeSuggestion,
+} from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
+import {
+  ChannelChips,
+  CustomerAvatar,
+  CustomerFigures,
+  CustomersNav,
+  percent,
+  roleNote,
+} from './customer-bits.tsx';
+
+const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
+
+/** The value after the person stopped typing for `ms`. */
+export function useDebounced<T>(value: T, ms = 300): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+export function useCanWriteCustomers(): boolean {
+  const { session } = useSession();
+  return !!session && customerWriters.includes(session.user.role);
+}
+
+export function CustomersPage() {
+  usePageTitle('Customers');
+  const [search, setSearch] = useState('');
+  const query = useDebounced(search);
+  const [items, setItems] = useState<CustomerSummary[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState('');
+  // Answers to an older search must not overwrite a newer one.
+  const latest = useRef(0);
+  const id = useId();
+
+  const load = useCallback(async (q: string, after?: string) => {
+    const ticket = ++latest.current;
+    setLoading(true);
+    setError('');
+    try {
+      const page = await customersApi.list(q, after);
+      if (ticket !== latest.current) return;
+      setItems((prev) => (after ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (err) {
+      if (ticket === latest.current) setError(message(err, 'Could not load customers.'));
+    } finally {
+      if (ticket === latest.current) setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(query);
+  }, [query, load]);
+
+  return (
+    <section className="page wide customers-page">
+      <h1>Customers</h1>
+      <CustomersNav />
+      <p className="hint">
+        One profile per person across channels, with the evidence behind every merge, their history with you
+        and their influence in your network.
+      </p>
+      <search className="filters">
+        <label htmlFor={`${id}-search`} className="visually-hidden">
+          Search customers
+        </label>
+        <input
+          id={`${id}-search`}
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          placeholder="Search by name, handle or email"
+          aria-describedby={`${id}-count`}
+        />
+      </search>
+      <p id={`${id}-count`} className="muted small" role="status">
+        {loading
+          ? 'Loading…'
+          : items.length === 0
+            ? query.trim()
+              ? `No customer matches “${query.trim()}”.`
+              : 'No customers yet. Profiles appear as people mention you, write to you or join your community.'
+            : `${items.length}${cursor ? '+' : ''} customer${items.length === 1 ? '' : 's'}${query.trim() ? ` matching “${query.trim()}”` : ''}`}
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <ul className="customer-list" aria-label="Customers">
+        {items.map((c) => (
+          <li key={c.id} className="customer-row">
+            <CustomerAvatar name={c.displayName} />
+            <div className="customer-main">
+              <Link to={`/customers/${encodeURIComponent(c.id)}`} className="customer-name">
+                {c.displayName}
+              </Link>
+              {c.primaryEmail && <span className="muted small-inline"> {c.primaryEmail}</span>}
+              <ChannelChips identities={c.identities} />
+            </div>
+            <CustomerFigures c={c} />
+          </li>
+        ))}
+      </ul>
+      {cursor && (
+        <button
+          type="button"
+          className="secondary load-more"
+          disabled={loading}
+          onClick={() => void load(query, cursor)}
+        >
+          {loading ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** One side of a suggestion: who it is and where they are known. */
+function SuggestedCustomer({ c, caption }: { c: CustomerSummary; caption: string }) {
+  return (
+    <div className="suggested">
+      <span className="why-kind">{caption}</span>
+      <div className="suggested-who">
+        <CustomerAvatar name={c.displayName} />
+        <div>
+          <Link to={`/customers/${encodeURIComponent(c.id)}`} className="customer-name">
+            {c.displayName}
+          </Link>
+          {c.primaryEmail && <div className="muted small">{c.primaryEmail}</div>}
+        </div>
+      </div>
+      <ChannelChips identities={c.identities} />
+      <CustomerFigures c={c} />
+    </div>
+  );
+}
+
+export function SuggestionsPage() {
+  usePageTitle('Merge suggestions');
+  const canWrite = useCanWriteCustomers();
+  const [items, setItems] = useState<MergeSuggestion[] | null>(null);
+  const [error, setError] = useState('');
+  const [done, setDone] = useState<{ merge: Merge; into: CustomerSummary } | null>(null);
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState('');
+  const statusRef = useRef<HTMLParagraphElement>(null);
+  // The suggestion acted on leaves the list, and its buttons with it: focus moves to the outcome.
+  useEffect(() => {
+    if (status) statusRef.current?.focus();
+  }, [status]);
+
+  const reload = useCallback(
+    () =>
+      customersApi
+        .suggestions('open')
+        .then((r) => setItems(r.items))
+        .catch((err) => setError(message(err, 'Could not load suggestions.'))),
+    [],
+  );
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  async function accept(s: MergeSuggestion) {
+    setBusy(s.id);
+    setError('');
+    setStatus('');
+    try {
+      const merge = await customersApi.acceptSuggestion(s.id);
+      const into = merge.intoId === s.other.id ? s.other : s.customer;
+      setDone({ merge, into });
+      setStatus(`Merged ${merge.fromName} into ${into.displayName}.`);
+      await reload();
+    } catch (err) {
+      setError(message(err, 'Could not accept the suggestion.'));
+    } finally {
+      setBusy('');
+    }
+  }
+
+  async function reject(s: MergeSuggestion) {
+    setBusy(s.id);
+    setError('');
+    setStatus('');
+    try {
+      await customersApi.rejectSuggestion(s.id);
+      setDone(null);
+      setStatus(`Kept ${s.customer.displayName} and ${s.other.displayName} apart.`);
+      await reload();
+    } catch (err) {
+      setError(message(err, 'Could not reject the suggestion.'));
+    } finally {
+      setBusy('');
+    }
+  }
+
+  async function undo() {
+    if (!done) return;
+    setError('');
+    try {
+      const r = await customersApi.unmerge(done.merge.id);
+      setStatus(`Undone: ${r.restored.displayName} is a separate customer again.`);
+      setDone(null);
+      await reload();
+    } catch (err) {
+      setError(message(err, 'Could not undo the merge.'));
+    }
+  }
+
+  return (
+    <section className="page wide customers-page">
+      <h1>Merge suggestions</h1>
+      <CustomersNav />
+      <p className="hint">
+        Strong evidence (the same verified email, a domain handle the person owns, a verified profile link)
+        links identities by itself. Weaker evidence only suggests: you decide, and every merge can be undone.
+      </p>
+      {!canWrite && (
+        <p className="notice" role="note">
+          {roleNote}
+        </p>
+      )}
+      {status && (
+        <p ref={statusRef} role="status" tabIndex={-1} className="success">
+          {status}{' '}
+          {done && (
+            <>
+              <Link to={`/customers/${encodeURIComponent(done.into.id)}`}>Open {done.into.displayName}</Link>{' '}
+              <button type="button" className="secondary compact" onClick={() => void undo()}>
+                Undo
+              </button>
+            </>
+          )}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {items === null ? (
+        <p className="muted">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="notice">No open suggestions. New ones appear as people show up on more channels.</p>
+      ) : (
+        <ul className="suggestion-list" aria-label="Open suggestions">
+          {items.map((s) => (
+            <li key={s.id} className="card suggestion">
+              <div className="suggestion-head">
+                <h2 className="suggestion-title">
+                  {s.customer.displayName} and {s.other.displayName}
+                </h2>
+                <span className={`pill ${s.confidence >= 0.75 ? 'ok' : 'warn'}`}>
+                  {percent(s.confidence)} confidence
+                </span>
+              </div>
+              <div className="suggestion-pair">
+                <SuggestedCustomer c={s.customer} caption="Customer" />
+                <SuggestedCustomer c={s.other} caption="Possibly the same as" />
+              </div>
+              <h3 className="why-kind">Evidence</h3>
+              <ul className="evidence">
+                {s.evidence.map((e) => (
+                  <li key={e}>{e}</li>
+                ))}
+              </ul>
+              <div className="row">
+                <button
+                  type="button"
+                  disabled={!canWrite || busy === s.id}
+                  aria-label={`Accept: merge ${s.customer.displayName} and ${s.other.displayName}`}
+                  onClick={() => void accept(s)}
+                >
+                  Accept
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={!canWrite || busy === s.id}
+                  aria-label={`Reject: keep ${s.customer.displayName} and ${s.other.displayName} apart`}
+                  onClick={() => void reject(s)}
+                >
+                  Reject
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+const influencerKinds: { kind: InfluencerKind; label: string; hint: string }[] = [
+  { kind: 'influencers', label: 'Influencers', hint: 'Most influential in the conversations about you.' },
+  { kind: 'advocates', label: 'Advocates', hint: 'Influential and positive about you.' },
+  { kind: 'detractors', label: 'Detractors', hint: 'Influential and negative about you.' },
+];
+
+export function InfluencersPage() {
+  usePageTitle('Influencers');
+  const [kind, setKind] = useState<InfluencerKind>('influencers');
+  const [items, setItems] = useState<Influencer[] | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    let current = true;
+    setItems(null);
+    setError('');
+    customersApi
+      .influencers(kind)
+      .then((r) => current && setItems(r.items))
+      .catch((err) => {
+        if (!current) return;
+        if (err instanceof ApiError && err.status === 404) setMissing(true);
+        else setError(message(err, 'Could not load the ranking.'));
+      });
+    return () => {
+      current = false;
+    };
+  }, [kind]);
+
+  const about = influencerKinds.find((k) => k.kind === kind);
+  return (
+    <section className="page wide customers-page">
+      <h1>Influencers</h1>
+      <CustomersNav />
+      {missing ? (
+        <div className="empty">
+          <p className="empty-lead">Influence ranking is not available on this server yet.</p>
+          <p>
+            It will rank people by their reach and by their influence in your own network (who replies to,
+            mentions and reposts whom), with advocates and detractors and the reason for each.
+          </p>
+        </div>
+      ) : (
+        <>
+          <fieldset className="segmented">
+            <legend className="visually-hidden">Ranking</legend>
+            {influencerKinds.map((k) => (
+              <label key={k.kind} className={k.kind === kind ? 'checked' : undefined}>
+                <input
+                  type="radio"
+                  name="influencer-kind"
+                  value={k.kind}
+                  checked={k.kind === kind}
+                  onChange={() => setKind(k.kind)}
+                />
+                {k.label}
+              </label>
+            ))}
+          </fieldset>
+          <p className="hint">{about?.hint}</p>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          {items === null ? (
+            <p className="muted">Loading…</p>
+          ) : items.length === 0 ? (
+            <p className="notice">
+              Nobody here yet: the ranking fills in as people talk about you and to each other.
+            </p>
+          ) : (
+            <ol className="influencer-list" aria-label={about?.label}>
+              {items.map((i) => (
+                <li key={i.customer.id} className="customer-row">
+                  <CustomerAvatar name={i.customer.displayName} />
+                  <div className="customer-main">
+                    <Link to={`/customers/${encodeURIComponent(i.customer.id)}`} className="customer-name">
+                      {i.customer.displayName}
+                    </Link>{' '}
+                    <span className="pill score" title={`PageRank ${i.pagerank.toFixed(4)}`}>
+                      score {Math.round(i.score)}
+                    </span>
+                    <ChannelChips identities={i.customer.identities} />
+                    {i.reasons.length > 0 && (
+                      <ul className="reasons">
+                        {i.reasons.map((r) => (
+                          <li key={r}>{r}</li>
+                        ))}
+                      </ul>
+                    )}
+                  </div>
+                  <CustomerFigures c={i.customer} />
+                </li>
+              ))}
+            </ol>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
