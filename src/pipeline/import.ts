@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parse as parseCsv } from 'csv-parse';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { csvRecords, type ImportProgress } from './csv.ts';
 import { NormalizeError, normalize } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';
 import { processBatch } from './worker.ts';
@@ -22,7 +22,7 @@ export type ImportOptions = {
   channel: string;
 };
 
-export type ImportProgress = { read: number; total: number; elapsedMs: number };
+export type { ImportProgress };
 export type ImportSummary = {
   read: number;
   imported: number;
@@ -120,10 +120,7 @@ async function* records(
   format: 'csv' | 'jsonl',
 ): AsyncGenerator<Record<string, unknown> | string> {
   if (format === 'csv') {
-    const parser = createReadStream(file).pipe(
-      parseCsv({ columns: true, relax_column_count: true, bom: true }),
-    );
-    for await (const row of parser) yield row as Record<string, unknown>;
+    for await (const { record } of csvRecords(file)) yield record;
     return;
   }
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });

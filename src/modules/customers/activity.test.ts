@@ -1,0 +1,473 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildToken, buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { call } from '../../../test/http.ts';
+import { createApp } from '../../http/app.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+import { createCustomer, getCustomer, listCustomers, mergeCustomers, unmergeCustomers } from './service.ts';
+import { importTransactions } from './transactions-import.ts';
+
+const t = setupTestDatabase();
+const app = () => createApp(t.ctx);
+
+async function workspace() {
+  const ws = await buildWorkspace(t.ctx);
+  const admin = await buildUser(t.ctx, ws, { role: 'admin' });
+  const tokens = {
+    admin: await buildToken(t.ctx, admin),
+    agent: await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' })),
+    moderator: await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'moderator' })),
+  };
+  const ana = await createCustomer(t.ctx, admin.actor, {
+    displayName: 'Ana Ruiz',
+    email: `ana-${ws.id}@example.test`,
+    verified: true,
+  });
+  const ben = await createCustomer(t.ctx, admin.actor, {
+    displayName: 'Ben Okafor',
+    email: `ben-${ws.id}@example.test`,
+    verified: false,
+  });
+  return { ws, actor: admin.actor, ana, ben, ...tokens };
+}
+
+async function json<T>(res: Response, status = 200): Promise<T> {
+  expect(res.status, await res.clone().text()).toBe(status);
+  return (await res.json()) as T;
+}
+
+type Tx = {
+  id: string;
+  externalId: string | null;
+  amountMinor: number;
+  currency: string;
+  customerId: string;
+};
+type Ev = { id: string; name: string; customerId: string; identity: { kind: string; value: string } };
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+describe('transactions', () => {
+  it('rejects invalid transactions with 400 naming the field', async () => {
+    const { ana, agent } = await workspace();
+    const post = (body: unknown) =>
+      call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, body, { bearer: agent });
+    const base = { amount: '12.50', currency: 'EUR', occurredAt: '2026-11-20T10:00:00Z' };
+    const cases: [unknown, string][] = [
+      [{ ...base, currency: 'EURO' }, 'currency'],
+      [{ ...base, currency: 'XYZ' }, 'currency'],
+      [{ ...base, amount: '12.505' }, 'amount'],
+      [{ ...base, amount: 'twelve' }, 'amount'],
+      [{ ...base, amount: undefined }, 'amount'],
+      [{ ...base, amountMinor: 1250 }, 'amount'],
+      [{ ...base, occurredAt: 'yesterday' }, 'occurredAt'],
+      [{ ...base, kind: 'gift' }, 'kind'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await post(body);
+      const err = await json<{ error: { code: string; details: { fields: { path: string }[] } } }>(res, 400);
+      expect(err.error.details.fields.map((f) => f.path)).toContain(field);
+    }
+    const yen = await json<Tx>(
+      await post({ amount: '500', currency: 'jpy', occurredAt: '2026-11-20T10:00:00+09:00' }),
+      201,
+    );
+    expect([yen.amountMinor, yen.currency]).toEqual([500, 'JPY']);
+  });
+
+  it('is idempotent on externalId: 201 the first time, 200 with the same transaction after', async () => {
+    const { ana, agent } = await workspace();
+    const body = {
+      externalId: 'order-1001',
+      amount: '12.5',
+      currency: 'EUR',
+      occurredAt: '2026-11-20T10:00:00Z',
+    };
+    const first = await json<Tx>(
+      await call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, body, { bearer: agent }),
+      201,
+    );
+    expect(first.amountMinor).toBe(1250);
+    const again = await json<Tx>(
+      await call(
+        app(),
+        'POST',
+        `/api/v1/customers/${ana.id}/transactions`,
+        { ...body, amount: '99' },
+        { bearer: agent },
+      ),
+      200,
+    );
+    expect(again).toEqual(first);
+    const list = await json<Page<Tx>>(
+      await call(app(), 'GET', `/api/v1/customers/${ana.id}/transactions`, undefined, { bearer: agent }),
+    );
+    expect(list.items.map((i) => i.id)).toEqual([first.id]);
+  });
+
+  it('pages transactions newest first without gaps or duplicates and sums them on the profile', async () => {
+    const { ana, agent } = await workspace();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const tx = await json<Tx>(
+        await call(
+          app(),
+          'POST',
+          `/api/v1/customers/${ana.id}/transactions`,
+          {
+            amountMinor: 1000 + i,
+            currency: i % 2 ? 'USD' : 'EUR',
+            kind: i === 6 ? 'refund' : 'order',
+            // Three share one instant, so the id breaks the tie.
+            occurredAt: `2026-11-${10 + Math.min(i, 4)}T08:00:00Z`,
+          },
+          { bearer: agent },
+        ),
+        201,
+      );
+      ids.push(tx.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<Tx> = await json<Page<Tx>>(
+        await call(
+          app(),
+          'GET',
+          `/api/v1/customers/${ana.id}/transactions?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          undefined,
+          { bearer: agent },
+        ),
+      );
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    const profile = await json<{
+      transactions: {
+        count: number;
+        totalsByCurrency: { currency: string; amountMinor: number }[];
+        last: Tx[];
+      };
+    }>(await call(app(), 'GET', `/api/v1/customers/${ana.id}`, undefined, { bearer: agent }));
+    expect(profile.transactions.count).toBe(7);
+    expect(profile.transactions.totalsByCurrency).toEqual([
+      { currency: 'EUR', amountMinor: 1000 + 1002 + 1004 - 1006 },
+      { currency: 'USD', amountMinor: 1001 + 1003 + 1005 },
+    ]);
+    expect(profile.transactions.last).toHaveLength(5);
+  });
+});
+
+describe('events', () => {
+  async function withSocialAccount() {
+    const w = await workspace();
+    await appendToLog(t.ctx, [
+      {
+        workspaceId: w.ws.id,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify({
+          channel: 'bluesky',
+          externalId: `${w.ws.id}-post`,
+          text: 'Loving the new app',
+          author: {
+            channel: 'bluesky',
+            externalId: `did:plc:${w.ws.id}`,
+            handle: `kim-${w.ws.id}.bsky.social`,
+          },
+        }),
+      },
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    return w;
+  }
+
+  it('keys events by email, social account or customer id; rejects unknown social accounts only', async () => {
+    const { ws, ana, agent } = await withSocialAccount();
+    const newcomer = `new-${ws.id}@example.test`;
+    const outcome = await json<{ accepted: number; rejected: { index: number; reason: string }[] }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/events',
+        [
+          { name: 'page_view', identity: { kind: 'email', value: ana.primaryEmail?.toUpperCase() } },
+          {
+            name: 'app_open',
+            identity: { kind: 'social', channel: 'bluesky', value: `kim-${ws.id}.bsky.social` },
+          },
+          { name: 'app_open', identity: { kind: 'social', channel: 'bluesky', value: 'nobody.bsky.social' } },
+          {
+            name: 'checkout',
+            occurredAt: '2026-11-22T12:00:00Z',
+            identity: { kind: 'customer', value: ana.id },
+          },
+          { name: 'signup', properties: { plan: 'pro' }, identity: { kind: 'email', value: newcomer } },
+        ],
+        { bearer: agent },
+      ),
+    );
+    expect(outcome.accepted).toBe(4);
+    expect(outcome.rejected).toEqual([{ index: 2, reason: expect.stringContaining('nobody.bsky.social') }]);
+
+    const anaEvents = await json<Page<Ev>>(
+      await call(app(), 'GET', `/api/v1/customers/${ana.id}/events`, undefined, { bearer: agent }),
+    );
+    expect(anaEvents.items.map((e) => e.name).sort()).toEqual(['checkout', 'page_view']);
+    const onlyCheckout = await json<Page<Ev>>(
+      await call(app(), 'GET', `/api/v1/customers/${ana.id}/events?name=checkout`, undefined, {
+        bearer: agent,
+      }),
+    );
+    expect(onlyCheckout.items.map((e) => e.identity)).toEqual([{ kind: 'customer', value: ana.id }]);
+
+    const found = await json<Page<{ id: string; primaryEmail: string }>>(
+      await call(app(), 'GET', `/api/v1/customers?search=${encodeURIComponent(newcomer)}`, undefined, {
+        bearer: agent,
+      }),
+    );
+    expect(found.items).toHaveLength(1);
+    const created = await json<{
+      identities: { kind: string; source: string; externalId: string }[];
+      events: { count: number; byName: { name: string; count: number }[] };
+    }>(await call(app(), 'GET', `/api/v1/customers/${found.items[0]?.id}`, undefined, { bearer: agent }));
+    expect(created.identities).toEqual([
+      expect.objectContaining({ kind: 'email', source: 'api', externalId: newcomer }),
+    ]);
+    expect(created.events).toEqual({
+      count: 1,
+      byName: [expect.objectContaining({ name: 'signup', count: 1 })],
+    });
+
+    const kim = await json<Page<{ id: string }>>(
+      await call(app(), 'GET', `/api/v1/customers?search=kim-${ws.id}`, undefined, { bearer: agent }),
+    );
+    const kimEvents = await json<Page<Ev>>(
+      await call(app(), 'GET', `/api/v1/customers/${kim.items[0]?.id}/events`, undefined, { bearer: agent }),
+    );
+    expect(kimEvents.items.map((e) => e.name)).toEqual(['app_open']);
+  });
+
+  it('answers 422 with the reason when no event can be stored', async () => {
+    const { agent } = await workspace();
+    const res = await call(
+      app(),
+      'POST',
+      '/api/v1/events',
+      { name: 'app_open', identity: { kind: 'social', channel: 'mastodon', value: 'ghost@example.social' } },
+      { bearer: agent },
+    );
+    const body = await json<{ accepted: number; rejected: { index: number; reason: string }[] }>(res, 422);
+    expect(body).toEqual({
+      accepted: 0,
+      rejected: [{ index: 0, reason: expect.stringContaining('ghost@example.social') }],
+    });
+    const invalid = await call(
+      app(),
+      'POST',
+      '/api/v1/events',
+      { name: 'x', identity: { kind: 'social', value: 'a' } },
+      { bearer: agent },
+    );
+    expect(invalid.status).toBe(400);
+  });
+});
+
+describe('timeline, merges, roles and workspaces', () => {
+  it('pages a timeline of mixed kinds without gaps or duplicates', async () => {
+    const { ana, agent } = await workspace();
+    for (let i = 0; i < 5; i++) {
+      const at = `2026-11-2${i % 3}T09:00:00.000Z`;
+      await json(
+        await call(
+          app(),
+          'POST',
+          `/api/v1/customers/${ana.id}/transactions`,
+          { amountMinor: 100 * (i + 1), currency: 'EUR', occurredAt: at, description: `order ${i}` },
+          { bearer: agent },
+        ),
+        201,
+      );
+      await json(
+        await call(
+          app(),
+          'POST',
+          '/api/v1/events',
+          { name: `step_${i}`, occurredAt: at, identity: { kind: 'customer', value: ana.id } },
+          { bearer: agent },
+        ),
+      );
+    }
+    const all = await json<Page<{ id: string; kind: string; at: string; summary: string }>>(
+      await call(app(), 'GET', `/api/v1/customers/${ana.id}/timeline?limit=200`, undefined, {
+        bearer: agent,
+      }),
+    );
+    expect(all.items.filter((i) => i.kind === 'transaction')).toHaveLength(5);
+    expect(all.items.filter((i) => i.kind === 'event')).toHaveLength(5);
+    expect(all.items.find((i) => i.kind === 'transaction')?.summary).toMatch(
+      /^Order €\d+\.00 \(completed\): order/,
+    );
+    for (const limit of [1, 2, 3]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<{ id: string }> = await json<Page<{ id: string }>>(
+          await call(
+            app(),
+            'GET',
+            `/api/v1/customers/${ana.id}/timeline?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+            undefined,
+            { bearer: agent },
+          ),
+        );
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(all.items.map((i) => i.id));
+    }
+  });
+
+  it('carries transactions and events into a merge and puts back exactly those on unmerge', async () => {
+    const { actor, ana, ben, agent } = await workspace();
+    const post = async (customerId: string, externalId: string) =>
+      json<Tx>(
+        await call(
+          app(),
+          'POST',
+          `/api/v1/customers/${customerId}/transactions`,
+          { externalId, amount: '10', currency: 'EUR', occurredAt: '2026-11-20T10:00:00Z' },
+          { bearer: agent },
+        ),
+        201,
+      );
+    const event = async (customerId: string, name: string) =>
+      json(
+        await call(
+          app(),
+          'POST',
+          '/api/v1/events',
+          { name, identity: { kind: 'customer', value: customerId } },
+          { bearer: agent },
+        ),
+      );
+    await post(ana.id, `a1-${ana.id}`);
+    await post(ben.id, `b1-${ben.id}`);
+    await post(ben.id, `b2-${ben.id}`);
+    await event(ana.id, 'ana_event');
+    await event(ben.id, 'ben_event');
+    const merge = await mergeCustomers(t.ctx, actor, { intoId: ana.id, fromId: ben.id });
+    const merged = await getCustomer(t.ctx, actor, ana.id);
+    expect([merged.transactions.count, merged.events.count]).toEqual([3, 2]);
+    // Added to the survivor while merged (an event keyed by Ben's old id follows the merge): stays there.
+    await post(ana.id, `a2-${ana.id}`);
+    await event(ben.id, 'after_merge');
+    await unmergeCustomers(t.ctx, actor, merge.id);
+    const [a, b] = [await getCustomer(t.ctx, actor, ana.id), await getCustomer(t.ctx, actor, ben.id)];
+    expect(a.transactions.last.map((x) => x.externalId).sort()).toEqual([`a1-${ana.id}`, `a2-${ana.id}`]);
+    expect(b.transactions.last.map((x) => x.externalId).sort()).toEqual([`b1-${ben.id}`, `b2-${ben.id}`]);
+    expect(a.events.byName.map((e) => e.name).sort()).toEqual(['after_merge', 'ana_event']);
+    expect(b.events.byName.map((e) => e.name)).toEqual(['ben_event']);
+  });
+
+  it('lets a moderator read but not write, and keeps workspaces apart', async () => {
+    const { ana, moderator, agent } = await workspace();
+    const other = await workspace();
+    const tx = { amount: '1', currency: 'EUR', occurredAt: '2026-11-20T10:00:00Z' };
+    expect(
+      (await call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, tx, { bearer: moderator }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await call(
+          app(),
+          'POST',
+          '/api/v1/events',
+          { name: 'x', identity: { kind: 'customer', value: ana.id } },
+          {
+            bearer: moderator,
+          },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(app(), 'GET', `/api/v1/customers/${ana.id}/events`, undefined, { bearer: moderator }))
+        .status,
+    ).toBe(200);
+
+    // Another workspace cannot see, post to, or key events by this customer.
+    for (const [method, path, body] of [
+      ['GET', `/api/v1/customers/${ana.id}/transactions`, undefined],
+      ['GET', `/api/v1/customers/${ana.id}/events`, undefined],
+      ['POST', `/api/v1/customers/${ana.id}/transactions`, tx],
+    ] as const)
+      expect((await call(app(), method, path, body, { bearer: other.agent })).status).toBe(404);
+    const keyed = await call(
+      app(),
+      'POST',
+      '/api/v1/events',
+      { name: 'x', identity: { kind: 'customer', value: ana.id } },
+      {
+        bearer: other.agent,
+      },
+    );
+    expect(keyed.status).toBe(422);
+    // The same externalId in two workspaces is two transactions.
+    const same = { ...tx, externalId: 'shared-1' };
+    await json(
+      await call(app(), 'POST', `/api/v1/customers/${other.ana.id}/transactions`, same, {
+        bearer: other.agent,
+      }),
+      201,
+    );
+    expect(
+      (await call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, same, { bearer: agent })).status,
+    ).toBe(201);
+  });
+});
+
+describe('CSV import of transactions', () => {
+  it('imports by email, creates unknown customers, skips duplicates and reports bad lines by number', async () => {
+    const { actor, ana, ws } = await workspace();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-tx-')), 'orders.csv');
+    const newcomer = `first-buyer-${ws.id}@example.test`;
+    writeFileSync(
+      file,
+      [
+        'Order ID,Buyer,Total,Cur,Date,Type,Note',
+        `A-1,${ana.primaryEmail},19.90,EUR,2026-11-01 10:00:00,Order,Boots`,
+        `A-2,${newcomer},5,usd,2026-11-02T08:00:00Z,subscription,Monthly`,
+        'A-3,someone@example.test,12.345,EUR,2026-11-03T08:00:00Z,order,too many decimals',
+        `A-1,${ana.primaryEmail},19.90,EUR,2026-11-01 10:00:00,order,same order again`,
+        ',,1,EUR,2026-11-04T08:00:00Z,order,no email',
+        `A-4,${ana.primaryEmail},3.00,EUR,2026-11-05T08:00:00Z,refund,"Returned, partly"`,
+      ].join('\n'),
+    );
+    const map =
+      'external_id=Order ID,email=Buyer,amount=Total,currency=Cur,occurred_at=Date,kind=Type,description=Note';
+    const progress: number[] = [];
+    const summary = await importTransactions(t.ctx, actor, { file, map }, (p) => progress.push(p.read));
+    expect(summary).toMatchObject({ read: 6, imported: 3, duplicates: 1, customersCreated: 1 });
+    expect(summary.rejected).toEqual([
+      { line: 4, reason: expect.stringContaining('Total') },
+      { line: 6, reason: expect.stringContaining('Buyer: missing') },
+    ]);
+    expect(progress.at(-1)).toBe(6);
+    const profile = await getCustomer(t.ctx, actor, ana.id);
+    expect(profile.transactions.totalsByCurrency).toEqual([{ currency: 'EUR', amountMinor: 1990 - 300 }]);
+    const created = await listCustomers(t.ctx, actor, { limit: 5, search: newcomer });
+    expect(created.items.map((c) => c.primaryEmail)).toEqual([newcomer]);
+
+    const again = await importTransactions(t.ctx, actor, { file, map });
+    expect(again).toMatchObject({ imported: 0, duplicates: 4, customersCreated: 0 });
+    await expect(importTransactions(t.ctx, actor, { file })).rejects.toThrow(/no column "email"/);
+  });
+});

@@ -1,0 +1,92 @@
+import { useId } from 'react';
+import type { CustomerProfile } from '../../api.ts';
+import { Ago, CountBar } from './customer-bits.tsx';
+
+/** 1250 EUR → "€12.50", in the reader's locale, with the currency's own number of decimals. */
+export function formatMoney(amountMinor: number, currency: string): string {
+  try {
+    const format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(amountMinor / 10 ** digits);
+  } catch {
+    return `${amountMinor} ${currency} (minor units)`;
+  }
+}
+
+/** The transactional bin: totals per currency (net of refunds) and the latest transactions. */
+export function TransactionsSection({ bin }: { bin: CustomerProfile['transactions'] }) {
+  const id = useId();
+  return (
+    <section className="card profile-section" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Transactions</h2>
+      {bin.count === 0 ? (
+        <p className="notice">No orders or subscriptions recorded.</p>
+      ) : (
+        <>
+          <p>
+            {bin.count} in all ·{' '}
+            {bin.totalsByCurrency.map((t) => formatMoney(t.amountMinor, t.currency)).join(' · ')}
+          </p>
+          <table className="data-table">
+            <caption className="visually-hidden">Latest transactions</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {bin.last.map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    <Ago at={t.occurredAt} />
+                  </td>
+                  <td>
+                    {t.kind}
+                    {t.description && <span className="muted small"> {t.description}</span>}
+                  </td>
+                  <td>{t.status}</td>
+                  <td className="num">
+                    {formatMoney(t.kind === 'refund' ? -t.amountMinor : t.amountMinor, t.currency)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The behaviour bin: the most frequent event names with when each last happened. */
+export function EventsSection({ bin }: { bin: CustomerProfile['events'] }) {
+  const id = useId();
+  const max = Math.max(0, ...bin.byName.map((e) => e.count));
+  return (
+    <section className="card profile-section" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Behaviour</h2>
+      {bin.count === 0 ? (
+        <p className="notice">No events recorded.</p>
+      ) : (
+        <>
+          <p className="muted small">{bin.count} events</p>
+          <ul className="counts plain">
+            {bin.byName.map((e) => (
+              <li key={e.name}>
+                <CountBar label={e.name.replaceAll('_', ' ')} value={e.count} max={max} tone="intent" />{' '}
+                <span className="muted small">
+                  last <Ago at={e.lastAt} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
