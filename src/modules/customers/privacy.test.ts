@@ -1,0 +1,492 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildToken, buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { call } from '../../../test/http.ts';
+import type { AppContext } from '../../context.ts';
+import { createApp } from '../../http/app.ts';
+import { newId } from '../../ids.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+import type { Actor } from '../auth/roles.ts';
+import { listConsents, recordConsent } from './consents.ts';
+import { eraseCustomer, exportCustomer } from './privacy.ts';
+import {
+  addIdentity,
+  createAttributeDefinition,
+  getCustomer,
+  listCustomers,
+  mergeCustomers,
+  unmergeCustomers,
+  updateCustomer,
+} from './service.ts';
+
+const t = setupTestDatabase();
+const app = () => createApp(t.ctx);
+
+/**
+ * Unique per person (the tests of this file share a database). Lower case: the scan compares
+ * lower-cased text, and full-text indexes store lower-cased terms.
+ */
+let MARKER = 'unset';
+let PHONE = 'unset';
+
+async function drain() {
+  while ((await processBatch(t.ctx)).claimed > 0) {
+    // drain
+  }
+}
+
+const post = (n: number, channel: string, author: Record<string, unknown>, text: string) => ({
+  channel,
+  externalId: `${channel}-post-${n}`,
+  url: `https://${channel}.example/${MARKER}/${n}`,
+  text,
+  createdAt: '2026-11-20T10:00:00.000Z',
+  author,
+});
+
+/**
+ * A person with two social accounts (merged), an email, a bio, attributes, activity and
+ * consents, every one carrying MARKER; plus a bystander whose data must survive the erasure.
+ */
+async function person() {
+  MARKER = `zqx${Math.random().toString(36).slice(2, 10)}m`;
+  PHONE = `+33 6 ${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const ws = await buildWorkspace(t.ctx);
+  const admin = await buildUser(t.ctx, ws, { role: 'admin' });
+  const agent = await buildUser(t.ctx, ws, { role: 'agent' });
+  const bsky = {
+    externalId: `did:plc:${MARKER}`,
+    handle: `${MARKER}.bsky.social`,
+    displayName: `Ana ${MARKER.toUpperCase()} Silva`,
+    profileUrl: `https://bsky.app/profile/${MARKER}.bsky.social`,
+    avatarUrl: `https://cdn.example/${MARKER}.png`,
+    followers: 120,
+  };
+  const masto = {
+    externalId: `${MARKER}@mastodon.example`,
+    handle: `${MARKER}@mastodon.example`,
+    displayName: 'Ana S',
+  };
+  const bystander = { externalId: 'did:plc:bystander', handle: 'bystander.bsky.social', displayName: 'Bo' };
+  const payloads = [
+    post(1, 'bluesky', bsky, `I love this product, thanks! ${MARKER} says hi`),
+    post(2, 'bluesky', bsky, `Still waiting for my refund, this is terrible. Signed ${MARKER}`),
+    post(3, 'mastodon', masto, `Where can I buy the pro plan? ${MARKER}`),
+    {
+      ...post(4, 'bluesky', bystander, 'Great service from the team today'),
+      url: 'https://bluesky.example/bo/4',
+    },
+  ];
+  await appendToLog(
+    t.ctx,
+    [
+      ...payloads,
+      // Fails validation (no post id): quarantined with the person's account in its payload.
+      { channel: 'bluesky', text: `broken ${MARKER}`, author: bsky },
+    ].map((p) => ({
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify(p),
+    })),
+  );
+  await drain();
+  const all = (await listCustomers(t.ctx, admin.actor, { limit: 50 })).items;
+  const idOf = (handle: string) => {
+    const c = all.find((x) => x.identities.some((i) => i.handle === handle));
+    if (!c) throw new Error(`no customer for ${handle}`);
+    return c.id;
+  };
+  const id = idOf(bsky.handle);
+  const mastoId = idOf(masto.handle);
+  const bystanderId = idOf(bystander.handle);
+  await mergeCustomers(t.ctx, admin.actor, {
+    intoId: id,
+    fromId: mastoId,
+    evidence: `Same person: ${MARKER} on both networks`,
+  });
+  await createAttributeDefinition(t.ctx, admin.actor, { key: 'nickname', label: 'Nickname', type: 'text' });
+  await updateCustomer(t.ctx, admin.actor, id, {
+    primaryEmail: `${MARKER}@example.com`,
+    bio: `Traveller, ${MARKER} fan`,
+    attributes: { nickname: `the ${MARKER}` },
+  });
+  await addIdentity(t.ctx, admin.actor, id, {
+    kind: 'email',
+    value: `${MARKER}.work@example.org`,
+    verified: true,
+  });
+  await addIdentity(t.ctx, admin.actor, id, { kind: 'phone', value: PHONE, verified: false });
+  await recordConsent(t.ctx, admin.actor, id, {
+    purpose: 'marketing',
+    channel: 'email',
+    status: 'granted',
+    source: 'signup form',
+  });
+  const now = t.clock.now().toISOString();
+  await t.ctx.db
+    .insertInto('customer_transactions')
+    .values({
+      id: newId(),
+      workspace_id: ws.id,
+      customer_id: id,
+      external_id: 'order-1',
+      kind: 'order',
+      status: 'paid',
+      amount_minor: 4200,
+      currency: 'EUR',
+      description: `Gift for ${MARKER}`,
+      occurred_at: now,
+      properties: t.ctx.dialect.toJson({ shipTo: `${MARKER} street 1` }),
+      source: 'api',
+      created_at: now,
+    })
+    .execute();
+  await t.ctx.db
+    .insertInto('customer_events')
+    .values({
+      id: newId(),
+      workspace_id: ws.id,
+      customer_id: id,
+      name: 'page_view',
+      occurred_at: now,
+      properties: t.ctx.dialect.toJson({ path: `/u/${MARKER}` }),
+      identity_kind: 'email',
+      identity_value: `${MARKER}@example.com`,
+      created_at: now,
+    })
+    .execute();
+  return { ws, admin, agent, id, mastoId, bystanderId, payloads };
+}
+
+/** Every (table.column) whose value, as lower-cased text, contains `needle`: every column of every table. */
+async function columnsContaining(ctx: AppContext, needle: string): Promise<string[]> {
+  const columns: { table: string; column: string }[] = [];
+  if (ctx.dialect.name === 'sqlite') {
+    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
+      ctx.db,
+    );
+    for (const { name } of tables.rows) {
+      const info = await sql<{ name: string }>`select name from pragma_table_info(${name})`.execute(ctx.db);
+      for (const c of info.rows) columns.push({ table: name, column: c.name });
+    }
+  } else {
+    const info = await sql<{ table_name: string; column_name: string }>`
+      select table_name, column_name from information_schema.columns
+      where table_schema = 'public'
+        and data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY', 'USER-DEFINED')`.execute(
+      ctx.db,
+    );
+    for (const r of info.rows) columns.push({ table: r.table_name, column: r.column_name });
+  }
+  expect(columns.length).toBeGreaterThan(50);
+  const hits: string[] = [];
+  for (const { table, column } of columns) {
+    const found = await sql<{ n: number | string }>`
+      select count(*) as n from ${sql.table(table)}
+      where lower(cast(${sql.ref(column)} as text)) like ${`%${needle}%`}`.execute(ctx.db);
+    if (Number(found.rows[0]?.n ?? 0) > 0) hits.push(`${table}.${column}`);
+  }
+  return hits;
+}
+
+async function sentimentCounts(workspaceId: string) {
+  const rows = await t.ctx.db
+    .selectFrom('mentions')
+    .select((eb) => ['sentiment', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .groupBy('sentiment')
+    .orderBy('sentiment')
+    .execute();
+  return rows.map((r) => ({ sentiment: r.sentiment, n: Number(r.n) }));
+}
+
+describe('consent by purpose and channel', () => {
+  it('keeps every change as history and shows the latest per purpose and channel as current, on the profile too', async () => {
+    const { admin, agent, id } = await person();
+    t.clock.advance(1000);
+    await recordConsent(t.ctx, agent.actor, id, {
+      purpose: 'marketing',
+      channel: 'email',
+      status: 'withdrawn',
+    });
+    await recordConsent(t.ctx, agent.actor, id, { purpose: 'support', channel: 'any', status: 'granted' });
+    const { current, history } = await listConsents(t.ctx, agent.actor, id);
+    expect(history.map((c) => [c.purpose, c.channel, c.status])).toEqual([
+      ['marketing', 'email', 'granted'],
+      ['marketing', 'email', 'withdrawn'],
+      ['support', 'any', 'granted'],
+    ]);
+    expect(current.map((c) => [c.purpose, c.channel, c.status, c.recordedBy])).toEqual([
+      ['marketing', 'email', 'withdrawn', agent.user.id],
+      ['support', 'any', 'granted', agent.user.id],
+    ]);
+    expect((await getCustomer(t.ctx, admin.actor, id)).consents).toEqual(current);
+  });
+
+  it('records and lists consents through the API, validating purpose and channel', async () => {
+    const { ws, id } = await person();
+    const agent = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' }));
+    const moderator = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'moderator' }));
+    const path = `/api/v1/customers/${id}/consents`;
+    const body = { purpose: 'research', channel: 'bluesky', status: 'granted', source: 'survey' };
+    expect((await call(app(), 'POST', path, body, { bearer: agent })).status).toBe(201);
+    expect((await call(app(), 'POST', path, { ...body, purpose: 'selling' }, { bearer: agent })).status).toBe(
+      400,
+    );
+    expect((await call(app(), 'POST', path, body, { bearer: moderator })).status).toBe(403);
+    const res = await call(app(), 'GET', path, undefined, { bearer: moderator });
+    expect(res.status).toBe(200);
+    const listed = (await res.json()) as { current: { purpose: string }[]; history: unknown[] };
+    expect(listed.current.map((c) => c.purpose)).toEqual(['marketing', 'research']);
+    expect(listed.history).toHaveLength(2);
+  });
+});
+
+describe('export', () => {
+  it('contains everything held about the person and is audited', async () => {
+    const { admin, id, mastoId } = await person();
+    const data = await exportCustomer(t.ctx, admin.actor, id);
+    expect(data.customers.map((c) => c.id).sort()).toEqual([id, mastoId].sort());
+    expect(data.profile.primaryEmail).toBe(`${MARKER}@example.com`);
+    expect(data.profile.bio).toContain(MARKER);
+    expect(data.profile.attributes).toEqual({ nickname: `the ${MARKER}` });
+    expect(data.identities.map((i) => i.kind).sort()).toEqual(['email', 'phone', 'social', 'social']);
+    expect(data.authors.map((a) => a.handle).sort()).toEqual([
+      `${MARKER}.bsky.social`,
+      `${MARKER}@mastodon.example`,
+    ]);
+    expect(data.mentions.map((m) => m.text)).toEqual([
+      expect.stringContaining('I love this product'),
+      expect.stringContaining('refund'),
+      expect.stringContaining('pro plan'),
+    ]);
+    expect(data.mentions[0]).toMatchObject({
+      url: `https://bluesky.example/${MARKER}/1`,
+      created_at: '2026-11-20T10:00:00.000Z',
+      analysis: { sentiment: { label: 'positive' } },
+    });
+    expect(data.merges).toHaveLength(1);
+    expect(data.merges[0]?.evidence).toEqual([expect.stringContaining(MARKER)]);
+    expect(data.consents.current).toHaveLength(1);
+    expect(data.transactions).toMatchObject([
+      { description: `Gift for ${MARKER}`, amount_minor: expect.anything() },
+    ]);
+    expect(data.events).toMatchObject([{ name: 'page_view', properties: { path: `/u/${MARKER}` } }]);
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'target_id'])
+      .where('workspace_id', '=', admin.actor.workspaceId)
+      .where('action', '=', 'customer.export')
+      .execute();
+    expect(audit).toEqual([{ action: 'customer.export', target_id: id }]);
+  });
+
+  it('is refused to an agent (403) and given to an admin through the API', async () => {
+    const { ws, id } = await person();
+    const agent = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' }));
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const refused = await call(app(), 'GET', `/api/v1/customers/${id}/export`, undefined, { bearer: agent });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    const res = await call(app(), 'GET', `/api/v1/customers/${id}/export`, undefined, { bearer: admin });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain(`customer-${id}.json`);
+    const body = (await res.json()) as { format: string; mentions: unknown[] };
+    expect(body.format).toBe('rapport.customer-export');
+    expect(body.mentions).toHaveLength(3);
+  });
+});
+
+describe('erasure', () => {
+  it('removes the person from every text column of every table, keeps aggregates, and records it', async () => {
+    const { ws, admin, id, bystanderId } = await person();
+    expect((await columnsContaining(t.ctx, MARKER)).length).toBeGreaterThan(10);
+    const before = await sentimentCounts(ws.id);
+    expect(before.reduce((s, r) => s + r.n, 0)).toBe(4);
+
+    const token = await buildToken(t.ctx, admin);
+    const res = await call(
+      app(),
+      'POST',
+      `/api/v1/customers/${id}/erase`,
+      { reason: 'GDPR art. 17 request' },
+      { bearer: token },
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+    const erasure = (await res.json()) as { id: string; counts: Record<string, number> };
+    expect(erasure.counts).toMatchObject({
+      customers: 2,
+      identities: 4,
+      authors: 2,
+      mentions: 3,
+      ingestLog: 4,
+      quarantine: 1,
+      merges: 1,
+      transactions: 1,
+      events: 1,
+    });
+
+    expect(await columnsContaining(t.ctx, MARKER)).toEqual([]);
+    expect(await columnsContaining(t.ctx, PHONE.replace(/\D/g, '').slice(-8))).toEqual([]);
+    expect(await sentimentCounts(ws.id)).toEqual(before);
+
+    const profile = await getCustomer(t.ctx, admin.actor, id);
+    expect(profile).toMatchObject({
+      displayName: 'Erased customer',
+      primaryEmail: null,
+      bio: null,
+      attributes: {},
+    });
+    expect(profile.identities).toEqual([]);
+    expect(profile.consents).toHaveLength(1);
+    const bystander = await getCustomer(t.ctx, admin.actor, bystanderId);
+    expect(bystander.displayName).toBe('Bo');
+    expect(bystander.mentionCount).toBe(1);
+
+    const record = await t.ctx.db
+      .selectFrom('customer_erasures')
+      .selectAll()
+      .where('id', '=', erasure.id)
+      .executeTakeFirstOrThrow();
+    expect(record).toMatchObject({
+      customer_id: id,
+      requested_by: admin.user.id,
+      reason: 'GDPR art. 17 request',
+    });
+    const actions = await t.ctx.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('workspace_id', '=', ws.id)
+      .where('action', '=', 'customer.erase')
+      .execute();
+    expect(actions).toHaveLength(1);
+    await expect(eraseCustomer(t.ctx, admin.actor, id, { reason: 'again' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const merge = profile.merges[0];
+    expect(merge).toBeDefined();
+    await expect(unmergeCustomers(t.ctx, admin.actor, merge?.id ?? '')).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    // The erased profile says so and is read-only.
+    expect((await getCustomer(t.ctx, admin.actor, id)).erasedAt).not.toBeNull();
+    await expect(updateCustomer(t.ctx, admin.actor, id, { displayName: 'Back again' })).rejects.toMatchObject(
+      {
+        code: 'conflict',
+      },
+    );
+    await expect(
+      addIdentity(t.ctx, admin.actor, id, { kind: 'email', value: 'new@example.com', verified: false }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('does not bring the text back when the source redelivers a post; the account comes back as a new customer', async () => {
+    const { ws, admin, id, payloads } = await person();
+    await eraseCustomer(t.ctx, admin.actor, id, { reason: 'request' });
+    const replayed = payloads[1];
+    if (!replayed) throw new Error('no payload');
+    await appendToLog(t.ctx, [
+      { workspaceId: ws.id, connectorId: null, format: 'generic', payload: JSON.stringify(replayed) },
+    ]);
+    await drain();
+    const mention = await t.ctx.db
+      .selectFrom('mentions')
+      .select(['text', 'url', 'deleted_at'])
+      .where('workspace_id', '=', ws.id)
+      .where('external_id', '=', replayed.externalId)
+      .executeTakeFirstOrThrow();
+    expect(mention).toMatchObject({ text: '', url: null });
+    expect(mention.deleted_at).not.toBeNull();
+    const erased = await getCustomer(t.ctx, admin.actor, id);
+    expect(erased.displayName).toBe('Erased customer');
+    expect(erased.identities).toEqual([]);
+    const returning = (await listCustomers(t.ctx, admin.actor, { limit: 50, search: MARKER })).items;
+    expect(returning).toHaveLength(1);
+    expect(returning[0]?.id).not.toBe(id);
+    expect(returning[0]?.mentionCount).toBe(0);
+  });
+
+  it('is refused to an agent (403) and changes nothing', async () => {
+    const { ws, agent, id } = await person();
+    const token = await buildToken(t.ctx, agent);
+    const res = await call(
+      app(),
+      'POST',
+      `/api/v1/customers/${id}/erase`,
+      { reason: 'x' },
+      { bearer: token },
+    );
+    expect(res.status).toBe(403);
+    await expect(eraseCustomer(t.ctx, agent.actor as Actor, id, { reason: 'x' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    const admin = (await buildUser(t.ctx, ws, { role: 'admin' })).actor;
+    expect((await getCustomer(t.ctx, admin, id)).bio).toContain(MARKER);
+  });
+});
+
+/** The CLI as an operator runs it, on the test's database. */
+function runCli(args: string[]) {
+  const main = path.join(import.meta.dirname, '..', '..', 'main.ts');
+  const { sqlitePath, databaseUrl } = t.location;
+  const dataDir = sqlitePath ? path.dirname(sqlitePath) : mkdtempSync(path.join(tmpdir(), 'rapport-cli-'));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '', LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => {
+      if (!sqlitePath) rmSync(dataDir, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('privacy at the command line', () => {
+  it('exports a customer to a file and erases them', async () => {
+    const { ws, admin, id } = await person();
+    const dir = mkdtempSync(path.join(tmpdir(), 'rapport-export-'));
+    try {
+      const out = path.join(dir, 'export.json');
+      const exported = await runCli(['customers', 'export', id, '--workspace', ws.slug, '--out', out]);
+      expect(exported.code, exported.stderr).toBe(0);
+      const data = JSON.parse(readFileSync(out, 'utf8')) as {
+        customerId: string;
+        mentions: { text: string }[];
+      };
+      expect(data.customerId).toBe(id);
+      expect(data.mentions.map((m) => m.text).join(' ')).toContain(MARKER);
+
+      const missingReason = await runCli(['customers', 'erase', id, '--workspace', ws.slug]);
+      expect(missingReason.code).toBe(2);
+      const erased = await runCli([
+        'customers',
+        'erase',
+        id,
+        '--workspace',
+        ws.slug,
+        '--reason',
+        'asked by email',
+      ]);
+      expect(erased.code, erased.stderr).toBe(0);
+      expect(erased.stdout).toContain('3 mentions');
+      expect((await getCustomer(t.ctx, admin.actor, id)).displayName).toBe('Erased customer');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,0 +1,513 @@
+/**
+ * Privacy: export everything held about a person, and erase it while keeping anonymous
+ * aggregates. What is erased, what is kept and why: docs/customers.md, "Privacy".
+ */
+import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { DB } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { newId, sha256 } from '../../ids.ts';
+import { normalize } from '../../pipeline/formats.ts';
+import type { Analysis } from '../analysis/types.ts';
+import { recordAudit } from '../audit/service.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { forgetCachedAuthors } from '../listening/store.ts';
+import { consentHistory, currentConsents } from './consents.ts';
+import { getCustomer } from './service.ts';
+
+const CHUNK = 400;
+const ERASED_NAME = 'Erased customer';
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+type Db = AppContext['db'] | Transaction<DB>;
+
+/** The customer and every customer merged into it (hidden rows of the same person), at any depth. */
+async function personRows(db: Db, workspaceId: string, id: string) {
+  const root = await db
+    .selectFrom('customers')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!root) throw new AppError('not_found', `No customer ${id}`);
+  if (root.merged_into !== null)
+    throw new AppError('not_found', `Customer ${id} was merged into ${root.merged_into}`, {
+      mergedInto: root.merged_into,
+    });
+  const rows = [root];
+  let frontier = [root.id];
+  while (frontier.length > 0) {
+    const next = await db
+      .selectFrom('customers')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('merged_into', 'in', frontier)
+      .execute();
+    rows.push(...next);
+    frontier = next.map((r) => r.id);
+  }
+  return rows;
+}
+
+async function identitiesOf(db: Db, workspaceId: string, customerIds: string[]) {
+  return db
+    .selectFrom('identities')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', 'in', customerIds)
+    .orderBy('id')
+    .execute();
+}
+
+const authorIdsOf = (identities: { author_id: number | null }[]) =>
+  identities.flatMap((i) => (i.author_id === null ? [] : [Number(i.author_id)]));
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+export type CustomerExport = {
+  format: 'rapport.customer-export';
+  version: 1;
+  exportedAt: string;
+  customerId: string;
+  profile: Awaited<ReturnType<typeof getCustomer>>;
+  /** The stored rows: the customer and the customers merged into it. */
+  customers: Record<string, unknown>[];
+  identities: Record<string, unknown>[];
+  /** The social accounts as last seen at their source. */
+  authors: Record<string, unknown>[];
+  /** Every mention written by their accounts: text, URL, dates, analysis. */
+  mentions: Record<string, unknown>[];
+  merges: Record<string, unknown>[];
+  suggestions: Record<string, unknown>[];
+  consents: { current: unknown[]; history: unknown[] };
+  transactions: Record<string, unknown>[];
+  events: Record<string, unknown>[];
+  erasures: Record<string, unknown>[];
+};
+
+/** Everything held about a person, as one JSON document (owner, admin); audited. */
+export async function exportCustomer(ctx: AppContext, actor: Actor, id: string): Promise<CustomerExport> {
+  requirePermission(actor, 'customers:privacy');
+  const ws = actor.workspaceId;
+  const json = (v: unknown) => ctx.dialect.parseJson(v);
+  const rows = await personRows(ctx.db, ws, id);
+  const ids = rows.map((r) => r.id);
+  const identities = await identitiesOf(ctx.db, ws, ids);
+  const authorIds = authorIdsOf(identities);
+  const authors = [];
+  const mentions = [];
+  for (const part of chunks(authorIds)) {
+    authors.push(
+      ...(await ctx.db
+        .selectFrom('authors')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('id', 'in', part)
+        .orderBy('id')
+        .execute()),
+    );
+    // A prolific author's posts are a heavy read: off the event loop on SQLite.
+    const ms = await ctx.heavy.all(
+      ctx.db
+        .selectFrom('mentions')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('author_id', 'in', part)
+        .orderBy('id'),
+    );
+    mentions.push(...ms.map((m) => ({ ...m, engagement: json(m.engagement), analysis: json(m.analysis) })));
+  }
+  const merges = await ctx.db
+    .selectFrom('customer_merges')
+    .select([
+      'id',
+      'into_customer_id',
+      'from_customer_id',
+      'evidence',
+      'actor_user_id',
+      'created_at',
+      'undone_at',
+    ])
+    .where('workspace_id', '=', ws)
+    .where((eb) => eb.or([eb('into_customer_id', 'in', ids), eb('from_customer_id', 'in', ids)]))
+    .orderBy('created_at')
+    .execute();
+  const suggestions = await ctx.db
+    .selectFrom('identity_suggestions')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where((eb) => eb.or([eb('customer_id', 'in', ids), eb('other_customer_id', 'in', ids)]))
+    .orderBy('created_at')
+    .execute();
+  const history = await consentHistory(ctx.db, ws, id);
+  const transactions = await ctx.db
+    .selectFrom('customer_transactions')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'in', ids)
+    .orderBy('occurred_at')
+    .execute();
+  const events = await ctx.db
+    .selectFrom('customer_events')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'in', ids)
+    .orderBy('occurred_at')
+    .execute();
+  const erasures = await ctx.db
+    .selectFrom('customer_erasures')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'in', ids)
+    .execute();
+  const result: CustomerExport = {
+    format: 'rapport.customer-export',
+    version: 1,
+    exportedAt: ctx.now().toISOString(),
+    customerId: id,
+    profile: await getCustomer(ctx, actor, id),
+    customers: rows.map((r) => ({ ...r, attributes: json(r.attributes) })),
+    identities,
+    authors,
+    mentions,
+    merges: merges.map((m) => ({ ...m, evidence: json(m.evidence) })),
+    suggestions: suggestions.map((s) => ({ ...s, evidence: json(s.evidence) })),
+    consents: { current: currentConsents(history), history },
+    transactions: transactions.map((t) => ({ ...t, properties: json(t.properties) })),
+    events: events.map((e) => ({ ...e, properties: json(e.properties) })),
+    erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
+  };
+  await recordAudit(ctx, ctx.db, {
+    workspaceId: ws,
+    actorUserId: actor.userId,
+    action: 'customer.export',
+    targetType: 'customer',
+    targetId: id,
+    details: { mentions: mentions.length, identities: identities.length },
+  });
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Erasure
+
+export type ErasureCounts = {
+  customers: number;
+  identities: number;
+  authors: number;
+  mentions: number;
+  ingestLog: number;
+  quarantine: number;
+  merges: number;
+  suggestions: number;
+  transactions: number;
+  events: number;
+  auditEntries: number;
+};
+
+export type ErasureView = {
+  id: string;
+  customerId: string;
+  reason: string;
+  counts: ErasureCounts;
+  createdAt: string;
+};
+
+/** The analysis without anything quoted from the text: labels and scores stay, so counts stay. */
+function strippedAnalysis(a: Partial<Analysis>): unknown {
+  return {
+    language: a.language,
+    languageConfidence: a.languageConfidence,
+    sentiment: a.sentiment ? { label: a.sentiment.label, score: a.sentiment.score, reasons: [] } : undefined,
+    intents: (a.intents ?? []).map((i) => ({ label: i.label, score: i.score, reasons: [] })),
+    topics: (a.topics ?? []).map((t) => ({ id: t.id, name: t.name, score: t.score, reasons: [] })),
+    classifiers: a.classifiers ?? [],
+    urgency: a.urgency ? { score: a.urgency.score, reasons: [] } : undefined,
+  };
+}
+
+/** Audit detail keys whose string values are ids or labels, not free text. */
+const AUDIT_KEYS_KEPT = new Set(['mergeId', 'from', 'kind', 'purpose', 'channel', 'status', 'erasureId']);
+
+const keyOf = (channel: string, externalId: string) => `${channel}\u0000${externalId}`;
+
+/**
+ * Log and quarantine items that the person wrote: candidates are found by a substring match on
+ * their accounts' and posts' external ids (cheap, a superset), then each is normalized as the
+ * pipeline would and kept only if its author or its key is theirs. An item that no longer
+ * normalizes but names their account is taken too (erring towards removal).
+ */
+async function theirLogItems(
+  trx: Transaction<DB>,
+  table: 'ingest_log' | 'quarantine',
+  workspaceId: string,
+  needles: string[],
+  authorKeys: Set<string>,
+  mentionKeys: Set<string>,
+): Promise<number[]> {
+  const ids = new Set<number>();
+  // `_` matches any one character in LIKE: escaping `%` that way keeps the match a superset.
+  const patterns = needles.filter((n) => n.length >= 3).map((n) => `%${n.replaceAll('%', '_')}%`);
+  for (const part of chunks(patterns, 50)) {
+    const rows = await trx
+      .selectFrom(table)
+      .select(['id', 'format', 'payload'])
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb.or(part.map((p) => eb('payload', 'like', p))))
+      .execute();
+    for (const r of rows) {
+      try {
+        const e = normalize(r.format, r.payload, new Date(0).toISOString());
+        if (
+          e.kind === 'upsert' &&
+          (authorKeys.has(keyOf(e.channel, e.author.externalId)) ||
+            mentionKeys.has(keyOf(e.channel, e.externalId)))
+        )
+          ids.add(Number(r.id));
+      } catch {
+        ids.add(Number(r.id));
+      }
+    }
+  }
+  return [...ids];
+}
+
+/**
+ * Erases a person (owner, admin): their text, names, handles, addresses and attributes
+ * everywhere, keeping anonymous aggregates (mention rows with their labels, counts, amounts)
+ * and a `customer_erasures` record. Audited. Irreversible.
+ */
+export async function eraseCustomer(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: { reason: string },
+): Promise<ErasureView> {
+  requirePermission(actor, 'customers:privacy');
+  const ws = actor.workspaceId;
+  const now = ctx.now().toISOString();
+  const view = await ctx.db.transaction().execute(async (trx) => {
+    const rows = await personRows(trx, ws, id);
+    if (rows[0]?.erased_at) throw new AppError('conflict', `Customer ${id} was already erased`);
+    const ids = rows.map((r) => r.id);
+    const identities = await identitiesOf(trx, ws, ids);
+    const authorIds = authorIdsOf(identities);
+    const counts: ErasureCounts = {
+      customers: ids.length,
+      identities: identities.length,
+      authors: 0,
+      mentions: 0,
+      ingestLog: 0,
+      quarantine: 0,
+      merges: 0,
+      suggestions: 0,
+      transactions: 0,
+      events: 0,
+      auditEntries: 0,
+    };
+
+    // Their accounts and posts, as the source knows them (before the authors are blanked).
+    const authors = [];
+    const mentions = [];
+    for (const part of chunks(authorIds)) {
+      authors.push(
+        ...(await trx
+          .selectFrom('authors')
+          .select(['id', 'channel', 'external_id'])
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', part)
+          .execute()),
+      );
+      mentions.push(
+        ...(await trx
+          .selectFrom('mentions')
+          .select(['id', 'channel', 'external_id', 'analysis'])
+          .where('workspace_id', '=', ws)
+          .where('author_id', 'in', part)
+          .execute()),
+      );
+    }
+    const authorKeys = new Set(authors.map((a) => keyOf(a.channel, a.external_id)));
+    const mentionKeys = new Set(mentions.map((m) => keyOf(m.channel, m.external_id)));
+    const needles = [
+      ...new Set([...authors.map((a) => a.external_id), ...mentions.map((m) => m.external_id)]),
+    ];
+
+    // Mentions: blanked tombstones (the listening store never overwrites a deleted mention, so a
+    // replay or redelivery of the post does not bring the text back); labels stay for the counts.
+    for (const m of mentions) {
+      await trx
+        .updateTable('mentions')
+        .set({
+          text: '',
+          url: null,
+          analysis: ctx.dialect.toJson(
+            strippedAnalysis(ctx.dialect.parseJson<Partial<Analysis>>(m.analysis)),
+          ),
+          deleted_at: (eb) => eb.fn.coalesce('deleted_at', eb.val(now)),
+        })
+        .where('id', '=', m.id)
+        .execute();
+    }
+    counts.mentions = mentions.length;
+
+    // Authors: an opaque placeholder, external id included, so the source account's next post
+    // makes a new author (and a new customer) rather than re-attaching to this row.
+    for (const a of authors) {
+      const opaque = sha256(`${ws}:${a.id}:${randomBytes(16).toString('hex')}`).slice(0, 20);
+      await trx
+        .updateTable('authors')
+        .set({
+          external_id: `erased:${opaque}`,
+          handle: `erased-${opaque}`,
+          display_name: null,
+          followers: null,
+          profile_url: null,
+          avatar_url: null,
+          updated_at: now,
+        })
+        .where('id', '=', a.id)
+        .execute();
+      await trx
+        .updateTable('author_influence')
+        .set({ followers: null })
+        .where('author_id', '=', a.id)
+        .execute();
+    }
+    counts.authors = authors.length;
+
+    // The log and the quarantine: their items are removed (the log is replayable, so a kept
+    // payload would be the text again).
+    const logIds = await theirLogItems(trx, 'ingest_log', ws, needles, authorKeys, mentionKeys);
+    for (const part of chunks(logIds)) {
+      const q = await trx
+        .deleteFrom('quarantine')
+        .where('workspace_id', '=', ws)
+        .where('log_id', 'in', part)
+        .executeTakeFirst();
+      counts.quarantine += Number(q.numDeletedRows);
+      await trx.deleteFrom('ingest_log').where('workspace_id', '=', ws).where('id', 'in', part).execute();
+    }
+    counts.ingestLog = logIds.length;
+    // Quarantined items whose log row is gone already (or that came from elsewhere).
+    const quarantineIds = await theirLogItems(trx, 'quarantine', ws, needles, authorKeys, mentionKeys);
+    for (const part of chunks(quarantineIds))
+      await trx.deleteFrom('quarantine').where('workspace_id', '=', ws).where('id', 'in', part).execute();
+    counts.quarantine += quarantineIds.length;
+
+    await trx
+      .deleteFrom('identities')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .execute();
+
+    const merges = await trx
+      .updateTable('customer_merges')
+      .set({
+        evidence: ctx.dialect.toJson([]),
+        snapshot: ctx.dialect.toJson({ erased: true, from: { display_name: ERASED_NAME } }),
+      })
+      .where('workspace_id', '=', ws)
+      .where((eb) => eb.or([eb('into_customer_id', 'in', ids), eb('from_customer_id', 'in', ids)]))
+      .executeTakeFirst();
+    counts.merges = Number(merges.numUpdatedRows);
+    const suggestions = await trx
+      .deleteFrom('identity_suggestions')
+      .where('workspace_id', '=', ws)
+      .where((eb) => eb.or([eb('customer_id', 'in', ids), eb('other_customer_id', 'in', ids)]))
+      .executeTakeFirst();
+    counts.suggestions = Number(suggestions.numDeletedRows);
+
+    // Activity: amounts, kinds, names and times stay for aggregates; free text and the address
+    // the sender used do not.
+    const transactions = await trx
+      .updateTable('customer_transactions')
+      .set({ description: null, properties: ctx.dialect.toJson({}) })
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .executeTakeFirst();
+    counts.transactions = Number(transactions.numUpdatedRows);
+    const events = await trx
+      .updateTable('customer_events')
+      .set({ properties: ctx.dialect.toJson({}), identity_value: 'erased' })
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .executeTakeFirst();
+    counts.events = Number(events.numUpdatedRows);
+
+    // Audit entries about them keep what happened, not the free-text evidence they carried.
+    const audits = await trx
+      .selectFrom('audit_log')
+      .select(['id', 'details'])
+      .where('workspace_id', '=', ws)
+      .where('target_type', '=', 'customer')
+      .where('target_id', 'in', ids)
+      .execute();
+    for (const a of audits) {
+      const details = ctx.dialect.parseJson<Record<string, unknown> | null>(a.details) ?? {};
+      const kept = Object.fromEntries(
+        Object.entries(details).filter(
+          ([k, v]) => k !== 'evidence' && (typeof v !== 'string' || AUDIT_KEYS_KEPT.has(k)),
+        ),
+      );
+      await trx
+        .updateTable('audit_log')
+        .set({ details: ctx.dialect.toJson({ ...kept, scrubbed: true }) })
+        .where('id', '=', a.id)
+        .execute();
+    }
+    counts.auditEntries = audits.length;
+
+    await trx
+      .updateTable('customers')
+      .set({
+        display_name: ERASED_NAME,
+        primary_email: null,
+        avatar_url: null,
+        bio: null,
+        attributes: ctx.dialect.toJson({}),
+        website_domain: null,
+        erased_at: now,
+        updated_at: now,
+      })
+      .where('workspace_id', '=', ws)
+      .where('id', 'in', ids)
+      .execute();
+
+    const erasure = {
+      id: newId(ctx.now()),
+      workspace_id: ws,
+      customer_id: id,
+      requested_by: actor.userId,
+      reason: input.reason,
+      counts: ctx.dialect.toJson(counts),
+      created_at: now,
+    };
+    await trx.insertInto('customer_erasures').values(erasure).execute();
+    await recordAudit(ctx, trx, {
+      workspaceId: ws,
+      actorUserId: actor.userId,
+      action: 'customer.erase',
+      targetType: 'customer',
+      targetId: id,
+      details: { erasureId: erasure.id, counts },
+    });
+    return {
+      id: erasure.id,
+      customerId: id,
+      reason: input.reason,
+      counts,
+      createdAt: now,
+    } satisfies ErasureView;
+  });
+  // The pipeline caches authors as it last wrote them: the rows changed behind it.
+  forgetCachedAuthors(ctx.db);
+  return view;
+}
