@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +259,10 @@ describe('customers', () => {
     expect(await page.getByRole('button', { name: 'Edit' }).isDisabled()).toBe(true);
     await page.getByText('Add email or phone', { exact: true }).click();
     expect(await page.getByLabel('Email address').isDisabled()).toBe(true);
+    await page.getByText('Only owners and admins can export or erase').waitFor();
+    expect(await page.getByRole('button', { name: 'Export data' }).isDisabled()).toBe(true);
+    await page.getByText('Record a consent change').click();
+    expect(await page.getByRole('button', { name: 'Record consent' }).isDisabled()).toBe(true);
     await page.goto(`${server.url}/customers/suggestions`);
     await page.getByText('only owners, admins, managers and agents can change them').waitFor();
     const accept = page.getByRole('button', { name: /^Accept/ });
@@ -268,6 +272,82 @@ describe('customers', () => {
     expect(await page.getByRole('form', { name: 'New attribute' }).getByLabel('Label').isDisabled()).toBe(
       true,
     );
+    await page.close();
+  });
+
+  it('records a consent, exports the data and erases a demo customer as the owner', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, false);
+    const all = (await listCustomers(page)).filter((c) => c.displayName !== 'Erased customer');
+    const person = all.find((c) => c.mentionCount > 0) ?? all[0];
+    expect(person).toBeDefined();
+    if (!person) return;
+    await page.goto(`${server.url}/customers/${encodeURIComponent(person.id)}`);
+    await page.getByRole('heading', { name: person.displayName, level: 1 }).waitFor();
+
+    // Consent: record a withdrawal of marketing by email; it becomes the current state.
+    const consent = page.getByRole('region', { name: 'Consent' });
+    await consent.getByText('Record a consent change').click();
+    const form = consent.getByRole('form', { name: 'Record consent' });
+    await form.getByLabel('Purpose').selectOption('marketing');
+    await form.getByLabel('Channel').selectOption('email');
+    await form.getByLabel('Status').selectOption('withdrawn');
+    await form.getByLabel('Source (optional)').fill('unsubscribe link');
+    await form.getByRole('button', { name: 'Record consent' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Consent recorded: marketing on email withdrawn' })
+      .waitFor();
+    const current = consent.getByRole('list', { name: 'Current consent' }).getByRole('listitem');
+    await current
+      .filter({ hasText: 'marketing' })
+      .filter({ hasText: 'withdrawn' })
+      .filter({ hasText: 'unsubscribe link' })
+      .waitFor();
+    await consent.getByRole('button', { name: 'Show consent history' }).click();
+    await consent
+      .getByRole('list', { name: 'Consent history, newest first' })
+      .getByRole('listitem')
+      .first()
+      .filter({ hasText: 'withdrawn' })
+      .waitFor();
+
+    // Export: a JSON file is downloaded.
+    const privacy = page.getByRole('region', { name: 'Privacy' });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      privacy.getByRole('button', { name: 'Export data' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`customer-${person.id}.json`);
+    const file = await download.path();
+    const exported = JSON.parse(readFileSync(file, 'utf8')) as { format: string; consents: unknown };
+    expect(exported.format).toBe('rapport.customer-export');
+    await privacy.getByRole('status').filter({ hasText: 'Export downloaded' }).waitFor();
+
+    // Erase: needs a reason and the name typed; the button stays disabled until both are there.
+    await privacy.getByText('Erase personal data…').click();
+    const erase = privacy.getByRole('form', { name: 'Erase personal data' });
+    const submit = erase.getByRole('button', { name: 'Erase personal data' });
+    await erase.getByLabel('Reason').fill('GDPR art. 17 request #e2e');
+    expect(await submit.isDisabled()).toBe(true);
+    await erase.getByLabel(/Type the customer’s name/).fill(person.displayName);
+    await privacy.screenshot({ path: path.join(artifacts, 'customer-erase-confirm.png') });
+    await submit.click();
+    const result = privacy.getByRole('status').filter({ hasText: 'Personal data erased' });
+    await result.waitFor();
+    expect(
+      await result.getByRole('list', { name: 'What was erased' }).getByRole('listitem').count(),
+    ).toBeGreaterThan(0);
+    await page.getByRole('heading', { name: 'Erased customer', level: 1 }).waitFor();
+    // The withdrawal outlives the profile.
+    await consent.getByRole('list', { name: 'Current consent' }).getByText('withdrawn').first().waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'customer-privacy.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await consent.getByRole('button', { name: 'Hide consent history' }).waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'customer-privacy-phone.png'), fullPage: true });
+    expect(scriptErrors).toEqual([]);
     await page.close();
   });
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
 import { loadConfig } from './config.ts';
@@ -17,6 +17,8 @@ import {
   workspaceBySlug,
 } from './modules/auth/service.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
+import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
+import { importTransactions, transactionColumns } from './modules/customers/transactions-import.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
@@ -147,6 +149,27 @@ const commands = {
       "Recomputes every author's influence in a workspace (PageRank over replies and @mentions, and reach); the scheduler does it every 15 minutes. See docs/influence.md.",
     options: { ...help, workspace: { type: 'string' } },
     schema: z.object({ workspace: z.string().min(1).optional() }),
+  },
+  'customers import-transactions': {
+    usage: `rapport customers import-transactions <file.csv> [--workspace slug] [--map ${transactionColumns.map((c) => `${c}=column`).join(',')}]`,
+    description:
+      'Imports orders, subscriptions and refunds from a CSV file onto customers found by email (an unknown email gets a new customer), with progress and a summary; bad lines are reported by number. Idempotent on external_id. See docs/customers.md.',
+    options: { ...help, workspace: { type: 'string' }, map: { type: 'string' } },
+    schema: z.object({ workspace: z.string().min(1).optional(), map: z.string().min(3).optional() }),
+  },
+  'customers export': {
+    usage: 'rapport customers export <customer-id> [--workspace slug] [--out file.json]',
+    description:
+      'Writes everything held about a person as JSON (to --out, or standard output). Audited. See docs/customers.md, Privacy.',
+    options: { ...help, workspace: { type: 'string' }, out: { type: 'string' } },
+    schema: z.object({ workspace: z.string().min(1).optional(), out: z.string().min(1).optional() }),
+  },
+  'customers erase': {
+    usage: 'rapport customers erase <customer-id> --reason <text> [--workspace slug]',
+    description:
+      "Erases a person's personal data everywhere, keeping anonymous aggregates and a record of the erasure. Irreversible; audited.",
+    options: { ...help, workspace: { type: 'string' }, reason: { type: 'string' } },
+    schema: z.object({ workspace: z.string().min(1).optional(), reason: z.string().trim().min(1).max(500) }),
   },
   version: {
     usage: 'rapport version',
@@ -363,6 +386,56 @@ async function run(argv: string[]): Promise<number> {
       const s = (ms: number) => (ms / 1000).toFixed(1);
       console.log(
         `Recomputed the influence of ${result.authors} authors (${result.edges} interaction edges) in ${s(result.graphBuildMs + result.pagerankMs + result.writeMs)} s: graph ${s(result.graphBuildMs)} s, PageRank ${s(result.pagerankMs)} s, write ${s(result.writeMs)} s.`,
+      );
+      return 0;
+    }
+    case 'customers import-transactions': {
+      const file = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      const spec = commands['customers import-transactions'];
+      const flags = parseFlags(spec, file ? rest.slice(1) : rest);
+      if (!file) throw new AppError('validation_failed', `Give the CSV file.\n\n${helpText(spec)}`);
+      if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
+      const summary = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return importTransactions(ctx, operator(workspace.id), { file, map: flags.map }, (p) =>
+          process.stderr.write(`\r${progressLine(p)}`),
+        );
+      });
+      process.stderr.write('\n');
+      const rate =
+        summary.elapsedMs > 0 ? Math.round(summary.read / (summary.elapsedMs / 1000)) : summary.read;
+      console.log(
+        `Read ${summary.read} lines in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate}/s): imported ${summary.imported}, duplicates ${summary.duplicates}, new customers by email ${summary.customersCreated}, rejected ${summary.rejected.length}.`,
+      );
+      for (const r of summary.rejected) console.log(`  line ${r.line}: ${r.reason}`);
+      return summary.rejected.length > 0 ? 1 : 0;
+    }
+    case 'customers export':
+    case 'customers erase': {
+      const id = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      if (!id)
+        throw new AppError('validation_failed', `Give the customer id.\n\n${helpText(commands[name])}`);
+      if (name === 'customers export') {
+        const flags = parseFlags(commands['customers export'], rest.slice(1));
+        const data = await withContext(async (ctx) => {
+          const workspace = await resolveWorkspace(ctx, flags.workspace);
+          return exportCustomer(ctx, operator(workspace.id), id);
+        });
+        const text = `${JSON.stringify(data, null, 2)}\n`;
+        if (flags.out) {
+          writeFileSync(flags.out, text, { mode: 0o600 });
+          console.log(`Wrote the export of customer ${id} to ${flags.out}.`);
+        } else process.stdout.write(text);
+        return 0;
+      }
+      const flags = parseFlags(commands['customers erase'], rest.slice(1));
+      const erasure = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return eraseCustomer(ctx, operator(workspace.id), id, { reason: flags.reason });
+      });
+      const c = erasure.counts;
+      console.log(
+        `Erased customer ${id} (erasure ${erasure.id}): ${c.mentions} mentions, ${c.identities} identities, ${c.authors} accounts, ${c.ingestLog} log items, ${c.quarantine} quarantined items, ${c.transactions} transactions, ${c.events} events.`,
       );
       return 0;
     }

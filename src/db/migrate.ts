@@ -7,6 +7,8 @@ import * as m0002 from './migrations/0002_listening.ts';
 import * as m0003 from './migrations/0003_analysis.ts';
 import * as m0004 from './migrations/0004_customers.ts';
 import * as m0005 from './migrations/0005_influence.ts';
+import * as m0006 from './migrations/0006_activity.ts';
+import * as m0007 from './migrations/0007_privacy.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -17,6 +19,8 @@ const migrations: Record<string, DialectMigration> = {
   '0003_analysis': m0003,
   '0004_customers': m0004,
   '0005_influence': m0005,
+  '0006_activity': m0006,
+  '0007_privacy': m0007,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

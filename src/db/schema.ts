@@ -238,6 +238,8 @@ export interface CustomersTable {
   website_domain: string | null;
   created_at: string;
   updated_at: string;
+  /** Set by an erasure: the row stays, blanked, so references to it (consents, erasures) hold. */
+  erased_at: string | null;
 }
 
 export interface IdentitiesTable {
@@ -252,7 +254,7 @@ export interface IdentitiesTable {
   handle_key: string | null;
   author_id: number | null;
   verified: number;
-  source: 'pipeline' | 'agent' | 'import';
+  source: 'pipeline' | 'agent' | 'import' | 'api';
   created_at: string;
 }
 
@@ -294,6 +296,66 @@ export interface CustomerAttributeDefinitionsTable {
   created_at: string;
 }
 
+export interface CustomerTransactionsTable {
+  id: string;
+  workspace_id: string;
+  customer_id: string;
+  /** The sending system's key; unique per workspace when present (idempotent posts and imports). */
+  external_id: string | null;
+  kind: 'order' | 'subscription' | 'refund' | 'other';
+  status: string;
+  /** In the currency's minor unit (cents); bigint, so PostgreSQL returns it as a string. */
+  amount_minor: number | string;
+  /** ISO 4217 code, upper case. */
+  currency: string;
+  description: string | null;
+  occurred_at: string;
+  properties: unknown;
+  source: 'api' | 'import';
+  created_at: string;
+}
+
+export interface CustomerEventsTable {
+  id: string;
+  workspace_id: string;
+  customer_id: string;
+  name: string;
+  occurred_at: string;
+  properties: unknown;
+  /** How the sender named the person: email, social (channel:value) or customer. */
+  identity_kind: 'email' | 'social' | 'customer';
+  identity_value: string;
+  created_at: string;
+}
+
+export type ConsentPurpose = 'marketing' | 'support' | 'research' | 'profiling';
+
+/** Append-only: every change is a row; the current state is the latest per purpose and channel. */
+export interface CustomerConsentsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  customer_id: string;
+  purpose: ConsentPurpose;
+  /** A channel (email, bluesky, mastodon, …) or `any`. */
+  channel: string;
+  status: 'granted' | 'withdrawn';
+  source: string | null;
+  recorded_by: string | null;
+  recorded_at: string;
+}
+
+/** That an erasure happened, with what it removed; no personal data. */
+export interface CustomerErasuresTable {
+  id: string;
+  workspace_id: string;
+  customer_id: string;
+  requested_by: string | null;
+  reason: string;
+  /** JSON object: rows changed per kind. */
+  counts: unknown;
+  created_at: string;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -315,4 +377,8 @@ export interface DB {
   identity_suggestions: IdentitySuggestionsTable;
   customer_attribute_definitions: CustomerAttributeDefinitionsTable;
   author_influence: AuthorInfluenceTable;
+  customer_transactions: CustomerTransactionsTable;
+  customer_events: CustomerEventsTable;
+  customer_consents: CustomerConsentsTable;
+  customer_erasures: CustomerErasuresTable;
 }

@@ -12,6 +12,8 @@ import { AppError } from '../errors.ts';
 import { analysisRoutes, classifierUploadPath } from '../modules/analysis/routes.ts';
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
+import { activityRoutes } from '../modules/customers/activity-routes.ts';
+import { customerPrivacyRoutes } from '../modules/customers/privacy-routes.ts';
 import { customersRoutes } from '../modules/customers/routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
 import { projectRoot, version } from '../project.ts';
@@ -107,7 +109,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', authRoutes(ctx, throttle));
   app.route('/api/v1', listeningRoutes(ctx));
   app.route('/api/v1', analysisRoutes(ctx));
+  app.route('/api/v1', activityRoutes(ctx));
   app.route('/api/v1', customersRoutes(ctx));
+  app.route('/api/v1', customerPrivacyRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',

@@ -375,7 +375,7 @@ export type Identity = {
   externalId: string;
   handle: string | null;
   verified: boolean;
-  source: 'pipeline' | 'agent' | 'import';
+  source: 'pipeline' | 'agent' | 'import' | 'api';
   createdAt: string;
 };
 export type CustomerSummary = {
@@ -423,7 +423,67 @@ export type CustomerProfile = Omit<CustomerSummary, 'identities' | 'influence'> 
   influence: { score: number; pagerank: number; reasons: string[] } | null;
   /** Merges into this customer, newest first. */
   merges: Merge[];
+  transactions: TransactionsBin;
+  events: EventsBin;
+  /** Current consent state per purpose and channel. */
+  consents: Consent[];
+  erasedAt: string | null;
 };
+export const consentPurposes = ['marketing', 'support', 'research', 'profiling'] as const;
+export type ConsentPurpose = (typeof consentPurposes)[number];
+export type ConsentStatus = 'granted' | 'withdrawn';
+/** A channel name the server accepts for a consent: `email`, `bluesky`, … or `any`. */
+export const consentChannelPattern = /^[a-z][a-z0-9_-]{0,39}$/;
+export type Consent = {
+  id: number;
+  purpose: ConsentPurpose;
+  /** email, bluesky, mastodon, … or `any` */
+  channel: string;
+  status: ConsentStatus;
+  source: string | null;
+  recordedBy: string | null;
+  recordedAt: string;
+};
+export type ConsentInput = {
+  purpose: ConsentPurpose;
+  channel: string;
+  status: ConsentStatus;
+  source?: string;
+};
+/** Counts of what an erasure removed or anonymised, by kind of row. */
+export type ErasureCounts = Record<string, number>;
+export type Erasure = {
+  id: string;
+  customerId: string;
+  reason: string;
+  counts: ErasureCounts;
+  createdAt: string;
+};
+/** The `rapport.customer-export` document (docs/customers.md, Export). */
+export type CustomerExport = { format: string; version: number } & Record<string, unknown>;
+export type CustomerTransaction = {
+  id: string;
+  customerId: string;
+  externalId: string | null;
+  kind: 'order' | 'subscription' | 'refund' | 'other';
+  status: string;
+  /** In the currency's minor unit (cents). */
+  amountMinor: number;
+  currency: string;
+  description: string | null;
+  occurredAt: string;
+  properties: Record<string, unknown>;
+  source: 'api' | 'import';
+  createdAt: string;
+};
+export type TransactionsBin = {
+  count: number;
+  /** Net of refunds. */
+  totalsByCurrency: { currency: string; amountMinor: number }[];
+  /** Up to 5, newest first. */
+  last: CustomerTransaction[];
+};
+export type EventsBin = { count: number; byName: { name: string; count: number; lastAt: string }[] };
 export type MergeSuggestion = {
   id: string;
   customer: CustomerSummary;
@@ -436,7 +496,7 @@ export type MergeSuggestion = {
 };
 export type TimelineItem = {
   id: string;
-  kind: 'mention' | 'merge' | 'unmerge' | 'identity';
+  kind: 'mention' | 'merge' | 'unmerge' | 'identity' | 'transaction' | 'event';
   at: string;
   summary: string;
   mention: Mention | null;
@@ -492,9 +552,20 @@ export const customersApi = {
     request<void>('DELETE', `/api/v1/customers/attributes/${encodeURIComponent(id)}`),
   influencers: (kind: InfluencerKind, limit = 25) =>
     request<{ items: Influencer[] }>('GET', `/api/v1/customers/influencers${qs({ kind, limit })}`),
+  /** The current state per purpose and channel, and every change (oldest first). */
+  consents: (id: string) =>
+    request<{ current: Consent[]; history: Consent[] }>('GET', customer(id, '/consents')),
+  recordConsent: (id: string, input: ConsentInput) =>
+    request<Consent>('POST', customer(id, '/consents'), input),
+  /** Everything held about the person (owner, admin; audited). */
+  exportCustomer: (id: string) => request<CustomerExport>('GET', customer(id, '/export')),
+  /** Irreversible (owner, admin; audited). */
+  erase: (id: string, reason: string) => request<Erasure>('POST', customer(id, '/erase'), { reason }),
 };
 
 /** Roles that may change customers (edit, identities, merges, suggestions). */
 export const customerWriters: Role[] = ['owner', 'admin', 'manager', 'agent'];
 /** Roles that may define custom attributes. */
 export const attributeManagers: Role[] = ['owner', 'admin'];
+/** Roles that may export and erase a customer's personal data. */
+export const privacyManagers: Role[] = ['owner', 'admin'];

@@ -25,6 +25,8 @@ const grants = {
   'customers:read': ['owner', 'admin', 'manager', 'agent', 'moderator'],
   'customers:manage': ['owner', 'admin', 'manager', 'agent'],
   'customers:configure': ['owner', 'admin'],
+  /** Export and erasure of everything held about a person. */
+  'customers:privacy': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof grants;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { mentionSchema } from '../listening/schema.ts';
+import { eventsBinSchema, transactionsBinSchema } from './activity-schema.ts';
 
 export const identitySchema = z
   .object({
@@ -9,7 +10,7 @@ export const identitySchema = z
     externalId: z.string(),
     handle: z.string().nullable(),
     verified: z.boolean(),
-    source: z.enum(['pipeline', 'agent', 'import']),
+    source: z.enum(['pipeline', 'agent', 'import', 'api']),
     createdAt: z.string(),
   })
   .openapi('Identity');
@@ -43,6 +44,33 @@ export const mergeSchema = z
   })
   .openapi('CustomerMerge');
 
+export const consentPurposes = ['marketing', 'support', 'research', 'profiling'] as const;
+
+export const consentSchema = z
+  .object({
+    id: z.number(),
+    purpose: z.enum(consentPurposes),
+    channel: z.string().openapi({ description: 'email, bluesky, mastodon, … or `any`' }),
+    status: z.enum(['granted', 'withdrawn']),
+    source: z.string().nullable(),
+    recordedBy: z.string().nullable(),
+    recordedAt: z.string(),
+  })
+  .openapi('Consent');
+
+export const consentInput = z
+  .object({
+    purpose: z.enum(consentPurposes),
+    channel: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a channel name (email, bluesky, mastodon, …) or any'),
+    status: z.enum(['granted', 'withdrawn']),
+    source: z.string().trim().min(1).max(200).optional().openapi({
+      description: 'where the consent was given or withdrawn, e.g. "signup form"; no personal data',
+    }),
+  })
+  .openapi('ConsentInput');
+
 export const customerProfileSchema = customerSummarySchema
   .omit({ identities: true, influence: true })
   .extend({
@@ -66,6 +94,11 @@ export const customerProfileSchema = customerSummarySchema
     intents: z.record(z.string(), z.number()),
     influence: z.object({ score: z.number(), pagerank: z.number(), reasons: z.array(z.string()) }).nullable(),
     merges: z.array(mergeSchema),
+    /** Set once the person's data was erased: the profile is then read-only. */
+    erasedAt: z.string().nullable(),
+    transactions: transactionsBinSchema,
+    events: eventsBinSchema,
+    consents: z.array(consentSchema).openapi({ description: 'current state per purpose and channel' }),
   })
   .openapi('CustomerProfile');
 
@@ -84,7 +117,7 @@ export const suggestionSchema = z
 export const timelineItemSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['mention', 'merge', 'unmerge', 'identity']),
+    kind: z.enum(['mention', 'merge', 'unmerge', 'identity', 'transaction', 'event']),
     at: z.string(),
     summary: z.string(),
     mention: mentionSchema.nullable(),
@@ -149,3 +182,5 @@ export type TimelineItem = z.infer<typeof timelineItemSchema>;
 export type AttributeDefinitionView = z.infer<typeof attributeDefinitionSchema>;
 export type AttributeValue = z.infer<typeof attributeValue>;
 export type CustomerPatch = z.infer<typeof customerPatch>;
+export type ConsentView = z.infer<typeof consentSchema>;
+export type ConsentInput = z.infer<typeof consentInput>;

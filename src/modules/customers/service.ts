@@ -13,6 +13,15 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { mentionsByIds } from '../listening/service.ts';
 import {
+  activityTimelineRows,
+  carryActivity,
+  eventsBin,
+  formatAmount,
+  returnActivity,
+  transactionsBin,
+} from './activity-queries.ts';
+import { customerConsents } from './consents.ts';
+import {
   type AuthorInfluence,
   influenceByAuthor,
   type RankedAuthor,
@@ -194,6 +203,8 @@ export async function attachUnattachedAuthors(ctx: AppContext, batch = 2000): Pr
         'authors.avatar_url',
       ])
       .where('identities.id', 'is', null)
+      // Erased authors keep their row (for aggregates) without an identity: never re-attach them.
+      .where('authors.external_id', 'not like', 'erased:%')
       .orderBy('authors.id')
       .limit(batch)
       .execute();
@@ -447,6 +458,9 @@ type MergeSnapshot = {
   identityIds: string[];
   /** Open suggestions of this pair that the merge closed. */
   suggestionIds: string[];
+  /** Transactions and events moved from `from` (absent in merges made before they existed). */
+  transactionIds?: string[];
+  eventIds?: string[];
 };
 
 function toMergeView(
@@ -504,12 +518,15 @@ async function mergeInTransaction(
     throw new AppError('conflict', 'A customer cannot be merged into itself');
   const into = await customerRow(trx, workspaceId, input.intoId);
   const from = await customerRow(trx, workspaceId, input.fromId);
-  for (const c of [into, from])
+  for (const c of [into, from]) {
     if (c.merged_into !== null)
       throw new AppError('conflict', `${c.display_name} was already merged into another customer`, {
         customerId: c.id,
         mergedInto: c.merged_into,
       });
+    if (c.erased_at !== null)
+      throw new AppError('conflict', 'An erased customer cannot be merged', { customerId: c.id });
+  }
   const now = ctx.now().toISOString();
   const identityIds = (
     await trx.selectFrom('identities').select('id').where('customer_id', '=', from.id).orderBy('id').execute()
@@ -559,6 +576,7 @@ async function mergeInTransaction(
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', '=', from.id)
     .execute();
+  Object.assign(snapshot, await carryActivity(trx, workspaceId, from.id, into.id));
   // Guarded on `merged_into is null`: of two concurrent merges of the same customer, one fails.
   for (const [id, values] of [
     [
@@ -659,6 +677,8 @@ export async function unmergeCustomers(
         `${into.display_name} was merged into another customer afterwards: unmerge that first`,
         { mergedInto: into.merged_into },
       );
+    if (into.erased_at !== null)
+      throw new AppError('conflict', 'This merge involves an erased customer: it cannot be undone');
     const snap = ctx.dialect.parseJson<MergeSnapshot>(merge.snapshot);
     const now = ctx.now().toISOString();
 
@@ -670,6 +690,7 @@ export async function unmergeCustomers(
         .where('customer_id', '=', into.id)
         .where('id', 'in', part)
         .execute();
+    await returnActivity(trx, workspaceId, into.id, merge.from_customer_id, snap);
 
     const { attributes: fromAttrs, id: _id, workspace_id: _ws, ...fromRow } = snap.from;
     await trx
@@ -1004,6 +1025,16 @@ async function liveCustomer(db: Db, workspaceId: string, id: string): Promise<Cu
   return row;
 }
 
+/** A live customer that may still be changed: erased profiles keep no personal data to edit. */
+async function changeableCustomer(db: Db, workspaceId: string, id: string): Promise<CustomerRow> {
+  const row = await liveCustomer(db, workspaceId, id);
+  if (row.erased_at !== null)
+    throw new AppError('conflict', `Customer ${id} was erased and cannot be changed`, {
+      erasedAt: row.erased_at,
+    });
+  return row;
+}
+
 /** One customer with every bin: identities, social activity, sentiment, intents, attributes, merges. */
 export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Promise<CustomerProfile> {
   requirePermission(actor, 'customers:read');
@@ -1095,6 +1126,10 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     intents,
     influence: await bestInfluence(ctx, actor.workspaceId, authorIds),
     merges: merges.map((m) => toMergeView(ctx, m)),
+    erasedAt: row.erased_at,
+    transactions: await transactionsBin(ctx, ctx.db, actor.workspaceId, id),
+    events: await eventsBin(ctx.db, actor.workspaceId, id),
+    consents: await customerConsents(ctx, actor.workspaceId, id),
   };
 }
 
@@ -1172,7 +1207,7 @@ export async function updateCustomer(
 ): Promise<CustomerProfile> {
   requirePermission(actor, 'customers:manage');
   await ctx.db.transaction().execute(async (trx) => {
-    const row = await liveCustomer(trx, actor.workspaceId, id);
+    const row = await changeableCustomer(trx, actor.workspaceId, id);
     const attributes =
       patch.attributes === undefined
         ? undefined
@@ -1227,7 +1262,7 @@ async function addIdentityInTransaction(
 ): Promise<IdentityView> {
   const value = input.kind === 'email' ? normalizeEmail(input.value) : normalizePhone(input.value);
   const workspaceId = actor.workspaceId;
-  await liveCustomer(trx, workspaceId, customerId);
+  await changeableCustomer(trx, workspaceId, customerId);
   const find = () =>
     trx
       .selectFrom('identities')
@@ -1418,7 +1453,8 @@ export async function customerTimeline(
         !Number.isNaN(Date.parse(at)) &&
         (kind === 'mention'
           ? Number.isSafeInteger(key)
-          : ['merge', 'unmerge', 'identity'].includes(kind) && typeof key === 'string');
+          : ['merge', 'unmerge', 'identity', 'transaction', 'event'].includes(kind) &&
+            typeof key === 'string');
       if (!valid) throw new Error('invalid cursor');
       cursor = { at, kind, key };
     } catch {
@@ -1493,6 +1529,16 @@ export async function customerTimeline(
       .limit(n)
       .execute();
   const [mergeRows, unmergeRows] = await Promise.all([mergesOf('created_at'), mergesOf('undone_at')]);
+  const activity = await activityTimelineRows(
+    ctx.db,
+    workspaceId,
+    customerId,
+    {
+      transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
+      event: bound('event', 'customer_events.occurred_at', 'customer_events.id'),
+    },
+    n,
+  );
 
   // A merge out of this customer reads better with the name of who absorbed it.
   const absorbers = [
@@ -1563,6 +1609,28 @@ export async function customerTimeline(
         kind: 'unmerge',
         at: m.undone_at ?? '',
         summary: `Merge of ${toMergeView(ctx, m).fromName} undone`,
+      }),
+    })),
+    ...activity.transactions.map((t) => ({
+      at: t.occurred_at,
+      kind: 'transaction' as const,
+      key: t.id,
+      build: (): Built => ({
+        id: `transaction:${t.id}`,
+        kind: 'transaction',
+        at: t.occurred_at,
+        summary: `${t.kind[0]?.toUpperCase()}${t.kind.slice(1)} ${formatAmount(Number(t.amount_minor), t.currency)} (${t.status})${t.description ? `: ${t.description}` : ''}`,
+      }),
+    })),
+    ...activity.events.map((e) => ({
+      at: e.occurred_at,
+      kind: 'event' as const,
+      key: e.id,
+      build: (): Built => ({
+        id: `event:${e.id}`,
+        kind: 'event',
+        at: e.occurred_at,
+        summary: `Event ${e.name}`,
       }),
     })),
   ];

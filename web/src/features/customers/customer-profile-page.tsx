@@ -17,6 +17,7 @@ import {
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { MentionCard } from '../listening/mention-card.tsx';
+import { EventsSection, TransactionsSection } from './activity-bins.tsx';
 import {
   Ago,
   ChannelChips,
@@ -27,6 +28,7 @@ import {
   roleNote,
 } from './customer-bits.tsx';
 import { useCanWriteCustomers, useDebounced } from './customers-page.tsx';
+import { ConsentSection, PrivacySection } from './privacy-sections.tsx';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
 const label = (s: string) => s.replaceAll('_', ' ');
@@ -141,6 +143,7 @@ export function CustomerProfilePage() {
       </section>
     );
   }
+  const editable = canWrite && profile.erasedAt === null;
 
   const announce = (text: string, link?: CustomerSummary, focus = false) =>
     setStatus({ text, focus, ...(link ? { link } : {}) });
@@ -149,10 +152,16 @@ export function CustomerProfilePage() {
       <p className="breadcrumb">
         <Link to="/customers">Customers</Link> <span aria-hidden="true">›</span>
       </p>
-      <ProfileHeader profile={profile} canWrite={canWrite} onSaved={setProfile} />
+      <ProfileHeader profile={profile} canWrite={editable} onSaved={setProfile} />
       {!canWrite && (
         <p className="notice" role="note">
           {roleNote}
+        </p>
+      )}
+      {profile.erasedAt && (
+        <p className="notice" role="note">
+          This customer’s personal data was erased on {new Date(profile.erasedAt).toLocaleString()}; the
+          profile is read-only.
         </p>
       )}
       {status && (
@@ -174,7 +183,7 @@ export function CustomerProfilePage() {
         <div className="profile-col">
           <IdentitiesSection
             profile={profile}
-            canWrite={canWrite}
+            canWrite={editable}
             onAdded={(text) => {
               announce(text);
               void refresh();
@@ -184,16 +193,27 @@ export function CustomerProfilePage() {
           <AttributesSection
             profile={profile}
             definitions={definitions}
-            canWrite={canWrite}
+            canWrite={editable}
             onSaved={setProfile}
           />
         </div>
         <div className="profile-col">
           <ActivitySection profile={profile} />
+          <TransactionsSection bin={profile.transactions} />
+          <EventsSection bin={profile.events} />
+          <ConsentSection
+            profile={profile}
+            canWrite={canWrite}
+            onRecorded={(text) => {
+              announce(text);
+              void reload();
+            }}
+          />
+          <PrivacySection profile={profile} onErased={() => void refresh()} />
           {profile.influence && <InfluenceSection influence={profile.influence} />}
           <MergesSection
             profile={profile}
-            canWrite={canWrite}
+            canWrite={editable}
             onUndone={(restored) => {
               announce(`Undone: ${restored.displayName} is a separate customer again.`, restored, true);
               void refresh();
@@ -201,7 +221,7 @@ export function CustomerProfilePage() {
           />
           <MergeAnother
             profile={profile}
-            canWrite={canWrite}
+            canWrite={editable}
             onMerged={(fromName) => {
               announce(`Merged ${fromName} into ${profile.displayName}. You can undo it under Merges.`);
               void refresh();
