@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainClassifier } from '../src/modules/analysis/classifier.ts';
 import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+import { ownerEmail, signIn as signInAs, signInAsNewUser } from './session.ts';
 
 let server: StartedServer;
 let browser: Browser;
@@ -25,19 +26,10 @@ afterAll(async () => {
 });
 
 /** Signs in as the demo owner; the first time, replaces the printed one-time password. */
-async function signIn(page: Page, first: boolean) {
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill('owner@demo.rapport.local');
-  await page.getByLabel('Password').fill(first ? server.password : password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (first) {
-    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
-    await page.getByLabel('Current password').fill(server.password);
-    await page.getByLabel('New password', { exact: true }).fill(password);
-    await page.getByLabel('Confirm new password').fill(password);
-    await page.getByRole('button', { name: 'Save password' }).click();
-  }
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).waitFor();
+function signIn(page: Page, first: boolean) {
+  return first
+    ? signInAs(page, server.url, ownerEmail, server.password, password)
+    : signInAs(page, server.url, ownerEmail, password);
 }
 
 /** A small model, as `rapport classifier train` writes it. */
@@ -184,26 +176,12 @@ describe('listening analysis', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, false);
     // The owner invites an agent through the API, with the session's CSRF token.
-    const temporary = await page.evaluate(async () => {
-      const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrfToken: string };
-      const res = await fetch('/api/v1/users', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
-        body: JSON.stringify({ email: 'agent.two@demo.rapport.local', name: 'Agent Two', role: 'agent' }),
-      });
-      return ((await res.json()) as { temporaryPassword: string }).temporaryPassword;
-    });
-    await page.context().clearCookies();
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill('agent.two@demo.rapport.local');
-    await page.getByLabel('Password').fill(temporary);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
-    await page.getByLabel('Current password').fill(temporary);
-    await page.getByLabel('New password', { exact: true }).fill(password);
-    await page.getByLabel('Confirm new password').fill(password);
-    await page.getByRole('button', { name: 'Save password' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await signInAsNewUser(
+      page,
+      server.url,
+      { email: 'agent.two@demo.rapport.local', name: 'Agent Two', role: 'agent' },
+      password,
+    );
 
     await page.goto(`${server.url}/listening/analysis`);
     await page.getByText('only owners, admins and managers can change topics').waitFor();
