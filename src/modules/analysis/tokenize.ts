@@ -87,10 +87,3 @@ export function tokenize(text: string): Token[] {
   }
   return tokens;
 }
-
-/** The words of a text (lower case, elongation cut), for models that only want words. */
-export function words(tokens: Token[]): string[] {
-  const out: string[] = [];
-  for (const t of tokens) if (t.kind === 'word') out.push(t.norm);
-  return out;
-}
