@@ -175,7 +175,17 @@ const expectedSchema = {
     'received_at',
     'workspace_id',
   ],
-  classifiers: ['created_at', 'enabled', 'id', 'labels', 'model', 'name', 'updated_at', 'workspace_id'],
+  classifiers: [
+    'created_at',
+    'enabled',
+    'held_out',
+    'id',
+    'labels',
+    'model',
+    'name',
+    'updated_at',
+    'workspace_id',
+  ],
   listening_queries: ['created_at', 'enabled', 'id', 'name', 'query', 'updated_at', 'workspace_id'],
   mention_queries: ['created_at', 'mention_id', 'query_id', 'workspace_id'],
   mentions: [

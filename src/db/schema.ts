@@ -166,6 +166,8 @@ export interface ClassifiersTable {
   name: string;
   /** JSON array of the model's labels. */
   labels: unknown;
+  /** JSON: the held-out figures the trainer measured, from the model. */
+  held_out: unknown;
   /** The trained model as JSON text (see src/modules/analysis/classifier.ts). */
   model: string;
   enabled: number;

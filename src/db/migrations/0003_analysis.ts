@@ -25,6 +25,8 @@ export async function up(db: Kysely<any>, d: Dialect): Promise<void> {
     .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('labels', d.jsonType, (c) => c.notNull())
+    // The trainer's held-out figures, copied out of the model so lists need not read the weights.
+    .addColumn('held_out', d.jsonType)
     .addColumn('model', 'text', (c) => c.notNull())
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', d.timestampType, (c) => c.notNull())

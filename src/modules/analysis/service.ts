@@ -282,14 +282,26 @@ export async function deleteTopic(ctx: AppContext, actor: Actor, id: string): Pr
 
 type ClassifierRow = DB['classifiers'];
 
-function toClassifierView(ctx: AppContext, r: ClassifierRow, model?: ClassifierModel): ClassifierView {
-  const parsed = model ?? parseClassifierModel(JSON.parse(r.model));
+/** The columns a classifier is shown with: everything but the weights. */
+const classifierColumns = [
+  'id',
+  'workspace_id',
+  'name',
+  'labels',
+  'held_out',
+  'enabled',
+  'created_at',
+  'updated_at',
+] as const;
+type ClassifierSummaryRow = Omit<ClassifierRow, 'model'>;
+
+function toClassifierView(ctx: AppContext, r: ClassifierSummaryRow): ClassifierView {
   return {
     id: r.id,
     name: r.name,
     labels: ctx.dialect.parseJson<string[]>(r.labels),
     enabled: r.enabled === 1,
-    heldOut: parsed.calibration.heldOut as Record<string, unknown>,
+    heldOut: r.held_out === null ? null : ctx.dialect.parseJson<Record<string, unknown>>(r.held_out),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -299,7 +311,7 @@ export async function listClassifiers(ctx: AppContext, actor: Actor): Promise<Cl
   requirePermission(actor, 'listening:read');
   const rows = await ctx.db
     .selectFrom('classifiers')
-    .selectAll()
+    .select(classifierColumns)
     .where('workspace_id', '=', actor.workspaceId)
     .orderBy('name')
     .execute();
@@ -327,13 +339,14 @@ export async function createClassifier(
     workspace_id: actor.workspaceId,
     name: input.name,
     labels: ctx.dialect.toJson(model.labels),
+    held_out: ctx.dialect.toJson(model.calibration.heldOut),
     model: JSON.stringify(model),
     enabled: input.enabled ? 1 : 0,
     created_at: now,
     updated_at: now,
   };
   await ctx.db.insertInto('classifiers').values(row).execute();
-  return toClassifierView(ctx, row, model);
+  return toClassifierView(ctx, row);
 }
 
 export async function updateClassifier(
@@ -345,7 +358,7 @@ export async function updateClassifier(
   requirePermission(actor, 'listening:manage');
   const row = await ctx.db
     .selectFrom('classifiers')
-    .selectAll()
+    .select(classifierColumns)
     .where('workspace_id', '=', actor.workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
