@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { IngestLogTable } from '../db/schema.ts';
 import { type Analysis, analyzersFor, analyzeText } from '../modules/analysis/service.ts';
 import { attachAuthors, attachUnattachedAuthors } from '../modules/customers/service.ts';
 import { querySetFor } from '../modules/listening/queries-cache.ts';
@@ -18,15 +20,7 @@ const REPEATED_CONTACT_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 export type BatchResult = { claimed: number; stored: number; quarantined: number };
 
-type Quarantined = {
-  logId: number;
-  workspaceId: string;
-  connectorId: string | null;
-  format: string;
-  payload: string;
-  stage: string;
-  reason: string;
-};
+type Quarantined = { row: Selectable<IngestLogTable>; stage: string; reason: string };
 
 /**
  * Takes up to `limit` unprocessed log entries and runs them through the stages
@@ -56,7 +50,7 @@ export async function processBatch(
 
     const quarantined: Quarantined[] = [];
     const byWorkspace = new Map<string, NormalizedEvent[]>();
-    const sourceOf = new Map<NormalizedEvent, (typeof rows)[number]>();
+    const sourceOf = new Map<NormalizedEvent, Selectable<IngestLogTable>>();
     for (const row of rows) {
       try {
         const event = normalize(row.format, row.payload, row.received_at);
@@ -66,15 +60,7 @@ export async function processBatch(
         byWorkspace.set(row.workspace_id, list);
       } catch (err) {
         if (!(err instanceof NormalizeError)) throw err;
-        quarantined.push({
-          logId: Number(row.id),
-          workspaceId: row.workspace_id,
-          connectorId: row.connector_id,
-          format: row.format,
-          payload: row.payload,
-          stage: 'normalize',
-          reason: err.message,
-        });
+        quarantined.push({ row, stage: 'normalize', reason: err.message });
       }
     }
 
@@ -121,15 +107,7 @@ export async function processBatch(
           const row = sourceOf.get(event);
           if (!row) throw err;
           ctx.log.warn({ err, logId: Number(row.id), stage }, 'pipeline item quarantined');
-          quarantined.push({
-            logId: Number(row.id),
-            workspaceId: row.workspace_id,
-            connectorId: row.connector_id,
-            format: row.format,
-            payload: row.payload,
-            stage,
-            reason: err instanceof Error ? err.message : String(err),
-          });
+          quarantined.push({ row, stage, reason: err instanceof Error ? err.message : String(err) });
         }
       }
       const {
@@ -149,14 +127,14 @@ export async function processBatch(
       await trx
         .insertInto('quarantine')
         .values(
-          quarantined.map((q) => ({
-            workspace_id: q.workspaceId,
-            log_id: q.logId,
-            connector_id: q.connectorId,
-            format: q.format,
-            stage: q.stage,
-            reason: q.reason,
-            payload: q.payload,
+          quarantined.map(({ row, stage, reason }) => ({
+            workspace_id: row.workspace_id,
+            log_id: Number(row.id),
+            connector_id: row.connector_id,
+            format: row.format,
+            stage,
+            reason,
+            payload: row.payload,
             status: 'open' as const,
             created_at: now,
             resolved_at: null,

@@ -16,6 +16,8 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 }
 
 const keyOf = (channel: string, externalId: string) => `${channel}\u0000${externalId}`;
+const cacheKeyOf = (workspaceId: string, channel: string, externalId: string) =>
+  `${workspaceId}\u0000${keyOf(channel, externalId)}`;
 
 /**
  * Reduces a batch to one final event per (channel, external id), in log order: a delete wins
@@ -81,17 +83,16 @@ async function upsertAuthors(
   workspaceId: string,
   posts: NormalizedPost[],
   now: string,
-): Promise<{ ids: Map<string, number>; written: Map<string, CachedAuthor>; authors: WrittenAuthor[] }> {
+): Promise<{ ids: Map<string, number>; written: WrittenAuthor[] }> {
   const ids = new Map<string, number>();
   const toWrite = new Map<string, NormalizedPost['author'] & { channel: string }>();
   for (const p of posts) {
     const key = keyOf(p.channel, p.author.externalId);
-    const cached = cache.get(`${workspaceId}\u0000${key}`);
+    const cached = cache.get(cacheKeyOf(workspaceId, p.channel, p.author.externalId));
     if (cached && unchanged(cached, p.author)) ids.set(key, cached.id);
     else toWrite.set(key, { ...p.author, channel: p.channel });
   }
-  const written = new Map<string, CachedAuthor>();
-  const authors: WrittenAuthor[] = [];
+  const written: WrittenAuthor[] = [];
   for (const part of chunks([...toWrite.values()])) {
     const rows = await trx
       .insertInto('authors')
@@ -132,36 +133,23 @@ async function upsertAuthors(
     for (const r of rows) {
       const key = keyOf(r.channel, r.external_id);
       ids.set(key, Number(r.id));
-      written.set(`${workspaceId}\u0000${key}`, {
+      written.push({
         id: Number(r.id),
+        channel: r.channel,
+        externalId: r.external_id,
         handle: r.handle,
         displayName: r.display_name,
         followers: r.followers,
         profileUrl: r.profile_url,
         avatarUrl: r.avatar_url,
       });
-      authors.push({
-        id: Number(r.id),
-        channel: r.channel,
-        externalId: r.external_id,
-        handle: r.handle,
-        displayName: r.display_name,
-        avatarUrl: r.avatar_url,
-      });
     }
   }
-  return { ids, written, authors };
+  return { ids, written };
 }
 
 /** An author row this batch inserted or updated (new, or its profile changed). */
-export type WrittenAuthor = {
-  id: number;
-  channel: string;
-  externalId: string;
-  handle: string;
-  displayName: string | null;
-  avatarUrl: string | null;
-};
+export type WrittenAuthor = CachedAuthor & { channel: string; externalId: string };
 
 export type StoreResult = {
   /** Ids of the mentions that changed. */
@@ -232,11 +220,7 @@ export async function storeEvents(
   const now = ctx.now().toISOString();
   const changed: number[] = [];
   const cache = authorCache(ctx.db);
-  const {
-    ids: authorIds,
-    written,
-    authors,
-  } = await upsertAuthors(
+  const { ids: authorIds, written } = await upsertAuthors(
     trx,
     cache,
     workspaceId,
@@ -373,10 +357,10 @@ export async function storeEvents(
   }
   return {
     changed,
-    authors,
+    authors: written,
     afterCommit: () => {
-      if (cache.size + written.size > AUTHOR_CACHE_LIMIT) cache.clear();
-      for (const [key, author] of written) cache.set(key, author);
+      if (cache.size + written.length > AUTHOR_CACHE_LIMIT) cache.clear();
+      for (const a of written) cache.set(cacheKeyOf(workspaceId, a.channel, a.externalId), a);
     },
   };
 }
