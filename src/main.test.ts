@@ -115,6 +115,27 @@ describe('rapport CLI', () => {
   });
 });
 
+describe('rapport inbox', () => {
+  it('lists the outbox, refuses to retry an unknown reply, and runs the SLA pass', async () => {
+    const dir = freshDir();
+    expect((await runCli(['workspace', 'create', '--name', 'Acme', '--slug', 'acme'], dir)).code).toBe(0);
+    const empty = await runCli(['inbox', 'outbox', 'list', '--workspace', 'acme'], dir);
+    expect(empty).toMatchObject({ code: 0 });
+    expect(empty.stdout.trim()).toBe('The outbox is empty.');
+    const failed = await runCli(['inbox', 'outbox', 'list', '--workspace', 'acme', '--status', 'failed'], dir);
+    expect(failed.stdout.trim()).toBe('No failed replies.');
+    const badStatus = await runCli(['inbox', 'outbox', 'list', '--status', 'lost'], dir);
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.stderr).toContain('--status');
+    const unknown = await runCli(['inbox', 'outbox', 'retry', 'no-such-reply', '--workspace', 'acme'], dir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No reply no-such-reply');
+    const sla = await runCli(['inbox', 'sla', 'check'], dir);
+    expect(sla).toMatchObject({ code: 0 });
+    expect(sla.stdout.trim()).toBe('SLA clocks checked: 0 warned, 0 breached.');
+  });
+});
+
 describe('rapport serve', () => {
   it('on first run prints the URL and one-time password, serves the API, stops on SIGTERM, and keeps data on restart', async () => {
     const dir = freshDir();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
 import { loadConfig } from './config.ts';
@@ -16,9 +16,13 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
+import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
 import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
+import { exportSegmentCsv } from './modules/customers/segments-export.ts';
 import { importTransactions, transactionColumns } from './modules/customers/transactions-import.ts';
+import { listOutbox, retryReply } from './modules/inbox/replies.ts';
+import { checkSlaClocks } from './modules/inbox/sla.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
@@ -143,6 +147,29 @@ const commands = {
     options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
     schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
   },
+  'inbox outbox list': {
+    usage: 'rapport inbox outbox list [--status queued|sending|sent|failed] [--workspace slug]',
+    description:
+      'Lists the replies waiting, sent or failed in the outbox, with their channel, attempts and last error. See docs/inbox.md.',
+    options: { ...help, workspace: { type: 'string' }, status: { type: 'string' } },
+    schema: z.object({
+      workspace: z.string().min(1).optional(),
+      status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
+    }),
+  },
+  'inbox outbox retry': {
+    usage: 'rapport inbox outbox retry <reply-id> [--workspace slug]',
+    description: 'Queues a failed reply again; the worker sends it at its next pass.',
+    options: { ...help, workspace: { type: 'string' } },
+    schema: z.object({ workspace: z.string().min(1).optional() }),
+  },
+  'inbox sla check': {
+    usage: 'rapport inbox sla check',
+    description:
+      'Runs the SLA pass now for every workspace (warnings, breaches and their actions), as the scheduler does every 30 s.',
+    options: { ...help },
+    schema: z.object({}),
+  },
   'customers influence recompute': {
     usage: 'rapport customers influence recompute [--workspace slug]',
     description:
@@ -158,11 +185,16 @@ const commands = {
     schema: z.object({ workspace: z.string().min(1).optional(), map: z.string().min(3).optional() }),
   },
   'customers export': {
-    usage: 'rapport customers export <customer-id> [--workspace slug] [--out file.json]',
+    usage:
+      'rapport customers export <customer-id> | --segment <id-or-name> [--workspace slug] [--out file.json|file.csv]',
     description:
-      'Writes everything held about a person as JSON (to --out, or standard output). Audited. See docs/customers.md, Privacy.',
-    options: { ...help, workspace: { type: 'string' }, out: { type: 'string' } },
-    schema: z.object({ workspace: z.string().min(1).optional(), out: z.string().min(1).optional() }),
+      'With a customer id: writes everything held about a person as JSON (to --out, or standard output); audited, see docs/customers.md, Privacy. With --segment: writes the members of a segment as CSV, with progress and a summary; see docs/segments.md.',
+    options: { ...help, workspace: { type: 'string' }, out: { type: 'string' }, segment: { type: 'string' } },
+    schema: z.object({
+      workspace: z.string().min(1).optional(),
+      out: z.string().min(1).optional(),
+      segment: z.string().min(1).max(200).optional(),
+    }),
   },
   'customers erase': {
     usage: 'rapport customers erase <customer-id> --reason <text> [--workspace slug]',
@@ -225,6 +257,30 @@ async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> 
   } finally {
     await closeContext(ctx);
   }
+}
+
+/** `rapport customers export --segment …`: the members of a segment as CSV. */
+async function exportSegment(flags: { segment?: string; workspace?: string; out?: string }): Promise<number> {
+  const segment = flags.segment;
+  if (!segment) throw new AppError('validation_failed', 'Give --segment');
+  const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
+  const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
+  try {
+    const summary = await withContext(async (ctx) => {
+      const workspace = await resolveWorkspace(ctx, flags.workspace);
+      return exportSegmentCsv(ctx, operator(workspace.id), segment, write, (p) =>
+        process.stderr.write(`\r${progressLine(p)}`),
+      );
+    });
+    process.stderr.write('\n');
+    const where = flags.out ? ` to ${flags.out}` : '';
+    process.stderr.write(
+      `Exported ${summary.customers} customers of segment "${summary.name}" (${summary.segmentId})${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return 0;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -377,11 +433,61 @@ async function run(argv: string[]): Promise<number> {
       console.log(`Item #${item.id} is now ${item.status}.`);
       return 0;
     }
+    case 'inbox outbox list': {
+      const flags = parseFlags(commands['inbox outbox list'], rest);
+      const items = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return listOutbox(ctx, operator(workspace.id), flags.status);
+      });
+      if (items.length === 0)
+        console.log(flags.status ? `No ${flags.status} replies.` : 'The outbox is empty.');
+      for (const r of items)
+        console.log(
+          [
+            r.id,
+            r.createdAt,
+            r.channel,
+            r.visibility,
+            r.status,
+            `attempts ${r.attempts}`,
+            r.lastError ?? r.externalUrl ?? '',
+          ].join('\t'),
+        );
+      return 0;
+    }
+    case 'inbox outbox retry': {
+      const id = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      const spec = commands['inbox outbox retry'];
+      const flags = parseFlags(spec, id ? rest.slice(1) : rest);
+      if (!id) throw new AppError('validation_failed', `Give the reply id.\n\n${helpText(spec)}`);
+      const reply = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        const row = await ctx.db
+          .selectFrom('outbox_replies')
+          .select('case_id')
+          .where('workspace_id', '=', workspace.id)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!row) throw new AppError('not_found', `No reply ${id}`);
+        return retryReply(ctx, operator(workspace.id), row.case_id, id);
+      });
+      console.log(`Reply ${reply.id} is queued again.`);
+      return 0;
+    }
+    case 'inbox sla check': {
+      parseFlags(commands['inbox sla check'], rest);
+      const result = await withContext((ctx) => checkSlaClocks(ctx));
+      console.log(`SLA clocks checked: ${result.warned} warned, ${result.breached} breached.`);
+      return 0;
+    }
     case 'customers influence recompute': {
       const flags = parseFlags(commands['customers influence recompute'], rest);
       const result = await withContext(async (ctx) => {
         const workspace = await resolveWorkspace(ctx, flags.workspace);
-        return recomputeInfluence(ctx, workspace.id);
+        const recomputed = await recomputeInfluence(ctx, workspace.id);
+        // As the scheduler does: influence feeds the customer statistics that segments read.
+        await rebuildCustomerStats(ctx, workspace.id);
+        return recomputed;
       });
       const s = (ms: number) => (ms / 1000).toFixed(1);
       console.log(
@@ -413,6 +519,12 @@ async function run(argv: string[]): Promise<number> {
     case 'customers export':
     case 'customers erase': {
       const id = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      if (
+        name === 'customers export' &&
+        !id &&
+        rest.some((a) => a === '--segment' || a.startsWith('--segment='))
+      )
+        return exportSegment(parseFlags(commands['customers export'], rest));
       if (!id)
         throw new AppError('validation_failed', `Give the customer id.\n\n${helpText(commands[name])}`);
       if (name === 'customers export') {

@@ -12,6 +12,7 @@ import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
+import { scheduleSlaChecks } from './modules/inbox/sla.ts';
 import { startWorker } from './pipeline/worker.ts';
 
 export const allServices = ['api', 'worker', 'scheduler'] as const;
@@ -62,6 +63,9 @@ export async function startServer(
     // Influence (docs/influence.md): every 15 minutes, one run at a time; stopping abandons a run.
     const influence = scheduleInfluenceRecompute(ctx);
     stoppers.push(() => influence.stop());
+    // SLA clocks (docs/inbox.md): warnings and breaches every 30 s.
+    const slaChecks = scheduleSlaChecks(ctx);
+    stoppers.push(() => slaChecks.stop());
   }
   if (services.includes('worker')) {
     const worker = startWorker(ctx);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorRuntime } from './connector.ts';
 import { demoConfigSchema, demoConnector } from './demo/demo-stream.ts';
+import { smtpConfigSchema } from './email/smtp.ts';
 import { mastodonConfigSchema, mastodonConnector } from './fediverse/mastodon.ts';
 import { rssConfigSchema, rssConnector } from './feeds/feed.ts';
 import { blueskyConfigSchema, blueskyConnector } from './jetstream/jetstream.ts';
@@ -35,7 +36,8 @@ const definitions: ConnectorDefinition[] = [
   {
     kind: 'bluesky',
     configSchema: blueskyConfigSchema,
-    secret: 'none',
+    // The app password of `account`, for replies; listening needs none.
+    secret: 'optional',
     runtime: blueskyConnector,
     expectedIntervalSeconds: 60,
   },
@@ -46,6 +48,13 @@ const definitions: ConnectorDefinition[] = [
     secret: 'optional',
     runtime: mastodonConnector,
     expectedIntervalSeconds: 600,
+  },
+  // Email out (SMTP): replies and private follow-ups; the SMTP password is the secret.
+  {
+    kind: 'email',
+    configSchema: smtpConfigSchema,
+    secret: 'optional',
+    expectedIntervalSeconds: null,
   },
   // Blogs and review sites post rarely: only a day without any item is worth a look.
   {

@@ -40,8 +40,16 @@ export type Dialect = Readonly<{
   /** Locks claimed rows so concurrent workers skip them (PostgreSQL); SQLite has one writer. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForClaim<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
+  /** Locks the selected rows until the transaction ends (PostgreSQL); SQLite's writer lock already serialises. */
+  // biome-ignore lint/suspicious/noExplicitAny: generic over any select
+  lockForUpdate<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
   /** Truncates a timestamp column to the start of its UTC hour or day, as ISO text. */
   dateBucket(column: Expression<string> | RawBuilder<string>, unit: 'hour' | 'day'): RawBuilder<string>;
+  /**
+   * The value of `key` in the JSON object `column`, or null when absent or of another JSON type:
+   * text as text, number as a double, boolean as 1/0 (segments compare attributes with it).
+   */
+  jsonValue(column: string, key: string, type: 'text' | 'number' | 'boolean'): RawBuilder<unknown>;
 }>;
 
 const sqlite: Dialect = Object.freeze({
@@ -74,6 +82,16 @@ const sqlite: Dialect = Object.freeze({
     return sql<boolean>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
   },
   lockForClaim: (query) => query,
+  jsonValue: (column, key, type) => {
+    const c = sql.ref(column);
+    const path = `$."${key.replaceAll('"', '')}"`;
+    if (type === 'text')
+      return sql`(case when json_type(${c}, ${path}) = 'text' then json_extract(${c}, ${path}) end)`;
+    if (type === 'number')
+      return sql`(case when json_type(${c}, ${path}) in ('integer', 'real') then cast(json_extract(${c}, ${path}) as real) end)`;
+    return sql`(case json_type(${c}, ${path}) when 'true' then 1 when 'false' then 0 end)`;
+  },
+  lockForUpdate: (query) => query,
   dateBucket: (column, unit) =>
     unit === 'hour'
       ? sql<string>`strftime('%Y-%m-%dT%H:00:00.000Z', ${column})`
@@ -97,6 +115,15 @@ const postgres: Dialect = Object.freeze({
       ? sql<boolean>`1 = 0`
       : sql<boolean>`to_tsvector('simple', ${sql.ref(`${table}.${column}`)}) @@ plainto_tsquery('simple', ${words(text).join(' ')})`,
   lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
+  jsonValue: (column, key, type) => {
+    const c = sql.ref(column);
+    if (type === 'text')
+      return sql`(case when jsonb_typeof(${c} -> ${key}::text) = 'string' then ${c} ->> ${key}::text end)`;
+    if (type === 'number')
+      return sql`(case when jsonb_typeof(${c} -> ${key}::text) = 'number' then (${c} ->> ${key}::text)::double precision end)`;
+    return sql`(case when jsonb_typeof(${c} -> ${key}::text) = 'boolean' then (case when (${c} ->> ${key}::text) = 'true' then 1 else 0 end) end)`;
+  },
+  lockForUpdate: (query) => query.forUpdate() as typeof query,
   dateBucket: (column, unit) =>
     sql<string>`to_char(date_trunc(${sql.lit(unit)}, ${column}, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 });

@@ -9,6 +9,9 @@ import * as m0004 from './migrations/0004_customers.ts';
 import * as m0005 from './migrations/0005_influence.ts';
 import * as m0006 from './migrations/0006_activity.ts';
 import * as m0007 from './migrations/0007_privacy.ts';
+import * as m0008 from './migrations/0008_segments.ts';
+import * as m0009 from './migrations/0009_customer_indexes.ts';
+import * as m0010 from './migrations/0010_inbox.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -21,6 +24,9 @@ const migrations: Record<string, DialectMigration> = {
   '0005_influence': m0005,
   '0006_activity': m0006,
   '0007_privacy': m0007,
+  '0008_segments': m0008,
+  '0009_customer_indexes': m0009,
+  '0010_inbox': m0010,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

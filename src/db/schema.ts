@@ -145,6 +145,12 @@ export interface MentionsTable {
   topics: string | null;
   /** Space-separated `classifierId:label` of the custom classifiers' answers, for filtering. */
   classes: string | null;
+  /** What became of the mention (src/modules/inbox/dispositions.ts): case, answered, dismissed. */
+  disposition_reason: string | null;
+  disposition_at: string | null;
+  disposition_by: string | null;
+  /** The case the mention was turned into or attached to. */
+  case_id: string | null;
 }
 
 export interface TopicsTable {
@@ -242,6 +248,72 @@ export interface CustomersTable {
   updated_at: string;
   /** Set by an erasure: the row stays, blanked, so references to it (consents, erasures) hold. */
   erased_at: string | null;
+  lifecycle_stage: LifecycleStage | null;
+}
+
+export type LifecycleStage =
+  | 'subscriber'
+  | 'lead'
+  | 'marketing_qualified'
+  | 'sales_qualified'
+  | 'opportunity'
+  | 'customer'
+  | 'evangelist'
+  | 'other';
+
+/** Precomputed mention statistics per customer (src/modules/customers/customer-stats.ts). */
+export interface CustomerStatsTable {
+  customer_id: string;
+  workspace_id: string;
+  mentions: number;
+  positive: number;
+  negative: number;
+  neutral: number;
+  /** The largest follower count among the customer's social authors. */
+  followers: number | null;
+  /** The best author_influence.score among the customer's authors. */
+  influence: number | null;
+  last_mention_at: string | null;
+  last_positive_at: string | null;
+  last_negative_at: string | null;
+  intent_purchase_intent: number;
+  intent_complaint: number;
+  intent_support_question: number;
+  intent_praise: number;
+  intent_idea: number;
+  intent_churn_risk: number;
+  intent_spam: number;
+  computed_at: string;
+}
+
+/** The incremental stats refresh's watermark per workspace. */
+export interface CustomerStatsStateTable {
+  workspace_id: string;
+  last_mention_id: number;
+  rebuilt_at: string | null;
+}
+
+export interface SegmentsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  kind: 'dynamic' | 'static';
+  /** JSON rule (src/modules/customers/segment-rules.ts); null for a static list. */
+  rule: unknown;
+  shared: number;
+  owner_user_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The members of a static segment (a list). */
+export interface SegmentMembersTable {
+  segment_id: string;
+  customer_id: string;
+  workspace_id: string;
+  added_by: string | null;
+  added_at: string;
 }
 
 export interface IdentitiesTable {
@@ -383,4 +455,223 @@ export interface DB {
   customer_events: CustomerEventsTable;
   customer_consents: CustomerConsentsTable;
   customer_erasures: CustomerErasuresTable;
+  customer_stats: CustomerStatsTable;
+  customer_stats_state: CustomerStatsStateTable;
+  segments: SegmentsTable;
+  segment_members: SegmentMembersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  cases: CasesTable;
+  conversations: ConversationsTable;
+  record_events: RecordEventsTable;
+  record_follows: RecordFollowsTable;
+  notifications: NotificationsTable;
+  routing_rules: RoutingRulesTable;
+  routing_state: RoutingStateTable;
+  case_presence: CasePresenceTable;
+  business_hours: BusinessHoursTable;
+  sla_policies: SlaPoliciesTable;
+  case_sla: CaseSlaTable;
+  outbox_replies: OutboxRepliesTable;
+  case_notes: CaseNotesTable;
+  canned_responses: CannedResponsesTable;
+}
+
+export interface TeamsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  created_at: string;
+}
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  workspace_id: string;
+}
+export type CaseStatus = 'new' | 'open' | 'pending_customer' | 'on_hold' | 'solved' | 'closed';
+export type CasePriority = 'urgent' | 'high' | 'normal' | 'low';
+export type CaseType = 'question' | 'complaint' | 'feedback' | 'lead' | 'other';
+export interface CasesTable {
+  id: string;
+  workspace_id: string;
+  /** Per workspace, from 1: the reference people say aloud. */
+  number: number;
+  subject: string;
+  status: CaseStatus;
+  priority: CasePriority;
+  type: CaseType;
+  assignee_user_id: string | null;
+  team_id: string | null;
+  customer_id: string | null;
+  /** The channel of the first conversation. */
+  channel: string | null;
+  /** Space-separated lower-case tags, for filtering. */
+  tags: string;
+  /** JSON object of scalar values. */
+  custom_fields: unknown;
+  merged_into: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  first_response_at: string | null;
+  solved_at: string | null;
+  closed_at: string | null;
+}
+export interface ConversationsTable {
+  id: string;
+  workspace_id: string;
+  channel: string;
+  /** The thread's root external id on its channel. */
+  thread_key: string;
+  case_id: string | null;
+  customer_id: string | null;
+  preview: string;
+  last_activity_at: string;
+  created_at: string;
+}
+export interface RecordEventsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  record_type: 'case' | 'lead' | 'customer';
+  record_id: string;
+  kind: string;
+  actor_user_id: string | null;
+  data: unknown;
+  created_at: string;
+}
+export interface RecordFollowsTable {
+  workspace_id: string;
+  record_type: 'case' | 'lead' | 'customer';
+  record_id: string;
+  user_id: string;
+  created_at: string;
+}
+export interface NotificationsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  user_id: string;
+  record_type: 'case' | 'lead' | 'customer';
+  record_id: string;
+  event_id: number;
+  summary: string;
+  created_at: string;
+  read_at: string | null;
+}
+export interface RoutingRulesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  position: number;
+  enabled: number;
+  match: 'all' | 'any';
+  /** JSON array of conditions (src/modules/inbox/routing-schema.ts). */
+  conditions: unknown;
+  /** JSON array of actions. */
+  actions: unknown;
+  fired_count: number;
+  last_fired_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface RoutingStateTable {
+  workspace_id: string;
+  last_mention_id: number;
+  /** JSON: pool key → the user id assigned last. */
+  round_robin: unknown;
+  updated_at: string;
+}
+export interface CasePresenceTable {
+  case_id: string;
+  user_id: string;
+  workspace_id: string;
+  state: 'viewing' | 'replying';
+  expires_at: string;
+}
+export interface BusinessHoursTable {
+  workspace_id: string;
+  /** JSON: weekday → [["09:00","17:00"], …] in the workspace's time zone. */
+  week: unknown;
+  /** JSON: local dates "YYYY-MM-DD". */
+  holidays: unknown;
+  updated_at: string;
+}
+export interface SlaPoliciesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  position: number;
+  enabled: number;
+  /** JSON: channels, priorities, types, segment ids (each optional; all given must hold). */
+  conditions: unknown;
+  /** JSON: minutes for firstResponse, nextResponse, resolution (each optional). */
+  targets: unknown;
+  /** 1: targets count open hours only; 0: calendar time. */
+  business_hours: number;
+  warn_before_minutes: number;
+  /** JSON array of actions on breach. */
+  breach_actions: unknown;
+  created_at: string;
+  updated_at: string;
+}
+export type SlaMetric = 'first_response' | 'next_response' | 'resolution';
+export type SlaStatus = 'running' | 'paused' | 'achieved' | 'breached' | 'stopped';
+export interface CaseSlaTable {
+  case_id: string;
+  metric: SlaMetric;
+  workspace_id: string;
+  policy_id: string;
+  status: SlaStatus;
+  target_ms: number;
+  /** Counted time before the current running stretch (pauses excluded). */
+  elapsed_ms: number;
+  running_since: string | null;
+  due_at: string | null;
+  warned_at: string | null;
+  breached_at: string | null;
+  achieved_at: string | null;
+}
+export type ReplyStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export interface OutboxRepliesTable {
+  id: string;
+  workspace_id: string;
+  case_id: string;
+  /** The post replied to; null for a private message that answers the case as a whole. */
+  mention_id: number | null;
+  channel: string;
+  /** public: a reply in the thread; private: a direct message or an email. */
+  visibility: 'public' | 'private';
+  /** For private messages: the address or handle written to. */
+  recipient: string | null;
+  body: string;
+  status: ReplyStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  /** What the channel calls the sent post or message (at:// URI, status id, Message-ID). */
+  external_id: string | null;
+  external_url: string | null;
+  author_user_id: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+export interface CaseNotesTable {
+  id: string;
+  workspace_id: string;
+  case_id: string;
+  author_user_id: string;
+  body: string;
+  /** JSON array of user ids @mentioned (they are notified). */
+  mentioned_user_ids: unknown;
+  created_at: string;
+}
+export interface CannedResponsesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** With {{variables}} (src/modules/inbox/canned.ts). */
+  body: string;
+  shared: number;
+  owner_user_id: string | null;
+  created_at: string;
+  updated_at: string;
 }

@@ -12,9 +12,12 @@ import { AppError } from '../errors.ts';
 import { analysisRoutes, classifierUploadPath } from '../modules/analysis/routes.ts';
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
+import { collaborationRoutes } from '../modules/collaboration/routes.ts';
 import { activityRoutes } from '../modules/customers/activity-routes.ts';
 import { customerPrivacyRoutes } from '../modules/customers/privacy-routes.ts';
 import { customersRoutes } from '../modules/customers/routes.ts';
+import { segmentsRoutes } from '../modules/customers/segments-routes.ts';
+import { inboxRoutes } from '../modules/inbox/routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
 import { projectRoot, version } from '../project.ts';
 import { renderApiReference } from './api-reference.ts';
@@ -110,8 +113,11 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', listeningRoutes(ctx));
   app.route('/api/v1', analysisRoutes(ctx));
   app.route('/api/v1', activityRoutes(ctx));
+  app.route('/api/v1', segmentsRoutes(ctx));
   app.route('/api/v1', customersRoutes(ctx));
   app.route('/api/v1', customerPrivacyRoutes(ctx));
+  app.route('/api/v1', inboxRoutes(ctx));
+  app.route('/api/v1', collaborationRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',

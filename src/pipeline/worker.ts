@@ -3,6 +3,8 @@ import type { AppContext } from '../context.ts';
 import type { IngestLogTable } from '../db/schema.ts';
 import { type Analysis, analyzersFor, analyzeText } from '../modules/analysis/service.ts';
 import { attachAuthors, attachUnattachedAuthors } from '../modules/customers/service.ts';
+import { deliverDueReplies } from '../modules/inbox/replies.ts';
+import { routeNewMentions } from '../modules/inbox/routing.ts';
 import { querySetFor } from '../modules/listening/queries-cache.ts';
 import {
   collapseEvents,
@@ -181,14 +183,31 @@ export function startWorker(
     } catch (err) {
       ctx.log.error({ err }, 'attaching authors without identity failed; the next start retries');
     }
+    let routePending = true;
     while (!stopped) {
       try {
-        const { claimed } = await processBatch(ctx, batchSize);
+        const { claimed, stored } = await processBatch(ctx, batchSize);
+        if (stored > 0) routePending = true;
         if (claimed === batchSize) continue;
       } catch (err) {
         ctx.log.error({ err }, 'pipeline batch failed; retrying');
         // A cached author id may be stale (its row erased by another process): start afresh.
         forgetCachedAuthors(ctx.db);
+      }
+      // Route once the log is drained: rules read stored mentions after their own cursor, so a
+      // failure here delays routing without holding up ingestion, and the next pass catches up.
+      try {
+        await deliverDueReplies(ctx);
+      } catch (err) {
+        ctx.log.error({ err }, 'reply delivery failed; retrying');
+      }
+      if (routePending) {
+        try {
+          await routeNewMentions(ctx);
+          routePending = false;
+        } catch (err) {
+          ctx.log.error({ err }, 'routing failed; retrying after the next batch');
+        }
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, idleMs);

@@ -140,6 +140,8 @@ export type Mention = {
   queryIds: string[];
   deleted: boolean;
   edited: boolean;
+  /** What became of the mention; null while undecided. */
+  disposition: Disposition | null;
   author: Author | null;
 };
 export type ListeningQuery = {
@@ -390,7 +392,20 @@ export type CustomerSummary = {
   lastSeenAt: string | null;
   /** 0..100 */
   influence: number | null;
+  /** Older servers do not send it. */
+  lifecycleStage?: LifecycleStage | null;
 };
+export const lifecycleStages = [
+  'subscriber',
+  'lead',
+  'marketing_qualified',
+  'sales_qualified',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+] as const;
+export type LifecycleStage = (typeof lifecycleStages)[number];
 export type AttributeValue = string | number | boolean | null;
 export type SocialAccount = {
   channel: string;
@@ -518,13 +533,18 @@ export type CustomerPatch = {
   primaryEmail?: string | null;
   bio?: string | null;
   attributes?: Record<string, AttributeValue>;
+  lifecycleStage?: LifecycleStage | null;
 };
 
 const customer = (id: string, rest = '') => `/api/v1/customers/${encodeURIComponent(id)}${rest}`;
 
 export const customersApi = {
-  list: (search: string, cursor?: string, limit = 30) =>
-    request<Page<CustomerSummary>>('GET', `/api/v1/customers${qs({ search: search.trim(), cursor, limit })}`),
+  /** `segment` restricts the list to the members of a segment or static list. */
+  list: (search: string, cursor?: string, limit = 30, segment?: string) =>
+    request<Page<CustomerSummary>>(
+      'GET',
+      `/api/v1/customers${qs({ search: search.trim(), segment, cursor, limit })}`,
+    ),
   get: (id: string) => request<CustomerProfile>('GET', customer(id)),
   update: (id: string, patch: CustomerPatch) => request<CustomerProfile>('PATCH', customer(id), patch),
   addIdentity: (id: string, input: { kind: 'email' | 'phone'; value: string; verified?: boolean }) =>
@@ -569,3 +589,493 @@ export const customerWriters: Role[] = ['owner', 'admin', 'manager', 'agent'];
 export const attributeManagers: Role[] = ['owner', 'admin'];
 /** Roles that may export and erase a customer's personal data. */
 export const privacyManagers: Role[] = ['owner', 'admin'];
+
+// Segments: dynamic segments (a rule over the profile, evaluated when asked) and static lists.
+
+export type SegmentKind = 'dynamic' | 'static';
+export type SegmentValue = string | number | boolean | string[];
+export type SegmentCondition = {
+  field: string;
+  op: string;
+  value?: SegmentValue;
+  /** Events: within the last `days`. */
+  days?: number;
+  /** Events: at least `count` times. */
+  count?: number;
+  /** transactions.total: the currency of the amount, e.g. EUR. */
+  currency?: string;
+};
+export type SegmentRule = { match: 'all' | 'any'; conditions: (SegmentCondition | SegmentRule)[] };
+export type Segment = {
+  id: string;
+  name: string;
+  description: string | null;
+  kind: SegmentKind;
+  /** null for static lists. */
+  rule: SegmentRule | null;
+  shared: boolean;
+  ownerUserId: string | null;
+  memberCount: number;
+  createdAt: string;
+  updatedAt: string;
+};
+export type SegmentFieldGroup =
+  | 'profile'
+  | 'attributes'
+  | 'social'
+  | 'sentiment'
+  | 'intents'
+  | 'lifecycle'
+  | 'transactions'
+  | 'events'
+  | 'lists';
+export type SegmentFieldType = 'text' | 'number' | 'date' | 'boolean' | 'choice' | 'event' | 'list';
+export type SegmentField = {
+  field: string;
+  label: string;
+  group: SegmentFieldGroup;
+  type: SegmentFieldType;
+  ops: string[];
+  choices?: { value: string; label: string }[];
+};
+export type SegmentInput = {
+  name: string;
+  description?: string | null;
+  kind: SegmentKind;
+  rule?: SegmentRule;
+  shared?: boolean;
+};
+export type SegmentPatch = {
+  name?: string;
+  description?: string | null;
+  rule?: SegmentRule;
+  shared?: boolean;
+};
+
+const segmentPath = (id: string, rest = '') => `/api/v1/customers/segments/${encodeURIComponent(id)}${rest}`;
+
+export const segmentsApi = {
+  list: (cursor?: string, limit = 100) =>
+    request<Page<Segment>>('GET', `/api/v1/customers/segments${qs({ cursor, limit })}`),
+  /** Every visible segment, following the pages (for pickers). */
+  all: async (): Promise<Segment[]> => {
+    const out: Segment[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await segmentsApi.list(cursor, 200);
+      out.push(...page.items);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return out;
+  },
+  get: (id: string) => request<Segment>('GET', segmentPath(id)),
+  create: (input: SegmentInput) => request<Segment>('POST', '/api/v1/customers/segments', input),
+  update: (id: string, patch: SegmentPatch) => request<Segment>('PATCH', segmentPath(id), patch),
+  remove: (id: string) => request<void>('DELETE', segmentPath(id)),
+  fields: () => request<{ fields: SegmentField[] }>('GET', '/api/v1/customers/segments/fields'),
+  preview: (rule: SegmentRule) =>
+    request<{ count: number; sample: CustomerSummary[] }>('POST', '/api/v1/customers/segments/preview', {
+      rule,
+    }),
+  members: (id: string, cursor?: string, limit = 50) =>
+    request<Page<CustomerSummary>>('GET', segmentPath(id, `/members${qs({ cursor, limit })}`)),
+  /** Static lists only. */
+  addMembers: (id: string, customerIds: string[]) =>
+    request<{ added: number }>('POST', segmentPath(id, '/members'), { customerIds }),
+  /** Static lists only. */
+  removeMember: (id: string, customerId: string) =>
+    request<void>('DELETE', segmentPath(id, `/members/${encodeURIComponent(customerId)}`)),
+};
+
+// Inbox: cases, dispositions of mentions, teams, routing rules, presence (src/modules/inbox).
+
+export const caseStatuses = ['new', 'open', 'pending_customer', 'on_hold', 'solved', 'closed'] as const;
+export type CaseStatus = (typeof caseStatuses)[number];
+export const casePriorities = ['urgent', 'high', 'normal', 'low'] as const;
+export type CasePriority = (typeof casePriorities)[number];
+export const caseTypes = ['question', 'complaint', 'feedback', 'lead', 'other'] as const;
+export type CaseType = (typeof caseTypes)[number];
+export const dismissReasons = ['noise', 'spam', 'not_actionable', 'duplicate'] as const;
+export type DismissReason = (typeof dismissReasons)[number];
+export type CaseFieldValue = string | number | boolean | null;
+export type Case = {
+  id: string;
+  number: number;
+  subject: string;
+  status: CaseStatus;
+  priority: CasePriority;
+  type: CaseType;
+  assigneeUserId: string | null;
+  teamId: string | null;
+  customerId: string | null;
+  channel: string | null;
+  tags: string[];
+  customFields: Record<string, CaseFieldValue>;
+  mergedInto: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  firstResponseAt: string | null;
+  solvedAt: string | null;
+  closedAt: string | null;
+  /** The SLA clocks (absent from older servers). */
+  sla?: CaseSla[];
+};
+export const slaMetrics = ['first_response', 'next_response', 'resolution'] as const;
+export type SlaMetric = (typeof slaMetrics)[number];
+export type CaseSla = {
+  metric: SlaMetric;
+  policyId: string;
+  status: 'running' | 'paused' | 'achieved' | 'breached' | 'stopped';
+  /** While running (and once breached: the deadline). */
+  dueAt: string | null;
+  targetMinutes: number;
+  warnedAt: string | null;
+  breachedAt: string | null;
+  achievedAt: string | null;
+};
+/** A case as the inbox list shows it: with its customer and the post that opened it. */
+export type CaseCard = Case & {
+  customer: CustomerSummary | null;
+  firstMessage: {
+    mentionId: number;
+    channel: string;
+    /** Up to 280 characters. */
+    text: string;
+    authorHandle: string | null;
+    sentiment: string | null;
+    intents: string[];
+    urgency: number | null;
+    createdAt: string;
+  } | null;
+};
+export type Reply = {
+  id: string;
+  caseId: string;
+  mentionId: number | null;
+  channel: string;
+  visibility: 'public' | 'private';
+  recipient: string | null;
+  body: string;
+  status: 'queued' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  externalId: string | null;
+  externalUrl: string | null;
+  authorUserId: string | null;
+  createdAt: string;
+  sentAt: string | null;
+};
+export type ReplyInput = {
+  body: string;
+  visibility: 'public' | 'private';
+  mentionId?: number;
+  acknowledgement?: string;
+};
+export type CaseNote = {
+  id: string;
+  authorUserId: string;
+  body: string;
+  mentionUserIds: string[];
+  createdAt: string;
+};
+export type CannedResponse = {
+  id: string;
+  name: string;
+  body: string;
+  shared: boolean;
+  ownerUserId: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type CannedInput = { name: string; body: string; shared: boolean };
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
+/** Opening windows ["09:00", "17:00"] per weekday ("24:00" ends a day), holidays as local dates. */
+export type BusinessHoursInput = { week: Record<Weekday, [string, string][]>; holidays: string[] };
+export type BusinessHours = BusinessHoursInput & { timeZone: string; openNow: boolean };
+export type SlaBreachAction =
+  | { type: 'escalate_priority' }
+  | { type: 'reassign'; userId?: string; teamId?: string }
+  | { type: 'notify'; userIds: string[] };
+export type SlaPolicyInput = {
+  name: string;
+  enabled: boolean;
+  conditions: { channels?: string[]; priorities?: CasePriority[]; types?: CaseType[]; segmentIds?: string[] };
+  /** Minutes; open hours only when `businessHours`. */
+  targets: { firstResponse?: number; nextResponse?: number; resolution?: number };
+  businessHours: boolean;
+  warnBeforeMinutes: number;
+  breachActions: SlaBreachAction[];
+};
+export type SlaPolicy = SlaPolicyInput & { id: string; position: number; createdAt: string; updatedAt: string };
+export type SlaReport = {
+  since: string;
+  metrics: {
+    metric: SlaMetric;
+    achieved: number;
+    breached: number;
+    running: number;
+    /** achieved / (achieved + breached), 0..1 */
+    attainment: number | null;
+  }[];
+};
+export type Conversation = {
+  id: string;
+  channel: string;
+  threadKey: string;
+  customerId: string | null;
+  preview: string;
+  lastActivityAt: string;
+  createdAt: string;
+  /** Its stored posts, oldest first. */
+  messages: Mention[];
+};
+export type CaseDetail = Case & {
+  customer: CustomerSummary | null;
+  conversations: Conversation[];
+  following: boolean;
+  /** The outbox: replies queued, sent or failed (absent from older servers). */
+  replies?: Reply[];
+  /** Internal notes, never shown to the customer (absent from older servers). */
+  notes?: CaseNote[];
+};
+export type CaseFilters = {
+  view?: 'all' | 'mine' | 'unassigned';
+  /** Comma-separated statuses, or `active`. */
+  status?: string;
+  priority?: CasePriority;
+  type?: CaseType;
+  teamId?: string;
+  assigneeUserId?: string;
+  customerId?: string;
+  channel?: string;
+  tag?: string;
+  /** Words of the subject, or #N for case N. */
+  search?: string;
+  number?: number;
+};
+export type CasePatch = Partial<{
+  subject: string;
+  status: CaseStatus;
+  priority: CasePriority;
+  type: CaseType;
+  assigneeUserId: string | null;
+  teamId: string | null;
+  customerId: string | null;
+  tags: string[];
+  customFields: Record<string, CaseFieldValue>;
+}>;
+export type CaseInput = {
+  subject: string;
+  type?: CaseType;
+  priority?: CasePriority;
+  customerId?: string;
+  assigneeUserId?: string;
+  teamId?: string;
+  tags?: string[];
+  mentionIds?: number[];
+};
+export type DispositionAction =
+  | { action: 'create_case'; subject?: string; type?: CaseType; priority?: CasePriority }
+  | { action: 'attach'; caseId: string }
+  | { action: 'answered' }
+  | { action: 'dismiss'; reason: DismissReason };
+export type Disposition = {
+  mentionId: number;
+  disposition: 'case' | 'answered' | 'dismissed';
+  reason: string | null;
+  caseId: string | null;
+  at: string;
+  by: string | null;
+};
+export type DispositionStats = {
+  since: string;
+  matched: number;
+  disposed: number;
+  /** 0..1 */
+  share: number;
+  byDisposition: { case: number; answered: number; dismissed: number };
+  minutesToDisposition: { p50: number | null; p90: number | null };
+};
+export type Assignee = { id: string; name: string; role: string };
+export type Team = { id: string; name: string; memberIds: string[]; createdAt: string };
+export type Presence = { caseId: string; userId: string; name: string; state: 'viewing' | 'replying' };
+export type CaseChange = { eventId: number; caseId: string; kind: string; actorUserId: string | null };
+
+export const routingFields = [
+  'channel',
+  'query',
+  'intent',
+  'sentiment',
+  'topic',
+  'language',
+  'urgency',
+  'influence',
+  'followers',
+  'keywords',
+  'customer_has_open_case',
+  'case_exists',
+  'case_priority',
+  'case_type',
+] as const;
+export type RoutingField = (typeof routingFields)[number];
+export type RoutingCondition =
+  | { field: 'channel' | 'query' | 'topic' | 'language'; op: 'in' | 'not_in'; value: string[] }
+  | { field: 'intent' | 'sentiment' | 'case_priority' | 'case_type'; op: 'in' | 'not_in'; value: string[] }
+  | { field: 'urgency' | 'influence' | 'followers'; op: 'gte' | 'lte'; value: number }
+  | { field: 'keywords'; op: 'contains_any' | 'contains_none'; value: string[] }
+  | { field: 'customer_has_open_case' | 'case_exists'; op: 'is_true' | 'is_false' };
+export const routingActionTypes = [
+  'create_case',
+  'set_priority',
+  'set_type',
+  'add_tags',
+  'assign_team',
+  'assign',
+  'notify',
+  'dismiss',
+] as const;
+export type RoutingActionType = (typeof routingActionTypes)[number];
+export type RoutingAction =
+  | { type: 'create_case'; caseType?: CaseType; priority?: CasePriority; attachToOpenCase?: boolean }
+  | { type: 'set_priority'; value: CasePriority }
+  | { type: 'set_type'; value: CaseType }
+  | { type: 'add_tags'; value: string[] }
+  | { type: 'assign_team'; teamId: string }
+  | { type: 'assign'; strategy: 'round_robin' | 'least_open'; teamId?: string }
+  | { type: 'notify'; userIds: string[] }
+  | { type: 'dismiss'; reason: DismissReason };
+export type RoutingRuleInput = {
+  name: string;
+  enabled: boolean;
+  match: 'all' | 'any';
+  conditions: RoutingCondition[];
+  actions: RoutingAction[];
+};
+export type RoutingRule = RoutingRuleInput & {
+  id: string;
+  position: number;
+  firedCount: number;
+  lastFiredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type RuleTest = {
+  evaluated: number;
+  matched: number;
+  samples: { mentionId: number; text: string; channel: string; createdAt: string; reasons: string[] }[];
+};
+
+/** Roles that may configure the inbox: teams and routing rules. */
+export const inboxConfigurers: Role[] = ['owner', 'admin', 'manager'];
+/** Roles that may work cases and decide what becomes of mentions. */
+export const inboxWorkers: Role[] = ['owner', 'admin', 'manager', 'agent'];
+
+const casePath = (id: string, rest = '') => `/api/v1/cases/${encodeURIComponent(id)}${rest}`;
+
+export const inboxApi = {
+  cases: (filters: CaseFilters, cursor?: string, limit = 30) =>
+    request<Page<CaseCard>>('GET', `/api/v1/cases${qs({ ...filters, cursor, limit })}`),
+  get: (id: string) => request<CaseDetail>('GET', casePath(id)),
+  create: (input: CaseInput) => request<Case>('POST', '/api/v1/cases', input),
+  update: (id: string, patch: CasePatch) => request<Case>('PATCH', casePath(id), patch),
+  /** Merges `fromCaseId` into `id`. */
+  merge: (id: string, fromCaseId: string) => request<Case>('POST', casePath(id, '/merge'), { fromCaseId }),
+  split: (id: string, conversationIds: string[], subject?: string) =>
+    request<Case>('POST', casePath(id, '/split'), { conversationIds, ...(subject ? { subject } : {}) }),
+  attachMention: (id: string, mentionId: number) =>
+    request<Case>('POST', casePath(id, '/mentions'), { mentionId }),
+  setPresence: (id: string, state: Presence['state']) =>
+    request<void>('PUT', casePath(id, '/presence'), { state }),
+  clearPresence: (id: string) => request<void>('DELETE', casePath(id, '/presence')),
+  dispose: (mentionId: number, input: DispositionAction) =>
+    request<Disposition>('POST', `/api/v1/mentions/${mentionId}/disposition`, input),
+  dispositionStats: (days = 7) =>
+    request<DispositionStats>('GET', `/api/v1/inbox/dispositions${qs({ days })}`),
+  assignees: () => request<{ items: Assignee[] }>('GET', '/api/v1/inbox/assignees'),
+  teams: () => request<{ items: Team[] }>('GET', '/api/v1/teams'),
+  createTeam: (input: { name: string; memberIds: string[] }) => request<Team>('POST', '/api/v1/teams', input),
+  saveTeam: (id: string, input: { name: string; memberIds: string[] }) =>
+    request<Team>('PUT', `/api/v1/teams/${encodeURIComponent(id)}`, input),
+  deleteTeam: (id: string) => request<void>('DELETE', `/api/v1/teams/${encodeURIComponent(id)}`),
+  rules: () => request<{ items: RoutingRule[] }>('GET', '/api/v1/routing-rules'),
+  createRule: (input: RoutingRuleInput) => request<RoutingRule>('POST', '/api/v1/routing-rules', input),
+  saveRule: (id: string, input: RoutingRuleInput) =>
+    request<RoutingRule>('PUT', `/api/v1/routing-rules/${encodeURIComponent(id)}`, input),
+  deleteRule: (id: string) => request<void>('DELETE', `/api/v1/routing-rules/${encodeURIComponent(id)}`),
+  reorderRules: (ids: string[]) =>
+    request<{ items: RoutingRule[] }>('PUT', '/api/v1/routing-rules/order', { ids }),
+  testRule: (input: RoutingRuleInput, limit = 500) =>
+    request<RuleTest>('POST', `/api/v1/routing-rules/test${qs({ limit })}`, input),
+  /** One public reply (two with a private reply and its acknowledgement), queued in the outbox. */
+  reply: (id: string, input: ReplyInput) =>
+    request<{ items: Reply[] }>('POST', casePath(id, '/replies'), input),
+  retryReply: (id: string, replyId: string) =>
+    request<Reply>('POST', casePath(id, `/replies/${encodeURIComponent(replyId)}/retry`)),
+  addNote: (id: string, input: { body: string; mentionUserIds: string[] }) =>
+    request<CaseNote>('POST', casePath(id, '/notes'), input),
+  canned: () => request<{ items: CannedResponse[]; variables: string[] }>('GET', '/api/v1/canned-responses'),
+  createCanned: (input: CannedInput) => request<CannedResponse>('POST', '/api/v1/canned-responses', input),
+  saveCanned: (id: string, input: CannedInput) =>
+    request<CannedResponse>('PUT', `/api/v1/canned-responses/${encodeURIComponent(id)}`, input),
+  deleteCanned: (id: string) =>
+    request<void>('DELETE', `/api/v1/canned-responses/${encodeURIComponent(id)}`),
+  renderCanned: (id: string, caseId: string) =>
+    request<{ text: string }>('POST', `/api/v1/canned-responses/${encodeURIComponent(id)}/render`, {
+      caseId,
+    }),
+  businessHours: () => request<BusinessHours>('GET', '/api/v1/inbox/business-hours'),
+  setBusinessHours: (input: BusinessHoursInput) =>
+    request<BusinessHours>('PUT', '/api/v1/inbox/business-hours', input),
+  slaPolicies: () => request<{ items: SlaPolicy[] }>('GET', '/api/v1/sla-policies'),
+  createSlaPolicy: (input: SlaPolicyInput) => request<SlaPolicy>('POST', '/api/v1/sla-policies', input),
+  saveSlaPolicy: (id: string, input: SlaPolicyInput) =>
+    request<SlaPolicy>('PUT', `/api/v1/sla-policies/${encodeURIComponent(id)}`, input),
+  deleteSlaPolicy: (id: string) =>
+    request<void>('DELETE', `/api/v1/sla-policies/${encodeURIComponent(id)}`),
+  reorderSlaPolicies: (ids: string[]) =>
+    request<{ items: SlaPolicy[] }>('PUT', '/api/v1/sla-policies/order', { ids }),
+  slaReport: (days = 30) => request<SlaReport>('GET', `/api/v1/inbox/sla-report${qs({ days })}`),
+};
+
+// Collaboration: record feeds, follows, notifications (src/modules/collaboration).
+
+export type RecordType = 'case' | 'lead' | 'customer';
+export type RecordEvent = {
+  id: number;
+  recordType: RecordType;
+  recordId: string;
+  kind: string;
+  actorUserId: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+};
+export type Notification = {
+  id: number;
+  recordType: RecordType;
+  recordId: string;
+  eventId: number;
+  summary: string;
+  createdAt: string;
+  readAt: string | null;
+};
+
+const recordPath = (type: RecordType, id: string, rest: string) =>
+  `/api/v1/records/${type}/${encodeURIComponent(id)}${rest}`;
+
+export const collaborationApi = {
+  feed: (type: RecordType, id: string, cursor?: string, limit = 50) =>
+    request<Page<RecordEvent>>('GET', recordPath(type, id, `/feed${qs({ cursor, limit })}`)),
+  follow: (type: RecordType, id: string) => request<void>('PUT', recordPath(type, id, '/follow')),
+  unfollow: (type: RecordType, id: string) => request<void>('DELETE', recordPath(type, id, '/follow')),
+  notifications: (unread = false, limit = 20) =>
+    request<Page<Notification> & { unreadCount: number }>(
+      'GET',
+      `/api/v1/notifications${qs({ unread: unread ? 'true' : undefined, limit })}`,
+    ),
+  markRead: (ids?: number[]) =>
+    request<{ marked: number }>('POST', '/api/v1/notifications/read', ids ? { ids } : {}),
+};

@@ -3,13 +3,18 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-route
 import { Shell } from './components/shell.tsx';
 import { CustomerProfilePage } from './features/customers/customer-profile-page.tsx';
 import { CustomersPage, InfluencersPage, SuggestionsPage } from './features/customers/customers-page.tsx';
+import { SegmentBuilderPage } from './features/customers/segment-builder.tsx';
+import { SegmentsPage } from './features/customers/segments-page.tsx';
+import { InboxPage } from './features/inbox/inbox-page.tsx';
 import { AnalysisPage } from './features/listening/analysis-page.tsx';
 import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-page.tsx';
 import { ListeningPage } from './features/listening/listening-page.tsx';
 import { QueriesPage } from './features/listening/queries-page.tsx';
-import { AnalyticsPage, CommunitiesPage, InboxPage, NotFoundPage } from './features/modules.tsx';
+import { AnalyticsPage, CommunitiesPage, NotFoundPage } from './features/modules.tsx';
 import { CustomerAttributesPage } from './features/settings/customer-attributes-page.tsx';
+import { RoutingRulesPage } from './features/settings/routing-rules-page.tsx';
 import { SettingsPage } from './features/settings/settings-page.tsx';
+import { TeamsPage } from './features/settings/teams-page.tsx';
 import { TokensPage } from './features/settings/tokens-page.tsx';
 import { UsersPage } from './features/settings/users-page.tsx';
 import { ChangePasswordPage } from './routes/change-password.tsx';
@@ -28,6 +33,7 @@ function RequireSession({ children }: { children: ReactNode }) {
 
 const pages: [string, ReactNode][] = [
   ['/inbox', <InboxPage key="inbox" />],
+  ['/inbox/:id', <InboxPage key="inbox" />],
   ['/listening', <ListeningPage key="listening" />],
   ['/listening/queries', <QueriesPage key="queries" />],
   ['/listening/analysis', <AnalysisPage key="analysis" />],
@@ -36,6 +42,9 @@ const pages: [string, ReactNode][] = [
   ['/customers', <CustomersPage key="customers" />],
   ['/customers/suggestions', <SuggestionsPage key="suggestions" />],
   ['/customers/influencers', <InfluencersPage key="influencers" />],
+  ['/customers/segments', <SegmentsPage key="segments" />],
+  ['/customers/segments/new', <SegmentBuilderPage key="segment-new" />],
+  ['/customers/segments/:id', <SegmentBuilderPage key="segment" />],
   ['/customers/:id', <CustomerProfilePage key="customer" />],
   ['/communities', <CommunitiesPage key="communities" />],
   ['/analytics', <AnalyticsPage key="analytics" />],
@@ -43,6 +52,8 @@ const pages: [string, ReactNode][] = [
   ['/settings/users', <UsersPage key="users" />],
   ['/settings/tokens', <TokensPage key="tokens" />],
   ['/settings/customer-attributes', <CustomerAttributesPage key="customer-attributes" />],
+  ['/settings/teams', <TeamsPage key="teams" />],
+  ['/settings/routing-rules', <RoutingRulesPage key="routing-rules" />],
 ];
 
 export function App() {

@@ -21,6 +21,20 @@ export const blueskyConfigSchema = z.object({
     .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
     .nullable()
     .default('https://public.api.bsky.app'),
+  /**
+   * The brand's own account, for replies (its app password is the connector's secret): the
+   * handle or DID and its PDS. Null: this connector only listens.
+   */
+  account: z
+    .object({
+      identifier: z.string().min(1).max(253),
+      service: z
+        .string()
+        .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
+        .default('https://bsky.social'),
+    })
+    .nullable()
+    .default(null),
 });
 
 type Profile = { handle: string; displayName?: string; followersCount?: number; avatar?: string };

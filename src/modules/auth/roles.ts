@@ -27,6 +27,11 @@ const grants = {
   'customers:configure': ['owner', 'admin'],
   /** Export and erasure of everything held about a person. */
   'customers:privacy': ['owner', 'admin'],
+  'inbox:read': ['owner', 'admin', 'manager', 'agent'],
+  /** Work cases: create, update, assign, merge, split, dispose of mentions. */
+  'inbox:work': ['owner', 'admin', 'manager', 'agent'],
+  /** Teams, routing rules, SLA policies. */
+  'inbox:configure': ['owner', 'admin', 'manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof grants;

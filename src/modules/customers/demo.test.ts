@@ -5,6 +5,11 @@ import { demoPost } from '../../connectors/demo/demo-stream.ts';
 import { seedDemoWorkspace } from '../../demo/seed.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
+import { listCases } from '../inbox/cases.ts';
+import { dispositionStats } from '../inbox/dispositions.ts';
+import { routeNewMentions } from '../inbox/routing.ts';
+import { refreshNewMentionStats } from './customer-stats.ts';
+import { listSegments } from './segments.ts';
 import { getCustomer, listCustomers, listSuggestions } from './service.ts';
 
 const t = setupTestDatabase();
@@ -45,5 +50,29 @@ describe('demo workspace', () => {
     expect(maya?.evidence).toContain(
       'Same handle "maya.travels" on Bluesky (maya.travels) and Mastodon (maya.travels@mastodon.example)',
     );
+
+    // Segments: once the scheduler's 30-second refresh has counted the backfill, none is empty.
+    await refreshNewMentionStats(t.ctx, ws.id);
+    const segments = (await listSegments(t.ctx, owner, { limit: 50 })).items;
+    expect(Object.fromEntries(segments.map((s) => [s.name, s.memberCount > 0]))).toEqual({
+      'Beta testers': true,
+      'Paying customers': true,
+      'Purchase intent on Bluesky': true,
+      'Unhappy and influential': true,
+    });
+    expect(segments.find((s) => s.name === 'Beta testers')?.memberCount).toBe(3);
+
+    // The inbox: the rules routed the backfill into cases (complaints, leads), spam was dismissed,
+    // and every case has its SLA clocks.
+    expect(await routeNewMentions(t.ctx)).toBe(400);
+    const cases = (await listCases(t.ctx, owner, { view: 'all', limit: 200 })).items;
+    expect(cases.some((c) => c.type === 'complaint' && c.tags.includes('complaint'))).toBe(true);
+    expect(cases.some((c) => c.type === 'lead' && c.tags.includes('sales'))).toBe(true);
+    expect(cases.every((c) => c.sla.some((k) => k.metric === 'first_response'))).toBe(true);
+    expect(cases.filter((c) => c.type === 'complaint').every((c) => c.assigneeUserId === owner.userId)).toBe(
+      true,
+    );
+    const stats = await dispositionStats(t.ctx, owner, 30);
+    expect(stats.byDisposition.case).toBeGreaterThan(0);
   });
 });

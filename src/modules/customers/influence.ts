@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { AppContext } from '../../context.ts';
 import { tokenize } from '../analysis/tokenize.ts';
+import { rebuildCustomerStatsQueued, scheduleCustomerStats } from './customer-stats.ts';
 
 /**
  * Influence within the brand's own network (docs/influence.md): an interaction graph of the
@@ -609,6 +610,9 @@ export async function recomputeAllInfluence(ctx: AppContext, signal?: AbortSigna
       },
       'influence recomputed',
     );
+    // Influence feeds customer_stats.influence; the full rebuild also catches edited and deleted mentions.
+    const rebuilt = await rebuildCustomerStatsQueued(ctx, ws.id, signal);
+    ctx.log.info({ workspaceId: ws.id, customers: rebuilt.customers }, 'customer stats rebuilt');
   }
 }
 
@@ -635,12 +639,14 @@ export function scheduleInfluenceRecompute(
   };
   const first = setTimeout(tick, firstAfterMs).unref();
   const every = setInterval(tick, intervalMs).unref();
+  // Segments' statistics ride along: new mentions every 30 s, a full rebuild after each recompute.
+  const stats = scheduleCustomerStats(ctx);
   return {
     async stop() {
       clearTimeout(first);
       clearInterval(every);
       abort.abort();
-      await running;
+      await Promise.all([running, stats.stop()]);
     },
   };
 }

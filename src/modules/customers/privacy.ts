@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { consentHistory, currentConsents } from './consents.ts';
+import { refreshCustomerStats } from './customer-stats.ts';
 import { getCustomer } from './service.ts';
 
 const CHUNK = 400;
@@ -491,6 +492,13 @@ export async function eraseCustomer(
       created_at: now,
     };
     await trx.insertInto('customer_erasures').values(erasure).execute();
+    // Segments: the erased person leaves every list, and their counts go with their mentions.
+    await trx
+      .deleteFrom('segment_members')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .execute();
+    await refreshCustomerStats(trx, ws, ids, ctx.now());
     await recordAudit(ctx, trx, {
       workspaceId: ws,
       actorUserId: actor.userId,

@@ -37,8 +37,18 @@ export function customersRoutes(ctx: AppContext) {
       method: 'get',
       path: '/customers',
       tags,
-      summary: 'Customers, newest first; search by name, handle or email',
-      request: { query: pageQuery.extend({ search: z.string().max(200).optional() }) },
+      summary: 'Customers, newest first; search by name, handle or email; restrict to a segment',
+      request: {
+        query: pageQuery.extend({
+          search: z.string().max(200).optional(),
+          segment: z
+            .string()
+            .min(1)
+            .max(64)
+            .optional()
+            .openapi({ description: 'a segment id: its members only' }),
+        }),
+      },
       responses: {
         200: jsonContent(pageOf(customerSummarySchema), 'A page of customers'),
         ...errorResponses(400, 401, 403),

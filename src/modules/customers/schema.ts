@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { mentionSchema } from '../listening/schema.ts';
 import { eventsBinSchema, transactionsBinSchema } from './activity-schema.ts';
+import { lifecycleStages } from './segment-rules.ts';
 
 export const identitySchema = z
   .object({
@@ -26,6 +27,7 @@ export const customerSummarySchema = z
     mentionCount: z.number(),
     lastSeenAt: z.string().nullable(),
     influence: z.number().nullable().openapi({ description: '0..100' }),
+    lifecycleStage: z.enum(lifecycleStages).nullable(),
   })
   .openapi('CustomerSummary');
 
@@ -153,6 +155,7 @@ export const customerPatch = z
     displayName: z.string().trim().min(1).max(200).optional(),
     primaryEmail: z.string().trim().email().max(320).nullable().optional(),
     bio: z.string().max(4000).nullable().optional(),
+    lifecycleStage: z.enum(lifecycleStages).nullable().optional(),
     attributes: z.record(z.string(), attributeValue).optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'give at least one field')

@@ -21,6 +21,7 @@ import {
   transactionsBin,
 } from './activity-queries.ts';
 import { customerConsents } from './consents.ts';
+import { refreshCustomerStats } from './customer-stats.ts';
 import {
   type AuthorInfluence,
   influenceByAuthor,
@@ -53,6 +54,7 @@ import type {
   SuggestionView,
   TimelineItem,
 } from './schema.ts';
+import { segmentMemberFilter } from './segments.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 type CustomerRow = Selectable<CustomersTable>;
@@ -616,6 +618,8 @@ async function mergeInTransaction(
     undone_at: null,
   };
   await trx.insertInto('customer_merges').values(row).execute();
+  // The mentions moved with the identities: segments see the merged counts at once.
+  await refreshCustomerStats(trx, workspaceId, [into.id, from.id], ctx.now());
   await recordAudit(ctx, trx, {
     workspaceId,
     actorUserId,
@@ -719,6 +723,7 @@ export async function unmergeCustomers(
       .execute();
 
     await trx.updateTable('customer_merges').set({ undone_at: now }).where('id', '=', merge.id).execute();
+    await refreshCustomerStats(trx, workspaceId, [into.id, merge.from_customer_id], ctx.now());
     // Unmerging says these two are different people: do not suggest them again.
     if (snap.suggestionIds.length > 0)
       await trx
@@ -924,6 +929,7 @@ async function summarize(
       mentionCount: Number(s?.n ?? 0),
       lastSeenAt: (s?.last as string | null | undefined) ?? null,
       influence: influenceById.get(r.id) ?? null,
+      lifecycleStage: r.lifecycle_stage,
     };
   });
 }
@@ -958,7 +964,7 @@ const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, 
 export async function listCustomers(
   ctx: AppContext,
   actor: Actor,
-  query: PageQuery & { search?: string | undefined },
+  query: PageQuery & { search?: string | undefined; segment?: string | undefined },
 ): Promise<Page<CustomerSummary>> {
   requirePermission(actor, 'customers:read');
   let q = ctx.db
@@ -966,6 +972,7 @@ export async function listCustomers(
     .selectAll()
     .where('workspace_id', '=', actor.workspaceId)
     .where('merged_into', 'is', null);
+  if (query.segment !== undefined) q = q.where(await segmentMemberFilter(ctx, actor, query.segment));
   if (query.cursor !== undefined) q = q.where('id', '<', String(decodeCursor(query.cursor)));
   const search = query.search?.trim();
   if (search) {
@@ -1038,48 +1045,70 @@ async function changeableCustomer(db: Db, workspaceId: string, id: string): Prom
 /** One customer with every bin: identities, social activity, sentiment, intents, attributes, merges. */
 export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Promise<CustomerProfile> {
   requirePermission(actor, 'customers:read');
-  const row = await liveCustomer(ctx.db, actor.workspaceId, id);
-  const [summary] = await summarize(ctx, actor.workspaceId, [row]);
+  const workspaceId = actor.workspaceId;
+  const row = await liveCustomer(ctx.db, workspaceId, id);
+  // The bins are independent reads: on PostgreSQL they go out together (the pool has several
+  // connections), so a profile costs a few round trips rather than one per bin; on SQLite they
+  // run one after the other as before.
+  const socialBins = async () => {
+    const identities = await ctx.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', id)
+      .orderBy('id')
+      .execute();
+    const authorIds = identities.flatMap((i) => (i.author_id === null ? [] : [Number(i.author_id)]));
+    if (authorIds.length === 0)
+      return { identities, authors: [], perAuthor: [], sentiments: [], intentRows: [], influence: null };
+    const [authors, perAuthor, sentiments, intentRows, influence] = await Promise.all([
+      ctx.db
+        .selectFrom('authors')
+        .select(['id', 'channel', 'handle', 'display_name', 'followers', 'profile_url'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', authorIds)
+        .execute(),
+      mentionsOf(ctx, authorIds)
+        .select((eb) => ['author_id', eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('last')])
+        .groupBy('author_id')
+        .execute(),
+      mentionsOf(ctx, authorIds)
+        .select((eb) => ['sentiment', eb.fn.countAll<number>().as('n')])
+        .groupBy('sentiment')
+        .execute(),
+      mentionsOf(ctx, authorIds)
+        .select((eb) => ['intents', eb.fn.countAll<number>().as('n')])
+        .where('intents', 'is not', null)
+        .groupBy('intents')
+        .execute(),
+      bestInfluence(ctx, workspaceId, authorIds),
+    ]);
+    return { identities, authors, perAuthor, sentiments, intentRows, influence };
+  };
+  const [
+    [summary],
+    { identities, authors, perAuthor, sentiments, intentRows, influence },
+    merges,
+    transactions,
+    events,
+    consents,
+  ] = await Promise.all([
+    summarize(ctx, workspaceId, [row]),
+    socialBins(),
+    ctx.db
+      .selectFrom('customer_merges')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('into_customer_id', '=', id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute(),
+    transactionsBin(ctx, ctx.db, workspaceId, id),
+    eventsBin(ctx.db, workspaceId, id),
+    customerConsents(ctx, workspaceId, id),
+  ]);
   if (!summary) throw new AppError('not_found', `No customer ${id}`);
-  const identities = await ctx.db
-    .selectFrom('identities')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('customer_id', '=', id)
-    .orderBy('id')
-    .execute();
-  const authorIds = identities.flatMap((i) => (i.author_id === null ? [] : [Number(i.author_id)]));
-  const authors =
-    authorIds.length === 0
-      ? []
-      : await ctx.db
-          .selectFrom('authors')
-          .select(['id', 'channel', 'handle', 'display_name', 'followers', 'profile_url'])
-          .where('workspace_id', '=', actor.workspaceId)
-          .where('id', 'in', authorIds)
-          .execute();
-  const perAuthor =
-    authorIds.length === 0
-      ? []
-      : await mentionsOf(ctx, authorIds)
-          .select((eb) => ['author_id', eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('last')])
-          .groupBy('author_id')
-          .execute();
-  const sentiments =
-    authorIds.length === 0
-      ? []
-      : await mentionsOf(ctx, authorIds)
-          .select((eb) => ['sentiment', eb.fn.countAll<number>().as('n')])
-          .groupBy('sentiment')
-          .execute();
-  const intentRows =
-    authorIds.length === 0
-      ? []
-      : await mentionsOf(ctx, authorIds)
-          .select((eb) => ['intents', eb.fn.countAll<number>().as('n')])
-          .where('intents', 'is not', null)
-          .groupBy('intents')
-          .execute();
   const sentiment = { negative: 0, neutral: 0, positive: 0 };
   for (const s of sentiments)
     if (s.sentiment === 'negative' || s.sentiment === 'neutral' || s.sentiment === 'positive')
@@ -1090,15 +1119,6 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
       intents[label] = (intents[label] ?? 0) + Number(r.n);
   const countByAuthor = new Map(perAuthor.map((p) => [Number(p.author_id), p]));
   const authorById = new Map(authors.map((a) => [Number(a.id), a]));
-  const merges = await ctx.db
-    .selectFrom('customer_merges')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('into_customer_id', '=', id)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(100)
-    .execute();
   return {
     ...summary,
     bio: row.bio,
@@ -1124,12 +1144,12 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     }),
     sentiment,
     intents,
-    influence: await bestInfluence(ctx, actor.workspaceId, authorIds),
+    influence,
     merges: merges.map((m) => toMergeView(ctx, m)),
     erasedAt: row.erased_at,
-    transactions: await transactionsBin(ctx, ctx.db, actor.workspaceId, id),
-    events: await eventsBin(ctx.db, actor.workspaceId, id),
-    consents: await customerConsents(ctx, actor.workspaceId, id),
+    transactions,
+    events,
+    consents,
   };
 }
 
@@ -1224,6 +1244,7 @@ export async function updateCustomer(
           ? { primary_email: patch.primaryEmail === null ? null : patch.primaryEmail.toLowerCase() }
           : {}),
         ...(patch.bio !== undefined ? { bio: patch.bio } : {}),
+        ...(patch.lifecycleStage !== undefined ? { lifecycle_stage: patch.lifecycleStage } : {}),
         ...(attributes !== undefined
           ? { attributes: ctx.dialect.toJson(attributes), website_domain: websiteDomainOf(attributes) }
           : {}),
@@ -1250,7 +1271,12 @@ export async function addIdentity(
   input: { kind: 'email' | 'phone'; value: string; verified: boolean },
 ): Promise<IdentityView> {
   requirePermission(actor, 'customers:manage');
-  return ctx.db.transaction().execute((trx) => addIdentityInTransaction(ctx, trx, actor, customerId, input));
+  return ctx.db.transaction().execute(async (trx) => {
+    const identity = await addIdentityInTransaction(ctx, trx, actor, customerId, input);
+    // Merges it caused refreshed their pair; this keeps the customer's own row current too.
+    await refreshCustomerStats(trx, actor.workspaceId, [customerId], ctx.now());
+    return identity;
+  });
 }
 
 async function addIdentityInTransaction(
@@ -1440,6 +1466,7 @@ export async function customerTimeline(
   requirePermission(actor, 'customers:read');
   const workspaceId = actor.workspaceId;
   await liveCustomer(ctx.db, workspaceId, customerId);
+  // The sources are independent reads: on PostgreSQL they go out together (see getCustomer).
   let cursor: TimelineKey | undefined;
   if (page.cursor !== undefined) {
     try {
@@ -1474,21 +1501,21 @@ export async function customerTimeline(
     return sql<boolean>`(${at} < ${cursor.at} or (${at} = ${cursor.at} and ${key} < ${cursor.key}))`;
   };
 
-  const authorIds = (
-    await ctx.db
-      .selectFrom('identities')
-      .select('author_id')
-      .where('workspace_id', '=', workspaceId)
-      .where('customer_id', '=', customerId)
-      .where('author_id', 'is not', null)
-      .execute()
-  ).map((r) => Number(r.author_id));
-  // The author ids come from the workspace's identities, so they scope the mentions; filtering
-  // on mentions.workspace_id as well lures SQLite's planner onto the workspace-wide index.
-  const mentionRows =
-    authorIds.length === 0
+  const mentionsOfCustomer = async () => {
+    const authorIds = (
+      await ctx.db
+        .selectFrom('identities')
+        .select('author_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('author_id', 'is not', null)
+        .execute()
+    ).map((r) => Number(r.author_id));
+    // The author ids come from the workspace's identities, so they scope the mentions; filtering
+    // on mentions.workspace_id as well lures SQLite's planner onto the workspace-wide index.
+    return authorIds.length === 0
       ? []
-      : await ctx.db
+      : ctx.db
           .selectFrom('mentions')
           .select(['mentions.id', 'mentions.created_at'])
           .where('mentions.author_id', 'in', authorIds)
@@ -1498,7 +1525,8 @@ export async function customerTimeline(
           .orderBy('mentions.id', 'desc')
           .limit(n)
           .execute();
-  const identityRows = await ctx.db
+  };
+  const identitiesOfCustomer = ctx.db
     .selectFrom('identities')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
@@ -1528,17 +1556,22 @@ export async function customerTimeline(
       .orderBy('id', 'desc')
       .limit(n)
       .execute();
-  const [mergeRows, unmergeRows] = await Promise.all([mergesOf('created_at'), mergesOf('undone_at')]);
-  const activity = await activityTimelineRows(
-    ctx.db,
-    workspaceId,
-    customerId,
-    {
-      transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
-      event: bound('event', 'customer_events.occurred_at', 'customer_events.id'),
-    },
-    n,
-  );
+  const [mentionRows, identityRows, mergeRows, unmergeRows, activity] = await Promise.all([
+    mentionsOfCustomer(),
+    identitiesOfCustomer,
+    mergesOf('created_at'),
+    mergesOf('undone_at'),
+    activityTimelineRows(
+      ctx.db,
+      workspaceId,
+      customerId,
+      {
+        transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
+        event: bound('event', 'customer_events.occurred_at', 'customer_events.id'),
+      },
+      n,
+    ),
+  ]);
 
   // A merge out of this customer reads better with the name of who absorbed it.
   const absorbers = [

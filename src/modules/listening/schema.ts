@@ -36,6 +36,17 @@ export const mentionSchema = z
     deleted: z.boolean(),
     edited: z.boolean(),
     author: authorSchema.nullable(),
+    disposition: z
+      .object({
+        mentionId: z.number(),
+        disposition: z.enum(['case', 'answered', 'dismissed']),
+        reason: z.string().nullable(),
+        caseId: z.string().nullable(),
+        at: z.string(),
+        by: z.string().nullable().openapi({ description: 'a user id, or rule:<id> for a routing rule' }),
+      })
+      .nullable()
+      .openapi({ description: 'what became of the mention (docs/inbox.md); null while undecided' }),
   })
   .openapi('Mention');
 

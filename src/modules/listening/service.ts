@@ -238,6 +238,17 @@ function toMentionView(ctx: AppContext) {
     queryIds: r.queryIds,
     deleted: r.deleted_at !== null,
     edited: r.edited_at !== null,
+    disposition:
+      r.disposition === null || r.disposition_at === null
+        ? null
+        : {
+            mentionId: Number(r.id),
+            disposition: r.disposition as 'case' | 'answered' | 'dismissed',
+            reason: r.disposition_reason,
+            caseId: r.case_id,
+            at: r.disposition_at,
+            by: r.disposition_by,
+          },
     author:
       r.author_id === null || r.author_handle === null
         ? null

@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { useSession } from '../session.tsx';
+import { NotificationsBell } from './notifications-bell.tsx';
 
 const sections = [
   { to: '/inbox', label: 'Inbox' },
@@ -59,6 +60,7 @@ export function Shell({ children }: { children: ReactNode }) {
           {session.workspace.name}
           {session.workspace.isDemo && <span className="badge">Demo</span>}
         </span>
+        <NotificationsBell />
         <span className="me">
           <span className="me-name">{session.user.name}</span>{' '}
           <span className="role">{session.user.role}</span>

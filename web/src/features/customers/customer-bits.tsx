@@ -1,5 +1,5 @@
 import { NavLink } from 'react-router';
-import type { CustomerSummary } from '../../api.ts';
+import type { CustomerSummary, LifecycleStage } from '../../api.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 
 export const compact = new Intl.NumberFormat(undefined, { notation: 'compact' });
@@ -13,6 +13,7 @@ export function CustomersNav() {
       </NavLink>
       <NavLink to="/customers/suggestions">Suggestions</NavLink>
       <NavLink to="/customers/influencers">Influencers</NavLink>
+      <NavLink to="/customers/segments">Segments</NavLink>
     </nav>
   );
 }
@@ -114,3 +115,23 @@ export function CountBar({
 
 export const roleNote =
   'You can look at customers; only owners, admins, managers and agents can change them.';
+
+export const lifecycleLabels: Record<LifecycleStage, string> = {
+  subscriber: 'Subscriber',
+  lead: 'Lead',
+  marketing_qualified: 'Marketing qualified',
+  sales_qualified: 'Sales qualified',
+  opportunity: 'Opportunity',
+  customer: 'Customer',
+  evangelist: 'Evangelist',
+  other: 'Other',
+};
+
+/** The customer's lifecycle stage as a chip. */
+export function LifecycleChip({ stage }: { stage: LifecycleStage }) {
+  return (
+    <span className={`chip stage stage-${stage}`} title="Lifecycle stage">
+      {lifecycleLabels[stage] ?? stage}
+    </span>
+  );
+}

@@ -9,7 +9,9 @@ import {
   type CustomerSummary,
   customersApi,
   formatDate,
+  type LifecycleStage,
   type ListeningQuery,
+  lifecycleStages,
   listeningApi,
   type TimelineItem,
   type Topic,
@@ -18,6 +20,7 @@ import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../co
 import { usePageTitle } from '../../components/page-title.tsx';
 import { MentionCard } from '../listening/mention-card.tsx';
 import { EventsSection, TransactionsSection } from './activity-bins.tsx';
+import { AddToList, useStaticLists } from './add-to-list.tsx';
 import {
   Ago,
   ChannelChips,
@@ -25,6 +28,8 @@ import {
   CustomerAvatar,
   CustomerFigures,
   compact,
+  LifecycleChip,
+  lifecycleLabels,
   roleNote,
 } from './customer-bits.tsx';
 import { useCanWriteCustomers, useDebounced } from './customers-page.tsx';
@@ -196,6 +201,7 @@ export function CustomerProfilePage() {
             canWrite={editable}
             onSaved={setProfile}
           />
+          <ListsSection profile={profile} canWrite={editable} />
         </div>
         <div className="profile-col">
           <ActivitySection profile={profile} />
@@ -280,6 +286,7 @@ function ProfileHeader({
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [bio, setBio] = useState('');
+  const [stage, setStage] = useState<LifecycleStage | ''>('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -297,6 +304,7 @@ function ProfileHeader({
     setName(profile.displayName);
     setEmail(profile.primaryEmail ?? '');
     setBio(profile.bio ?? '');
+    setStage(profile.lifecycleStage ?? '');
     setErrors({});
     setEditing(true);
   }
@@ -311,6 +319,8 @@ function ProfileHeader({
           displayName: name.trim(),
           primaryEmail: email.trim() || null,
           bio: bio.trim() || null,
+          // Left out when unchanged, so a server without stages still saves the rest.
+          ...((profile.lifecycleStage ?? '') !== stage ? { lifecycleStage: stage || null } : {}),
         }),
       );
       setEditing(false);
@@ -332,6 +342,14 @@ function ProfileHeader({
           ) : (
             <span className="muted">No email</span>
           )}
+          <p className="profile-stage">
+            <span className="muted small-inline">Lifecycle stage </span>
+            {profile.lifecycleStage ? (
+              <LifecycleChip stage={profile.lifecycleStage} />
+            ) : (
+              <span className="muted small-inline">not set</span>
+            )}
+          </p>
           {profile.bio && <p className="profile-bio">{profile.bio}</p>}
         </div>
         {!editing && (
@@ -363,6 +381,21 @@ function ProfileHeader({
             {...describedBy(`${id}-email`, errors, 'primaryEmail')}
           />
           <FieldError id={`${id}-email`} errors={errors} field="primaryEmail" />
+          <label htmlFor={`${id}-stage`}>Lifecycle stage</label>
+          <select
+            id={`${id}-stage`}
+            value={stage}
+            onChange={(e) => setStage(e.target.value as LifecycleStage | '')}
+            {...describedBy(`${id}-stage`, errors, 'lifecycleStage')}
+          >
+            <option value="">Not set</option>
+            {lifecycleStages.map((s) => (
+              <option key={s} value={s}>
+                {lifecycleLabels[s]}
+              </option>
+            ))}
+          </select>
+          <FieldError id={`${id}-stage`} errors={errors} field="lifecycleStage" />
           <label htmlFor={`${id}-bio`}>Bio</label>
           <textarea
             id={`${id}-bio`}
@@ -988,5 +1021,28 @@ function MergeAnother({
         )}
       </fieldset>
     </details>
+  );
+}
+
+/** Adds the customer to a static list. */
+function ListsSection({ profile, canWrite }: { profile: CustomerProfile; canWrite: boolean }) {
+  const id = useId();
+  const { lists, unavailable } = useStaticLists();
+  if (unavailable) return null;
+  return (
+    <section className="card profile-section" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Lists</h2>
+      {lists === null ? (
+        <p className="muted small">Loading…</p>
+      ) : (
+        <div className="row">
+          <AddToList customerIds={[profile.id]} disabled={!canWrite} lists={lists} />
+        </div>
+      )}
+      <p className="hint">
+        Dynamic segments need no adding: see who matches under{' '}
+        <Link to="/customers/segments">Customers → Segments</Link>.
+      </p>
+    </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import {
   ApiError,
   type CustomerSummary,
@@ -9,14 +9,18 @@ import {
   type InfluencerKind,
   type Merge,
   type MergeSuggestion,
+  type Segment,
+  segmentsApi,
 } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
+import { AddToList } from './add-to-list.tsx';
 import {
   ChannelChips,
   CustomerAvatar,
   CustomerFigures,
   CustomersNav,
+  LifecycleChip,
   percent,
   roleNote,
 } from './customer-bits.tsx';
@@ -42,6 +46,12 @@ export function CustomersPage() {
   usePageTitle('Customers');
   const [search, setSearch] = useState('');
   const query = useDebounced(search);
+  const canWrite = useCanWriteCustomers();
+  // The segment filter lives in the address, so a segment's page can link to its members here.
+  const [params, setParams] = useSearchParams();
+  const segment = params.get('segment') ?? '';
+  const [segments, setSegments] = useState<Segment[] | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [items, setItems] = useState<CustomerSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -50,12 +60,12 @@ export function CustomersPage() {
   const latest = useRef(0);
   const id = useId();
 
-  const load = useCallback(async (q: string, after?: string) => {
+  const load = useCallback(async (q: string, seg: string, after?: string) => {
     const ticket = ++latest.current;
     setLoading(true);
     setError('');
     try {
-      const page = await customersApi.list(q, after);
+      const page = await customersApi.list(q, after, 30, seg || undefined);
       if (ticket !== latest.current) return;
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor);
@@ -67,8 +77,27 @@ export function CustomersPage() {
   }, []);
 
   useEffect(() => {
-    void load(query);
-  }, [query, load]);
+    void load(query, segment);
+  }, [query, segment, load]);
+
+  // Segments and lists, for the filter and for "Add to list"; none when the server has no segments.
+  useEffect(() => {
+    segmentsApi
+      .all()
+      .then(setSegments)
+      .catch(() => setSegments([]));
+  }, []);
+  const lists = (segments ?? []).filter((s) => s.kind === 'static');
+  const activeSegment = segments?.find((s) => s.id === segment);
+  const shown = items.filter((c) => selected.has(c.id));
+  const allShown = items.length > 0 && shown.length === items.length;
+  const toggle = (customerId: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(customerId)) next.delete(customerId);
+      else next.add(customerId);
+      return next;
+    });
 
   return (
     <section className="page wide customers-page">
@@ -90,6 +119,54 @@ export function CustomersPage() {
           placeholder="Search by name, handle or email"
           aria-describedby={`${id}-count`}
         />
+        {segments && segments.length > 0 && (
+          <>
+            <label htmlFor={`${id}-segment`} className="visually-hidden">
+              Segment
+            </label>
+            <select
+              id={`${id}-segment`}
+              value={segment}
+              onChange={(e) => {
+                const next = new URLSearchParams(params);
+                if (e.target.value) next.set('segment', e.target.value);
+                else next.delete('segment');
+                setParams(next, { replace: true });
+              }}
+            >
+              <option value="">All customers</option>
+              {segment && !activeSegment && <option value={segment}>(this segment)</option>}
+              {segments.some((s) => s.kind === 'dynamic') && (
+                <optgroup label="Segments">
+                  {segments
+                    .filter((s) => s.kind === 'dynamic')
+                    .map((s) => (
+                      <option key={s.id} value={s.id}>
+                        {s.name}
+                      </option>
+                    ))}
+                </optgroup>
+              )}
+              {lists.length > 0 && (
+                <optgroup label="Lists">
+                  {lists.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+                </optgroup>
+              )}
+            </select>
+          </>
+        )}
+        {activeSegment && (
+          <Link
+            to={`/customers/segments/${encodeURIComponent(activeSegment.id)}`}
+            className="small-inline filter-link"
+          >
+            Open “{activeSegment.name}”
+          </Link>
+        )}
       </search>
       <p id={`${id}-count`} className="muted small" role="status">
         {loading
@@ -98,8 +175,42 @@ export function CustomersPage() {
             ? query.trim()
               ? `No customer matches “${query.trim()}”.`
               : 'No customers yet. Profiles appear as people mention you, write to you or join your community.'
-            : `${items.length}${cursor ? '+' : ''} customer${items.length === 1 ? '' : 's'}${query.trim() ? ` matching “${query.trim()}”` : ''}`}
+            : `${items.length}${cursor ? '+' : ''} customer${items.length === 1 ? '' : 's'}${query.trim() ? ` matching “${query.trim()}”` : ''}${activeSegment ? ` in “${activeSegment.name}”` : ''}`}
       </p>
+      {canWrite && items.length > 0 && (
+        <fieldset className="plain bulk-bar">
+          <legend className="visually-hidden">Selected customers</legend>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={allShown}
+              ref={(el) => {
+                if (el) el.indeterminate = shown.length > 0 && !allShown;
+              }}
+              onChange={() =>
+                setSelected((prev) => {
+                  const next = new Set(prev);
+                  for (const c of items) {
+                    if (allShown) next.delete(c.id);
+                    else next.add(c.id);
+                  }
+                  return next;
+                })
+              }
+            />
+            Select all shown
+          </label>
+          <span className="muted small-inline" aria-live="polite">
+            {selected.size === 0 ? 'None selected' : `${selected.size} selected`}
+          </span>
+          <AddToList customerIds={[...selected]} disabled={selected.size === 0} lists={lists} />
+          {selected.size > 0 && (
+            <button type="button" className="secondary compact" onClick={() => setSelected(new Set())}>
+              Clear selection
+            </button>
+          )}
+        </fieldset>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}
@@ -107,12 +218,24 @@ export function CustomersPage() {
       )}
       <ul className="customer-list" aria-label="Customers">
         {items.map((c) => (
-          <li key={c.id} className="customer-row">
+          <li key={c.id} className={canWrite ? 'customer-row selectable' : 'customer-row'}>
+            {canWrite && (
+              <input
+                type="checkbox"
+                className="row-check"
+                checked={selected.has(c.id)}
+                onChange={() => toggle(c.id)}
+                aria-label={`Select ${c.displayName}`}
+              />
+            )}
             <CustomerAvatar name={c.displayName} />
             <div className="customer-main">
-              <Link to={`/customers/${encodeURIComponent(c.id)}`} className="customer-name">
-                {c.displayName}
-              </Link>
+              <span className="customer-name-line">
+                <Link to={`/customers/${encodeURIComponent(c.id)}`} className="customer-name">
+                  {c.displayName}
+                </Link>
+                {c.lifecycleStage && <LifecycleChip stage={c.lifecycleStage} />}
+              </span>
               {c.primaryEmail && <span className="muted small-inline"> {c.primaryEmail}</span>}
               <ChannelChips identities={c.identities} />
             </div>
@@ -125,7 +248,7 @@ export function CustomersPage() {
           type="button"
           className="secondary load-more"
           disabled={loading}
-          onClick={() => void load(query, cursor)}
+          onClick={() => void load(query, segment, cursor)}
         >
           {loading ? 'Loading…' : 'Load more'}
         </button>

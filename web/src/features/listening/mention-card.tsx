@@ -1,4 +1,6 @@
-import { type ListeningQuery, type Mention, readAnalysis, type Topic } from '../../api.ts';
+import { inboxWorkers, type ListeningQuery, type Mention, readAnalysis, type Topic } from '../../api.ts';
+import { useSession } from '../../session.tsx';
+import { DispositionMenu } from '../inbox/disposition-menu.tsx';
 import { AnalysisBadges } from './analysis-badges.tsx';
 
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact' });
@@ -37,6 +39,9 @@ export function MentionCard({
       analysis.topics.push({ id, name: topics?.get(id)?.name ?? 'topic', score: 0, reasons: [] });
   }
   const hasUrgency = m.urgency != null || typeof m.analysis?.urgency === 'object';
+  const { session } = useSession();
+  const canDecide = !!session && inboxWorkers.includes(session.user.role) && !m.deleted;
+  const disposition = m.disposition;
   const name = m.author?.displayName ?? m.author?.handle ?? 'unknown author';
   return (
     <article className={fresh ? 'mention fresh' : 'mention'} aria-label={`Post by ${name}`}>
@@ -65,11 +70,14 @@ export function MentionCard({
           showUrgency={hasUrgency}
           topicName={(id, fallback) => topics?.get(id)?.name ?? fallback}
           actions={
-            onOpen && (
-              <button type="button" className="link-button" onClick={() => onOpen(m)}>
-                Open thread
-              </button>
-            )
+            <span className="mention-actions">
+              {onOpen && (
+                <button type="button" className="link-button" onClick={() => onOpen(m)}>
+                  Open thread
+                </button>
+              )}
+              {canDecide && <DispositionMenu mentionId={m.id} initial={disposition} />}
+            </span>
           }
         >
           {m.queryIds.map((id) => (

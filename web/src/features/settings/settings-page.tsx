@@ -23,6 +23,17 @@ export function SettingsPage() {
           </span>
         </li>
         <li>
+          <Link to="/settings/teams">Teams</Link>
+          <span> — groups of people that cases are routed to and assigned within.</span>
+        </li>
+        <li>
+          <Link to="/settings/routing-rules">Routing rules</Link>
+          <span>
+            {' '}
+            — what happens to each new mention: open a case, set priority, tag, assign, notify or dismiss.
+          </span>
+        </li>
+        <li>
           <a href="/api/docs">API reference</a>
           <span> — every endpoint of the JSON API (OpenAPI 3.1 at /api/openapi.json).</span>
         </li>

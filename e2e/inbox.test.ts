@@ -1,0 +1,180 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+import { ownerEmail, signIn, signInAsNewUser } from './session.ts';
+
+let server: StartedServer;
+let browser: Browser;
+const password = 'a long new passphrase';
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startBuiltServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The card of a post in the Listening stream, found by its text (new posts push cards down). */
+async function cardOf(page: Page, index: number): Promise<{ card: Locator; text: string }> {
+  const text = (await page.locator('article.mention .mention-text').nth(index).textContent()) ?? '';
+  expect(text.length).toBeGreaterThan(0);
+  return { card: page.locator('article.mention').filter({ hasText: text }).first(), text };
+}
+
+describe('inbox', () => {
+  it('turns mentions into decisions and a case, works the case by keyboard, and a manager tries a routing rule', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, server.password, password);
+
+    // Listening: dismiss one post as spam, make a case of another.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Listening' }).click();
+    await page.getByRole('heading', { name: 'Listening', level: 1 }).waitFor();
+    await page.locator('article.mention').nth(1).waitFor();
+    const dismissed = await cardOf(page, 0);
+    await dismissed.card.getByRole('button', { name: 'Decide what becomes of this post' }).click();
+    await dismissed.card.getByRole('button', { name: 'Dismiss…' }).click();
+    await dismissed.card.getByRole('button', { name: 'Spam' }).click();
+    await dismissed.card.getByText('Dismissed · spam').waitFor();
+
+    const other = await page.locator('article.mention .mention-text').allTextContents();
+    const caseText = other.find((t) => t !== dismissed.text);
+    expect(caseText).toBeDefined();
+    const caseCard = page
+      .locator('article.mention')
+      .filter({ hasText: caseText as string })
+      .first();
+    await caseCard.getByRole('button', { name: 'Decide what becomes of this post' }).click();
+    await caseCard.getByRole('button', { name: 'Create case' }).click();
+    const caseLink = caseCard.getByRole('link', { name: /^Case #\d+$/ });
+    await caseLink.waitFor();
+    const caseNumber = Number((await caseLink.textContent())?.replace(/\D+/g, ''));
+    expect(caseNumber).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(artifacts, 'inbox-listening-dispositions.png') });
+
+    // Inbox: the case is listed with its number; open it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+    const list = page.getByRole('list', { name: 'All active cases' });
+    const cardLink = list.getByRole('link', { name: new RegExp(`^#${caseNumber} `) });
+    await cardLink.waitFor();
+    await page.getByText(/% heard of \d+ matched mentions/).waitFor();
+    await cardLink.click();
+    const detail = page.getByRole('article', { name: new RegExp(`#${caseNumber} `) });
+    await detail.getByRole('region', { name: 'Conversations' }).waitFor();
+    expect(await detail.locator('.post-text').first().textContent()).toBe(caseText);
+    await detail.getByText('Case created by Demo Owner').waitFor();
+
+    // Keyboard: the help overlay, then a (assign to me) and e (solve).
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.textContent()).toContain('Assign the selected case to me');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+
+    await page.locator('main').focus();
+    await page.keyboard.press('a');
+    await detail.getByText('Assigned to Demo Owner by Demo Owner').waitFor();
+    expect(await detail.getByLabel('Assignee').inputValue()).not.toBe('');
+    await page.keyboard.press('e');
+    await detail.getByText('Status New → Solved by Demo Owner').waitFor();
+    expect(await detail.getByLabel('Status').inputValue()).toBe('solved');
+    // The card in the list shows the change too.
+    const card = list
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: new RegExp(`^#${caseNumber} `) }) });
+    await card.getByText('Solved').waitFor();
+    await card.getByText('Demo Owner').waitFor();
+    // The feed reads newest first.
+    const lines = await detail.locator('.feed-text').allTextContents();
+    expect(lines[0]).toContain('Status New → Solved');
+    expect(lines.at(-1)).toContain('Case created');
+    await page.screenshot({ path: path.join(artifacts, 'inbox-case.png') });
+
+    // The Solved view lists it.
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Solved' }).click();
+    await page
+      .getByRole('list', { name: 'Solved cases' })
+      .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
+      .waitFor();
+
+    // A manager: a team, then a routing rule tried on past mentions and saved.
+    await signInAsNewUser(
+      page,
+      server.url,
+      { email: 'mia@demo.test', name: 'Mia Manager', role: 'manager' },
+      password,
+    );
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('link', { name: 'Teams' }).click();
+    const newTeam = page.getByRole('form', { name: 'New team' });
+    await newTeam.getByLabel('Team name').fill('Tier 1');
+    await newTeam.getByText('Mia Manager').click();
+    await newTeam.getByRole('button', { name: 'Create team' }).click();
+    await page.getByRole('status').filter({ hasText: 'Team “Tier 1” created.' }).waitFor();
+    await page.getByRole('form', { name: 'Team Tier 1' }).waitFor();
+
+    await page.goto(`${server.url}/settings/routing-rules`);
+    await page.getByRole('heading', { name: 'Routing rules', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const editor = page.getByRole('form', { name: 'New routing rule' });
+    await editor.getByLabel('Rule name').fill('Unhappy customers');
+    await editor.getByRole('button', { name: 'Add condition' }).click();
+    await editor.getByLabel('Condition 1 field').selectOption('sentiment');
+    await editor.getByText('negative', { exact: true }).click();
+    await editor.getByLabel('Action 1 type').selectOption('create_case');
+    await editor.getByRole('button', { name: 'Add action' }).click();
+    await editor.getByLabel('Action 2 type').selectOption('assign_team');
+    await editor.getByLabel('Action 2 team').selectOption({ label: 'Tier 1' });
+    await editor.getByRole('button', { name: 'Try on the last 500 mentions' }).click();
+    const figure = editor
+      .getByRole('status')
+      .filter({ hasText: /Would fire on \d+ of the last \d+ mentions/ });
+    await figure.waitFor();
+    const [, matched, evaluated] =
+      /on (\d+) of the last (\d+)/.exec((await figure.textContent()) ?? '') ?? [];
+    expect(Number(evaluated)).toBeGreaterThan(0);
+    expect(Number(matched)).toBeLessThanOrEqual(Number(evaluated));
+    if (Number(matched) > 0)
+      expect(await editor.locator('.rule-samples li').first().textContent()).toContain('sentiment');
+    await page.screenshot({ path: path.join(artifacts, 'inbox-routing-rule.png'), fullPage: true });
+    await editor.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule “Unhappy customers” saved.' }).waitFor();
+    const rules = page.getByRole('list', { name: 'Routing rules, in the order they run' });
+    const rule = rules.getByRole('listitem').filter({ hasText: 'Unhappy customers' });
+    await rule.waitFor();
+    expect(await rule.textContent()).toContain(
+      'When sentiment is any of negative → Create a case, Send to team',
+    );
+
+    // The manager raises the priority of the owner's case; the owner follows it, so the bell rings.
+    await page.goto(`${server.url}/inbox?view=solved`);
+    await page
+      .getByRole('list', { name: 'Solved cases' })
+      .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
+      .click();
+    const managed = page.getByRole('article', { name: new RegExp(`#${caseNumber} `) });
+    await managed.getByLabel('Priority').selectOption('urgent');
+    await managed.getByText('Priority normal → urgent by Mia Manager').waitFor();
+
+    await page.context().clearCookies();
+    await signIn(page, server.url, ownerEmail, password);
+    const bell = page.getByRole('button', { name: 'Notifications, 1 unread' });
+    await bell.click();
+    const panel = page.getByRole('region', { name: 'Notifications' });
+    await panel.getByRole('link', { name: /priority set to urgent/ }).waitFor();
+    await panel.getByRole('button', { name: 'Mark all read' }).click();
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+});

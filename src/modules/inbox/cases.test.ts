@@ -1,0 +1,419 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+import { followRecord, listNotifications, markNotificationsRead, recordFeed } from '../collaboration/feed.ts';
+import { createQuery } from '../listening/service.ts';
+import { attachMention, createCase, getCase, listCases, mergeCases, splitCase, updateCase } from './cases.ts';
+import {
+  disposeMention,
+  dispositionStats,
+  priorityFromUrgency,
+  summarize,
+  typeFromIntents,
+} from './dispositions.ts';
+import { deleteTeam, listAssignees, listTeams, saveTeam } from './teams.ts';
+
+const t = setupTestDatabase();
+let sequence = 0;
+
+/** `threadRoot` as Bluesky sends it (reply refs carry the root); the generic format defaults it to `replyTo`. */
+type Post = {
+  id?: string;
+  text: string;
+  author?: string;
+  replyTo?: string;
+  threadRoot?: string;
+  channel?: string;
+};
+
+/** Ingests posts through the real pipeline and returns the stored mention ids by external id. */
+async function ingest(workspaceId: string, posts: Post[]): Promise<Map<string, number>> {
+  const ids = posts.map((p) => p.id ?? `post-${++sequence}`);
+  await appendToLog(
+    t.ctx,
+    posts.map((p, i) => ({
+      workspaceId,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: p.channel ?? 'bluesky',
+        externalId: ids[i],
+        text: p.text,
+        createdAt: t.clock.now().toISOString(),
+        replyTo: p.replyTo ?? null,
+        threadRoot: p.threadRoot ?? p.replyTo ?? null,
+        author: {
+          externalId: `bluesky:${p.author ?? 'maya'}`,
+          handle: p.author ?? 'maya',
+          displayName: p.author ?? 'Maya',
+        },
+      }),
+    })),
+  );
+  while ((await processBatch(t.ctx)).claimed > 0) {
+    // drain
+  }
+  const rows = await t.ctx.db
+    .selectFrom('mentions')
+    .select(['id', 'external_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('external_id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.external_id, Number(r.id)]));
+}
+
+async function setup() {
+  const ws = await buildWorkspace(t.ctx);
+  const agent = (await buildUser(t.ctx, ws, { role: 'agent' })).actor;
+  const other = (await buildUser(t.ctx, ws, { role: 'agent' })).actor;
+  const manager = (await buildUser(t.ctx, ws, { role: 'manager' })).actor;
+  const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+  return { ws, agent, other, manager, moderator };
+}
+
+const idOf = (m: Map<string, number>, key: string) => {
+  const id = m.get(key);
+  if (id === undefined) throw new Error(`no mention ${key}`);
+  return id;
+};
+
+describe('cases from mentions', () => {
+  it('turns a mention into a case whose conversation is the whole thread, linked to the author’s customer', async () => {
+    const { ws, agent } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'root-1', text: 'My bag never arrived in Lisbon, flight TP123', author: 'maya' },
+      {
+        id: 'reply-1',
+        text: 'So sorry Maya, can you DM the tag number?',
+        author: 'airline',
+        replyTo: 'root-1',
+      },
+      {
+        id: 'reply-2',
+        text: 'Done, still nothing',
+        author: 'maya',
+        replyTo: 'reply-1',
+        threadRoot: 'root-1',
+      },
+    ]);
+    const d = await disposeMention(t.ctx, agent, idOf(m, 'root-1'), { action: 'create_case' });
+    expect(d.disposition).toBe('case');
+    expect(d.caseId).not.toBeNull();
+    const detail = await getCase(t.ctx, agent, d.caseId ?? '');
+    expect(detail.number).toBe(1);
+    expect(detail.subject).toBe('My bag never arrived in Lisbon, flight TP123');
+    expect(detail.status).toBe('new');
+    expect(detail.channel).toBe('bluesky');
+    expect(detail.conversations).toHaveLength(1);
+    expect(detail.conversations[0]?.threadKey).toBe('root-1');
+    expect(detail.conversations[0]?.messages.map((x) => x.externalId)).toEqual([
+      'root-1',
+      'reply-1',
+      'reply-2',
+    ]);
+    expect(detail.customer?.identities.some((i) => i.handle === 'maya')).toBe(true);
+    expect(detail.following).toBe(true);
+    // The list's card carries the customer and the post that opened the case.
+    const [card] = (await listCases(t.ctx, agent, { view: 'all', search: '#1', limit: 10 })).items;
+    expect(card?.id).toBe(detail.id);
+    expect(card?.firstMessage).toMatchObject({
+      text: 'My bag never arrived in Lisbon, flight TP123',
+      authorHandle: 'maya',
+    });
+    expect(card?.customer?.id).toBe(detail.customerId);
+    expect((await listCases(t.ctx, agent, { view: 'all', search: '#2', limit: 10 })).items).toEqual([]);
+  });
+
+  it('numbers cases per workspace from 1 without gaps', async () => {
+    const { agent } = await setup();
+    const numbers = [];
+    for (let i = 0; i < 3; i++)
+      numbers.push((await createCase(t.ctx, agent, { subject: `Case ${i}` })).number);
+    expect(numbers).toEqual([1, 2, 3]);
+    const second = await setup();
+    expect((await createCase(t.ctx, second.agent, { subject: 'Another workspace' })).number).toBe(1);
+  });
+
+  it('attaches a second thread to an open case and refuses to attach to a closed one', async () => {
+    const { ws, agent } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'a', text: 'Refund for my cancelled flight please' },
+      { id: 'b', text: 'Still no refund, two weeks now' },
+      { id: 'c', text: 'Another thing entirely' },
+    ]);
+    const c = await createCase(t.ctx, agent, { subject: 'Refund', mentionIds: [idOf(m, 'a')] });
+    await attachMention(t.ctx, agent, c.id, idOf(m, 'b'));
+    const detail = await getCase(t.ctx, agent, c.id);
+    expect(detail.conversations.map((x) => x.threadKey).sort()).toEqual(['a', 'b']);
+    await updateCase(t.ctx, agent, c.id, { status: 'closed' });
+    await expect(attachMention(t.ctx, agent, c.id, idOf(m, 'c'))).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('derives type and priority from the analysis when an agent does not choose', () => {
+    expect(typeFromIntents('support_question complaint')).toBe('complaint');
+    expect(typeFromIntents('purchase_intent')).toBe('lead');
+    expect(typeFromIntents('support_question')).toBe('question');
+    expect(typeFromIntents('praise')).toBe('feedback');
+    expect(typeFromIntents(null)).toBe('other');
+    expect(priorityFromUrgency(90)).toBe('urgent');
+    expect(priorityFromUrgency(65)).toBe('high');
+    expect(priorityFromUrgency(30)).toBe('normal');
+    expect(priorityFromUrgency(5)).toBe('low');
+    expect(priorityFromUrgency(null)).toBe('normal');
+    expect(summarize('short')).toBe('short');
+    const long = summarize(`${'word '.repeat(30)}end`);
+    expect(long.length).toBeLessThanOrEqual(81);
+    expect(long.endsWith('…')).toBe(true);
+  });
+});
+
+describe('case lifecycle and feed', () => {
+  it('records one feed event per change, keeps status times, and notifies followers but not the actor', async () => {
+    const { agent, other } = await setup();
+    const c = await createCase(t.ctx, agent, { subject: 'Lost bag', tags: ['Baggage'] });
+    expect(c.tags).toEqual(['baggage']);
+    await followRecord(t.ctx, other, 'case', c.id);
+    t.clock.advance(60_000);
+    const solved = await updateCase(t.ctx, agent, c.id, { status: 'solved', priority: 'high' });
+    expect(solved.solvedAt).toBe(t.clock.now().toISOString());
+    const reopened = await updateCase(t.ctx, agent, c.id, { status: 'open' });
+    expect(reopened.solvedAt).toBeNull();
+    const feed = await recordFeed(t.ctx, agent, 'case', c.id, { limit: 50 });
+    expect(feed.items.map((e) => [e.kind, e.data.field ?? null])).toEqual([
+      ['status_changed', 'status'],
+      ['status_changed', 'status'],
+      ['updated', 'priority'],
+      ['created', null],
+    ]);
+    const forOther = await listNotifications(t.ctx, other, { limit: 50 });
+    expect(forOther.unreadCount).toBe(3);
+    expect(forOther.items[0]?.summary).toContain('status set to open');
+    expect((await listNotifications(t.ctx, agent, { limit: 50 })).unreadCount).toBe(0);
+    expect(await markNotificationsRead(t.ctx, other)).toBe(3);
+    expect((await listNotifications(t.ctx, other, { limit: 50, unread: true })).items).toHaveLength(0);
+  });
+
+  it('assigns only to people who may work cases, and the assignee follows the case', async () => {
+    const { agent, other, moderator } = await setup();
+    const c = await createCase(t.ctx, agent, { subject: 'Seat change' });
+    await expect(updateCase(t.ctx, agent, c.id, { assigneeUserId: moderator.userId })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    await updateCase(t.ctx, agent, c.id, { assigneeUserId: other.userId });
+    const n = await listNotifications(t.ctx, other, { limit: 10 });
+    expect(n.items).toHaveLength(0); // following starts with the assignment, after its own event
+    await updateCase(t.ctx, agent, c.id, { priority: 'urgent' });
+    expect((await listNotifications(t.ctx, other, { limit: 10 })).items.map((x) => x.summary)).toEqual([
+      'Case 1: priority set to urgent',
+    ]);
+    const mine = await listCases(t.ctx, other, { view: 'mine', limit: 10 });
+    expect(mine.items.map((x) => x.id)).toEqual([c.id]);
+    expect((await listCases(t.ctx, agent, { view: 'unassigned', limit: 10 })).items).toHaveLength(0);
+  });
+
+  it('will not reopen a closed case', async () => {
+    const { agent } = await setup();
+    const c = await createCase(t.ctx, agent, { subject: 'Closed' });
+    await updateCase(t.ctx, agent, c.id, { status: 'closed' });
+    await expect(updateCase(t.ctx, agent, c.id, { status: 'open' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
+
+  it('filters the list by status set, priority, tag and subject, with keyset pages', async () => {
+    const { agent } = await setup();
+    const a = await createCase(t.ctx, agent, {
+      subject: 'Refund please',
+      priority: 'high',
+      tags: ['refund'],
+    });
+    const b = await createCase(t.ctx, agent, { subject: 'Wifi on board', tags: ['wifi'] });
+    const c = await createCase(t.ctx, agent, { subject: 'Refund again', tags: ['refund', 'vip'] });
+    await updateCase(t.ctx, agent, b.id, { status: 'solved' });
+    const ids = async (f: Parameters<typeof listCases>[2]) =>
+      (await listCases(t.ctx, agent, f)).items.map((x) => x.id);
+    expect(await ids({ view: 'all', status: 'active', limit: 10 })).toEqual([c.id, a.id]);
+    expect(await ids({ view: 'all', status: 'solved,closed', limit: 10 })).toEqual([b.id]);
+    expect(await ids({ view: 'all', priority: 'high', limit: 10 })).toEqual([a.id]);
+    expect(await ids({ view: 'all', tag: 'refund', limit: 10 })).toEqual([c.id, a.id]);
+    expect(await ids({ view: 'all', search: 'WIFI', limit: 10 })).toEqual([b.id]);
+    const first = await listCases(t.ctx, agent, { view: 'all', limit: 2 });
+    expect(first.items.map((x) => x.id)).toEqual([c.id, b.id]);
+    const next = await listCases(t.ctx, agent, { view: 'all', limit: 2, cursor: first.nextCursor ?? '' });
+    expect(next.items.map((x) => x.id)).toEqual([a.id]);
+    expect(next.nextCursor).toBeNull();
+    await expect(listCases(t.ctx, agent, { view: 'all', status: 'bogus', limit: 10 })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+  });
+});
+
+describe('merge and split', () => {
+  it('merges a case into another, moving its conversations and keeping the history on both', async () => {
+    const { ws, agent } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'm1', text: 'Charged twice for my ticket', author: 'ana' },
+      { id: 'm2', text: 'Hello? Charged twice!', author: 'ana' },
+    ]);
+    const a = await createCase(t.ctx, agent, {
+      subject: 'Double charge',
+      mentionIds: [idOf(m, 'm1')],
+      tags: ['billing'],
+    });
+    const b = await createCase(t.ctx, agent, {
+      subject: 'Double charge again',
+      mentionIds: [idOf(m, 'm2')],
+      tags: ['angry'],
+    });
+    const merged = await mergeCases(t.ctx, agent, a.id, b.id);
+    expect(merged.tags.sort()).toEqual(['angry', 'billing']);
+    const into = await getCase(t.ctx, agent, a.id);
+    expect(into.conversations.map((c) => c.threadKey).sort()).toEqual(['m1', 'm2']);
+    const away = await getCase(t.ctx, agent, b.id);
+    expect(away.mergedInto).toBe(a.id);
+    expect(away.status).toBe('closed');
+    expect(away.conversations).toHaveLength(0);
+    const mention = await t.ctx.db
+      .selectFrom('mentions')
+      .select('case_id')
+      .where('id', '=', idOf(m, 'm2'))
+      .executeTakeFirstOrThrow();
+    expect(mention.case_id).toBe(a.id);
+    const intoFeed = await recordFeed(t.ctx, agent, 'case', a.id, { limit: 10 });
+    expect(intoFeed.items[0]?.kind).toBe('merged_in');
+    expect((await recordFeed(t.ctx, agent, 'case', b.id, { limit: 10 })).items[0]?.kind).toBe('merged_away');
+    expect((await listCases(t.ctx, agent, { view: 'all', limit: 10 })).items.map((c) => c.id)).toEqual([
+      a.id,
+    ]);
+    await expect(updateCase(t.ctx, agent, b.id, { priority: 'low' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
+
+  it('splits conversations off into a new case that keeps the customer, and must leave one behind', async () => {
+    const { ws, agent } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 's1', text: 'Where is my refund', author: 'leo' },
+      { id: 's2', text: 'Also the app crashes on login', author: 'leo' },
+      { id: 's3', text: 'Same crash here', author: 'mia' },
+    ]);
+    const c = await createCase(t.ctx, agent, {
+      subject: 'Leo',
+      mentionIds: [idOf(m, 's1'), idOf(m, 's2'), idOf(m, 's3')],
+    });
+    const detail = await getCase(t.ctx, agent, c.id);
+    const crash = detail.conversations.find((x) => x.threadKey === 's2');
+    expect(crash).toBeDefined();
+    await expect(
+      splitCase(
+        t.ctx,
+        agent,
+        c.id,
+        detail.conversations.map((x) => x.id),
+      ),
+    ).rejects.toMatchObject({ code: 'bad_request' });
+    const split = await splitCase(t.ctx, agent, c.id, [crash?.id ?? ''], 'App crash');
+    expect(split.subject).toBe('App crash');
+    expect(split.customerId).toBe(c.customerId);
+    expect(split.number).toBe(c.number + 1);
+    expect((await getCase(t.ctx, agent, split.id)).conversations.map((x) => x.threadKey)).toEqual(['s2']);
+    expect((await getCase(t.ctx, agent, c.id)).conversations.map((x) => x.threadKey)).toEqual(['s1', 's3']);
+    const mention = await t.ctx.db
+      .selectFrom('mentions')
+      .select('case_id')
+      .where('id', '=', idOf(m, 's2'))
+      .executeTakeFirstOrThrow();
+    expect(mention.case_id).toBe(split.id);
+    expect((await recordFeed(t.ctx, agent, 'case', c.id, { limit: 5 })).items[0]?.data).toMatchObject({
+      to: { id: split.id },
+      conversationIds: [crash?.id],
+    });
+    // A thread by someone else, split off, takes its own author's customer.
+    const mia = detail.conversations.find((x) => x.threadKey === 's3');
+    const miaCase = await splitCase(t.ctx, agent, c.id, [mia?.id ?? '']);
+    expect(miaCase.customerId).toBe(mia?.customerId);
+    expect(miaCase.customerId).not.toBe(c.customerId);
+  });
+});
+
+describe('dispositions: heard versus listened', () => {
+  it('counts matched mentions with a disposition, by kind, and the time to decide', async () => {
+    const { ws, agent, manager } = await setup();
+    await createQuery(t.ctx, manager, { name: 'Refunds', query: 'refund*', enabled: true });
+    const m = await ingest(ws.id, [
+      { id: 'd1', text: 'I want a refund' },
+      { id: 'd2', text: 'refund refund refund' },
+      { id: 'd3', text: 'refunds are slow' },
+      { id: 'd4', text: 'nothing to see here' },
+    ]);
+    t.clock.advance(10 * 60_000);
+    await disposeMention(t.ctx, agent, idOf(m, 'd1'), { action: 'create_case' });
+    t.clock.advance(20 * 60_000);
+    const dismissed = await disposeMention(t.ctx, agent, idOf(m, 'd2'), {
+      action: 'dismiss',
+      reason: 'spam',
+    });
+    expect(dismissed).toMatchObject({ disposition: 'dismissed', reason: 'spam', by: agent.userId });
+    const stats = await dispositionStats(t.ctx, agent, 30);
+    expect(stats.matched).toBe(3);
+    expect(stats.disposed).toBe(2);
+    expect(stats.share).toBeCloseTo(2 / 3);
+    expect(stats.byDisposition).toEqual({ case: 1, answered: 0, dismissed: 1 });
+    expect(stats.minutesToDisposition).toEqual({ p50: 10, p90: 30 });
+  });
+
+  it('refuses dispositions to roles that do not work cases and for mentions of another workspace', async () => {
+    const { ws, agent, moderator } = await setup();
+    const m = await ingest(ws.id, [{ text: 'hello' }]);
+    const [id] = [...m.values()];
+    await expect(disposeMention(t.ctx, moderator, id ?? 0, { action: 'answered' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    const stranger = await setup();
+    await expect(
+      disposeMention(t.ctx, stranger.agent, id ?? 0, { action: 'answered' }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect((await disposeMention(t.ctx, agent, id ?? 0, { action: 'answered' })).disposition).toBe(
+      'answered',
+    );
+  });
+});
+
+describe('teams', () => {
+  it('lists the people who can be assigned cases, without moderators', async () => {
+    const { agent, other, manager, moderator } = await setup();
+    const people = await listAssignees(t.ctx, agent);
+    const ids = people.map((p) => p.id);
+    expect(ids).toEqual(expect.arrayContaining([agent.userId, other.userId, manager.userId]));
+    expect(ids).not.toContain(moderator.userId);
+    await expect(listAssignees(t.ctx, moderator)).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('creates, renames and deletes teams; cases of a deleted team keep everything else', async () => {
+    const { agent, other, manager } = await setup();
+    await expect(saveTeam(t.ctx, agent, { name: 'Care' })).rejects.toMatchObject({ code: 'forbidden' });
+    const care = await saveTeam(t.ctx, manager, { name: 'Care', memberIds: [agent.userId] });
+    await expect(saveTeam(t.ctx, manager, { name: 'Care' })).rejects.toMatchObject({ code: 'conflict' });
+    const renamed = await saveTeam(
+      t.ctx,
+      manager,
+      { name: 'Customer care', memberIds: [agent.userId, other.userId] },
+      care.id,
+    );
+    expect(renamed.memberIds.sort()).toEqual([agent.userId, other.userId].sort());
+    const c = await createCase(t.ctx, agent, {
+      subject: 'Team case',
+      teamId: care.id,
+      assigneeUserId: other.userId,
+    });
+    await deleteTeam(t.ctx, manager, care.id);
+    expect(await listTeams(t.ctx, agent)).toEqual([]);
+    const after = await getCase(t.ctx, agent, c.id);
+    expect(after.teamId).toBeNull();
+    expect(after.assigneeUserId).toBe(other.userId);
+  });
+});

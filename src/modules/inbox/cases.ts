@@ -1,0 +1,845 @@
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { CasesTable, ConversationsTable, DB } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { recordAudit } from '../audit/service.ts';
+import { type Actor, can, requirePermission } from '../auth/roles.ts';
+import { addFollower, isFollowing, type RecordType, recordEvent } from '../collaboration/feed.ts';
+import { customerSummaries } from '../customers/service.ts';
+import { mentionsByIds } from '../listening/service.ts';
+import { caseNotes, caseReplies } from './replies.ts';
+import {
+  type CaseCard,
+  type CaseDetail,
+  type CaseFilters,
+  type CaseInput,
+  type CasePatch,
+  type CaseView,
+  type ConversationView,
+  caseInput,
+} from './schema.ts';
+import { slaOfCases, syncCaseSla } from './sla.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+type CaseRow = Selectable<CasesTable>;
+const CASE: RecordType = 'case';
+
+export function toCaseView(ctx: AppContext, r: CaseRow, sla: CaseView['sla'] = []): CaseView {
+  return {
+    sla,
+    id: r.id,
+    number: Number(r.number),
+    subject: r.subject,
+    status: r.status,
+    priority: r.priority,
+    type: r.type,
+    assigneeUserId: r.assignee_user_id,
+    teamId: r.team_id,
+    customerId: r.customer_id,
+    channel: r.channel,
+    tags: r.tags ? r.tags.split(' ') : [],
+    customFields: ctx.dialect.parseJson<CaseView['customFields']>(r.custom_fields),
+    mergedInto: r.merged_into,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    firstResponseAt: r.first_response_at,
+    solvedAt: r.solved_at,
+    closedAt: r.closed_at,
+  };
+}
+
+function toConversationView(r: Selectable<ConversationsTable>): ConversationView {
+  return {
+    id: r.id,
+    channel: r.channel,
+    threadKey: r.thread_key,
+    customerId: r.customer_id,
+    preview: r.preview,
+    lastActivityAt: r.last_activity_at,
+    createdAt: r.created_at,
+  };
+}
+
+/** A case with its SLA clocks. */
+async function caseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
+  const sla = await slaOfCases(ctx.db, [row.id]);
+  return toCaseView(ctx, row, sla.get(row.id) ?? []);
+}
+
+export async function caseRow(db: Db, workspaceId: string, id: string): Promise<CaseRow> {
+  const row = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No case ${id}`);
+  return row;
+}
+
+/** A case that may still be worked: not merged away. */
+async function workableCase(db: Db, workspaceId: string, id: string): Promise<CaseRow> {
+  const row = await caseRow(db, workspaceId, id);
+  if (row.merged_into !== null)
+    throw new AppError('conflict', `Case ${row.number} was merged into another case`, {
+      mergedInto: row.merged_into,
+    });
+  return row;
+}
+
+/** Assignees must be people of the workspace whose role may work cases. */
+async function checkAssignee(db: Db, workspaceId: string, userId: string): Promise<string> {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'name', 'email', 'role', 'status'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (user?.status !== 'active')
+    throw new AppError('not_found', `No active user ${userId} in this workspace`);
+  if (!can({ role: user.role }, 'inbox:work'))
+    throw new AppError('validation_failed', `A ${user.role} cannot be assigned cases`, {
+      fields: [{ path: 'assigneeUserId', message: `role ${user.role} cannot work cases` }],
+    });
+  return user.name || user.email;
+}
+
+async function checkTeam(db: Db, workspaceId: string, teamId: string): Promise<string> {
+  const team = await db
+    .selectFrom('teams')
+    .select('name')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', teamId)
+    .executeTakeFirst();
+  if (!team) throw new AppError('not_found', `No team ${teamId}`);
+  return team.name;
+}
+
+async function checkCustomer(db: Db, workspaceId: string, customerId: string): Promise<void> {
+  const row = await db
+    .selectFrom('customers')
+    .select(['merged_into'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No customer ${customerId}`);
+  if (row.merged_into !== null)
+    throw new AppError('conflict', `Customer ${customerId} was merged into ${row.merged_into}`, {
+      mergedInto: row.merged_into,
+    });
+}
+
+const tagString = (tags: readonly string[]) => [...new Set(tags)].join(' ');
+
+/** The customer a mention's author belongs to, if identity resolution has attached it yet. */
+async function customerOfAuthor(
+  db: Db,
+  workspaceId: string,
+  authorId: number | null,
+): Promise<string | null> {
+  if (authorId === null) return null;
+  const row = await db
+    .selectFrom('identities')
+    .select('customer_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('author_id', '=', authorId)
+    .executeTakeFirst();
+  return row?.customer_id ?? null;
+}
+
+/**
+ * The conversation of a mention's thread (created on first use), attached to `caseId`.
+ * A thread belongs to one case at a time: attaching it elsewhere moves it.
+ */
+async function conversationForMention(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  mentionId: number,
+  caseId: string,
+): Promise<{ conversationId: string; customerId: string | null; channel: string; movedFrom: string | null }> {
+  const m = await trx
+    .selectFrom('mentions')
+    .select(['id', 'channel', 'external_id', 'thread_root', 'text', 'author_id', 'created_at', 'deleted_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', mentionId)
+    .executeTakeFirst();
+  if (!m) throw new AppError('not_found', `No mention ${mentionId}`);
+  const threadKey = m.thread_root ?? m.external_id;
+  const customerId = await customerOfAuthor(
+    trx,
+    workspaceId,
+    m.author_id === null ? null : Number(m.author_id),
+  );
+  const now = ctx.now().toISOString();
+  const existing = await trx
+    .selectFrom('conversations')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('channel', '=', m.channel)
+    .where('thread_key', '=', threadKey)
+    .executeTakeFirst();
+  let conversationId: string;
+  let movedFrom: string | null = null;
+  if (existing) {
+    conversationId = existing.id;
+    movedFrom = existing.case_id !== caseId ? existing.case_id : null;
+    await trx
+      .updateTable('conversations')
+      .set({
+        case_id: caseId,
+        last_activity_at: m.created_at > existing.last_activity_at ? m.created_at : existing.last_activity_at,
+      })
+      .where('id', '=', existing.id)
+      .execute();
+  } else {
+    // The preview is the thread's root when it is stored, else this mention.
+    const root =
+      m.thread_root === null
+        ? m
+        : ((await trx
+            .selectFrom('mentions')
+            .select(['text', 'deleted_at'])
+            .where('workspace_id', '=', workspaceId)
+            .where('channel', '=', m.channel)
+            .where('external_id', '=', m.thread_root)
+            .executeTakeFirst()) ?? m);
+    conversationId = newId(ctx.now());
+    await trx
+      .insertInto('conversations')
+      .values({
+        id: conversationId,
+        workspace_id: workspaceId,
+        channel: m.channel,
+        thread_key: threadKey,
+        case_id: caseId,
+        customer_id: customerId,
+        preview: root.deleted_at === null ? root.text.slice(0, 280) : '',
+        last_activity_at: m.created_at,
+        created_at: now,
+      })
+      .execute();
+  }
+  // Every stored post of the thread now belongs to the case.
+  await trx
+    .updateTable('mentions')
+    .set({ case_id: caseId })
+    .where('workspace_id', '=', workspaceId)
+    .where('channel', '=', m.channel)
+    .where((eb) => eb.or([eb('thread_root', '=', threadKey), eb('external_id', '=', threadKey)]))
+    .execute();
+  return { conversationId, customerId, channel: m.channel, movedFrom };
+}
+
+/** The next per-workspace case number; the workspace row is locked so two creations cannot take the same one. */
+async function nextCaseNumber(ctx: AppContext, trx: Transaction<DB>, workspaceId: string): Promise<number> {
+  await ctx.dialect
+    .lockForUpdate(trx.selectFrom('workspaces').select('id').where('id', '=', workspaceId))
+    .execute();
+  const row = await trx
+    .selectFrom('cases')
+    .select((eb) => eb.fn.max('number').as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0) + 1;
+}
+
+/** Who decided a disposition: a person's user id, or `rule:<id>` for a routing rule. */
+const disposer = (by: { userId: string | null; rule?: { id: string } }) =>
+  by.userId ?? (by.rule ? `rule:${by.rule.id}` : null);
+
+/** Sets a mention's disposition to `case` (it was turned into or attached to `caseId`). */
+async function disposeAsCase(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  mentionId: number,
+  caseId: string,
+  by: string | null,
+): Promise<void> {
+  await trx
+    .updateTable('mentions')
+    .set({
+      disposition: 'case',
+      disposition_reason: null,
+      disposition_at: ctx.now().toISOString(),
+      disposition_by: by,
+      case_id: caseId,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', mentionId)
+    .execute();
+}
+
+/**
+ * Creates a case inside `trx`: by an agent (actor) or by a routing rule (actor null, `by`
+ * names the rule). Mentions given become its conversations and are disposed as `case`.
+ */
+export async function insertCase(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  input: CaseInput,
+  by: { userId: string | null; rule?: { id: string; name: string } },
+): Promise<CaseRow> {
+  const parsed = caseInput.parse(input);
+  if (parsed.assigneeUserId) await checkAssignee(trx, workspaceId, parsed.assigneeUserId);
+  if (parsed.teamId) await checkTeam(trx, workspaceId, parsed.teamId);
+  if (parsed.customerId) await checkCustomer(trx, workspaceId, parsed.customerId);
+  const now = ctx.now().toISOString();
+  const id = newId(ctx.now());
+  const number = await nextCaseNumber(ctx, trx, workspaceId);
+  await trx
+    .insertInto('cases')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      number,
+      subject: parsed.subject,
+      status: 'new',
+      priority: parsed.priority,
+      type: parsed.type,
+      assignee_user_id: parsed.assigneeUserId ?? null,
+      team_id: parsed.teamId ?? null,
+      customer_id: parsed.customerId ?? null,
+      channel: null,
+      tags: tagString(parsed.tags),
+      custom_fields: ctx.dialect.toJson(parsed.customFields),
+      merged_into: null,
+      created_by: by.userId,
+      created_at: now,
+      updated_at: now,
+      first_response_at: null,
+      solved_at: null,
+      closed_at: null,
+    })
+    .execute();
+  let customerId = parsed.customerId ?? null;
+  let channel: string | null = null;
+  for (const mentionId of parsed.mentionIds) {
+    const c = await conversationForMention(ctx, trx, workspaceId, mentionId, id);
+    await disposeAsCase(ctx, trx, workspaceId, mentionId, id, disposer(by));
+    customerId ??= c.customerId;
+    channel ??= c.channel;
+  }
+  if (customerId !== parsed.customerId || channel !== null)
+    await trx.updateTable('cases').set({ customer_id: customerId, channel }).where('id', '=', id).execute();
+  await recordEvent(ctx, trx, {
+    workspaceId,
+    recordType: CASE,
+    recordId: id,
+    kind: 'created',
+    actorUserId: by.userId,
+    data: { number, mentionIds: parsed.mentionIds, ...(by.rule ? { rule: by.rule } : {}) },
+    summary: by.rule ? `Case ${number} created by rule “${by.rule.name}”` : `Case ${number} created`,
+  });
+  if (by.userId) await addFollower(ctx, trx, workspaceId, CASE, id, by.userId);
+  if (parsed.assigneeUserId) await addFollower(ctx, trx, workspaceId, CASE, id, parsed.assigneeUserId);
+  await syncCaseSla(ctx, trx, workspaceId, id, ctx.now());
+  return caseRow(trx, workspaceId, id);
+}
+
+export async function createCase(ctx: AppContext, actor: Actor, input: CaseInput): Promise<CaseView> {
+  requirePermission(actor, 'inbox:work');
+  const row = await ctx.db
+    .transaction()
+    .execute((trx) => insertCase(ctx, trx, actor.workspaceId, input, { userId: actor.userId }));
+  return caseView(ctx, row);
+}
+
+/**
+ * Attaches a mention's thread to a case inside `trx` and disposes of the mention as `case`:
+ * by an agent, or by a routing rule (`by.userId` null).
+ */
+export async function insertMentionIntoCase(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  caseId: string,
+  mentionId: number,
+  by: { userId: string | null; rule?: { id: string; name: string } },
+): Promise<CaseRow> {
+  const target = await workableCase(trx, workspaceId, caseId);
+  if (target.status === 'closed') throw new AppError('conflict', `Case ${target.number} is closed`);
+  const c = await conversationForMention(ctx, trx, workspaceId, mentionId, caseId);
+  await disposeAsCase(ctx, trx, workspaceId, mentionId, caseId, disposer(by));
+  if (target.customer_id === null && c.customerId !== null)
+    await trx.updateTable('cases').set({ customer_id: c.customerId }).where('id', '=', caseId).execute();
+  await trx
+    .updateTable('cases')
+    .set({ updated_at: ctx.now().toISOString() })
+    .where('id', '=', caseId)
+    .execute();
+  await recordEvent(ctx, trx, {
+    workspaceId,
+    recordType: CASE,
+    recordId: caseId,
+    kind: 'conversation_added',
+    actorUserId: by.userId,
+    data: {
+      mentionId,
+      conversationId: c.conversationId,
+      movedFrom: c.movedFrom,
+      ...(by.rule ? { rule: by.rule } : {}),
+    },
+    summary: `A conversation was added to case ${target.number}`,
+  });
+  return caseRow(trx, workspaceId, caseId);
+}
+
+/** Attaches a mention's thread to an existing case and disposes of the mention as `case`. */
+export async function attachMention(
+  ctx: AppContext,
+  actor: Actor,
+  caseId: string,
+  mentionId: number,
+): Promise<CaseView> {
+  requirePermission(actor, 'inbox:work');
+  const row = await ctx.db
+    .transaction()
+    .execute((trx) =>
+      insertMentionIntoCase(ctx, trx, actor.workspaceId, caseId, mentionId, { userId: actor.userId }),
+    );
+  return caseView(ctx, row);
+}
+
+type Change = { field: string; from: unknown; to: unknown };
+
+/** Applies a patch to a case, records one feed event per changed field, and keeps status times. */
+export async function updateCase(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  patch: CasePatch,
+): Promise<CaseView> {
+  requirePermission(actor, 'inbox:work');
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const current = await workableCase(trx, actor.workspaceId, id);
+    if (current.status === 'closed' && patch.status !== undefined && patch.status !== 'closed')
+      throw new AppError(
+        'conflict',
+        `Case ${current.number} is closed and cannot be reopened; open a follow-up case`,
+      );
+    const now = ctx.now().toISOString();
+    const set: Updateable<CasesTable> = {};
+    const changes: Change[] = [];
+    const change = (field: string, column: keyof CasesTable, from: unknown, to: unknown) => {
+      if (to === undefined || from === to) return;
+      (set as Record<string, unknown>)[column] = to;
+      changes.push({ field, from, to });
+    };
+    change('subject', 'subject', current.subject, patch.subject);
+    change('priority', 'priority', current.priority, patch.priority);
+    change('type', 'type', current.type, patch.type);
+    change('status', 'status', current.status, patch.status);
+    if (patch.assigneeUserId) await checkAssignee(trx, actor.workspaceId, patch.assigneeUserId);
+    change('assignee', 'assignee_user_id', current.assignee_user_id, patch.assigneeUserId);
+    if (patch.teamId) await checkTeam(trx, actor.workspaceId, patch.teamId);
+    change('team', 'team_id', current.team_id, patch.teamId);
+    if (patch.customerId) await checkCustomer(trx, actor.workspaceId, patch.customerId);
+    change('customer', 'customer_id', current.customer_id, patch.customerId);
+    if (patch.tags !== undefined) change('tags', 'tags', current.tags, tagString(patch.tags));
+    if (patch.customFields !== undefined) {
+      const merged = {
+        ...ctx.dialect.parseJson<Record<string, unknown>>(current.custom_fields),
+        ...patch.customFields,
+      };
+      for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
+      const before = JSON.stringify(ctx.dialect.parseJson(current.custom_fields));
+      if (JSON.stringify(merged) !== before) {
+        set.custom_fields = ctx.dialect.toJson(merged);
+        changes.push({ field: 'customFields', from: JSON.parse(before), to: merged });
+      }
+    }
+    if (changes.length === 0) return current;
+    if (patch.status !== undefined && patch.status !== current.status) {
+      if (patch.status === 'solved') set.solved_at = now;
+      else if (patch.status === 'closed') set.closed_at = now;
+      else set.solved_at = null;
+    }
+    set.updated_at = now;
+    await trx.updateTable('cases').set(set).where('id', '=', id).execute();
+    for (const c of changes) {
+      await recordEvent(ctx, trx, {
+        workspaceId: actor.workspaceId,
+        recordType: CASE,
+        recordId: id,
+        kind: c.field === 'status' ? 'status_changed' : c.field === 'assignee' ? 'assigned' : 'updated',
+        actorUserId: actor.userId,
+        data: { field: c.field, from: c.from, to: c.to },
+        summary: `Case ${current.number}: ${c.field} ${c.to === null || c.to === '' ? 'cleared' : `set to ${String(typeof c.to === 'object' ? 'new values' : c.to)}`}`,
+      });
+    }
+    if (typeof patch.assigneeUserId === 'string')
+      await addFollower(ctx, trx, actor.workspaceId, CASE, id, patch.assigneeUserId);
+    await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now());
+    return caseRow(trx, actor.workspaceId, id);
+  });
+  return caseView(ctx, row);
+}
+
+/**
+ * Merges case `fromId` into `intoId`: its conversations and their mentions move, it is closed
+ * and points at the case it went into; both feeds say which conversations moved.
+ */
+export async function mergeCases(
+  ctx: AppContext,
+  actor: Actor,
+  intoId: string,
+  fromId: string,
+): Promise<CaseView> {
+  requirePermission(actor, 'inbox:work');
+  if (intoId === fromId) throw new AppError('bad_request', 'A case cannot be merged into itself');
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const into = await workableCase(trx, actor.workspaceId, intoId);
+    const from = await workableCase(trx, actor.workspaceId, fromId);
+    if (into.status === 'closed') throw new AppError('conflict', `Case ${into.number} is closed`);
+    const now = ctx.now().toISOString();
+    const moved = await trx.selectFrom('conversations').select('id').where('case_id', '=', fromId).execute();
+    const conversationIds = moved.map((c) => c.id);
+    await trx.updateTable('conversations').set({ case_id: intoId }).where('case_id', '=', fromId).execute();
+    await trx
+      .updateTable('mentions')
+      .set({ case_id: intoId })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('case_id', '=', fromId)
+      .execute();
+    await trx
+      .updateTable('cases')
+      .set({ merged_into: intoId, status: 'closed', closed_at: now, updated_at: now })
+      .where('id', '=', fromId)
+      .execute();
+    const intoTags = new Set([
+      ...(into.tags ? into.tags.split(' ') : []),
+      ...(from.tags ? from.tags.split(' ') : []),
+    ]);
+    await trx
+      .updateTable('cases')
+      .set({
+        updated_at: now,
+        tags: [...intoTags].join(' '),
+        customer_id: into.customer_id ?? from.customer_id,
+      })
+      .where('id', '=', intoId)
+      .execute();
+    const data = {
+      into: { id: intoId, number: into.number },
+      from: { id: fromId, number: from.number },
+      conversationIds,
+    };
+    await recordEvent(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      recordType: CASE,
+      recordId: intoId,
+      kind: 'merged_in',
+      actorUserId: actor.userId,
+      data,
+      summary: `Case ${from.number} was merged into case ${into.number}`,
+    });
+    await recordEvent(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      recordType: CASE,
+      recordId: fromId,
+      kind: 'merged_away',
+      actorUserId: actor.userId,
+      data,
+      summary: `Case ${from.number} was merged into case ${into.number}`,
+    });
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: 'case.merge',
+      targetType: 'case',
+      targetId: intoId,
+      details: data,
+    });
+    await syncCaseSla(ctx, trx, actor.workspaceId, intoId, ctx.now());
+    await syncCaseSla(ctx, trx, actor.workspaceId, fromId, ctx.now());
+    return caseRow(trx, actor.workspaceId, intoId);
+  });
+  return caseView(ctx, row);
+}
+
+/** Moves the given conversations of a case into a new case (same customer, type, priority, tags). */
+export async function splitCase(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  conversationIds: string[],
+  subject?: string | undefined,
+): Promise<CaseView> {
+  requirePermission(actor, 'inbox:work');
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const source = await workableCase(trx, actor.workspaceId, id);
+    const owned = await trx
+      .selectFrom('conversations')
+      .select(['id', 'preview', 'customer_id'])
+      .where('case_id', '=', id)
+      .execute();
+    const ownedIds = new Set(owned.map((c) => c.id));
+    const unknown = conversationIds.filter((c) => !ownedIds.has(c));
+    if (unknown.length > 0)
+      throw new AppError('validation_failed', 'Only conversations of this case can be split off', {
+        fields: [{ path: 'conversationIds', message: `not in case ${source.number}: ${unknown.join(', ')}` }],
+      });
+    const splitCustomer =
+      owned.find((c) => conversationIds.includes(c.id) && c.customer_id !== null)?.customer_id ??
+      source.customer_id;
+    if (conversationIds.length >= owned.length)
+      throw new AppError('bad_request', 'A split must leave at least one conversation on the case');
+    const created = await insertCase(
+      ctx,
+      trx,
+      actor.workspaceId,
+      {
+        subject: subject ?? `${source.subject} (split)`,
+        type: source.type,
+        priority: source.priority,
+        tags: source.tags ? source.tags.split(' ') : [],
+        // The new case belongs to whoever wrote the threads split off, else stays with the case's customer.
+        ...(splitCustomer ? { customerId: splitCustomer } : {}),
+        ...(source.team_id ? { teamId: source.team_id } : {}),
+      },
+      { userId: actor.userId },
+    );
+    await trx
+      .updateTable('conversations')
+      .set({ case_id: created.id })
+      .where('case_id', '=', id)
+      .where('id', 'in', conversationIds)
+      .execute();
+    const threads = await trx
+      .selectFrom('conversations')
+      .select(['channel', 'thread_key'])
+      .where('id', 'in', conversationIds)
+      .execute();
+    for (const t of threads) {
+      await trx
+        .updateTable('mentions')
+        .set({ case_id: created.id })
+        .where('workspace_id', '=', actor.workspaceId)
+        .where('channel', '=', t.channel)
+        .where((eb) => eb.or([eb('thread_root', '=', t.thread_key), eb('external_id', '=', t.thread_key)]))
+        .execute();
+    }
+    const first = await trx
+      .selectFrom('conversations')
+      .select('channel')
+      .where('case_id', '=', created.id)
+      .orderBy('created_at')
+      .executeTakeFirst();
+    await trx
+      .updateTable('cases')
+      .set({ channel: first?.channel ?? null })
+      .where('id', '=', created.id)
+      .execute();
+    const data = {
+      from: { id, number: source.number },
+      to: { id: created.id, number: created.number },
+      conversationIds,
+    };
+    await recordEvent(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      recordType: CASE,
+      recordId: id,
+      kind: 'split',
+      actorUserId: actor.userId,
+      data,
+      summary: `Case ${source.number} was split into case ${created.number}`,
+    });
+    await recordEvent(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      recordType: CASE,
+      recordId: created.id,
+      kind: 'split_from',
+      actorUserId: actor.userId,
+      data,
+      summary: `Case ${created.number} was split from case ${source.number}`,
+    });
+    await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now());
+    return caseRow(trx, actor.workspaceId, created.id);
+  });
+  return caseView(ctx, row);
+}
+
+function statusFilter(status: string | undefined): string[] | undefined {
+  if (!status) return undefined;
+  if (status === 'active') return ['new', 'open', 'pending_customer', 'on_hold'];
+  return status.split(',').map((s) => s.trim());
+}
+
+/** The workspace's cases, newest first (keyset on the case number), filtered; cases merged away are left out. */
+export async function listCases(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters & PageQuery,
+): Promise<Page<CaseCard>> {
+  requirePermission(actor, 'inbox:read');
+  let q = ctx.db
+    .selectFrom('cases')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('merged_into', 'is', null);
+  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
+  const statuses = statusFilter(filters.status);
+  if (statuses) {
+    const known = new Set<string>(['new', 'open', 'pending_customer', 'on_hold', 'solved', 'closed']);
+    const bad = statuses.filter((s) => !known.has(s));
+    if (bad.length > 0)
+      throw new AppError('validation_failed', `Unknown status ${bad.join(', ')}`, {
+        fields: [{ path: 'status', message: `unknown: ${bad.join(', ')}` }],
+      });
+    q = q.where('status', 'in', statuses as CaseRow['status'][]);
+  }
+  if (filters.view === 'mine') q = q.where('assignee_user_id', '=', actor.userId);
+  if (filters.view === 'unassigned') q = q.where('assignee_user_id', 'is', null);
+  if (filters.assigneeUserId) q = q.where('assignee_user_id', '=', filters.assigneeUserId);
+  if (filters.priority) q = q.where('priority', '=', filters.priority);
+  if (filters.type) q = q.where('type', '=', filters.type);
+  if (filters.teamId) q = q.where('team_id', '=', filters.teamId);
+  if (filters.customerId) q = q.where('customer_id', '=', filters.customerId);
+  if (filters.channel) q = q.where('channel', '=', filters.channel);
+  if (filters.tag) {
+    const t = filters.tag.toLowerCase();
+    q = q.where(
+      sql<boolean>`' ' || ${sql.ref('tags')} || ' ' like ${`% ${t.replace(/[\\%_]/g, (c) => `\\${c}`)} %`} escape '\\'`,
+    );
+  }
+  if (filters.number) q = q.where('number', '=', filters.number);
+  const byNumber = /^#(\d+)$/.exec(filters.search?.trim() ?? '');
+  if (byNumber) q = q.where('number', '=', Number(byNumber[1]));
+  else if (filters.search?.trim()) {
+    const s = filters.search
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where(sql<boolean>`lower(${sql.ref('subject')}) like ${`%${s}%`} escape '\\'`);
+  }
+  // Newest first by number: numbers are given in creation order, ids only to the millisecond.
+  const rows = await q
+    .orderBy('number', 'desc')
+    .limit(filters.limit + 1)
+    .execute();
+  const page = rows.slice(0, filters.limit);
+  const ids = page.map((r) => r.id);
+  const sla = await slaOfCases(ctx.db, ids);
+  const customers = new Map(
+    (
+      await customerSummaries(ctx, actor.workspaceId, [
+        ...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : []))),
+      ])
+    ).map((c) => [c.id, c]),
+  );
+  const firstMessages = await firstMessagesOf(ctx, actor.workspaceId, ids);
+  return toPage(
+    rows,
+    filters.limit,
+    (r) => Number(r.number),
+    (r) => ({
+      ...toCaseView(ctx, r, sla.get(r.id) ?? []),
+      customer: (r.customer_id && customers.get(r.customer_id)) || null,
+      firstMessage: firstMessages.get(r.id) ?? null,
+    }),
+  );
+}
+
+/** The earliest stored post of each case, for the cards of the list. */
+async function firstMessagesOf(
+  ctx: AppContext,
+  workspaceId: string,
+  caseIds: string[],
+): Promise<Map<string, CaseCard['firstMessage']>> {
+  const out = new Map<string, CaseCard['firstMessage']>();
+  if (caseIds.length === 0) return out;
+  const firsts = await ctx.db
+    .selectFrom('mentions')
+    .select((eb) => ['case_id', eb.fn.min('id').as('id')])
+    .where('workspace_id', '=', workspaceId)
+    .where('case_id', 'in', caseIds)
+    .where('deleted_at', 'is', null)
+    .groupBy('case_id')
+    .execute();
+  if (firsts.length === 0) return out;
+  const rows = await ctx.db
+    .selectFrom('mentions')
+    .leftJoin('authors', 'authors.id', 'mentions.author_id')
+    .select([
+      'mentions.id',
+      'mentions.case_id',
+      'mentions.channel',
+      'mentions.text',
+      'mentions.sentiment',
+      'mentions.intents',
+      'mentions.urgency',
+      'mentions.created_at',
+      'authors.handle',
+    ])
+    .where(
+      'mentions.id',
+      'in',
+      firsts.map((f) => Number(f.id)),
+    )
+    .execute();
+  for (const m of rows)
+    if (m.case_id)
+      out.set(m.case_id, {
+        mentionId: Number(m.id),
+        channel: m.channel,
+        text: m.text.slice(0, 280),
+        authorHandle: m.handle,
+        sentiment: m.sentiment,
+        intents: m.intents ? m.intents.split(' ') : [],
+        urgency: m.urgency === null ? null : Number(m.urgency),
+        createdAt: m.created_at,
+      });
+  return out;
+}
+
+/** One case with its customer, conversations (each with its stored posts, oldest first) and follow state. */
+export async function getCase(ctx: AppContext, actor: Actor, id: string): Promise<CaseDetail> {
+  requirePermission(actor, 'inbox:read');
+  const row = await caseRow(ctx.db, actor.workspaceId, id);
+  const conversations = await ctx.db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('case_id', '=', id)
+    .orderBy('created_at')
+    .execute();
+  const mentionRows = await ctx.db
+    .selectFrom('mentions')
+    .select(['id', 'channel', 'thread_root', 'external_id'])
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('case_id', '=', id)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1000)
+    .execute();
+  const messages = await mentionsByIds(
+    ctx,
+    actor.workspaceId,
+    mentionRows.map((m) => Number(m.id)),
+  );
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const [customer] = row.customer_id
+    ? await customerSummaries(ctx, actor.workspaceId, [row.customer_id])
+    : [];
+  return {
+    ...(await caseView(ctx, row)),
+    customer: customer ?? null,
+    conversations: conversations.map((c) => ({
+      ...toConversationView(c),
+      messages: mentionRows
+        .filter((m) => m.channel === c.channel && (m.thread_root ?? m.external_id) === c.thread_key)
+        .flatMap((m) => byId.get(Number(m.id)) ?? []),
+    })),
+    following: await isFollowing(ctx, actor, CASE, id),
+    replies: await caseReplies(ctx, actor.workspaceId, id),
+    notes: await caseNotes(ctx, actor.workspaceId, id),
+  };
+}

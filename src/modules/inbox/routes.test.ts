@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildToken, buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { call } from '../../../test/http.ts';
+import { createApp } from '../../http/app.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+
+const t = setupTestDatabase();
+const app = () => createApp(t.ctx);
+
+async function workspace() {
+  const ws = await buildWorkspace(t.ctx);
+  const agentUser = await buildUser(t.ctx, ws, { role: 'agent' });
+  const tokens = {
+    manager: await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'manager' })),
+    agent: await buildToken(t.ctx, agentUser),
+    moderator: await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'moderator' })),
+  };
+  await appendToLog(t.ctx, [
+    {
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: 'bluesky',
+        externalId: `${ws.id}-post`,
+        text: 'My flight was cancelled and nobody answers',
+        author: {
+          channel: 'bluesky',
+          externalId: 'did:plc:ana',
+          handle: 'ana.bsky.social',
+          displayName: 'Ana',
+        },
+      }),
+    },
+  ]);
+  while ((await processBatch(t.ctx)).claimed > 0) {
+    // drain
+  }
+  const mention = await t.ctx.db
+    .selectFrom('mentions')
+    .select('id')
+    .where('workspace_id', '=', ws.id)
+    .executeTakeFirstOrThrow();
+  return { ws, agentId: agentUser.user.id, mentionId: Number(mention.id), ...tokens };
+}
+
+async function json<T>(res: Response, status = 200): Promise<T> {
+  expect(res.status, await res.clone().text()).toBe(status);
+  return (await res.json()) as T;
+}
+
+type CaseBody = {
+  id: string;
+  number: number;
+  status: string;
+  assigneeUserId: string | null;
+  customerId: string | null;
+};
+
+describe('inbox API', () => {
+  it('turns a mention into a case, works it, and shows its feed and the disposition figures', async () => {
+    const { agent, agentId, mentionId } = await workspace();
+    const disposition = await json<{ disposition: string; caseId: string }>(
+      await call(
+        app(),
+        'POST',
+        `/api/v1/mentions/${mentionId}/disposition`,
+        { action: 'create_case' },
+        { bearer: agent },
+      ),
+    );
+    expect(disposition.disposition).toBe('case');
+    const detail = await json<CaseBody & { conversations: { messages: { id: number }[] }[] }>(
+      await call(app(), 'GET', `/api/v1/cases/${disposition.caseId}`, undefined, { bearer: agent }),
+    );
+    expect(detail.conversations[0]?.messages.map((m) => m.id)).toEqual([mentionId]);
+    expect(detail.customerId).not.toBeNull();
+    const patched = await json<CaseBody>(
+      await call(
+        app(),
+        'PATCH',
+        `/api/v1/cases/${detail.id}`,
+        { status: 'open', assigneeUserId: agentId },
+        { bearer: agent },
+      ),
+    );
+    expect(patched).toMatchObject({ status: 'open', assigneeUserId: agentId });
+    const mine = await json<{ items: CaseBody[] }>(
+      await call(app(), 'GET', '/api/v1/cases?view=mine&status=active', undefined, { bearer: agent }),
+    );
+    expect(mine.items.map((c) => c.id)).toEqual([detail.id]);
+    const feed = await json<{ items: { kind: string }[] }>(
+      await call(app(), 'GET', `/api/v1/records/case/${detail.id}/feed`, undefined, { bearer: agent }),
+    );
+    expect(feed.items.map((e) => e.kind)).toEqual(['assigned', 'status_changed', 'created']);
+    const stats = await json<{ matched: number }>(
+      await call(app(), 'GET', '/api/v1/inbox/dispositions?days=7', undefined, { bearer: agent }),
+    );
+    expect(stats.matched).toBe(0); // no listening query in this workspace, so nothing "matched"
+  });
+
+  it('names the invalid fields, refuses roles that do not work cases, and hides other workspaces', async () => {
+    const { agent, moderator, mentionId } = await workspace();
+    const bad = await json<{ error: { code: string; details: { fields: { path: string }[] } } }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/cases',
+        { subject: '', priority: 'asap', tags: ['no spaces allowed'] },
+        { bearer: agent },
+      ),
+      400,
+    );
+    expect(bad.error.code).toBe('validation_failed');
+    expect(bad.error.details.fields.map((f) => f.path).sort()).toEqual(['priority', 'subject', 'tags.0']);
+    const badDisposition = await call(
+      app(),
+      'POST',
+      `/api/v1/mentions/${mentionId}/disposition`,
+      { action: 'dismiss', reason: 'boring' },
+      { bearer: agent },
+    );
+    expect(badDisposition.status).toBe(400);
+    expect((await call(app(), 'POST', '/api/v1/cases', { subject: 'x' }, { bearer: moderator })).status).toBe(
+      403,
+    );
+    expect((await call(app(), 'GET', '/api/v1/cases', undefined, { bearer: moderator })).status).toBe(403);
+    expect((await call(app(), 'POST', '/api/v1/teams', { name: 'Care' }, { bearer: agent })).status).toBe(
+      403,
+    );
+    const created = await json<CaseBody>(
+      await call(app(), 'POST', '/api/v1/cases', { subject: 'Mine' }, { bearer: agent }),
+      201,
+    );
+    const stranger = await workspace();
+    expect(
+      (await call(app(), 'GET', `/api/v1/cases/${created.id}`, undefined, { bearer: stranger.agent })).status,
+    ).toBe(404);
+    expect(
+      (
+        await call(app(), 'PUT', `/api/v1/records/case/${created.id}/follow`, undefined, {
+          bearer: stranger.agent,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await call(app(), 'GET', '/api/v1/cases')).status).toBe(401);
+  });
+
+  it('merges and splits through the API and follows cases for notifications', async () => {
+    const { agent, manager } = await workspace();
+    const a = await json<CaseBody>(
+      await call(app(), 'POST', '/api/v1/cases', { subject: 'A' }, { bearer: agent }),
+      201,
+    );
+    const b = await json<CaseBody>(
+      await call(app(), 'POST', '/api/v1/cases', { subject: 'B' }, { bearer: agent }),
+      201,
+    );
+    expect(
+      (await call(app(), 'PUT', `/api/v1/records/case/${a.id}/follow`, undefined, { bearer: manager }))
+        .status,
+    ).toBe(204);
+    await json<CaseBody>(
+      await call(app(), 'POST', `/api/v1/cases/${a.id}/merge`, { fromCaseId: b.id }, { bearer: agent }),
+    );
+    const notes = await json<{ items: { summary: string }[]; unreadCount: number }>(
+      await call(app(), 'GET', '/api/v1/notifications?unread=true', undefined, { bearer: manager }),
+    );
+    expect(notes.unreadCount).toBe(1);
+    expect(notes.items[0]?.summary).toBe(`Case ${b.number} was merged into case ${a.number}`);
+    const marked = await json<{ marked: number }>(
+      await call(app(), 'POST', '/api/v1/notifications/read', {}, { bearer: manager }),
+    );
+    expect(marked.marked).toBe(1);
+    const split = await call(
+      app(),
+      'POST',
+      `/api/v1/cases/${a.id}/split`,
+      { conversationIds: ['nope'] },
+      { bearer: agent },
+    );
+    expect(split.status).toBe(400);
+  });
+
+  it('manages routing rules and tries one on past mentions; invalid rules name the bad condition', async () => {
+    const { agent, manager } = await workspace();
+    const rule = {
+      name: 'Cancellations',
+      conditions: [{ field: 'keywords', op: 'contains_any', value: ['cancelled'] }],
+      actions: [{ type: 'create_case', priority: 'high' }],
+    };
+    const tried = await json<{ evaluated: number; matched: number; samples: { reasons: string[] }[] }>(
+      await call(app(), 'POST', '/api/v1/routing-rules/test?limit=50', rule, { bearer: manager }),
+    );
+    expect(tried).toMatchObject({ evaluated: 1, matched: 1 });
+    expect(tried.samples[0]?.reasons).toEqual(['mentions “cancelled”']);
+    expect((await call(app(), 'POST', '/api/v1/routing-rules', rule, { bearer: agent })).status).toBe(403);
+    const created = await json<{ id: string; position: number; enabled: boolean }>(
+      await call(app(), 'POST', '/api/v1/routing-rules', rule, { bearer: manager }),
+      201,
+    );
+    expect(created).toMatchObject({ position: 1, enabled: true });
+    const bad = await json<{ error: { details: { fields: { path: string }[] } } }>(
+      await call(
+        app(),
+        'PUT',
+        `/api/v1/routing-rules/${created.id}`,
+        { ...rule, conditions: [{ field: 'urgency', op: 'between', value: 3 }] },
+        { bearer: manager },
+      ),
+      400,
+    );
+    expect(bad.error.details.fields[0]?.path).toMatch(/^conditions\.0/);
+    const listed = await json<{ items: { name: string }[] }>(
+      await call(app(), 'GET', '/api/v1/routing-rules', undefined, { bearer: agent }),
+    );
+    expect(listed.items.map((r) => r.name)).toEqual(['Cancellations']);
+    expect(
+      (await call(app(), 'DELETE', `/api/v1/routing-rules/${created.id}`, undefined, { bearer: manager }))
+        .status,
+    ).toBe(204);
+  });
+
+  it('streams case changes and who is viewing a case, resuming after the last event id', async () => {
+    const { agent, manager } = await workspace();
+    const res = await call(app(), 'GET', '/api/v1/inbox/stream', undefined, { bearer: agent });
+    expect(res.status).toBe(200);
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error('no stream');
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}`);
+        text += new TextDecoder().decode(value);
+      }
+    };
+    await readUntil('event: ready');
+    const created = await json<CaseBody>(
+      await call(app(), 'POST', '/api/v1/cases', { subject: 'Live' }, { bearer: manager }),
+      201,
+    );
+    expect(
+      (
+        await call(
+          app(),
+          'PUT',
+          `/api/v1/cases/${created.id}/presence`,
+          { state: 'replying' },
+          { bearer: manager },
+        )
+      ).status,
+    ).toBe(204);
+    await readUntil('"state":"replying"');
+    await readUntil('event: cases');
+    await reader.cancel();
+    const cases = /event: cases\ndata: (.*)\nid: (\d+)/.exec(text);
+    expect(JSON.parse(cases?.[1] ?? '[]')).toMatchObject([{ caseId: created.id, kind: 'created' }]);
+    const presence = [...text.matchAll(/event: presence\ndata: (.*)\n/g)].map((m) =>
+      JSON.parse(m[1] ?? '[]'),
+    );
+    expect(presence.at(-1)).toMatchObject([{ caseId: created.id, state: 'replying' }]);
+    // A browser that reconnects sends the last id it saw and gets what it missed.
+    const eventId = Number(cases?.[2]);
+    const resumed = await app().request('/api/v1/inbox/stream', {
+      headers: { authorization: `Bearer ${agent}`, 'last-event-id': String(eventId - 1) },
+    });
+    const again = resumed.body?.getReader();
+    let replay = '';
+    while (again && !replay.includes('event: cases')) {
+      const { value, done } = await again.read();
+      if (done) break;
+      replay += new TextDecoder().decode(value);
+    }
+    await again?.cancel();
+    expect(replay).toContain(`"caseId":"${created.id}"`);
+    expect((await call(app(), 'GET', '/api/v1/inbox/stream', undefined, { bearer: undefined })).status).toBe(
+      401,
+    );
+  });
+});

@@ -1,0 +1,342 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../test/db.ts';
+import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { processBatch } from '../../pipeline/worker.ts';
+import { recordFeed } from '../collaboration/feed.ts';
+import { addSegmentMembers, createSegment } from '../customers/segments.ts';
+import { getCase, listCases } from './cases.ts';
+import { evaluateRule, type Facts, reorderRules, routeNewMentions, saveRule, testRule } from './routing.ts';
+import type { RoutingRuleInput } from './routing-schema.ts';
+import { saveTeam } from './teams.ts';
+
+const t = setupTestDatabase();
+let sequence = 0;
+
+const complaint = 'My bag is lost and nobody answers, worst airline ever';
+const spam = 'Win free followers now!!! click http://free-followers.example/win';
+const upgrade = 'How much is a business class upgrade to Lisbon?';
+
+async function ingest(workspaceId: string, posts: { text: string; author: string; followers?: number }[]) {
+  await appendToLog(
+    t.ctx,
+    posts.map((p) => ({
+      workspaceId,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: 'bluesky',
+        externalId: `routing-${++sequence}`,
+        text: p.text,
+        createdAt: t.clock.now().toISOString(),
+        author: {
+          externalId: `did:plc:${p.author}`,
+          handle: p.author,
+          displayName: p.author,
+          followers: p.followers ?? 10,
+        },
+      }),
+    })),
+  );
+  while ((await processBatch(t.ctx)).claimed > 0) {
+    // drain
+  }
+}
+
+async function setup() {
+  const ws = await buildWorkspace(t.ctx);
+  const manager = (await buildUser(t.ctx, ws, { role: 'manager' })).actor;
+  const ana = (await buildUser(t.ctx, ws, { role: 'agent' })).actor;
+  const ben = (await buildUser(t.ctx, ws, { role: 'agent' })).actor;
+  const team = await saveTeam(t.ctx, manager, { name: 'Care', memberIds: [ana.userId, ben.userId] });
+  return { ws, manager, ana, ben, team };
+}
+
+const facts = (over: Partial<Facts['mention']> = {}, customer: Facts['customer'] = null): Facts => ({
+  mention: {
+    id: 1,
+    channel: 'bluesky',
+    text: 'Refund please, my flight was cancelled',
+    language: 'en',
+    sentiment: 'negative',
+    intents: new Set(['complaint']),
+    topics: new Set(),
+    queryIds: new Set(['q1']),
+    urgency: 55,
+    ...over,
+  },
+  customer,
+  case: null,
+});
+
+describe('evaluating rules', () => {
+  it('fires on all or any of its conditions and says which held', () => {
+    const rule: Pick<RoutingRuleInput, 'match'> & {
+      conditions: Parameters<typeof evaluateRule>[0]['conditions'];
+    } = {
+      match: 'all',
+      conditions: [
+        { field: 'intent', op: 'in', value: ['complaint', 'churn_risk'] },
+        { field: 'urgency', op: 'gte', value: 50 },
+        { field: 'keywords', op: 'contains_any', value: ['refund', 'chargeback'] },
+      ],
+    };
+    expect(evaluateRule({ match: 'all', conditions: rule.conditions }, facts())).toEqual({
+      fired: true,
+      reasons: ['intent is complaint', 'urgency 55 ≥ 50', 'mentions “refund”'],
+    });
+    expect(evaluateRule({ match: 'all', conditions: rule.conditions }, facts({ urgency: 20 })).fired).toBe(
+      false,
+    );
+    expect(evaluateRule({ match: 'any', conditions: rule.conditions }, facts({ urgency: 20 }))).toEqual({
+      fired: true,
+      reasons: ['intent is complaint', 'mentions “refund”'],
+    });
+    // Keywords match whole words, not parts of words.
+    expect(
+      evaluateRule(
+        { match: 'all', conditions: [{ field: 'keywords', op: 'contains_any', value: ['fund'] }] },
+        facts(),
+      ).fired,
+    ).toBe(false);
+    expect(
+      evaluateRule(
+        { match: 'all', conditions: [{ field: 'channel', op: 'not_in', value: ['mastodon'] }] },
+        facts(),
+      ),
+    ).toEqual({ fired: true, reasons: ['channel is not mastodon'] });
+    expect(
+      evaluateRule({ match: 'all', conditions: [{ field: 'influence', op: 'gte', value: 10 }] }, facts())
+        .fired,
+    ).toBe(false); // no customer: unknown influence never passes a threshold
+    expect(
+      evaluateRule(
+        { match: 'all', conditions: [{ field: 'influence', op: 'gte', value: 10 }] },
+        facts(
+          {},
+          {
+            id: 'c',
+            influence: 42,
+            followers: 100,
+            openCaseId: null,
+            lifecycleStage: null,
+            segmentIds: new Set(),
+          },
+        ),
+      ),
+    ).toEqual({ fired: true, reasons: ['influence 42 ≥ 10'] });
+    const vip = {
+      id: 'c',
+      influence: 5,
+      followers: 100,
+      openCaseId: null,
+      lifecycleStage: 'customer',
+      segmentIds: new Set(['seg-vip']),
+    };
+    expect(
+      evaluateRule(
+        {
+          match: 'all',
+          conditions: [
+            { field: 'segment', op: 'in', value: ['seg-vip', 'seg-other'] },
+            { field: 'lifecycle_stage', op: 'in', value: ['customer', 'evangelist'] },
+          ],
+        },
+        facts({}, vip),
+      ),
+    ).toEqual({ fired: true, reasons: ['customer segment is seg-vip', 'lifecycle stage is customer'] });
+    expect(
+      evaluateRule(
+        { match: 'all', conditions: [{ field: 'segment', op: 'not_in', value: ['seg-vip'] }] },
+        facts({}, vip),
+      ).fired,
+    ).toBe(false);
+  });
+});
+
+describe('routing stored mentions', () => {
+  it('runs rules in order, a later rule seeing the case an earlier one made, and records why on the case', async () => {
+    const { ws, manager, ana, ben, team } = await setup();
+    await ingest(ws.id, [{ text: complaint, author: 'before-rules' }]);
+    await saveRule(t.ctx, manager, {
+      name: 'Complaints become cases',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [
+        { type: 'create_case', priority: 'normal' },
+        { type: 'add_tags', value: ['complaint'] },
+        { type: 'assign', strategy: 'round_robin', teamId: team.id },
+      ],
+    });
+    await saveRule(t.ctx, manager, {
+      name: 'Big voices first',
+      conditions: [
+        { field: 'case_exists', op: 'is_true' },
+        { field: 'followers', op: 'gte', value: 10_000 },
+      ],
+      actions: [{ type: 'set_priority', value: 'urgent' }],
+    });
+    await saveRule(t.ctx, manager, {
+      name: 'Drop spam',
+      conditions: [{ field: 'intent', op: 'in', value: ['spam'] }],
+      actions: [{ type: 'dismiss', reason: 'spam' }],
+    });
+    await ingest(ws.id, [
+      { text: complaint, author: 'small', followers: 12 },
+      { text: complaint, author: 'famous', followers: 250_000 },
+      { text: spam, author: 'bot' },
+      { text: upgrade, author: 'buyer' },
+    ]);
+    expect(await routeNewMentions(t.ctx)).toBe(4);
+
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(cases).toHaveLength(2); // the post from before the rules existed is not routed
+    const [famous, small] = cases;
+    expect(small?.priority).toBe('normal');
+    expect(famous?.priority).toBe('urgent');
+    expect(famous?.tags).toEqual(['complaint']);
+    // Round robin across the team, in a stable order.
+    expect(new Set([small?.assigneeUserId, famous?.assigneeUserId])).toEqual(
+      new Set([ana.userId, ben.userId]),
+    );
+    const feed = await recordFeed(t.ctx, manager, 'case', famous?.id ?? '', { limit: 20 });
+    const fired = feed.items.find((e) => e.kind === 'rules_fired');
+    expect(fired?.data.rules).toMatchObject([
+      { name: 'Complaints become cases', reasons: ['intent is complaint'] },
+      { name: 'Big voices first', reasons: [`case ${famous?.number} exists`, 'followers 250000 ≥ 10000'] },
+    ]);
+    const dispositions = await t.ctx.db
+      .selectFrom('mentions')
+      .select(['text', 'disposition', 'disposition_reason', 'disposition_by'])
+      .where('workspace_id', '=', ws.id)
+      .orderBy('id')
+      .execute();
+    expect(dispositions.map((d) => [d.disposition, d.disposition_reason])).toEqual([
+      [null, null],
+      ['case', null],
+      ['case', null],
+      ['dismissed', 'spam'],
+      [null, null],
+    ]);
+    expect(dispositions[3]?.disposition_by).toMatch(/^rule:/);
+
+    // Routing again changes nothing: the cursor has moved past these mentions.
+    expect(await routeNewMentions(t.ctx)).toBe(0);
+    expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(2);
+  });
+
+  it("attaches a customer's next complaint to their open case instead of opening another", async () => {
+    const { ws, manager } = await setup();
+    await saveRule(t.ctx, manager, {
+      name: 'Complaints',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [{ type: 'create_case' }],
+    });
+    await ingest(ws.id, [{ text: complaint, author: 'repeat' }]);
+    await routeNewMentions(t.ctx);
+    await ingest(ws.id, [{ text: `${complaint}, day two`, author: 'repeat' }]);
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(cases).toHaveLength(1);
+    expect((await getCase(t.ctx, manager, cases[0]?.id ?? '')).conversations).toHaveLength(2);
+  });
+
+  it("routes by the customer's segment: a static list of VIPs gets urgent cases", async () => {
+    const { ws, manager } = await setup();
+    await ingest(ws.id, [{ text: 'hello there', author: 'vip-person' }]);
+    const customer = await t.ctx.db
+      .selectFrom('identities')
+      .select('customer_id')
+      .where('workspace_id', '=', ws.id)
+      .where('handle', '=', 'vip-person')
+      .executeTakeFirstOrThrow();
+    const list = await createSegment(t.ctx, manager, { name: 'VIPs', kind: 'static', shared: true });
+    await addSegmentMembers(t.ctx, manager, list.id, [customer.customer_id]);
+    await saveRule(t.ctx, manager, {
+      name: 'VIP complaints',
+      conditions: [
+        { field: 'segment', op: 'in', value: [list.id] },
+        { field: 'intent', op: 'in', value: ['complaint'] },
+      ],
+      actions: [{ type: 'create_case', priority: 'urgent' }],
+    });
+    await ingest(ws.id, [
+      { text: complaint, author: 'vip-person' },
+      { text: complaint, author: 'someone-else' },
+    ]);
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(cases.map((c) => [c.customerId, c.priority])).toEqual([[customer.customer_id, 'urgent']]);
+  });
+
+  it('assigns to the team member with the fewest open cases', async () => {
+    const { ws, manager, ana, ben, team } = await setup();
+    await saveRule(t.ctx, manager, {
+      name: 'Least busy',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [
+        { type: 'create_case', attachToOpenCase: false },
+        { type: 'assign', strategy: 'least_open', teamId: team.id },
+      ],
+    });
+    await ingest(ws.id, [
+      { text: complaint, author: 'l1' },
+      { text: complaint, author: 'l2' },
+      { text: complaint, author: 'l3' },
+    ]);
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    const load = (id: string) => cases.filter((c) => c.assigneeUserId === id).length;
+    expect([load(ana.userId), load(ben.userId)].sort()).toEqual([1, 2]);
+  });
+
+  it('tries a rule on past mentions without acting, and keeps rules in the order given', async () => {
+    const { ws, manager } = await setup();
+    await ingest(ws.id, [
+      { text: complaint, author: 'p1' },
+      { text: upgrade, author: 'p2' },
+      { text: spam, author: 'p3' },
+    ]);
+    const result = await testRule(
+      t.ctx,
+      manager,
+      {
+        name: 'Sales',
+        conditions: [{ field: 'intent', op: 'in', value: ['purchase_intent'] }],
+        actions: [{ type: 'create_case', caseType: 'lead' }],
+      },
+      100,
+    );
+    expect(result).toMatchObject({ evaluated: 3, matched: 1 });
+    expect(result.samples[0]).toMatchObject({ text: upgrade, reasons: ['intent is purchase_intent'] });
+    expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(0);
+
+    const a = await saveRule(t.ctx, manager, { name: 'A', actions: [{ type: 'add_tags', value: ['a'] }] });
+    const b = await saveRule(t.ctx, manager, { name: 'B', actions: [{ type: 'add_tags', value: ['b'] }] });
+    expect([a.position, b.position]).toEqual([1, 2]);
+    const reordered = await reorderRules(t.ctx, manager, [b.id, a.id]);
+    expect(reordered.map((r) => r.name)).toEqual(['B', 'A']);
+    await expect(reorderRules(t.ctx, manager, [b.id])).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('rejects rules that name teams or people of another workspace', async () => {
+    const { manager, ana } = await setup();
+    const other = await setup();
+    await expect(
+      saveRule(t.ctx, manager, {
+        name: 'Bad team',
+        actions: [{ type: 'assign', strategy: 'round_robin', teamId: other.team.id }],
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      saveRule(t.ctx, manager, {
+        name: 'Bad people',
+        actions: [{ type: 'notify', userIds: [other.ana.userId] }],
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(
+      saveRule(t.ctx, ana, { name: 'Agent', actions: [{ type: 'add_tags', value: ['x'] }] }),
+    ).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+  });
+});

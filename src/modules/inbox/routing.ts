@@ -1,0 +1,915 @@
+import type { Selectable, Transaction } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { DB, RoutingRulesTable } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { recordAudit } from '../audit/service.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { recordEvent } from '../collaboration/feed.ts';
+import { customerInSegments } from '../customers/segments.ts';
+import { insertCase, insertMentionIntoCase } from './cases.ts';
+import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
+import {
+  type RoutingAction,
+  type RoutingCondition,
+  type RoutingRuleInput,
+  type RoutingRuleView,
+  type RuleTest,
+  routingAction,
+  routingCondition,
+  routingRuleInput,
+} from './routing-schema.ts';
+import { recordCustomerMessage, syncCaseSla } from './sla.ts';
+
+type RuleRow = Selectable<RoutingRulesTable>;
+type Rule = Omit<RoutingRuleView, 'conditions' | 'actions'> & {
+  conditions: RoutingCondition[];
+  actions: RoutingAction[];
+};
+
+/** What rules look at for one mention; `case` changes as earlier rules act. */
+export type Facts = {
+  mention: {
+    id: number;
+    channel: string;
+    text: string;
+    language: string;
+    sentiment: string | null;
+    intents: Set<string>;
+    topics: Set<string>;
+    queryIds: Set<string>;
+    urgency: number | null;
+  };
+  customer: {
+    id: string;
+    influence: number | null;
+    followers: number | null;
+    openCaseId: string | null;
+    lifecycleStage: string | null;
+    /** Which of the segments the rules name the customer belongs to. */
+    segmentIds: Set<string>;
+  } | null;
+  case: { id: string; number: number; priority: string; type: string } | null;
+};
+
+const ACTIVE = ['new', 'open', 'pending_customer', 'on_hold'] as const;
+
+function toRule(ctx: AppContext, r: RuleRow): Rule {
+  return {
+    id: r.id,
+    name: r.name,
+    position: Number(r.position),
+    enabled: Number(r.enabled) === 1,
+    match: r.match,
+    // Stored rules were validated on the way in; parsing again fills defaults added since.
+    conditions: ctx.dialect.parseJson<unknown[]>(r.conditions).map((c) => routingCondition.parse(c)),
+    actions: ctx.dialect.parseJson<unknown[]>(r.actions).map((a) => routingAction.parse(a)),
+    firedCount: Number(r.fired_count),
+    lastFiredAt: r.last_fired_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const words = (text: string) => ` ${text.toLowerCase().replace(/[^\p{L}\p{N}#@]+/gu, ' ')} `;
+
+/** One condition against the facts, with the reason a person reads when it holds. */
+export function evaluateCondition(c: RoutingCondition, f: Facts): { ok: boolean; reason: string } {
+  const inList = (have: Set<string> | string | null, label: string) => {
+    const set = typeof have === 'string' ? new Set([have]) : (have ?? new Set<string>());
+    const hit = (c as { value: string[] }).value.filter((v) => set.has(v));
+    const ok = c.op === 'in' ? hit.length > 0 : hit.length === 0;
+    const values = (c as { value: string[] }).value.join(', ');
+    return {
+      ok,
+      reason: c.op === 'in' ? `${label} is ${hit.join(', ') || values}` : `${label} is not ${values}`,
+    };
+  };
+  const compare = (value: number | null, label: string) => {
+    const limit = (c as { value: number }).value;
+    const ok = value !== null && (c.op === 'gte' ? value >= limit : value <= limit);
+    return { ok, reason: `${label} ${value ?? 'unknown'} ${c.op === 'gte' ? '≥' : '≤'} ${limit}` };
+  };
+  switch (c.field) {
+    case 'channel':
+      return inList(f.mention.channel, 'channel');
+    case 'query':
+      return inList(f.mention.queryIds, 'listening query');
+    case 'intent':
+      return inList(f.mention.intents, 'intent');
+    case 'sentiment':
+      return inList(f.mention.sentiment, 'sentiment');
+    case 'topic':
+      return inList(f.mention.topics, 'topic');
+    case 'language':
+      return inList(f.mention.language, 'language');
+    case 'urgency':
+      return compare(f.mention.urgency, 'urgency');
+    case 'influence':
+      return compare(f.customer?.influence ?? null, 'influence');
+    case 'followers':
+      return compare(f.customer?.followers ?? null, 'followers');
+    case 'keywords': {
+      const text = words(f.mention.text);
+      const hit = c.value.filter((k) => text.includes(words(k)));
+      return c.op === 'contains_any'
+        ? { ok: hit.length > 0, reason: `mentions “${hit.join('”, “')}”` }
+        : { ok: hit.length === 0, reason: `mentions none of “${c.value.join('”, “')}”` };
+    }
+    case 'segment':
+      return inList(f.customer?.segmentIds ?? null, 'customer segment');
+    case 'lifecycle_stage':
+      return inList(f.customer?.lifecycleStage ?? null, 'lifecycle stage');
+    case 'customer_has_open_case': {
+      const has = f.customer?.openCaseId != null;
+      return {
+        ok: c.op === 'is_true' ? has : !has,
+        reason: has ? 'customer has an open case' : 'customer has no open case',
+      };
+    }
+    case 'case_exists': {
+      const has = f.case !== null;
+      return {
+        ok: c.op === 'is_true' ? has : !has,
+        reason: has ? `case ${f.case?.number} exists` : 'no case yet',
+      };
+    }
+    case 'case_priority':
+      return inList(f.case?.priority ?? null, 'case priority');
+    case 'case_type':
+      return inList(f.case?.type ?? null, 'case type');
+  }
+}
+
+/** Whether a rule fires on the facts, and why (the conditions that held). No conditions: always. */
+export function evaluateRule(
+  rule: Pick<Rule, 'match' | 'conditions'>,
+  facts: Facts,
+): { fired: boolean; reasons: string[] } {
+  if (rule.conditions.length === 0) return { fired: true, reasons: ['no conditions: every mention'] };
+  const results = rule.conditions.map((c) => evaluateCondition(c, facts));
+  const held = results.filter((r) => r.ok).map((r) => r.reason);
+  const fired = rule.match === 'all' ? held.length === results.length : held.length > 0;
+  return { fired, reasons: fired ? held : [] };
+}
+
+type MentionRow = {
+  id: number;
+  channel: string;
+  text: string;
+  language: string;
+  sentiment: string | null;
+  intents: string | null;
+  topics: string | null;
+  urgency: number | null;
+  author_id: number | null;
+};
+
+const split = (s: string | null) => new Set(s ? s.split(' ') : []);
+
+async function openCaseOf(db: Transaction<DB> | AppContext['db'], workspaceId: string, customerId: string) {
+  const row = await db
+    .selectFrom('cases')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where('merged_into', 'is', null)
+    .where('status', 'in', [...ACTIVE])
+    .orderBy('number', 'desc')
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** Facts for a batch of mentions: matched queries, and each author's customer with reach and influence. */
+async function loadFacts(
+  ctx: AppContext,
+  db: Transaction<DB> | AppContext['db'],
+  workspaceId: string,
+  mentions: MentionRow[],
+  segmentIds: string[],
+): Promise<Facts[]> {
+  if (mentions.length === 0) return [];
+  const queries = await db
+    .selectFrom('mention_queries')
+    .select(['mention_id', 'query_id'])
+    .where(
+      'mention_id',
+      'in',
+      mentions.map((m) => m.id),
+    )
+    .execute();
+  const authorIds = [
+    ...new Set(mentions.flatMap((m) => (m.author_id === null ? [] : [Number(m.author_id)]))),
+  ];
+  const identities =
+    authorIds.length === 0
+      ? []
+      : await db
+          .selectFrom('identities')
+          .select(['author_id', 'customer_id'])
+          .where('workspace_id', '=', workspaceId)
+          .where('author_id', 'in', authorIds)
+          .execute();
+  const customerOf = new Map(identities.map((i) => [Number(i.author_id), i.customer_id]));
+  const customerIds = [...new Set(identities.map((i) => i.customer_id))];
+  const reach =
+    customerIds.length === 0
+      ? []
+      : await db
+          .selectFrom('identities')
+          .innerJoin('authors', 'authors.id', 'identities.author_id')
+          .leftJoin('author_influence', (j) =>
+            j
+              .onRef('author_influence.author_id', '=', 'authors.id')
+              .onRef('author_influence.workspace_id', '=', 'identities.workspace_id'),
+          )
+          .select((eb) => [
+            'identities.customer_id',
+            eb.fn.max('authors.followers').as('followers'),
+            eb.fn.max('author_influence.score').as('influence'),
+          ])
+          .where('identities.workspace_id', '=', workspaceId)
+          .where('identities.customer_id', 'in', customerIds)
+          .groupBy('identities.customer_id')
+          .execute();
+  const reachOf = new Map(reach.map((r) => [r.customer_id, r]));
+  const stages =
+    customerIds.length === 0
+      ? []
+      : await db
+          .selectFrom('customers')
+          .select(['id', 'lifecycle_stage'])
+          .where('id', 'in', customerIds)
+          .execute();
+  const stageOf = new Map(stages.map((c) => [c.id, c.lifecycle_stage]));
+  // Only the segments some rule names are checked, one customer at a time.
+  const segmentsOf = async (customerId: string) => {
+    const member = new Set<string>();
+    for (const id of segmentIds)
+      if (await customerInSegments(ctx, db, workspaceId, customerId, [id])) member.add(id);
+    return member;
+  };
+  const facts: Facts[] = [];
+  for (const m of mentions) {
+    const customerId = m.author_id === null ? undefined : customerOf.get(Number(m.author_id));
+    const r = customerId ? reachOf.get(customerId) : undefined;
+    facts.push({
+      mention: {
+        id: Number(m.id),
+        channel: m.channel,
+        text: m.text,
+        language: m.language,
+        sentiment: m.sentiment,
+        intents: split(m.intents),
+        topics: split(m.topics),
+        queryIds: new Set(
+          queries.filter((q) => Number(q.mention_id) === Number(m.id)).map((q) => q.query_id),
+        ),
+        urgency: m.urgency === null ? null : Number(m.urgency),
+      },
+      customer: customerId
+        ? {
+            id: customerId,
+            followers: r?.followers == null ? null : Number(r.followers),
+            influence: r?.influence == null ? null : Number(r.influence),
+            openCaseId: await openCaseOf(db, workspaceId, customerId),
+            lifecycleStage: stageOf.get(customerId) ?? null,
+            segmentIds: await segmentsOf(customerId),
+          }
+        : null,
+      case: null,
+    });
+  }
+  return facts;
+}
+
+function mentionRows(db: Transaction<DB> | AppContext['db'], workspaceId: string) {
+  return db
+    .selectFrom('mentions')
+    .select([
+      'id',
+      'channel',
+      'text',
+      'language',
+      'sentiment',
+      'intents',
+      'topics',
+      'urgency',
+      'author_id',
+      'created_at',
+      'disposition',
+      'deleted_at',
+      'external_id',
+    ])
+    .where('workspace_id', '=', workspaceId);
+}
+
+/** The segment ids the rules' conditions name. */
+function segmentsNamed(rules: { conditions: RoutingCondition[] }[]): string[] {
+  return [
+    ...new Set(rules.flatMap((r) => r.conditions.flatMap((c) => (c.field === 'segment' ? c.value : [])))),
+  ];
+}
+
+// ------------------------------------------------------------------ applying rules
+
+type RoundRobin = Record<string, string>;
+
+/** The people an `assign` action chooses from: a team's members, or the workspace's agents. */
+async function assignmentPool(trx: Transaction<DB>, workspaceId: string, teamId: string | undefined) {
+  let q = trx
+    .selectFrom('users')
+    .select('users.id')
+    .where('users.workspace_id', '=', workspaceId)
+    .where('users.status', '=', 'active');
+  q = teamId
+    ? q
+        .innerJoin('team_members', 'team_members.user_id', 'users.id')
+        .where('team_members.team_id', '=', teamId)
+        .where('users.role', 'in', ['owner', 'admin', 'manager', 'agent'])
+    : q.where('users.role', '=', 'agent');
+  return (await q.orderBy('users.id').execute()).map((u) => u.id);
+}
+
+async function chooseAssignee(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  action: Extract<RoutingAction, { type: 'assign' }>,
+  roundRobin: RoundRobin,
+): Promise<string | null> {
+  const pool = await assignmentPool(trx, workspaceId, action.teamId);
+  if (pool.length === 0) return null;
+  if (action.strategy === 'round_robin') {
+    const key = action.teamId ?? 'agents';
+    const last = roundRobin[key];
+    const next = pool.find((id) => last === undefined || id > last) ?? pool[0];
+    if (next) roundRobin[key] = next;
+    return next ?? null;
+  }
+  const open = await trx
+    .selectFrom('cases')
+    .select((eb) => ['assignee_user_id', eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('merged_into', 'is', null)
+    .where('status', 'in', [...ACTIVE])
+    .where('assignee_user_id', 'in', pool)
+    .groupBy('assignee_user_id')
+    .execute();
+  const load = new Map(open.map((o) => [o.assignee_user_id, Number(o.n)]));
+  // Fewest open cases; ties go to the first in a stable order.
+  return pool.reduce((best, id) => ((load.get(id) ?? 0) < (load.get(best) ?? 0) ? id : best));
+}
+
+async function setCaseField(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  f: Facts,
+  rule: Rule,
+  field: 'priority' | 'type' | 'team' | 'assignee' | 'tags',
+  value: string,
+): Promise<string> {
+  if (!f.case) return `${field}: skipped, no case`;
+  const current = await trx
+    .selectFrom('cases')
+    .select(['priority', 'type', 'team_id', 'assignee_user_id', 'tags'])
+    .where('id', '=', f.case.id)
+    .executeTakeFirstOrThrow();
+  const column = {
+    priority: 'priority',
+    type: 'type',
+    team: 'team_id',
+    assignee: 'assignee_user_id',
+    tags: 'tags',
+  } as const;
+  const from = current[column[field]];
+  let to = value;
+  if (field === 'tags')
+    to = [...new Set([...(from ? String(from).split(' ') : []), ...value.split(' ')])].join(' ');
+  if (from === to) return `${field} already ${value}`;
+  await trx
+    .updateTable('cases')
+    .set({ [column[field]]: to, updated_at: ctx.now().toISOString() })
+    .where('id', '=', f.case.id)
+    .execute();
+  if (field === 'priority') f.case.priority = to;
+  if (field === 'type') f.case.type = to;
+  // Priority and type choose the SLA policy.
+  if (field === 'priority' || field === 'type')
+    await syncCaseSla(ctx, trx, workspaceId, f.case.id, ctx.now());
+  await recordEvent(ctx, trx, {
+    workspaceId,
+    recordType: 'case',
+    recordId: f.case.id,
+    kind: field === 'assignee' ? 'assigned' : 'updated',
+    actorUserId: null,
+    data: { field, from, to, rule: { id: rule.id, name: rule.name } },
+    summary: `Case ${f.case.number}: ${field} set to ${to} by rule “${rule.name}”`,
+    ...(field === 'assignee' ? { notify: [to] } : {}),
+  });
+  if (field === 'assignee')
+    await trx
+      .insertInto('record_follows')
+      .values({
+        workspace_id: workspaceId,
+        record_type: 'case',
+        record_id: f.case.id,
+        user_id: to,
+        created_at: ctx.now().toISOString(),
+      })
+      .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
+      .execute();
+  return `${field} set to ${to}`;
+}
+
+async function applyAction(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  f: Facts,
+  rule: Rule,
+  action: RoutingAction,
+  roundRobin: RoundRobin,
+): Promise<string> {
+  const by = { userId: null, rule: { id: rule.id, name: rule.name } };
+  switch (action.type) {
+    case 'create_case': {
+      if (f.case) return `case ${f.case.number} already made for this mention`;
+      const open = action.attachToOpenCase ? (f.customer?.openCaseId ?? null) : null;
+      const row = open
+        ? await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by)
+        : await insertCase(
+            ctx,
+            trx,
+            workspaceId,
+            {
+              subject: summarize(f.mention.text),
+              type: action.caseType ?? typeFromIntents([...f.mention.intents].join(' ')),
+              priority: action.priority ?? priorityFromUrgency(f.mention.urgency),
+              mentionIds: [f.mention.id],
+            },
+            by,
+          );
+      f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
+      if (f.customer) f.customer.openCaseId = row.id;
+      return open ? `attached to open case ${row.number}` : `created case ${row.number}`;
+    }
+    case 'set_priority':
+      return setCaseField(ctx, trx, workspaceId, f, rule, 'priority', action.value);
+    case 'set_type':
+      return setCaseField(ctx, trx, workspaceId, f, rule, 'type', action.value);
+    case 'add_tags':
+      return setCaseField(ctx, trx, workspaceId, f, rule, 'tags', action.value.join(' '));
+    case 'assign_team': {
+      const team = await trx
+        .selectFrom('teams')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', action.teamId)
+        .executeTakeFirst();
+      if (!team) return `team ${action.teamId} no longer exists`;
+      return setCaseField(ctx, trx, workspaceId, f, rule, 'team', team.id);
+    }
+    case 'assign': {
+      if (!f.case) return 'assign: skipped, no case';
+      const userId = await chooseAssignee(trx, workspaceId, action, roundRobin);
+      if (!userId) return 'assign: nobody in the pool';
+      return setCaseField(ctx, trx, workspaceId, f, rule, 'assignee', userId);
+    }
+    case 'notify': {
+      const record = f.case
+        ? ({ type: 'case', id: f.case.id } as const)
+        : f.customer
+          ? ({ type: 'customer', id: f.customer.id } as const)
+          : null;
+      if (!record) return 'notify: skipped, no case or customer';
+      const users = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', action.userIds)
+        .execute();
+      await recordEvent(ctx, trx, {
+        workspaceId,
+        recordType: record.type,
+        recordId: record.id,
+        kind: 'rule_notified',
+        actorUserId: null,
+        data: { mentionId: f.mention.id, rule: by.rule },
+        summary: `Rule “${rule.name}”: ${summarize(f.mention.text)}`,
+        notify: users.map((u) => u.id),
+      });
+      return `notified ${users.length}`;
+    }
+    case 'dismiss': {
+      if (f.case) return `dismiss: skipped, case ${f.case.number} exists`;
+      await trx
+        .updateTable('mentions')
+        .set({
+          disposition: 'dismissed',
+          disposition_reason: action.reason,
+          disposition_at: ctx.now().toISOString(),
+          disposition_by: `rule:${rule.id}`,
+        })
+        .where('id', '=', f.mention.id)
+        .execute();
+      return `dismissed as ${action.reason}`;
+    }
+  }
+}
+
+/** Runs the enabled rules in order over one mention; returns what fired. */
+async function routeMention(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  rules: Rule[],
+  f: Facts,
+  roundRobin: RoundRobin,
+): Promise<number> {
+  const fired: { id: string; name: string; reasons: string[]; actions: string[] }[] = [];
+  for (const rule of rules) {
+    const { fired: ok, reasons } = evaluateRule(rule, f);
+    if (!ok) continue;
+    const outcomes: string[] = [];
+    for (const action of rule.actions)
+      outcomes.push(await applyAction(ctx, trx, workspaceId, f, rule, action, roundRobin));
+    fired.push({ id: rule.id, name: rule.name, reasons, actions: outcomes });
+    await trx
+      .updateTable('routing_rules')
+      .set((eb) => ({ fired_count: eb('fired_count', '+', 1), last_fired_at: ctx.now().toISOString() }))
+      .where('id', '=', rule.id)
+      .execute();
+  }
+  if (fired.length > 0 && f.case)
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'case',
+      recordId: f.case.id,
+      kind: 'rules_fired',
+      actorUserId: null,
+      data: { mentionId: f.mention.id, rules: fired },
+      summary: `Rules fired on case ${f.case.number}: ${fired.map((r) => r.name).join(', ')}`,
+    });
+  return fired.length;
+}
+
+/**
+ * A new post in a thread that already belongs to a case joins that case: the conversation grows,
+ * a solved case reopens, and the next-response clock starts. Rules then see the case.
+ */
+async function continueThread(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  f: Facts,
+  options: { own?: boolean } = {},
+): Promise<void> {
+  const m = await trx
+    .selectFrom('mentions')
+    .select(['channel', 'external_id', 'thread_root', 'reply_to', 'created_at'])
+    .where('id', '=', f.mention.id)
+    .executeTakeFirstOrThrow();
+  if (m.thread_root === null && m.reply_to === null) return;
+  const keys = [...new Set([m.thread_root, m.reply_to].filter((k): k is string => k !== null))];
+  const conversation = await trx
+    .selectFrom('conversations')
+    .innerJoin('cases', 'cases.id', 'conversations.case_id')
+    .select(['cases.id', 'cases.number', 'cases.status', 'cases.priority', 'cases.type'])
+    .where('conversations.workspace_id', '=', workspaceId)
+    .where('conversations.channel', '=', m.channel)
+    .where('conversations.thread_key', 'in', keys)
+    .where('cases.merged_into', 'is', null)
+    .where('cases.status', '!=', 'closed')
+    .executeTakeFirst();
+  if (!conversation) return;
+  await insertMentionIntoCase(ctx, trx, workspaceId, conversation.id, f.mention.id, { userId: null });
+  if (options.own) {
+    await trx
+      .updateTable('mentions')
+      .set({ disposition: 'answered', disposition_reason: 'our reply' })
+      .where('id', '=', f.mention.id)
+      .execute();
+    return;
+  }
+  if (conversation.status === 'solved') {
+    await trx
+      .updateTable('cases')
+      .set({ status: 'open', solved_at: null, updated_at: ctx.now().toISOString() })
+      .where('id', '=', conversation.id)
+      .execute();
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'case',
+      recordId: conversation.id,
+      kind: 'status_changed',
+      actorUserId: null,
+      data: { field: 'status', from: 'solved', to: 'open', reason: 'the customer wrote again' },
+      summary: `Case ${conversation.number} reopened: the customer wrote again`,
+    });
+  }
+  await syncCaseSla(ctx, trx, workspaceId, conversation.id, ctx.now());
+  await recordCustomerMessage(ctx, trx, workspaceId, conversation.id, new Date(m.created_at));
+  f.case = {
+    id: conversation.id,
+    number: Number(conversation.number),
+    priority: conversation.priority,
+    type: conversation.type,
+  };
+}
+
+async function latestMentionId(db: Transaction<DB> | AppContext['db'], workspaceId: string): Promise<number> {
+  const row = await db
+    .selectFrom('mentions')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * Routes the mentions stored since the last run, for every workspace with enabled rules: each in
+ * its own transaction that also advances the workspace's cursor, so a crash repeats nothing and
+ * loses nothing, and concurrent workers (PostgreSQL) wait for each other on the cursor row.
+ */
+export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<number> {
+  const workspaces = await ctx.db
+    .selectFrom('routing_rules')
+    .select('workspace_id')
+    .distinct()
+    .where('enabled', '=', 1)
+    .execute();
+  let routed = 0;
+  for (const { workspace_id: workspaceId } of workspaces) {
+    for (;;) {
+      const n = await ctx.db.transaction().execute(async (trx) => {
+        const state = await ctx.dialect
+          .lockForUpdate(trx.selectFrom('routing_state').selectAll().where('workspace_id', '=', workspaceId))
+          .executeTakeFirst();
+        if (!state) {
+          await startRouting(ctx, trx, workspaceId);
+          return 0;
+        }
+        const last = await mentionRows(trx, workspaceId)
+          .where('id', '>', Number(state.last_mention_id))
+          .orderBy('id')
+          .limit(batch)
+          .execute();
+        if (last.length === 0) return 0;
+        // Deleted posts and those an agent already decided on are passed over, not routed.
+        const rows = last.filter((m) => m.deleted_at === null && m.disposition === null);
+        const rules = (
+          await trx
+            .selectFrom('routing_rules')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where('enabled', '=', 1)
+            .orderBy('position')
+            .execute()
+        ).map((r) => toRule(ctx, r));
+        const roundRobin = ctx.dialect.parseJson<RoundRobin>(state.round_robin);
+        const own = new Set(
+          (
+            await trx
+              .selectFrom('outbox_replies')
+              .select('external_id')
+              .where('workspace_id', '=', workspaceId)
+              .where('external_id', 'in', rows.length > 0 ? rows.map((r) => r.external_id) : [''])
+              .execute()
+          ).map((r) => r.external_id),
+        );
+        for (const f of await loadFacts(ctx, trx, workspaceId, rows, segmentsNamed(rules))) {
+          const external = rows.find((r) => Number(r.id) === f.mention.id)?.external_id ?? '';
+          // Our own replies coming back through the stream join their case quietly; no rule runs on them.
+          if (own.has(external)) {
+            await continueThread(ctx, trx, workspaceId, f, { own: true });
+            continue;
+          }
+          await continueThread(ctx, trx, workspaceId, f);
+          await routeMention(ctx, trx, workspaceId, rules, f, roundRobin);
+        }
+        await trx
+          .updateTable('routing_state')
+          .set({
+            last_mention_id: Number(last[last.length - 1]?.id),
+            round_robin: ctx.dialect.toJson(roundRobin),
+            updated_at: ctx.now().toISOString(),
+          })
+          .where('workspace_id', '=', workspaceId)
+          .execute();
+        return last.length;
+      });
+      routed += n;
+      if (n < batch) break;
+    }
+  }
+  return routed;
+}
+
+/** Rules apply to mentions stored from now on: the cursor starts at the newest mention. */
+async function startRouting(ctx: AppContext, trx: Transaction<DB>, workspaceId: string): Promise<void> {
+  await trx
+    .insertInto('routing_state')
+    .values({
+      workspace_id: workspaceId,
+      last_mention_id: await latestMentionId(trx, workspaceId),
+      round_robin: ctx.dialect.toJson({}),
+      updated_at: ctx.now().toISOString(),
+    })
+    .onConflict((oc) => oc.column('workspace_id').doNothing())
+    .execute();
+}
+
+// ------------------------------------------------------------------ managing rules
+
+export async function listRules(ctx: AppContext, actor: Actor): Promise<RoutingRuleView[]> {
+  requirePermission(actor, 'inbox:read');
+  const rows = await ctx.db
+    .selectFrom('routing_rules')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .orderBy('position')
+    .execute();
+  return rows.map((r) => toRule(ctx, r));
+}
+
+/** Checks that the teams and people a rule names belong to the workspace. */
+async function checkReferences(
+  ctx: AppContext,
+  workspaceId: string,
+  actions: RoutingAction[],
+): Promise<void> {
+  for (const [i, a] of actions.entries()) {
+    const teamId = a.type === 'assign_team' || a.type === 'assign' ? a.teamId : undefined;
+    if (teamId) {
+      const team = await ctx.db
+        .selectFrom('teams')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', teamId)
+        .executeTakeFirst();
+      if (!team)
+        throw new AppError('validation_failed', `No team ${teamId}`, {
+          fields: [{ path: `actions.${i}.teamId`, message: 'unknown team' }],
+        });
+    }
+    if (a.type === 'notify') {
+      const found = await ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', a.userIds)
+        .execute();
+      if (found.length !== new Set(a.userIds).size)
+        throw new AppError('validation_failed', 'Unknown users to notify', {
+          fields: [{ path: `actions.${i}.userIds`, message: 'not all are users of this workspace' }],
+        });
+    }
+  }
+}
+
+/** Creates a rule at the end of the order, or replaces an existing one's definition. */
+export async function saveRule(
+  ctx: AppContext,
+  actor: Actor,
+  input: RoutingRuleInput,
+  id?: string,
+): Promise<RoutingRuleView> {
+  requirePermission(actor, 'inbox:configure');
+  const parsed = routingRuleInput.parse(input);
+  await checkReferences(ctx, actor.workspaceId, parsed.actions);
+  const now = ctx.now().toISOString();
+  const ruleId = id ?? newId(ctx.now());
+  await ctx.db.transaction().execute(async (trx) => {
+    const values = {
+      name: parsed.name,
+      enabled: parsed.enabled ? 1 : 0,
+      match: parsed.match,
+      conditions: ctx.dialect.toJson(parsed.conditions),
+      actions: ctx.dialect.toJson(parsed.actions),
+      updated_at: now,
+    };
+    if (id) {
+      const updated = await trx
+        .updateTable('routing_rules')
+        .set(values)
+        .where('workspace_id', '=', actor.workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw new AppError('not_found', `No routing rule ${id}`);
+    } else {
+      const last = await trx
+        .selectFrom('routing_rules')
+        .select((eb) => eb.fn.max('position').as('p'))
+        .where('workspace_id', '=', actor.workspaceId)
+        .executeTakeFirst();
+      await trx
+        .insertInto('routing_rules')
+        .values({
+          id: ruleId,
+          workspace_id: actor.workspaceId,
+          position: Number(last?.p ?? 0) + 1,
+          fired_count: 0,
+          last_fired_at: null,
+          created_at: now,
+          ...values,
+        })
+        .execute();
+    }
+    await startRouting(ctx, trx, actor.workspaceId);
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: id ? 'routing_rule.update' : 'routing_rule.create',
+      targetType: 'routing_rule',
+      targetId: ruleId,
+      details: { name: parsed.name, enabled: parsed.enabled },
+    });
+  });
+  const row = await ctx.db
+    .selectFrom('routing_rules')
+    .selectAll()
+    .where('id', '=', ruleId)
+    .executeTakeFirstOrThrow();
+  return toRule(ctx, row);
+}
+
+export async function deleteRule(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  requirePermission(actor, 'inbox:configure');
+  await ctx.db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .deleteFrom('routing_rules')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw new AppError('not_found', `No routing rule ${id}`);
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: 'routing_rule.delete',
+      targetType: 'routing_rule',
+      targetId: id,
+    });
+  });
+}
+
+/** Puts the workspace's rules in the given order (every rule id, once). */
+export async function reorderRules(ctx: AppContext, actor: Actor, ids: string[]): Promise<RoutingRuleView[]> {
+  requirePermission(actor, 'inbox:configure');
+  await ctx.db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('routing_rules')
+      .select('id')
+      .where('workspace_id', '=', actor.workspaceId)
+      .execute();
+    const known = new Set(existing.map((r) => r.id));
+    if (ids.length !== known.size || new Set(ids).size !== ids.length || ids.some((id) => !known.has(id)))
+      throw new AppError('validation_failed', 'The order must list every rule of the workspace once', {
+        fields: [{ path: 'ids', message: 'every rule id, once' }],
+      });
+    for (const [i, id] of ids.entries())
+      await trx
+        .updateTable('routing_rules')
+        .set({ position: i + 1 })
+        .where('id', '=', id)
+        .execute();
+  });
+  return listRules(ctx, actor);
+}
+
+/**
+ * Tries a rule on the workspace's latest stored mentions without acting: how many it would fire
+ * on, with the reasons. Conditions on the case see none (no earlier rule ran).
+ */
+export async function testRule(
+  ctx: AppContext,
+  actor: Actor,
+  input: RoutingRuleInput,
+  limit: number,
+): Promise<RuleTest> {
+  requirePermission(actor, 'inbox:read');
+  const parsed = routingRuleInput.parse(input);
+  const rows = await mentionRows(ctx.db, actor.workspaceId)
+    .where('deleted_at', 'is', null)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  const facts = await loadFacts(ctx, ctx.db, actor.workspaceId, rows, segmentsNamed([parsed]));
+  const samples: RuleTest['samples'] = [];
+  let matched = 0;
+  const createdAt = new Map(rows.map((r) => [Number(r.id), r.created_at]));
+  for (const f of facts) {
+    const { fired, reasons } = evaluateRule(parsed, f);
+    if (!fired) continue;
+    matched++;
+    if (samples.length < 20)
+      samples.push({
+        mentionId: f.mention.id,
+        text: f.mention.text.slice(0, 280),
+        channel: f.mention.channel,
+        createdAt: createdAt.get(f.mention.id) ?? '',
+        reasons,
+      });
+  }
+  return { evaluated: rows.length, matched, samples };
+}

@@ -1,0 +1,753 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { CaseSlaTable, CasesTable, DB, SlaMetric, SlaPoliciesTable } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { recordAudit } from '../audit/service.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { recordEvent } from '../collaboration/feed.ts';
+import { customerInSegments } from '../customers/segments.ts';
+import {
+  addBusinessMs,
+  alwaysOpen,
+  businessMsBetween,
+  type Calendar,
+  isOpen,
+  weekdays,
+} from './business-hours.ts';
+import {
+  type BusinessHoursInput,
+  type BusinessHoursView,
+  businessHoursInput,
+  type CaseSlaView,
+  type SlaPolicy,
+  type SlaPolicyInput,
+  type SlaPolicyView,
+  type SlaReport,
+  slaMetrics,
+  slaPolicyInput,
+} from './sla-schema.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+type PolicyRow = Selectable<SlaPoliciesTable>;
+type Clock = Selectable<CaseSlaTable>;
+type CaseRow = Selectable<CasesTable>;
+type Policy = SlaPolicy & { id: string; position: number };
+
+const MINUTE = 60_000;
+const targetKey: Record<SlaMetric, keyof SlaPolicy['targets']> = {
+  first_response: 'firstResponse',
+  next_response: 'nextResponse',
+  resolution: 'resolution',
+};
+const DEFAULT_WEEK: Calendar['week'] = {
+  mon: [['09:00', '17:00']],
+  tue: [['09:00', '17:00']],
+  wed: [['09:00', '17:00']],
+  thu: [['09:00', '17:00']],
+  fri: [['09:00', '17:00']],
+  sat: [],
+  sun: [],
+};
+
+// ------------------------------------------------------------------ business hours
+
+/** The workspace's opening hours in its time zone (Monday to Friday, 9 to 5 until set). */
+export async function workspaceCalendar(db: Db, workspaceId: string): Promise<Calendar> {
+  const ws = await db
+    .selectFrom('workspaces')
+    .select('time_zone')
+    .where('id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('business_hours')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  return {
+    timeZone: ws.time_zone,
+    week: row ? (parse(row.week) as Calendar['week']) : DEFAULT_WEEK,
+    holidays: row ? (parse(row.holidays) as string[]) : [],
+  };
+}
+
+export async function getBusinessHours(ctx: AppContext, actor: Actor): Promise<BusinessHoursView> {
+  requirePermission(actor, 'inbox:read');
+  const cal = await workspaceCalendar(ctx.db, actor.workspaceId);
+  return { ...cal, openNow: isOpen(cal, ctx.now()) };
+}
+
+export async function setBusinessHours(
+  ctx: AppContext,
+  actor: Actor,
+  input: BusinessHoursInput,
+): Promise<BusinessHoursView> {
+  requirePermission(actor, 'inbox:configure');
+  const parsed = businessHoursInput.parse(input);
+  for (const day of weekdays) {
+    const windows = [...parsed.week[day]].sort((a, b) => a[0].localeCompare(b[0]));
+    for (let i = 1; i < windows.length; i++)
+      if ((windows[i]?.[0] ?? '') < (windows[i - 1]?.[1] ?? ''))
+        throw new AppError('validation_failed', `Opening windows overlap on ${day}`, {
+          fields: [{ path: `week.${day}`, message: 'windows overlap' }],
+        });
+  }
+  const now = ctx.now().toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    const values = {
+      week: ctx.dialect.toJson(parsed.week),
+      holidays: ctx.dialect.toJson([...new Set(parsed.holidays)].sort()),
+      updated_at: now,
+    };
+    await trx
+      .insertInto('business_hours')
+      .values({ workspace_id: actor.workspaceId, ...values })
+      .onConflict((oc) => oc.column('workspace_id').doUpdateSet(values))
+      .execute();
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: 'business_hours.update',
+      targetType: 'workspace',
+      targetId: actor.workspaceId,
+    });
+  });
+  return getBusinessHours(ctx, actor);
+}
+
+// ------------------------------------------------------------------ policies
+
+function toPolicy(ctx: AppContext, r: PolicyRow): Policy {
+  return {
+    id: r.id,
+    position: Number(r.position),
+    ...slaPolicyInput.parse({
+      name: r.name,
+      enabled: Number(r.enabled) === 1,
+      conditions: ctx.dialect.parseJson(r.conditions),
+      targets: ctx.dialect.parseJson(r.targets),
+      businessHours: Number(r.business_hours) === 1,
+      warnBeforeMinutes: Number(r.warn_before_minutes),
+      breachActions: ctx.dialect.parseJson(r.breach_actions),
+    }),
+  };
+}
+
+function toPolicyView(ctx: AppContext, r: PolicyRow): SlaPolicyView {
+  return { ...toPolicy(ctx, r), createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+export async function listSlaPolicies(ctx: AppContext, actor: Actor): Promise<SlaPolicyView[]> {
+  requirePermission(actor, 'inbox:read');
+  const rows = await ctx.db
+    .selectFrom('sla_policies')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .orderBy('position')
+    .execute();
+  return rows.map((r) => toPolicyView(ctx, r));
+}
+
+/** Creates a policy at the end of the order, or replaces one; open cases pick up the change. */
+export async function saveSlaPolicy(
+  ctx: AppContext,
+  actor: Actor,
+  input: SlaPolicyInput,
+  id?: string,
+): Promise<SlaPolicyView> {
+  requirePermission(actor, 'inbox:configure');
+  const p = slaPolicyInput.parse(input);
+  const now = ctx.now().toISOString();
+  const policyId = id ?? newId(ctx.now());
+  await ctx.db.transaction().execute(async (trx) => {
+    const values = {
+      name: p.name,
+      enabled: p.enabled ? 1 : 0,
+      conditions: ctx.dialect.toJson(p.conditions),
+      targets: ctx.dialect.toJson(p.targets),
+      business_hours: p.businessHours ? 1 : 0,
+      warn_before_minutes: p.warnBeforeMinutes,
+      breach_actions: ctx.dialect.toJson(p.breachActions),
+      updated_at: now,
+    };
+    if (id) {
+      const r = await trx
+        .updateTable('sla_policies')
+        .set(values)
+        .where('workspace_id', '=', actor.workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw new AppError('not_found', `No SLA policy ${id}`);
+    } else {
+      const last = await trx
+        .selectFrom('sla_policies')
+        .select((eb) => eb.fn.max('position').as('p'))
+        .where('workspace_id', '=', actor.workspaceId)
+        .executeTakeFirst();
+      await trx
+        .insertInto('sla_policies')
+        .values({
+          id: policyId,
+          workspace_id: actor.workspaceId,
+          position: Number(last?.p ?? 0) + 1,
+          created_at: now,
+          ...values,
+        })
+        .execute();
+    }
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: id ? 'sla_policy.update' : 'sla_policy.create',
+      targetType: 'sla_policy',
+      targetId: policyId,
+      details: { name: p.name },
+    });
+  });
+  await resyncOpenCases(ctx, actor.workspaceId);
+  const row = await ctx.db
+    .selectFrom('sla_policies')
+    .selectAll()
+    .where('id', '=', policyId)
+    .executeTakeFirstOrThrow();
+  return toPolicyView(ctx, row);
+}
+
+export async function deleteSlaPolicy(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  requirePermission(actor, 'inbox:configure');
+  await ctx.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .deleteFrom('sla_policies')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw new AppError('not_found', `No SLA policy ${id}`);
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: 'sla_policy.delete',
+      targetType: 'sla_policy',
+      targetId: id,
+    });
+  });
+  await resyncOpenCases(ctx, actor.workspaceId);
+}
+
+export async function reorderSlaPolicies(
+  ctx: AppContext,
+  actor: Actor,
+  ids: string[],
+): Promise<SlaPolicyView[]> {
+  requirePermission(actor, 'inbox:configure');
+  await ctx.db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('sla_policies')
+      .select('id')
+      .where('workspace_id', '=', actor.workspaceId)
+      .execute();
+    const known = new Set(existing.map((r) => r.id));
+    if (ids.length !== known.size || new Set(ids).size !== ids.length || ids.some((i) => !known.has(i)))
+      throw new AppError('validation_failed', 'The order must list every policy of the workspace once', {
+        fields: [{ path: 'ids', message: 'every policy id, once' }],
+      });
+    for (const [i, id] of ids.entries())
+      await trx
+        .updateTable('sla_policies')
+        .set({ position: i + 1 })
+        .where('id', '=', id)
+        .execute();
+  });
+  await resyncOpenCases(ctx, actor.workspaceId);
+  return listSlaPolicies(ctx, actor);
+}
+
+/** Re-applies the policies to every open case after the policies changed. */
+async function resyncOpenCases(ctx: AppContext, workspaceId: string): Promise<void> {
+  const open = await ctx.db
+    .selectFrom('cases')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('merged_into', 'is', null)
+    .where('status', 'not in', ['solved', 'closed'])
+    .execute();
+  for (const c of open)
+    await ctx.db.transaction().execute((trx) => syncCaseSla(ctx, trx, workspaceId, c.id, ctx.now()));
+}
+
+/** The first enabled policy, in order, whose conditions the case meets (all given conditions must hold). */
+async function policyFor(ctx: AppContext, db: Db, c: CaseRow): Promise<Policy | null> {
+  const rows = await db
+    .selectFrom('sla_policies')
+    .selectAll()
+    .where('workspace_id', '=', c.workspace_id)
+    .where('enabled', '=', 1)
+    .orderBy('position')
+    .execute();
+  for (const row of rows) {
+    const p = toPolicy(ctx, row);
+    const k = p.conditions;
+    if (k.channels?.length && !(c.channel !== null && k.channels.includes(c.channel))) continue;
+    if (k.priorities?.length && !k.priorities.includes(c.priority)) continue;
+    if (k.types?.length && !k.types.includes(c.type)) continue;
+    if (
+      k.segmentIds?.length &&
+      !(c.customer_id && (await customerInSegments(ctx, db, c.workspace_id, c.customer_id, k.segmentIds)))
+    )
+      continue;
+    return p;
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ clocks
+
+type Clocks = { calendar: Calendar; policy: Policy | null };
+
+function clockCalendar(k: Clocks): Calendar {
+  return k.policy?.businessHours === false ? alwaysOpen : k.calendar;
+}
+
+function dueAt(cal: Calendar, from: Date, leftMs: number): string | null {
+  if (cal === alwaysOpen) return new Date(from.getTime() + Math.max(0, leftMs)).toISOString();
+  return addBusinessMs(cal, from, leftMs)?.toISOString() ?? null;
+}
+
+function spent(cal: Calendar, clock: Clock, at: Date): number {
+  if (!clock.running_since) return Number(clock.elapsed_ms);
+  const since = new Date(clock.running_since);
+  const ms =
+    cal === alwaysOpen ? Math.max(0, at.getTime() - since.getTime()) : businessMsBetween(cal, since, at);
+  return Number(clock.elapsed_ms) + ms;
+}
+
+async function saveClock(db: Db, clock: Clock): Promise<void> {
+  await db
+    .insertInto('case_sla')
+    .values(clock)
+    .onConflict((oc) =>
+      oc.columns(['case_id', 'metric']).doUpdateSet({
+        policy_id: clock.policy_id,
+        status: clock.status,
+        target_ms: clock.target_ms,
+        elapsed_ms: clock.elapsed_ms,
+        running_since: clock.running_since,
+        due_at: clock.due_at,
+        warned_at: clock.warned_at,
+        breached_at: clock.breached_at,
+        achieved_at: clock.achieved_at,
+      }),
+    )
+    .execute();
+}
+
+function startClock(c: CaseRow, k: Clocks, metric: SlaMetric, at: Date): Clock | null {
+  const minutes = k.policy?.targets[targetKey[metric]];
+  if (!k.policy || minutes === undefined) return null;
+  const target = minutes * MINUTE;
+  return {
+    case_id: c.id,
+    metric,
+    workspace_id: c.workspace_id,
+    policy_id: k.policy.id,
+    status: 'running',
+    target_ms: target,
+    elapsed_ms: 0,
+    running_since: at.toISOString(),
+    due_at: dueAt(clockCalendar(k), at, target),
+    warned_at: null,
+    breached_at: null,
+    achieved_at: null,
+  };
+}
+
+const live = (clock: Clock) =>
+  clock.status === 'running' ||
+  clock.status === 'paused' ||
+  (clock.status === 'breached' && clock.achieved_at === null);
+
+/**
+ * Brings a case's clocks in line with its current state and policy: starts first response and
+ * resolution, re-targets when the policy changed, pauses while the case waits for the customer,
+ * stops response clocks and achieves resolution on solving, resumes resolution on reopening,
+ * stops everything on closing. Idempotent: call it after any change to a case.
+ */
+export async function syncCaseSla(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  caseId: string,
+  at: Date,
+): Promise<void> {
+  const c = await trx
+    .selectFrom('cases')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', caseId)
+    .executeTakeFirstOrThrow();
+  const existing = await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute();
+  const clocks = new Map(existing.map((x) => [x.metric, x]));
+  const k: Clocks = { calendar: await workspaceCalendar(trx, workspaceId), policy: null };
+  const cal = () => clockCalendar(k);
+  const stop = async (clock: Clock) => {
+    if (!live(clock)) return;
+    await saveClock(trx, {
+      ...clock,
+      status: clock.status === 'breached' ? 'breached' : 'stopped',
+      elapsed_ms: spent(cal(), clock, at),
+      running_since: null,
+      due_at: clock.status === 'breached' ? clock.due_at : null,
+    });
+  };
+  if (c.status === 'closed' || c.merged_into !== null) {
+    for (const clock of clocks.values()) await stop(clock);
+    return;
+  }
+  k.policy = await policyFor(ctx, trx, c);
+  if (!k.policy) {
+    for (const clock of clocks.values()) await stop(clock);
+    return;
+  }
+  const paused = c.status === 'pending_customer';
+  for (const metric of slaMetrics) {
+    let clock = clocks.get(metric);
+    const minutes = k.policy.targets[targetKey[metric]];
+    if (!clock) {
+      // Response and resolution clocks start with the case; the next-response clock starts when the customer writes again.
+      if (metric === 'next_response' || minutes === undefined || c.status === 'solved') continue;
+      const started = startClock(c, k, metric, new Date(c.created_at));
+      if (!started) continue;
+      clock = started;
+    }
+    if (minutes === undefined) {
+      await stop(clock);
+      continue;
+    }
+    const used = spent(cal(), clock, at);
+    let next: Clock = { ...clock, policy_id: k.policy.id, target_ms: minutes * MINUTE };
+    if (c.status === 'solved') {
+      if (metric === 'resolution' && live(clock))
+        next = {
+          ...next,
+          status: clock.status === 'breached' ? 'breached' : 'achieved',
+          achieved_at: at.toISOString(),
+          elapsed_ms: used,
+          running_since: null,
+          due_at: clock.status === 'breached' ? clock.due_at : null,
+        };
+      else if (live(clock))
+        next = {
+          ...next,
+          status: clock.status === 'breached' ? 'breached' : 'stopped',
+          elapsed_ms: used,
+          running_since: null,
+        };
+    } else if (metric === 'resolution' && clock.status === 'achieved') {
+      // Reopened: resolution counts again from now, keeping the time already spent.
+      next = {
+        ...next,
+        status: 'running',
+        achieved_at: null,
+        elapsed_ms: Number(clock.elapsed_ms),
+        running_since: at.toISOString(),
+      };
+    } else if (live(next)) {
+      if (paused && next.running_since !== null)
+        next = {
+          ...next,
+          status: next.status === 'breached' ? 'breached' : 'paused',
+          elapsed_ms: used,
+          running_since: null,
+        };
+      else if (!paused && next.running_since === null)
+        next = {
+          ...next,
+          status: next.status === 'breached' ? 'breached' : 'running',
+          running_since: at.toISOString(),
+        };
+    }
+    if (next.running_since !== null && next.status === 'running') {
+      next.due_at = dueAt(
+        cal(),
+        new Date(next.running_since),
+        Number(next.target_ms) - Number(next.elapsed_ms),
+      );
+      if (next.due_at !== clock.due_at) next.warned_at = null;
+    } else if (next.status === 'paused') next.due_at = null;
+    await saveClock(trx, next);
+  }
+}
+
+/** An agent answered the customer: the first and next response clocks are met. */
+export async function recordAgentResponse(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  caseId: string,
+  at: Date,
+): Promise<void> {
+  await trx
+    .updateTable('cases')
+    .set({ first_response_at: at.toISOString() })
+    .where('id', '=', caseId)
+    .where('first_response_at', 'is', null)
+    .execute();
+  const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
+  const k: Clocks = {
+    calendar: await workspaceCalendar(trx, workspaceId),
+    policy: await policyFor(ctx, trx, c),
+  };
+  const clocks = await trx
+    .selectFrom('case_sla')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .where('metric', 'in', ['first_response', 'next_response'])
+    .execute();
+  for (const clock of clocks) {
+    if (!live(clock)) continue;
+    await saveClock(trx, {
+      ...clock,
+      status: clock.status === 'breached' ? 'breached' : 'achieved',
+      achieved_at: at.toISOString(),
+      elapsed_ms: spent(clockCalendar(k), clock, at),
+      running_since: null,
+    });
+  }
+}
+
+/** The customer wrote again on the case: after a first response, the next-response clock starts. */
+export async function recordCustomerMessage(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  caseId: string,
+  at: Date,
+): Promise<void> {
+  const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
+  if (c.first_response_at === null || c.status === 'closed') return;
+  const current = await trx
+    .selectFrom('case_sla')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .where('metric', '=', 'next_response')
+    .executeTakeFirst();
+  if (current && live(current)) return;
+  const k: Clocks = {
+    calendar: await workspaceCalendar(trx, workspaceId),
+    policy: await policyFor(ctx, trx, c),
+  };
+  const clock = startClock(c, k, 'next_response', at);
+  if (clock) await saveClock(trx, clock);
+}
+
+function toSlaView(r: Clock): CaseSlaView {
+  return {
+    metric: r.metric,
+    policyId: r.policy_id,
+    status: r.status,
+    dueAt: r.due_at,
+    targetMinutes: Number(r.target_ms) / MINUTE,
+    warnedAt: r.warned_at,
+    breachedAt: r.breached_at,
+    achievedAt: r.achieved_at,
+  };
+}
+
+/** The clocks of the given cases, for lists and the case view. */
+export async function slaOfCases(db: Db, caseIds: string[]): Promise<Map<string, CaseSlaView[]>> {
+  const out = new Map<string, CaseSlaView[]>();
+  if (caseIds.length === 0) return out;
+  const rows = await db.selectFrom('case_sla').selectAll().where('case_id', 'in', caseIds).execute();
+  for (const r of rows) out.set(r.case_id, [...(out.get(r.case_id) ?? []), toSlaView(r)]);
+  for (const list of out.values())
+    list.sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
+  return out;
+}
+
+const escalated: Record<string, CaseRow['priority']> = {
+  low: 'normal',
+  normal: 'high',
+  high: 'urgent',
+  urgent: 'urgent',
+};
+const metricName: Record<SlaMetric, string> = {
+  first_response: 'first response',
+  next_response: 'next response',
+  resolution: 'resolution',
+};
+
+/**
+ * The scheduler's SLA pass: warns once when a running clock is within its policy's warning time,
+ * marks clocks whose deadline passed as breached and runs the policy's breach actions.
+ */
+export async function checkSlaClocks(ctx: AppContext): Promise<{ warned: number; breached: number }> {
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  let warned = 0;
+  let breached = 0;
+  const due = await ctx.db
+    .selectFrom('case_sla')
+    .innerJoin('sla_policies', 'sla_policies.id', 'case_sla.policy_id')
+    .select([
+      'case_sla.case_id',
+      'case_sla.metric',
+      'case_sla.due_at',
+      'case_sla.warned_at',
+      'sla_policies.warn_before_minutes',
+    ])
+    .where('case_sla.status', '=', 'running')
+    .where('case_sla.due_at', 'is not', null)
+    // The widest warning window is a week; anything due later cannot need attention now.
+    .where('case_sla.due_at', '<=', new Date(now.getTime() + 10_080 * MINUTE).toISOString())
+    .execute();
+  for (const d of due) {
+    const dueTime = Date.parse(d.due_at ?? '');
+    const isBreach = dueTime <= now.getTime();
+    const isWarning =
+      !isBreach && d.warned_at === null && dueTime - Number(d.warn_before_minutes) * MINUTE <= now.getTime();
+    if (!isBreach && !isWarning) continue;
+    await ctx.db.transaction().execute(async (trx) => {
+      const clock = await trx
+        .selectFrom('case_sla')
+        .selectAll()
+        .where('case_id', '=', d.case_id)
+        .where('metric', '=', d.metric)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (!clock) return;
+      const c = await trx
+        .selectFrom('cases')
+        .selectAll()
+        .where('id', '=', clock.case_id)
+        .executeTakeFirstOrThrow();
+      const policy = await trx
+        .selectFrom('sla_policies')
+        .selectAll()
+        .where('id', '=', clock.policy_id)
+        .executeTakeFirst();
+      const notify = c.assignee_user_id ? [c.assignee_user_id] : [];
+      if (isWarning) {
+        await trx
+          .updateTable('case_sla')
+          .set({ warned_at: nowIso })
+          .where('case_id', '=', c.id)
+          .where('metric', '=', clock.metric)
+          .execute();
+        await recordEvent(ctx, trx, {
+          workspaceId: c.workspace_id,
+          recordType: 'case',
+          recordId: c.id,
+          kind: 'sla_warning',
+          actorUserId: null,
+          data: { metric: clock.metric, dueAt: clock.due_at },
+          summary: `Case ${c.number}: ${metricName[clock.metric]} due ${clock.due_at}`,
+          notify,
+        });
+        warned++;
+        return;
+      }
+      await trx
+        .updateTable('case_sla')
+        .set({ status: 'breached', breached_at: clock.due_at })
+        .where('case_id', '=', c.id)
+        .where('metric', '=', clock.metric)
+        .execute();
+      const done: string[] = [];
+      const actions = policy ? toPolicy(ctx, policy).breachActions : [];
+      let extraNotify: string[] = [];
+      for (const a of actions) {
+        if (a.type === 'escalate_priority' && escalated[c.priority] !== c.priority) {
+          await trx
+            .updateTable('cases')
+            .set({ priority: escalated[c.priority], updated_at: nowIso })
+            .where('id', '=', c.id)
+            .execute();
+          done.push(`priority ${c.priority} → ${escalated[c.priority]}`);
+        }
+        if (a.type === 'reassign') {
+          const set: { assignee_user_id?: string; team_id?: string; updated_at: string } = {
+            updated_at: nowIso,
+          };
+          if (a.userId) set.assignee_user_id = a.userId;
+          if (a.teamId) set.team_id = a.teamId;
+          await trx.updateTable('cases').set(set).where('id', '=', c.id).execute();
+          done.push(`reassigned${a.userId ? ` to ${a.userId}` : ''}${a.teamId ? ` (team ${a.teamId})` : ''}`);
+          if (a.userId) extraNotify.push(a.userId);
+        }
+        if (a.type === 'notify') {
+          extraNotify = [...extraNotify, ...a.userIds];
+          done.push(`notified ${a.userIds.length}`);
+        }
+      }
+      await recordEvent(ctx, trx, {
+        workspaceId: c.workspace_id,
+        recordType: 'case',
+        recordId: c.id,
+        kind: 'sla_breached',
+        actorUserId: null,
+        data: { metric: clock.metric, dueAt: clock.due_at, policy: policy?.name ?? null, actions: done },
+        summary: `Case ${c.number}: ${metricName[clock.metric]} target breached`,
+        notify: [...new Set([...notify, ...extraNotify])],
+      });
+      breached++;
+    });
+  }
+  return { warned, breached };
+}
+
+/** Runs `checkSlaClocks` every 30 s (the scheduler service). */
+export function scheduleSlaChecks(ctx: AppContext, intervalMs = 30_000): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = checkSlaClocks(ctx)
+      .then((r) => {
+        if (r.warned + r.breached > 0) ctx.log.info(r, 'SLA clocks checked');
+      })
+      .catch((err) => ctx.log.error({ err }, 'SLA check failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs).unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** SLA attainment per metric for clocks that ended (met or breached) in the last `days` days. */
+export async function slaReport(ctx: AppContext, actor: Actor, days: number): Promise<SlaReport> {
+  requirePermission(actor, 'inbox:read');
+  const since = new Date(ctx.now().getTime() - days * 86_400_000).toISOString();
+  const rows = await ctx.db
+    .selectFrom('case_sla')
+    .select(['metric', 'status', 'achieved_at', 'breached_at'])
+    .where('workspace_id', '=', actor.workspaceId)
+    .where((eb) =>
+      eb.or([
+        eb('achieved_at', '>=', since),
+        eb('breached_at', '>=', since),
+        eb('status', 'in', ['running', 'paused']),
+      ]),
+    )
+    .execute();
+  return {
+    since,
+    metrics: slaMetrics.map((metric) => {
+      const of = rows.filter((r) => r.metric === metric);
+      const achieved = of.filter((r) => r.status === 'achieved').length;
+      const breached = of.filter((r) => r.status === 'breached').length;
+      const running = of.filter((r) => r.status === 'running' || r.status === 'paused').length;
+      return {
+        metric,
+        achieved,
+        breached,
+        running,
+        attainment: achieved + breached === 0 ? null : achieved / (achieved + breached),
+      };
+    }),
+  };
+}

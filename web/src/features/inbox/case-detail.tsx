@@ -1,0 +1,788 @@
+import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import {
+  ApiError,
+  type Case,
+  type CaseDetail,
+  type CasePatch,
+  type CasePriority,
+  type CaseStatus,
+  type CaseType,
+  type Conversation,
+  casePriorities,
+  caseStatuses,
+  caseTypes,
+  collaborationApi,
+  inboxApi,
+  inboxConfigurers,
+  type Mention,
+  type Presence,
+  type RecordEvent,
+  type Reply,
+  readAnalysis,
+} from '../../api.ts';
+import { useSession } from '../../session.tsx';
+import { AnalysisBadges } from '../listening/analysis-badges.tsx';
+import { timeAgo } from '../listening/mention-card.tsx';
+import {
+  type Directory,
+  feedLine,
+  findCaseByNumber,
+  Initial,
+  PriorityChip,
+  presenceLine,
+  StatusChip,
+  statusLabels,
+  words,
+} from './inbox-bits.tsx';
+import { Composer, NoteItem, ReplyItem, SlaPanel } from './reply-composer.tsx';
+
+const PRESENCE_RENEW_MS = 15_000;
+
+/**
+ * Says "viewing" (or "replying" while the composer is in use) while the case is open, renewed
+ * every 15 s and at once when the state changes, and clears it on leaving.
+ */
+function usePresence(caseId: string, state: Presence['state']) {
+  const current = useRef(state);
+  useEffect(() => {
+    const timer = window.setInterval(
+      () => void inboxApi.setPresence(caseId, current.current).catch(() => undefined),
+      PRESENCE_RENEW_MS,
+    );
+    return () => {
+      window.clearInterval(timer);
+      void inboxApi.clearPresence(caseId).catch(() => undefined);
+    };
+  }, [caseId]);
+  useEffect(() => {
+    current.current = state;
+    void inboxApi.setPresence(caseId, state).catch(() => undefined);
+  }, [caseId, state]);
+}
+
+const ago = (iso: string) => (
+  <time dateTime={iso} title={new Date(iso).toLocaleString()}>
+    {timeAgo(iso)} ago
+  </time>
+);
+
+/**
+ * The open case: its conversations as threads of posts, the customer, the fields an agent
+ * changes, follow, merge and split, and the record's feed.
+ */
+export function CaseDetailPane({
+  caseId,
+  version,
+  dir,
+  presence,
+  canWork,
+  compose,
+  onChanged,
+  onCreated,
+  onClose,
+}: {
+  caseId: string;
+  /** Bumped when the live stream says the case changed. */
+  version: number;
+  dir: Directory;
+  presence: Presence[];
+  canWork: boolean;
+  /** Bumped by the `r` shortcut: focus the composer. */
+  compose: number;
+  onChanged(c: Case): void;
+  onCreated(c: Case): void;
+  onClose(): void;
+}) {
+  const { session } = useSession();
+  const me = session?.user.id;
+  const canConfigure = !!session && inboxConfigurers.includes(session.user.role);
+  const [replying, setReplying] = useState(false);
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [feed, setFeed] = useState<RecordEvent[]>([]);
+  const [feedCursor, setFeedCursor] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const [saved, setSaved] = useState('');
+  const heading = useRef<HTMLHeadingElement>(null);
+  usePresence(caseId, replying ? 'replying' : 'viewing');
+  const onReplying = useCallback((on: boolean) => setReplying(on), []);
+
+  const reload = useCallback(async () => {
+    try {
+      const [d, f] = await Promise.all([inboxApi.get(caseId), collaborationApi.feed('case', caseId)]);
+      setDetail(d);
+      setFeed(f.items);
+      setFeedCursor(f.nextCursor);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not load the case.');
+    }
+  }, [caseId]);
+  const refreshFeed = useCallback(async () => {
+    const f = await collaborationApi.feed('case', caseId).catch(() => null);
+    if (f) {
+      setFeed(f.items);
+      setFeedCursor(f.nextCursor);
+    }
+  }, [caseId]);
+
+  async function retry(r: Reply) {
+    const again = await inboxApi.retryReply(caseId, r.id);
+    setDetail((d) => (d ? { ...d, replies: (d.replies ?? []).map((x) => (x.id === again.id ? again : x)) } : d));
+  }
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload
+  useEffect(() => {
+    void reload();
+  }, [reload, version]);
+
+  useEffect(() => {
+    if (detail) document.title = `#${detail.number} ${detail.subject} · Rapport`;
+  }, [detail]);
+
+  async function change(p: CasePatch, label: string) {
+    setError('');
+    setSaved('');
+    try {
+      const c = await inboxApi.update(caseId, p);
+      setDetail((d) => (d ? { ...d, ...c } : d));
+      onChanged(c);
+      setSaved(label);
+      const f = await collaborationApi.feed('case', caseId);
+      setFeed(f.items);
+      setFeedCursor(f.nextCursor);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not save the change.');
+    }
+  }
+
+  async function toggleFollow() {
+    if (!detail) return;
+    try {
+      if (detail.following) await collaborationApi.unfollow('case', caseId);
+      else await collaborationApi.follow('case', caseId);
+      setDetail({ ...detail, following: !detail.following });
+      setSaved(
+        detail.following ? 'You no longer follow this case' : 'You follow this case: its changes notify you',
+      );
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not change following.');
+    }
+  }
+
+  if (!detail) {
+    return (
+      <article className="case-detail" aria-busy="true">
+        {error ? (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        ) : (
+          <p className="loading">Loading…</p>
+        )}
+      </article>
+    );
+  }
+  const here = presenceLine(presence, me);
+  return (
+    <article className="case-detail" aria-labelledby="case-title">
+      <header className="case-detail-head">
+        <div className="case-detail-title">
+          <h2 id="case-title" ref={heading} tabIndex={-1}>
+            <span className="case-number">#{detail.number}</span> {detail.subject}
+          </h2>
+          <div className="case-chips">
+            <StatusChip status={detail.status} />
+            <PriorityChip priority={detail.priority} />
+            <span className="chip">{words(detail.type)}</span>
+            {detail.channel && <span className={`chip channel-${detail.channel}`}>{detail.channel}</span>}
+            <span className="muted small-inline">opened {ago(detail.createdAt)}</span>
+          </div>
+          {here && (
+            <p className="presence-line" role="status">
+              <span aria-hidden="true">● </span>
+              {here}
+            </p>
+          )}
+        </div>
+        <div className="case-detail-actions">
+          <button
+            type="button"
+            className="secondary compact"
+            aria-pressed={detail.following}
+            onClick={() => void toggleFollow()}
+          >
+            {detail.following ? 'Following' : 'Follow'}
+          </button>
+          <button type="button" className="secondary compact" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </header>
+      {detail.mergedInto && (
+        <p className="notice">
+          This case was merged into <Link to={`/inbox/${detail.mergedInto}`}>another case</Link>.
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <p role="status" className="success-inline">
+        {saved}
+      </p>
+      <div className="case-detail-grid">
+        <div className="case-main">
+          <Conversations
+            detail={detail}
+            dir={dir}
+            canWork={canWork}
+            onRetry={retry}
+            onSplit={(c) => {
+              onCreated(c);
+              void reload();
+            }}
+          />
+          {(detail.notes ?? []).length > 0 && (
+            <section className="case-notes" aria-label="Internal notes">
+              <ol className="plain-list">
+                {(detail.notes ?? []).map((n) => (
+                  <NoteItem key={n.id} n={n} dir={dir} />
+                ))}
+              </ol>
+            </section>
+          )}
+          {canWork && !detail.mergedInto && detail.status !== 'closed' && (
+            <Composer
+              detail={detail}
+              dir={dir}
+              focusRequest={compose}
+              onReplying={onReplying}
+              onQueued={(items) => {
+                setDetail((d) => (d ? { ...d, replies: [...(d.replies ?? []), ...items] } : d));
+                void refreshFeed();
+              }}
+              onNoted={(n) => {
+                setDetail((d) => (d ? { ...d, notes: [...(d.notes ?? []), n] } : d));
+                void refreshFeed();
+              }}
+            />
+          )}
+        </div>
+        <aside className="case-side" aria-label="Case details">
+          <SlaPanel detail={detail} canConfigure={canConfigure} />
+          <CustomerCard detail={detail} />
+          <CaseFields detail={detail} dir={dir} canWork={canWork} onChange={(p, l) => void change(p, l)} />
+          {canWork && (
+            <MergeBox
+              detail={detail}
+              onMerged={(c) => {
+                onChanged(c);
+                setSaved('Merged: the conversations moved into this case');
+                void reload();
+              }}
+            />
+          )}
+        </aside>
+        <Feed
+          events={feed}
+          dir={dir}
+          more={feedCursor}
+          onMore={async () => {
+            if (!feedCursor) return;
+            const f = await collaborationApi.feed('case', caseId, feedCursor);
+            setFeed((prev) => [...prev, ...f.items]);
+            setFeedCursor(f.nextCursor);
+          }}
+        />
+      </div>
+    </article>
+  );
+}
+
+function CustomerCard({ detail }: { detail: CaseDetail }) {
+  const c = detail.customer;
+  if (!c) {
+    return (
+      <section className="card case-customer" aria-label="Customer">
+        <h3 className="card-title">Customer</h3>
+        <p className="muted">No customer is linked to this case.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="card case-customer" aria-label="Customer">
+      <h3 className="card-title">Customer</h3>
+      <div className="case-customer-who">
+        <Initial name={c.displayName} />
+        <div>
+          <strong>{c.displayName}</strong>
+          {c.primaryEmail && <div className="muted">{c.primaryEmail}</div>}
+        </div>
+      </div>
+      <ul className="chip-list plain-list">
+        {c.identities.map((i) => (
+          <li key={`${i.kind}-${i.channel}-${i.handle}`} className={`chip channel-${i.channel}`}>
+            {i.channel}
+            {i.handle && ` ${i.kind === 'social' ? '@' : ''}${i.handle}`}
+          </li>
+        ))}
+      </ul>
+      <dl className="figures compact-figures">
+        <div>
+          <dt>Followers</dt>
+          <dd>{c.followers ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Mentions</dt>
+          <dd>{c.mentionCount}</dd>
+        </div>
+        <div>
+          <dt>Influence</dt>
+          <dd>{c.influence ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd>{c.lastSeenAt ? ago(c.lastSeenAt) : '—'}</dd>
+        </div>
+      </dl>
+      {c.lifecycleStage && <span className="chip stage">{words(c.lifecycleStage)}</span>}
+      <p>
+        <Link to={`/customers/${c.id}`}>Open {c.displayName}’s profile</Link>
+      </p>
+    </section>
+  );
+}
+
+function CaseFields({
+  detail,
+  dir,
+  canWork,
+  onChange,
+}: {
+  detail: CaseDetail;
+  dir: Directory;
+  canWork: boolean;
+  onChange(p: CasePatch, label: string): void;
+}) {
+  const id = useId();
+  const [tags, setTags] = useState(detail.tags.join(' '));
+  useEffect(() => setTags(detail.tags.join(' ')), [detail.tags]);
+  const saveTags = (e?: FormEvent) => {
+    e?.preventDefault();
+    const list = [
+      ...new Set(
+        tags
+          .split(/[\s,]+/)
+          .map((t) => t.replace(/^#/, '').toLowerCase())
+          .filter(Boolean),
+      ),
+    ];
+    if (list.join(' ') === detail.tags.join(' ')) return;
+    onChange({ tags: list }, list.length ? `Tags set to ${list.join(', ')}` : 'Tags cleared');
+  };
+  return (
+    <section className="card case-fields" aria-label="Fields">
+      <h3 className="card-title">Fields</h3>
+      <fieldset className="plain" disabled={!canWork}>
+        <label htmlFor={`${id}-status`}>Status</label>
+        <select
+          id={`${id}-status`}
+          value={detail.status}
+          onChange={(e) =>
+            onChange(
+              { status: e.target.value as CaseStatus },
+              `Status set to ${statusLabels[e.target.value as CaseStatus]}`,
+            )
+          }
+        >
+          {caseStatuses.map((s) => (
+            <option key={s} value={s}>
+              {statusLabels[s]}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-priority`}>Priority</label>
+        <select
+          id={`${id}-priority`}
+          value={detail.priority}
+          onChange={(e) =>
+            onChange({ priority: e.target.value as CasePriority }, `Priority set to ${e.target.value}`)
+          }
+        >
+          {casePriorities.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-type`}>Type</label>
+        <select
+          id={`${id}-type`}
+          value={detail.type}
+          onChange={(e) => onChange({ type: e.target.value as CaseType }, `Type set to ${e.target.value}`)}
+        >
+          {caseTypes.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-assignee`}>Assignee</label>
+        <select
+          id={`${id}-assignee`}
+          value={detail.assigneeUserId ?? ''}
+          onChange={(e) =>
+            onChange(
+              { assigneeUserId: e.target.value || null },
+              e.target.value ? `Assigned to ${dir.nameOf(e.target.value)}` : 'Unassigned',
+            )
+          }
+        >
+          <option value="">Unassigned</option>
+          {detail.assigneeUserId && !dir.people.has(detail.assigneeUserId) && (
+            <option value={detail.assigneeUserId}>{dir.nameOf(detail.assigneeUserId)}</option>
+          )}
+          {dir.assignees.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-team`}>Team</label>
+        <select
+          id={`${id}-team`}
+          value={detail.teamId ?? ''}
+          onChange={(e) =>
+            onChange(
+              { teamId: e.target.value || null },
+              e.target.value ? `Team set to ${dir.teamsById.get(e.target.value)?.name ?? ''}` : 'No team',
+            )
+          }
+        >
+          <option value="">No team</option>
+          {dir.teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+        <form onSubmit={saveTags}>
+          <label htmlFor={`${id}-tags`}>Tags</label>
+          <div className="inline-input">
+            <input
+              id={`${id}-tags`}
+              value={tags}
+              placeholder="billing refund"
+              aria-describedby={`${id}-tags-hint`}
+              onChange={(e) => setTags(e.target.value)}
+            />
+            <button type="submit" className="secondary compact">
+              Save tags
+            </button>
+          </div>
+          <p id={`${id}-tags-hint`} className="hint">
+            Separate tags with spaces or commas.
+          </p>
+        </form>
+      </fieldset>
+    </section>
+  );
+}
+
+function Post({ m, first, children }: { m: Mention; first: boolean; children?: ReactNode }) {
+  const name = m.author?.displayName ?? m.author?.handle ?? 'unknown author';
+  const a = readAnalysis(m);
+  return (
+    <li className={first ? 'post first' : 'post'}>
+      <Initial name={name} small={!first} />
+      <div className="post-body">
+        <div className="post-head">
+          <strong>{name}</strong>
+          {m.author?.handle && <span className="muted">@{m.author.handle}</span>}
+          <span className="muted">·</span>
+          {ago(m.createdAt)}
+          {m.url && (
+            <a className="post-link" href={m.url} rel="noopener noreferrer nofollow" target="_blank">
+              View original<span className="visually-hidden"> post by {name} (opens in a new tab)</span>
+            </a>
+          )}
+        </div>
+        <p className="post-text">{m.deleted ? <em className="muted">This post was deleted.</em> : m.text}</p>
+        {first && (
+          <AnalysisBadges
+            analysis={{ ...a, topics: [], classifiers: [] }}
+            showUrgency={m.urgency != null || typeof m.analysis?.urgency === 'object'}
+          />
+        )}
+        {children}
+      </div>
+    </li>
+  );
+}
+
+function Conversations({
+  detail,
+  dir,
+  canWork,
+  onRetry,
+  onSplit,
+}: {
+  detail: CaseDetail;
+  dir: Directory;
+  canWork: boolean;
+  onRetry(r: Reply): Promise<void>;
+  onSplit(c: Case): void;
+}) {
+  const replies = detail.replies ?? [];
+  const shownIds = new Set(detail.conversations.flatMap((c) => c.messages.map((m) => m.id)));
+  const elsewhere = replies.filter((r) => r.mentionId === null || !shownIds.has(r.mentionId));
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [subject, setSubject] = useState('');
+  const [error, setError] = useState('');
+  const navigate = useNavigate();
+  const splittable = canWork && detail.conversations.length > 1;
+  async function split() {
+    setError('');
+    try {
+      const created = await inboxApi.split(detail.id, [...picked], subject.trim() || undefined);
+      setPicked(new Set());
+      setSubject('');
+      onSplit(created);
+      navigate(`/inbox/${created.id}`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not split the case.');
+    }
+  }
+  if (detail.conversations.length === 0) {
+    return <p className="notice">This case has no conversations yet.</p>;
+  }
+  return (
+    <section className="conversations" aria-label="Conversations">
+      {detail.conversations.map((c: Conversation, i) => (
+        <section
+          key={c.id}
+          className="conversation card"
+          aria-label={`Conversation ${i + 1} on ${c.channel}`}
+        >
+          <header className="conversation-head">
+            {splittable && (
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={picked.has(c.id)}
+                  onChange={(e) =>
+                    setPicked((prev) => {
+                      const next = new Set(prev);
+                      if (e.target.checked) next.add(c.id);
+                      else next.delete(c.id);
+                      return next;
+                    })
+                  }
+                />
+                <span className="visually-hidden">Select conversation {i + 1} to split off</span>
+              </label>
+            )}
+            <span className={`chip channel-${c.channel}`}>{c.channel}</span>
+            <span className="muted">
+              {c.messages.length} {c.messages.length === 1 ? 'post' : 'posts'} · last activity{' '}
+              {ago(c.lastActivityAt)}
+            </span>
+          </header>
+          <ol className="thread">
+            {c.messages.map((m, j) => {
+              const ours = replies.filter((r) => r.mentionId === m.id);
+              return (
+                <Post key={m.id} m={m} first={j === 0}>
+                  {ours.length > 0 && (
+                    <ol className="replies" aria-label="Our replies">
+                      {ours.map((r) => (
+                        <ReplyItem key={r.id} r={r} dir={dir} onRetry={onRetry} />
+                      ))}
+                    </ol>
+                  )}
+                </Post>
+              );
+            })}
+          </ol>
+        </section>
+      ))}
+      {elsewhere.length > 0 && (
+        <ol className="replies card" aria-label="Other replies">
+          {elsewhere.map((r) => (
+            <ReplyItem key={r.id} r={r} dir={dir} onRetry={onRetry} />
+          ))}
+        </ol>
+      )}
+      {splittable && picked.size > 0 && (
+        <fieldset className="split-bar card">
+          <legend className="visually-hidden">Split off the selected conversations</legend>
+          <label htmlFor="split-subject">Subject of the new case (optional)</label>
+          <input id="split-subject" value={subject} onChange={(e) => setSubject(e.target.value)} />
+          <div className="row">
+            <button
+              type="button"
+              disabled={picked.size >= detail.conversations.length}
+              onClick={() => void split()}
+            >
+              Split {picked.size} {picked.size === 1 ? 'conversation' : 'conversations'} into a new case
+            </button>
+            {picked.size >= detail.conversations.length && (
+              <span className="hint">Leave at least one conversation on this case.</span>
+            )}
+          </div>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+        </fieldset>
+      )}
+    </section>
+  );
+}
+
+function MergeBox({ detail, onMerged }: { detail: CaseDetail; onMerged(c: Case): void }) {
+  const id = useId();
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<Case[] | null>(null);
+  const [pick, setPick] = useState<Case | null>(null);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  async function find(e: FormEvent) {
+    e.preventDefault();
+    setError('');
+    setPick(null);
+    const q = query.trim().replace(/^#/, '');
+    if (!q) return;
+    setBusy(true);
+    try {
+      const list = /^\d+$/.test(q)
+        ? [await findCaseByNumber(Number(q))].filter((c): c is Case => c !== null)
+        : (await inboxApi.cases({ search: q }, undefined, 10)).items;
+      const others = list.filter((c) => c.id !== detail.id);
+      setFound(others);
+      if (others.length === 1) setPick(others[0] ?? null);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not search cases.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function merge() {
+    if (!pick) return;
+    setBusy(true);
+    setError('');
+    try {
+      const c = await inboxApi.merge(detail.id, pick.id);
+      setFound(null);
+      setPick(null);
+      setQuery('');
+      onMerged(c);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not merge.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <details className="card case-merge">
+      <summary>Merge another case into this one</summary>
+      <form onSubmit={(e) => void find(e)}>
+        <label htmlFor={`${id}-q`}>Case number or subject words</label>
+        <div className="inline-input">
+          <input id={`${id}-q`} value={query} placeholder="#42" onChange={(e) => setQuery(e.target.value)} />
+          <button type="submit" className="secondary compact" disabled={busy}>
+            Find
+          </button>
+        </div>
+      </form>
+      {found && found.length === 0 && <p className="notice">No other case matches.</p>}
+      {found && found.length > 0 && (
+        <fieldset className="plain">
+          <legend className="visually-hidden">Case to merge</legend>
+          <ul className="pick-list">
+            {found.map((c) => (
+              <li key={c.id}>
+                <label className={pick?.id === c.id ? 'pick checked' : 'pick'}>
+                  <input
+                    type="radio"
+                    name={`${id}-pick`}
+                    checked={pick?.id === c.id}
+                    onChange={() => setPick(c)}
+                  />
+                  <span>
+                    #{c.number} {c.subject} <span className="muted">({statusLabels[c.status]})</span>
+                  </span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+      )}
+      {pick && (
+        <div className="row">
+          <button type="button" disabled={busy} onClick={() => void merge()}>
+            Merge case #{pick.number} into #{detail.number}
+          </button>
+          <span className="hint">Its conversations move here; it is closed, pointing to this case.</span>
+        </div>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </details>
+  );
+}
+
+function Feed({
+  events,
+  dir,
+  more,
+  onMore,
+}: {
+  events: RecordEvent[];
+  dir: Directory;
+  more: string | null;
+  onMore(): Promise<void>;
+}) {
+  return (
+    <section className="case-feed" aria-labelledby="case-feed-title">
+      <h3 id="case-feed-title">Activity</h3>
+      {events.length === 0 ? (
+        <p className="muted">Nothing has happened on this case yet.</p>
+      ) : (
+        <ol className="feed-list">
+          {events.map((e) => {
+            const line = feedLine(e, dir);
+            return (
+              <li key={e.id} className={`feed-event kind-${e.kind}`}>
+                <span className="feed-text">
+                  {line.text}
+                  {line.link && (
+                    <>
+                      {' '}
+                      <Link to={line.link.to}>Open {line.link.label}</Link>
+                    </>
+                  )}
+                </span>
+                {line.detail && <span className="feed-detail">{line.detail}</span>}
+                <span className="muted small-inline">{ago(e.createdAt)}</span>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {more && (
+        <button type="button" className="secondary compact" onClick={() => void onMore()}>
+          Older activity
+        </button>
+      )}
+    </section>
+  );
+}

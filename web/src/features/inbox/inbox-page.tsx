@@ -1,0 +1,887 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import {
+  type Analysis,
+  ApiError,
+  type Case,
+  type CaseCard as CaseCardData,
+  type CaseChange,
+  type CaseDetail,
+  type CaseFilters,
+  type CasePatch,
+  type CasePriority,
+  type CaseStatus,
+  type CaseType,
+  casePriorities,
+  caseStatuses,
+  caseTypes,
+  type DispositionStats,
+  inboxApi,
+  inboxWorkers,
+  type Presence,
+  readAnalysis,
+} from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
+import { AnalysisBadges } from '../listening/analysis-badges.tsx';
+import { timeAgo } from '../listening/mention-card.tsx';
+import { CaseDetailPane } from './case-detail.tsx';
+import {
+  breachingSoon,
+  type Directory,
+  Initial,
+  PriorityChip,
+  presenceLine,
+  SlaChip,
+  StatusChip,
+  slaState,
+  statusLabels,
+  useDirectory,
+  useNow,
+  words,
+} from './inbox-bits.tsx';
+import { useInboxLive } from './use-inbox-live.ts';
+
+const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
+
+/** `soon`: the view is the active cases filtered in the browser to running SLA clocks due within the hour. */
+type View = { key: string; label: string; filters: CaseFilters; soon?: boolean };
+
+const baseViews: View[] = [
+  { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active' } },
+  { key: 'unassigned', label: 'Unassigned', filters: { view: 'unassigned', status: 'active' } },
+  { key: 'active', label: 'All active', filters: { status: 'active' } },
+  { key: 'soon', label: 'Breaching soon', filters: { status: 'active' }, soon: true },
+  { key: 'solved', label: 'Solved', filters: { status: 'solved,closed' } },
+];
+/** Pages of 200 the "Breaching soon" view reads at most (it filters every active case). */
+const SOON_PAGES = 10;
+
+/** The saved views: the fixed ones, one per team, one per channel. */
+function allViews(dir: Directory): View[] {
+  return [
+    ...baseViews,
+    ...dir.teams.map((t) => ({
+      key: `team:${t.id}`,
+      label: t.name,
+      filters: { teamId: t.id, status: 'active' },
+    })),
+    ...channels.map((c) => ({ key: `channel:${c}`, label: c, filters: { channel: c, status: 'active' } })),
+  ];
+}
+
+/** Does a case (fetched after a live change) belong in the list as filtered now? */
+function passes(c: Case, f: CaseFilters, me: string | undefined): boolean {
+  if (c.mergedInto) return false;
+  if (f.status === 'active' && (c.status === 'solved' || c.status === 'closed')) return false;
+  if (f.status && f.status !== 'active' && !f.status.split(',').includes(c.status)) return false;
+  if (f.view === 'mine' && c.assigneeUserId !== me) return false;
+  if (f.view === 'unassigned' && c.assigneeUserId !== null) return false;
+  if (f.priority && c.priority !== f.priority) return false;
+  if (f.type && c.type !== f.type) return false;
+  if (f.teamId && c.teamId !== f.teamId) return false;
+  if (f.channel && c.channel !== f.channel) return false;
+  if (f.tag && !c.tags.includes(f.tag.toLowerCase())) return false;
+  const byNumber = /^#(\d+)$/.exec(f.search?.trim() ?? '');
+  if (byNumber) return c.number === Number(byNumber[1]);
+  if (f.search && !c.subject.toLowerCase().includes(f.search.trim().toLowerCase())) return false;
+  return true;
+}
+
+/** A list card made from a case's detail (for a case that newly enters the list). */
+function cardOf(d: CaseDetail): CaseCardData {
+  const { conversations, following: _f, replies: _r, notes: _n, ...rest } = d;
+  const first = conversations
+    .flatMap((c) => c.messages)
+    .filter((m) => !m.deleted)
+    .sort((a, b) => a.id - b.id)[0];
+  return {
+    ...rest,
+    firstMessage: first
+      ? {
+          mentionId: first.id,
+          channel: first.channel,
+          text: first.text.slice(0, 280),
+          authorHandle: first.author?.handle ?? null,
+          sentiment: first.sentiment,
+          intents: first.intents,
+          urgency: first.urgency,
+          createdAt: first.createdAt,
+        }
+      : null,
+  };
+}
+
+const typing = (t: EventTarget | null) =>
+  t instanceof HTMLElement &&
+  (t.isContentEditable ||
+    ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) ||
+    !!t.closest('dialog, [role="dialog"]'));
+
+export const shortcuts: [string, string][] = [
+  ['j', 'Next case'],
+  ['k', 'Previous case'],
+  ['Enter', 'Open the selected case'],
+  ['x', 'Tick or untick the selected case (bulk actions)'],
+  ['a', 'Assign the selected case to me'],
+  ['e', 'Solve the selected case'],
+  ['r', 'Reply: open the selected case and put the cursor in its composer'],
+  ['?', 'Show this help'],
+  ['Escape', 'Close this help, or the open case'],
+];
+
+export function InboxPage() {
+  usePageTitle('Inbox');
+  const { session } = useSession();
+  if (session && !inboxWorkers.includes(session.user.role)) {
+    return (
+      <section className="page">
+        <h1>Inbox</h1>
+        <p className="notice">
+          Your role ({session.user.role}) does not include the inbox. Ask an owner or admin.
+        </p>
+      </section>
+    );
+  }
+  return <Inbox />;
+}
+
+function Inbox() {
+  const { id: openId } = useParams();
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const { session } = useSession();
+  const me = session?.user.id;
+  const canWork = !!session && inboxWorkers.includes(session.user.role);
+  const dir = useDirectory();
+  const views = useMemo(() => allViews(dir), [dir]);
+  const viewKey = params.get('view') ?? 'active';
+  const view = views.find((v) => v.key === viewKey) ?? (baseViews[2] as View);
+  const soon = !!view.soon;
+  const extra = useMemo(
+    () => ({
+      priority: (params.get('priority') ?? undefined) as CasePriority | undefined,
+      type: (params.get('type') ?? undefined) as CaseType | undefined,
+      tag: params.get('tag') ?? undefined,
+      search: params.get('search') ?? undefined,
+    }),
+    [params],
+  );
+  const filters = useMemo<CaseFilters>(() => ({ ...view.filters, ...extra }), [view, extra]);
+  const filtersKey = JSON.stringify({ filters, soon });
+  const now = useNow();
+
+  const [loaded, setLoaded] = useState<CaseCardData[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const [message, setMessage] = useState('');
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const [selected, setSelected] = useState<string | null>(openId ?? null);
+  const [checked, setChecked] = useState<Set<string>>(new Set());
+  const [help, setHelp] = useState(false);
+  const [versions, setVersions] = useState<Record<string, number>>({});
+  const [stats, setStats] = useState<DispositionStats | null>(null);
+  /** `r` asks the open case to focus its composer; `n` makes each press a new request. */
+  const [compose, setCompose] = useState<{ caseId: string; n: number } | null>(null);
+  // The "Breaching soon" view shows the active cases whose running clock is due within the hour, most urgent first.
+  const cases = useMemo(() => {
+    if (!loaded || !soon) return loaded;
+    const due = (c: CaseCardData) => {
+      const s = slaState(c, now);
+      return s && s.kind !== 'paused' ? s.ms : Number.POSITIVE_INFINITY;
+    };
+    return loaded.filter((c) => breachingSoon(c, now)).sort((a, b) => due(a) - due(b));
+  }, [loaded, soon, now]);
+  const cards = useRef(new Map<string, HTMLAnchorElement>());
+  const freshTimer = useRef<number | undefined>(undefined);
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+  const casesRef = useRef(cases);
+  casesRef.current = cases;
+
+  const load = useCallback(async (f: CaseFilters, after?: string, everything = false) => {
+    try {
+      setError('');
+      if (everything) {
+        // Every active case (up to SOON_PAGES pages): the view filters them here.
+        const all: CaseCardData[] = [];
+        let next: string | undefined;
+        for (let i = 0; i < SOON_PAGES; i++) {
+          const page = await inboxApi.cases(f, next, 200);
+          all.push(...page.items);
+          if (!page.nextCursor) break;
+          next = page.nextCursor;
+        }
+        setLoaded(all);
+        setCursor(null);
+        return;
+      }
+      const page = await inboxApi.cases(f, after);
+      setLoaded((prev) => (after && prev ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not load cases.');
+    }
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: filtersKey stands for filters and soon
+  useEffect(() => {
+    setLoaded(null);
+    setChecked(new Set());
+    void load(filters, undefined, soon);
+  }, [filtersKey, load]);
+
+  useEffect(() => {
+    inboxApi
+      .dispositionStats(7)
+      .then(setStats)
+      .catch(() => undefined);
+  }, []);
+
+  useEffect(() => {
+    if (openId) setSelected(openId);
+    // A composer request is for the case it was made on.
+    setCompose((prev) => (prev && prev.caseId !== openId ? null : prev));
+  }, [openId]);
+
+  const replace = useCallback((c: Case) => {
+    setLoaded((prev) => prev?.map((x) => (x.id === c.id ? { ...x, ...c } : x)) ?? prev);
+  }, []);
+  const loadedRef = useRef(loaded);
+  loadedRef.current = loaded;
+
+  const onChanges = useCallback(
+    async (changes: CaseChange[]) => {
+      const ids = [...new Set(changes.map((c) => c.caseId))];
+      // Highlight what others changed; one's own changes are already on screen.
+      const byOthers = new Set(changes.filter((c) => c.actorUserId !== me).map((c) => c.caseId));
+      const changed: string[] = [];
+      const drop = (id: string) => setLoaded((prev) => prev?.filter((c) => c.id !== id) ?? prev);
+      for (const id of ids) {
+        try {
+          // A listed case is read again as a card (by its number); a new one from its detail.
+          const known = loadedRef.current?.find((c) => c.id === id);
+          let card: CaseCardData | null;
+          if (known) {
+            const page = await inboxApi.cases({ number: known.number }, undefined, 1);
+            card = page.items.find((c) => c.id === id) ?? null;
+          } else {
+            const d = await inboxApi.get(id);
+            card = d.mergedInto ? null : cardOf(d);
+          }
+          if (!card) drop(id);
+          else if (known) {
+            const c = card;
+            setLoaded((prev) => prev?.map((x) => (x.id === id ? c : x)) ?? prev);
+          } else if (passes(card, filtersRef.current, me)) {
+            const c = card;
+            setLoaded((prev) =>
+              prev ? [c, ...prev.filter((x) => x.id !== id)].sort((a, b) => b.number - a.number) : prev,
+            );
+          }
+          if (byOthers.has(id)) changed.push(id);
+        } catch {
+          // gone or not visible: leave the list as it is
+        }
+      }
+      setVersions((prev) => {
+        const next = { ...prev };
+        for (const id of ids) next[id] = (next[id] ?? 0) + 1;
+        return next;
+      });
+      if (changed.length) {
+        setFresh(new Set(changed));
+        window.clearTimeout(freshTimer.current);
+        freshTimer.current = window.setTimeout(() => setFresh(new Set()), 4000);
+      }
+    },
+    [me],
+  );
+  const { live, presence } = useInboxLive((c) => void onChanges(c));
+  const presenceBy = useMemo(() => {
+    const m = new Map<string, Presence[]>();
+    for (const p of presence) m.set(p.caseId, [...(m.get(p.caseId) ?? []), p]);
+    return m;
+  }, [presence]);
+
+  const setParam = (key: string, value: string) =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (value) next.set(key, value);
+        else next.delete(key);
+        return next;
+      },
+      { replace: true },
+    );
+
+  const search = params.toString() ? `?${params.toString()}` : '';
+  const open = useCallback(
+    (id: string | null) => navigate(id ? `/inbox/${id}${search}` : `/inbox${search}`),
+    [navigate, search],
+  );
+
+  const patch = useCallback(
+    async (ids: string[], p: CasePatch, done: string) => {
+      setError('');
+      setMessage('');
+      let ok = 0;
+      const failed: string[] = [];
+      for (const id of ids) {
+        try {
+          replace(await inboxApi.update(id, p));
+          setVersions((prev) => ({ ...prev, [id]: (prev[id] ?? 0) + 1 }));
+          ok++;
+        } catch (err) {
+          const n = casesRef.current?.find((c) => c.id === id)?.number;
+          failed.push(`#${n ?? '?'}: ${err instanceof ApiError ? err.message : 'failed'}`);
+        }
+      }
+      if (ok) setMessage(ok === 1 && ids.length === 1 ? done : `${done} (${ok} cases)`);
+      if (failed.length) setError(`Not changed: ${failed.join('; ')}`);
+    },
+    [replace],
+  );
+
+  // Keyboard shortcuts, inactive while typing in a field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && help) {
+        setHelp(false);
+        return;
+      }
+      if (e.metaKey || e.ctrlKey || e.altKey || typing(e.target)) return;
+      const list = casesRef.current ?? [];
+      const at = list.findIndex((c) => c.id === selected);
+      const target = selected ?? openId ?? null;
+      const move = (delta: number) => {
+        const next = list[Math.min(list.length - 1, Math.max(0, at < 0 ? 0 : at + delta))];
+        if (!next) return;
+        e.preventDefault();
+        setSelected(next.id);
+        const el = cards.current.get(next.id);
+        el?.focus();
+        el?.scrollIntoView({ block: 'nearest' });
+      };
+      if (e.key === 'j') move(1);
+      else if (e.key === 'k') move(-1);
+      else if (
+        e.key === 'Enter' &&
+        target &&
+        target !== openId &&
+        !(e.target instanceof HTMLAnchorElement || e.target instanceof HTMLButtonElement)
+      ) {
+        e.preventDefault();
+        open(target);
+      } else if (e.key === '?') {
+        e.preventDefault();
+        setHelp(true);
+      } else if (e.key === 'Escape' && openId) {
+        open(null);
+      } else if (e.key === 'x' && target) {
+        setChecked((prev) => {
+          const next = new Set(prev);
+          if (next.has(target)) next.delete(target);
+          else next.add(target);
+          return next;
+        });
+      } else if (e.key === 'a' && target && me && canWork) {
+        e.preventDefault();
+        void patch([target], { assigneeUserId: me }, 'Assigned to you');
+      } else if (e.key === 'e' && target && canWork) {
+        e.preventDefault();
+        void patch([target], { status: 'solved' }, 'Solved');
+      } else if (e.key === 'r' && target && canWork) {
+        e.preventDefault();
+        if (target !== openId) open(target);
+        setCompose((prev) => ({ caseId: target, n: (prev?.n ?? 0) + 1 }));
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [help, selected, openId, open, me, canWork, patch]);
+
+  const tickAll = cases !== null && cases.length > 0 && cases.every((c) => checked.has(c.id));
+
+  return (
+    <section className={openId ? 'page inbox-page has-open' : 'page inbox-page'}>
+      <div className="page-head inbox-head">
+        <h1>Inbox</h1>
+        <span className={live ? 'live on' : 'live'} role="status">
+          {live ? 'Live' : 'Connecting…'}
+        </span>
+        {stats && <HeardFigure stats={stats} />}
+        <button type="button" className="secondary compact shortcut-hint" onClick={() => setHelp(true)}>
+          Keyboard shortcuts <kbd>?</kbd>
+        </button>
+      </div>
+      <div className="inbox">
+        <nav className="inbox-views" aria-label="Views">
+          <ViewGroup
+            views={views.filter((v) => !v.key.includes(':'))}
+            current={view.key}
+            onPick={(k) => setParam('view', k)}
+          />
+          {dir.teams.length > 0 && (
+            <>
+              <h2 className="views-title">Teams</h2>
+              <ViewGroup
+                views={views.filter((v) => v.key.startsWith('team:'))}
+                current={view.key}
+                onPick={(k) => setParam('view', k)}
+              />
+            </>
+          )}
+          <h2 className="views-title">Channels</h2>
+          <ViewGroup
+            views={views.filter((v) => v.key.startsWith('channel:'))}
+            current={view.key}
+            onPick={(k) => setParam('view', k)}
+          />
+        </nav>
+        <div className="case-column">
+          <form className="filters case-filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+            <label>
+              <span className="visually-hidden">Search subjects, or a case number</span>
+              <input
+                key={`search-${extra.search ?? ''}`}
+                type="search"
+                placeholder="Search subjects, or #12…"
+                defaultValue={extra.search ?? ''}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') setParam('search', (e.target as HTMLInputElement).value.trim());
+                }}
+                onBlur={(e) => setParam('search', e.target.value.trim())}
+              />
+            </label>
+            <label>
+              <span className="visually-hidden">Priority</span>
+              <select
+                aria-label="Priority"
+                value={extra.priority ?? ''}
+                onChange={(e) => setParam('priority', e.target.value)}
+              >
+                <option value="">Any priority</option>
+                {casePriorities.map((p) => (
+                  <option key={p} value={p}>
+                    {p}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              <span className="visually-hidden">Type</span>
+              <select
+                aria-label="Type"
+                value={extra.type ?? ''}
+                onChange={(e) => setParam('type', e.target.value)}
+              >
+                <option value="">Any type</option>
+                {caseTypes.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              <span className="visually-hidden">Tag</span>
+              <input
+                key={`tag-${extra.tag ?? ''}`}
+                type="text"
+                placeholder="Tag"
+                aria-label="Tag"
+                defaultValue={extra.tag ?? ''}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') setParam('tag', (e.target as HTMLInputElement).value.trim());
+                }}
+                onBlur={(e) => setParam('tag', e.target.value.trim())}
+              />
+            </label>
+          </form>
+          {canWork && cases && cases.length > 0 && (
+            <BulkBar
+              count={checked.size}
+              all={tickAll}
+              dir={dir}
+              onTickAll={(on) => setChecked(on ? new Set(cases.map((c) => c.id)) : new Set())}
+              onApply={(p, label) => void patch([...checked], p, label)}
+            />
+          )}
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          <p role="status" className="inbox-message">
+            {message}
+          </p>
+          {cases === null ? (
+            <p className="loading">Loading…</p>
+          ) : cases.length === 0 ? (
+            soon ? (
+              <p className="notice">
+                No active case has an SLA clock due within the hour.{' '}
+                <Link to="/settings/service-levels">Service levels</Link> set the targets.
+              </p>
+            ) : (
+              <p className="notice">
+                No cases in this view. Create cases from mentions in <Link to="/listening">Listening</Link>, or
+                let routing rules do it.
+              </p>
+            )
+          ) : (
+            <ul className="case-list" aria-label={`${view.label} cases`}>
+              {cases.map((c) => (
+                <CaseCard
+                  key={c.id}
+                  c={c}
+                  now={now}
+                  dir={dir}
+                  search={search}
+                  presence={presenceBy.get(c.id) ?? []}
+                  me={me}
+                  open={c.id === openId}
+                  selected={c.id === selected}
+                  fresh={fresh.has(c.id)}
+                  checked={checked.has(c.id)}
+                  canWork={canWork}
+                  cardRef={(el) => {
+                    if (el) cards.current.set(c.id, el);
+                    else cards.current.delete(c.id);
+                  }}
+                  onCheck={(on) =>
+                    setChecked((prev) => {
+                      const next = new Set(prev);
+                      if (on) next.add(c.id);
+                      else next.delete(c.id);
+                      return next;
+                    })
+                  }
+                  onFocus={() => setSelected(c.id)}
+                />
+              ))}
+            </ul>
+          )}
+          {cursor && cases && (
+            <button type="button" className="secondary load-more" onClick={() => void load(filters, cursor)}>
+              Load more
+            </button>
+          )}
+        </div>
+        <div className="case-pane">
+          {openId ? (
+            <CaseDetailPane
+              key={openId}
+              caseId={openId}
+              version={versions[openId] ?? 0}
+              dir={dir}
+              presence={presenceBy.get(openId) ?? []}
+              canWork={canWork}
+              compose={compose?.caseId === openId ? compose.n : 0}
+              onChanged={(c) => replace(c)}
+              onCreated={() => void load(filtersRef.current, undefined, soon)}
+              onClose={() => open(null)}
+            />
+          ) : (
+            <div className="case-pane-empty">
+              <p>Select a case to read its conversations.</p>
+              <p className="hint">
+                <kbd>j</kbd> and <kbd>k</kbd> move, <kbd>Enter</kbd> opens, <kbd>?</kbd> lists every shortcut.
+              </p>
+            </div>
+          )}
+        </div>
+      </div>
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+    </section>
+  );
+}
+
+function ViewGroup({
+  views,
+  current,
+  onPick,
+}: {
+  views: View[];
+  current: string;
+  onPick(key: string): void;
+}) {
+  return (
+    <ul>
+      {views.map((v) => (
+        <li key={v.key}>
+          <button
+            type="button"
+            className={v.key === current ? 'view-button active' : 'view-button'}
+            aria-current={v.key === current ? 'page' : undefined}
+            onClick={() => onPick(v.key)}
+          >
+            {v.label}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Heard versus listened: the share of matched mentions someone decided on, and how fast. */
+function HeardFigure({ stats }: { stats: DispositionStats }) {
+  const share = Math.round(stats.share * 100);
+  const p50 = stats.minutesToDisposition.p50;
+  return (
+    <p
+      className="heard"
+      title={`Last 7 days: ${stats.byDisposition.case} to cases, ${stats.byDisposition.answered} answered, ${stats.byDisposition.dismissed} dismissed`}
+    >
+      <strong>{share}%</strong> heard of {stats.matched} matched mentions (7 days)
+      {p50 !== null && (
+        <>
+          {' · '}median <strong>{p50 < 1 ? '<1' : Math.round(p50)} min</strong> to a decision
+        </>
+      )}
+    </p>
+  );
+}
+
+/** What the first post of a case says, for its card: urgency, sentiment and intents. */
+function firstPostAnalysis(c: CaseCardData): { analysis: Analysis; urgency: boolean } | null {
+  const first = c.firstMessage;
+  if (!first) return null;
+  const a = readAnalysis({ ...first, analysis: {}, language: '' });
+  return { analysis: { ...a, topics: [], classifiers: [] }, urgency: first.urgency !== null };
+}
+
+function CaseCard({
+  c,
+  now,
+  dir,
+  search,
+  presence,
+  me,
+  open,
+  selected,
+  fresh,
+  checked,
+  canWork,
+  cardRef,
+  onCheck,
+  onFocus,
+}: {
+  c: CaseCardData;
+  now: number;
+  dir: Directory;
+  search: string;
+  presence: Presence[];
+  me: string | undefined;
+  open: boolean;
+  selected: boolean;
+  fresh: boolean;
+  checked: boolean;
+  canWork: boolean;
+  cardRef(el: HTMLAnchorElement | null): void;
+  onCheck(on: boolean): void;
+  onFocus(): void;
+}) {
+  const first = c.firstMessage;
+  // The customer when the case has one (with their handle on the case's channel), else the first post's author.
+  const customer = c.customer;
+  const customerName = customer?.displayName ?? first?.authorHandle ?? null;
+  const socials = customer?.identities.filter((i) => i.kind === 'social' && i.handle) ?? [];
+  const handle = customer
+    ? ((socials.find((i) => i.channel === c.channel) ?? socials[0])?.handle ?? null)
+    : (first?.authorHandle ?? null);
+  const post = firstPostAnalysis(c);
+  const others = presence.filter((p) => p.userId !== me);
+  const cls = ['case-card', open && 'open', selected && 'selected', fresh && 'fresh', checked && 'checked']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <li className={cls}>
+      {canWork && (
+        <input
+          type="checkbox"
+          className="case-check"
+          checked={checked}
+          aria-label={`Select case #${c.number}`}
+          onChange={(e) => onCheck(e.target.checked)}
+        />
+      )}
+      <Initial name={customerName ?? c.subject} />
+      <div className="case-card-body">
+        <div className="case-card-top">
+          <span className="case-who">
+            {customerName ? <strong>{customerName}</strong> : <span className="muted">Unknown customer</span>}
+            {handle && <span className="muted"> @{handle}</span>}
+          </span>
+          {c.channel && <span className={`chip channel-${c.channel}`}>{c.channel}</span>}
+          <time className="muted" dateTime={c.updatedAt} title={new Date(c.updatedAt).toLocaleString()}>
+            {timeAgo(c.updatedAt)}
+          </time>
+        </div>
+        <Link
+          ref={cardRef}
+          to={`/inbox/${c.id}${search}`}
+          className="case-link"
+          aria-current={open ? 'true' : undefined}
+          onFocus={onFocus}
+        >
+          <span className="case-number">#{c.number}</span> {c.subject}
+        </Link>
+        {first && first.text !== c.subject && <p className="case-snippet">{first.text}</p>}
+        <div className="case-chips">
+          <SlaChip c={c} now={now} />
+          <StatusChip status={c.status} />
+          <PriorityChip priority={c.priority} />
+          <span className="chip">{words(c.type)}</span>
+          <span className="chip assignee-chip">
+            <span className="visually-hidden">Assignee </span>
+            {c.assigneeUserId ? dir.nameOf(c.assigneeUserId) : 'Unassigned'}
+          </span>
+          {c.teamId && <span className="chip">{dir.teamsById.get(c.teamId)?.name ?? 'team'}</span>}
+          {c.tags.map((t) => (
+            <span key={t} className="chip tag">
+              #{t}
+            </span>
+          ))}
+          {others.length > 0 && (
+            <span
+              className={
+                others.some((p) => p.state === 'replying') ? 'chip presence replying' : 'chip presence'
+              }
+            >
+              <span aria-hidden="true">● </span>
+              {presenceLine(others, me)}
+            </span>
+          )}
+        </div>
+        {post && (
+          <div className="case-analysis">
+            <AnalysisBadges analysis={post.analysis} showUrgency={post.urgency} />
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function BulkBar({
+  count,
+  all,
+  dir,
+  onTickAll,
+  onApply,
+}: {
+  count: number;
+  all: boolean;
+  dir: Directory;
+  onTickAll(on: boolean): void;
+  onApply(p: CasePatch, label: string): void;
+}) {
+  return (
+    <fieldset className="bulk-bar case-bulk" aria-label="Bulk actions">
+      <label className="check">
+        <input type="checkbox" checked={all} onChange={(e) => onTickAll(e.target.checked)} />
+        {count > 0 ? `${count} selected` : 'Select all'}
+      </label>
+      {count > 0 && (
+        <>
+          <select
+            aria-label="Set status of the selected cases"
+            value=""
+            onChange={(e) =>
+              e.target.value &&
+              onApply(
+                { status: e.target.value as CaseStatus },
+                `Status set to ${statusLabels[e.target.value as CaseStatus]}`,
+              )
+            }
+          >
+            <option value="">Set status…</option>
+            {caseStatuses.map((s) => (
+              <option key={s} value={s}>
+                {statusLabels[s]}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Set priority of the selected cases"
+            value=""
+            onChange={(e) =>
+              e.target.value &&
+              onApply({ priority: e.target.value as CasePriority }, `Priority set to ${e.target.value}`)
+            }
+          >
+            <option value="">Set priority…</option>
+            {casePriorities.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Assign the selected cases"
+            value=""
+            onChange={(e) => {
+              const v = e.target.value;
+              if (!v) return;
+              if (v === '-') onApply({ assigneeUserId: null }, 'Unassigned');
+              else onApply({ assigneeUserId: v }, `Assigned to ${dir.nameOf(v)}`);
+            }}
+          >
+            <option value="">Assign to…</option>
+            <option value="-">Nobody (unassign)</option>
+            {dir.assignees.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+          <button type="button" className="secondary compact" onClick={() => onTickAll(false)}>
+            Clear selection
+          </button>
+        </>
+      )}
+    </fieldset>
+  );
+}
+
+function ShortcutHelp({ onClose }: { onClose(): void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  // A modal <dialog>: the browser keeps focus inside, Escape closes it, focus returns on close.
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog card"
+      aria-labelledby="shortcut-title"
+      onClose={onClose}
+      onClick={(e) => {
+        if (e.target === dialog.current) onClose();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') e.stopPropagation();
+      }}
+    >
+      <h2 id="shortcut-title">Keyboard shortcuts</h2>
+      <dl className="shortcut-list">
+        {shortcuts.map(([key, what]) => (
+          <div key={key}>
+            <dt>
+              <kbd>{key}</kbd>
+            </dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
+      </dl>
+      <p className="hint">Shortcuts do nothing while you type in a field.</p>
+      <form method="dialog">
+        <button type="submit">Close</button>
+      </form>
+    </dialog>
+  );
+}

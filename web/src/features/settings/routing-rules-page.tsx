@@ -1,0 +1,852 @@
+import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import {
+  ApiError,
+  type Assignee,
+  analysisApi,
+  casePriorities,
+  caseTypes,
+  dismissReasons,
+  formatDate,
+  inboxApi,
+  inboxConfigurers,
+  type ListeningQuery,
+  listeningApi,
+  type RoutingAction,
+  type RoutingActionType,
+  type RoutingCondition,
+  type RoutingField,
+  type RoutingRule,
+  type RoutingRuleInput,
+  type RuleTest,
+  routingActionTypes,
+  routingFields,
+  type Team,
+  type Topic,
+} from '../../api.ts';
+import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
+import { timeAgo } from '../listening/mention-card.tsx';
+
+const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
+const intents = [
+  'purchase_intent',
+  'complaint',
+  'support_question',
+  'praise',
+  'idea',
+  'churn_risk',
+  'spam',
+  'other',
+];
+const sentiments = ['negative', 'neutral', 'positive', 'und'];
+const words = (s: string) => s.replaceAll('_', ' ');
+
+const fieldLabels: Record<RoutingField, string> = {
+  channel: 'Channel',
+  query: 'Listening query',
+  intent: 'Intent',
+  sentiment: 'Sentiment',
+  topic: 'Topic',
+  language: 'Language',
+  urgency: 'Urgency (0–100)',
+  influence: 'Author influence (0–100)',
+  followers: 'Author followers',
+  keywords: 'Text',
+  customer_has_open_case: 'Customer has an open case',
+  case_exists: 'An earlier rule made a case',
+  case_priority: 'Case priority',
+  case_type: 'Case type',
+};
+const opLabels: Record<string, string> = {
+  in: 'is any of',
+  not_in: 'is none of',
+  gte: 'is at least',
+  lte: 'is at most',
+  contains_any: 'contains any of',
+  contains_none: 'contains none of',
+  is_true: 'yes',
+  is_false: 'no',
+};
+const actionLabels: Record<RoutingActionType, string> = {
+  create_case: 'Create a case',
+  set_priority: 'Set priority',
+  set_type: 'Set type',
+  add_tags: 'Add tags',
+  assign_team: 'Send to team',
+  assign: 'Assign to a person',
+  notify: 'Notify people',
+  dismiss: 'Dismiss the post',
+};
+
+type FieldKind = 'choices' | 'list' | 'number' | 'bool';
+const kindOf = (f: RoutingField): FieldKind =>
+  f === 'urgency' || f === 'influence' || f === 'followers'
+    ? 'number'
+    : f === 'customer_has_open_case' || f === 'case_exists'
+      ? 'bool'
+      : f === 'keywords' || f === 'language'
+        ? 'list'
+        : 'choices';
+const opsOf = (f: RoutingField): string[] => {
+  if (f === 'keywords') return ['contains_any', 'contains_none'];
+  const k = kindOf(f);
+  return k === 'number' ? ['gte', 'lte'] : k === 'bool' ? ['is_true', 'is_false'] : ['in', 'not_in'];
+};
+
+function newCondition(field: RoutingField): RoutingCondition {
+  const k = kindOf(field);
+  if (k === 'number')
+    return {
+      field,
+      op: 'gte',
+      value: field === 'followers' ? 1000 : field === 'urgency' ? 70 : 50,
+    } as RoutingCondition;
+  if (k === 'bool') return { field, op: 'is_true' } as RoutingCondition;
+  if (field === 'keywords') return { field, op: 'contains_any', value: [] };
+  return { field, op: 'in', value: [] } as RoutingCondition;
+}
+
+function newAction(type: RoutingActionType, teams: Team[]): RoutingAction {
+  switch (type) {
+    case 'create_case':
+      return { type, attachToOpenCase: true };
+    case 'set_priority':
+      return { type, value: 'high' };
+    case 'set_type':
+      return { type, value: 'complaint' };
+    case 'add_tags':
+      return { type, value: [] };
+    case 'assign_team':
+      return { type, teamId: teams[0]?.id ?? '' };
+    case 'assign':
+      return { type, strategy: 'round_robin' };
+    case 'notify':
+      return { type, userIds: [] };
+    case 'dismiss':
+      return { type, reason: 'spam' };
+  }
+}
+
+const emptyRule = (): RoutingRuleInput => ({
+  name: '',
+  enabled: true,
+  match: 'all',
+  conditions: [],
+  actions: [{ type: 'create_case', attachToOpenCase: true }],
+});
+
+type Lookups = { queries: ListeningQuery[]; topics: Topic[]; teams: Team[]; people: Assignee[] };
+
+/** Sentences for a rule in the list: "When sentiment is any of negative → Create a case". */
+function describe(r: RoutingRuleInput, l: Lookups): string {
+  const name = (f: RoutingField, v: string) =>
+    f === 'query'
+      ? (l.queries.find((q) => q.id === v)?.name ?? 'a deleted query')
+      : f === 'topic'
+        ? (l.topics.find((t) => t.id === v)?.name ?? 'a deleted topic')
+        : words(v);
+  const conds = r.conditions.map((c) => {
+    const v = 'value' in c ? c.value : undefined;
+    const shown = Array.isArray(v)
+      ? v.map((x) => name(c.field, x)).join(', ')
+      : v === undefined
+        ? ''
+        : String(v);
+    return `${fieldLabels[c.field].replace(/ \(.*\)$/, '').toLowerCase()} ${opLabels[c.op]}${shown ? ` ${shown}` : ''}`;
+  });
+  const when = conds.length ? `When ${conds.join(r.match === 'all' ? ' and ' : ' or ')}` : 'Every mention';
+  return `${when} → ${r.actions.map((a) => actionLabels[a.type]).join(', ')}`;
+}
+
+export function RoutingRulesPage() {
+  usePageTitle('Routing rules');
+  const { session } = useSession();
+  const canManage = !!session && inboxConfigurers.includes(session.user.role);
+  const [rules, setRules] = useState<RoutingRule[] | null>(null);
+  const [lookups, setLookups] = useState<Lookups>({ queries: [], topics: [], teams: [], people: [] });
+  const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
+  const [error, setError] = useState('');
+  const [message, setMessage] = useState('');
+
+  const reload = useCallback(async () => {
+    try {
+      setRules((await inboxApi.rules()).items);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not load routing rules.');
+    }
+  }, []);
+  useEffect(() => {
+    void reload();
+    void Promise.all([
+      listeningApi.queries().catch(() => ({ items: [] })),
+      analysisApi.topics().catch(() => ({ items: [] })),
+      inboxApi.teams().catch(() => ({ items: [] })),
+      inboxApi.assignees().catch(() => ({ items: [] })),
+    ]).then(([q, t, teams, people]) =>
+      setLookups({ queries: q.items, topics: t.items, teams: teams.items, people: people.items }),
+    );
+  }, [reload]);
+
+  async function move(index: number, delta: number) {
+    if (!rules) return;
+    const ids = rules.map((r) => r.id);
+    const [id] = ids.splice(index, 1);
+    if (!id) return;
+    ids.splice(index + delta, 0, id);
+    setError('');
+    try {
+      setRules((await inboxApi.reorderRules(ids)).items);
+      const r = rules[index];
+      setMessage(`“${r?.name}” moved ${delta < 0 ? 'up' : 'down'} to position ${index + delta + 1}.`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not reorder.');
+    }
+  }
+
+  async function toggle(rule: RoutingRule) {
+    setError('');
+    try {
+      const { name, enabled, match, conditions, actions } = rule;
+      const saved = await inboxApi.saveRule(rule.id, { name, enabled: !enabled, match, conditions, actions });
+      setRules((prev) => prev?.map((r) => (r.id === saved.id ? saved : r)) ?? prev);
+      setMessage(`“${saved.name}” ${saved.enabled ? 'enabled' : 'disabled'}.`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not save.');
+    }
+  }
+
+  return (
+    <section className="page wide routing-page">
+      <h1>Routing rules</h1>
+      <p className="hint">
+        Every new mention runs through the enabled rules, top to bottom. A rule whose conditions hold acts: it
+        opens a case, sets priority or type, tags, sends to a team, assigns, notifies, or dismisses the post.{' '}
+        <Link to="/settings">Back to settings</Link>
+      </p>
+      {!canManage && (
+        <p className="notice" role="note">
+          Only owners, admins and managers can change routing rules.
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <p role="status" className="success-inline">
+        {message}
+      </p>
+      {editing ? (
+        <RuleEditor
+          rule={editing === 'new' ? null : editing}
+          lookups={lookups}
+          onDone={(text) => {
+            setEditing(null);
+            if (text) setMessage(text);
+            void reload();
+          }}
+        />
+      ) : (
+        canManage && (
+          <div className="row">
+            <button type="button" onClick={() => setEditing('new')}>
+              New rule
+            </button>
+          </div>
+        )
+      )}
+      {rules === null ? (
+        <p className="muted">Loading…</p>
+      ) : rules.length === 0 ? (
+        <p className="notice">
+          No routing rules yet: mentions wait in Listening until someone decides on them.
+        </p>
+      ) : (
+        <ol className="rule-list" aria-label="Routing rules, in the order they run">
+          {rules.map((r, i) => (
+            <li key={r.id} className={r.enabled ? 'card rule-item' : 'card rule-item off'}>
+              <span className="rule-position" aria-hidden="true">
+                {i + 1}
+              </span>
+              <div className="rule-main">
+                <h2 className="rule-name">{r.name}</h2>
+                <p className="rule-summary">{describe(r, lookups)}</p>
+                <p className="muted small-inline">
+                  Fired {r.firedCount} {r.firedCount === 1 ? 'time' : 'times'}
+                  {r.lastFiredAt && (
+                    <>
+                      {' · last '}
+                      <time dateTime={r.lastFiredAt} title={formatDate(r.lastFiredAt)}>
+                        {timeAgo(r.lastFiredAt)} ago
+                      </time>
+                    </>
+                  )}
+                </p>
+              </div>
+              {canManage ? (
+                <div className="rule-controls">
+                  <label className="check">
+                    <input type="checkbox" checked={r.enabled} onChange={() => void toggle(r)} />
+                    Enabled<span className="visually-hidden">: {r.name}</span>
+                  </label>
+                  <button
+                    type="button"
+                    className="secondary compact"
+                    disabled={i === 0}
+                    aria-label={`Move ${r.name} up`}
+                    onClick={() => void move(i, -1)}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary compact"
+                    disabled={i === rules.length - 1}
+                    aria-label={`Move ${r.name} down`}
+                    onClick={() => void move(i, 1)}
+                  >
+                    ↓
+                  </button>
+                  <button type="button" className="secondary compact" onClick={() => setEditing(r)}>
+                    Edit<span className="visually-hidden"> {r.name}</span>
+                  </button>
+                </div>
+              ) : (
+                <span className={r.enabled ? 'pill ok' : 'pill off'}>
+                  {r.enabled ? 'enabled' : 'disabled'}
+                </span>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+/** A comma-separated list typed freely, emitted as trimmed values. */
+function ListInput({
+  value,
+  onChange,
+  label,
+  placeholder,
+}: {
+  value: string[];
+  onChange(v: string[]): void;
+  label: string;
+  placeholder?: string;
+}) {
+  const [text, setText] = useState(value.join(', '));
+  return (
+    <input
+      aria-label={label}
+      value={text}
+      placeholder={placeholder}
+      onChange={(e) => {
+        setText(e.target.value);
+        onChange(
+          e.target.value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
+      }}
+    />
+  );
+}
+
+function Chips({
+  options,
+  value,
+  onChange,
+  label,
+}: {
+  options: { value: string; label: string }[];
+  value: string[];
+  onChange(v: string[]): void;
+  label: string;
+}) {
+  if (options.length === 0) return <span className="muted">None defined yet.</span>;
+  return (
+    <fieldset className="plain">
+      <legend className="visually-hidden">{label}</legend>
+      <div className="choice-chips">
+        {options.map((o) => {
+          const on = value.includes(o.value);
+          return (
+            <label key={o.value} className={on ? 'choice-chip checked' : 'choice-chip'}>
+              <input
+                type="checkbox"
+                checked={on}
+                onChange={(e) =>
+                  onChange(e.target.checked ? [...value, o.value] : value.filter((v) => v !== o.value))
+                }
+              />
+              {o.label}
+            </label>
+          );
+        })}
+      </div>
+    </fieldset>
+  );
+}
+
+const opts = (list: readonly string[]) =>
+  list.map((v) => ({ value: v, label: v === 'und' ? 'undetermined' : words(v) }));
+
+function ConditionRow({
+  c,
+  n,
+  lookups,
+  onChange,
+  onRemove,
+}: {
+  c: RoutingCondition;
+  n: number;
+  lookups: Lookups;
+  onChange(c: RoutingCondition): void;
+  onRemove(): void;
+}) {
+  const kind = kindOf(c.field);
+  const label = `Condition ${n}`;
+  const set = (patch: Record<string, unknown>) => onChange({ ...c, ...patch } as RoutingCondition);
+  let value: ReactNode = null;
+  if (kind === 'number' && 'value' in c) {
+    value = (
+      <input
+        type="number"
+        className="number"
+        aria-label={`${label} value`}
+        min={0}
+        max={c.field === 'followers' ? undefined : 100}
+        value={String(c.value)}
+        onChange={(e) => set({ value: Number(e.target.value) })}
+      />
+    );
+  } else if (kind === 'list' && 'value' in c && Array.isArray(c.value)) {
+    value = (
+      <ListInput
+        label={`${label} values, separated by commas`}
+        value={c.value}
+        placeholder={c.field === 'language' ? 'en, es' : 'refund, cancel my order'}
+        onChange={(v) => set({ value: v })}
+      />
+    );
+  } else if (kind === 'choices' && 'value' in c && Array.isArray(c.value)) {
+    const options =
+      c.field === 'channel'
+        ? opts(channels)
+        : c.field === 'query'
+          ? lookups.queries.map((q) => ({ value: q.id, label: q.name }))
+          : c.field === 'topic'
+            ? lookups.topics.map((t) => ({ value: t.id, label: t.name }))
+            : c.field === 'intent'
+              ? opts(intents)
+              : c.field === 'sentiment'
+                ? opts(sentiments)
+                : c.field === 'case_priority'
+                  ? opts(casePriorities)
+                  : opts(caseTypes);
+    value = (
+      <Chips
+        options={options}
+        value={c.value}
+        onChange={(v) => set({ value: v })}
+        label={`${label} values`}
+      />
+    );
+  }
+  return (
+    <li className="routing-row">
+      <div className="routing-row-head">
+        <select
+          aria-label={`${label} field`}
+          value={c.field}
+          onChange={(e) => onChange(newCondition(e.target.value as RoutingField))}
+        >
+          {routingFields.map((f) => (
+            <option key={f} value={f}>
+              {fieldLabels[f]}
+            </option>
+          ))}
+        </select>
+        <select aria-label={`${label} operator`} value={c.op} onChange={(e) => set({ op: e.target.value })}>
+          {opsOf(c.field).map((o) => (
+            <option key={o} value={o}>
+              {opLabels[o]}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="secondary compact" onClick={onRemove}>
+          Remove<span className="visually-hidden"> {label.toLowerCase()}</span>
+        </button>
+      </div>
+      {value && <div className="routing-row-value">{value}</div>}
+    </li>
+  );
+}
+
+function ActionRow({
+  a,
+  n,
+  lookups,
+  onChange,
+  onRemove,
+}: {
+  a: RoutingAction;
+  n: number;
+  lookups: Lookups;
+  onChange(a: RoutingAction): void;
+  onRemove(): void;
+}) {
+  const label = `Action ${n}`;
+  let body: ReactNode = null;
+  const select = (
+    name: string,
+    value: string,
+    options: { value: string; label: string }[],
+    on: (v: string) => void,
+  ) => (
+    <select aria-label={`${label} ${name}`} value={value} onChange={(e) => on(e.target.value)}>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+  const teamOptions = lookups.teams.map((t) => ({ value: t.id, label: t.name }));
+  switch (a.type) {
+    case 'create_case':
+      body = (
+        <>
+          {select(
+            'case type',
+            a.caseType ?? '',
+            [{ value: '', label: 'Type from the intent' }, ...opts(caseTypes)],
+            (v) => onChange({ ...a, caseType: (v || undefined) as typeof a.caseType }),
+          )}
+          {select(
+            'priority',
+            a.priority ?? '',
+            [{ value: '', label: 'Priority from the urgency' }, ...opts(casePriorities)],
+            (v) => onChange({ ...a, priority: (v || undefined) as typeof a.priority }),
+          )}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={a.attachToOpenCase ?? true}
+              onChange={(e) => onChange({ ...a, attachToOpenCase: e.target.checked })}
+            />
+            Add to the customer’s open case when there is one
+          </label>
+        </>
+      );
+      break;
+    case 'set_priority':
+      body = select('priority', a.value, opts(casePriorities), (v) =>
+        onChange({ ...a, value: v as typeof a.value }),
+      );
+      break;
+    case 'set_type':
+      body = select('type', a.value, opts(caseTypes), (v) => onChange({ ...a, value: v as typeof a.value }));
+      break;
+    case 'add_tags':
+      body = (
+        <ListInput
+          label={`${label} tags, separated by commas`}
+          value={a.value}
+          placeholder="vip, refund"
+          onChange={(v) => onChange({ ...a, value: v })}
+        />
+      );
+      break;
+    case 'assign_team':
+      body =
+        teamOptions.length === 0 ? (
+          <span className="muted">
+            No teams yet: <Link to="/settings/teams">create one</Link>.
+          </span>
+        ) : (
+          select('team', a.teamId, [{ value: '', label: 'Choose a team' }, ...teamOptions], (v) =>
+            onChange({ ...a, teamId: v }),
+          )
+        );
+      break;
+    case 'assign':
+      body = (
+        <>
+          {select(
+            'strategy',
+            a.strategy,
+            [
+              { value: 'round_robin', label: 'Round robin' },
+              { value: 'least_open', label: 'Whoever has the fewest open cases' },
+            ],
+            (v) => onChange({ ...a, strategy: v as typeof a.strategy }),
+          )}
+          {select(
+            'pool',
+            a.teamId ?? '',
+            [
+              { value: '', label: 'Among all agents' },
+              ...teamOptions.map((t) => ({ ...t, label: `Within ${t.label}` })),
+            ],
+            (v) => onChange(v ? { ...a, teamId: v } : { type: 'assign', strategy: a.strategy }),
+          )}
+        </>
+      );
+      break;
+    case 'notify':
+      body = (
+        <Chips
+          label={`${label} people`}
+          options={lookups.people.map((p) => ({ value: p.id, label: p.name }))}
+          value={a.userIds}
+          onChange={(v) => onChange({ ...a, userIds: v })}
+        />
+      );
+      break;
+    case 'dismiss':
+      body = select('reason', a.reason, opts(dismissReasons), (v) =>
+        onChange({ ...a, reason: v as typeof a.reason }),
+      );
+      break;
+  }
+  return (
+    <li className="routing-row">
+      <div className="routing-row-head">
+        <select
+          aria-label={`${label} type`}
+          value={a.type}
+          onChange={(e) => onChange(newAction(e.target.value as RoutingActionType, lookups.teams))}
+        >
+          {routingActionTypes.map((t) => (
+            <option key={t} value={t}>
+              {actionLabels[t]}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="secondary compact" onClick={onRemove}>
+          Remove<span className="visually-hidden"> {label.toLowerCase()}</span>
+        </button>
+      </div>
+      <div className="routing-row-value">{body}</div>
+    </li>
+  );
+}
+
+function RuleEditor({
+  rule,
+  lookups,
+  onDone,
+}: {
+  rule: RoutingRule | null;
+  lookups: Lookups;
+  onDone(message?: string): void;
+}) {
+  const id = useId();
+  const [draft, setDraft] = useState<RoutingRuleInput>(() =>
+    rule
+      ? {
+          name: rule.name,
+          enabled: rule.enabled,
+          match: rule.match,
+          conditions: rule.conditions,
+          actions: rule.actions,
+        }
+      : emptyRule(),
+  );
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [test, setTest] = useState<RuleTest | null>(null);
+  const [testing, setTesting] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+
+  const set = (patch: Partial<RoutingRuleInput>) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    setTest(null);
+  };
+  const payload = (): RoutingRuleInput => ({ ...draft, name: draft.name.trim() || 'Untitled rule' });
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      const saved = rule ? await inboxApi.saveRule(rule.id, draft) : await inboxApi.createRule(draft);
+      onDone(`Rule “${saved.name}” saved.`);
+    } catch (err) {
+      setErrors(fieldErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function tryIt() {
+    setTesting(true);
+    setErrors({});
+    try {
+      setTest(await inboxApi.testRule(payload(), 500));
+    } catch (err) {
+      setErrors(fieldErrors(err));
+    } finally {
+      setTesting(false);
+    }
+  }
+
+  const fieldError = Object.entries(errors)
+    .filter(([k]) => k !== 'name')
+    .map(([k, v]) => (k === 'form' ? v : `${k}: ${v}`));
+  return (
+    <form className="card rule-editor" onSubmit={(e) => void save(e)} aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
+        {rule ? `Edit “${rule.name}”` : 'New routing rule'}
+      </h2>
+      <label htmlFor={`${id}-name`}>Rule name</label>
+      <input
+        id={`${id}-name`}
+        value={draft.name}
+        required
+        maxLength={120}
+        onChange={(e) => set({ name: e.target.value })}
+        aria-invalid={!!errors.name}
+        aria-describedby={errors.name ? `${id}-name-error` : undefined}
+      />
+      {errors.name && (
+        <p id={`${id}-name-error`} className="field-error">
+          {errors.name}
+        </p>
+      )}
+      <label className="check">
+        <input type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
+        Enabled
+      </label>
+      <fieldset className="routing-group">
+        <legend className="routing-legend">Conditions</legend>
+        <div className="routing-match">
+          <label htmlFor={`${id}-match`}>Fire when</label>
+          <select
+            id={`${id}-match`}
+            value={draft.match}
+            onChange={(e) => set({ match: e.target.value as 'all' | 'any' })}
+          >
+            <option value="all">all conditions hold</option>
+            <option value="any">any condition holds</option>
+          </select>
+        </div>
+        {draft.conditions.length === 0 && (
+          <p className="muted routing-empty">No conditions: the rule fires on every mention.</p>
+        )}
+        <ol className="routing-rows">
+          {draft.conditions.map((c, i) => (
+            <ConditionRow
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
+              key={`${i}-${c.field}`}
+              c={c}
+              n={i + 1}
+              lookups={lookups}
+              onChange={(next) => set({ conditions: draft.conditions.map((x, j) => (j === i ? next : x)) })}
+              onRemove={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })}
+            />
+          ))}
+        </ol>
+        <button
+          type="button"
+          className="secondary compact"
+          onClick={() => set({ conditions: [...draft.conditions, newCondition('sentiment')] })}
+        >
+          Add condition
+        </button>
+      </fieldset>
+      <fieldset className="routing-group">
+        <legend className="routing-legend">Actions, in order</legend>
+        <ol className="routing-rows">
+          {draft.actions.map((a, i) => (
+            <ActionRow
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
+              key={`${i}-${a.type}`}
+              a={a}
+              n={i + 1}
+              lookups={lookups}
+              onChange={(next) => set({ actions: draft.actions.map((x, j) => (j === i ? next : x)) })}
+              onRemove={() => set({ actions: draft.actions.filter((_, j) => j !== i) })}
+            />
+          ))}
+        </ol>
+        <button
+          type="button"
+          className="secondary compact"
+          onClick={() => set({ actions: [...draft.actions, newAction('set_priority', lookups.teams)] })}
+        >
+          Add action
+        </button>
+      </fieldset>
+      {fieldError.length > 0 && (
+        <div role="alert" className="error">
+          {fieldError.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      )}
+      <div className="row">
+        <button type="button" className="secondary" disabled={testing} onClick={() => void tryIt()}>
+          {testing ? 'Trying…' : 'Try on the last 500 mentions'}
+        </button>
+        <button type="submit" disabled={busy}>
+          Save rule
+        </button>
+        <button type="button" className="secondary" onClick={() => onDone()}>
+          Cancel
+        </button>
+        {rule && (
+          <ConfirmDelete
+            what={rule.name}
+            disabled={busy}
+            onConfirm={async () => {
+              await inboxApi.deleteRule(rule.id);
+              onDone(`Rule “${rule.name}” deleted.`);
+            }}
+          />
+        )}
+      </div>
+      {test && <TestResult test={test} />}
+    </form>
+  );
+}
+
+function TestResult({ test }: { test: RuleTest }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? test.samples : test.samples.slice(0, 6);
+  return (
+    <section className="rule-test" aria-label="Trial result">
+      <p role="status" className="rule-test-figure">
+        Would fire on <strong>{test.matched}</strong> of the last {test.evaluated} mentions.
+      </p>
+      {test.samples.length > 0 && (
+        <ul className="sample-list rule-samples">
+          {shown.map((s) => (
+            <li key={s.mentionId} className="mention">
+              <div className="mention-head">
+                <span className={`chip channel-${s.channel}`}>{s.channel}</span>
+                <time className="muted" dateTime={s.createdAt}>
+                  {timeAgo(s.createdAt)} ago
+                </time>
+              </div>
+              <p className="mention-text">{s.text}</p>
+              <p className="muted small-inline">Why: {s.reasons.join('; ')}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+      {test.samples.length > shown.length && (
+        <button type="button" className="secondary compact" onClick={() => setAll(true)}>
+          Show all {test.samples.length} examples
+        </button>
+      )}
+    </section>
+  );
+}
