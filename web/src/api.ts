@@ -442,6 +442,20 @@ export type CustomerProfile = Omit<CustomerSummary, 'identities' | 'influence'> 
   events: EventsBin;
   /** Current consent state per purpose and channel. */
   consents: Consent[];
+  /** The customer's cases: open and in all, the 5 latest. */
+  serviceHistory: {
+    open: number;
+    total: number;
+    recent: {
+      id: string;
+      number: number;
+      subject: string;
+      status: string;
+      priority: string;
+      type: string;
+      updatedAt: string;
+    }[];
+  };
   erasedAt: string | null;
 };
 export const consentPurposes = ['marketing', 'support', 'research', 'profiling'] as const;
@@ -511,7 +525,7 @@ export type MergeSuggestion = {
 };
 export type TimelineItem = {
   id: string;
-  kind: 'mention' | 'merge' | 'unmerge' | 'identity' | 'transaction' | 'event';
+  kind: 'mention' | 'merge' | 'unmerge' | 'identity' | 'transaction' | 'event' | 'case' | 'reply';
   at: string;
   summary: string;
   mention: Mention | null;
@@ -810,7 +824,12 @@ export type SlaPolicyInput = {
   warnBeforeMinutes: number;
   breachActions: SlaBreachAction[];
 };
-export type SlaPolicy = SlaPolicyInput & { id: string; position: number; createdAt: string; updatedAt: string };
+export type SlaPolicy = SlaPolicyInput & {
+  id: string;
+  position: number;
+  createdAt: string;
+  updatedAt: string;
+};
 export type SlaReport = {
   since: string;
   metrics: {
@@ -1021,8 +1040,7 @@ export const inboxApi = {
   createCanned: (input: CannedInput) => request<CannedResponse>('POST', '/api/v1/canned-responses', input),
   saveCanned: (id: string, input: CannedInput) =>
     request<CannedResponse>('PUT', `/api/v1/canned-responses/${encodeURIComponent(id)}`, input),
-  deleteCanned: (id: string) =>
-    request<void>('DELETE', `/api/v1/canned-responses/${encodeURIComponent(id)}`),
+  deleteCanned: (id: string) => request<void>('DELETE', `/api/v1/canned-responses/${encodeURIComponent(id)}`),
   renderCanned: (id: string, caseId: string) =>
     request<{ text: string }>('POST', `/api/v1/canned-responses/${encodeURIComponent(id)}/render`, {
       caseId,
@@ -1034,8 +1052,7 @@ export const inboxApi = {
   createSlaPolicy: (input: SlaPolicyInput) => request<SlaPolicy>('POST', '/api/v1/sla-policies', input),
   saveSlaPolicy: (id: string, input: SlaPolicyInput) =>
     request<SlaPolicy>('PUT', `/api/v1/sla-policies/${encodeURIComponent(id)}`, input),
-  deleteSlaPolicy: (id: string) =>
-    request<void>('DELETE', `/api/v1/sla-policies/${encodeURIComponent(id)}`),
+  deleteSlaPolicy: (id: string) => request<void>('DELETE', `/api/v1/sla-policies/${encodeURIComponent(id)}`),
   reorderSlaPolicies: (ids: string[]) =>
     request<{ items: SlaPolicy[] }>('PUT', '/api/v1/sla-policies/order', { ids }),
   slaReport: (days = 30) => request<SlaReport>('GET', `/api/v1/inbox/sla-report${qs({ days })}`),

@@ -11,9 +11,11 @@ import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-
 import { ListeningPage } from './features/listening/listening-page.tsx';
 import { QueriesPage } from './features/listening/queries-page.tsx';
 import { AnalyticsPage, CommunitiesPage, NotFoundPage } from './features/modules.tsx';
+import { CannedResponsesPage } from './features/settings/canned-responses-page.tsx';
 import { CustomerAttributesPage } from './features/settings/customer-attributes-page.tsx';
 import { RoutingRulesPage } from './features/settings/routing-rules-page.tsx';
 import { SettingsPage } from './features/settings/settings-page.tsx';
+import { SlaPage } from './features/settings/sla-page.tsx';
 import { TeamsPage } from './features/settings/teams-page.tsx';
 import { TokensPage } from './features/settings/tokens-page.tsx';
 import { UsersPage } from './features/settings/users-page.tsx';
@@ -54,6 +56,8 @@ const pages: [string, ReactNode][] = [
   ['/settings/customer-attributes', <CustomerAttributesPage key="customer-attributes" />],
   ['/settings/teams', <TeamsPage key="teams" />],
   ['/settings/routing-rules', <RoutingRulesPage key="routing-rules" />],
+  ['/settings/service-levels', <SlaPage key="service-levels" />],
+  ['/settings/canned-responses', <CannedResponsesPage key="canned-responses" />],
 ];
 
 export function App() {

@@ -41,15 +41,28 @@ export function toEventView(ctx: AppContext, r: Selectable<CustomerEventsTable>)
   };
 }
 
-/** The ids of `from`'s transactions and events, moved onto `into` (a merge). */
+/** The tables whose rows point at a customer directly, and the snapshot field listing the ones a merge moved. */
+const carriedTables = [
+  ['customer_transactions', 'transactionIds'],
+  ['customer_events', 'eventIds'],
+  ['cases', 'caseIds'],
+  ['conversations', 'conversationIds'],
+] as const;
+type Carried = Partial<Record<(typeof carriedTables)[number][1], string[]>>;
+
+/**
+ * Moves what points at `from` directly (transactions, events, cases, conversations) onto `into`
+ * (a merge), returning the ids moved so that an unmerge can put exactly those back.
+ */
 export async function carryActivity(
   trx: Transaction<DB>,
   workspaceId: string,
   fromId: string,
   intoId: string,
-): Promise<{ transactionIds: string[]; eventIds: string[] }> {
-  const ids = async (table: 'customer_transactions' | 'customer_events') =>
-    (
+): Promise<Required<Carried>> {
+  const moved: Carried = {};
+  for (const [table, field] of carriedTables) {
+    moved[field] = (
       await trx
         .selectFrom(table)
         .select('id')
@@ -58,30 +71,29 @@ export async function carryActivity(
         .orderBy('id')
         .execute()
     ).map((r) => r.id);
-  const transactionIds = await ids('customer_transactions');
-  const eventIds = await ids('customer_events');
-  for (const table of ['customer_transactions', 'customer_events'] as const)
     await trx
       .updateTable(table)
       .set({ customer_id: intoId })
       .where('workspace_id', '=', workspaceId)
       .where('customer_id', '=', fromId)
       .execute();
-  return { transactionIds, eventIds };
+  }
+  return moved as Required<Carried>;
 }
 
-/** Puts the transactions and events a merge carried back on `fromId` (an unmerge). */
+/**
+ * Puts what a merge carried back on `fromId` (an unmerge). Merges made before a table existed
+ * have no list for it, and move nothing of it.
+ */
 export async function returnActivity(
   trx: Transaction<DB>,
   workspaceId: string,
   intoId: string,
   fromId: string,
-  carried: { transactionIds?: string[]; eventIds?: string[] },
+  carried: Carried,
 ): Promise<void> {
-  for (const [table, ids] of [
-    ['customer_transactions', carried.transactionIds ?? []],
-    ['customer_events', carried.eventIds ?? []],
-  ] as const)
+  for (const [table, field] of carriedTables) {
+    const ids = carried[field] ?? [];
     for (let i = 0; i < ids.length; i += 400)
       await trx
         .updateTable(table)
@@ -90,6 +102,7 @@ export async function returnActivity(
         .where('customer_id', '=', intoId)
         .where('id', 'in', ids.slice(i, i + 400))
         .execute();
+  }
 }
 
 /** Count, net totals per currency (refunds subtract) and the 5 latest transactions. */

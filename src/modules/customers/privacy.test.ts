@@ -13,6 +13,9 @@ import { newId } from '../../ids.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
+import { followRecord } from '../collaboration/feed.ts';
+import { createCase, updateCase } from '../inbox/cases.ts';
+import { addNote } from '../inbox/replies.ts';
 import { listConsents, recordConsent } from './consents.ts';
 import { eraseCustomer, exportCustomer } from './privacy.ts';
 import {
@@ -162,7 +165,46 @@ async function person() {
       created_at: now,
     })
     .execute();
-  return { ws, admin, agent, id, mastoId, bystanderId, payloads };
+  // Service history: a case made from their refund post (its subject quotes it), a reply sent to
+  // them, an internal note about them, a feed and a notification that quote them.
+  const refund = await t.ctx.db
+    .selectFrom('mentions')
+    .select('id')
+    .where('workspace_id', '=', ws.id)
+    .where('text', 'like', 'Still waiting for my refund%')
+    .executeTakeFirstOrThrow();
+  const theCase = await createCase(t.ctx, agent.actor, {
+    subject: `Refund for ${MARKER}`,
+    mentionIds: [Number(refund.id)],
+    customFields: { booking: `BK-${MARKER}` },
+  });
+  await followRecord(t.ctx, admin.actor, 'case', theCase.id);
+  await addNote(t.ctx, agent.actor, theCase.id, { body: `Called ${MARKER}, card ends 4242` });
+  await updateCase(t.ctx, agent.actor, theCase.id, { subject: `Refund for ${MARKER} (card)` });
+  await t.ctx.db
+    .insertInto('outbox_replies')
+    .values({
+      id: newId(),
+      workspace_id: ws.id,
+      case_id: theCase.id,
+      mention_id: Number(refund.id),
+      channel: 'email',
+      visibility: 'private',
+      recipient: `${MARKER}@example.com`,
+      body: `Dear ${MARKER}, your refund is on its way`,
+      status: 'sent',
+      attempts: 1,
+      next_attempt_at: null,
+      last_error: null,
+      // Message-IDs are made by Rapport (`<reply-id@domain>`), never from the person's data.
+      external_id: `<${newId()}@airline.example>`,
+      external_url: null,
+      author_user_id: agent.user.id,
+      created_at: now,
+      sent_at: now,
+    })
+    .execute();
+  return { ws, admin, agent, id, mastoId, bystanderId, payloads, caseId: theCase.id };
 }
 
 /** Every (table.column) whose value, as lower-cased text, contains `needle`: every column of every table. */
@@ -279,6 +321,15 @@ describe('export', () => {
       { description: `Gift for ${MARKER}`, amount_minor: expect.anything() },
     ]);
     expect(data.events).toMatchObject([{ name: 'page_view', properties: { path: `/u/${MARKER}` } }]);
+    expect(data.cases).toMatchObject([
+      {
+        subject: `Refund for ${MARKER} (card)`,
+        custom_fields: { booking: `BK-${MARKER}` },
+        conversations: [{ preview: expect.stringContaining('Still waiting for my refund') }],
+        replies: [{ body: `Dear ${MARKER}, your refund is on its way` }],
+        notes: [{ body: `Called ${MARKER}, card ends 4242` }],
+      },
+    ]);
     const audit = await t.ctx.db
       .selectFrom('audit_log')
       .select(['action', 'target_id'])
@@ -331,6 +382,7 @@ describe('erasure', () => {
       merges: 1,
       transactions: 1,
       events: 1,
+      cases: 1,
     });
 
     expect(await columnsContaining(t.ctx, MARKER)).toEqual([]);
@@ -346,6 +398,13 @@ describe('erasure', () => {
     });
     expect(profile.identities).toEqual([]);
     expect(profile.consents).toHaveLength(1);
+    // The case stays for the figures (number, status, times), without their words.
+    const kept = await t.ctx.db
+      .selectFrom('cases')
+      .select(['number', 'status', 'subject'])
+      .where('workspace_id', '=', ws.id)
+      .executeTakeFirstOrThrow();
+    expect(kept).toMatchObject({ number: 1, status: 'new', subject: 'Case of an erased customer' });
     const bystander = await getCustomer(t.ctx, admin.actor, bystanderId);
     expect(bystander.displayName).toBe('Bo');
     expect(bystander.mentionCount).toBe(1);

@@ -90,6 +90,8 @@ export type CustomerExport = {
   consents: { current: unknown[]; history: unknown[] };
   transactions: Record<string, unknown>[];
   events: Record<string, unknown>[];
+  /** Service history: their cases, each with its conversations, the replies sent and the internal notes about them. */
+  cases: Record<string, unknown>[];
   erasures: Record<string, unknown>[];
 };
 
@@ -168,6 +170,37 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
     .where('workspace_id', '=', ws)
     .where('customer_id', 'in', ids)
     .execute();
+  const cases = await ctx.db
+    .selectFrom('cases')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'in', ids)
+    .orderBy('number')
+    .execute();
+  const caseIds = cases.map((c) => c.id);
+  const [conversations, replies, notes] =
+    caseIds.length === 0
+      ? [[], [], []]
+      : await Promise.all([
+          ctx.db
+            .selectFrom('conversations')
+            .selectAll()
+            .where('case_id', 'in', caseIds)
+            .orderBy('created_at')
+            .execute(),
+          ctx.db
+            .selectFrom('outbox_replies')
+            .selectAll()
+            .where('case_id', 'in', caseIds)
+            .orderBy('created_at')
+            .execute(),
+          ctx.db
+            .selectFrom('case_notes')
+            .selectAll()
+            .where('case_id', 'in', caseIds)
+            .orderBy('created_at')
+            .execute(),
+        ]);
   const result: CustomerExport = {
     format: 'rapport.customer-export',
     version: 1,
@@ -183,6 +216,15 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
     consents: { current: currentConsents(history), history },
     transactions: transactions.map((t) => ({ ...t, properties: json(t.properties) })),
     events: events.map((e) => ({ ...e, properties: json(e.properties) })),
+    cases: cases.map((c) => ({
+      ...c,
+      custom_fields: json(c.custom_fields),
+      conversations: conversations.filter((x) => x.case_id === c.id),
+      replies: replies.filter((r) => r.case_id === c.id),
+      notes: notes
+        .filter((n) => n.case_id === c.id)
+        .map((n) => ({ ...n, mentioned_user_ids: json(n.mentioned_user_ids) })),
+    })),
     erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
   };
   await recordAudit(ctx, ctx.db, {
@@ -199,6 +241,82 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
 // ---------------------------------------------------------------------------------------------
 // Erasure
 
+/**
+ * The person's cases keep their numbers, statuses, times and SLA figures (the anonymous
+ * aggregates) but lose every text that came from or was written about them: subjects (made from
+ * their posts), conversation previews, replies, internal notes, custom fields, feed details and
+ * the notifications that quoted them. Returns how many cases were touched.
+ */
+async function eraseServiceHistory(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  ws: string,
+  customerIds: string[],
+  mentions: { external_id: string; channel: string }[],
+): Promise<number> {
+  const caseIds = (
+    await trx
+      .selectFrom('cases')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', customerIds)
+      .execute()
+  ).map((c) => c.id);
+  const threadKeys = mentions.map((m) => m.external_id);
+  for (const part of chunks(threadKeys))
+    await trx
+      .updateTable('conversations')
+      .set({ preview: '' })
+      .where('workspace_id', '=', ws)
+      .where('thread_key', 'in', part)
+      .execute();
+  await trx
+    .updateTable('conversations')
+    .set({ preview: '' })
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'in', customerIds)
+    .execute();
+  for (const part of chunks(caseIds)) {
+    await trx
+      .updateTable('cases')
+      .set({ subject: 'Case of an erased customer', custom_fields: ctx.dialect.toJson({}) })
+      .where('id', 'in', part)
+      .execute();
+    await trx
+      .updateTable('outbox_replies')
+      .set({ body: '', recipient: null })
+      .where('case_id', 'in', part)
+      .execute();
+    await trx
+      .updateTable('case_notes')
+      .set({ body: '[erased with the customer]' })
+      .where('case_id', 'in', part)
+      .execute();
+  }
+  const records: [string, string[]][] = [
+    ['case', caseIds],
+    ['customer', customerIds],
+  ];
+  for (const [type, ids] of records)
+    for (const part of chunks(ids)) {
+      await trx
+        .updateTable('record_events')
+        .set({ data: ctx.dialect.toJson({ scrubbed: true }) })
+        .where('workspace_id', '=', ws)
+        .where('record_type', '=', type as 'case')
+        .where('record_id', 'in', part)
+        .execute();
+      await trx
+        .updateTable('notifications')
+        .set({ summary: `A ${type} of an erased customer changed` })
+        .where('workspace_id', '=', ws)
+        .where('record_type', '=', type as 'case')
+        .where('record_id', 'in', part)
+        .execute();
+    }
+  return caseIds.length;
+}
+
 export type ErasureCounts = {
   customers: number;
   identities: number;
@@ -211,6 +329,8 @@ export type ErasureCounts = {
   transactions: number;
   events: number;
   auditEntries: number;
+  /** Cases about the person: their text (subject, previews, replies, notes, feed details) is gone. */
+  cases: number;
 };
 
 export type ErasureView = {
@@ -312,6 +432,7 @@ export async function eraseCustomer(
       transactions: 0,
       events: 0,
       auditEntries: 0,
+      cases: 0,
     };
 
     // Their accounts and posts, as the source knows them (before the authors are blanked).
@@ -465,6 +586,8 @@ export async function eraseCustomer(
         .execute();
     }
     counts.auditEntries = audits.length;
+
+    counts.cases = await eraseServiceHistory(ctx, trx, ws, ids, mentions);
 
     await trx
       .updateTable('customers')

@@ -101,6 +101,23 @@ export const customerProfileSchema = customerSummarySchema
     transactions: transactionsBinSchema,
     events: eventsBinSchema,
     consents: z.array(consentSchema).openapi({ description: 'current state per purpose and channel' }),
+    serviceHistory: z
+      .object({
+        open: z.number(),
+        total: z.number(),
+        recent: z.array(
+          z.object({
+            id: z.string(),
+            number: z.number(),
+            subject: z.string(),
+            status: z.string(),
+            priority: z.string(),
+            type: z.string(),
+            updatedAt: z.string(),
+          }),
+        ),
+      })
+      .openapi({ description: "the customer's cases (docs/inbox.md): open and in all, the 5 latest" }),
   })
   .openapi('CustomerProfile');
 
@@ -119,7 +136,7 @@ export const suggestionSchema = z
 export const timelineItemSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['mention', 'merge', 'unmerge', 'identity', 'transaction', 'event']),
+    kind: z.enum(['mention', 'merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply']),
     at: z.string(),
     summary: z.string(),
     mention: mentionSchema.nullable(),

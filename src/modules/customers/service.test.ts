@@ -4,6 +4,7 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
+import { createCase, listCases } from '../inbox/cases.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import {
   acceptSuggestion,
@@ -370,14 +371,28 @@ describe('merge and unmerge', () => {
       .groupBy('identities.customer_id')
       .orderBy('identities.customer_id')
       .execute();
+    const cases = await t.ctx.db
+      .selectFrom('cases')
+      .select(['id', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
+    const conversations = await t.ctx.db
+      .selectFrom('conversations')
+      .select(['id', 'customer_id', 'case_id'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
     return {
       customers: customers.map((c) => ({ ...c, attributes: t.ctx.dialect.parseJson(c.attributes) })),
       identities,
       mentions: mentions.map((m) => [m.customer_id, Number(m.n)]),
+      cases,
+      conversations,
     };
   }
 
-  it('restores both customers exactly: rows, attributes, identities and which mentions are whose', async () => {
+  it('restores both customers exactly: rows, attributes, identities, which mentions and cases are whose', async () => {
     const { ws, agent, admin } = await setup();
     await createAttributeDefinition(t.ctx, admin, {
       key: 'plan',
@@ -402,6 +417,27 @@ describe('merge and unmerge', () => {
       attributes: { plan: 'free', since: '2024-02-29' },
     });
     await addIdentity(t.ctx, agent, from.id, { kind: 'phone', value: '+33 6 12 34 56 78', verified: false });
+    // Each has a case about their own post (service history).
+    const mentionOf = async (customerId: string) =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom('mentions')
+            .innerJoin('identities', 'identities.author_id', 'mentions.author_id')
+            .select('mentions.id')
+            .where('identities.customer_id', '=', customerId)
+            .executeTakeFirstOrThrow()
+        ).id,
+      );
+    const intoCase = await createCase(t.ctx, agent, {
+      subject: 'Refund',
+      mentionIds: [await mentionOf(into.id)],
+    });
+    const fromCase = await createCase(t.ctx, agent, {
+      subject: 'Seat',
+      mentionIds: [await mentionOf(from.id)],
+    });
+    expect([intoCase.customerId, fromCase.customerId]).toEqual([into.id, from.id]);
     const before = await snapshot(ws.id);
 
     t.clock.advance(60_000);
@@ -416,6 +452,8 @@ describe('merge and unmerge', () => {
     expect(merged.mentionCount).toBe(3);
     expect(merged.identities).toHaveLength(3);
     expect((await all(agent)).map((c) => c.id)).toEqual([into.id]);
+    const casesOfInto = await listCases(t.ctx, agent, { view: 'all', customerId: into.id, limit: 10 });
+    expect(casesOfInto.items.map((c) => c.id).sort()).toEqual([intoCase.id, fromCase.id].sort());
     const stored = await t.ctx.db
       .selectFrom('customer_merges')
       .select('snapshot')

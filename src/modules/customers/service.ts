@@ -460,9 +460,11 @@ type MergeSnapshot = {
   identityIds: string[];
   /** Open suggestions of this pair that the merge closed. */
   suggestionIds: string[];
-  /** Transactions and events moved from `from` (absent in merges made before they existed). */
+  /** Transactions, events, cases and conversations moved from `from` (absent in merges made before they existed). */
   transactionIds?: string[];
   eventIds?: string[];
+  caseIds?: string[];
+  conversationIds?: string[];
 };
 
 function toMergeView(
@@ -653,10 +655,10 @@ export async function mergeCustomers(
  * `into` is taken back unless someone changed it since. Later merges into the same customer are
  * untouched. When `into` was itself merged away afterwards, that later merge must be undone first.
  *
- * Hook for later slices: records that hang off identities (mentions today; cases, replies and
- * community posts when they reference an identity) follow the identities with no extra work here.
- * Records that reference a customer directly (transactions, events, leads) must be listed in the
- * snapshot at merge time and moved back here.
+ * Records that hang off identities (mentions; community posts when they reference an identity)
+ * follow the identities with no extra work here. Records that reference a customer directly
+ * (transactions, events, cases, conversations; leads later) are listed in the snapshot at merge
+ * time and moved back here (activity-queries.ts).
  */
 export async function unmergeCustomers(
   ctx: AppContext,
@@ -1092,6 +1094,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     transactions,
     events,
     consents,
+    serviceCases,
   ] = await Promise.all([
     summarize(ctx, workspaceId, [row]),
     socialBins(),
@@ -1107,6 +1110,14 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     transactionsBin(ctx, ctx.db, workspaceId, id),
     eventsBin(ctx.db, workspaceId, id),
     customerConsents(ctx, workspaceId, id),
+    ctx.db
+      .selectFrom('cases')
+      .select(['id', 'number', 'subject', 'status', 'priority', 'type', 'updated_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', id)
+      .where('merged_into', 'is', null)
+      .orderBy('number', 'desc')
+      .execute(),
   ]);
   if (!summary) throw new AppError('not_found', `No customer ${id}`);
   const sentiment = { negative: 0, neutral: 0, positive: 0 };
@@ -1150,6 +1161,19 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     transactions,
     events,
     consents,
+    serviceHistory: {
+      open: serviceCases.filter((c) => c.status !== 'solved' && c.status !== 'closed').length,
+      total: serviceCases.length,
+      recent: serviceCases.slice(0, 5).map((c) => ({
+        id: c.id,
+        number: Number(c.number),
+        subject: c.subject,
+        status: c.status,
+        priority: c.priority,
+        type: c.type,
+        updatedAt: c.updated_at,
+      })),
+    },
   };
 }
 
@@ -1480,7 +1504,7 @@ export async function customerTimeline(
         !Number.isNaN(Date.parse(at)) &&
         (kind === 'mention'
           ? Number.isSafeInteger(key)
-          : ['merge', 'unmerge', 'identity', 'transaction', 'event'].includes(kind) &&
+          : ['merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply'].includes(kind) &&
             typeof key === 'string');
       if (!valid) throw new Error('invalid cursor');
       cursor = { at, kind, key };
@@ -1556,22 +1580,54 @@ export async function customerTimeline(
       .orderBy('id', 'desc')
       .limit(n)
       .execute();
-  const [mentionRows, identityRows, mergeRows, unmergeRows, activity] = await Promise.all([
-    mentionsOfCustomer(),
-    identitiesOfCustomer,
-    mergesOf('created_at'),
-    mergesOf('undone_at'),
-    activityTimelineRows(
-      ctx.db,
-      workspaceId,
-      customerId,
-      {
-        transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
-        event: bound('event', 'customer_events.occurred_at', 'customer_events.id'),
-      },
-      n,
-    ),
-  ]);
+  const casesOfCustomer = ctx.db
+    .selectFrom('cases')
+    .select(['id', 'number', 'subject', 'status', 'created_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where(bound('case', 'cases.created_at', 'cases.id'))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(n)
+    .execute();
+  const repliesToCustomer = ctx.db
+    .selectFrom('outbox_replies')
+    .innerJoin('cases', 'cases.id', 'outbox_replies.case_id')
+    .select([
+      'outbox_replies.id',
+      'outbox_replies.channel',
+      'outbox_replies.visibility',
+      'outbox_replies.sent_at',
+      'outbox_replies.body',
+      'cases.number',
+    ])
+    .where('outbox_replies.workspace_id', '=', workspaceId)
+    .where('cases.customer_id', '=', customerId)
+    .where('outbox_replies.status', '=', 'sent')
+    .where(bound('reply', 'outbox_replies.sent_at', 'outbox_replies.id'))
+    .orderBy('outbox_replies.sent_at', 'desc')
+    .orderBy('outbox_replies.id', 'desc')
+    .limit(n)
+    .execute();
+  const [mentionRows, identityRows, mergeRows, unmergeRows, activity, caseRows, replyRows] =
+    await Promise.all([
+      mentionsOfCustomer(),
+      identitiesOfCustomer,
+      mergesOf('created_at'),
+      mergesOf('undone_at'),
+      activityTimelineRows(
+        ctx.db,
+        workspaceId,
+        customerId,
+        {
+          transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
+          event: bound('event', 'customer_events.occurred_at', 'customer_events.id'),
+        },
+        n,
+      ),
+      casesOfCustomer,
+      repliesToCustomer,
+    ]);
 
   // A merge out of this customer reads better with the name of who absorbed it.
   const absorbers = [
@@ -1653,6 +1709,28 @@ export async function customerTimeline(
         kind: 'transaction',
         at: t.occurred_at,
         summary: `${t.kind[0]?.toUpperCase()}${t.kind.slice(1)} ${formatAmount(Number(t.amount_minor), t.currency)} (${t.status})${t.description ? `: ${t.description}` : ''}`,
+      }),
+    })),
+    ...caseRows.map((c) => ({
+      at: c.created_at,
+      kind: 'case' as const,
+      key: c.id,
+      build: (): Built => ({
+        id: `case:${c.id}`,
+        kind: 'case',
+        at: c.created_at,
+        summary: `Case ${c.number} opened: ${c.subject} (now ${c.status.replace('_', ' ')})`,
+      }),
+    })),
+    ...replyRows.map((r) => ({
+      at: r.sent_at ?? '',
+      kind: 'reply' as const,
+      key: r.id,
+      build: (): Built => ({
+        id: `reply:${r.id}`,
+        kind: 'reply',
+        at: r.sent_at ?? '',
+        summary: `${r.visibility === 'private' ? 'Private reply' : 'Reply'} sent on ${channelLabel(r.channel)} (case ${r.number}): ${r.body.slice(0, 140)}`,
       }),
     })),
     ...activity.events.map((e) => ({

@@ -8,7 +8,7 @@ import { createConnector } from '../../connectors/service.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { listNotifications, recordFeed } from '../collaboration/feed.ts';
-import { updateCustomer } from '../customers/service.ts';
+import { customerTimeline, getCustomer, updateCustomer } from '../customers/service.ts';
 import { listCanned, renderCanned, saveCanned } from './canned.ts';
 import { createCase, getCase } from './cases.ts';
 import { addNote, deliverDueReplies, queueReply, retryReply } from './replies.ts';
@@ -269,6 +269,14 @@ describe('replies through the outbox', () => {
     expect(mention.disposition).toBe('case'); // stays a case decision; the reply is on the case
     const feed = await recordFeed(t.ctx, agent, 'case', caseId, { limit: 10 });
     expect(feed.items.map((e) => e.kind).slice(0, 2)).toEqual(['reply_sent', 'reply_queued']);
+    // The customer's timeline and service history show the case and the reply.
+    const timeline = await customerTimeline(t.ctx, agent, detail.customerId ?? '', { limit: 10 });
+    expect(timeline.items.map((i) => i.kind).sort()).toEqual(['case', 'identity', 'mention', 'reply']);
+    expect(timeline.items.find((i) => i.kind === 'reply')?.summary).toBe(
+      `Reply sent on Bluesky (case ${detail.number}): So sorry! Sending a DM link now.`,
+    );
+    const profile = await getCustomer(t.ctx, agent, detail.customerId ?? '');
+    expect(profile.serviceHistory).toMatchObject({ open: 1, total: 1, recent: [{ id: caseId, status: 'new' }] });
   });
 
   it('retries with backoff after a server error without posting twice, then reports a final failure', async () => {

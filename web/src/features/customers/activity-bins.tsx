@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { Link } from 'react-router';
 import type { CustomerProfile } from '../../api.ts';
 import { Ago, CountBar } from './customer-bits.tsx';
 
@@ -82,6 +83,36 @@ export function EventsSection({ bin }: { bin: CustomerProfile['events'] }) {
                 <span className="muted small">
                   last <Ago at={e.lastAt} />
                 </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The service-history bin: the customer's cases, open and in all, and the latest ones. */
+export function ServiceHistorySection({ bin }: { bin: CustomerProfile['serviceHistory'] }) {
+  const id = useId();
+  return (
+    <section className="card profile-section" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Service history</h2>
+      {bin.total === 0 ? (
+        <p className="notice">No cases yet.</p>
+      ) : (
+        <>
+          <p>
+            {bin.open} open · {bin.total} in all
+          </p>
+          <ul className="plain-list">
+            {bin.recent.map((c) => (
+              <li key={c.id}>
+                <Link to={`/inbox/${c.id}`}>
+                  Case {c.number}: {c.subject}
+                </Link>{' '}
+                <span className="chip">{c.status.replaceAll('_', ' ')}</span>{' '}
+                <span className="chip">{c.priority}</span> <Ago at={c.updatedAt} />
               </li>
             ))}
           </ul>

@@ -19,7 +19,7 @@ import {
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { MentionCard } from '../listening/mention-card.tsx';
-import { EventsSection, TransactionsSection } from './activity-bins.tsx';
+import { EventsSection, ServiceHistorySection, TransactionsSection } from './activity-bins.tsx';
 import { AddToList, useStaticLists } from './add-to-list.tsx';
 import {
   Ago,
@@ -205,6 +205,7 @@ export function CustomerProfilePage() {
         </div>
         <div className="profile-col">
           <ActivitySection profile={profile} />
+          <ServiceHistorySection bin={profile.serviceHistory} />
           <TransactionsSection bin={profile.transactions} />
           <EventsSection bin={profile.events} />
           <ConsentSection
@@ -255,7 +256,13 @@ export function CustomerProfilePage() {
                 ) : (
                   <div className="timeline-event">
                     <span className={`chip event-${item.kind}`}>{label(item.kind)}</span>
-                    <span className="timeline-summary">{item.summary}</span>
+                    {item.kind === 'case' ? (
+                      <Link className="timeline-summary" to={`/inbox/${item.id.slice('case:'.length)}`}>
+                        {item.summary}
+                      </Link>
+                    ) : (
+                      <span className="timeline-summary">{item.summary}</span>
+                    )}
                     <Ago at={item.at} />
                   </div>
                 )}

@@ -127,7 +127,9 @@ export function CaseDetailPane({
 
   async function retry(r: Reply) {
     const again = await inboxApi.retryReply(caseId, r.id);
-    setDetail((d) => (d ? { ...d, replies: (d.replies ?? []).map((x) => (x.id === again.id ? again : x)) } : d));
+    setDetail((d) =>
+      d ? { ...d, replies: (d.replies ?? []).map((x) => (x.id === again.id ? again : x)) } : d,
+    );
   }
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload

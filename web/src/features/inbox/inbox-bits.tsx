@@ -205,9 +205,10 @@ export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
     case 'note':
       return {
         text: `Internal note${by}`,
-        detail: Array.isArray(d.mentionUserIds) && d.mentionUserIds.length > 0
-          ? `Mentioned ${d.mentionUserIds.map((u) => dir.nameOf(String(u))).join(', ')}`
-          : undefined,
+        detail:
+          Array.isArray(d.mentionUserIds) && d.mentionUserIds.length > 0
+            ? `Mentioned ${d.mentionUserIds.map((u) => dir.nameOf(String(u))).join(', ')}`
+            : undefined,
       };
     case 'sla_warning':
       return {
@@ -308,7 +309,10 @@ export function slaState(c: Pick<Case, 'status' | 'sla'>, now: number): SlaState
     }
     if (!clock.dueAt) continue;
     const ms = Date.parse(clock.dueAt) - now;
-    const next: SlaState = clock.status === 'breached' || ms <= 0 ? { kind: 'overdue', clock, ms } : { kind: 'running', clock, ms };
+    const next: SlaState =
+      clock.status === 'breached' || ms <= 0
+        ? { kind: 'overdue', clock, ms }
+        : { kind: 'running', clock, ms };
     if (
       !best ||
       best.kind === 'paused' ||

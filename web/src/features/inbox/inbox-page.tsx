@@ -526,8 +526,8 @@ function Inbox() {
               </p>
             ) : (
               <p className="notice">
-                No cases in this view. Create cases from mentions in <Link to="/listening">Listening</Link>, or
-                let routing rules do it.
+                No cases in this view. Create cases from mentions in <Link to="/listening">Listening</Link>,
+                or let routing rules do it.
               </p>
             )
           ) : (
@@ -728,7 +728,9 @@ function CaseCard({
         >
           <span className="case-number">#{c.number}</span> {c.subject}
         </Link>
-        {first && first.text !== c.subject && <p className="case-snippet">{first.text}</p>}
+        {first && !first.text.trim().startsWith(c.subject.replace(/…$/, '')) && (
+          <p className="case-snippet">{first.text}</p>
+        )}
         <div className="case-chips">
           <SlaChip c={c} now={now} />
           <StatusChip status={c.status} />

@@ -124,7 +124,14 @@ export function Composer({
     if (!suggest) return [];
     const q = suggest.query.toLowerCase();
     return dir.assignees
-      .filter((a) => !q || a.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(q)))
+      .filter(
+        (a) =>
+          !q ||
+          a.name
+            .toLowerCase()
+            .split(/\s+/)
+            .some((w) => w.startsWith(q)),
+      )
       .slice(0, 6);
   }, [suggest, dir.assignees]);
 
@@ -254,7 +261,8 @@ export function Composer({
       className={note ? 'composer card composer-note' : 'composer card'}
       aria-label={note ? 'Internal note composer' : 'Reply composer'}
     >
-      <div className="composer-modes" role="group" aria-label="Compose">
+      <fieldset className="plain composer-modes">
+        <legend className="visually-hidden">Compose</legend>
         <button
           type="button"
           className={note ? 'mode-button' : 'mode-button active'}
@@ -298,11 +306,11 @@ export function Composer({
             Canned responses
           </Link>
         )}
-      </div>
+      </fieldset>
       {note ? (
         <p className="composer-note-banner">
-          <strong>Internal</strong> — only your team sees notes; they are never sent to the customer. Type @ to
-          mention a colleague.
+          <strong>Internal</strong> — only your team sees notes; they are never sent to the customer. Type @
+          to mention a colleague.
         </p>
       ) : (
         <div className="composer-options">
@@ -330,10 +338,7 @@ export function Composer({
           {posts.length > 0 && (
             <label className="composer-target">
               <span>{visibility === 'public' ? 'Reply to' : 'About'}</span>
-              <select
-                value={target?.id ?? ''}
-                onChange={(e) => setPicked(Number(e.target.value) || null)}
-              >
+              <select value={target?.id ?? ''} onChange={(e) => setPicked(Number(e.target.value) || null)}>
                 {[...posts].reverse().map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.id === latest?.id ? 'Latest — ' : ''}
@@ -375,22 +380,25 @@ export function Composer({
           }}
         />
         {suggest && people.length > 0 && (
-          <ul id={listId} className="mention-suggest" role="listbox" aria-label="Colleagues">
+          <div id={listId} className="mention-suggest" role="listbox" aria-label="Colleagues">
             {people.map((a, i) => (
-              // biome-ignore lint/a11y/useKeyWithClickEvents: the text area's arrow keys and Enter choose
-              <li
+              <div
                 key={a.id}
                 id={`${listId}-${i}`}
                 role="option"
+                tabIndex={-1}
                 aria-selected={i === active}
                 className={i === active ? 'active' : undefined}
                 onMouseDown={(e) => e.preventDefault()}
                 onClick={() => choose(a)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') choose(a);
+                }}
               >
                 {a.name} <span className="muted">{a.role}</span>
-              </li>
+              </div>
             ))}
-          </ul>
+          </div>
         )}
       </div>
       {!note && visibility === 'private' && (
@@ -523,7 +531,9 @@ export function NoteItem({ n, dir }: { n: CaseNote; dir: Directory }) {
       </div>
       <p className="post-text">{n.body}</p>
       {n.mentionUserIds.length > 0 && (
-        <p className="muted small-inline">Mentioned: {n.mentionUserIds.map((u) => dir.nameOf(u)).join(', ')}</p>
+        <p className="muted small-inline">
+          Mentioned: {n.mentionUserIds.map((u) => dir.nameOf(u)).join(', ')}
+        </p>
       )}
     </li>
   );
@@ -559,13 +569,16 @@ export function SlaPanel({ detail, canConfigure }: { detail: CaseDetail; canConf
           {clocks.map((c) => {
             const ms = c.dueAt ? Date.parse(c.dueAt) - now : null;
             const overdue =
-              c.status === 'breached' ? c.achievedAt === null : c.status === 'running' && ms !== null && ms <= 0;
+              c.status === 'breached'
+                ? c.achievedAt === null
+                : c.status === 'running' && ms !== null && ms <= 0;
             let when = '';
             if (c.status === 'running' && ms !== null)
               when = ms > 0 ? `due in ${formatMinutes(ms)}` : `overdue ${formatMinutes(ms)}`;
             else if (c.status === 'breached' && c.achievedAt === null && ms !== null)
               when = `overdue ${formatMinutes(ms)}`;
-            else if (c.status === 'breached' && c.achievedAt) when = `answered late ${timeAgo(c.achievedAt)} ago`;
+            else if (c.status === 'breached' && c.achievedAt)
+              when = `answered late ${timeAgo(c.achievedAt)} ago`;
             else if (c.status === 'achieved' && c.achievedAt) when = `met ${timeAgo(c.achievedAt)} ago`;
             else if (c.status === 'paused') when = 'waiting on the customer';
             return (

@@ -34,6 +34,14 @@ export function SettingsPage() {
           </span>
         </li>
         <li>
+          <Link to="/settings/service-levels">Service levels</Link>
+          <span> — business hours, holidays and SLA policies: response and resolution targets per case.</span>
+        </li>
+        <li>
+          <Link to="/settings/canned-responses">Canned responses</Link>
+          <span> — ready answers with variables, to insert in replies and notes.</span>
+        </li>
+        <li>
           <a href="/api/docs">API reference</a>
           <span> — every endpoint of the JSON API (OpenAPI 3.1 at /api/openapi.json).</span>
         </li>
