@@ -436,9 +436,9 @@ describe(`database on ${testEngine}`, () => {
     const tables = await t.ctx.db.introspection.getTables();
     const actual = Object.fromEntries(
       tables
-        // Kysely's migration bookkeeping, and SQLite's FTS5 index tables (PostgreSQL keeps its
-        // full-text index inside a GIN index instead), are not part of the logical schema.
-        .filter((tb) => !tb.name.startsWith('kysely_') && !/_fts(_|$)/.test(tb.name))
+        // Kysely's migration bookkeeping, and SQLite's FTS5 index tables (full-text and trigram;
+        // PostgreSQL keeps those indexes inside GIN indexes instead), are not part of the logical schema.
+        .filter((tb) => !tb.name.startsWith('kysely_') && !/_(fts|trgm)(_|$)/.test(tb.name))
         .map((tb) => [tb.name, tb.columns.map((c) => c.name).sort()]),
     );
     expect(actual).toEqual(expectedSchema);

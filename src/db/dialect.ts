@@ -37,6 +37,18 @@ export type Dialect = Readonly<{
   createFullTextIndex(db: Kysely<any>, table: string, column: string): Promise<void>;
   /** A condition: every word of `text` occurs in `table.column` (words, not syntax, so user input is safe). */
   fullTextMatch(table: string, column: string, text: string): RawBuilder<boolean>;
+  /**
+   * Creates a substring (trigram) index over text columns of a table, for search boxes that match
+   * any part of a name, handle or address: FTS5's trigram tokenizer on SQLite (kept in sync by
+   * triggers, on the table's rowid), pg_trgm GIN indexes on lower(column) on PostgreSQL.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: runs inside migrations, against any table
+  createSubstringIndex(db: Kysely<any>, table: string, columns: string[]): Promise<void>;
+  /**
+   * A condition: `text` occurs (case-insensitively) in one of the columns, through the substring
+   * index when the text is long enough for trigrams (3 characters), else by scanning.
+   */
+  substringMatch(table: string, columns: string[], text: string): RawBuilder<boolean>;
   /** Locks claimed rows so concurrent workers skip them (PostgreSQL); SQLite has one writer. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForClaim<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
@@ -81,6 +93,34 @@ const sqlite: Dialect = Object.freeze({
       .join(' ');
     return sql<boolean>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
   },
+  createSubstringIndex: async (db, table, columns) => {
+    const index = sql.raw(`${table}_trgm`);
+    const t = sql.raw(table);
+    const cols = sql.raw(columns.join(', '));
+    const newCols = sql.raw(columns.map((c) => `new.${c}`).join(', '));
+    const oldCols = sql.raw(columns.map((c) => `old.${c}`).join(', '));
+    await sql`create virtual table ${index} using fts5(${cols}, content=${sql.lit(table)}, content_rowid='rowid', tokenize='trigram')`.execute(
+      db,
+    );
+    await sql`create trigger ${sql.raw(`${table}_trgm_ai`)} after insert on ${t} begin
+      insert into ${index}(rowid, ${cols}) values (new.rowid, ${newCols}); end`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_trgm_ad`)} after delete on ${t} begin
+      insert into ${index}(${index}, rowid, ${cols}) values ('delete', old.rowid, ${oldCols}); end`.execute(
+      db,
+    );
+    await sql`create trigger ${sql.raw(`${table}_trgm_au`)} after update of ${cols} on ${t} begin
+      insert into ${index}(${index}, rowid, ${cols}) values ('delete', old.rowid, ${oldCols});
+      insert into ${index}(rowid, ${cols}) values (new.rowid, ${newCols}); end`.execute(db);
+    // Rows that exist already.
+    await sql`insert into ${index}(${index}) values ('rebuild')`.execute(db);
+  },
+  substringMatch: (table, columns, text) => {
+    const needle = text.toLowerCase();
+    if ([...needle].length < 3) return likeAny(table, columns, needle);
+    const index = sql.raw(`${table}_trgm`);
+    // One quoted phrase: the tokenizer finds it as a substring; quotes inside are doubled.
+    return sql<boolean>`${sql.ref(`${table}.rowid`)} in (select rowid from ${index} where ${index} match ${`"${needle.replaceAll('"', '""')}"`})`;
+  },
   lockForClaim: (query) => query,
   jsonValue: (column, key, type) => {
     const c = sql.ref(column);
@@ -114,6 +154,15 @@ const postgres: Dialect = Object.freeze({
     words(text).length === 0
       ? sql<boolean>`1 = 0`
       : sql<boolean>`to_tsvector('simple', ${sql.ref(`${table}.${column}`)}) @@ plainto_tsquery('simple', ${words(text).join(' ')})`,
+  createSubstringIndex: async (db, table, columns) => {
+    // pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
+    await sql`create extension if not exists pg_trgm`.execute(db);
+    for (const c of columns)
+      await sql`create index ${sql.raw(`${table}_${c}_trgm_idx`)} on ${sql.raw(table)} using gin (lower(${sql.raw(c)}) gin_trgm_ops)`.execute(
+        db,
+      );
+  },
+  substringMatch: (table, columns, text) => likeAny(table, columns, text.toLowerCase()),
   lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
   jsonValue: (column, key, type) => {
     const c = sql.ref(column);
@@ -127,6 +176,15 @@ const postgres: Dialect = Object.freeze({
   dateBucket: (column, unit) =>
     sql<string>`to_char(date_trunc(${sql.lit(unit)}, ${column}, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 });
+
+/** `lower(column) like '%needle%'` over any of the columns, with LIKE's wildcards escaped. */
+function likeAny(table: string, columns: string[], needle: string): RawBuilder<boolean> {
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<boolean>`(${sql.join(
+    columns.map((c) => sql`lower(${sql.ref(`${table}.${c}`)}) like ${pattern} escape '\\'`),
+    sql` or `,
+  )})`;
+}
 
 /** The words of a search box input, without any query syntax. */
 function words(text: string): string[] {

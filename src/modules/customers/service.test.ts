@@ -133,6 +133,34 @@ describe('every mention author is an identity of exactly one customer', () => {
   });
 });
 
+describe('search', () => {
+  it('finds customers by any part of a name, email, handle or address, case-insensitively, literal input only', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { author: { id: 'sr1', handle: 'maya.travels.bsky.social', name: 'Maya Lindqvist' } },
+      { author: { id: 'sr2', handle: 'tom_100%', name: 'Tom "Quotes" Kay' } },
+      { author: { id: 'sr3', channel: 'mastodon', handle: 'li@piaille.example', name: 'Li' } },
+    ]);
+    const jo = await createCustomer(t.ctx, agent, {
+      displayName: 'Jo Ölander',
+      email: 'jo.olander@example.com',
+      verified: false,
+    });
+    const names = async (q: string) => (await all(agent, q)).map((c) => c.displayName).sort();
+    expect(await names('TRAVELS')).toEqual(['Maya Lindqvist']); // inside a handle, any case
+    expect(await names('lindq')).toEqual(['Maya Lindqvist']); // inside a name
+    expect(await names('olander@exa')).toEqual(['Jo Ölander']); // inside an email
+    expect(await names('ölan')).toEqual(['Jo Ölander']);
+    expect(await names('piaille')).toEqual(['Li']); // a Mastodon address
+    expect(await names('Li')).toEqual(['Li', 'Maya Lindqvist']); // two letters: a plain scan
+    expect(await names('"quotes"')).toEqual(['Tom "Quotes" Kay']); // quotes are text, not syntax
+    expect(await names('_100%')).toEqual(['Tom "Quotes" Kay']); // so are LIKE's wildcards
+    expect(await names('100%x')).toEqual([]);
+    expect(await names('zzzz')).toEqual([]);
+    expect(jo.id).toBeDefined();
+  });
+});
+
 describe('identity resolution', () => {
   it('links a Bluesky custom-domain handle to the customer whose verified email proves the domain', async () => {
     const { ws, agent } = await setup();

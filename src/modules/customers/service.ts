@@ -957,8 +957,6 @@ export async function customerSummaries(
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 /**
  * The workspace's customers (merged ones are hidden), newest first, keyset-paginated by id.
  * `search` matches a substring of the name, primary email, or any identity's handle or address.
@@ -978,11 +976,10 @@ export async function listCustomers(
   if (query.cursor !== undefined) q = q.where('id', '<', String(decodeCursor(query.cursor)));
   const search = query.search?.trim();
   if (search) {
-    const p = likePattern(search);
+    const { dialect } = ctx;
     q = q.where((eb) =>
       eb.or([
-        sql<boolean>`lower(${sql.ref('customers.display_name')}) like ${p} escape '\\'`,
-        sql<boolean>`lower(${sql.ref('customers.primary_email')}) like ${p} escape '\\'`,
+        dialect.substringMatch('customers', ['display_name', 'primary_email'], search),
         eb(
           'customers.id',
           'in',
@@ -990,12 +987,7 @@ export async function listCustomers(
             .selectFrom('identities')
             .select('identities.customer_id')
             .where('identities.workspace_id', '=', actor.workspaceId)
-            .where((ib) =>
-              ib.or([
-                sql<boolean>`lower(${sql.ref('identities.handle')}) like ${p} escape '\\'`,
-                sql<boolean>`lower(${sql.ref('identities.external_id')}) like ${p} escape '\\'`,
-              ]),
-            ),
+            .where(dialect.substringMatch('identities', ['handle', 'external_id'], search)),
         ),
       ]),
     );

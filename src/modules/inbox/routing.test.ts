@@ -3,10 +3,18 @@ import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
-import { recordFeed } from '../collaboration/feed.ts';
+import { listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { getCase, listCases } from './cases.ts';
-import { evaluateRule, type Facts, reorderRules, routeNewMentions, saveRule, testRule } from './routing.ts';
+import {
+  evaluateCondition,
+  evaluateRule,
+  type Facts,
+  reorderRules,
+  routeNewMentions,
+  saveRule,
+  testRule,
+} from './routing.ts';
 import type { RoutingRuleInput } from './routing-schema.ts';
 import { saveTeam } from './teams.ts';
 
@@ -154,6 +162,70 @@ describe('evaluating rules', () => {
   });
 });
 
+describe('every condition', () => {
+  const customer = {
+    id: 'c1',
+    influence: 40,
+    followers: 5000,
+    openCaseId: 'case-9',
+    lifecycleStage: 'lead',
+    segmentIds: new Set(['s1']),
+  };
+  const f: Facts = {
+    ...facts(
+      { sentiment: 'negative', topics: new Set(['t-bags']), queryIds: new Set(['q-brand']), language: 'es' },
+      customer,
+    ),
+    case: { id: 'case-1', number: 1, priority: 'high', type: 'complaint' },
+  };
+  const cases: [Parameters<typeof evaluateCondition>[0], boolean, boolean][] = [
+    // [condition, holds on f, holds once negated or on the other side]
+    [{ field: 'channel', op: 'in', value: ['bluesky'] }, true, false],
+    [{ field: 'query', op: 'in', value: ['q-brand'] }, true, false],
+    [{ field: 'intent', op: 'in', value: ['complaint'] }, true, false],
+    [{ field: 'sentiment', op: 'in', value: ['negative'] }, true, false],
+    [{ field: 'topic', op: 'in', value: ['t-bags'] }, true, false],
+    [{ field: 'language', op: 'in', value: ['es'] }, true, false],
+    [{ field: 'segment', op: 'in', value: ['s1'] }, true, false],
+    [{ field: 'lifecycle_stage', op: 'in', value: ['lead'] }, true, false],
+    [{ field: 'case_priority', op: 'in', value: ['high'] }, true, false],
+    [{ field: 'case_type', op: 'in', value: ['complaint'] }, true, false],
+  ];
+  it.each(cases)('%o: in holds, not_in does not', (condition, holds) => {
+    expect(evaluateCondition(condition, f).ok).toBe(holds);
+    expect(evaluateCondition({ ...condition, op: 'not_in' } as typeof condition, f).ok).toBe(!holds);
+    // A value the facts do not have.
+    expect(evaluateCondition({ ...condition, value: ['zzz'] } as typeof condition, f).ok).toBe(false);
+  });
+  it('compares numbers both ways and treats a missing value as not holding', () => {
+    for (const [field, value] of [
+      ['urgency', 55],
+      ['influence', 40],
+      ['followers', 5000],
+    ] as const) {
+      expect(evaluateCondition({ field, op: 'gte', value }, f).ok).toBe(true);
+      expect(evaluateCondition({ field, op: 'gte', value: value + 1 }, f).ok).toBe(false);
+      expect(evaluateCondition({ field, op: 'lte', value }, f).ok).toBe(true);
+      expect(evaluateCondition({ field, op: 'lte', value: value - 1 }, f).ok).toBe(false);
+    }
+    expect(evaluateCondition({ field: 'urgency', op: 'lte', value: 100 }, facts({ urgency: null })).ok).toBe(
+      false,
+    );
+  });
+  it('knows whether the customer has an open case and whether a case exists yet', () => {
+    expect(evaluateCondition({ field: 'customer_has_open_case', op: 'is_true' }, f).ok).toBe(true);
+    expect(evaluateCondition({ field: 'customer_has_open_case', op: 'is_false' }, f).ok).toBe(false);
+    expect(evaluateCondition({ field: 'case_exists', op: 'is_true' }, f).ok).toBe(true);
+    expect(evaluateCondition({ field: 'case_exists', op: 'is_false' }, facts()).ok).toBe(true);
+    expect(evaluateCondition({ field: 'keywords', op: 'contains_none', value: ['upgrade'] }, f).ok).toBe(
+      true,
+    );
+    expect(evaluateCondition({ field: 'keywords', op: 'contains_none', value: ['refund'] }, f).ok).toBe(
+      false,
+    );
+  });
+});
+
 describe('routing stored mentions', () => {
   it('runs rules in order, a later rule seeing the case an earlier one made, and records why on the case', async () => {
     const { ws, manager, ana, ben, team } = await setup();
@@ -266,6 +338,26 @@ describe('routing stored mentions', () => {
     await routeNewMentions(t.ctx);
     const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
     expect(cases.map((c) => [c.customerId, c.priority])).toEqual([[customer.customer_id, 'urgent']]);
+  });
+
+  it('sets the type, hands the case to a team and notifies people', async () => {
+    const { ws, manager, ana, team } = await setup();
+    await saveRule(t.ctx, manager, {
+      name: 'Sales desk',
+      conditions: [{ field: 'intent', op: 'in', value: ['purchase_intent'] }],
+      actions: [
+        { type: 'create_case' },
+        { type: 'set_type', value: 'lead' },
+        { type: 'assign_team', teamId: team.id },
+        { type: 'notify', userIds: [ana.userId] },
+      ],
+    });
+    await ingest(ws.id, [{ text: upgrade, author: 'shopper' }]);
+    await routeNewMentions(t.ctx);
+    const [c] = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(c).toMatchObject({ type: 'lead', teamId: team.id });
+    const notes = await listNotifications(t.ctx, ana, { limit: 10 });
+    expect(notes.items.map((n) => n.summary)).toContain(`Rule “Sales desk”: ${upgrade}`);
   });
 
   it('assigns to the team member with the fewest open cases', async () => {
