@@ -122,7 +122,10 @@ describe('rapport inbox', () => {
     const empty = await runCli(['inbox', 'outbox', 'list', '--workspace', 'acme'], dir);
     expect(empty).toMatchObject({ code: 0 });
     expect(empty.stdout.trim()).toBe('The outbox is empty.');
-    const failed = await runCli(['inbox', 'outbox', 'list', '--workspace', 'acme', '--status', 'failed'], dir);
+    const failed = await runCli(
+      ['inbox', 'outbox', 'list', '--workspace', 'acme', '--status', 'failed'],
+      dir,
+    );
     expect(failed.stdout.trim()).toBe('No failed replies.');
     const badStatus = await runCli(['inbox', 'outbox', 'list', '--status', 'lost'], dir);
     expect(badStatus.code).toBe(2);

@@ -276,7 +276,11 @@ describe('replies through the outbox', () => {
       `Reply sent on Bluesky (case ${detail.number}): So sorry! Sending a DM link now.`,
     );
     const profile = await getCustomer(t.ctx, agent, detail.customerId ?? '');
-    expect(profile.serviceHistory).toMatchObject({ open: 1, total: 1, recent: [{ id: caseId, status: 'new' }] });
+    expect(profile.serviceHistory).toMatchObject({
+      open: 1,
+      total: 1,
+      recent: [{ id: caseId, status: 'new' }],
+    });
   });
 
   it('retries with backoff after a server error without posting twice, then reports a final failure', async () => {
