@@ -66,11 +66,12 @@ describe('inbox replies, notes and service levels', () => {
     await editor.getByLabel('First response unit').selectOption('minutes');
     await editor.getByLabel('Resolution', { exact: true }).fill('');
     await editor.getByText('Calendar time (around the clock)').click();
+    await editor.screenshot({ path: path.join(artifacts, 'inbox-sla-policy-editor.png') });
     await editor.getByRole('button', { name: 'Save policy' }).click();
     await page.getByRole('status').filter({ hasText: 'Policy “Bluesky within 30 minutes” saved' }).waitFor();
     const policies = page.getByRole('list', { name: 'SLA policies, in the order they are matched' });
     const ours = policies.getByRole('listitem').filter({ hasText: 'Bluesky within 30 minutes' });
-    expect(await ours.textContent()).toContain('first response 30 min (calendar time');
+    expect(await ours.textContent()).toContain('Cases on bluesky → first response 30 min (calendar time');
     // Policies match in order: move it above the demo's catch-all ones.
     const names = await policies.locator('.rule-name').allTextContents();
     const at = names.indexOf('Bluesky within 30 minutes');
@@ -101,6 +102,15 @@ describe('inbox replies, notes and service levels', () => {
     await sla.getByText('target 30 min').waitFor();
     expect(await sla.textContent()).toMatch(/First response\s*Running/);
     await page.screenshot({ path: path.join(artifacts, 'inbox-sla-countdown.png') });
+    // Due within the hour: the "Breaching soon" view lists it.
+    await page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('button', { name: 'Breaching soon' })
+      .click();
+    await page
+      .getByRole('list', { name: 'Breaching soon cases' })
+      .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
+      .waitFor();
 
     // The agent: opens the case with the keyboard (j selects, r opens it with the composer focused).
     await page.context().clearCookies();
@@ -117,13 +127,30 @@ describe('inbox replies, notes and service levels', () => {
     const composer = opened.getByRole('region', { name: 'Reply composer' });
     const text = composer.getByRole('textbox', { name: 'Public reply' });
     await text.waitFor();
-    await page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA');
+    await page.waitForFunction('document.activeElement?.tagName === "TEXTAREA"');
     await opened.getByRole('region', { name: 'Service level' }).getByText('target 30 min').waitFor();
 
-    // The counter knows Bluesky's limit.
+    // The counter knows Bluesky's limit; while there is text, colleagues see the agent replying.
     await text.fill('x'.repeat(301));
     await composer.getByText('301 / 300 characters on bluesky — 1 too many').waitFor();
     expect(await composer.getByRole('button', { name: 'Send reply' }).isDisabled()).toBe(true);
+    const presence = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const source = new EventSource('/api/v1/inbox/stream');
+          source.addEventListener('presence', (e) => {
+            const list = JSON.parse((e as unknown as { data: string }).data) as {
+              name: string;
+              state: string;
+            }[];
+            if (list.some((p) => p.name === 'Ali Agent' && p.state === 'replying')) {
+              source.close();
+              resolve('replying');
+            }
+          });
+        }),
+    );
+    expect(presence).toBe('replying');
     await text.fill('');
 
     // An internal note that mentions a colleague, chosen from the @ suggestions.
@@ -151,7 +178,7 @@ describe('inbox replies, notes and service levels', () => {
     // here, so the server refuses it and says why.
     await noteComposer.getByRole('button', { name: 'Reply' }).click();
     await composer.getByLabel('Insert a canned response').selectOption({ label: 'Sorry for the delay' });
-    await page.waitForFunction(() => (document.querySelector('textarea')?.value ?? '').includes('Ali Agent'));
+    await expect.poll(() => text.inputValue()).toContain('Ali Agent');
     const filled = await text.inputValue();
     expect(filled).toContain('Ali Agent from');
     expect(filled).not.toContain('{{');
@@ -191,6 +218,7 @@ describe('inbox replies, notes and service levels', () => {
       .getByRole('listitem')
       .filter({ hasText: 'Thanks' });
     expect(await mine.textContent()).toContain('only you');
+    await page.screenshot({ path: path.join(artifacts, 'inbox-canned-responses.png'), fullPage: true });
 
     expect(scriptErrors).toEqual([]);
     await page.close();

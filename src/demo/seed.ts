@@ -207,7 +207,9 @@ async function seedDemoInbox(ctx: AppContext, owner: Actor): Promise<void> {
     actions: [
       { type: 'create_case' },
       { type: 'add_tags', value: ['complaint'] },
-      { type: 'assign', strategy: 'round_robin', teamId: care.id },
+      // To the team's queue, not to a person: the demo has one person, who would otherwise be
+      // notified of every backfilled case at first sign-in.
+      { type: 'assign_team', teamId: care.id },
     ],
   });
   await saveRule(ctx, owner, {

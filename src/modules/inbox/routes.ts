@@ -15,6 +15,7 @@ import * as replies from './replies.ts';
 import * as routing from './routing.ts';
 import { routingRuleInput, routingRuleSchema, ruleTestSchema } from './routing-schema.ts';
 import {
+  caseCardSchema,
   caseDetailSchema,
   caseFilters,
   caseInput,
@@ -52,7 +53,7 @@ export function inboxRoutes(ctx: AppContext) {
       request: { query: pageQuery.merge(caseFilters) },
       responses: {
         200: jsonContent(
-          z.object({ items: z.array(caseSchema), nextCursor: z.string().nullable() }),
+          z.object({ items: z.array(caseCardSchema), nextCursor: z.string().nullable() }),
           'A page of cases',
         ),
         ...errorResponses(400, 401, 403),

@@ -9,6 +9,7 @@ import { recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { insertCase, insertMentionIntoCase } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
+import { setOrder } from './ordering.ts';
 import {
   type RoutingAction,
   type RoutingCondition,
@@ -856,24 +857,7 @@ export async function deleteRule(ctx: AppContext, actor: Actor, id: string): Pro
 /** Puts the workspace's rules in the given order (every rule id, once). */
 export async function reorderRules(ctx: AppContext, actor: Actor, ids: string[]): Promise<RoutingRuleView[]> {
   requirePermission(actor, 'inbox:configure');
-  await ctx.db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('routing_rules')
-      .select('id')
-      .where('workspace_id', '=', actor.workspaceId)
-      .execute();
-    const known = new Set(existing.map((r) => r.id));
-    if (ids.length !== known.size || new Set(ids).size !== ids.length || ids.some((id) => !known.has(id)))
-      throw new AppError('validation_failed', 'The order must list every rule of the workspace once', {
-        fields: [{ path: 'ids', message: 'every rule id, once' }],
-      });
-    for (const [i, id] of ids.entries())
-      await trx
-        .updateTable('routing_rules')
-        .set({ position: i + 1 })
-        .where('id', '=', id)
-        .execute();
-  });
+  await setOrder(ctx, 'routing_rules', actor.workspaceId, ids, 'rule');
   return listRules(ctx, actor);
 }
 

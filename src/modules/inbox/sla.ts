@@ -15,6 +15,7 @@ import {
   isOpen,
   weekdays,
 } from './business-hours.ts';
+import { setOrder } from './ordering.ts';
 import {
   type BusinessHoursInput,
   type BusinessHoursView,
@@ -240,24 +241,7 @@ export async function reorderSlaPolicies(
   ids: string[],
 ): Promise<SlaPolicyView[]> {
   requirePermission(actor, 'inbox:configure');
-  await ctx.db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('sla_policies')
-      .select('id')
-      .where('workspace_id', '=', actor.workspaceId)
-      .execute();
-    const known = new Set(existing.map((r) => r.id));
-    if (ids.length !== known.size || new Set(ids).size !== ids.length || ids.some((i) => !known.has(i)))
-      throw new AppError('validation_failed', 'The order must list every policy of the workspace once', {
-        fields: [{ path: 'ids', message: 'every policy id, once' }],
-      });
-    for (const [i, id] of ids.entries())
-      await trx
-        .updateTable('sla_policies')
-        .set({ position: i + 1 })
-        .where('id', '=', id)
-        .execute();
-  });
+  await setOrder(ctx, 'sla_policies', actor.workspaceId, ids, 'policy');
   await resyncOpenCases(ctx, actor.workspaceId);
   return listSlaPolicies(ctx, actor);
 }

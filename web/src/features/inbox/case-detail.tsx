@@ -29,6 +29,7 @@ import {
   feedLine,
   findCaseByNumber,
   Initial,
+  LiveSlaChip,
   PriorityChip,
   presenceLine,
   StatusChip,
@@ -193,6 +194,7 @@ export function CaseDetailPane({
             <span className="case-number">#{detail.number}</span> {detail.subject}
           </h2>
           <div className="case-chips">
+            <LiveSlaChip c={detail} />
             <StatusChip status={detail.status} />
             <PriorityChip priority={detail.priority} />
             <span className="chip">{words(detail.type)}</span>

@@ -232,21 +232,10 @@ export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
   }
 }
 
-/**
- * Finds a case by its number: case numbers come newest first, so the pages are followed until
- * the number is passed (merged cases are not listed).
- */
+/** Finds a case by its number (merged cases are not listed). */
 export async function findCaseByNumber(n: number): Promise<Case | null> {
-  let cursor: string | undefined;
-  for (let i = 0; i < 25; i++) {
-    const page = await inboxApi.cases({}, cursor, 200);
-    const hit = page.items.find((c) => c.number === n);
-    if (hit) return hit;
-    const last = page.items.at(-1);
-    if (!page.nextCursor || !last || last.number < n) return null;
-    cursor = page.nextCursor;
-  }
-  return null;
+  const page = await inboxApi.cases({ number: n }, undefined, 1);
+  return page.items.find((c) => c.number === n) ?? null;
 }
 
 // ------------------------------------------------------------------ SLA clocks
@@ -358,4 +347,10 @@ export function SlaChip({ c, now }: { c: Pick<Case, 'status' | 'sla'>; now: numb
       {verb(s.clock.metric)} in {formatMinutes(s.ms)}
     </span>
   );
+}
+
+/** The SLA chip with its own 30-second clock (for places that do not tick otherwise). */
+export function LiveSlaChip({ c }: { c: Pick<Case, 'status' | 'sla'> }) {
+  const now = useNow();
+  return <SlaChip c={c} now={now} />;
 }

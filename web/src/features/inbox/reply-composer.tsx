@@ -69,7 +69,6 @@ export function Composer({
   const [ack, setAck] = useState('');
   const [picked, setPicked] = useState<number | null>(null);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
-  const [mentioned, setMentioned] = useState<Map<string, string>>(() => new Map());
   const [suggest, setSuggest] = useState<{ start: number; query: string } | null>(null);
   const [active, setActive] = useState(0);
   const [focused, setFocused] = useState(false);
@@ -92,6 +91,8 @@ export function Composer({
     }
   }, [focusRequest]);
 
+  // Leaving the composer (the case closed, or the pane went) ends "replying".
+  useEffect(() => () => onReplying(false), [onReplying]);
   const writing = focused || body.trim().length > 0;
   const reported = useRef(false);
   useEffect(() => {
@@ -149,7 +150,6 @@ export function Composer({
     const insert = `@${a.name} `;
     const next = body.slice(0, suggest.start) + insert + body.slice(caret);
     setBody(next);
-    setMentioned((prev) => new Map(prev).set(a.name, a.id));
     setSuggest(null);
     const at = suggest.start + insert.length;
     window.setTimeout(() => {
@@ -186,7 +186,8 @@ export function Composer({
     setDone('');
     try {
       if (mode === 'note') {
-        const ids = [...mentioned].filter(([name]) => body.includes(`@${name}`)).map(([, uid]) => uid);
+        // Everyone whose "@Name" is in the text, picked from the suggestions or typed out.
+        const ids = dir.assignees.filter((a) => body.includes(`@${a.name}`)).map((a) => a.id);
         const note = await inboxApi.addNote(detail.id, { body: body.trim(), mentionUserIds: ids });
         onNoted(note);
         setDone(
@@ -194,7 +195,6 @@ export function Composer({
             ? `Internal note added; ${ids.map((u) => dir.nameOf(u)).join(', ')} ${ids.length === 1 ? 'was' : 'were'} notified.`
             : 'Internal note added.',
         );
-        setMentioned(new Map());
       } else {
         const { items } = await inboxApi.reply(detail.id, {
           body: body.trim(),

@@ -216,12 +216,13 @@ function describe(p: SlaPolicyInput, l: Lookups): string {
   const parts: string[] = [];
   if (c.priorities?.length) parts.push(`priority ${c.priorities.join(' or ')}`);
   if (c.types?.length) parts.push(`type ${c.types.join(' or ')}`);
-  if (c.channels?.length) parts.push(`on ${c.channels.join(' or ')}`);
   if (c.segmentIds?.length)
     parts.push(
-      `customer in ${c.segmentIds.map((id) => l.segments.find((s) => s.id === id)?.name ?? 'a deleted segment').join(' or ')}`,
+      `a customer in ${c.segmentIds.map((id) => l.segments.find((s) => s.id === id)?.name ?? 'a deleted segment').join(' or ')}`,
     );
-  const when = parts.length ? `Cases with ${parts.join(', ')}` : 'Every case';
+  const on = c.channels?.length ? ` on ${c.channels.join(' or ')}` : '';
+  const when =
+    parts.length || on ? `Cases${on}${parts.length ? ` with ${parts.join(', ')}` : ''}` : 'Every case';
   const targets = targetKeys
     .flatMap(([k, m]) => {
       const v = p.targets[k];
