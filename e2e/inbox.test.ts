@@ -162,8 +162,11 @@ describe('inbox', () => {
       .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
       .click();
     const managed = page.getByRole('article', { name: new RegExp(`#${caseNumber} `) });
+    // The case took its priority from the post's urgency, so read it rather than assume it.
+    const before = await managed.getByLabel('Priority').inputValue();
+    expect(before).not.toBe('urgent');
     await managed.getByLabel('Priority').selectOption('urgent');
-    await managed.getByText('Priority normal → urgent by Mia Manager').waitFor();
+    await managed.getByText(`Priority ${before} → urgent by Mia Manager`).waitFor();
 
     await page.context().clearCookies();
     await signIn(page, server.url, ownerEmail, password);
