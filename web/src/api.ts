@@ -512,7 +512,12 @@ export type TransactionsBin = {
   /** Up to 5, newest first. */
   last: CustomerTransaction[];
 };
-export type EventsBin = { count: number; byName: { name: string; count: number; lastAt: string }[] };
+export type EventsBin = {
+  count: number;
+  byName: { name: string; count: number; lastAt: string }[];
+  /** No profiling consent: the count is shown, the events are not. */
+  withheld: boolean;
+};
 export type MergeSuggestion = {
   id: string;
   customer: CustomerSummary;

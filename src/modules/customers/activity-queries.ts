@@ -147,7 +147,7 @@ export async function eventsBin(db: Db, workspaceId: string, customerId: string)
   const byName = rows
     .map((r) => ({ name: r.name, count: Number(r.n), lastAt: String(r.last) }))
     .sort((a, b) => b.count - a.count || (a.lastAt < b.lastAt ? 1 : -1));
-  return { count: byName.reduce((n, r) => n + r.count, 0), byName: byName.slice(0, 10) };
+  return { count: byName.reduce((n, r) => n + r.count, 0), byName: byName.slice(0, 10), withheld: false };
 }
 
 /** Timeline rows of one customer: newest first from the cursor condition `after`, at most `n`. */

@@ -156,6 +156,8 @@ export const transactionsBinSchema = z.object({
 export const eventsBinSchema = z.object({
   count: z.number(),
   byName: z.array(z.object({ name: z.string(), count: z.number(), lastAt: z.string() })),
+  /** True when the person has not consented to profiling: the count stays, the names are withheld. */
+  withheld: z.boolean(),
 });
 
 export type TransactionView = z.infer<typeof transactionSchema>;

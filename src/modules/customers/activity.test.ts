@@ -8,7 +8,16 @@ import { call } from '../../../test/http.ts';
 import { createApp } from '../../http/app.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
-import { createCustomer, getCustomer, listCustomers, mergeCustomers, unmergeCustomers } from './service.ts';
+import type { Actor } from '../auth/roles.ts';
+import { recordConsent } from './consents.ts';
+import {
+  createCustomer,
+  customerTimeline,
+  getCustomer,
+  listCustomers,
+  mergeCustomers,
+  unmergeCustomers,
+} from './service.ts';
 import { importTransactions } from './transactions-import.ts';
 
 const t = setupTestDatabase();
@@ -32,7 +41,18 @@ async function workspace() {
     email: `ben-${ws.id}@example.test`,
     verified: false,
   });
+  // Behaviour events are shown only with a profiling consent (tested on its own below).
+  for (const c of [ana, ben]) await profiling(admin.actor, c.id);
   return { ws, actor: admin.actor, ana, ben, ...tokens };
+}
+
+async function profiling(actor: Actor, customerId: string, status: 'granted' | 'withdrawn' = 'granted') {
+  await recordConsent(t.ctx, actor, customerId, {
+    purpose: 'profiling',
+    channel: 'any',
+    status,
+    source: 'test',
+  });
 }
 
 async function json<T>(res: Response, status = 200): Promise<T> {
@@ -163,6 +183,55 @@ describe('transactions', () => {
   });
 });
 
+describe('consent: what agents may see', () => {
+  it('withholds behaviour events without a profiling consent, shows them with it, and withholds again on withdrawal', async () => {
+    const { actor, agent, admin } = await workspace();
+    const carla = await createCustomer(t.ctx, actor, {
+      displayName: 'Carla',
+      email: `carla-${actor.workspaceId}@example.test`,
+      verified: false,
+    });
+    const posted = await json<{ accepted: number }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/events',
+        [
+          { name: 'page_view', identity: { kind: 'customer', value: carla.id } },
+          { name: 'checkout', identity: { kind: 'customer', value: carla.id } },
+        ],
+        { bearer: agent },
+      ),
+    );
+    expect(posted.accepted).toBe(2);
+    const view = async () => ({
+      profile: await getCustomer(t.ctx, actor, carla.id),
+      timeline: (await customerTimeline(t.ctx, actor, carla.id, { limit: 50 })).items.map((i) => i.kind),
+      list: (await call(app(), 'GET', `/api/v1/customers/${carla.id}/events`, undefined, { bearer: agent }))
+        .status,
+    });
+    let seen = await view();
+    expect(seen.profile.events).toEqual({ count: 2, byName: [], withheld: true });
+    expect(seen.timeline).not.toContain('event');
+    expect(seen.list).toBe(403);
+    await profiling(actor, carla.id);
+    seen = await view();
+    expect(seen.profile.events.withheld).toBe(false);
+    expect(seen.profile.events.byName.map((e) => e.name).sort()).toEqual(['checkout', 'page_view']);
+    expect(seen.timeline.filter((k) => k === 'event')).toHaveLength(2);
+    expect(seen.list).toBe(200);
+    await profiling(actor, carla.id, 'withdrawn');
+    seen = await view();
+    expect(seen.profile.events.withheld).toBe(true);
+    expect(seen.list).toBe(403);
+    // The person's own export has everything, consent or not.
+    const exported = await call(app(), 'GET', `/api/v1/customers/${carla.id}/export`, undefined, {
+      bearer: admin,
+    });
+    expect(((await exported.json()) as { events: unknown[] }).events).toHaveLength(2);
+  });
+});
+
 describe('events', () => {
   async function withSocialAccount() {
     const w = await workspace();
@@ -190,7 +259,7 @@ describe('events', () => {
   }
 
   it('keys events by email, social account or customer id; rejects unknown social accounts only', async () => {
-    const { ws, ana, agent } = await withSocialAccount();
+    const { ws, ana, agent, actor } = await withSocialAccount();
     const newcomer = `new-${ws.id}@example.test`;
     const outcome = await json<{ accepted: number; rejected: { index: number; reason: string }[] }>(
       await call(
@@ -234,6 +303,7 @@ describe('events', () => {
       }),
     );
     expect(found.items).toHaveLength(1);
+    await profiling(actor, found.items[0]?.id ?? '');
     const created = await json<{
       identities: { kind: string; source: string; externalId: string }[];
       events: { count: number; byName: { name: string; count: number }[] };
@@ -244,11 +314,13 @@ describe('events', () => {
     expect(created.events).toEqual({
       count: 1,
       byName: [expect.objectContaining({ name: 'signup', count: 1 })],
+      withheld: false,
     });
 
     const kim = await json<Page<{ id: string }>>(
       await call(app(), 'GET', `/api/v1/customers?search=kim-${ws.id}`, undefined, { bearer: agent }),
     );
+    await profiling(actor, kim.items[0]?.id ?? '');
     const kimEvents = await json<Page<Ev>>(
       await call(app(), 'GET', `/api/v1/customers/${kim.items[0]?.id}/events`, undefined, { bearer: agent }),
     );

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pag
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { toEventView, toTransactionView } from './activity-queries.ts';
 import type { EventInput, EventView, TransactionInput, TransactionView } from './activity-schema.ts';
+import { mayShowBehaviour } from './consents.ts';
 import { normalizeEmail } from './rules.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -242,6 +243,16 @@ export async function listEvents(
 ): Promise<Page<EventView>> {
   requirePermission(actor, 'customers:read');
   await liveCustomerId(ctx.db, actor.workspaceId, customerId);
+  // Events were collected about the person, not published by them: shown with their profiling
+  // consent only (the privacy export, for the person, always has them).
+  if (!(await mayShowBehaviour(ctx.db, actor.workspaceId, customerId)))
+    throw new AppError(
+      'forbidden',
+      'Behaviour events are withheld: the customer has not consented to profiling',
+      {
+        consent: 'profiling',
+      },
+    );
   let q = ctx.db
     .selectFrom('customer_events')
     .selectAll()

@@ -50,6 +50,19 @@ export function currentConsents(history: ConsentView[]): ConsentView[] {
   );
 }
 
+/** Whether the current consents grant `purpose` (on any channel). */
+export function consentsTo(current: ConsentView[], purpose: ConsentView['purpose']): boolean {
+  return current.some((c) => c.purpose === purpose && c.status === 'granted');
+}
+
+/**
+ * Whether agents may see what was collected about the person rather than published by them
+ * (behaviour events): only with a granted `profiling` consent. docs/customers.md, Privacy.
+ */
+export async function mayShowBehaviour(db: Db, workspaceId: string, customerId: string): Promise<boolean> {
+  return consentsTo(currentConsents(await consentHistory(db, workspaceId, customerId)), 'profiling');
+}
+
 /** The current consent state of a customer (for the profile). */
 export async function customerConsents(ctx: AppContext, workspaceId: string, customerId: string) {
   return currentConsents(await consentHistory(ctx.db, workspaceId, customerId));

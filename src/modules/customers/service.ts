@@ -20,7 +20,7 @@ import {
   returnActivity,
   transactionsBin,
 } from './activity-queries.ts';
-import { customerConsents } from './consents.ts';
+import { consentsTo, customerConsents, mayShowBehaviour } from './consents.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import {
   type AuthorInfluence,
@@ -1151,7 +1151,8 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     merges: merges.map((m) => toMergeView(ctx, m)),
     erasedAt: row.erased_at,
     transactions,
-    events,
+    // What was collected about them (not published by them) needs their profiling consent.
+    events: consentsTo(consents, 'profiling') ? events : { count: events.count, byName: [], withheld: true },
     consents,
     serviceHistory: {
       open: serviceCases.filter((c) => c.status !== 'solved' && c.status !== 'closed').length,
@@ -1572,6 +1573,7 @@ export async function customerTimeline(
       .orderBy('id', 'desc')
       .limit(n)
       .execute();
+  const showBehaviour = await mayShowBehaviour(ctx.db, workspaceId, customerId);
   const casesOfCustomer = ctx.db
     .selectFrom('cases')
     .select(['id', 'number', 'subject', 'status', 'created_at'])
@@ -1613,7 +1615,10 @@ export async function customerTimeline(
         customerId,
         {
           transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
-          event: bound('event', 'customer_events.occurred_at', 'customer_events.id'),
+          // Behaviour events only with the person's profiling consent (docs/customers.md, Privacy).
+          event: showBehaviour
+            ? bound('event', 'customer_events.occurred_at', 'customer_events.id')
+            : sql<boolean>`1 = 0`,
         },
         n,
       ),

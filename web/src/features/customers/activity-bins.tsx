@@ -73,6 +73,11 @@ export function EventsSection({ bin }: { bin: CustomerProfile['events'] }) {
       <h2 id={`${id}-title`}>Behaviour</h2>
       {bin.count === 0 ? (
         <p className="notice">No events recorded.</p>
+      ) : bin.withheld ? (
+        <p className="notice">
+          {bin.count} events withheld: this person has not consented to profiling. Record their consent below
+          to see them.
+        </p>
       ) : (
         <>
           <p className="muted small">{bin.count} events</p>
