@@ -26,6 +26,8 @@ export type NormalizedPost = {
     followers: number | null;
     profileUrl: string | null;
     avatarUrl: string | null;
+    /** Links the source itself verified as the author's (Mastodon profile fields with `verified_at`). */
+    verifiedLinks: string[];
   };
   engagement: { likes: number; reposts: number; replies: number; quotes: number };
 };
@@ -101,6 +103,7 @@ function fromGeneric(raw: unknown, receivedAt: string): NormalizedEvent {
       followers: p.author.followers ?? null,
       profileUrl: p.author.profileUrl ?? null,
       avatarUrl: p.author.avatarUrl ?? null,
+      verifiedLinks: [],
     },
     engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0, ...p.engagement },
   };
@@ -171,6 +174,7 @@ function fromJetstream(raw: unknown): NormalizedEvent {
       followers: e.followers ?? null,
       profileUrl: `https://bsky.app/profile/${handle}`,
       avatarUrl: e.avatar ?? null,
+      verifiedLinks: [],
     },
     engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0 },
   };
@@ -199,6 +203,16 @@ const mastodonStatusSchema = z.object({
     followers_count: z.number().int().min(0).optional(),
     url: z.string().optional(),
     avatar: z.string().optional(),
+    fields: z
+      .array(
+        z.object({
+          name: z.string().max(500),
+          value: z.string().max(5000),
+          verified_at: z.string().nullish(),
+        }),
+      )
+      .max(20)
+      .optional(),
   }),
 });
 const mastodonSchema = z.union([
@@ -236,6 +250,8 @@ function fromMastodon(raw: unknown, receivedAt: string): NormalizedEvent {
       followers: s.account.followers_count ?? null,
       profileUrl: s.account.url ?? null,
       avatarUrl: s.account.avatar ?? null,
+      // The instance checked these links point back to the profile (rel="me"): strong evidence.
+      verifiedLinks: (s.account.fields ?? []).filter((f) => f.verified_at).flatMap((f) => hrefs(f.value)),
     },
     engagement: { likes: s.favourites_count, reposts: s.reblogs_count, replies: s.replies_count, quotes: 0 },
   };

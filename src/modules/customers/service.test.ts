@@ -250,6 +250,77 @@ describe('identity resolution', () => {
     expect(await all(agent)).toHaveLength(2);
   });
 
+  it("links a Mastodon account whose verified profile link names a known account or a customer's domain; an unverified link proves nothing", async () => {
+    const { ws, agent, admin } = await setup();
+    await createAttributeDefinition(t.ctx, admin, { key: 'website', label: 'Website', type: 'text' });
+    await ingest(ws.id, [{ author: { id: 'rui', handle: 'rui.bsky.social', name: 'Rui' } }]);
+    const iris = await createCustomer(t.ctx, agent, {
+      displayName: 'Iris B',
+      email: 'iris@mail.example',
+      verified: false,
+      attributes: { website: 'https://iris.example' },
+    });
+    const status = (
+      id: string,
+      acct: string,
+      fields: { name: string; value: string; verified_at: string | null }[],
+    ) => ({
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'mastodon' as const,
+      payload: JSON.stringify({
+        instance: 'social.example',
+        status: {
+          id,
+          uri: `https://social.example/users/${acct}/statuses/${id}`,
+          created_at: t.clock.now().toISOString(),
+          content: '<p>Hello from the fediverse</p>',
+          account: { id: `acc-${acct}`, acct, display_name: acct.toUpperCase(), fields },
+        },
+      }),
+    });
+    const link = (href: string) => `<a href="${href}" rel="nofollow noopener me" target="_blank">${href}</a>`;
+    await appendToLog(t.ctx, [
+      status('1', 'rui', [
+        {
+          name: 'Bluesky',
+          value: link('https://bsky.app/profile/rui.bsky.social'),
+          verified_at: '2026-01-01T00:00:00Z',
+        },
+      ]),
+      status('2', 'iris', [
+        { name: 'Web', value: link('https://www.iris.example/'), verified_at: '2026-01-01T00:00:00Z' },
+      ]),
+      // The same claim without the server's verification proves nothing.
+      status('3', 'mallory', [
+        { name: 'Bluesky', value: link('https://bsky.app/profile/rui.bsky.social'), verified_at: null },
+      ]),
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    const rui = await customerOfHandle(agent, 'rui.bsky.social');
+    expect(rui.identities.map((i) => `${i.channel}:${i.handle}`).sort()).toEqual([
+      'bluesky:rui.bsky.social',
+      'mastodon:rui@social.example',
+    ]);
+    expect((await getCustomer(t.ctx, agent, rui.id)).merges.map((m) => m.evidence)).toEqual([
+      [
+        'Mastodon profile rui@social.example has a link verified by its server to Bluesky account rui.bsky.social',
+      ],
+    ]);
+    const irisProfile = await getCustomer(t.ctx, agent, iris.id);
+    expect(irisProfile.identities.map((i) => i.handle ?? i.externalId).sort()).toEqual([
+      'iris@mail.example',
+      'iris@social.example',
+    ]);
+    expect(irisProfile.merges[0]?.evidence).toEqual([
+      'Mastodon profile iris@social.example has a link verified by its server to iris.example, a domain the customer owns (website https://iris.example)',
+    ]);
+    const mallory = await customerOfHandle(agent, 'mallory@social.example');
+    expect(mallory.identities).toHaveLength(1);
+  });
+
   it('merges two customers holding the same verified email, and refuses an address of another customer otherwise', async () => {
     const { ws, agent } = await setup();
     await ingest(ws.id, [{ author: { id: 'ana', handle: 'ana.souza', name: 'Ana Souza' } }]);

@@ -82,6 +82,8 @@ export type AttachableAuthor = {
   handle: string;
   displayName: string | null;
   avatarUrl: string | null;
+  /** Links the source verified as this account's (Mastodon `rel="me"` profile fields). */
+  verifiedLinks?: string[];
 };
 
 type FreshIdentity = {
@@ -92,6 +94,7 @@ type FreshIdentity = {
   handleKey: string | null;
   displayName: string;
   avatarUrl: string | null;
+  verifiedLinks: string[];
 };
 
 /**
@@ -155,7 +158,7 @@ export async function attachAuthors(
       source: 'pipeline' as const,
       created_at: now,
     };
-    return { customer, identity };
+    return { customer, identity, verifiedLinks: a.verifiedLinks ?? [] };
   });
   for (const part of chunks(made)) {
     await trx
@@ -171,7 +174,7 @@ export async function attachAuthors(
     ctx,
     trx,
     workspaceId,
-    made.map(({ customer, identity }) => ({
+    made.map(({ customer, identity, verifiedLinks }) => ({
       identityId: identity.id,
       customerId: customer.id,
       channel: identity.channel,
@@ -179,6 +182,7 @@ export async function attachAuthors(
       handleKey: identity.handle_key,
       displayName: customer.display_name,
       avatarUrl: customer.avatar_url,
+      verifiedLinks,
     })),
   );
   return { created: made.length };
@@ -244,6 +248,13 @@ async function resolveNewIdentities(
   fresh: FreshIdentity[],
 ): Promise<void> {
   const linked = await linkProvenDomains(ctx, trx, workspaceId, fresh);
+  for (const id of await linkVerifiedProfiles(
+    ctx,
+    trx,
+    workspaceId,
+    fresh.filter((f) => !linked.has(f.customerId)),
+  ))
+    linked.add(id);
   const open = fresh.filter((f) => !linked.has(f.customerId));
   if (open.length === 0) return;
 
@@ -429,6 +440,85 @@ async function linkProvenDomains(
       evidence: [`Bluesky handle ${f.handle} is a domain the customer owns (${owner[1]})`],
     });
     merged.add(f.customerId);
+  }
+  return merged;
+}
+
+/**
+ * What a verified profile link names: another social account (a Bluesky profile, a Mastodon
+ * profile) or a web domain. Null for links that name nothing we can match.
+ */
+export function linkTarget(
+  url: string,
+): { kind: 'account'; channel: string; handle: string } | { kind: 'domain'; domain: string } | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
+  const host = u.hostname.toLowerCase().replace(/^www\./, '');
+  const bsky = /^\/profile\/([^/]+)\/?$/.exec(u.pathname);
+  if (host === 'bsky.app' && bsky?.[1])
+    return { kind: 'account', channel: 'bluesky', handle: bsky[1].toLowerCase() };
+  const masto = /^\/@([A-Za-z0-9_]+)\/?$/.exec(u.pathname);
+  if (masto?.[1])
+    return { kind: 'account', channel: 'mastodon', handle: `${masto[1]}@${host}`.toLowerCase() };
+  if (u.pathname === '/' || u.pathname === '') return { kind: 'domain', domain: host };
+  return null;
+}
+
+/**
+ * Strong rule (c): a new account whose source verified a link to another known account of one
+ * customer, or to a domain exactly one customer owns, joins that customer. Returns the
+ * customers merged away.
+ */
+async function linkVerifiedProfiles(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  fresh: FreshIdentity[],
+): Promise<Set<string>> {
+  const merged = new Set<string>();
+  for (const f of fresh) {
+    for (const link of f.verifiedLinks) {
+      const target = linkTarget(link);
+      if (!target) continue;
+      let owner: [string, string] | undefined;
+      if (target.kind === 'account') {
+        const rows = await trx
+          .selectFrom('identities')
+          .select(['customer_id', 'handle'])
+          .where('workspace_id', '=', workspaceId)
+          .where('kind', '=', 'social')
+          .where('channel', '=', target.channel)
+          .where((eb) => eb.fn('lower', ['handle']), '=', target.handle)
+          .where('customer_id', '!=', f.customerId)
+          .execute();
+        const customers = [...new Set(rows.map((r) => r.customer_id))];
+        if (customers.length === 1 && customers[0])
+          owner = [
+            customers[0],
+            `${channelLabel(target.channel)} account ${rows[0]?.handle ?? target.handle}`,
+          ];
+      } else {
+        const owners = await domainOwners(ctx, trx, workspaceId, target.domain);
+        owners.delete(f.customerId);
+        const [only] = owners.size === 1 ? [...owners] : [];
+        if (only) owner = [only[0], `${target.domain}, a domain the customer owns (${only[1]})`];
+      }
+      if (!owner) continue;
+      await mergeInTransaction(ctx, trx, workspaceId, null, {
+        intoId: owner[0],
+        fromId: f.customerId,
+        evidence: [
+          `${channelLabel(f.channel)} profile ${f.handle} has a link verified by its server to ${owner[1]}`,
+        ],
+      });
+      merged.add(f.customerId);
+      break;
+    }
   }
   return merged;
 }

@@ -134,6 +134,7 @@ async function upsertAuthors(
       const key = keyOf(r.channel, r.external_id);
       ids.set(key, Number(r.id));
       written.push({
+        verifiedLinks: toWrite.get(key)?.verifiedLinks ?? [],
         id: Number(r.id),
         channel: r.channel,
         externalId: r.external_id,
@@ -148,8 +149,8 @@ async function upsertAuthors(
   return { ids, written };
 }
 
-/** An author row this batch inserted or updated (new, or its profile changed). */
-export type WrittenAuthor = CachedAuthor & { channel: string; externalId: string };
+/** An author row this batch inserted or updated (new, or its profile changed), with the links its source verified. */
+export type WrittenAuthor = CachedAuthor & { channel: string; externalId: string; verifiedLinks: string[] };
 
 export type StoreResult = {
   /** Ids of the mentions that changed. */
