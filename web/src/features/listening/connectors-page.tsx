@@ -12,7 +12,7 @@ import { useSession } from '../../session.tsx';
 import { SecretOnce } from '../settings/secret-once.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 
-type Kind = 'webhook' | 'bluesky' | 'mastodon' | 'rss';
+type Kind = 'webhook' | 'bluesky' | 'mastodon' | 'rss' | 'email';
 
 export function ConnectorsPage() {
   usePageTitle('Connectors');
@@ -28,6 +28,16 @@ export function ConnectorsPage() {
   const [hashtag, setHashtag] = useState('');
   const [token, setToken] = useState('');
   const [feedUrl, setFeedUrl] = useState('');
+  // The brand's Bluesky account, for replies (optional: without it the connector only listens).
+  const [replyAccount, setReplyAccount] = useState('');
+  const [replyService, setReplyService] = useState('https://bsky.social');
+  // Email (SMTP) for private replies.
+  const [smtpHost, setSmtpHost] = useState('');
+  const [smtpPort, setSmtpPort] = useState('587');
+  const [smtpSecure, setSmtpSecure] = useState(false);
+  const [smtpUser, setSmtpUser] = useState('');
+  const [fromAddress, setFromAddress] = useState('');
+  const [fromName, setFromName] = useState('');
   const [error, setError] = useState('');
 
   const reload = useCallback(async () => {
@@ -50,22 +60,44 @@ export function ConnectorsPage() {
     try {
       const input =
         kind === 'bluesky'
-          ? { kind, name, config: { endpoint } }
-          : kind === 'mastodon'
+          ? {
+              kind,
+              name,
+              config: {
+                endpoint,
+                ...(replyAccount ? { account: { identifier: replyAccount, service: replyService } } : {}),
+              },
+              ...(replyAccount && token ? { secret: token } : {}),
+            }
+          : kind === 'email'
             ? {
                 kind,
                 name,
                 config: {
-                  instance,
-                  streams: hashtag
-                    ? [{ stream: 'hashtag', tag: hashtag.replace(/^#/, '') }]
-                    : [{ stream: 'user' }],
+                  host: smtpHost,
+                  port: Number(smtpPort),
+                  secure: smtpSecure,
+                  username: smtpUser || null,
+                  fromAddress,
+                  fromName: fromName || null,
                 },
                 ...(token ? { secret: token } : {}),
               }
-            : kind === 'rss'
-              ? { kind, name, config: { feeds: [{ url: feedUrl }] } }
-              : { kind, name };
+            : kind === 'mastodon'
+              ? {
+                  kind,
+                  name,
+                  config: {
+                    instance,
+                    streams: hashtag
+                      ? [{ stream: 'hashtag', tag: hashtag.replace(/^#/, '') }]
+                      : [{ stream: 'user' }],
+                  },
+                  ...(token ? { secret: token } : {}),
+                }
+              : kind === 'rss'
+                ? { kind, name, config: { feeds: [{ url: feedUrl }] } }
+                : { kind, name };
       const result = await listeningApi.createConnector(input);
       setSecret(result.secret ?? null);
       setName('');
@@ -164,6 +196,7 @@ export function ConnectorsPage() {
               <option value="bluesky">Bluesky (Jetstream)</option>
               <option value="mastodon">Mastodon (streaming API)</option>
               <option value="rss">RSS / Atom / JSON Feed</option>
+              <option value="email">Email out (SMTP, for private replies)</option>
             </select>
           </div>
           <div className="field">
@@ -177,15 +210,121 @@ export function ConnectorsPage() {
             />
           </div>
           {kind === 'bluesky' && (
-            <div className="field">
-              <label htmlFor="connector-endpoint">Jetstream endpoint</label>
-              <input
-                id="connector-endpoint"
-                value={endpoint}
-                onChange={(e) => setEndpoint(e.target.value)}
-                required
-              />
-            </div>
+            <>
+              <div className="field">
+                <label htmlFor="connector-endpoint">Jetstream endpoint</label>
+                <input
+                  id="connector-endpoint"
+                  value={endpoint}
+                  onChange={(e) => setEndpoint(e.target.value)}
+                  required
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-reply-account">
+                  Brand account for replies (handle or DID; optional)
+                </label>
+                <input
+                  id="connector-reply-account"
+                  value={replyAccount}
+                  onChange={(e) => setReplyAccount(e.target.value)}
+                />
+              </div>
+              {replyAccount && (
+                <>
+                  <div className="field">
+                    <label htmlFor="connector-reply-service">Its server (PDS)</label>
+                    <input
+                      id="connector-reply-service"
+                      type="url"
+                      value={replyService}
+                      onChange={(e) => setReplyService(e.target.value)}
+                      required
+                    />
+                  </div>
+                  <div className="field">
+                    <label htmlFor="connector-token">App password (stored encrypted)</label>
+                    <input
+                      id="connector-token"
+                      type="password"
+                      value={token}
+                      onChange={(e) => setToken(e.target.value)}
+                      required
+                    />
+                  </div>
+                </>
+              )}
+            </>
+          )}
+          {kind === 'email' && (
+            <>
+              <div className="field">
+                <label htmlFor="connector-smtp-host">SMTP server</label>
+                <input
+                  id="connector-smtp-host"
+                  value={smtpHost}
+                  onChange={(e) => setSmtpHost(e.target.value)}
+                  required
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-smtp-port">Port</label>
+                <input
+                  id="connector-smtp-port"
+                  type="number"
+                  min={1}
+                  max={65535}
+                  value={smtpPort}
+                  onChange={(e) => setSmtpPort(e.target.value)}
+                  required
+                />
+              </div>
+              <div className="field checkbox">
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={smtpSecure}
+                    onChange={(e) => setSmtpSecure(e.target.checked)}
+                  />{' '}
+                  TLS from the start (port 465)
+                </label>
+              </div>
+              <div className="field">
+                <label htmlFor="connector-smtp-user">User name</label>
+                <input
+                  id="connector-smtp-user"
+                  value={smtpUser}
+                  onChange={(e) => setSmtpUser(e.target.value)}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-token">Password (stored encrypted)</label>
+                <input
+                  id="connector-token"
+                  type="password"
+                  value={token}
+                  onChange={(e) => setToken(e.target.value)}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-from">From address</label>
+                <input
+                  id="connector-from"
+                  type="email"
+                  value={fromAddress}
+                  onChange={(e) => setFromAddress(e.target.value)}
+                  required
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="connector-from-name">From name</label>
+                <input
+                  id="connector-from-name"
+                  value={fromName}
+                  onChange={(e) => setFromName(e.target.value)}
+                />
+              </div>
+            </>
           )}
           {kind === 'mastodon' && (
             <>
