@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<Benc
   ingest: () => import('./ingest.ts'),
   analysis: () => import('./analysis.ts'),
   customers: () => import('./customers.ts'),
+  inbox: () => import('./inbox.ts'),
 };
 
 const { positionals, values } = parseArgs({

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was, not as it is now
@@ -58,6 +58,12 @@ export async function up(db: Kysely<any>, d: Dialect): Promise<void> {
     .on('cases')
     .columns(['workspace_id', 'assignee_user_id', 'number'])
     .execute();
+  // The list filtered by priority ("urgent, newest first") walks this instead of every active case.
+  await db.schema
+    .createIndex('cases_priority_idx')
+    .on('cases')
+    .columns(['workspace_id', 'priority', 'number'])
+    .execute();
   await db.schema
     .createIndex('cases_customer_idx')
     .on('cases')
@@ -88,6 +94,15 @@ export async function up(db: Kysely<any>, d: Dialect): Promise<void> {
   await db.schema.alterTable('mentions').addColumn('disposition_by', 'text').execute();
   await db.schema.alterTable('mentions').addColumn('case_id', 'text').execute();
   await db.schema.createIndex('mentions_case_idx').on('mentions').column('case_id').execute();
+  // Every case card and case carries its customer's summary, whose mention count and latest
+  // mention (`customerSummaries`) this answers from the index alone: without it, each of a page's
+  // customers costs a heap visit per mention (mentions rows are wide), most of a list's time at 1M mentions.
+  await db.schema
+    .createIndex('mentions_author_live_idx')
+    .on('mentions')
+    .columns(['author_id', 'created_at'])
+    .where(sql.ref('deleted_at'), 'is', null)
+    .execute();
 
   // Record feeds (cases now; leads and customers use the same tables), who follows a record, and
   // the in-app notifications that following produces.

@@ -726,15 +726,15 @@ export async function listCases(
     .execute();
   const page = rows.slice(0, filters.limit);
   const ids = page.map((r) => r.id);
-  const sla = await slaOfCases(ctx.db, ids);
-  const customers = new Map(
-    (
-      await customerSummaries(ctx, actor.workspaceId, [
-        ...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : []))),
-      ])
-    ).map((c) => [c.id, c]),
-  );
-  const firstMessages = await firstMessagesOf(ctx, actor.workspaceId, ids);
+  // The cards' parts are independent reads: on PostgreSQL they go out together.
+  const [sla, summaries, firstMessages] = await Promise.all([
+    slaOfCases(ctx.db, ids),
+    customerSummaries(ctx, actor.workspaceId, [
+      ...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : []))),
+    ]),
+    firstMessagesOf(ctx, actor.workspaceId, ids),
+  ]);
+  const customers = new Map(summaries.map((c) => [c.id, c]));
   return toPage(
     rows,
     filters.limit,
@@ -803,34 +803,43 @@ async function firstMessagesOf(
 export async function getCase(ctx: AppContext, actor: Actor, id: string): Promise<CaseDetail> {
   requirePermission(actor, 'inbox:read');
   const row = await caseRow(ctx.db, actor.workspaceId, id);
-  const conversations = await ctx.db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('case_id', '=', id)
-    .orderBy('created_at')
-    .execute();
-  const mentionRows = await ctx.db
-    .selectFrom('mentions')
-    .select(['id', 'channel', 'thread_root', 'external_id'])
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('case_id', '=', id)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(1000)
-    .execute();
-  const messages = await mentionsByIds(
-    ctx,
-    actor.workspaceId,
-    mentionRows.map((m) => Number(m.id)),
-  );
-  const byId = new Map(messages.map((m) => [m.id, m]));
-  const [customer] = row.customer_id
-    ? await customerSummaries(ctx, actor.workspaceId, [row.customer_id])
-    : [];
+  // Everything else depends only on the case: independent reads that go out together on PostgreSQL.
+  const messagesOfCase = async () => {
+    const mentionRows = await ctx.db
+      .selectFrom('mentions')
+      .select(['id', 'channel', 'thread_root', 'external_id'])
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('case_id', '=', id)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    const messages = await mentionsByIds(
+      ctx,
+      actor.workspaceId,
+      mentionRows.map((m) => Number(m.id)),
+    );
+    return { mentionRows, byId: new Map(messages.map((m) => [m.id, m])) };
+  };
+  const [conversations, { mentionRows, byId }, [customer], sla, following, replies, notes] =
+    await Promise.all([
+      ctx.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('workspace_id', '=', actor.workspaceId)
+        .where('case_id', '=', id)
+        .orderBy('created_at')
+        .execute(),
+      messagesOfCase(),
+      row.customer_id ? customerSummaries(ctx, actor.workspaceId, [row.customer_id]) : Promise.resolve([]),
+      slaOfCases(ctx.db, [row.id]),
+      isFollowing(ctx, actor, CASE, id),
+      caseReplies(ctx, actor.workspaceId, id),
+      caseNotes(ctx, actor.workspaceId, id),
+    ]);
   return {
-    ...(await caseView(ctx, row)),
+    ...toCaseView(ctx, row, sla.get(row.id) ?? []),
     customer: customer ?? null,
     conversations: conversations.map((c) => ({
       ...toConversationView(c),
@@ -838,8 +847,8 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
         .filter((m) => m.channel === c.channel && (m.thread_root ?? m.external_id) === c.thread_key)
         .flatMap((m) => byId.get(Number(m.id)) ?? []),
     })),
-    following: await isFollowing(ctx, actor, CASE, id),
-    replies: await caseReplies(ctx, actor.workspaceId, id),
-    notes: await caseNotes(ctx, actor.workspaceId, id),
+    following,
+    replies,
+    notes,
   };
 }
