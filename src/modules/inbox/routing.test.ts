@@ -10,6 +10,7 @@ import {
   evaluateCondition,
   evaluateRule,
   type Facts,
+  listRules,
   reorderRules,
   routeNewMentions,
   saveRule,
@@ -291,6 +292,11 @@ describe('routing stored mentions', () => {
     ]);
     expect(dispositions[3]?.disposition_by).toMatch(/^rule:/);
 
+    expect(Object.fromEntries((await listRules(t.ctx, manager)).map((r) => [r.name, r.firedCount]))).toEqual({
+      'Complaints become cases': 2,
+      'Big voices first': 1,
+      'Drop spam': 1,
+    });
     // Routing again changes nothing: the cursor has moved past these mentions.
     expect(await routeNewMentions(t.ctx)).toBe(0);
     expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(2);

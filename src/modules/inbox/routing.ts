@@ -74,72 +74,122 @@ function toRule(ctx: AppContext, r: RuleRow): Rule {
 
 const words = (text: string) => ` ${text.toLowerCase().replace(/[^\p{L}\p{N}#@]+/gu, ' ')} `;
 
-/** One condition against the facts, with the reason a person reads when it holds. */
-export function evaluateCondition(c: RoutingCondition, f: Facts): { ok: boolean; reason: string } {
-  const inList = (have: Set<string> | string | null, label: string) => {
-    const set = typeof have === 'string' ? new Set([have]) : (have ?? new Set<string>());
-    const hit = (c as { value: string[] }).value.filter((v) => set.has(v));
-    const ok = c.op === 'in' ? hit.length > 0 : hit.length === 0;
-    const values = (c as { value: string[] }).value.join(', ');
-    return {
-      ok,
-      reason: c.op === 'in' ? `${label} is ${hit.join(', ') || values}` : `${label} is not ${values}`,
-    };
-  };
-  const compare = (value: number | null, label: string) => {
-    const limit = (c as { value: number }).value;
-    const ok = value !== null && (c.op === 'gte' ? value >= limit : value <= limit);
-    return { ok, reason: `${label} ${value ?? 'unknown'} ${c.op === 'gte' ? '≥' : '≤'} ${limit}` };
-  };
+// Normalised once: a post's text per batch, a rule's keywords for as long as the rule is loaded.
+const normalisedText = new WeakMap<Facts['mention'], string>();
+const normalisedKeywords = new WeakMap<RoutingCondition, string[]>();
+const textOf = (m: Facts['mention']) => {
+  let t = normalisedText.get(m);
+  if (t === undefined) normalisedText.set(m, (t = words(m.text)));
+  return t;
+};
+const keywordsOf = (c: Extract<RoutingCondition, { field: 'keywords' }>) => {
+  let k = normalisedKeywords.get(c);
+  if (k === undefined) normalisedKeywords.set(c, (k = c.value.map(words)));
+  return k;
+};
+
+/** The value a condition looks at, as a set of strings, a string, a number or a flag. */
+function subject(c: RoutingCondition, f: Facts): Set<string> | string | number | boolean | null {
   switch (c.field) {
     case 'channel':
-      return inList(f.mention.channel, 'channel');
+      return f.mention.channel;
     case 'query':
-      return inList(f.mention.queryIds, 'listening query');
+      return f.mention.queryIds;
     case 'intent':
-      return inList(f.mention.intents, 'intent');
+      return f.mention.intents;
     case 'sentiment':
-      return inList(f.mention.sentiment, 'sentiment');
+      return f.mention.sentiment;
     case 'topic':
-      return inList(f.mention.topics, 'topic');
+      return f.mention.topics;
     case 'language':
-      return inList(f.mention.language, 'language');
+      return f.mention.language;
     case 'urgency':
-      return compare(f.mention.urgency, 'urgency');
+      return f.mention.urgency;
     case 'influence':
-      return compare(f.customer?.influence ?? null, 'influence');
+      return f.customer?.influence ?? null;
     case 'followers':
-      return compare(f.customer?.followers ?? null, 'followers');
-    case 'keywords': {
-      const text = words(f.mention.text);
-      const hit = c.value.filter((k) => text.includes(words(k)));
-      return c.op === 'contains_any'
-        ? { ok: hit.length > 0, reason: `mentions “${hit.join('”, “')}”` }
-        : { ok: hit.length === 0, reason: `mentions none of “${c.value.join('”, “')}”` };
-    }
+      return f.customer?.followers ?? null;
     case 'segment':
-      return inList(f.customer?.segmentIds ?? null, 'customer segment');
+      return f.customer?.segmentIds ?? null;
     case 'lifecycle_stage':
-      return inList(f.customer?.lifecycleStage ?? null, 'lifecycle stage');
-    case 'customer_has_open_case': {
-      const has = f.customer?.openCaseId != null;
-      return {
-        ok: c.op === 'is_true' ? has : !has,
-        reason: has ? 'customer has an open case' : 'customer has no open case',
-      };
-    }
-    case 'case_exists': {
-      const has = f.case !== null;
-      return {
-        ok: c.op === 'is_true' ? has : !has,
-        reason: has ? `case ${f.case?.number} exists` : 'no case yet',
-      };
-    }
+      return f.customer?.lifecycleStage ?? null;
     case 'case_priority':
-      return inList(f.case?.priority ?? null, 'case priority');
+      return f.case?.priority ?? null;
     case 'case_type':
-      return inList(f.case?.type ?? null, 'case type');
+      return f.case?.type ?? null;
+    case 'customer_has_open_case':
+      return f.customer?.openCaseId != null;
+    case 'case_exists':
+      return f.case !== null;
+    case 'keywords':
+      return null;
   }
+}
+
+const has = (have: Set<string> | string | null, v: string) =>
+  typeof have === 'string' ? have === v : have !== null && have.has(v);
+
+/** Whether one condition holds: the hot path of routing, so no strings are built here. */
+function holds(c: RoutingCondition, f: Facts): boolean {
+  if (c.field === 'keywords') {
+    const text = textOf(f.mention);
+    const any = keywordsOf(c).some((k) => text.includes(k));
+    return c.op === 'contains_any' ? any : !any;
+  }
+  const value = subject(c, f);
+  if (c.op === 'is_true' || c.op === 'is_false') return (value === true) === (c.op === 'is_true');
+  if (c.op === 'gte' || c.op === 'lte')
+    return typeof value === 'number' && (c.op === 'gte' ? value >= c.value : value <= c.value);
+  const have = value as Set<string> | string | null;
+  const any = (c as { value: string[] }).value.some((v) => has(have, v));
+  return c.op === 'in' ? any : !any;
+}
+
+const labels: Record<RoutingCondition['field'], string> = {
+  channel: 'channel',
+  query: 'listening query',
+  intent: 'intent',
+  sentiment: 'sentiment',
+  topic: 'topic',
+  language: 'language',
+  urgency: 'urgency',
+  influence: 'influence',
+  followers: 'followers',
+  keywords: 'keywords',
+  segment: 'customer segment',
+  lifecycle_stage: 'lifecycle stage',
+  customer_has_open_case: 'open case',
+  case_exists: 'case',
+  case_priority: 'case priority',
+  case_type: 'case type',
+};
+
+/** The sentence a person reads for a condition (built only for conditions that held). */
+function reasonOf(c: RoutingCondition, f: Facts): string {
+  const label = labels[c.field];
+  if (c.field === 'keywords') {
+    const text = textOf(f.mention);
+    const hit = c.value.filter((_, i) => text.includes(keywordsOf(c)[i] ?? ''));
+    return c.op === 'contains_any'
+      ? `mentions “${hit.join('”, “')}”`
+      : `mentions none of “${c.value.join('”, “')}”`;
+  }
+  if (c.field === 'customer_has_open_case')
+    return f.customer?.openCaseId != null ? 'customer has an open case' : 'customer has no open case';
+  if (c.field === 'case_exists') return f.case !== null ? `case ${f.case.number} exists` : 'no case yet';
+  const value = subject(c, f);
+  if (c.op === 'gte' || c.op === 'lte')
+    return `${label} ${typeof value === 'number' ? value : 'unknown'} ${c.op === 'gte' ? '≥' : '≤'} ${c.value}`;
+  const values = (c as { value: string[] }).value;
+  if (c.op === 'not_in') return `${label} is not ${values.join(', ')}`;
+  const hit = values.filter((v) => has(value as Set<string> | string | null, v));
+  return `${label} is ${hit.join(', ') || values.join(', ')}`;
+}
+
+/** One condition against the facts, with the reason a person reads when it holds. */
+export function evaluateCondition(c: RoutingCondition, f: Facts): { ok: boolean; reason: string } {
+  const ok = holds(c, f);
+  return { ok, reason: ok ? reasonOf(c, f) : '' };
 }
 
 /** Whether a rule fires on the facts, and why (the conditions that held). No conditions: always. */
@@ -148,10 +198,15 @@ export function evaluateRule(
   facts: Facts,
 ): { fired: boolean; reasons: string[] } {
   if (rule.conditions.length === 0) return { fired: true, reasons: ['no conditions: every mention'] };
-  const results = rule.conditions.map((c) => evaluateCondition(c, facts));
-  const held = results.filter((r) => r.ok).map((r) => r.reason);
-  const fired = rule.match === 'all' ? held.length === results.length : held.length > 0;
-  return { fired, reasons: fired ? held : [] };
+  const fired =
+    rule.match === 'all'
+      ? rule.conditions.every((c) => holds(c, facts))
+      : rule.conditions.some((c) => holds(c, facts));
+  // Reasons are only written for rules that fire: the conditions that held.
+  return {
+    fired,
+    reasons: fired ? rule.conditions.filter((c) => holds(c, facts)).map((c) => reasonOf(c, facts)) : [],
+  };
 }
 
 type MentionRow = {
@@ -527,6 +582,8 @@ async function routeMention(
   rules: Rule[],
   f: Facts,
   roundRobin: RoundRobin,
+  /** Rule id → times fired in this batch (written once per batch). */
+  firedCounts: Map<string, number>,
 ): Promise<number> {
   const fired: { id: string; name: string; reasons: string[]; actions: string[] }[] = [];
   for (const rule of rules) {
@@ -536,11 +593,7 @@ async function routeMention(
     for (const action of rule.actions)
       outcomes.push(await applyAction(ctx, trx, workspaceId, f, rule, action, roundRobin));
     fired.push({ id: rule.id, name: rule.name, reasons, actions: outcomes });
-    await trx
-      .updateTable('routing_rules')
-      .set((eb) => ({ fired_count: eb('fired_count', '+', 1), last_fired_at: ctx.now().toISOString() }))
-      .where('id', '=', rule.id)
-      .execute();
+    firedCounts.set(rule.id, (firedCounts.get(rule.id) ?? 0) + 1);
   }
   if (fired.length > 0 && f.case)
     await recordEvent(ctx, trx, {
@@ -669,6 +722,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
             .execute()
         ).map((r) => toRule(ctx, r));
         const roundRobin = ctx.dialect.parseJson<RoundRobin>(state.round_robin);
+        const firedCounts = new Map<string, number>();
         const own = new Set(
           (
             await trx
@@ -687,8 +741,14 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
             continue;
           }
           await continueThread(ctx, trx, workspaceId, f);
-          await routeMention(ctx, trx, workspaceId, rules, f, roundRobin);
+          await routeMention(ctx, trx, workspaceId, rules, f, roundRobin, firedCounts);
         }
+        for (const [ruleId, n] of firedCounts)
+          await trx
+            .updateTable('routing_rules')
+            .set((eb) => ({ fired_count: eb('fired_count', '+', n), last_fired_at: ctx.now().toISOString() }))
+            .where('id', '=', ruleId)
+            .execute();
         await trx
           .updateTable('routing_state')
           .set({
