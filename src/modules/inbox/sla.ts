@@ -581,8 +581,17 @@ export async function checkSlaClocks(ctx: AppContext): Promise<{ warned: number;
     ])
     .where('case_sla.status', '=', 'running')
     .where('case_sla.due_at', 'is not', null)
-    // The widest warning window is a week; anything due later cannot need attention now.
-    .where('case_sla.due_at', '<=', new Date(now.getTime() + 10_080 * MINUTE).toISOString())
+    // Past due, or not warned yet and within the widest warning window (a week): the clocks
+    // already warned and not yet due need nothing, however many are open.
+    .where((eb) =>
+      eb.or([
+        eb('case_sla.due_at', '<=', nowIso),
+        eb.and([
+          eb('case_sla.warned_at', 'is', null),
+          eb('case_sla.due_at', '<=', new Date(now.getTime() + 10_080 * MINUTE).toISOString()),
+        ]),
+      ]),
+    )
     .execute();
   for (const d of due) {
     const dueTime = Date.parse(d.due_at ?? '');
