@@ -316,6 +316,15 @@ describe('routing stored mentions', () => {
     const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
     expect(cases).toHaveLength(1);
     expect((await getCase(t.ctx, manager, cases[0]?.id ?? '')).conversations).toHaveLength(2);
+    // Two complaints of one person routed in the same batch also make one case.
+    await ingest(ws.id, [
+      { text: complaint, author: 'twice' },
+      { text: `${complaint} again`, author: 'twice' },
+    ]);
+    await routeNewMentions(t.ctx);
+    const after = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(after).toHaveLength(2);
+    expect((await getCase(t.ctx, manager, after[0]?.id ?? '')).conversations).toHaveLength(2);
   });
 
   it("routes by the customer's segment: a static list of VIPs gets urgent cases", async () => {

@@ -223,17 +223,25 @@ type MentionRow = {
 
 const split = (s: string | null) => new Set(s ? s.split(' ') : []);
 
-async function openCaseOf(db: Transaction<DB> | AppContext['db'], workspaceId: string, customerId: string) {
-  const row = await db
+/** Each customer's active case (the newest), for a batch: one query. */
+async function openCasesOf(
+  db: Transaction<DB> | AppContext['db'],
+  workspaceId: string,
+  customerIds: string[],
+): Promise<Map<string, string>> {
+  const open = new Map<string, string>();
+  if (customerIds.length === 0) return open;
+  const rows = await db
     .selectFrom('cases')
-    .select('id')
+    .select(['id', 'customer_id'])
     .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId)
+    .where('customer_id', 'in', customerIds)
     .where('merged_into', 'is', null)
     .where('status', 'in', [...ACTIVE])
     .orderBy('number', 'desc')
-    .executeTakeFirst();
-  return row?.id ?? null;
+    .execute();
+  for (const r of rows) if (r.customer_id && !open.has(r.customer_id)) open.set(r.customer_id, r.id);
+  return open;
 }
 
 /** Facts for a batch of mentions: matched queries, and each author's customer with reach and influence. */
@@ -298,6 +306,7 @@ async function loadFacts(
           .where('id', 'in', customerIds)
           .execute();
   const stageOf = new Map(stages.map((c) => [c.id, c.lifecycle_stage]));
+  const openCases = await openCasesOf(db, workspaceId, customerIds);
   // Only the segments some rule names are checked, one customer at a time.
   const segmentsOf = async (customerId: string) => {
     const member = new Set<string>();
@@ -328,7 +337,7 @@ async function loadFacts(
             id: customerId,
             followers: r?.followers == null ? null : Number(r.followers),
             influence: r?.influence == null ? null : Number(r.influence),
-            openCaseId: await openCaseOf(db, workspaceId, customerId),
+            openCaseId: openCases.get(customerId) ?? null,
             lifecycleStage: stageOf.get(customerId) ?? null,
             segmentIds: await segmentsOf(customerId),
           }
@@ -356,6 +365,8 @@ function mentionRows(db: Transaction<DB> | AppContext['db'], workspaceId: string
       'disposition',
       'deleted_at',
       'external_id',
+      'thread_root',
+      'reply_to',
     ])
     .where('workspace_id', '=', workspaceId);
 }
@@ -617,13 +628,9 @@ async function continueThread(
   trx: Transaction<DB>,
   workspaceId: string,
   f: Facts,
+  m: { channel: string; thread_root: string | null; reply_to: string | null; created_at: string },
   options: { own?: boolean } = {},
 ): Promise<void> {
-  const m = await trx
-    .selectFrom('mentions')
-    .select(['channel', 'external_id', 'thread_root', 'reply_to', 'created_at'])
-    .where('id', '=', f.mention.id)
-    .executeTakeFirstOrThrow();
   if (m.thread_root === null && m.reply_to === null) return;
   const keys = [...new Set([m.thread_root, m.reply_to].filter((k): k is string => k !== null))];
   const conversation = await trx
@@ -733,15 +740,22 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
               .execute()
           ).map((r) => r.external_id),
         );
+        const byId = new Map(rows.map((r) => [Number(r.id), r]));
+        const openedInBatch = new Map<string, string>();
         for (const f of await loadFacts(ctx, trx, workspaceId, rows, segmentsNamed(rules))) {
-          const external = rows.find((r) => Number(r.id) === f.mention.id)?.external_id ?? '';
+          const row = byId.get(f.mention.id);
+          if (!row) continue;
           // Our own replies coming back through the stream join their case quietly; no rule runs on them.
-          if (own.has(external)) {
-            await continueThread(ctx, trx, workspaceId, f, { own: true });
+          if (own.has(row.external_id)) {
+            await continueThread(ctx, trx, workspaceId, f, row, { own: true });
             continue;
           }
-          await continueThread(ctx, trx, workspaceId, f);
+          // A case a rule opened earlier in this batch is the customer's open case from then on.
+          if (f.customer && openedInBatch.has(f.customer.id))
+            f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
+          await continueThread(ctx, trx, workspaceId, f, row);
           await routeMention(ctx, trx, workspaceId, rules, f, roundRobin, firedCounts);
+          if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
         }
         for (const [ruleId, n] of firedCounts)
           await trx
