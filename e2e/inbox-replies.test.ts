@@ -158,12 +158,26 @@ describe('inbox replies, notes and service levels', () => {
     const noteComposer = opened.getByRole('region', { name: 'Internal note composer' });
     await noteComposer.getByText('only your team sees notes').waitFor();
     const note = noteComposer.getByRole('textbox', { name: 'Internal note' });
+    // The @ suggestions come from the workspace's people, loaded with the inbox: wait for them
+    // (the case's assignee list shows them too) before typing.
+    await opened
+      .getByLabel('Assignee')
+      .locator('option', { hasText: 'Mia Manager' })
+      .waitFor({ state: 'attached' });
     await note.click();
     await note.pressSequentially('Booking looks odd, @Mi');
-    await noteComposer
+    const mia = noteComposer
       .getByRole('listbox', { name: 'Colleagues' })
-      .getByRole('option', { name: /Mia Manager/ })
-      .click();
+      .getByRole('option', { name: /Mia Manager/ });
+    // A live update of the case can take the focus for a moment and close the suggestions:
+    // typing the last letter again opens them, as it would for a person.
+    for (let attempt = 0; attempt < 3 && !(await mia.isVisible()); attempt++) {
+      await note.press('End');
+      await note.press('Backspace');
+      await note.pressSequentially('i');
+      await mia.waitFor({ timeout: 3000 }).catch(() => undefined);
+    }
+    await mia.click();
     await note.pressSequentially('can you check the fare?');
     expect(await note.inputValue()).toBe('Booking looks odd, @Mia Manager can you check the fare?');
     await noteComposer.getByRole('button', { name: 'Add note' }).click();
