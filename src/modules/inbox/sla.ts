@@ -54,7 +54,7 @@ const DEFAULT_WEEK: Calendar['week'] = {
 // ------------------------------------------------------------------ business hours
 
 /** The workspace's opening hours in its time zone (Monday to Friday, 9 to 5 until set). */
-export async function workspaceCalendar(db: Db, workspaceId: string): Promise<Calendar> {
+export async function workspaceCalendar(ctx: AppContext, db: Db, workspaceId: string): Promise<Calendar> {
   const ws = await db
     .selectFrom('workspaces')
     .select('time_zone')
@@ -65,17 +65,16 @@ export async function workspaceCalendar(db: Db, workspaceId: string): Promise<Ca
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirst();
-  const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
   return {
     timeZone: ws.time_zone,
-    week: row ? (parse(row.week) as Calendar['week']) : DEFAULT_WEEK,
-    holidays: row ? (parse(row.holidays) as string[]) : [],
+    week: row ? ctx.dialect.parseJson<Calendar['week']>(row.week) : DEFAULT_WEEK,
+    holidays: row ? ctx.dialect.parseJson<string[]>(row.holidays) : [],
   };
 }
 
 export async function getBusinessHours(ctx: AppContext, actor: Actor): Promise<BusinessHoursView> {
   requirePermission(actor, 'inbox:read');
-  const cal = await workspaceCalendar(ctx.db, actor.workspaceId);
+  const cal = await workspaceCalendar(ctx, ctx.db, actor.workspaceId);
   return { ...cal, openNow: isOpen(cal, ctx.now()) };
 }
 
@@ -371,7 +370,11 @@ export async function syncCaseSla(
     .executeTakeFirstOrThrow();
   const existing = await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute();
   const clocks = new Map(existing.map((x) => [x.metric, x]));
-  const k: Clocks = { calendar: await workspaceCalendar(trx, workspaceId), policy: null };
+  const ended = c.status === 'closed' || c.merged_into !== null;
+  const policy = ended ? null : await policyFor(ctx, trx, c);
+  // Most cases of a workspace without SLA policies have no clocks: nothing to read or write.
+  if (!policy && existing.length === 0) return;
+  const k: Clocks = { calendar: await workspaceCalendar(ctx, trx, workspaceId), policy };
   const cal = () => clockCalendar(k);
   const stop = async (clock: Clock) => {
     if (!live(clock)) return;
@@ -383,11 +386,6 @@ export async function syncCaseSla(
       due_at: clock.status === 'breached' ? clock.due_at : null,
     });
   };
-  if (c.status === 'closed' || c.merged_into !== null) {
-    for (const clock of clocks.values()) await stop(clock);
-    return;
-  }
-  k.policy = await policyFor(ctx, trx, c);
   if (!k.policy) {
     for (const clock of clocks.values()) await stop(clock);
     return;
@@ -478,7 +476,7 @@ export async function recordAgentResponse(
     .execute();
   const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
   const k: Clocks = {
-    calendar: await workspaceCalendar(trx, workspaceId),
+    calendar: await workspaceCalendar(ctx, trx, workspaceId),
     policy: await policyFor(ctx, trx, c),
   };
   const clocks = await trx
@@ -517,7 +515,7 @@ export async function recordCustomerMessage(
     .executeTakeFirst();
   if (current && live(current)) return;
   const k: Clocks = {
-    calendar: await workspaceCalendar(trx, workspaceId),
+    calendar: await workspaceCalendar(ctx, trx, workspaceId),
     policy: await policyFor(ctx, trx, c),
   };
   const clock = startClock(c, k, 'next_response', at);
