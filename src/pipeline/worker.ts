@@ -184,6 +184,7 @@ export function startWorker(
       ctx.log.error({ err }, 'attaching authors without identity failed; the next start retries');
     }
     let routePending = true;
+    let lastDelivery = 0;
     while (!stopped) {
       try {
         const { claimed, stored } = await processBatch(ctx, batchSize);
@@ -194,13 +195,17 @@ export function startWorker(
         // A cached author id may be stale (its row erased by another process): start afresh.
         forgetCachedAuthors(ctx.db);
       }
+      // The outbox at most once a second: an idle worker loops every `idleMs`.
+      if (Date.now() - lastDelivery >= 1000) {
+        lastDelivery = Date.now();
+        try {
+          await deliverDueReplies(ctx);
+        } catch (err) {
+          ctx.log.error({ err }, 'reply delivery failed; retrying');
+        }
+      }
       // Route once the log is drained: rules read stored mentions after their own cursor, so a
       // failure here delays routing without holding up ingestion, and the next pass catches up.
-      try {
-        await deliverDueReplies(ctx);
-      } catch (err) {
-        ctx.log.error({ err }, 'reply delivery failed; retrying');
-      }
       if (routePending) {
         try {
           await routeNewMentions(ctx);
