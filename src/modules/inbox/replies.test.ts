@@ -431,6 +431,63 @@ describe('replies through the outbox', () => {
   });
 });
 
+describe('replies in the demo workspace', () => {
+  it('answers demo posts through the demo connector, publicly and privately, without touching a network', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = (await buildUser(t.ctx, ws, { role: 'owner' })).actor;
+    await createConnector(t.ctx, owner, { kind: 'demo', name: 'Demo stream', config: {} });
+    const post = (externalId: string, author: string) => ({
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: 'bluesky',
+        externalId,
+        text: 'Where is my bag?',
+        createdAt: t.clock.now().toISOString(),
+        author: { externalId: author, handle: `${author}.example` },
+      }),
+    });
+    await appendToLog(t.ctx, [
+      post('demo:7:1', 'demo:maya'),
+      post('at://did:plc:real/app.bsky.feed.post/1', 'did:plc:real'),
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    const caseFor = async (externalId: string) => {
+      const m = await t.ctx.db
+        .selectFrom('mentions')
+        .select('id')
+        .where('workspace_id', '=', ws.id)
+        .where('external_id', '=', externalId)
+        .executeTakeFirstOrThrow();
+      return createCase(t.ctx, owner, { subject: 'Bag', mentionIds: [Number(m.id)] });
+    };
+    const demoCase = await caseFor('demo:7:1');
+    const queued = await queueReply(t.ctx, owner, demoCase.id, {
+      body: 'We found it, it is on the next flight.',
+      visibility: 'private',
+      acknowledgement: 'We have sent you a message.',
+    });
+    expect(queued.map((r) => [r.channel, r.visibility])).toEqual([
+      ['bluesky', 'private'],
+      ['bluesky', 'public'],
+    ]);
+    expect(await deliverDueReplies(t.ctx)).toBe(2);
+    const replies = (await getCase(t.ctx, owner, demoCase.id)).replies;
+    expect(replies.map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(replies.every((r) => r.externalId?.startsWith('demo:reply:'))).toBe(true);
+
+    // A real post in the same workspace still needs a real account to answer from.
+    const realCase = await caseFor('at://did:plc:real/app.bsky.feed.post/1');
+    await expect(queueReply(t.ctx, owner, realCase.id, { body: 'Hello' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('No Bluesky account'),
+    });
+  });
+});
+
 describe('our own replies coming back, notes, canned responses', () => {
   it('adds our reply to the case when the stream brings it back, without reopening or routing it', async () => {
     const { ws, agent, owner } = await setup();

@@ -102,6 +102,27 @@ async function senderFor(
   return match;
 }
 
+/**
+ * Demo posts (external ids `demo:…`, made by the demo stream) are answered by the demo connector,
+ * which only pretends to post: replies work in the demo without a real account, and nothing
+ * reaches a real network.
+ */
+async function demoSender(
+  ctx: AppContext,
+  workspaceId: string,
+  externalId: string | null | undefined,
+): Promise<ConnectorRow | undefined> {
+  if (!externalId?.startsWith('demo:')) return undefined;
+  return ctx.db
+    .selectFrom('connectors')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', 'demo')
+    .where('enabled', '=', 1)
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
 /** Where a private message to the case's customer goes: Mastodon direct on Mastodon, else their email. */
 async function privateRoute(
   ctx: AppContext,
@@ -194,16 +215,19 @@ export async function queueReply(
         : body;
     planned.push({ channel: mention.channel, visibility: 'public', recipient: null, body: text });
   };
+  const demo = await demoSender(ctx, actor.workspaceId, mention?.external_id);
   if (parsed.visibility === 'public') {
     publicReply(parsed.body, 'body');
   } else {
-    const route = await privateRoute(
-      ctx,
-      actor.workspaceId,
-      mention?.channel ?? c.channel ?? '',
-      c.customer_id,
-      mention?.handle ?? null,
-    );
+    const route = demo
+      ? { channel: mention?.channel ?? '', recipient: mention?.handle ?? 'customer' }
+      : await privateRoute(
+          ctx,
+          actor.workspaceId,
+          mention?.channel ?? c.channel ?? '',
+          c.customer_id,
+          mention?.handle ?? null,
+        );
     checkLength(route.channel, parsed.body, 'body');
     const body =
       route.channel === 'mastodon' && !parsed.body.includes(`@${route.recipient}`)
@@ -213,7 +237,7 @@ export async function queueReply(
     if (parsed.acknowledgement) publicReply(parsed.acknowledgement, 'acknowledgement');
   }
   // Refuse now, not at delivery, when nothing can send on the channel.
-  for (const p of planned)
+  for (const p of demo ? [] : planned)
     await senderFor(
       ctx,
       actor.workspaceId,
@@ -266,6 +290,8 @@ async function deliver(ctx: AppContext, r: ReplyRow): Promise<{ externalId: stri
           .select(['external_id', 'channel', 'text'])
           .where('id', '=', Number(r.mention_id))
           .executeTakeFirst();
+  if (await demoSender(ctx, r.workspace_id, mention?.external_id))
+    return { externalId: `demo:reply:${r.id}`, url: null };
   const target = r.channel === 'mastodon' && mention ? (mention.external_id.split('/')[0] ?? null) : null;
   const connector = await senderFor(
     ctx,
