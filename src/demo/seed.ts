@@ -11,6 +11,7 @@ import { saveRule } from '../modules/inbox/routing.ts';
 import { saveSlaPolicy } from '../modules/inbox/sla.ts';
 import { saveTeam } from '../modules/inbox/teams.ts';
 import { createQuery } from '../modules/listening/service.ts';
+import { seedDemoCaseHistory } from './inbox-history.ts';
 
 const demoQueries = [
   { name: 'Brand mentions', query: '"demo airways" OR @demoairways OR #DemoAirways' },
@@ -62,6 +63,7 @@ export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<
   await seedDemoSegments(ctx, owner);
   await seedDemoInbox(ctx, owner);
   await createConnector(ctx, owner, { kind: 'demo', name: 'Demo stream (generated chatter)', config: {} });
+  await seedDemoCaseHistory(ctx, owner);
   // Segments read precomputed statistics: start from a complete set (the scheduler then counts
   // the demo stream's mentions every 30 s).
   await rebuildCustomerStats(ctx, owner.workspaceId);

@@ -16,9 +16,9 @@ export const demoConfigSchema = z.object({
 });
 export type DemoConfig = z.infer<typeof demoConfigSchema>;
 
-type Author = { id: string; handle: string; name: string; followers: number; channel: string };
+export type DemoAuthor = { id: string; handle: string; name: string; followers: number; channel: string };
 
-const authors: Author[] = [
+export const demoAuthors: DemoAuthor[] = [
   { id: 'maya', handle: 'maya.travels', name: 'Maya Lindqvist', followers: 48_200, channel: 'bluesky' },
   { id: 'tom', handle: 'tomk', name: 'Tom Kowalski', followers: 312, channel: 'bluesky' },
   { id: 'ana', handle: 'ana.souza', name: 'Ana Souza', followers: 1_870, channel: 'bluesky' },
@@ -217,7 +217,7 @@ export function demoPost(seed: number, sequence: number, at: Date): GenericPost 
   const template = pick(rand, chatter[kind] ?? []);
   const author = pick(
     rand,
-    authors.filter((a) => (kind === 'spam' ? a.id === 'deals' : a.id !== 'deals')),
+    demoAuthors.filter((a) => (kind === 'spam' ? a.id === 'deals' : a.id !== 'deals')),
   );
   const channel = kind === 'reply' && author.channel === 'rss' ? 'bluesky' : author.channel;
   const post: GenericPost = {
