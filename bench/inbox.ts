@@ -677,7 +677,7 @@ function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput
 }
 
 /** The pipeline (processBatch, then routing, as the worker does) over `posts`, with or without rules. */
-async function pipelineSeconds(
+export async function pipelineSeconds(
   engine: 'sqlite' | 'postgres',
   posts: ReturnType<typeof generatePosts>,
   withRules: boolean,

@@ -20,6 +20,7 @@ import {
   routingCondition,
   routingRuleInput,
 } from './routing-schema.ts';
+import { indexRules, normalisedWords } from './rule-index.ts';
 import { recordCustomerMessage, syncCaseSla } from './sla.ts';
 
 type RuleRow = Selectable<RoutingRulesTable>;
@@ -72,19 +73,25 @@ function toRule(ctx: AppContext, r: RuleRow): Rule {
   };
 }
 
-const words = (text: string) => ` ${text.toLowerCase().replace(/[^\p{L}\p{N}#@]+/gu, ' ')} `;
+const words = normalisedWords;
 
 // Normalised once: a post's text per batch, a rule's keywords for as long as the rule is loaded.
 const normalisedText = new WeakMap<Facts['mention'], string>();
 const normalisedKeywords = new WeakMap<RoutingCondition, string[]>();
 const textOf = (m: Facts['mention']) => {
   let t = normalisedText.get(m);
-  if (t === undefined) normalisedText.set(m, (t = words(m.text)));
+  if (t === undefined) {
+    t = words(m.text);
+    normalisedText.set(m, t);
+  }
   return t;
 };
 const keywordsOf = (c: Extract<RoutingCondition, { field: 'keywords' }>) => {
   let k = normalisedKeywords.get(c);
-  if (k === undefined) normalisedKeywords.set(c, (k = c.value.map(words)));
+  if (k === undefined) {
+    k = c.value.map(words);
+    normalisedKeywords.set(c, k);
+  }
   return k;
 };
 
@@ -250,9 +257,13 @@ async function loadFacts(
   db: Transaction<DB> | AppContext['db'],
   workspaceId: string,
   mentions: MentionRow[],
-  segmentIds: string[],
+  rules: { conditions: RoutingCondition[] }[],
 ): Promise<Facts[]> {
   if (mentions.length === 0) return [];
+  const segmentIds = segmentsNamed(rules);
+  // A customer's reach and stage are read only when some rule looks at them.
+  const fields = new Set(rules.flatMap((r) => r.conditions.map((c) => c.field)));
+  const needsReach = fields.has('followers') || fields.has('influence');
   const queries = await db
     .selectFrom('mention_queries')
     .select(['mention_id', 'query_id'])
@@ -262,6 +273,13 @@ async function loadFacts(
       mentions.map((m) => m.id),
     )
     .execute();
+  const queriesOf = new Map<number, Set<string>>();
+  for (const q of queries) {
+    const id = Number(q.mention_id);
+    const set = queriesOf.get(id);
+    if (set) set.add(q.query_id);
+    else queriesOf.set(id, new Set([q.query_id]));
+  }
   const authorIds = [
     ...new Set(mentions.flatMap((m) => (m.author_id === null ? [] : [Number(m.author_id)]))),
   ];
@@ -277,7 +295,7 @@ async function loadFacts(
   const customerOf = new Map(identities.map((i) => [Number(i.author_id), i.customer_id]));
   const customerIds = [...new Set(identities.map((i) => i.customer_id))];
   const reach =
-    customerIds.length === 0
+    customerIds.length === 0 || !needsReach
       ? []
       : await db
           .selectFrom('identities')
@@ -298,7 +316,7 @@ async function loadFacts(
           .execute();
   const reachOf = new Map(reach.map((r) => [r.customer_id, r]));
   const stages =
-    customerIds.length === 0
+    customerIds.length === 0 || !fields.has('lifecycle_stage')
       ? []
       : await db
           .selectFrom('customers')
@@ -327,9 +345,7 @@ async function loadFacts(
         sentiment: m.sentiment,
         intents: split(m.intents),
         topics: split(m.topics),
-        queryIds: new Set(
-          queries.filter((q) => Number(q.mention_id) === Number(m.id)).map((q) => q.query_id),
-        ),
+        queryIds: queriesOf.get(Number(m.id)) ?? new Set(),
         urgency: m.urgency === null ? null : Number(m.urgency),
       },
       customer: customerId
@@ -719,15 +735,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
         if (last.length === 0) return 0;
         // Deleted posts and those an agent already decided on are passed over, not routed.
         const rows = last.filter((m) => m.deleted_at === null && m.disposition === null);
-        const rules = (
-          await trx
-            .selectFrom('routing_rules')
-            .selectAll()
-            .where('workspace_id', '=', workspaceId)
-            .where('enabled', '=', 1)
-            .orderBy('position')
-            .execute()
-        ).map((r) => toRule(ctx, r));
+        const { rules, candidates } = await enabledRules(ctx, trx, workspaceId);
         const roundRobin = ctx.dialect.parseJson<RoundRobin>(state.round_robin);
         const firedCounts = new Map<string, number>();
         const own = new Set(
@@ -742,7 +750,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
         );
         const byId = new Map(rows.map((r) => [Number(r.id), r]));
         const openedInBatch = new Map<string, string>();
-        for (const f of await loadFacts(ctx, trx, workspaceId, rows, segmentsNamed(rules))) {
+        for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules)) {
           const row = byId.get(f.mention.id);
           if (!row) continue;
           // Our own replies coming back through the stream join their case quietly; no rule runs on them.
@@ -754,7 +762,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
           if (f.customer && openedInBatch.has(f.customer.id))
             f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
           await continueThread(ctx, trx, workspaceId, f, row);
-          await routeMention(ctx, trx, workspaceId, rules, f, roundRobin, firedCounts);
+          await routeMention(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
           if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
         }
         for (const [ruleId, n] of firedCounts)
@@ -779,6 +787,35 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
     }
   }
   return routed;
+}
+
+type LoadedRules = { signature: string; rules: Rule[]; candidates: (f: Facts) => Rule[] };
+
+/** Parsed rules and their index per workspace, reused while no rule changes. */
+const loadedRules = new Map<string, LoadedRules>();
+
+async function enabledRules(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+): Promise<LoadedRules> {
+  const rows = await trx
+    .selectFrom('routing_rules')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('enabled', '=', 1)
+    .orderBy('position')
+    .execute();
+  const raw = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const signature = rows
+    .map((r) => `${r.id}|${r.position}|${r.match}|${r.name}|${raw(r.conditions)}|${raw(r.actions)}`)
+    .join('\n');
+  const cached = loadedRules.get(workspaceId);
+  if (cached?.signature === signature) return cached;
+  const rules = rows.map((r) => toRule(ctx, r));
+  const loaded = { signature, rules, candidates: indexRules(rules, textOf) };
+  loadedRules.set(workspaceId, loaded);
+  return loaded;
 }
 
 /** Rules apply to mentions stored from now on: the cursor starts at the newest mention. */
@@ -952,7 +989,7 @@ export async function testRule(
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-  const facts = await loadFacts(ctx, ctx.db, actor.workspaceId, rows, segmentsNamed([parsed]));
+  const facts = await loadFacts(ctx, ctx.db, actor.workspaceId, rows, [parsed]);
   const samples: RuleTest['samples'] = [];
   let matched = 0;
   const createdAt = new Map(rows.map((r) => [Number(r.id), r.created_at]));
