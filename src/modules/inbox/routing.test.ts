@@ -355,6 +355,60 @@ describe('routing stored mentions', () => {
     expect(cases.map((c) => [c.customerId, c.priority])).toEqual([[customer.customer_id, 'urgent']]);
   });
 
+  it('puts a reply into the case a rule made for its thread earlier in the same batch, and reopens a solved case once', async () => {
+    const { ws, manager } = await setup();
+    await saveRule(t.ctx, manager, {
+      name: 'Complaints become cases',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [{ type: 'create_case', attachToOpenCase: false }],
+    });
+    await routeNewMentions(t.ctx);
+    const post = (id: string, text: string, author: string, replyTo?: string) => ({
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: 'bluesky',
+        externalId: id,
+        text,
+        createdAt: t.clock.now().toISOString(),
+        replyTo: replyTo ?? null,
+        threadRoot: replyTo ? `${ws.id}-root` : null,
+        author: { externalId: `did:plc:${author}`, handle: author, displayName: author },
+      }),
+    });
+    await appendToLog(t.ctx, [
+      post(`${ws.id}-root`, complaint, 'maya'),
+      post(`${ws.id}-r1`, 'Following this thread', 'friend', `${ws.id}-root`),
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(cases).toHaveLength(1);
+    const first = await getCase(t.ctx, manager, cases[0]?.id ?? '');
+    expect(first.conversations.flatMap((c) => c.messages.map((m) => m.text)).sort()).toEqual(
+      [complaint, 'Following this thread'].sort(),
+    );
+
+    await t.ctx.db.updateTable('cases').set({ status: 'solved' }).where('id', '=', first.id).execute();
+    await appendToLog(t.ctx, [
+      post(`${ws.id}-r2`, 'Still nothing here', 'maya', `${ws.id}-root`),
+      post(`${ws.id}-r3`, 'Any news?', 'maya', `${ws.id}-r2`),
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    await routeNewMentions(t.ctx);
+    const again = await getCase(t.ctx, manager, first.id);
+    expect(again.status).toBe('open');
+    expect(again.conversations.flatMap((c) => c.messages).length).toBe(4);
+    const feed = await recordFeed(t.ctx, manager, 'case', first.id, { limit: 50 });
+    expect(feed.items.filter((e) => e.kind === 'status_changed')).toHaveLength(1);
+    expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(1);
+  });
+
   it('sets the type, hands the case to a team and notifies people', async () => {
     const { ws, manager, ana, team } = await setup();
     await saveRule(t.ctx, manager, {

@@ -635,6 +635,70 @@ async function routeMention(
   return fired.length;
 }
 
+type ThreadCase = { id: string; number: number; status: string; priority: string; type: string };
+
+/**
+ * The open case of each thread a batch's posts reply into: read once per batch, then kept up to
+ * date as routing makes and changes cases (routing never closes or merges one), so a reply to a
+ * post routed earlier in the same batch finds its case too.
+ */
+class ThreadCases {
+  private readonly byKey = new Map<string, ThreadCase>();
+  private static key = (channel: string, threadKey: string) => `${channel}\n${threadKey}`;
+
+  static async load(
+    trx: Transaction<DB>,
+    workspaceId: string,
+    rows: { channel: string; thread_root: string | null; reply_to: string | null }[],
+  ): Promise<ThreadCases> {
+    const found = new ThreadCases();
+    const keys = [
+      ...new Set(rows.flatMap((r) => [r.thread_root, r.reply_to].filter((k): k is string => k !== null))),
+    ];
+    if (keys.length === 0) return found;
+    const conversations = await trx
+      .selectFrom('conversations')
+      .innerJoin('cases', 'cases.id', 'conversations.case_id')
+      .select([
+        'conversations.channel',
+        'conversations.thread_key',
+        'cases.id',
+        'cases.number',
+        'cases.status',
+        'cases.priority',
+        'cases.type',
+      ])
+      .where('conversations.workspace_id', '=', workspaceId)
+      .where('conversations.thread_key', 'in', keys)
+      .where('cases.merged_into', 'is', null)
+      .where('cases.status', '!=', 'closed')
+      .execute();
+    for (const c of conversations)
+      found.byKey.set(ThreadCases.key(c.channel, c.thread_key), {
+        id: c.id,
+        number: Number(c.number),
+        status: c.status,
+        priority: c.priority,
+        type: c.type,
+      });
+    return found;
+  }
+
+  find(m: { channel: string; thread_root: string | null; reply_to: string | null }): ThreadCase | undefined {
+    for (const k of [m.thread_root, m.reply_to])
+      if (k !== null) {
+        const c = this.byKey.get(ThreadCases.key(m.channel, k));
+        if (c) return c;
+      }
+    return undefined;
+  }
+
+  /** The post's own thread now belongs to `c` (its conversation's key is the root, else the post). */
+  remember(m: { channel: string; thread_root: string | null; external_id: string }, c: ThreadCase): void {
+    this.byKey.set(ThreadCases.key(m.channel, m.thread_root ?? m.external_id), c);
+  }
+}
+
 /**
  * A new post in a thread that already belongs to a case joins that case: the conversation grows,
  * a solved case reopens, and the next-response clock starts. Rules then see the case.
@@ -645,20 +709,10 @@ async function continueThread(
   workspaceId: string,
   f: Facts,
   m: { channel: string; thread_root: string | null; reply_to: string | null; created_at: string },
+  threads: ThreadCases,
   options: { own?: boolean } = {},
 ): Promise<void> {
-  if (m.thread_root === null && m.reply_to === null) return;
-  const keys = [...new Set([m.thread_root, m.reply_to].filter((k): k is string => k !== null))];
-  const conversation = await trx
-    .selectFrom('conversations')
-    .innerJoin('cases', 'cases.id', 'conversations.case_id')
-    .select(['cases.id', 'cases.number', 'cases.status', 'cases.priority', 'cases.type'])
-    .where('conversations.workspace_id', '=', workspaceId)
-    .where('conversations.channel', '=', m.channel)
-    .where('conversations.thread_key', 'in', keys)
-    .where('cases.merged_into', 'is', null)
-    .where('cases.status', '!=', 'closed')
-    .executeTakeFirst();
+  const conversation = threads.find(m);
   if (!conversation) return;
   await insertMentionIntoCase(ctx, trx, workspaceId, conversation.id, f.mention.id, { userId: null });
   if (options.own) {
@@ -675,6 +729,7 @@ async function continueThread(
       .set({ status: 'open', solved_at: null, updated_at: ctx.now().toISOString() })
       .where('id', '=', conversation.id)
       .execute();
+    conversation.status = 'open';
     await recordEvent(ctx, trx, {
       workspaceId,
       recordType: 'case',
@@ -689,7 +744,7 @@ async function continueThread(
   await recordCustomerMessage(ctx, trx, workspaceId, conversation.id, new Date(m.created_at));
   f.case = {
     id: conversation.id,
-    number: Number(conversation.number),
+    number: conversation.number,
     priority: conversation.priority,
     type: conversation.type,
   };
@@ -750,19 +805,25 @@ export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<nu
         );
         const byId = new Map(rows.map((r) => [Number(r.id), r]));
         const openedInBatch = new Map<string, string>();
+        const threads = await ThreadCases.load(trx, workspaceId, rows);
         for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules)) {
           const row = byId.get(f.mention.id);
           if (!row) continue;
           // Our own replies coming back through the stream join their case quietly; no rule runs on them.
           if (own.has(row.external_id)) {
-            await continueThread(ctx, trx, workspaceId, f, row, { own: true });
+            await continueThread(ctx, trx, workspaceId, f, row, threads, { own: true });
             continue;
           }
           // A case a rule opened earlier in this batch is the customer's open case from then on.
           if (f.customer && openedInBatch.has(f.customer.id))
             f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
-          await continueThread(ctx, trx, workspaceId, f, row);
+          await continueThread(ctx, trx, workspaceId, f, row, threads);
           await routeMention(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
+          if (f.case)
+            threads.remember(row, {
+              ...f.case,
+              status: threads.find(row)?.id === f.case.id ? (threads.find(row)?.status ?? 'new') : 'new',
+            });
           if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
         }
         for (const [ruleId, n] of firedCounts)
