@@ -17,6 +17,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   PUBLIC_URL: z.url().optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
 });
 
 export type Config = Readonly<{
@@ -28,6 +29,8 @@ export type Config = Readonly<{
   publicUrl: string;
   /** Absent until `withSecretKey` resolves it from the environment or the data dir. */
   secretKey: string | undefined;
+  /** Outbound webhooks may target loopback/private addresses and plain http:// (docs/webhooks.md). */
+  webhooksAllowPrivateTargets: boolean;
 }>;
 
 /** Parses the environment once; a bad value throws `invalid_config` naming the variable. */
@@ -51,6 +54,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       '',
     ),
     secretKey: e.SECRET_KEY,
+    webhooksAllowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS === 'true',
   });
 }
 

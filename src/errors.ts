@@ -18,6 +18,8 @@ export const errorCodes = [
   'workspace_slug_taken',
   'last_owner',
   'conflict',
+  /** A community space closed by a moderator or archived after its end date. */
+  'space_read_only',
   'payload_too_large',
   'invalid_config',
   'database_unavailable',

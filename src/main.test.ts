@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,10 +167,40 @@ describe('rapport serve', () => {
       headers: { authorization: `Bearer ${secret}` },
     });
     expect(users.status).toBe(200);
-    expect(((await users.json()) as { items: { email: string }[] }).items.map((u) => u.email)).toEqual([
+    // The demo's marketer and salesperson come with it (docs/sales.md).
+    const emails = ((await users.json()) as { items: { email: string }[] }).items.map((u) => u.email);
+    expect(emails.sort()).toEqual([
+      'marco.marketing@demo.rapport.local',
       'owner@demo.rapport.local',
+      'sofia.sales@demo.rapport.local',
     ]);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  });
+});
+
+describe('rapport customers import-contacts', () => {
+  it('imports a contacts file with a summary, reports bad lines with exit code 1, and changes nothing the second time', async () => {
+    const dir = freshDir();
+    expect((await runCli(['workspace', 'create', '--name', 'Acme', '--slug', 'acme'], dir)).code).toBe(0);
+    const file = path.join(dir, 'contacts.csv');
+    writeFileSync(file, 'full_name,email,bluesky\nMaya,maya@example.com,maya.bsky.social\nBroken,nope,\n');
+    const first = await runCli(
+      ['customers', 'import-contacts', file, '--workspace', 'acme', '--map', 'name=full_name'],
+      dir,
+    );
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stdout).toContain(
+      'new customers 1, updated 0, unchanged 0, merged 0, handles waiting to be seen 1, rejected 1',
+    );
+    expect(first.stdout).toContain('line 3: email: not an email address');
+    const again = await runCli(
+      ['customers', 'import-contacts', file, '--workspace', 'acme', '--map', 'name=full_name'],
+      dir,
+    );
+    expect(again.stdout).toContain('new customers 0, updated 0, unchanged 1, merged 0');
+    const missing = await runCli(['customers', 'import-contacts', path.join(dir, 'nope.csv')], dir);
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toContain('No such file');
   });
 });

@@ -16,6 +16,7 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
+import { contactColumns, contactsFromFile, importContacts } from './modules/customers/contacts-import.ts';
 import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
 import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
@@ -24,6 +25,8 @@ import { importTransactions, transactionColumns } from './modules/customers/tran
 import { listOutbox, retryReply } from './modules/inbox/replies.ts';
 import { checkSlaClocks } from './modules/inbox/sla.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
+import { salesCommands } from './modules/sales/commands.ts';
+import { webhooksCommands } from './modules/webhooks/commands.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
 import { allServices, closeContext, openContext, type Service, startServer } from './server.ts';
@@ -184,6 +187,13 @@ const commands = {
     options: { ...help, workspace: { type: 'string' }, map: { type: 'string' } },
     schema: z.object({ workspace: z.string().min(1).optional(), map: z.string().min(3).optional() }),
   },
+  'customers import-contacts': {
+    usage: `rapport customers import-contacts <file.csv> [--workspace slug] [--map ${contactColumns.map((c) => `${c}=column`).join(',')}]`,
+    description:
+      'Imports contacts from a CSV file (name, email, email_verified, phone, bluesky, mastodon, attr.<key>): the identities on one line are one person, so customers holding them are merged (the line is the evidence) and handles not seen yet join when they first post. Progress and a summary; bad lines are reported by number. Idempotent. See docs/customers.md.',
+    options: { ...help, workspace: { type: 'string' }, map: { type: 'string' } },
+    schema: z.object({ workspace: z.string().min(1).optional(), map: z.string().min(3).optional() }),
+  },
   'customers export': {
     usage:
       'rapport customers export <customer-id> | --segment <id-or-name> [--workspace slug] [--out file.json|file.csv]',
@@ -213,13 +223,16 @@ const commands = {
 
 type CommandName = keyof typeof commands;
 
+/** Commands registered by modules in their own maps. */
+const moduleCommands = { ...analysisCommands, ...webhooksCommands, ...salesCommands };
+
 function usage(): string {
   return [
     `rapport ${version}: the open-source Social CRM`,
     '',
     'Commands:',
     ...Object.values(commands).map((c) => `  ${c.usage}`),
-    ...Object.values(analysisCommands).map((c) => `  ${c.spec.usage}`),
+    ...Object.values(moduleCommands).map((c) => `  ${c.spec.usage}`),
     '',
     'Run `rapport <command> --help` for details. Configuration comes from the environment (see README).',
   ].join('\n');
@@ -284,8 +297,8 @@ async function exportSegment(flags: { segment?: string; workspace?: string; out?
 }
 
 async function run(argv: string[]): Promise<number> {
-  const external = [3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in analysisCommands);
-  const command = external === undefined ? undefined : analysisCommands[external];
+  const external = [3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in moduleCommands);
+  const command = external === undefined ? undefined : moduleCommands[external];
   if (external !== undefined && command) {
     const args = argv.slice(external.split(' ').length);
     if (args.includes('--help') || args.includes('-h')) {
@@ -512,6 +525,29 @@ async function run(argv: string[]): Promise<number> {
         summary.elapsedMs > 0 ? Math.round(summary.read / (summary.elapsedMs / 1000)) : summary.read;
       console.log(
         `Read ${summary.read} lines in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate}/s): imported ${summary.imported}, duplicates ${summary.duplicates}, new customers by email ${summary.customersCreated}, rejected ${summary.rejected.length}.`,
+      );
+      for (const r of summary.rejected) console.log(`  line ${r.line}: ${r.reason}`);
+      return summary.rejected.length > 0 ? 1 : 0;
+    }
+    case 'customers import-contacts': {
+      const file = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      const spec = commands['customers import-contacts'];
+      const flags = parseFlags(spec, file ? rest.slice(1) : rest);
+      if (!file) throw new AppError('validation_failed', `Give the CSV file.\n\n${helpText(spec)}`);
+      if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
+      const summary = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return importContacts(
+          ctx,
+          operator(workspace.id),
+          await contactsFromFile(file),
+          { map: flags.map },
+          (p) => process.stderr.write(`\r${progressLine(p)}`),
+        );
+      });
+      process.stderr.write('\n');
+      console.log(
+        `Read ${summary.read} lines in ${(summary.elapsedMs / 1000).toFixed(1)} s: new customers ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, merged ${summary.merged}, handles waiting to be seen ${summary.pendingLinks}, rejected ${summary.rejected.length}.`,
       );
       for (const r of summary.rejected) console.log(`  line ${r.line}: ${r.reason}`);
       return summary.rejected.length > 0 ? 1 : 0;

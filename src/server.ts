@@ -11,8 +11,10 @@ import { seedDemoWorkspace } from './demo/seed.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
+import { scheduleCommunityLoop } from './modules/communities/bridges.ts';
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';
+import { scheduleLeadRescoring } from './modules/sales/leads.ts';
 import { startWorker } from './pipeline/worker.ts';
 
 export const allServices = ['api', 'worker', 'scheduler'] as const;
@@ -66,6 +68,13 @@ export async function startServer(
     // SLA clocks (docs/inbox.md): warnings and breaches every 30 s.
     const slaChecks = scheduleSlaChecks(ctx);
     stoppers.push(() => slaChecks.stop());
+    // Lead scores decay (docs/sales.md): open leads are rescored every 5 minutes.
+    const leadRescoring = scheduleLeadRescoring(ctx);
+    stoppers.push(() => leadRescoring.stop());
+    // Communities (docs/communities.md): idea status notifications, their emails and case replies,
+    // unanswered questions becoming cases, and shares, every 30 s; each pass in its own try/catch.
+    const communityLoop = scheduleCommunityLoop(ctx);
+    stoppers.push(() => communityLoop.stop());
   }
   if (services.includes('worker')) {
     const worker = startWorker(ctx);

@@ -16,6 +16,9 @@ import {
  */
 export type DialectName = 'sqlite' | 'postgres';
 
+/** A row of `fullTextScores`: a matching row's id and how well it matches. */
+export type FullTextScore = { id: number; score: number };
+
 export type Dialect = Readonly<{
   name: DialectName;
   /** DDL type for an instant in time (ISO text on SQLite, timestamptz on PostgreSQL). */
@@ -37,6 +40,12 @@ export type Dialect = Readonly<{
   createFullTextIndex(db: Kysely<any>, table: string, column: string): Promise<void>;
   /** A condition: every word of `text` occurs in `table.column` (words, not syntax, so user input is safe). */
   fullTextMatch(table: string, column: string, text: string): RawBuilder<boolean>;
+  /**
+   * The rows of `table` whose `column` has every word of `text`, with how well they match
+   * (`score`, higher is better: FTS5's bm25 negated on SQLite, ts_rank on PostgreSQL), as a
+   * derived table `(id, score)` to join on the table's integer `id` and order by.
+   */
+  fullTextScores(table: string, column: string, text: string): RawBuilder<FullTextScore>;
   /**
    * Creates a substring (trigram) index over text columns of a table, for search boxes that match
    * any part of a name, handle or address: FTS5's trigram tokenizer on SQLite (kept in sync by
@@ -92,6 +101,13 @@ const sqlite: Dialect = Object.freeze({
       .map((w) => `"${w.replaceAll('"', '""')}"`)
       .join(' ');
     return sql<boolean>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
+  },
+  fullTextScores: (table, _column, text) => {
+    const fts = sql.raw(`${table}_fts`);
+    // bm25 exists only inside a MATCH query on the FTS table: compute it there, once per match.
+    return words(text).length === 0
+      ? sql<FullTextScore>`(select 0 as id, 0.0 as score where 1 = 0)`
+      : sql<FullTextScore>`(select rowid as id, -bm25(${fts}) as score from ${fts} where ${fts} match ${ftsPhrase(text)})`;
   },
   createSubstringIndex: async (db, table, columns) => {
     const index = sql.raw(`${table}_trgm`);
@@ -154,6 +170,13 @@ const postgres: Dialect = Object.freeze({
     words(text).length === 0
       ? sql<boolean>`1 = 0`
       : sql<boolean>`to_tsvector('simple', ${sql.ref(`${table}.${column}`)}) @@ plainto_tsquery('simple', ${words(text).join(' ')})`,
+  fullTextScores: (table, column, text) => {
+    if (words(text).length === 0)
+      return sql<FullTextScore>`(select 0::bigint as id, 0::real as score where false)`;
+    const query = sql`plainto_tsquery('simple', ${words(text).join(' ')})`;
+    const vector = sql`to_tsvector('simple', ${sql.ref(column)})`;
+    return sql<FullTextScore>`(select id, ts_rank(${vector}, ${query}) as score from ${sql.raw(table)} where ${vector} @@ ${query})`;
+  },
   createSubstringIndex: async (db, table, columns) => {
     // pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
     await sql`create extension if not exists pg_trgm`.execute(db);
@@ -184,6 +207,13 @@ function likeAny(table: string, columns: string[], needle: string): RawBuilder<b
     columns.map((c) => sql`lower(${sql.ref(`${table}.${c}`)}) like ${pattern} escape '\\'`),
     sql` or `,
   )})`;
+}
+
+/** The words of `text` as an FTS5 query of quoted terms, all required. */
+function ftsPhrase(text: string): string {
+  return words(text)
+    .map((w) => `"${w.replaceAll('"', '""')}"`)
+    .join(' ');
 }
 
 /** The words of a search box input, without any query syntax. */

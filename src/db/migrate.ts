@@ -12,6 +12,12 @@ import * as m0007 from './migrations/0007_privacy.ts';
 import * as m0008 from './migrations/0008_segments.ts';
 import * as m0009 from './migrations/0009_customer_indexes.ts';
 import * as m0010 from './migrations/0010_inbox.ts';
+import * as m0011 from './migrations/0011_sales.ts';
+import * as m0012 from './migrations/0012_webhooks.ts';
+import * as m0013 from './migrations/0013_communities.ts';
+import * as m0014 from './migrations/0014_community_members.ts';
+import * as m0015 from './migrations/0015_contact_links.ts';
+import * as m0016 from './migrations/0016_community_loop.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -27,6 +33,12 @@ const migrations: Record<string, DialectMigration> = {
   '0008_segments': m0008,
   '0009_customer_indexes': m0009,
   '0010_inbox': m0010,
+  '0011_sales': m0011,
+  '0012_webhooks': m0012,
+  '0013_communities': m0013,
+  '0014_community_members': m0014,
+  '0015_contact_links': m0015,
+  '0016_community_loop': m0016,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

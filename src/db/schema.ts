@@ -332,6 +332,19 @@ export interface IdentitiesTable {
   created_at: string;
 }
 
+/** A handle an imported contacts file tied to a customer, waiting for the account to be seen. */
+export interface ContactLinksTable {
+  id: string;
+  workspace_id: string;
+  customer_id: string;
+  channel: string;
+  handle: string;
+  /** Where the link came from, e.g. `contacts file "crm.csv", row 12`. */
+  source: string;
+  created_at: string;
+  applied_at: string | null;
+}
+
 export interface CustomerMergesTable {
   id: string;
   workspace_id: string;
@@ -448,6 +461,7 @@ export interface DB {
   customers: CustomersTable;
   identities: IdentitiesTable;
   customer_merges: CustomerMergesTable;
+  contact_links: ContactLinksTable;
   identity_suggestions: IdentitySuggestionsTable;
   customer_attribute_definitions: CustomerAttributeDefinitionsTable;
   author_influence: AuthorInfluenceTable;
@@ -475,6 +489,36 @@ export interface DB {
   outbox_replies: OutboxRepliesTable;
   case_notes: CaseNotesTable;
   canned_responses: CannedResponsesTable;
+  community_spaces: CommunitySpacesTable;
+  community_members: CommunityMembersTable;
+  community_threads: CommunityThreadsTable;
+  community_posts: CommunityPostsTable;
+  community_post_revisions: CommunityPostRevisionsTable;
+  community_read_state: CommunityReadStateTable;
+  community_idea_votes: CommunityIdeaVotesTable;
+  community_idea_status_changes: CommunityIdeaStatusChangesTable;
+  community_member_sessions: CommunityMemberSessionsTable;
+  community_email_verifications: CommunityEmailVerificationsTable;
+  community_trust_config: CommunityTrustConfigTable;
+  community_flags: CommunityFlagsTable;
+  community_points_ledger: CommunityPointsLedgerTable;
+  community_space_moderators: CommunitySpaceModeratorsTable;
+  community_post_likes: CommunityPostLikesTable;
+  community_member_days: CommunityMemberDaysTable;
+  community_idea_links: CommunityIdeaLinksTable;
+  community_loop_cursors: CommunityLoopCursorsTable;
+  community_member_notifications: CommunityMemberNotificationsTable;
+  community_loop_deliveries: CommunityLoopDeliveriesTable;
+  community_unanswered_policy: CommunityUnansweredPolicyTable;
+  community_question_cases: CommunityQuestionCasesTable;
+  community_shares: CommunitySharesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  leads: LeadsTable;
+  lead_mentions: LeadMentionsTable;
+  opportunities: OpportunitiesTable;
+  lead_scoring_config: LeadScoringConfigTable;
 }
 
 export interface TeamsTable {
@@ -674,4 +718,443 @@ export interface CannedResponsesTable {
   owner_user_id: string | null;
   created_at: string;
   updated_at: string;
+}
+
+// ---------------------------------------------------------------- sales (src/modules/sales)
+export type LeadStatus = 'open' | 'won' | 'disqualified';
+export type HandoffStatus = 'none' | 'pending' | 'accepted' | 'rejected';
+export type OpportunityStage =
+  | 'qualification'
+  | 'needs_analysis'
+  | 'proposal'
+  | 'negotiation'
+  | 'closed_won'
+  | 'closed_lost';
+export interface LeadsTable {
+  id: string;
+  workspace_id: string;
+  /** Per workspace, from 1. */
+  number: number;
+  customer_id: string;
+  title: string;
+  stage: LifecycleStage;
+  status: LeadStatus;
+  disqualify_reason: string | null;
+  owner_user_id: string | null;
+  team_id: string | null;
+  source: 'rule' | 'agent' | 'import';
+  source_mention_id: number | null;
+  source_rule_id: string | null;
+  case_id: string | null;
+  fit_score: number;
+  engagement_score: number;
+  /** 0..100: fit + engagement, stored for sorting. */
+  score: number;
+  /** JSON: the contributions (src/modules/sales/scoring.ts). */
+  score_explanation: unknown;
+  scored_at: string | null;
+  handoff_status: HandoffStatus;
+  handoff_from_user_id: string | null;
+  handoff_to_user_id: string | null;
+  handoff_note: string | null;
+  handoff_at: string | null;
+  handoff_decided_at: string | null;
+  handoff_reason: string | null;
+  /** The first contact logged since the latest handoff (or at all, before any). */
+  first_contact_at: string | null;
+  closed_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface LeadMentionsTable {
+  lead_id: string;
+  mention_id: number;
+  workspace_id: string;
+  added_at: string;
+}
+export interface OpportunitiesTable {
+  id: string;
+  workspace_id: string;
+  lead_id: string;
+  customer_id: string;
+  name: string;
+  /** Minor units; bigint, so PostgreSQL returns it as a string. */
+  amount_minor: number | string;
+  currency: string;
+  stage: OpportunityStage;
+  /** YYYY-MM-DD. */
+  expected_close_on: string | null;
+  owner_user_id: string | null;
+  lost_reason: string | null;
+  closed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface LeadScoringConfigTable {
+  workspace_id: string;
+  config: unknown;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+// ------------------------------------------------------------------ outbound webhooks (0012)
+export interface WebhookEndpointsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: string;
+  /** AES-256-GCM under the secret key (`src/crypto.ts`) of the `whsec_…` signing secret. */
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: string | null;
+  /** JSON array of patterns: `*`, `case.*`, `lead.stage_changed`. */
+  event_types: unknown;
+  enabled: number;
+  /** The last record_events.id fanned out to this endpoint. */
+  cursor: number;
+  consecutive_failures: number;
+  failing_since: string | null;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  workspace_id: string;
+  endpoint_id: string;
+  event_id: number | null;
+  message_id: string;
+  type: string;
+  /** The exact body sent. */
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  locked_until: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  last_response: string | null;
+  created_at: string;
+}
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  delivery_id: number;
+  attempted_at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  response: string | null;
+}
+
+// ------------------------------------------ community members, trust, reputation, flags (0014)
+/** Columns 0014 adds to `community_members` (declaration merging with the 0013 interface). */
+export interface CommunityMembersTable {
+  /** Lower-cased; unique per workspace. */
+  email: string | null;
+  email_verified_at: string | null;
+  /** scrypt (src/modules/auth/passwords.ts); null for members created without a login (demo). */
+  password_hash: string | null;
+  bio: string | null;
+  last_seen_at: string | null;
+  days_visited: Generated<number>;
+  posts_read: Generated<number>;
+  /** bigint: PostgreSQL returns it as a string in some paths; read with Number(). */
+  time_reading_ms: Generated<number>;
+  likes_given: Generated<number>;
+  likes_received: Generated<number>;
+  /** The member's own flags that moderators agreed with, and disagreed with (their track record). */
+  flags_agreed: Generated<number>;
+  flags_disagreed: Generated<number>;
+  /** The sum of the member's rows in community_points_ledger. */
+  points: Generated<number>;
+  rank: Generated<string>;
+  trust_level_changed_at: string | null;
+  suspended_until: string | null;
+}
+export interface CommunityMemberSessionsTable {
+  /** SHA-256 of the cookie's token. */
+  id: string;
+  workspace_id: string;
+  member_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+export interface CommunityEmailVerificationsTable {
+  /** SHA-256 of the emailed token. */
+  id: string;
+  workspace_id: string;
+  member_id: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+export interface CommunityTrustConfigTable {
+  workspace_id: string;
+  /** JSON: TrustConfig (src/modules/communities/trust.ts). */
+  config: unknown;
+  updated_by: string | null;
+  updated_at: string;
+}
+export type CommunityFlagReason = 'spam' | 'offensive' | 'off_topic' | 'other';
+export interface CommunityFlagsTable {
+  id: string;
+  workspace_id: string;
+  post_id: number;
+  /** `member:<id>`, `user:<id>` or `system`: one flag per flagger and post. */
+  flagger_key: string;
+  member_id: string | null;
+  user_id: string | null;
+  reason: CommunityFlagReason;
+  note: string | null;
+  weight: number;
+  created_at: string;
+  resolved_at: string | null;
+  resolution: 'agreed' | 'disagreed' | null;
+  resolved_by_user_id: string | null;
+  resolved_by_member_id: string | null;
+}
+export interface CommunityPointsLedgerTable {
+  id: Generated<number>;
+  workspace_id: string;
+  member_id: string;
+  points: number;
+  reason: string;
+  /** What earned it: a post id, `post:liker`, an idea thread id, a flag id. */
+  ref: string;
+  created_at: string;
+}
+export interface CommunitySpaceModeratorsTable {
+  space_id: string;
+  member_id: string;
+  workspace_id: string;
+  created_by: string | null;
+  created_at: string;
+}
+export interface CommunityPostLikesTable {
+  post_id: number;
+  member_id: string;
+  workspace_id: string;
+  created_at: string;
+}
+/** Per member and UTC day: what the rolling (level 3) trust requirements count. */
+export interface CommunityMemberDaysTable {
+  workspace_id: string;
+  member_id: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  visited: number;
+  posts_read: number;
+  time_reading_ms: number;
+  likes_given: number;
+  likes_received: number;
+}
+
+// Communities (src/modules/communities/, migration 0013).
+export type CommunitySpaceKind = 'forum' | 'qa' | 'ideas' | 'kb' | 'announcements';
+export type CommunitySpacePurpose = 'objective' | 'task' | 'impromptu';
+export type CommunityThreadKind = 'discussion' | 'question' | 'idea' | 'article' | 'announcement';
+export type IdeaStatus = 'open' | 'under_review' | 'planned' | 'in_progress' | 'done' | 'declined' | 'duplicate';
+export interface CommunitySpacesTable {
+  id: string;
+  workspace_id: string;
+  slug: string;
+  title: string;
+  description: Generated<string>;
+  kind: CommunitySpaceKind;
+  purpose: CommunitySpacePurpose;
+  /** Task spaces: read-only archive from this instant on. */
+  ends_at: string | null;
+  closed_at: string | null;
+  closed_reason: string | null;
+  closed_by: string | null;
+  created_by_member_id: string | null;
+  created_by_user_id: string | null;
+  created_at: string;
+  updated_at: string;
+  thread_count: Generated<number>;
+  post_count: Generated<number>;
+  last_post_at: string | null;
+}
+export interface CommunityMembersTable {
+  id: string;
+  workspace_id: string;
+  customer_id: string | null;
+  username: string;
+  display_name: string;
+  trust_level: Generated<number>;
+  created_at: string;
+}
+export interface CommunityThreadsTable {
+  id: string;
+  workspace_id: string;
+  space_id: string;
+  title: string;
+  author_member_id: string | null;
+  author_user_id: string | null;
+  kind: CommunityThreadKind;
+  idea_status: IdeaStatus | null;
+  duplicate_of_thread_id: string | null;
+  vote_count: Generated<number>;
+  accepted_post_id: number | null;
+  source_post_id: number | null;
+  /** Posts not deleted (hidden ones included: they may be restored). */
+  post_count: Generated<number>;
+  last_post_number: Generated<number>;
+  last_post_at: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  hidden_at: string | null;
+}
+export interface CommunityPostsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  thread_id: string;
+  /** 1-based within the thread; 1 is the opening post. Never reused. */
+  number: number;
+  author_member_id: string | null;
+  author_user_id: string | null;
+  body_markdown: string;
+  /** Sanitized at write time (src/modules/communities/render.ts). */
+  body_html: string;
+  reply_to_number: number | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+  hidden_at: string | null;
+  like_count: Generated<number>;
+}
+export interface CommunityPostRevisionsTable {
+  post_id: number;
+  revision: number;
+  body_markdown: string;
+  edited_by_member_id: string | null;
+  edited_by_user_id: string | null;
+  created_at: string;
+}
+export interface CommunityReadStateTable {
+  workspace_id: string;
+  member_id: string;
+  thread_id: string;
+  last_read_number: number;
+  updated_at: string;
+}
+export interface CommunityIdeaVotesTable {
+  thread_id: string;
+  member_id: string;
+  created_at: string;
+}
+export interface CommunityIdeaStatusChangesTable {
+  id: Generated<number>;
+  workspace_id: string;
+  thread_id: string;
+  from_status: IdeaStatus | null;
+  to_status: IdeaStatus;
+  note: Generated<string>;
+  duplicate_of_thread_id: string | null;
+  changed_by_user_id: string | null;
+  created_at: string;
+}
+
+// ------------------------------------------------------------------ communities: closing the loop (0016)
+export type IdeaLinkStatus = 'suggested' | 'confirmed' | 'rejected';
+export interface CommunityIdeaLinksTable {
+  id: string;
+  workspace_id: string;
+  thread_id: string;
+  target_type: 'mention' | 'case';
+  /** `mention:<id>` or `case:<id>`: unique per idea. */
+  target_key: string;
+  mention_id: number | null;
+  case_id: string | null;
+  status: IdeaLinkStatus;
+  score: number;
+  /** JSON: { sharedTerms: string[] }. */
+  evidence: unknown;
+  confirmed_by: string | null;
+  decided_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface CommunityLoopCursorsTable {
+  name: string;
+  last_id: number;
+  updated_at: string;
+}
+export interface CommunityMemberNotificationsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  member_id: string;
+  change_id: number;
+  thread_id: string;
+  kind: 'idea_status';
+  title: string;
+  body: string;
+  url: string;
+  /** JSON array of why the member is told: voted, author, replied, linked. */
+  reasons: unknown;
+  created_at: string;
+  read_at: string | null;
+}
+export type LoopDeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
+export interface CommunityLoopDeliveriesTable {
+  id: string;
+  workspace_id: string;
+  change_id: number;
+  kind: 'email' | 'case_reply';
+  target_key: string;
+  member_id: string | null;
+  case_id: string | null;
+  recipient: string | null;
+  subject: string;
+  body: string;
+  status: LoopDeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  /** The email's Message-ID, or the id of the outbox reply queued on the case. */
+  external_id: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+export interface CommunityUnansweredPolicyTable {
+  workspace_id: string;
+  enabled: number;
+  hours: number;
+  updated_by: string | null;
+  updated_at: string;
+}
+export interface CommunityQuestionCasesTable {
+  thread_id: string;
+  workspace_id: string;
+  case_id: string | null;
+  created_at: string;
+}
+export type ShareStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export interface CommunitySharesTable {
+  id: string;
+  workspace_id: string;
+  thread_id: string;
+  channel: 'bluesky' | 'mastodon';
+  connector_id: string;
+  text: string;
+  status: ShareStatus;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  external_id: string | null;
+  external_url: string | null;
+  created_by: string | null;
+  created_at: string;
+  sent_at: string | null;
 }

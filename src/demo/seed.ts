@@ -11,6 +11,7 @@ import { saveRule } from '../modules/inbox/routing.ts';
 import { saveSlaPolicy } from '../modules/inbox/sla.ts';
 import { saveTeam } from '../modules/inbox/teams.ts';
 import { createQuery } from '../modules/listening/service.ts';
+import { seedDemoSales } from '../modules/sales/demo.ts';
 import { seedDemoCaseHistory } from './inbox-history.ts';
 
 const demoQueries = [
@@ -67,6 +68,7 @@ export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<
   // Segments read precomputed statistics: start from a complete set (the scheduler then counts
   // the demo stream's mentions every 30 s).
   await rebuildCustomerStats(ctx, owner.workspaceId);
+  await seedDemoSales(ctx, owner);
 }
 
 /**

@@ -13,12 +13,23 @@ import { analysisRoutes, classifierUploadPath } from '../modules/analysis/routes
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
 import { collaborationRoutes } from '../modules/collaboration/routes.ts';
+import { communityLoopMemberRoutes, communityLoopRoutes } from '../modules/communities/loop-routes.ts';
+import {
+  communityStaffMemberRoutes,
+  memberAuthRoutes,
+  memberPages,
+} from '../modules/communities/member-routes.ts';
+import { memberRouteRules, memberSession } from '../modules/communities/member-session.ts';
+import { communitiesRoutes, communityMemberRoutes } from '../modules/communities/routes.ts';
+import { communitySiteRoutes } from '../modules/communities/site/routes.ts';
 import { activityRoutes } from '../modules/customers/activity-routes.ts';
 import { customerPrivacyRoutes } from '../modules/customers/privacy-routes.ts';
 import { customersRoutes } from '../modules/customers/routes.ts';
 import { segmentsRoutes } from '../modules/customers/segments-routes.ts';
 import { inboxRoutes } from '../modules/inbox/routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
+import { salesRoutes } from '../modules/sales/routes.ts';
+import { webhooksRoutes } from '../modules/webhooks/routes.ts';
 import { projectRoot, version } from '../project.ts';
 import { renderApiReference } from './api-reference.ts';
 import type { AppEnv } from './env.ts';
@@ -108,7 +119,24 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
       ? modelLimit(c, next)
       : defaultLimit(c, next),
   );
-  app.use('/api/v1/*', authenticate(ctx, [...authPublicRoutes, ...listeningPublicRoutes]));
+  // Member-facing routes answer to the member session, never to staff authentication.
+  const memberApps = [memberAuthRoutes(ctx), communityMemberRoutes(ctx), communityLoopMemberRoutes(ctx)];
+  const memberRules = memberRouteRules('/api/v1', memberApps);
+  app.use(
+    '/api/v1/*',
+    authenticate(ctx, [
+      ...authPublicRoutes,
+      ...listeningPublicRoutes,
+      ...memberRules.open,
+      ...memberRules.reads,
+      ...memberRules.memberOnly,
+    ]),
+  );
+  app.use('/api/v1/community/*', memberSession(ctx, memberRules) as never);
+  for (const memberApp of memberApps) app.route('/api/v1', memberApp as never);
+  app.route('/api/v1', communityStaffMemberRoutes(ctx));
+  app.route('/api/v1', communitiesRoutes(ctx));
+  app.route('/api/v1', communityLoopRoutes(ctx));
   app.route('/api/v1', authRoutes(ctx, throttle));
   app.route('/api/v1', listeningRoutes(ctx));
   app.route('/api/v1', analysisRoutes(ctx));
@@ -118,6 +146,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', customerPrivacyRoutes(ctx));
   app.route('/api/v1', inboxRoutes(ctx));
   app.route('/api/v1', collaborationRoutes(ctx));
+  app.route('/api/v1', webhooksRoutes(ctx));
+  app.route('/api/v1', salesRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',
@@ -128,6 +158,10 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.get('/api/docs', (c) => c.html(renderApiReference(app.getOpenAPI31Document(documentConfig) as never)));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
 
+  // The public community site is server-rendered HTML: its paths never fall through to the SPA.
+  // Its reading pages come first, so the member pages' middleware (no-store) stays on their forms.
+  app.route('/community', communitySiteRoutes(ctx) as never);
+  app.route('/community', memberPages(ctx));
   mountWebUi(app, options.webDir ?? path.join(projectRoot, 'web', 'dist'));
   return app;
 }

@@ -21,6 +21,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   workspace_slug_taken: 409,
   last_owner: 409,
   conflict: 409,
+  space_read_only: 409,
   payload_too_large: 413,
   rate_limited: 429,
   invalid_config: 500,

@@ -14,6 +14,7 @@ import {
   type StorablePost,
   storeEvents,
 } from '../modules/listening/store.ts';
+import { deliverDueWebhooks } from '../modules/webhooks/delivery.ts';
 import { publishMentionsChanged } from './events.ts';
 import { type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
 
@@ -175,6 +176,7 @@ export function startWorker(
   const idleMs = options.idleMs ?? 200;
   let stopped = false;
   let wakeUp: (() => void) | undefined;
+  let webhooks: Promise<unknown> | undefined;
   const loop = (async () => {
     // Backfill: authors stored before the customers module (or by an older version) get theirs.
     try {
@@ -203,6 +205,12 @@ export function startWorker(
         } catch (err) {
           ctx.log.error({ err }, 'reply delivery failed; retrying');
         }
+        // Not awaited: a slow receiver (10 s timeout) must not hold up ingestion; one pass at a time.
+        webhooks ??= deliverDueWebhooks(ctx)
+          .catch((err) => ctx.log.error({ err }, 'webhook delivery failed; retrying'))
+          .finally(() => {
+            webhooks = undefined;
+          });
       }
       // Route once the log is drained: rules read stored mentions after their own cursor, so a
       // failure here delays routing without holding up ingestion, and the next pass catches up.
@@ -230,6 +238,7 @@ export function startWorker(
       stopped = true;
       wakeUp?.();
       await loop;
+      await webhooks;
     },
   };
 }

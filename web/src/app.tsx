@@ -11,6 +11,10 @@ import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-
 import { ListeningPage } from './features/listening/listening-page.tsx';
 import { QueriesPage } from './features/listening/queries-page.tsx';
 import { AnalyticsPage, CommunitiesPage, NotFoundPage } from './features/modules.tsx';
+import { LeadPage } from './features/sales/lead-page.tsx';
+import { OpportunitiesPage } from './features/sales/opportunities-page.tsx';
+import { SalesPage } from './features/sales/pipeline-page.tsx';
+import { LeadScoringPage } from './features/sales/scoring-page.tsx';
 import { CannedResponsesPage } from './features/settings/canned-responses-page.tsx';
 import { CustomerAttributesPage } from './features/settings/customer-attributes-page.tsx';
 import { RoutingRulesPage } from './features/settings/routing-rules-page.tsx';
@@ -19,6 +23,7 @@ import { SlaPage } from './features/settings/sla-page.tsx';
 import { TeamsPage } from './features/settings/teams-page.tsx';
 import { TokensPage } from './features/settings/tokens-page.tsx';
 import { UsersPage } from './features/settings/users-page.tsx';
+import { WebhooksPage } from './features/settings/webhooks-page.tsx';
 import { ChangePasswordPage } from './routes/change-password.tsx';
 import { LoginPage } from './routes/login.tsx';
 import { SessionProvider, useSession } from './session.tsx';
@@ -48,6 +53,10 @@ const pages: [string, ReactNode][] = [
   ['/customers/segments/new', <SegmentBuilderPage key="segment-new" />],
   ['/customers/segments/:id', <SegmentBuilderPage key="segment" />],
   ['/customers/:id', <CustomerProfilePage key="customer" />],
+  ['/sales', <SalesPage key="sales" />],
+  ['/sales/opportunities', <OpportunitiesPage key="opportunities" />],
+  ['/sales/leads/:id', <LeadPage key="lead" />],
+  ['/settings/lead-scoring', <LeadScoringPage key="lead-scoring" />],
   ['/communities', <CommunitiesPage key="communities" />],
   ['/analytics', <AnalyticsPage key="analytics" />],
   ['/settings', <SettingsPage key="settings" />],
@@ -58,6 +67,7 @@ const pages: [string, ReactNode][] = [
   ['/settings/routing-rules', <RoutingRulesPage key="routing-rules" />],
   ['/settings/service-levels', <SlaPage key="service-levels" />],
   ['/settings/canned-responses', <CannedResponsesPage key="canned-responses" />],
+  ['/settings/webhooks', <WebhooksPage key="webhooks" />],
 ];
 
 export function App() {

@@ -32,6 +32,20 @@ const grants = {
   'inbox:work': ['owner', 'admin', 'manager', 'agent'],
   /** Teams, routing rules, SLA policies. */
   'inbox:configure': ['owner', 'admin', 'manager'],
+  /** Read every community space, including closed ones, as staff. */
+  'communities:read': ['owner', 'admin', 'manager', 'agent', 'moderator'],
+  /** Edit or delete any post, close spaces, accept answers, change idea statuses, merge ideas. */
+  'communities:moderate': ['owner', 'admin', 'manager', 'moderator'],
+  /** Create, change and reopen spaces. */
+  'communities:manage': ['owner', 'admin'],
+  /** Leads, opportunities and the pipeline. */
+  'sales:read': ['owner', 'admin', 'manager', 'agent'],
+  /** Work leads: create, update, hand off, accept, contact; opportunities. */
+  'sales:work': ['owner', 'admin', 'manager', 'agent'],
+  /** The lead scoring rules. */
+  'sales:configure': ['owner', 'admin', 'manager'],
+  /** Outbound webhooks: endpoints, their secrets and the delivery log. */
+  'webhooks:manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof grants;

@@ -10,7 +10,7 @@ export type RecordType = RecordEventsTable['record_type'];
 /** Who may read a record's feed, and so follow it. */
 const readPermission: Record<RecordType, Permission> = {
   case: 'inbox:read',
-  lead: 'inbox:read',
+  lead: 'sales:read',
   customer: 'customers:read',
 };
 
@@ -125,10 +125,8 @@ export async function addFollower(
 /** The record must exist in the actor's workspace before anyone follows or reads its feed. */
 async function requireRecord(ctx: AppContext, actor: Actor, type: RecordType, id: string): Promise<void> {
   requirePermission(actor, readPermission[type]);
-  // Leads get their records with the sales module; until then no lead exists to follow.
-  if (type === 'lead') throw new AppError('not_found', `No lead ${id}`);
   const found = await ctx.db
-    .selectFrom(type === 'customer' ? 'customers' : 'cases')
+    .selectFrom(type === 'customer' ? 'customers' : type === 'lead' ? 'leads' : 'cases')
     .select('id')
     .where('workspace_id', '=', actor.workspaceId)
     .where('id', '=', id)

@@ -47,11 +47,14 @@ const carriedTables = [
   ['customer_events', 'eventIds'],
   ['cases', 'caseIds'],
   ['conversations', 'conversationIds'],
+  ['leads', 'leadIds'],
+  ['opportunities', 'opportunityIds'],
 ] as const;
 type Carried = Partial<Record<(typeof carriedTables)[number][1], string[]>>;
 
 /**
- * Moves what points at `from` directly (transactions, events, cases, conversations) onto `into`
+ * Moves what points at `from` directly (transactions, events, cases, conversations, leads,
+ * opportunities) onto `into`
  * (a merge), returning the ids moved so that an unmerge can put exactly those back.
  */
 export async function carryActivity(

@@ -293,8 +293,36 @@ async function eraseServiceHistory(
       .where('case_id', 'in', part)
       .execute();
   }
+  // Leads and opportunities keep their stages, scores, amounts and times; their text goes.
+  const leadIds = (
+    await trx
+      .selectFrom('leads')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', customerIds)
+      .execute()
+  ).map((l) => l.id);
+  for (const part of chunks(leadIds)) {
+    await trx
+      .updateTable('leads')
+      .set({
+        title: 'Lead of an erased customer',
+        handoff_note: null,
+        handoff_reason: null,
+        disqualify_reason: null,
+        score_explanation: ctx.dialect.toJson([]),
+      })
+      .where('id', 'in', part)
+      .execute();
+    await trx
+      .updateTable('opportunities')
+      .set({ name: 'Opportunity of an erased customer', lost_reason: null })
+      .where('lead_id', 'in', part)
+      .execute();
+  }
   const records: [string, string[]][] = [
     ['case', caseIds],
+    ['lead', leadIds],
     ['customer', customerIds],
   ];
   for (const [type, ids] of records)

@@ -361,3 +361,30 @@ describe('customers API', () => {
     expect((await call(app(), 'GET', '/api/v1/customers/influencers')).status).toBe(401);
   });
 });
+
+describe('contacts import API', () => {
+  const upload = (token: string, csv: string, query = '?name=crm.csv') =>
+    app().request(`/api/v1/customers/import${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+      body: csv,
+    });
+
+  it('imports a CSV upload, links the identities on a line, and reports bad lines; moderators are refused', async () => {
+    const { agent, moderator } = await workspace();
+    const csv = 'name,email,bluesky\nMaya Lindqvist,maya@example.com,maya.travels\nNobody,,\n';
+    const summary = await json<{ updated: number; rejected: { line: number; reason: string }[] }>(
+      await upload(agent, csv),
+    );
+    expect(summary.updated).toBe(1);
+    expect(summary.rejected).toEqual([
+      { line: 3, reason: 'names no identity: give an email, phone, bluesky or mastodon column' },
+    ]);
+    const found = await json<{ items: Summary[] }>(
+      await call(app(), 'GET', '/api/v1/customers?search=maya%40example.com', undefined, { bearer: agent }),
+    );
+    expect(found.items.map((c) => c.identities.map((i) => i.channel).sort())).toEqual([['bluesky', 'email']]);
+    expect((await upload(moderator, csv)).status).toBe(403);
+    expect((await upload(agent, csv, '?map=email')).status).toBe(400);
+  });
+});

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
+import { contactsFromText, importContacts } from './contacts-import.ts';
 import {
   attributeDefinitionInput,
   attributeDefinitionSchema,
@@ -92,6 +93,61 @@ export function customersRoutes(ctx: AppContext) {
     async (c) => {
       const { kind, limit } = c.req.valid('query');
       return c.json({ items: await customers.rankCustomers(ctx, actorOf(c), kind, limit) }, 200);
+    },
+  );
+
+  // ------------------------------------------------------------------ contacts files
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/customers/import',
+      tags,
+      summary:
+        'Import a contacts CSV (name, email, email_verified, phone, bluesky, mastodon, attr.<key>): the identities on a line are an explicit link',
+      request: {
+        query: z.object({
+          name: z
+            .string()
+            .trim()
+            .min(1)
+            .max(200)
+            .default('upload.csv')
+            .openapi({ description: 'the file name, quoted in the evidence' }),
+          map: z
+            .string()
+            .min(3)
+            .max(500)
+            .optional()
+            .openapi({ description: 'field=column,… when the columns are named otherwise' }),
+        }),
+        body: {
+          content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } },
+          required: true,
+        },
+      },
+      responses: {
+        200: jsonContent(
+          z
+            .object({
+              read: z.number(),
+              created: z.number(),
+              updated: z.number(),
+              unchanged: z.number(),
+              merged: z.number(),
+              pendingLinks: z.number(),
+              rejected: z.array(z.object({ line: z.number(), reason: z.string() })),
+              elapsedMs: z.number(),
+            })
+            .openapi('ContactImportSummary'),
+          'What the file did, with each rejected line and why',
+        ),
+        ...errorResponses(400, 401, 403, 413),
+      },
+    }),
+    async (c) => {
+      const { name, map } = c.req.valid('query');
+      const text = await c.req.text();
+      return c.json(await importContacts(ctx, actorOf(c), contactsFromText(text, name), { map }), 200);
     },
   );
 

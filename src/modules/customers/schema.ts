@@ -136,7 +136,17 @@ export const suggestionSchema = z
 export const timelineItemSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['mention', 'merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply']),
+    kind: z.enum([
+      'mention',
+      'merge',
+      'unmerge',
+      'identity',
+      'transaction',
+      'event',
+      'case',
+      'reply',
+      'community_post',
+    ]),
     at: z.string(),
     summary: z.string(),
     mention: mentionSchema.nullable(),

@@ -69,7 +69,13 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 }
 
 const channelLabel = (channel: string) =>
-  channel === 'bluesky' ? 'Bluesky' : channel === 'mastodon' ? 'Mastodon' : channel;
+  channel === 'bluesky'
+    ? 'Bluesky'
+    : channel === 'mastodon'
+      ? 'Mastodon'
+      : channel === 'community'
+        ? 'Community'
+        : channel;
 
 // ---------------------------------------------------------------------------------------------
 // The pipeline: every mention author is a social identity attached to exactly one customer
@@ -185,7 +191,73 @@ export async function attachAuthors(
       verifiedLinks,
     })),
   );
+  await applyContactLinks(
+    ctx,
+    trx,
+    workspaceId,
+    made.map(({ identity }) => ({ id: identity.id, channel: identity.channel, handle: identity.handle })),
+  );
   return { created: made.length };
+}
+
+/** How contacts files and identities spell a handle for matching: lower case, no leading @. */
+export const contactHandle = (handle: string) => handle.trim().toLowerCase().replace(/^@/, '');
+
+/**
+ * Strong rule (d): an account an imported contacts file listed for a customer joins that
+ * customer when the pipeline first meets it (the file's row is the evidence).
+ */
+async function applyContactLinks(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  identities: { id: string; channel: string; handle: string | null }[],
+): Promise<void> {
+  const handles = [...new Set(identities.flatMap((i) => (i.handle ? [contactHandle(i.handle)] : [])))];
+  if (handles.length === 0) return;
+  const links = await trx
+    .selectFrom('contact_links')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('applied_at', 'is', null)
+    .where('handle', 'in', handles)
+    .execute();
+  for (const link of links) {
+    const identity = identities.find(
+      (i) => i.channel === link.channel && i.handle !== null && contactHandle(i.handle) === link.handle,
+    );
+    if (!identity) continue;
+    // Either side may have been merged since (by stronger evidence in this same batch).
+    const current = await trx
+      .selectFrom('identities')
+      .select('customer_id')
+      .where('id', '=', identity.id)
+      .executeTakeFirstOrThrow();
+    const from = await currentCustomerId(trx, current.customer_id);
+    const into = await currentCustomerId(trx, link.customer_id);
+    if (from !== into)
+      await mergeInTransaction(ctx, trx, workspaceId, null, {
+        intoId: into,
+        fromId: from,
+        evidence: [`${link.source} lists ${link.channel} account ${link.handle} for this customer`],
+      });
+    await trx
+      .updateTable('contact_links')
+      .set({ applied_at: ctx.now().toISOString() })
+      .where('id', '=', link.id)
+      .execute();
+  }
+}
+
+/** The customer a (possibly merged-away) customer id now lives in. */
+export async function currentCustomerId(db: Transaction<DB> | AppContext['db'], id: string): Promise<string> {
+  let at = id;
+  for (let hops = 0; hops < 50; hops++) {
+    const row = await db.selectFrom('customers').select('merged_into').where('id', '=', at).executeTakeFirst();
+    if (!row?.merged_into) return at;
+    at = row.merged_into;
+  }
+  return at;
 }
 
 /**
@@ -601,7 +673,7 @@ async function customerRow(db: Db, workspaceId: string, id: string): Promise<Cus
  * fields and missing attributes from `from` (`into` wins conflicts, both kept in the snapshot),
  * keeps `from` as a hidden row pointing at `into`, and records the merge with its evidence.
  */
-async function mergeInTransaction(
+export async function mergeInTransaction(
   ctx: AppContext,
   trx: Transaction<DB>,
   workspaceId: string,
@@ -1386,7 +1458,7 @@ export async function addIdentity(
   });
 }
 
-async function addIdentityInTransaction(
+export async function addIdentityInTransaction(
   ctx: AppContext,
   trx: Transaction<DB>,
   actor: Actor,
@@ -1545,6 +1617,109 @@ export async function createCustomer(
   return getCustomer(ctx, actor, id);
 }
 
+/**
+ * Makes a community member who just verified their email an identity of a customer (channel
+ * `community`, keyed by member id). The member first gets a customer of their own; when a
+ * customer already holds that email verified, that is strong evidence and the two merge (no
+ * actor, with the evidence, undoable like every automatic link); when held unverified, a
+ * suggestion is stored for an agent. Idempotent. Returns the customer the member belongs to.
+ */
+export async function attachCommunityMember(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  input: { workspaceId: string; memberId: string; username: string; displayName: string; email: string },
+): Promise<{ customerId: string }> {
+  const { workspaceId } = input;
+  const email = normalizeEmail(input.email);
+  const identityOf = (kind: 'social' | 'email', channel: string, externalId: string) =>
+    trx
+      .selectFrom('identities')
+      .select(['customer_id', 'verified'])
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', kind)
+      .where('channel', '=', channel)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
+  const known = await identityOf('social', 'community', input.memberId);
+  if (known) return { customerId: known.customer_id };
+  const now = ctx.now().toISOString();
+  const holder = await identityOf('email', 'email', email);
+  const customerId = newId(ctx.now());
+  await trx
+    .insertInto('customers')
+    .values({
+      id: customerId,
+      workspace_id: workspaceId,
+      display_name: input.displayName,
+      primary_email: holder ? null : email,
+      avatar_url: null,
+      bio: null,
+      attributes: ctx.dialect.toJson({}),
+      merged_into: null,
+      website_domain: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const identity = (kind: 'social' | 'email', channel: string, externalId: string, handle: string) => ({
+    id: newId(ctx.now()),
+    workspace_id: workspaceId,
+    customer_id: customerId,
+    kind,
+    channel,
+    external_id: externalId,
+    handle,
+    handle_key: null,
+    author_id: null,
+    verified: 1,
+    source: 'api' as const,
+    created_at: now,
+  });
+  await trx
+    .insertInto('identities')
+    .values(identity('social', 'community', input.memberId, input.username))
+    .execute();
+  if (!holder) {
+    await trx
+      .insertInto('identities')
+      .values(identity('email', 'email', email, email))
+      .execute();
+    await linkBlueskyHandles(ctx, trx, workspaceId, customerId, handlesProvenBy(email));
+    await refreshCustomerStats(trx, workspaceId, [customerId], ctx.now());
+    return { customerId };
+  }
+  if (holder.verified === 1) {
+    await mergeInTransaction(ctx, trx, workspaceId, null, {
+      intoId: holder.customer_id,
+      fromId: customerId,
+      evidence: [`Same verified email ${email}: community member @${input.username} confirmed it`],
+    });
+    return { customerId: holder.customer_id };
+  }
+  const [a, b] =
+    customerId < holder.customer_id ? [customerId, holder.customer_id] : [holder.customer_id, customerId];
+  await trx
+    .insertInto('identity_suggestions')
+    .values({
+      id: newId(ctx.now()),
+      workspace_id: workspaceId,
+      customer_id: a,
+      other_customer_id: b,
+      confidence: 0.9,
+      evidence: ctx.dialect.toJson([
+        `Community member @${input.username} confirmed ${email}, an unverified email of the other customer`,
+      ]),
+      status: 'open',
+      created_at: now,
+      decided_at: null,
+      decided_by: null,
+    })
+    .onConflict((oc) => oc.columns(['workspace_id', 'customer_id', 'other_customer_id']).doNothing())
+    .execute();
+  await refreshCustomerStats(trx, workspaceId, [customerId], ctx.now());
+  return { customerId };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timeline
 
@@ -1585,7 +1760,7 @@ export async function customerTimeline(
       const valid =
         typeof at === 'string' &&
         !Number.isNaN(Date.parse(at)) &&
-        (kind === 'mention'
+        (kind === 'mention' || kind === 'community_post'
           ? Number.isSafeInteger(key)
           : ['merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply'].includes(kind) &&
             typeof key === 'string');
@@ -1693,7 +1868,40 @@ export async function customerTimeline(
     .orderBy('outbox_replies.id', 'desc')
     .limit(n)
     .execute();
-  const [mentionRows, identityRows, mergeRows, unmergeRows, activity, caseRows, replyRows] =
+  // Posts of the community members who are this customer (their `community` identities).
+  const communityPostsOfCustomer = async () => {
+    const memberIds = (
+      await ctx.db
+        .selectFrom('identities')
+        .select('external_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('kind', '=', 'social')
+        .where('channel', '=', 'community')
+        .execute()
+    ).map((r) => r.external_id);
+    return memberIds.length === 0
+      ? []
+      : ctx.db
+          .selectFrom('community_posts')
+          .innerJoin('community_threads', 'community_threads.id', 'community_posts.thread_id')
+          .select([
+            'community_posts.id',
+            'community_posts.created_at',
+            'community_posts.number',
+            'community_posts.body_markdown',
+            'community_posts.hidden_at',
+            'community_threads.title',
+          ])
+          .where('community_posts.author_member_id', 'in', memberIds)
+          .where('community_posts.deleted_at', 'is', null)
+          .where(bound('community_post', 'community_posts.created_at', 'community_posts.id'))
+          .orderBy('community_posts.created_at', 'desc')
+          .orderBy('community_posts.id', 'desc')
+          .limit(n)
+          .execute();
+  };
+  const [mentionRows, identityRows, mergeRows, unmergeRows, activity, caseRows, replyRows, communityRows] =
     await Promise.all([
       mentionsOfCustomer(),
       identitiesOfCustomer,
@@ -1714,6 +1922,7 @@ export async function customerTimeline(
       ),
       casesOfCustomer,
       repliesToCustomer,
+      communityPostsOfCustomer(),
     ]);
 
   // A merge out of this customer reads better with the name of who absorbed it.
@@ -1818,6 +2027,17 @@ export async function customerTimeline(
         kind: 'reply',
         at: r.sent_at ?? '',
         summary: `${r.visibility === 'private' ? 'Private reply' : 'Reply'} sent on ${channelLabel(r.channel)} (case ${r.number}): ${r.body.slice(0, 140)}`,
+      }),
+    })),
+    ...communityRows.map((p) => ({
+      at: p.created_at,
+      kind: 'community_post' as const,
+      key: Number(p.id),
+      build: (): Built => ({
+        id: `community_post:${p.id}`,
+        kind: 'community_post',
+        at: p.created_at,
+        summary: `Community ${Number(p.number) === 1 ? 'thread' : 'reply'} in "${p.title}"${p.hidden_at ? ' (hidden by moderation)' : ''}: ${p.body_markdown.slice(0, 140)}`,
       }),
     })),
     ...activity.events.map((e) => ({

@@ -360,7 +360,7 @@ describe('dispositions: heard versus listened', () => {
     expect(stats.matched).toBe(3);
     expect(stats.disposed).toBe(2);
     expect(stats.share).toBeCloseTo(2 / 3);
-    expect(stats.byDisposition).toEqual({ case: 1, answered: 0, dismissed: 1 });
+    expect(stats.byDisposition).toEqual({ case: 1, lead: 0, answered: 0, dismissed: 1 });
     expect(stats.minutesToDisposition).toEqual({ p50: 10, p90: 30 });
   });
 

@@ -152,16 +152,21 @@ export async function dispositionStats(
       ),
     )
     .execute();
-  const by = { case: 0, answered: 0, dismissed: 0 };
+  const by = { case: 0, lead: 0, answered: 0, dismissed: 0 };
   const minutes: number[] = [];
   for (const r of rows) {
     if (r.disposition === null || r.disposition_at === null) continue;
-    if (r.disposition === 'case' || r.disposition === 'answered' || r.disposition === 'dismissed')
+    if (
+      r.disposition === 'case' ||
+      r.disposition === 'lead' ||
+      r.disposition === 'answered' ||
+      r.disposition === 'dismissed'
+    )
       by[r.disposition]++;
     minutes.push(Math.max(0, (Date.parse(r.disposition_at) - Date.parse(r.received_at)) / 60_000));
   }
   minutes.sort((a, b) => a - b);
-  const disposed = by.case + by.answered + by.dismissed;
+  const disposed = by.case + by.lead + by.answered + by.dismissed;
   return {
     since,
     matched: rows.length,

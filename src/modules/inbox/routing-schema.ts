@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { intentLabels } from '../analysis/types.ts';
 import { lifecycleStages } from '../customers/segment-rules.ts';
+import { leadStages } from '../sales/schema.ts';
 import { casePriorities, caseTypes, dismissReasons } from './vocabulary.ts';
 
 const list = z.array(z.string().min(1).max(100)).min(1).max(50);
@@ -91,6 +92,14 @@ export const routingAction = z
     }),
     z.object({ type: z.literal('notify'), userIds: z.array(z.string().min(1).max(64)).min(1).max(50) }),
     z.object({ type: z.literal('dismiss'), reason: z.enum(dismissReasons) }),
+    /** The author's customer gets a lead, or their open lead gets the post (src/modules/sales). */
+    z.object({
+      type: z.literal('create_lead'),
+      stage: z.enum(leadStages).default('lead'),
+      /** Round robin over this team's members when no owner is named. */
+      teamId: z.string().min(1).max(64).optional(),
+      ownerUserId: z.string().min(1).max(64).optional(),
+    }),
   ])
   .openapi('RoutingAction');
 

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
+import { createLeadByRule } from '../sales/leads.ts';
 import { insertCase, insertMentionIntoCase } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { setOrder } from './ordering.ts';
@@ -584,6 +585,21 @@ async function applyAction(
       });
       return `notified ${users.length}`;
     }
+    case 'create_lead':
+      return createLeadByRule(
+        ctx,
+        trx,
+        workspaceId,
+        {
+          ...action,
+          mentionId: f.mention.id,
+          customerId: f.customer?.id ?? null,
+          caseId: f.case?.id ?? null,
+          title: summarize(f.mention.text),
+        },
+        by.rule,
+        roundRobin,
+      );
     case 'dismiss': {
       if (f.case) return `dismiss: skipped, case ${f.case.number} exists`;
       await trx

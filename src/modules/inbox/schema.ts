@@ -150,7 +150,7 @@ export const dispositionInput = z
 export const dispositionSchema = z
   .object({
     mentionId: z.number(),
-    disposition: z.enum(['case', 'answered', 'dismissed']),
+    disposition: z.enum(['case', 'lead', 'answered', 'dismissed']),
     reason: z.string().nullable(),
     caseId: z.string().nullable(),
     at: z.string(),
@@ -164,7 +164,12 @@ export const dispositionStatsSchema = z
     matched: z.number().openapi({ description: 'mentions that matched a listening query' }),
     disposed: z.number(),
     share: z.number().openapi({ description: 'disposed / matched, 0..1 (1 when nothing matched)' }),
-    byDisposition: z.object({ case: z.number(), answered: z.number(), dismissed: z.number() }),
+    byDisposition: z.object({
+      case: z.number(),
+      lead: z.number(),
+      answered: z.number(),
+      dismissed: z.number(),
+    }),
     minutesToDisposition: z
       .object({ p50: z.number().nullable(), p90: z.number().nullable() })
       .openapi({ description: 'from receipt to disposition' }),

@@ -39,7 +39,7 @@ export const mentionSchema = z
     disposition: z
       .object({
         mentionId: z.number(),
-        disposition: z.enum(['case', 'answered', 'dismissed']),
+        disposition: z.enum(['case', 'lead', 'answered', 'dismissed']),
         reason: z.string().nullable(),
         caseId: z.string().nullable(),
         at: z.string(),

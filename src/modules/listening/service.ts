@@ -243,7 +243,7 @@ function toMentionView(ctx: AppContext) {
         ? null
         : {
             mentionId: Number(r.id),
-            disposition: r.disposition as 'case' | 'answered' | 'dismissed',
+            disposition: r.disposition as 'case' | 'lead' | 'answered' | 'dismissed',
             reason: r.disposition_reason,
             caseId: r.case_id,
             at: r.disposition_at,

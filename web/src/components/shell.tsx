@@ -1,12 +1,14 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
+import { type Role, salesWorkers } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { NotificationsBell } from './notifications-bell.tsx';
 
-const sections = [
+const sections: { to: string; label: string; roles?: Role[] }[] = [
   { to: '/inbox', label: 'Inbox' },
   { to: '/listening', label: 'Listening' },
   { to: '/customers', label: 'Customers' },
+  { to: '/sales', label: 'Sales', roles: salesWorkers },
   { to: '/communities', label: 'Communities' },
   { to: '/analytics', label: 'Analytics' },
   { to: '/settings', label: 'Settings' },
@@ -71,11 +73,13 @@ export function Shell({ children }: { children: ReactNode }) {
       </header>
       <nav id="primary-nav" aria-label="Main" className={menuOpen ? 'nav open' : 'nav'}>
         <ul>
-          {sections.map((s) => (
-            <li key={s.to}>
-              <NavLink to={s.to}>{s.label}</NavLink>
-            </li>
-          ))}
+          {sections
+            .filter((s) => !s.roles || s.roles.includes(session.user.role))
+            .map((s) => (
+              <li key={s.to}>
+                <NavLink to={s.to}>{s.label}</NavLink>
+              </li>
+            ))}
         </ul>
       </nav>
       <main id="main" ref={main} tabIndex={-1}>

@@ -24,6 +24,7 @@ import {
   percent,
   roleNote,
 } from './customer-bits.tsx';
+import { ImportContacts } from './import-contacts.tsx';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
 
@@ -107,6 +108,7 @@ export function CustomersPage() {
         One profile per person across channels, with the evidence behind every merge, their history with you
         and their influence in your network.
       </p>
+      {canWrite && <ImportContacts onImported={() => void load(query, segment)} />}
       <search className="filters">
         <label htmlFor={`${id}-search`} className="visually-hidden">
           Search customers

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { LeadScoringSettingsLink } from '../sales/scoring-page.tsx';
 
 export function SettingsPage() {
   usePageTitle('Settings');
@@ -40,6 +41,11 @@ export function SettingsPage() {
         <li>
           <Link to="/settings/canned-responses">Canned responses</Link>
           <span> — ready answers with variables, to insert in replies and notes.</span>
+        </li>
+        <LeadScoringSettingsLink />
+        <li>
+          <Link to="/settings/webhooks">Webhooks</Link>
+          <span> — case and lead events POSTed to your systems, signed, retried, with a delivery log.</span>
         </li>
         <li>
           <a href="/api/docs">API reference</a>

@@ -1,0 +1,93 @@
+import type { AppContext } from '../../context.ts';
+import { authorsOf, checkViewer, seesEverything, type Viewer, visibleSpace } from './access.ts';
+import { type SearchHit, type SearchQuery, searchQuery } from './schema.ts';
+
+/**
+ * Ranked full-text search over the community's posts (FTS5 bm25 on SQLite, ts_rank on
+ * PostgreSQL, through the dialect): every word must occur; deleted and hidden posts, posts of
+ * deleted or hidden threads, and (for members and visitors) closed spaces are never found. The
+ * best `limit` hits only: a search is refined, not paged.
+ */
+export async function searchPosts(ctx: AppContext, viewer: Viewer, input: SearchQuery): Promise<SearchHit[]> {
+  checkViewer(viewer);
+  const valid = searchQuery.parse(input);
+  const d = ctx.dialect;
+  const scores = d.fullTextScores('community_posts', 'body_markdown', valid.q).as('fts');
+  let q = ctx.db
+    .selectFrom('community_posts')
+    .innerJoin(scores, (j) => j.onRef('fts.id', '=', 'community_posts.id'))
+    .innerJoin('community_threads', 'community_threads.id', 'community_posts.thread_id')
+    .innerJoin('community_spaces', 'community_spaces.id', 'community_threads.space_id')
+    .select([
+      'community_posts.id',
+      'community_posts.number',
+      'community_posts.thread_id',
+      'community_posts.body_markdown',
+      'community_posts.created_at',
+      'community_posts.author_member_id',
+      'community_posts.author_user_id',
+      'community_threads.title as thread_title',
+      'community_threads.space_id',
+      'community_spaces.title as space_title',
+      'fts.score',
+    ])
+    .where('community_posts.workspace_id', '=', viewer.workspaceId)
+    .where('community_posts.deleted_at', 'is', null)
+    .where('community_posts.hidden_at', 'is', null)
+    .where('community_threads.deleted_at', 'is', null)
+    .where('community_threads.hidden_at', 'is', null);
+  if (!seesEverything(viewer)) q = q.where('community_spaces.closed_at', 'is', null);
+  if (valid.spaceId !== undefined) {
+    const space = await visibleSpace(ctx.db, viewer, valid.spaceId);
+    q = q.where('community_threads.space_id', '=', space.id);
+  }
+  const rows = await q
+    .orderBy('fts.score', 'desc')
+    .orderBy('community_posts.id', 'desc')
+    .limit(valid.limit)
+    .execute();
+  const authors = await authorsOf(ctx.db, viewer.workspaceId, rows);
+  return rows.map((r) => {
+    const key = r.author_member_id
+      ? `m:${r.author_member_id}`
+      : r.author_user_id
+        ? `u:${r.author_user_id}`
+        : null;
+    return {
+      postId: Number(r.id),
+      postNumber: Number(r.number),
+      threadId: r.thread_id,
+      threadTitle: r.thread_title,
+      spaceId: r.space_id,
+      spaceTitle: r.space_title,
+      author: (key && authors.get(key)) || null,
+      excerpt: excerpt(r.body_markdown, valid.q),
+      createdAt: r.created_at,
+      score: Number(r.score),
+    };
+  });
+}
+
+/** About 160 characters of the post's text around the first word searched for, without Markdown marks. */
+export function excerpt(markdown: string, query: string, width = 160): string {
+  const text = markdown
+    .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[#>*_`~]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const words =
+    query
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
+  const lower = text.toLowerCase();
+  const at =
+    words
+      .map((w) => lower.indexOf(w))
+      .filter((i) => i >= 0)
+      .sort((a, b) => a - b)[0] ?? 0;
+  const start = Math.max(0, at - Math.floor(width / 3));
+  const end = Math.min(text.length, start + width);
+  return `${start > 0 ? '…' : ''}${text.slice(start, end)}${end < text.length ? '…' : ''}`;
+}

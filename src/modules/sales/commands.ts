@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { parseFlags } from '../../cli/args.ts';
+import { loadConfig } from '../../config.ts';
+import type { AppContext } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { closeContext, openContext } from '../../server.ts';
+import type { CliCommand } from '../analysis/commands.ts';
+import type { Actor } from '../auth/roles.ts';
+import { listWorkspaces, workspaceBySlug } from '../auth/service.ts';
+import { listLeads, rescoreOpenLeads } from './leads.ts';
+import { leadStages, leadStatuses } from './schema.ts';
+
+const help = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** The operator at the command line acts as an owner of the workspace named (or the only one). */
+async function operatorOf(ctx: AppContext, slug: string | undefined): Promise<Actor> {
+  let workspaceId: string;
+  if (slug) workspaceId = (await workspaceBySlug(ctx, slug)).id;
+  else {
+    const all = await listWorkspaces(ctx);
+    if (all.length !== 1 || !all[0])
+      throw new AppError(
+        'validation_failed',
+        `Give --workspace: one of ${all.map((w) => w.slug).join(', ') || '(none yet)'}`,
+      );
+    workspaceId = all[0].id;
+  }
+  return { userId: 'cli', workspaceId, role: 'owner', via: 'cli' };
+}
+
+async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(loadConfig());
+  try {
+    return await run(ctx);
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
+const listSpec = {
+  usage: `rapport sales leads list [--stage ${leadStages.join('|')}] [--status open|won|disqualified|all] [--owner USER_ID|none] [--sort newest|score] [--limit N] [--workspace slug] [--json]`,
+  description:
+    'Lists leads (open ones by default), newest first or best score first, with stage, score, owner and handoff. See docs/sales.md.',
+  options: {
+    ...help,
+    stage: { type: 'string' },
+    status: { type: 'string' },
+    owner: { type: 'string' },
+    sort: { type: 'string' },
+    limit: { type: 'string' },
+    workspace: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  schema: z.object({
+    stage: z.enum(leadStages).optional(),
+    status: z.enum([...leadStatuses, 'all']).default('open'),
+    owner: z.string().min(1).max(64).optional(),
+    sort: z.enum(['newest', 'score']).default('newest'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    workspace: z.string().min(1).optional(),
+    json: z.boolean().default(false),
+  }),
+} as const;
+
+const rescoreSpec = {
+  usage: 'rapport sales rescore',
+  description:
+    'Scores every open lead of every workspace again now (decay and new signals), as the scheduler does every 5 minutes.',
+  options: { ...help },
+  schema: z.object({}),
+} as const;
+
+/** Database-backed commands of the sales module; `src/main.ts` dispatches to them. */
+export const salesCommands: Record<string, CliCommand> = {
+  'sales leads list': {
+    spec: listSpec,
+    async run(args) {
+      const flags = parseFlags(listSpec, args);
+      const page = await withContext(async (ctx) =>
+        listLeads(ctx, await operatorOf(ctx, flags.workspace), {
+          stage: flags.stage,
+          status: flags.status,
+          owner: flags.owner,
+          sort: flags.sort,
+          limit: flags.limit,
+        }),
+      );
+      if (flags.json) {
+        console.log(JSON.stringify(page.items, null, 2));
+        return 0;
+      }
+      if (page.items.length === 0) console.log('No leads.');
+      for (const l of page.items)
+        console.log(
+          [
+            `#${l.number}`,
+            l.stage,
+            l.status,
+            `score ${l.score} (fit ${l.fitScore}, engagement ${l.engagementScore})`,
+            l.customer.displayName + (l.customer.handle ? ` @${l.customer.handle}` : ''),
+            l.owner ? `owner ${l.owner.name}` : 'no owner',
+            l.handoff.status === 'none' ? '' : `handoff ${l.handoff.status}`,
+            l.title,
+          ].join('\t'),
+        );
+      return 0;
+    },
+  },
+  'sales rescore': {
+    spec: rescoreSpec,
+    async run(args) {
+      parseFlags(rescoreSpec, args);
+      const n = await withContext((ctx) => rescoreOpenLeads(ctx));
+      console.log(`Rescored ${n} open lead${n === 1 ? '' : 's'}.`);
+      return 0;
+    },
+  },
+};
