@@ -938,7 +938,7 @@ export type DispositionAction =
   | { action: 'dismiss'; reason: DismissReason };
 export type Disposition = {
   mentionId: number;
-  disposition: 'case' | 'answered' | 'dismissed';
+  disposition: 'case' | 'lead' | 'answered' | 'dismissed';
   reason: string | null;
   caseId: string | null;
   at: string;
@@ -950,7 +950,7 @@ export type DispositionStats = {
   disposed: number;
   /** 0..1 */
   share: number;
-  byDisposition: { case: number; answered: number; dismissed: number };
+  byDisposition: { case: number; lead: number; answered: number; dismissed: number };
   minutesToDisposition: { p50: number | null; p90: number | null };
 };
 export type Assignee = { id: string; name: string; role: string };

@@ -11,7 +11,7 @@ import {
 } from '../../api.ts';
 import { findCaseByNumber, words } from './inbox-bits.tsx';
 
-/** What became of a mention, as a chip: "Case #12", "Answered", "Dismissed · spam". */
+/** What became of a mention, as a chip: "Case #12", "Lead", "Answered", "Dismissed · spam". */
 function DispositionChip({ d, caseNumber }: { d: Disposition; caseNumber: number | null }) {
   if (d.disposition === 'case' && d.caseId) {
     return (
@@ -21,6 +21,7 @@ function DispositionChip({ d, caseNumber }: { d: Disposition; caseNumber: number
     );
   }
   if (d.disposition === 'answered') return <span className="chip disposition answered">Answered</span>;
+  if (d.disposition === 'lead') return <span className="chip disposition lead">Lead</span>;
   return (
     <span className="chip disposition dismissed">Dismissed{d.reason ? ` · ${words(d.reason)}` : ''}</span>
   );

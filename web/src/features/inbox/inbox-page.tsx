@@ -632,7 +632,7 @@ function HeardFigure({ stats }: { stats: DispositionStats }) {
   return (
     <p
       className="heard"
-      title={`Last 7 days: ${stats.byDisposition.case} to cases, ${stats.byDisposition.answered} answered, ${stats.byDisposition.dismissed} dismissed`}
+      title={`Last 7 days: ${stats.byDisposition.case} to cases, ${stats.byDisposition.lead} to leads, ${stats.byDisposition.answered} answered, ${stats.byDisposition.dismissed} dismissed`}
     >
       <strong>{share}%</strong> heard of {stats.matched} matched mentions (7 days)
       {p50 !== null && (
