@@ -12,6 +12,7 @@ import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
 import { scheduleCommunityLoop } from './modules/communities/bridges.ts';
+import { purgeExpiredMemberSessions } from './modules/communities/member-auth.ts';
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';
 import { scheduleLeadRescoring } from './modules/sales/leads.ts';
@@ -51,8 +52,9 @@ export async function startServer(
   const stoppers: (() => Promise<void>)[] = [];
   if (services.includes('scheduler')) {
     const purge = () =>
-      purgeExpiredSessions(ctx).then(
-        (n) => n > 0 && ctx.log.info({ removed: n }, 'expired sessions purged'),
+      Promise.all([purgeExpiredSessions(ctx), purgeExpiredMemberSessions(ctx)]).then(
+        ([staff, members]) =>
+          staff + members > 0 && ctx.log.info({ removed: staff, members }, 'expired sessions purged'),
         (err) => ctx.log.error({ err }, 'session purge failed'),
       );
     void purge();

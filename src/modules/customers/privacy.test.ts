@@ -14,8 +14,13 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { followRecord } from '../collaboration/feed.ts';
+import { insertMember } from '../communities/members-fixtures.ts';
+import { createSpace } from '../communities/spaces.ts';
+import { createThread, editPost } from '../communities/threads.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { addNote } from '../inbox/replies.ts';
+import { createLead } from '../sales/leads.ts';
+import { createOpportunity } from '../sales/opportunities.ts';
 import { listConsents, recordConsent } from './consents.ts';
 import { eraseCustomer, exportCustomer } from './privacy.ts';
 import {
@@ -204,7 +209,39 @@ async function person() {
       sent_at: now,
     })
     .execute();
-  return { ws, admin, agent, id, mastoId, bystanderId, payloads, caseId: theCase.id };
+  // A lead about them, and their life in the community: a member of theirs, a thread they
+  // opened, and an edit (the old text kept as a revision).
+  const lead = await createLead(t.ctx, admin.actor, { customerId: id, title: `Group trip for ${MARKER}` });
+  await createOpportunity(t.ctx, admin.actor, {
+    leadId: lead.id,
+    name: `${MARKER} family fares`,
+    amountMinor: 90_000,
+    currency: 'EUR',
+  });
+  const member = await insertMember(t.ctx, ws.id, { trustLevel: 2, username: `${MARKER}_m` });
+  await t.ctx.db
+    .updateTable('community_members')
+    .set({ customer_id: id, display_name: `${MARKER} in the forum`, bio: `I am ${MARKER}` })
+    .where('id', '=', member.memberId)
+    .execute();
+  const space = await createSpace(t.ctx, admin.actor, { slug: 'talk', title: 'Talk', kind: 'forum' });
+  const thread = await createThread(t.ctx, member, {
+    spaceId: space.id,
+    title: `${MARKER} asks about seats`,
+    body: `Hello, ${MARKER} here: window seats?`,
+  });
+  await editPost(t.ctx, member, thread.post.id, { body: `Hello again from ${MARKER}` });
+  return {
+    ws,
+    admin,
+    agent,
+    id,
+    mastoId,
+    bystanderId,
+    payloads,
+    caseId: theCase.id,
+    memberId: member.memberId,
+  };
 }
 
 /** Every (table.column) whose value, as lower-cased text, contains `needle`: every column of every table. */
@@ -321,6 +358,13 @@ describe('export', () => {
       { description: `Gift for ${MARKER}`, amount_minor: expect.anything() },
     ]);
     expect(data.events).toMatchObject([{ name: 'page_view', properties: { path: `/u/${MARKER}` } }]);
+    expect(data.leads).toMatchObject([
+      { title: `Group trip for ${MARKER}`, opportunities: [{ name: `${MARKER} family fares` }] },
+    ]);
+    expect(data.community.members).toMatchObject([{ username: `${MARKER}_m`, bio: `I am ${MARKER}` }]);
+    expect(data.community.members[0]).not.toHaveProperty('password_hash');
+    expect(data.community.threads).toMatchObject([{ title: `${MARKER} asks about seats` }]);
+    expect(data.community.posts).toMatchObject([{ body_markdown: `Hello again from ${MARKER}` }]);
     expect(data.cases).toMatchObject([
       {
         subject: `Refund for ${MARKER} (card)`,
@@ -383,6 +427,8 @@ describe('erasure', () => {
       transactions: 1,
       events: 1,
       cases: 1,
+      leads: 1,
+      communityMembers: 1,
     });
 
     expect(await columnsContaining(t.ctx, MARKER)).toEqual([]);

@@ -92,6 +92,14 @@ export type CustomerExport = {
   events: Record<string, unknown>[];
   /** Service history: their cases, each with its conversations, the replies sent and the internal notes about them. */
   cases: Record<string, unknown>[];
+  /** Leads about them, each with its opportunities. */
+  leads: Record<string, unknown>[];
+  /** Their community members (without password hashes), the threads they opened and their posts. */
+  community: {
+    members: Record<string, unknown>[];
+    threads: Record<string, unknown>[];
+    posts: Record<string, unknown>[];
+  };
   erasures: Record<string, unknown>[];
 };
 
@@ -201,6 +209,53 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
             .orderBy('created_at')
             .execute(),
         ]);
+  const leads = await ctx.db
+    .selectFrom('leads')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('customer_id', 'in', ids)
+    .orderBy('number')
+    .execute();
+  const opportunities =
+    leads.length === 0
+      ? []
+      : await ctx.db
+          .selectFrom('opportunities')
+          .selectAll()
+          .where(
+            'lead_id',
+            'in',
+            leads.map((l) => l.id),
+          )
+          .orderBy('created_at')
+          .execute();
+  // Their community members, without the password hash (a secret of the system, not their data).
+  const members = (
+    await ctx.db
+      .selectFrom('community_members')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .execute()
+  ).map(({ password_hash: _, ...m }) => m);
+  const memberIds = members.map((m) => m.id);
+  const [posts, threads] =
+    memberIds.length === 0
+      ? [[], []]
+      : await Promise.all([
+          ctx.db
+            .selectFrom('community_posts')
+            .selectAll()
+            .where('author_member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .execute(),
+          ctx.db
+            .selectFrom('community_threads')
+            .select(['id', 'space_id', 'title', 'author_member_id', 'kind', 'created_at'])
+            .where('author_member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .execute(),
+        ]);
   const result: CustomerExport = {
     format: 'rapport.customer-export',
     version: 1,
@@ -225,6 +280,12 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
         .filter((n) => n.case_id === c.id)
         .map((n) => ({ ...n, mentioned_user_ids: json(n.mentioned_user_ids) })),
     })),
+    leads: leads.map((l) => ({
+      ...l,
+      score_explanation: json(l.score_explanation),
+      opportunities: opportunities.filter((o) => o.lead_id === l.id),
+    })),
+    community: { members, threads, posts },
     erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
   };
   await recordAudit(ctx, ctx.db, {
@@ -253,7 +314,7 @@ async function eraseServiceHistory(
   ws: string,
   customerIds: string[],
   mentions: { external_id: string; channel: string }[],
-): Promise<number> {
+): Promise<{ cases: number; leads: number }> {
   const caseIds = (
     await trx
       .selectFrom('cases')
@@ -342,7 +403,69 @@ async function eraseServiceHistory(
         .where('record_id', 'in', part)
         .execute();
     }
-  return caseIds.length;
+  return { cases: caseIds.length, leads: leadIds.length };
+}
+
+const ERASED_POST = 'This post was removed at its author’s request.';
+
+/**
+ * The person's community members keep their ids (threads, votes and points stay consistent) but
+ * lose everything that identifies them: name, username, email, login and sessions, and the text
+ * of what they wrote (posts, their earlier revisions, the titles of threads they opened).
+ */
+async function eraseCommunityLife(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  ws: string,
+  customerIds: string[],
+): Promise<number> {
+  const memberIds: string[] = [];
+  for (const part of chunks(customerIds))
+    memberIds.push(
+      ...(
+        await trx
+          .selectFrom('community_members')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('customer_id', 'in', part)
+          .execute()
+      ).map((m) => m.id),
+    );
+  for (const part of chunks(memberIds)) {
+    const posts = (
+      await trx.selectFrom('community_posts').select('id').where('author_member_id', 'in', part).execute()
+    ).map((p) => p.id);
+    for (const postPart of chunks(posts)) {
+      await trx
+        .updateTable('community_posts')
+        .set({ body_markdown: ERASED_POST, body_html: `<p>${ERASED_POST}</p>` })
+        .where('id', 'in', postPart)
+        .execute();
+      await trx.deleteFrom('community_post_revisions').where('post_id', 'in', postPart).execute();
+    }
+    await trx
+      .updateTable('community_threads')
+      .set({ title: 'A thread by an erased member' })
+      .where('author_member_id', 'in', part)
+      .execute();
+    await trx.deleteFrom('community_member_sessions').where('member_id', 'in', part).execute();
+    await trx.deleteFrom('community_email_verifications').where('member_id', 'in', part).execute();
+    for (const id of part)
+      await trx
+        .updateTable('community_members')
+        .set({
+          username: `erased-${id.slice(-8).toLowerCase()}`,
+          display_name: 'Erased member',
+          email: null,
+          email_verified_at: null,
+          password_hash: null,
+          bio: null,
+          suspended_until: null,
+        })
+        .where('id', '=', id)
+        .execute();
+  }
+  return memberIds.length;
 }
 
 export type ErasureCounts = {
@@ -359,6 +482,10 @@ export type ErasureCounts = {
   auditEntries: number;
   /** Cases about the person: their text (subject, previews, replies, notes, feed details) is gone. */
   cases: number;
+  /** Leads about the person: their titles, notes and opportunity names are gone. */
+  leads: number;
+  /** Community members of theirs: profile, login, sessions, and the text of their posts are gone. */
+  communityMembers: number;
 };
 
 export type ErasureView = {
@@ -461,6 +588,8 @@ export async function eraseCustomer(
       events: 0,
       auditEntries: 0,
       cases: 0,
+      leads: 0,
+      communityMembers: 0,
     };
 
     // Their accounts and posts, as the source knows them (before the authors are blanked).
@@ -615,7 +744,10 @@ export async function eraseCustomer(
     }
     counts.auditEntries = audits.length;
 
-    counts.cases = await eraseServiceHistory(ctx, trx, ws, ids, mentions);
+    const service = await eraseServiceHistory(ctx, trx, ws, ids, mentions);
+    counts.cases = service.cases;
+    counts.leads = service.leads;
+    counts.communityMembers = await eraseCommunityLife(ctx, trx, ws, ids);
 
     await trx
       .updateTable('customers')
