@@ -48,13 +48,13 @@ beforeAll(async () => {
     return res.body;
   };
   const help = await created<{ id: string }>('POST', '/api/v1/communities/spaces', {
-    slug: 'help',
+    slug: 'phone-help',
     title: 'Help with your trip',
     description: 'Questions about bookings, luggage and check-in, answered by travellers and staff.',
     kind: 'qa',
   });
   await created('POST', '/api/v1/communities/spaces', {
-    slug: 'ideas',
+    slug: 'phone-ideas',
     title: 'Ideas',
     description: 'What should Demo Airways do next?',
     kind: 'ideas',
@@ -153,7 +153,7 @@ describe('public community site (issue #7, item 12)', () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     for (const p of [
       `/community/${workspace}`,
-      `/community/${workspace}/s/help`,
+      `/community/${workspace}/s/phone-help`,
       `/community/${workspace}/t/${longThreadId}`,
     ]) {
       await page.goto(`${server.url}${p}`);

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
@@ -197,6 +198,11 @@ describe('inbox replies, notes and service levels', () => {
     expect(filled).toContain('Ali Agent from');
     expect(filled).not.toContain('{{');
     await composer.getByText(new RegExp(`^${[...filled].length} / 300 characters on bluesky`)).waitFor();
+    // Demo posts are answered through the demo connector when no real account exists; with it
+    // switched off nothing can send on Bluesky, and the agent is told so.
+    const db = new Database(path.join(server.dataDir, 'rapport.sqlite'));
+    db.prepare("update connectors set enabled = 0 where kind = 'demo'").run();
+    db.close();
     await composer.getByRole('button', { name: 'Send reply' }).click();
     const refusal = composer.getByRole('alert');
     await refusal.waitFor();

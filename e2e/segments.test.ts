@@ -45,7 +45,8 @@ function watchErrors(page: Page): string[] {
 }
 
 // The demo workspace seeds the customers with attributes: Carlos Ruiz (loyalty tier gold, 23 flights
-// in 2026), Noor Haddad (silver) and Erik Lund (blue). Everyone else comes from the demo stream
+// in 2026), Noor Haddad (silver) and Erik Lund (blue), and the sales demo's contacts (Aiko Tanaka and
+// Priya Nair gold, others silver or blue, no flights). Everyone else comes from the demo stream
 // without attributes, so rules on attributes have counts that do not move while the stream runs.
 describe('segments and lists', () => {
   it('builds a two-condition segment with a live count, saves it and sees its members', async () => {
@@ -74,7 +75,7 @@ describe('segments and lists', () => {
     expect(await page.getByLabel('Condition 1 operator').inputValue()).toBe('in');
     await page.getByText('Not counted yet').first().waitFor();
     await page.getByRole('group', { name: 'Condition 1 values' }).getByText('Gold', { exact: true }).click();
-    await count.filter({ hasText: /^1 customer matches$/ }).waitFor();
+    await count.filter({ hasText: /^3 customers match$/ }).waitFor();
     await page
       .getByRole('list', { name: 'Sample of matching customers' })
       .getByRole('link', { name: 'Carlos Ruiz' })
@@ -90,7 +91,7 @@ describe('segments and lists', () => {
     await count.filter({ hasText: /^0 customers match$/ }).waitFor();
     // "any" instead of "all": gold tier alone is enough again.
     await page.getByLabel('Match for the rule').selectOption('any');
-    await count.filter({ hasText: /^1 customer matches$/ }).waitFor();
+    await count.filter({ hasText: /^3 customers match$/ }).waitFor();
     await page.getByLabel('Match for the rule').selectOption('all');
     await count.filter({ hasText: /^0 customers match$/ }).waitFor();
     await page.getByLabel('Condition 2 value').fill('20');

@@ -7,7 +7,13 @@ import { projectRoot } from '../src/project.ts';
 
 export const artifacts = path.join(projectRoot, 'e2e', 'artifacts');
 
-export type StartedServer = { url: string; password: string; stop(): Promise<void> };
+export type StartedServer = {
+  url: string;
+  password: string;
+  /** The server's data directory (its SQLite file is `rapport.sqlite` there). */
+  dataDir: string;
+  stop(): Promise<void>;
+};
 
 /** Starts the built server (as `npm start` does) on a fresh data dir and a free port. */
 export async function startBuiltServer(): Promise<StartedServer> {
@@ -29,6 +35,7 @@ export async function startBuiltServer(): Promise<StartedServer> {
   });
   return {
     ...ready,
+    dataDir,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

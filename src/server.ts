@@ -13,6 +13,7 @@ import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
 import { scheduleCommunityLoop } from './modules/communities/bridges.ts';
 import { purgeExpiredMemberSessions } from './modules/communities/member-auth.ts';
+import { scheduleNewsletters } from './modules/communities/newsletters.ts';
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';
 import { scheduleLeadRescoring } from './modules/sales/leads.ts';
@@ -77,6 +78,8 @@ export async function startServer(
     // unanswered questions becoming cases, and shares, every 30 s; each pass in its own try/catch.
     const communityLoop = scheduleCommunityLoop(ctx);
     stoppers.push(() => communityLoop.stop());
+    // Community newsletters: digests of finished periods, built once and mailed, every 5 minutes.
+    stoppers.push(scheduleNewsletters(ctx).stop);
   }
   if (services.includes('worker')) {
     const worker = startWorker(ctx);

@@ -18,6 +18,8 @@ import * as m0013 from './migrations/0013_communities.ts';
 import * as m0014 from './migrations/0014_community_members.ts';
 import * as m0015 from './migrations/0015_contact_links.ts';
 import * as m0016 from './migrations/0016_community_loop.ts';
+import * as m0017 from './migrations/0017_community_extras.ts';
+import * as m0018 from './migrations/0018_community_indexes.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -39,6 +41,8 @@ const migrations: Record<string, DialectMigration> = {
   '0014_community_members': m0014,
   '0015_contact_links': m0015,
   '0016_community_loop': m0016,
+  '0017_community_extras': m0017,
+  '0018_community_indexes': m0018,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -512,6 +512,17 @@ export interface DB {
   community_unanswered_policy: CommunityUnansweredPolicyTable;
   community_question_cases: CommunityQuestionCasesTable;
   community_shares: CommunitySharesTable;
+  community_newsletters: CommunityNewslettersTable;
+  community_newsletter_subscriptions: CommunityNewsletterSubscriptionsTable;
+  community_newsletter_digests: CommunityNewsletterDigestsTable;
+  community_newsletter_deliveries: CommunityNewsletterDeliveriesTable;
+  community_challenges: CommunityChallengesTable;
+  community_challenge_entries: CommunityChallengeEntriesTable;
+  community_challenge_votes: CommunityChallengeVotesTable;
+  community_challenge_notifications: CommunityChallengeNotificationsTable;
+  community_lists: CommunityListsTable;
+  community_list_entries: CommunityListEntriesTable;
+  community_list_follows: CommunityListFollowsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -1157,4 +1168,129 @@ export interface CommunitySharesTable {
   created_by: string | null;
   created_at: string;
   sent_at: string | null;
+}
+
+// ------------------------------------------------------------------ communities: newsletters, challenges, lists (0017)
+export type NewsletterCadence = 'daily' | 'weekly' | 'off';
+export interface CommunityNewslettersTable {
+  space_id: string;
+  workspace_id: string;
+  cadence: NewsletterCadence;
+  updated_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface CommunityNewsletterSubscriptionsTable {
+  id: string;
+  workspace_id: string;
+  space_id: string;
+  member_id: string;
+  created_at: string;
+  /** Null while subscribed. */
+  unsubscribed_at: string | null;
+}
+export interface CommunityNewsletterDigestsTable {
+  id: string;
+  workspace_id: string;
+  space_id: string;
+  cadence: 'daily' | 'weekly';
+  period_start: string;
+  period_end: string;
+  /** JSON: the digest's sections (newsletters.ts `DigestItems`). */
+  items: unknown;
+  item_count: number;
+  created_at: string;
+}
+export type NewsletterDeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
+export interface CommunityNewsletterDeliveriesTable {
+  id: string;
+  workspace_id: string;
+  digest_id: string;
+  member_id: string;
+  subscription_id: string;
+  recipient: string;
+  status: NewsletterDeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  message_id: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+export interface CommunityChallengesTable {
+  id: string;
+  workspace_id: string;
+  space_id: string;
+  question: string;
+  description: string;
+  reward: string;
+  opens_at: string;
+  closes_at: string;
+  winner_thread_id: string | null;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_note: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface CommunityChallengeEntriesTable {
+  thread_id: string;
+  challenge_id: string;
+  workspace_id: string;
+  member_id: string | null;
+  vote_count: Generated<number>;
+  created_at: string;
+}
+export interface CommunityChallengeVotesTable {
+  thread_id: string;
+  member_id: string;
+  challenge_id: string;
+  workspace_id: string;
+  created_at: string;
+}
+export interface CommunityChallengeNotificationsTable {
+  id: Generated<number>;
+  workspace_id: string;
+  member_id: string;
+  challenge_id: string;
+  kind: 'challenge_won';
+  title: string;
+  body: string;
+  url: string;
+  created_at: string;
+  read_at: string | null;
+}
+export type CommunityListKind = 'members' | 'customers';
+export interface CommunityListsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  kind: CommunityListKind;
+  visibility: 'public' | 'private';
+  owner_user_id: string | null;
+  owner_member_id: string | null;
+  entry_count: Generated<number>;
+  follower_count: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+export interface CommunityListEntriesTable {
+  list_id: string;
+  /** `member:<id>` or `customer:<id>`. */
+  entry_key: string;
+  workspace_id: string;
+  member_id: string | null;
+  customer_id: string | null;
+  /** `member:<id>` or `user:<id>`. */
+  added_by: string;
+  created_at: string;
+}
+export interface CommunityListFollowsTable {
+  list_id: string;
+  /** `member:<id>` or `user:<id>`. */
+  follower_key: string;
+  workspace_id: string;
+  created_at: string;
 }

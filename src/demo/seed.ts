@@ -2,6 +2,7 @@ import { createConnector } from '../connectors/service.ts';
 import type { AppContext } from '../context.ts';
 import { createTopic } from '../modules/analysis/service.ts';
 import type { Actor } from '../modules/auth/roles.ts';
+import { seedDemoCommunity } from '../modules/communities/demo.ts';
 import { addTransaction } from '../modules/customers/activity.ts';
 import { rebuildCustomerStats } from '../modules/customers/customer-stats.ts';
 import { addSegmentMembers, createSegment } from '../modules/customers/segments.ts';
@@ -69,6 +70,7 @@ export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<
   // the demo stream's mentions every 30 s).
   await rebuildCustomerStats(ctx, owner.workspaceId);
   await seedDemoSales(ctx, owner);
+  await seedDemoCommunity(ctx, owner);
 }
 
 /**

@@ -13,6 +13,11 @@ import { analysisRoutes, classifierUploadPath } from '../modules/analysis/routes
 import { createLoginThrottle, type LoginThrottle } from '../modules/auth/login-throttle.ts';
 import { authPublicRoutes, authRoutes } from '../modules/auth/routes.ts';
 import { collaborationRoutes } from '../modules/collaboration/routes.ts';
+import {
+  communityExtrasMemberRoutes,
+  communityExtrasRoutes,
+  newsletterPages,
+} from '../modules/communities/extras-routes.ts';
 import { communityLoopMemberRoutes, communityLoopRoutes } from '../modules/communities/loop-routes.ts';
 import {
   communityStaffMemberRoutes,
@@ -22,6 +27,7 @@ import {
 import { memberRouteRules, memberSession } from '../modules/communities/member-session.ts';
 import { communitiesRoutes, communityMemberRoutes } from '../modules/communities/routes.ts';
 import { communitySiteRoutes } from '../modules/communities/site/routes.ts';
+import { communityWriteRoutes } from '../modules/communities/site/write.ts';
 import { activityRoutes } from '../modules/customers/activity-routes.ts';
 import { customerPrivacyRoutes } from '../modules/customers/privacy-routes.ts';
 import { customersRoutes } from '../modules/customers/routes.ts';
@@ -120,7 +126,12 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
       : defaultLimit(c, next),
   );
   // Member-facing routes answer to the member session, never to staff authentication.
-  const memberApps = [memberAuthRoutes(ctx), communityMemberRoutes(ctx), communityLoopMemberRoutes(ctx)];
+  const memberApps = [
+    memberAuthRoutes(ctx),
+    communityMemberRoutes(ctx),
+    communityLoopMemberRoutes(ctx),
+    communityExtrasMemberRoutes(ctx),
+  ];
   const memberRules = memberRouteRules('/api/v1', memberApps);
   app.use(
     '/api/v1/*',
@@ -137,6 +148,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', communityStaffMemberRoutes(ctx));
   app.route('/api/v1', communitiesRoutes(ctx));
   app.route('/api/v1', communityLoopRoutes(ctx));
+  app.route('/api/v1', communityExtrasRoutes(ctx));
   app.route('/api/v1', authRoutes(ctx, throttle));
   app.route('/api/v1', listeningRoutes(ctx));
   app.route('/api/v1', analysisRoutes(ctx));
@@ -161,7 +173,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   // The public community site is server-rendered HTML: its paths never fall through to the SPA.
   // Its reading pages come first, so the member pages' middleware (no-store) stays on their forms.
   app.route('/community', communitySiteRoutes(ctx) as never);
+  app.route('/community', communityWriteRoutes(ctx) as never);
   app.route('/community', memberPages(ctx));
+  app.route('/community', newsletterPages(ctx));
   mountWebUi(app, options.webDir ?? path.join(projectRoot, 'web', 'dist'));
   return app;
 }

@@ -1,6 +1,11 @@
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Shell } from './components/shell.tsx';
+import { CommunityIdeasPage } from './features/communities/ideas-page.tsx';
+import { CommunityMembersPage } from './features/communities/members-page.tsx';
+import { CommunityModerationPage } from './features/communities/moderation-page.tsx';
+import { CommunitySettingsPage } from './features/communities/settings-page.tsx';
+import { CommunitiesPage } from './features/communities/spaces-page.tsx';
 import { CustomerProfilePage } from './features/customers/customer-profile-page.tsx';
 import { CustomersPage, InfluencersPage, SuggestionsPage } from './features/customers/customers-page.tsx';
 import { SegmentBuilderPage } from './features/customers/segment-builder.tsx';
@@ -10,7 +15,7 @@ import { AnalysisPage } from './features/listening/analysis-page.tsx';
 import { ConnectorsPage, QuarantinePage } from './features/listening/connectors-page.tsx';
 import { ListeningPage } from './features/listening/listening-page.tsx';
 import { QueriesPage } from './features/listening/queries-page.tsx';
-import { AnalyticsPage, CommunitiesPage, NotFoundPage } from './features/modules.tsx';
+import { AnalyticsPage, NotFoundPage } from './features/modules.tsx';
 import { LeadPage } from './features/sales/lead-page.tsx';
 import { OpportunitiesPage } from './features/sales/opportunities-page.tsx';
 import { SalesPage } from './features/sales/pipeline-page.tsx';
@@ -58,6 +63,11 @@ const pages: [string, ReactNode][] = [
   ['/sales/leads/:id', <LeadPage key="lead" />],
   ['/settings/lead-scoring', <LeadScoringPage key="lead-scoring" />],
   ['/communities', <CommunitiesPage key="communities" />],
+  ['/communities/moderation', <CommunityModerationPage key="community-moderation" />],
+  ['/communities/members', <CommunityMembersPage key="community-members" />],
+  ['/communities/ideas', <CommunityIdeasPage key="community-ideas" />],
+  ['/communities/ideas/:spaceId', <CommunityIdeasPage key="community-ideas" />],
+  ['/communities/settings', <CommunitySettingsPage key="community-settings" />],
   ['/analytics', <AnalyticsPage key="analytics" />],
   ['/settings', <SettingsPage key="settings" />],
   ['/settings/users', <UsersPage key="users" />],

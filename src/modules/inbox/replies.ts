@@ -104,15 +104,21 @@ async function senderFor(
 
 /**
  * Demo posts (external ids `demo:…`, made by the demo stream) are answered by the demo connector,
- * which only pretends to post: replies work in the demo without a real account, and nothing
- * reaches a real network.
+ * which only pretends to post, unless the workspace has a real account on the channel: replies
+ * work in the demo without one, and nothing made-up reaches a real network.
  */
 async function demoSender(
   ctx: AppContext,
   workspaceId: string,
-  externalId: string | null | undefined,
+  mention: { external_id: string; channel: string } | undefined,
 ): Promise<ConnectorRow | undefined> {
-  if (!externalId?.startsWith('demo:')) return undefined;
+  if (!mention?.external_id.startsWith('demo:')) return undefined;
+  const target = mention.channel === 'mastodon' ? (mention.external_id.split('/')[0] ?? null) : null;
+  const real = await senderFor(ctx, workspaceId, mention.channel, target).then(
+    () => true,
+    () => false,
+  );
+  if (real) return undefined;
   return ctx.db
     .selectFrom('connectors')
     .selectAll()
@@ -215,7 +221,7 @@ export async function queueReply(
         : body;
     planned.push({ channel: mention.channel, visibility: 'public', recipient: null, body: text });
   };
-  const demo = await demoSender(ctx, actor.workspaceId, mention?.external_id);
+  const demo = await demoSender(ctx, actor.workspaceId, mention);
   if (parsed.visibility === 'public') {
     publicReply(parsed.body, 'body');
   } else {
@@ -290,7 +296,7 @@ async function deliver(ctx: AppContext, r: ReplyRow): Promise<{ externalId: stri
           .select(['external_id', 'channel', 'text'])
           .where('id', '=', Number(r.mention_id))
           .executeTakeFirst();
-  if (await demoSender(ctx, r.workspace_id, mention?.external_id))
+  if (await demoSender(ctx, r.workspace_id, mention))
     return { externalId: `demo:reply:${r.id}`, url: null };
   const target = r.channel === 'mastodon' && mention ? (mention.external_id.split('/')[0] ?? null) : null;
   const connector = await senderFor(

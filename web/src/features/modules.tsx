@@ -16,17 +16,6 @@ export function InboxPage() {
   );
 }
 
-export function CommunitiesPage() {
-  return (
-    <EmptyState
-      title="Communities"
-      lead="Forums, Q&A with accepted answers, idea boards with votes and statuses, a knowledge base and announcements, where customers help each other and see that they were heard."
-    >
-      <p>No community spaces exist yet.</p>
-    </EmptyState>
-  );
-}
-
 export function AnalyticsPage() {
   return (
     <EmptyState

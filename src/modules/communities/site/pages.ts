@@ -12,6 +12,15 @@ import type {
   ThreadView,
 } from '../schema.ts';
 import type { RecentPost, SiteWorkspace } from './queries.ts';
+import {
+  homeActions,
+  postActions,
+  replyBox,
+  spaceActions,
+  type ThreadWriter,
+  voteForm,
+  writeHref,
+} from './write-forms.ts';
 
 /**
  * The public site's pages: semantic HTML from Hono's `html` template, which escapes every
@@ -31,6 +40,8 @@ export type Frame = {
   canonical: string | null;
   /** Search results and error pages are not worth indexing. */
   noindex?: boolean;
+  /** A signed-in member's form token: the site shows them forms to write (write.ts). */
+  formToken?: string;
 };
 
 export const CSS_PATH = '/community/-/site.css';
@@ -118,8 +129,8 @@ ${frame.noindex ? html`<meta name="robots" content="noindex">` : ''}
 </form>
 <p class="who">${
     reader
-      ? html`Signed in as <a href="${siteHref.member(ws, reader.username)}">${reader.displayName}</a>. To post, reply or vote, <a href="/">open the app</a>.`
-      : html`Reading as a visitor. <a href="${siteHref.home(ws)}/-/sign-in">Sign in</a> or <a href="${siteHref.home(ws)}/-/join">join</a> to post, reply or vote in the app.`
+      ? html`Signed in as <a href="${siteHref.member(ws, reader.username)}">${reader.displayName}</a>. <a href="${writeHref.me(ws)}">My profile</a> · <a href="${writeHref.notifications(ws)}">Notifications</a>`
+      : html`Reading as a visitor. <a href="${siteHref.home(ws)}/-/sign-in">Sign in</a> or <a href="${siteHref.home(ws)}/-/join">join</a> to post, reply or vote.`
   }</p>
 </div></header>
 <main class="wrap" id="main">
@@ -154,6 +165,7 @@ export function homePage(
   const { ws } = frame;
   const body = html`<h1>${ws.name} community</h1>
 <p>Questions, answers, ideas and news from ${ws.name} and its customers.</p>
+${frame.formToken ? homeActions(ws, frame.formToken) : ''}
 ${
   spaces.length === 0
     ? html`<p class="notice">There are no public spaces yet.</p>`
@@ -206,6 +218,7 @@ ${space.description ? html`<p>${space.description}</p>` : ''}
 <p class="meta"><span class="badge kind">${kindLabel[space.kind]}</span><span>${plural(space.threadCount, 'thread')}</span><span>${
     byVotes ? 'most votes first' : 'latest activity first'
   }</span></p>
+${frame.formToken ? spaceActions(ws, space, frame.formToken, space.kind !== 'kb' && space.kind !== 'announcements') : ''}
 ${
   space.readOnly === 'archived'
     ? html`<p class="notice">This space ended ${when(space.endsAt)}; it is a read-only archive.</p>`
@@ -239,15 +252,21 @@ ${pager(links)}`;
   );
 }
 
-function postArticle(ws: SiteWorkspace, thread: ThreadView, p: PostView, ahead: boolean): Html {
+function postArticle(
+  ws: SiteWorkspace,
+  thread: ThreadView,
+  p: PostView,
+  ahead: boolean,
+  writer?: ThreadWriter,
+): Html {
   return html`<article class="post${p.accepted ? ' accepted' : ''}" id="p${p.number}">
 <header>${authorLink(ws, p.author)}<a href="#p${p.number}">#${p.number}</a>${when(p.createdAt)}${
-    p.editedAt ? html`<span>edited</span>` : ''
+    p.editedAt ? html`<a href="${writeHref.history(ws, p.id)}">edited</a>` : ''
   }${p.replyToNumber !== null ? html`<span>in reply to <a href="${siteHref.post(ws, thread.id, p.replyToNumber)}">#${p.replyToNumber}</a></span>` : ''}${
     p.likeCount > 0 ? html`<span>${plural(p.likeCount, 'like')}</span>` : ''
   }${p.accepted ? html`<strong class="badge answered">Accepted answer</strong>` : ''}${ahead ? html`<span>(shown here from later in the thread)</span>` : ''}</header>
 <div class="body">${raw(siteBodyHtml(ws, p.bodyHtml))}</div>
-</article>`;
+${writer ? postActions(ws, thread, p, writer) : ''}</article>`;
 }
 
 export function threadPage(
@@ -264,6 +283,8 @@ export function threadPage(
     requestedIn: number;
     links: { first?: string; next?: string };
     description: string;
+    /** The signed-in member's buttons and reply box (none for visitors). */
+    writer?: ThreadWriter;
   },
 ): Html {
   const { ws } = frame;
@@ -275,6 +296,7 @@ export function threadPage(
             ? html`<span>status <span class="badge ${thread.ideaStatus}">${statusLabel[thread.ideaStatus]}</span></span>`
             : ''
         }${input.requestedIn > 0 ? html`<span>requested in ${plural(input.requestedIn, 'conversation')}</span>` : ''}</p>
+${input.writer ? voteForm(ws, thread, input.writer) : ''}
 ${
   input.duplicateOf
     ? html`<p class="notice">Merged into <a href="${siteHref.thread(ws, input.duplicateOf.id)}">${input.duplicateOf.title}</a>, where its votes went.</p>`
@@ -306,9 +328,10 @@ ${idea}
 ${
   ordered.length === 0
     ? html`<p class="notice">No more posts.</p>`
-    : ordered.map((p) => postArticle(ws, thread, p, p === input.acceptedAhead))
+    : ordered.map((p) => postArticle(ws, thread, p, p === input.acceptedAhead, input.writer))
 }
-${pager(input.links)}`;
+${pager(input.links)}
+${input.writer ? replyBox(ws, thread, input.writer) : ''}`;
   return layout(frame, thread.title, input.description, body);
 }
 

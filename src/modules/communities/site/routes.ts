@@ -31,13 +31,14 @@ import {
 } from './pages.ts';
 import { memberName, recentPostsOf, type SiteWorkspace, siteWorkspace } from './queries.ts';
 import { SITE_CSS } from './style.ts';
+import { readThreadPage, threadWriter } from './writer.ts';
 
 /**
  * The public community site: server-rendered pages for reading, mounted at `/community`
  * (`/community/<workspace>/…`). Visitors read public spaces (the anonymous viewer of
  * `access.ts`, so closed spaces and hidden or deleted content never show); a member signed in
- * through the member session reads the same pages with their name and unread marks. Nothing
- * here writes: posting, replying and voting happen in the app.
+ * through the member session reads the same pages with their name, unread marks and the forms to
+ * write (posted to `write.ts`); opening a thread page moves their read position.
  */
 
 type SiteEnv = { Variables: AppEnv['Variables'] & { siteFrame: Frame | undefined } };
@@ -62,13 +63,14 @@ async function readerOf(
   ctx: AppContext,
   c: C,
   ws: SiteWorkspace,
-): Promise<{ viewer: Viewer; member: MemberActor | null; reader: Reader }> {
+): Promise<{ viewer: Viewer; member: MemberActor | null; reader: Reader; formToken?: string }> {
   const cookie = getCookie(c, MEMBER_COOKIE);
   const session = cookie ? await memberFromSession(ctx, cookie) : null;
   // A member of another workspace's community is a visitor here.
   if (session && session.member.workspaceId === ws.id) {
     const name = await memberName(ctx, ws.id, session.member.memberId);
-    if (name) return { viewer: session.member, member: session.member, reader: name };
+    if (name)
+      return { viewer: session.member, member: session.member, reader: name, formToken: session.csrfToken };
   }
   return { viewer: { kind: 'anonymous', workspaceId: ws.id }, member: null, reader: null };
 }
@@ -82,6 +84,7 @@ async function frameOf(ctx: AppContext, c: C) {
     ws,
     reader: who.reader,
     canonical: `${ctx.config.publicUrl}${url.pathname}${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ...(who.formToken ? { formToken: who.formToken } : {}),
   };
   c.set('siteFrame', frame);
   return { ...who, frame };
@@ -210,6 +213,9 @@ export function communitySiteRoutes(ctx: AppContext) {
     const opening = posts.find((p) => p.number === 1);
     const description = opening ? excerpt(opening.bodyMarkdown, '', 200) : thread.title;
     const links = pageLinks(siteHref.thread(frame.ws, thread.id), cursor, page.posts.nextCursor);
+    // A member's page has their buttons, and opening it reads what it shows.
+    const writer = member ? await threadWriter(ctx, member, frame.formToken ?? '', page) : undefined;
+    if (member) await readThreadPage(ctx, member, page);
     return send(
       c,
       threadPage(frame, {
@@ -222,6 +228,7 @@ export function communitySiteRoutes(ctx: AppContext) {
         requestedIn,
         links,
         description,
+        ...(writer ? { writer } : {}),
       }),
       member !== null,
     );

@@ -56,4 +56,18 @@ main.member-form input{padding:.5rem .6rem;border:1px solid #b9c1ce;border-radiu
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
 dl.facts dt{color:#4b5565}
 dl.facts dd{margin:0}
+form.inline{display:inline}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem .9rem;align-items:center;margin:.6rem 0 0;font-size:.9rem}
+.actions button,.buttons button,a.button{padding:.3rem .7rem;font-size:.9rem}
+a.button{display:inline-block;border-radius:6px;background:#1f5fbf;color:#fff;text-decoration:none}
+button.secondary{background:#fff;color:#1f5fbf}
+button.danger{background:#a12828;border-color:#a12828}
+form.compose{display:grid;gap:.4rem;margin:1rem 0}
+form.compose input:not([type=radio]),form.compose textarea{width:100%;padding:.5rem .6rem;border:1px solid #b9c1ce;border-radius:6px;font:inherit}
+form.compose fieldset{border:1px solid #dfe3ea;border-radius:6px;display:grid;gap:.3rem}
+.buttons{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:.5rem 0}
+.hint{font-size:.85rem;color:#4b5565;margin:0}
+.preview article.post{border-style:dashed}
+section.compose{margin-top:1.5rem}
+pre.source{white-space:pre-wrap;overflow-wrap:anywhere;background:#f0f2f5;padding:.6rem;border-radius:6px;margin:.4rem 0 0}
 `.trim();

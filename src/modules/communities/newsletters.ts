@@ -1,0 +1,925 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
+import nodemailer from 'nodemailer';
+import { PublishError } from '../../connectors/bluesky/publish.ts';
+import { smtpConfigSchema } from '../../connectors/email/smtp.ts';
+import { connectorSecret } from '../../connectors/service.ts';
+import type { AppContext } from '../../context.ts';
+import type { NewsletterCadence } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { recordAudit } from '../audit/service.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { spaceRow, visibleSpace } from './access.ts';
+import type { MemberActor } from './actors.ts';
+import { communityThreadUrl, statusLabels } from './loop.ts';
+
+/**
+ * Newsletters (issue #7, item 1): a periodic email digest of a space's best activity, sent to the
+ * members who subscribed. Staff set a cadence per space; a scheduled pass builds each finished
+ * period's digest once (durable row, unique per space and period) with one delivery row per
+ * subscriber (unique per digest and member), then sends the deliveries through the workspace's
+ * SMTP connector with an HTML and a text part and a one-click unsubscribe link.
+ */
+
+export const cadenceSchema = z.enum(['daily', 'weekly', 'off']);
+
+export const newsletterSettingsSchema = z
+  .object({
+    spaceId: z.string(),
+    cadence: cadenceSchema,
+    subscribers: z.number().int(),
+    updatedAt: z.string().nullable(),
+  })
+  .openapi('CommunityNewsletterSettings');
+export type NewsletterSettings = z.infer<typeof newsletterSettingsSchema>;
+
+export const newsletterSettingsInput = z
+  .object({ cadence: cadenceSchema })
+  .openapi('CommunityNewsletterInput');
+
+export const subscriptionSchema = z
+  .object({
+    spaceId: z.string(),
+    spaceTitle: z.string(),
+    cadence: cadenceSchema,
+    subscribed: z.boolean(),
+  })
+  .openapi('CommunityNewsletterSubscription');
+export type SubscriptionView = z.infer<typeof subscriptionSchema>;
+
+export const digestSchema = z
+  .object({
+    id: z.string(),
+    spaceId: z.string(),
+    cadence: z.enum(['daily', 'weekly']),
+    periodStart: z.string(),
+    periodEnd: z.string(),
+    itemCount: z.number().int(),
+    deliveries: z.object({
+      queued: z.number().int(),
+      sent: z.number().int(),
+      failed: z.number().int(),
+      skipped: z.number().int(),
+    }),
+    createdAt: z.string(),
+  })
+  .openapi('CommunityNewsletterDigest');
+export type DigestView = z.infer<typeof digestSchema>;
+
+// ------------------------------------------------------------------ periods
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The last finished period of a cadence at `now`, in UTC: yesterday for daily, last week
+ * (Monday 00:00 to Monday 00:00) for weekly.
+ */
+export function lastFinishedPeriod(cadence: 'daily' | 'weekly', now: Date): { start: Date; end: Date } {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  if (cadence === 'daily') return { start: new Date(today - DAY_MS), end: new Date(today) };
+  const sinceMonday = (now.getUTCDay() + 6) % 7;
+  const end = today - sinceMonday * DAY_MS;
+  return { start: new Date(end - 7 * DAY_MS), end: new Date(end) };
+}
+
+// ------------------------------------------------------------------ unsubscribe tokens
+
+function secretOf(ctx: AppContext): string {
+  const key = ctx.config.secretKey;
+  if (!key) throw new AppError('invalid_config', 'SECRET_KEY is needed to sign unsubscribe links');
+  return key;
+}
+
+function mac(ctx: AppContext, subscriptionId: string): string {
+  return createHmac('sha256', secretOf(ctx))
+    .update(`community-newsletter-unsubscribe:${subscriptionId}`)
+    .digest('base64url');
+}
+
+/** A token that unsubscribes one subscription without signing in: its id and an HMAC of it. */
+export function unsubscribeToken(ctx: AppContext, subscriptionId: string): string {
+  return `${subscriptionId}.${mac(ctx, subscriptionId)}`;
+}
+
+function subscriptionOfToken(ctx: AppContext, token: string): string | null {
+  const [id, sig, extra] = token.split('.');
+  if (!id || !sig || extra !== undefined || id.length > 64) return null;
+  const want = Buffer.from(mac(ctx, id));
+  const got = Buffer.from(sig);
+  return want.length === got.length && timingSafeEqual(want, got) ? id : null;
+}
+
+export function unsubscribeUrl(ctx: AppContext, workspaceSlug: string, subscriptionId: string): string {
+  return `${ctx.config.publicUrl}/community/${encodeURIComponent(workspaceSlug)}/-/unsubscribe?token=${encodeURIComponent(unsubscribeToken(ctx, subscriptionId))}`;
+}
+
+// ------------------------------------------------------------------ staff settings
+
+async function subscriberCount(ctx: AppContext, spaceId: string): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('community_newsletter_subscriptions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('space_id', '=', spaceId)
+    .where('unsubscribed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function getNewsletterSettings(
+  ctx: AppContext,
+  actor: Actor,
+  spaceId: string,
+): Promise<NewsletterSettings> {
+  requirePermission(actor, 'communities:read');
+  const space = await spaceRow(ctx.db, actor.workspaceId, spaceId);
+  const row = await ctx.db
+    .selectFrom('community_newsletters')
+    .selectAll()
+    .where('space_id', '=', space.id)
+    .executeTakeFirst();
+  return {
+    spaceId: space.id,
+    cadence: row?.cadence ?? 'off',
+    subscribers: await subscriberCount(ctx, space.id),
+    updatedAt: row?.updated_at ?? null,
+  };
+}
+
+/** Sets a space's digest cadence (`communities:manage`, audited); `off` stops sending. */
+export async function setNewsletterCadence(
+  ctx: AppContext,
+  actor: Actor,
+  spaceId: string,
+  cadence: NewsletterCadence,
+): Promise<NewsletterSettings> {
+  requirePermission(actor, 'communities:manage');
+  const valid = cadenceSchema.parse(cadence);
+  const space = await spaceRow(ctx.db, actor.workspaceId, spaceId);
+  const now = ctx.now().toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('community_newsletters')
+      .values({
+        space_id: space.id,
+        workspace_id: actor.workspaceId,
+        cadence: valid,
+        updated_by: actor.userId,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column('space_id').doUpdateSet({ cadence: valid, updated_by: actor.userId, updated_at: now }),
+      )
+      .execute();
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: 'community.newsletter_cadence',
+      targetType: 'community_space',
+      targetId: space.id,
+      details: { cadence: valid },
+    });
+  });
+  return getNewsletterSettings(ctx, actor, space.id);
+}
+
+/** A space's digests, newest first, with their delivery counts (staff). */
+export async function listDigests(
+  ctx: AppContext,
+  actor: Actor,
+  spaceId: string,
+  page: PageQuery,
+): Promise<Page<DigestView>> {
+  requirePermission(actor, 'communities:read');
+  const space = await spaceRow(ctx.db, actor.workspaceId, spaceId);
+  let q = ctx.db
+    .selectFrom('community_newsletter_digests')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('space_id', '=', space.id);
+  if (page.cursor) q = q.where('id', '<', String(decodeCursor(page.cursor)));
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const ids = rows.map((r) => r.id);
+  const counts =
+    ids.length === 0
+      ? []
+      : await ctx.db
+          .selectFrom('community_newsletter_deliveries')
+          .select(['digest_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('digest_id', 'in', ids)
+          .groupBy(['digest_id', 'status'])
+          .execute();
+  return toPage(
+    rows,
+    page.limit,
+    (r) => r.id,
+    (r) => {
+      const of = (status: string) =>
+        counts
+          .filter((c) => c.digest_id === r.id && c.status === status)
+          .reduce((s, c) => s + Number(c.n), 0);
+      return {
+        id: r.id,
+        spaceId: r.space_id,
+        cadence: r.cadence,
+        periodStart: r.period_start,
+        periodEnd: r.period_end,
+        itemCount: Number(r.item_count),
+        deliveries: {
+          queued: of('queued') + of('sending'),
+          sent: of('sent'),
+          failed: of('failed'),
+          skipped: of('skipped'),
+        },
+        createdAt: r.created_at,
+      };
+    },
+  );
+}
+
+// ------------------------------------------------------------------ member subscriptions
+
+async function cadenceOf(ctx: AppContext, spaceId: string): Promise<NewsletterCadence> {
+  const row = await ctx.db
+    .selectFrom('community_newsletters')
+    .select('cadence')
+    .where('space_id', '=', spaceId)
+    .executeTakeFirst();
+  return row?.cadence ?? 'off';
+}
+
+/** Subscribes the member to a space's digest (idempotent); the space must send one. */
+export async function subscribeNewsletter(
+  ctx: AppContext,
+  member: MemberActor,
+  spaceId: string,
+): Promise<SubscriptionView> {
+  const space = await visibleSpace(ctx.db, member, spaceId);
+  const cadence = await cadenceOf(ctx, space.id);
+  if (cadence === 'off')
+    throw new AppError('conflict', `The space "${space.title}" sends no newsletter`, {
+      reason: 'no_newsletter',
+    });
+  await ctx.db
+    .insertInto('community_newsletter_subscriptions')
+    .values({
+      id: newId(ctx.now()),
+      workspace_id: member.workspaceId,
+      space_id: space.id,
+      member_id: member.memberId,
+      created_at: ctx.now().toISOString(),
+      unsubscribed_at: null,
+    })
+    .onConflict((oc) => oc.columns(['space_id', 'member_id']).doUpdateSet({ unsubscribed_at: null }))
+    .execute();
+  return { spaceId: space.id, spaceTitle: space.title, cadence, subscribed: true };
+}
+
+/** Ends the member's subscription to a space's digest (idempotent). */
+export async function unsubscribeNewsletter(
+  ctx: AppContext,
+  member: MemberActor,
+  spaceId: string,
+): Promise<SubscriptionView> {
+  const space = await spaceRow(ctx.db, member.workspaceId, spaceId);
+  await ctx.db
+    .updateTable('community_newsletter_subscriptions')
+    .set({ unsubscribed_at: ctx.now().toISOString() })
+    .where('space_id', '=', space.id)
+    .where('member_id', '=', member.memberId)
+    .where('unsubscribed_at', 'is', null)
+    .execute();
+  return {
+    spaceId: space.id,
+    spaceTitle: space.title,
+    cadence: await cadenceOf(ctx, space.id),
+    subscribed: false,
+  };
+}
+
+/** The spaces that send a newsletter, with whether the member subscribed to each. */
+export async function listMyNewsletters(ctx: AppContext, member: MemberActor): Promise<SubscriptionView[]> {
+  const rows = await ctx.db
+    .selectFrom('community_newsletters as n')
+    .innerJoin('community_spaces as s', 's.id', 'n.space_id')
+    .leftJoin('community_newsletter_subscriptions as sub', (j) =>
+      j
+        .onRef('sub.space_id', '=', 'n.space_id')
+        .on('sub.member_id', '=', member.memberId)
+        .on('sub.unsubscribed_at', 'is', null),
+    )
+    .select(['s.id', 's.title', 'n.cadence', 'sub.id as subscription_id'])
+    .where('n.workspace_id', '=', member.workspaceId)
+    .where('s.closed_at', 'is', null)
+    .where((eb) => eb.or([eb('n.cadence', '!=', 'off'), eb('sub.id', 'is not', null)]))
+    .orderBy('s.title')
+    .limit(500)
+    .execute();
+  return rows.map((r) => ({
+    spaceId: r.id,
+    spaceTitle: r.title,
+    cadence: r.cadence,
+    subscribed: r.subscription_id !== null,
+  }));
+}
+
+/**
+ * One-click unsubscribe from the signed link of a digest email, without signing in. Answers the
+ * space unsubscribed from; a token that does not verify is `not_found`.
+ */
+export async function unsubscribeByToken(
+  ctx: AppContext,
+  token: string,
+): Promise<{ spaceTitle: string; workspaceSlug: string }> {
+  const id = subscriptionOfToken(ctx, token);
+  if (!id) throw new AppError('not_found', 'This unsubscribe link is not valid');
+  const row = await ctx.db
+    .selectFrom('community_newsletter_subscriptions as sub')
+    .innerJoin('community_spaces as s', 's.id', 'sub.space_id')
+    .innerJoin('workspaces as w', 'w.id', 'sub.workspace_id')
+    .select(['sub.id', 's.title', 'w.slug'])
+    .where('sub.id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', 'This unsubscribe link is not valid');
+  await ctx.db
+    .updateTable('community_newsletter_subscriptions')
+    .set({ unsubscribed_at: ctx.now().toISOString() })
+    .where('id', '=', id)
+    .where('unsubscribed_at', 'is', null)
+    .execute();
+  return { spaceTitle: row.title, workspaceSlug: row.slug };
+}
+
+// ------------------------------------------------------------------ building digests
+
+type ThreadItem = {
+  threadId: string;
+  title: string;
+  url: string;
+  replies: number;
+  likes: number;
+  votes: number;
+};
+type AnsweredItem = { threadId: string; title: string; url: string };
+type IdeaUpdate = { threadId: string; title: string; url: string; status: string; note: string };
+export type DigestItems = {
+  workspaceName: string;
+  workspaceSlug: string;
+  spaceTitle: string;
+  top: ThreadItem[];
+  answered: AnsweredItem[];
+  articles: AnsweredItem[];
+  ideaUpdates: IdeaUpdate[];
+};
+
+const TOP_THREADS = 5;
+const SECTION_MAX = 10;
+
+/**
+ * The period's best of a space, as the public site shows it (no deleted or hidden threads or
+ * posts): threads ranked by likes and votes received (2 each) and replies written (1 each) in the
+ * period, questions answered, new articles, and idea status changes.
+ */
+export async function digestItems(
+  ctx: AppContext,
+  space: { id: string; workspace_id: string; title: string; kind: string },
+  ws: { name: string; slug: string },
+  period: { start: string; end: string },
+): Promise<DigestItems> {
+  const db = ctx.db;
+  const visibleThreads = db
+    .selectFrom('community_threads')
+    .select(['id', 'title', 'kind', 'created_at', 'accepted_post_id', 'updated_at'])
+    .where('workspace_id', '=', space.workspace_id)
+    .where('space_id', '=', space.id)
+    .where('deleted_at', 'is', null)
+    .where('hidden_at', 'is', null);
+  const replies = await db
+    .selectFrom('community_posts as p')
+    .innerJoin('community_threads as t', 't.id', 'p.thread_id')
+    .select(['p.thread_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('t.space_id', '=', space.id)
+    .where('p.number', '>', 1)
+    .where('p.deleted_at', 'is', null)
+    .where('p.hidden_at', 'is', null)
+    .where('p.created_at', '>=', period.start)
+    .where('p.created_at', '<', period.end)
+    .groupBy('p.thread_id')
+    .execute();
+  const likes = await db
+    .selectFrom('community_post_likes as l')
+    .innerJoin('community_posts as p', 'p.id', 'l.post_id')
+    .innerJoin('community_threads as t', 't.id', 'p.thread_id')
+    .select(['p.thread_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('t.space_id', '=', space.id)
+    .where('p.deleted_at', 'is', null)
+    .where('p.hidden_at', 'is', null)
+    .where('l.created_at', '>=', period.start)
+    .where('l.created_at', '<', period.end)
+    .groupBy('p.thread_id')
+    .execute();
+  const votes = await db
+    .selectFrom('community_idea_votes as v')
+    .innerJoin('community_threads as t', 't.id', 'v.thread_id')
+    .select(['v.thread_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('t.space_id', '=', space.id)
+    .where('v.created_at', '>=', period.start)
+    .where('v.created_at', '<', period.end)
+    .groupBy('v.thread_id')
+    .execute();
+  const created = await visibleThreads
+    .where('created_at', '>=', period.start)
+    .where('created_at', '<', period.end)
+    .execute();
+  const score = new Map<string, { replies: number; likes: number; votes: number; opened: boolean }>();
+  const bump = (id: string, k: 'replies' | 'likes' | 'votes', n: number) => {
+    const s = score.get(id) ?? { replies: 0, likes: 0, votes: 0, opened: false };
+    s[k] += n;
+    score.set(id, s);
+  };
+  for (const r of replies) bump(r.thread_id, 'replies', Number(r.n));
+  for (const r of likes) bump(r.thread_id, 'likes', Number(r.n));
+  for (const r of votes) bump(r.thread_id, 'votes', Number(r.n));
+  for (const t of created) {
+    bump(t.id, 'replies', 0);
+    const s = score.get(t.id);
+    if (s) s.opened = true;
+  }
+  const ids = [...score.keys()];
+  const threads = new Map(
+    (ids.length === 0 ? [] : await visibleThreads.where('id', 'in', ids).execute()).map((t) => [t.id, t]),
+  );
+  const url = (id: string, n?: number) => communityThreadUrl(ctx, ws.slug, id, n);
+  const top = [...score]
+    .filter(([id]) => threads.has(id) && threads.get(id)?.kind !== 'article')
+    .map(([id, s]) => ({ id, s, points: 2 * s.likes + 2 * s.votes + s.replies + (s.opened ? 1 : 0) }))
+    .filter((x) => x.points > 0)
+    .sort((a, b) => b.points - a.points || a.id.localeCompare(b.id))
+    .slice(0, TOP_THREADS)
+    .map(({ id, s }) => ({
+      threadId: id,
+      title: threads.get(id)?.title ?? '',
+      url: url(id),
+      replies: s.replies,
+      likes: s.likes,
+      votes: s.votes,
+    }));
+  // No acceptance time is stored: a question counts when it has an accepted answer and changed
+  // (acceptance or a post) in the period.
+  const answered = await visibleThreads
+    .where('kind', '=', 'question')
+    .where('accepted_post_id', 'is not', null)
+    .where('updated_at', '>=', period.start)
+    .where('updated_at', '<', period.end)
+    .orderBy('updated_at', 'desc')
+    .limit(SECTION_MAX)
+    .execute();
+  const acceptedNumbers = new Map(
+    (answered.length === 0
+      ? []
+      : await db
+          .selectFrom('community_posts')
+          .select(['id', 'number'])
+          .where(
+            'id',
+            'in',
+            answered.map((a) => Number(a.accepted_post_id)),
+          )
+          .where('deleted_at', 'is', null)
+          .where('hidden_at', 'is', null)
+          .execute()
+    ).map((p) => [Number(p.id), Number(p.number)]),
+  );
+  const changes = await db
+    .selectFrom('community_idea_status_changes as c')
+    .innerJoin('community_threads as t', 't.id', 'c.thread_id')
+    .select(['c.thread_id', 't.title', 'c.to_status', 'c.note'])
+    .where('t.space_id', '=', space.id)
+    .where('t.deleted_at', 'is', null)
+    .where('t.hidden_at', 'is', null)
+    .where('c.created_at', '>=', period.start)
+    .where('c.created_at', '<', period.end)
+    .orderBy('c.id')
+    .limit(SECTION_MAX)
+    .execute();
+  return {
+    workspaceName: ws.name,
+    workspaceSlug: ws.slug,
+    spaceTitle: space.title,
+    top,
+    answered: answered
+      .filter((a) => acceptedNumbers.has(Number(a.accepted_post_id)))
+      .map((a) => ({
+        threadId: a.id,
+        title: a.title,
+        url: url(a.id, acceptedNumbers.get(Number(a.accepted_post_id))),
+      })),
+    articles: created
+      .filter((t) => t.kind === 'article')
+      .slice(0, SECTION_MAX)
+      .map((t) => ({ threadId: t.id, title: t.title, url: url(t.id) })),
+    ideaUpdates: changes.map((c) => ({
+      threadId: c.thread_id,
+      title: c.title,
+      url: url(c.thread_id),
+      status: statusLabels[c.to_status],
+      note: c.note,
+    })),
+  };
+}
+
+function countItems(i: DigestItems): number {
+  return i.top.length + i.answered.length + i.articles.length + i.ideaUpdates.length;
+}
+
+/**
+ * Builds the digest of every space whose last period finished and has none yet, with one queued
+ * delivery per subscriber with a verified email. Digest and deliveries are written in one
+ * transaction and the digest's unique key (space, cadence, period) makes a second pass, or a
+ * concurrent one, write nothing. Returns how many digests were built.
+ */
+export async function buildDueDigests(ctx: AppContext): Promise<number> {
+  const now = ctx.now();
+  const newsletters = await ctx.db
+    .selectFrom('community_newsletters as n')
+    .innerJoin('community_spaces as s', 's.id', 'n.space_id')
+    .innerJoin('workspaces as w', 'w.id', 'n.workspace_id')
+    .select([
+      'n.space_id',
+      'n.workspace_id',
+      'n.cadence',
+      'n.created_at',
+      's.title',
+      's.kind',
+      'w.name as ws_name',
+      'w.slug as ws_slug',
+    ])
+    .where('n.cadence', '!=', 'off')
+    .where('s.closed_at', 'is', null)
+    .execute();
+  let built = 0;
+  for (const n of newsletters) {
+    if (n.cadence === 'off') continue;
+    const period = lastFinishedPeriod(n.cadence, now);
+    // A period that ended before the newsletter existed was never promised to anyone.
+    if (period.end.getTime() <= Date.parse(n.created_at)) continue;
+    const start = period.start.toISOString();
+    const exists = await ctx.db
+      .selectFrom('community_newsletter_digests')
+      .select('id')
+      .where('space_id', '=', n.space_id)
+      .where('cadence', '=', n.cadence)
+      .where('period_start', '=', start)
+      .executeTakeFirst();
+    if (exists) continue;
+    const items = await digestItems(
+      ctx,
+      { id: n.space_id, workspace_id: n.workspace_id, title: n.title, kind: n.kind },
+      { name: n.ws_name, slug: n.ws_slug },
+      { start, end: period.end.toISOString() },
+    );
+    const wrote = await ctx.db.transaction().execute(async (trx) => {
+      const digestId = newId(now);
+      const inserted = await trx
+        .insertInto('community_newsletter_digests')
+        .values({
+          id: digestId,
+          workspace_id: n.workspace_id,
+          space_id: n.space_id,
+          cadence: n.cadence as 'daily' | 'weekly',
+          period_start: start,
+          period_end: period.end.toISOString(),
+          items: ctx.dialect.toJson(items),
+          item_count: countItems(items),
+          created_at: now.toISOString(),
+        })
+        .onConflict((oc) => oc.columns(['space_id', 'cadence', 'period_start']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) return false;
+      // An empty period is recorded (so it is not rebuilt) but mailed to nobody.
+      if (countItems(items) === 0) return true;
+      const subscribers = await trx
+        .selectFrom('community_newsletter_subscriptions as sub')
+        .innerJoin('community_members as m', 'm.id', 'sub.member_id')
+        .select(['sub.id', 'sub.member_id', 'm.email'])
+        .where('sub.space_id', '=', n.space_id)
+        .where('sub.unsubscribed_at', 'is', null)
+        .where('m.email', 'is not', null)
+        .where('m.email_verified_at', 'is not', null)
+        .where((eb) =>
+          eb.or([eb('m.suspended_until', 'is', null), eb('m.suspended_until', '<=', now.toISOString())]),
+        )
+        .execute();
+      for (const s of subscribers)
+        await trx
+          .insertInto('community_newsletter_deliveries')
+          .values({
+            id: newId(now),
+            workspace_id: n.workspace_id,
+            digest_id: digestId,
+            member_id: s.member_id,
+            subscription_id: s.id,
+            recipient: s.email ?? '',
+            status: 'queued',
+            attempts: 0,
+            next_attempt_at: now.toISOString(),
+            last_error: null,
+            message_id: null,
+            created_at: now.toISOString(),
+            sent_at: null,
+          })
+          .onConflict((oc) => oc.columns(['digest_id', 'member_id']).doNothing())
+          .execute();
+      return true;
+    });
+    if (wrote) built++;
+  }
+  return built;
+}
+
+// ------------------------------------------------------------------ rendering
+
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
+  );
+
+function plural(n: number, one: string, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function stats(t: ThreadItem): string {
+  const parts = [
+    t.replies > 0 ? plural(t.replies, 'reply', 'replies') : '',
+    t.likes > 0 ? plural(t.likes, 'like') : '',
+    t.votes > 0 ? plural(t.votes, 'vote') : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? 'new' : parts.join(', ');
+}
+
+/** The digest email of one subscriber: subject, text part and HTML part (every value escaped). */
+export function renderDigest(
+  items: DigestItems,
+  period: { start: string; end: string; cadence: 'daily' | 'weekly' },
+  unsubscribe: string,
+): { subject: string; text: string; html: string } {
+  const when =
+    period.cadence === 'daily' ? period.start.slice(0, 10) : `the week of ${period.start.slice(0, 10)}`;
+  const subject = `${items.spaceTitle}: the best of ${when} (${items.workspaceName} community)`;
+  type Section = { title: string; lines: { title: string; url: string; extra: string }[] };
+  const sections: Section[] = [
+    { title: 'Top threads', lines: items.top.map((t) => ({ title: t.title, url: t.url, extra: stats(t) })) },
+    {
+      title: 'Questions answered',
+      lines: items.answered.map((a) => ({ title: a.title, url: a.url, extra: '' })),
+    },
+    { title: 'New articles', lines: items.articles.map((a) => ({ title: a.title, url: a.url, extra: '' })) },
+    {
+      title: 'Idea updates',
+      lines: items.ideaUpdates.map((u) => ({
+        title: u.title,
+        url: u.url,
+        extra: `now ${u.status}${u.note ? ` — ${u.note}` : ''}`,
+      })),
+    },
+  ].filter((s) => s.lines.length > 0);
+  const text = [
+    `${items.spaceTitle} — ${items.workspaceName} community, ${when}`,
+    '',
+    ...sections.flatMap((s) => [
+      s.title,
+      '',
+      ...s.lines.flatMap((l) => [`* ${l.title}${l.extra ? ` (${l.extra})` : ''}`, `  ${l.url}`]),
+      '',
+    ]),
+    `You receive this because you subscribed to the ${items.spaceTitle} newsletter.`,
+    `Unsubscribe: ${unsubscribe}`,
+    '',
+  ].join('\n');
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body style="font-family:sans-serif;max-width:600px">
+<h1 style="font-size:20px">${escapeHtml(items.spaceTitle)}</h1>
+<p>${escapeHtml(items.workspaceName)} community, ${escapeHtml(when)}</p>
+${sections
+  .map(
+    (s) =>
+      `<h2 style="font-size:16px">${escapeHtml(s.title)}</h2>\n<ul>\n${s.lines
+        .map(
+          (l) =>
+            `<li><a href="${escapeHtml(l.url)}">${escapeHtml(l.title)}</a>${l.extra ? ` <small>(${escapeHtml(l.extra)})</small>` : ''}</li>`,
+        )
+        .join('\n')}\n</ul>`,
+  )
+  .join('\n')}
+<p style="font-size:12px;color:#555">You receive this because you subscribed to the ${escapeHtml(items.spaceTitle)} newsletter. <a href="${escapeHtml(unsubscribe)}">Unsubscribe</a>.</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+// ------------------------------------------------------------------ sending
+
+const BACKOFF_MINUTES = [1, 5, 30, 120];
+const STALE_SENDING_MS = 5 * 60_000;
+
+class Skip extends Error {}
+
+async function mailerOf(ctx: AppContext, workspaceId: string) {
+  const row = await ctx.db
+    .selectFrom('connectors')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', 'email')
+    .where('enabled', '=', 1)
+    .orderBy('created_at')
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    config: smtpConfigSchema.parse(ctx.dialect.parseJson(row.config)),
+    secret: connectorSecret(ctx, row),
+  };
+}
+
+/**
+ * Sends one digest email. smtp.ts's `sendEmail` has no HTML part or extra headers, so this uses
+ * nodemailer with the same connector settings and the same error classes (5xx permanent).
+ */
+async function sendDigestMail(
+  mailer: NonNullable<Awaited<ReturnType<typeof mailerOf>>>,
+  mail: { messageId: string; to: string; subject: string; text: string; html: string; unsubscribe: string },
+): Promise<string> {
+  const { config, secret } = mailer;
+  const transport = nodemailer.createTransport({
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    ...(config.username && secret ? { auth: { user: config.username, pass: secret } } : {}),
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+  });
+  try {
+    const info = await transport.sendMail({
+      from: config.fromName ? { name: config.fromName, address: config.fromAddress } : config.fromAddress,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: mail.messageId,
+      // RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
+      list: { unsubscribe: mail.unsubscribe },
+      headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+    return info.messageId ?? mail.messageId;
+  } catch (err) {
+    const e = err as { responseCode?: number; message?: string };
+    throw new PublishError(
+      `smtp: ${e.message ?? String(err)}`,
+      !(e.responseCode !== undefined && e.responseCode >= 500),
+    );
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * Sends due digest deliveries: claims them (and ones left "sending" by a process that died),
+ * renders each subscriber's email and records sent, a retry with backoff, failed or skipped.
+ * A subscriber who unsubscribed after the digest was built is skipped. Returns how many were tried.
+ */
+export async function deliverNewsletters(ctx: AppContext, limit = 50): Promise<number> {
+  const now = ctx.now();
+  const claimed = await ctx.db.transaction().execute(async (trx) => {
+    const due = await ctx.dialect
+      .lockForClaim(
+        trx
+          .selectFrom('community_newsletter_deliveries')
+          .selectAll()
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now.toISOString())]),
+              eb.and([
+                eb('status', '=', 'sending'),
+                eb('next_attempt_at', '<=', new Date(now.getTime() - STALE_SENDING_MS).toISOString()),
+              ]),
+            ]),
+          )
+          .orderBy('created_at')
+          .limit(limit),
+      )
+      .execute();
+    if (due.length === 0) return [];
+    await trx
+      .updateTable('community_newsletter_deliveries')
+      .set((eb) => ({
+        status: 'sending',
+        attempts: eb('attempts', '+', 1),
+        next_attempt_at: now.toISOString(),
+      }))
+      .where(
+        'id',
+        'in',
+        due.map((d) => d.id),
+      )
+      .execute();
+    return due.map((d) => ({ ...d, attempts: Number(d.attempts) + 1 }));
+  });
+  for (const d of claimed) {
+    const at = ctx.now().toISOString();
+    try {
+      const info = await ctx.db
+        .selectFrom('community_newsletter_deliveries as d')
+        .innerJoin('community_newsletter_digests as g', 'g.id', 'd.digest_id')
+        .innerJoin('community_newsletter_subscriptions as s', 's.id', 'd.subscription_id')
+        .select(['g.items', 'g.period_start', 'g.period_end', 'g.cadence', 's.unsubscribed_at'])
+        .where('d.id', '=', d.id)
+        .executeTakeFirst();
+      if (!info) throw new Skip('The digest or subscription is gone');
+      if (info.unsubscribed_at !== null) throw new Skip('Unsubscribed before the digest was sent');
+      const mailer = await mailerOf(ctx, d.workspace_id);
+      if (!mailer) throw new Skip('No email connector (SMTP) to send community mail');
+      const items = ctx.dialect.parseJson<DigestItems>(info.items);
+      const unsubscribe = unsubscribeUrl(ctx, items.workspaceSlug, d.subscription_id);
+      const mail = renderDigest(
+        items,
+        { start: info.period_start, end: info.period_end, cadence: info.cadence },
+        unsubscribe,
+      );
+      const domain = mailer.config.fromAddress.split('@')[1] ?? 'rapport.local';
+      // A fixed Message-ID: a retry after a crash is the same message to the reader's mail client.
+      const messageId = await sendDigestMail(mailer, {
+        messageId: `<digest-${d.id}@${domain}>`,
+        to: d.recipient,
+        ...mail,
+        unsubscribe,
+      });
+      await ctx.db
+        .updateTable('community_newsletter_deliveries')
+        .set({ status: 'sent', message_id: messageId, sent_at: at, last_error: null, next_attempt_at: null })
+        .where('id', '=', d.id)
+        .execute();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const retryable = !(err instanceof Skip) && !(err instanceof PublishError && !err.retryable);
+      const wait = BACKOFF_MINUTES[d.attempts - 1];
+      await ctx.db
+        .updateTable('community_newsletter_deliveries')
+        .set(
+          retryable && wait !== undefined
+            ? {
+                status: 'queued',
+                last_error: message,
+                next_attempt_at: new Date(Date.parse(at) + wait * 60_000).toISOString(),
+              }
+            : {
+                status: err instanceof Skip ? 'skipped' : 'failed',
+                last_error: message,
+                next_attempt_at: null,
+              },
+        )
+        .where('id', '=', d.id)
+        .execute();
+    }
+  }
+  return claimed.length;
+}
+
+/**
+ * The scheduler's newsletter pass: builds the digests of finished periods, then sends what is
+ * due. Safe to run from several schedulers at once (see `buildDueDigests`).
+ */
+export async function sendDueDigests(ctx: AppContext): Promise<{ built: number; attempted: number }> {
+  const built = await buildDueDigests(ctx);
+  let attempted = 0;
+  for (;;) {
+    const n = await deliverNewsletters(ctx);
+    attempted += n;
+    if (n < 50) break;
+  }
+  return { built, attempted };
+}
+
+/** Runs `sendDueDigests` every `intervalMs` (5 minutes), one run at a time. */
+export function scheduleNewsletters(ctx: AppContext, intervalMs = 300_000): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = sendDueDigests(ctx)
+      .catch((err) => ctx.log.error({ err }, 'community newsletters failed; the next pass retries'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs).unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { useEffect, useId, useState } from 'react';
+import { type CommunityMemberProfile, type CommunitySpace, communitiesApi, formatDate } from '../../api.ts';
+import { usePageTitle } from '../../components/page-title.tsx';
+import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
+
+const trustNames = ['New', 'Basic', 'Member', 'Regular', 'Leader'];
+
+function Suspension({
+  member,
+  onChanged,
+}: {
+  member: CommunityMemberProfile;
+  onChanged(m: CommunityMemberProfile, message: string): void;
+}) {
+  const id = useId();
+  const [until, setUntil] = useState('');
+  const [error, setError] = useState('');
+  const suspended = member.suspendedUntil !== null && Date.parse(member.suspendedUntil) > Date.now();
+  const send = (value: string | null) =>
+    communitiesApi
+      .suspend(member.id, value)
+      .then((m) =>
+        onChanged(m, value ? `@${member.username} suspended.` : `@${member.username}'s suspension lifted.`),
+      )
+      .catch((err) => setError(messageOf(err, 'Could not change the suspension.')));
+  return (
+    <div className="inline-form">
+      {suspended ? (
+        <>
+          <span>Suspended until {formatDate(member.suspendedUntil)}</span>
+          <button type="button" className="secondary" onClick={() => void send(null)}>
+            Lift suspension<span className="visually-hidden"> of @{member.username}</span>
+          </button>
+        </>
+      ) : (
+        <>
+          <label htmlFor={`${id}-until`}>Suspend @{member.username} until</label>
+          <input id={`${id}-until`} type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+          <button
+            type="button"
+            className="secondary danger"
+            disabled={!until}
+            onClick={() => void send(new Date(`${until}T23:59:59`).toISOString())}
+          >
+            Suspend<span className="visually-hidden"> @{member.username}</span>
+          </button>
+        </>
+      )}
+      <ErrorLine message={error} />
+    </div>
+  );
+}
+
+function SpaceModerator({
+  member,
+  spaces,
+  onChanged,
+}: {
+  member: CommunityMemberProfile;
+  spaces: CommunitySpace[];
+  onChanged(m: CommunityMemberProfile, message: string): void;
+}) {
+  const id = useId();
+  const [spaceId, setSpaceId] = useState('');
+  const [error, setError] = useState('');
+  const titleOf = (sid: string) => spaces.find((s) => s.id === sid)?.title ?? sid;
+  const change = (sid: string, moderator: boolean) =>
+    communitiesApi
+      .setSpaceModerator(sid, member.id, moderator)
+      .then((r) =>
+        onChanged(
+          { ...member, moderatesSpaces: r.moderatesSpaces },
+          `@${member.username} ${moderator ? 'now moderates' : 'no longer moderates'} ${titleOf(sid)}.`,
+        ),
+      )
+      .catch((err) => setError(messageOf(err, 'Could not change the moderators.')));
+  return (
+    <div>
+      {member.moderatesSpaces.map((sid) => (
+        <span key={sid} className="chip">
+          {titleOf(sid)}{' '}
+          <button type="button" className="link" onClick={() => void change(sid, false)}>
+            Remove
+            <span className="visually-hidden">
+              {' '}
+              @{member.username} as moderator of {titleOf(sid)}
+            </span>
+          </button>
+        </span>
+      ))}
+      <div className="inline-form">
+        <label htmlFor={`${id}-space`} className="visually-hidden">
+          Space for @{member.username} to moderate
+        </label>
+        <select id={`${id}-space`} value={spaceId} onChange={(e) => setSpaceId(e.target.value)}>
+          <option value="">Moderate a space…</option>
+          {spaces
+            .filter((s) => !member.moderatesSpaces.includes(s.id))
+            .map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.title}
+              </option>
+            ))}
+        </select>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!spaceId}
+          onClick={() => void change(spaceId, true)}
+        >
+          Add<span className="visually-hidden"> @{member.username} as moderator</span>
+        </button>
+      </div>
+      <ErrorLine message={error} />
+    </div>
+  );
+}
+
+/** Members with trust level, points and rank; suspension, leaders and space moderators. */
+export function CommunityMembersPage() {
+  usePageTitle('Community members');
+  const rights = useCommunityRights();
+  const [members, setMembers] = useState<CommunityMemberProfile[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [spaces, setSpaces] = useState<CommunitySpace[]>([]);
+  const [error, setError] = useState('');
+  const [message, setMessage] = useState('');
+
+  useEffect(() => {
+    communitiesApi
+      .members()
+      .then((p) => {
+        setMembers(p.items);
+        setCursor(p.nextCursor);
+      })
+      .catch((err) => setError(messageOf(err, 'Could not load the members.')));
+    communitiesApi
+      .spaces()
+      .then((p) => setSpaces(p.items))
+      .catch(() => undefined);
+  }, []);
+
+  const changed = (m: CommunityMemberProfile, text: string) => {
+    setMembers((list) => (list ?? []).map((x) => (x.id === m.id ? { ...x, ...m } : x)));
+    setMessage(text);
+  };
+
+  return (
+    <section className="page wide communities-page">
+      <h1>Community members</h1>
+      <CommunitiesNav />
+      <Status message={message} />
+      <ErrorLine message={error} />
+      {members === null ? (
+        !error && <p className="loading">Loading…</p>
+      ) : members.length === 0 ? (
+        <p className="notice">Nobody has joined the community yet.</p>
+      ) : (
+        <table className="table">
+          <caption className="visually-hidden">Members</caption>
+          <thead>
+            <tr>
+              <th scope="col">Member</th>
+              <th scope="col">Trust level</th>
+              <th scope="col">Points</th>
+              <th scope="col">Rank</th>
+              {rights.moderate && <th scope="col">Suspension</th>}
+              {rights.manage && <th scope="col">Leader</th>}
+              {rights.manage && <th scope="col">Moderates</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => (
+              <tr key={m.id}>
+                <td data-label="Member">
+                  <strong>{m.displayName}</strong> <span className="muted">@{m.username}</span>
+                  <div className="muted">joined {formatDate(m.joinedAt)}</div>
+                </td>
+                <td data-label="Trust level">
+                  {m.trustLevel} · {trustNames[m.trustLevel] ?? ''}
+                </td>
+                <td data-label="Points">{m.points}</td>
+                <td data-label="Rank">{m.rank}</td>
+                {rights.moderate && (
+                  <td data-label="Suspension">
+                    <Suspension member={m} onChanged={changed} />
+                  </td>
+                )}
+                {rights.manage && (
+                  <td data-label="Leader">
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() =>
+                        void communitiesApi
+                          .setLeader(m.id, m.trustLevel !== 4)
+                          .then((r) =>
+                            changed(
+                              { ...m, trustLevel: r.trustLevel },
+                              r.trustLevel === 4
+                                ? `@${m.username} is now a leader (trust level 4).`
+                                : `@${m.username} is no longer a leader.`,
+                            ),
+                          )
+                          .catch((err) => setError(messageOf(err, 'Could not change the trust level.')))
+                      }
+                    >
+                      {m.trustLevel === 4 ? 'Take back leader' : 'Make leader'}
+                      <span className="visually-hidden"> @{m.username}</span>
+                    </button>
+                  </td>
+                )}
+                {rights.manage && (
+                  <td data-label="Moderates">
+                    <SpaceModerator member={m} spaces={spaces} onChanged={changed} />
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor && (
+        <button
+          type="button"
+          className="secondary load-more"
+          onClick={() =>
+            void communitiesApi
+              .members(cursor)
+              .then((p) => {
+                setMembers((prev) => [...(prev ?? []), ...p.items]);
+                setCursor(p.nextCursor);
+              })
+              .catch((err) => setError(messageOf(err, 'Could not load more.')))
+          }
+        >
+          More members
+        </button>
+      )}
+    </section>
+  );
+}
