@@ -172,7 +172,8 @@ describe('inbox replies, notes and service levels', () => {
       .getByRole('option', { name: /Mia Manager/ });
     // A live update of the case can take the focus for a moment and close the suggestions:
     // typing the last letter again opens them, as it would for a person.
-    for (let attempt = 0; attempt < 3 && !(await mia.isVisible()); attempt++) {
+    for (let attempt = 0; attempt < 6 && !(await mia.isVisible()); attempt++) {
+      await note.click();
       await note.press('End');
       await note.press('Backspace');
       await note.pressSequentially('i');
