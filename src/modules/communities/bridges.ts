@@ -16,6 +16,7 @@ import type { ReplyView } from '../inbox/notes-schema.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow, visibleThread } from './access.ts';
 import { communityThreadUrl, deliverLoopDeliveries, notifyIdeaStatusChanges } from './loop.ts';
+import { claimDue } from './outbox.ts';
 
 /**
  * Bridges between the community and the inbox (issue #7, item 11): answering a social post with a
@@ -520,7 +521,6 @@ async function postBlueskyStatus(
 }
 
 const BACKOFF_MINUTES = [1, 5, 30, 120];
-const STALE_SENDING_MS = 5 * 60_000;
 
 async function publishShare(
   ctx: AppContext,
@@ -555,42 +555,7 @@ async function publishShare(
 
 /** The worker's pass over queued shares: posts each, with backoff on passing failures. */
 export async function deliverCommunityShares(ctx: AppContext, limit = 10): Promise<number> {
-  const now = ctx.now();
-  const claimed = await ctx.db.transaction().execute(async (trx) => {
-    const due = await ctx.dialect
-      .lockForClaim(
-        trx
-          .selectFrom('community_shares')
-          .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now.toISOString())]),
-              eb.and([
-                eb('status', '=', 'sending'),
-                eb('next_attempt_at', '<=', new Date(now.getTime() - STALE_SENDING_MS).toISOString()),
-              ]),
-            ]),
-          )
-          .orderBy('created_at')
-          .limit(limit),
-      )
-      .execute();
-    if (due.length === 0) return [];
-    await trx
-      .updateTable('community_shares')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: now.toISOString(),
-      }))
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.id),
-      )
-      .execute();
-    return due.map((d) => ({ ...d, attempts: Number(d.attempts) + 1 }));
-  });
+  const claimed = await claimDue(ctx, 'community_shares', limit);
   for (const r of claimed) {
     const at = ctx.now().toISOString();
     try {

@@ -20,6 +20,7 @@ import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow } from './access.ts';
 import { isMember, type MemberActor } from './actors.ts';
+import { claimDue } from './outbox.ts';
 
 /**
  * Closing the loop on ideas (issue #7, item 8): ideas are linked to the mentions and cases that
@@ -581,7 +582,6 @@ const FANOUT_BATCH = 100;
 /** See webhooks/delivery.ts: on PostgreSQL a gap in ids may be a change still committing. */
 const GAP_GRACE_MS = 60_000;
 const BACKOFF_MINUTES = [1, 5, 30, 120];
-const STALE_SENDING_MS = 5 * 60_000;
 
 export const statusLabels: Record<IdeaStatus, string> = {
   open: 'open',
@@ -967,42 +967,7 @@ async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
  * or skipped (with why). Returns how many were attempted.
  */
 export async function deliverLoopDeliveries(ctx: AppContext, limit = 20): Promise<number> {
-  const now = ctx.now();
-  const claimed = await ctx.db.transaction().execute(async (trx) => {
-    const due = await ctx.dialect
-      .lockForClaim(
-        trx
-          .selectFrom('community_loop_deliveries')
-          .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now.toISOString())]),
-              eb.and([
-                eb('status', '=', 'sending'),
-                eb('next_attempt_at', '<=', new Date(now.getTime() - STALE_SENDING_MS).toISOString()),
-              ]),
-            ]),
-          )
-          .orderBy('created_at')
-          .limit(limit),
-      )
-      .execute();
-    if (due.length === 0) return [];
-    await trx
-      .updateTable('community_loop_deliveries')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: now.toISOString(),
-      }))
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.id),
-      )
-      .execute();
-    return due.map((d) => ({ ...d, attempts: Number(d.attempts) + 1 }));
-  });
+  const claimed = await claimDue(ctx, 'community_loop_deliveries', limit);
   for (const d of claimed) {
     const at = ctx.now().toISOString();
     try {

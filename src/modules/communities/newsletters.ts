@@ -14,6 +14,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { spaceRow, visibleSpace } from './access.ts';
 import type { MemberActor } from './actors.ts';
 import { communityThreadUrl, statusLabels } from './loop.ts';
+import { claimDue } from './outbox.ts';
 
 /**
  * Newsletters (issue #7, item 1): a periodic email digest of a space's best activity, sent to the
@@ -725,7 +726,6 @@ ${sections
 // ------------------------------------------------------------------ sending
 
 const BACKOFF_MINUTES = [1, 5, 30, 120];
-const STALE_SENDING_MS = 5 * 60_000;
 
 class Skip extends Error {}
 
@@ -793,42 +793,7 @@ async function sendDigestMail(
  * A subscriber who unsubscribed after the digest was built is skipped. Returns how many were tried.
  */
 export async function deliverNewsletters(ctx: AppContext, limit = 50): Promise<number> {
-  const now = ctx.now();
-  const claimed = await ctx.db.transaction().execute(async (trx) => {
-    const due = await ctx.dialect
-      .lockForClaim(
-        trx
-          .selectFrom('community_newsletter_deliveries')
-          .selectAll()
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now.toISOString())]),
-              eb.and([
-                eb('status', '=', 'sending'),
-                eb('next_attempt_at', '<=', new Date(now.getTime() - STALE_SENDING_MS).toISOString()),
-              ]),
-            ]),
-          )
-          .orderBy('created_at')
-          .limit(limit),
-      )
-      .execute();
-    if (due.length === 0) return [];
-    await trx
-      .updateTable('community_newsletter_deliveries')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: now.toISOString(),
-      }))
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.id),
-      )
-      .execute();
-    return due.map((d) => ({ ...d, attempts: Number(d.attempts) + 1 }));
-  });
+  const claimed = await claimDue(ctx, 'community_newsletter_deliveries', limit);
   for (const d of claimed) {
     const at = ctx.now().toISOString();
     try {
