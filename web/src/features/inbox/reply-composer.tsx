@@ -1,5 +1,6 @@
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { useCaretAfterRender } from '../../components/caret.ts';
 import {
   ApiError,
   type Assignee,
@@ -76,6 +77,8 @@ export function Composer({
   const [error, setError] = useState('');
   const [done, setDone] = useState('');
   const area = useRef<HTMLTextAreaElement>(null);
+  const placeCaret = useCaretAfterRender(area);
+  const closeTimer = useRef<number | undefined>(undefined);
 
   useEffect(() => {
     inboxApi
@@ -151,11 +154,7 @@ export function Composer({
     const next = body.slice(0, suggest.start) + insert + body.slice(caret);
     setBody(next);
     setSuggest(null);
-    const at = suggest.start + insert.length;
-    window.setTimeout(() => {
-      el?.focus();
-      el?.setSelectionRange(at, at);
-    }, 0);
+    placeCaret(suggest.start + insert.length);
   }
 
   async function insertCanned(cannedId: string) {
@@ -169,11 +168,7 @@ export function Composer({
       const before = body.slice(0, from);
       const joiner = before && !/\s$/.test(before) ? ' ' : '';
       setBody(before + joiner + text + body.slice(to));
-      const at = from + joiner.length + text.length;
-      window.setTimeout(() => {
-        el?.focus();
-        el?.setSelectionRange(at, at);
-      }, 0);
+      placeCaret(from + joiner.length + text.length);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not fill in the canned response.');
     }
@@ -373,10 +368,17 @@ export function Composer({
           aria-activedescendant={suggest && people[active] ? `${listId}-${active}` : undefined}
           onChange={(e) => edit(e.target.value, e.target.selectionStart)}
           onKeyDown={onKeyDown}
-          onFocus={() => setFocused(true)}
+          onFocus={() => {
+            window.clearTimeout(closeTimer.current);
+            setFocused(true);
+          }}
           onBlur={() => {
             setFocused(false);
-            window.setTimeout(() => setSuggest(null), 150);
+            // Late, so a click on a suggestion still lands; and only if the focus stayed away,
+            // or a quick return and a typed "@…" would see its suggestions closed under it.
+            closeTimer.current = window.setTimeout(() => {
+              if (document.activeElement !== area.current) setSuggest(null);
+            }, 150);
           }}
         />
         {suggest && people.length > 0 && (

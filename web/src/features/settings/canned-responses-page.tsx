@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, type CannedResponse, inboxApi, inboxConfigurers, inboxWorkers } from '../../api.ts';
+import { useCaretAfterRender } from '../../components/caret.ts';
 import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
@@ -126,6 +127,7 @@ function CannedEditor({
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const area = useRef<HTMLTextAreaElement>(null);
+  const placeCaret = useCaretAfterRender(area);
   useEffect(() => heading.current?.focus(), []);
 
   function insert(v: string) {
@@ -134,10 +136,7 @@ function CannedEditor({
     const to = el?.selectionEnd ?? body.length;
     const text = `{{${v}}}`;
     setBody(body.slice(0, from) + text + body.slice(to));
-    window.setTimeout(() => {
-      el?.focus();
-      el?.setSelectionRange(from + text.length, from + text.length);
-    }, 0);
+    placeCaret(from + text.length);
   }
 
   async function save(e: FormEvent) {
