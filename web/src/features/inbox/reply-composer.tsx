@@ -1,6 +1,5 @@
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { useCaretAfterRender } from '../../components/caret.ts';
 import {
   ApiError,
   type Assignee,
@@ -12,6 +11,7 @@ import {
   type Mention,
   type Reply,
 } from '../../api.ts';
+import { useCaretAfterRender } from '../../components/caret.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 import { type Directory, formatMinutes, formatTarget, metricLabels, useNow } from './inbox-bits.tsx';
 
