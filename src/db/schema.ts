@@ -974,7 +974,14 @@ export interface CommunityMemberDaysTable {
 export type CommunitySpaceKind = 'forum' | 'qa' | 'ideas' | 'kb' | 'announcements';
 export type CommunitySpacePurpose = 'objective' | 'task' | 'impromptu';
 export type CommunityThreadKind = 'discussion' | 'question' | 'idea' | 'article' | 'announcement';
-export type IdeaStatus = 'open' | 'under_review' | 'planned' | 'in_progress' | 'done' | 'declined' | 'duplicate';
+export type IdeaStatus =
+  | 'open'
+  | 'under_review'
+  | 'planned'
+  | 'in_progress'
+  | 'done'
+  | 'declined'
+  | 'duplicate';
 export interface CommunitySpacesTable {
   id: string;
   workspace_id: string;

@@ -253,7 +253,11 @@ async function applyContactLinks(
 export async function currentCustomerId(db: Transaction<DB> | AppContext['db'], id: string): Promise<string> {
   let at = id;
   for (let hops = 0; hops < 50; hops++) {
-    const row = await db.selectFrom('customers').select('merged_into').where('id', '=', at).executeTakeFirst();
+    const row = await db
+      .selectFrom('customers')
+      .select('merged_into')
+      .where('id', '=', at)
+      .executeTakeFirst();
     if (!row?.merged_into) return at;
     at = row.merged_into;
   }

@@ -296,8 +296,7 @@ async function deliver(ctx: AppContext, r: ReplyRow): Promise<{ externalId: stri
           .select(['external_id', 'channel', 'text'])
           .where('id', '=', Number(r.mention_id))
           .executeTakeFirst();
-  if (await demoSender(ctx, r.workspace_id, mention))
-    return { externalId: `demo:reply:${r.id}`, url: null };
+  if (await demoSender(ctx, r.workspace_id, mention)) return { externalId: `demo:reply:${r.id}`, url: null };
   const target = r.channel === 'mastodon' && mention ? (mention.external_id.split('/')[0] ?? null) : null;
   const connector = await senderFor(
     ctx,
