@@ -37,7 +37,7 @@ async function setup() {
 const tick = () => t.clock.advance(1000);
 
 describe('read tracking', () => {
-  it('counts threads and posts written after the member joined, not the history before', async () => {
+  it('counts threads started after the member joined, not the history before until they open it', async () => {
     const { ws, space } = await setup();
     const forum = await space();
     const author = await member(ws.id);
@@ -48,8 +48,23 @@ describe('read tracking', () => {
     tick();
     expect(await unreadCounts(t.ctx, reader)).toEqual([]);
     await replyToThread(t.ctx, author, old.thread.id, { body: 'after' });
-    await createThread(t.ctx, author, { spaceId: forum.id, title: 'New', body: 'after' });
-    expect(await unreadCounts(t.ctx, reader)).toEqual([{ spaceId: forum.id, unreadThreads: 2, newPosts: 2 }]);
+    const fresh = await createThread(t.ctx, author, { spaceId: forum.id, title: 'New', body: 'after' });
+    await replyToThread(t.ctx, author, fresh.thread.id, { body: 'after, again' });
+    expect(await unreadCounts(t.ctx, reader)).toEqual([{ spaceId: forum.id, unreadThreads: 1, newPosts: 2 }]);
+    expect(await unreadInThreads(t.ctx, reader, [old.thread.id, fresh.thread.id])).toEqual(
+      new Map([[fresh.thread.id, 2]]),
+    );
+
+    // Once opened, an old thread is followed like any other: what comes next is new.
+    await markRead(t.ctx, reader, old.thread.id, 3);
+    await replyToThread(t.ctx, author, old.thread.id, { body: 'news' });
+    expect(await unreadCounts(t.ctx, reader)).toEqual([{ spaceId: forum.id, unreadThreads: 2, newPosts: 3 }]);
+    expect(await unreadInThreads(t.ctx, reader, [old.thread.id, fresh.thread.id])).toEqual(
+      new Map([
+        [old.thread.id, 1],
+        [fresh.thread.id, 2],
+      ]),
+    );
   });
 
   it('is exact after reads, new posts and deletions', async () => {

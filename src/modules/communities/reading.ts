@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { type Db, visibleSpace, visibleThread } from './access.ts';
 import { isMember, type MemberActor } from './actors.ts';
@@ -9,15 +10,19 @@ import { addReading } from './trust.ts';
 /**
  * Read tracking: per member and thread, the number of the last post read (`community_read_state`).
  *
- * What counts as new, exactly:
- * - a post is new to a member when its number is above their last-read number in that thread,
- *   and it is neither deleted nor hidden (a deleted post is gone for everyone, so it stops
+ * What counts as new, exactly (the model of Discourse's "unread" and "new"):
+ * - in a thread the member has opened, a post is new when its number is above their last-read
+ *   number and it is neither deleted nor hidden (a deleted post is gone for everyone, so it stops
  *   counting the moment it is deleted, read or not; a hidden post counts again if restored);
- * - in a thread the member never opened, the posts written since they joined are new: what was
- *   written before they arrived is history, not news (a new member does not start with thousands
- *   of unread posts);
+ * - a thread started after the member joined that they have not opened is new with all its
+ *   posts; threads started before they arrived are history, not news, until they open one (a
+ *   new member does not start with thousands of unread posts);
  * - threads deleted or hidden, and closed spaces, count nothing;
  * - a member's own post marks the thread read up to it.
+ *
+ * Counts come from the threads' post numbers, never from visiting posts: new posts in a thread
+ * are its last post number minus the read position, less the deleted or hidden posts above it,
+ * which a partial index of those few posts answers (migration 0019).
  */
 
 async function joinedAt(db: Db, member: MemberActor): Promise<string> {
@@ -118,7 +123,7 @@ export async function markAllRead(
         .where('t.deleted_at', 'is', null)
         .where((w) =>
           w.or([
-            w.and([w('r.member_id', 'is', null), w('t.last_post_at', '>', joined)]),
+            w.and([w('r.member_id', 'is', null), w('t.created_at', '>', joined)]),
             w('r.last_read_number', '<', w.ref('t.last_post_number')),
           ]),
         );
@@ -135,6 +140,74 @@ export async function markAllRead(
   return { threads: Number(result.numInsertedOrUpdatedRows ?? 0) };
 }
 
+/** Deleted or hidden posts of thread `t` numbered above `after` (answered by a partial index). */
+function goneAbove(
+  eb: ExpressionBuilder<DB & { t: DB['community_threads'] }, 't'>,
+  after: Expression<number>,
+) {
+  return eb
+    .selectFrom('community_posts as g')
+    .select((g) => g.fn.countAll<number>().as('n'))
+    .whereRef('g.thread_id', '=', 't.id')
+    .where('g.number', '>', after)
+    .where(sql<boolean>`(g.deleted_at is not null or g.hidden_at is not null)`);
+}
+
+/**
+ * Per thread, the member's new posts by the rules above: the threads they opened with posts
+ * above their read position, and the threads started since they joined that they never opened.
+ */
+function newPostsByThread(
+  ctx: AppContext,
+  member: MemberActor,
+  joined: string,
+  scope: { spaceIds: string[] } | { threadIds: string[] },
+) {
+  const [column, ids] =
+    'spaceIds' in scope ? (['t.space_id', scope.spaceIds] as const) : (['t.id', scope.threadIds] as const);
+  const opened = ctx.db
+    .selectFrom('community_read_state as r')
+    .innerJoin('community_threads as t', 't.id', 'r.thread_id')
+    .select((eb) => [
+      't.id as thread_id',
+      't.space_id',
+      eb(
+        eb(eb.ref('t.last_post_number'), '-', eb.ref('r.last_read_number')),
+        '-',
+        goneAbove(eb, eb.ref('r.last_read_number')),
+      ).as('n'),
+    ])
+    .where('r.member_id', '=', member.memberId)
+    .where('t.workspace_id', '=', member.workspaceId)
+    .where(column, 'in', ids)
+    .whereRef('t.last_post_number', '>', 'r.last_read_number')
+    .where('t.deleted_at', 'is', null)
+    .where('t.hidden_at', 'is', null);
+  const started = ctx.db
+    .selectFrom('community_threads as t')
+    .select((eb) => [
+      't.id as thread_id',
+      't.space_id',
+      eb(eb.ref('t.last_post_number'), '-', goneAbove(eb, eb.val(0))).as('n'),
+    ])
+    .where('t.workspace_id', '=', member.workspaceId)
+    .where(column, 'in', ids)
+    .where('t.created_at', '>', joined)
+    .where('t.deleted_at', 'is', null)
+    .where('t.hidden_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('community_read_state as r')
+            .select('r.thread_id')
+            .where('r.member_id', '=', member.memberId)
+            .whereRef('r.thread_id', '=', 't.id'),
+        ),
+      ),
+    );
+  return opened.unionAll(started);
+}
+
 /**
  * Per space, the member's unread threads and new posts (rules above), in one grouped query
  * however many spaces: only spaces with something new are listed unless `spaceIds` names them.
@@ -145,49 +218,30 @@ export async function unreadCounts(
   spaceIds?: string[],
 ): Promise<UnreadView[]> {
   if (!isMember(member)) throw new AppError('forbidden', 'Read tracking is for community members');
+  if (spaceIds !== undefined && spaceIds.length === 0) return [];
   const joined = await joinedAt(ctx.db, member);
-  let q = ctx.db
-    .selectFrom('community_threads as t')
-    .innerJoin('community_spaces as s', 's.id', 't.space_id')
-    .leftJoin('community_read_state as r', (j) =>
-      j.onRef('r.thread_id', '=', 't.id').on('r.member_id', '=', member.memberId),
-    )
-    .innerJoin('community_posts as p', (j) =>
-      j
-        .onRef('p.thread_id', '=', 't.id')
-        .on('p.deleted_at', 'is', null)
-        .on('p.hidden_at', 'is', null)
-        .on((eb) =>
-          eb.or([
-            eb.and([eb('r.member_id', 'is not', null), eb('p.number', '>', eb.ref('r.last_read_number'))]),
-            eb.and([eb('r.member_id', 'is', null), eb('p.created_at', '>', joined)]),
-          ]),
-        ),
-    )
-    .select((eb) => [
-      't.space_id',
-      eb.fn.count<number>('t.id').distinct().as('unread_threads'),
-      eb.fn.count<number>('p.id').as('new_posts'),
-    ])
-    .where('t.workspace_id', '=', member.workspaceId)
-    .where('s.closed_at', 'is', null)
-    .where('t.deleted_at', 'is', null)
-    .where('t.hidden_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb.and([
-          eb('r.member_id', 'is not', null),
-          eb('t.last_post_number', '>', eb.ref('r.last_read_number')),
-        ]),
-        eb.and([eb('r.member_id', 'is', null), eb('t.last_post_at', '>', joined)]),
-      ]),
-    )
-    .groupBy('t.space_id');
-  if (spaceIds !== undefined) {
-    if (spaceIds.length === 0) return [];
-    q = q.where('t.space_id', 'in', spaceIds);
-  }
-  const rows = await q.execute();
+  let spaces = ctx.db
+    .selectFrom('community_spaces')
+    .select('id')
+    .where('workspace_id', '=', member.workspaceId)
+    .where('closed_at', 'is', null);
+  if (spaceIds !== undefined) spaces = spaces.where('id', 'in', spaceIds);
+  const open = (await spaces.execute()).map((r) => r.id);
+  const rows =
+    open.length === 0
+      ? []
+      : await ctx.db
+          .selectFrom(newPostsByThread(ctx, member, joined, { spaceIds: open }).as('u'))
+          .select((eb) => [
+            'u.space_id',
+            eb.fn.sum<number>(eb.case().when('u.n', '>', 0).then(1).else(0).end()).as('unread_threads'),
+            eb.fn
+              .sum<number>(eb.case().when('u.n', '>', 0).then(eb.ref('u.n')).else(0).end())
+              .as('new_posts'),
+          ])
+          .groupBy('u.space_id')
+          .having((eb) => eb.fn.sum(eb.case().when('u.n', '>', 0).then(1).else(0).end()), '>', 0)
+          .execute();
   const found = new Map(
     rows.map((r) => [
       r.space_id,
@@ -207,23 +261,9 @@ export async function unreadInThreads(
   if (threadIds.length === 0) return new Map();
   const joined = await joinedAt(ctx.db, member);
   const rows = await ctx.db
-    .selectFrom('community_posts as p')
-    .innerJoin('community_threads as t', 't.id', 'p.thread_id')
-    .leftJoin('community_read_state as r', (j) =>
-      j.onRef('r.thread_id', '=', 't.id').on('r.member_id', '=', member.memberId),
-    )
-    .select((eb) => ['p.thread_id', eb.fn.countAll<number>().as('n')])
-    .where('t.workspace_id', '=', member.workspaceId)
-    .where('p.thread_id', 'in', threadIds)
-    .where('p.deleted_at', 'is', null)
-    .where('p.hidden_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('r.member_id', 'is not', null), eb('p.number', '>', eb.ref('r.last_read_number'))]),
-        eb.and([eb('r.member_id', 'is', null), eb('p.created_at', '>', joined)]),
-      ]),
-    )
-    .groupBy('p.thread_id')
+    .selectFrom(newPostsByThread(ctx, member, joined, { threadIds }).as('u'))
+    .select(['u.thread_id', 'u.n'])
+    .where('u.n', '>', 0)
     .execute();
   return new Map(rows.map((r) => [r.thread_id, Number(r.n)]));
 }
