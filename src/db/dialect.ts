@@ -43,9 +43,11 @@ export type Dialect = Readonly<{
   /**
    * The rows of `table` whose `column` has every word of `text`, with how well they match
    * (`score`, higher is better: FTS5's bm25 negated on SQLite, ts_rank on PostgreSQL), as a
-   * derived table `(id, score)` to join on the table's integer `id` and order by.
+   * derived table `(id, score)` to join on the table's integer `id` and order by. With `best`,
+   * only that many of the best matches: a common word matches a large part of a table, and
+   * joining every match to rank them all costs far more than ranking inside the index.
    */
-  fullTextScores(table: string, column: string, text: string): RawBuilder<FullTextScore>;
+  fullTextScores(table: string, column: string, text: string, best?: number): RawBuilder<FullTextScore>;
   /**
    * Creates a substring (trigram) index over text columns of a table, for search boxes that match
    * any part of a name, handle or address: FTS5's trigram tokenizer on SQLite (kept in sync by
@@ -102,12 +104,13 @@ const sqlite: Dialect = Object.freeze({
       .join(' ');
     return sql<boolean>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
   },
-  fullTextScores: (table, _column, text) => {
+  fullTextScores: (table, _column, text, best) => {
     const fts = sql.raw(`${table}_fts`);
-    // bm25 exists only inside a MATCH query on the FTS table: compute it there, once per match.
-    return words(text).length === 0
-      ? sql<FullTextScore>`(select 0 as id, 0.0 as score where 1 = 0)`
-      : sql<FullTextScore>`(select rowid as id, -bm25(${fts}) as score from ${fts} where ${fts} match ${ftsPhrase(text)})`;
+    if (words(text).length === 0) return sql<FullTextScore>`(select 0 as id, 0.0 as score where 1 = 0)`;
+    // bm25 exists only inside a MATCH query on the FTS table: compute it there, once per match
+    // (FTS5's `rank` is that bm25, so ordering by it ranks without a second call).
+    const top = best === undefined ? sql`` : sql` order by rank limit ${best}`;
+    return sql<FullTextScore>`(select rowid as id, -bm25(${fts}) as score from ${fts} where ${fts} match ${ftsPhrase(text)}${top})`;
   },
   createSubstringIndex: async (db, table, columns) => {
     const index = sql.raw(`${table}_trgm`);
@@ -154,6 +157,15 @@ const sqlite: Dialect = Object.freeze({
       : sql<string>`strftime('%Y-%m-%dT00:00:00.000Z', ${column})`,
 });
 
+/**
+ * Full-text columns whose tsvector PostgreSQL stores beside the text (a generated column, with
+ * the GIN index on it), so ranking reads it instead of parsing the text of every match. The
+ * others are searched through a GIN index on the expression.
+ */
+const storedVectors: Readonly<Record<string, string>> = {
+  'community_posts.body_markdown': 'body_markdown_tsv', // migration 0021
+};
+
 const postgres: Dialect = Object.freeze({
   name: 'postgres',
   timestampType: 'timestamptz',
@@ -166,16 +178,22 @@ const postgres: Dialect = Object.freeze({
       db,
     );
   },
-  fullTextMatch: (table, column, text) =>
-    words(text).length === 0
-      ? sql<boolean>`1 = 0`
-      : sql<boolean>`to_tsvector('simple', ${sql.ref(`${table}.${column}`)}) @@ plainto_tsquery('simple', ${words(text).join(' ')})`,
-  fullTextScores: (table, column, text) => {
+  fullTextMatch: (table, column, text) => {
+    if (words(text).length === 0) return sql<boolean>`1 = 0`;
+    const stored = storedVectors[`${table}.${column}`];
+    const vector = stored
+      ? sql.ref(`${table}.${stored}`)
+      : sql`to_tsvector('simple', ${sql.ref(`${table}.${column}`)})`;
+    return sql<boolean>`${vector} @@ plainto_tsquery('simple', ${words(text).join(' ')})`;
+  },
+  fullTextScores: (table, column, text, best) => {
     if (words(text).length === 0)
       return sql<FullTextScore>`(select 0::bigint as id, 0::real as score where false)`;
     const query = sql`plainto_tsquery('simple', ${words(text).join(' ')})`;
-    const vector = sql`to_tsvector('simple', ${sql.ref(column)})`;
-    return sql<FullTextScore>`(select id, ts_rank(${vector}, ${query}) as score from ${sql.raw(table)} where ${vector} @@ ${query})`;
+    const stored = storedVectors[`${table}.${column}`];
+    const vector = stored ? sql.ref(stored) : sql`to_tsvector('simple', ${sql.ref(column)})`;
+    const top = best === undefined ? sql`` : sql` order by 2 desc limit ${best}`;
+    return sql<FullTextScore>`(select id, ts_rank(${vector}, ${query}) as score from ${sql.raw(table)} where ${vector} @@ ${query}${top})`;
   },
   createSubstringIndex: async (db, table, columns) => {
     // pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.

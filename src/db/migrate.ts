@@ -21,6 +21,7 @@ import * as m0016 from './migrations/0016_community_loop.ts';
 import * as m0017 from './migrations/0017_community_extras.ts';
 import * as m0018 from './migrations/0018_community_indexes.ts';
 import * as m0019 from './migrations/0019_community_unread_indexes.ts';
+import * as m0021 from './migrations/0021_community_post_vectors.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -45,6 +46,7 @@ const migrations: Record<string, DialectMigration> = {
   '0017_community_extras': m0017,
   '0018_community_indexes': m0018,
   '0019_community_unread_indexes': m0019,
+  '0021_community_post_vectors': m0021,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -139,10 +139,31 @@ export async function visibleThread(
   return { thread, space };
 }
 
+/**
+ * Every column of a post. Named rather than `selectAll()`: on PostgreSQL the table also stores
+ * its full-text vector (migration 0021), which no reader wants.
+ */
+export const postColumns = [
+  'id',
+  'workspace_id',
+  'thread_id',
+  'number',
+  'author_member_id',
+  'author_user_id',
+  'body_markdown',
+  'body_html',
+  'reply_to_number',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+  'hidden_at',
+  'like_count',
+] as const;
+
 export async function postRow(db: Db, workspaceId: string, id: number): Promise<PostRow> {
   const row = await db
     .selectFrom('community_posts')
-    .selectAll()
+    .select(postColumns)
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();

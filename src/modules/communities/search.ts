@@ -11,41 +11,42 @@ import { type SearchHit, type SearchQuery, searchQuery } from './schema.ts';
 export async function searchPosts(ctx: AppContext, viewer: Viewer, input: SearchQuery): Promise<SearchHit[]> {
   checkViewer(viewer);
   const valid = searchQuery.parse(input);
-  const d = ctx.dialect;
-  const scores = d.fullTextScores('community_posts', 'body_markdown', valid.q).as('fts');
-  let q = ctx.db
-    .selectFrom('community_posts')
-    .innerJoin(scores, (j) => j.onRef('fts.id', '=', 'community_posts.id'))
-    .innerJoin('community_threads', 'community_threads.id', 'community_posts.thread_id')
-    .innerJoin('community_spaces', 'community_spaces.id', 'community_threads.space_id')
-    .select([
-      'community_posts.id',
-      'community_posts.number',
-      'community_posts.thread_id',
-      'community_posts.body_markdown',
-      'community_posts.created_at',
-      'community_posts.author_member_id',
-      'community_posts.author_user_id',
-      'community_threads.title as thread_title',
-      'community_threads.space_id',
-      'community_spaces.title as space_title',
-      'fts.score',
-    ])
-    .where('community_posts.workspace_id', '=', viewer.workspaceId)
-    .where('community_posts.deleted_at', 'is', null)
-    .where('community_posts.hidden_at', 'is', null)
-    .where('community_threads.deleted_at', 'is', null)
-    .where('community_threads.hidden_at', 'is', null);
-  if (!seesEverything(viewer)) q = q.where('community_spaces.closed_at', 'is', null);
-  if (valid.spaceId !== undefined) {
-    const space = await visibleSpace(ctx.db, viewer, valid.spaceId);
-    q = q.where('community_threads.space_id', '=', space.id);
+  const space = valid.spaceId === undefined ? undefined : await visibleSpace(ctx.db, viewer, valid.spaceId);
+  // Rank inside the full-text index and look only at the best candidates: most of them are
+  // findable (deleted, hidden and closed posts are few), so a few times the limit nearly always
+  // suffices. When the filters reject too many (a search in one space of many), look again at
+  // four times as many, and past a few thousand rank every match in one joined query.
+  let rows: Hit[] | undefined;
+  for (let best = Math.max(50, valid.limit * 4); best <= MAX_CANDIDATES && !rows; best *= 4) {
+    const candidates = await ctx.db
+      .selectFrom(ctx.dialect.fullTextScores('community_posts', 'body_markdown', valid.q, best).as('fts'))
+      .select(['fts.id', 'fts.score'])
+      .execute();
+    const scores = new Map(candidates.map((c) => [Number(c.id), Number(c.score)]));
+    const found =
+      scores.size === 0
+        ? []
+        : (
+            await findable(ctx, viewer, space?.id)
+              .where('community_posts.id', 'in', [...scores.keys()])
+              .execute()
+          ).map((r) => ({ ...r, score: scores.get(Number(r.id)) ?? 0 }));
+    if (found.length >= valid.limit || candidates.length < best)
+      rows = found.sort((x, y) => y.score - x.score || Number(y.id) - Number(x.id)).slice(0, valid.limit);
   }
-  const rows = await q
-    .orderBy('fts.score', 'desc')
-    .orderBy('community_posts.id', 'desc')
-    .limit(valid.limit)
-    .execute();
+  rows ??= (
+    await findable(ctx, viewer, space?.id)
+      .innerJoin(
+        ctx.dialect.fullTextScores('community_posts', 'body_markdown', valid.q).as('fts'),
+        'fts.id',
+        'community_posts.id',
+      )
+      .select('fts.score')
+      .orderBy('fts.score', 'desc')
+      .orderBy('community_posts.id', 'desc')
+      .limit(valid.limit)
+      .execute()
+  ).map((r) => ({ ...r, score: Number(r.score) }));
   const authors = await authorsOf(ctx.db, viewer.workspaceId, rows);
   return rows.map((r) => {
     const key = r.author_member_id
@@ -63,9 +64,41 @@ export async function searchPosts(ctx: AppContext, viewer: Viewer, input: Search
       author: (key && authors.get(key)) || null,
       excerpt: excerpt(r.body_markdown, valid.q),
       createdAt: r.created_at,
-      score: Number(r.score),
+      score: r.score,
     };
   });
+}
+
+const MAX_CANDIDATES = 3200;
+
+type Hit = Awaited<ReturnType<ReturnType<typeof findable>['execute']>>[number] & { score: number };
+
+/** Posts a search may show this viewer: live posts of live threads, in open spaces unless staff. */
+function findable(ctx: AppContext, viewer: Viewer, spaceId: string | undefined) {
+  let q = ctx.db
+    .selectFrom('community_posts')
+    .innerJoin('community_threads', 'community_threads.id', 'community_posts.thread_id')
+    .innerJoin('community_spaces', 'community_spaces.id', 'community_threads.space_id')
+    .select([
+      'community_posts.id',
+      'community_posts.number',
+      'community_posts.thread_id',
+      'community_posts.body_markdown',
+      'community_posts.created_at',
+      'community_posts.author_member_id',
+      'community_posts.author_user_id',
+      'community_threads.title as thread_title',
+      'community_threads.space_id',
+      'community_spaces.title as space_title',
+    ])
+    .where('community_posts.workspace_id', '=', viewer.workspaceId)
+    .where('community_posts.deleted_at', 'is', null)
+    .where('community_posts.hidden_at', 'is', null)
+    .where('community_threads.deleted_at', 'is', null)
+    .where('community_threads.hidden_at', 'is', null);
+  if (!seesEverything(viewer)) q = q.where('community_spaces.closed_at', 'is', null);
+  if (spaceId !== undefined) q = q.where('community_threads.space_id', '=', spaceId);
+  return q;
 }
 
 /** About 160 characters of the post's text around the first word searched for, without Markdown marks. */

@@ -660,4 +660,40 @@ describe('community search', () => {
     const inForum = await searchPosts(t.ctx, a, { q: 'giraffe', spaceId: forum.id });
     expect(inForum.map((h) => h.postId)).toEqual([p.post.id]);
   });
+
+  it('finds the best matches in one space when thousands of better ones are elsewhere', async () => {
+    const { ws, space } = await setup();
+    const forum = await space('forum');
+    const qa = await space('qa');
+    const a = await member(ws.id);
+    // 3,400 strong matches in the forum push the Q&A space's weaker ones past every round of
+    // best candidates: the search must still find them (by ranking every match at the end).
+    const crowd = await createThread(t.ctx, a, { spaceId: forum.id, title: 'crowd', body: 'kiwi kiwi kiwi' });
+    const now = t.clock.now().toISOString();
+    const extra = Array.from({ length: 3400 }, (_, i) => ({
+      workspace_id: ws.id,
+      thread_id: crowd.thread.id,
+      number: i + 2,
+      body_markdown: 'kiwi kiwi kiwi',
+      body_html: '<p>kiwi kiwi kiwi</p>',
+      created_at: now,
+    }));
+    for (let i = 0; i < extra.length; i += 400)
+      await t.ctx.db
+        .insertInto('community_posts')
+        .values(extra.slice(i, i + 400))
+        .execute();
+    const weak: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const body = `a question about the kiwi ${'and other things '.repeat(1 + (i % 5))}number ${i}`;
+      weak.push((await createThread(t.ctx, a, { spaceId: qa.id, title: `q${i}`, body })).post.id);
+    }
+    const inQa = await searchPosts(t.ctx, a, { q: 'kiwi', spaceId: qa.id, limit: 20 });
+    expect(inQa).toHaveLength(20);
+    expect(inQa.every((h) => h.spaceId === qa.id && weak.includes(h.postId))).toBe(true);
+    const scores = inQa.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
+    const everywhere = await searchPosts(t.ctx, a, { q: 'kiwi', limit: 20 });
+    expect(everywhere.every((h) => h.spaceId === forum.id)).toBe(true);
+  });
 });

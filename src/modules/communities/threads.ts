@@ -16,6 +16,7 @@ import {
   isAuthor,
   membersByUsername,
   type PostRow,
+  postColumns,
   postRow,
   requireActor,
   type SpaceRow,
@@ -238,7 +239,7 @@ export async function replyToThread(
   if (valid.replyToNumber !== undefined) {
     const quoted = await ctx.db
       .selectFrom('community_posts')
-      .selectAll()
+      .select(postColumns)
       .where('thread_id', '=', thread.id)
       .where('number', '=', valid.replyToNumber)
       .executeTakeFirst();
@@ -491,7 +492,7 @@ export async function getThread(
 ): Promise<ThreadPage> {
   checkViewer(viewer);
   const { thread, space } = await visibleThread(ctx.db, viewer, threadId);
-  let q = ctx.db.selectFrom('community_posts').selectAll().where('thread_id', '=', thread.id);
+  let q = ctx.db.selectFrom('community_posts').select(postColumns).where('thread_id', '=', thread.id);
   if (page.cursor !== undefined) q = q.where('number', '>', Number(decodeCursor(page.cursor)));
   const posts = await q
     .orderBy('number')

@@ -12,6 +12,7 @@ import { normalize } from '../../pipeline/formats.ts';
 import type { Analysis } from '../analysis/types.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
+import { postColumns } from '../communities/access.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { consentHistory, currentConsents } from './consents.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
@@ -245,7 +246,7 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       : await Promise.all([
           ctx.db
             .selectFrom('community_posts')
-            .selectAll()
+            .select(postColumns)
             .where('author_member_id', 'in', memberIds)
             .orderBy('created_at')
             .execute(),
