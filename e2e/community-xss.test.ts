@@ -227,20 +227,30 @@ describe('community XSS corpus in Chromium (issue #7)', () => {
     const violations: string[] = [];
     let imageRefusals = 0;
     context.on('console', (m) => {
-      // Remote images are refused by `img-src 'self' data:` (a policy on privacy, not on script);
-      // any refusal of script, an inline handler or a javascript: URL is what this test looks for.
+      // Any refusal of script, an inline handler or a javascript: URL is what this test looks for;
+      // image refusals (`img-src 'self' data: https:`) are counted apart.
       const text = m.text();
       if (/Content Security Policy|Refused to/i.test(text) && !/directive: "img-src/.test(text))
         violations.push(text);
       else if (/directive: "img-src/.test(text)) imageRefusals++;
     });
     const { findings, dialogs } = await inspectThread(context);
+    // A plain-http image the policy must refuse, asked for from the test (not from a post):
+    // its report proves the listener hears the browser's CSP reports.
+    const probe = await context.newPage();
+    await probe.goto(`${server.url}/community/${workspace}/t/${threadId}`, { waitUntil: 'load' });
+    const refused = probe.waitForEvent('console', (m) => /directive: "img-src/.test(m.text()));
+    await probe.evaluate(() => {
+      const img = new Image();
+      img.src = 'http://127.0.0.1:9/refused.png';
+      document.body.append(img);
+    });
+    await refused;
     await context.close();
     expect(findings.reduce((n, f) => n + f.posts, 0)).toBe(xssCorpus.length);
     for (const f of findings) expect(f.trapped).toBe(0);
     expect(dialogs).toEqual([]);
     expect(violations).toEqual([]);
-    // The listener hears the browser's CSP reports: the images it refused prove it is listening.
     expect(imageRefusals).toBeGreaterThan(0);
   });
 

@@ -21,6 +21,7 @@ import { queueReply } from '../inbox/replies.ts';
 import { threadRow } from './access.ts';
 import { isMember, type MemberActor } from './actors.ts';
 import { claimDue } from './outbox.ts';
+import { pageQueryOf } from './post-pages.ts';
 
 /**
  * Closing the loop on ideas (issue #7, item 8): ideas are linked to the mentions and cases that
@@ -34,7 +35,7 @@ type ChangeRow = Selectable<CommunityIdeaStatusChangesTable>;
 type DeliveryRow = Selectable<CommunityLoopDeliveriesTable>;
 
 /**
- * The public address of a thread, or of one post in it (`#p<number>`), on the community site
+ * The public address of a thread, or of one post in it (on the page that holds it), on the community site
  * mounted at `/community/<workspace slug>/…` (`/t/<threadId>` for a thread).
  */
 export function communityThreadUrl(
@@ -44,7 +45,9 @@ export function communityThreadUrl(
   postNumber?: number,
 ): string {
   const base = `${ctx.config.publicUrl}/community/${encodeURIComponent(workspaceSlug)}/t/${encodeURIComponent(threadId)}`;
-  return postNumber === undefined || postNumber <= 1 ? base : `${base}#p${postNumber}`;
+  return postNumber === undefined || postNumber <= 1
+    ? base
+    : `${base}${pageQueryOf(postNumber)}#p${postNumber}`;
 }
 
 // ------------------------------------------------------------------ text similarity

@@ -118,10 +118,17 @@ const baseTags = [
 function sanitizerOptions(options: RenderOptions): sanitizeHtml.IOptions {
   return {
     allowedTags: options.allowImages ? [...baseTags, 'img'] : baseTags,
-    allowedAttributes: { a: ['href', 'rel', 'class'], img: ['src', 'alt'], code: ['class'], ol: ['start'] },
+    allowedAttributes: {
+      a: ['href', 'rel', 'class'],
+      img: ['src', 'alt', 'loading', 'referrerpolicy'],
+      code: ['class'],
+      ol: ['start'],
+    },
     allowedClasses: { a: ['mention'], code: ['language-*'] },
     allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['http', 'https'] },
+    // Images from https only: the site's policy (`img-src https:`) loads nothing else, and a
+    // plain-http image would be mixed content on an https site.
+    allowedSchemesByTag: { img: ['https'] },
     allowedSchemesAppliedToAttributes: ['href', 'src'],
     allowProtocolRelative: false,
     // Tags outside the list are dropped with their text kept, except these whose text is code.
@@ -141,6 +148,16 @@ function sanitizerOptions(options: RenderOptions): sanitizeHtml.IOptions {
         if (mention) kept.class = 'mention';
         return { tagName: 'a', attribs: kept };
       },
+      // A remote image learns nothing of the page it is on, and loads only when scrolled to.
+      img: (_tagName, attribs) => ({
+        tagName: 'img',
+        attribs: {
+          ...(attribs.src !== undefined ? { src: attribs.src } : {}),
+          ...(attribs.alt !== undefined ? { alt: attribs.alt } : {}),
+          loading: 'lazy',
+          referrerpolicy: 'no-referrer',
+        },
+      }),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { encodeCursor } from '../../../pagination.ts';
 import type { PublicMember } from '../members.ts';
+import { pageQueryOf } from '../post-pages.ts';
 import { MENTION_PATH } from '../render.ts';
 import type {
   AuthorView,
@@ -55,9 +55,9 @@ export const siteHref = {
   member: (ws: SiteWorkspace, username: string) =>
     `/community/${encodeURIComponent(ws.slug)}/u/${encodeURIComponent(username)}`,
   search: (ws: SiteWorkspace) => `/community/${encodeURIComponent(ws.slug)}/search`,
-  /** A post on the thread page that starts right at it (post pages are keyset on the number). */
+  /** A post, on the thread page that holds it. */
   post: (ws: SiteWorkspace, threadId: string, number: number) =>
-    `${siteHref.thread(ws, threadId)}${number > 1 ? `?cursor=${encodeCursor(number - 1)}` : ''}#p${number}`,
+    `${siteHref.thread(ws, threadId)}${pageQueryOf(number)}#p${number}`,
 };
 
 const kindLabel: Record<SpaceView['kind'], string> = {

@@ -13,6 +13,7 @@ import { requestedInCounts } from '../loop.ts';
 import { memberFromSession } from '../member-auth.ts';
 import { MEMBER_COOKIE } from '../member-session.ts';
 import { publicProfile } from '../members.ts';
+import { POSTS_PER_PAGE } from '../post-pages.ts';
 import { unreadCounts, unreadInThreads } from '../reading.ts';
 import type { PostView } from '../schema.ts';
 import { excerpt, searchPosts } from '../search.ts';
@@ -45,7 +46,7 @@ type SiteEnv = { Variables: AppEnv['Variables'] & { siteFrame: Frame | undefined
 type C = Context<SiteEnv>;
 
 export const THREADS_PER_PAGE = 25;
-export const POSTS_PER_PAGE = 20;
+export { POSTS_PER_PAGE };
 export const SPACES_PER_PAGE = 50;
 
 const searchInput = z.string().trim().max(200);

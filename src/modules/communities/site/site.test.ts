@@ -6,6 +6,7 @@ import { newId } from '../../../ids.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import type { MemberActor } from '../actors.ts';
 import { setIdeaStatus, voteIdea } from '../ideas.ts';
+import { communityThreadUrl } from '../loop.ts';
 import { loginMember } from '../member-auth.ts';
 import { MEMBER_COOKIE } from '../member-session.ts';
 import { searchPosts } from '../search.ts';
@@ -240,6 +241,33 @@ describe('the public community site', () => {
       POSTS_PER_PAGE + 5,
     ]);
     expect(second.body).not.toContain('shown here from later');
+  });
+
+  it('links a late post (in emails, shares, search and replies) to the page that holds it', async () => {
+    const { ws, owner, space } = await setup();
+    const forum = await space('forum');
+    const th = await createThread(t.ctx, owner, { spaceId: forum.id, title: 'Busy', body: 'Start' });
+    for (let i = 2; i <= 2 * POSTS_PER_PAGE + 5; i++)
+      await replyToThread(t.ctx, owner, th.thread.id, {
+        body: i === 2 * POSTS_PER_PAGE + 3 ? 'needle here' : `Reply ${i}`,
+      });
+    const number = 2 * POSTS_PER_PAGE + 3;
+    const absolute = communityThreadUrl(t.ctx, ws.slug, th.thread.id, number);
+    const path = absolute.slice(t.ctx.config.publicUrl.length);
+    expect(path).toMatch(new RegExp(`^/community/${ws.slug}/t/${th.thread.id}\\?cursor=[^#]+#p${number}$`));
+    const page = await get(path.split('#')[0] ?? '');
+    const shown = [...page.body.matchAll(/<article class="post[^"]*" id="p(\d+)">/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(shown[0]).toBe(2 * POSTS_PER_PAGE + 1);
+    expect(shown).toContain(number);
+    // The search results page links to the same place.
+    const results = await get(`/community/${ws.slug}/search?q=needle`);
+    expect(results.body).toContain(`href="${path.replaceAll('&', '&amp;')}"`);
+    // The first page's posts link without a cursor.
+    expect(communityThreadUrl(t.ctx, ws.slug, th.thread.id, POSTS_PER_PAGE)).toBe(
+      `${t.ctx.config.publicUrl}/community/${ws.slug}/t/${th.thread.id}#p${POSTS_PER_PAGE}`,
+    );
   });
 
   it('answers 404 pages for unknown workspaces, spaces, threads, members and paths, and for closed, hidden or deleted content', async () => {

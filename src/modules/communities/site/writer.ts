@@ -1,5 +1,4 @@
 import type { AppContext } from '../../../context.ts';
-import { encodeCursor } from '../../../pagination.ts';
 import { canModerate } from '../access.ts';
 import type { MemberActor } from '../actors.ts';
 import { votedIdeas } from '../ideas.ts';
@@ -8,9 +7,6 @@ import type { ThreadPage } from '../schema.ts';
 import { siteHref } from './pages.ts';
 import type { SiteWorkspace } from './queries.ts';
 import type { ThreadWriter } from './write-forms.ts';
-
-/** Posts per thread page on the site (routes.ts pages by post number in steps of this). */
-export const SITE_POSTS_PER_PAGE = 20;
 
 /**
  * What the signed-in member may do on a thread page: likes of the page's posts, the idea vote,
@@ -58,11 +54,7 @@ export async function readThreadPage(ctx: AppContext, member: MemberActor, page:
   if (last > 0) await markRead(ctx, member, page.thread.id, last);
 }
 
-/**
- * The thread page that holds a post, at the post: pages follow each other in steps of
- * `SITE_POSTS_PER_PAGE` post numbers, so a post links to the same page the pager reaches.
- */
+/** The thread page that holds a post, at the post. */
 export function postOnPage(ws: SiteWorkspace, threadId: string, number: number): string {
-  const start = Math.floor((number - 1) / SITE_POSTS_PER_PAGE) * SITE_POSTS_PER_PAGE;
-  return `${siteHref.thread(ws, threadId)}${start > 0 ? `?cursor=${encodeCursor(start)}` : ''}#p${number}`;
+  return siteHref.post(ws, threadId, number);
 }
