@@ -240,11 +240,9 @@ describe('community XSS corpus in Chromium (issue #7)', () => {
     const probe = await context.newPage();
     await probe.goto(`${server.url}/community/${workspace}/t/${threadId}`, { waitUntil: 'load' });
     const refused = probe.waitForEvent('console', (m) => /directive: "img-src/.test(m.text()));
-    await probe.evaluate(() => {
-      const img = new Image();
-      img.src = 'http://127.0.0.1:9/refused.png';
-      document.body.append(img);
-    });
+    await probe.evaluate(
+      "document.body.append(Object.assign(new Image(), { src: 'http://127.0.0.1:9/refused.png' }))",
+    );
     await refused;
     await context.close();
     expect(findings.reduce((n, f) => n + f.posts, 0)).toBe(xssCorpus.length);

@@ -99,6 +99,22 @@ describe('newsletters', () => {
     );
   });
 
+  it('follows the workspace time zone, across a change of daylight saving time', () => {
+    // 10:00 UTC on Wednesday is 05:00 in New York: the days are New York's (UTC-5 in winter).
+    expect(lastFinishedPeriod('daily', new Date('2026-11-25T10:00:00Z'), 'America/New_York')).toEqual({
+      start: new Date('2026-11-24T05:00:00Z'),
+      end: new Date('2026-11-25T05:00:00Z'),
+    });
+    // Still Tuesday 23:30 in New York: yesterday there is Monday.
+    expect(lastFinishedPeriod('daily', new Date('2026-11-25T04:30:00Z'), 'America/New_York').start).toEqual(
+      new Date('2026-11-23T05:00:00Z'),
+    );
+    // The week of the change to summer time (Sunday 2026-03-29 in Lisbon) is an hour short.
+    const week = lastFinishedPeriod('weekly', new Date('2026-04-01T12:00:00Z'), 'Europe/Lisbon');
+    expect(week).toEqual({ start: new Date('2026-03-23T00:00:00Z'), end: new Date('2026-03-29T23:00:00Z') });
+    expect(week.end.getTime() - week.start.getTime()).toBe(7 * 86_400_000 - 3_600_000);
+  });
+
   it('mails each subscriber the week’s best once, even with two passes, with escaped HTML, a text part and a working unsubscribe link', async () => {
     t.clock.set('2026-11-23T09:00:00.000Z');
     const s = await setup();

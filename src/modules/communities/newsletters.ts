@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
+import { DateTime } from 'luxon';
 import nodemailer from 'nodemailer';
 import { PublishError } from '../../connectors/bluesky/publish.ts';
 import { smtpConfigSchema } from '../../connectors/email/smtp.ts';
@@ -71,18 +72,20 @@ export type DigestView = z.infer<typeof digestSchema>;
 
 // ------------------------------------------------------------------ periods
 
-const DAY_MS = 86_400_000;
-
 /**
- * The last finished period of a cadence at `now`, in UTC: yesterday for daily, last week
- * (Monday 00:00 to Monday 00:00) for weekly.
+ * The last finished period of a cadence at `now`, in the workspace's time zone: yesterday for
+ * daily, last week (Monday 00:00 to Monday 00:00) for weekly, so a digest covers the days its
+ * readers live (a day across a DST change is 23 or 25 hours long).
  */
-export function lastFinishedPeriod(cadence: 'daily' | 'weekly', now: Date): { start: Date; end: Date } {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  if (cadence === 'daily') return { start: new Date(today - DAY_MS), end: new Date(today) };
-  const sinceMonday = (now.getUTCDay() + 6) % 7;
-  const end = today - sinceMonday * DAY_MS;
-  return { start: new Date(end - 7 * DAY_MS), end: new Date(end) };
+export function lastFinishedPeriod(
+  cadence: 'daily' | 'weekly',
+  now: Date,
+  timeZone = 'UTC',
+): { start: Date; end: Date } {
+  const today = DateTime.fromJSDate(now, { zone: timeZone }).startOf('day');
+  const end = cadence === 'daily' ? today : today.minus({ days: today.weekday - 1 });
+  const start = end.minus(cadence === 'daily' ? { days: 1 } : { weeks: 1 });
+  return { start: start.toJSDate(), end: end.toJSDate() };
 }
 
 // ------------------------------------------------------------------ unsubscribe tokens
@@ -559,6 +562,7 @@ export async function buildDueDigests(ctx: AppContext): Promise<number> {
       's.kind',
       'w.name as ws_name',
       'w.slug as ws_slug',
+      'w.time_zone',
     ])
     .where('n.cadence', '!=', 'off')
     .where('s.closed_at', 'is', null)
@@ -566,7 +570,7 @@ export async function buildDueDigests(ctx: AppContext): Promise<number> {
   let built = 0;
   for (const n of newsletters) {
     if (n.cadence === 'off') continue;
-    const period = lastFinishedPeriod(n.cadence, now);
+    const period = lastFinishedPeriod(n.cadence, now, n.time_zone);
     // A period that ended before the newsletter existed was never promised to anyone.
     if (period.end.getTime() <= Date.parse(n.created_at)) continue;
     const start = period.start.toISOString();
