@@ -2,7 +2,11 @@ import type { Selectable } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { IngestLogTable } from '../db/schema.ts';
 import { type Analysis, analyzersFor, analyzeText } from '../modules/analysis/service.ts';
-import { attachAuthors, attachUnattachedAuthors } from '../modules/customers/service.ts';
+import {
+  attachAuthors,
+  attachUnattachedAuthors,
+  suggestFromCrossReferences,
+} from '../modules/customers/service.ts';
 import { deliverDueReplies } from '../modules/inbox/replies.ts';
 import { routeNewMentions } from '../modules/inbox/routing.ts';
 import { querySetFor } from '../modules/listening/queries-cache.ts';
@@ -120,6 +124,14 @@ export async function processBatch(
       } = await storeEvents(ctx, trx, workspaceId, upserts, deletes);
       // Resolve identity: every new author becomes a customer's identity (known ones cost nothing).
       await attachAuthors(ctx, trx, workspaceId, authors);
+      // "My other account is @…" in a stored post suggests a merge (never merges by itself).
+      await suggestFromCrossReferences(
+        ctx,
+        trx,
+        workspaceId,
+        upserts.map((u) => u.post),
+        changed,
+      );
       stored += changed.length;
       changedByWorkspace.set(workspaceId, changed);
       afterCommit.push(recordAuthors);

@@ -10,6 +10,10 @@ export const confidence = {
   nameAndAvatar: 0.8,
   handleOnTwoNetworks: 0.6,
   nameOnly: 0.3,
+  /** A post claims an account (or email) of another customer as its author's own. */
+  crossReference: 0.6,
+  /** Each of the two customers has a post claiming an account of the other. */
+  crossReferenceBothWays: 0.75,
 } as const;
 
 /**

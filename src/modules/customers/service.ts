@@ -56,6 +56,9 @@ import type {
 } from './schema.ts';
 import { segmentMemberFilter } from './segments.ts';
 
+/** Weak rule: a post claiming another customer's account as its author's own suggests a merge. */
+export { suggestFromCrossReferences } from './cross-reference-suggestions.ts';
+
 type Db = Kysely<DB> | Transaction<DB>;
 type CustomerRow = Selectable<CustomersTable>;
 type IdentityRow = Selectable<IdentitiesTable>;

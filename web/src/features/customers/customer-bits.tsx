@@ -135,3 +135,33 @@ export function LifecycleChip({ stage }: { stage: LifecycleStage }) {
     </span>
   );
 }
+
+/** The label the server puts before a cross-reference (a post calling another account its own). */
+const CROSS_REFERENCE = 'Cross-reference in a post: ';
+const POST_URL = /, (https?:\/\/[^\s)]+)\)$/;
+
+/**
+ * One line of merge or suggestion evidence. Evidence is plain sentences; a cross-reference from a
+ * post gets its kind as a label and a link to the post.
+ */
+export function EvidenceItem({ text }: { text: string }) {
+  if (!text.startsWith(CROSS_REFERENCE)) return <li>{text}</li>;
+  const rest = text.slice(CROSS_REFERENCE.length);
+  const url = POST_URL.exec(rest)?.[1];
+  return (
+    <li>
+      <span className="pill kind">Cross-reference in a post</span>{' '}
+      {url ? (
+        <>
+          {rest.slice(0, rest.length - `, ${url})`.length)},{' '}
+          <a href={url} rel="noopener noreferrer nofollow" target="_blank">
+            open the post
+          </a>
+          )
+        </>
+      ) : (
+        rest
+      )}
+    </li>
+  );
+}

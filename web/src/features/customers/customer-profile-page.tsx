@@ -28,6 +28,7 @@ import {
   CustomerAvatar,
   CustomerFigures,
   compact,
+  EvidenceItem,
   LifecycleChip,
   lifecycleLabels,
   roleNote,
@@ -870,7 +871,7 @@ function MergesSection({
               {m.evidence.length > 0 && (
                 <ul className="evidence">
                   {m.evidence.map((e) => (
-                    <li key={e}>{e}</li>
+                    <EvidenceItem key={e} text={e} />
                   ))}
                 </ul>
               )}

@@ -20,6 +20,7 @@ import {
   CustomerAvatar,
   CustomerFigures,
   CustomersNav,
+  EvidenceItem,
   LifecycleChip,
   percent,
   roleNote,
@@ -405,7 +406,7 @@ export function SuggestionsPage() {
               <h3 className="why-kind">Evidence</h3>
               <ul className="evidence">
                 {s.evidence.map((e) => (
-                  <li key={e}>{e}</li>
+                  <EvidenceItem key={e} text={e} />
                 ))}
               </ul>
               <div className="row">
