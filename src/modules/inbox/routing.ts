@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
-import { createLeadByRule } from '../sales/leads.ts';
+import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
 import { insertCase, insertMentionIntoCase } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { setOrder } from './ordering.ts';
@@ -929,7 +929,8 @@ async function checkReferences(
   actions: RoutingAction[],
 ): Promise<void> {
   for (const [i, a] of actions.entries()) {
-    const teamId = a.type === 'assign_team' || a.type === 'assign' ? a.teamId : undefined;
+    const teamId =
+      a.type === 'assign_team' || a.type === 'assign' || a.type === 'create_lead' ? a.teamId : undefined;
     if (teamId) {
       const team = await ctx.db
         .selectFrom('teams')
@@ -941,6 +942,17 @@ async function checkReferences(
         throw new AppError('validation_failed', `No team ${teamId}`, {
           fields: [{ path: `actions.${i}.teamId`, message: 'unknown team' }],
         });
+    }
+    // A lead's named owner must be able to work leads (the rule would otherwise make leads
+    // nobody can act on; at run time such an owner is passed over for the team's round robin).
+    if (a.type === 'create_lead' && a.ownerUserId) {
+      const path = `actions.${i}.ownerUserId`;
+      try {
+        await checkSalesUser(ctx.db, workspaceId, a.ownerUserId, path);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        throw new AppError('validation_failed', err.message, { fields: [{ path, message: err.message }] });
+      }
     }
     if (a.type === 'notify') {
       const found = await ctx.db

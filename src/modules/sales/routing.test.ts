@@ -116,4 +116,28 @@ describe('the create_lead routing action', () => {
     expect(detail.mentions[0]?.disposition?.disposition).toBe('case');
     expect(detail.customer?.lifecycleStage).toBe('marketing_qualified');
   });
+
+  it('refuses a rule whose lead owner cannot work leads or whose team does not exist, on the field', async () => {
+    const { ws, manager } = await setup();
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const rule = (action: Record<string, string>) =>
+      saveRule(t.ctx, manager, {
+        name: 'Leads',
+        conditions: [{ field: 'intent', op: 'in', value: ['purchase_intent'] }],
+        actions: [{ type: 'create_lead', ...action }],
+      });
+    await expect(rule({ ownerUserId: moderator.userId })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'actions.0.ownerUserId' }] },
+    });
+    await expect(rule({ ownerUserId: 'no-such-user' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'actions.0.ownerUserId' }] },
+    });
+    await expect(rule({ teamId: 'no-such-team' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'actions.0.teamId' }] },
+    });
+    await expect(rule({ ownerUserId: manager.userId })).resolves.toMatchObject({ name: 'Leads' });
+  });
 });
