@@ -1695,3 +1695,153 @@ export const communitiesApi = {
   share: (threadId: string, input: { channel: 'bluesky' | 'mastodon'; text?: string }) =>
     request<CommunityShare>('POST', cm(`/threads/${enc(threadId)}/shares`), input),
 };
+
+// ---- Communities (staff): challenges, newsletters, lists, knowledge-base promotion, points ----
+
+export type ChallengeState = 'upcoming' | 'open' | 'closed' | 'decided';
+export type CommunityChallenge = {
+  id: string;
+  spaceId: string;
+  question: string;
+  description: string;
+  reward: string;
+  opensAt: string;
+  closesAt: string;
+  state: ChallengeState;
+  entryCount: number;
+  winnerThreadId: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  createdAt: string;
+};
+export type ChallengeInput = {
+  spaceId: string;
+  question: string;
+  description?: string;
+  reward?: string;
+  opensAt: string;
+  closesAt: string;
+};
+export type ChallengeEntry = {
+  threadId: string;
+  title: string;
+  author: CommunityAuthor | null;
+  votes: number;
+  voted: boolean | null;
+  winner: boolean;
+  createdAt: string;
+};
+export type NewsletterCadence = 'daily' | 'weekly' | 'off';
+export type NewsletterSettings = {
+  spaceId: string;
+  cadence: NewsletterCadence;
+  subscribers: number;
+  updatedAt: string | null;
+};
+export type NewsletterDigest = {
+  id: string;
+  spaceId: string;
+  cadence: 'daily' | 'weekly';
+  periodStart: string;
+  periodEnd: string;
+  itemCount: number;
+  deliveries: { queued: number; sent: number; failed: number; skipped: number };
+  createdAt: string;
+};
+export type CommunityList = {
+  id: string;
+  name: string;
+  description: string;
+  kind: 'members' | 'customers';
+  visibility: 'public' | 'private';
+  owner: { type: 'member' | 'staff'; id: string };
+  entryCount: number;
+  followerCount: number;
+  following: boolean | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type CommunityListInput = {
+  name: string;
+  description?: string;
+  kind: 'members' | 'customers';
+  visibility: 'public' | 'private';
+};
+export type CommunityListPatch = { name?: string; description?: string; visibility?: 'public' | 'private' };
+export type CommunityListEntry = {
+  type: 'member' | 'customer';
+  id: string;
+  name: string;
+  username: string | null;
+  addedAt: string;
+};
+export type CommunityListActivity = {
+  type: 'post' | 'mention';
+  id: number;
+  at: string;
+  text: string;
+  url: string | null;
+  channel: string;
+  threadId: string | null;
+  threadTitle: string | null;
+  postNumber: number | null;
+  memberId: string | null;
+  customerId: string | null;
+};
+export type PointsLedgerEntry = {
+  id: number;
+  points: number;
+  reason: string;
+  ref: string;
+  createdAt: string;
+};
+export type PointsAdjustment = { entry: PointsLedgerEntry; points: number; rank: string };
+export type CommunityWritten = { thread: CommunityThread; post: CommunityPost; mentionedMemberIds: string[] };
+/** `customers:manage`: may change public customer lists (lists.ts). */
+export const customerListEditors: Role[] = ['owner', 'admin', 'manager', 'agent'];
+
+export const communityExtrasApi = {
+  challenges: (query: { spaceId?: string; state?: ChallengeState; cursor?: string } = {}) =>
+    request<Page<CommunityChallenge>>('GET', cm(`/challenges${qs({ ...query, limit: 100 })}`)),
+  createChallenge: (input: ChallengeInput) => request<CommunityChallenge>('POST', cm('/challenges'), input),
+  challengeEntries: (id: string, cursor?: string) =>
+    request<Page<ChallengeEntry>>('GET', cm(`/challenges/${enc(id)}/entries${qs({ cursor, limit: 100 })}`)),
+  chooseWinner: (id: string, threadId: string, note: string) =>
+    request<CommunityChallenge>('POST', cm(`/challenges/${enc(id)}/winner`), { threadId, note }),
+  newsletter: (spaceId: string) =>
+    request<NewsletterSettings>('GET', cm(`/spaces/${enc(spaceId)}/newsletter`)),
+  setNewsletter: (spaceId: string, cadence: NewsletterCadence) =>
+    request<NewsletterSettings>('PUT', cm(`/spaces/${enc(spaceId)}/newsletter`), { cadence }),
+  digests: (spaceId: string, cursor?: string) =>
+    request<Page<NewsletterDigest>>(
+      'GET',
+      cm(`/spaces/${enc(spaceId)}/newsletter/digests${qs({ cursor, limit: 50 })}`),
+    ),
+  lists: (cursor?: string) => request<Page<CommunityList>>('GET', cm(`/lists${qs({ cursor, limit: 100 })}`)),
+  createList: (input: CommunityListInput) => request<CommunityList>('POST', cm('/lists'), input),
+  updateList: (id: string, patch: CommunityListPatch) =>
+    request<CommunityList>('PATCH', cm(`/lists/${enc(id)}`), patch),
+  deleteList: (id: string) => request<void>('DELETE', cm(`/lists/${enc(id)}`)),
+  followList: (id: string, follow: boolean) =>
+    request<CommunityList>(follow ? 'PUT' : 'DELETE', cm(`/lists/${enc(id)}/follow`)),
+  listEntries: (id: string, cursor?: string) =>
+    request<Page<CommunityListEntry>>('GET', cm(`/lists/${enc(id)}/entries${qs({ cursor, limit: 100 })}`)),
+  addListEntry: (id: string, entry: { memberId: string } | { customerId: string }) =>
+    request<CommunityList>('POST', cm(`/lists/${enc(id)}/entries`), entry),
+  removeListEntry: (id: string, type: 'member' | 'customer', entryId: string) =>
+    request<CommunityList>('DELETE', cm(`/lists/${enc(id)}/entries/${type}/${enc(entryId)}`)),
+  listActivity: (id: string, cursor?: string) =>
+    request<Page<CommunityListActivity>>('GET', cm(`/lists/${enc(id)}/activity${qs({ cursor, limit: 25 })}`)),
+  promoteAnswer: (postId: number, kbSpaceId: string, title?: string) =>
+    request<CommunityWritten>('POST', cm(`/posts/${postId}/promote`), {
+      kbSpaceId,
+      ...(title ? { title } : {}),
+    }),
+  pointsLedger: (memberId: string, cursor?: string) =>
+    request<Page<PointsLedgerEntry>>(
+      'GET',
+      cm(`/members/${enc(memberId)}/points${qs({ cursor, limit: 50 })}`),
+    ),
+  adjustPoints: (memberId: string, points: number, reason: string) =>
+    request<PointsAdjustment>('POST', cm(`/members/${enc(memberId)}/points`), { points, reason }),
+};

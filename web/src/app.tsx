@@ -1,9 +1,13 @@
 import type { ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Shell } from './components/shell.tsx';
+import { CommunityChallengesPage } from './features/communities/challenges-page.tsx';
 import { CommunityIdeasPage } from './features/communities/ideas-page.tsx';
+import { CommunityListsPage } from './features/communities/lists-page.tsx';
 import { CommunityMembersPage } from './features/communities/members-page.tsx';
 import { CommunityModerationPage } from './features/communities/moderation-page.tsx';
+import { CommunityNewslettersPage } from './features/communities/newsletters-page.tsx';
+import { CommunityQuestionsPage } from './features/communities/questions-page.tsx';
 import { CommunitySettingsPage } from './features/communities/settings-page.tsx';
 import { CommunitiesPage } from './features/communities/spaces-page.tsx';
 import { CustomerProfilePage } from './features/customers/customer-profile-page.tsx';
@@ -68,6 +72,11 @@ const pages: [string, ReactNode][] = [
   ['/communities/ideas', <CommunityIdeasPage key="community-ideas" />],
   ['/communities/ideas/:spaceId', <CommunityIdeasPage key="community-ideas" />],
   ['/communities/settings', <CommunitySettingsPage key="community-settings" />],
+  ['/communities/questions', <CommunityQuestionsPage key="community-questions" />],
+  ['/communities/questions/:spaceId', <CommunityQuestionsPage key="community-questions" />],
+  ['/communities/challenges', <CommunityChallengesPage key="community-challenges" />],
+  ['/communities/lists', <CommunityListsPage key="community-lists" />],
+  ['/communities/newsletters', <CommunityNewslettersPage key="community-newsletters" />],
   ['/analytics', <AnalyticsPage key="analytics" />],
   ['/settings', <SettingsPage key="settings" />],
   ['/settings/users', <UsersPage key="users" />],

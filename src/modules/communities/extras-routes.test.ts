@@ -301,4 +301,47 @@ describe('list routes', () => {
     ])
       expect(Object.keys(doc.paths)).toContain(p);
   });
+
+  it('lists for staff every member list, private ones included, and the public customer lists', async () => {
+    const s = await setup();
+    const alice = await memberCaller(s.ws.slug, s.alice.memberId);
+    const hers = await json<{ id: string }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/community/lists',
+        { name: 'Private picks', visibility: 'private' },
+        alice,
+      ),
+      201,
+    );
+    const staffList = await json<{ id: string }>(
+      await call(app(), 'POST', '/api/v1/communities/lists', { name: 'Regulars' }, s.moderator),
+      201,
+    );
+    const customers = await json<{ id: string }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/communities/lists',
+        { name: 'Key accounts', kind: 'customers', visibility: 'private' },
+        s.owner,
+      ),
+      201,
+    );
+    const ownerView = await json<{ items: { id: string }[] }>(
+      await call(app(), 'GET', '/api/v1/communities/lists', undefined, s.owner),
+    );
+    expect(ownerView.items.map((l) => l.id).sort()).toEqual([hers.id, staffList.id, customers.id].sort());
+    // A private customer list is its owner's alone.
+    const moderatorView = await json<{ items: { id: string }[] }>(
+      await call(app(), 'GET', '/api/v1/communities/lists', undefined, s.moderator),
+    );
+    expect(moderatorView.items.map((l) => l.id).sort()).toEqual([hers.id, staffList.id].sort());
+    // Members see public member lists and their own.
+    const memberView = await json<{ items: { id: string }[] }>(
+      await call(app(), 'GET', '/api/v1/community/lists', undefined, alice),
+    );
+    expect(memberView.items.map((l) => l.id).sort()).toEqual([hers.id, staffList.id].sort());
+  });
 });

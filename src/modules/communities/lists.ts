@@ -249,10 +249,10 @@ export async function listLists(
     eb.or([
       ...(memberId ? [eb('l.owner_member_id', '=', memberId)] : []),
       ...(userId ? [eb('l.owner_user_id', '=', userId)] : []),
-      eb.and([
-        eb('l.kind', '=', 'members'),
-        seesEverything(viewer) ? eb.val(true) : eb('l.visibility', '=', 'public'),
-      ]),
+      // No bound `true` here: better-sqlite3 cannot bind booleans (500 for staff on SQLite).
+      seesEverything(viewer)
+        ? eb('l.kind', '=', 'members')
+        : eb.and([eb('l.kind', '=', 'members'), eb('l.visibility', '=', 'public')]),
       ...(staffCustomers
         ? [eb.and([eb('l.kind', '=', 'customers'), eb('l.visibility', '=', 'public')])]
         : []),

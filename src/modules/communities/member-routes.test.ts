@@ -279,6 +279,91 @@ describe('likes, flags and moderation over HTTP', () => {
     expect(await review.json()).toEqual({ hidden: false, resolvedFlags: 2 });
   });
 
+  it('lets moderators give and take points by hand with a reason, never below zero, audited', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    const agent = await buildUser(t.ctx, ws, { role: 'agent' });
+    const managerToken = { bearer: await buildToken(t.ctx, manager) };
+    const agentToken = { bearer: await buildToken(t.ctx, agent) };
+    const m = await insertMember(t.ctx, ws.id);
+    const url = `/api/v1/communities/members/${m.memberId}/points`;
+
+    const given = await call(
+      app(),
+      'POST',
+      url,
+      { points: 60, reason: 'Ran the spring meetup' },
+      managerToken,
+    );
+    expect(given.status).toBe(201);
+    expect(await given.json()).toMatchObject({
+      entry: { points: 60, reason: 'staff_adjustment', ref: 'Ran the spring meetup' },
+      points: 60,
+      rank: 'Contributor',
+    });
+    const taken = await call(app(), 'POST', url, { points: -15, reason: 'Duplicate award' }, managerToken);
+    expect(taken.status).toBe(201);
+    expect(await taken.json()).toMatchObject({ points: 45, rank: 'Newcomer' });
+
+    // The ledger explains the total line by line, newest first.
+    const ledger = await call(app(), 'GET', url, undefined, managerToken);
+    expect(ledger.status).toBe(200);
+    const lines = ((await ledger.json()) as { items: { points: number; ref: string }[] }).items;
+    expect(lines.map((l) => [l.points, l.ref])).toEqual([
+      [-15, 'Duplicate award'],
+      [60, 'Ran the spring meetup'],
+    ]);
+    const row = await t.ctx.db
+      .selectFrom('community_members')
+      .select(['points', 'rank'])
+      .where('id', '=', m.memberId)
+      .executeTakeFirstOrThrow();
+    expect({ points: Number(row.points), rank: row.rank }).toEqual({ points: 45, rank: 'Newcomer' });
+
+    // Not below zero: the refusal names the field; nothing is written.
+    const tooMuch = await call(app(), 'POST', url, { points: -46, reason: 'Spam clean-up' }, managerToken);
+    expect(tooMuch.status).toBe(400);
+    expect(await tooMuch.json()).toMatchObject({
+      error: { code: 'validation_failed', details: { fields: [{ path: 'points' }] } },
+    });
+    for (const body of [
+      { points: 0, reason: 'Nothing' },
+      { points: 5, reason: '' },
+      { points: 1.5, reason: 'Half a point' },
+    ])
+      expect((await call(app(), 'POST', url, body, managerToken)).status, JSON.stringify(body)).toBe(400);
+
+    // Agents read the ledger but do not change it; another workspace's member is not found.
+    expect((await call(app(), 'GET', url, undefined, agentToken)).status).toBe(200);
+    expect((await call(app(), 'POST', url, { points: 5, reason: 'Helpful' }, agentToken)).status).toBe(403);
+    const other = await insertMember(t.ctx, (await buildWorkspace(t.ctx)).id);
+    const foreign = await call(
+      app(),
+      'POST',
+      `/api/v1/communities/members/${other.memberId}/points`,
+      { points: 5, reason: 'Helpful' },
+      managerToken,
+    );
+    expect(foreign.status).toBe(404);
+
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_user_id'])
+      .where('workspace_id', '=', ws.id)
+      .where('target_id', '=', m.memberId)
+      .execute();
+    expect(audit).toEqual([
+      { action: 'community.points_adjusted', actor_user_id: manager.user.id },
+      { action: 'community.points_adjusted', actor_user_id: manager.user.id },
+    ]);
+    const final = await t.ctx.db
+      .selectFrom('community_members')
+      .select('points')
+      .where('id', '=', m.memberId)
+      .executeTakeFirstOrThrow();
+    expect(Number(final.points)).toBe(45);
+  });
+
   it('keeps trust settings to owners and admins', async () => {
     const ws = await buildWorkspace(t.ctx);
     const agent = await buildUser(t.ctx, ws, { role: 'agent' });

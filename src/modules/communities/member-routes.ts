@@ -37,7 +37,15 @@ import {
   suspendMember,
   updateMyProfile,
 } from './members.ts';
-import { likePost, pointsLedger, unlikePost } from './reputation.ts';
+import {
+  adjustPoints,
+  ledgerEntrySchema,
+  likePost,
+  pointsAdjustmentInput,
+  pointsAdjustmentResult,
+  pointsLedger,
+  unlikePost,
+} from './reputation.ts';
 import { getTrustConfig, recordReading, saveTrustConfig, setLeader, trustConfigSchema } from './trust.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
@@ -78,15 +86,7 @@ const reviewItemSchema = z
 const reviewInput = z.object({ decision: z.enum(['agree', 'restore']) }).openapi('CommunityReviewDecision');
 const reviewResult = z.object({ hidden: z.boolean(), resolvedFlags: z.number().int() });
 const likeResult = z.object({ liked: z.boolean(), likeCount: z.number().int() });
-const ledgerEntrySchema = z.object({
-  id: z.number().int(),
-  points: z.number().int(),
-  reason: z.string(),
-  ref: z.string(),
-  createdAt: z.string(),
-});
 const meSchema = z.object({ member: memberProfileSchema, csrfToken: z.string() });
-
 function clientIp(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
@@ -551,6 +551,22 @@ export function communityStaffMemberRoutes(ctx: AppContext) {
     }),
     async (c) =>
       c.json(await pointsLedger(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/communities/members/{id}/points',
+      tags: ['Communities'],
+      summary: 'Give or take back points by hand, with a reason (communities:moderate, audited)',
+      request: { params: idParam, body: jsonBody(pointsAdjustmentInput) },
+      responses: {
+        201: jsonContent(pointsAdjustmentResult, 'The ledger line and the new total'),
+        ...errorResponses(400, 401, 403, 404),
+      },
+    }),
+    async (c) =>
+      c.json(await adjustPoints(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
   );
 
   return app;

@@ -3,11 +3,13 @@
  * helpful flags), every change a row in community_points_ledger so a member's score can be
  * explained line by line; ranks with names by points; likes.
  */
+import { z } from '@hono/zod-openapi';
 import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { recordAudit } from '../audit/service.ts';
 import type { Actor } from '../auth/roles.ts';
 import { requirePermission } from '../auth/roles.ts';
 import type { MemberActor } from './actors.ts';
@@ -38,7 +40,13 @@ export function rankFor(points: number): string {
   return rank;
 }
 
-export type LedgerReason = 'accepted_answer' | 'like_received' | 'idea_delivered' | 'helpful_flag';
+export type LedgerReason =
+  | 'accepted_answer'
+  | 'like_received'
+  | 'idea_delivered'
+  | 'helpful_flag'
+  /** A hand-made change by staff; its `ref` is the reason they gave (the ledger has no note column). */
+  | 'staff_adjustment';
 
 /**
  * Adds `points` (negative to take back) to a member, with its ledger row, and keeps `points` and
@@ -348,4 +356,98 @@ export async function pointsLedger(
       createdAt: r.created_at,
     }),
   );
+}
+
+export const ledgerEntrySchema = z.object({
+  id: z.number().int(),
+  points: z.number().int(),
+  reason: z.string(),
+  ref: z.string(),
+  createdAt: z.string(),
+});
+export const pointsAdjustmentInput = z
+  .object({
+    points: z
+      .number()
+      .int()
+      .min(-10_000)
+      .max(10_000)
+      .refine((n) => n !== 0, 'give or take at least one point'),
+    reason: z.string().trim().min(3).max(300),
+  })
+  .openapi('CommunityPointsAdjustment');
+export const pointsAdjustmentResult = z.object({
+  entry: ledgerEntrySchema,
+  points: z.number().int(),
+  rank: z.string(),
+});
+
+/**
+ * Staff with `communities:moderate` give (or take back, with negative points) points by hand,
+ * with a reason: one ledger line and an audit entry in one transaction. A member's total never
+ * goes below zero.
+ */
+export async function adjustPoints(
+  ctx: AppContext,
+  actor: Actor,
+  memberId: string,
+  input: z.output<typeof pointsAdjustmentInput>,
+): Promise<z.infer<typeof pointsAdjustmentResult>> {
+  requirePermission(actor, 'communities:moderate');
+  return ctx.db.transaction().execute(async (trx) => {
+    // Locked so two simultaneous deductions cannot both pass the zero check (PostgreSQL).
+    const member = await ctx.dialect
+      .lockForUpdate(
+        trx
+          .selectFrom('community_members')
+          .select(['id', 'username', 'points'])
+          .where('id', '=', memberId)
+          .where('workspace_id', '=', actor.workspaceId),
+      )
+      .executeTakeFirst();
+    if (!member) throw new AppError('not_found', `No community member ${memberId}`);
+    if (Number(member.points) + input.points < 0)
+      throw new AppError('validation_failed', `@${member.username} has only ${member.points} points`, {
+        fields: [{ path: 'points', message: `at most ${member.points} can be taken` }],
+      });
+    await addPoints(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      memberId,
+      points: input.points,
+      // Unlike the earned reasons (each once per ref), every hand-made change counts.
+      reason: 'staff_adjustment',
+      ref: input.reason,
+    });
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: 'community.points_adjusted',
+      targetType: 'community_member',
+      targetId: memberId,
+      details: { points: input.points, reason: input.reason },
+    });
+    const entry = await trx
+      .selectFrom('community_points_ledger')
+      .select(['id', 'points', 'reason', 'ref', 'created_at'])
+      .where('member_id', '=', memberId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const after = await trx
+      .selectFrom('community_members')
+      .select(['points', 'rank'])
+      .where('id', '=', memberId)
+      .executeTakeFirstOrThrow();
+    return {
+      entry: {
+        id: Number(entry.id),
+        points: Number(entry.points),
+        reason: entry.reason,
+        ref: entry.ref,
+        createdAt: entry.created_at,
+      },
+      points: Number(after.points),
+      rank: after.rank,
+    };
+  });
 }

@@ -351,7 +351,7 @@ ${
     : html`<ul class="cards">${ledger.map(
         (e) =>
           html`<li class="card"><p class="meta"><span><strong>${e.points > 0 ? `+${e.points}` : e.points}</strong></span><span>${
-            ledgerText[e.reason] ?? e.reason
+            e.reason === 'staff_adjustment' ? `From the team: ${e.ref}` : (ledgerText[e.reason] ?? e.reason)
           }</span><span>${when(e.createdAt)}</span></p></li>`,
       )}</ul>`
 }`;

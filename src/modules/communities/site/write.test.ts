@@ -10,6 +10,7 @@ import { notifyIdeaStatusChanges } from '../loop.ts';
 import { loginMember } from '../member-auth.ts';
 import { MEMBER_COOKIE } from '../member-session.ts';
 import { unreadCounts } from '../reading.ts';
+import { adjustPoints } from '../reputation.ts';
 import { createSpace } from '../spaces.ts';
 import { createThread, replyToThread } from '../threads.ts';
 
@@ -417,5 +418,11 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     expect(me.body).toContain('<dt>Post links</dt><dd><strong>yes</strong></dd>');
     expect(me.body).toContain('<dt>Create spaces</dt><dd>not yet (from trust level 3)</dd>');
     expect(me.body).toContain('<dt>Weight of your flags</dt><dd>1</dd>');
+
+    // Points staff gave by hand show with the reason they wrote.
+    await adjustPoints(t.ctx, owner, s.actor.memberId, { points: 20, reason: 'Ran the <b>meetup</b>' });
+    const after = await get(`/community/${ws.slug}/-/me`, s);
+    expect(after.body).toContain('<dt>Points</dt><dd>20</dd>');
+    expect(after.body).toContain('From the team: Ran the &lt;b&gt;meetup&lt;/b&gt;');
   });
 });

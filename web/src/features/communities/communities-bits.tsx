@@ -57,14 +57,27 @@ export function CommunitiesNav() {
       <NavLink to="/communities" end>
         Spaces
       </NavLink>
+      <NavLink to="/communities/questions">Questions</NavLink>
       {rights.moderate && <NavLink to="/communities/moderation">Moderation</NavLink>}
       <NavLink to="/communities/members">Members</NavLink>
       <NavLink to="/communities/ideas">Ideas</NavLink>
+      <NavLink to="/communities/challenges">Challenges</NavLink>
+      <NavLink to="/communities/lists">Lists</NavLink>
+      <NavLink to="/communities/newsletters">Newsletters</NavLink>
       {(rights.manage || rights.loop || rights.moderate) && (
         <NavLink to="/communities/settings">Settings</NavLink>
       )}
     </nav>
   );
+}
+
+/** `datetime-local` keeps local time; the API takes UTC ISO. */
+export const localToIso = (local: string) => (local ? new Date(local).toISOString() : '');
+/** An ISO instant as a `datetime-local` value in the browser's time zone. */
+export function isoToLocal(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
 /** A status line for a finished action, read out by screen readers. */

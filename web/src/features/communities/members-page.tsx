@@ -1,5 +1,13 @@
-import { useEffect, useId, useState } from 'react';
-import { type CommunityMemberProfile, type CommunitySpace, communitiesApi, formatDate } from '../../api.ts';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import {
+  type CommunityMemberProfile,
+  type CommunitySpace,
+  communitiesApi,
+  communityExtrasApi,
+  formatDate,
+  type PointsLedgerEntry,
+} from '../../api.ts';
+import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 
@@ -116,6 +124,157 @@ function SpaceModerator({
   );
 }
 
+const ledgerReasons: Record<string, string> = {
+  accepted_answer: 'Accepted answer',
+  like_received: 'Like received',
+  idea_delivered: 'Idea delivered',
+  helpful_flag: 'Helpful flag',
+};
+const ledgerText = (e: PointsLedgerEntry) =>
+  e.reason === 'staff_adjustment' ? `By staff: ${e.ref}` : (ledgerReasons[e.reason] ?? e.reason);
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
+/** A member's points line by line; moderators give or take points with a reason. */
+function PointsPanel({
+  member,
+  onChanged,
+  onClose,
+}: {
+  member: CommunityMemberProfile;
+  onChanged(m: CommunityMemberProfile, message: string): void;
+  onClose(): void;
+}) {
+  const id = useId();
+  const rights = useCommunityRights();
+  const [ledger, setLedger] = useState<PointsLedgerEntry[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [points, setPoints] = useState('');
+  const [reason, setReason] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The panel opens below the table: take focus there so keyboard and screen reader users follow.
+  useEffect(() => heading.current?.focus(), []);
+  useEffect(() => {
+    communityExtrasApi
+      .pointsLedger(member.id)
+      .then((p) => {
+        setLedger(p.items);
+        setCursor(p.nextCursor);
+      })
+      .catch((err) => setError(messageOf(err, 'Could not load the points.')));
+  }, [member.id]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      // A number goes as typed (1.5 too), so the API names what is wrong with it on the field.
+      const n = Number(points.trim() || '0');
+      const r = await communityExtrasApi.adjustPoints(member.id, Number.isFinite(n) ? n : 0, reason);
+      setLedger((l) => [r.entry, ...(l ?? [])]);
+      setPoints('');
+      setReason('');
+      onChanged(
+        { ...member, points: r.points, rank: r.rank },
+        `@${member.username}: ${signed(r.entry.points)} points (${r.entry.ref}). Now ${r.points} points, ${r.rank}.`,
+      );
+    } catch (err) {
+      setErrors(fieldErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card points-panel" aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`} ref={heading} tabIndex={-1}>
+        Points of @{member.username}: {member.points} · {member.rank}
+      </h2>
+      <ErrorLine message={error} />
+      {rights.moderate && (
+        <form className="form" onSubmit={submit} aria-label={`Give or take points from @${member.username}`}>
+          <label htmlFor={`${id}-points`}>Points (a minus sign takes them back)</label>
+          <input
+            id={`${id}-points`}
+            inputMode="numeric"
+            value={points}
+            onChange={(e) => setPoints(e.target.value)}
+            {...describedBy(`${id}-points`, errors, 'points')}
+          />
+          <FieldError id={`${id}-points`} errors={errors} field="points" />
+          <label htmlFor={`${id}-reason`}>Reason</label>
+          <input
+            id={`${id}-reason`}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            {...describedBy(`${id}-reason`, errors, 'reason')}
+          />
+          <FieldError id={`${id}-reason`} errors={errors} field="reason" />
+          <ErrorLine message={errors.form ?? ''} />
+          <div className="actions">
+            <button type="submit" disabled={busy}>
+              Record points
+            </button>
+            <button type="button" className="secondary" onClick={onClose}>
+              Close
+            </button>
+          </div>
+        </form>
+      )}
+      {ledger === null ? (
+        !error && <p className="loading">Loading…</p>
+      ) : ledger.length === 0 ? (
+        <p className="notice">No points yet.</p>
+      ) : (
+        <table className="table compact">
+          <caption>Points ledger</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Points</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ledger.map((e) => (
+              <tr key={e.id}>
+                <td data-label="When">{formatDate(e.createdAt)}</td>
+                <td data-label="Points">{signed(e.points)}</td>
+                <td data-label="Why">{ledgerText(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cursor && (
+        <button
+          type="button"
+          className="secondary load-more"
+          onClick={() =>
+            void communityExtrasApi
+              .pointsLedger(member.id, cursor)
+              .then((p) => {
+                setLedger((prev) => [...(prev ?? []), ...p.items]);
+                setCursor(p.nextCursor);
+              })
+              .catch((err) => setError(messageOf(err, 'Could not load more.')))
+          }
+        >
+          More points
+        </button>
+      )}
+      {!rights.moderate && (
+        <button type="button" className="secondary" onClick={onClose}>
+          Close
+        </button>
+      )}
+    </section>
+  );
+}
+
 /** Members with trust level, points and rank; suspension, leaders and space moderators. */
 export function CommunityMembersPage() {
   usePageTitle('Community members');
@@ -125,6 +284,7 @@ export function CommunityMembersPage() {
   const [spaces, setSpaces] = useState<CommunitySpace[]>([]);
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
+  const [pointsOf, setPointsOf] = useState<string | null>(null);
 
   useEffect(() => {
     communitiesApi
@@ -179,7 +339,17 @@ export function CommunityMembersPage() {
                 <td data-label="Trust level">
                   {m.trustLevel} · {trustNames[m.trustLevel] ?? ''}
                 </td>
-                <td data-label="Points">{m.points}</td>
+                <td data-label="Points">
+                  {m.points}{' '}
+                  <button
+                    type="button"
+                    className="row-link"
+                    aria-pressed={pointsOf === m.id}
+                    onClick={() => setPointsOf(pointsOf === m.id ? null : m.id)}
+                  >
+                    Points<span className="visually-hidden"> of @{m.username}</span>
+                  </button>
+                </td>
                 <td data-label="Rank">{m.rank}</td>
                 {rights.moderate && (
                   <td data-label="Suspension">
@@ -219,6 +389,14 @@ export function CommunityMembersPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {members?.some((m) => m.id === pointsOf) && (
+        <PointsPanel
+          key={pointsOf}
+          member={members.find((m) => m.id === pointsOf) as CommunityMemberProfile}
+          onChanged={changed}
+          onClose={() => setPointsOf(null)}
+        />
       )}
       {cursor && (
         <button
