@@ -320,6 +320,33 @@ describe('communities staff app (issue #7)', () => {
       .executeTakeFirstOrThrow();
     expect(post.hidden_at).toBeNull();
 
+    // What must go for good (here a phone number) is deleted, after a second question.
+    const leak = await replyToThread(ctx, members.voter2 as MemberActor, questionThreadId, {
+      body: 'Call the desk manager at +351 912 345 678, she sorts it.',
+    });
+    await flagPost(ctx, members.flagger1 as MemberActor, leak.post.id, { reason: 'other', note: 'personal data' });
+    await page.reload();
+    const leaked = page.getByRole('listitem', { name: `Post ${leak.post.number} in Trip questions` });
+    await leaked.getByRole('button', { name: 'Delete' }).click();
+    await leaked.getByRole('button', { name: 'Yes, delete' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Post ${leak.post.number} deleted.` })
+      .waitFor();
+    const gone = await ctx.db
+      .selectFrom('community_posts')
+      .select(['deleted_at', 'body_markdown'])
+      .where('id', '=', leak.post.id)
+      .executeTakeFirstOrThrow();
+    expect(gone.deleted_at).not.toBeNull();
+    expect(gone.body_markdown).toBe('');
+    const audit = await ctx.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target_id', '=', String(leak.post.id))
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['community.post_deleted']);
+
     // Settings: sharing is theirs; trust levels (communities:manage) and the unanswered-question
     // rule (inbox) are not, in the UI and in the API.
     await page

@@ -1663,6 +1663,8 @@ export const communitiesApi = {
     request<CommunityThreadPage>('GET', cm(`/threads/${enc(id)}${qs({ cursor, limit: 100 })}`)),
   reviewQueue: (cursor?: string) =>
     request<Page<ReviewItem>>('GET', cm(`/moderation/queue${qs({ cursor, limit: 50 })}`)),
+  /** Deletes a post (a moderator: anyone's; audited). Post 1 deletes the whole thread. */
+  deletePost: (postId: number) => request<void>('DELETE', cm(`/posts/${postId}`)),
   review: (postId: number, decision: 'agree' | 'restore') =>
     request<{ hidden: boolean; resolvedFlags: number }>('POST', cm(`/moderation/posts/${postId}/review`), {
       decision,

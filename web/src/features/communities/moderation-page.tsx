@@ -6,6 +6,7 @@ import {
   formatDate,
   type ReviewItem,
 } from '../../api.ts';
+import { ConfirmDelete } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 
@@ -30,7 +31,7 @@ function ReviewCard({
 }: {
   item: ReviewItem;
   spaceTitle: string;
-  onReviewed(item: ReviewItem, decision: 'agree' | 'restore'): void;
+  onReviewed(item: ReviewItem, decision: 'agree' | 'restore' | 'delete'): void;
 }) {
   const [post, setPost] = useState<CommunityPost | null | undefined>(undefined);
   const [error, setError] = useState('');
@@ -100,6 +101,12 @@ function ReviewCard({
         <button type="button" className="secondary" disabled={busy} onClick={() => decide('restore')}>
           Restore post
         </button>
+        {/* For what must go for good (abuse, personal data): the text is removed, the flags stay. */}
+        <ConfirmDelete
+          what={item.postNumber === 1 ? `${label}, which opens its thread: the whole thread` : label}
+          disabled={busy}
+          onConfirm={() => communitiesApi.deletePost(item.postId).then(() => onReviewed(item, 'delete'))}
+        />
       </div>
     </li>
   );
@@ -159,7 +166,9 @@ export function CommunityModerationPage() {
                 setMessage(
                   decision === 'restore'
                     ? `Post ${done.postNumber} restored.`
-                    : `Post ${done.postNumber} stays hidden.`,
+                    : decision === 'delete'
+                      ? `Post ${done.postNumber} deleted.`
+                      : `Post ${done.postNumber} stays hidden.`,
                 );
               }}
             />
