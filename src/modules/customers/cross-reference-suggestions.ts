@@ -11,12 +11,11 @@ import type { DB } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
 import {
   type CrossReference,
-  channelName,
   crossReferenceEvidence,
   detectCrossReferences,
   evidenceMentionId,
 } from './cross-references.ts';
-import { confidence, handleKey } from './rules.ts';
+import { channelName, confidence, handleKey } from './rules.ts';
 
 /** What the detector needs of a stored post (a `NormalizedPost` fits). */
 export type CrossReferencingPost = {

@@ -210,13 +210,3 @@ export function evidenceMentionId(evidence: string): number | null {
   const m = /\(mention (\d+)(?:, [^)]*)?\)$/u.exec(evidence);
   return m?.[1] ? Number(m[1]) : null;
 }
-
-/** A network's name as people write it. */
-export const channelName = (channel: string) =>
-  channel === 'bluesky'
-    ? 'Bluesky'
-    : channel === 'mastodon'
-      ? 'Mastodon'
-      : channel === 'community'
-        ? 'Community'
-        : channel;

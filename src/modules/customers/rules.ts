@@ -171,3 +171,13 @@ export function applyAttributes(
   }
   return next;
 }
+
+/** A network's name as people write it. */
+export const channelName = (channel: string) =>
+  channel === 'bluesky'
+    ? 'Bluesky'
+    : channel === 'mastodon'
+      ? 'Mastodon'
+      : channel === 'community'
+        ? 'Community'
+        : channel;

@@ -32,6 +32,7 @@ import {
 import {
   type AttributeDefinition,
   applyAttributes,
+  channelName,
   confidence,
   customDomainOf,
   domainProvesEmail,
@@ -70,15 +71,6 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-
-const channelLabel = (channel: string) =>
-  channel === 'bluesky'
-    ? 'Bluesky'
-    : channel === 'mastodon'
-      ? 'Mastodon'
-      : channel === 'community'
-        ? 'Community'
-        : channel;
 
 // ---------------------------------------------------------------------------------------------
 // The pipeline: every mention author is a social identity attached to exactly one customer
@@ -412,8 +404,8 @@ async function resolveNewIdentities(
     for (const o of others) {
       // Worded the same whichever side was found first, so the pair lists it once.
       const [x, y] = [
-        `${channelLabel(f.channel)} (${f.handle})`,
-        `${channelLabel(o.channel)} (${o.handle})`,
+        `${channelName(f.channel)} (${f.handle})`,
+        `${channelName(o.channel)} (${o.handle})`,
       ].sort();
       propose(
         f.customerId,
@@ -579,7 +571,7 @@ async function linkVerifiedProfiles(
         if (customers.length === 1 && customers[0])
           owner = [
             customers[0],
-            `${channelLabel(target.channel)} account ${rows[0]?.handle ?? target.handle}`,
+            `${channelName(target.channel)} account ${rows[0]?.handle ?? target.handle}`,
           ];
       } else {
         const owners = await domainOwners(ctx, trx, workspaceId, target.domain);
@@ -592,7 +584,7 @@ async function linkVerifiedProfiles(
         intoId: owner[0],
         fromId: f.customerId,
         evidence: [
-          `${channelLabel(f.channel)} profile ${f.handle} has a link verified by its server to ${owner[1]}`,
+          `${channelName(f.channel)} profile ${f.handle} has a link verified by its server to ${owner[1]}`,
         ],
       });
       merged.add(f.customerId);
@@ -1971,7 +1963,7 @@ export async function customerTimeline(
         id: `identity:${i.id}`,
         kind: 'identity',
         at: i.created_at,
-        summary: `${i.kind === 'social' ? `${channelLabel(i.channel)} account` : i.kind} ${i.handle ?? i.external_id} added${i.verified ? ' (verified)' : ''}`,
+        summary: `${i.kind === 'social' ? `${channelName(i.channel)} account` : i.kind} ${i.handle ?? i.external_id} added${i.verified ? ' (verified)' : ''}`,
       }),
     })),
     ...mergeRows.map((m) => ({
@@ -2033,7 +2025,7 @@ export async function customerTimeline(
         id: `reply:${r.id}`,
         kind: 'reply',
         at: r.sent_at ?? '',
-        summary: `${r.visibility === 'private' ? 'Private reply' : 'Reply'} sent on ${channelLabel(r.channel)} (case ${r.number}): ${r.body.slice(0, 140)}`,
+        summary: `${r.visibility === 'private' ? 'Private reply' : 'Reply'} sent on ${channelName(r.channel)} (case ${r.number}): ${r.body.slice(0, 140)}`,
       }),
     })),
     ...communityRows.map((p) => ({
@@ -2071,7 +2063,7 @@ export async function customerTimeline(
       return mention
         ? {
             ...item,
-            summary: `${channelLabel(mention.channel)} post${mention.author ? ` by ${mention.author.handle}` : ''}`,
+            summary: `${channelName(mention.channel)} post${mention.author ? ` by ${mention.author.handle}` : ''}`,
             mention,
           }
         : { ...item, mention };

@@ -10,6 +10,7 @@ import {
   formatDate,
 } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import {
   CommunitiesNav,
@@ -255,23 +256,16 @@ function ChallengeDetail({
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .challengeEntries(challenge.id, cursor)
-              .then((p) => {
-                setEntries((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More entries
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More entries"
+        load={(after) => communityExtrasApi.challengeEntries(challenge.id, after)}
+        onPage={(p) => {
+          setEntries((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </aside>
   );
 }
@@ -396,23 +390,16 @@ export function CommunityChallengesPage() {
           )}
         </div>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .challenges({ cursor })
-              .then((p) => {
-                setChallenges((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More challenges
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More challenges"
+        load={(after) => communityExtrasApi.challenges({ cursor: after })}
+        onPage={(p) => {
+          setChallenges((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </section>
   );
 }

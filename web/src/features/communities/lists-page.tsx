@@ -19,6 +19,7 @@ import {
   type FieldErrors,
   fieldErrors,
 } from '../../components/forms.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import {
@@ -304,23 +305,16 @@ function Activity({ list }: { list: CommunityList }) {
           ))}
         </ul>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .listActivity(list.id, cursor)
-              .then((p) => {
-                setItems((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More activity
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More activity"
+        load={(after) => communityExtrasApi.listActivity(list.id, after)}
+        onPage={(p) => {
+          setItems((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </section>
   );
 }
@@ -438,23 +432,16 @@ function ListDetail({
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .listEntries(list.id, cursor)
-              .then((p) => {
-                setEntries((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More people
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More people"
+        load={(after) => communityExtrasApi.listEntries(list.id, after)}
+        onPage={(p) => {
+          setEntries((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
       {canEdit && (
         <AddPerson list={list} onAdded={(l, who) => onChanged(l, `${who} added to “${l.name}”.`)} />
       )}
@@ -576,23 +563,16 @@ export function CommunityListsPage() {
           )}
         </div>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .lists(cursor)
-              .then((p) => {
-                setLists((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More lists
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More lists"
+        load={(after) => communityExtrasApi.lists(after)}
+        onPage={(p) => {
+          setLists((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </section>
   );
 }

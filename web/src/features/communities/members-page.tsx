@@ -8,6 +8,7 @@ import {
   type PointsLedgerEntry,
 } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 
@@ -249,23 +250,16 @@ function PointsPanel({
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .pointsLedger(member.id, cursor)
-              .then((p) => {
-                setLedger((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More points
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More points"
+        load={(after) => communityExtrasApi.pointsLedger(member.id, after)}
+        onPage={(p) => {
+          setLedger((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
       {!rights.moderate && (
         <button type="button" className="secondary" onClick={onClose}>
           Close
@@ -398,23 +392,16 @@ export function CommunityMembersPage() {
           onClose={() => setPointsOf(null)}
         />
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communitiesApi
-              .members(cursor)
-              .then((p) => {
-                setMembers((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More members
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More members"
+        load={(after) => communitiesApi.members(after)}
+        onPage={(p) => {
+          setMembers((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import {
   type ReviewItem,
 } from '../../api.ts';
 import { ConfirmDelete } from '../../components/forms.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 
@@ -175,23 +176,16 @@ export function CommunityModerationPage() {
           ))}
         </ul>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communitiesApi
-              .reviewQueue(cursor)
-              .then((p) => {
-                setItems((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More flagged posts
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More flagged posts"
+        load={(after) => communitiesApi.reviewQueue(after)}
+        onPage={(p) => {
+          setItems((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </section>
   );
 }

@@ -8,6 +8,7 @@ import {
   type NewsletterDigest,
   type NewsletterSettings,
 } from '../../api.ts';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 
@@ -160,23 +161,16 @@ function Digests({ space }: { space: CommunitySpace }) {
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communityExtrasApi
-              .digests(space.id, cursor)
-              .then((p) => {
-                setDigests((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More digests
-        </button>
-      )}
+      <LoadMore
+        cursor={cursor}
+        label="More digests"
+        load={(after) => communityExtrasApi.digests(space.id, after)}
+        onPage={(p) => {
+          setDigests((prev) => [...(prev ?? []), ...p.items]);
+          setCursor(p.nextCursor);
+        }}
+        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+      />
     </section>
   );
 }

@@ -10,6 +10,7 @@ import {
   formatDate,
 } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, publicUrl, useCommunityRights } from './communities-bits.tsx';
 
@@ -274,22 +275,17 @@ export function CommunityQuestionsPage() {
           {selected && <QuestionDetail key={selected} threadId={selected} kbSpaces={kbSpaces} />}
         </div>
       )}
-      {space && cursor && (
-        <button
-          type="button"
-          className="secondary load-more"
-          onClick={() =>
-            void communitiesApi
-              .threads(space.id, 'activity', cursor)
-              .then((p) => {
-                setQuestions((prev) => [...(prev ?? []), ...p.items]);
-                setCursor(p.nextCursor);
-              })
-              .catch((err) => setError(messageOf(err, 'Could not load more.')))
-          }
-        >
-          More questions
-        </button>
+      {space && (
+        <LoadMore
+          cursor={cursor}
+          label="More questions"
+          load={(after) => communitiesApi.threads(space.id, 'activity', after)}
+          onPage={(p) => {
+            setQuestions((prev) => [...(prev ?? []), ...p.items]);
+            setCursor(p.nextCursor);
+          }}
+          onError={(err) => setError(messageOf(err, 'Could not load more.'))}
+        />
       )}
     </section>
   );
