@@ -3,8 +3,11 @@ import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { seedDemoWorkspace } from '../../demo/seed.ts';
 import { getCustomer } from '../customers/service.ts';
+import { listChallenges } from './challenges.ts';
 import { reviewQueue } from './flags.ts';
+import { listLists } from './lists.ts';
 import { requestedInCounts } from './loop.ts';
+import { getNewsletterSettings } from './newsletters.ts';
 import { unreadCounts } from './reading.ts';
 import { rankFor } from './reputation.ts';
 import { listSpaces } from './spaces.ts';
@@ -72,6 +75,17 @@ describe('demo community', () => {
       ideas.map((i) => i.id),
     );
     expect(requested.get(merged?.duplicateOfThreadId ?? '')).toBe(2);
+
+    // A decided challenge and an open one with entries; a weekly digest with subscribers; a list.
+    const challenges = (await listChallenges(t.ctx, owner, { limit: 10 })).items;
+    expect(challenges.map((c) => c.state).sort()).toEqual(['decided', 'open']);
+    expect(challenges.every((c) => c.entryCount >= 2)).toBe(true);
+    const qaSpace = spaces.find((s) => s.kind === 'qa');
+    const digest = await getNewsletterSettings(t.ctx, owner, qaSpace?.id ?? '');
+    expect(digest).toMatchObject({ cadence: 'weekly' });
+    expect(digest.subscribers).toBeGreaterThanOrEqual(4);
+    const lists = (await listLists(t.ctx, owner, { limit: 10 })).items;
+    expect(lists.find((l) => l.name === 'Community helpers')?.entryCount).toBe(3);
 
     // The moderation queue has a flagged post.
     const queue = await reviewQueue(t.ctx, owner, { limit: 50 });

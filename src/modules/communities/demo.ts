@@ -10,10 +10,13 @@ import { seededRandom } from '../../random.ts';
 import type { Actor } from '../auth/roles.ts';
 import { addIdentity, attachCommunityMember, currentCustomerId } from '../customers/service.ts';
 import type { MemberActor } from './actors.ts';
+import { createChallenge, decideChallenge, submitEntry, voteEntry } from './challenges.ts';
 import { flagPost } from './flags.ts';
 import { mergeIdeas, setIdeaStatus, voteIdea } from './ideas.ts';
+import { addListEntry, createList } from './lists.ts';
 import { linkIdea, notifyIdeaStatusChanges } from './loop.ts';
 import { setSpaceModerator } from './members.ts';
+import { setNewsletterCadence, subscribeNewsletter } from './newsletters.ts';
 import { markRead } from './reading.ts';
 import { likePost } from './reputation.ts';
 import type { ideaStatuses } from './schema.ts';
@@ -742,7 +745,78 @@ export async function seedDemoCommunity(ctx: AppContext, owner: Actor): Promise<
         .executeTakeFirst();
       if (mention?.case_id) await linkIdea(ctx, owner, tracking, { caseId: mention.case_id });
     }
+
+  // A challenge decided last month and one open now, a weekly digest of the Q&A space with
+  // subscribers, and a public list of the members who help most.
+  await seedChallenges(ctx, owner, spaces.ideas, actor, ago, start);
+  await setNewsletterCadence(at(ago(30)), owner, spaces.qa, 'weekly');
+  for (const who of ['ana', 'kofi', 'mei', 'lena'])
+    await subscribeNewsletter(at(ago(29)), actor(who) as MemberActor, spaces.qa);
+  const helpers = await createList(at(ago(25)), owner, {
+    name: 'Community helpers',
+    description: 'Members whose answers our team trusts: follow them to see what they write.',
+    kind: 'members',
+    visibility: 'public',
+  });
+  for (const who of ['ana', 'kofi', 'ines'])
+    await addListEntry(at(ago(25)), owner, helpers.id, { memberId: (actor(who) as MemberActor).memberId });
   return { spaces, members: actors };
+}
+
+async function seedChallenges(
+  ctx: AppContext,
+  owner: Actor,
+  ideasSpaceId: string,
+  actor: (who: Who) => Actor | MemberActor,
+  ago: (days: number) => number,
+  start: number,
+): Promise<void> {
+  const at = (ms: number): AppContext => ({ ...ctx, now: () => new Date(ms) });
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const member = (who: Who) => actor(who) as MemberActor;
+  const past = await createChallenge(at(ago(40)), owner, {
+    spaceId: ideasSpaceId,
+    question: 'What would make a five-hour layover better?',
+    description:
+      'Tell us what you would want at our hub with hours to spare. Entries are ideas; vote for the ones you like.',
+    reward: '10,000 miles for the winning idea',
+    opensAt: iso(ago(40)),
+    closesAt: iso(ago(26)),
+  });
+  const rooms = await submitEntry(at(ago(38)), member('ana'), past.id, {
+    title: 'Day rooms bookable by the hour',
+    body: 'A quiet room with a bed and a shower, booked in the app for two or three hours.',
+  });
+  const showers = await submitEntry(at(ago(37)), member('kofi'), past.id, {
+    title: 'Showers in every lounge',
+    body: 'Even the smaller lounges: after a night flight it is what everyone wants.',
+  });
+  for (const who of ['mei', 'lucas', 'tom'] as const)
+    await voteEntry(at(ago(33)), member(who), past.id, rooms.threadId, true);
+  await voteEntry(at(ago(33)), member('ines'), past.id, showers.threadId, true);
+  await decideChallenge(at(ago(24)), owner, past.id, {
+    threadId: rooms.threadId,
+    note: 'Day rooms open at the Lisbon hub in the spring. Thank you, Ana!',
+  });
+
+  const open = await createChallenge(at(ago(5)), owner, {
+    spaceId: ideasSpaceId,
+    question: 'How should we make tight connections less stressful?',
+    description: 'Missed connections are the top worry in your posts. What would help most?',
+    reward: 'A lounge pass for a year',
+    opensAt: iso(ago(5)),
+    closesAt: iso(start + 9 * DAY),
+  });
+  const screens = await submitEntry(at(ago(4)), member('mei'), open.id, {
+    title: 'Gate and walking time on the boarding pass screen',
+    body: 'Show the next gate and how long the walk is, as soon as we land.',
+  });
+  await submitEntry(at(ago(3)), member('lucas'), open.id, {
+    title: 'Fast-track lane for short connections',
+    body: 'Under 45 minutes to connect? Let us skip the security queue.',
+  });
+  for (const who of ['ana', 'kofi'] as const)
+    await voteEntry(at(ago(2)), member(who), open.id, screens.threadId, true);
 }
 
 /**
