@@ -352,7 +352,7 @@ export interface CustomerMergesTable {
   from_customer_id: string;
   /** JSON array of evidence sentences. */
   evidence: unknown;
-  /** JSON: what unmerge needs to restore both customers (see customers/service.ts). */
+  /** JSON: what unmerge needs to restore both customers (see customers/merges.ts). */
   snapshot: unknown;
   actor_user_id: string | null;
   created_at: string;
