@@ -230,7 +230,14 @@ describe('community staff screens for challenges, newsletters, lists, articles a
     expect(await people.count()).toBe(2);
     expect(await people.nth(1).getByRole('cell').nth(0).textContent()).toContain('@azores_fan');
     // Their entry is their community activity.
-    await detail.getByRole('region', { name: 'Activity' }).getByRole('link', { name: winningIdea }).waitFor();
+    const entryLink = detail
+      .getByRole('region', { name: 'Activity' })
+      .getByRole('link', { name: winningIdea });
+    await entryLink.waitFor();
+    // It opens the idea on the public site.
+    expect(new URL((await entryLink.getAttribute('href')) ?? '', server.url).pathname).toMatch(
+      /^\/community\/demo\/t\/[^/]+$/,
+    );
     await page.screenshot({ path: path.join(artifacts, 'communities-extras-list.png'), fullPage: true });
     const row = page
       .getByRole('table', { name: 'Lists' })

@@ -22,14 +22,7 @@ import {
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
-import {
-  CommunitiesNav,
-  ErrorLine,
-  messageOf,
-  publicUrl,
-  Status,
-  useCommunityRights,
-} from './communities-bits.tsx';
+import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 
 const kindLabels = { members: 'Community members', customers: 'Customers' } as const;
 const visibilityLabels = { public: 'Public', private: 'Private' } as const;
@@ -260,7 +253,6 @@ function AddPerson({ list, onAdded }: { list: CommunityList; onAdded(l: Communit
 }
 
 function Activity({ list }: { list: CommunityList }) {
-  const rights = useCommunityRights();
   const [items, setItems] = useState<CommunityListActivity[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState('');
@@ -287,17 +279,14 @@ function Activity({ list }: { list: CommunityList }) {
           {items.map((a) => (
             <li key={`${a.type}-${a.id}`}>
               <span className="chip">{a.type === 'post' ? 'Community' : a.channel}</span>{' '}
-              {a.threadId ? (
-                <a
-                  href={publicUrl(
-                    rights.workspaceSlug,
-                    `/t/${encodeURIComponent(a.threadId)}${a.postNumber && a.postNumber > 1 ? `#p${a.postNumber}` : ''}`,
-                  )}
-                >
-                  {a.threadTitle}
+              {/* The server's address of the post (on the thread page that holds it), or the
+                  mention's own address on its network when it is a web address. */}
+              {a.threadId && a.url ? (
+                <a href={a.url}>{a.threadTitle}</a>
+              ) : a.url && /^https?:\/\//i.test(a.url) ? (
+                <a href={a.url} rel="noopener noreferrer">
+                  Mention
                 </a>
-              ) : a.url ? (
-                <a href={a.url}>Mention</a>
               ) : null}
               <span className="muted"> · {formatDate(a.at)}</span>
               <div>{a.text}</div>
