@@ -115,6 +115,17 @@ describe('normalize: mastodon', () => {
     });
   });
 
+  it('drops addresses that are not web addresses, keeping the status', () => {
+    const odd = {
+      ...status,
+      url: 'javascript:alert(1)',
+      uri: 'tag:mastodon.example,2026:objectId=1133',
+      account: { ...status.account, url: 'data:text/html,<b>x</b>' },
+    };
+    const e = normalize('mastodon', JSON.stringify({ instance: 'mastodon.example', status: odd }), received);
+    expect(e).toMatchObject({ kind: 'upsert', url: null, author: { profileUrl: null } });
+  });
+
   it('uses edited_at as the version of an edit, and reads deletes', () => {
     const edited = { ...status, edited_at: '2026-11-23T09:05:00.000Z' };
     expect(
@@ -196,6 +207,27 @@ describe('normalize: generic', () => {
         author: { externalId: 'a', handle: 'a', followers: -3 },
       }),
       /^author\.followers:/,
+    ],
+    [
+      'a post address that is not a web address',
+      JSON.stringify({
+        channel: 'w',
+        externalId: 'x',
+        text: 'hi',
+        url: 'javascript:alert(1)',
+        author: { externalId: 'a', handle: 'a' },
+      }),
+      /^url: .*http or https/,
+    ],
+    [
+      'a profile address that is not a web address',
+      JSON.stringify({
+        channel: 'w',
+        externalId: 'x',
+        text: 'hi',
+        author: { externalId: 'a', handle: 'a', profileUrl: 'data:text/html,<script>alert(1)</script>' },
+      }),
+      /^author\.profileUrl:/,
     ],
     ['an array', '[1,2]', /\(root\)/],
   ])('rejects %s with a reason naming the problem', (_label, payload, reason) => {

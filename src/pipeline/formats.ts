@@ -47,6 +47,16 @@ const URL_IN_TEXT = /https?:\/\/[^\s<>"')\]]+/g;
 // ---------------------------------------------------------------------------------------------
 // generic: webhook, import, RSS, demo. Documented in docs/connectors.md.
 
+/**
+ * A post's or profile's address: the UI links it, so only a web address (http or https) is
+ * taken; `javascript:`, `data:` and the like are refused.
+ */
+const webAddress = z.url({ protocol: /^https?$/, error: 'an http or https address' }).max(2000);
+/** A web address, or null for anything else (from a network we do not control: the address is dropped, not the post). */
+const asWebAddress = (u: string | null | undefined): string | null =>
+  u && webAddress.safeParse(u).success ? u : null;
+const webAddressOrNull = z.string().nullish().transform(asWebAddress);
+
 export const genericPostSchema = z.object({
   channel: z
     .string()
@@ -55,7 +65,7 @@ export const genericPostSchema = z.object({
     .regex(/^[a-z0-9_-]+$/),
   externalId: z.string().min(1).max(500),
   deleted: z.boolean().optional(),
-  url: z.url().max(2000).nullish(),
+  url: webAddress.nullish(),
   text: z.string().max(100_000).default(''),
   createdAt: iso.optional(),
   updatedAt: iso.optional(),
@@ -68,7 +78,7 @@ export const genericPostSchema = z.object({
       handle: z.string().min(1).max(300),
       displayName: z.string().max(300).nullish(),
       followers: z.number().int().min(0).nullish(),
-      profileUrl: z.url().max(2000).nullish(),
+      profileUrl: webAddress.nullish(),
       avatarUrl: z.url().max(2000).nullish(),
     })
     .optional(),
@@ -186,7 +196,7 @@ function fromJetstream(raw: unknown): NormalizedEvent {
 const mastodonStatusSchema = z.object({
   id: z.string().min(1),
   uri: z.string().min(1),
-  url: z.string().nullish(),
+  url: webAddressOrNull,
   created_at: iso,
   edited_at: iso.nullish(),
   content: z.string().max(500_000),
@@ -201,7 +211,7 @@ const mastodonStatusSchema = z.object({
     acct: z.string().min(1),
     display_name: z.string().optional(),
     followers_count: z.number().int().min(0).optional(),
-    url: z.string().optional(),
+    url: webAddressOrNull,
     avatar: z.string().optional(),
     fields: z
       .array(
@@ -234,7 +244,7 @@ function fromMastodon(raw: unknown, receivedAt: string): NormalizedEvent {
     kind: 'upsert',
     channel: 'mastodon',
     externalId: key(s.id),
-    url: s.url ?? s.uri,
+    url: s.url ?? asWebAddress(s.uri),
     text,
     createdAt: s.created_at,
     versionAt: s.edited_at ?? s.created_at,
