@@ -32,6 +32,7 @@ const base = (ws: SiteWorkspace) => `/community/${encodeURIComponent(ws.slug)}/-
 /** Addresses of the write routes; all under `/community/<ws>/-/`, apart from the reading pages. */
 export const writeHref = {
   newThread: (ws: SiteWorkspace, space: string) => `${base(ws)}/s/${encodeURIComponent(space)}/new`,
+  newSpace: (ws: SiteWorkspace) => `${base(ws)}/spaces/new`,
   reply: (ws: SiteWorkspace, threadId: string, quote?: number) =>
     `${base(ws)}/t/${encodeURIComponent(threadId)}/reply${quote ? `?quote=${quote}` : ''}`,
   vote: (ws: SiteWorkspace, threadId: string) => `${base(ws)}/t/${encodeURIComponent(threadId)}/vote`,
@@ -121,5 +122,5 @@ export function spaceActions(ws: SiteWorkspace, space: SpaceView, token: string,
 
 /** "Mark all read" for the whole community (home page). */
 export function homeActions(ws: SiteWorkspace, token: string): Html {
-  return html`<div class="actions">${buttonForm(writeHref.readAll(ws), token, 'Mark all read', {}, 'secondary')}</div>`;
+  return html`<div class="actions">${buttonForm(writeHref.readAll(ws), token, 'Mark all read', {}, 'secondary')}<a href="${writeHref.newSpace(ws)}">Start a space</a></div>`;
 }

@@ -75,6 +75,49 @@ ${markdownHint}
   return layout({ ...frame, canonical: null, noindex: true }, heading, `${heading} in ${space.title}`, body);
 }
 
+export type SpaceValues = { title: string; slug: string; kind: string; description: string };
+
+/**
+ * A member starts an impromptu space (forum, Q&A or ideas) once their trust level allows it;
+ * below it the page says which level unlocks it instead of showing a form that would fail.
+ */
+export function newSpacePage(
+  frame: Frame & { formToken: string },
+  values: SpaceValues,
+  error: string | null,
+  requiredLevel: number | null,
+): Html {
+  const { ws } = frame;
+  const kinds = [
+    ['forum', 'Forum: open discussions'],
+    ['qa', 'Q&A: questions with an accepted answer'],
+    ['ideas', 'Ideas: suggestions people vote on'],
+  ] as const;
+  const form = html`<form class="compose" method="post" action="${writeHref.newSpace(ws)}">${tokenField(frame.formToken)}
+<label for="title">Title</label>
+<input id="title" name="title" required maxlength="120" value="${values.title}">
+<label for="slug">Address: /community/${ws.slug}/s/…</label>
+<input id="slug" name="slug" required maxlength="63" pattern="[a-z0-9][a-z0-9-]*" value="${values.slug}" aria-describedby="slug-hint">
+<p id="slug-hint" class="hint">Lower-case letters, digits and dashes, for example <code>lisbon-meetups</code>.</p>
+<label for="kind">Kind</label>
+<select id="kind" name="kind">${kinds.map(
+    ([k, label]) => html`<option value="${k}"${values.kind === k ? html` selected` : ''}>${label}</option>`,
+  )}</select>
+<label for="description">What it is for</label>
+<textarea id="description" name="description" rows="4" maxlength="2000">${values.description}</textarea>
+<div class="buttons"><button type="submit">Start the space</button></div>
+</form>`;
+  const body = html`${crumbs([{ href: siteHref.home(ws), label: 'Community' }, { label: 'Start a space' }])}
+<h1>Start a space</h1>
+<p>A space of your own for a topic the community cares about. Moderators can close a space that goes wrong.</p>
+${errorBox(error)}${
+  requiredLevel === null
+    ? form
+    : html`<p class="notice">Starting a space needs trust level ${requiredLevel}: it comes with time spent reading, posts and likes from others (see <a href="${writeHref.me(ws)}">your profile</a>).</p>`
+}`;
+  return layout({ ...frame, canonical: null, noindex: true }, 'Start a space', 'Start a space', body);
+}
+
 /** A reply, optionally answering and quoting an earlier post (the "Quote" links). */
 export function replyPage(
   frame: Frame & { formToken: string },

@@ -393,6 +393,71 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     expect(b.thread.id).toBeTruthy();
   });
 
+  it('lets a member whose trust allows it start a space from the site; others are told which level it takes', async () => {
+    const { ws } = await setup();
+    const newcomer = await member(ws, 1);
+    const below = await get(`/community/${ws.slug}/-/spaces/new`, newcomer);
+    expect(below.res.status).toBe(403);
+    expect(below.body).toContain('Starting a space needs trust level 3');
+    expect(below.body).not.toContain('<form class="compose"');
+    const refused = await post(`/community/${ws.slug}/-/spaces/new`, newcomer, {
+      title: 'Lisbon meetups',
+      slug: 'lisbon-meetups',
+      kind: 'forum',
+    });
+    expect(refused.res.status).toBe(403);
+
+    const regular = await member(ws, 3);
+    const page = await get(`/community/${ws.slug}/-/spaces/new`, regular);
+    expect(page.res.status).toBe(200);
+    expect(page.body).toContain('<form class="compose"');
+    const made = await post(`/community/${ws.slug}/-/spaces/new`, regular, {
+      title: 'Lisbon meetups',
+      slug: 'Lisbon-Meetups',
+      kind: 'qa',
+      description: 'Meet other travellers in <b>Lisbon</b>.',
+    });
+    expect(made.res.status).toBe(303);
+    expect(made.res.headers.get('location')).toBe(`/community/${ws.slug}/s/lisbon-meetups`);
+    const space = await t.ctx.db
+      .selectFrom('community_spaces')
+      .select(['kind', 'purpose', 'title', 'created_by_member_id'])
+      .where('workspace_id', '=', ws.id)
+      .where('slug', '=', 'lisbon-meetups')
+      .executeTakeFirstOrThrow();
+    expect(space).toEqual({
+      kind: 'qa',
+      purpose: 'impromptu',
+      title: 'Lisbon meetups',
+      created_by_member_id: regular.actor.memberId,
+    });
+    expect((await get(`/community/${ws.slug}`)).body).toContain('Lisbon meetups');
+
+    // The same address again, and a kind members may not start: the form says why, text kept.
+    const taken = await post(`/community/${ws.slug}/-/spaces/new`, regular, {
+      title: 'Another',
+      slug: 'lisbon-meetups',
+      kind: 'forum',
+    });
+    expect(taken.res.status).toBe(409);
+    expect(taken.body).toContain('value="Another"');
+    const kb = await post(`/community/${ws.slug}/-/spaces/new`, regular, {
+      title: 'Our articles',
+      slug: 'our-articles',
+      kind: 'kb',
+    });
+    expect(kb.res.status).toBe(403);
+    expect(kb.body).toContain('forum, Q&amp;A or idea spaces only');
+    // Without the form token nothing is made.
+    const forged = await post(`/community/${ws.slug}/-/spaces/new`, regular, {
+      form: 'nope',
+      title: 'Forged',
+      slug: 'forged',
+      kind: 'forum',
+    });
+    expect(forged.res.status).toBe(403);
+  });
+
   it('lists the member’s notifications and marks them read; the profile shows points, rank, trust level and what it unlocks', async () => {
     const { ws, owner, space } = await setup();
     const ideas = await space('ideas');

@@ -20,7 +20,7 @@ import { getMyProfile } from '../members.ts';
 import { markAllRead } from '../reading.ts';
 import { mentionCandidates, renderMarkdown } from '../render.ts';
 import { likePost, pointsLedger, unlikePost } from '../reputation.ts';
-import { getSpace } from '../spaces.ts';
+import { createSpace, getSpace } from '../spaces.ts';
 import {
   acceptAnswer,
   createThread,
@@ -30,7 +30,7 @@ import {
   postRevisions,
   replyToThread,
 } from '../threads.ts';
-import { trustConfigOf } from '../trust.ts';
+import { permissionsFor, trustConfigOf } from '../trust.ts';
 import { type Frame, notFoundPage, siteHref } from './pages.ts';
 import { memberName, type SiteWorkspace, siteWorkspace } from './queries.ts';
 import {
@@ -41,6 +41,7 @@ import {
   flagPage,
   historyPage,
   myProfilePage,
+  newSpacePage,
   newThreadPage,
   notificationsPage,
   replyPage,
@@ -85,6 +86,9 @@ function sameSecret(a: string, b: string): boolean {
 
 const fieldLabels: Record<string, string> = {
   title: 'Title',
+  slug: 'Address',
+  kind: 'Kind',
+  description: 'What it is for',
   body: 'Text',
   quote: 'Quote',
   reason: 'Reason',
@@ -261,6 +265,51 @@ export function communityWriteRoutes(ctx: AppContext) {
       const { status, message } = formError(err);
       retryAfter(c, err);
       return send(c, newThreadPage(w.frame, space, values, message, null), status);
+    }
+  });
+
+  // ------------------------------------------------------------------ new (impromptu) space
+
+  /** The trust level that unlocks starting a space, or null when the member has it. */
+  async function spaceLevelLacking(member: MemberActor): Promise<number | null> {
+    const config = await trustConfigOf(ctx, ctx.db, member.workspaceId);
+    return permissionsFor(member.trustLevel, config).createSpaces ? null : config.unlocks.createSpaces;
+  }
+
+  app.get('/:ws/-/spaces/new', async (c) => {
+    const w = await writerOf(c);
+    if (w instanceof Response) return w;
+    const lacking = await spaceLevelLacking(w.member);
+    return send(
+      c,
+      newSpacePage(w.frame, { title: '', slug: '', kind: 'forum', description: '' }, null, lacking),
+      lacking === null ? 200 : 403,
+    );
+  });
+
+  app.post('/:ws/-/spaces/new', limit, async (c) => {
+    const got = await postOf(c);
+    if (got instanceof Response) return got;
+    const { w, form } = got;
+    const values = {
+      title: field(form, 'title'),
+      slug: field(form, 'slug').trim().toLowerCase(),
+      kind: field(form, 'kind'),
+      description: field(form, 'description'),
+    };
+    try {
+      const space = await createSpace(ctx, w.member, {
+        title: values.title,
+        slug: values.slug,
+        kind: values.kind as 'forum',
+        description: values.description,
+        purpose: 'impromptu',
+      });
+      return c.redirect(siteHref.space(w.frame.ws, space.slug), 303);
+    } catch (err) {
+      const { status, message } = formError(err);
+      retryAfter(c, err);
+      return send(c, newSpacePage(w.frame, values, message, await spaceLevelLacking(w.member)), status);
     }
   });
 
