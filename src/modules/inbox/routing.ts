@@ -444,66 +444,102 @@ async function chooseAssignee(
   return pool.reduce((best, id) => ((load.get(id) ?? 0) < (load.get(best) ?? 0) ? id : best));
 }
 
+type CaseField = 'priority' | 'type' | 'team' | 'assignee' | 'tags';
+const caseColumn = {
+  priority: 'priority',
+  type: 'type',
+  team: 'team_id',
+  assignee: 'assignee_user_id',
+  tags: 'tags',
+} as const;
+
+/**
+ * The fields rules change on a post's case, kept in memory while the rules run and written once
+ * per post (`writeCaseChanges`): one read, one update and one SLA resync however many actions.
+ */
+type CaseDraft = {
+  caseId: string;
+  values: Record<(typeof caseColumn)[CaseField], string | null>;
+  changes: { field: CaseField; from: string | null; to: string; rule: { id: string; name: string } }[];
+};
+const drafts = new WeakMap<Facts, CaseDraft>();
+
 async function setCaseField(
-  ctx: AppContext,
   trx: Transaction<DB>,
-  workspaceId: string,
   f: Facts,
   rule: Rule,
-  field: 'priority' | 'type' | 'team' | 'assignee' | 'tags',
+  field: CaseField,
   value: string,
 ): Promise<string> {
   if (!f.case) return `${field}: skipped, no case`;
-  const current = await trx
-    .selectFrom('cases')
-    .select(['priority', 'type', 'team_id', 'assignee_user_id', 'tags'])
-    .where('id', '=', f.case.id)
-    .executeTakeFirstOrThrow();
-  const column = {
-    priority: 'priority',
-    type: 'type',
-    team: 'team_id',
-    assignee: 'assignee_user_id',
-    tags: 'tags',
-  } as const;
-  const from = current[column[field]];
+  let draft = drafts.get(f);
+  if (draft?.caseId !== f.case.id) {
+    const values = await trx
+      .selectFrom('cases')
+      .select(['priority', 'type', 'team_id', 'assignee_user_id', 'tags'])
+      .where('id', '=', f.case.id)
+      .executeTakeFirstOrThrow();
+    draft = { caseId: f.case.id, values, changes: [] };
+    drafts.set(f, draft);
+  }
+  const from = draft.values[caseColumn[field]];
   let to = value;
   if (field === 'tags')
     to = [...new Set([...(from ? String(from).split(' ') : []), ...value.split(' ')])].join(' ');
   if (from === to) return `${field} already ${value}`;
-  await trx
-    .updateTable('cases')
-    .set({ [column[field]]: to, updated_at: ctx.now().toISOString() })
-    .where('id', '=', f.case.id)
-    .execute();
+  draft.values[caseColumn[field]] = to;
+  draft.changes.push({ field, from, to, rule: { id: rule.id, name: rule.name } });
   if (field === 'priority') f.case.priority = to;
   if (field === 'type') f.case.type = to;
-  // Priority and type choose the SLA policy.
-  if (field === 'priority' || field === 'type')
-    await syncCaseSla(ctx, trx, workspaceId, f.case.id, ctx.now());
-  await recordEvent(ctx, trx, {
-    workspaceId,
-    recordType: 'case',
-    recordId: f.case.id,
-    kind: field === 'assignee' ? 'assigned' : 'updated',
-    actorUserId: null,
-    data: { field, from, to, rule: { id: rule.id, name: rule.name } },
-    summary: `Case ${f.case.number}: ${field} set to ${to} by rule “${rule.name}”`,
-    ...(field === 'assignee' ? { notify: [to] } : {}),
-  });
-  if (field === 'assignee')
-    await trx
-      .insertInto('record_follows')
-      .values({
-        workspace_id: workspaceId,
-        record_type: 'case',
-        record_id: f.case.id,
-        user_id: to,
-        created_at: ctx.now().toISOString(),
-      })
-      .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
-      .execute();
   return `${field} set to ${to}`;
+}
+
+/** Writes what the rules changed on the post's case: one update, then each change's feed event. */
+async function writeCaseChanges(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  f: Facts,
+): Promise<void> {
+  const draft = drafts.get(f);
+  drafts.delete(f);
+  if (!draft || draft.changes.length === 0 || !f.case) return;
+  const changed = new Set(draft.changes.map((c) => caseColumn[c.field]));
+  await trx
+    .updateTable('cases')
+    .set({
+      ...Object.fromEntries([...changed].map((column) => [column, draft.values[column]])),
+      updated_at: ctx.now().toISOString(),
+    })
+    .where('id', '=', draft.caseId)
+    .execute();
+  // Priority and type choose the SLA policy.
+  if (changed.has('priority') || changed.has('type'))
+    await syncCaseSla(ctx, trx, workspaceId, draft.caseId, ctx.now());
+  for (const { field, from, to, rule } of draft.changes) {
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'case',
+      recordId: draft.caseId,
+      kind: field === 'assignee' ? 'assigned' : 'updated',
+      actorUserId: null,
+      data: { field, from, to, rule },
+      summary: `Case ${f.case.number}: ${field} set to ${to} by rule “${rule.name}”`,
+      ...(field === 'assignee' ? { notify: [to] } : {}),
+    });
+    if (field === 'assignee')
+      await trx
+        .insertInto('record_follows')
+        .values({
+          workspace_id: workspaceId,
+          record_type: 'case',
+          record_id: draft.caseId,
+          user_id: to,
+          created_at: ctx.now().toISOString(),
+        })
+        .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
+        .execute();
+  }
 }
 
 async function applyAction(
@@ -539,11 +575,11 @@ async function applyAction(
       return open ? `attached to open case ${row.number}` : `created case ${row.number}`;
     }
     case 'set_priority':
-      return setCaseField(ctx, trx, workspaceId, f, rule, 'priority', action.value);
+      return setCaseField(trx, f, rule, 'priority', action.value);
     case 'set_type':
-      return setCaseField(ctx, trx, workspaceId, f, rule, 'type', action.value);
+      return setCaseField(trx, f, rule, 'type', action.value);
     case 'add_tags':
-      return setCaseField(ctx, trx, workspaceId, f, rule, 'tags', action.value.join(' '));
+      return setCaseField(trx, f, rule, 'tags', action.value.join(' '));
     case 'assign_team': {
       const team = await trx
         .selectFrom('teams')
@@ -552,13 +588,13 @@ async function applyAction(
         .where('id', '=', action.teamId)
         .executeTakeFirst();
       if (!team) return `team ${action.teamId} no longer exists`;
-      return setCaseField(ctx, trx, workspaceId, f, rule, 'team', team.id);
+      return setCaseField(trx, f, rule, 'team', team.id);
     }
     case 'assign': {
       if (!f.case) return 'assign: skipped, no case';
       const userId = await chooseAssignee(trx, workspaceId, action, roundRobin);
       if (!userId) return 'assign: nobody in the pool';
-      return setCaseField(ctx, trx, workspaceId, f, rule, 'assignee', userId);
+      return setCaseField(trx, f, rule, 'assignee', userId);
     }
     case 'notify': {
       const record = f.case
@@ -638,6 +674,7 @@ async function routeMention(
     fired.push({ id: rule.id, name: rule.name, reasons, actions: outcomes });
     firedCounts.set(rule.id, (firedCounts.get(rule.id) ?? 0) + 1);
   }
+  await writeCaseChanges(ctx, trx, workspaceId, f);
   if (fired.length > 0 && f.case)
     await recordEvent(ctx, trx, {
       workspaceId,
