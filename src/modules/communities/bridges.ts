@@ -16,7 +16,7 @@ import type { ReplyView } from '../inbox/notes-schema.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow, visibleThread } from './access.ts';
 import { communityThreadUrl, deliverLoopDeliveries, notifyIdeaStatusChanges } from './loop.ts';
-import { claimDue } from './outbox.ts';
+import { afterFailedAttempt, claimDue } from './outbox.ts';
 
 /**
  * Bridges between the community and the inbox (issue #7, item 11): answering a social post with a
@@ -520,8 +520,6 @@ async function postBlueskyStatus(
   };
 }
 
-const BACKOFF_MINUTES = [1, 5, 30, 120];
-
 async function publishShare(
   ctx: AppContext,
   r: ShareRow,
@@ -573,20 +571,11 @@ export async function deliverCommunityShares(ctx: AppContext, limit = 10): Promi
         .where('id', '=', r.id)
         .execute();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const retryable = !(err instanceof PublishError) || err.retryable;
-      const wait = BACKOFF_MINUTES[r.attempts - 1];
+      // Nothing skips a share: what cannot be posted has failed.
+      const next = afterFailedAttempt(err, r.attempts, at);
       await ctx.db
         .updateTable('community_shares')
-        .set(
-          retryable && wait !== undefined
-            ? {
-                status: 'queued',
-                last_error: message,
-                next_attempt_at: new Date(Date.parse(at) + wait * 60_000).toISOString(),
-              }
-            : { status: 'failed', last_error: message, next_attempt_at: null },
-        )
+        .set({ ...next, status: next.status === 'queued' ? 'queued' : 'failed' })
         .where('id', '=', r.id)
         .execute();
     }

@@ -1,8 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import { PublishError } from '../../connectors/bluesky/publish.ts';
-import { sendEmail, smtpConfigSchema } from '../../connectors/email/smtp.ts';
-import { connectorSecret } from '../../connectors/service.ts';
+import { sendEmail } from '../../connectors/email/smtp.ts';
 import type { AppContext } from '../../context.ts';
 import type {
   CommunityIdeaLinksTable,
@@ -20,7 +18,7 @@ import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow } from './access.ts';
 import { isMember, type MemberActor } from './actors.ts';
-import { claimDue } from './outbox.ts';
+import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery } from './outbox.ts';
 import { pageQueryOf } from './post-pages.ts';
 
 /**
@@ -584,7 +582,6 @@ const CURSOR = 'idea_status_changes';
 const FANOUT_BATCH = 100;
 /** See webhooks/delivery.ts: on PostgreSQL a gap in ids may be a change still committing. */
 const GAP_GRACE_MS = 60_000;
-const BACKOFF_MINUTES = [1, 5, 30, 120];
 
 export const statusLabels: Record<IdeaStatus, string> = {
   open: 'open',
@@ -866,22 +863,6 @@ async function insertDelivery(
 }
 
 /** The workspace's first enabled email connector: the sender of community mail (as member-auth.ts). */
-async function mailerOf(ctx: AppContext, workspaceId: string) {
-  const row = await ctx.db
-    .selectFrom('connectors')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('kind', '=', 'email')
-    .where('enabled', '=', 1)
-    .orderBy('created_at')
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    config: smtpConfigSchema.parse(ctx.dialect.parseJson(row.config)),
-    secret: connectorSecret(ctx, row),
-  };
-}
-
 /**
  * Who queues the reply on a case: the staff user who changed the status when they may work
  * cases, else the case's assignee; a reply is always authored by a person of the workspace.
@@ -911,13 +892,11 @@ async function replyAuthor(ctx: AppContext, d: DeliveryRow): Promise<Actor | nul
   return null;
 }
 
-class Skip extends Error {}
-
 async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
   if (d.kind === 'email') {
-    const mailer = await mailerOf(ctx, d.workspace_id);
-    if (!mailer) throw new Skip('No email connector (SMTP) to send community mail');
-    if (!d.recipient) throw new Skip('No address');
+    const mailer = await communityMailer(ctx, d.workspace_id);
+    if (!mailer) throw new SkipDelivery('No email connector (SMTP) to send community mail');
+    if (!d.recipient) throw new SkipDelivery('No address');
     const domain = mailer.config.fromAddress.split('@')[1] ?? 'rapport.local';
     // A fixed Message-ID: a retry after a crash is the same message to the reader's mail client.
     const sent = await sendEmail(mailer.config, mailer.secret, {
@@ -945,7 +924,7 @@ async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
     if (!taken) return r.id;
   }
   const author = await replyAuthor(ctx, d);
-  if (!author) throw new Skip('Nobody who may work cases changed the status or owns the case');
+  if (!author) throw new SkipDelivery('Nobody who may work cases changed the status or owns the case');
   const c = await ctx.db
     .selectFrom('cases')
     .select('channel')
@@ -955,11 +934,11 @@ async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
   const visibility = c?.channel === 'bluesky' || c?.channel === 'mastodon' ? 'public' : 'private';
   try {
     const [reply] = await queueReply(ctx, author, d.case_id ?? '', { body: d.body, visibility });
-    if (!reply) throw new Skip('No reply was queued');
+    if (!reply) throw new SkipDelivery('No reply was queued');
     return reply.id;
   } catch (err) {
     // The inbox refused (closed case, no account to send from): retrying will not change that.
-    if (err instanceof AppError) throw new Skip(err.message);
+    if (err instanceof AppError) throw new SkipDelivery(err.message);
     throw err;
   }
 }
@@ -987,24 +966,9 @@ export async function deliverLoopDeliveries(ctx: AppContext, limit = 20): Promis
         .where('id', '=', d.id)
         .execute();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const retryable = !(err instanceof Skip) && !(err instanceof PublishError && !err.retryable);
-      const wait = BACKOFF_MINUTES[d.attempts - 1];
       await ctx.db
         .updateTable('community_loop_deliveries')
-        .set(
-          retryable && wait !== undefined
-            ? {
-                status: 'queued',
-                last_error: message,
-                next_attempt_at: new Date(Date.parse(at) + wait * 60_000).toISOString(),
-              }
-            : {
-                status: err instanceof Skip ? 'skipped' : 'failed',
-                last_error: message,
-                next_attempt_at: null,
-              },
-        )
+        .set(afterFailedAttempt(err, d.attempts, at))
         .where('id', '=', d.id)
         .execute();
     }

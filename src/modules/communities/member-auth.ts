@@ -7,14 +7,14 @@
  */
 import { z } from '@hono/zod-openapi';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { sendEmail, smtpConfigSchema } from '../../connectors/email/smtp.ts';
-import { connectorSecret } from '../../connectors/service.ts';
+import { sendEmail } from '../../connectors/email/smtp.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { newId, randomSecret, sha256 } from '../../ids.ts';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { attachCommunityMember } from '../customers/service.ts';
 import type { MemberActor } from './actors.ts';
+import { communityMailer } from './outbox.ts';
 import { rankFor } from './reputation.ts';
 
 const SESSION_TTL_MS = 14 * 24 * 3600_000;
@@ -89,29 +89,12 @@ async function workspaceIdBySlug(
   return ws;
 }
 
-/** The workspace's first enabled email connector: how the community sends its mail. */
-async function mailerOf(ctx: AppContext, workspaceId: string) {
-  const row = await ctx.db
-    .selectFrom('connectors')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('kind', '=', 'email')
-    .where('enabled', '=', 1)
-    .orderBy('created_at')
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    config: smtpConfigSchema.parse(ctx.dialect.parseJson(row.config)),
-    secret: connectorSecret(ctx, row),
-  };
-}
-
 async function mail(
   ctx: AppContext,
   workspaceId: string,
   message: { to: string; subject: string; text: string },
 ): Promise<boolean> {
-  const mailer = await mailerOf(ctx, workspaceId);
+  const mailer = await communityMailer(ctx, workspaceId);
   if (!mailer) return false;
   const domain = mailer.config.fromAddress.split('@')[1] ?? 'rapport.local';
   try {
@@ -173,7 +156,7 @@ async function sendVerification(
 export async function signUp(ctx: AppContext, raw: SignUpInput): Promise<{ verificationSent: boolean }> {
   const input = signUpInput.parse(raw);
   const ws = await workspaceIdBySlug(ctx, input.workspace);
-  if (!(await mailerOf(ctx, ws.id)))
+  if (!(await communityMailer(ctx, ws.id)))
     throw new AppError('conflict', 'This community cannot send email yet, so it cannot take sign-ups');
   const email = input.email.toLowerCase();
   const displayName = input.displayName ?? input.username;

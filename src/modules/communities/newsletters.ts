@@ -3,8 +3,6 @@ import { z } from '@hono/zod-openapi';
 import { DateTime } from 'luxon';
 import nodemailer from 'nodemailer';
 import { PublishError } from '../../connectors/bluesky/publish.ts';
-import { smtpConfigSchema } from '../../connectors/email/smtp.ts';
-import { connectorSecret } from '../../connectors/service.ts';
 import type { AppContext } from '../../context.ts';
 import type { NewsletterCadence } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
@@ -15,7 +13,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { spaceRow, visibleSpace } from './access.ts';
 import type { MemberActor } from './actors.ts';
 import { communityThreadUrl, statusLabels } from './loop.ts';
-import { claimDue } from './outbox.ts';
+import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery } from './outbox.ts';
 
 /**
  * Newsletters (issue #7, item 1): a periodic email digest of a space's best activity, sent to the
@@ -729,32 +727,12 @@ ${sections
 
 // ------------------------------------------------------------------ sending
 
-const BACKOFF_MINUTES = [1, 5, 30, 120];
-
-class Skip extends Error {}
-
-async function mailerOf(ctx: AppContext, workspaceId: string) {
-  const row = await ctx.db
-    .selectFrom('connectors')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('kind', '=', 'email')
-    .where('enabled', '=', 1)
-    .orderBy('created_at')
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    config: smtpConfigSchema.parse(ctx.dialect.parseJson(row.config)),
-    secret: connectorSecret(ctx, row),
-  };
-}
-
 /**
  * Sends one digest email. smtp.ts's `sendEmail` has no HTML part or extra headers, so this uses
  * nodemailer with the same connector settings and the same error classes (5xx permanent).
  */
 async function sendDigestMail(
-  mailer: NonNullable<Awaited<ReturnType<typeof mailerOf>>>,
+  mailer: NonNullable<Awaited<ReturnType<typeof communityMailer>>>,
   mail: { messageId: string; to: string; subject: string; text: string; html: string; unsubscribe: string },
 ): Promise<string> {
   const { config, secret } = mailer;
@@ -808,10 +786,10 @@ export async function deliverNewsletters(ctx: AppContext, limit = 50): Promise<n
         .select(['g.items', 'g.period_start', 'g.period_end', 'g.cadence', 's.unsubscribed_at'])
         .where('d.id', '=', d.id)
         .executeTakeFirst();
-      if (!info) throw new Skip('The digest or subscription is gone');
-      if (info.unsubscribed_at !== null) throw new Skip('Unsubscribed before the digest was sent');
-      const mailer = await mailerOf(ctx, d.workspace_id);
-      if (!mailer) throw new Skip('No email connector (SMTP) to send community mail');
+      if (!info) throw new SkipDelivery('The digest or subscription is gone');
+      if (info.unsubscribed_at !== null) throw new SkipDelivery('Unsubscribed before the digest was sent');
+      const mailer = await communityMailer(ctx, d.workspace_id);
+      if (!mailer) throw new SkipDelivery('No email connector (SMTP) to send community mail');
       const items = ctx.dialect.parseJson<DigestItems>(info.items);
       const unsubscribe = unsubscribeUrl(ctx, items.workspaceSlug, d.subscription_id);
       const mail = renderDigest(
@@ -833,24 +811,9 @@ export async function deliverNewsletters(ctx: AppContext, limit = 50): Promise<n
         .where('id', '=', d.id)
         .execute();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const retryable = !(err instanceof Skip) && !(err instanceof PublishError && !err.retryable);
-      const wait = BACKOFF_MINUTES[d.attempts - 1];
       await ctx.db
         .updateTable('community_newsletter_deliveries')
-        .set(
-          retryable && wait !== undefined
-            ? {
-                status: 'queued',
-                last_error: message,
-                next_attempt_at: new Date(Date.parse(at) + wait * 60_000).toISOString(),
-              }
-            : {
-                status: err instanceof Skip ? 'skipped' : 'failed',
-                last_error: message,
-                next_attempt_at: null,
-              },
-        )
+        .set(afterFailedAttempt(err, d.attempts, at))
         .where('id', '=', d.id)
         .execute();
     }

@@ -1,4 +1,7 @@
 import type { Selectable } from 'kysely';
+import { PublishError } from '../../connectors/bluesky/publish.ts';
+import { smtpConfigSchema } from '../../connectors/email/smtp.ts';
+import { connectorSecret } from '../../connectors/service.ts';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 
@@ -57,4 +60,48 @@ export async function claimDue<T extends OutboxTable>(
     return due.map((d) => ({ ...d, attempts: Number(d.attempts) + 1 }));
   });
   return claimed as unknown as Selectable<DB[T]>[];
+}
+
+/** Minutes before the 2nd, 3rd, 4th and 5th attempt; after the 5th a row fails for good. */
+const BACKOFF_MINUTES = [1, 5, 30, 120];
+
+/** A delivery that will never be possible (no connector, unsubscribed…): `skipped` with the reason. */
+export class SkipDelivery extends Error {}
+
+/**
+ * What a failed attempt leaves on an outbox row: queued again with backoff while the error may
+ * pass and attempts remain, else `skipped` (a `SkipDelivery`) or `failed`, with the message.
+ */
+export function afterFailedAttempt(err: unknown, attempts: number, at: string) {
+  const message = err instanceof Error ? err.message : String(err);
+  const retryable = !(err instanceof SkipDelivery) && !(err instanceof PublishError && !err.retryable);
+  const wait = BACKOFF_MINUTES[attempts - 1];
+  return retryable && wait !== undefined
+    ? {
+        status: 'queued' as const,
+        last_error: message,
+        next_attempt_at: new Date(Date.parse(at) + wait * 60_000).toISOString(),
+      }
+    : {
+        status: err instanceof SkipDelivery ? ('skipped' as const) : ('failed' as const),
+        last_error: message,
+        next_attempt_at: null,
+      };
+}
+
+/** The workspace's first enabled email connector: how the community sends its mail (null: none). */
+export async function communityMailer(ctx: AppContext, workspaceId: string) {
+  const row = await ctx.db
+    .selectFrom('connectors')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', 'email')
+    .where('enabled', '=', 1)
+    .orderBy('created_at')
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    config: smtpConfigSchema.parse(ctx.dialect.parseJson(row.config)),
+    secret: connectorSecret(ctx, row),
+  };
 }
