@@ -56,6 +56,8 @@ const intentsBySentiment: Record<Sentiment, (string | null)[]> = {
   neutral: ['support_question', 'idea', 'purchase_intent', 'spam', null, null, null, null],
 };
 const AGENTS = 50;
+/** Cards per page, as the web inbox asks for them (`web/src/api.ts`). */
+const PAGE_SIZE = 30;
 const TEAMS = ['Tier 1', 'Tier 2', 'Billing', 'Social', 'VIP'];
 const DAY = 86_400_000;
 
@@ -455,7 +457,7 @@ const { tokens, workable, url, seconds } = workerData;
 let nextAgent = 0;
 let seed = 12345;
 const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
-const views = ['?status=active', '?view=mine&status=active', '?view=unassigned&status=active', '?status=active&priority=urgent', '?view=mine', '?status=active&priority=high'];
+const views = ['?status=active', '?view=mine&status=active', '?view=unassigned&status=active', '?status=active&priority=urgent', '?view=mine', '?status=active&priority=high'].map((v) => v + '&limit=' + workerData.pageSize);
 const statuses = ['open', 'pending_customer', 'on_hold', 'open', 'solved'];
 const counts = { list: 0, open: 0, assign: 0, status: 0, note: 0, reply: 0 };
 const instance = autocannon({
@@ -509,7 +511,7 @@ instance.on('done', (result) => process.stdout.write(JSON.stringify({ result, co
   writeFileSync(path.join(dir, 'load.cjs'), code);
   writeFileSync(
     path.join(dir, 'data.json'),
-    JSON.stringify({ autocannonPath, tokens, workable, url, seconds, agentIds }),
+    JSON.stringify({ autocannonPath, tokens, workable, url, seconds, agentIds, pageSize: PAGE_SIZE }),
   );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, 'load.cjs'), path.join(dir, 'data.json')], {
@@ -793,7 +795,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   for (let i = 0; i < samples / 4; i++) {
     const view = views[i % views.length] as string;
     const token = data.tokens[Math.floor(rnd() * AGENTS)] as string;
-    let path = `/api/v1/cases?${view}`;
+    let path = `/api/v1/cases?${view}&limit=${PAGE_SIZE}`;
     for (let p = 0; p < 4; p++) {
       const { ms, body } = await get(path, token);
       (p === 0 ? listFirst : listNext).push(ms);
@@ -801,7 +803,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       const page = body as { items: unknown[]; nextCursor: string | null };
       listed += page.items.length;
       if (!page.nextCursor) break;
-      path = `/api/v1/cases?${view}&cursor=${encodeURIComponent(page.nextCursor)}`;
+      path = `/api/v1/cases?${view}&limit=${PAGE_SIZE}&cursor=${encodeURIComponent(page.nextCursor)}`;
     }
   }
   // Opening cases: half the newest 10 % (what agents work on), half uniform.
@@ -873,6 +875,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     engine: args.engine,
     params: {
       mentions,
+      cards_per_page: PAGE_SIZE,
       cases,
       customers: data.customers,
       agents: AGENTS,

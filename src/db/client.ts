@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type SqliteDatabase,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -35,13 +43,41 @@ export function openSqlite(file: string): Database {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return Object.freeze({
     db,
     dialect: dialectFor('sqlite'),
     sqlitePath: file,
     close: () => db.destroy(),
   });
+}
+
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely prepares every query anew; SQLite then parses and plans it each time, about a tenth of
+ * the CPU of a busy API process. The same SQL text reuses its prepared statement (least recently
+ * used ones are let go). A statement still being iterated by a stream cannot run again, so that
+ * case gets a fresh one.
+ */
+function withStatementCache(connection: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) {
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = connection.prepare(text);
+      if (cached) return statement;
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 export function openPostgres(connectionString: string): Database {
@@ -60,7 +96,9 @@ export function openPostgres(connectionString: string): Database {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: withNamedStatements(pool) }),
+  });
   return Object.freeze({
     db,
     dialect: dialectFor('postgres'),
@@ -76,4 +114,66 @@ export async function pingDatabase(database: Database): Promise<void> {
   } catch (cause) {
     throw new AppError('database_unavailable', `Database did not answer: ${(cause as Error).message}`);
   }
+}
+
+/** How many distinct queries get a server-side prepared statement; the rest are sent as they are. */
+const NAMED_STATEMENTS = 500;
+
+/**
+ * PostgreSQL parses and plans every unnamed query anew, a large part of its CPU on the inbox's
+ * short queries (case list and case page 25–40 % faster with this, measured in bench/inbox.ts).
+ * A query text with parameters seen a second time gets a name, so each connection prepares it
+ * once and then only binds and executes it. Should a migration change the columns of a table a
+ * prepared `select *` reads, PostgreSQL refuses the old plan ("cached plan must not change result
+ * type"): that text is then sent unnamed on that connection, and retried at once outside a
+ * transaction.
+ */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const seen = new Set<string>();
+  const nameOf = (text: string): string | undefined => {
+    const known = names.get(text);
+    if (known || names.size >= NAMED_STATEMENTS) return known;
+    if (!seen.has(text)) {
+      if (seen.size < 10 * NAMED_STATEMENTS) seen.add(text);
+      return undefined;
+    }
+    const name = `rapport_${names.size + 1}`;
+    names.set(text, name);
+    return name;
+  };
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    const unnamed = new Set<string>();
+    let inTransaction = false;
+    const query = async (text: string, values?: readonly unknown[]) => {
+      if (typeof text !== 'string') return client.query(text);
+      const verb = text.trimStart().slice(0, 8).toLowerCase();
+      if (verb.startsWith('begin') || verb.startsWith('start')) inTransaction = true;
+      else if (verb.startsWith('commit') || verb.startsWith('rollback')) inTransaction = false;
+      const name = values && values.length > 0 && !unnamed.has(text) ? nameOf(text) : undefined;
+      if (!name) return client.query(text, values as unknown[]);
+      try {
+        return await client.query({ name, text, values: values as unknown[] });
+      } catch (error) {
+        if ((error as { code?: string }).code !== '0A000') throw error;
+        unnamed.add(text);
+        if (inTransaction) throw error;
+        return client.query(text, values as unknown[]);
+      }
+    };
+    return { query, release: () => client.release() } as unknown as PostgresPoolClient;
+  };
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (!wrapped) {
+        wrapped = wrap(client);
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+  };
 }

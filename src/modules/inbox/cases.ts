@@ -224,15 +224,29 @@ async function conversationForMention(
       })
       .execute();
   }
-  // Every stored post of the thread now belongs to the case.
-  await trx
-    .updateTable('mentions')
-    .set({ case_id: caseId })
-    .where('workspace_id', '=', workspaceId)
-    .where('channel', '=', m.channel)
-    .where((eb) => eb.or([eb('thread_root', '=', threadKey), eb('external_id', '=', threadKey)]))
-    .execute();
+  await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId);
   return { conversationId, customerId, channel: m.channel, movedFrom };
+}
+
+/**
+ * Every stored post of a thread (its root and the posts under it) now belongs to the case. Two
+ * statements, not one with `or`: SQLite answers the `or` by walking every post of the channel.
+ */
+async function moveThreadToCase(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  channel: string,
+  threadKey: string,
+  caseId: string,
+): Promise<void> {
+  for (const column of ['thread_root', 'external_id'] as const)
+    await trx
+      .updateTable('mentions')
+      .set({ case_id: caseId })
+      .where('workspace_id', '=', workspaceId)
+      .where('channel', '=', channel)
+      .where(column, '=', threadKey)
+      .execute();
 }
 
 /** The next per-workspace case number; the workspace row is locked so two creations cannot take the same one. */
@@ -617,15 +631,8 @@ export async function splitCase(
       .select(['channel', 'thread_key'])
       .where('id', 'in', conversationIds)
       .execute();
-    for (const t of threads) {
-      await trx
-        .updateTable('mentions')
-        .set({ case_id: created.id })
-        .where('workspace_id', '=', actor.workspaceId)
-        .where('channel', '=', t.channel)
-        .where((eb) => eb.or([eb('thread_root', '=', t.thread_key), eb('external_id', '=', t.thread_key)]))
-        .execute();
-    }
+    for (const t of threads)
+      await moveThreadToCase(trx, actor.workspaceId, t.channel, t.thread_key, created.id);
     const first = await trx
       .selectFrom('conversations')
       .select('channel')

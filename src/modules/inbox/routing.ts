@@ -817,7 +817,7 @@ async function latestMentionId(db: Transaction<DB> | AppContext['db'], workspace
  * its own transaction that also advances the workspace's cursor, so a crash repeats nothing and
  * loses nothing, and concurrent workers (PostgreSQL) wait for each other on the cursor row.
  */
-export async function routeNewMentions(ctx: AppContext, batch = 200): Promise<number> {
+export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<number> {
   const workspaces = await ctx.db
     .selectFrom('routing_rules')
     .select('workspace_id')

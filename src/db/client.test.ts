@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setupTestDatabase, testEngine } from '../../test/db.ts';
+import { type Database, openSqlite } from './client.ts';
+
+// The statement cache lives in the SQLite client only; PostgreSQL sends each query as it is.
+describe('SQLite statement cache', () => {
+  let dir: string;
+  let database: Database;
+  const open = async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rapport-client-'));
+    database = openSqlite(path.join(dir, 'test.sqlite'));
+    await sql`create table notes (id integer primary key, body text not null)`.execute(database.db);
+    return database.db as unknown as import('kysely').Kysely<{ notes: { id: number; body: string } }>;
+  };
+  afterEach(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a reused statement with new parameters and sees rows written since', async () => {
+    const db = await open();
+    const bodies = () => db.selectFrom('notes').select('body').where('id', '>', 0).orderBy('id').execute();
+    expect(await bodies()).toEqual([]);
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    await db.insertInto('notes').values({ id: 2, body: 'second' }).execute();
+    expect((await bodies()).map((r) => r.body)).toEqual(['first', 'second']);
+    const after = await db.selectFrom('notes').select('body').where('id', '>', 1).execute();
+    expect(after.map((r) => r.body)).toEqual(['second']);
+  });
+
+  it('runs a query again after a stream of it was left part-way', async () => {
+    const db = await open();
+    await db
+      .insertInto('notes')
+      .values([1, 2, 3].map((id) => ({ id, body: `note ${id}` })))
+      .execute();
+    const query = () => db.selectFrom('notes').select('body').where('id', '>', 0).orderBy('id');
+    for await (const row of query().stream()) {
+      expect(row.body).toBe('note 1');
+      break;
+    }
+    expect((await query().execute()).map((r) => r.body)).toEqual(['note 1', 'note 2', 'note 3']);
+  });
+
+  it('picks up a column added after the statement was first prepared', async () => {
+    const db = await open();
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    const everything = () => db.selectFrom('notes').selectAll().execute();
+    expect(Object.keys((await everything())[0] ?? {})).toEqual(['id', 'body']);
+    await sql`alter table notes add column tag text`.execute(db);
+    expect(Object.keys((await everything())[0] ?? {})).toEqual(['id', 'body', 'tag']);
+  });
+});
+
+// Server-side prepared statements exist on PostgreSQL only; this suite runs when the tests do.
+describe.runIf(testEngine === 'postgres')('PostgreSQL named statements', () => {
+  const t = setupTestDatabase();
+  const scratch = () =>
+    t.ctx.db as unknown as import('kysely').Kysely<{ scratch_notes: { id: number; body: string } }>;
+
+  it('answers a repeated query with each call’s own parameters', async () => {
+    await sql`create table scratch_notes (id integer primary key, body text not null)`.execute(t.ctx.db);
+    const db = scratch();
+    await db
+      .insertInto('scratch_notes')
+      .values([1, 2, 3, 4].map((id) => ({ id, body: `note ${id}` })))
+      .execute();
+    for (let round = 0; round < 3; round++)
+      for (const id of [1, 2, 3, 4]) {
+        const row = await db
+          .selectFrom('scratch_notes')
+          .select('body')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        expect(row?.body).toBe(`note ${id}`);
+      }
+  });
+
+  it('keeps answering a prepared select * after a column is added to its table', async () => {
+    const db = scratch();
+    const everything = () =>
+      db.selectFrom('scratch_notes').selectAll().where('id', '>', 0).orderBy('id').execute();
+    // Every pooled connection prepares the query (a second sight names it).
+    for (let i = 0; i < 20; i++) await Promise.all([everything(), everything(), everything()]);
+    await sql`alter table scratch_notes add column tag text`.execute(t.ctx.db);
+    for (let i = 0; i < 20; i++) {
+      const rows = await Promise.all([everything(), everything(), everything()]);
+      for (const r of rows) expect(Object.keys(r[0] ?? {}).sort()).toEqual(['body', 'id', 'tag']);
+    }
+  });
+});
