@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../test/db.ts';
-import { type Database, openSqlite } from './client.ts';
+import { type Database, isoFromTimestamptz, openSqlite } from './client.ts';
 
 // The statement cache lives in the SQLite client only; PostgreSQL sends each query as it is.
 describe('SQLite statement cache', () => {
@@ -56,8 +56,8 @@ describe('SQLite statement cache', () => {
   });
 });
 
-// Server-side prepared statements exist on PostgreSQL only; this suite runs when the tests do.
-describe.runIf(testEngine === 'postgres')('PostgreSQL named statements', () => {
+// On PostgreSQL these go through named server-side statements, on SQLite through the statement cache.
+describe(`prepared statements on the test engine (${testEngine})`, () => {
   const t = setupTestDatabase();
   const scratch = () =>
     t.ctx.db as unknown as import('kysely').Kysely<{ scratch_notes: { id: number; body: string } }>;
@@ -91,5 +91,24 @@ describe.runIf(testEngine === 'postgres')('PostgreSQL named statements', () => {
       const rows = await Promise.all([everything(), everything(), everything()]);
       for (const r of rows) expect(Object.keys(r[0] ?? {}).sort()).toEqual(['body', 'id', 'tag']);
     }
+  });
+});
+
+describe('timestamptz text to ISO-8601', () => {
+  it('gives what Date gives for the forms a UTC session prints', () => {
+    for (const value of [
+      '2026-12-02 10:00:00+00',
+      '2026-12-02 10:00:00.5+00',
+      '2026-12-02 10:00:00.05+00',
+      '2026-12-02 10:00:00.123+00',
+      '2026-12-02 23:59:59.999999+00',
+      '1999-01-01 00:00:00.000001+00',
+    ])
+      expect(isoFromTimestamptz(value)).toBe(new Date(value).toISOString());
+    expect(isoFromTimestamptz('2026-12-02 10:00:00.5+00')).toBe('2026-12-02T10:00:00.500Z');
+  });
+
+  it('reads other session time zones through Date', () => {
+    expect(isoFromTimestamptz('2026-12-02 11:30:00.25+01:30')).toBe('2026-12-02T10:00:00.250Z');
   });
 });

@@ -27,6 +27,19 @@ export type Database = Readonly<{
 const PG_INT8 = 20;
 const PG_TIMESTAMPTZ = 1184;
 
+const UTC_TIMESTAMPTZ = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/;
+
+/**
+ * A `timestamptz` as PostgreSQL prints it in a UTC session (`2026-12-02 10:00:00.123456+00`) to
+ * ISO-8601 with milliseconds, by rearranging the text: parsing it with `Date` was about 5 % of the
+ * API's CPU on PostgreSQL. Any other form (another session time zone, infinity) goes through `Date`.
+ */
+export function isoFromTimestamptz(value: string): string {
+  const m = UTC_TIMESTAMPTZ.exec(value);
+  if (!m) return new Date(value).toISOString();
+  return `${m[1]}T${m[2]}.${`${m[3] ?? ''}000`.slice(0, 3)}Z`;
+}
+
 /** Opens the embedded SQLite database under `DATA_DIR`, or PostgreSQL when `DATABASE_URL` is set. */
 export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Database {
   return config.databaseUrl
@@ -87,7 +100,7 @@ export function openPostgres(connectionString: string): Database {
     // One representation of time across engines: ISO-8601 UTC strings.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-        if (oid === PG_TIMESTAMPTZ) return (v: string) => new Date(v).toISOString();
+        if (oid === PG_TIMESTAMPTZ) return isoFromTimestamptz;
         if (oid === PG_INT8) return (v: string) => Number(v);
         return pg.types.getTypeParser(oid, format);
       }) as typeof pg.types.getTypeParser,
