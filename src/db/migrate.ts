@@ -22,6 +22,7 @@ import * as m0017 from './migrations/0017_community_extras.ts';
 import * as m0018 from './migrations/0018_community_indexes.ts';
 import * as m0019 from './migrations/0019_community_unread_indexes.ts';
 import * as m0021 from './migrations/0021_community_post_vectors.ts';
+import * as m0022 from './migrations/0022_lookup_indexes.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -47,6 +48,7 @@ const migrations: Record<string, DialectMigration> = {
   '0018_community_indexes': m0018,
   '0019_community_unread_indexes': m0019,
   '0021_community_post_vectors': m0021,
+  '0022_lookup_indexes': m0022,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

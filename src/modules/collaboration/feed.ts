@@ -1,5 +1,6 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { batchScopeOf } from '../../db/batch-scope.ts';
 import type { DB, NotificationsTable, RecordEventsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
@@ -50,54 +51,20 @@ export type FeedEntry = {
 /**
  * Appends an event to a record's feed and notifies its followers (never the actor). Call it
  * inside the transaction that makes the change, so the feed and the record cannot disagree.
+ * In a batch scope (`db/batch-scope.ts`) the event is held and written with the batch's others
+ * just before the transaction ends; its followers are still those of the moment it happened.
  */
 export async function recordEvent(
   ctx: AppContext,
   db: Kysely<DB> | Transaction<DB>,
   entry: FeedEntry,
-): Promise<number> {
-  const now = ctx.now().toISOString();
-  const inserted = await db
-    .insertInto('record_events')
-    .values({
-      workspace_id: entry.workspaceId,
-      record_type: entry.recordType,
-      record_id: entry.recordId,
-      kind: entry.kind,
-      actor_user_id: entry.actorUserId,
-      data: ctx.dialect.toJson(entry.data ?? {}),
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const eventId = Number(inserted.id);
-  const followers = await db
-    .selectFrom('record_follows')
-    .select('user_id')
-    .where('workspace_id', '=', entry.workspaceId)
-    .where('record_type', '=', entry.recordType)
-    .where('record_id', '=', entry.recordId)
-    .execute();
-  const recipients = new Set([...followers.map((f) => f.user_id), ...(entry.notify ?? [])]);
-  if (entry.actorUserId) recipients.delete(entry.actorUserId);
-  if (recipients.size > 0) {
-    await db
-      .insertInto('notifications')
-      .values(
-        [...recipients].map((userId) => ({
-          workspace_id: entry.workspaceId,
-          user_id: userId,
-          record_type: entry.recordType,
-          record_id: entry.recordId,
-          event_id: eventId,
-          summary: entry.summary,
-          created_at: now,
-          read_at: null,
-        })),
-      )
-      .execute();
+): Promise<void> {
+  const held = heldFeed(ctx, db);
+  if (held) {
+    held.push({ event: entry, at: ctx.now().toISOString() });
+    return;
   }
-  return eventId;
+  await writeFeed(ctx, db, [{ event: entry, at: ctx.now().toISOString() }]);
 }
 
 /** Makes `userId` a follower of the record (idempotent). */
@@ -109,17 +76,151 @@ export async function addFollower(
   recordId: string,
   userId: string,
 ): Promise<void> {
-  await db
-    .insertInto('record_follows')
-    .values({
-      workspace_id: workspaceId,
-      record_type: recordType,
-      record_id: recordId,
-      user_id: userId,
-      created_at: ctx.now().toISOString(),
-    })
-    .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
-    .execute();
+  const follow = { workspaceId, recordType, recordId, userId };
+  const held = heldFeed(ctx, db);
+  if (held) {
+    held.push({ follow, at: ctx.now().toISOString() });
+    return;
+  }
+  await writeFeed(ctx, db, [{ follow, at: ctx.now().toISOString() }]);
+}
+
+type Follow = { workspaceId: string; recordType: RecordType; recordId: string; userId: string };
+/** Feed writes in the order they happened. */
+type FeedWrite = { at: string } & ({ event: FeedEntry; follow?: never } | { follow: Follow; event?: never });
+
+/** The feed writes a batch-scoped transaction holds until it ends (registering their writing). */
+function heldFeed(ctx: AppContext, db: Kysely<DB> | Transaction<DB>): FeedWrite[] | undefined {
+  const scope = batchScopeOf(db);
+  if (!scope) return undefined;
+  const held = scope.state<FeedWrite[]>('feed', () => []);
+  scope.beforeEnd('feed', () => () => writeFeed(ctx, db, held.splice(0)));
+  return held;
+}
+
+const recordKey = (workspaceId: string, type: string, id: string) => `${workspaceId}\n${type}\n${id}`;
+/** Rows per multi-row insert, well under both engines' bound-parameter limits. */
+const CHUNK = 500;
+
+/**
+ * Writes feed events and follows in a few statements, however many: the records' followers are
+ * read once, then each event notifies those following at its moment (a follow written later in
+ * the batch does not reach back to earlier events), plus its `notify`, never its actor.
+ */
+async function writeFeed(
+  ctx: AppContext,
+  db: Kysely<DB> | Transaction<DB>,
+  writes: FeedWrite[],
+): Promise<void> {
+  if (writes.length === 0) return;
+  const events = writes.flatMap((w) => (w.event ? [w.event] : []));
+  const followers = new Map<string, Set<string>>();
+  // Records by workspace and type, to read their followers through the (type, id, user) key.
+  const records = new Map<string, { workspaceId: string; recordType: RecordType; ids: Set<string> }>();
+  for (const e of events) {
+    const key = `${e.workspaceId}\n${e.recordType}`;
+    const group = records.get(key) ?? {
+      workspaceId: e.workspaceId,
+      recordType: e.recordType,
+      ids: new Set(),
+    };
+    group.ids.add(e.recordId);
+    records.set(key, group);
+  }
+  for (const { workspaceId, recordType, ids } of records.values()) {
+    const list = [...ids];
+    for (let i = 0; i < list.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('record_follows')
+        .select(['record_id', 'user_id'])
+        .where('record_type', '=', recordType)
+        .where('record_id', 'in', list.slice(i, i + CHUNK))
+        .where('workspace_id', '=', workspaceId)
+        .execute();
+      for (const r of rows) {
+        const key = recordKey(workspaceId, recordType, r.record_id);
+        const set = followers.get(key) ?? new Set<string>();
+        set.add(r.user_id);
+        followers.set(key, set);
+      }
+    }
+  }
+  const recipientsOf: string[][] = [];
+  for (const w of writes) {
+    if (w.follow) {
+      const key = recordKey(w.follow.workspaceId, w.follow.recordType, w.follow.recordId);
+      const set = followers.get(key) ?? new Set<string>();
+      set.add(w.follow.userId);
+      followers.set(key, set);
+      continue;
+    }
+    const e = w.event;
+    const recipients = new Set([
+      ...(followers.get(recordKey(e.workspaceId, e.recordType, e.recordId)) ?? []),
+      ...(e.notify ?? []),
+    ]);
+    if (e.actorUserId) recipients.delete(e.actorUserId);
+    recipientsOf.push([...recipients]);
+  }
+  const eventWrites = writes.filter((w) => w.event !== undefined);
+  const notifications: Insertable<NotificationsTable>[] = [];
+  for (let i = 0; i < eventWrites.length; i += CHUNK) {
+    const chunk = eventWrites.slice(i, i + CHUNK);
+    const inserted = await db
+      .insertInto('record_events')
+      .values(
+        chunk.map(({ event: e, at }) => ({
+          workspace_id: e.workspaceId,
+          record_type: e.recordType,
+          record_id: e.recordId,
+          kind: e.kind,
+          actor_user_id: e.actorUserId,
+          data: ctx.dialect.toJson(e.data ?? {}),
+          created_at: at,
+        })),
+      )
+      .returning('id')
+      .execute();
+    // Ids rise in the order of the rows (one statement, one sequence), whatever order RETURNING gives.
+    const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
+    chunk.forEach(({ event: e, at }, j) => {
+      for (const userId of recipientsOf[i + j] ?? [])
+        notifications.push({
+          workspace_id: e.workspaceId,
+          user_id: userId,
+          record_type: e.recordType,
+          record_id: e.recordId,
+          event_id: ids[j] as number,
+          summary: e.summary,
+          created_at: at,
+          read_at: null,
+        });
+    });
+  }
+  for (let i = 0; i < notifications.length; i += CHUNK)
+    await db
+      .insertInto('notifications')
+      .values(notifications.slice(i, i + CHUNK))
+      .execute();
+  const followRows = writes.flatMap((w) =>
+    w.follow
+      ? [
+          {
+            workspace_id: w.follow.workspaceId,
+            record_type: w.follow.recordType,
+            record_id: w.follow.recordId,
+            user_id: w.follow.userId,
+            created_at: w.at,
+          },
+        ]
+      : [],
+  );
+  for (let i = 0; i < followRows.length; i += CHUNK)
+    await db
+      .insertInto('record_follows')
+      .values(followRows.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
+      .execute();
 }
 
 /** The record must exist in the actor's workspace before anyone follows or reads its feed. */

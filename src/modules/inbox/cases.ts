@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { batchScopeOf } from '../../db/batch-scope.ts';
 import type { CasesTable, ConversationsTable, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -151,17 +152,22 @@ async function customerOfAuthor(
   return row?.customer_id ?? null;
 }
 
-/**
- * The conversation of a mention's thread (created on first use), attached to `caseId`.
- * A thread belongs to one case at a time: attaching it elsewhere moves it.
- */
-async function conversationForMention(
-  ctx: AppContext,
-  trx: Transaction<DB>,
-  workspaceId: string,
-  mentionId: number,
-  caseId: string,
-): Promise<{ conversationId: string; customerId: string | null; channel: string; movedFrom: string | null }> {
+/** A post a case is being given, with its author's customer. */
+type CasePost = {
+  m: {
+    id: number | string;
+    channel: string;
+    external_id: string;
+    thread_root: string | null;
+    text: string;
+    author_id: number | string | null;
+    created_at: string;
+    deleted_at: string | null;
+  };
+  customerId: string | null;
+};
+
+async function readCasePost(trx: Transaction<DB>, workspaceId: string, mentionId: number): Promise<CasePost> {
   const m = await trx
     .selectFrom('mentions')
     .select(['id', 'channel', 'external_id', 'thread_root', 'text', 'author_id', 'created_at', 'deleted_at'])
@@ -169,12 +175,26 @@ async function conversationForMention(
     .where('id', '=', mentionId)
     .executeTakeFirst();
   if (!m) throw new AppError('not_found', `No mention ${mentionId}`);
+  return {
+    m,
+    customerId: await customerOfAuthor(trx, workspaceId, m.author_id === null ? null : Number(m.author_id)),
+  };
+}
+
+/**
+ * The conversation of a post's thread (created on first use), attached to `caseId`.
+ * A thread belongs to one case at a time: attaching it elsewhere moves it. The post's own row
+ * is left to `disposeAsCase`, which both callers run next.
+ */
+async function conversationForMention(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  post: CasePost,
+  caseId: string,
+): Promise<{ conversationId: string; customerId: string | null; channel: string; movedFrom: string | null }> {
+  const { m, customerId } = post;
   const threadKey = m.thread_root ?? m.external_id;
-  const customerId = await customerOfAuthor(
-    trx,
-    workspaceId,
-    m.author_id === null ? null : Number(m.author_id),
-  );
   const now = ctx.now().toISOString();
   const existing = await trx
     .selectFrom('conversations')
@@ -224,13 +244,16 @@ async function conversationForMention(
       })
       .execute();
   }
-  await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId);
+  await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId, {
+    root: threadKey !== m.external_id,
+  });
   return { conversationId, customerId, channel: m.channel, movedFrom };
 }
 
 /**
  * Every stored post of a thread (its root and the posts under it) now belongs to the case. Two
  * statements, not one with `or`: SQLite answers the `or` by walking every post of the channel.
+ * Without `root`, the root's own row is left to the caller, which writes it anyway.
  */
 async function moveThreadToCase(
   trx: Transaction<DB>,
@@ -238,8 +261,9 @@ async function moveThreadToCase(
   channel: string,
   threadKey: string,
   caseId: string,
+  options: { root: boolean } = { root: true },
 ): Promise<void> {
-  for (const column of ['thread_root', 'external_id'] as const)
+  for (const column of options.root ? (['thread_root', 'external_id'] as const) : (['thread_root'] as const))
     await trx
       .updateTable('mentions')
       .set({ case_id: caseId })
@@ -249,17 +273,28 @@ async function moveThreadToCase(
       .execute();
 }
 
-/** The next per-workspace case number; the workspace row is locked so two creations cannot take the same one. */
+/**
+ * The next per-workspace case number; the workspace row is locked so two creations cannot take
+ * the same one. In a batch scope the lock is held until the batch commits, so the highest number
+ * is read once and counted on from there.
+ */
 async function nextCaseNumber(ctx: AppContext, trx: Transaction<DB>, workspaceId: string): Promise<number> {
-  await ctx.dialect
-    .lockForUpdate(trx.selectFrom('workspaces').select('id').where('id', '=', workspaceId))
-    .execute();
-  const row = await trx
-    .selectFrom('cases')
-    .select((eb) => eb.fn.max('number').as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0) + 1;
+  const highest = async () => {
+    await ctx.dialect
+      .lockForUpdate(trx.selectFrom('workspaces').select('id').where('id', '=', workspaceId))
+      .execute();
+    const row = await trx
+      .selectFrom('cases')
+      .select((eb) => eb.fn.max('number').as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  };
+  const scope = batchScopeOf(trx);
+  if (!scope) return (await highest()) + 1;
+  const counter = await scope.memo(`case_number:${workspaceId}`, async () => ({ last: await highest() }));
+  counter.last += 1;
+  return counter.last;
 }
 
 /** Who decided a disposition: a person's user id, or `rule:<id>` for a routing rule. */
@@ -307,7 +342,10 @@ export async function insertCase(
   const now = ctx.now().toISOString();
   const id = newId(ctx.now());
   const number = await nextCaseNumber(ctx, trx, workspaceId);
-  await trx
+  // The posts are read first so that the case is written once, with its customer and channel.
+  const posts: CasePost[] = [];
+  for (const mentionId of parsed.mentionIds) posts.push(await readCasePost(trx, workspaceId, mentionId));
+  const row = await trx
     .insertInto('cases')
     .values({
       id,
@@ -319,8 +357,8 @@ export async function insertCase(
       type: parsed.type,
       assignee_user_id: parsed.assigneeUserId ?? null,
       team_id: parsed.teamId ?? null,
-      customer_id: parsed.customerId ?? null,
-      channel: null,
+      customer_id: parsed.customerId ?? posts.find((p) => p.customerId !== null)?.customerId ?? null,
+      channel: posts[0]?.m.channel ?? null,
       tags: tagString(parsed.tags),
       custom_fields: ctx.dialect.toJson(parsed.customFields),
       merged_into: null,
@@ -331,17 +369,12 @@ export async function insertCase(
       solved_at: null,
       closed_at: null,
     })
-    .execute();
-  let customerId = parsed.customerId ?? null;
-  let channel: string | null = null;
-  for (const mentionId of parsed.mentionIds) {
-    const c = await conversationForMention(ctx, trx, workspaceId, mentionId, id);
-    await disposeAsCase(ctx, trx, workspaceId, mentionId, id, disposer(by));
-    customerId ??= c.customerId;
-    channel ??= c.channel;
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  for (const post of posts) {
+    await conversationForMention(ctx, trx, workspaceId, post, id);
+    await disposeAsCase(ctx, trx, workspaceId, Number(post.m.id), id, disposer(by));
   }
-  if (customerId !== parsed.customerId || channel !== null)
-    await trx.updateTable('cases').set({ customer_id: customerId, channel }).where('id', '=', id).execute();
   await recordEvent(ctx, trx, {
     workspaceId,
     recordType: CASE,
@@ -353,8 +386,9 @@ export async function insertCase(
   });
   if (by.userId) await addFollower(ctx, trx, workspaceId, CASE, id, by.userId);
   if (parsed.assigneeUserId) await addFollower(ctx, trx, workspaceId, CASE, id, parsed.assigneeUserId);
-  await syncCaseSla(ctx, trx, workspaceId, id, ctx.now());
-  return caseRow(trx, workspaceId, id);
+  // Nothing above changes the case row after its insert.
+  await syncCaseSla(ctx, trx, workspaceId, id, ctx.now(), row);
+  return row;
 }
 
 export async function createCase(ctx: AppContext, actor: Actor, input: CaseInput): Promise<CaseView> {
@@ -379,7 +413,13 @@ export async function insertMentionIntoCase(
 ): Promise<CaseRow> {
   const target = await workableCase(trx, workspaceId, caseId);
   if (target.status === 'closed') throw new AppError('conflict', `Case ${target.number} is closed`);
-  const c = await conversationForMention(ctx, trx, workspaceId, mentionId, caseId);
+  const c = await conversationForMention(
+    ctx,
+    trx,
+    workspaceId,
+    await readCasePost(trx, workspaceId, mentionId),
+    caseId,
+  );
   await disposeAsCase(ctx, trx, workspaceId, mentionId, caseId, disposer(by));
   if (target.customer_id === null && c.customerId !== null)
     await trx.updateTable('cases').set({ customer_id: c.customerId }).where('id', '=', caseId).execute();

@@ -264,6 +264,8 @@ describe('routing stored mentions', () => {
     const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
     expect(cases).toHaveLength(2); // the post from before the rules existed is not routed
     const [famous, small] = cases;
+    // Numbered on from the workspace's highest, one after the other within the batch.
+    expect([small?.number, famous?.number]).toEqual([1, 2]);
     expect(small?.priority).toBe('normal');
     expect(famous?.priority).toBe('urgent');
     expect(famous?.tags).toEqual(['complaint']);

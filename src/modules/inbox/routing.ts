@@ -1,11 +1,12 @@
-import type { Selectable, Transaction } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { inBatchScope, memoIn } from '../../db/batch-scope.ts';
 import type { DB, RoutingRulesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
-import { recordEvent } from '../collaboration/feed.ts';
+import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
 import { insertCase, insertMentionIntoCase } from './cases.ts';
@@ -241,14 +242,23 @@ async function openCasesOf(
   if (customerIds.length === 0) return open;
   const rows = await db
     .selectFrom('cases')
-    .select(['id', 'customer_id'])
+    .select(['id', 'customer_id', 'number'])
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', 'in', customerIds)
     .where('merged_into', 'is', null)
     .where('status', 'in', [...ACTIVE])
-    .orderBy('number', 'desc')
+    // Sorted here, not by the query: ordered by number, SQLite walks every case of the workspace
+    // in number order instead of looking up the batch's customers.
     .execute();
-  for (const r of rows) if (r.customer_id && !open.has(r.customer_id)) open.set(r.customer_id, r.id);
+  const newest = new Map<string, number>();
+  for (const r of rows) {
+    if (!r.customer_id) continue;
+    const n = Number(r.number);
+    if ((newest.get(r.customer_id) ?? -1) < n) {
+      newest.set(r.customer_id, n);
+      open.set(r.customer_id, r.id);
+    }
+  }
   return open;
 }
 
@@ -464,6 +474,24 @@ type CaseDraft = {
 };
 const drafts = new WeakMap<Facts, CaseDraft>();
 
+/** Starts the post's draft from a case row just written, sparing `setCaseField` its read. */
+function startDraft(
+  f: Facts,
+  row: Pick<Selectable<DB['cases']>, 'id' | (typeof caseColumn)[CaseField]>,
+): void {
+  drafts.set(f, {
+    caseId: row.id,
+    values: {
+      priority: row.priority,
+      type: row.type,
+      team_id: row.team_id,
+      assignee_user_id: row.assignee_user_id,
+      tags: row.tags,
+    },
+    changes: [],
+  });
+}
+
 async function setCaseField(
   trx: Transaction<DB>,
   f: Facts,
@@ -527,18 +555,7 @@ async function writeCaseChanges(
       summary: `Case ${f.case.number}: ${field} set to ${to} by rule “${rule.name}”`,
       ...(field === 'assignee' ? { notify: [to] } : {}),
     });
-    if (field === 'assignee')
-      await trx
-        .insertInto('record_follows')
-        .values({
-          workspace_id: workspaceId,
-          record_type: 'case',
-          record_id: draft.caseId,
-          user_id: to,
-          created_at: ctx.now().toISOString(),
-        })
-        .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
-        .execute();
+    if (field === 'assignee') await addFollower(ctx, trx, workspaceId, 'case', draft.caseId, to);
   }
 }
 
@@ -571,6 +588,7 @@ async function applyAction(
             by,
           );
       f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
+      startDraft(f, row);
       if (f.customer) f.customer.openCaseId = row.id;
       return open ? `attached to open case ${row.number}` : `created case ${row.number}`;
     }
@@ -581,12 +599,14 @@ async function applyAction(
     case 'add_tags':
       return setCaseField(trx, f, rule, 'tags', action.value.join(' '));
     case 'assign_team': {
-      const team = await trx
-        .selectFrom('teams')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', action.teamId)
-        .executeTakeFirst();
+      const team = await memoIn(trx, `team:${workspaceId}:${action.teamId}`, () =>
+        trx
+          .selectFrom('teams')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', '=', action.teamId)
+          .executeTakeFirst(),
+      );
       if (!team) return `team ${action.teamId} no longer exists`;
       return setCaseField(trx, f, rule, 'team', team.id);
     }
@@ -767,7 +787,9 @@ async function continueThread(
 ): Promise<void> {
   const conversation = threads.find(m);
   if (!conversation) return;
-  await insertMentionIntoCase(ctx, trx, workspaceId, conversation.id, f.mention.id, { userId: null });
+  const row = await insertMentionIntoCase(ctx, trx, workspaceId, conversation.id, f.mention.id, {
+    userId: null,
+  });
   if (options.own) {
     await trx
       .updateTable('mentions')
@@ -801,6 +823,7 @@ async function continueThread(
     priority: conversation.priority,
     type: conversation.type,
   };
+  startDraft(f, row);
 }
 
 async function latestMentionId(db: Transaction<DB> | AppContext['db'], workspaceId: string): Promise<number> {
@@ -827,75 +850,84 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
   let routed = 0;
   for (const { workspace_id: workspaceId } of workspaces) {
     for (;;) {
-      const n = await ctx.db.transaction().execute(async (trx) => {
-        const state = await ctx.dialect
-          .lockForUpdate(trx.selectFrom('routing_state').selectAll().where('workspace_id', '=', workspaceId))
-          .executeTakeFirst();
-        if (!state) {
-          await startRouting(ctx, trx, workspaceId);
-          return 0;
-        }
-        const last = await mentionRows(trx, workspaceId)
-          .where('id', '>', Number(state.last_mention_id))
-          .orderBy('id')
-          .limit(batch)
-          .execute();
-        if (last.length === 0) return 0;
-        // Deleted posts and those an agent already decided on are passed over, not routed.
-        const rows = last.filter((m) => m.deleted_at === null && m.disposition === null);
-        const { rules, candidates } = await enabledRules(ctx, trx, workspaceId);
-        const roundRobin = ctx.dialect.parseJson<RoundRobin>(state.round_robin);
-        const firedCounts = new Map<string, number>();
-        const own = new Set(
-          (
-            await trx
-              .selectFrom('outbox_replies')
-              .select('external_id')
-              .where('workspace_id', '=', workspaceId)
-              .where('external_id', 'in', rows.length > 0 ? rows.map((r) => r.external_id) : [''])
-              .execute()
-          ).map((r) => r.external_id),
-        );
-        const byId = new Map(rows.map((r) => [Number(r.id), r]));
-        const openedInBatch = new Map<string, string>();
-        const threads = await ThreadCases.load(trx, workspaceId, rows);
-        for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules)) {
-          const row = byId.get(f.mention.id);
-          if (!row) continue;
-          // Our own replies coming back through the stream join their case quietly; no rule runs on them.
-          if (own.has(row.external_id)) {
-            await continueThread(ctx, trx, workspaceId, f, row, threads, { own: true });
-            continue;
+      const n = await ctx.db.transaction().execute(async (trx) =>
+        inBatchScope(trx, async () => {
+          const state = await ctx.dialect
+            .lockForUpdate(
+              trx.selectFrom('routing_state').selectAll().where('workspace_id', '=', workspaceId),
+            )
+            .executeTakeFirst();
+          if (!state) {
+            await startRouting(ctx, trx, workspaceId);
+            return 0;
           }
-          // A case a rule opened earlier in this batch is the customer's open case from then on.
-          if (f.customer && openedInBatch.has(f.customer.id))
-            f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
-          await continueThread(ctx, trx, workspaceId, f, row, threads);
-          await routeMention(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
-          if (f.case)
-            threads.remember(row, {
-              ...f.case,
-              status: threads.find(row)?.id === f.case.id ? (threads.find(row)?.status ?? 'new') : 'new',
-            });
-          if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
-        }
-        for (const [ruleId, n] of firedCounts)
-          await trx
-            .updateTable('routing_rules')
-            .set((eb) => ({ fired_count: eb('fired_count', '+', n), last_fired_at: ctx.now().toISOString() }))
-            .where('id', '=', ruleId)
+          const last = await mentionRows(trx, workspaceId)
+            .where('id', '>', Number(state.last_mention_id))
+            .orderBy('id')
+            .limit(batch)
             .execute();
-        await trx
-          .updateTable('routing_state')
-          .set({
-            last_mention_id: Number(last[last.length - 1]?.id),
-            round_robin: ctx.dialect.toJson(roundRobin),
-            updated_at: ctx.now().toISOString(),
-          })
-          .where('workspace_id', '=', workspaceId)
-          .execute();
-        return last.length;
-      });
+          if (last.length === 0) return 0;
+          // Deleted posts and those an agent already decided on are passed over, not routed.
+          const rows = last.filter((m) => m.deleted_at === null && m.disposition === null);
+          const { rules, candidates } = await enabledRules(ctx, trx, workspaceId);
+          const roundRobin = ctx.dialect.parseJson<RoundRobin>(state.round_robin);
+          const firedCounts = new Map<string, number>();
+          const own = new Set(
+            (
+              await trx
+                .selectFrom('outbox_replies')
+                .select('external_id')
+                .where('workspace_id', '=', workspaceId)
+                .where('external_id', 'in', rows.length > 0 ? rows.map((r) => r.external_id) : [''])
+                .execute()
+            ).map((r) => r.external_id),
+          );
+          const byId = new Map(rows.map((r) => [Number(r.id), r]));
+          const openedInBatch = new Map<string, string>();
+          const threads = await ThreadCases.load(trx, workspaceId, rows);
+          for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules)) {
+            const row = byId.get(f.mention.id);
+            if (!row) continue;
+            // Our own replies coming back through the stream join their case quietly; no rule runs on them.
+            if (own.has(row.external_id)) {
+              await continueThread(ctx, trx, workspaceId, f, row, threads, { own: true });
+              continue;
+            }
+            // A case a rule opened earlier in this batch is the customer's open case from then on.
+            if (f.customer && openedInBatch.has(f.customer.id))
+              f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
+            await continueThread(ctx, trx, workspaceId, f, row, threads);
+            await routeMention(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
+            if (f.case)
+              threads.remember(row, {
+                ...f.case,
+                status: threads.find(row)?.id === f.case.id ? (threads.find(row)?.status ?? 'new') : 'new',
+              });
+            if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
+          }
+          if (firedCounts.size > 0) {
+            const counts = [...firedCounts].map(([id, n]) => sql`when ${id} then ${n}`);
+            await trx
+              .updateTable('routing_rules')
+              .set({
+                fired_count: sql<number>`fired_count + case id ${sql.join(counts, sql` `)} else 0 end`,
+                last_fired_at: ctx.now().toISOString(),
+              })
+              .where('id', 'in', [...firedCounts.keys()])
+              .execute();
+          }
+          await trx
+            .updateTable('routing_state')
+            .set({
+              last_mention_id: Number(last[last.length - 1]?.id),
+              round_robin: ctx.dialect.toJson(roundRobin),
+              updated_at: ctx.now().toISOString(),
+            })
+            .where('workspace_id', '=', workspaceId)
+            .execute();
+          return last.length;
+        }),
+      );
       routed += n;
       if (n < batch) break;
     }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { memoIn } from '../../db/batch-scope.ts';
 import type { CaseSlaTable, CasesTable, DB, SlaMetric, SlaPoliciesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -55,6 +56,10 @@ const DEFAULT_WEEK: Calendar['week'] = {
 
 /** The workspace's opening hours in its time zone (Monday to Friday, 9 to 5 until set). */
 export async function workspaceCalendar(ctx: AppContext, db: Db, workspaceId: string): Promise<Calendar> {
+  return memoIn(db, `calendar:${workspaceId}`, () => readCalendar(ctx, db, workspaceId));
+}
+
+async function readCalendar(ctx: AppContext, db: Db, workspaceId: string): Promise<Calendar> {
   const ws = await db
     .selectFrom('workspaces')
     .select('time_zone')
@@ -260,15 +265,19 @@ async function resyncOpenCases(ctx: AppContext, workspaceId: string): Promise<vo
 
 /** The first enabled policy, in order, whose conditions the case meets (all given conditions must hold). */
 async function policyFor(ctx: AppContext, db: Db, c: CaseRow): Promise<Policy | null> {
-  const rows = await db
-    .selectFrom('sla_policies')
-    .selectAll()
-    .where('workspace_id', '=', c.workspace_id)
-    .where('enabled', '=', 1)
-    .orderBy('position')
-    .execute();
-  for (const row of rows) {
-    const p = toPolicy(ctx, row);
+  const load = async () =>
+    (
+      await db
+        .selectFrom('sla_policies')
+        .selectAll()
+        .where('workspace_id', '=', c.workspace_id)
+        .where('enabled', '=', 1)
+        .orderBy('position')
+        .execute()
+    ).map((row) => toPolicy(ctx, row));
+  // A batch (routing) never edits policies: one read serves all its cases.
+  const policies = await memoIn(db, `sla_policies:${c.workspace_id}`, load);
+  for (const p of policies) {
     const k = p.conditions;
     if (k.channels?.length && !(c.channel !== null && k.channels.includes(c.channel))) continue;
     if (k.priorities?.length && !k.priorities.includes(c.priority)) continue;
@@ -361,13 +370,17 @@ export async function syncCaseSla(
   workspaceId: string,
   caseId: string,
   at: Date,
+  /** The case as it stands, when the caller has just written it. */
+  known?: CaseRow,
 ): Promise<void> {
-  const c = await trx
-    .selectFrom('cases')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', caseId)
-    .executeTakeFirstOrThrow();
+  const c =
+    known ??
+    (await trx
+      .selectFrom('cases')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', caseId)
+      .executeTakeFirstOrThrow());
   const existing = await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute();
   const clocks = new Map(existing.map((x) => [x.metric, x]));
   const ended = c.status === 'closed' || c.merged_into !== null;
