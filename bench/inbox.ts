@@ -759,6 +759,23 @@ export async function pipelineSeconds(
   return { seconds, routingSeconds: routingMs / 1000, cases: Number(cases.n), fired: Number(fired.n ?? 0) };
 }
 
+/** The pipeline over the same generated posts with 100 rules and with none, `runs` times each. */
+export async function rulesOverhead(engine: 'sqlite' | 'postgres', postCount: number, runs: number) {
+  const posts = generatePosts(postCount, 11);
+  const without: number[] = [];
+  const withRules: number[] = [];
+  const routingOnly: number[] = [];
+  let routed = { cases: 0, fired: 0 };
+  for (let round = 0; round < runs; round++) {
+    without.push((await pipelineSeconds(engine, posts, false)).seconds);
+    const r = await pipelineSeconds(engine, posts, true);
+    withRules.push(r.seconds);
+    routingOnly.push(r.routingSeconds);
+    routed = r;
+  }
+  return { without, withRules, routingOnly, routed };
+}
+
 export async function run(args: BenchArgs): Promise<BenchResult> {
   const mentions = args.size ?? 1_000_000;
   const samples = args.queries ?? 200;
@@ -864,18 +881,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
 
   // Routing rules' cost in the pipeline: the same posts with 100 rules and with none, twice each.
   const postCount = Math.min(20_000, Math.max(2_000, Math.round(mentions / 50)));
-  const posts = generatePosts(postCount, 11);
-  const without: number[] = [];
-  const withRules: number[] = [];
-  const routingOnly: number[] = [];
-  let routed = { cases: 0, fired: 0 };
-  for (let round = 0; round < 2; round++) {
-    without.push((await pipelineSeconds(args.engine, posts, false)).seconds);
-    const r = await pipelineSeconds(args.engine, posts, true);
-    withRules.push(r.seconds);
-    routingOnly.push(r.routingSeconds);
-    routed = r;
-  }
+  const { without, withRules, routingOnly, routed } = await rulesOverhead(args.engine, postCount, 2);
   const best = (xs: number[]) => Math.min(...xs);
 
   return {

@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<Benc
   analysis: () => import('./analysis.ts'),
   customers: () => import('./customers.ts'),
   inbox: () => import('./inbox.ts'),
+  routing: () => import('./routing.ts'),
   communities: () => import('./communities.ts'),
 };
 

@@ -60,6 +60,10 @@ export async function startServer(
       );
     void purge();
     timers.push(setInterval(purge, 3600_000).unref());
+    // The planner's statistics, hourly (SQLite; PostgreSQL's autovacuum keeps its own).
+    const optimize = () =>
+      ctx.database.optimize().catch((err) => ctx.log.error({ err }, 'database optimize failed'));
+    timers.push(setInterval(optimize, 3600_000).unref());
   }
   if (services.includes('scheduler')) {
     const checkSilence = () =>

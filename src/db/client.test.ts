@@ -6,6 +6,47 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../test/db.ts';
 import { type Database, isoFromTimestamptz, openSqlite } from './client.ts';
 
+describe('SQLite planner statistics', () => {
+  it('gathers statistics on opening, so a workspace-wide index no longer wins over a selective one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rapport-stats-'));
+    const file = path.join(dir, 'test.sqlite');
+    try {
+      // The shape that went wrong: (workspace, …) indexes against one on the column asked for.
+      let database = openSqlite(file);
+      await sql`create table links (id integer primary key, ws text not null, author integer, customer text)`.execute(
+        database.db,
+      );
+      await sql`create index links_ws_author on links (ws, author, customer)`.execute(database.db);
+      await sql`create index links_customer on links (customer)`.execute(database.db);
+      await sql`insert into links (ws, author, customer)
+        with recursive n(v) as (select 1 union all select v + 1 from n where v < 20000)
+        select 'w1', v, 'c' || (v % 5000) from n`.execute(database.db);
+      const plan = async () =>
+        (
+          await sql<{ detail: string }>`explain query plan
+            select * from links where ws = 'w1' and customer in ('c1', 'c2')`.execute(database.db)
+        ).rows
+          .map((r) => r.detail)
+          .join('; ');
+      expect(await plan()).toContain('links_ws_author');
+      await database.close();
+
+      database = openSqlite(file);
+      expect(await plan()).toContain('links_customer');
+      const stats = await sql<{ idx: string }>`select idx from sqlite_stat1 where tbl = 'links'`.execute(
+        database.db,
+      );
+      expect(stats.rows.map((r) => r.idx).sort()).toEqual(['links_customer', 'links_ws_author']);
+      // The hourly refresh runs through the query builder and leaves the statistics in place.
+      await database.optimize();
+      expect(await plan()).toContain('links_customer');
+      await database.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // The statement cache lives in the SQLite client only; PostgreSQL sends each query as it is.
 describe('SQLite statement cache', () => {
   let dir: string;

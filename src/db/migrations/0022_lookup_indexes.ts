@@ -13,13 +13,6 @@ export async function up(db: Kysely<any>, _d: Dialect): Promise<void> {
     .on('mentions')
     .columns(['workspace_id', 'thread_root', 'channel'])
     .execute();
-  // Routing reads a batch's customers by author within the workspace; with only (author_id)
-  // indexed, SQLite chose the workspace's channel index and read every identity of the workspace.
-  await db.schema
-    .createIndex('identities_workspace_author_idx')
-    .on('identities')
-    .columns(['workspace_id', 'author_id'])
-    .execute();
   // A batch's matched queries by post (routing), and the cascade when a post is deleted: the key
   // (query_id, mention_id) served neither, so each was a scan of every post-query link.
   await db.schema
