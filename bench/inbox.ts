@@ -683,7 +683,14 @@ export async function pipelineSeconds(
   engine: 'sqlite' | 'postgres',
   posts: ReturnType<typeof generatePosts>,
   withRules: boolean,
-): Promise<{ seconds: number; routingSeconds: number; cases: number; fired: number }> {
+): Promise<{
+  seconds: number;
+  routingSeconds: number;
+  cpuSeconds: number;
+  routingCpuSeconds: number;
+  cases: number;
+  fired: number;
+}> {
   const fresh = await freshDatabase(engine, withRules ? 'rules' : 'norules');
   const { ctx, workspaceId } = fresh;
   const { user } = await provisionUser(ctx, {
@@ -738,15 +745,21 @@ export async function pipelineSeconds(
       })),
     );
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let routingMs = 0;
+  let routingCpuUs = 0;
   const route = async () => {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     await routeNewMentions(ctx);
     routingMs += performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    routingCpuUs += used.user + used.system;
   };
   while ((await processBatch(ctx, 1000)).claimed > 0) await route();
   await route();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   const cases = await ctx.db
     .selectFrom('cases')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -756,7 +769,15 @@ export async function pipelineSeconds(
     .select((eb) => eb.fn.sum<number>('fired_count').as('n'))
     .executeTakeFirstOrThrow();
   await fresh.drop();
-  return { seconds, routingSeconds: routingMs / 1000, cases: Number(cases.n), fired: Number(fired.n ?? 0) };
+  return {
+    seconds,
+    routingSeconds: routingMs / 1000,
+    // This process's CPU (PostgreSQL's own is not in it): steadier than wall time on a shared machine.
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    routingCpuSeconds: routingCpuUs / 1e6,
+    cases: Number(cases.n),
+    fired: Number(fired.n ?? 0),
+  };
 }
 
 /** The pipeline over the same generated posts with 100 rules and with none, `runs` times each. */
@@ -765,15 +786,22 @@ export async function rulesOverhead(engine: 'sqlite' | 'postgres', postCount: nu
   const without: number[] = [];
   const withRules: number[] = [];
   const routingOnly: number[] = [];
+  const cpuWithout: number[] = [];
+  const cpuWith: number[] = [];
+  const routingCpu: number[] = [];
   let routed = { cases: 0, fired: 0 };
   for (let round = 0; round < runs; round++) {
-    without.push((await pipelineSeconds(engine, posts, false)).seconds);
+    const plain = await pipelineSeconds(engine, posts, false);
+    without.push(plain.seconds);
+    cpuWithout.push(plain.cpuSeconds);
     const r = await pipelineSeconds(engine, posts, true);
     withRules.push(r.seconds);
     routingOnly.push(r.routingSeconds);
+    cpuWith.push(r.cpuSeconds);
+    routingCpu.push(r.routingCpuSeconds);
     routed = r;
   }
-  return { without, withRules, routingOnly, routed };
+  return { without, withRules, routingOnly, cpuWithout, cpuWith, routingCpu, routed };
 }
 
 export async function run(args: BenchArgs): Promise<BenchResult> {

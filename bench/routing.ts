@@ -14,7 +14,11 @@ const median = (xs: number[]) => {
 
 export async function run(args: BenchArgs): Promise<BenchResult> {
   const posts = args.size ?? 20_000;
-  const { without, withRules, routingOnly, routed } = await rulesOverhead(args.engine, posts, args.runs);
+  const { without, withRules, routingOnly, cpuWithout, cpuWith, routingCpu, routed } = await rulesOverhead(
+    args.engine,
+    posts,
+    args.runs,
+  );
   const best = (xs: number[]) => Math.min(...xs);
   const list = (xs: number[]) => xs.map((s) => round(s, 2)).join(' ');
   return {
@@ -29,6 +33,11 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       pipeline_s_without_rules: list(without),
       pipeline_s_with_rules: list(withRules),
       routing_s_with_rules: list(routingOnly),
+      // This process's CPU seconds (on PostgreSQL the server's are not in them).
+      process_cpu_s_without_rules: list(cpuWithout),
+      process_cpu_s_with_rules: list(cpuWith),
+      routing_process_cpu_s: list(routingCpu),
+      rules_overhead_process_cpu_ratio: round(median(cpuWith) / median(cpuWithout), 2),
     },
     machine: machine(),
     metrics: {
