@@ -153,7 +153,7 @@ async function customerOfAuthor(
 }
 
 /** A post a case is being given, with its author's customer. */
-type CasePost = {
+export type CasePost = {
   m: {
     id: number | string;
     channel: string;
@@ -334,6 +334,8 @@ export async function insertCase(
   workspaceId: string,
   input: CaseInput,
   by: { userId: string | null; rule?: { id: string; name: string } },
+  /** The posts of `input.mentionIds` with their customers, when the caller has just read them (routing). */
+  known?: CasePost[],
 ): Promise<CaseRow> {
   const parsed = caseInput.parse(input);
   if (parsed.assigneeUserId) await checkAssignee(trx, workspaceId, parsed.assigneeUserId);
@@ -344,7 +346,10 @@ export async function insertCase(
   const number = await nextCaseNumber(ctx, trx, workspaceId);
   // The posts are read first so that the case is written once, with its customer and channel.
   const posts: CasePost[] = [];
-  for (const mentionId of parsed.mentionIds) posts.push(await readCasePost(trx, workspaceId, mentionId));
+  for (const mentionId of parsed.mentionIds)
+    posts.push(
+      known?.find((p) => Number(p.m.id) === mentionId) ?? (await readCasePost(trx, workspaceId, mentionId)),
+    );
   const row = await trx
     .insertInto('cases')
     .values({
@@ -386,8 +391,8 @@ export async function insertCase(
   });
   if (by.userId) await addFollower(ctx, trx, workspaceId, CASE, id, by.userId);
   if (parsed.assigneeUserId) await addFollower(ctx, trx, workspaceId, CASE, id, parsed.assigneeUserId);
-  // Nothing above changes the case row after its insert.
-  await syncCaseSla(ctx, trx, workspaceId, id, ctx.now(), row);
+  // Nothing above changes the case row after its insert, and it has no clocks yet.
+  await syncCaseSla(ctx, trx, workspaceId, id, ctx.now(), { row, isNew: true });
   return row;
 }
 
@@ -410,6 +415,8 @@ export async function insertMentionIntoCase(
   caseId: string,
   mentionId: number,
   by: { userId: string | null; rule?: { id: string; name: string } },
+  /** The post with its customer, when the caller has just read it (routing). */
+  known?: CasePost,
 ): Promise<CaseRow> {
   const target = await workableCase(trx, workspaceId, caseId);
   if (target.status === 'closed') throw new AppError('conflict', `Case ${target.number} is closed`);
@@ -417,7 +424,7 @@ export async function insertMentionIntoCase(
     ctx,
     trx,
     workspaceId,
-    await readCasePost(trx, workspaceId, mentionId),
+    known && Number(known.m.id) === mentionId ? known : await readCasePost(trx, workspaceId, mentionId),
     caseId,
   );
   await disposeAsCase(ctx, trx, workspaceId, mentionId, caseId, disposer(by));

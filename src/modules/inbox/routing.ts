@@ -9,7 +9,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
-import { insertCase, insertMentionIntoCase } from './cases.ts';
+import { type CasePost, insertCase, insertMentionIntoCase } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { setOrder } from './ordering.ts';
 import {
@@ -473,6 +473,8 @@ type CaseDraft = {
   changes: { field: CaseField; from: string | null; to: string; rule: { id: string; name: string } }[];
 };
 const drafts = new WeakMap<Facts, CaseDraft>();
+/** Each routed post's row and customer, as read for the batch, so making its case need not read them again. */
+const posts = new WeakMap<Facts, CasePost>();
 
 /** Starts the post's draft from a case row just written, sparing `setCaseField` its read. */
 function startDraft(
@@ -573,8 +575,9 @@ async function applyAction(
     case 'create_case': {
       if (f.case) return `case ${f.case.number} already made for this mention`;
       const open = action.attachToOpenCase ? (f.customer?.openCaseId ?? null) : null;
+      const post = posts.get(f);
       const row = open
-        ? await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by)
+        ? await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, post)
         : await insertCase(
             ctx,
             trx,
@@ -586,6 +589,7 @@ async function applyAction(
               mentionIds: [f.mention.id],
             },
             by,
+            post && [post],
           );
       f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
       startDraft(f, row);
@@ -787,9 +791,15 @@ async function continueThread(
 ): Promise<void> {
   const conversation = threads.find(m);
   if (!conversation) return;
-  const row = await insertMentionIntoCase(ctx, trx, workspaceId, conversation.id, f.mention.id, {
-    userId: null,
-  });
+  const row = await insertMentionIntoCase(
+    ctx,
+    trx,
+    workspaceId,
+    conversation.id,
+    f.mention.id,
+    { userId: null },
+    posts.get(f),
+  );
   if (options.own) {
     await trx
       .updateTable('mentions')
@@ -888,6 +898,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
           for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules)) {
             const row = byId.get(f.mention.id);
             if (!row) continue;
+            posts.set(f, { m: row, customerId: f.customer?.id ?? null });
             // Our own replies coming back through the stream join their case quietly; no rule runs on them.
             if (own.has(row.external_id)) {
               await continueThread(ctx, trx, workspaceId, f, row, threads, { own: true });

@@ -370,18 +370,20 @@ export async function syncCaseSla(
   workspaceId: string,
   caseId: string,
   at: Date,
-  /** The case as it stands, when the caller has just written it. */
-  known?: CaseRow,
+  /** The case as it stands, when the caller has just written it (`isNew`: inserted, so no clocks yet). */
+  known?: { row: CaseRow; isNew?: boolean },
 ): Promise<void> {
   const c =
-    known ??
+    known?.row ??
     (await trx
       .selectFrom('cases')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', caseId)
       .executeTakeFirstOrThrow());
-  const existing = await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute();
+  const existing = known?.isNew
+    ? []
+    : await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute();
   const clocks = new Map(existing.map((x) => [x.metric, x]));
   const ended = c.status === 'closed' || c.merged_into !== null;
   const policy = ended ? null : await policyFor(ctx, trx, c);
