@@ -314,21 +314,27 @@ function spent(cal: Calendar, clock: Clock, at: Date): number {
 }
 
 async function saveClock(db: Db, clock: Clock): Promise<void> {
+  await saveClocks(db, [clock]);
+}
+
+/** Writes a case's clocks in one statement (each is new or replaces the case's clock of its metric). */
+async function saveClocks(db: Db, clocks: Clock[]): Promise<void> {
+  if (clocks.length === 0) return;
   await db
     .insertInto('case_sla')
-    .values(clock)
+    .values(clocks)
     .onConflict((oc) =>
-      oc.columns(['case_id', 'metric']).doUpdateSet({
-        policy_id: clock.policy_id,
-        status: clock.status,
-        target_ms: clock.target_ms,
-        elapsed_ms: clock.elapsed_ms,
-        running_since: clock.running_since,
-        due_at: clock.due_at,
-        warned_at: clock.warned_at,
-        breached_at: clock.breached_at,
-        achieved_at: clock.achieved_at,
-      }),
+      oc.columns(['case_id', 'metric']).doUpdateSet((eb) => ({
+        policy_id: eb.ref('excluded.policy_id'),
+        status: eb.ref('excluded.status'),
+        target_ms: eb.ref('excluded.target_ms'),
+        elapsed_ms: eb.ref('excluded.elapsed_ms'),
+        running_since: eb.ref('excluded.running_since'),
+        due_at: eb.ref('excluded.due_at'),
+        warned_at: eb.ref('excluded.warned_at'),
+        breached_at: eb.ref('excluded.breached_at'),
+        achieved_at: eb.ref('excluded.achieved_at'),
+      })),
     )
     .execute();
 }
@@ -391,9 +397,11 @@ export async function syncCaseSla(
   if (!policy && existing.length === 0) return;
   const k: Clocks = { calendar: await workspaceCalendar(ctx, trx, workspaceId), policy };
   const cal = () => clockCalendar(k);
-  const stop = async (clock: Clock) => {
+  // The case's clocks as they end up, written together at the end.
+  const changed: Clock[] = [];
+  const stop = (clock: Clock) => {
     if (!live(clock)) return;
-    await saveClock(trx, {
+    changed.push({
       ...clock,
       status: clock.status === 'breached' ? 'breached' : 'stopped',
       elapsed_ms: spent(cal(), clock, at),
@@ -402,7 +410,8 @@ export async function syncCaseSla(
     });
   };
   if (!k.policy) {
-    for (const clock of clocks.values()) await stop(clock);
+    for (const clock of clocks.values()) stop(clock);
+    await saveClocks(trx, changed);
     return;
   }
   const paused = c.status === 'pending_customer';
@@ -417,7 +426,7 @@ export async function syncCaseSla(
       clock = started;
     }
     if (minutes === undefined) {
-      await stop(clock);
+      stop(clock);
       continue;
     }
     const used = spent(cal(), clock, at);
@@ -471,8 +480,9 @@ export async function syncCaseSla(
       );
       if (next.due_at !== clock.due_at) next.warned_at = null;
     } else if (next.status === 'paused') next.due_at = null;
-    await saveClock(trx, next);
+    changed.push(next);
   }
+  await saveClocks(trx, changed);
 }
 
 /** An agent answered the customer: the first and next response clocks are met. */
