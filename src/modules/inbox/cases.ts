@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
-import { batchScopeOf } from '../../db/batch-scope.ts';
+import { batchScopeOf, memoIn } from '../../db/batch-scope.ts';
 import type { CasesTable, ConversationsTable, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -297,6 +297,9 @@ async function nextCaseNumber(ctx: AppContext, trx: Transaction<DB>, workspaceId
   return counter.last;
 }
 
+/** A case number for a case written later in the same transaction (routing makes it after its rules ran). */
+export const reserveCaseNumber = nextCaseNumber;
+
 /** Who decided a disposition: a person's user id, or `rule:<id>` for a routing rule. */
 const disposer = (by: { userId: string | null; rule?: { id: string } }) =>
   by.userId ?? (by.rule ? `rule:${by.rule.id}` : null);
@@ -334,21 +337,29 @@ export async function insertCase(
   workspaceId: string,
   input: CaseInput,
   by: { userId: string | null; rule?: { id: string; name: string } },
-  /** The posts of `input.mentionIds` with their customers, when the caller has just read them (routing). */
-  known?: CasePost[],
+  /**
+   * From routing: the posts of `input.mentionIds` with their customers, just read; and the id and
+   * number it gave the case while its rules were still running (`reserveCaseNumber`).
+   */
+  known?: { posts?: CasePost[]; id?: string; number?: number },
 ): Promise<CaseRow> {
   const parsed = caseInput.parse(input);
-  if (parsed.assigneeUserId) await checkAssignee(trx, workspaceId, parsed.assigneeUserId);
-  if (parsed.teamId) await checkTeam(trx, workspaceId, parsed.teamId);
+  // People and teams do not change inside a routing batch: each is checked once per batch.
+  const assignee = parsed.assigneeUserId;
+  if (assignee)
+    await memoIn(trx, `assignee:${workspaceId}:${assignee}`, () => checkAssignee(trx, workspaceId, assignee));
+  const team = parsed.teamId;
+  if (team) await memoIn(trx, `check_team:${workspaceId}:${team}`, () => checkTeam(trx, workspaceId, team));
   if (parsed.customerId) await checkCustomer(trx, workspaceId, parsed.customerId);
   const now = ctx.now().toISOString();
-  const id = newId(ctx.now());
-  const number = await nextCaseNumber(ctx, trx, workspaceId);
+  const id = known?.id ?? newId(ctx.now());
+  const number = known?.number ?? (await nextCaseNumber(ctx, trx, workspaceId));
   // The posts are read first so that the case is written once, with its customer and channel.
   const posts: CasePost[] = [];
   for (const mentionId of parsed.mentionIds)
     posts.push(
-      known?.find((p) => Number(p.m.id) === mentionId) ?? (await readCasePost(trx, workspaceId, mentionId)),
+      known?.posts?.find((p) => Number(p.m.id) === mentionId) ??
+        (await readCasePost(trx, workspaceId, mentionId)),
     );
   const row = await trx
     .insertInto('cases')

@@ -274,6 +274,14 @@ describe('routing stored mentions', () => {
       new Set([ana.userId, ben.userId]),
     );
     const feed = await recordFeed(t.ctx, manager, 'case', famous?.id ?? '', { limit: 20 });
+    // The case is written once its rules have run, yet its feed tells the story in order (newest first).
+    expect(feed.items.map((e) => (e.data.field ? `${e.kind} ${e.data.field}` : e.kind))).toEqual([
+      'rules_fired',
+      'updated priority',
+      'assigned assignee',
+      'updated tags',
+      'created',
+    ]);
     const fired = feed.items.find((e) => e.kind === 'rules_fired');
     expect(fired?.data.rules).toMatchObject([
       { name: 'Complaints become cases', reasons: ['intent is complaint'] },

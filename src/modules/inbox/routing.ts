@@ -9,7 +9,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
-import { type CasePost, insertCase, insertMentionIntoCase } from './cases.ts';
+import { type CasePost, insertCase, insertMentionIntoCase, reserveCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { setOrder } from './ordering.ts';
 import {
@@ -23,6 +23,7 @@ import {
   routingRuleInput,
 } from './routing-schema.ts';
 import { indexRules, normalisedWords } from './rule-index.ts';
+import type { CaseInput } from './schema.ts';
 import { recordCustomerMessage, syncCaseSla } from './sla.ts';
 
 type RuleRow = Selectable<RoutingRulesTable>;
@@ -473,6 +474,11 @@ type CaseDraft = {
   changes: { field: CaseField; from: string | null; to: string; rule: { id: string; name: string } }[];
 };
 const drafts = new WeakMap<Facts, CaseDraft>();
+/** A case a rule made for the post, not yet written: its id and number are given, its row waits for the post's other rules. */
+const unmadeCases = new WeakMap<
+  Facts,
+  { id: string; number: number; by: { userId: null; rule: { id: string; name: string } } }
+>();
 /** Each routed post's row and customer, as read for the batch, so making its case need not read them again. */
 const posts = new WeakMap<Facts, CasePost>();
 
@@ -524,6 +530,41 @@ async function setCaseField(
   return `${field} set to ${to}`;
 }
 
+/**
+ * Writes the case a rule made for the post, with the fields the rules have set so far: the case
+ * starts as the rules left it (one insert, one SLA start) instead of being made and then changed.
+ */
+async function makeCase(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  f: Facts,
+): Promise<boolean> {
+  const unmade = unmadeCases.get(f);
+  const draft = drafts.get(f);
+  if (!unmade || !draft || !f.case) return false;
+  unmadeCases.delete(f);
+  const v = draft.values;
+  const post = posts.get(f);
+  await insertCase(
+    ctx,
+    trx,
+    workspaceId,
+    {
+      subject: summarize(f.mention.text),
+      type: (v.type ?? f.case.type) as CaseInput['type'],
+      priority: (v.priority ?? f.case.priority) as CaseInput['priority'],
+      ...(v.team_id ? { teamId: v.team_id } : {}),
+      ...(v.assignee_user_id ? { assigneeUserId: v.assignee_user_id } : {}),
+      tags: v.tags ? v.tags.split(' ') : [],
+      mentionIds: [f.mention.id],
+    },
+    unmade.by,
+    { id: unmade.id, number: unmade.number, ...(post ? { posts: [post] } : {}) },
+  );
+  return true;
+}
+
 /** Writes what the rules changed on the post's case: one update, then each change's feed event. */
 async function writeCaseChanges(
   ctx: AppContext,
@@ -531,21 +572,25 @@ async function writeCaseChanges(
   workspaceId: string,
   f: Facts,
 ): Promise<void> {
+  // A case made by these rules is written with their changes in it; a case that already existed is updated.
+  const madeNow = await makeCase(ctx, trx, workspaceId, f);
   const draft = drafts.get(f);
   drafts.delete(f);
   if (!draft || draft.changes.length === 0 || !f.case) return;
   const changed = new Set(draft.changes.map((c) => caseColumn[c.field]));
-  await trx
-    .updateTable('cases')
-    .set({
-      ...Object.fromEntries([...changed].map((column) => [column, draft.values[column]])),
-      updated_at: ctx.now().toISOString(),
-    })
-    .where('id', '=', draft.caseId)
-    .execute();
-  // Priority and type choose the SLA policy.
-  if (changed.has('priority') || changed.has('type'))
-    await syncCaseSla(ctx, trx, workspaceId, draft.caseId, ctx.now());
+  if (!madeNow) {
+    await trx
+      .updateTable('cases')
+      .set({
+        ...Object.fromEntries([...changed].map((column) => [column, draft.values[column]])),
+        updated_at: ctx.now().toISOString(),
+      })
+      .where('id', '=', draft.caseId)
+      .execute();
+    // Priority and type choose the SLA policy.
+    if (changed.has('priority') || changed.has('type'))
+      await syncCaseSla(ctx, trx, workspaceId, draft.caseId, ctx.now());
+  }
   for (const { field, from, to, rule } of draft.changes) {
     await recordEvent(ctx, trx, {
       workspaceId,
@@ -575,26 +620,24 @@ async function applyAction(
     case 'create_case': {
       if (f.case) return `case ${f.case.number} already made for this mention`;
       const open = action.attachToOpenCase ? (f.customer?.openCaseId ?? null) : null;
-      const post = posts.get(f);
-      const row = open
-        ? await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, post)
-        : await insertCase(
-            ctx,
-            trx,
-            workspaceId,
-            {
-              subject: summarize(f.mention.text),
-              type: action.caseType ?? typeFromIntents([...f.mention.intents].join(' ')),
-              priority: action.priority ?? priorityFromUrgency(f.mention.urgency),
-              mentionIds: [f.mention.id],
-            },
-            by,
-            post && [post],
-          );
-      f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
-      startDraft(f, row);
-      if (f.customer) f.customer.openCaseId = row.id;
-      return open ? `attached to open case ${row.number}` : `created case ${row.number}`;
+      if (open) {
+        const row = await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, posts.get(f));
+        f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
+        startDraft(f, row);
+        return `attached to open case ${row.number}`;
+      }
+      // Made once the post's rules have run, with what they set (`writeCaseChanges`).
+      const made = {
+        id: newId(ctx.now()),
+        number: await reserveCaseNumber(ctx, trx, workspaceId),
+        priority: action.priority ?? priorityFromUrgency(f.mention.urgency),
+        type: action.caseType ?? typeFromIntents([...f.mention.intents].join(' ')),
+      };
+      unmadeCases.set(f, { id: made.id, number: made.number, by });
+      f.case = made;
+      startDraft(f, { ...made, team_id: null, assignee_user_id: null, tags: '' });
+      if (f.customer) f.customer.openCaseId = made.id;
+      return `created case ${made.number}`;
     }
     case 'set_priority':
       return setCaseField(trx, f, rule, 'priority', action.value);
@@ -646,6 +689,8 @@ async function applyAction(
       return `notified ${users.length}`;
     }
     case 'create_lead':
+      // The lead refers to the post's case, which must exist first.
+      await makeCase(ctx, trx, workspaceId, f);
       return createLeadByRule(
         ctx,
         trx,
