@@ -295,15 +295,19 @@ async function loadFacts(
   const authorIds = [
     ...new Set(mentions.flatMap((m) => (m.author_id === null ? [] : [Number(m.author_id)]))),
   ];
+  // By author alone, so that the author index serves it whatever the statistics (with the
+  // workspace in the query, SQLite without statistics read every identity of the workspace);
+  // the workspace is still checked, here.
   const identities =
     authorIds.length === 0
       ? []
-      : await db
-          .selectFrom('identities')
-          .select(['author_id', 'customer_id'])
-          .where('workspace_id', '=', workspaceId)
-          .where('author_id', 'in', authorIds)
-          .execute();
+      : (
+          await db
+            .selectFrom('identities')
+            .select(['workspace_id', 'author_id', 'customer_id'])
+            .where('author_id', 'in', authorIds)
+            .execute()
+        ).filter((i) => i.workspace_id === workspaceId);
   const customerOf = new Map(identities.map((i) => [Number(i.author_id), i.customer_id]));
   const customerIds = [...new Set(identities.map((i) => i.customer_id))];
   const reach =
@@ -791,6 +795,8 @@ class ThreadCases {
         'cases.type',
       ])
       .where('conversations.workspace_id', '=', workspaceId)
+      // The channels too, so the (workspace, channel, thread key) key finds them one by one.
+      .where('conversations.channel', 'in', [...new Set(rows.map((r) => r.channel))])
       .where('conversations.thread_key', 'in', keys)
       .where('cases.merged_into', 'is', null)
       .where('cases.status', '!=', 'closed')
