@@ -6,22 +6,25 @@ export const normalisedWords = (text: string) => ` ${text.toLowerCase().replace(
 
 type Indexable = { match: 'all' | 'any'; conditions: RoutingCondition[] };
 
+type Gate = { kind: GateKind; values: string[] };
+type GateKind = 'k' | 'c' | 'i' | 'l' | 's' | 'q' | 't';
+
 /**
- * The key a rule is filed under for one condition that every post it fires on must meet, or
+ * The values a rule is filed under for one condition that every post it fires on must meet, or
  * null when the condition changes as rules act (case fields) or does not name values.
  */
-function gateKeys(c: RoutingCondition): string[] | null {
+function gateOf(c: RoutingCondition): Gate | null {
   if (c.field === 'keywords') {
     if (c.op !== 'contains_any') return null;
     // A phrase matches only where its first word is one of the post's words.
     const first = c.value.map((k) => normalisedWords(k).trim().split(' ')[0] ?? '');
-    return first.every((w) => w !== '') ? first.map((w) => `k:${w}`) : null;
+    return first.every((w) => w !== '') ? { kind: 'k', values: first } : null;
   }
   if (!('op' in c) || c.op !== 'in') return null;
-  const prefix = { channel: 'c', intent: 'i', language: 'l', sentiment: 's', query: 'q', topic: 't' }[
-    c.field as string
-  ];
-  return prefix ? (c.value as string[]).map((v) => `${prefix}:${v}`) : null;
+  const kind = (
+    { channel: 'c', intent: 'i', language: 'l', sentiment: 's', query: 'q', topic: 't' } as const
+  )[c.field as string];
+  return kind ? { kind, values: c.value as string[] } : null;
 }
 
 /** Keyword gates first (the rarest), then the narrower facts. */
@@ -38,40 +41,51 @@ export function indexRules<R extends Indexable>(
   textOf: (m: Facts['mention']) => string,
 ): (f: Facts) => R[] {
   const always: number[] = [];
-  const byKey = new Map<string, number[]>();
+  // One map per kind of value, so that looking a post's words up builds no strings.
+  const byKind: Record<GateKind, Map<string, number[]>> = {
+    k: new Map(),
+    c: new Map(),
+    i: new Map(),
+    l: new Map(),
+    s: new Map(),
+    q: new Map(),
+    t: new Map(),
+  };
   rules.forEach((rule, i) => {
     const gate =
       rule.match === 'all'
         ? rule.conditions
-            .map((c) => ({ c, keys: gateKeys(c) }))
-            .filter((g): g is { c: RoutingCondition; keys: string[] } => g.keys !== null)
-            .sort((a, b) => preference(a.c) - preference(b.c))[0]
+            .map((c) => ({ c, gate: gateOf(c) }))
+            .filter((g): g is { c: RoutingCondition; gate: Gate } => g.gate !== null)
+            .sort((a, b) => preference(a.c) - preference(b.c))[0]?.gate
         : undefined;
     if (!gate) {
       always.push(i);
       return;
     }
-    for (const key of new Set(gate.keys)) {
-      const list = byKey.get(key);
+    const map = byKind[gate.kind];
+    for (const value of new Set(gate.values)) {
+      const list = map.get(value);
       if (list) list.push(i);
-      else byKey.set(key, [i]);
+      else map.set(value, [i]);
     }
   });
+  const keywords = byKind.k;
   return (f) => {
     const marks = new Uint8Array(rules.length);
     for (const i of always) marks[i] = 1;
-    const add = (key: string) => {
-      const list = byKey.get(key);
+    const add = (map: Map<string, number[]>, value: string) => {
+      const list = map.get(value);
       if (list) for (const i of list) marks[i] = 1;
     };
     const m = f.mention;
-    for (const w of textOf(m).split(' ')) if (w !== '') add(`k:${w}`);
-    add(`c:${m.channel}`);
-    add(`l:${m.language}`);
-    if (m.sentiment !== null) add(`s:${m.sentiment}`);
-    for (const v of m.intents) add(`i:${v}`);
-    for (const v of m.queryIds) add(`q:${v}`);
-    for (const v of m.topics) add(`t:${v}`);
+    if (keywords.size > 0) for (const w of textOf(m).split(' ')) if (w !== '') add(keywords, w);
+    add(byKind.c, m.channel);
+    add(byKind.l, m.language);
+    if (m.sentiment !== null) add(byKind.s, m.sentiment);
+    for (const v of m.intents) add(byKind.i, v);
+    for (const v of m.queryIds) add(byKind.q, v);
+    for (const v of m.topics) add(byKind.t, v);
     const offered: R[] = [];
     for (let i = 0; i < rules.length; i++) if (marks[i] === 1) offered.push(rules[i] as R);
     return offered;
