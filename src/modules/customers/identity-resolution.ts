@@ -329,15 +329,16 @@ async function resolveNewIdentities(
   const keys = [...new Set(open.flatMap((f) => (f.handleKey ? [f.handleKey] : [])))];
   const sameKey = new Map<string, { customer_id: string; channel: string; handle: string | null }[]>();
   for (const part of chunks(keys)) {
+    // Social identities only, checked here: with `kind` in the query, SQLite without statistics
+    // read every social identity of the workspace instead of looking the handles up.
     const rows = await trx
       .selectFrom('identities')
-      .select(['customer_id', 'channel', 'handle', 'handle_key'])
+      .select(['customer_id', 'channel', 'handle', 'handle_key', 'kind'])
       .where('workspace_id', '=', workspaceId)
-      .where('kind', '=', 'social')
       .where('handle_key', 'in', part)
       .execute();
     for (const r of rows) {
-      if (!r.handle_key) continue;
+      if (!r.handle_key || r.kind !== 'social') continue;
       const list = sameKey.get(r.handle_key) ?? [];
       list.push(r);
       sameKey.set(r.handle_key, list);
