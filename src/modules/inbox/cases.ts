@@ -339,9 +339,10 @@ export async function insertCase(
   by: { userId: string | null; rule?: { id: string; name: string } },
   /**
    * From routing: the posts of `input.mentionIds` with their customers, just read; and the id and
-   * number it gave the case while its rules were still running (`reserveCaseNumber`).
+   * number it gave the case while its rules were still running (`reserveCaseNumber`), and the
+   * tags its rules added (checked by the rules' schema; rules may add more than a person may set).
    */
-  known?: { posts?: CasePost[]; id?: string; number?: number },
+  known?: { posts?: CasePost[]; id?: string; number?: number; tags?: string },
 ): Promise<CaseRow> {
   const parsed = caseInput.parse(input);
   // People and teams do not change inside a routing batch: each is checked once per batch.
@@ -375,7 +376,7 @@ export async function insertCase(
       team_id: parsed.teamId ?? null,
       customer_id: parsed.customerId ?? posts.find((p) => p.customerId !== null)?.customerId ?? null,
       channel: posts[0]?.m.channel ?? null,
-      tags: tagString(parsed.tags),
+      tags: known?.tags ?? tagString(parsed.tags),
       custom_fields: ctx.dialect.toJson(parsed.customFields),
       merged_into: null,
       created_by: by.userId,

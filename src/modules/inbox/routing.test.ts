@@ -419,6 +419,26 @@ describe('routing stored mentions', () => {
     expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(1);
   });
 
+  it('makes a case with every tag its rules add, even more than a person may set at once', async () => {
+    const { ws, manager } = await setup();
+    await ingest(ws.id, [{ text: 'before the rules', author: 'early' }]);
+    const tagsOf = (from: number, n: number) => Array.from({ length: n }, (_, i) => `tag-${from + i}`);
+    await saveRule(t.ctx, manager, {
+      name: 'Complaints, tagged',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [{ type: 'create_case' }, { type: 'add_tags', value: tagsOf(1, 20) }],
+    });
+    await saveRule(t.ctx, manager, {
+      name: 'More tags',
+      conditions: [{ field: 'case_exists', op: 'is_true' }],
+      actions: [{ type: 'add_tags', value: tagsOf(21, 5) }],
+    });
+    await ingest(ws.id, [{ text: complaint, author: 'tagged' }]);
+    expect(await routeNewMentions(t.ctx)).toBe(1);
+    const [made] = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(made?.tags).toEqual(tagsOf(1, 25));
+  });
+
   it('sets the type, hands the case to a team and notifies people', async () => {
     const { ws, manager, ana, team } = await setup();
     await saveRule(t.ctx, manager, {

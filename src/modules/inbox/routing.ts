@@ -560,11 +560,10 @@ async function makeCase(
       priority: (v.priority ?? f.case.priority) as CaseInput['priority'],
       ...(v.team_id ? { teamId: v.team_id } : {}),
       ...(v.assignee_user_id ? { assigneeUserId: v.assignee_user_id } : {}),
-      tags: v.tags ? v.tags.split(' ') : [],
       mentionIds: [f.mention.id],
     },
     unmade.by,
-    { id: unmade.id, number: unmade.number, ...(post ? { posts: [post] } : {}) },
+    { id: unmade.id, number: unmade.number, tags: v.tags ?? '', ...(post ? { posts: [post] } : {}) },
   );
   return true;
 }
