@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { batchScopeOf } from '../../db/batch-scope.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { DB, NotificationsTable, RecordEventsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
@@ -99,8 +100,6 @@ function heldFeed(ctx: AppContext, db: Kysely<DB> | Transaction<DB>): FeedWrite[
 }
 
 const recordKey = (workspaceId: string, type: string, id: string) => `${workspaceId}\n${type}\n${id}`;
-/** Rows per multi-row insert, well under both engines' bound-parameter limits. */
-const CHUNK = 500;
 
 /**
  * Writes feed events and follows in a few statements, however many: the records' followers are
@@ -127,31 +126,26 @@ async function writeFeed(
     group.ids.add(e.recordId);
     records.set(key, group);
   }
-  for (const { workspaceId, recordType, ids } of records.values()) {
-    const list = [...ids];
-    for (let i = 0; i < list.length; i += CHUNK) {
+  const follow = (key: string, userId: string) => {
+    const set = followers.get(key);
+    if (set) set.add(userId);
+    else followers.set(key, new Set([userId]));
+  };
+  for (const { workspaceId, recordType, ids } of records.values())
+    for (const part of chunks([...ids])) {
       const rows = await db
         .selectFrom('record_follows')
         .select(['record_id', 'user_id'])
         .where('record_type', '=', recordType)
-        .where('record_id', 'in', list.slice(i, i + CHUNK))
+        .where('record_id', 'in', part)
         .where('workspace_id', '=', workspaceId)
         .execute();
-      for (const r of rows) {
-        const key = recordKey(workspaceId, recordType, r.record_id);
-        const set = followers.get(key) ?? new Set<string>();
-        set.add(r.user_id);
-        followers.set(key, set);
-      }
+      for (const r of rows) follow(recordKey(workspaceId, recordType, r.record_id), r.user_id);
     }
-  }
   const recipientsOf: string[][] = [];
   for (const w of writes) {
     if (w.follow) {
-      const key = recordKey(w.follow.workspaceId, w.follow.recordType, w.follow.recordId);
-      const set = followers.get(key) ?? new Set<string>();
-      set.add(w.follow.userId);
-      followers.set(key, set);
+      follow(recordKey(w.follow.workspaceId, w.follow.recordType, w.follow.recordId), w.follow.userId);
       continue;
     }
     const e = w.event;
@@ -164,8 +158,8 @@ async function writeFeed(
   }
   const eventWrites = writes.filter((w) => w.event !== undefined);
   const notifications: Insertable<NotificationsTable>[] = [];
-  for (let i = 0; i < eventWrites.length; i += CHUNK) {
-    const chunk = eventWrites.slice(i, i + CHUNK);
+  let done = 0;
+  for (const chunk of chunks(eventWrites)) {
     const inserted = await db
       .insertInto('record_events')
       .values(
@@ -184,7 +178,7 @@ async function writeFeed(
     // Ids rise in the order of the rows (one statement, one sequence), whatever order RETURNING gives.
     const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
     chunk.forEach(({ event: e, at }, j) => {
-      for (const userId of recipientsOf[i + j] ?? [])
+      for (const userId of recipientsOf[done + j] ?? [])
         notifications.push({
           workspace_id: e.workspaceId,
           user_id: userId,
@@ -196,12 +190,9 @@ async function writeFeed(
           read_at: null,
         });
     });
+    done += chunk.length;
   }
-  for (let i = 0; i < notifications.length; i += CHUNK)
-    await db
-      .insertInto('notifications')
-      .values(notifications.slice(i, i + CHUNK))
-      .execute();
+  for (const part of chunks(notifications)) await db.insertInto('notifications').values(part).execute();
   const followRows = writes.flatMap((w) =>
     w.follow
       ? [
@@ -215,10 +206,10 @@ async function writeFeed(
         ]
       : [],
   );
-  for (let i = 0; i < followRows.length; i += CHUNK)
+  for (const part of chunks(followRows))
     await db
       .insertInto('record_follows')
-      .values(followRows.slice(i, i + CHUNK))
+      .values(part)
       .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
       .execute();
 }

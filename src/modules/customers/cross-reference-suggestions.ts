@@ -7,6 +7,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { CHUNK, chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
 import {
@@ -25,14 +26,6 @@ export type CrossReferencingPost = {
   text: string;
   author: { handle: string };
 };
-
-const CHUNK = 400;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 type Pair = {
   a: string;

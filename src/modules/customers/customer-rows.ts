@@ -1,6 +1,6 @@
 /**
  * Customer rows shared by the customers module's files: the row types, loading one customer
- * (live or not), its attributes, summaries of rows, and the chunking of long `in` lists.
+ * (live or not), its attributes and summaries of rows.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -10,14 +10,6 @@ import type { AttributeValue, CustomerSummary } from './schema.ts';
 
 export type Db = Kysely<DB> | Transaction<DB>;
 export type CustomerRow = Selectable<CustomersTable>;
-
-const CHUNK = 400;
-
-export function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export const attrsOf = (ctx: AppContext, row: CustomerRow) =>
   ctx.dialect.parseJson<Record<string, AttributeValue>>(row.attributes);

@@ -9,6 +9,7 @@
  */
 import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { CHUNK, chunks } from '../../db/chunks.ts';
 import type { CustomerStatsTable, DB } from '../../db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -28,13 +29,6 @@ export type StatIntent = (typeof statIntents)[number];
 /** How often the scheduler counts new mentions. */
 export const STATS_INCREMENTAL_INTERVAL_MS = 30_000;
 /** Customers per statement: small enough that the embedded database is never held for long. */
-const CHUNK = 400;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Recomputes the statistics of the given customers of a workspace from their identities'

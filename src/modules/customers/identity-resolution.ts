@@ -5,9 +5,9 @@
  */
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
-import { chunks } from './customer-rows.ts';
 import { mergeInTransaction } from './merges.ts';
 import {
   channelName,

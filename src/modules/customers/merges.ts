@@ -4,13 +4,14 @@
  */
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { carryActivity, returnActivity } from './activity-queries.ts';
-import { attrsOf, type CustomerRow, chunks, customerRow, type Db, summarize } from './customer-rows.ts';
+import { attrsOf, type CustomerRow, customerRow, type Db, summarize } from './customer-rows.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import { websiteDomainOf } from './rules.ts';
 import type { AttributeValue, CustomerSummary, MergeView, SuggestionView } from './schema.ts';

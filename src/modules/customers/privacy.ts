@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId, sha256 } from '../../ids.ts';
@@ -18,14 +19,7 @@ import { consentHistory, currentConsents } from './consents.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import { getCustomer } from './service.ts';
 
-const CHUNK = 400;
 const ERASED_NAME = 'Erased customer';
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 type Db = AppContext['db'] | Transaction<DB>;
 

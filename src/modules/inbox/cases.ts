@@ -278,7 +278,11 @@ async function moveThreadToCase(
  * the same one. In a batch scope the lock is held until the batch commits, so the highest number
  * is read once and counted on from there.
  */
-async function nextCaseNumber(ctx: AppContext, trx: Transaction<DB>, workspaceId: string): Promise<number> {
+export async function nextCaseNumber(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+): Promise<number> {
   const highest = async () => {
     await ctx.dialect
       .lockForUpdate(trx.selectFrom('workspaces').select('id').where('id', '=', workspaceId))
@@ -296,9 +300,6 @@ async function nextCaseNumber(ctx: AppContext, trx: Transaction<DB>, workspaceId
   counter.last += 1;
   return counter.last;
 }
-
-/** A case number for a case written later in the same transaction (routing makes it after its rules ran). */
-export const reserveCaseNumber = nextCaseNumber;
 
 /** Who decided a disposition: a person's user id, or `rule:<id>` for a routing rule. */
 const disposer = (by: { userId: string | null; rule?: { id: string } }) =>
@@ -339,7 +340,7 @@ export async function insertCase(
   by: { userId: string | null; rule?: { id: string; name: string } },
   /**
    * From routing: the posts of `input.mentionIds` with their customers, just read; and the id and
-   * number it gave the case while its rules were still running (`reserveCaseNumber`), and the
+   * number it gave the case while its rules were still running (`nextCaseNumber`), and the
    * tags its rules added (checked by the rules' schema; rules may add more than a person may set).
    */
   known?: { posts?: CasePost[]; id?: string; number?: number; tags?: string },

@@ -9,7 +9,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
-import { type CasePost, insertCase, insertMentionIntoCase, reserveCaseNumber } from './cases.ts';
+import { type CasePost, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { setOrder } from './ordering.ts';
 import {
@@ -478,11 +478,8 @@ type CaseDraft = {
   changes: { field: CaseField; from: string | null; to: string; rule: { id: string; name: string } }[];
 };
 const drafts = new WeakMap<Facts, CaseDraft>();
-/** A case a rule made for the post, not yet written: its id and number are given, its row waits for the post's other rules. */
-const unmadeCases = new WeakMap<
-  Facts,
-  { id: string; number: number; by: { userId: null; rule: { id: string; name: string } } }
->();
+/** A case a rule made for the post (`f.case`), not yet written: the rule that made it, while the post's other rules run. */
+const unmadeCases = new WeakMap<Facts, { userId: null; rule: { id: string; name: string } }>();
 /** Each routed post's row and customer, as read for the batch, so making its case need not read them again. */
 const posts = new WeakMap<Facts, CasePost>();
 
@@ -544,9 +541,9 @@ async function makeCase(
   workspaceId: string,
   f: Facts,
 ): Promise<boolean> {
-  const unmade = unmadeCases.get(f);
+  const by = unmadeCases.get(f);
   const draft = drafts.get(f);
-  if (!unmade || !draft || !f.case) return false;
+  if (!by || !draft || !f.case) return false;
   unmadeCases.delete(f);
   const v = draft.values;
   const post = posts.get(f);
@@ -556,14 +553,15 @@ async function makeCase(
     workspaceId,
     {
       subject: summarize(f.mention.text),
-      type: (v.type ?? f.case.type) as CaseInput['type'],
-      priority: (v.priority ?? f.case.priority) as CaseInput['priority'],
+      // `setCaseField` keeps the post's case's priority and type current as rules change them.
+      type: f.case.type as CaseInput['type'],
+      priority: f.case.priority as CaseInput['priority'],
       ...(v.team_id ? { teamId: v.team_id } : {}),
       ...(v.assignee_user_id ? { assigneeUserId: v.assignee_user_id } : {}),
       mentionIds: [f.mention.id],
     },
-    unmade.by,
-    { id: unmade.id, number: unmade.number, tags: v.tags ?? '', ...(post ? { posts: [post] } : {}) },
+    by,
+    { id: f.case.id, number: f.case.number, tags: v.tags ?? '', ...(post ? { posts: [post] } : {}) },
   );
   return true;
 }
@@ -632,11 +630,11 @@ async function applyAction(
       // Made once the post's rules have run, with what they set (`writeCaseChanges`).
       const made = {
         id: newId(ctx.now()),
-        number: await reserveCaseNumber(ctx, trx, workspaceId),
+        number: await nextCaseNumber(ctx, trx, workspaceId),
         priority: action.priority ?? priorityFromUrgency(f.mention.urgency),
         type: action.caseType ?? typeFromIntents([...f.mention.intents].join(' ')),
       };
-      unmadeCases.set(f, { id: made.id, number: made.number, by });
+      unmadeCases.set(f, by);
       f.case = made;
       startDraft(f, { ...made, team_id: null, assignee_user_id: null, tags: '' });
       if (f.customer) f.customer.openCaseId = made.id;

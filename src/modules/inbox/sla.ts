@@ -313,10 +313,6 @@ function spent(cal: Calendar, clock: Clock, at: Date): number {
   return Number(clock.elapsed_ms) + ms;
 }
 
-async function saveClock(db: Db, clock: Clock): Promise<void> {
-  await saveClocks(db, [clock]);
-}
-
 /** Writes a case's clocks in one statement (each is new or replaces the case's clock of its metric). */
 async function saveClocks(db: Db, clocks: Clock[]): Promise<void> {
   if (clocks.length === 0) return;
@@ -510,16 +506,16 @@ export async function recordAgentResponse(
     .where('case_id', '=', caseId)
     .where('metric', 'in', ['first_response', 'next_response'])
     .execute();
-  for (const clock of clocks) {
-    if (!live(clock)) continue;
-    await saveClock(trx, {
+  await saveClocks(
+    trx,
+    clocks.filter(live).map((clock) => ({
       ...clock,
       status: clock.status === 'breached' ? 'breached' : 'achieved',
       achieved_at: at.toISOString(),
       elapsed_ms: spent(clockCalendar(k), clock, at),
       running_since: null,
-    });
-  }
+    })),
+  );
 }
 
 /** The customer wrote again on the case: after a first response, the next-response clock starts. */
@@ -544,7 +540,7 @@ export async function recordCustomerMessage(
     policy: await policyFor(ctx, trx, c),
   };
   const clock = startClock(c, k, 'next_response', at);
-  if (clock) await saveClock(trx, clock);
+  if (clock) await saveClocks(trx, [clock]);
 }
 
 function toSlaView(r: Clock): CaseSlaView {

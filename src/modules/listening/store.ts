@@ -1,19 +1,12 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import type { NormalizedEvent, NormalizedPost } from '../../pipeline/formats.ts';
 import type { Analysis } from '../analysis/service.ts';
 
 export type StorablePost = { post: NormalizedPost; analysis: Analysis; queryIds: string[] };
 export type StorableDelete = { channel: string; externalId: string; versionAt: string };
-
-const CHUNK = 400;
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 const keyOf = (channel: string, externalId: string) => `${channel}\u0000${externalId}`;
 const cacheKeyOf = (workspaceId: string, channel: string, externalId: string) =>
