@@ -25,6 +25,7 @@ import { createApiToken, provisionUser } from '../src/modules/auth/service.ts';
 import { handleKey } from '../src/modules/customers/rules.ts';
 import { routeNewMentions, saveRule } from '../src/modules/inbox/routing.ts';
 import type { RoutingRuleInput } from '../src/modules/inbox/routing-schema.ts';
+import { createContentPool } from '../src/pipeline/content-pool.ts';
 import { appendToLog } from '../src/pipeline/ingest-log.ts';
 import { processBatch } from '../src/pipeline/worker.ts';
 import { seededRandom } from '../src/random.ts';
@@ -58,7 +59,7 @@ const intentsBySentiment: Record<Sentiment, (string | null)[]> = {
 const AGENTS = 50;
 /** Cards per page, as the web inbox asks for them (`web/src/api.ts`). */
 const PAGE_SIZE = 30;
-const TEAMS = ['Tier 1', 'Tier 2', 'Billing', 'Social', 'VIP'];
+export const TEAMS = ['Tier 1', 'Tier 2', 'Billing', 'Social', 'VIP'];
 const DAY = 86_400_000;
 
 type Generated = {
@@ -575,7 +576,7 @@ function postgresCpuMs(): number {
 }
 
 /** 100 rules as a busy team writes them: keyword, intent, channel, sentiment; a few make cases. */
-function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput[] {
+export function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput[] {
   const rnd = seededRandom(9);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   const brands = [
@@ -756,8 +757,11 @@ export async function pipelineSeconds(
     const used = process.cpuUsage(cpu);
     routingCpuUs += used.user + used.system;
   };
-  while ((await processBatch(ctx, 1000)).claimed > 0) await route();
+  // As the worker loop runs it: each full batch sends the next to the content thread.
+  const pool = createContentPool(ctx.log);
+  while ((await processBatch(ctx, 1000, { pool })).claimed > 0) await route();
   await route();
+  await pool.close();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
   const cases = await ctx.db

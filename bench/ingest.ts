@@ -1,4 +1,5 @@
 import { type Analysis, analyzeText } from '../src/modules/analysis/service.ts';
+import { createContentPool } from '../src/pipeline/content-pool.ts';
 import type { GenericPost } from '../src/pipeline/formats.ts';
 import { appendToLog } from '../src/pipeline/ingest-log.ts';
 import { processBatch, startWorker } from '../src/pipeline/worker.ts';
@@ -127,10 +128,13 @@ async function pipelineThroughput(engine: 'sqlite' | 'postgres', posts: GenericP
     );
   }
   const appended = performance.now();
-  while ((await processBatch(ctx, 1000)).claimed > 0) {
+  // As the worker loop runs it: each full batch sends the next to the content thread.
+  const pool = createContentPool(ctx.log);
+  while ((await processBatch(ctx, 1000, { pool })).claimed > 0) {
     // drain
   }
   const done = performance.now();
+  await pool.close();
   const stored = await ctx.db
     .selectFrom('mentions')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
-import { analyzeText } from '../modules/analysis/service.ts';
+import { analyzeContent } from '../modules/analysis/service.ts';
 import {
   createQuery,
   listMentions,
@@ -265,12 +265,12 @@ describe('pipeline', () => {
       post('ok-2', 'another'),
     ]);
     const failing = {
-      analyze: (...args: Parameters<typeof analyzeText>) => {
+      analyze: (...args: Parameters<typeof analyzeContent>) => {
         if (args[0].text === 'BOOM') throw new Error('analyser blew up');
-        return analyzeText(...args);
+        return analyzeContent(...args);
       },
     };
-    while ((await processBatch(t.ctx, 100, failing)).claimed > 0) {
+    while ((await processBatch(t.ctx, 100, { stages: failing })).claimed > 0) {
       // drain
     }
     expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['ok-1', 'ok-2']);

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { IngestLogTable } from '../db/schema.ts';
-import { type Analysis, analyzersFor, analyzeText } from '../modules/analysis/service.ts';
+import { withPriorContacts, workspaceAnalyzers } from '../modules/analysis/service.ts';
 import {
   attachAuthors,
   attachUnattachedAuthors,
@@ -9,7 +9,7 @@ import {
 } from '../modules/customers/service.ts';
 import { deliverDueReplies } from '../modules/inbox/replies.ts';
 import { routeNewMentions } from '../modules/inbox/routing.ts';
-import { querySetFor } from '../modules/listening/queries-cache.ts';
+import { workspaceQuerySet } from '../modules/listening/queries-cache.ts';
 import {
   collapseEvents,
   forgetCachedAuthors,
@@ -19,6 +19,8 @@ import {
   storeEvents,
 } from '../modules/listening/store.ts';
 import { deliverDueWebhooks } from '../modules/webhooks/delivery.ts';
+import { type ContentStages, contentOf, defaultStages, signatureOf } from './content.ts';
+import { type ContentPool, createContentPool, type Prefetched } from './content-pool.ts';
 import { publishMentionsChanged } from './events.ts';
 import { type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
 
@@ -35,16 +37,19 @@ type Quarantined = { row: Selectable<IngestLogTable>; stage: string; reason: str
  * with marking them processed. A crash anywhere rolls the batch back and it runs again; every
  * write is idempotent, so nothing is lost and nothing doubles. A bad item is quarantined with
  * its stage and reason, and the rest of the batch is stored.
+ *
+ * With a content pool (`startWorker` has one), the entries' normalisation, analysis and matching
+ * were worked out on another thread while the previous batch wrote, and this batch sends the next
+ * entries there before writing its own.
  */
-/** The stages that read an item's content; a test may replace one to prove a failure is contained. */
-export type ContentStages = { analyze: typeof analyzeText };
-const defaultStages: ContentStages = { analyze: analyzeText };
-
 export async function processBatch(
   ctx: AppContext,
   limit = 500,
-  stages: ContentStages = defaultStages,
+  options: { stages?: ContentStages; pool?: ContentPool } = {},
 ): Promise<BatchResult> {
+  const stages = options.stages ?? defaultStages;
+  // A test's replaced stage runs here, so the failure it provokes is the one observed.
+  const pool = options.stages ? undefined : options.pool;
   const changedByWorkspace = new Map<string, number[]>();
   const afterCommit: (() => void)[] = [];
   const result = await ctx.db.transaction().execute(async (trx) => {
@@ -54,13 +59,21 @@ export async function processBatch(
       )
       .execute();
     if (rows.length === 0) return { claimed: 0, stored: 0, quarantined: 0 };
+    const ahead = pool ? await pool.take(rows.map((r) => Number(r.id))) : new Map<number, Prefetched>();
+    if (pool && rows.length === limit)
+      await pool.prefetch(ctx, trx, Number(rows[rows.length - 1]?.id), limit);
 
     const quarantined: Quarantined[] = [];
     const byWorkspace = new Map<string, NormalizedEvent[]>();
     const sourceOf = new Map<NormalizedEvent, Selectable<IngestLogTable>>();
     for (const row of rows) {
+      const done = ahead.get(Number(row.id))?.content;
+      if (done?.kind === 'refused') {
+        quarantined.push({ row, stage: 'normalize', reason: done.reason });
+        continue;
+      }
       try {
-        const event = normalize(row.format, row.payload, row.received_at);
+        const event = done?.event ?? normalize(row.format, row.payload, row.received_at);
         sourceOf.set(event, row);
         const list = byWorkspace.get(row.workspace_id) ?? [];
         list.push(event);
@@ -73,8 +86,9 @@ export async function processBatch(
 
     let stored = 0;
     for (const [workspaceId, events] of byWorkspace) {
-      const queries = await querySetFor(ctx, trx, workspaceId);
-      const analyzers = await analyzersFor(ctx, trx, workspaceId);
+      const queries = await workspaceQuerySet(ctx, trx, workspaceId);
+      const analyzers = await workspaceAnalyzers(ctx, trx, workspaceId);
+      const signature = signatureOf({ analyzers: analyzers.sources, queries: queries.sources });
       const collapsed = collapseEvents(events);
       const contacts = await recentContactCounts(
         trx,
@@ -89,33 +103,28 @@ export async function processBatch(
           deletes.push(event);
           continue;
         }
+        const row = sourceOf.get(event);
+        const prefetched = row ? ahead.get(Number(row.id)) : undefined;
+        const worked =
+          prefetched?.signature === signature && prefetched.content.kind === 'event'
+            ? prefetched.content.outcome
+            : null;
         // A post that makes analysis or matching fail is quarantined; the rest of the batch goes on.
-        let stage = 'analyze';
-        try {
-          const analysis: Analysis = stages.analyze(
-            {
-              text: event.text,
-              declaredLanguage: event.language,
-              authorFollowers: event.author.followers,
-              priorContacts: contacts.next(event),
-            },
-            analyzers,
-          );
-          stage = 'match';
-          const queryIds = queries.match({
-            text: event.text,
-            authorHandle: event.author.handle,
-            language: analysis.language,
-            channel: event.channel,
-            urls: event.urls,
+        const outcome = worked ?? contentOf(event, analyzers.analyzers, queries.set, stages);
+        if (outcome.ok) {
+          upserts.push({
+            post: event,
+            analysis: withPriorContacts(outcome.content, contacts.next(event)),
+            queryIds: outcome.queryIds,
           });
-          upserts.push({ post: event, analysis, queryIds });
-        } catch (err) {
-          const row = sourceOf.get(event);
-          if (!row) throw err;
-          ctx.log.warn({ err, logId: Number(row.id), stage }, 'pipeline item quarantined');
-          quarantined.push({ row, stage, reason: err instanceof Error ? err.message : String(err) });
+          continue;
         }
+        if (!row) throw outcome.error ?? new Error(outcome.reason);
+        ctx.log.warn(
+          { err: outcome.error ?? outcome.reason, logId: Number(row.id), stage: outcome.stage },
+          'pipeline item quarantined',
+        );
+        quarantined.push({ row, stage: outcome.stage, reason: outcome.reason });
       }
       const {
         changed,
@@ -189,6 +198,7 @@ export function startWorker(
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let webhooks: Promise<unknown> | undefined;
+  const pool = createContentPool(ctx.log);
   const loop = (async () => {
     // Backfill: authors stored before the customers module (or by an older version) get theirs.
     try {
@@ -201,7 +211,7 @@ export function startWorker(
     let lastDelivery = 0;
     while (!stopped) {
       try {
-        const { claimed, stored } = await processBatch(ctx, batchSize);
+        const { claimed, stored } = await processBatch(ctx, batchSize, { pool });
         if (stored > 0) routePending = true;
         if (claimed === batchSize) continue;
       } catch (err) {
@@ -251,6 +261,7 @@ export function startWorker(
       wakeUp?.();
       await loop;
       await webhooks;
+      await pool.close();
     },
   };
 }

@@ -17,7 +17,7 @@ import { analyzeSentiment } from './sentiment.ts';
 import { tokenize } from './tokenize.ts';
 import { compileTopics, type TopicSet } from './topics.ts';
 import type { Analysis } from './types.ts';
-import { scoreUrgency } from './urgency.ts';
+import { finishUrgency, type UrgencyParts, urgencyParts } from './urgency.ts';
 
 export type { Analysis } from './types.ts';
 
@@ -43,6 +43,19 @@ export function analyzeText(
   input: AnalysisInput,
   workspace: WorkspaceAnalyzers = noWorkspaceAnalyzers,
 ): Analysis {
+  return withPriorContacts(analyzeContent(input, workspace), input.priorContacts ?? 0);
+}
+
+/**
+ * The analysis of a text before its author's prior contacts are counted: everything but the
+ * last step of urgency. The pipeline works this out on another thread (`src/pipeline/content-thread.ts`).
+ */
+export type ContentAnalysis = Omit<Analysis, 'urgency'> & { urgency: UrgencyParts };
+
+export function analyzeContent(
+  input: Omit<AnalysisInput, 'priorContacts'>,
+  workspace: WorkspaceAnalyzers = noWorkspaceAnalyzers,
+): ContentAnalysis {
   const tokens = tokenize(input.text);
   const language = detectLanguage(input.text, tokens, input.declaredLanguage);
   const sentiment = analyzeSentiment(tokens, language.code);
@@ -52,13 +65,12 @@ export function analyzeText(
     const result = classify(c.model, tokens);
     return { classifierId: c.id, name: c.name, label: result.label, score: result.score };
   });
-  const urgency = scoreUrgency({
+  const urgency = urgencyParts({
     intents,
     sentiment,
     tokens,
     text: input.text,
     authorFollowers: input.authorFollowers,
-    priorContacts: input.priorContacts ?? 0,
   });
   return {
     language: language.code,
@@ -71,10 +83,22 @@ export function analyzeText(
   };
 }
 
+/** Finishes a `ContentAnalysis` with how many times the author wrote before. */
+export function withPriorContacts(content: ContentAnalysis, priorContacts: number): Analysis {
+  return { ...content, urgency: finishUrgency(content.urgency, priorContacts) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The workspace's analyzers, compiled once and recompiled when topics or classifiers change
 
-type Cached = { signature: string; analyzers: WorkspaceAnalyzers };
+/** What a workspace's analyzers are compiled from, as stored; `signature` changes when they do. */
+export type AnalyzerSources = {
+  signature: string;
+  topics: { id: string; name: string; keywords: string[]; examples: string[] }[];
+  classifiers: { id: string; name: string; model: string }[];
+};
+
+type Cached = { sources: AnalyzerSources; analyzers: WorkspaceAnalyzers };
 const cache = new Map<string, Cached>();
 
 async function signatureOf(db: Kysely<DB> | Transaction<DB>, workspaceId: string): Promise<string> {
@@ -91,18 +115,38 @@ async function signatureOf(db: Kysely<DB> | Transaction<DB>, workspaceId: string
   return `${Number(topics?.n)}|${topics?.latest ?? ''}|${Number(classifiers?.n)}|${classifiers?.latest ?? ''}`;
 }
 
+/** Compiles a workspace's topics and classifiers; a model that cannot be read is skipped (`onUnreadable`). */
+export function compileAnalyzers(
+  sources: AnalyzerSources,
+  onUnreadable: (classifierId: string, err: unknown) => void = () => {},
+): WorkspaceAnalyzers {
+  return {
+    topics: compileTopics(sources.topics),
+    // Models are validated on upload; one damaged since must not stop the workspace's analysis.
+    classifiers: sources.classifiers.flatMap((r) => {
+      try {
+        return [{ id: r.id, name: r.name, model: parseClassifierModel(JSON.parse(r.model)) }];
+      } catch (err) {
+        onUnreadable(r.id, err);
+        return [];
+      }
+    }),
+  };
+}
+
 /**
- * The compiled topics and classifiers of a workspace. Checked with two small queries per batch
- * and recompiled only when they changed, so several processes sharing a database see edits.
+ * The compiled topics and classifiers of a workspace, with what they were compiled from. Checked
+ * with two small queries per batch and recompiled only when they changed, so several processes
+ * sharing a database see edits.
  */
-export async function analyzersFor(
+export async function workspaceAnalyzers(
   ctx: AppContext,
   db: Kysely<DB> | Transaction<DB>,
   workspaceId: string,
-): Promise<WorkspaceAnalyzers> {
+): Promise<Cached> {
   const signature = await signatureOf(db, workspaceId);
   const hit = cache.get(workspaceId);
-  if (hit && hit.signature === signature) return hit.analyzers;
+  if (hit && hit.sources.signature === signature) return hit;
   const [topicRows, classifierRows] = await Promise.all([
     db
       .selectFrom('topics')
@@ -119,31 +163,35 @@ export async function analyzersFor(
       .orderBy('id')
       .execute(),
   ]);
-  const analyzers: WorkspaceAnalyzers = {
-    topics: compileTopics(
-      topicRows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        keywords: ctx.dialect.parseJson<string[]>(r.keywords),
-        examples: ctx.dialect.parseJson<string[]>(r.examples),
-      })),
-    ),
-    // Models are validated on upload; one damaged since must not stop the workspace's analysis.
-    classifiers: classifierRows.flatMap((r) => {
-      try {
-        return [{ id: r.id, name: r.name, model: parseClassifierModel(JSON.parse(r.model)) }];
-      } catch (err) {
-        ctx.log.error({ err, classifierId: r.id }, 'classifier model unreadable; skipped');
-        return [];
-      }
-    }),
+  const sources: AnalyzerSources = {
+    signature,
+    topics: topicRows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      keywords: ctx.dialect.parseJson<string[]>(r.keywords),
+      examples: ctx.dialect.parseJson<string[]>(r.examples),
+    })),
+    classifiers: classifierRows.map((r) => ({ id: r.id, name: r.name, model: r.model })),
   };
-  cache.set(workspaceId, { signature, analyzers });
+  const analyzers = compileAnalyzers(sources, (classifierId, err) =>
+    ctx.log.error({ err, classifierId }, 'classifier model unreadable; skipped'),
+  );
+  const compiled = { sources, analyzers };
+  cache.set(workspaceId, compiled);
   ctx.log.debug(
     { workspaceId, topics: topicRows.length, classifiers: classifierRows.length },
     'workspace analyzers compiled',
   );
-  return analyzers;
+  return compiled;
+}
+
+/** The compiled topics and classifiers of a workspace (see `workspaceAnalyzers`). */
+export async function analyzersFor(
+  ctx: AppContext,
+  db: Kysely<DB> | Transaction<DB>,
+  workspaceId: string,
+): Promise<WorkspaceAnalyzers> {
+  return (await workspaceAnalyzers(ctx, db, workspaceId)).analyzers;
 }
 
 /** Analyses a text with the workspace's topics and classifiers: `POST /analysis/analyze`. */

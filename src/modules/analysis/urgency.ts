@@ -114,6 +114,13 @@ function formatFollowers(n: number): string {
   return String(n);
 }
 
+/**
+ * Urgency's points from the text and its author, before the author's prior contacts are known
+ * (they are read from the database, while the rest can be worked out on another thread).
+ * `priorAt` is where the prior-contacts part goes, so the finished reasons keep one order.
+ */
+export type UrgencyParts = { parts: [string, number][]; priorAt: number; spam: boolean };
+
 /** Urgency 0–100 with its reasons, most points first. */
 export function scoreUrgency(input: {
   intents: IntentResult[];
@@ -123,6 +130,16 @@ export function scoreUrgency(input: {
   authorFollowers: number | null;
   priorContacts?: number;
 }): Urgency {
+  return finishUrgency(urgencyParts(input), input.priorContacts ?? 0);
+}
+
+export function urgencyParts(input: {
+  intents: IntentResult[];
+  sentiment: SentimentResult;
+  tokens: Token[];
+  text: string;
+  authorFollowers: number | null;
+}): UrgencyParts {
   const w = URGENCY_WEIGHTS;
   const parts: [string, number][] = [];
 
@@ -176,22 +193,27 @@ export function scoreUrgency(input: {
     parts.push([`author has ${formatFollowers(followers)} followers`, pts]);
   }
 
-  const prior = input.priorContacts ?? 0;
-  if (prior > 0) {
-    parts.push([
-      `contacted ${prior} time${prior === 1 ? '' : 's'} before`,
-      Math.min(w.priorContactsMax, w.perPriorContact * prior),
-    ]);
-  }
+  const priorAt = parts.length;
   if (found.repeat.length > 0) parts.push([`repeat contact: "${found.repeat[0]}"`, w.repeatPhrase]);
+  return { parts, priorAt, spam: input.intents[0]?.label === 'spam' };
+}
 
+/** The urgency of `urgencyParts` once the author's prior contacts are counted. */
+export function finishUrgency(u: UrgencyParts, priorContacts: number): Urgency {
+  const w = URGENCY_WEIGHTS;
+  const parts = [...u.parts];
+  if (priorContacts > 0)
+    parts.splice(u.priorAt, 0, [
+      `contacted ${priorContacts} time${priorContacts === 1 ? '' : 's'} before`,
+      Math.min(w.priorContactsMax, w.perPriorContact * priorContacts),
+    ]);
   let total = 0;
   for (const [, pts] of parts) total += pts;
   const reasons = parts
     .filter(([, pts]) => pts >= 0.5)
     .sort((a, b) => b[1] - a[1])
     .map(([r]) => r);
-  if (input.intents[0]?.label === 'spam') {
+  if (u.spam) {
     total *= w.spamFactor;
     reasons.push('spam (urgency reduced)');
   }

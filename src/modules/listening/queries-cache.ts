@@ -5,7 +5,9 @@ import type { MatchableItem } from './boolean-query/prepare.ts';
 import { createQuerySet } from './boolean-query/query-set.ts';
 
 type Matcher = { match(item: MatchableItem): string[] };
-type Cached = { signature: string; set: Matcher };
+/** What a workspace's query set is compiled from; `signature` changes when the queries do. */
+export type QuerySources = { signature: string; queries: { id: string; source: string }[] };
+type Cached = { sources: QuerySources; set: Matcher };
 
 const cache = new Map<string, Cached>();
 
@@ -19,6 +21,15 @@ export async function querySetFor(
   db: Kysely<DB> | Transaction<DB>,
   workspaceId: string,
 ): Promise<Matcher> {
+  return (await workspaceQuerySet(ctx, db, workspaceId)).set;
+}
+
+/** The compiled query set with what it was compiled from (for the pipeline's content thread). */
+export async function workspaceQuerySet(
+  ctx: AppContext,
+  db: Kysely<DB> | Transaction<DB>,
+  workspaceId: string,
+): Promise<Cached> {
   const stamp = await db
     .selectFrom('listening_queries')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('latest')])
@@ -27,15 +38,21 @@ export async function querySetFor(
     .executeTakeFirstOrThrow();
   const signature = `${Number(stamp.n)}|${stamp.latest ?? ''}`;
   const hit = cache.get(workspaceId);
-  if (hit && hit.signature === signature) return hit.set;
+  if (hit && hit.sources.signature === signature) return hit;
   const rows = await db
     .selectFrom('listening_queries')
     .select(['id', 'query'])
     .where('workspace_id', '=', workspaceId)
     .where('enabled', '=', 1)
     .execute();
-  const set = createQuerySet(rows.map((r) => ({ id: r.id, source: r.query })));
-  cache.set(workspaceId, { signature, set });
+  const sources = { signature, queries: rows.map((r) => ({ id: r.id, source: r.query })) };
+  const compiled = { sources, set: compileQuerySet(sources) };
+  cache.set(workspaceId, compiled);
   ctx.log.debug({ workspaceId, queries: rows.length }, 'listening queries compiled');
-  return set;
+  return compiled;
+}
+
+/** Compiles query sources (also on the pipeline's content thread). */
+export function compileQuerySet(sources: QuerySources): Matcher {
+  return createQuerySet(sources.queries);
 }
