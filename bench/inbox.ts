@@ -59,7 +59,7 @@ const intentsBySentiment: Record<Sentiment, (string | null)[]> = {
 const AGENTS = 50;
 /** Cards per page, as the web inbox asks for them (`web/src/api.ts`). */
 const PAGE_SIZE = 30;
-export const TEAMS = ['Tier 1', 'Tier 2', 'Billing', 'Social', 'VIP'];
+const TEAMS = ['Tier 1', 'Tier 2', 'Billing', 'Social', 'VIP'];
 const DAY = 86_400_000;
 
 type Generated = {
@@ -576,7 +576,7 @@ function postgresCpuMs(): number {
 }
 
 /** 100 rules as a busy team writes them: keyword, intent, channel, sentiment; a few make cases. */
-export function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput[] {
+function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput[] {
   const rnd = seededRandom(9);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   const brands = [

@@ -6,7 +6,9 @@ import {
   type RawBuilder,
   type SelectQueryBuilder,
   sql,
+  type Transaction,
 } from 'kysely';
+import type { DB } from './schema.ts';
 
 /**
  * Everything that SQLite and PostgreSQL do differently lives here and nowhere else:
@@ -63,6 +65,13 @@ export type Dialect = Readonly<{
   /** Locks claimed rows so concurrent workers skip them (PostgreSQL); SQLite has one writer. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForClaim<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
+  /**
+   * Runs `read` (the ingest log's pending entries, oldest first) so that it walks the pending
+   * index in id order and stops at its limit. On PostgreSQL, statistics taken before a backlog
+   * arrived (autovacuum analyses a minute later at best) estimate a few pending rows, and the
+   * planner then read every pending entry, payload included, and sorted them all for each batch.
+   */
+  inIndexOrder<T>(trx: Transaction<DB>, read: () => Promise<T>): Promise<T>;
   /** Locks the selected rows until the transaction ends (PostgreSQL); SQLite's writer lock already serialises. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForUpdate<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
@@ -141,6 +150,7 @@ const sqlite: Dialect = Object.freeze({
     return sql<boolean>`${sql.ref(`${table}.rowid`)} in (select rowid from ${index} where ${index} match ${`"${needle.replaceAll('"', '""')}"`})`;
   },
   lockForClaim: (query) => query,
+  inIndexOrder: (_trx, read) => read(),
   jsonValue: (column, key, type) => {
     const c = sql.ref(column);
     const path = `$."${key.replaceAll('"', '')}"`;
@@ -205,6 +215,14 @@ const postgres: Dialect = Object.freeze({
   },
   substringMatch: (table, columns, text) => likeAny(table, columns, text.toLowerCase()),
   lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
+  inIndexOrder: async (trx, read) => {
+    await sql`set local enable_bitmapscan = off`.execute(trx);
+    try {
+      return await read();
+    } finally {
+      await sql`set local enable_bitmapscan to default`.execute(trx);
+    }
+  },
   jsonValue: (column, key, type) => {
     const c = sql.ref(column);
     if (type === 'text')

@@ -113,14 +113,16 @@ export function createContentPool(log: Logger): ContentPool {
 
   return {
     async prefetch(ctx, trx, afterId, limit) {
-      const rows = await trx
-        .selectFrom('ingest_log')
-        .select(['id', 'workspace_id', 'format', 'payload', 'received_at'])
-        .where('processed_at', 'is', null)
-        .where('id', '>', afterId)
-        .orderBy('id')
-        .limit(limit)
-        .execute();
+      const rows = await ctx.dialect.inIndexOrder(trx, () =>
+        trx
+          .selectFrom('ingest_log')
+          .select(['id', 'workspace_id', 'format', 'payload', 'received_at'])
+          .where('processed_at', 'is', null)
+          .where('id', '>', afterId)
+          .orderBy('id')
+          .limit(limit)
+          .execute(),
+      );
       if (rows.length === 0) return;
       const sources: Record<string, WorkspaceSources> = {};
       const signatures: Record<string, string> = {};

@@ -53,11 +53,18 @@ export async function processBatch(
   const changedByWorkspace = new Map<string, number[]>();
   const afterCommit: (() => void)[] = [];
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const rows = await ctx.dialect
-      .lockForClaim(
-        trx.selectFrom('ingest_log').selectAll().where('processed_at', 'is', null).orderBy('id').limit(limit),
-      )
-      .execute();
+    const rows = await ctx.dialect.inIndexOrder(trx, () =>
+      ctx.dialect
+        .lockForClaim(
+          trx
+            .selectFrom('ingest_log')
+            .selectAll()
+            .where('processed_at', 'is', null)
+            .orderBy('id')
+            .limit(limit),
+        )
+        .execute(),
+    );
     if (rows.length === 0) return { claimed: 0, stored: 0, quarantined: 0 };
     const ahead = pool ? await pool.take(rows.map((r) => Number(r.id))) : new Map<number, Prefetched>();
     if (pool && rows.length === limit)
