@@ -371,7 +371,7 @@ async function loadFacts(
             influence: r?.influence == null ? null : Number(r.influence),
             openCaseId: openCases.get(customerId) ?? null,
             lifecycleStage: stageOf.get(customerId) ?? null,
-            segmentIds: await segmentsOf(customerId),
+            segmentIds: segmentIds.length === 0 ? new Set() : await segmentsOf(customerId),
           }
         : null,
       case: null,

@@ -71,23 +71,39 @@ export function indexRules<R extends Indexable>(
     }
   });
   const keywords = byKind.k;
+  const none: R[] = [];
   return (f) => {
-    const marks = new Uint8Array(rules.length);
-    for (const i of always) marks[i] = 1;
+    // Most posts meet few rules' gates: collect their indexes, then put them back in rule order.
+    const picked: number[] = [...always];
     const add = (map: Map<string, number[]>, value: string) => {
       const list = map.get(value);
-      if (list) for (const i of list) marks[i] = 1;
+      if (list) for (const i of list) picked.push(i);
     };
     const m = f.mention;
-    if (keywords.size > 0) for (const w of textOf(m).split(' ')) if (w !== '') add(keywords, w);
+    if (keywords.size > 0) {
+      // The normalised text is words between single spaces (and spaces at both ends).
+      const text = textOf(m);
+      let start = 0;
+      for (let end = text.indexOf(' ', start); end !== -1; end = text.indexOf(' ', start)) {
+        if (end > start) add(keywords, text.slice(start, end));
+        start = end + 1;
+      }
+    }
     add(byKind.c, m.channel);
     add(byKind.l, m.language);
     if (m.sentiment !== null) add(byKind.s, m.sentiment);
     for (const v of m.intents) add(byKind.i, v);
     for (const v of m.queryIds) add(byKind.q, v);
     for (const v of m.topics) add(byKind.t, v);
+    if (picked.length === 0) return none;
+    picked.sort((a, b) => a - b);
     const offered: R[] = [];
-    for (let i = 0; i < rules.length; i++) if (marks[i] === 1) offered.push(rules[i] as R);
+    let last = -1;
+    for (const i of picked)
+      if (i !== last) {
+        offered.push(rules[i] as R);
+        last = i;
+      }
     return offered;
   };
 }
