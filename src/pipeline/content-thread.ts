@@ -2,14 +2,8 @@
 // will store, on another core while the pipeline writes the current batch (see content-pool.ts).
 import { parentPort } from 'node:worker_threads';
 import { compileAnalyzers, type WorkspaceAnalyzers } from '../modules/analysis/service.ts';
-import { compileQuerySet } from '../modules/listening/queries-cache.ts';
-import {
-  type ContentReply,
-  type ContentRequest,
-  contentOf,
-  type Matcher,
-  type RowContent,
-} from './content.ts';
+import { compileQuerySet, type Matcher } from '../modules/listening/queries-cache.ts';
+import { type ContentReply, type ContentRequest, contentOf, type RowContent } from './content.ts';
 import { type Format, NormalizeError, normalize } from './formats.ts';
 
 const compiled = new Map<string, { signature: string; analyzers: WorkspaceAnalyzers; queries: Matcher }>();

@@ -4,7 +4,7 @@ import {
   type ContentAnalysis,
   type WorkspaceAnalyzers,
 } from '../modules/analysis/service.ts';
-import type { QuerySources } from '../modules/listening/queries-cache.ts';
+import type { Matcher, QuerySources } from '../modules/listening/queries-cache.ts';
 import type { NormalizedEvent, NormalizedPost } from './formats.ts';
 
 /**
@@ -15,16 +15,6 @@ import type { NormalizedEvent, NormalizedPost } from './formats.ts';
 export type ContentOutcome =
   | { ok: true; content: ContentAnalysis; queryIds: string[] }
   | { ok: false; stage: 'analyze' | 'match'; reason: string; error?: unknown };
-
-export type Matcher = {
-  match(item: {
-    text: string;
-    authorHandle: string;
-    language: string;
-    channel: string;
-    urls: string[];
-  }): string[];
-};
 
 /** A test may replace the analysis to prove a failure is contained. */
 export type ContentStages = { analyze: typeof analyzeContent };

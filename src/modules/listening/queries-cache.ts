@@ -4,7 +4,7 @@ import type { DB } from '../../db/schema.ts';
 import type { MatchableItem } from './boolean-query/prepare.ts';
 import { createQuerySet } from './boolean-query/query-set.ts';
 
-type Matcher = { match(item: MatchableItem): string[] };
+export type Matcher = { match(item: MatchableItem): string[] };
 /** What a workspace's query set is compiled from; `signature` changes when the queries do. */
 export type QuerySources = { signature: string; queries: { id: string; source: string }[] };
 type Cached = { sources: QuerySources; set: Matcher };
@@ -12,19 +12,11 @@ type Cached = { sources: QuerySources; set: Matcher };
 const cache = new Map<string, Cached>();
 
 /**
- * The compiled set of a workspace's enabled listening queries. Recompiled only when the
+ * The compiled set of a workspace's enabled listening queries, with what it was compiled from
+ * (the pipeline's content thread compiles the same). Recompiled only when the
  * queries change (count and latest update), checked with one small query per batch, so several
  * processes sharing a database all see edits.
  */
-export async function querySetFor(
-  ctx: AppContext,
-  db: Kysely<DB> | Transaction<DB>,
-  workspaceId: string,
-): Promise<Matcher> {
-  return (await workspaceQuerySet(ctx, db, workspaceId)).set;
-}
-
-/** The compiled query set with what it was compiled from (for the pipeline's content thread). */
 export async function workspaceQuerySet(
   ctx: AppContext,
   db: Kysely<DB> | Transaction<DB>,
