@@ -408,12 +408,7 @@ const ERASED_POST = 'This post was removed at its author’s request.';
  * lose everything that identifies them: name, username, email, login and sessions, and the text
  * of what they wrote (posts, their earlier revisions, the titles of threads they opened).
  */
-async function eraseCommunityLife(
-  ctx: AppContext,
-  trx: Transaction<DB>,
-  ws: string,
-  customerIds: string[],
-): Promise<number> {
+async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds: string[]): Promise<number> {
   const memberIds: string[] = [];
   for (const part of chunks(customerIds))
     memberIds.push(
@@ -742,7 +737,7 @@ export async function eraseCustomer(
     const service = await eraseServiceHistory(ctx, trx, ws, ids, mentions);
     counts.cases = service.cases;
     counts.leads = service.leads;
-    counts.communityMembers = await eraseCommunityLife(ctx, trx, ws, ids);
+    counts.communityMembers = await eraseCommunityLife(trx, ws, ids);
 
     await trx
       .updateTable('customers')

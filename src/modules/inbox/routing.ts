@@ -137,7 +137,7 @@ function subject(c: RoutingCondition, f: Facts): Set<string> | string | number |
 }
 
 const has = (have: Set<string> | string | null, v: string) =>
-  typeof have === 'string' ? have === v : have !== null && have.has(v);
+  typeof have === 'string' ? have === v : (have?.has(v) ?? false);
 
 /** Whether one condition holds: the hot path of routing, so no strings are built here. */
 function holds(c: RoutingCondition, f: Facts): boolean {
