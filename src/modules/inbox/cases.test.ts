@@ -151,6 +151,33 @@ describe('cases from mentions', () => {
     await expect(attachMention(t.ctx, agent, c.id, idOf(m, 'c'))).rejects.toMatchObject({ code: 'conflict' });
   });
 
+  it('moves a thread that already has a conversation to the case it is attached to, keeping one conversation', async () => {
+    const { ws, agent } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'root', text: 'My order never arrived' },
+      { id: 'other', text: 'Question about invoices' },
+    ]);
+    const first = await createCase(t.ctx, agent, { subject: 'Order', mentionIds: [idOf(m, 'root')] });
+    const second = await createCase(t.ctx, agent, { subject: 'Invoices', mentionIds: [idOf(m, 'other')] });
+    await attachMention(t.ctx, agent, second.id, idOf(m, 'root'));
+    expect((await getCase(t.ctx, agent, first.id)).conversations).toEqual([]);
+    expect((await getCase(t.ctx, agent, second.id)).conversations.map((x) => x.threadKey).sort()).toEqual([
+      'other',
+      'root',
+    ]);
+    const conversations = await t.ctx.db
+      .selectFrom('conversations')
+      .select(['thread_key', 'case_id'])
+      .where('workspace_id', '=', ws.id)
+      .where('thread_key', '=', 'root')
+      .execute();
+    expect(conversations).toEqual([{ thread_key: 'root', case_id: second.id }]);
+    const feed = await recordFeed(t.ctx, agent, 'case', second.id, { limit: 20 });
+    expect(feed.items.find((e) => e.kind === 'conversation_added')?.data).toMatchObject({
+      movedFrom: first.id,
+    });
+  });
+
   it('derives type and priority from the analysis when an agent does not choose', () => {
     expect(typeFromIntents('support_question complaint')).toBe('complaint');
     expect(typeFromIntents('purchase_intent')).toBe('lead');

@@ -196,6 +196,30 @@ async function conversationForMention(
   const { m, customerId } = post;
   const threadKey = m.thread_root ?? m.external_id;
   const now = ctx.now().toISOString();
+  // A post that starts its own thread usually starts its conversation too: try the insert first
+  // (a round trip saved per case on PostgreSQL), and read the conversation only if it exists.
+  if (m.thread_root === null) {
+    const made = await trx
+      .insertInto('conversations')
+      .values({
+        id: newId(ctx.now()),
+        workspace_id: workspaceId,
+        channel: m.channel,
+        thread_key: threadKey,
+        case_id: caseId,
+        customer_id: customerId,
+        preview: m.deleted_at === null ? m.text.slice(0, 280) : '',
+        last_activity_at: m.created_at,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'channel', 'thread_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (made) {
+      await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId, { root: false });
+      return { conversationId: made.id, customerId, channel: m.channel, movedFrom: null };
+    }
+  }
   const existing = await trx
     .selectFrom('conversations')
     .selectAll()
