@@ -196,22 +196,22 @@ async function conversationForMention(
   const { m, customerId } = post;
   const threadKey = m.thread_root ?? m.external_id;
   const now = ctx.now().toISOString();
+  const conversation = (preview: { text: string; deleted_at: string | null }) =>
+    trx.insertInto('conversations').values({
+      id: newId(ctx.now()),
+      workspace_id: workspaceId,
+      channel: m.channel,
+      thread_key: threadKey,
+      case_id: caseId,
+      customer_id: customerId,
+      preview: preview.deleted_at === null ? preview.text.slice(0, 280) : '',
+      last_activity_at: m.created_at,
+      created_at: now,
+    });
   // A post that starts its own thread usually starts its conversation too: try the insert first
   // (a round trip saved per case on PostgreSQL), and read the conversation only if it exists.
   if (m.thread_root === null) {
-    const made = await trx
-      .insertInto('conversations')
-      .values({
-        id: newId(ctx.now()),
-        workspace_id: workspaceId,
-        channel: m.channel,
-        thread_key: threadKey,
-        case_id: caseId,
-        customer_id: customerId,
-        preview: m.deleted_at === null ? m.text.slice(0, 280) : '',
-        last_activity_at: m.created_at,
-        created_at: now,
-      })
+    const made = await conversation(m)
       .onConflict((oc) => oc.columns(['workspace_id', 'channel', 'thread_key']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -252,21 +252,7 @@ async function conversationForMention(
             .where('channel', '=', m.channel)
             .where('external_id', '=', m.thread_root)
             .executeTakeFirst()) ?? m);
-    conversationId = newId(ctx.now());
-    await trx
-      .insertInto('conversations')
-      .values({
-        id: conversationId,
-        workspace_id: workspaceId,
-        channel: m.channel,
-        thread_key: threadKey,
-        case_id: caseId,
-        customer_id: customerId,
-        preview: root.deleted_at === null ? root.text.slice(0, 280) : '',
-        last_activity_at: m.created_at,
-        created_at: now,
-      })
-      .execute();
+    conversationId = (await conversation(root).returning('id').executeTakeFirstOrThrow()).id;
   }
   await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId, {
     root: threadKey !== m.external_id,
