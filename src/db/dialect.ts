@@ -66,10 +66,11 @@ export type Dialect = Readonly<{
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForClaim<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
   /**
-   * Runs `read` (the ingest log's pending entries, oldest first) so that it walks the pending
-   * index in id order and stops at its limit. On PostgreSQL, statistics taken before a backlog
-   * arrived (autovacuum analyses a minute later at best) estimate a few pending rows, and the
-   * planner then read every pending entry, payload included, and sorted them all for each batch.
+   * Runs `read`, a batch of rows after a cursor in id order (the ingest log's pending entries,
+   * the posts routing has not seen), so that it walks an index in id order and stops at its
+   * limit. On PostgreSQL, statistics taken before a backlog arrived (autovacuum analyses a
+   * minute later at best) estimate a few rows after the cursor, and the planner then read every
+   * one of them and sorted them all, for each batch of a backlog.
    */
   inIndexOrder<T>(trx: Transaction<DB>, read: () => Promise<T>): Promise<T>;
   /** Locks the selected rows until the transaction ends (PostgreSQL); SQLite's writer lock already serialises. */

@@ -919,11 +919,13 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             await startRouting(ctx, trx, workspaceId);
             return 0;
           }
-          const last = await mentionRows(trx, workspaceId)
-            .where('id', '>', Number(state.last_mention_id))
-            .orderBy('id')
-            .limit(batch)
-            .execute();
+          const last = await ctx.dialect.inIndexOrder(trx, () =>
+            mentionRows(trx, workspaceId)
+              .where('id', '>', Number(state.last_mention_id))
+              .orderBy('id')
+              .limit(batch)
+              .execute(),
+          );
           if (last.length === 0) return 0;
           // Deleted posts and those an agent already decided on are passed over, not routed.
           const rows = last.filter((m) => m.deleted_at === null && m.disposition === null);
