@@ -1,6 +1,8 @@
+import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
+import type { DB } from '../db/schema.ts';
 import { createTopic, workspaceAnalyzers } from '../modules/analysis/service.ts';
 import { workspaceQuerySet } from '../modules/listening/queries-cache.ts';
 import { createQuery } from '../modules/listening/service.ts';
@@ -49,6 +51,12 @@ async function workspaceWithAnalyzers() {
   });
   return { ws, manager };
 }
+
+/** What a batch hands the prefetch: the workspace's query and analyzer sources, read in its transaction. */
+const sourcesIn = (trx: Transaction<DB>) => async (workspaceId: string) => ({
+  analyzers: (await workspaceAnalyzers(t.ctx, trx, workspaceId)).sources,
+  queries: (await workspaceQuerySet(t.ctx, trx, workspaceId)).sources,
+});
 
 async function append(workspaceId: string, payloads: unknown[]) {
   await appendToLog(
@@ -127,7 +135,9 @@ describe('the pipeline content thread', () => {
       .where('workspace_id', '=', ws.id)
       .orderBy('id')
       .execute();
-    await t.ctx.db.transaction().execute((trx) => pool.prefetch(t.ctx, trx, Number(rows[0]?.id) - 1, 100));
+    await t.ctx.db
+      .transaction()
+      .execute((trx) => pool.prefetch(t.ctx, trx, Number(rows[0]?.id) - 1, 100, sourcesIn(trx)));
     const ahead = await pool.take(rows.map((r) => Number(r.id)));
     expect(ahead.size).toBe(rows.length);
     const analyzers = await workspaceAnalyzers(t.ctx, t.ctx.db, ws.id);
@@ -206,7 +216,9 @@ describe('the pipeline content thread', () => {
       .where('workspace_id', '=', ws.id)
       .orderBy('id')
       .execute();
-    await t.ctx.db.transaction().execute((trx) => gone.prefetch(t.ctx, trx, Number(rows[0]?.id) - 1, 100));
+    await t.ctx.db
+      .transaction()
+      .execute((trx) => gone.prefetch(t.ctx, trx, Number(rows[0]?.id) - 1, 100, sourcesIn(trx)));
     await gone.close();
     expect((await gone.take(rows.map((r) => Number(r.id)))).size).toBe(0);
     while ((await processBatch(t.ctx, 100, { pool: gone })).claimed > 0) {

@@ -7,8 +7,6 @@ import type { Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
-import { workspaceAnalyzers } from '../modules/analysis/service.ts';
-import { workspaceQuerySet } from '../modules/listening/queries-cache.ts';
 import {
   type ContentReply,
   type ContentRequest,
@@ -28,8 +26,17 @@ export type Prefetched = { signature: string; content: RowContent };
  * so the thread changes how fast the pipeline goes, never what it stores.
  */
 export type ContentPool = {
-  /** Reads the unprocessed log entries after `afterId` and sends them to the thread. */
-  prefetch(ctx: AppContext, trx: Transaction<DB>, afterId: number, limit: number): Promise<void>;
+  /**
+   * Reads the unprocessed log entries after `afterId` and sends them to the thread, with the
+   * query and analyzer sources of their workspaces (`sourcesOf`, which the batch shares).
+   */
+  prefetch(
+    ctx: AppContext,
+    trx: Transaction<DB>,
+    afterId: number,
+    limit: number,
+    sourcesOf: (workspaceId: string) => Promise<WorkspaceSources>,
+  ): Promise<void>;
   /** What the thread made of these entries (waiting for it if needed), by log id. */
   take(ids: number[]): Promise<Map<number, Prefetched>>;
   close(): Promise<void>;
@@ -112,7 +119,7 @@ export function createContentPool(log: Logger): ContentPool {
   }
 
   return {
-    async prefetch(ctx, trx, afterId, limit) {
+    async prefetch(ctx, trx, afterId, limit, sourcesOf) {
       const rows = await ctx.dialect.inIndexOrder(trx, () =>
         trx
           .selectFrom('ingest_log')
@@ -127,10 +134,7 @@ export function createContentPool(log: Logger): ContentPool {
       const sources: Record<string, WorkspaceSources> = {};
       const signatures: Record<string, string> = {};
       for (const workspaceId of new Set(rows.map((r) => r.workspace_id))) {
-        const s = {
-          analyzers: (await workspaceAnalyzers(ctx, trx, workspaceId)).sources,
-          queries: (await workspaceQuerySet(ctx, trx, workspaceId)).sources,
-        };
+        const s = await sourcesOf(workspaceId);
         const signature = signatureOf(s);
         signatures[workspaceId] = signature;
         if (compiledBy.get(workspaceId) !== signature) sources[workspaceId] = s;

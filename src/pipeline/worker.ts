@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { IngestLogTable } from '../db/schema.ts';
+import type { DB, IngestLogTable } from '../db/schema.ts';
 import { withPriorContacts, workspaceAnalyzers } from '../modules/analysis/service.ts';
 import {
   attachAuthors,
@@ -28,6 +28,13 @@ import { type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
 const REPEATED_CONTACT_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 export type BatchResult = { claimed: number; stored: number; quarantined: number };
+
+async function compiledFor(ctx: AppContext, trx: Transaction<DB>, workspaceId: string) {
+  return {
+    queries: await workspaceQuerySet(ctx, trx, workspaceId),
+    analyzers: await workspaceAnalyzers(ctx, trx, workspaceId),
+  };
+}
 
 type Quarantined = { row: Selectable<IngestLogTable>; stage: string; reason: string };
 
@@ -66,9 +73,22 @@ export async function processBatch(
         .execute(),
     );
     if (rows.length === 0) return { claimed: 0, stored: 0, quarantined: 0 };
+    // Each workspace's compiled queries and analyzers, checked once for this batch and the prefetch.
+    const compiled = new Map<string, ReturnType<typeof compiledFor>>();
+    const compiledOf = (workspaceId: string) => {
+      let c = compiled.get(workspaceId);
+      if (!c) {
+        c = compiledFor(ctx, trx, workspaceId);
+        compiled.set(workspaceId, c);
+      }
+      return c;
+    };
     const ahead = pool ? await pool.take(rows.map((r) => Number(r.id))) : new Map<number, Prefetched>();
     if (pool && rows.length === limit)
-      await pool.prefetch(ctx, trx, Number(rows[rows.length - 1]?.id), limit);
+      await pool.prefetch(ctx, trx, Number(rows[rows.length - 1]?.id), limit, async (workspaceId) => {
+        const { queries, analyzers } = await compiledOf(workspaceId);
+        return { queries: queries.sources, analyzers: analyzers.sources };
+      });
 
     const quarantined: Quarantined[] = [];
     const byWorkspace = new Map<string, NormalizedEvent[]>();
@@ -93,8 +113,7 @@ export async function processBatch(
 
     let stored = 0;
     for (const [workspaceId, events] of byWorkspace) {
-      const queries = await workspaceQuerySet(ctx, trx, workspaceId);
-      const analyzers = await workspaceAnalyzers(ctx, trx, workspaceId);
+      const { queries, analyzers } = await compiledOf(workspaceId);
       const signature = signatureOf({ analyzers: analyzers.sources, queries: queries.sources });
       const collapsed = collapseEvents(events);
       const contacts = await recentContactCounts(
