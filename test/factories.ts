@@ -1,5 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { AppContext } from '../src/context.ts';
-import type { Role } from '../src/db/schema.ts';
+import type { MentionsTable, Role } from '../src/db/schema.ts';
 import type { Actor } from '../src/modules/auth/roles.ts';
 import type { UserView, WorkspaceView } from '../src/modules/auth/schema.ts';
 import { createApiToken, createWorkspace, provisionUser } from '../src/modules/auth/service.ts';
@@ -44,4 +45,38 @@ export async function buildUser(
 export async function buildToken(ctx: AppContext, built: BuiltUser): Promise<string> {
   const { secret } = await createApiToken(ctx, built.actor, { name: 'test' });
   return secret;
+}
+
+/**
+ * A stored post's row, for tests that write mentions directly rather than through the pipeline:
+ * every column, with neutral values unless given.
+ */
+export function mentionRow(
+  ctx: AppContext,
+  workspaceId: string,
+  fields: Partial<Insertable<MentionsTable>> & { external_id: string; created_at: string },
+): Insertable<MentionsTable> {
+  return {
+    workspace_id: workspaceId,
+    channel: 'webhook',
+    url: null,
+    author_id: null,
+    text: 'hello',
+    language: 'en',
+    received_at: fields.created_at,
+    version_at: fields.created_at,
+    reply_to: null,
+    thread_root: null,
+    engagement: ctx.dialect.toJson({}),
+    analysis: ctx.dialect.toJson({}),
+    sentiment: null,
+    intents: null,
+    disposition: null,
+    deleted_at: null,
+    edited_at: null,
+    urgency: null,
+    topics: null,
+    classes: null,
+    ...fields,
+  };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../test/db.ts';
-import { buildWorkspace } from '../../test/factories.ts';
+import { buildWorkspace, mentionRow } from '../../test/factories.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
 
 const t = setupTestDatabase();
@@ -996,34 +996,9 @@ describe(`database on ${testEngine}`, () => {
       await t.ctx.db
         .insertInto('mentions')
         .values(
-          Array.from({ length: 1000 }, (_, k) => ({
-            workspace_id: ws.id,
-            channel: 'webhook',
-            external_id: `m-${n(k)}`,
-            url: null,
-            author_id: null,
-            text: 'y'.repeat(200),
-            language: 'en',
-            created_at: at,
-            received_at: at,
-            version_at: at,
-            reply_to: null,
-            thread_root: null,
-            engagement: t.ctx.dialect.toJson({}),
-            analysis: t.ctx.dialect.toJson({}),
-            sentiment: null,
-            intents: null,
-            disposition: null,
-            deleted_at: null,
-            edited_at: null,
-            urgency: null,
-            topics: null,
-            classes: null,
-            disposition_reason: null,
-            disposition_at: null,
-            disposition_by: null,
-            case_id: null,
-          })),
+          Array.from({ length: 1000 }, (_, k) =>
+            mentionRow(t.ctx, ws.id, { external_id: `m-${n(k)}`, text: 'y'.repeat(200), created_at: at }),
+          ),
         )
         .execute();
     }

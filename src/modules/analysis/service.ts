@@ -30,7 +30,7 @@ export type AnalysisInput = {
   priorContacts?: number;
 };
 
-/** A workspace's own topics and trained classifiers, compiled once (see `analyzersFor`). */
+/** A workspace's own topics and trained classifiers, compiled once (see `workspaceAnalyzers`). */
 export type WorkspaceAnalyzers = {
   topics: TopicSet;
   classifiers: { id: string; name: string; model: ClassifierModel }[];
@@ -185,15 +185,6 @@ export async function workspaceAnalyzers(
   return compiled;
 }
 
-/** The compiled topics and classifiers of a workspace (see `workspaceAnalyzers`). */
-export async function analyzersFor(
-  ctx: AppContext,
-  db: Kysely<DB> | Transaction<DB>,
-  workspaceId: string,
-): Promise<WorkspaceAnalyzers> {
-  return (await workspaceAnalyzers(ctx, db, workspaceId)).analyzers;
-}
-
 /** Analyses a text with the workspace's topics and classifiers: `POST /analysis/analyze`. */
 export async function analyzeForWorkspace(
   ctx: AppContext,
@@ -206,7 +197,7 @@ export async function analyzeForWorkspace(
   },
 ): Promise<Analysis> {
   requirePermission(actor, 'listening:read');
-  const analyzers = await analyzersFor(ctx, ctx.db, actor.workspaceId);
+  const { analyzers } = await workspaceAnalyzers(ctx, ctx.db, actor.workspaceId);
   return analyzeText(
     {
       text: input.text,

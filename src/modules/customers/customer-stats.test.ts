@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
-import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildUser, buildWorkspace, mentionRow } from '../../../test/factories.ts';
 import { newId } from '../../ids.ts';
 import { rebuildCustomerStats, refreshCustomerStats, refreshNewMentionStats } from './customer-stats.ts';
 import { eraseCustomer } from './privacy.ts';
@@ -78,30 +78,17 @@ async function mention(
   const n = ++seq;
   const [row] = await t.ctx.db
     .insertInto('mentions')
-    .values({
-      workspace_id: workspaceId,
-      channel: 'bluesky',
-      external_id: `post-${n}`,
-      url: null,
-      author_id: authorId,
-      text: 'hello',
-      language: 'en',
-      created_at: at,
-      received_at: at,
-      version_at: at,
-      reply_to: null,
-      thread_root: null,
-      engagement: t.ctx.dialect.toJson({}),
-      analysis: t.ctx.dialect.toJson({}),
-      sentiment,
-      intents,
-      disposition: null,
-      deleted_at: null,
-      edited_at: null,
-      urgency: 0,
-      topics: null,
-      classes: null,
-    })
+    .values(
+      mentionRow(t.ctx, workspaceId, {
+        channel: 'bluesky',
+        external_id: `post-${n}`,
+        author_id: authorId,
+        created_at: at,
+        sentiment,
+        intents,
+        urgency: 0,
+      }),
+    )
     .returning('id')
     .execute();
   return Number(row?.id);
