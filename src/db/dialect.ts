@@ -73,6 +73,18 @@ export type Dialect = Readonly<{
    * one of them and sorted them all, for each batch of a backlog.
    */
   inIndexOrder<T>(trx: Transaction<DB>, read: () => Promise<T>): Promise<T>;
+  /**
+   * Marks the transaction as a writer of rows that readers walk by id after a cursor (a
+   * workspace's mentions), until it ends. On PostgreSQL ids are taken from a sequence when a row
+   * is inserted but become visible when its transaction commits, so without this a reader could
+   * pass over a lower id committed late. SQLite has one writer: ids become visible in order.
+   */
+  guardWrites(trx: Transaction<DB>, key: string): Promise<void>;
+  /**
+   * Waits until every transaction that guarded writes under `key` has ended; writers that start
+   * meanwhile wait for this transaction. An id read after it is a horizon: no lower id appears later.
+   */
+  awaitWriters(trx: Transaction<DB>, key: string): Promise<void>;
   /** Locks the selected rows until the transaction ends (PostgreSQL); SQLite's writer lock already serialises. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForUpdate<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
@@ -84,6 +96,9 @@ export type Dialect = Readonly<{
    */
   jsonValue(column: string, key: string, type: 'text' | 'number' | 'boolean'): RawBuilder<unknown>;
 }>;
+
+/** The first key of the advisory locks behind guardWrites, apart from any other use of them. */
+const WRITE_GUARD_CLASS = 7_301;
 
 const sqlite: Dialect = Object.freeze({
   name: 'sqlite',
@@ -161,6 +176,8 @@ const sqlite: Dialect = Object.freeze({
       return sql`(case when json_type(${c}, ${path}) in ('integer', 'real') then cast(json_extract(${c}, ${path}) as real) end)`;
     return sql`(case json_type(${c}, ${path}) when 'true' then 1 when 'false' then 0 end)`;
   },
+  guardWrites: async () => {},
+  awaitWriters: async () => {},
   lockForUpdate: (query) => query,
   dateBucket: (column, unit) =>
     unit === 'hour'
@@ -231,6 +248,12 @@ const postgres: Dialect = Object.freeze({
     if (type === 'number')
       return sql`(case when jsonb_typeof(${c} -> ${key}::text) = 'number' then (${c} ->> ${key}::text)::double precision end)`;
     return sql`(case when jsonb_typeof(${c} -> ${key}::text) = 'boolean' then (case when (${c} ->> ${key}::text) = 'true' then 1 else 0 end) end)`;
+  },
+  guardWrites: async (trx, key) => {
+    await sql`select pg_advisory_xact_lock_shared(${WRITE_GUARD_CLASS}, hashtext(${key}))`.execute(trx);
+  },
+  awaitWriters: async (trx, key) => {
+    await sql`select pg_advisory_xact_lock(${WRITE_GUARD_CLASS}, hashtext(${key}))`.execute(trx);
   },
   lockForUpdate: (query) => query.forUpdate() as typeof query,
   dateBucket: (column, unit) =>

@@ -11,6 +11,7 @@ import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } 
 import type { AppContext } from '../../context.ts';
 import { CHUNK, chunks } from '../../db/chunks.ts';
 import type { CustomerStatsTable, DB } from '../../db/schema.ts';
+import { committedMentionId } from '../listening/store.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -164,15 +165,6 @@ async function setWatermark(
     .execute();
 }
 
-async function maxMentionId(db: Db, workspaceId: string): Promise<number> {
-  const row = await db
-    .selectFrom('mentions')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  return Number(row?.id ?? 0);
-}
-
 /**
  * Counts the mentions stored since the last run: refreshes the customers whose authors wrote a
  * mention with an id above the watermark, then advances it. Returns how many were refreshed.
@@ -181,7 +173,7 @@ export async function refreshNewMentionStats(ctx: AppContext, workspaceId: strin
   const from = await watermarkOf(ctx.db, workspaceId);
   // Never rebuilt: the full rebuild counts everything and sets the watermark.
   if (from === undefined) return (await rebuildCustomerStats(ctx, workspaceId)).customers;
-  const to = await maxMentionId(ctx.db, workspaceId);
+  const to = await committedMentionId(ctx, workspaceId);
   if (to <= from) return 0;
   const ids = (
     await ctx.db
@@ -220,7 +212,7 @@ export async function rebuildCustomerStats(
   signal?: AbortSignal,
 ): Promise<{ customers: number }> {
   // Read before counting: mentions stored meanwhile are above the watermark and counted next time.
-  const to = await maxMentionId(ctx.db, workspaceId);
+  const to = await committedMentionId(ctx, workspaceId);
   let after: string | undefined;
   let total = 0;
   for (;;) {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { setupTestDatabase } from '../../../test/db.ts';
+import { setupTestDatabase, testEngine } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { normalize } from '../../pipeline/formats.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
+import { analyzeText } from '../analysis/service.ts';
 import { listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
+import { type StorablePost, storeEvents } from '../listening/store.ts';
 import { getCase, listCases } from './cases.ts';
 import {
   evaluateCondition,
@@ -311,6 +314,74 @@ describe('routing stored mentions', () => {
     expect(await routeNewMentions(t.ctx)).toBe(0);
     expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(2);
   });
+
+  it.runIf(testEngine === 'postgres')(
+    'routes a post whose worker committed after a later post was stored (several workers)',
+    async () => {
+      const { ws, manager } = await setup();
+      await saveRule(t.ctx, manager, {
+        name: 'Complaints',
+        conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+        actions: [{ type: 'create_case' }],
+      });
+      await routeNewMentions(t.ctx); // rules apply from here on
+      const storable = (externalId: string): StorablePost => {
+        const event = normalize(
+          'generic',
+          JSON.stringify({
+            channel: 'bluesky',
+            externalId,
+            text: complaint,
+            createdAt: t.clock.now().toISOString(),
+            author: { externalId: `did:plc:${externalId}`, handle: externalId },
+          }),
+          t.clock.now().toISOString(),
+        );
+        if (event.kind !== 'upsert') throw new Error('expected a post');
+        return {
+          post: event,
+          analysis: analyzeText({ text: event.text, declaredLanguage: null, authorFollowers: null }),
+          queryIds: [],
+        };
+      };
+      // One worker stores a post, taking the lower id, and has not committed yet…
+      let release = () => {};
+      let stored = () => {};
+      const storedEarly = new Promise<void>((resolve) => {
+        stored = resolve;
+      });
+      const early = t.ctx.db.transaction().execute(async (trx) => {
+        await storeEvents(t.ctx, trx, ws.id, [storable('slow-worker')], []);
+        stored();
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      });
+      await storedEarly;
+      // …while another stores a later post and commits.
+      await t.ctx.db
+        .transaction()
+        .execute((trx) => storeEvents(t.ctx, trx, ws.id, [storable('fast-worker')], []));
+      const routing = routeNewMentions(t.ctx);
+      // Time enough to route the committed post and move the cursor past the other, were routing
+      // not to wait for the transaction still storing.
+      await Promise.race([routing, new Promise((resolve) => setTimeout(resolve, 300))]);
+      release();
+      await early;
+      await routing;
+      await routeNewMentions(t.ctx);
+      const rows = await t.ctx.db
+        .selectFrom('mentions')
+        .select(['external_id', 'disposition'])
+        .where('workspace_id', '=', ws.id)
+        .orderBy('id')
+        .execute();
+      expect(rows).toEqual([
+        { external_id: 'slow-worker', disposition: 'case' },
+        { external_id: 'fast-worker', disposition: 'case' },
+      ]);
+    },
+  );
 
   it("attaches a customer's next complaint to their open case instead of opening another", async () => {
     const { ws, manager } = await setup();

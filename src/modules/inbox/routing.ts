@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
+import { committedMentionId } from '../listening/store.ts';
 import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
 import { type CasePost, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
@@ -884,15 +885,6 @@ async function continueThread(
   startDraft(f, row);
 }
 
-async function latestMentionId(db: Transaction<DB> | AppContext['db'], workspaceId: string): Promise<number> {
-  const row = await db
-    .selectFrom('mentions')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
-  return Number(row?.id ?? 0);
-}
-
 /**
  * Routes the mentions stored since the last run, for every workspace with enabled rules: each in
  * its own transaction that also advances the workspace's cursor, so a crash repeats nothing and
@@ -907,6 +899,8 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
     .execute();
   let routed = 0;
   for (const { workspace_id: workspaceId } of workspaces) {
+    // Up to the committed horizon: a post stored late with a lower id is not passed over.
+    const horizon = await committedMentionId(ctx, workspaceId);
     for (;;) {
       const n = await ctx.db.transaction().execute(async (trx) =>
         inBatchScope(trx, async () => {
@@ -916,12 +910,13 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             )
             .executeTakeFirst();
           if (!state) {
-            await startRouting(ctx, trx, workspaceId);
+            await startRouting(ctx, trx, workspaceId, horizon);
             return 0;
           }
           const last = await ctx.dialect.inIndexOrder(trx, () =>
             mentionRows(trx, workspaceId)
               .where('id', '>', Number(state.last_mention_id))
+              .where('id', '<=', horizon)
               .orderBy('id')
               .limit(batch)
               .execute(),
@@ -1025,13 +1020,32 @@ async function enabledRules(
   return loaded;
 }
 
-/** Rules apply to mentions stored from now on: the cursor starts at the newest mention. */
-async function startRouting(ctx: AppContext, trx: Transaction<DB>, workspaceId: string): Promise<void> {
+/**
+ * Rules apply to mentions stored from now on: the cursor starts at the newest mention (the
+ * committed horizon when routing starts it; when a rule is saved, the newest it can see).
+ */
+async function startRouting(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  newest?: number,
+): Promise<void> {
+  const from =
+    newest ??
+    Number(
+      (
+        await trx
+          .selectFrom('mentions')
+          .select((eb) => eb.fn.max('id').as('id'))
+          .where('workspace_id', '=', workspaceId)
+          .executeTakeFirst()
+      )?.id ?? 0,
+    );
   await trx
     .insertInto('routing_state')
     .values({
       workspace_id: workspaceId,
-      last_mention_id: await latestMentionId(trx, workspaceId),
+      last_mention_id: from,
       round_robin: ctx.dialect.toJson({}),
       updated_at: ctx.now().toISOString(),
     })

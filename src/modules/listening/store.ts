@@ -199,6 +199,25 @@ export async function recentContactCounts(
   };
 }
 
+const mentionWrites = (workspaceId: string) => `mentions:${workspaceId}`;
+
+/**
+ * The highest mention id of the workspace below which every mention is committed: what a reader
+ * that walks mentions after a cursor (routing, customer statistics) may advance to. On PostgreSQL
+ * it waits for the transactions storing mentions at that moment (see `Dialect.guardWrites`).
+ */
+export async function committedMentionId(ctx: AppContext, workspaceId: string): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    await ctx.dialect.awaitWriters(trx, mentionWrites(workspaceId));
+    const row = await trx
+      .selectFrom('mentions')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    return Number(row?.id ?? 0);
+  });
+}
+
 /**
  * Writes one workspace's collapsed events: authors, mentions (guarded so that an older version
  * or a replay of a deleted post changes nothing), tombstones for deletes, and query links.
@@ -213,6 +232,7 @@ export async function storeEvents(
 ): Promise<StoreResult> {
   const now = ctx.now().toISOString();
   const changed: number[] = [];
+  if (upserts.length + deletes.length > 0) await ctx.dialect.guardWrites(trx, mentionWrites(workspaceId));
   const cache = authorCache(ctx.db);
   const { ids: authorIds, written } = await upsertAuthors(
     trx,
