@@ -8,7 +8,7 @@ import { rebuildCustomerStats } from '../modules/customers/customer-stats.ts';
 import { addSegmentMembers, createSegment } from '../modules/customers/segments.ts';
 import { createAttributeDefinition, createCustomer, updateCustomer } from '../modules/customers/service.ts';
 import { saveCanned } from '../modules/inbox/canned.ts';
-import { saveRule } from '../modules/inbox/routing.ts';
+import { saveRule } from '../modules/inbox/routing-rules.ts';
 import { saveSlaPolicy } from '../modules/inbox/sla.ts';
 import { saveTeam } from '../modules/inbox/teams.ts';
 import { createQuery } from '../modules/listening/service.ts';

@@ -12,7 +12,8 @@ import { customerTimeline, getCustomer, updateCustomer } from '../customers/serv
 import { listCanned, renderCanned, saveCanned } from './canned.ts';
 import { createCase, getCase } from './cases.ts';
 import { addNote, deliverDueReplies, queueReply, retryReply } from './replies.ts';
-import { routeNewMentions, saveRule } from './routing.ts';
+import { routeNewMentions } from './routing.ts';
+import { saveRule } from './routing-rules.ts';
 
 const t = setupTestDatabase();
 

@@ -13,6 +13,7 @@ import * as live from './live.ts';
 import { cannedInput, cannedSchema, noteInput, noteSchema, replyInput, replySchema } from './notes-schema.ts';
 import * as replies from './replies.ts';
 import * as routing from './routing.ts';
+import * as rules from './routing-rules.ts';
 import { routingRuleInput, routingRuleSchema, ruleTestSchema } from './routing-schema.ts';
 import {
   caseCardSchema,
@@ -494,7 +495,7 @@ export function inboxRoutes(ctx: AppContext) {
         ...errorResponses(401, 403),
       },
     }),
-    async (c) => c.json({ items: await routing.listRules(ctx, actorOf(c)) }, 200),
+    async (c) => c.json({ items: await rules.listRules(ctx, actorOf(c)) }, 200),
   );
 
   app.openapi(
@@ -506,7 +507,7 @@ export function inboxRoutes(ctx: AppContext) {
       request: { body: jsonBody(routingRuleInput) },
       responses: { 201: jsonContent(routingRuleSchema, 'Created'), ...errorResponses(400, 401, 403) },
     }),
-    async (c) => c.json(await routing.saveRule(ctx, actorOf(c), c.req.valid('json')), 201),
+    async (c) => c.json(await rules.saveRule(ctx, actorOf(c), c.req.valid('json')), 201),
   );
 
   app.openapi(
@@ -540,7 +541,7 @@ export function inboxRoutes(ctx: AppContext) {
         ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) => c.json({ items: await routing.reorderRules(ctx, actorOf(c), c.req.valid('json').ids) }, 200),
+    async (c) => c.json({ items: await rules.reorderRules(ctx, actorOf(c), c.req.valid('json').ids) }, 200),
   );
 
   app.openapi(
@@ -553,7 +554,7 @@ export function inboxRoutes(ctx: AppContext) {
       responses: { 200: jsonContent(routingRuleSchema, 'The rule'), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) =>
-      c.json(await routing.saveRule(ctx, actorOf(c), c.req.valid('json'), c.req.valid('param').id), 200),
+      c.json(await rules.saveRule(ctx, actorOf(c), c.req.valid('json'), c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -566,7 +567,7 @@ export function inboxRoutes(ctx: AppContext) {
       responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
     }),
     async (c) => {
-      await routing.deleteRule(ctx, actorOf(c), c.req.valid('param').id);
+      await rules.deleteRule(ctx, actorOf(c), c.req.valid('param').id);
       return c.body(null, 204);
     },
   );

@@ -1,37 +1,26 @@
 import { type Selectable, sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { inBatchScope, memoIn } from '../../db/batch-scope.ts';
-import type { DB, RoutingRulesTable } from '../../db/schema.ts';
-import { AppError } from '../../errors.ts';
+import type { DB } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
-import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { committedMentionId } from '../listening/store.ts';
-import { checkSalesUser, createLeadByRule } from '../sales/leads.ts';
+import { createLeadByRule } from '../sales/leads.ts';
 import { type CasePost, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
-import { setOrder } from './ordering.ts';
+import { type Rule, startRouting, toRule } from './routing-rules.ts';
 import {
   type RoutingAction,
   type RoutingCondition,
   type RoutingRuleInput,
-  type RoutingRuleView,
   type RuleTest,
-  routingAction,
-  routingCondition,
   routingRuleInput,
 } from './routing-schema.ts';
 import { indexRules, normalisedWords } from './rule-index.ts';
 import type { CaseInput } from './schema.ts';
 import { recordCustomerMessage, syncCaseSla } from './sla.ts';
-
-type RuleRow = Selectable<RoutingRulesTable>;
-type Rule = Omit<RoutingRuleView, 'conditions' | 'actions'> & {
-  conditions: RoutingCondition[];
-  actions: RoutingAction[];
-};
 
 /** What rules look at for one mention; `case` changes as earlier rules act. */
 export type Facts = {
@@ -59,23 +48,6 @@ export type Facts = {
 };
 
 const ACTIVE = ['new', 'open', 'pending_customer', 'on_hold'] as const;
-
-function toRule(ctx: AppContext, r: RuleRow): Rule {
-  return {
-    id: r.id,
-    name: r.name,
-    position: Number(r.position),
-    enabled: Number(r.enabled) === 1,
-    match: r.match,
-    // Stored rules were validated on the way in; parsing again fills defaults added since.
-    conditions: ctx.dialect.parseJson<unknown[]>(r.conditions).map((c) => routingCondition.parse(c)),
-    actions: ctx.dialect.parseJson<unknown[]>(r.actions).map((a) => routingAction.parse(a)),
-    firedCount: Number(r.fired_count),
-    lastFiredAt: r.last_fired_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
 
 const words = normalisedWords;
 
@@ -1018,191 +990,6 @@ async function enabledRules(
   const loaded = { signature, rules, candidates: indexRules(rules, textOf) };
   loadedRules.set(workspaceId, loaded);
   return loaded;
-}
-
-/**
- * Rules apply to mentions stored from now on: the cursor starts at the newest mention (the
- * committed horizon when routing starts it; when a rule is saved, the newest it can see).
- */
-async function startRouting(
-  ctx: AppContext,
-  trx: Transaction<DB>,
-  workspaceId: string,
-  newest?: number,
-): Promise<void> {
-  const from =
-    newest ??
-    Number(
-      (
-        await trx
-          .selectFrom('mentions')
-          .select((eb) => eb.fn.max('id').as('id'))
-          .where('workspace_id', '=', workspaceId)
-          .executeTakeFirst()
-      )?.id ?? 0,
-    );
-  await trx
-    .insertInto('routing_state')
-    .values({
-      workspace_id: workspaceId,
-      last_mention_id: from,
-      round_robin: ctx.dialect.toJson({}),
-      updated_at: ctx.now().toISOString(),
-    })
-    .onConflict((oc) => oc.column('workspace_id').doNothing())
-    .execute();
-}
-
-// ------------------------------------------------------------------ managing rules
-
-export async function listRules(ctx: AppContext, actor: Actor): Promise<RoutingRuleView[]> {
-  requirePermission(actor, 'inbox:read');
-  const rows = await ctx.db
-    .selectFrom('routing_rules')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .orderBy('position')
-    .execute();
-  return rows.map((r) => toRule(ctx, r));
-}
-
-/** Checks that the teams and people a rule names belong to the workspace. */
-async function checkReferences(
-  ctx: AppContext,
-  workspaceId: string,
-  actions: RoutingAction[],
-): Promise<void> {
-  for (const [i, a] of actions.entries()) {
-    const teamId =
-      a.type === 'assign_team' || a.type === 'assign' || a.type === 'create_lead' ? a.teamId : undefined;
-    if (teamId) {
-      const team = await ctx.db
-        .selectFrom('teams')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', teamId)
-        .executeTakeFirst();
-      if (!team)
-        throw new AppError('validation_failed', `No team ${teamId}`, {
-          fields: [{ path: `actions.${i}.teamId`, message: 'unknown team' }],
-        });
-    }
-    // A lead's named owner must be able to work leads (the rule would otherwise make leads
-    // nobody can act on; at run time such an owner is passed over for the team's round robin).
-    if (a.type === 'create_lead' && a.ownerUserId) {
-      const path = `actions.${i}.ownerUserId`;
-      try {
-        await checkSalesUser(ctx.db, workspaceId, a.ownerUserId, path);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        throw new AppError('validation_failed', err.message, { fields: [{ path, message: err.message }] });
-      }
-    }
-    if (a.type === 'notify') {
-      const found = await ctx.db
-        .selectFrom('users')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', a.userIds)
-        .execute();
-      if (found.length !== new Set(a.userIds).size)
-        throw new AppError('validation_failed', 'Unknown users to notify', {
-          fields: [{ path: `actions.${i}.userIds`, message: 'not all are users of this workspace' }],
-        });
-    }
-  }
-}
-
-/** Creates a rule at the end of the order, or replaces an existing one's definition. */
-export async function saveRule(
-  ctx: AppContext,
-  actor: Actor,
-  input: RoutingRuleInput,
-  id?: string,
-): Promise<RoutingRuleView> {
-  requirePermission(actor, 'inbox:configure');
-  const parsed = routingRuleInput.parse(input);
-  await checkReferences(ctx, actor.workspaceId, parsed.actions);
-  const now = ctx.now().toISOString();
-  const ruleId = id ?? newId(ctx.now());
-  await ctx.db.transaction().execute(async (trx) => {
-    const values = {
-      name: parsed.name,
-      enabled: parsed.enabled ? 1 : 0,
-      match: parsed.match,
-      conditions: ctx.dialect.toJson(parsed.conditions),
-      actions: ctx.dialect.toJson(parsed.actions),
-      updated_at: now,
-    };
-    if (id) {
-      const updated = await trx
-        .updateTable('routing_rules')
-        .set(values)
-        .where('workspace_id', '=', actor.workspaceId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) throw new AppError('not_found', `No routing rule ${id}`);
-    } else {
-      const last = await trx
-        .selectFrom('routing_rules')
-        .select((eb) => eb.fn.max('position').as('p'))
-        .where('workspace_id', '=', actor.workspaceId)
-        .executeTakeFirst();
-      await trx
-        .insertInto('routing_rules')
-        .values({
-          id: ruleId,
-          workspace_id: actor.workspaceId,
-          position: Number(last?.p ?? 0) + 1,
-          fired_count: 0,
-          last_fired_at: null,
-          created_at: now,
-          ...values,
-        })
-        .execute();
-    }
-    await startRouting(ctx, trx, actor.workspaceId);
-    await recordAudit(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      actorUserId: actor.userId,
-      action: id ? 'routing_rule.update' : 'routing_rule.create',
-      targetType: 'routing_rule',
-      targetId: ruleId,
-      details: { name: parsed.name, enabled: parsed.enabled },
-    });
-  });
-  const row = await ctx.db
-    .selectFrom('routing_rules')
-    .selectAll()
-    .where('id', '=', ruleId)
-    .executeTakeFirstOrThrow();
-  return toRule(ctx, row);
-}
-
-export async function deleteRule(ctx: AppContext, actor: Actor, id: string): Promise<void> {
-  requirePermission(actor, 'inbox:configure');
-  await ctx.db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('routing_rules')
-      .where('workspace_id', '=', actor.workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (Number(deleted.numDeletedRows) === 0) throw new AppError('not_found', `No routing rule ${id}`);
-    await recordAudit(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      actorUserId: actor.userId,
-      action: 'routing_rule.delete',
-      targetType: 'routing_rule',
-      targetId: id,
-    });
-  });
-}
-
-/** Puts the workspace's rules in the given order (every rule id, once). */
-export async function reorderRules(ctx: AppContext, actor: Actor, ids: string[]): Promise<RoutingRuleView[]> {
-  requirePermission(actor, 'inbox:configure');
-  await setOrder(ctx, 'routing_rules', actor.workspaceId, ids, 'rule');
-  return listRules(ctx, actor);
 }
 
 /**

@@ -6,7 +6,8 @@ import { processBatch } from '../../pipeline/worker.ts';
 import { listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { createCase, getCase, updateCase } from './cases.ts';
 import { disposeMention } from './dispositions.ts';
-import { routeNewMentions, saveRule } from './routing.ts';
+import { routeNewMentions } from './routing.ts';
+import { saveRule } from './routing-rules.ts';
 import {
   checkSlaClocks,
   getBusinessHours,

@@ -245,7 +245,7 @@ export async function reorderSlaPolicies(
   ids: string[],
 ): Promise<SlaPolicyView[]> {
   requirePermission(actor, 'inbox:configure');
-  await setOrder(ctx, 'sla_policies', actor.workspaceId, ids, 'policy');
+  await setOrder(ctx, actor, 'sla_policies', ids);
   await resyncOpenCases(ctx, actor.workspaceId);
   return listSlaPolicies(ctx, actor);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { seedDemoWorkspace } from '../../demo/seed.ts';
-import { listRules } from '../inbox/routing.ts';
+import { listRules } from '../inbox/routing-rules.ts';
 import { getLead, listLeads } from './leads.ts';
 import { salesPipeline } from './pipeline.ts';
 

@@ -10,7 +10,7 @@ import { provisionUser } from '../auth/service.ts';
 import { recordEvents } from '../customers/activity.ts';
 import { recordConsent } from '../customers/consents.ts';
 import { createCustomer } from '../customers/service.ts';
-import { saveRule } from '../inbox/routing.ts';
+import { saveRule } from '../inbox/routing-rules.ts';
 import { saveTeam } from '../inbox/teams.ts';
 import { acceptHandoff, createLead, handoffLead, logContact, rejectHandoff, updateLead } from './leads.ts';
 import { createOpportunity, updateOpportunity } from './opportunities.ts';
