@@ -154,6 +154,9 @@ describe('inbox', () => {
     expect(await rule.textContent()).toContain(
       'When sentiment is any of negative → Create a case, Send to team',
     );
+    // The demo's lead rule reads as one too (its action and lifecycle condition are on the page).
+    const leads = rules.getByRole('listitem').filter({ hasText: 'Buying signals become sales leads' });
+    expect(await leads.textContent()).toContain('Create a sales lead');
 
     // The manager raises the priority of the owner's case; the owner follows it, so the bell rings.
     await page.goto(`${server.url}/inbox?view=solved`);

@@ -978,6 +978,9 @@ export const routingFields = [
   'influence',
   'followers',
   'keywords',
+  'segment',
+  'lifecycle_stage',
+  'business_hours',
   'customer_has_open_case',
   'case_exists',
   'case_priority',
@@ -985,11 +988,12 @@ export const routingFields = [
 ] as const;
 export type RoutingField = (typeof routingFields)[number];
 export type RoutingCondition =
-  | { field: 'channel' | 'query' | 'topic' | 'language'; op: 'in' | 'not_in'; value: string[] }
+  | { field: 'channel' | 'query' | 'topic' | 'language' | 'segment'; op: 'in' | 'not_in'; value: string[] }
+  | { field: 'lifecycle_stage'; op: 'in' | 'not_in'; value: LifecycleStage[] }
   | { field: 'intent' | 'sentiment' | 'case_priority' | 'case_type'; op: 'in' | 'not_in'; value: string[] }
   | { field: 'urgency' | 'influence' | 'followers'; op: 'gte' | 'lte'; value: number }
   | { field: 'keywords'; op: 'contains_any' | 'contains_none'; value: string[] }
-  | { field: 'customer_has_open_case' | 'case_exists'; op: 'is_true' | 'is_false' };
+  | { field: 'customer_has_open_case' | 'case_exists' | 'business_hours'; op: 'is_true' | 'is_false' };
 export const routingActionTypes = [
   'create_case',
   'set_priority',
@@ -997,6 +1001,8 @@ export const routingActionTypes = [
   'add_tags',
   'assign_team',
   'assign',
+  'assign_agent',
+  'create_lead',
   'notify',
   'dismiss',
 ] as const;
@@ -1008,6 +1014,8 @@ export type RoutingAction =
   | { type: 'add_tags'; value: string[] }
   | { type: 'assign_team'; teamId: string }
   | { type: 'assign'; strategy: 'round_robin' | 'least_open'; teamId?: string }
+  | { type: 'assign_agent'; userId: string }
+  | { type: 'create_lead'; stage?: LeadStage; teamId?: string; ownerUserId?: string }
   | { type: 'notify'; userIds: string[] }
   | { type: 'dismiss'; reason: DismissReason };
 export type RoutingRuleInput = {

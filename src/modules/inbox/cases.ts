@@ -93,7 +93,7 @@ async function workableCase(db: Db, workspaceId: string, id: string): Promise<Ca
 }
 
 /** Assignees must be people of the workspace whose role may work cases. */
-async function checkAssignee(db: Db, workspaceId: string, userId: string): Promise<string> {
+export async function checkAssignee(db: Db, workspaceId: string, userId: string): Promise<string> {
   const user = await db
     .selectFrom('users')
     .select(['id', 'name', 'email', 'role', 'status'])

@@ -62,6 +62,15 @@ describe('managing routing rules', () => {
     ).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(
       saveRule(t.ctx, manager, {
+        name: 'Bad assignee',
+        actions: [{ type: 'assign_agent', userId: other.ana.userId }],
+      }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'actions.0.userId' }] },
+    });
+    await expect(
+      saveRule(t.ctx, manager, {
         name: 'Bad people',
         actions: [{ type: 'notify', userIds: [other.ana.userId] }],
       }),

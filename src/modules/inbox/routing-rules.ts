@@ -7,6 +7,7 @@ import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { checkSalesUser } from '../sales/leads.ts';
+import { checkAssignee } from './cases.ts';
 import { setOrder } from './ordering.ts';
 import {
   type RoutingAction,
@@ -112,6 +113,15 @@ async function checkReferences(
       const path = `actions.${i}.ownerUserId`;
       try {
         await checkSalesUser(ctx.db, workspaceId, a.ownerUserId, path);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        throw new AppError('validation_failed', err.message, { fields: [{ path, message: err.message }] });
+      }
+    }
+    if (a.type === 'assign_agent') {
+      const path = `actions.${i}.userId`;
+      try {
+        await checkAssignee(ctx.db, workspaceId, a.userId);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         throw new AppError('validation_failed', err.message, { fields: [{ path, message: err.message }] });

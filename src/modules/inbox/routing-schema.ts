@@ -45,6 +45,8 @@ export const routingCondition = z
       value: z.array(z.enum(lifecycleStages)).min(1),
     }),
     z.object({ field: z.literal('customer_has_open_case'), op: z.enum(['is_true', 'is_false']) }),
+    /** Posted while the workspace is open (its business hours and holidays, in its time zone). */
+    z.object({ field: z.literal('business_hours'), op: z.enum(['is_true', 'is_false']) }),
     z.object({ field: z.literal('case_exists'), op: z.enum(['is_true', 'is_false']) }),
     z.object({
       field: z.literal('case_priority'),
@@ -90,6 +92,8 @@ export const routingAction = z
       /** The pool: this team's members; the workspace's agents when absent. */
       teamId: z.string().min(1).max(64).optional(),
     }),
+    /** A named person, when they are active and may work cases; otherwise the action is passed over. */
+    z.object({ type: z.literal('assign_agent'), userId: z.string().min(1).max(64) }),
     z.object({ type: z.literal('notify'), userIds: z.array(z.string().min(1).max(64)).min(1).max(50) }),
     z.object({ type: z.literal('dismiss'), reason: z.enum(dismissReasons) }),
     /** The author's customer gets a lead, or their open lead gets the post (src/modules/sales). */

@@ -213,6 +213,15 @@ describe('every condition', () => {
     expect(evaluateCondition({ field: 'customer_has_open_case', op: 'is_false' }, f).ok).toBe(false);
     expect(evaluateCondition({ field: 'case_exists', op: 'is_true' }, f).ok).toBe(true);
     expect(evaluateCondition({ field: 'case_exists', op: 'is_false' }, facts()).ok).toBe(true);
+    const afterHours = facts({ inBusinessHours: false });
+    expect(evaluateCondition({ field: 'business_hours', op: 'is_false' }, afterHours)).toEqual({
+      ok: true,
+      reason: 'posted outside business hours',
+    });
+    expect(evaluateCondition({ field: 'business_hours', op: 'is_true' }, afterHours).ok).toBe(false);
+    expect(
+      evaluateCondition({ field: 'business_hours', op: 'is_true' }, facts({ inBusinessHours: true })).ok,
+    ).toBe(true);
     expect(evaluateCondition({ field: 'keywords', op: 'contains_none', value: ['upgrade'] }, f).ok).toBe(
       true,
     );
@@ -520,6 +529,46 @@ describe('routing stored mentions', () => {
     expect(c).toMatchObject({ type: 'lead', teamId: team.id });
     const notes = await listNotifications(t.ctx, ana, { limit: 10 });
     expect(notes.items.map((n) => n.summary)).toContain(`Rule “Sales desk”: ${upgrade}`);
+  });
+
+  it('hands what is posted outside business hours to a named person, and passes over one who left', async () => {
+    const { ws, manager, ana, ben } = await setup();
+    await saveRule(t.ctx, manager, {
+      name: 'After hours to Ana',
+      conditions: [
+        { field: 'intent', op: 'in', value: ['complaint'] },
+        { field: 'business_hours', op: 'is_false' },
+      ],
+      actions: [{ type: 'create_case' }, { type: 'assign_agent', userId: ana.userId }],
+    });
+    await saveRule(t.ctx, manager, {
+      name: 'Office hours to Ben',
+      conditions: [{ field: 'business_hours', op: 'is_true' }],
+      actions: [{ type: 'assign_agent', userId: ben.userId }],
+    });
+    // Saturday noon, then Monday noon (UTC, the workspace's zone; open Monday to Friday, 9 to 5).
+    t.clock.set('2026-11-28T12:00:00.000Z');
+    await ingest(ws.id, [{ text: complaint, author: 'weekend' }]);
+    t.clock.set('2026-11-30T12:00:00.000Z');
+    await ingest(ws.id, [{ text: complaint, author: 'monday' }]);
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect(cases).toHaveLength(1);
+    expect(cases[0]?.assigneeUserId).toBe(ana.userId);
+    const feed = await recordFeed(t.ctx, manager, 'case', cases[0]?.id ?? '', { limit: 20 });
+    expect(feed.items.find((e) => e.kind === 'rules_fired')?.data.rules).toMatchObject([
+      { name: 'After hours to Ana', reasons: ['intent is complaint', 'posted outside business hours'] },
+    ]);
+
+    // Ana has left: the rule no longer assigns, and the case is still made.
+    await t.ctx.db.updateTable('users').set({ status: 'deactivated' }).where('id', '=', ana.userId).execute();
+    t.clock.set('2026-11-29T12:00:00.000Z');
+    await ingest(ws.id, [{ text: complaint, author: 'sunday' }]);
+    await routeNewMentions(t.ctx);
+    const sunday = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items.find(
+      (c) => c.id !== cases[0]?.id,
+    );
+    expect(sunday).toMatchObject({ assigneeUserId: null });
   });
 
   it('assigns to the team member with the fewest open cases', async () => {

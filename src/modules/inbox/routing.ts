@@ -2,13 +2,15 @@ import { type Selectable, sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { inBatchScope, memoIn } from '../../db/batch-scope.ts';
 import type { DB } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { customerInSegments } from '../customers/segments.ts';
 import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
-import { type CasePost, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
+import { isOpen } from './business-hours.ts';
+import { type CasePost, checkAssignee, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { type Rule, startRouting, toRule } from './routing-rules.ts';
 import {
@@ -20,7 +22,7 @@ import {
 } from './routing-schema.ts';
 import { indexRules, normalisedWords } from './rule-index.ts';
 import type { CaseInput } from './schema.ts';
-import { recordCustomerMessage, syncCaseSla } from './sla.ts';
+import { recordCustomerMessage, syncCaseSla, workspaceCalendar } from './sla.ts';
 
 /** What rules look at for one mention; `case` changes as earlier rules act. */
 export type Facts = {
@@ -34,6 +36,8 @@ export type Facts = {
     topics: Set<string>;
     queryIds: Set<string>;
     urgency: number | null;
+    /** Whether it was posted within business hours; null when no rule asks. */
+    inBusinessHours?: boolean | null;
   };
   customer: {
     id: string;
@@ -104,6 +108,8 @@ function subject(c: RoutingCondition, f: Facts): Set<string> | string | number |
       return f.customer?.openCaseId != null;
     case 'case_exists':
       return f.case !== null;
+    case 'business_hours':
+      return f.mention.inBusinessHours ?? null;
     case 'keywords':
       return null;
   }
@@ -143,6 +149,7 @@ const labels: Record<RoutingCondition['field'], string> = {
   lifecycle_stage: 'lifecycle stage',
   customer_has_open_case: 'open case',
   case_exists: 'case',
+  business_hours: 'business hours',
   case_priority: 'case priority',
   case_type: 'case type',
 };
@@ -160,6 +167,8 @@ function reasonOf(c: RoutingCondition, f: Facts): string {
   if (c.field === 'customer_has_open_case')
     return f.customer?.openCaseId != null ? 'customer has an open case' : 'customer has no open case';
   if (c.field === 'case_exists') return f.case !== null ? `case ${f.case.number} exists` : 'no case yet';
+  if (c.field === 'business_hours')
+    return f.mention.inBusinessHours ? 'posted within business hours' : 'posted outside business hours';
   const value = subject(c, f);
   if (c.op === 'gte' || c.op === 'lte')
     return `${label} ${typeof value === 'number' ? value : 'unknown'} ${c.op === 'gte' ? '≥' : '≤'} ${c.value}`;
@@ -202,6 +211,7 @@ type MentionRow = {
   topics: string | null;
   urgency: number | null;
   author_id: number | null;
+  created_at: string;
 };
 
 const split = (s: string | null) => new Set(s ? s.split(' ') : []);
@@ -314,6 +324,7 @@ async function loadFacts(
           .execute();
   const stageOf = new Map(stages.map((c) => [c.id, c.lifecycle_stage]));
   const openCases = await openCasesOf(db, workspaceId, customerIds);
+  const calendar = fields.has('business_hours') ? await workspaceCalendar(ctx, db, workspaceId) : null;
   // Only the segments some rule names are checked, one customer at a time.
   const segmentsOf = async (customerId: string) => {
     const member = new Set<string>();
@@ -336,6 +347,7 @@ async function loadFacts(
         topics: split(m.topics),
         queryIds: queriesOf.get(Number(m.id)) ?? new Set(),
         urgency: m.urgency === null ? null : Number(m.urgency),
+        inBusinessHours: calendar ? isOpen(calendar, new Date(m.created_at)) : null,
       },
       customer: customerId
         ? {
@@ -636,6 +648,19 @@ async function applyAction(
       const userId = await chooseAssignee(trx, workspaceId, action, roundRobin);
       if (!userId) return 'assign: nobody in the pool';
       return setCaseField(trx, f, rule, 'assignee', userId);
+    }
+    case 'assign_agent': {
+      if (!f.case) return 'assign: skipped, no case';
+      try {
+        await memoIn(trx, `assignee:${workspaceId}:${action.userId}`, () =>
+          checkAssignee(trx, workspaceId, action.userId),
+        );
+      } catch (err) {
+        // Deactivated or given another role since the rule was saved.
+        if (err instanceof AppError) return `assign: skipped, ${err.message}`;
+        throw err;
+      }
+      return setCaseField(trx, f, rule, 'assignee', action.userId);
     }
     case 'notify': {
       const record = f.case

@@ -11,6 +11,8 @@ import {
   inboxApi,
   inboxConfigurers,
   type ListeningQuery,
+  leadStages,
+  lifecycleStages,
   listeningApi,
   type RoutingAction,
   type RoutingActionType,
@@ -21,6 +23,10 @@ import {
   type RuleTest,
   routingActionTypes,
   routingFields,
+  type SalesOwner,
+  type Segment,
+  salesApi,
+  segmentsApi,
   type Team,
   type Topic,
 } from '../../api.ts';
@@ -54,6 +60,9 @@ const fieldLabels: Record<RoutingField, string> = {
   influence: 'Author influence (0–100)',
   followers: 'Author followers',
   keywords: 'Text',
+  segment: 'Customer segment',
+  lifecycle_stage: 'Customer lifecycle stage',
+  business_hours: 'Posted within business hours',
   customer_has_open_case: 'Customer has an open case',
   case_exists: 'An earlier rule made a case',
   case_priority: 'Case priority',
@@ -75,7 +84,9 @@ const actionLabels: Record<RoutingActionType, string> = {
   set_type: 'Set type',
   add_tags: 'Add tags',
   assign_team: 'Send to team',
-  assign: 'Assign to a person',
+  assign: 'Assign by round robin or load',
+  assign_agent: 'Assign to a named person',
+  create_lead: 'Create a sales lead',
   notify: 'Notify people',
   dismiss: 'Dismiss the post',
 };
@@ -84,7 +95,7 @@ type FieldKind = 'choices' | 'list' | 'number' | 'bool';
 const kindOf = (f: RoutingField): FieldKind =>
   f === 'urgency' || f === 'influence' || f === 'followers'
     ? 'number'
-    : f === 'customer_has_open_case' || f === 'case_exists'
+    : f === 'customer_has_open_case' || f === 'case_exists' || f === 'business_hours'
       ? 'bool'
       : f === 'keywords' || f === 'language'
         ? 'list'
@@ -108,7 +119,7 @@ function newCondition(field: RoutingField): RoutingCondition {
   return { field, op: 'in', value: [] } as RoutingCondition;
 }
 
-function newAction(type: RoutingActionType, teams: Team[]): RoutingAction {
+function newAction(type: RoutingActionType, teams: Team[], people: Assignee[]): RoutingAction {
   switch (type) {
     case 'create_case':
       return { type, attachToOpenCase: true };
@@ -122,6 +133,10 @@ function newAction(type: RoutingActionType, teams: Team[]): RoutingAction {
       return { type, teamId: teams[0]?.id ?? '' };
     case 'assign':
       return { type, strategy: 'round_robin' };
+    case 'assign_agent':
+      return { type, userId: people[0]?.id ?? '' };
+    case 'create_lead':
+      return { type, stage: 'lead' };
     case 'notify':
       return { type, userIds: [] };
     case 'dismiss':
@@ -137,7 +152,21 @@ const emptyRule = (): RoutingRuleInput => ({
   actions: [{ type: 'create_case', attachToOpenCase: true }],
 });
 
-type Lookups = { queries: ListeningQuery[]; topics: Topic[]; teams: Team[]; people: Assignee[] };
+type Lookups = {
+  queries: ListeningQuery[];
+  topics: Topic[];
+  teams: Team[];
+  people: Assignee[];
+  segments: Segment[];
+  leadOwners: SalesOwner[];
+};
+
+/** Conditions that hold or not, as they read in a rule's sentence: [when true, when false]. */
+const yesNoSentences: Partial<Record<RoutingField, [string, string]>> = {
+  customer_has_open_case: ['the customer has an open case', 'the customer has no open case'],
+  case_exists: ['an earlier rule made a case', 'no earlier rule made a case'],
+  business_hours: ['posted within business hours', 'posted outside business hours'],
+};
 
 /** Sentences for a rule in the list: "When sentiment is any of negative → Create a case". */
 function describe(r: RoutingRuleInput, l: Lookups): string {
@@ -146,18 +175,24 @@ function describe(r: RoutingRuleInput, l: Lookups): string {
       ? (l.queries.find((q) => q.id === v)?.name ?? 'a deleted query')
       : f === 'topic'
         ? (l.topics.find((t) => t.id === v)?.name ?? 'a deleted topic')
-        : words(v);
+        : f === 'segment'
+          ? (l.segments.find((s) => s.id === v)?.name ?? 'a deleted segment')
+          : words(v);
   const conds = r.conditions.map((c) => {
+    const yesNo = yesNoSentences[c.field];
+    if (yesNo) return c.op === 'is_true' ? yesNo[0] : yesNo[1];
     const v = 'value' in c ? c.value : undefined;
     const shown = Array.isArray(v)
       ? v.map((x) => name(c.field, x)).join(', ')
       : v === undefined
         ? ''
         : String(v);
-    return `${fieldLabels[c.field].replace(/ \(.*\)$/, '').toLowerCase()} ${opLabels[c.op]}${shown ? ` ${shown}` : ''}`;
+    const label = fieldLabels[c.field] ?? words(c.field);
+    return `${label.replace(/ \(.*\)$/, '').toLowerCase()} ${opLabels[c.op] ?? words(c.op)}${shown ? ` ${shown}` : ''}`;
   });
   const when = conds.length ? `When ${conds.join(r.match === 'all' ? ' and ' : ' or ')}` : 'Every mention';
-  return `${when} → ${r.actions.map((a) => actionLabels[a.type]).join(', ')}`;
+  // A rule made through the API by a newer server may hold kinds this page does not know yet.
+  return `${when} → ${r.actions.map((a) => actionLabels[a.type] ?? words(a.type)).join(', ')}`;
 }
 
 export function RoutingRulesPage() {
@@ -165,7 +200,14 @@ export function RoutingRulesPage() {
   const { session } = useSession();
   const canManage = !!session && inboxConfigurers.includes(session.user.role);
   const [rules, setRules] = useState<RoutingRule[] | null>(null);
-  const [lookups, setLookups] = useState<Lookups>({ queries: [], topics: [], teams: [], people: [] });
+  const [lookups, setLookups] = useState<Lookups>({
+    queries: [],
+    topics: [],
+    teams: [],
+    people: [],
+    segments: [],
+    leadOwners: [],
+  });
   const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
@@ -184,8 +226,17 @@ export function RoutingRulesPage() {
       analysisApi.topics().catch(() => ({ items: [] })),
       inboxApi.teams().catch(() => ({ items: [] })),
       inboxApi.assignees().catch(() => ({ items: [] })),
-    ]).then(([q, t, teams, people]) =>
-      setLookups({ queries: q.items, topics: t.items, teams: teams.items, people: people.items }),
+      segmentsApi.all().catch(() => []),
+      salesApi.owners().catch(() => ({ items: [] })),
+    ]).then(([q, t, teams, people, segments, owners]) =>
+      setLookups({
+        queries: q.items,
+        topics: t.items,
+        teams: teams.items,
+        people: people.items,
+        segments,
+        leadOwners: owners.items,
+      }),
     );
   }, [reload]);
 
@@ -222,8 +273,8 @@ export function RoutingRulesPage() {
       <h1>Routing rules</h1>
       <p className="hint">
         Every new mention runs through the enabled rules, top to bottom. A rule whose conditions hold acts: it
-        opens a case, sets priority or type, tags, sends to a team, assigns, notifies, or dismisses the post.{' '}
-        <Link to="/settings">Back to settings</Link>
+        opens a case or a sales lead, sets priority or type, tags, sends to a team, assigns, notifies, or
+        dismisses the post. <Link to="/settings">Back to settings</Link>
       </p>
       {!canManage && (
         <p className="notice" role="note">
@@ -396,6 +447,32 @@ function Chips({
 const opts = (list: readonly string[]) =>
   list.map((v) => ({ value: v, label: v === 'und' ? 'undetermined' : words(v) }));
 
+/** The values a person picks from for a condition on this field. */
+function choicesOf(field: RoutingField, l: Lookups): { value: string; label: string }[] {
+  switch (field) {
+    case 'channel':
+      return opts(channels);
+    case 'query':
+      return l.queries.map((q) => ({ value: q.id, label: q.name }));
+    case 'topic':
+      return l.topics.map((t) => ({ value: t.id, label: t.name }));
+    case 'segment':
+      return l.segments.map((s) => ({ value: s.id, label: s.name }));
+    case 'lifecycle_stage':
+      return opts(lifecycleStages);
+    case 'intent':
+      return opts(intents);
+    case 'sentiment':
+      return opts(sentiments);
+    case 'case_priority':
+      return opts(casePriorities);
+    case 'case_type':
+      return opts(caseTypes);
+    default:
+      return [];
+  }
+}
+
 function ConditionRow({
   c,
   n,
@@ -435,20 +512,7 @@ function ConditionRow({
       />
     );
   } else if (kind === 'choices' && 'value' in c && Array.isArray(c.value)) {
-    const options =
-      c.field === 'channel'
-        ? opts(channels)
-        : c.field === 'query'
-          ? lookups.queries.map((q) => ({ value: q.id, label: q.name }))
-          : c.field === 'topic'
-            ? lookups.topics.map((t) => ({ value: t.id, label: t.name }))
-            : c.field === 'intent'
-              ? opts(intents)
-              : c.field === 'sentiment'
-                ? opts(sentiments)
-                : c.field === 'case_priority'
-                  ? opts(casePriorities)
-                  : opts(caseTypes);
+    const options = choicesOf(c.field, lookups);
     value = (
       <Chips
         options={options}
@@ -599,6 +663,45 @@ function ActionRow({
         </>
       );
       break;
+    case 'assign_agent':
+      body = select(
+        'person',
+        a.userId,
+        [
+          { value: '', label: 'Choose a person' },
+          ...lookups.people.map((p) => ({ value: p.id, label: p.name })),
+        ],
+        (v) => onChange({ ...a, userId: v }),
+      );
+      break;
+    case 'create_lead':
+      body = (
+        <>
+          {select('stage', a.stage ?? 'lead', opts(leadStages), (v) =>
+            onChange({ ...a, stage: v as typeof a.stage }),
+          )}
+          {select(
+            'owner',
+            a.ownerUserId ?? '',
+            [
+              { value: '', label: 'Owner by round robin' },
+              ...lookups.leadOwners.map((o) => ({ value: o.id, label: o.name })),
+            ],
+            (v) => onChange({ ...a, ownerUserId: v || undefined }),
+          )}
+          {!a.ownerUserId &&
+            select(
+              'team',
+              a.teamId ?? '',
+              [
+                { value: '', label: 'Among everyone who works leads' },
+                ...teamOptions.map((t) => ({ ...t, label: `Within ${t.label}` })),
+              ],
+              (v) => onChange({ ...a, teamId: v || undefined }),
+            )}
+        </>
+      );
+      break;
     case 'notify':
       body = (
         <Chips
@@ -621,7 +724,9 @@ function ActionRow({
         <select
           aria-label={`${label} type`}
           value={a.type}
-          onChange={(e) => onChange(newAction(e.target.value as RoutingActionType, lookups.teams))}
+          onChange={(e) =>
+            onChange(newAction(e.target.value as RoutingActionType, lookups.teams, lookups.people))
+          }
         >
           {routingActionTypes.map((t) => (
             <option key={t} value={t}>
@@ -780,7 +885,9 @@ function RuleEditor({
         <button
           type="button"
           className="secondary compact"
-          onClick={() => set({ actions: [...draft.actions, newAction('set_priority', lookups.teams)] })}
+          onClick={() =>
+            set({ actions: [...draft.actions, newAction('set_priority', lookups.teams, lookups.people)] })
+          }
         >
           Add action
         </button>
