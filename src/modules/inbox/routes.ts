@@ -477,7 +477,7 @@ export function inboxRoutes(ctx: AppContext) {
   });
   app.openAPIRegistry.registerPath({
     method: 'get',
-    path: '/api/v1/inbox/stream',
+    path: '/inbox/stream',
     tags,
     summary:
       'Server-Sent Events: `cases` carries arrays of {eventId, caseId, kind, actorUserId} as cases change; `presence` the full list of {caseId, userId, name, state}',

@@ -144,7 +144,7 @@ export function listeningRoutes(ctx: AppContext) {
   });
   app.openAPIRegistry.registerPath({
     method: 'get',
-    path: '/api/v1/mentions/stream',
+    path: '/mentions/stream',
     tags: ['Listening'],
     summary: 'Server-Sent Events: `mentions` events carry arrays of Mention as they are stored',
     responses: { 200: { description: 'text/event-stream' }, ...errorResponses(401) },
