@@ -15,12 +15,13 @@ export type SmtpConfig = z.infer<typeof smtpConfigSchema>;
 
 /**
  * Sends one email through the workspace's SMTP server. The Message-ID is fixed by the caller
- * (a retry sends the same message), and In-Reply-To/References thread it in the customer's mail.
+ * (a retry sends the same message), and `references` (the earlier messages of the conversation,
+ * oldest first) thread it in the customer's mail: In-Reply-To names the last of them (RFC 5322 §3.6.4).
  */
 export async function sendEmail(
   config: SmtpConfig,
   password: string | null,
-  mail: { messageId: string; to: string; subject: string; text: string; inReplyTo?: string | null },
+  mail: { messageId: string; to: string; subject: string; text: string; references?: string[] },
 ): Promise<{ messageId: string }> {
   const transport = nodemailer.createTransport({
     host: config.host,
@@ -38,7 +39,9 @@ export async function sendEmail(
       subject: mail.subject,
       text: mail.text,
       messageId: mail.messageId,
-      ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
+      ...(mail.references?.length
+        ? { inReplyTo: mail.references[mail.references.length - 1], references: mail.references }
+        : {}),
     });
     return { messageId: info.messageId ?? mail.messageId };
   } catch (err) {

@@ -407,8 +407,30 @@ describe('replies through the outbox', () => {
     expect(mail?.raw).toContain(`Subject: Re: Charged twice for my ticket [case ${detail.number}]`);
     expect(mail?.raw).toContain(`Message-ID: <${queued[0]?.id}@airline.example>`);
     expect(mail?.raw).toContain('booking reference');
+    expect(mail?.raw).not.toContain('In-Reply-To');
     const statuses = (await getCase(t.ctx, agent, caseId)).replies.map((r) => r.status);
     expect(statuses).toEqual(['sent', 'sent']);
+
+    // The next emails of the case continue the thread in the customer's mail program.
+    t.clock.advance(60_000);
+    const second = await queueReply(t.ctx, agent, caseId, {
+      body: 'Found it, refund on its way.',
+      visibility: 'private',
+    });
+    await deliverDueReplies(t.ctx);
+    expect(mails.at(-1)?.raw).toContain(`In-Reply-To: <${queued[0]?.id}@airline.example>`);
+    t.clock.advance(60_000);
+    const third = await queueReply(t.ctx, agent, caseId, {
+      body: 'The refund is done.',
+      visibility: 'private',
+    });
+    await deliverDueReplies(t.ctx);
+    const last = mails.at(-1)?.raw ?? '';
+    expect(last).toContain(`In-Reply-To: <${second[0]?.id}@airline.example>`);
+    expect(last.replace(/\r?\n\s+/g, ' ')).toContain(
+      `References: <${queued[0]?.id}@airline.example> <${second[0]?.id}@airline.example>`,
+    );
+    expect(last).toContain(`Message-ID: <${third[0]?.id}@airline.example>`);
   });
 
   it('validates length per channel and refuses channels nothing can send on', async () => {

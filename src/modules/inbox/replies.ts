@@ -341,11 +341,26 @@ async function deliver(ctx: AppContext, r: ReplyRow): Promise<{ externalId: stri
       .where('id', '=', r.case_id)
       .executeTakeFirstOrThrow();
     const domain = smtp.fromAddress.split('@')[1] ?? 'rapport.local';
+    // Earlier emails of this case to the same person: this one continues their thread.
+    const earlier = await ctx.db
+      .selectFrom('outbox_replies')
+      .select('external_id')
+      .where('workspace_id', '=', r.workspace_id)
+      .where('case_id', '=', r.case_id)
+      .where('channel', '=', 'email')
+      .where('recipient', '=', r.recipient)
+      .where('status', '=', 'sent')
+      .where('id', '!=', r.id)
+      .where('external_id', 'is not', null)
+      .orderBy('sent_at')
+      .orderBy('id')
+      .execute();
     const sent = await sendEmail(smtp, secret, {
       messageId: `<${r.id}@${domain}>`,
       to: r.recipient,
       subject: `Re: ${c.subject} [case ${c.number}]`,
       text: r.body,
+      references: earlier.flatMap((e) => (e.external_id ? [e.external_id] : [])),
     });
     return { externalId: sent.messageId, url: null };
   }
