@@ -21,6 +21,8 @@ import { createCase, updateCase } from '../inbox/cases.ts';
 import { addNote } from '../inbox/replies.ts';
 import { createLead } from '../sales/leads.ts';
 import { createOpportunity } from '../sales/opportunities.ts';
+import { fanOutEvents } from '../webhooks/delivery.ts';
+import { createEndpoint } from '../webhooks/endpoints.ts';
 import { listConsents, recordConsent } from './consents.ts';
 import { eraseCustomer, exportCustomer } from './privacy.ts';
 import {
@@ -170,6 +172,12 @@ async function person() {
       created_at: now,
     })
     .execute();
+  // A webhook receiver gets the case and lead events (their payloads quote the person).
+  await createEndpoint(
+    { ...t.ctx, config: { ...t.ctx.config, webhooksAllowPrivateTargets: true } },
+    admin.actor,
+    { url: 'http://127.0.0.1:9/hooks', eventTypes: ['*'] },
+  );
   // Service history: a case made from their refund post (its subject quotes it), a reply sent to
   // them, an internal note about them, a feed and a notification that quote them.
   const refund = await t.ctx.db
@@ -231,6 +239,7 @@ async function person() {
     body: `Hello, ${MARKER} here: window seats?`,
   });
   await editPost(t.ctx, member, thread.post.id, { body: `Hello again from ${MARKER}` });
+  await fanOutEvents(t.ctx);
   return {
     ws,
     admin,
@@ -402,7 +411,9 @@ describe('export', () => {
 describe('erasure', () => {
   it('removes the person from every text column of every table, keeps aggregates, and records it', async () => {
     const { ws, admin, id, bystanderId } = await person();
-    expect((await columnsContaining(t.ctx, MARKER)).length).toBeGreaterThan(10);
+    const holding = await columnsContaining(t.ctx, MARKER);
+    expect(holding.length).toBeGreaterThan(10);
+    expect(holding).toContain('webhook_deliveries.payload');
     const before = await sentimentCounts(ws.id);
     expect(before.reduce((s, r) => s + r.n, 0)).toBe(4);
 

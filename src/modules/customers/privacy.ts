@@ -383,6 +383,20 @@ async function eraseServiceHistory(
   ];
   for (const [type, ids] of records)
     for (const part of chunks(ids)) {
+      // The copies sent (or still to send) to webhook receivers: the log keeps type and status.
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ payload: JSON.stringify({ scrubbed: true }), last_response: null })
+        .where('workspace_id', '=', ws)
+        .where('event_id', 'in', (eb) =>
+          eb
+            .selectFrom('record_events')
+            .select('id')
+            .where('workspace_id', '=', ws)
+            .where('record_type', '=', type as 'case')
+            .where('record_id', 'in', part),
+        )
+        .execute();
       await trx
         .updateTable('record_events')
         .set({ data: ctx.dialect.toJson({ scrubbed: true }) })
