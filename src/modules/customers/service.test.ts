@@ -152,6 +152,8 @@ describe('search', () => {
     expect(await names('olander@exa')).toEqual(['Jo Ölander']); // inside an email
     expect(await names('ölan')).toEqual(['Jo Ölander']);
     expect(await names('piaille')).toEqual(['Li']); // a Mastodon address
+    expect(await names('@maya.travels')).toEqual(['Maya Lindqvist']); // a handle as the UI shows it
+    expect(await names('@li@piaille')).toEqual(['Li']);
     expect(await names('Li')).toEqual(['Li', 'Maya Lindqvist']); // two letters: a plain scan
     expect(await names('"quotes"')).toEqual(['Tom "Quotes" Kay']); // quotes are text, not syntax
     expect(await names('_100%')).toEqual(['Tom "Quotes" Kay']); // so are LIKE's wildcards
@@ -345,7 +347,21 @@ describe('identity resolution', () => {
     const merged = await getCustomer(t.ctx, agent, fromPipeline.id);
     expect(merged.identities.map((i) => i.kind).sort()).toEqual(['email', 'social']);
     expect(merged.merges[0]?.evidence).toEqual(['Same verified email ana@mail.example']);
+    expect(merged.primaryEmail).toBe('ana@mail.example'); // the profile had none: it takes the address
     await expect(getCustomer(t.ctx, agent, crm.id)).rejects.toMatchObject({ code: 'not_found' });
+
+    // A second address does not replace the first; a social-only profile gets its first one.
+    await addIdentity(t.ctx, agent, fromPipeline.id, {
+      kind: 'email',
+      value: 'ana@work.example',
+      verified: true,
+    });
+    expect((await getCustomer(t.ctx, agent, fromPipeline.id)).primaryEmail).toBe('ana@mail.example');
+    await ingest(ws.id, [{ author: { id: 'bo', handle: 'bo.lin', name: 'Bo Lin' } }]);
+    const bo = await customerOfHandle(agent, 'bo.lin');
+    expect(bo.primaryEmail).toBeNull();
+    await addIdentity(t.ctx, agent, bo.id, { kind: 'email', value: 'Bo@Lin.example', verified: false });
+    expect((await getCustomer(t.ctx, agent, bo.id)).primaryEmail).toBe('bo@lin.example');
   });
 
   it('only suggests on weak evidence, with the confidence and the evidence, once per pair', async () => {

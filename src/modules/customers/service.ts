@@ -66,6 +66,8 @@ export {
   mergeCustomers,
   mergeInTransaction,
   rejectSuggestion,
+  type SuggestionQuery,
+  suggestionsPage,
   unmergeCustomers,
 } from './merges.ts';
 export { customerTimeline } from './timeline.ts';
@@ -98,7 +100,8 @@ export async function customerSummaries(
 
 /**
  * The workspace's customers (merged ones are hidden), newest first, keyset-paginated by id.
- * `search` matches a substring of the name, primary email, or any identity's handle or address.
+ * `search` matches a substring of the name, primary email, or any identity's handle or address
+ * (a leading "@" is the handle's, as the UI shows it).
  */
 export async function listCustomers(
   ctx: AppContext,
@@ -116,6 +119,8 @@ export async function listCustomers(
   const search = query.search?.trim();
   if (search) {
     const { dialect } = ctx;
+    // Handles are shown as "@name" but stored without the "@": a search typed as shown finds them.
+    const handle = search.length > 1 && search.startsWith('@') ? search.slice(1) : search;
     q = q.where((eb) =>
       eb.or([
         dialect.substringMatch('customers', ['display_name', 'primary_email'], search),
@@ -126,7 +131,7 @@ export async function listCustomers(
             .selectFrom('identities')
             .select('identities.customer_id')
             .where('identities.workspace_id', '=', actor.workspaceId)
-            .where(dialect.substringMatch('identities', ['handle', 'external_id'], search)),
+            .where(dialect.substringMatch('identities', ['handle', 'external_id'], handle)),
         ),
       ]),
     );
@@ -478,6 +483,26 @@ export async function addIdentityInTransaction(
       details: { kind: input.kind, verified: input.verified },
     });
   }
+  // A profile without a primary email takes its first one, unless another customer goes by it.
+  if (input.kind === 'email')
+    await trx
+      .updateTable('customers')
+      .set({ primary_email: value, updated_at: ctx.now().toISOString() })
+      .where('id', '=', customerId)
+      .where('primary_email', 'is', null)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('customers as other')
+              .select('other.id')
+              .where('other.workspace_id', '=', workspaceId)
+              .where('other.primary_email', '=', value)
+              .where('other.merged_into', 'is', null),
+          ),
+        ),
+      )
+      .execute();
   if (input.kind === 'email' && input.verified)
     await linkBlueskyHandles(ctx, trx, workspaceId, customerId, handlesProvenBy(value));
   const identity = await find();

@@ -371,7 +371,7 @@ export function CommunityIdeasPage() {
       {spaces !== null && spaces.length === 0 && <p className="notice">There is no ideas space yet.</p>}
       {space && ideas === null && !error && <p className="loading">Loading…</p>}
       {space && ideas && (
-        <div className="idea-board-wrap">
+        <div className={current ? 'idea-board-wrap with-detail' : 'idea-board-wrap'}>
           <div className="idea-board">
             {columns.map((status) => {
               const list = ideas.filter((i) => (i.ideaStatus ?? 'open') === status);
