@@ -1,8 +1,13 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../test/db.ts';
+import { buildUser, buildWorkspace } from '../test/factories.ts';
+import { createAttributeDefinition } from './modules/customers/attributes.ts';
+import { addSegmentMembers, createSegment } from './modules/customers/segments.ts';
+import { createCustomer } from './modules/customers/service.ts';
 import { version } from './project.ts';
 
 // The CLI as an operator runs it: a child process on a fresh data dir (embedded SQLite).
@@ -205,4 +210,174 @@ describe('rapport customers import-contacts', () => {
     expect(missing.code, missing.stderr).toBe(2);
     expect(missing.stderr).toContain('No such file');
   });
+});
+
+describe('rapport customers export and erase', () => {
+  /**
+   * A workspace made through the services on the test engine's database (SQLite or PostgreSQL),
+   * and the environment that points the command at it.
+   */
+  async function customersWorld() {
+    const db = await createTestDatabase();
+    const { ctx } = db;
+    const ws = await buildWorkspace(ctx);
+    const admin = (await buildUser(ctx, ws, { role: 'admin' })).actor;
+    await createAttributeDefinition(ctx, admin, { key: 'note', label: 'Note', type: 'text' });
+    // Cells a spreadsheet would run as formulas: =, + and @ at the start.
+    const eve = await createCustomer(ctx, admin, {
+      displayName: '=HYPERLINK("http://evil.example","click")',
+      email: 'eve@example.com',
+      verified: true,
+      attributes: { note: '@SUM(1+1)' },
+    });
+    const kim = await createCustomer(ctx, admin, {
+      displayName: 'Lee, Kim',
+      email: 'kim@lee.example',
+      verified: true,
+      attributes: { note: '+44 20 7946 0000' },
+    });
+    const outsider = await createCustomer(ctx, admin, {
+      displayName: 'Out Sider',
+      email: 'out@sider.example',
+      verified: false,
+    });
+    const segment = await createSegment(ctx, admin, { name: 'VIP', kind: 'static', shared: true });
+    await addSegmentMembers(ctx, admin, segment.id, [eve.id, kim.id]);
+    const dir = db.location.sqlitePath ? path.dirname(db.location.sqlitePath) : freshDir();
+    const env = { DATABASE_URL: db.location.databaseUrl ?? '', SECRET_KEY: ctx.config.secretKey ?? '' };
+    return {
+      db,
+      ws,
+      eve,
+      kim,
+      outsider,
+      segment,
+      dir,
+      cli: (args: string[]) => runCli([...args, '--workspace', ws.slug], dir, env),
+    };
+  }
+
+  it('writes the members of a segment as CSV with a progress bar, escaping cells a spreadsheet would run as formulas', async () => {
+    const w = await customersWorld();
+    try {
+      const result = await w.cli(['customers', 'export', '--segment', w.segment.id]);
+      expect(result.code, result.stderr).toBe(0);
+      const [header, ...rows] = result.stdout.trimEnd().split('\n');
+      expect(header).toBe(
+        'id,name,email,lifecycle_stage,channels,handles,followers,influence,mentions,positive,negative,created_at,attribute.note',
+      );
+      // Newest customer first by id; both were made in the same millisecond, so compare by id.
+      const byId = new Map(rows.map((r) => [r.split(',')[0], r]));
+      expect([...byId.keys()].sort()).toEqual([w.eve.id, w.kim.id].sort());
+      expect(byId.get(w.eve.id)).toBe(
+        `${w.eve.id},"'=HYPERLINK(""http://evil.example"",""click"")",eve@example.com,,email,email:eve@example.com,,,0,0,0,${w.eve.createdAt},'@SUM(1+1)`,
+      );
+      // A comma is quoted, not escaped; a leading + is.
+      expect(byId.get(w.kim.id)).toBe(
+        `${w.kim.id},"Lee, Kim",kim@lee.example,,email,email:kim@lee.example,,,0,0,0,${w.kim.createdAt},'+44 20 7946 0000`,
+      );
+      expect(result.stdout).not.toContain('Out Sider');
+      // The progress bar and the summary go to standard error, so the CSV can be piped.
+      expect(result.stderr).toContain(`[${'#'.repeat(24)}] 2/2`);
+      expect(result.stderr).toContain(`Exported 2 customers of segment "VIP" (${w.segment.id}) in `);
+
+      // By name, to a file readable by its owner only.
+      const out = path.join(w.dir, 'vip.csv');
+      const toFile = await w.cli(['customers', 'export', '--segment', 'VIP', '--out', out]);
+      expect(toFile.code, toFile.stderr).toBe(0);
+      expect(toFile.stdout).toBe('');
+      expect(readFileSync(out, 'utf8')).toBe(result.stdout);
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+      expect(toFile.stderr).toContain(`segment "VIP" (${w.segment.id}) to ${out} in `);
+
+      const unknown = await w.cli(['customers', 'export', '--segment', 'No such segment']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr.trim()).toBe('Error: No segment No such segment');
+    } finally {
+      await w.db.close();
+    }
+  }, 120_000);
+
+  it('exports everything held about a customer as JSON, erases them with a reason, and refuses to erase twice', async () => {
+    const w = await customersWorld();
+    try {
+      const exported = await w.cli(['customers', 'export', w.kim.id]);
+      expect(exported.code, exported.stderr).toBe(0);
+      const data = JSON.parse(exported.stdout) as {
+        format: string;
+        customerId: string;
+        profile: { displayName: string; primaryEmail: string };
+        customers: { id: string }[];
+        identities: { kind: string; value?: string }[];
+      };
+      expect(data).toMatchObject({
+        format: 'rapport.customer-export',
+        customerId: w.kim.id,
+        profile: { displayName: 'Lee, Kim', primaryEmail: 'kim@lee.example' },
+      });
+      expect(data.customers.map((c) => c.id)).toEqual([w.kim.id]);
+      expect(data.identities).toHaveLength(1);
+      const out = path.join(w.dir, 'kim.json');
+      const toFile = await w.cli(['customers', 'export', w.kim.id, '--out', out]);
+      expect(toFile.stdout.trim()).toBe(`Wrote the export of customer ${w.kim.id} to ${out}.`);
+      expect((JSON.parse(readFileSync(out, 'utf8')) as { customerId: string }).customerId).toBe(w.kim.id);
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+
+      const noReason = await w.cli(['customers', 'erase', w.kim.id]);
+      expect(noReason.code).toBe(2);
+      expect(noReason.stderr).toContain('--reason');
+      const noId = await w.cli(['customers', 'erase', '--reason', 'asked']);
+      expect(noId.code).toBe(2);
+      expect(noId.stderr).toContain('Give the customer id');
+      const unknown = await w.cli(['customers', 'export', 'no-such-customer']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr.trim()).toBe('Error: No customer no-such-customer');
+
+      const erased = await w.cli(['customers', 'erase', w.kim.id, '--reason', 'GDPR request by email']);
+      expect(erased.code, erased.stderr).toBe(0);
+      const erasure = await w.db.ctx.db
+        .selectFrom('customer_erasures')
+        .selectAll()
+        .where('customer_id', '=', w.kim.id)
+        .executeTakeFirstOrThrow();
+      expect(erasure.reason).toBe('GDPR request by email');
+      expect(erased.stdout.trim()).toBe(
+        `Erased customer ${w.kim.id} (erasure ${erasure.id}): 0 mentions, 1 identities, 0 accounts, 0 log items, 0 quarantined items, 0 transactions, 0 events.`,
+      );
+      const row = await w.db.ctx.db
+        .selectFrom('customers')
+        .select(['display_name', 'primary_email', 'erased_at'])
+        .where('id', '=', w.kim.id)
+        .executeTakeFirstOrThrow();
+      expect(row.erased_at).not.toBeNull();
+      expect(row.primary_email).toBeNull();
+      expect(row.display_name).not.toContain('Kim');
+      const audit = await w.db.ctx.db
+        .selectFrom('audit_log')
+        .select(['action', 'actor_user_id'])
+        .where('target_id', '=', w.kim.id)
+        .where('action', 'in', ['customer.export', 'customer.erase'])
+        .execute();
+      expect(audit.map((a) => `${a.action} by ${a.actor_user_id}`).sort()).toEqual([
+        'customer.erase by cli',
+        'customer.export by cli',
+        'customer.export by cli',
+      ]);
+
+      const again = await w.cli(['customers', 'erase', w.kim.id, '--reason', 'twice']);
+      expect(again.code).toBe(1);
+      expect(again.stderr.trim()).toBe(`Error: Customer ${w.kim.id} was already erased`);
+      // An erased customer is no longer a member the segment export writes.
+      const vip = await w.cli(['customers', 'export', '--segment', 'VIP']);
+      expect(
+        vip.stdout
+          .trimEnd()
+          .split('\n')
+          .slice(1)
+          .map((r) => r.split(',')[0]),
+      ).toEqual([w.eve.id]);
+    } finally {
+      await w.db.close();
+    }
+  }, 120_000);
 });

@@ -2,6 +2,7 @@
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
+import { withContext } from './cli/operator.ts';
 import { loadConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { AppError, isAppError } from './errors.ts';
@@ -22,6 +23,7 @@ import { recomputeInfluence } from './modules/customers/influence.ts';
 import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
 import { exportSegmentCsv } from './modules/customers/segments-export.ts';
 import { importTransactions, transactionColumns } from './modules/customers/transactions-import.ts';
+import { inboxCommands } from './modules/inbox/commands.ts';
 import { listOutbox, retryReply } from './modules/inbox/replies.ts';
 import { checkSlaClocks } from './modules/inbox/sla.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
@@ -29,7 +31,7 @@ import { salesCommands } from './modules/sales/commands.ts';
 import { webhooksCommands } from './modules/webhooks/commands.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
-import { allServices, closeContext, openContext, type Service, startServer } from './server.ts';
+import { allServices, type Service, startServer } from './server.ts';
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
 
@@ -224,7 +226,7 @@ const commands = {
 type CommandName = keyof typeof commands;
 
 /** Commands registered by modules in their own maps. */
-const moduleCommands = { ...analysisCommands, ...webhooksCommands, ...salesCommands };
+const moduleCommands = { ...analysisCommands, ...webhooksCommands, ...salesCommands, ...inboxCommands };
 
 function usage(): string {
   return [
@@ -263,15 +265,6 @@ function progressLine(p: ImportProgress): string {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.read}/${p.total}  ${Math.round(rate)} items/s  ETA ${Math.ceil(eta)}s`;
 }
 
-async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext(loadConfig());
-  try {
-    return await run(ctx);
-  } finally {
-    await closeContext(ctx);
-  }
-}
-
 /** `rapport customers export --segment …`: the members of a segment as CSV. */
 async function exportSegment(flags: { segment?: string; workspace?: string; out?: string }): Promise<number> {
   const segment = flags.segment;
@@ -297,7 +290,7 @@ async function exportSegment(flags: { segment?: string; workspace?: string; out?
 }
 
 async function run(argv: string[]): Promise<number> {
-  const external = [3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in moduleCommands);
+  const external = [4, 3, 2, 1].map((n) => argv.slice(0, n).join(' ')).find((c) => c in moduleCommands);
   const command = external === undefined ? undefined : moduleCommands[external];
   if (external !== undefined && command) {
     const args = argv.slice(external.split(' ').length);

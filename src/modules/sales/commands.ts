@@ -1,41 +1,11 @@
 import { z } from 'zod';
 import { parseFlags } from '../../cli/args.ts';
-import { loadConfig } from '../../config.ts';
-import type { AppContext } from '../../context.ts';
-import { AppError } from '../../errors.ts';
-import { closeContext, openContext } from '../../server.ts';
+import { operatorOf, withContext } from '../../cli/operator.ts';
 import type { CliCommand } from '../analysis/commands.ts';
-import type { Actor } from '../auth/roles.ts';
-import { listWorkspaces, workspaceBySlug } from '../auth/service.ts';
 import { listLeads, rescoreOpenLeads } from './leads.ts';
 import { leadStages, leadStatuses } from './schema.ts';
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
-
-/** The operator at the command line acts as an owner of the workspace named (or the only one). */
-async function operatorOf(ctx: AppContext, slug: string | undefined): Promise<Actor> {
-  let workspaceId: string;
-  if (slug) workspaceId = (await workspaceBySlug(ctx, slug)).id;
-  else {
-    const all = await listWorkspaces(ctx);
-    if (all.length !== 1 || !all[0])
-      throw new AppError(
-        'validation_failed',
-        `Give --workspace: one of ${all.map((w) => w.slug).join(', ') || '(none yet)'}`,
-      );
-    workspaceId = all[0].id;
-  }
-  return { userId: 'cli', workspaceId, role: 'owner', via: 'cli' };
-}
-
-async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext(loadConfig());
-  try {
-    return await run(ctx);
-  } finally {
-    await closeContext(ctx);
-  }
-}
 
 const listSpec = {
   usage: `rapport sales leads list [--stage ${leadStages.join('|')}] [--status open|won|disqualified|all] [--owner USER_ID|none] [--sort newest|score] [--limit N] [--workspace slug] [--json]`,

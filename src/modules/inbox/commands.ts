@@ -1,0 +1,500 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { helpText, parseFlags } from '../../cli/args.ts';
+import { operatorOf, withContext } from '../../cli/operator.ts';
+import { AppError } from '../../errors.ts';
+import type { CliCommand } from '../analysis/commands.ts';
+import { getCase, listCases } from './cases.ts';
+import { testRule } from './routing.ts';
+import { deleteRule, listRules, saveRule } from './routing-rules.ts';
+import { type RoutingAction, type RoutingCondition, routingRuleInput } from './routing-schema.ts';
+import type { CaseCard } from './schema.ts';
+import { listSlaPolicies } from './sla.ts';
+import type { CaseSlaView, SlaPolicyView } from './sla-schema.ts';
+import { listAssignees, listTeams } from './teams.ts';
+import { casePriorities, caseStatuses, caseTypes } from './vocabulary.ts';
+
+const help = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** The first argument when it is not a flag, and the flags after it. */
+function positional(args: string[]): { value: string | undefined; rest: string[] } {
+  const value = args[0] && !args[0].startsWith('-') ? args[0] : undefined;
+  return { value, rest: value ? args.slice(1) : args };
+}
+
+const workspaceFlag = { workspace: z.string().min(1).optional() };
+
+const casesListSpec = {
+  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--limit N] [--cursor C] [--workspace slug] [--json]`,
+  description:
+    'Lists cases, newest first, with status, priority, type, customer, assignee, team and the most pressing SLA clock; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). With --json, prints {items, nextCursor}. See docs/inbox.md.',
+  options: {
+    ...help,
+    view: { type: 'string' },
+    status: { type: 'string' },
+    priority: { type: 'string' },
+    type: { type: 'string' },
+    team: { type: 'string' },
+    assignee: { type: 'string' },
+    search: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    workspace: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  schema: z.object({
+    // `mine` is left out: the operator at the command line is no person cases are assigned to.
+    view: z.enum(['all', 'unassigned']).default('all'),
+    status: z
+      .string()
+      .refine(
+        (s) =>
+          s === 'active' || s.split(',').every((x) => (caseStatuses as readonly string[]).includes(x.trim())),
+        `active, or one or more of ${caseStatuses.join(', ')} separated by commas`,
+      )
+      .optional(),
+    priority: z.enum(casePriorities).optional(),
+    type: z.enum(caseTypes).optional(),
+    team: z.string().min(1).max(64).optional(),
+    assignee: z.string().min(1).max(64).optional(),
+    search: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(200).optional(),
+    ...workspaceFlag,
+    json: z.boolean().default(false),
+  }),
+} as const;
+
+const caseShowSpec = {
+  usage: 'rapport inbox cases show <number> [--workspace slug] [--json]',
+  description:
+    'Shows one case by its number: fields, customer, SLA clocks, conversations with their posts, and replies. With --json, prints the whole case as the API returns it.',
+  options: { ...help, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({ ...workspaceFlag, json: z.boolean().default(false) }),
+} as const;
+
+const rulesListSpec = {
+  usage: 'rapport inbox rules list [--workspace slug] [--json]',
+  description:
+    'Lists the routing rules in the order they run, with their conditions, actions and how often they fired. See docs/inbox.md, Routing rules.',
+  options: { ...help, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({ ...workspaceFlag, json: z.boolean().default(false) }),
+} as const;
+
+const rulesTestSpec = {
+  usage: 'rapport inbox rules test <rule.json> [--limit 500] [--workspace slug] [--json]',
+  description:
+    'Tries a rule (a JSON file holding {name, match, conditions, actions}, as in the API) on the latest stored mentions without acting: how many it would fire on, with up to 20 samples and their reasons.',
+  options: { ...help, limit: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({
+    limit: z.coerce.number().int().min(1).max(5000).default(500),
+    ...workspaceFlag,
+    json: z.boolean().default(false),
+  }),
+} as const;
+
+const ruleSwitchSpec = (verb: 'enable' | 'disable') =>
+  ({
+    usage: `rapport inbox rules ${verb} <rule-id> [--workspace slug]`,
+    description:
+      verb === 'enable'
+        ? 'Switches a routing rule on: it runs on mentions stored from now on. Audited.'
+        : 'Switches a routing rule off; it keeps its place in the order. Audited.',
+    options: { ...help, workspace: { type: 'string' } },
+    schema: z.object({ ...workspaceFlag }),
+  }) as const;
+const ruleEnableSpec = ruleSwitchSpec('enable');
+const ruleDisableSpec = ruleSwitchSpec('disable');
+
+const ruleDeleteSpec = {
+  usage: 'rapport inbox rules delete <rule-id> [--workspace slug]',
+  description: 'Deletes a routing rule for good. Audited.',
+  options: { ...help, workspace: { type: 'string' } },
+  schema: z.object({ ...workspaceFlag }),
+} as const;
+
+const slaPoliciesSpec = {
+  usage: 'rapport inbox sla policies list [--workspace slug] [--json]',
+  description:
+    'Lists the SLA policies in the order they are tried (the first enabled one a case meets applies), with their conditions, targets and breach actions.',
+  options: { ...help, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({ ...workspaceFlag, json: z.boolean().default(false) }),
+} as const;
+
+const teamsListSpec = {
+  usage: 'rapport inbox teams list [--workspace slug] [--json]',
+  description: 'Lists the teams with their members.',
+  options: { ...help, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({ ...workspaceFlag, json: z.boolean().default(false) }),
+} as const;
+
+// ------------------------------------------------------------------------------ human-readable text
+
+const oneLine = (text: string, max: number) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+function clockText(s: CaseSlaView): string {
+  const when =
+    s.status === 'running' && s.dueAt
+      ? ` due ${s.dueAt}`
+      : s.status === 'breached' && s.breachedAt
+        ? ` at ${s.breachedAt}`
+        : s.status === 'achieved' && s.achievedAt
+          ? ` at ${s.achievedAt}`
+          : '';
+  return `${s.metric} ${s.status}${when}`;
+}
+
+/** The clock a person should look at first: a breach, else the running one due soonest. */
+function mostPressing(sla: CaseSlaView[]): CaseSlaView | undefined {
+  const breached = sla.find((s) => s.status === 'breached');
+  if (breached) return breached;
+  return sla
+    .filter((s) => s.status === 'running' && s.dueAt)
+    .sort((a, b) => (a.dueAt ?? '').localeCompare(b.dueAt ?? ''))[0];
+}
+
+function customerText(c: CaseCard['customer']): string {
+  if (!c) return 'no customer';
+  const handle = c.identities.find((i) => i.handle)?.handle;
+  return c.displayName + (handle ? ` @${handle}` : '');
+}
+
+const valueText = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
+
+function conditionText(c: RoutingCondition): string {
+  return 'value' in c ? `${c.field} ${c.op} ${valueText(c.value)}` : `${c.field} ${c.op}`;
+}
+
+function actionText(a: RoutingAction): string {
+  switch (a.type) {
+    case 'create_case':
+      return `create_case${a.priority ? ` ${a.priority}` : ''}${a.caseType ? ` ${a.caseType}` : ''}`;
+    case 'set_priority':
+    case 'set_type':
+      return `${a.type} ${a.value}`;
+    case 'add_tags':
+      return `add_tags ${a.value.join(', ')}`;
+    case 'assign_team':
+      return `assign_team ${a.teamId}`;
+    case 'assign':
+      return `assign ${a.strategy}${a.teamId ? ` in team ${a.teamId}` : ''}`;
+    case 'assign_agent':
+      return `assign_agent ${a.userId}`;
+    case 'notify':
+      return `notify ${a.userIds.join(', ')}`;
+    case 'dismiss':
+      return `dismiss ${a.reason}`;
+    case 'create_lead':
+      return `create_lead ${a.stage}`;
+  }
+}
+
+function policyText(p: SlaPolicyView): string[] {
+  const targets = [
+    p.targets.firstResponse === undefined ? '' : `first response ${p.targets.firstResponse} min`,
+    p.targets.nextResponse === undefined ? '' : `next response ${p.targets.nextResponse} min`,
+    p.targets.resolution === undefined ? '' : `resolution ${p.targets.resolution} min`,
+  ].filter(Boolean);
+  const when = [
+    p.conditions.channels?.length ? `channel ${p.conditions.channels.join(', ')}` : '',
+    p.conditions.priorities?.length ? `priority ${p.conditions.priorities.join(', ')}` : '',
+    p.conditions.types?.length ? `type ${p.conditions.types.join(', ')}` : '',
+    p.conditions.segmentIds?.length ? `segment ${p.conditions.segmentIds.join(', ')}` : '',
+  ].filter(Boolean);
+  return [
+    [
+      String(p.position),
+      p.id,
+      p.enabled ? 'enabled' : 'disabled',
+      p.name,
+      targets.join(', '),
+      p.businessHours ? 'business hours' : 'calendar time',
+      `warn ${p.warnBeforeMinutes} min before`,
+    ].join('\t'),
+    `  when: ${when.join('; ') || 'every case'}`,
+    `  on breach: ${p.breachActions.map((a) => a.type).join(', ') || 'nothing'}`,
+  ];
+}
+
+// ------------------------------------------------------------------------------------- the rules
+
+/** Reads and validates a rule file: every problem is reported with its path in the file. */
+function readRuleFile(file: string) {
+  if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AppError('validation_failed', `${file} is not JSON: ${(err as Error).message}`);
+  }
+  const parsed = routingRuleInput.safeParse(raw);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join('.') || '(the rule)',
+      message: i.message,
+    }));
+    throw new AppError(
+      'validation_failed',
+      `Invalid rule in ${file}:\n  ${fields.map((f) => `${f.path}: ${f.message}`).join('\n  ')}`,
+      { fields },
+    );
+  }
+  return parsed.data;
+}
+
+/** `rules enable` and `rules disable`: the rule saved again with its own fields and the flag set. */
+function switchRule(spec: typeof ruleEnableSpec, enabled: boolean): CliCommand {
+  return {
+    spec,
+    async run(args) {
+      const { value: id, rest } = positional(args);
+      const flags = parseFlags(spec, rest);
+      if (!id) throw new AppError('validation_failed', `Give the rule id.\n\n${helpText(spec)}`);
+      const outcome = await withContext(async (ctx) => {
+        const actor = await operatorOf(ctx, flags.workspace);
+        const rule = (await listRules(ctx, actor)).find((r) => r.id === id);
+        if (!rule) throw new AppError('not_found', `No routing rule ${id}`);
+        if (rule.enabled === enabled) return { rule, changed: false };
+        const saved = await saveRule(
+          ctx,
+          actor,
+          {
+            name: rule.name,
+            enabled,
+            match: rule.match,
+            conditions: rule.conditions,
+            actions: rule.actions,
+          },
+          rule.id,
+        );
+        return { rule: saved, changed: true };
+      });
+      const state = enabled ? 'enabled' : 'disabled';
+      console.log(
+        outcome.changed
+          ? `Rule ${outcome.rule.id} "${outcome.rule.name}" is now ${state}.`
+          : `Rule ${outcome.rule.id} "${outcome.rule.name}" was already ${state}.`,
+      );
+      return 0;
+    },
+  };
+}
+
+/** Database-backed commands of the inbox module; `src/main.ts` dispatches to them. */
+export const inboxCommands: Record<string, CliCommand> = {
+  'inbox cases list': {
+    spec: casesListSpec,
+    async run(args) {
+      const flags = parseFlags(casesListSpec, args);
+      const { page, people, teams } = await withContext(async (ctx) => {
+        const actor = await operatorOf(ctx, flags.workspace);
+        const page = await listCases(ctx, actor, {
+          view: flags.view,
+          status: flags.status,
+          priority: flags.priority,
+          type: flags.type,
+          teamId: flags.team,
+          assigneeUserId: flags.assignee,
+          search: flags.search,
+          limit: flags.limit,
+          cursor: flags.cursor,
+        });
+        if (flags.json) return { page, people: [], teams: [] };
+        return { page, people: await listAssignees(ctx, actor), teams: await listTeams(ctx, actor) };
+      });
+      if (flags.json) {
+        console.log(JSON.stringify(page, null, 2));
+        return 0;
+      }
+      const nameOf = new Map([...people, ...teams].map((x) => [x.id, x.name]));
+      if (page.items.length === 0) console.log('No cases.');
+      for (const c of page.items) {
+        const clock = mostPressing(c.sla);
+        console.log(
+          [
+            `#${c.number}`,
+            c.status,
+            c.priority,
+            c.type,
+            oneLine(c.subject, 80),
+            customerText(c.customer),
+            c.assigneeUserId ? `assignee ${nameOf.get(c.assigneeUserId) ?? c.assigneeUserId}` : 'unassigned',
+            c.teamId ? `team ${nameOf.get(c.teamId) ?? c.teamId}` : 'no team',
+            clock ? `SLA ${clockText(clock)}` : '',
+          ].join('\t'),
+        );
+      }
+      if (page.nextCursor) console.log(`More: add --cursor ${page.nextCursor}`);
+      return 0;
+    },
+  },
+  'inbox cases show': {
+    spec: caseShowSpec,
+    async run(args) {
+      const { value: raw, rest } = positional(args);
+      const flags = parseFlags(caseShowSpec, rest);
+      const number = Number(raw?.replace(/^#/, ''));
+      if (!raw || !Number.isInteger(number) || number <= 0)
+        throw new AppError('validation_failed', `Give the case number.\n\n${helpText(caseShowSpec)}`);
+      const { detail, people, teams } = await withContext(async (ctx) => {
+        const actor = await operatorOf(ctx, flags.workspace);
+        // Cases are known to people by number; merged cases are left out, as in the inbox.
+        const [card] = (await listCases(ctx, actor, { view: 'all', number, limit: 1 })).items;
+        if (!card) throw new AppError('not_found', `No case #${number}`);
+        const detail = await getCase(ctx, actor, card.id);
+        if (flags.json) return { detail, people: [], teams: [] };
+        return { detail, people: await listAssignees(ctx, actor), teams: await listTeams(ctx, actor) };
+      });
+      if (flags.json) {
+        console.log(JSON.stringify(detail, null, 2));
+        return 0;
+      }
+      const nameOf = new Map([...people, ...teams].map((x) => [x.id, x.name]));
+      const c = detail;
+      const lines = [
+        `Case #${c.number}: ${c.subject}`,
+        `  ${c.status} · ${c.priority} · ${c.type}${c.channel ? ` · ${c.channel}` : ''}   (id ${c.id})`,
+        `  customer: ${c.customer ? `${customerText(c.customer)} (${c.customer.id})` : 'none'}`,
+        `  assignee: ${c.assigneeUserId ? (nameOf.get(c.assigneeUserId) ?? c.assigneeUserId) : 'none'}`,
+        `  team: ${c.teamId ? (nameOf.get(c.teamId) ?? c.teamId) : 'none'}`,
+        ...(c.tags.length > 0 ? [`  tags: ${c.tags.join(', ')}`] : []),
+        `  created ${c.createdAt}, updated ${c.updatedAt}${c.firstResponseAt ? `, first response ${c.firstResponseAt}` : ''}${c.solvedAt ? `, solved ${c.solvedAt}` : ''}${c.closedAt ? `, closed ${c.closedAt}` : ''}`,
+        '',
+        c.sla.length > 0 ? 'SLA clocks:' : 'SLA clocks: none (no policy applies)',
+        ...c.sla.map((s) => `  ${clockText(s)} (target ${s.targetMinutes} min)`),
+        '',
+        `Conversations (${c.conversations.length}):`,
+        ...c.conversations.flatMap((v) => [
+          `  ${v.channel} ${v.threadKey}: ${v.messages.length} post${v.messages.length === 1 ? '' : 's'}, last activity ${v.lastActivityAt}`,
+          ...v.messages.map(
+            (m) =>
+              `    ${m.createdAt} ${m.author ? `@${m.author.handle}` : '(unknown)'}: ${oneLine(m.text, 200)}`,
+          ),
+        ]),
+        '',
+        `Replies (${c.replies.length}):`,
+        ...c.replies.map(
+          (r) =>
+            `  ${r.createdAt} ${r.channel} ${r.visibility} ${r.status}${r.lastError ? ` (${r.lastError})` : ''}: ${oneLine(r.body, 200)}`,
+        ),
+      ];
+      if (c.notes.length > 0) lines.push('', `Internal notes: ${c.notes.length}`);
+      console.log(lines.join('\n'));
+      return 0;
+    },
+  },
+  'inbox rules list': {
+    spec: rulesListSpec,
+    async run(args) {
+      const flags = parseFlags(rulesListSpec, args);
+      const rules = await withContext(async (ctx) => listRules(ctx, await operatorOf(ctx, flags.workspace)));
+      if (flags.json) {
+        console.log(JSON.stringify(rules, null, 2));
+        return 0;
+      }
+      if (rules.length === 0) console.log('No routing rules.');
+      for (const r of rules)
+        console.log(
+          [
+            String(r.position),
+            r.id,
+            r.enabled ? 'enabled' : 'disabled',
+            r.name,
+            r.conditions.length === 0
+              ? 'every mention'
+              : `${r.match}: ${r.conditions.map(conditionText).join('; ')}`,
+            `→ ${r.actions.map(actionText).join('; ')}`,
+            `fired ${r.firedCount}${r.lastFiredAt ? ` (last ${r.lastFiredAt})` : ''}`,
+          ].join('\t'),
+        );
+      return 0;
+    },
+  },
+  'inbox rules test': {
+    spec: rulesTestSpec,
+    async run(args) {
+      const { value: file, rest } = positional(args);
+      const flags = parseFlags(rulesTestSpec, rest);
+      if (!file) throw new AppError('validation_failed', `Give the rule file.\n\n${helpText(rulesTestSpec)}`);
+      const rule = readRuleFile(file);
+      const result = await withContext(async (ctx) =>
+        testRule(ctx, await operatorOf(ctx, flags.workspace), rule, flags.limit),
+      );
+      if (flags.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return 0;
+      }
+      console.log(
+        `"${rule.name}" would fire on ${result.matched} of the latest ${result.evaluated} mention${result.evaluated === 1 ? '' : 's'}.`,
+      );
+      for (const s of result.samples)
+        console.log(
+          [`mention ${s.mentionId}`, s.createdAt, s.channel, oneLine(s.text, 120), s.reasons.join('; ')].join(
+            '\t',
+          ),
+        );
+      return 0;
+    },
+  },
+  'inbox rules enable': switchRule(ruleEnableSpec, true),
+  'inbox rules disable': switchRule(ruleDisableSpec, false),
+  'inbox rules delete': {
+    spec: ruleDeleteSpec,
+    async run(args) {
+      const { value: id, rest } = positional(args);
+      const flags = parseFlags(ruleDeleteSpec, rest);
+      if (!id) throw new AppError('validation_failed', `Give the rule id.\n\n${helpText(ruleDeleteSpec)}`);
+      await withContext(async (ctx) => deleteRule(ctx, await operatorOf(ctx, flags.workspace), id));
+      console.log(`Deleted routing rule ${id}.`);
+      return 0;
+    },
+  },
+  // Registered under three words: `src/main.ts` matches command names of up to three words, and
+  // the fourth (`list`) is checked here.
+  'inbox sla policies list': {
+    spec: slaPoliciesSpec,
+    async run(args) {
+      const flags = parseFlags(slaPoliciesSpec, args);
+      const policies = await withContext(async (ctx) =>
+        listSlaPolicies(ctx, await operatorOf(ctx, flags.workspace)),
+      );
+      if (flags.json) {
+        console.log(JSON.stringify(policies, null, 2));
+        return 0;
+      }
+      if (policies.length === 0) console.log('No SLA policies.');
+      for (const p of policies) console.log(policyText(p).join('\n'));
+      return 0;
+    },
+  },
+  'inbox teams list': {
+    spec: teamsListSpec,
+    async run(args) {
+      const flags = parseFlags(teamsListSpec, args);
+      const { teams, people } = await withContext(async (ctx) => {
+        const actor = await operatorOf(ctx, flags.workspace);
+        const teams = await listTeams(ctx, actor);
+        return { teams, people: flags.json ? [] : await listAssignees(ctx, actor) };
+      });
+      if (flags.json) {
+        console.log(JSON.stringify(teams, null, 2));
+        return 0;
+      }
+      const nameOf = new Map(people.map((p) => [p.id, p.name]));
+      if (teams.length === 0) console.log('No teams.');
+      for (const t of teams)
+        console.log(
+          [
+            t.id,
+            t.name,
+            `${t.memberIds.length} member${t.memberIds.length === 1 ? '' : 's'}`,
+            t.memberIds.map((id) => nameOf.get(id) ?? id).join(', '),
+          ].join('\t'),
+        );
+      return 0;
+    },
+  },
+};
