@@ -37,6 +37,16 @@ function listCustomers(page: Page): Promise<Summary[]> {
   });
 }
 
+type Suggestion = { id: string; customer: Summary; other: Summary; evidence: string[] };
+
+/** The open merge suggestions, most confident first, read with the page's session. */
+function openSuggestions(page: Page): Promise<Suggestion[]> {
+  return page.evaluate(async () => {
+    const res = await fetch('/api/v1/customers/suggestions?status=open&limit=50');
+    return ((await res.json()) as { items: Suggestion[] }).items;
+  });
+}
+
 /** The Undo button of the merge of `fromName` on an open profile, then checks it is marked undone. */
 async function undoMerge(page: Page, fromName: string) {
   const merges = page.getByRole('region', { name: 'Merges' });
@@ -99,6 +109,31 @@ describe('customers', () => {
     }
     await page.screenshot({ path: path.join(artifacts, 'customer-profile.png'), fullPage: true });
 
+    // Possible duplicates on a profile (the demo suggests Maya's two accounts): the other customer,
+    // linked, with the confidence and the evidence, from either side of the pair.
+    const [suggested] = await openSuggestions(page);
+    if (suggested) {
+      for (const [me, other] of [
+        [suggested.other, suggested.customer],
+        [suggested.customer, suggested.other],
+      ] as const) {
+        await page.goto(`${server.url}/customers/${encodeURIComponent(me.id)}`);
+        await page.getByRole('heading', { name: me.displayName, level: 1 }).waitFor();
+        const duplicate = page
+          .getByRole('region', { name: 'Possible duplicates' })
+          .locator('li.duplicate')
+          .filter({ has: page.locator(`a[href="/customers/${encodeURIComponent(other.id)}"]`) });
+        await duplicate.waitFor();
+        expect(await duplicate.textContent()).toMatch(/\d+% confidence/);
+        expect(await duplicate.locator('.evidence li').allTextContents()).toHaveLength(
+          suggested.evidence.length,
+        );
+        expect(await duplicate.getByRole('button', { name: /^Accept: merge / }).isEnabled()).toBe(true);
+        expect(await duplicate.getByRole('button', { name: /^Reject: keep / }).isEnabled()).toBe(true);
+      }
+      await page.screenshot({ path: path.join(artifacts, 'customer-duplicates.png'), fullPage: true });
+    }
+
     // A merge suggestion: accept it, open the customer it went into, undo the merge there.
     await nav.getByRole('link', { name: 'Customers' }).click();
     await page
@@ -121,6 +156,11 @@ describe('customers', () => {
       await done.getByRole('link', { name: /^Open / }).click();
       await page.getByRole('region', { name: 'Merges' }).getByText(fromName).first().waitFor();
       await undoMerge(page, fromName);
+      // The unmerge rejected the pair: the profile no longer offers it as a possible duplicate.
+      if (suggested && page.url().endsWith(`/customers/${encodeURIComponent(suggested.customer.id)}`))
+        await page
+          .locator(`.possible-duplicates a[href="/customers/${encodeURIComponent(suggested.other.id)}"]`)
+          .waitFor({ state: 'detached' });
     }
 
     // Merge two customers by hand from a profile, then undo it.

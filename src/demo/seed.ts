@@ -5,6 +5,7 @@ import type { Actor } from '../modules/auth/roles.ts';
 import { seedDemoCommunity } from '../modules/communities/demo.ts';
 import { addTransaction } from '../modules/customers/activity.ts';
 import { rebuildCustomerStats } from '../modules/customers/customer-stats.ts';
+import { recomputeInfluence } from '../modules/customers/influence.ts';
 import { addSegmentMembers, createSegment } from '../modules/customers/segments.ts';
 import { createAttributeDefinition, createCustomer, updateCustomer } from '../modules/customers/service.ts';
 import { saveCanned } from '../modules/inbox/canned.ts';
@@ -66,6 +67,8 @@ export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<
   await seedDemoInbox(ctx, owner);
   await createConnector(ctx, owner, { kind: 'demo', name: 'Demo stream (generated chatter)', config: {} });
   await seedDemoCaseHistory(ctx, owner);
+  // Influencers and advocates from the first minute (the scheduler recomputes every 15).
+  await recomputeInfluence(ctx, owner.workspaceId);
   // Segments read precomputed statistics: start from a complete set (the scheduler then counts
   // the demo stream's mentions every 30 s).
   await rebuildCustomerStats(ctx, owner.workspaceId);

@@ -616,8 +616,14 @@ export const customersApi = {
       'POST',
       `/api/v1/customers/merges/${encodeURIComponent(mergeId)}/unmerge`,
     ),
-  suggestions: (status: MergeSuggestion['status'] = 'open') =>
-    request<{ items: MergeSuggestion[] }>('GET', `/api/v1/customers/suggestions${qs({ status })}`),
+  /** Most confident first; `customerId`: only those where that customer is either side of the pair. */
+  suggestions: (
+    query: { status?: MergeSuggestion['status']; customerId?: string; cursor?: string; limit?: number } = {},
+  ) =>
+    request<Page<MergeSuggestion>>(
+      'GET',
+      `/api/v1/customers/suggestions${qs({ status: 'open', limit: 50, ...query })}`,
+    ),
   acceptSuggestion: (id: string) =>
     request<Merge>('POST', `/api/v1/customers/suggestions/${encodeURIComponent(id)}/accept`),
   rejectSuggestion: (id: string) =>
@@ -793,8 +799,12 @@ export type CaseSla = {
   achievedAt: string | null;
 };
 /** A case as the inbox list shows it: with its customer and the post that opened it. */
+/** A shared segment the customer belongs to, shown as a badge. */
+export type SegmentBadge = { id: string; name: string };
 export type CaseCard = Case & {
   customer: CustomerSummary | null;
+  /** Absent from older servers. */
+  segments?: SegmentBadge[];
   firstMessage: {
     mentionId: number;
     channel: string;
@@ -897,6 +907,8 @@ export type Conversation = {
 };
 export type CaseDetail = Case & {
   customer: CustomerSummary | null;
+  /** Absent from older servers. */
+  segments?: SegmentBadge[];
   conversations: Conversation[];
   following: boolean;
   /** The outbox: replies queued, sent or failed (absent from older servers). */

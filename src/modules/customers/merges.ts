@@ -8,6 +8,7 @@ import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { carryActivity, returnActivity } from './activity-queries.ts';
@@ -329,12 +330,48 @@ export async function unmergeCustomers(
 // ---------------------------------------------------------------------------------------------
 // Suggestions
 
-export async function listSuggestions(
+export type SuggestionStatus = SuggestionView['status'];
+
+export type SuggestionQuery = PageQuery & {
+  status?: SuggestionStatus | undefined;
+  /** Only the suggestions where this customer is either side of the pair. */
+  customerId?: string | undefined;
+};
+
+type SuggestionKey = [confidence: number, id: string];
+
+function suggestionCursor(cursor: string | undefined): SuggestionKey | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(String(decodeCursor(cursor))) as unknown;
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === 'number' &&
+      Number.isFinite(parsed[0]) &&
+      typeof parsed[1] === 'string'
+    )
+      return [parsed[0], parsed[1]];
+  } catch {
+    // reported below
+  }
+  throw new AppError('validation_failed', 'Invalid cursor', {
+    fields: [{ path: 'cursor', message: 'Invalid cursor' }],
+  });
+}
+
+/**
+ * Suggestions with a status (open by default), most confident first (confidence, id), keyset
+ * paginated; with `customerId`, only those where that customer is either side of the pair.
+ */
+export async function suggestionsPage(
   ctx: AppContext,
   actor: Actor,
-  status: 'open' | 'accepted' | 'rejected' = 'open',
-): Promise<SuggestionView[]> {
+  query: SuggestionQuery,
+): Promise<Page<SuggestionView>> {
   requirePermission(actor, 'customers:read');
+  const status = query.status ?? 'open';
+  const after = suggestionCursor(query.cursor);
   let q = ctx.db
     .selectFrom('identity_suggestions as s')
     .innerJoin('customers as a', 'a.id', 's.customer_id')
@@ -344,8 +381,27 @@ export async function listSuggestions(
     .where('s.status', '=', status);
   // An open suggestion about a customer merged since is moot until that merge is undone.
   if (status === 'open') q = q.where('a.merged_into', 'is', null).where('b.merged_into', 'is', null);
-  const rows = await q.orderBy('s.confidence', 'desc').orderBy('s.id', 'desc').limit(200).execute();
-  const ids = [...new Set(rows.flatMap((r) => [r.customer_id, r.other_customer_id]))];
+  const customerId = query.customerId;
+  if (customerId !== undefined)
+    q = q.where((eb) =>
+      eb.or([eb('s.customer_id', '=', customerId), eb('s.other_customer_id', '=', customerId)]),
+    );
+  if (after !== undefined) {
+    const [confidence, id] = after;
+    q = q.where((eb) =>
+      eb.or([
+        eb('s.confidence', '<', confidence),
+        eb.and([eb('s.confidence', '=', confidence), eb('s.id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await q
+    .orderBy('s.confidence', 'desc')
+    .orderBy('s.id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  const items = rows.slice(0, query.limit);
+  const ids = [...new Set(items.flatMap((r) => [r.customer_id, r.other_customer_id]))];
   const customers =
     ids.length === 0
       ? []
@@ -356,11 +412,34 @@ export async function listSuggestions(
           .where('id', 'in', ids)
           .execute();
   const byId = new Map((await summarize(ctx, actor.workspaceId, customers)).map((s) => [s.id, s]));
-  return rows.flatMap((r) => {
-    const customer = byId.get(r.customer_id);
-    const other = byId.get(r.other_customer_id);
-    return customer && other ? [toSuggestionView(ctx, r, customer, other)] : [];
-  });
+  const last = items[items.length - 1];
+  return {
+    items: items.flatMap((r) => {
+      const customer = byId.get(r.customer_id);
+      const other = byId.get(r.other_customer_id);
+      return customer && other ? [toSuggestionView(ctx, r, customer, other)] : [];
+    }),
+    nextCursor:
+      rows.length > query.limit && last
+        ? encodeCursor(JSON.stringify([Number(last.confidence), last.id]))
+        : null,
+  };
+}
+
+/** Every suggestion with a status, page by page: for in-process callers (tests, scripts). */
+export async function listSuggestions(
+  ctx: AppContext,
+  actor: Actor,
+  status: SuggestionStatus = 'open',
+): Promise<SuggestionView[]> {
+  const all: SuggestionView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await suggestionsPage(ctx, actor, { status, limit: 200, cursor });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return all;
 }
 
 function toSuggestionView(

@@ -130,6 +130,55 @@ describe('customers API', () => {
     ).toBe(200);
   });
 
+  it('pages suggestions and filters them by customer; bad query parameters are a 400', async () => {
+    const { agent, moderator } = await workspace();
+    type SuggestionPage = {
+      items: { id: string; customer: Summary; other: Summary }[];
+      nextCursor: string | null;
+    };
+    const get = (bearer: string, query: string) =>
+      call(app(), 'GET', `/api/v1/customers/suggestions${query}`, undefined, { bearer });
+    const all = await json<SuggestionPage>(await get(agent, ''));
+    expect(all).toEqual({ items: [expect.objectContaining({ id: expect.any(String) })], nextCursor: null });
+    const [maya] = all.items;
+    for (const side of [maya?.customer.id, maya?.other.id]) {
+      const page = await json<SuggestionPage>(await get(agent, `?customerId=${side}&limit=1`));
+      expect([page.items.map((s) => s.id), page.nextCursor]).toEqual([[maya?.id], null]);
+    }
+    const someoneElse = await json<{ items: Summary[] }>(
+      await call(app(), 'GET', '/api/v1/customers?limit=1', undefined, { bearer: (await workspace()).agent }),
+    );
+    expect(
+      (await json<SuggestionPage>(await get(agent, `?customerId=${someoneElse.items[0]?.id}`))).items,
+    ).toEqual([]);
+    // Reading is allowed to every role that reads customers, as before.
+    expect((await get(moderator, `?customerId=${maya?.customer.id}`)).status).toBe(200);
+
+    for (const bad of [
+      '?limit=0',
+      '?limit=201',
+      '?limit=ten',
+      '?status=closed',
+      '?customerId=',
+      `?customerId=${'x'.repeat(65)}`,
+      '?cursor=not-a-cursor',
+    ]) {
+      const res = await get(agent, bad);
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
+    }
+    // The OpenAPI document describes the parameters and the page.
+    const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+    };
+    expect(doc.paths['/api/v1/customers/suggestions']?.get?.parameters?.map((p) => p.name).sort()).toEqual([
+      'cursor',
+      'customerId',
+      'limit',
+      'status',
+    ]);
+  });
+
   it('validates attributes with a 400 naming the attribute, and adds identities with 409 on a taken address', async () => {
     const { admin, agent } = await workspace();
     const created = await call(

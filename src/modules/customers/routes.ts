@@ -157,15 +157,22 @@ export function customersRoutes(ctx: AppContext) {
       method: 'get',
       path: '/customers/suggestions',
       tags,
-      summary: 'Identity suggestions (weak evidence) with their confidence and evidence',
-      request: { query: z.object({ status: z.enum(['open', 'accepted', 'rejected']).default('open') }) },
+      summary:
+        'Identity suggestions (weak evidence) with their confidence and evidence, most confident first; optionally those of one customer',
+      request: {
+        query: pageQuery.extend({
+          status: z.enum(['open', 'accepted', 'rejected']).default('open'),
+          customerId: z.string().min(1).max(64).optional().openapi({
+            description: 'a customer id: only the suggestions where this customer is either side',
+          }),
+        }),
+      },
       responses: {
-        200: jsonContent(z.object({ items: z.array(suggestionSchema) }), 'Suggestions'),
+        200: jsonContent(pageOf(suggestionSchema), 'A page of suggestions'),
         ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) =>
-      c.json({ items: await customers.listSuggestions(ctx, actorOf(c), c.req.valid('query').status) }, 200),
+    async (c) => c.json(await customers.suggestionsPage(ctx, actorOf(c), c.req.valid('query')), 200),
   );
 
   app.openapi(

@@ -638,3 +638,62 @@ export async function customerInSegments(
   }
   return false;
 }
+
+/** How many shared segments the inbox shows as badges (by name): each costs a query per list. */
+export const BADGE_SEGMENTS = 20;
+
+/**
+ * The shared segments (the first BADGE_SEGMENTS by name) each of the given customers belongs to,
+ * for the badges on inbox cards: static lists in one query, each dynamic rule in one query
+ * restricted to these customers.
+ */
+export async function segmentBadges(
+  ctx: AppContext,
+  workspaceId: string,
+  customerIds: readonly string[],
+): Promise<Map<string, { id: string; name: string }[]>> {
+  const badges = new Map<string, { id: string; name: string }[]>();
+  const ids = [...new Set(customerIds)];
+  if (ids.length === 0) return badges;
+  const segments = await ctx.db
+    .selectFrom('segments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('shared', '=', 1)
+    .orderBy('name')
+    .orderBy('id')
+    .limit(BADGE_SEGMENTS)
+    .execute();
+  if (segments.length === 0) return badges;
+  const members = new Map<string, Set<string>>();
+  const statics = segments.filter((s) => s.kind === 'static').map((s) => s.id);
+  if (statics.length > 0)
+    for (const m of await ctx.db
+      .selectFrom('segment_members')
+      .select(['segment_id', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', 'in', statics)
+      .where('customer_id', 'in', ids)
+      .execute())
+      members.set(m.segment_id, (members.get(m.segment_id) ?? new Set()).add(m.customer_id));
+  const dynamics = segments.filter((s) => s.kind === 'dynamic');
+  if (dynamics.length > 0) {
+    const fields = await catalogueOf(ctx, ctx.db, workspaceId);
+    await Promise.all(
+      dynamics.map(async (s) => {
+        const rule = ruleOf(ctx, s);
+        if (!rule) return;
+        const hits = await liveCustomers(ctx.db, workspaceId)
+          .select('c.id')
+          .where('c.id', 'in', ids)
+          .where(ruleCondition(ctx, workspaceId, rule, fields))
+          .execute();
+        members.set(s.id, new Set(hits.map((h) => h.id)));
+      }),
+    );
+  }
+  for (const s of segments)
+    for (const customerId of members.get(s.id) ?? [])
+      badges.set(customerId, [...(badges.get(customerId) ?? []), { id: s.id, name: s.name }]);
+  return badges;
+}

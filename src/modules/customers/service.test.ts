@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { newId } from '../../ids.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
@@ -18,6 +19,7 @@ import {
   listSuggestions,
   mergeCustomers,
   rejectSuggestion,
+  suggestionsPage,
   unmergeCustomers,
   updateCustomer,
 } from './service.ts';
@@ -719,5 +721,156 @@ describe('profile, attributes and timeline', () => {
       cursor = page.nextCursor;
     }
     expect(paged).toEqual(full.items.map((i) => i.id));
+  });
+});
+
+describe('merge suggestions of one customer, page by page', () => {
+  /** `n` customers of the workspace, ids ascending (a suggestion stores its pair ordered). */
+  async function customers(actor: Actor, n: number) {
+    const made = [];
+    for (let i = 0; i < n; i++)
+      made.push(
+        await createCustomer(t.ctx, actor, {
+          displayName: `Person ${i}`,
+          email: `person-${i}-${newId()}@mail.example`,
+          verified: false,
+        }),
+      );
+    return made.map((c) => c.id).sort();
+  }
+
+  /** Stores an open suggestion of the pair (as the pipeline does: ordered, once). */
+  async function suggest(workspaceId: string, x: string, y: string, confidence: number) {
+    const [a, b] = x < y ? [x, y] : [y, x];
+    const id = newId(t.ctx.now());
+    await t.ctx.db
+      .insertInto('identity_suggestions')
+      .values({
+        id,
+        workspace_id: workspaceId,
+        customer_id: a,
+        other_customer_id: b,
+        confidence,
+        evidence: t.ctx.dialect.toJson([`Same display name (${confidence})`]),
+        status: 'open',
+        created_at: t.clock.now().toISOString(),
+        decided_at: null,
+        decided_by: null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** Every page of the query, in order, with the number of pages it took. */
+  async function pages(actor: Actor, query: { limit: number; customerId?: string }) {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let count = 0;
+    for (; count < 50; ) {
+      const page = await suggestionsPage(t.ctx, actor, { ...query, cursor });
+      count++;
+      expect(page.items.length).toBeLessThanOrEqual(query.limit);
+      ids.push(...page.items.map((s) => s.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return { ids, count };
+  }
+
+  it('lists the suggestions where the customer is either side of the pair, and only open ones by default', async () => {
+    const { ws, agent } = await setup();
+    const [p0, p1, p2, p3] = (await customers(agent, 4)) as [string, string, string, string];
+    const asOther = await suggest(ws.id, p0, p1, 0.6); // p1 is `other_customer_id`
+    const asCustomer = await suggest(ws.id, p1, p2, 0.8); // p1 is `customer_id`
+    const elsewhere = await suggest(ws.id, p2, p3, 0.3);
+    const rejected = await suggest(ws.id, p1, p3, 0.9);
+    await rejectSuggestion(t.ctx, agent, rejected);
+
+    const ofP1 = await suggestionsPage(t.ctx, agent, { limit: 50, customerId: p1 });
+    expect(ofP1.items.map((s) => s.id)).toEqual([asCustomer, asOther]);
+    expect(ofP1.nextCursor).toBeNull();
+    expect(ofP1.items.every((s) => s.customer.id === p1 || s.other.id === p1)).toBe(true);
+    expect(ofP1.items[0]).toMatchObject({
+      customer: { id: p1 },
+      other: { id: p2 },
+      confidence: 0.8,
+      evidence: ['Same display name (0.8)'],
+      status: 'open',
+    });
+    expect(
+      (await suggestionsPage(t.ctx, agent, { limit: 50, customerId: p3 })).items.map((s) => s.id),
+    ).toEqual([elsewhere]);
+    expect(
+      (await suggestionsPage(t.ctx, agent, { limit: 50, customerId: p1, status: 'rejected' })).items.map(
+        (s) => s.id,
+      ),
+    ).toEqual([rejected]);
+    expect((await suggestionsPage(t.ctx, agent, { limit: 50 })).items).toHaveLength(3);
+    // Once p1 and p2 are one customer, the other suggestions naming p2 are moot and hidden.
+    await acceptSuggestion(t.ctx, agent, asCustomer);
+    expect(
+      (await suggestionsPage(t.ctx, agent, { limit: 50, customerId: p1 })).items.map((s) => s.id),
+    ).toEqual([asOther]);
+    expect((await suggestionsPage(t.ctx, agent, { limit: 50, customerId: p2 })).items).toEqual([]);
+  });
+
+  it('pages through suggestions most confident first, ties included, with no duplicate and no gap', async () => {
+    const { ws, agent } = await setup();
+    const people = await customers(agent, 6);
+    const confidences = [0.9, 0.6, 0.6, 0.6, 0.3, 0.3, 0.75, 0.6, 0.3, 0.45, 0.6, 0.3, 0.9, 0.6, 0.3];
+    const stored: { id: string; confidence: number; pair: [string, string] }[] = [];
+    let k = 0;
+    for (const [i, x] of people.entries())
+      for (const y of people.slice(i + 1)) {
+        const confidence = confidences[k++] ?? 0.5;
+        stored.push({ id: await suggest(ws.id, x, y, confidence), confidence, pair: [x, y] });
+      }
+    expect(stored).toHaveLength(15);
+    const byRank = (list: typeof stored) =>
+      [...list]
+        .sort((a, b) => b.confidence - a.confidence || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+        .map((s) => s.id);
+
+    const all = await pages(agent, { limit: 4 });
+    expect(all.count).toBe(4);
+    expect(all.ids).toEqual(byRank(stored));
+    expect(new Set(all.ids).size).toBe(15);
+    expect(all.ids).toEqual((await listSuggestions(t.ctx, agent)).map((s) => s.id));
+
+    const first = people[0] as string;
+    const ofFirst = await pages(agent, { limit: 2, customerId: first });
+    expect(ofFirst.count).toBe(3);
+    expect(ofFirst.ids).toEqual(byRank(stored.filter((s) => s.pair.includes(first))));
+    // A page exactly full says there is no more: no empty trailing page.
+    expect((await pages(agent, { limit: 5, customerId: first })).count).toBe(1);
+
+    await expect(suggestionsPage(t.ctx, agent, { limit: 4, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+  });
+
+  it("never shows another workspace's suggestions, not even asked by one of its customers", async () => {
+    const mine = await setup();
+    const theirs = await setup();
+    const [m0, m1] = (await customers(mine.agent, 2)) as [string, string];
+    const [o0, o1, o2] = (await customers(theirs.agent, 3)) as [string, string, string];
+    const own = await suggest(mine.ws.id, m0, m1, 0.6);
+    const foreign = [
+      await suggest(theirs.ws.id, o0, o1, 0.9),
+      await suggest(theirs.ws.id, o1, o2, 0.6),
+      await suggest(theirs.ws.id, o0, o2, 0.3),
+    ];
+
+    expect((await pages(mine.agent, { limit: 1 })).ids).toEqual([own]);
+    expect((await suggestionsPage(t.ctx, mine.agent, { limit: 50, customerId: o1 })).items).toEqual([]);
+    // A cursor taken from their list pages only through mine.
+    const theirFirst = await suggestionsPage(t.ctx, theirs.agent, { limit: 1 });
+    expect(theirFirst.nextCursor).not.toBeNull();
+    const followed = await suggestionsPage(t.ctx, mine.agent, {
+      limit: 50,
+      cursor: theirFirst.nextCursor ?? undefined,
+    });
+    expect(followed.items.map((s) => s.id)).toEqual([own]);
+    expect((await pages(theirs.agent, { limit: 2 })).ids.sort()).toEqual([...foreign].sort());
   });
 });

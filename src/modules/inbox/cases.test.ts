@@ -4,6 +4,8 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { followRecord, listNotifications, markNotificationsRead, recordFeed } from '../collaboration/feed.ts';
+import { addSegmentMembers, createSegment } from '../customers/segments.ts';
+import { updateCustomer } from '../customers/service.ts';
 import { createQuery } from '../listening/service.ts';
 import { attachMention, createCase, getCase, listCases, mergeCases, splitCase, updateCase } from './cases.ts';
 import {
@@ -78,6 +80,46 @@ const idOf = (m: Map<string, number>, key: string) => {
   if (id === undefined) throw new Error(`no mention ${key}`);
   return id;
 };
+
+describe('segment badges', () => {
+  it("shows the customer's shared segments on the case cards and the case, not private ones", async () => {
+    const { ws, agent, manager } = await setup();
+    const posts = await ingest(ws.id, [
+      { id: 'badge-maya', text: 'My refund is late', author: 'maya' },
+      { id: 'badge-tom', text: 'Where is my bag?', author: 'tom' },
+    ]);
+    const customerOf = async (mentionId: number) =>
+      (await createCase(t.ctx, agent, { subject: `Case of ${mentionId}`, mentionIds: [mentionId] }))
+        .customerId ?? '';
+    const mayaCase = await createCase(t.ctx, agent, {
+      subject: 'Maya',
+      mentionIds: [idOf(posts, 'badge-maya')],
+    });
+    const tomId = await customerOf(idOf(posts, 'badge-tom'));
+    await updateCustomer(t.ctx, manager, mayaCase.customerId ?? '', { lifecycleStage: 'customer' });
+    const paying = await createSegment(t.ctx, manager, {
+      name: 'Paying',
+      kind: 'dynamic',
+      shared: true,
+      rule: { match: 'all', conditions: [{ field: 'lifecycle_stage', op: 'in', value: ['customer'] }] },
+    });
+    const watch = await createSegment(t.ctx, manager, { name: 'Watch list', kind: 'static', shared: true });
+    await addSegmentMembers(t.ctx, manager, watch.id, [tomId, mayaCase.customerId ?? '']);
+    const mine = await createSegment(t.ctx, manager, { name: 'My own list', kind: 'static', shared: false });
+    await addSegmentMembers(t.ctx, manager, mine.id, [tomId]);
+
+    const cards = (await listCases(t.ctx, agent, { view: 'all', limit: 10 })).items;
+    const badges = Object.fromEntries(cards.map((c) => [c.customerId, c.segments.map((s) => s.name)]));
+    expect(badges).toEqual({
+      [mayaCase.customerId ?? '']: ['Paying', 'Watch list'],
+      [tomId]: ['Watch list'],
+    });
+    expect((await getCase(t.ctx, agent, mayaCase.id)).segments).toEqual([
+      { id: paying.id, name: 'Paying' },
+      { id: watch.id, name: 'Watch list' },
+    ]);
+  });
+});
 
 describe('cases from mentions', () => {
   it('turns a mention into a case whose conversation is the whole thread, linked to the author’s customer', async () => {

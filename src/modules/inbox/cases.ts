@@ -9,6 +9,7 @@ import { decodeCursor, type Page, type PageQuery, toPage } from '../../paginatio
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { addFollower, isFollowing, type RecordType, recordEvent } from '../collaboration/feed.ts';
+import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
 import { mentionsByIds } from '../listening/service.ts';
 import { caseNotes, caseReplies } from './replies.ts';
@@ -804,12 +805,12 @@ export async function listCases(
   const page = rows.slice(0, filters.limit);
   const ids = page.map((r) => r.id);
   // The cards' parts are independent reads: on PostgreSQL they go out together.
-  const [sla, summaries, firstMessages] = await Promise.all([
+  const customerIds = [...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))];
+  const [sla, summaries, firstMessages, badges] = await Promise.all([
     slaOfCases(ctx.db, ids),
-    customerSummaries(ctx, actor.workspaceId, [
-      ...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : []))),
-    ]),
+    customerSummaries(ctx, actor.workspaceId, customerIds),
     firstMessagesOf(ctx, actor.workspaceId, ids),
+    segmentBadges(ctx, actor.workspaceId, customerIds),
   ]);
   const customers = new Map(summaries.map((c) => [c.id, c]));
   return toPage(
@@ -819,6 +820,7 @@ export async function listCases(
     (r) => ({
       ...toCaseView(ctx, r, sla.get(r.id) ?? []),
       customer: (r.customer_id && customers.get(r.customer_id)) || null,
+      segments: (r.customer_id && badges.get(r.customer_id)) || [],
       firstMessage: firstMessages.get(r.id) ?? null,
     }),
   );
@@ -899,7 +901,7 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
     );
     return { mentionRows, byId: new Map(messages.map((m) => [m.id, m])) };
   };
-  const [conversations, { mentionRows, byId }, [customer], sla, following, replies, notes] =
+  const [conversations, { mentionRows, byId }, [customer], sla, following, replies, notes, badges] =
     await Promise.all([
       ctx.db
         .selectFrom('conversations')
@@ -914,10 +916,12 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
       isFollowing(ctx, actor, CASE, id),
       caseReplies(ctx, actor.workspaceId, id),
       caseNotes(ctx, actor.workspaceId, id),
+      segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
     ]);
   return {
     ...toCaseView(ctx, row, sla.get(row.id) ?? []),
     customer: customer ?? null,
+    segments: (row.customer_id && badges.get(row.customer_id)) || [],
     conversations: conversations.map((c) => ({
       ...toConversationView(c),
       messages: mentionRows

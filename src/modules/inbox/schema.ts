@@ -61,6 +61,9 @@ export const caseSchema = z
 export const caseCardSchema = caseSchema
   .extend({
     customer: customerSummarySchema.nullable(),
+    segments: z
+      .array(z.object({ id: z.string(), name: z.string() }))
+      .openapi({ description: "the customer's shared segments, as badges (the first 20 shared segments by name)" }),
     firstMessage: z
       .object({
         mentionId: z.number(),
@@ -79,6 +82,9 @@ export const caseCardSchema = caseSchema
 export const caseDetailSchema = caseSchema
   .extend({
     customer: customerSummarySchema.nullable(),
+    segments: z
+      .array(z.object({ id: z.string(), name: z.string() }))
+      .openapi({ description: "the customer's shared segments, as badges (the first 20 shared segments by name)" }),
     conversations: z.array(conversationSchema.extend({ messages: z.array(mentionSchema) })),
     following: z.boolean(),
     replies: z.array(replySchema),

@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import {
   ApiError,
   type AttributeDefinition,
@@ -34,6 +34,7 @@ import {
   roleNote,
 } from './customer-bits.tsx';
 import { useCanWriteCustomers, useDebounced } from './customers-page.tsx';
+import { PossibleDuplicates } from './possible-duplicates.tsx';
 import { ConsentSection, PrivacySection } from './privacy-sections.tsx';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
@@ -56,10 +57,15 @@ export function CustomerProfilePage() {
     null,
   );
   const statusRef = useRef<HTMLParagraphElement>(null);
-  // After an undo the Undo button is gone: focus moves to the outcome.
+  const loaded = profile !== null;
+  // After an undo the Undo button is gone: focus moves to the outcome (once the profile shows it).
   useEffect(() => {
-    if (status?.focus) statusRef.current?.focus();
-  }, [status]);
+    if (status?.focus && loaded) statusRef.current?.focus();
+  }, [status, loaded]);
+  const location = useLocation();
+  const navigate = useNavigate();
+  /** The outcome handed over by a profile that was merged into this one from its Possible duplicates. */
+  const arrived = (location.state as { status?: string } | null)?.status;
   usePageTitle(profile?.displayName ?? 'Customer');
 
   const reload = useCallback(async () => {
@@ -103,6 +109,12 @@ export function CustomerProfilePage() {
     void reload();
     void loadTimeline();
   }, [reload, loadTimeline]);
+
+  useEffect(() => {
+    if (!arrived) return;
+    setStatus({ text: arrived, focus: true });
+    navigate(location.pathname, { replace: true, state: null });
+  }, [arrived, navigate, location.pathname]);
 
   useEffect(() => {
     customersApi
@@ -187,6 +199,34 @@ export function CustomerProfilePage() {
       )}
       <div className="profile-grid">
         <div className="profile-col">
+          <PossibleDuplicates
+            profile={profile}
+            canWrite={editable}
+            onMerged={(_merge, into, from) => {
+              if (into.id === profile.id) {
+                announce(
+                  `Merged ${from.displayName} into ${profile.displayName}. You can undo it under Merges.`,
+                  undefined,
+                  true,
+                );
+                void refresh();
+              } else {
+                // This profile was the one merged away: carry on with the one that remains.
+                navigate(`/customers/${encodeURIComponent(into.id)}`, {
+                  state: {
+                    status: `Merged ${profile.displayName} into ${into.displayName}. You can undo it under Merges.`,
+                  },
+                });
+              }
+            }}
+            onRejected={(other) =>
+              announce(
+                `Kept ${profile.displayName} and ${other.displayName} apart: they will not be suggested again.`,
+                undefined,
+                true,
+              )
+            }
+          />
           <IdentitiesSection
             profile={profile}
             canWrite={editable}

@@ -288,20 +288,30 @@ export function SuggestionsPage() {
   const [done, setDone] = useState<{ merge: Merge; into: CustomerSummary } | null>(null);
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState('');
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const statusRef = useRef<HTMLParagraphElement>(null);
   // The suggestion acted on leaves the list, and its buttons with it: focus moves to the outcome.
   useEffect(() => {
     if (status) statusRef.current?.focus();
   }, [status]);
 
-  const reload = useCallback(
-    () =>
-      customersApi
-        .suggestions('open')
-        .then((r) => setItems(r.items))
-        .catch((err) => setError(message(err, 'Could not load suggestions.'))),
-    [],
-  );
+  /** The first page again (after a decision), or the next one appended. */
+  const reload = useCallback(async (after?: string) => {
+    try {
+      const page = await customersApi.suggestions({ status: 'open', cursor: after });
+      setItems((prev) => (after && prev ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor);
+    } catch (err) {
+      setError(message(err, 'Could not load suggestions.'));
+    }
+  }, []);
+
+  async function loadMore(after: string) {
+    setLoadingMore(true);
+    await reload(after);
+    setLoadingMore(false);
+  }
   useEffect(() => {
     void reload();
   }, [reload]);
@@ -431,6 +441,16 @@ export function SuggestionsPage() {
             </li>
           ))}
         </ul>
+      )}
+      {items !== null && items.length > 0 && cursor && (
+        <button
+          type="button"
+          className="secondary load-more"
+          disabled={loadingMore}
+          onClick={() => void loadMore(cursor)}
+        >
+          {loadingMore ? 'Loading…' : 'Load more'}
+        </button>
       )}
     </section>
   );

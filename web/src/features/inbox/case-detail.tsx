@@ -4,6 +4,7 @@ import {
   ApiError,
   type Case,
   type CaseDetail,
+  type CaseFieldValue,
   type CasePatch,
   type CasePriority,
   type CaseStatus,
@@ -277,6 +278,7 @@ export function CaseDetailPane({
           <SlaPanel detail={detail} canConfigure={canConfigure} />
           <CustomerCard detail={detail} />
           <CaseFields detail={detail} dir={dir} canWork={canWork} onChange={(p, l) => void change(p, l)} />
+          <CustomFieldsCard detail={detail} canWork={canWork} onChange={(p, l) => void change(p, l)} />
           {canWork && (
             <MergeBox
               detail={detail}
@@ -351,9 +353,116 @@ function CustomerCard({ detail }: { detail: CaseDetail }) {
         </div>
       </dl>
       {c.lifecycleStage && <span className="chip stage">{words(c.lifecycleStage)}</span>}
+      {(detail.segments ?? []).length > 0 && (
+        <ul className="chip-list plain-list" aria-label="Segments">
+          {(detail.segments ?? []).map((s) => (
+            <li key={s.id} className="chip segment">
+              {s.name}
+            </li>
+          ))}
+        </ul>
+      )}
       <p>
         <Link to={`/customers/${c.id}`}>Open {c.displayName}’s profile</Link>
       </p>
+    </section>
+  );
+}
+
+/** A custom field's value as a person reads it: links open in a new tab, booleans as yes/no. */
+function FieldValue({ value }: { value: CaseFieldValue }) {
+  if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
+  if (typeof value === 'string' && /^https?:\/\/\S+$/.test(value))
+    return (
+      <a href={value} target="_blank" rel="noopener noreferrer">
+        {value.replace(/^https?:\/\//, '')}
+      </a>
+    );
+  return <>{value === null ? '—' : String(value)}</>;
+}
+
+/** The case's custom fields (the API's `customFields`): read by everyone, set and removed by who works cases. */
+function CustomFieldsCard({
+  detail,
+  canWork,
+  onChange,
+}: {
+  detail: CaseDetail;
+  canWork: boolean;
+  onChange(p: CasePatch, label: string): void;
+}) {
+  const id = useId();
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const entries = Object.entries(detail.customFields ?? {});
+  if (!canWork && entries.length === 0) return null;
+  const validKey = /^[a-z][a-z0-9_]{0,39}$/.test(key);
+  return (
+    <section className="card case-custom-fields" aria-label="Custom fields">
+      <h3 className="card-title">Custom fields</h3>
+      {entries.length === 0 ? (
+        <p className="muted">None yet.</p>
+      ) : (
+        <dl className="figures custom-field-list">
+          {entries.map(([k, v]) => (
+            <div key={k}>
+              <dt>{words(k)}</dt>
+              <dd>
+                <FieldValue value={v} />
+                {canWork && (
+                  <button
+                    type="button"
+                    className="secondary compact"
+                    onClick={() => onChange({ customFields: { [k]: null } }, `Removed the field ${words(k)}`)}
+                  >
+                    Remove<span className="visually-hidden"> {words(k)}</span>
+                  </button>
+                )}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {canWork && (
+        <form
+          className="custom-field-add"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!validKey || !value.trim()) return;
+            onChange({ customFields: { [key]: value.trim() } }, `Set the field ${words(key)}`);
+            setKey('');
+            setValue('');
+          }}
+        >
+          <label htmlFor={`${id}-key`} className="visually-hidden">
+            Field name
+          </label>
+          <input
+            id={`${id}-key`}
+            placeholder="booking_ref"
+            value={key}
+            aria-invalid={key !== '' && !validKey}
+            aria-describedby={`${id}-hint`}
+            onChange={(e) => setKey(e.target.value.trim().toLowerCase())}
+          />
+          <label htmlFor={`${id}-value`} className="visually-hidden">
+            Field value
+          </label>
+          <input
+            id={`${id}-value`}
+            placeholder="value"
+            maxLength={1000}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
+          <button type="submit" className="secondary compact" disabled={!validKey || !value.trim()}>
+            Set field
+          </button>
+          <p id={`${id}-hint`} className="muted small-inline">
+            Name: lower-case letters, digits and _, starting with a letter.
+          </p>
+        </form>
+      )}
     </section>
   );
 }
@@ -559,7 +668,23 @@ function Conversations({
     }
   }
   if (detail.conversations.length === 0) {
-    return <p className="notice">This case has no conversations yet.</p>;
+    // A case made for an unanswered community question points at it instead of holding a post.
+    const question = detail.customFields?.community_url;
+    return (
+      <p className="notice">
+        This case has no conversations yet.
+        {typeof question === 'string' && /^https?:\/\//.test(question) && (
+          <>
+            {' '}
+            It is about a community question:{' '}
+            <a href={question} target="_blank" rel="noopener noreferrer">
+              open the question
+            </a>{' '}
+            to answer it there, or write to the person privately.
+          </>
+        )}
+      </p>
+    );
   }
   return (
     <section className="conversations" aria-label="Conversations">

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import {
-  type Analysis,
   ApiError,
   type Case,
   type CaseCard as CaseCardData,
@@ -19,11 +18,10 @@ import {
   inboxApi,
   inboxWorkers,
   type Presence,
-  readAnalysis,
 } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
-import { AnalysisBadges } from '../listening/analysis-badges.tsx';
+import { urgencyLevel } from '../listening/analysis-badges.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
 import { CaseDetailPane } from './case-detail.tsx';
 import {
@@ -644,12 +642,47 @@ function HeardFigure({ stats }: { stats: DispositionStats }) {
   );
 }
 
-/** What the first post of a case says, for its card: urgency, sentiment and intents. */
-function firstPostAnalysis(c: CaseCardData): { analysis: Analysis; urgency: boolean } | null {
+/**
+ * What the first post of a case says, and who the customer is to the brand: urgency, sentiment
+ * and intents (labels only: the card has no scores or reasons; the case shows them), influence
+ * and shared segments.
+ */
+function CardBadges({ c }: { c: CaseCardData }) {
   const first = c.firstMessage;
-  if (!first) return null;
-  const a = readAnalysis({ ...first, analysis: {}, language: '' });
-  return { analysis: { ...a, topics: [], classifiers: [] }, urgency: first.urgency !== null };
+  const influence = c.customer?.influence ?? null;
+  const segments = c.segments ?? [];
+  if (!first && influence === null && segments.length === 0) return null;
+  return (
+    <div className="case-analysis mention-foot">
+      {first?.urgency != null && (
+        <span className={`chip urgency-${urgencyLevel(first.urgency)}`}>
+          <span className="visually-hidden">Urgency </span>
+          {urgencyLevel(first.urgency)} urgency · {Math.round(first.urgency)}
+        </span>
+      )}
+      {first?.sentiment && first.sentiment !== 'und' && (
+        <span className={`chip sentiment-${first.sentiment}`}>{first.sentiment}</span>
+      )}
+      {first?.intents
+        .filter((i) => i !== 'other')
+        .map((i) => (
+          <span key={i} className="chip intent">
+            {words(i)}
+          </span>
+        ))}
+      {influence !== null && (
+        <span className="chip influence" title="Influence in the brand's network (0–100)">
+          <span aria-hidden="true">★ </span>influence {Math.round(influence)}
+        </span>
+      )}
+      {segments.map((s) => (
+        <span key={s.id} className="chip segment" title="Customer segment">
+          <span className="visually-hidden">Segment </span>
+          {s.name}
+        </span>
+      ))}
+    </div>
+  );
 }
 
 function CaseCard({
@@ -691,7 +724,6 @@ function CaseCard({
   const handle = customer
     ? ((socials.find((i) => i.channel === c.channel) ?? socials[0])?.handle ?? null)
     : (first?.authorHandle ?? null);
-  const post = firstPostAnalysis(c);
   const others = presence.filter((p) => p.userId !== me);
   const cls = ['case-card', open && 'open', selected && 'selected', fresh && 'fresh', checked && 'checked']
     .filter(Boolean)
@@ -757,11 +789,7 @@ function CaseCard({
             </span>
           )}
         </div>
-        {post && (
-          <div className="case-analysis">
-            <AnalysisBadges analysis={post.analysis} showUrgency={post.urgency} />
-          </div>
-        )}
+        <CardBadges c={c} />
       </div>
     </li>
   );

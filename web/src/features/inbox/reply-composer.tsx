@@ -66,7 +66,7 @@ export function Composer({
   const id = useId();
   const [mode, setMode] = useState<Mode>('reply');
   const [body, setBody] = useState('');
-  const [visibility, setVisibility] = useState<'public' | 'private'>('public');
+  const [chosenVisibility, setVisibility] = useState<'public' | 'private'>('public');
   const [ack, setAck] = useState('');
   const [picked, setPicked] = useState<number | null>(null);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
@@ -113,6 +113,9 @@ export function Composer({
         .sort((a, b) => a.id - b.id),
     [detail.conversations],
   );
+  // A case with no post (e.g. one made for an unanswered community question) can only be
+  // answered privately: there is no thread to reply in.
+  const visibility = posts.length > 0 ? chosenVisibility : 'private';
   const latest = posts.at(-1);
   const target = posts.find((m) => m.id === picked) ?? latest;
   const channel = target?.channel ?? detail.channel ?? '';
@@ -316,9 +319,11 @@ export function Composer({
                 type="radio"
                 name={`${id}-vis`}
                 checked={visibility === 'public'}
+                disabled={posts.length === 0}
                 onChange={() => setVisibility('public')}
               />
               Public reply in the thread
+              {posts.length === 0 && <span className="muted"> (no post in this case)</span>}
             </label>
             <label className="check">
               <input
@@ -403,7 +408,7 @@ export function Composer({
           </div>
         )}
       </div>
-      {!note && visibility === 'private' && (
+      {!note && visibility === 'private' && posts.length > 0 && (
         <div className="composer-ack">
           <label htmlFor={`${id}-ack`}>Public acknowledgement (optional)</label>
           <input
