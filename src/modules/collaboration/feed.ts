@@ -47,6 +47,11 @@ export type FeedEntry = {
   summary: string;
   /** People to notify besides the followers (e.g. colleagues @mentioned in a note). */
   notify?: string[];
+  /**
+   * False for an event that only explains another one the followers already hear of (which rules
+   * fired, next to the case's creation or its new conversation): in the feed, not in the bell.
+   */
+  notifyFollowers?: boolean;
 };
 
 /**
@@ -150,7 +155,9 @@ async function writeFeed(
     }
     const e = w.event;
     const recipients = new Set([
-      ...(followers.get(recordKey(e.workspaceId, e.recordType, e.recordId)) ?? []),
+      ...(e.notifyFollowers === false
+        ? []
+        : (followers.get(recordKey(e.workspaceId, e.recordType, e.recordId)) ?? [])),
       ...(e.notify ?? []),
     ]);
     if (e.actorUserId) recipients.delete(e.actorUserId);

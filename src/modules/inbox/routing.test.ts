@@ -5,7 +5,7 @@ import { normalize } from '../../pipeline/formats.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { analyzeText } from '../analysis/service.ts';
-import { listNotifications, recordFeed } from '../collaboration/feed.ts';
+import { followRecord, listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { type StorablePost, storeEvents } from '../listening/store.ts';
 import { getCase, listCases } from './cases.ts';
@@ -393,11 +393,19 @@ describe('routing stored mentions', () => {
     });
     await ingest(ws.id, [{ text: complaint, author: 'repeat' }]);
     await routeNewMentions(t.ctx);
+    const [first] = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    await followRecord(t.ctx, manager, 'case', first?.id ?? '');
     await ingest(ws.id, [{ text: `${complaint}, day two`, author: 'repeat' }]);
     await routeNewMentions(t.ctx);
     const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
     expect(cases).toHaveLength(1);
     expect((await getCase(t.ctx, manager, cases[0]?.id ?? '')).conversations).toHaveLength(2);
+    // The follower hears of the new conversation once; which rules fired is in the feed only.
+    const bell = (await listNotifications(t.ctx, manager, { limit: 10 })).items.map((n) => n.summary);
+    expect(bell).toHaveLength(1);
+    expect(bell[0]).not.toMatch(/^Rules fired/);
+    const feed = await recordFeed(t.ctx, manager, 'case', first?.id ?? '', { limit: 20 });
+    expect(feed.items.filter((e) => e.kind === 'rules_fired')).toHaveLength(2);
     // Two complaints of one person routed in the same batch also make one case.
     await ingest(ws.id, [
       { text: complaint, author: 'twice' },

@@ -752,6 +752,7 @@ async function routeMention(
       actorUserId: null,
       data: { mentionId: f.mention.id, rules: fired },
       summary: `Rules fired on case ${f.case.number}: ${fired.map((r) => r.name).join(', ')}`,
+      notifyFollowers: false,
     });
   return fired.length;
 }
