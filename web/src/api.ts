@@ -248,6 +248,7 @@ export const listeningApi = {
   }) => request<{ connector: Connector; secret?: string }>('POST', '/api/v1/connectors', input),
   updateConnector: (id: string, patch: { enabled?: boolean; name?: string }) =>
     request<Connector>('PATCH', `/api/v1/connectors/${encodeURIComponent(id)}`, patch),
+  deleteConnector: (id: string) => request<void>('DELETE', `/api/v1/connectors/${encodeURIComponent(id)}`),
   health: (id: string) =>
     request<ConnectorHealth>('GET', `/api/v1/connectors/${encodeURIComponent(id)}/health`),
   quarantine: (status = 'open') =>

@@ -88,6 +88,37 @@ describe('webhook connector', () => {
     expect(health.itemsPerMinute).toBeGreaterThan(0);
   });
 
+  it('deletes a connector for an admin only; its stored mentions stay and its ingest address stops answering', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const agent = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' }));
+    const { connector, secret } = (await (
+      await call(
+        app(),
+        'POST',
+        '/api/v1/connectors',
+        { kind: 'webhook', name: 'Old reviews' },
+        { bearer: admin },
+      )
+    ).json()) as { connector: { id: string }; secret: string };
+    expect(
+      (await signedPost(connector.id, secret, item('old-1', 'Kept after the connector goes'))).status,
+    ).toBe(202);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    const path = `/api/v1/connectors/${connector.id}`;
+    expect((await call(app(), 'DELETE', path, undefined, { bearer: agent })).status).toBe(403);
+    expect((await call(app(), 'DELETE', path, undefined, { bearer: admin })).status).toBe(204);
+    expect((await call(app(), 'DELETE', path, undefined, { bearer: admin })).status).toBe(404);
+    expect((await call(app(), 'GET', `${path}/health`, undefined, { bearer: admin })).status).toBe(404);
+    expect((await signedPost(connector.id, secret, item('old-2', 'Too late'))).status).toBe(401);
+    const mentions = (await (
+      await call(app(), 'GET', '/api/v1/mentions', undefined, { bearer: admin })
+    ).json()) as { items: { externalId: string }[] };
+    expect(mentions.items.map((m) => m.externalId)).toEqual(['old-1']);
+  });
+
   it('refuses a wrong or missing signature and an unknown connector with the same 401', async () => {
     const ws = await buildWorkspace(t.ctx);
     const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));

@@ -321,7 +321,7 @@ export function CommunitiesPage() {
                 </td>
                 <td data-label="Kind">{spaceKindLabels[s.kind]}</td>
                 <td data-label="Purpose">
-                  {s.purpose}
+                  {purposeLabels[s.purpose] ?? s.purpose}
                   {s.endsAt && <div className="muted">ends {formatDate(s.endsAt)}</div>}
                 </td>
                 <td data-label="Threads">{s.threadCount}</td>
@@ -340,7 +340,8 @@ export function CommunitiesPage() {
                       Edit<span className="visually-hidden"> {s.title}</span>
                     </button>
                   )}
-                  {rights.moderate && (
+                  {/* An ended (archived) space is read-only already: closing it would add nothing. */}
+                  {rights.moderate && !(s.readOnly === 'archived' && !s.closedAt) && (
                     <CloseSpace
                       space={s}
                       onDone={(x) => {

@@ -7,6 +7,7 @@ import {
   listeningApi,
   type QuarantinedItem,
 } from '../../api.ts';
+import { ConfirmDelete } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { SecretOnce } from '../settings/secret-once.tsx';
@@ -146,7 +147,9 @@ export function ConnectorsPage() {
                   {c.name}
                   {c.kind === 'webhook' && (
                     <div className="muted">
-                      <code>POST /api/v1/ingest/{c.id}</code>
+                      <code>
+                        POST {window.location.origin}/api/v1/ingest/{c.id}
+                      </code>
                     </div>
                   )}
                 </td>
@@ -180,6 +183,14 @@ export function ConnectorsPage() {
                     >
                       {c.enabled ? 'Disable' : 'Enable'}
                     </button>
+                    <ConfirmDelete
+                      what={c.name}
+                      disabled={false}
+                      onConfirm={async () => {
+                        await listeningApi.deleteConnector(c.id);
+                        await reload();
+                      }}
+                    />
                   </td>
                 )}
               </tr>

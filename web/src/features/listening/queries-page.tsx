@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, type ListeningQuery, listeningApi, type Preview } from '../../api.ts';
+import { ConfirmDelete } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { ListeningNav } from './listening-nav.tsx';
@@ -194,6 +195,18 @@ export function QueriesPage() {
               <button type="button" className="secondary" onClick={() => edit(null)}>
                 Cancel
               </button>
+            )}
+            {editing && canManage && (
+              <ConfirmDelete
+                what={editing.name}
+                disabled={false}
+                onConfirm={async () => {
+                  await listeningApi.deleteQuery(editing.id);
+                  setMessage(`Query “${editing.name}” deleted: mentions it matched stay.`);
+                  edit(null);
+                  await reload();
+                }}
+              />
             )}
           </div>
           {preview && preview.examples.length > 0 && (
