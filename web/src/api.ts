@@ -1015,6 +1015,7 @@ export const routingActionTypes = [
   'assign_team',
   'assign',
   'assign_agent',
+  'send_reply',
   'create_lead',
   'notify',
   'dismiss',
@@ -1028,6 +1029,7 @@ export type RoutingAction =
   | { type: 'assign_team'; teamId: string }
   | { type: 'assign'; strategy: 'round_robin' | 'least_open'; teamId?: string }
   | { type: 'assign_agent'; userId: string }
+  | { type: 'send_reply'; cannedId: string }
   | { type: 'create_lead'; stage?: LeadStage; teamId?: string; ownerUserId?: string }
   | { type: 'notify'; userIds: string[] }
   | { type: 'dismiss'; reason: DismissReason };

@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
-import type { CannedResponsesTable } from '../../db/schema.ts';
+import type { CannedResponsesTable, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
@@ -130,7 +130,41 @@ export async function renderCanned(
 ): Promise<string> {
   requirePermission(actor, 'inbox:read');
   const row = await visible(ctx, actor, id);
-  const c = await ctx.db
+  return fillCanned(ctx, ctx.db, actor.workspaceId, row.body, caseId, actor.userId);
+}
+
+/**
+ * A routing rule's reply: the workspace's shared canned response `id`, filled in for the case,
+ * signed by the case's assignee or, when it has none, by the workspace's team.
+ */
+export async function renderSharedCanned(
+  ctx: AppContext,
+  db: Kysely<DB> | Transaction<DB>,
+  workspaceId: string,
+  id: string,
+  caseId: string,
+  assigneeUserId: string | null,
+): Promise<string> {
+  const row = await db
+    .selectFrom('canned_responses')
+    .select('body')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('shared', '=', 1)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No shared canned response ${id}`);
+  return fillCanned(ctx, db, workspaceId, row.body, caseId, assigneeUserId);
+}
+
+async function fillCanned(
+  ctx: AppContext,
+  db: Kysely<DB> | Transaction<DB>,
+  workspaceId: string,
+  body: string,
+  caseId: string,
+  agentUserId: string | null,
+): Promise<string> {
+  const c = await db
     .selectFrom('cases')
     .innerJoin('workspaces', 'workspaces.id', 'cases.workspace_id')
     .leftJoin('customers', 'customers.id', 'cases.customer_id')
@@ -141,12 +175,12 @@ export async function renderCanned(
       'workspaces.name as workspace',
       'customers.display_name',
     ])
-    .where('cases.workspace_id', '=', actor.workspaceId)
+    .where('cases.workspace_id', '=', workspaceId)
     .where('cases.id', '=', caseId)
     .executeTakeFirst();
   if (!c) throw new AppError('not_found', `No case ${caseId}`);
   const handle = c.customer_id
-    ? await ctx.db
+    ? await db
         .selectFrom('identities')
         .select('handle')
         .where('customer_id', '=', c.customer_id)
@@ -154,15 +188,18 @@ export async function renderCanned(
         .orderBy('created_at')
         .executeTakeFirst()
     : undefined;
-  const agent = await ctx.db
-    .selectFrom('users')
-    .select(['name', 'email'])
-    .where('id', '=', actor.userId)
-    .executeTakeFirst();
-  return renderTemplate(row.body, {
+  const agent = agentUserId
+    ? await db
+        .selectFrom('users')
+        .select(['name', 'email'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', agentUserId)
+        .executeTakeFirst()
+    : undefined;
+  return renderTemplate(body, {
     'customer.name': c.display_name ?? '',
     'customer.handle': handle?.handle ? `@${handle.handle}` : '',
-    'agent.name': agent?.name || agent?.email || '',
+    'agent.name': agent?.name || agent?.email || `The ${c.workspace} team`,
     'case.number': String(c.number),
     'case.subject': c.subject,
     'workspace.name': c.workspace,

@@ -183,6 +183,8 @@ function actionText(a: RoutingAction): string {
       return `assign ${a.strategy}${a.teamId ? ` in team ${a.teamId}` : ''}`;
     case 'assign_agent':
       return `assign_agent ${a.userId}`;
+    case 'send_reply':
+      return `send_reply ${a.cannedId}`;
     case 'notify':
       return `notify ${a.userIds.join(', ')}`;
     case 'dismiss':

@@ -1,4 +1,5 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { z } from '@hono/zod-openapi';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { PublishError, postBlueskyReply } from '../../connectors/bluesky/publish.ts';
 import { sendEmail, smtpConfigSchema } from '../../connectors/email/smtp.ts';
 import { mastodonConfigSchema } from '../../connectors/fediverse/mastodon.ts';
@@ -22,7 +23,9 @@ import {
 } from './notes-schema.ts';
 import { recordAgentResponse } from './sla.ts';
 
+type Db = Kysely<DB> | Transaction<DB>;
 type ReplyRow = Selectable<OutboxRepliesTable>;
+type ParsedReplyInput = z.infer<typeof replyInput>;
 type ConnectorRow = Selectable<ConnectorsTable>;
 
 /** Longest text each channel takes in one post (Bluesky counts graphemes; characters are close enough here). */
@@ -73,12 +76,13 @@ async function sendingConnectors(
 /** The connector that can send on a channel for this reply, or why there is none. */
 async function senderFor(
   ctx: AppContext,
+  db: Db,
   workspaceId: string,
   channel: string,
   target: string | null,
 ): Promise<ConnectorRow> {
   const kind = channel === 'email' ? 'email' : channel;
-  const candidates = await sendingConnectors(ctx.db, workspaceId, kind);
+  const candidates = await sendingConnectors(db, workspaceId, kind);
   const match = candidates.find((c) => {
     const config = ctx.dialect.parseJson<Record<string, unknown>>(c.config);
     if (kind === 'bluesky') return blueskyConfigSchema.parse(config).account !== null;
@@ -109,17 +113,18 @@ async function senderFor(
  */
 async function demoSender(
   ctx: AppContext,
+  db: Db,
   workspaceId: string,
   mention: { external_id: string; channel: string } | undefined,
 ): Promise<ConnectorRow | undefined> {
   if (!mention?.external_id.startsWith('demo:')) return undefined;
   const target = mention.channel === 'mastodon' ? (mention.external_id.split('/')[0] ?? null) : null;
-  const real = await senderFor(ctx, workspaceId, mention.channel, target).then(
+  const real = await senderFor(ctx, db, workspaceId, mention.channel, target).then(
     () => true,
     () => false,
   );
   if (real) return undefined;
-  return ctx.db
+  return db
     .selectFrom('connectors')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
@@ -131,7 +136,7 @@ async function demoSender(
 
 /** Where a private message to the case's customer goes: Mastodon direct on Mastodon, else their email. */
 async function privateRoute(
-  ctx: AppContext,
+  db: Db,
   workspaceId: string,
   channel: string,
   customerId: string | null,
@@ -139,7 +144,7 @@ async function privateRoute(
 ): Promise<{ channel: string; recipient: string }> {
   if (channel === 'mastodon' && authorHandle) return { channel: 'mastodon', recipient: authorHandle };
   const customer = customerId
-    ? await ctx.db
+    ? await db
         .selectFrom('customers')
         .select('primary_email')
         .where('workspace_id', '=', workspaceId)
@@ -175,14 +180,33 @@ export async function queueReply(
 ): Promise<ReplyView[]> {
   requirePermission(actor, 'inbox:work');
   const parsed = replyInput.parse(input);
-  const c = await caseRow(ctx.db, actor.workspaceId, caseId);
+  return ctx.db
+    .transaction()
+    .execute((trx) =>
+      queueReplyIn(ctx, trx, { workspaceId: actor.workspaceId, userId: actor.userId }, caseId, parsed),
+    );
+}
+
+/**
+ * Plans and queues a reply inside the caller's transaction: an agent's (above) or a routing
+ * rule's (no author). Refuses with an AppError what could not be sent: a closed case, no post to
+ * reply to, a text too long for the channel, no account to send from.
+ */
+export async function queueReplyIn(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  author: { workspaceId: string; userId: string | null },
+  caseId: string,
+  parsed: ParsedReplyInput,
+): Promise<ReplyView[]> {
+  const c = await caseRow(trx, author.workspaceId, caseId);
   if (c.merged_into !== null || c.status === 'closed')
     throw new AppError(
       'conflict',
       `Case ${c.number} is ${c.merged_into ? 'merged' : 'closed'}; reply on an open case`,
     );
   // The post replied to: the one named, else the latest post of the case.
-  const mentionQuery = ctx.db
+  const mentionQuery = trx
     .selectFrom('mentions')
     .leftJoin('authors', 'authors.id', 'mentions.author_id')
     .select([
@@ -192,7 +216,7 @@ export async function queueReply(
       'mentions.deleted_at',
       'authors.handle',
     ])
-    .where('mentions.workspace_id', '=', actor.workspaceId)
+    .where('mentions.workspace_id', '=', author.workspaceId)
     .where('mentions.case_id', '=', caseId);
   const mention = await (parsed.mentionId
     ? mentionQuery.where('mentions.id', '=', parsed.mentionId)
@@ -221,15 +245,15 @@ export async function queueReply(
         : body;
     planned.push({ channel: mention.channel, visibility: 'public', recipient: null, body: text });
   };
-  const demo = await demoSender(ctx, actor.workspaceId, mention);
+  const demo = await demoSender(ctx, trx, author.workspaceId, mention);
   if (parsed.visibility === 'public') {
     publicReply(parsed.body, 'body');
   } else {
     const route = demo
       ? { channel: mention?.channel ?? '', recipient: mention?.handle ?? 'customer' }
       : await privateRoute(
-          ctx,
-          actor.workspaceId,
+          trx,
+          author.workspaceId,
           mention?.channel ?? c.channel ?? '',
           c.customer_id,
           mention?.handle ?? null,
@@ -246,14 +270,15 @@ export async function queueReply(
   for (const p of demo ? [] : planned)
     await senderFor(
       ctx,
-      actor.workspaceId,
+      trx,
+      author.workspaceId,
       p.channel,
       p.channel === 'mastodon' && mention ? instanceOf(mention) : null,
     );
   const now = ctx.now().toISOString();
   const rows: ReplyRow[] = planned.map((p) => ({
     id: newId(ctx.now()),
-    workspace_id: actor.workspaceId,
+    workspace_id: author.workspaceId,
     case_id: caseId,
     mention_id: mention ? Number(mention.id) : null,
     channel: p.channel,
@@ -266,23 +291,21 @@ export async function queueReply(
     last_error: null,
     external_id: null,
     external_url: null,
-    author_user_id: actor.userId,
+    author_user_id: author.userId,
     created_at: now,
     sent_at: null,
   }));
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.insertInto('outbox_replies').values(rows).execute();
-    for (const r of rows)
-      await recordEvent(ctx, trx, {
-        workspaceId: actor.workspaceId,
-        recordType: 'case',
-        recordId: caseId,
-        kind: 'reply_queued',
-        actorUserId: actor.userId,
-        data: { replyId: r.id, channel: r.channel, visibility: r.visibility },
-        summary: `Case ${c.number}: a ${r.visibility} reply on ${r.channel} is on its way`,
-      });
-  });
+  await trx.insertInto('outbox_replies').values(rows).execute();
+  for (const r of rows)
+    await recordEvent(ctx, trx, {
+      workspaceId: author.workspaceId,
+      recordType: 'case',
+      recordId: caseId,
+      kind: 'reply_queued',
+      actorUserId: author.userId,
+      data: { replyId: r.id, channel: r.channel, visibility: r.visibility },
+      summary: `Case ${c.number}: a ${r.visibility} reply on ${r.channel} is on its way`,
+    });
   return rows.map(toReplyView);
 }
 
@@ -296,10 +319,12 @@ async function deliver(ctx: AppContext, r: ReplyRow): Promise<{ externalId: stri
           .select(['external_id', 'channel', 'text'])
           .where('id', '=', Number(r.mention_id))
           .executeTakeFirst();
-  if (await demoSender(ctx, r.workspace_id, mention)) return { externalId: `demo:reply:${r.id}`, url: null };
+  if (await demoSender(ctx, ctx.db, r.workspace_id, mention))
+    return { externalId: `demo:reply:${r.id}`, url: null };
   const target = r.channel === 'mastodon' && mention ? (mention.external_id.split('/')[0] ?? null) : null;
   const connector = await senderFor(
     ctx,
+    ctx.db,
     r.workspace_id,
     r.channel,
     r.visibility === 'public' ? target : null,

@@ -118,6 +118,19 @@ async function checkReferences(
         throw new AppError('validation_failed', err.message, { fields: [{ path, message: err.message }] });
       }
     }
+    if (a.type === 'send_reply') {
+      const canned = await ctx.db
+        .selectFrom('canned_responses')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', a.cannedId)
+        .where('shared', '=', 1)
+        .executeTakeFirst();
+      if (!canned)
+        throw new AppError('validation_failed', `No shared canned response ${a.cannedId}`, {
+          fields: [{ path: `actions.${i}.cannedId`, message: 'not a shared canned response of this workspace' }],
+        });
+    }
     if (a.type === 'assign_agent') {
       const path = `actions.${i}.userId`;
       try {

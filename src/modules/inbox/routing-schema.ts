@@ -92,6 +92,11 @@ export const routingAction = z
       /** The pool: this team's members; the workspace's agents when absent. */
       teamId: z.string().min(1).max(64).optional(),
     }),
+    /**
+     * A public reply in the post's thread from a shared canned response (variables filled in),
+     * through the outbox; at most one automatic reply per case.
+     */
+    z.object({ type: z.literal('send_reply'), cannedId: z.string().min(1).max(64) }),
     /** A named person, when they are active and may work cases; otherwise the action is passed over. */
     z.object({ type: z.literal('assign_agent'), userId: z.string().min(1).max(64) }),
     z.object({ type: z.literal('notify'), userIds: z.array(z.string().min(1).max(64)).min(1).max(50) }),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { createConnector } from '../../connectors/service.ts';
 import { normalize } from '../../pipeline/formats.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
@@ -8,6 +9,7 @@ import { analyzeText } from '../analysis/service.ts';
 import { followRecord, listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { type StorablePost, storeEvents } from '../listening/store.ts';
+import { saveCanned } from './canned.ts';
 import { getCase, listCases } from './cases.ts';
 import { evaluateCondition, evaluateRule, type Facts, routeNewMentions, testRule } from './routing.ts';
 import { listRules, saveRule } from './routing-rules.ts';
@@ -577,6 +579,80 @@ describe('routing stored mentions', () => {
       (c) => c.id !== cases[0]?.id,
     );
     expect(sunday).toMatchObject({ assigneeUserId: null });
+  });
+
+  it('answers in the thread with a shared canned response, once per case, and records why when it cannot', async () => {
+    const { ws, manager, ana } = await setup();
+    const admin = (await buildUser(t.ctx, ws, { role: 'admin' })).actor;
+    const ack = await saveCanned(t.ctx, manager, {
+      name: 'Acknowledge',
+      body: 'Hi {{customer.handle}}, sorry about this. {{agent.name}} has case {{case.number}}.',
+      shared: true,
+    });
+    const own = await saveCanned(t.ctx, ana, { name: 'Mine', body: 'Hello', shared: false });
+    await expect(
+      saveRule(t.ctx, manager, { name: 'Private text', actions: [{ type: 'send_reply', cannedId: own.id }] }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'actions.0.cannedId' }] },
+    });
+    await saveRule(t.ctx, manager, {
+      name: 'Acknowledge complaints',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [
+        { type: 'create_case' },
+        { type: 'assign_agent', userId: ana.userId },
+        { type: 'send_reply', cannedId: ack.id },
+      ],
+    });
+    const rulesFired = async (caseId: string) =>
+      (await recordFeed(t.ctx, manager, 'case', caseId, { limit: 50 })).items
+        .filter((e) => e.kind === 'rules_fired')
+        .map((e) => (e.data.rules as { actions: string[] }[])[0]?.actions);
+
+    // No Bluesky account to answer from yet: the case is made, the reply is passed over, with the reason.
+    await ingest(ws.id, [{ text: complaint, author: 'early' }]);
+    await routeNewMentions(t.ctx);
+    const [early] = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    expect((await getCase(t.ctx, manager, early?.id ?? '')).replies).toEqual([]);
+    expect((await rulesFired(early?.id ?? ''))[0]?.[2]).toMatch(
+      /^reply: skipped, No Bluesky account to reply from/,
+    );
+
+    await createConnector(t.ctx, admin, {
+      kind: 'bluesky',
+      name: 'Brand on Bluesky',
+      config: { account: { identifier: 'brand.example', service: 'http://127.0.0.1:9' } },
+      secret: 'app-password',
+    });
+    await ingest(ws.id, [{ text: complaint, author: 'angry' }]);
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    const angry = cases.find((c) => c.id !== early?.id);
+    const detail = await getCase(t.ctx, manager, angry?.id ?? '');
+    const anaName = (
+      await t.ctx.db.selectFrom('users').select('name').where('id', '=', ana.userId).executeTakeFirstOrThrow()
+    ).name;
+    const post = detail.conversations[0]?.messages[0];
+    expect(detail.replies).toMatchObject([
+      {
+        channel: 'bluesky',
+        visibility: 'public',
+        status: 'queued',
+        mentionId: post?.id,
+        body: `Hi @angry, sorry about this. ${anaName} has case ${detail.number}.`,
+        authorUserId: null,
+      },
+    ]);
+    expect((await rulesFired(detail.id))[0]?.[2]).toBe('reply: queued');
+
+    // The customer writes again into the same case: no second automatic reply.
+    await ingest(ws.id, [{ text: `${complaint}, and still nothing`, author: 'angry' }]);
+    await routeNewMentions(t.ctx);
+    expect((await getCase(t.ctx, manager, detail.id)).replies).toHaveLength(1);
+    expect((await rulesFired(detail.id))[0]?.[2]).toBe(
+      'reply: skipped, the case already has an automatic reply',
+    );
   });
 
   it('assigns to the team member with the fewest open cases', async () => {

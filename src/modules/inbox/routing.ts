@@ -10,6 +10,7 @@ import { customerInSegments } from '../customers/segments.ts';
 import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
 import { isOpen } from './business-hours.ts';
+import { renderSharedCanned } from './canned.ts';
 import { type CasePost, checkAssignee, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { type Rule, startRouting, toRule } from './routing-rules.ts';
@@ -22,6 +23,7 @@ import {
 } from './routing-schema.ts';
 import { indexRules, normalisedWords } from './rule-index.ts';
 import type { CaseInput } from './schema.ts';
+import { queueReplyIn } from './replies.ts';
 import { recordCustomerMessage, syncCaseSla, workspaceCalendar } from './sla.ts';
 
 /** What rules look at for one mention; `case` changes as earlier rules act. */
@@ -465,6 +467,64 @@ type CaseDraft = {
 const drafts = new WeakMap<Facts, CaseDraft>();
 /** A case a rule made for the post (`f.case`), not yet written: the rule that made it, while the post's other rules run. */
 const unmadeCases = new WeakMap<Facts, { userId: null; rule: { id: string; name: string } }>();
+/** Replies the rules asked for on a post, sent once its case is written. */
+const ruleReplies = new WeakMap<Facts, { cannedId: string; rule: Rule }[]>();
+
+/**
+ * Queues the replies the rules asked for, in the post's thread: at most one automatic reply per
+ * case (a customer writing again is not answered by a machine twice). Returns, per rule id, what
+ * happened instead of "queued" when a reply could not go (no account, too long, already replied).
+ */
+async function sendRuleReplies(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  f: Facts,
+): Promise<Map<string, string>> {
+  const outcomes = new Map<string, string>();
+  const asked = ruleReplies.get(f);
+  ruleReplies.delete(f);
+  if (!asked || !f.case) return outcomes;
+  const caseId = f.case.id;
+  for (const { cannedId, rule } of asked) {
+    const earlier = await trx
+      .selectFrom('outbox_replies')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('case_id', '=', caseId)
+      .where('author_user_id', 'is', null)
+      .executeTakeFirst();
+    if (earlier) {
+      outcomes.set(rule.id, 'reply: skipped, the case already has an automatic reply');
+      continue;
+    }
+    try {
+      const assignee = await trx
+        .selectFrom('cases')
+        .select('assignee_user_id')
+        .where('id', '=', caseId)
+        .executeTakeFirst();
+      const body = await renderSharedCanned(
+        ctx,
+        trx,
+        workspaceId,
+        cannedId,
+        caseId,
+        assignee?.assignee_user_id ?? null,
+      );
+      await queueReplyIn(ctx, trx, { workspaceId, userId: null }, caseId, {
+        body,
+        visibility: 'public',
+        mentionId: f.mention.id,
+      });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      outcomes.set(rule.id, `reply: skipped, ${err.message}`);
+    }
+  }
+  return outcomes;
+}
+
 /** Each routed post's row and customer, as read for the batch, so making its case need not read them again. */
 const posts = new WeakMap<Facts, CasePost>();
 
@@ -649,6 +709,14 @@ async function applyAction(
       if (!userId) return 'assign: nobody in the pool';
       return setCaseField(trx, f, rule, 'assignee', userId);
     }
+    case 'send_reply': {
+      if (!f.case) return 'reply: skipped, no case';
+      // Sent once the case is written (after the rules): see sendRuleReplies.
+      const list = ruleReplies.get(f) ?? [];
+      list.push({ cannedId: action.cannedId, rule });
+      ruleReplies.set(f, list);
+      return 'reply: queued';
+    }
     case 'assign_agent': {
       if (!f.case) return 'assign: skipped, no case';
       try {
@@ -743,6 +811,11 @@ async function routeMention(
     firedCounts.set(rule.id, (firedCounts.get(rule.id) ?? 0) + 1);
   }
   await writeCaseChanges(ctx, trx, workspaceId, f);
+  const replies = await sendRuleReplies(ctx, trx, workspaceId, f);
+  for (const r of fired) {
+    const outcome = replies.get(r.id);
+    if (outcome) r.actions = r.actions.map((a) => (a === 'reply: queued' ? outcome : a));
+  }
   if (fired.length > 0 && f.case)
     await recordEvent(ctx, trx, {
       workspaceId,

@@ -4,6 +4,7 @@ import {
   ApiError,
   type Assignee,
   analysisApi,
+  type CannedResponse,
   casePriorities,
   caseTypes,
   dismissReasons,
@@ -86,6 +87,7 @@ const actionLabels: Record<RoutingActionType, string> = {
   assign_team: 'Send to team',
   assign: 'Assign by round robin or load',
   assign_agent: 'Assign to a named person',
+  send_reply: 'Reply with a canned response',
   create_lead: 'Create a sales lead',
   notify: 'Notify people',
   dismiss: 'Dismiss the post',
@@ -119,7 +121,12 @@ function newCondition(field: RoutingField): RoutingCondition {
   return { field, op: 'in', value: [] } as RoutingCondition;
 }
 
-function newAction(type: RoutingActionType, teams: Team[], people: Assignee[]): RoutingAction {
+function newAction(
+  type: RoutingActionType,
+  teams: Team[],
+  people: Assignee[],
+  canned: CannedResponse[],
+): RoutingAction {
   switch (type) {
     case 'create_case':
       return { type, attachToOpenCase: true };
@@ -135,6 +142,8 @@ function newAction(type: RoutingActionType, teams: Team[], people: Assignee[]): 
       return { type, strategy: 'round_robin' };
     case 'assign_agent':
       return { type, userId: people[0]?.id ?? '' };
+    case 'send_reply':
+      return { type, cannedId: canned[0]?.id ?? '' };
     case 'create_lead':
       return { type, stage: 'lead' };
     case 'notify':
@@ -159,6 +168,8 @@ type Lookups = {
   people: Assignee[];
   segments: Segment[];
   leadOwners: SalesOwner[];
+  /** Shared canned responses: the ones a rule may send. */
+  canned: CannedResponse[];
 };
 
 /** Conditions that hold or not, as they read in a rule's sentence: [when true, when false]. */
@@ -207,6 +218,7 @@ export function RoutingRulesPage() {
     people: [],
     segments: [],
     leadOwners: [],
+    canned: [],
   });
   const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
   const [error, setError] = useState('');
@@ -228,7 +240,8 @@ export function RoutingRulesPage() {
       inboxApi.assignees().catch(() => ({ items: [] })),
       segmentsApi.all().catch(() => []),
       salesApi.owners().catch(() => ({ items: [] })),
-    ]).then(([q, t, teams, people, segments, owners]) =>
+      inboxApi.canned().catch(() => ({ items: [] })),
+    ]).then(([q, t, teams, people, segments, owners, canned]) =>
       setLookups({
         queries: q.items,
         topics: t.items,
@@ -236,6 +249,7 @@ export function RoutingRulesPage() {
         people: people.items,
         segments,
         leadOwners: owners.items,
+        canned: canned.items.filter((c) => c.shared),
       }),
     );
   }, [reload]);
@@ -674,6 +688,27 @@ function ActionRow({
         (v) => onChange({ ...a, userId: v }),
       );
       break;
+    case 'send_reply':
+      body =
+        lookups.canned.length === 0 ? (
+          <span className="muted">
+            No shared canned responses yet: <Link to="/settings/canned-responses">write one</Link>.
+          </span>
+        ) : (
+          <>
+            {select(
+              'canned response',
+              a.cannedId,
+              [
+                { value: '', label: 'Choose a canned response' },
+                ...lookups.canned.map((c) => ({ value: c.id, label: c.name })),
+              ],
+              (v) => onChange({ ...a, cannedId: v }),
+            )}
+            <span className="muted small-inline">A public reply in the post’s thread, once per case.</span>
+          </>
+        );
+      break;
     case 'create_lead':
       body = (
         <>
@@ -725,7 +760,9 @@ function ActionRow({
           aria-label={`${label} type`}
           value={a.type}
           onChange={(e) =>
-            onChange(newAction(e.target.value as RoutingActionType, lookups.teams, lookups.people))
+            onChange(
+              newAction(e.target.value as RoutingActionType, lookups.teams, lookups.people, lookups.canned),
+            )
           }
         >
           {routingActionTypes.map((t) => (
@@ -886,7 +923,12 @@ function RuleEditor({
           type="button"
           className="secondary compact"
           onClick={() =>
-            set({ actions: [...draft.actions, newAction('set_priority', lookups.teams, lookups.people)] })
+            set({
+              actions: [
+                ...draft.actions,
+                newAction('set_priority', lookups.teams, lookups.people, lookups.canned),
+              ],
+            })
           }
         >
           Add action
