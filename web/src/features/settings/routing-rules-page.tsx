@@ -287,8 +287,8 @@ export function RoutingRulesPage() {
       <h1>Routing rules</h1>
       <p className="hint">
         Every new mention runs through the enabled rules, top to bottom. A rule whose conditions hold acts: it
-        opens a case or a sales lead, sets priority or type, tags, sends to a team, assigns, notifies, or
-        dismisses the post. <Link to="/settings">Back to settings</Link>
+        opens a case or a sales lead, sets priority or type, tags, sends to a team, assigns, replies with a
+        canned response, notifies, or dismisses the post. <Link to="/settings">Back to settings</Link>
       </p>
       {!canManage && (
         <p className="notice" role="note">
