@@ -550,6 +550,7 @@ export type TimelineItem = {
     | 'event'
     | 'case'
     | 'reply'
+    | 'lead'
     | 'community_post';
   at: string;
   summary: string;

@@ -9,6 +9,7 @@ import { createApp } from '../../http/app.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
+import { createLead, updateLead } from '../sales/leads.ts';
 import { recordConsent } from './consents.ts';
 import {
   createCustomer,
@@ -503,6 +504,28 @@ describe('timeline, merges, roles and workspaces', () => {
     expect(
       (await call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, same, { bearer: agent })).status,
     ).toBe(201);
+  });
+});
+
+describe('leads on the timeline', () => {
+  it("shows the customer's leads, newest first, and pages through them", async () => {
+    const { actor, ana, ben } = await workspace();
+    const first = await createLead(t.ctx, actor, { customerId: ana.id, title: 'Group trip to Lisbon' });
+    await updateLead(t.ctx, actor, first.id, { status: 'disqualified', disqualifyReason: 'Went by train' });
+    t.clock.advance(60_000);
+    const second = await createLead(t.ctx, actor, { customerId: ana.id, title: 'Corporate fares' });
+    await createLead(t.ctx, actor, { customerId: ben.id, title: 'Not Ana' });
+    const firstPage = await customerTimeline(t.ctx, actor, ana.id, { limit: 1 });
+    expect(firstPage.items.map((i) => [i.kind, i.id, i.summary])).toEqual([
+      ['lead', `lead:${second.id}`, `Lead ${second.number} opened: Corporate fares (now lead, open)`],
+    ]);
+    const rest = await customerTimeline(t.ctx, actor, ana.id, {
+      limit: 50,
+      cursor: firstPage.nextCursor ?? '',
+    });
+    expect(rest.items.filter((i) => i.kind === 'lead').map((i) => i.summary)).toEqual([
+      `Lead ${first.number} opened: Group trip to Lisbon (now lead, disqualified)`,
+    ]);
   });
 });
 

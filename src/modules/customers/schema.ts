@@ -145,6 +145,7 @@ export const timelineItemSchema = z
       'event',
       'case',
       'reply',
+      'lead',
       'community_post',
     ]),
     at: z.string(),

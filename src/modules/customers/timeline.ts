@@ -1,6 +1,6 @@
 /**
  * A customer's timeline: mentions, merges, unmerges, identities, transactions, events, cases,
- * replies and community posts in one keyset-paginated feed, newest first.
+ * leads, replies and community posts in one keyset-paginated feed, newest first.
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -57,8 +57,9 @@ export async function customerTimeline(
         !Number.isNaN(Date.parse(at)) &&
         (kind === 'mention' || kind === 'community_post'
           ? Number.isSafeInteger(key)
-          : ['merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply'].includes(kind) &&
-            typeof key === 'string');
+          : ['merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply', 'lead'].includes(
+              kind,
+            ) && typeof key === 'string');
       if (!valid) throw new Error('invalid cursor');
       cursor = { at, kind, key };
     } catch {
@@ -144,6 +145,16 @@ export async function customerTimeline(
     .orderBy('id', 'desc')
     .limit(n)
     .execute();
+  const leadsOfCustomer = ctx.db
+    .selectFrom('leads')
+    .select(['id', 'number', 'title', 'stage', 'status', 'created_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where(bound('lead', 'leads.created_at', 'leads.id'))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(n)
+    .execute();
   const repliesToCustomer = ctx.db
     .selectFrom('outbox_replies')
     .innerJoin('cases', 'cases.id', 'outbox_replies.case_id')
@@ -196,29 +207,39 @@ export async function customerTimeline(
           .limit(n)
           .execute();
   };
-  const [mentionRows, identityRows, mergeRows, unmergeRows, activity, caseRows, replyRows, communityRows] =
-    await Promise.all([
-      mentionsOfCustomer(),
-      identitiesOfCustomer,
-      mergesOf('created_at'),
-      mergesOf('undone_at'),
-      activityTimelineRows(
-        ctx.db,
-        workspaceId,
-        customerId,
-        {
-          transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
-          // Behaviour events only with the person's profiling consent (docs/customers.md, Privacy).
-          event: showBehaviour
-            ? bound('event', 'customer_events.occurred_at', 'customer_events.id')
-            : sql<boolean>`1 = 0`,
-        },
-        n,
-      ),
-      casesOfCustomer,
-      repliesToCustomer,
-      communityPostsOfCustomer(),
-    ]);
+  const [
+    mentionRows,
+    identityRows,
+    mergeRows,
+    unmergeRows,
+    activity,
+    caseRows,
+    replyRows,
+    communityRows,
+    leadRows,
+  ] = await Promise.all([
+    mentionsOfCustomer(),
+    identitiesOfCustomer,
+    mergesOf('created_at'),
+    mergesOf('undone_at'),
+    activityTimelineRows(
+      ctx.db,
+      workspaceId,
+      customerId,
+      {
+        transaction: bound('transaction', 'customer_transactions.occurred_at', 'customer_transactions.id'),
+        // Behaviour events only with the person's profiling consent (docs/customers.md, Privacy).
+        event: showBehaviour
+          ? bound('event', 'customer_events.occurred_at', 'customer_events.id')
+          : sql<boolean>`1 = 0`,
+      },
+      n,
+    ),
+    casesOfCustomer,
+    repliesToCustomer,
+    communityPostsOfCustomer(),
+    leadsOfCustomer,
+  ]);
 
   // A merge out of this customer reads better with the name of who absorbed it.
   const absorbers = [
@@ -311,6 +332,17 @@ export async function customerTimeline(
         kind: 'case',
         at: c.created_at,
         summary: `Case ${c.number} opened: ${c.subject} (now ${c.status.replace('_', ' ')})`,
+      }),
+    })),
+    ...leadRows.map((l) => ({
+      at: l.created_at,
+      kind: 'lead' as const,
+      key: l.id,
+      build: (): Built => ({
+        id: `lead:${l.id}`,
+        kind: 'lead',
+        at: l.created_at,
+        summary: `Lead ${l.number} opened: ${l.title} (now ${l.stage.replaceAll('_', ' ')}, ${l.status})`,
       }),
     })),
     ...replyRows.map((r) => ({

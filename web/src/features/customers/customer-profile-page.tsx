@@ -301,6 +301,10 @@ export function CustomerProfilePage() {
                       <Link className="timeline-summary" to={`/inbox/${item.id.slice('case:'.length)}`}>
                         {item.summary}
                       </Link>
+                    ) : item.kind === 'lead' ? (
+                      <Link className="timeline-summary" to={`/sales/leads/${item.id.slice('lead:'.length)}`}>
+                        {item.summary}
+                      </Link>
                     ) : (
                       <span className="timeline-summary">{item.summary}</span>
                     )}
