@@ -438,6 +438,8 @@ export type Merge = {
   undoneAt: string | null;
 };
 export type CustomerProfile = Omit<CustomerSummary, 'identities' | 'influence'> & {
+  /** Whether you follow this customer (absent from older servers). */
+  following?: boolean;
   bio: string | null;
   attributes: Record<string, AttributeValue>;
   createdAt: string;

@@ -11,6 +11,7 @@ import { newId } from '../../ids.ts';
 import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
+import { recordEvent } from '../collaboration/feed.ts';
 import { carryActivity, returnActivity } from './activity-queries.ts';
 import { attrsOf, type CustomerRow, customerRow, type Db, summarize } from './customer-rows.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
@@ -192,6 +193,15 @@ export async function mergeInTransaction(
   await trx.insertInto('customer_merges').values(row).execute();
   // The mentions moved with the identities: segments see the merged counts at once.
   await refreshCustomerStats(trx, workspaceId, [into.id, from.id], ctx.now());
+  await recordEvent(ctx, trx, {
+    workspaceId,
+    recordType: 'customer',
+    recordId: into.id,
+    kind: 'merged',
+    actorUserId,
+    data: { mergeId: row.id, fromId: from.id, evidence: input.evidence },
+    summary: `${from.display_name} merged into ${into.display_name}`,
+  });
   await recordAudit(ctx, trx, {
     workspaceId,
     actorUserId,
@@ -303,6 +313,15 @@ export async function unmergeCustomers(
         .set({ status: 'rejected', decided_at: now, decided_by: actor.userId })
         .where('id', 'in', snap.suggestionIds)
         .execute();
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'customer',
+      recordId: into.id,
+      kind: 'unmerged',
+      actorUserId: actor.userId,
+      data: { mergeId, fromId: merge.from_customer_id },
+      summary: `A merge into ${into.display_name} was undone: the other customer is separate again`,
+    });
     await recordAudit(ctx, trx, {
       workspaceId,
       actorUserId: actor.userId,

@@ -96,6 +96,8 @@ export const customerProfileSchema = customerSummarySchema
     intents: z.record(z.string(), z.number()),
     influence: z.object({ score: z.number(), pagerank: z.number(), reasons: z.array(z.string()) }).nullable(),
     merges: z.array(mergeSchema),
+    /** Whether the person asking follows this customer (their new cases, leads, merges notify them). */
+    following: z.boolean(),
     /** Set once the person's data was erased: the profile is then read-only. */
     erasedAt: z.string().nullable(),
     transactions: transactionsBinSchema,

@@ -5,8 +5,10 @@ import { newId } from '../../ids.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
+import { followRecord, listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { createCase, listCases } from '../inbox/cases.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
+import { createLead } from '../sales/leads.ts';
 import {
   acceptSuggestion,
   addIdentity,
@@ -872,5 +874,52 @@ describe('merge suggestions of one customer, page by page', () => {
     });
     expect(followed.items.map((s) => s.id)).toEqual([own]);
     expect((await pages(theirs.agent, { limit: 2 })).ids.sort()).toEqual([...foreign].sort());
+  });
+});
+
+describe('following a customer', () => {
+  it('notifies followers of the customer’s new cases and leads, merges into them and identities added', async () => {
+    const { agent, admin } = await setup();
+    const ana = await createCustomer(t.ctx, admin, {
+      displayName: 'Ana Follow',
+      email: 'ana@follow.example',
+      verified: true,
+    });
+    const dup = await createCustomer(t.ctx, admin, {
+      displayName: 'A. Follow',
+      email: 'a@follow.example',
+      verified: false,
+    });
+    expect((await getCustomer(t.ctx, agent, ana.id)).following).toBe(false);
+    await followRecord(t.ctx, agent, 'customer', ana.id);
+    expect((await getCustomer(t.ctx, agent, ana.id)).following).toBe(true);
+
+    const c = await createCase(t.ctx, admin, { subject: 'Seat upgrade', customerId: ana.id });
+    const lead = await createLead(t.ctx, admin, { customerId: ana.id, title: 'Family trip' });
+    await mergeCustomers(t.ctx, admin, {
+      intoId: ana.id,
+      fromId: dup.id,
+      evidence: 'Same person, says support',
+    });
+    await addIdentity(t.ctx, admin, ana.id, { kind: 'phone', value: '+33 6 11 22 33 44', verified: false });
+    // The follower's own actions do not notify them.
+    await createCase(t.ctx, agent, { subject: 'Agent-made', customerId: ana.id });
+
+    const bell = (await listNotifications(t.ctx, agent, { limit: 20 })).items.map((n) => n.summary);
+    expect(bell).toEqual([
+      'A phone number was added to the profile',
+      'A. Follow merged into Ana Follow',
+      `Lead ${lead.number} opened: Family trip`,
+      `Case ${c.number} opened: Seat upgrade`,
+    ]);
+    const feed = await recordFeed(t.ctx, agent, 'customer', ana.id, { limit: 20 });
+    expect(feed.items.map((e) => e.kind)).toEqual([
+      'case_opened',
+      'identity_added',
+      'merged',
+      'lead_opened',
+      'case_opened',
+      'identity_added', // the email the profile was created with
+    ]);
   });
 });

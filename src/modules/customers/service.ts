@@ -14,6 +14,7 @@ import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
+import { isFollowing, recordEvent } from '../collaboration/feed.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { eventsBin, transactionsBin } from './activity-queries.ts';
 import { definitionsOf } from './attributes.ts';
@@ -222,6 +223,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     events,
     consents,
     serviceCases,
+    following,
   ] = await Promise.all([
     summarize(ctx, workspaceId, [row]),
     socialBins(),
@@ -245,6 +247,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
       .where('merged_into', 'is', null)
       .orderBy('number', 'desc')
       .execute(),
+    isFollowing(ctx, actor, 'customer', id),
   ]);
   if (!summary) throw new AppError('not_found', `No customer ${id}`);
   const sentiment = { negative: 0, neutral: 0, positive: 0 };
@@ -259,6 +262,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
   const authorById = new Map(authors.map((a) => [Number(a.id), a]));
   return {
     ...summary,
+    following,
     bio: row.bio,
     attributes: attrsOf(ctx, row),
     createdAt: row.created_at,
@@ -474,6 +478,15 @@ export async function addIdentityInTransaction(
         created_at: ctx.now().toISOString(),
       })
       .execute();
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'customer',
+      recordId: customerId,
+      kind: 'identity_added',
+      actorUserId: actor.userId,
+      data: { kind: input.kind, verified: input.verified },
+      summary: `${input.kind === 'email' ? 'An email address' : 'A phone number'} was added to the profile`,
+    });
     await recordAudit(ctx, trx, {
       workspaceId,
       actorUserId: actor.userId,

@@ -413,6 +413,17 @@ export async function insertCase(
     data: { number, mentionIds: parsed.mentionIds, ...(by.rule ? { rule: by.rule } : {}) },
     summary: by.rule ? `Case ${number} created by rule “${by.rule.name}”` : `Case ${number} created`,
   });
+  // Who follows the customer hears of their new case.
+  if (row.customer_id)
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'customer',
+      recordId: row.customer_id,
+      kind: 'case_opened',
+      actorUserId: by.userId,
+      data: { caseId: id, number, ...(by.rule ? { rule: by.rule } : {}) },
+      summary: `Case ${number} opened: ${parsed.subject}`.slice(0, 300),
+    });
   if (by.userId) await addFollower(ctx, trx, workspaceId, CASE, id, by.userId);
   if (parsed.assigneeUserId) await addFollower(ctx, trx, workspaceId, CASE, id, parsed.assigneeUserId);
   // Nothing above changes the case row after its insert, and it has no clocks yet.

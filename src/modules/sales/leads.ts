@@ -471,6 +471,15 @@ export async function insertLead(
     summary: by.rule ? `Lead ${number} created by rule “${by.rule.name}”` : `Lead ${number} created`,
     ...(input.ownerUserId && input.ownerUserId !== by.userId ? { notify: [input.ownerUserId] } : {}),
   });
+  await recordEvent(ctx, trx, {
+    workspaceId,
+    recordType: 'customer',
+    recordId: input.customerId,
+    kind: 'lead_opened',
+    actorUserId: by.userId,
+    data: { leadId: id, number, stage: input.stage },
+    summary: `Lead ${number} opened: ${input.title}`.slice(0, 300),
+  });
   await mirrorStage(ctx, trx, workspaceId, input.customerId, input.stage);
   if (by.userId) await addFollower(ctx, trx, workspaceId, LEAD, id, by.userId);
   if (input.ownerUserId) await addFollower(ctx, trx, workspaceId, LEAD, id, input.ownerUserId);

@@ -7,6 +7,7 @@ import {
   analysisApi,
   type CustomerProfile,
   type CustomerSummary,
+  collaborationApi,
   customersApi,
   formatDate,
   type LifecycleStage,
@@ -325,6 +326,46 @@ export function CustomerProfilePage() {
   );
 }
 
+/** Follow the customer: their new cases and leads, merges into them and identities added notify you. */
+function FollowButton({
+  profile,
+  onChanged,
+}: {
+  profile: CustomerProfile;
+  onChanged(p: CustomerProfile): void;
+}) {
+  const [error, setError] = useState('');
+  const following = profile.following ?? false;
+  async function toggle() {
+    setError('');
+    try {
+      if (following) await collaborationApi.unfollow('customer', profile.id);
+      else await collaborationApi.follow('customer', profile.id);
+      onChanged({ ...profile, following: !following });
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not change following.');
+    }
+  }
+  return (
+    <>
+      <button
+        type="button"
+        className={following ? 'secondary active' : 'secondary'}
+        aria-pressed={following}
+        title="Be notified of this customer's new cases and leads, merges and identities"
+        onClick={() => void toggle()}
+      >
+        {following ? 'Following' : 'Follow'}
+      </button>
+      {error && (
+        <span role="alert" className="field-error">
+          {error}
+        </span>
+      )}
+    </>
+  );
+}
+
 function ProfileHeader({
   profile,
   canWrite,
@@ -404,11 +445,14 @@ function ProfileHeader({
           </p>
           {profile.bio && <p className="profile-bio">{profile.bio}</p>}
         </div>
-        {!editing && (
-          <button ref={editButton} type="button" className="secondary" disabled={!canWrite} onClick={start}>
-            Edit
-          </button>
-        )}
+        <div className="row">
+          <FollowButton profile={profile} onChanged={onSaved} />
+          {!editing && (
+            <button ref={editButton} type="button" className="secondary" disabled={!canWrite} onClick={start}>
+              Edit
+            </button>
+          )}
+        </div>
       </div>
       <CustomerFigures c={{ ...profile, identities: [], influence: profile.influence?.score ?? null }} />
       {editing && (
