@@ -81,10 +81,15 @@ export type Dialect = Readonly<{
    */
   guardWrites(trx: Transaction<DB>, key: string): Promise<void>;
   /**
-   * Waits until every transaction that guarded writes under `key` has ended; writers that start
-   * meanwhile wait for this transaction. An id read after it is a horizon: no lower id appears later.
+   * Runs `read` once every transaction that guarded writes under `key` has ended (writers that
+   * start meanwhile wait until it is done), so an id it reads is a horizon: no lower id appears
+   * later. On SQLite it just reads.
    */
-  awaitWriters(trx: Transaction<DB>, key: string): Promise<void>;
+  afterWriters<T>(
+    db: Kysely<DB>,
+    key: string,
+    read: (db: Kysely<DB> | Transaction<DB>) => Promise<T>,
+  ): Promise<T>;
   /** Locks the selected rows until the transaction ends (PostgreSQL); SQLite's writer lock already serialises. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
   lockForUpdate<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
@@ -177,7 +182,7 @@ const sqlite: Dialect = Object.freeze({
     return sql`(case json_type(${c}, ${path}) when 'true' then 1 when 'false' then 0 end)`;
   },
   guardWrites: async () => {},
-  awaitWriters: async () => {},
+  afterWriters: (db, _key, read) => read(db),
   lockForUpdate: (query) => query,
   dateBucket: (column, unit) =>
     unit === 'hour'
@@ -252,9 +257,11 @@ const postgres: Dialect = Object.freeze({
   guardWrites: async (trx, key) => {
     await sql`select pg_advisory_xact_lock_shared(${WRITE_GUARD_CLASS}, hashtext(${key}))`.execute(trx);
   },
-  awaitWriters: async (trx, key) => {
-    await sql`select pg_advisory_xact_lock(${WRITE_GUARD_CLASS}, hashtext(${key}))`.execute(trx);
-  },
+  afterWriters: (db, key, read) =>
+    db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${WRITE_GUARD_CLASS}, hashtext(${key}))`.execute(trx);
+      return read(trx);
+    }),
   lockForUpdate: (query) => query.forUpdate() as typeof query,
   dateBucket: (column, unit) =>
     sql<string>`to_char(date_trunc(${sql.lit(unit)}, ${column}, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,

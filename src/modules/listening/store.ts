@@ -207,9 +207,8 @@ const mentionWrites = (workspaceId: string) => `mentions:${workspaceId}`;
  * it waits for the transactions storing mentions at that moment (see `Dialect.guardWrites`).
  */
 export async function committedMentionId(ctx: AppContext, workspaceId: string): Promise<number> {
-  return ctx.db.transaction().execute(async (trx) => {
-    await ctx.dialect.awaitWriters(trx, mentionWrites(workspaceId));
-    const row = await trx
+  return ctx.dialect.afterWriters(ctx.db, mentionWrites(workspaceId), async (db) => {
+    const row = await db
       .selectFrom('mentions')
       .select((eb) => eb.fn.max('id').as('id'))
       .where('workspace_id', '=', workspaceId)
