@@ -4,7 +4,8 @@
  */
 import type { AppContext } from '../../context.ts';
 import type { ImportProgress } from '../../pipeline/csv.ts';
-import type { Actor } from '../auth/roles.ts';
+import { recordAudit } from '../audit/service.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
 import { statsOf } from './customer-stats.ts';
 import { findSegment, forEachMemberPage } from './segments.ts';
 
@@ -19,6 +20,41 @@ export function csvField(value: string | number | boolean | null | undefined): s
 }
 
 export type SegmentExportSummary = { segmentId: string; name: string; customers: number; elapsedMs: number };
+
+/**
+ * A segment's members as a CSV stream for a download: the segment is found (and the actor's right
+ * to export personal data checked) before the first byte, so those failures are ordinary errors;
+ * the export is recorded in the audit log.
+ */
+export async function segmentCsvStream(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+): Promise<{ name: string; body: ReadableStream<Uint8Array> }> {
+  requirePermission(actor, 'customers:privacy');
+  const segment = await findSegment(ctx, actor, id);
+  await recordAudit(ctx, ctx.db, {
+    workspaceId: actor.workspaceId,
+    actorUserId: actor.userId,
+    action: 'segment.export',
+    targetType: 'segment',
+    targetId: segment.id,
+    details: { via: 'http' },
+  });
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        await exportSegmentCsv(ctx, actor, segment.id, (text) => controller.enqueue(encoder.encode(text)));
+        controller.close();
+      } catch (err) {
+        ctx.log.error({ err, segmentId: segment.id }, 'segment export failed');
+        controller.error(err);
+      }
+    },
+  });
+  return { name: segment.name, body };
+}
 
 /**
  * Writes the members of the segment named `idOrName` (an id, or a name) as CSV through `write`:

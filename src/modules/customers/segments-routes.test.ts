@@ -384,3 +384,46 @@ describe('segments API', () => {
     expect(doc.components.schemas).toHaveProperty('SegmentRule');
   });
 });
+
+describe('segment CSV download', () => {
+  it('streams the members as CSV to an admin, records it, and refuses agents and unknown segments', async () => {
+    const { ws, admin, agent } = await workspace();
+    const vips = await json<Segment>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/customers/segments',
+        { name: 'VIPs (top)', kind: 'dynamic', shared: true, rule: vipRule },
+        { bearer: admin },
+      ),
+      201,
+    );
+    const path = `/api/v1/customers/segments/${vips.id}/export.csv`;
+    expect((await call(app(), 'GET', path, undefined, { bearer: agent })).status).toBe(403);
+    expect(
+      (await call(app(), 'GET', '/api/v1/customers/segments/nope/export.csv', undefined, { bearer: admin }))
+        .status,
+    ).toBe(404);
+    const res = await call(app(), 'GET', path, undefined, { bearer: admin });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toContain('filename="VIPs-top.csv"');
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines[0]).toBe(
+      'id,name,email,lifecycle_stage,channels,handles,followers,influence,mentions,positive,negative,created_at',
+    );
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[1])
+        .sort(),
+    ).toEqual(['Vip 0', 'Vip 1', 'Vip 2']);
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'target_id'])
+      .where('workspace_id', '=', ws.id)
+      .where('action', '=', 'segment.export')
+      .execute();
+    expect(audit).toEqual([{ action: 'segment.export', target_id: vips.id }]);
+  });
+});

@@ -6,6 +6,7 @@ import { errorResponses, jsonBody, jsonContent, validationHook } from '../../htt
 import { pageQuery } from '../../pagination.ts';
 import { customerSummarySchema } from './schema.ts';
 import * as segments from './segments.ts';
+import { segmentCsvStream } from './segments-export.ts';
 import {
   segmentFieldsSchema,
   segmentInput,
@@ -150,6 +151,36 @@ export function segmentsRoutes(ctx: AppContext) {
         await segments.segmentMembers(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('query')),
         200,
       ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/customers/segments/{id}/export.csv',
+      tags,
+      summary:
+        "The segment's members as CSV (owner, admin: personal data), streamed; the same columns as `rapport customers export --segment`",
+      request: { params: idParam },
+      responses: {
+        200: {
+          description: 'text/csv, one line per member',
+          content: { 'text/csv': { schema: z.string() } },
+        },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { name, body } = await segmentCsvStream(ctx, actorOf(c), c.req.valid('param').id);
+      const file = `${name.replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '') || 'segment'}.csv`;
+      return new Response(body, {
+        status: 200,
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="${file.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file)}`,
+          'cache-control': 'no-store',
+        },
+      }) as never;
+    },
   );
 
   app.openapi(

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, type CustomerSummary, customersApi, type Segment, segmentsApi } from '../../api.ts';
+import { useSession } from '../../session.tsx';
 import { ChannelChips, CustomerAvatar, CustomerFigures } from './customer-bits.tsx';
 import { useDebounced } from './customers-page.tsx';
 
@@ -25,6 +26,9 @@ export function SegmentMembers({
   dirty: boolean;
   onChanged(): void;
 }) {
+  const { session } = useSession();
+  // Personal data: the same roles as the API's export (customers:privacy).
+  const canExport = !!session && ['owner', 'admin'].includes(session.user.role);
   const id = useId();
   const [items, setItems] = useState<CustomerSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -161,9 +165,21 @@ export function SegmentMembers({
       )}
       <div className="export-hint">
         <h3 className="why-kind">Export</h3>
+        {canExport ? (
+          <p>
+            <a
+              className="button-link secondary"
+              href={`/api/v1/customers/segments/${encodeURIComponent(segment.id)}/export.csv`}
+              download
+            >
+              Download the members as CSV
+            </a>
+          </p>
+        ) : (
+          <p className="muted">Owners and admins can download the members as CSV (personal data).</p>
+        )}
         <p className="hint">
-          Export the members as CSV from the command line (add <code>--out members.csv</code> to write a
-          file):
+          Or from the command line (add <code>--out members.csv</code> to write a file):
         </p>
         <pre className="command">
           <code>rapport customers export --segment {segment.id}</code>
