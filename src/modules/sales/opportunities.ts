@@ -119,6 +119,19 @@ export async function createOpportunity(
   );
 }
 
+/** One opportunity of the actor's workspace. */
+export async function getOpportunity(ctx: AppContext, actor: Actor, id: string): Promise<OpportunityView> {
+  requirePermission(actor, 'sales:read');
+  const row = await ctx.db
+    .selectFrom('opportunities')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No opportunity ${id}`);
+  return toOpportunityView(row);
+}
+
 /**
  * Changes an opportunity. Closing it won makes its lead won and a customer (and the customer's
  * lifecycle stage `customer`); closing it lost needs a reason. A closed opportunity is final.

@@ -270,6 +270,13 @@ describe('sales API', () => {
       await call(app(), 'GET', `/api/v1/sales/opportunities?leadId=${lead.id}`, undefined, { bearer: w.rep }),
     );
     expect(opps.items.map((o) => o.id)).toEqual([opp.id]);
+    const one = await json<OpportunityView>(
+      await call(app(), 'GET', `/api/v1/sales/opportunities/${opp.id}`, undefined, { bearer: w.rep }),
+    );
+    expect(one).toMatchObject({ id: opp.id, name: 'Group fares', stage: 'proposal', amountMinor: 99_900 });
+    expect(
+      (await call(app(), 'GET', '/api/v1/sales/opportunities/nope', undefined, { bearer: w.rep })).status,
+    ).toBe(404);
     const rescored = await json<LeadView>(
       await call(app(), 'POST', `/api/v1/sales/leads/${lead.id}/rescore`, undefined, { bearer: w.rep }),
     );

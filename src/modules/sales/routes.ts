@@ -189,6 +189,21 @@ export function salesRoutes(ctx: AppContext) {
 
   app.openapi(
     createRoute({
+      method: 'get',
+      path: '/sales/opportunities/{id}',
+      tags,
+      summary: 'One opportunity',
+      request: { params: idParam },
+      responses: {
+        200: jsonContent(opportunitySchema, 'The opportunity'),
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => c.json(await opportunities.getOpportunity(ctx, actorOf(c), c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
       method: 'patch',
       path: '/sales/opportunities/{id}',
       tags,
