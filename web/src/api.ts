@@ -610,6 +610,8 @@ export const customersApi = {
   update: (id: string, patch: CustomerPatch) => request<CustomerProfile>('PATCH', customer(id), patch),
   addIdentity: (id: string, input: { kind: 'email' | 'phone'; value: string; verified?: boolean }) =>
     request<Identity>('POST', customer(id, '/identities'), input),
+  removeIdentity: (id: string, identityId: string) =>
+    request<void>('DELETE', customer(id, `/identities/${encodeURIComponent(identityId)}`)),
   timeline: (id: string, cursor?: string, limit = 20) =>
     request<Page<TimelineItem>>('GET', customer(id, `/timeline${qs({ cursor, limit })}`)),
   /** Merges `from` into `id`. */

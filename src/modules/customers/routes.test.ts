@@ -226,7 +226,13 @@ describe('customers API', () => {
       ),
     );
     expect(ok.attributes).toEqual({ plan: 'pro' });
-    const identity = await json<{ kind: string; externalId: string; verified: boolean; source: string }>(
+    const identity = await json<{
+      id: string;
+      kind: string;
+      externalId: string;
+      verified: boolean;
+      source: string;
+    }>(
       await call(
         app(),
         'POST',
@@ -253,6 +259,31 @@ describe('customers API', () => {
         )
       ).status,
     ).toBe(409);
+    // Removing: the address goes (and may then be added elsewhere); a social account does not.
+    const identityId = identity.id;
+    const remove = (customerId: string | undefined, id: string) =>
+      call(app(), 'DELETE', `/api/v1/customers/${customerId}/identities/${id}`, undefined, { bearer: agent });
+    expect((await remove(b?.id, identityId)).status).toBe(404);
+    expect((await remove(a?.id, identityId)).status).toBe(204);
+    expect((await remove(a?.id, identityId)).status).toBe(404);
+    const social = (
+      await json<{ identities: { id: string; kind: string }[] }>(
+        await call(app(), 'GET', `/api/v1/customers/${a?.id}`, undefined, { bearer: agent }),
+      )
+    ).identities.find((i) => i.kind === 'social');
+    expect(social).toBeDefined();
+    expect((await remove(a?.id, social?.id ?? '')).status).toBe(409);
+    expect(
+      (
+        await call(
+          app(),
+          'POST',
+          `/api/v1/customers/${b?.id}/identities`,
+          { kind: 'email', value: 'maya@example.com' },
+          { bearer: agent },
+        )
+      ).status,
+    ).toBe(201);
     expect(
       (await call(app(), 'DELETE', `/api/v1/customers/attributes/${def.id}`, undefined, { bearer: admin }))
         .status,

@@ -317,6 +317,23 @@ export function customersRoutes(ctx: AppContext) {
 
   app.openapi(
     createRoute({
+      method: 'delete',
+      path: '/customers/{id}/identities/{identityId}',
+      tags,
+      summary:
+        'Remove an email or phone (409 for a social account, which carries the person’s posts: merge or unmerge instead)',
+      request: { params: idParam.extend({ identityId: z.string().min(1).max(64) }) },
+      responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { id, identityId } = c.req.valid('param');
+      await customers.removeIdentity(ctx, actorOf(c), id, identityId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: 'get',
       path: '/customers/{id}/timeline',
       tags,

@@ -21,6 +21,7 @@ import {
   listSuggestions,
   mergeCustomers,
   rejectSuggestion,
+  removeIdentity,
   suggestionsPage,
   unmergeCustomers,
   updateCustomer,
@@ -921,5 +922,45 @@ describe('following a customer', () => {
       'case_opened',
       'identity_added', // the email the profile was created with
     ]);
+  });
+});
+
+describe('removing an identity', () => {
+  it('removes an email or phone, promotes another address to primary, and keeps social accounts', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [{ author: { id: 'rm1', handle: 'rita.m', name: 'Rita M' } }]);
+    const rita = await customerOfHandle(agent, 'rita.m');
+    await addIdentity(t.ctx, agent, rita.id, { kind: 'email', value: 'rita@old.example', verified: false });
+    await addIdentity(t.ctx, agent, rita.id, { kind: 'email', value: 'rita@new.example', verified: true });
+    await addIdentity(t.ctx, agent, rita.id, { kind: 'phone', value: '+33 6 98 76 54 32', verified: false });
+    const before = await getCustomer(t.ctx, agent, rita.id);
+    expect(before.primaryEmail).toBe('rita@old.example');
+    const idOf = (kind: string, value?: string) =>
+      before.identities.find((i) => i.kind === kind && (value === undefined || i.externalId === value))?.id ??
+      '';
+
+    await removeIdentity(t.ctx, agent, rita.id, idOf('email', 'rita@old.example'));
+    await removeIdentity(t.ctx, agent, rita.id, idOf('phone'));
+    const after = await getCustomer(t.ctx, agent, rita.id);
+    expect(after.primaryEmail).toBe('rita@new.example');
+    expect(after.identities.map((i) => i.externalId).sort()).toEqual(['bluesky:rm1', 'rita@new.example']);
+
+    await expect(removeIdentity(t.ctx, agent, rita.id, idOf('social'))).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    await expect(removeIdentity(t.ctx, agent, rita.id, idOf('phone'))).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    await expect(
+      removeIdentity(t.ctx, moderator, rita.id, idOf('email', 'rita@new.example')),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('workspace_id', '=', ws.id)
+      .where('action', '=', 'customer.identity_removed')
+      .execute();
+    expect(audit).toHaveLength(2);
   });
 });

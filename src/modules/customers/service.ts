@@ -426,6 +426,71 @@ export async function addIdentity(
   });
 }
 
+/**
+ * Removes an email address or phone number from a customer (a typo, an old address). Social
+ * accounts stay with their customer: they carry the person's posts; move them with merge and
+ * unmerge. A removed primary email is replaced by another address of the customer, if any.
+ */
+export async function removeIdentity(
+  ctx: AppContext,
+  actor: Actor,
+  customerId: string,
+  identityId: string,
+): Promise<void> {
+  requirePermission(actor, 'customers:manage');
+  const workspaceId = actor.workspaceId;
+  await ctx.db.transaction().execute(async (trx) => {
+    const customer = await changeableCustomer(trx, workspaceId, customerId);
+    const identity = await trx
+      .selectFrom('identities')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', customerId)
+      .where('id', '=', identityId)
+      .executeTakeFirst();
+    if (!identity) throw new AppError('not_found', `No identity ${identityId} on customer ${customerId}`);
+    if (identity.kind === 'social')
+      throw new AppError(
+        'conflict',
+        'A social account stays with its customer (it carries their posts): merge or unmerge to move it',
+      );
+    await trx.deleteFrom('identities').where('id', '=', identity.id).execute();
+    if (identity.kind === 'email' && customer.primary_email === identity.external_id) {
+      const next = await trx
+        .selectFrom('identities')
+        .select('external_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('kind', '=', 'email')
+        .orderBy('verified', 'desc')
+        .orderBy('created_at')
+        .executeTakeFirst();
+      await trx
+        .updateTable('customers')
+        .set({ primary_email: next?.external_id ?? null, updated_at: ctx.now().toISOString() })
+        .where('id', '=', customerId)
+        .execute();
+    }
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'customer',
+      recordId: customerId,
+      kind: 'identity_removed',
+      actorUserId: actor.userId,
+      data: { kind: identity.kind },
+      summary: `${identity.kind === 'email' ? 'An email address' : 'A phone number'} was removed from the profile`,
+    });
+    await recordAudit(ctx, trx, {
+      workspaceId,
+      actorUserId: actor.userId,
+      action: 'customer.identity_removed',
+      targetType: 'customer',
+      targetId: customerId,
+      details: { kind: identity.kind, identityId: identity.id },
+    });
+  });
+}
+
 export async function addIdentityInTransaction(
   ctx: AppContext,
   trx: Transaction<DB>,

@@ -17,7 +17,13 @@ import {
   type TimelineItem,
   type Topic,
 } from '../../api.ts';
-import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import {
+  ConfirmDelete,
+  describedBy,
+  FieldError,
+  type FieldErrors,
+  fieldErrors,
+} from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { MentionCard } from '../listening/mention-card.tsx';
 import { EventsSection, ServiceHistorySection, TransactionsSection } from './activity-bins.tsx';
@@ -583,6 +589,17 @@ function IdentitiesSection({
             <span className="muted small-inline">
               {i.kind} · from {i.source} · <Ago at={i.createdAt} />
             </span>
+            {/* Social accounts carry the person's posts: they move by merge and unmerge only. */}
+            {canWrite && i.kind !== 'social' && (
+              <ConfirmDelete
+                what={i.handle ?? i.externalId}
+                disabled={false}
+                onConfirm={async () => {
+                  await customersApi.removeIdentity(profile.id, i.id);
+                  onAdded(`Removed ${i.kind} ${i.handle ?? i.externalId}.`);
+                }}
+              />
+            )}
           </li>
         ))}
       </ul>
