@@ -413,7 +413,7 @@ function Inbox() {
           Keyboard shortcuts <kbd>?</kbd>
         </button>
       </div>
-      <div className="inbox">
+      <div className={openId ? 'inbox reading' : 'inbox'}>
         <nav className="inbox-views" aria-label="Views">
           <ViewGroup
             views={views.filter((v) => !v.key.includes(':'))}
