@@ -122,6 +122,16 @@ describe('first sign-in', () => {
     await page.screenshot({ path: path.join(artifacts, 'listening-live.png') });
     expect(typeof newest).toBe('string');
 
+    // While the pointer rests on the list, new posts wait behind a button: nothing moves under it.
+    const top = await cards.first().locator('.mention-text').textContent();
+    await cards.first().hover();
+    const show = page.getByRole('button', { name: /^Show \d+ new mentions?$/ });
+    await show.waitFor({ timeout: 60_000 });
+    expect(await cards.first().locator('.mention-text').textContent()).toBe(top);
+    await show.click();
+    await page.locator('article.mention.fresh').first().waitFor();
+    expect(await show.count()).toBe(0);
+
     await page.getByRole('button', { name: /Baggage/ }).click();
     await page.locator('article.mention').first().waitFor();
     const filtered = await page.locator('article.mention .chip.query').allTextContents();

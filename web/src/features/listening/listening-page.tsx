@@ -62,6 +62,11 @@ export function ListeningPage() {
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
   const [open, setOpen] = useState<Mention | null>(null);
+  /** New mentions held back while someone reads the list, so what they point at does not move. */
+  const [waiting, setWaiting] = useState<Mention[]>([]);
+  const reading = useRef({ pointer: false, focus: false });
+  const waitingCount = useRef(0);
+  waitingCount.current = waiting.length;
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const queryMap = useMemo(() => new Map(queries.map((q) => [q.id, q])), [queries]);
@@ -112,6 +117,7 @@ export function ListeningPage() {
       setError('');
       const page = await listeningApi.mentions(f, after);
       setMentions((prev) => (after ? [...prev, ...page.items] : page.items));
+      if (!after) setWaiting([]);
       setCursor(page.nextCursor);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not load mentions.');
@@ -129,6 +135,10 @@ export function ListeningPage() {
     source.addEventListener('error', () => setLive(false));
     source.addEventListener('mentions', (event) => {
       const incoming = JSON.parse((event as MessageEvent<string>).data) as Mention[];
+      // Someone reading (pointer or focus in the list, or scrolled down) keeps their place: new
+      // posts wait behind a button; changes to the posts on screen still show in place.
+      const hold =
+        reading.current.pointer || reading.current.focus || window.scrollY > 200 || waitingCount.current > 0;
       setMentions((prev) => {
         const byId = new Map(prev.map((m) => [m.id, m]));
         const added: Mention[] = [];
@@ -136,10 +146,17 @@ export function ListeningPage() {
           if (byId.has(m.id)) byId.set(m.id, m);
           else if (passes(m, filtersRef.current)) added.push(m);
         }
+        const updated = prev.map((m) => byId.get(m.id) ?? m).filter((m) => !m.deleted);
+        if (hold) {
+          if (added.length > 0)
+            setWaiting((w) => {
+              const seen = new Set(w.map((m) => m.id));
+              return [...added.reverse().filter((m) => !seen.has(m.id)), ...w].slice(0, 500);
+            });
+          return updated;
+        }
         setFresh(new Set(added.map((m) => m.id)));
-        return [...added.reverse(), ...prev.map((m) => byId.get(m.id) ?? m)]
-          .filter((m) => !m.deleted)
-          .slice(0, 500);
+        return [...added.reverse(), ...updated].slice(0, 500);
       });
     });
     return () => source.close();
@@ -257,7 +274,39 @@ export function ListeningPage() {
           {mentions.length === 0 && !error && (
             <p className="notice">No mentions match yet. New ones appear here as they arrive.</p>
           )}
-          <div className="mention-list" aria-live="polite">
+          {waiting.length > 0 && (
+            <button
+              type="button"
+              className="new-mentions"
+              onClick={() => {
+                const shown = new Set(mentions.map((m) => m.id));
+                const add = waiting.filter((m) => !shown.has(m.id) && !m.deleted);
+                setFresh(new Set(add.map((m) => m.id)));
+                setMentions((prev) => [...add, ...prev].slice(0, 500));
+                setWaiting([]);
+              }}
+            >
+              Show {waiting.length} new {waiting.length === 1 ? 'mention' : 'mentions'}
+            </button>
+          )}
+          <div
+            className="mention-list"
+            role="feed"
+            aria-label="Matched mentions"
+            aria-live="polite"
+            onPointerEnter={() => {
+              reading.current.pointer = true;
+            }}
+            onPointerLeave={() => {
+              reading.current.pointer = false;
+            }}
+            onFocus={() => {
+              reading.current.focus = true;
+            }}
+            onBlur={(e) => {
+              if (!e.currentTarget.contains(e.relatedTarget as Node | null)) reading.current.focus = false;
+            }}
+          >
             {mentions.map((m) => (
               <MentionCard
                 key={m.id}
