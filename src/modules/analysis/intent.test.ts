@@ -17,6 +17,12 @@ describe('detectIntents: the examples from the issue', () => {
   it('calls "thanks, lovely crew" praise and nothing else', () => {
     expect(labels('thanks, lovely crew')).toEqual(['praise']);
   });
+  it('calls a lost item that was found praise, not a complaint, and a lost one still a complaint', () => {
+    expect(labels('thanks @demoairways, lovely crew today, they even found my lost headphones')).toEqual([
+      'praise',
+    ]);
+    expect(labels('you lost my bag and nobody answers')).toContain('complaint');
+  });
   it('calls "how much is the family plan?" purchase intent, first', () => {
     expect(labels('how much is the family plan?')[0]).toBe('purchase_intent');
   });

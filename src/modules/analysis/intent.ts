@@ -47,6 +47,8 @@ const RULES: Record<string, Rule[]> = {
     ['overcharged', { complaint: S }],
     ['delayed|delay|delays|cancelled|canceled', { complaint: M }],
     ['lost|missing|broken|damaged|stolen|crashed|crashes|crashing', { complaint: M }],
+    // "found my lost headphones": the problem is solved, which is praise rather than a complaint.
+    ['found|returned|recovered my|our lost|missing', { complaint: -M, praise: W }, 'a lost item found'],
     ['broke', { complaint: M }],
     [
       'worst|terrible|awful|horrible|useless|pathetic|ridiculous|unacceptable|disgusting|disgraceful|shameful',
