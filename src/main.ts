@@ -29,6 +29,7 @@ import { checkSlaClocks } from './modules/inbox/sla.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { salesCommands } from './modules/sales/commands.ts';
 import { webhooksCommands } from './modules/webhooks/commands.ts';
+import { csvFromFile } from './pipeline/csv.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
 import { version } from './project.ts';
 import { allServices, type Service, startServer } from './server.ts';
@@ -509,8 +510,11 @@ async function run(argv: string[]): Promise<number> {
       if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
       const summary = await withContext(async (ctx) => {
         const workspace = await resolveWorkspace(ctx, flags.workspace);
-        return importTransactions(ctx, operator(workspace.id), { file, map: flags.map }, (p) =>
-          process.stderr.write(`\r${progressLine(p)}`),
+        return importTransactions(
+          ctx,
+          operator(workspace.id),
+          { source: await csvFromFile(file), map: flags.map },
+          (p) => process.stderr.write(`\r${progressLine(p)}`),
         );
       });
       process.stderr.write('\n');

@@ -1,5 +1,8 @@
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
+import { parse as parseCsvText } from 'csv-parse/sync';
+import { AppError } from '../errors.ts';
 
 /** One CSV record keyed by header, with the file line it ends on (for error reports). */
 export type CsvRecord = { record: Record<string, string>; line: number };
@@ -27,4 +30,29 @@ export async function countCsvRecords(file: string): Promise<number> {
   let total = 0;
   for await (const _ of csvRecords(file)) total++;
   return total;
+}
+
+/** A CSV to import: its records, how many (for progress), and its name (quoted in evidence). */
+export type CsvSource = { records: AsyncIterable<CsvRecord>; total: number; name: string };
+
+/** A CSV file (the CLI), read twice: once to count, once to import. */
+export async function csvFromFile(file: string): Promise<CsvSource> {
+  return { records: csvRecords(file), total: await countCsvRecords(file), name: path.basename(file) };
+}
+
+/** CSV text (an HTTP upload, bounded by the body limit): refused with a 400 when it does not parse. */
+export function csvFromText(text: string, name: string): CsvSource {
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parseCsvText(text, { columns: true, relax_column_count: true, bom: true, info: true });
+  } catch (err) {
+    throw new AppError('validation_failed', `Not a readable CSV file: ${(err as Error).message}`);
+  }
+  return {
+    records: (async function* () {
+      for (const r of rows) yield { record: r.record, line: r.info.lines };
+    })(),
+    total: rows.length,
+    name,
+  };
 }

@@ -591,12 +591,29 @@ export type ContactImportSummary = {
   elapsedMs: number;
 };
 
+export type TransactionImportSummary = {
+  read: number;
+  imported: number;
+  duplicates: number;
+  customersCreated: number;
+  rejected: { line: number; reason: string }[];
+  elapsedMs: number;
+};
+
 export const customersApi = {
   /** A contacts CSV: the identities on one line are one person (docs/customers.md). */
   importContacts: async (file: File) =>
     request<ContactImportSummary>(
       'POST',
       `/api/v1/customers/import${qs({ name: file.name })}`,
+      await file.text(),
+      'text/csv',
+    ),
+  /** A transactions CSV (orders, subscriptions, refunds), `map` naming its columns (docs/customers.md). */
+  importTransactions: async (file: File, map?: string) =>
+    request<TransactionImportSummary>(
+      'POST',
+      `/api/v1/customers/transactions/import${qs({ map })}`,
       await file.text(),
       'text/csv',
     ),

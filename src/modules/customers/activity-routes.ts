@@ -4,6 +4,7 @@ import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
+import { csvFromText } from '../../pipeline/csv.ts';
 import * as activity from './activity.ts';
 import {
   eventSchema,
@@ -12,6 +13,7 @@ import {
   transactionInput,
   transactionSchema,
 } from './activity-schema.ts';
+import { importTransactions } from './transactions-import.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const pageOf = <T extends z.ZodType>(item: T) =>
@@ -21,6 +23,51 @@ const tags = ['Customers'];
 /** The transactional and behaviour bins: transactions per customer, events keyed by any identity. */
 export function activityRoutes(ctx: AppContext) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/customers/transactions/import',
+      tags,
+      summary:
+        'Import a transactions CSV (email, external_id, amount, currency, occurred_at, kind, status, description): a customer per email, a transaction once per external id',
+      request: {
+        query: z.object({
+          map: z
+            .string()
+            .min(3)
+            .max(500)
+            .optional()
+            .openapi({ description: 'field=column,… when the columns are named otherwise' }),
+        }),
+        body: {
+          content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } },
+          required: true,
+        },
+      },
+      responses: {
+        200: jsonContent(
+          z
+            .object({
+              read: z.number(),
+              imported: z.number(),
+              duplicates: z.number(),
+              customersCreated: z.number(),
+              rejected: z.array(z.object({ line: z.number(), reason: z.string() })),
+              elapsedMs: z.number(),
+            })
+            .openapi('TransactionImportSummary'),
+          'What the file did, with each rejected line and why',
+        ),
+        ...errorResponses(400, 401, 403, 413),
+      },
+    }),
+    async (c) => {
+      const { map } = c.req.valid('query');
+      const source = csvFromText(await c.req.text(), 'upload.csv');
+      return c.json(await importTransactions(ctx, actorOf(c), { source, map }), 200);
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -6,6 +6,7 @@ import { setupTestDatabase } from '../../../test/db.ts';
 import { buildToken, buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { call } from '../../../test/http.ts';
 import { createApp } from '../../http/app.ts';
+import { csvFromFile } from '../../pipeline/csv.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
@@ -549,7 +550,9 @@ describe('CSV import of transactions', () => {
     const map =
       'external_id=Order ID,email=Buyer,amount=Total,currency=Cur,occurred_at=Date,kind=Type,description=Note';
     const progress: number[] = [];
-    const summary = await importTransactions(t.ctx, actor, { file, map }, (p) => progress.push(p.read));
+    const summary = await importTransactions(t.ctx, actor, { source: await csvFromFile(file), map }, (p) =>
+      progress.push(p.read),
+    );
     expect(summary).toMatchObject({ read: 6, imported: 3, duplicates: 1, customersCreated: 1 });
     expect(summary.rejected).toEqual([
       { line: 4, reason: expect.stringContaining('Total') },
@@ -561,8 +564,38 @@ describe('CSV import of transactions', () => {
     const created = await listCustomers(t.ctx, actor, { limit: 5, search: newcomer });
     expect(created.items.map((c) => c.primaryEmail)).toEqual([newcomer]);
 
-    const again = await importTransactions(t.ctx, actor, { file, map });
+    const again = await importTransactions(t.ctx, actor, { source: await csvFromFile(file), map });
     expect(again).toMatchObject({ imported: 0, duplicates: 4, customersCreated: 0 });
-    await expect(importTransactions(t.ctx, actor, { file })).rejects.toThrow(/no column "email"/);
+    await expect(importTransactions(t.ctx, actor, { source: await csvFromFile(file) })).rejects.toThrow(
+      /no column "email"/,
+    );
+  });
+
+  it('imports an uploaded CSV over HTTP with the same rules; moderators and unreadable files are refused', async () => {
+    const { ana, agent, moderator } = await workspace();
+    const upload = (token: string, csv: string, query = '') =>
+      app().request(`/api/v1/customers/transactions/import${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+        body: csv,
+      });
+    const csv = [
+      'id,mail,amount,currency,occurred_at,kind',
+      `B-1,${ana.primaryEmail},42.00,EUR,2026-11-10T09:00:00Z,order`,
+      'B-2,,1.00,EUR,2026-11-10T09:00:00Z,order',
+    ].join('\n');
+    const summary = await json<{
+      read: number;
+      imported: number;
+      rejected: { line: number; reason: string }[];
+    }>(await upload(agent, csv, `?map=${encodeURIComponent('external_id=id,email=mail')}`));
+    expect(summary).toMatchObject({ read: 2, imported: 1 });
+    expect(summary.rejected).toEqual([{ line: 3, reason: 'mail: missing' }]);
+    expect((await upload(moderator, csv)).status).toBe(403);
+    const unreadable = await upload(agent, 'a,b\n"unclosed,2\n');
+    expect(unreadable.status).toBe(400);
+    expect(await unreadable.json()).toMatchObject({
+      error: { message: expect.stringContaining('Not a readable CSV') },
+    });
   });
 });

@@ -1,19 +1,10 @@
-/**
- * Contacts files (a CRM export, a spreadsheet of customers): one person per line, with any of
- * their name, email, phone, Bluesky and Mastodon handles and custom attributes. The identities on
- * one line are an explicit link, strong evidence: customers already holding them are merged into
- * one (with the file and line as evidence, undoable like every merge), and handles not seen yet
- * join that customer when the pipeline first meets them. Idempotent: a second run changes nothing.
- */
-import path from 'node:path';
-import { parse as parseCsvText } from 'csv-parse/sync';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { type CsvRecord, countCsvRecords, csvRecords, type ImportProgress } from '../../pipeline/csv.ts';
+import { type CsvSource, csvFromFile, csvFromText, type ImportProgress } from '../../pipeline/csv.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { applyAttributes, normalizeEmail, normalizePhone } from './rules.ts';
 import type { AttributeValue } from './schema.ts';
@@ -91,34 +82,16 @@ export type ContactImportSummary = {
   elapsedMs: number;
 };
 
-type Source = { records: AsyncIterable<CsvRecord>; total: number; name: string };
-
 /** Reads a contacts CSV file (the CLI). */
-export async function contactsFromFile(file: string): Promise<Source> {
-  return { records: csvRecords(file), total: await countCsvRecords(file), name: path.basename(file) };
-}
+export const contactsFromFile = csvFromFile;
 
 /** Reads contacts CSV text (the HTTP upload). */
-export function contactsFromText(text: string, name: string): Source {
-  let rows: { record: Record<string, string>; info: { lines: number } }[];
-  try {
-    rows = parseCsvText(text, { columns: true, relax_column_count: true, bom: true, info: true });
-  } catch (err) {
-    throw new AppError('validation_failed', `Not a readable CSV file: ${(err as Error).message}`);
-  }
-  return {
-    records: (async function* () {
-      for (const r of rows) yield { record: r.record, line: r.info.lines };
-    })(),
-    total: rows.length,
-    name,
-  };
-}
+export const contactsFromText = csvFromText;
 
 export async function importContacts(
   ctx: AppContext,
   actor: Actor,
-  source: Source,
+  source: CsvSource,
   options: { map?: string | undefined } = {},
   onProgress: (p: ImportProgress) => void = () => {},
 ): Promise<ContactImportSummary> {

@@ -6,7 +6,7 @@
  */
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import { countCsvRecords, csvRecords, type ImportProgress } from '../../pipeline/csv.ts';
+import type { CsvSource, ImportProgress } from '../../pipeline/csv.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { customerForEmail, storeTransaction } from './activity.ts';
 import { type TransactionInput, transactionInput } from './activity-schema.ts';
@@ -54,13 +54,13 @@ const CHUNK = 500;
 export async function importTransactions(
   ctx: AppContext,
   actor: Actor,
-  options: { file: string; map?: string | undefined },
+  options: { source: CsvSource; map?: string | undefined },
   onProgress: (p: ImportProgress) => void = () => {},
 ): Promise<TransactionImportSummary> {
   requirePermission(actor, 'customers:manage');
   const started = performance.now();
   const mapping = parseTransactionMapping(options.map);
-  const total = await countCsvRecords(options.file);
+  const total = options.source.total;
   const summary = { read: 0, imported: 0, duplicates: 0, customersCreated: 0 };
   const rejected: TransactionImportSummary['rejected'] = [];
   let chunk: { line: number; email: string; input: TransactionInput }[] = [];
@@ -99,7 +99,7 @@ export async function importTransactions(
   };
 
   let checkedHeader = false;
-  for await (const { record, line } of csvRecords(options.file)) {
+  for await (const { record, line } of options.source.records) {
     if (!checkedHeader) {
       checkedHeader = true;
       const missing = required.filter((f) => !(mapping[f] in record));

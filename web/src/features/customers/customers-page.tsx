@@ -25,7 +25,7 @@ import {
   percent,
   roleNote,
 } from './customer-bits.tsx';
-import { ImportContacts } from './import-contacts.tsx';
+import { ImportContacts, ImportTransactions } from './import-contacts.tsx';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
 
@@ -110,6 +110,7 @@ export function CustomersPage() {
         and their influence in your network.
       </p>
       {canWrite && <ImportContacts onImported={() => void load(query, segment)} />}
+      {canWrite && <ImportTransactions onImported={() => void load(query, segment)} />}
       <search className="filters">
         <label htmlFor={`${id}-search`} className="visually-hidden">
           Search customers
