@@ -48,3 +48,20 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
 export const validationHook: Hook<any, any, any, any> = (result) => {
   if (!result.success) throw validationError(result.error, result.target);
 };
+
+/** A CSV file as the request body (an upload), read with `c.req.text()`. */
+export const csvBody = {
+  content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } },
+  required: true,
+} as const;
+
+/** `?map=field=column,…`: how an uploaded CSV names the fields an import reads. */
+export const columnMap = z
+  .string()
+  .min(3)
+  .max(500)
+  .optional()
+  .openapi({ description: 'field=column,… when the columns are named otherwise' });
+
+/** A line of an import that was refused, and why. */
+export const rejectedLine = z.object({ line: z.number(), reason: z.string() });

@@ -2,7 +2,15 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
-import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
+import {
+  columnMap,
+  csvBody,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  rejectedLine,
+  validationHook,
+} from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
 import { csvFromText } from '../../pipeline/csv.ts';
 import * as activity from './activity.ts';
@@ -33,17 +41,9 @@ export function activityRoutes(ctx: AppContext) {
         'Import a transactions CSV (email, external_id, amount, currency, occurred_at, kind, status, description): a customer per email, a transaction once per external id',
       request: {
         query: z.object({
-          map: z
-            .string()
-            .min(3)
-            .max(500)
-            .optional()
-            .openapi({ description: 'field=column,… when the columns are named otherwise' }),
+          map: columnMap,
         }),
-        body: {
-          content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } },
-          required: true,
-        },
+        body: csvBody,
       },
       responses: {
         200: jsonContent(
@@ -53,7 +53,7 @@ export function activityRoutes(ctx: AppContext) {
               imported: z.number(),
               duplicates: z.number(),
               customersCreated: z.number(),
-              rejected: z.array(z.object({ line: z.number(), reason: z.string() })),
+              rejected: z.array(rejectedLine),
               elapsedMs: z.number(),
             })
             .openapi('TransactionImportSummary'),

@@ -2,7 +2,15 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
-import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
+import {
+  columnMap,
+  csvBody,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  rejectedLine,
+  validationHook,
+} from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
 import { contactsFromText, importContacts } from './contacts-import.ts';
 import {
@@ -113,17 +121,9 @@ export function customersRoutes(ctx: AppContext) {
             .max(200)
             .default('upload.csv')
             .openapi({ description: 'the file name, quoted in the evidence' }),
-          map: z
-            .string()
-            .min(3)
-            .max(500)
-            .optional()
-            .openapi({ description: 'field=column,… when the columns are named otherwise' }),
+          map: columnMap,
         }),
-        body: {
-          content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } },
-          required: true,
-        },
+        body: csvBody,
       },
       responses: {
         200: jsonContent(
@@ -135,7 +135,7 @@ export function customersRoutes(ctx: AppContext) {
               unchanged: z.number(),
               merged: z.number(),
               pendingLinks: z.number(),
-              rejected: z.array(z.object({ line: z.number(), reason: z.string() })),
+              rejected: z.array(rejectedLine),
               elapsedMs: z.number(),
             })
             .openapi('ContactImportSummary'),
