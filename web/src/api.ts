@@ -953,6 +953,8 @@ export type CaseFilters = {
   /** Words of the subject, or #N for case N. */
   search?: string;
   number?: number;
+  /** Only cases with a running SLA clock due within this many minutes (or overdue). */
+  dueWithinMinutes?: number;
 };
 export type CasePatch = Partial<{
   subject: string;

@@ -792,6 +792,19 @@ export async function listCases(
   if (filters.teamId) q = q.where('team_id', '=', filters.teamId);
   if (filters.customerId) q = q.where('customer_id', '=', filters.customerId);
   if (filters.channel) q = q.where('channel', '=', filters.channel);
+  if (filters.dueWithinMinutes !== undefined) {
+    const by = new Date(ctx.now().getTime() + filters.dueWithinMinutes * 60_000).toISOString();
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('case_sla')
+          .select('case_sla.case_id')
+          .whereRef('case_sla.case_id', '=', 'cases.id')
+          .where('case_sla.status', '=', 'running')
+          .where('case_sla.due_at', '<=', by),
+      ),
+    );
+  }
   if (filters.tag) {
     const t = filters.tag.toLowerCase();
     q = q.where(

@@ -137,6 +137,13 @@ export const caseFilters = z.object({
   channel: z.string().max(40).optional(),
   tag: z.string().max(40).optional(),
   search: z.string().max(200).optional().openapi({ description: 'words of the subject, or #N for case N' }),
+  dueWithinMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional()
+    .openapi({ description: 'only cases with a running SLA clock due within this many minutes, or overdue' }),
 });
 
 export const dispositionInput = z

@@ -4,7 +4,7 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { listNotifications, recordFeed } from '../collaboration/feed.ts';
-import { createCase, getCase, updateCase } from './cases.ts';
+import { createCase, getCase, listCases, updateCase } from './cases.ts';
 import { disposeMention } from './dispositions.ts';
 import { routeNewMentions } from './routing.ts';
 import { saveRule } from './routing-rules.ts';
@@ -237,5 +237,32 @@ describe('SLA policies and clocks', () => {
     ).rejects.toMatchObject({
       code: 'forbidden',
     });
+  });
+});
+
+describe('cases breaching soon', () => {
+  it('lists the cases with a running clock due within the minutes asked, overdue ones included, paused ones not', async () => {
+    const { manager, agent } = await setup();
+    await saveSlaPolicy(t.ctx, manager, {
+      name: 'Fast',
+      targets: { firstResponse: 30 },
+      businessHours: false,
+    });
+    await createCase(t.ctx, agent, { subject: 'First' }); // due 09:30
+    t.clock.advance(20 * 60_000);
+    await createCase(t.ctx, agent, { subject: 'Second' }); // due 09:50
+    const waiting = await createCase(t.ctx, agent, { subject: 'Waiting' }); // due 09:50, then paused
+    await updateCase(t.ctx, agent, waiting.id, { status: 'pending_customer' });
+    const due = async (minutes: number) =>
+      (
+        await listCases(t.ctx, agent, { view: 'all', status: 'active', dueWithinMinutes: minutes, limit: 10 })
+      ).items
+        .map((c) => c.subject)
+        .sort();
+    // 09:20: the first is due in 10 minutes, the second in 30.
+    expect(await due(15)).toEqual(['First']);
+    expect(await due(60)).toEqual(['First', 'Second']);
+    t.clock.advance(20 * 60_000); // 09:40: the first is overdue, still running
+    expect(await due(5)).toEqual(['First']);
   });
 });

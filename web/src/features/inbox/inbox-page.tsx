@@ -42,18 +42,16 @@ import { useInboxLive } from './use-inbox-live.ts';
 
 const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
 
-/** `soon`: the view is the active cases filtered in the browser to running SLA clocks due within the hour. */
+/** `soon`: the active cases whose running SLA clock is due within the hour (or overdue), most urgent first. */
 type View = { key: string; label: string; filters: CaseFilters; soon?: boolean };
 
 const baseViews: View[] = [
   { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active' } },
   { key: 'unassigned', label: 'Unassigned', filters: { view: 'unassigned', status: 'active' } },
   { key: 'active', label: 'All active', filters: { status: 'active' } },
-  { key: 'soon', label: 'Breaching soon', filters: { status: 'active' }, soon: true },
+  { key: 'soon', label: 'Breaching soon', filters: { status: 'active', dueWithinMinutes: 60 }, soon: true },
   { key: 'solved', label: 'Solved', filters: { status: 'solved,closed' } },
 ];
-/** Pages of 200 the "Breaching soon" view reads at most (it filters every active case). */
-const SOON_PAGES = 10;
 
 /** The saved views: the fixed ones, one per team, one per channel. */
 function allViews(dir: Directory): View[] {
@@ -197,24 +195,11 @@ function Inbox() {
   const casesRef = useRef(cases);
   casesRef.current = cases;
 
-  const load = useCallback(async (f: CaseFilters, after?: string, everything = false) => {
+  const load = useCallback(async (f: CaseFilters, after?: string, soonView = false) => {
     try {
       setError('');
-      if (everything) {
-        // Every active case (up to SOON_PAGES pages): the view filters them here.
-        const all: CaseCardData[] = [];
-        let next: string | undefined;
-        for (let i = 0; i < SOON_PAGES; i++) {
-          const page = await inboxApi.cases(f, next, 200);
-          all.push(...page.items);
-          if (!page.nextCursor) break;
-          next = page.nextCursor;
-        }
-        setLoaded(all);
-        setCursor(null);
-        return;
-      }
-      const page = await inboxApi.cases(f, after);
+      // The server picks the cases due soon; larger pages, since the view sorts them by due time.
+      const page = await inboxApi.cases(f, after, soonView ? 200 : undefined);
       setLoaded((prev) => (after && prev ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor);
     } catch (err) {
