@@ -407,10 +407,18 @@ function FieldsSection({ lead, owners, act }: { lead: LeadDetail; owners: Owners
   );
 }
 
+/** Contributions listed before "Show more": the score's main reasons. */
+const SCORE_ROWS = 8;
+
 function ScoreSection({ lead, onRescore }: { lead: LeadDetail; onRescore(): Promise<boolean> }) {
   const x = lead.explanation;
   const [busy, setBusy] = useState(false);
+  const [all, setAll] = useState(false);
   const round = (n: number) => Math.round(n * 10) / 10;
+  // The biggest contributions first, a few of them until asked: handoff and contact stay in view.
+  const ranked = [...x.contributions].sort((a, b) => b.decayedPoints - a.decayedPoints);
+  const shown = all ? ranked : ranked.slice(0, SCORE_ROWS);
+  const folded = ranked.slice(shown.length);
   return (
     <section className="card lead-score" aria-labelledby="lead-score-title">
       <div className="card-head-row">
@@ -464,7 +472,7 @@ function ScoreSection({ lead, onRescore }: { lead: LeadDetail; onRescore(): Prom
             </tr>
           </thead>
           <tbody>
-            {x.contributions.map((c, i) => (
+            {shown.map((c, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: two posts can share a label and a time; the list is replaced whole
               <tr key={`${c.kind}-${c.label}-${c.at}-${i}`}>
                 <td data-label="What counts">{c.label}</td>
@@ -478,6 +486,16 @@ function ScoreSection({ lead, onRescore }: { lead: LeadDetail; onRescore(): Prom
                 <td data-label="When">{c.at ? formatDate(c.at) : <span className="muted">standing</span>}</td>
               </tr>
             ))}
+            {folded.length > 0 && (
+              <tr>
+                <td data-label="What counts" colSpan={5}>
+                  <button type="button" className="link" onClick={() => setAll(true)}>
+                    Show {folded.length} more {folded.length === 1 ? 'signal' : 'signals'} (worth{' '}
+                    {round(folded.reduce((sum, c) => sum + c.decayedPoints, 0))} now)
+                  </button>
+                </td>
+              </tr>
+            )}
             {x.omitted.count > 0 && (
               <tr>
                 <td data-label="What counts">
