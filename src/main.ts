@@ -17,7 +17,7 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
-import { contactColumns, contactsFromFile, importContacts } from './modules/customers/contacts-import.ts';
+import { contactColumns, importContacts } from './modules/customers/contacts-import.ts';
 import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
 import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
@@ -534,12 +534,8 @@ async function run(argv: string[]): Promise<number> {
       if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
       const summary = await withContext(async (ctx) => {
         const workspace = await resolveWorkspace(ctx, flags.workspace);
-        return importContacts(
-          ctx,
-          operator(workspace.id),
-          await contactsFromFile(file),
-          { map: flags.map },
-          (p) => process.stderr.write(`\r${progressLine(p)}`),
+        return importContacts(ctx, operator(workspace.id), await csvFromFile(file), { map: flags.map }, (p) =>
+          process.stderr.write(`\r${progressLine(p)}`),
         );
       });
       process.stderr.write('\n');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { csvFromText } from '../../pipeline/csv.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
-import { contactsFromText, importContacts } from './contacts-import.ts';
+import { importContacts } from './contacts-import.ts';
 import { createAttributeDefinition, getCustomer, listCustomers, unmergeCustomers } from './service.ts';
 
 const t = setupTestDatabase();
@@ -62,7 +63,7 @@ describe('contacts import', () => {
       'name,email,bluesky,mastodon,attr.plan,attr.seats',
       'Maya Lind,maya@example.com,maya.bsky.social,@Maya@mastodon.example,gold,12',
     ].join('\n');
-    const summary = await importContacts(t.ctx, owner, contactsFromText(csv, 'crm.csv'));
+    const summary = await importContacts(t.ctx, owner, csvFromText(csv, 'crm.csv'));
     // The customer the pipeline made for the Bluesky account takes the rest.
     expect(summary).toMatchObject({
       read: 1,
@@ -99,7 +100,7 @@ describe('contacts import', () => {
   it('keeps a handle not seen yet as a link that joins the customer when the account first posts', async () => {
     const { ws, owner } = await setup();
     const csv = 'name,email,bluesky\nTom Kay,tom@example.com,tomk.bsky.social\n';
-    expect(await importContacts(t.ctx, owner, contactsFromText(csv, 'leads.csv'))).toMatchObject({
+    expect(await importContacts(t.ctx, owner, csvFromText(csv, 'leads.csv'))).toMatchObject({
       created: 1,
       pendingLinks: 1,
     });
@@ -122,9 +123,9 @@ describe('contacts import', () => {
     await post(ws.id, 'bluesky', 'ana.bsky.social');
     const csv =
       'name,email,phone,bluesky,mastodon\nAna,ana@example.com,+351 912 345 678,ana.bsky.social,ana@social.example\n';
-    const first = await importContacts(t.ctx, owner, contactsFromText(csv, 'a.csv'));
+    const first = await importContacts(t.ctx, owner, csvFromText(csv, 'a.csv'));
     expect(first).toMatchObject({ created: 0, updated: 1, merged: 0, pendingLinks: 1 });
-    const second = await importContacts(t.ctx, owner, contactsFromText(csv, 'a.csv'));
+    const second = await importContacts(t.ctx, owner, csvFromText(csv, 'a.csv'));
     expect(second).toMatchObject({
       read: 1,
       created: 0,
@@ -152,7 +153,7 @@ describe('contacts import', () => {
       'Bad Plan,plan@example.com,,platinum,',
       'Bad Seats,seats@example.com,,,many',
     ].join('\n');
-    const summary = await importContacts(t.ctx, owner, contactsFromText(csv, 'bad.csv'));
+    const summary = await importContacts(t.ctx, owner, csvFromText(csv, 'bad.csv'));
     expect(summary.created).toBe(1);
     expect(summary.rejected).toEqual([
       { line: 3, reason: 'names no identity: give an email, phone, bluesky or mastodon column' },
@@ -171,7 +172,7 @@ describe('contacts import', () => {
     const { ws } = await setup();
     const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
     await expect(
-      importContacts(t.ctx, moderator, contactsFromText('email\nx@example.com\n', 'x.csv')),
+      importContacts(t.ctx, moderator, csvFromText('email\nx@example.com\n', 'x.csv')),
     ).rejects.toMatchObject({ code: 'forbidden' });
   });
 });

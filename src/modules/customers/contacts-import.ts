@@ -1,10 +1,18 @@
+/**
+ * Contacts files (a CRM export, a spreadsheet of customers): one person per line, with any of
+ * their name, email, phone, Bluesky and Mastodon handles and custom attributes. The identities on
+ * one line are an explicit link, strong evidence: customers already holding them are merged into
+ * one (with the file and line as evidence, undoable like every merge), and handles not seen yet
+ * join that customer when the pipeline first meets them. Idempotent: a second run changes nothing.
+ * The file comes from `csvFromFile` (the CLI) or `csvFromText` (an upload), src/pipeline/csv.ts.
+ */
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { type CsvSource, csvFromFile, csvFromText, type ImportProgress } from '../../pipeline/csv.ts';
+import type { CsvSource, ImportProgress } from '../../pipeline/csv.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { applyAttributes, normalizeEmail, normalizePhone } from './rules.ts';
 import type { AttributeValue } from './schema.ts';
@@ -81,12 +89,6 @@ export type ContactImportSummary = {
   rejected: { line: number; reason: string }[];
   elapsedMs: number;
 };
-
-/** Reads a contacts CSV file (the CLI). */
-export const contactsFromFile = csvFromFile;
-
-/** Reads contacts CSV text (the HTTP upload). */
-export const contactsFromText = csvFromText;
 
 export async function importContacts(
   ctx: AppContext,

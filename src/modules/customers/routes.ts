@@ -12,7 +12,8 @@ import {
   validationHook,
 } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
-import { contactsFromText, importContacts } from './contacts-import.ts';
+import { csvFromText } from '../../pipeline/csv.ts';
+import { importContacts } from './contacts-import.ts';
 import {
   attributeDefinitionInput,
   attributeDefinitionSchema,
@@ -147,7 +148,7 @@ export function customersRoutes(ctx: AppContext) {
     async (c) => {
       const { name, map } = c.req.valid('query');
       const text = await c.req.text();
-      return c.json(await importContacts(ctx, actorOf(c), contactsFromText(text, name), { map }), 200);
+      return c.json(await importContacts(ctx, actorOf(c), csvFromText(text, name), { map }), 200);
     },
   );
 

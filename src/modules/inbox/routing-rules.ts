@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
+import { committedMentionId } from '../listening/store.ts';
 import { checkSalesUser } from '../sales/leads.ts';
 import { checkAssignee } from './cases.ts';
 import { setOrder } from './ordering.ts';
@@ -43,26 +44,15 @@ export function toRule(ctx: AppContext, r: RuleRow): Rule {
 }
 
 /**
- * Rules apply to mentions stored from now on: the cursor starts at the newest mention (the
- * committed horizon when routing starts it; when a rule is saved, the newest it can see).
+ * Rules apply to mentions stored from now on: the cursor starts at `from`, the committed horizon
+ * of the workspace's mentions (`committedMentionId`) read before the caller's transaction.
  */
 export async function startRouting(
   ctx: AppContext,
   trx: Transaction<DB>,
   workspaceId: string,
-  newest?: number,
+  from: number,
 ): Promise<void> {
-  const from =
-    newest ??
-    Number(
-      (
-        await trx
-          .selectFrom('mentions')
-          .select((eb) => eb.fn.max('id').as('id'))
-          .where('workspace_id', '=', workspaceId)
-          .executeTakeFirst()
-      )?.id ?? 0,
-    );
   await trx
     .insertInto('routing_state')
     .values({
@@ -128,7 +118,9 @@ async function checkReferences(
         .executeTakeFirst();
       if (!canned)
         throw new AppError('validation_failed', `No shared canned response ${a.cannedId}`, {
-          fields: [{ path: `actions.${i}.cannedId`, message: 'not a shared canned response of this workspace' }],
+          fields: [
+            { path: `actions.${i}.cannedId`, message: 'not a shared canned response of this workspace' },
+          ],
         });
     }
     if (a.type === 'assign_agent') {
@@ -167,6 +159,7 @@ export async function saveRule(
   await checkReferences(ctx, actor.workspaceId, parsed.actions);
   const now = ctx.now().toISOString();
   const ruleId = id ?? newId(ctx.now());
+  const from = await committedMentionId(ctx, actor.workspaceId);
   await ctx.db.transaction().execute(async (trx) => {
     const values = {
       name: parsed.name,
@@ -203,7 +196,7 @@ export async function saveRule(
         })
         .execute();
     }
-    await startRouting(ctx, trx, actor.workspaceId);
+    await startRouting(ctx, trx, actor.workspaceId, from);
     await recordAudit(ctx, trx, {
       workspaceId: actor.workspaceId,
       actorUserId: actor.userId,
