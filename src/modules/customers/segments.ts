@@ -598,6 +598,72 @@ export async function segmentMemberFilter(
 }
 
 /**
+ * Which of the given customers belong to each of the given segments (static members, or matching
+ * a dynamic rule): static lists in one query, each dynamic rule in one query restricted to these
+ * customers, so a batch costs the same as one customer.
+ */
+async function membersAmong(
+  ctx: AppContext,
+  db: Db,
+  workspaceId: string,
+  segments: readonly SegmentRow[],
+  customerIds: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const members = new Map<string, Set<string>>();
+  const ids = [...new Set(customerIds)];
+  if (ids.length === 0 || segments.length === 0) return members;
+  const statics = segments.filter((s) => s.kind === 'static').map((s) => s.id);
+  if (statics.length > 0)
+    for (const m of await db
+      .selectFrom('segment_members')
+      .select(['segment_id', 'customer_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', 'in', statics)
+      .where('customer_id', 'in', ids)
+      .execute())
+      members.set(m.segment_id, (members.get(m.segment_id) ?? new Set()).add(m.customer_id));
+  const dynamics = segments.filter((s) => s.kind === 'dynamic');
+  if (dynamics.length === 0) return members;
+  const fields = await catalogueOf(ctx, db, workspaceId);
+  for (const s of dynamics) {
+    const rule = ruleOf(ctx, s);
+    if (!rule) continue;
+    const hits = await liveCustomers(db, workspaceId)
+      .select('c.id')
+      .where('c.id', 'in', ids)
+      .where(compileRule(rule, { db, dialect: ctx.dialect, workspaceId, now: ctx.now(), fields }))
+      .execute();
+    members.set(s.id, new Set(hits.map((h) => h.id)));
+  }
+  return members;
+}
+
+/**
+ * For each of the given customers, which of the given segments they belong to (routing rules
+ * and lead scoring read a batch at once). Unknown segment ids match nobody.
+ */
+export async function segmentsOfCustomers(
+  ctx: AppContext,
+  db: Db,
+  workspaceId: string,
+  segmentIds: readonly string[],
+  customerIds: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const byCustomer = new Map<string, Set<string>>();
+  if (segmentIds.length === 0 || customerIds.length === 0) return byCustomer;
+  const rows = await db
+    .selectFrom('segments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', [...segmentIds])
+    .execute();
+  for (const [segmentId, members] of await membersAmong(ctx, db, workspaceId, rows, customerIds))
+    for (const customerId of members)
+      byCustomer.set(customerId, (byCustomer.get(customerId) ?? new Set()).add(segmentId));
+  return byCustomer;
+}
+
+/**
  * Whether a customer belongs to any of the given segments (static members, or matching a dynamic
  * rule): for SLA policies and routing rules. Unknown segment ids match nothing.
  */
@@ -608,35 +674,8 @@ export async function customerInSegments(
   customerId: string,
   segmentIds: string[],
 ): Promise<boolean> {
-  if (segmentIds.length === 0) return false;
-  const rows = await db
-    .selectFrom('segments')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', 'in', segmentIds)
-    .execute();
-  for (const row of rows) {
-    if (row.kind === 'static') {
-      const member = await db
-        .selectFrom('segment_members')
-        .select('customer_id')
-        .where('segment_id', '=', row.id)
-        .where('customer_id', '=', customerId)
-        .executeTakeFirst();
-      if (member) return true;
-      continue;
-    }
-    const rule = ruleOf(ctx, row);
-    if (!rule) continue;
-    const fields = await catalogueOf(ctx, db, workspaceId);
-    const hit = await liveCustomers(db, workspaceId)
-      .select('c.id')
-      .where('c.id', '=', customerId)
-      .where(compileRule(rule, { db, dialect: ctx.dialect, workspaceId, now: ctx.now(), fields }))
-      .executeTakeFirst();
-    if (hit) return true;
-  }
-  return false;
+  const of = await segmentsOfCustomers(ctx, db, workspaceId, segmentIds, [customerId]);
+  return (of.get(customerId)?.size ?? 0) > 0;
 }
 
 /** How many shared segments the inbox shows as badges (by name): each costs a query per list. */
@@ -644,8 +683,7 @@ export const BADGE_SEGMENTS = 20;
 
 /**
  * The shared segments (the first BADGE_SEGMENTS by name) each of the given customers belongs to,
- * for the badges on inbox cards: static lists in one query, each dynamic rule in one query
- * restricted to these customers.
+ * for the badges on inbox cards.
  */
 export async function segmentBadges(
   ctx: AppContext,
@@ -664,34 +702,7 @@ export async function segmentBadges(
     .orderBy('id')
     .limit(BADGE_SEGMENTS)
     .execute();
-  if (segments.length === 0) return badges;
-  const members = new Map<string, Set<string>>();
-  const statics = segments.filter((s) => s.kind === 'static').map((s) => s.id);
-  if (statics.length > 0)
-    for (const m of await ctx.db
-      .selectFrom('segment_members')
-      .select(['segment_id', 'customer_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where('segment_id', 'in', statics)
-      .where('customer_id', 'in', ids)
-      .execute())
-      members.set(m.segment_id, (members.get(m.segment_id) ?? new Set()).add(m.customer_id));
-  const dynamics = segments.filter((s) => s.kind === 'dynamic');
-  if (dynamics.length > 0) {
-    const fields = await catalogueOf(ctx, ctx.db, workspaceId);
-    await Promise.all(
-      dynamics.map(async (s) => {
-        const rule = ruleOf(ctx, s);
-        if (!rule) return;
-        const hits = await liveCustomers(ctx.db, workspaceId)
-          .select('c.id')
-          .where('c.id', 'in', ids)
-          .where(ruleCondition(ctx, workspaceId, rule, fields))
-          .execute();
-        members.set(s.id, new Set(hits.map((h) => h.id)));
-      }),
-    );
-  }
+  const members = await membersAmong(ctx, ctx.db, workspaceId, segments, ids);
   for (const s of segments)
     for (const customerId of members.get(s.id) ?? [])
       badges.set(customerId, [...(badges.get(customerId) ?? []), { id: s.id, name: s.name }]);

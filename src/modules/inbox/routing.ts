@@ -6,13 +6,14 @@ import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { addFollower, recordEvent } from '../collaboration/feed.ts';
-import { customerInSegments } from '../customers/segments.ts';
+import { segmentsOfCustomers } from '../customers/segments.ts';
 import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
 import { isOpen } from './business-hours.ts';
 import { renderSharedCanned } from './canned.ts';
 import { type CasePost, checkAssignee, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
+import { queueReplyIn } from './replies.ts';
 import { type Rule, startRouting, toRule } from './routing-rules.ts';
 import {
   type RoutingAction,
@@ -23,7 +24,6 @@ import {
 } from './routing-schema.ts';
 import { indexRules, normalisedWords } from './rule-index.ts';
 import type { CaseInput } from './schema.ts';
-import { queueReplyIn } from './replies.ts';
 import { recordCustomerMessage, syncCaseSla, workspaceCalendar } from './sla.ts';
 
 /** What rules look at for one mention; `case` changes as earlier rules act. */
@@ -327,13 +327,8 @@ async function loadFacts(
   const stageOf = new Map(stages.map((c) => [c.id, c.lifecycle_stage]));
   const openCases = await openCasesOf(db, workspaceId, customerIds);
   const calendar = fields.has('business_hours') ? await workspaceCalendar(ctx, db, workspaceId) : null;
-  // Only the segments some rule names are checked, one customer at a time.
-  const segmentsOf = async (customerId: string) => {
-    const member = new Set<string>();
-    for (const id of segmentIds)
-      if (await customerInSegments(ctx, db, workspaceId, customerId, [id])) member.add(id);
-    return member;
-  };
+  // Only the segments some rule names are checked, for the batch's customers at once.
+  const inSegments = await segmentsOfCustomers(ctx, db, workspaceId, segmentIds, customerIds);
   const facts: Facts[] = [];
   for (const m of mentions) {
     const customerId = m.author_id === null ? undefined : customerOf.get(Number(m.author_id));
@@ -358,7 +353,7 @@ async function loadFacts(
             influence: r?.influence == null ? null : Number(r.influence),
             openCaseId: openCases.get(customerId) ?? null,
             lifecycleStage: stageOf.get(customerId) ?? null,
-            segmentIds: segmentIds.length === 0 ? new Set() : await segmentsOf(customerId),
+            segmentIds: inSegments.get(customerId) ?? new Set(),
           }
         : null,
       case: null,
