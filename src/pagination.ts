@@ -29,6 +29,24 @@ export function decodeCursor(cursor: string): string | number {
   });
 }
 
+/** A cursor over several columns (e.g. `[time, id]` when times can tie), opaque like the rest. */
+export function encodeKeyCursor(key: readonly (string | number)[]): string {
+  return encodeCursor(JSON.stringify(key));
+}
+
+/** The key of an `encodeKeyCursor` cursor when `valid` accepts it; otherwise the usual 400. */
+export function decodeKeyCursor<K extends unknown[]>(cursor: string, valid: (key: unknown[]) => key is K): K {
+  try {
+    const parsed: unknown = JSON.parse(String(decodeCursor(cursor)));
+    if (Array.isArray(parsed) && valid(parsed)) return parsed;
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('validation_failed', 'Invalid cursor', {
+    fields: [{ path: 'cursor', message: 'Invalid cursor' }],
+  });
+}
+
 /** Builds a page from `limit + 1` fetched rows: the extra row only says whether there is more. */
 export function toPage<Row, T>(
   rows: Row[],

@@ -8,7 +8,7 @@ import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
+import { decodeKeyCursor, encodeKeyCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { toEventView, toTransactionView } from './activity-queries.ts';
 import type { EventInput, EventView, TransactionInput, TransactionView } from './activity-schema.ts';
@@ -173,24 +173,11 @@ export async function addTransaction(
 
 type TimeKey = [at: string, id: string];
 
+const isTimeKey = (k: unknown[]): k is TimeKey =>
+  k.length === 2 && typeof k[0] === 'string' && !Number.isNaN(Date.parse(k[0])) && typeof k[1] === 'string';
+
 function timeCursor(cursor: string | undefined): TimeKey | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(String(decodeCursor(cursor))) as unknown;
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0])) &&
-      typeof parsed[1] === 'string'
-    )
-      return [parsed[0], parsed[1]];
-  } catch {
-    // reported below
-  }
-  throw new AppError('validation_failed', 'Invalid cursor', {
-    fields: [{ path: 'cursor', message: 'Invalid cursor' }],
-  });
+  return cursor === undefined ? undefined : decodeKeyCursor(cursor, isTimeKey);
 }
 
 const before = (key: TimeKey | undefined) =>
@@ -207,8 +194,7 @@ function pageOf<Row extends { occurred_at: string; id: string }, T>(
   const last = items[items.length - 1];
   return {
     items: items.map(map),
-    nextCursor:
-      rows.length > limit && last ? encodeCursor(JSON.stringify([last.occurred_at, last.id])) : null,
+    nextCursor: rows.length > limit && last ? encodeKeyCursor([last.occurred_at, last.id]) : null,
   };
 }
 

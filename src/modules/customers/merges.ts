@@ -8,7 +8,7 @@ import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
+import { decodeKeyCursor, encodeKeyCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
@@ -359,25 +359,8 @@ export type SuggestionQuery = PageQuery & {
 
 type SuggestionKey = [confidence: number, id: string];
 
-function suggestionCursor(cursor: string | undefined): SuggestionKey | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(String(decodeCursor(cursor))) as unknown;
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'number' &&
-      Number.isFinite(parsed[0]) &&
-      typeof parsed[1] === 'string'
-    )
-      return [parsed[0], parsed[1]];
-  } catch {
-    // reported below
-  }
-  throw new AppError('validation_failed', 'Invalid cursor', {
-    fields: [{ path: 'cursor', message: 'Invalid cursor' }],
-  });
-}
+const isSuggestionKey = (k: unknown[]): k is SuggestionKey =>
+  k.length === 2 && typeof k[0] === 'number' && Number.isFinite(k[0]) && typeof k[1] === 'string';
 
 /**
  * Suggestions with a status (open by default), most confident first (confidence, id), keyset
@@ -390,7 +373,7 @@ export async function suggestionsPage(
 ): Promise<Page<SuggestionView>> {
   requirePermission(actor, 'customers:read');
   const status = query.status ?? 'open';
-  const after = suggestionCursor(query.cursor);
+  const after = query.cursor === undefined ? undefined : decodeKeyCursor(query.cursor, isSuggestionKey);
   let q = ctx.db
     .selectFrom('identity_suggestions as s')
     .innerJoin('customers as a', 'a.id', 's.customer_id')
@@ -439,9 +422,7 @@ export async function suggestionsPage(
       return customer && other ? [toSuggestionView(ctx, r, customer, other)] : [];
     }),
     nextCursor:
-      rows.length > query.limit && last
-        ? encodeCursor(JSON.stringify([Number(last.confidence), last.id]))
-        : null,
+      rows.length > query.limit && last ? encodeKeyCursor([Number(last.confidence), last.id]) : null,
   };
 }
 

@@ -481,15 +481,15 @@ async function sendRuleReplies(
   ruleReplies.delete(f);
   if (!asked || !f.case) return outcomes;
   const caseId = f.case.id;
+  let replied = !!(await trx
+    .selectFrom('outbox_replies')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('case_id', '=', caseId)
+    .where('author_user_id', 'is', null)
+    .executeTakeFirst());
   for (const { cannedId, rule } of asked) {
-    const earlier = await trx
-      .selectFrom('outbox_replies')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('case_id', '=', caseId)
-      .where('author_user_id', 'is', null)
-      .executeTakeFirst();
-    if (earlier) {
+    if (replied) {
       outcomes.set(rule.id, 'reply: skipped, the case already has an automatic reply');
       continue;
     }
@@ -512,6 +512,7 @@ async function sendRuleReplies(
         visibility: 'public',
         mentionId: f.mention.id,
       });
+      replied = true;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       outcomes.set(rule.id, `reply: skipped, ${err.message}`);

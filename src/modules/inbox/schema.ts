@@ -58,12 +58,17 @@ export const caseSchema = z
   .openapi('Case');
 
 /** A case as the inbox list shows it: with its customer and the post that opened it. */
+/** The customer's shared segments, shown as badges on the case and its card. */
+const segmentBadgesSchema = z
+  .array(z.object({ id: z.string(), name: z.string() }))
+  .openapi({
+    description: "the customer's shared segments, as badges (the first 20 shared segments by name)",
+  });
+
 export const caseCardSchema = caseSchema
   .extend({
     customer: customerSummarySchema.nullable(),
-    segments: z
-      .array(z.object({ id: z.string(), name: z.string() }))
-      .openapi({ description: "the customer's shared segments, as badges (the first 20 shared segments by name)" }),
+    segments: segmentBadgesSchema,
     firstMessage: z
       .object({
         mentionId: z.number(),
@@ -82,9 +87,7 @@ export const caseCardSchema = caseSchema
 export const caseDetailSchema = caseSchema
   .extend({
     customer: customerSummarySchema.nullable(),
-    segments: z
-      .array(z.object({ id: z.string(), name: z.string() }))
-      .openapi({ description: "the customer's shared segments, as badges (the first 20 shared segments by name)" }),
+    segments: segmentBadgesSchema,
     conversations: z.array(conversationSchema.extend({ messages: z.array(mentionSchema) })),
     following: z.boolean(),
     replies: z.array(replySchema),
