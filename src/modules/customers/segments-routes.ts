@@ -172,14 +172,11 @@ export function segmentsRoutes(ctx: AppContext) {
     async (c) => {
       const { name, body } = await segmentCsvStream(ctx, actorOf(c), c.req.valid('param').id);
       const file = `${name.replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '') || 'segment'}.csv`;
-      return new Response(body, {
-        status: 200,
-        headers: {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="${file.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file)}`,
-          'cache-control': 'no-store',
-        },
-      }) as never;
+      return c.body(body, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${file.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file)}`,
+        'cache-control': 'no-store',
+      });
     },
   );
 

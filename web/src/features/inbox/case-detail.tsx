@@ -353,9 +353,9 @@ function CustomerCard({ detail }: { detail: CaseDetail }) {
         </div>
       </dl>
       {c.lifecycleStage && <span className="chip stage">{words(c.lifecycleStage)}</span>}
-      {(detail.segments ?? []).length > 0 && (
+      {detail.segments && detail.segments.length > 0 && (
         <ul className="chip-list plain-list" aria-label="Segments">
-          {(detail.segments ?? []).map((s) => (
+          {detail.segments.map((s) => (
             <li key={s.id} className="chip segment">
               {s.name}
             </li>

@@ -121,12 +121,7 @@ function newCondition(field: RoutingField): RoutingCondition {
   return { field, op: 'in', value: [] } as RoutingCondition;
 }
 
-function newAction(
-  type: RoutingActionType,
-  teams: Team[],
-  people: Assignee[],
-  canned: CannedResponse[],
-): RoutingAction {
+function newAction(type: RoutingActionType, l: Lookups): RoutingAction {
   switch (type) {
     case 'create_case':
       return { type, attachToOpenCase: true };
@@ -137,13 +132,13 @@ function newAction(
     case 'add_tags':
       return { type, value: [] };
     case 'assign_team':
-      return { type, teamId: teams[0]?.id ?? '' };
+      return { type, teamId: l.teams[0]?.id ?? '' };
     case 'assign':
       return { type, strategy: 'round_robin' };
     case 'assign_agent':
-      return { type, userId: people[0]?.id ?? '' };
+      return { type, userId: l.people[0]?.id ?? '' };
     case 'send_reply':
-      return { type, cannedId: canned[0]?.id ?? '' };
+      return { type, cannedId: l.canned[0]?.id ?? '' };
     case 'create_lead':
       return { type, stage: 'lead' };
     case 'notify':
@@ -759,11 +754,7 @@ function ActionRow({
         <select
           aria-label={`${label} type`}
           value={a.type}
-          onChange={(e) =>
-            onChange(
-              newAction(e.target.value as RoutingActionType, lookups.teams, lookups.people, lookups.canned),
-            )
-          }
+          onChange={(e) => onChange(newAction(e.target.value as RoutingActionType, lookups))}
         >
           {routingActionTypes.map((t) => (
             <option key={t} value={t}>
@@ -924,10 +915,7 @@ function RuleEditor({
           className="secondary compact"
           onClick={() =>
             set({
-              actions: [
-                ...draft.actions,
-                newAction('set_priority', lookups.teams, lookups.people, lookups.canned),
-              ],
+              actions: [...draft.actions, newAction('set_priority', lookups)],
             })
           }
         >
