@@ -324,7 +324,10 @@ describe('communities staff app (issue #7)', () => {
     const leak = await replyToThread(ctx, members.voter2 as MemberActor, questionThreadId, {
       body: 'Call the desk manager at +351 912 345 678, she sorts it.',
     });
-    await flagPost(ctx, members.flagger1 as MemberActor, leak.post.id, { reason: 'other', note: 'personal data' });
+    await flagPost(ctx, members.flagger1 as MemberActor, leak.post.id, {
+      reason: 'other',
+      note: 'personal data',
+    });
     await page.reload();
     const leaked = page.getByRole('listitem', { name: `Post ${leak.post.number} in Trip questions` });
     await leaked.getByRole('button', { name: 'Delete' }).click();

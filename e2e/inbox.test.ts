@@ -106,6 +106,34 @@ describe('inbox', () => {
       .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
       .waitFor();
 
+    // Saved views: the current filters saved under a name show in the sidebar with their count.
+    const views = page.getByRole('navigation', { name: 'Views' });
+    await views.getByRole('button', { name: 'Save view' }).click();
+    const saveForm = page.getByRole('form', { name: 'Save view' });
+    await saveForm.getByLabel('View name').fill('Done lately');
+    await saveForm.getByRole('button', { name: 'Save' }).click();
+    const savedList = views.getByRole('list', { name: 'Saved views' });
+    const savedButton = savedList.getByRole('button', { name: /^Done lately, \d+ cases?$/ });
+    await savedButton.waitFor();
+    const label = (await savedButton.getAttribute('aria-label')) ?? '';
+    expect(Number(/(\d+) cases?$/.exec(label)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(page.url()).toMatch(/[?&]view=saved%3A|[?&]view=saved:/);
+    await page
+      .getByRole('list', { name: 'Done lately cases' })
+      .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
+      .waitFor();
+    // Its menu renames it; the keyboard shortcuts still answer afterwards.
+    await savedList.getByRole('button', { name: 'Actions for view Done lately' }).click();
+    await savedList.getByRole('button', { name: 'Rename…' }).click();
+    await savedList.getByLabel('New name').fill('Solved by me');
+    await savedList.getByRole('button', { name: 'Rename', exact: true }).click();
+    await savedList.getByRole('button', { name: /^Solved by me, \d+ cases?$/ }).waitFor();
+    await page.locator('main').focus();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.screenshot({ path: path.join(artifacts, 'inbox-saved-views.png') });
+
     // A manager: a team, then a routing rule tried on past mentions and saved.
     await signInAsNewUser(
       page,
@@ -157,6 +185,38 @@ describe('inbox', () => {
     // The demo's lead rule reads as one too (its action and lifecycle condition are on the page).
     const leads = rules.getByRole('listitem').filter({ hasText: 'Buying signals become sales leads' });
     expect(await leads.textContent()).toContain('Create a sales lead');
+
+    // A time rule: cases solved three days ago are closed.
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await editor.getByLabel('Rule name').fill('Close after three days');
+    await editor.getByLabel('Runs when').selectOption('time_elapsed');
+    // A time rule starts with the "hours since" condition it needs; rules on posts' actions are gone.
+    await editor.getByLabel('Condition 1 since').selectOption('solved');
+    await editor.getByLabel('Condition 1 hours').fill('72');
+    await editor.getByRole('button', { name: 'Add condition' }).click();
+    await editor.getByLabel('Condition 2 field').selectOption('case_status');
+    await editor
+      .getByRole('group', { name: 'Condition 2 values' })
+      .getByText('solved', { exact: true })
+      .click();
+    expect(await editor.getByLabel('Action 1 type').locator('option').allTextContents()).not.toContain(
+      'Create a case',
+    );
+    await editor.getByLabel('Action 1 type').selectOption('set_status');
+    await editor.getByLabel('Action 1 status').selectOption('closed');
+    await editor.getByRole('button', { name: 'Try on the latest 500 open cases' }).click();
+    await editor
+      .getByRole('status')
+      .filter({ hasText: /Would fire on \d+ of the latest \d+ open cases/ })
+      .waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'inbox-time-rule.png'), fullPage: true });
+    await editor.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule “Close after three days” saved.' }).waitFor();
+    const timed = rules.getByRole('listitem').filter({ hasText: 'Close after three days' });
+    expect(await timed.textContent()).toContain(
+      'When time passes on an open case and the case was solved at least 72 h ago and case status is any of solved → Set status',
+    );
+    expect(await timed.textContent()).toContain('time rule');
 
     // The manager raises the priority of the owner's case; the owner follows it, so the bell rings.
     await page.goto(`${server.url}/inbox?view=solved`);

@@ -15,6 +15,7 @@ import { scheduleCommunityLoop } from './modules/communities/bridges.ts';
 import { purgeExpiredMemberSessions } from './modules/communities/member-auth.ts';
 import { scheduleNewsletters } from './modules/communities/newsletters.ts';
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
+import { scheduleCaseRules } from './modules/inbox/case-rules.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';
 import { scheduleLeadRescoring } from './modules/sales/leads.ts';
 import { startWorker } from './pipeline/worker.ts';
@@ -75,6 +76,9 @@ export async function startServer(
     // SLA clocks (docs/inbox.md): warnings and breaches every 30 s.
     const slaChecks = scheduleSlaChecks(ctx);
     stoppers.push(() => slaChecks.stop());
+    // Rules on case events (docs/inbox.md): case triggers every 5 s, time rules every minute.
+    const caseRules = scheduleCaseRules(ctx);
+    stoppers.push(() => caseRules.stop());
     // Lead scores decay (docs/sales.md): open leads are rescored every 5 minutes.
     const leadRescoring = scheduleLeadRescoring(ctx);
     stoppers.push(() => leadRescoring.stop());

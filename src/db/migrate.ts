@@ -23,6 +23,9 @@ import * as m0018 from './migrations/0018_community_indexes.ts';
 import * as m0019 from './migrations/0019_community_unread_indexes.ts';
 import * as m0021 from './migrations/0021_community_post_vectors.ts';
 import * as m0022 from './migrations/0022_lookup_indexes.ts';
+import * as m0023 from './migrations/0023_user_skills.ts';
+import * as m0024 from './migrations/0024_inbox_views.ts';
+import * as m0025 from './migrations/0025_case_rules.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -49,6 +52,9 @@ const migrations: Record<string, DialectMigration> = {
   '0019_community_unread_indexes': m0019,
   '0021_community_post_vectors': m0021,
   '0022_lookup_indexes': m0022,
+  '0023_user_skills': m0023,
+  '0024_inbox_views': m0024,
+  '0025_case_rules': m0025,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -26,6 +26,8 @@ export interface UsersTable {
   status: UserStatus;
   password_hash: string;
   password_change_required: number;
+  /** Space-separated lower-case skill names, for skill-based assignment (like cases.tags). */
+  skills: string;
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
@@ -482,6 +484,8 @@ export interface DB {
   notifications: NotificationsTable;
   routing_rules: RoutingRulesTable;
   routing_state: RoutingStateTable;
+  case_rule_state: CaseRuleStateTable;
+  case_rule_firings: CaseRuleFiringsTable;
   case_presence: CasePresenceTable;
   business_hours: BusinessHoursTable;
   sla_policies: SlaPoliciesTable;
@@ -489,6 +493,7 @@ export interface DB {
   outbox_replies: OutboxRepliesTable;
   case_notes: CaseNotesTable;
   canned_responses: CannedResponsesTable;
+  inbox_views: InboxViewsTable;
   community_spaces: CommunitySpacesTable;
   community_members: CommunityMembersTable;
   community_threads: CommunityThreadsTable;
@@ -571,6 +576,8 @@ export interface CasesTable {
   first_response_at: string | null;
   solved_at: string | null;
   closed_at: string | null;
+  last_customer_message_at: string | null;
+  last_agent_reply_at: string | null;
 }
 export interface ConversationsTable {
   id: string;
@@ -619,6 +626,8 @@ export interface RoutingRulesTable {
   position: number;
   enabled: number;
   match: 'all' | 'any';
+  /** What the rule runs on (routing-schema.ts `ruleEvents`). */
+  event: 'mention_stored' | 'case_created' | 'case_updated' | 'time_elapsed';
   /** JSON array of conditions (src/modules/inbox/routing-schema.ts). */
   conditions: unknown;
   /** JSON array of actions. */
@@ -634,6 +643,21 @@ export interface RoutingStateTable {
   /** JSON: pool key → the user id assigned last. */
   round_robin: unknown;
   updated_at: string;
+}
+export interface CaseRuleStateTable {
+  workspace_id: string;
+  last_event_id: number;
+  /** JSON: pool key → the user assigned last. */
+  round_robin: unknown;
+  updated_at: string;
+}
+export interface CaseRuleFiringsTable {
+  rule_id: string;
+  case_id: string;
+  /** The instant a time rule measured from: a copy of the case's column. */
+  anchor: string;
+  workspace_id: string;
+  fired_at: string;
 }
 export interface CasePresenceTable {
   case_id: string;
@@ -727,6 +751,20 @@ export interface CannedResponsesTable {
   body: string;
   shared: number;
   owner_user_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+/** A saved view of the inbox (src/modules/inbox/views.ts): its owner's, or shared with the workspace. */
+export interface InboxViewsTable {
+  id: string;
+  workspace_id: string;
+  owner_user_id: string;
+  name: string;
+  /** JSON object: the filters of GET /cases (src/modules/inbox/views-schema.ts `viewFilters`). */
+  filters: unknown;
+  shared: number;
+  /** Order among the owner's own views, or among the workspace's shared views. */
+  position: number;
   created_at: string;
   updated_at: string;
 }

@@ -237,6 +237,38 @@ async function seedDemoInbox(ctx: AppContext, owner: Actor): Promise<void> {
     ],
     actions: [{ type: 'set_priority', value: 'urgent' }],
   });
+  // Rules on cases: what help desks automate once cases exist.
+  await saveRule(ctx, owner, {
+    name: 'Customer wrote while we waited on them: reopen',
+    event: 'case_updated',
+    conditions: [
+      { field: 'changed', op: 'in', value: ['customer_message'] },
+      { field: 'case_status', op: 'in', value: ['pending_customer', 'on_hold'] },
+    ],
+    actions: [{ type: 'set_status', value: 'open' }],
+  });
+  await saveRule(ctx, owner, {
+    name: 'Nobody picked it up in 2 hours: raise priority',
+    // An example to switch on: the demo's one person would see most backfilled cases raised.
+    enabled: false,
+    event: 'time_elapsed',
+    conditions: [
+      { field: 'hours_since', since: 'created', op: 'gte', value: 2 },
+      { field: 'case_assigned', op: 'is_false' },
+      { field: 'case_priority', op: 'in', value: ['low', 'normal'] },
+      { field: 'case_status', op: 'in', value: ['new', 'open'] },
+    ],
+    actions: [{ type: 'set_priority', value: 'high' }],
+  });
+  await saveRule(ctx, owner, {
+    name: 'Close solved cases after 3 days',
+    event: 'time_elapsed',
+    conditions: [
+      { field: 'case_status', op: 'in', value: ['solved'] },
+      { field: 'hours_since', since: 'solved', op: 'gte', value: 72 },
+    ],
+    actions: [{ type: 'set_status', value: 'closed' }],
+  });
   await saveSlaPolicy(ctx, owner, {
     name: 'Urgent',
     conditions: { priorities: ['urgent'] },

@@ -10,6 +10,8 @@ export type User = {
   role: Role;
   status: 'active' | 'deactivated';
   passwordChangeRequired: boolean;
+  /** Lower-case skill names, for skill-based assignment by routing rules. */
+  skills: string[];
   createdAt: string;
   lastLoginAt: string | null;
 };
@@ -111,7 +113,7 @@ export const api = {
     ),
   createUser: (input: { email: string; name: string; role: Role; password?: string }) =>
     request<{ user: User; temporaryPassword?: string }>('POST', '/api/v1/users', input),
-  updateUser: (id: string, patch: Partial<Pick<User, 'name' | 'role' | 'status'>>) =>
+  updateUser: (id: string, patch: Partial<Pick<User, 'name' | 'role' | 'status' | 'skills'>>) =>
     request<{ user: User }>('PATCH', `/api/v1/users/${encodeURIComponent(id)}`, patch),
   listTokens: () => request<{ items: Token[] }>('GET', '/api/v1/tokens'),
   createToken: (input: { name: string; expiresInDays?: number }) =>
@@ -956,6 +958,23 @@ export type CaseFilters = {
   /** Only cases with a running SLA clock due within this many minutes (or overdue). */
   dueWithinMinutes?: number;
 };
+/** A saved view of the inbox: named filters of the case list, one's own or shared with the workspace. */
+export type InboxView = {
+  id: string;
+  name: string;
+  filters: CaseFilters;
+  shared: boolean;
+  ownerUserId: string;
+  position: number;
+  /** Whether you may rename, refilter, share or delete it. */
+  editable: boolean;
+  /** The cases it lists for you now, counted up to 1000 (`countCapped`: more than that). */
+  count: number;
+  countCapped: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+export type InboxViewInput = { name: string; filters: CaseFilters; shared?: boolean };
 export type CasePatch = Partial<{
   subject: string;
   status: CaseStatus;
@@ -999,7 +1018,7 @@ export type DispositionStats = {
   byDisposition: { case: number; lead: number; answered: number; dismissed: number };
   minutesToDisposition: { p50: number | null; p90: number | null };
 };
-export type Assignee = { id: string; name: string; role: string };
+export type Assignee = { id: string; name: string; role: string; skills: string[] };
 export type Team = { id: string; name: string; memberIds: string[]; createdAt: string };
 export type Presence = { caseId: string; userId: string; name: string; state: 'viewing' | 'replying' };
 export type CaseChange = { eventId: number; caseId: string; kind: string; actorUserId: string | null };
@@ -1022,15 +1041,52 @@ export const routingFields = [
   'case_exists',
   'case_priority',
   'case_type',
+  'case_status',
+  'case_assigned',
+  'case_team',
+  'case_tags',
+  'changed',
+  'hours_since',
 ] as const;
 export type RoutingField = (typeof routingFields)[number];
+/** What a rule runs on: a stored post, a case created, a case updated, or time passing on a case. */
+export const ruleEvents = ['mention_stored', 'case_created', 'case_updated', 'time_elapsed'] as const;
+export type RuleEvent = (typeof ruleEvents)[number];
+export const caseChanges = [
+  'status',
+  'priority',
+  'type',
+  'assignee',
+  'team',
+  'tags',
+  'customer',
+  'custom_fields',
+  'customer_message',
+  'agent_reply',
+  'note',
+] as const;
+export const caseMoments = ['created', 'updated', 'solved', 'customer_message', 'agent_reply'] as const;
+export type CaseMoment = (typeof caseMoments)[number];
 export type RoutingCondition =
-  | { field: 'channel' | 'query' | 'topic' | 'language' | 'segment'; op: 'in' | 'not_in'; value: string[] }
+  | {
+      field: 'channel' | 'query' | 'topic' | 'language' | 'segment' | 'case_team';
+      op: 'in' | 'not_in';
+      value: string[];
+    }
   | { field: 'lifecycle_stage'; op: 'in' | 'not_in'; value: LifecycleStage[] }
-  | { field: 'intent' | 'sentiment' | 'case_priority' | 'case_type'; op: 'in' | 'not_in'; value: string[] }
+  | {
+      field: 'intent' | 'sentiment' | 'case_priority' | 'case_type' | 'case_status' | 'changed';
+      op: 'in' | 'not_in';
+      value: string[];
+    }
+  | { field: 'case_tags'; op: 'contains_any' | 'contains_none'; value: string[] }
+  | { field: 'hours_since'; since: CaseMoment; op: 'gte' | 'lte'; value: number }
   | { field: 'urgency' | 'influence' | 'followers'; op: 'gte' | 'lte'; value: number }
   | { field: 'keywords'; op: 'contains_any' | 'contains_none'; value: string[] }
-  | { field: 'customer_has_open_case' | 'case_exists' | 'business_hours'; op: 'is_true' | 'is_false' };
+  | {
+      field: 'customer_has_open_case' | 'case_exists' | 'business_hours' | 'case_assigned';
+      op: 'is_true' | 'is_false';
+    };
 export const routingActionTypes = [
   'create_case',
   'set_priority',
@@ -1043,6 +1099,7 @@ export const routingActionTypes = [
   'create_lead',
   'notify',
   'dismiss',
+  'set_status',
 ] as const;
 export type RoutingActionType = (typeof routingActionTypes)[number];
 export type RoutingAction =
@@ -1051,20 +1108,31 @@ export type RoutingAction =
   | { type: 'set_type'; value: CaseType }
   | { type: 'add_tags'; value: string[] }
   | { type: 'assign_team'; teamId: string }
-  | { type: 'assign'; strategy: 'round_robin' | 'least_open'; teamId?: string }
+  | {
+      type: 'assign';
+      strategy: 'round_robin' | 'least_open';
+      teamId?: string;
+      /** Only people with all of these; `fallback` says what happens when nobody has them. */
+      skills?: string[];
+      fallback?: 'pool' | 'none';
+    }
   | { type: 'assign_agent'; userId: string }
   | { type: 'send_reply'; cannedId: string }
   | { type: 'create_lead'; stage?: LeadStage; teamId?: string; ownerUserId?: string }
   | { type: 'notify'; userIds: string[] }
-  | { type: 'dismiss'; reason: DismissReason };
+  | { type: 'dismiss'; reason: DismissReason }
+  | { type: 'set_status'; value: Exclude<CaseStatus, 'new'> };
 export type RoutingRuleInput = {
   name: string;
   enabled: boolean;
+  /** mention_stored when absent. */
+  event?: RuleEvent;
   match: 'all' | 'any';
   conditions: RoutingCondition[];
   actions: RoutingAction[];
 };
 export type RoutingRule = RoutingRuleInput & {
+  event: RuleEvent;
   id: string;
   position: number;
   firedCount: number;
@@ -1075,7 +1143,15 @@ export type RoutingRule = RoutingRuleInput & {
 export type RuleTest = {
   evaluated: number;
   matched: number;
-  samples: { mentionId: number; text: string; channel: string; createdAt: string; reasons: string[] }[];
+  samples: {
+    mentionId: number;
+    /** Rules on case events: the case tried (its subject is the text). */
+    caseNumber?: number;
+    text: string;
+    channel: string;
+    createdAt: string;
+    reasons: string[];
+  }[];
 };
 
 /** Roles that may configure the inbox: teams and routing rules. */
@@ -1146,6 +1222,13 @@ export const inboxApi = {
   reorderSlaPolicies: (ids: string[]) =>
     request<{ items: SlaPolicy[] }>('PUT', '/api/v1/sla-policies/order', { ids }),
   slaReport: (days = 30) => request<SlaReport>('GET', `/api/v1/inbox/sla-report${qs({ days })}`),
+  views: () => request<{ items: InboxView[] }>('GET', '/api/v1/inbox/views'),
+  createView: (input: InboxViewInput) => request<InboxView>('POST', '/api/v1/inbox/views', input),
+  updateView: (id: string, patch: Partial<InboxViewInput>) =>
+    request<InboxView>('PATCH', `/api/v1/inbox/views/${encodeURIComponent(id)}`, patch),
+  deleteView: (id: string) => request<void>('DELETE', `/api/v1/inbox/views/${encodeURIComponent(id)}`),
+  reorderViews: (scope: 'personal' | 'shared', ids: string[]) =>
+    request<{ items: InboxView[] }>('PUT', '/api/v1/inbox/views/order', { scope, ids }),
 };
 
 // Collaboration: record feeds, follows, notifications (src/modules/collaboration).

@@ -163,7 +163,7 @@ export function authRoutes(ctx: AppContext, throttle: LoginThrottle) {
       method: 'patch',
       path: '/users/{id}',
       tags: ['Users'],
-      summary: "Change a user's name, role or status (owner, admin)",
+      summary: "Change a user's name, role, status or skills (owner, admin)",
       request: { params: idParam, body: jsonBody(updateUserInput) },
       responses: {
         200: jsonContent(z.object({ user: userSchema }), 'Updated'),

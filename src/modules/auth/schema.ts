@@ -3,6 +3,19 @@ import { roles } from './roles.ts';
 
 export const roleSchema = z.enum(roles).openapi('Role');
 
+/** A skill a person has, for skill-based assignment: the token rule of case tags, lower-cased. */
+export const skillName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_-]{0,39}$/u, 'a skill is 1–40 letters, digits, - or _ (no spaces)');
+
+/** A person's whole set of skills, replacing the previous one; repeats are dropped. */
+export const skillList = z
+  .array(skillName)
+  .max(30, 'at most 30 skills')
+  .transform((list) => [...new Set(list)]);
+
 export const userSchema = z
   .object({
     id: z.string(),
@@ -11,6 +24,8 @@ export const userSchema = z
     role: roleSchema,
     status: z.enum(['active', 'deactivated']),
     passwordChangeRequired: z.boolean(),
+    /** What routing rules' `assign` action can ask for (`skills`); lower-case, in the order given. */
+    skills: z.array(z.string()),
     createdAt: z.string(),
     lastLoginAt: z.string().nullable(),
   })
@@ -53,8 +68,11 @@ export const updateUserInput = z
     name: z.string().trim().min(1).max(200).optional(),
     role: roleSchema.optional(),
     status: z.enum(['active', 'deactivated']).optional(),
+    skills: skillList
+      .optional()
+      .openapi({ description: 'The whole set, replacing the previous one; [] clears it' }),
   })
-  .refine((v) => Object.keys(v).length > 0, 'give at least one of name, role, status')
+  .refine((v) => Object.keys(v).length > 0, 'give at least one of name, role, status, skills')
   .openapi('UpdateUserInput');
 
 export const tokenSchema = z

@@ -194,6 +194,40 @@ describe('users', () => {
     expect(demoted.role).toBe('manager');
   });
 
+  it("replaces a person's skills as a set, shows them on the user and records the change in the audit log", async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildUser(t.ctx, ws, { role: 'admin' });
+    const agent = await buildUser(t.ctx, ws);
+    expect(agent.user.skills).toEqual([]);
+    const updated = await updateUser(t.ctx, admin.actor, agent.user.id, { skills: ['billing', 'spanish'] });
+    expect(updated.skills).toEqual(['billing', 'spanish']);
+    const listed = await listUsers(t.ctx, admin.actor, { limit: 200 });
+    expect(listed.items.find((u) => u.id === agent.user.id)?.skills).toEqual(['billing', 'spanish']);
+    // A change of something else keeps the skills; an empty list clears them.
+    expect((await updateUser(t.ctx, admin.actor, agent.user.id, { name: 'Renamed' })).skills).toEqual([
+      'billing',
+      'spanish',
+    ]);
+    expect((await updateUser(t.ctx, admin.actor, agent.user.id, { skills: [] })).skills).toEqual([]);
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('target_id', '=', agent.user.id)
+      .where('action', '=', 'user.updated')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => t.ctx.dialect.parseJson(a.details))).toMatchObject([
+      { before: { skills: [] }, after: { skills: ['billing', 'spanish'] } },
+      { before: { skills: ['billing', 'spanish'] }, after: { name: 'Renamed' } },
+      { before: { skills: ['billing', 'spanish'] }, after: { skills: [] } },
+    ]);
+    expect(audit[0]?.actor_user_id).toBe(admin.user.id);
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    await expect(
+      updateUser(t.ctx, manager.actor, agent.user.id, { skills: ['billing'] }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
   it('forbids an admin from changing an owner', async () => {
     const ws = await buildWorkspace(t.ctx);
     const owner = await buildUser(t.ctx, ws, { role: 'owner' });

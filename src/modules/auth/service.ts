@@ -21,6 +21,9 @@ const SESSION_TTL_MS = 14 * 24 * 3600_000;
 const SESSION_TOUCH_MS = 3600_000;
 const TOKEN_PREFIX = 'rpt_';
 
+/** A person's skills as stored (space-separated, like cases.tags) to a list. */
+const skillsOf = (stored: string): string[] => (stored ? stored.split(' ') : []);
+
 export function toUserView(row: q.UserRow): UserView {
   return {
     id: row.id,
@@ -29,6 +32,7 @@ export function toUserView(row: q.UserRow): UserView {
     role: row.role,
     status: row.status,
     passwordChangeRequired: row.password_change_required === 1,
+    skills: skillsOf(row.skills),
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
   };
@@ -113,6 +117,7 @@ export async function provisionUser(
     status: 'active',
     password_hash: await hashPassword(input.password ?? (temporaryPassword as string)),
     password_change_required: temporaryPassword ? 1 : 0,
+    skills: '',
     created_at: now,
     updated_at: now,
     last_login_at: null,
@@ -305,7 +310,13 @@ export async function updateUser(
     if (touchesOwner && actor.role !== 'owner') {
       throw new AppError('forbidden', 'Only an owner can change an owner or grant the owner role');
     }
-    const next = { ...user, ...patch, updated_at: ctx.now().toISOString() };
+    const { skills, ...fields } = patch;
+    const next = {
+      ...user,
+      ...fields,
+      ...(skills === undefined ? {} : { skills: skills.join(' ') }),
+      updated_at: ctx.now().toISOString(),
+    };
     const losesOwner =
       user.role === 'owner' &&
       user.status === 'active' &&
@@ -315,7 +326,13 @@ export async function updateUser(
     }
     await trx
       .updateTable('users')
-      .set({ name: next.name, role: next.role, status: next.status, updated_at: next.updated_at })
+      .set({
+        name: next.name,
+        role: next.role,
+        status: next.status,
+        skills: next.skills,
+        updated_at: next.updated_at,
+      })
       .where('id', '=', user.id)
       .execute();
     if (next.status === 'deactivated') {
@@ -327,7 +344,10 @@ export async function updateUser(
       action: 'user.updated',
       targetType: 'user',
       targetId: user.id,
-      details: { before: { name: user.name, role: user.role, status: user.status }, after: patch },
+      details: {
+        before: { name: user.name, role: user.role, status: user.status, skills: skillsOf(user.skills) },
+        after: patch,
+      },
     });
     return toUserView(next);
   });

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { batchScopeOf } from '../../db/batch-scope.ts';
 import { chunks } from '../../db/chunks.ts';
+import { settledIdHorizon } from '../../db/id-horizon.ts';
 import type { DB, NotificationsTable, RecordEventsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
@@ -71,6 +72,35 @@ export async function recordEvent(
     return;
   }
   await writeFeed(ctx, db, [{ event: entry, at: ctx.now().toISOString() }]);
+}
+
+/** The newest record event id: a new reader of the feed starts after it (only future events). */
+export async function latestEventId(db: Kysely<DB> | Transaction<DB>): Promise<number> {
+  const row = await db
+    .selectFrom('record_events')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
+  return Number(row?.max ?? 0);
+}
+
+/**
+ * The highest event id after `after` up to which every event is committed, looking at most
+ * `limit` events ahead: where readers of the feed (webhooks, case rules) may move their cursor to.
+ */
+export async function settledEventHorizon(
+  ctx: AppContext,
+  db: Kysely<DB> | Transaction<DB>,
+  after: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db
+    .selectFrom('record_events')
+    .select(['id', 'created_at'])
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return settledIdHorizon(ctx, rows, after);
 }
 
 /** Makes `userId` a follower of the record (idempotent). */

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { sendEmail } from '../../connectors/email/smtp.ts';
 import type { AppContext } from '../../context.ts';
+import { settledIdHorizon } from '../../db/id-horizon.ts';
 import type {
   CommunityIdeaLinksTable,
   CommunityIdeaStatusChangesTable,
@@ -580,8 +581,6 @@ export async function publicRequestedIn(
 
 const CURSOR = 'idea_status_changes';
 const FANOUT_BATCH = 100;
-/** See webhooks/delivery.ts: on PostgreSQL a gap in ids may be a change still committing. */
-const GAP_GRACE_MS = 60_000;
 
 export const statusLabels: Record<IdeaStatus, string> = {
   open: 'open',
@@ -595,6 +594,7 @@ export const statusLabels: Record<IdeaStatus, string> = {
 
 type Reason = 'voted' | 'author' | 'replied' | 'linked';
 
+/** How far the fan-out may read: on PostgreSQL a gap in ids may be a change still committing. */
 async function horizonAfter(ctx: AppContext, trx: Transaction<DB>, after: number): Promise<number> {
   const rows = await trx
     .selectFrom('community_idea_status_changes')
@@ -603,15 +603,7 @@ async function horizonAfter(ctx: AppContext, trx: Transaction<DB>, after: number
     .orderBy('id')
     .limit(FANOUT_BATCH)
     .execute();
-  if (ctx.dialect.name === 'sqlite') return Number(rows[rows.length - 1]?.id ?? after);
-  const settled = ctx.now().getTime() - GAP_GRACE_MS;
-  let horizon = after;
-  for (const r of rows) {
-    const id = Number(r.id);
-    if (id !== horizon + 1 && Date.parse(r.created_at) > settled) break;
-    horizon = id;
-  }
-  return horizon;
+  return settledIdHorizon(ctx, rows, after);
 }
 
 /** The members to tell about a change of this idea, with why. */

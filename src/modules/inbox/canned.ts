@@ -130,7 +130,7 @@ export async function renderCanned(
 ): Promise<string> {
   requirePermission(actor, 'inbox:read');
   const row = await visible(ctx, actor, id);
-  return fillCanned(ctx, ctx.db, actor.workspaceId, row.body, caseId, actor.userId);
+  return fillCanned(ctx.db, actor.workspaceId, row.body, caseId, actor.userId);
 }
 
 /**
@@ -138,7 +138,6 @@ export async function renderCanned(
  * signed by the case's assignee or, when it has none, by the workspace's team.
  */
 export async function renderSharedCanned(
-  ctx: AppContext,
   db: Kysely<DB> | Transaction<DB>,
   workspaceId: string,
   id: string,
@@ -153,11 +152,10 @@ export async function renderSharedCanned(
     .where('shared', '=', 1)
     .executeTakeFirst();
   if (!row) throw new AppError('not_found', `No shared canned response ${id}`);
-  return fillCanned(ctx, db, workspaceId, row.body, caseId, assigneeUserId);
+  return fillCanned(db, workspaceId, row.body, caseId, assigneeUserId);
 }
 
 async function fillCanned(
-  ctx: AppContext,
   db: Kysely<DB> | Transaction<DB>,
   workspaceId: string,
   body: string,

@@ -168,6 +168,12 @@ export type CasePost = {
   customerId: string | null;
 };
 
+/** When the newest of a case's first posts was written (the customer's last message so far). */
+function latestPostAt(posts: CasePost[]): string | null {
+  const times = posts.map((p) => Date.parse(String(p.m.created_at))).filter((t) => !Number.isNaN(t));
+  return times.length > 0 ? new Date(Math.max(...times)).toISOString() : null;
+}
+
 async function readCasePost(trx: Transaction<DB>, workspaceId: string, mentionId: number): Promise<CasePost> {
   const m = await trx
     .selectFrom('mentions')
@@ -397,6 +403,8 @@ export async function insertCase(
       first_response_at: null,
       solved_at: null,
       closed_at: null,
+      last_customer_message_at: latestPostAt(posts),
+      last_agent_reply_at: null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -761,19 +769,15 @@ function statusFilter(status: string | undefined): string[] | undefined {
   return status.split(',').map((s) => s.trim());
 }
 
-/** The workspace's cases, newest first (keyset on the case number), filtered; cases merged away are left out. */
-export async function listCases(
-  ctx: AppContext,
-  actor: Actor,
-  filters: CaseFilters & PageQuery,
-): Promise<Page<CaseCard>> {
-  requirePermission(actor, 'inbox:read');
+/**
+ * The cases `filters` select as `actor` sees them (`view: mine` is theirs), merged cases left
+ * out: the one meaning of the filters, read by the list and by the saved views' counts.
+ */
+function matchingCases(ctx: AppContext, actor: Actor, filters: CaseFilters) {
   let q = ctx.db
     .selectFrom('cases')
-    .selectAll()
     .where('workspace_id', '=', actor.workspaceId)
     .where('merged_into', 'is', null);
-  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
   const statuses = statusFilter(filters.status);
   if (statuses) {
     const known = new Set<string>(['new', 'open', 'pending_customer', 'on_hold', 'solved', 'closed']);
@@ -821,6 +825,44 @@ export async function listCases(
       .replace(/[\\%_]/g, (c) => `\\${c}`);
     q = q.where(sql<boolean>`lower(${sql.ref('subject')}) like ${`%${s}%`} escape '\\'`);
   }
+  return q;
+}
+
+/**
+ * How many cases `filters` select, exactly as GET /cases lists them for `actor`, counting no
+ * further than `cap`: `capped` says there are more. The count reads at most `cap + 1` matching
+ * rows (a LIMIT inside the count), so it costs no more than reading that many cases of the list,
+ * however large the workspace.
+ */
+export async function countCases(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters,
+  cap: number,
+): Promise<{ count: number; capped: boolean }> {
+  requirePermission(actor, 'inbox:read');
+  const row = await ctx.db
+    .selectFrom(
+      matchingCases(ctx, actor, filters)
+        .select('cases.id')
+        .limit(cap + 1)
+        .as('matching'),
+    )
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirst();
+  const n = Number(row?.n ?? 0);
+  return { count: Math.min(n, cap), capped: n > cap };
+}
+
+/** The workspace's cases, newest first (keyset on the case number), filtered; cases merged away are left out. */
+export async function listCases(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters & PageQuery,
+): Promise<Page<CaseCard>> {
+  requirePermission(actor, 'inbox:read');
+  let q = matchingCases(ctx, actor, filters).selectAll();
+  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
   // Newest first by number: numbers are given in creation order, ids only to the millisecond.
   const rows = await q
     .orderBy('number', 'desc')

@@ -10,7 +10,7 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import type { WorkspaceView } from '../auth/schema.ts';
-import { createCase } from './cases.ts';
+import { createCase, getCase } from './cases.ts';
 import { inboxCommands } from './commands.ts';
 import { queueReply } from './replies.ts';
 import { listRules, saveRule } from './routing-rules.ts';
@@ -323,6 +323,7 @@ describe('rapport inbox rules', () => {
       '1',
       ruleId,
       'enabled',
+      'on mention_stored',
       'Bags',
       'all: keywords contains_any bag',
       `→ create_case high; assign_team ${team.id}`,
@@ -485,6 +486,15 @@ describe('rapport inbox sla policies and teams', () => {
     expect((await run('inbox teams list', ['--workspace', ws.slug])).out).toBe(
       `${team.id}\tCare\t1 member\tAna Agent`,
     );
+    // A member's skills follow their name.
+    await ctx.db.updateTable('users').set({ skills: 'billing spanish' }).where('id', '=', agentId).execute();
+    try {
+      expect((await run('inbox teams list', [])).out).toBe(
+        `${team.id}\tCare\t1 member\tAna Agent [billing spanish]`,
+      );
+    } finally {
+      await ctx.db.updateTable('users').set({ skills: '' }).where('id', '=', agentId).execute();
+    }
   });
 });
 
@@ -515,4 +525,27 @@ describe('rapport inbox, through the rapport command', () => {
     const check = await runCli(['inbox', 'sla', 'check']);
     expect(check.stdout.trim()).toMatch(/^SLA clocks checked: \d+ warned, \d+ breached\.$/);
   }, 60_000);
+});
+
+// Last: it adds a second workspace, and the commands above find the only one without --workspace.
+describe('rapport inbox rules run', () => {
+  it('runs the rules on case events now, as the scheduler does', async () => {
+    const ws = await buildWorkspace(ctx);
+    const manager = (await buildUser(ctx, ws, { role: 'manager' })).actor;
+    await saveRule(ctx, manager, {
+      name: 'Tag urgent cases',
+      event: 'case_created',
+      conditions: [{ field: 'case_priority', op: 'in', value: ['urgent'] }],
+      actions: [{ type: 'add_tags', value: ['hot'] }],
+    });
+    const hot = await createCase(ctx, manager, { subject: 'Engine fire', priority: 'urgent' });
+    expect(await json<{ caseEvents: number; timeRules: number }>('inbox rules run', [])).toEqual({
+      caseEvents: 1,
+      timeRules: 0,
+    });
+    expect((await getCase(ctx, manager, hot.id)).tags).toEqual(['hot']);
+    expect((await run('inbox rules run', [])).out).toBe(
+      'Rules on case events fired 0 times; time rules fired 0 times.',
+    );
+  });
 });

@@ -4,14 +4,16 @@ import { helpText, parseFlags } from '../../cli/args.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { AppError } from '../../errors.ts';
 import type { CliCommand } from '../analysis/commands.ts';
+import { runCaseTriggers, runTimeRules, testRule } from './case-rules.ts';
 import { getCase, listCases } from './cases.ts';
-import { testRule } from './routing.ts';
 import { deleteRule, listRules, saveRule } from './routing-rules.ts';
 import { type RoutingAction, type RoutingCondition, routingRuleInput } from './routing-schema.ts';
 import type { CaseCard } from './schema.ts';
 import { listSlaPolicies } from './sla.ts';
 import type { CaseSlaView, SlaPolicyView } from './sla-schema.ts';
 import { listAssignees, listTeams } from './teams.ts';
+import { operatorViews } from './views.ts';
+import type { ViewFilters } from './views-schema.ts';
 import { casePriorities, caseStatuses, caseTypes } from './vocabulary.ts';
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
@@ -84,7 +86,7 @@ const rulesListSpec = {
 const rulesTestSpec = {
   usage: 'rapport inbox rules test <rule.json> [--limit 500] [--workspace slug] [--json]',
   description:
-    'Tries a rule (a JSON file holding {name, match, conditions, actions}, as in the API) on the latest stored mentions without acting: how many it would fire on, with up to 20 samples and their reasons.',
+    'Tries a rule (a JSON file holding {name, event, match, conditions, actions}, as in the API) without acting: a rule on posts on the latest stored mentions, a rule on case events on the latest open cases as they are now. Prints how many it would fire on, with up to 20 samples and their reasons.',
   options: { ...help, limit: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } },
   schema: z.object({
     limit: z.coerce.number().int().min(1).max(5000).default(500),
@@ -98,13 +100,21 @@ const ruleSwitchSpec = (verb: 'enable' | 'disable') =>
     usage: `rapport inbox rules ${verb} <rule-id> [--workspace slug]`,
     description:
       verb === 'enable'
-        ? 'Switches a routing rule on: it runs on mentions stored from now on. Audited.'
+        ? 'Switches a routing rule on: it runs on what happens from now on (posts stored, cases changed). Audited.'
         : 'Switches a routing rule off; it keeps its place in the order. Audited.',
     options: { ...help, workspace: { type: 'string' } },
     schema: z.object({ ...workspaceFlag }),
   }) as const;
 const ruleEnableSpec = ruleSwitchSpec('enable');
 const ruleDisableSpec = ruleSwitchSpec('disable');
+
+const rulesRunSpec = {
+  usage: 'rapport inbox rules run [--json]',
+  description:
+    'Runs the rules on case events now, for every workspace, as the scheduler does (case created/updated every 5 s, time rules every minute): prints how many fired.',
+  options: { ...help, json: { type: 'boolean' } },
+  schema: z.object({ json: z.boolean().default(false) }),
+} as const;
 
 const ruleDeleteSpec = {
   usage: 'rapport inbox rules delete <rule-id> [--workspace slug]',
@@ -126,6 +136,18 @@ const teamsListSpec = {
   description: 'Lists the teams with their members.',
   options: { ...help, workspace: { type: 'string' }, json: { type: 'boolean' } },
   schema: z.object({ ...workspaceFlag, json: z.boolean().default(false) }),
+} as const;
+
+const viewsListSpec = {
+  usage: 'rapport inbox views list [--user EMAIL] [--workspace slug] [--json]',
+  description:
+    'Lists saved views of the inbox with their filters and how many cases each lists (counted up to 1000). With --user, the views that person sees (the shared ones, then their own), counted for them; without, every view of the workspace, each counted as its owner sees it. See docs/inbox.md, Saved views.',
+  options: { ...help, user: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({
+    user: z.string().trim().email().max(320).optional(),
+    ...workspaceFlag,
+    json: z.boolean().default(false),
+  }),
 } as const;
 
 // ------------------------------------------------------------------------------ human-readable text
@@ -165,6 +187,7 @@ function customerText(c: CaseCard['customer']): string {
 const valueText = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
 
 function conditionText(c: RoutingCondition): string {
+  if (c.field === 'hours_since') return `hours_since ${c.since} ${c.op} ${c.value}`;
   return 'value' in c ? `${c.field} ${c.op} ${valueText(c.value)}` : `${c.field} ${c.op}`;
 }
 
@@ -174,13 +197,18 @@ function actionText(a: RoutingAction): string {
       return `create_case${a.priority ? ` ${a.priority}` : ''}${a.caseType ? ` ${a.caseType}` : ''}`;
     case 'set_priority':
     case 'set_type':
+    case 'set_status':
       return `${a.type} ${a.value}`;
     case 'add_tags':
       return `add_tags ${a.value.join(', ')}`;
     case 'assign_team':
       return `assign_team ${a.teamId}`;
     case 'assign':
-      return `assign ${a.strategy}${a.teamId ? ` in team ${a.teamId}` : ''}`;
+      return `assign ${a.strategy}${a.teamId ? ` in team ${a.teamId}` : ''}${
+        a.skills
+          ? ` with skills ${a.skills.join(', ')}, else ${a.fallback === 'none' ? 'nobody' : 'anyone'}`
+          : ''
+      }`;
     case 'assign_agent':
       return `assign_agent ${a.userId}`;
     case 'send_reply':
@@ -219,6 +247,14 @@ function policyText(p: SlaPolicyView): string[] {
     `  when: ${when.join('; ') || 'every case'}`,
     `  on breach: ${p.breachActions.map((a) => a.type).join(', ') || 'nothing'}`,
   ];
+}
+
+/** A view's filters as `key=value` words, leaving out the default `view=all`. */
+function filtersText(f: ViewFilters): string {
+  const words = Object.entries(f)
+    .filter(([k, v]) => v !== undefined && v !== '' && !(k === 'view' && v === 'all'))
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return words.join(' ') || 'every case';
 }
 
 // ------------------------------------------------------------------------------------- the rules
@@ -266,6 +302,7 @@ function switchRule(spec: typeof ruleEnableSpec, enabled: boolean): CliCommand {
           {
             name: rule.name,
             enabled,
+            event: rule.event,
             match: rule.match,
             conditions: rule.conditions,
             actions: rule.actions,
@@ -404,9 +441,12 @@ export const inboxCommands: Record<string, CliCommand> = {
             String(r.position),
             r.id,
             r.enabled ? 'enabled' : 'disabled',
+            `on ${r.event}`,
             r.name,
             r.conditions.length === 0
-              ? 'every mention'
+              ? r.event === 'mention_stored'
+                ? 'every mention'
+                : 'every case'
               : `${r.match}: ${r.conditions.map(conditionText).join('; ')}`,
             `→ ${r.actions.map(actionText).join('; ')}`,
             `fired ${r.firedCount}${r.lastFiredAt ? ` (last ${r.lastFiredAt})` : ''}`,
@@ -443,6 +483,22 @@ export const inboxCommands: Record<string, CliCommand> = {
   },
   'inbox rules enable': switchRule(ruleEnableSpec, true),
   'inbox rules disable': switchRule(ruleDisableSpec, false),
+  'inbox rules run': {
+    spec: rulesRunSpec,
+    async run(args) {
+      const flags = parseFlags(rulesRunSpec, args);
+      const fired = await withContext(async (ctx) => ({
+        caseEvents: await runCaseTriggers(ctx),
+        timeRules: await runTimeRules(ctx),
+      }));
+      console.log(
+        flags.json
+          ? JSON.stringify(fired)
+          : `Rules on case events fired ${fired.caseEvents} times; time rules fired ${fired.timeRules} times.`,
+      );
+      return 0;
+    },
+  },
   'inbox rules delete': {
     spec: ruleDeleteSpec,
     async run(args) {
@@ -472,6 +528,32 @@ export const inboxCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+  'inbox views list': {
+    spec: viewsListSpec,
+    async run(args) {
+      const flags = parseFlags(viewsListSpec, args);
+      const views = await withContext(async (ctx) =>
+        operatorViews(ctx, await operatorOf(ctx, flags.workspace), flags.user),
+      );
+      if (flags.json) {
+        console.log(JSON.stringify(views, null, 2));
+        return 0;
+      }
+      if (views.length === 0) console.log('No saved views.');
+      for (const v of views)
+        console.log(
+          [
+            v.id,
+            v.shared ? 'shared' : 'personal',
+            v.name,
+            `owner ${v.ownerEmail || v.ownerUserId}`,
+            `${v.count}${v.countCapped ? '+' : ''} case${v.count === 1 && !v.countCapped ? '' : 's'}`,
+            filtersText(v.filters),
+          ].join('\t'),
+        );
+      return 0;
+    },
+  },
   'inbox teams list': {
     spec: teamsListSpec,
     async run(args) {
@@ -485,7 +567,10 @@ export const inboxCommands: Record<string, CliCommand> = {
         console.log(JSON.stringify(teams, null, 2));
         return 0;
       }
-      const nameOf = new Map(people.map((p) => [p.id, p.name]));
+      // A member's skills follow their name: "Ana Agent [billing refunds]".
+      const nameOf = new Map(
+        people.map((p) => [p.id, p.skills.length ? `${p.name} [${p.skills.join(' ')}]` : p.name]),
+      );
       if (teams.length === 0) console.log('No teams.');
       for (const t of teams)
         console.log(

@@ -7,12 +7,12 @@ import { errorResponses, jsonBody, jsonContent, validationHook } from '../../htt
 import { pageQuery } from '../../pagination.ts';
 import { requirePermission } from '../auth/roles.ts';
 import * as canned from './canned.ts';
+import * as caseRules from './case-rules.ts';
 import * as cases from './cases.ts';
 import { disposeMention, dispositionStats } from './dispositions.ts';
 import * as live from './live.ts';
 import { cannedInput, cannedSchema, noteInput, noteSchema, replyInput, replySchema } from './notes-schema.ts';
 import * as replies from './replies.ts';
-import * as routing from './routing.ts';
 import * as rules from './routing-rules.ts';
 import { routingRuleInput, routingRuleSchema, ruleTestSchema } from './routing-schema.ts';
 import {
@@ -37,6 +37,8 @@ import {
   slaReportSchema,
 } from './sla-schema.ts';
 import * as teams from './teams.ts';
+import * as views from './views.ts';
+import { inboxViewInput, inboxViewOrder, inboxViewPatch, inboxViewSchema } from './views-schema.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const tags = ['Inbox'];
@@ -199,16 +201,96 @@ export function inboxRoutes(ctx: AppContext) {
       method: 'get',
       path: '/inbox/assignees',
       tags,
-      summary: 'The people cases can be assigned to (name and role)',
+      summary: 'The people cases can be assigned to (name, role and skills)',
       responses: {
         200: jsonContent(
-          z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), role: z.string() })) }),
+          z.object({
+            items: z.array(
+              z.object({ id: z.string(), name: z.string(), role: z.string(), skills: z.array(z.string()) }),
+            ),
+          }),
           'People',
         ),
         ...errorResponses(401, 403),
       },
     }),
     async (c) => c.json({ items: await teams.listAssignees(ctx, actorOf(c)) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/inbox/views',
+      tags,
+      summary:
+        "Saved views you see: the workspace's shared views, then your own, each with how many cases it lists for you (counted up to 1000)",
+      responses: {
+        200: jsonContent(z.object({ items: z.array(inboxViewSchema) }), 'Views'),
+        ...errorResponses(401, 403),
+      },
+    }),
+    async (c) => c.json({ items: await views.listViews(ctx, actorOf(c)) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/inbox/views',
+      tags,
+      summary:
+        'Save filters of the case list as a view (at most 50 each; sharing needs owner, admin or manager)',
+      request: { body: jsonBody(inboxViewInput) },
+      responses: { 201: jsonContent(inboxViewSchema, 'Created'), ...errorResponses(400, 401, 403, 409) },
+    }),
+    async (c) => c.json(await views.createView(ctx, actorOf(c), c.req.valid('json')), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/inbox/views/order',
+      tags,
+      summary:
+        'Set the order of your own views, or of the shared views (owner, admin, manager): every id of that list, once',
+      request: { body: jsonBody(inboxViewOrder) },
+      responses: {
+        200: jsonContent(z.object({ items: z.array(inboxViewSchema) }), 'Views in their new order'),
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => c.json({ items: await views.reorderViews(ctx, actorOf(c), c.req.valid('json')) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/inbox/views/{id}',
+      tags,
+      summary:
+        'Rename a view, change its filters, or share or unshare it (shared views: owner, admin, manager)',
+      request: { params: idParam, body: jsonBody(inboxViewPatch) },
+      responses: {
+        200: jsonContent(inboxViewSchema, 'The view'),
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) =>
+      c.json(await views.updateView(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/inbox/views/{id}',
+      tags,
+      summary: 'Delete one of your views, or a shared view (owner, admin, manager)',
+      request: { params: idParam },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      await views.deleteView(ctx, actorOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
   );
 
   app.openapi(
@@ -515,7 +597,8 @@ export function inboxRoutes(ctx: AppContext) {
       method: 'post',
       path: '/routing-rules/test',
       tags,
-      summary: 'Try a rule on the latest stored mentions without acting: how many it fires on, and why',
+      summary:
+        'Try a rule without acting: on the latest stored mentions (a rule on posts) or the latest open cases (a rule on case events); how many it fires on, and why',
       request: {
         query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }),
         body: jsonBody(routingRuleInput),
@@ -526,7 +609,7 @@ export function inboxRoutes(ctx: AppContext) {
       },
     }),
     async (c) =>
-      c.json(await routing.testRule(ctx, actorOf(c), c.req.valid('json'), c.req.valid('query').limit), 200),
+      c.json(await caseRules.testRule(ctx, actorOf(c), c.req.valid('json'), c.req.valid('query').limit), 200),
   );
 
   app.openapi(

@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
+import { latestEventId } from '../collaboration/feed.ts';
 import { committedMentionId } from '../listening/store.ts';
 import { checkSalesUser } from '../sales/leads.ts';
 import { checkAssignee } from './cases.ts';
@@ -32,6 +33,7 @@ export function toRule(ctx: AppContext, r: RuleRow): Rule {
     name: r.name,
     position: Number(r.position),
     enabled: Number(r.enabled) === 1,
+    event: r.event,
     match: r.match,
     // Stored rules were validated on the way in; parsing again fills defaults added since.
     conditions: ctx.dialect.parseJson<unknown[]>(r.conditions).map((c) => routingCondition.parse(c)),
@@ -63,6 +65,39 @@ export async function startRouting(
     })
     .onConflict((oc) => oc.column('workspace_id').doNothing())
     .execute();
+}
+
+/**
+ * Case rules read the feed from the moment the first one is saved: the cursor starts at the
+ * newest event, so earlier history is not replayed.
+ */
+export async function startCaseRules(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+): Promise<void> {
+  await trx
+    .insertInto('case_rule_state')
+    .values({
+      workspace_id: workspaceId,
+      last_event_id: await latestEventId(trx),
+      round_robin: ctx.dialect.toJson({}),
+      updated_at: ctx.now().toISOString(),
+    })
+    .onConflict((oc) => oc.column('workspace_id').doNothing())
+    .execute();
+}
+
+/** The workspaces with an enabled rule on `event`: those the routing and case-rule passes visit. */
+export async function workspacesWithRules(ctx: AppContext, event: Rule['event']): Promise<string[]> {
+  const rows = await ctx.db
+    .selectFrom('routing_rules')
+    .select('workspace_id')
+    .distinct()
+    .where('enabled', '=', 1)
+    .where('event', '=', event)
+    .execute();
+  return rows.map((r) => r.workspace_id);
 }
 
 export async function listRules(ctx: AppContext, actor: Actor): Promise<RoutingRuleView[]> {
@@ -164,6 +199,7 @@ export async function saveRule(
     const values = {
       name: parsed.name,
       enabled: parsed.enabled ? 1 : 0,
+      event: parsed.event,
       match: parsed.match,
       conditions: ctx.dialect.toJson(parsed.conditions),
       actions: ctx.dialect.toJson(parsed.actions),
@@ -196,14 +232,15 @@ export async function saveRule(
         })
         .execute();
     }
-    await startRouting(ctx, trx, actor.workspaceId, from);
+    if (parsed.event === 'mention_stored') await startRouting(ctx, trx, actor.workspaceId, from);
+    else await startCaseRules(ctx, trx, actor.workspaceId);
     await recordAudit(ctx, trx, {
       workspaceId: actor.workspaceId,
       actorUserId: actor.userId,
       action: id ? 'routing_rule.update' : 'routing_rule.create',
       targetType: 'routing_rule',
       targetId: ruleId,
-      details: { name: parsed.name, enabled: parsed.enabled },
+      details: { name: parsed.name, enabled: parsed.enabled, event: parsed.event },
     });
   });
   const row = await ctx.db

@@ -10,8 +10,9 @@ import { followRecord, listNotifications, recordFeed } from '../collaboration/fe
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { type StorablePost, storeEvents } from '../listening/store.ts';
 import { saveCanned } from './canned.ts';
+import { testRule } from './case-rules.ts';
 import { getCase, listCases } from './cases.ts';
-import { evaluateCondition, evaluateRule, type Facts, routeNewMentions, testRule } from './routing.ts';
+import { evaluateCondition, evaluateRule, type Facts, routeNewMentions } from './routing.ts';
 import { listRules, saveRule } from './routing-rules.ts';
 import type { RoutingRuleInput } from './routing-schema.ts';
 import { saveTeam } from './teams.ts';

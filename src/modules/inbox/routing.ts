@@ -14,8 +14,9 @@ import { renderSharedCanned } from './canned.ts';
 import { type CasePost, checkAssignee, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { queueReplyIn } from './replies.ts';
-import { type Rule, startRouting, toRule } from './routing-rules.ts';
+import { type Rule, startRouting, toRule, workspacesWithRules } from './routing-rules.ts';
 import {
+  type CaseMoment,
   type RoutingAction,
   type RoutingCondition,
   type RoutingRuleInput,
@@ -50,7 +51,21 @@ export type Facts = {
     /** Which of the segments the rules name the customer belongs to. */
     segmentIds: Set<string>;
   } | null;
-  case: { id: string; number: number; priority: string; type: string } | null;
+  case: {
+    id: string;
+    number: number;
+    priority: string;
+    type: string;
+    /** The rest is known to rules on case events (case-rules.ts), which alone have conditions on it. */
+    status?: string;
+    assigneeUserId?: string | null;
+    teamId?: string | null;
+    tags?: Set<string>;
+    /** Hours since each moment of the case (null: it has not happened). */
+    hoursSince?: Record<CaseMoment, number | null>;
+  } | null;
+  /** For rules on `case_updated`: what the update changed. */
+  changed?: Set<string>;
 };
 
 const ACTIVE = ['new', 'open', 'pending_customer', 'on_hold'] as const;
@@ -112,6 +127,18 @@ function subject(c: RoutingCondition, f: Facts): Set<string> | string | number |
       return f.case !== null;
     case 'business_hours':
       return f.mention.inBusinessHours ?? null;
+    case 'case_status':
+      return f.case?.status ?? null;
+    case 'case_assigned':
+      return f.case?.assigneeUserId != null;
+    case 'case_team':
+      return f.case?.teamId ?? null;
+    case 'case_tags':
+      return f.case?.tags ?? null;
+    case 'changed':
+      return f.changed ?? null;
+    case 'hours_since':
+      return f.case?.hoursSince?.[c.since] ?? null;
     case 'keywords':
       return null;
   }
@@ -133,7 +160,7 @@ function holds(c: RoutingCondition, f: Facts): boolean {
     return typeof value === 'number' && (c.op === 'gte' ? value >= c.value : value <= c.value);
   const have = value as Set<string> | string | null;
   const any = (c as { value: string[] }).value.some((v) => has(have, v));
-  return c.op === 'in' ? any : !any;
+  return c.op === 'in' || c.op === 'contains_any' ? any : !any;
 }
 
 const labels: Record<RoutingCondition['field'], string> = {
@@ -154,6 +181,12 @@ const labels: Record<RoutingCondition['field'], string> = {
   business_hours: 'business hours',
   case_priority: 'case priority',
   case_type: 'case type',
+  case_status: 'case status',
+  case_assigned: 'assignee',
+  case_team: 'team',
+  case_tags: 'tags',
+  changed: 'changed',
+  hours_since: 'hours since',
 };
 
 /** The sentence a person reads for a condition (built only for conditions that held). */
@@ -171,6 +204,15 @@ function reasonOf(c: RoutingCondition, f: Facts): string {
   if (c.field === 'case_exists') return f.case !== null ? `case ${f.case.number} exists` : 'no case yet';
   if (c.field === 'business_hours')
     return f.mention.inBusinessHours ? 'posted within business hours' : 'posted outside business hours';
+  if (c.field === 'case_assigned') return f.case?.assigneeUserId ? 'case is assigned' : 'case is unassigned';
+  if (c.field === 'hours_since') {
+    const h = f.case?.hoursSince?.[c.since];
+    return `${h == null ? 'unknown' : h.toFixed(1)} h since ${c.since.replace('_', ' ')} ${c.op === 'gte' ? '≥' : '≤'} ${c.value}`;
+  }
+  if (c.field === 'case_tags') {
+    const hit = c.value.filter((t) => f.case?.tags?.has(t));
+    return c.op === 'contains_any' ? `tagged ${hit.join(', ')}` : `tagged none of ${c.value.join(', ')}`;
+  }
   const value = subject(c, f);
   if (c.op === 'gte' || c.op === 'lte')
     return `${label} ${typeof value === 'number' ? value : 'unknown'} ${c.op === 'gte' ? '≥' : '≤'} ${c.value}`;
@@ -203,7 +245,7 @@ export function evaluateRule(
   };
 }
 
-type MentionRow = {
+export type MentionRow = {
   id: number;
   channel: string;
   text: string;
@@ -248,13 +290,18 @@ async function openCasesOf(
   return open;
 }
 
-/** Facts for a batch of mentions: matched queries, and each author's customer with reach and influence. */
-async function loadFacts(
+/**
+ * Facts for a batch of mentions: matched queries, and each author's customer with reach and
+ * influence. For rules on cases (`forCases`): each post's customer is its case's, and business
+ * hours are those of the moment the rules run.
+ */
+export async function loadFacts(
   ctx: AppContext,
   db: Transaction<DB> | AppContext['db'],
   workspaceId: string,
   mentions: MentionRow[],
   rules: { conditions: RoutingCondition[] }[],
+  forCases?: { customers: (string | null)[]; at: Date },
 ): Promise<Facts[]> {
   if (mentions.length === 0) return [];
   const segmentIds = segmentsNamed(rules);
@@ -294,7 +341,9 @@ async function loadFacts(
             .execute()
         ).filter((i) => i.workspace_id === workspaceId);
   const customerOf = new Map(identities.map((i) => [Number(i.author_id), i.customer_id]));
-  const customerIds = [...new Set(identities.map((i) => i.customer_id))];
+  const customerIds = forCases
+    ? [...new Set(forCases.customers.filter((c): c is string => c !== null))]
+    : [...new Set(identities.map((i) => i.customer_id))];
   const reach =
     customerIds.length === 0 || !needsReach
       ? []
@@ -330,8 +379,12 @@ async function loadFacts(
   // Only the segments some rule names are checked, for the batch's customers at once.
   const inSegments = await segmentsOfCustomers(ctx, db, workspaceId, segmentIds, customerIds);
   const facts: Facts[] = [];
-  for (const m of mentions) {
-    const customerId = m.author_id === null ? undefined : customerOf.get(Number(m.author_id));
+  for (const [i, m] of mentions.entries()) {
+    const customerId = forCases
+      ? (forCases.customers[i] ?? undefined)
+      : m.author_id === null
+        ? undefined
+        : customerOf.get(Number(m.author_id));
     const r = customerId ? reachOf.get(customerId) : undefined;
     facts.push({
       mention: {
@@ -344,7 +397,7 @@ async function loadFacts(
         topics: split(m.topics),
         queryIds: queriesOf.get(Number(m.id)) ?? new Set(),
         urgency: m.urgency === null ? null : Number(m.urgency),
-        inBusinessHours: calendar ? isOpen(calendar, new Date(m.created_at)) : null,
+        inBusinessHours: calendar ? isOpen(calendar, forCases?.at ?? new Date(m.created_at)) : null,
       },
       customer: customerId
         ? {
@@ -362,7 +415,7 @@ async function loadFacts(
   return facts;
 }
 
-function mentionRows(db: Transaction<DB> | AppContext['db'], workspaceId: string) {
+export function mentionRows(db: Transaction<DB> | AppContext['db'], workspaceId: string) {
   return db
     .selectFrom('mentions')
     .select([
@@ -394,13 +447,13 @@ function segmentsNamed(rules: { conditions: RoutingCondition[] }[]): string[] {
 
 // ------------------------------------------------------------------ applying rules
 
-type RoundRobin = Record<string, string>;
+export type RoundRobin = Record<string, string>;
 
-/** The people an `assign` action chooses from: a team's members, or the workspace's agents. */
+/** The people an `assign` action chooses from, with their skills: a team's members, or the workspace's agents. */
 async function assignmentPool(trx: Transaction<DB>, workspaceId: string, teamId: string | undefined) {
   let q = trx
     .selectFrom('users')
-    .select('users.id')
+    .select(['users.id', 'users.skills'])
     .where('users.workspace_id', '=', workspaceId)
     .where('users.status', '=', 'active');
   q = teamId
@@ -409,23 +462,38 @@ async function assignmentPool(trx: Transaction<DB>, workspaceId: string, teamId:
         .where('team_members.team_id', '=', teamId)
         .where('users.role', 'in', ['owner', 'admin', 'manager', 'agent'])
     : q.where('users.role', '=', 'agent');
-  return (await q.orderBy('users.id').execute()).map((u) => u.id);
+  return (await q.orderBy('users.id').execute()).map((u) => ({
+    id: u.id,
+    skills: new Set(u.skills ? u.skills.split(' ') : []),
+  }));
 }
 
+/**
+ * Who an `assign` action picks. With skills, only among the people of the pool who have all of
+ * them; when nobody has them, `missing` names the skills and `fallback` says whether the whole
+ * pool is chosen from instead or nobody is.
+ */
 async function chooseAssignee(
   trx: Transaction<DB>,
   workspaceId: string,
   action: Extract<RoutingAction, { type: 'assign' }>,
   roundRobin: RoundRobin,
-): Promise<string | null> {
-  const pool = await assignmentPool(trx, workspaceId, action.teamId);
-  if (pool.length === 0) return null;
+): Promise<{ userId: string | null; missing: string[] | null }> {
+  const people = await assignmentPool(trx, workspaceId, action.teamId);
+  if (people.length === 0) return { userId: null, missing: null };
+  const wanted = [...new Set(action.skills ?? [])];
+  const skilled = people.filter((p) => wanted.every((s) => p.skills.has(s)));
+  const missing = skilled.length === 0 ? wanted : null;
+  if (missing && action.fallback === 'none') return { userId: null, missing };
+  const pool = (missing ? people : skilled).map((p) => p.id);
   if (action.strategy === 'round_robin') {
-    const key = action.teamId ?? 'agents';
+    // A narrowed pool keeps its own turn, so the rotation goes round the people who have the skills.
+    const narrowed = missing || wanted.length === 0 ? '' : `+${[...wanted].sort().join('+')}`;
+    const key = `${action.teamId ?? 'agents'}${narrowed}`;
     const last = roundRobin[key];
     const next = pool.find((id) => last === undefined || id > last) ?? pool[0];
     if (next) roundRobin[key] = next;
-    return next ?? null;
+    return { userId: next ?? null, missing };
   }
   const open = await trx
     .selectFrom('cases')
@@ -438,16 +506,18 @@ async function chooseAssignee(
     .execute();
   const load = new Map(open.map((o) => [o.assignee_user_id, Number(o.n)]));
   // Fewest open cases; ties go to the first in a stable order.
-  return pool.reduce((best, id) => ((load.get(id) ?? 0) < (load.get(best) ?? 0) ? id : best));
+  const userId = pool.reduce((best, id) => ((load.get(id) ?? 0) < (load.get(best) ?? 0) ? id : best));
+  return { userId, missing };
 }
 
-type CaseField = 'priority' | 'type' | 'team' | 'assignee' | 'tags';
+type CaseField = 'priority' | 'type' | 'team' | 'assignee' | 'tags' | 'status';
 const caseColumn = {
   priority: 'priority',
   type: 'type',
   team: 'team_id',
   assignee: 'assignee_user_id',
   tags: 'tags',
+  status: 'status',
 } as const;
 
 /**
@@ -457,8 +527,15 @@ const caseColumn = {
 type CaseDraft = {
   caseId: string;
   values: Record<(typeof caseColumn)[CaseField], string | null>;
-  changes: { field: CaseField; from: string | null; to: string; rule: { id: string; name: string } }[];
+  changes: { field: CaseField; from: string | null; to: string; rule: RuleRef }[];
 };
+/** How events name the rule that made them; `event` marks rules on cases, whose own changes they do not react to. */
+export type RuleRef = { id: string; name: string; event?: Rule['event'] };
+export const ruleRef = (rule: Pick<Rule, 'id' | 'name' | 'event'>): RuleRef => ({
+  id: rule.id,
+  name: rule.name,
+  ...(rule.event !== 'mention_stored' ? { event: rule.event } : {}),
+});
 const drafts = new WeakMap<Facts, CaseDraft>();
 /** A case a rule made for the post (`f.case`), not yet written: the rule that made it, while the post's other rules run. */
 const unmadeCases = new WeakMap<Facts, { userId: null; rule: { id: string; name: string } }>();
@@ -500,7 +577,6 @@ async function sendRuleReplies(
         .where('id', '=', caseId)
         .executeTakeFirst();
       const body = await renderSharedCanned(
-        ctx,
         trx,
         workspaceId,
         cannedId,
@@ -525,7 +601,7 @@ async function sendRuleReplies(
 const posts = new WeakMap<Facts, CasePost>();
 
 /** Starts the post's draft from a case row just written, sparing `setCaseField` its read. */
-function startDraft(
+export function startDraft(
   f: Facts,
   row: Pick<Selectable<DB['cases']>, 'id' | (typeof caseColumn)[CaseField]>,
 ): void {
@@ -537,6 +613,7 @@ function startDraft(
       team_id: row.team_id,
       assignee_user_id: row.assignee_user_id,
       tags: row.tags,
+      status: row.status,
     },
     changes: [],
   });
@@ -554,7 +631,7 @@ async function setCaseField(
   if (draft?.caseId !== f.case.id) {
     const values = await trx
       .selectFrom('cases')
-      .select(['priority', 'type', 'team_id', 'assignee_user_id', 'tags'])
+      .select(['priority', 'type', 'team_id', 'assignee_user_id', 'tags', 'status'])
       .where('id', '=', f.case.id)
       .executeTakeFirstOrThrow();
     draft = { caseId: f.case.id, values, changes: [] };
@@ -566,9 +643,14 @@ async function setCaseField(
     to = [...new Set([...(from ? String(from).split(' ') : []), ...value.split(' ')])].join(' ');
   if (from === to) return `${field} already ${value}`;
   draft.values[caseColumn[field]] = to;
-  draft.changes.push({ field, from, to, rule: { id: rule.id, name: rule.name } });
+  draft.changes.push({ field, from, to, rule: ruleRef(rule) });
+  // Later rules see the case as the earlier ones left it.
   if (field === 'priority') f.case.priority = to;
   if (field === 'type') f.case.type = to;
+  if (field === 'status') f.case.status = to;
+  if (field === 'team') f.case.teamId = to;
+  if (field === 'assignee') f.case.assigneeUserId = to;
+  if (field === 'tags') f.case.tags = new Set(to.split(' '));
   return `${field} set to ${to}`;
 }
 
@@ -621,16 +703,26 @@ async function writeCaseChanges(
   if (!draft || draft.changes.length === 0 || !f.case) return;
   const changed = new Set(draft.changes.map((c) => caseColumn[c.field]));
   if (!madeNow) {
+    const now = ctx.now().toISOString();
+    const status = changed.has('status') ? draft.values.status : undefined;
     await trx
       .updateTable('cases')
       .set({
         ...Object.fromEntries([...changed].map((column) => [column, draft.values[column]])),
-        updated_at: ctx.now().toISOString(),
+        // As a person's change would (cases.ts updateCase).
+        ...(status === 'solved'
+          ? { solved_at: now }
+          : status === 'closed'
+            ? { closed_at: now }
+            : status
+              ? { solved_at: null }
+              : {}),
+        updated_at: now,
       })
       .where('id', '=', draft.caseId)
       .execute();
-    // Priority and type choose the SLA policy.
-    if (changed.has('priority') || changed.has('type'))
+    // Priority and type choose the SLA policy; status pauses, resumes or ends its clocks.
+    if (changed.has('priority') || changed.has('type') || changed.has('status'))
       await syncCaseSla(ctx, trx, workspaceId, draft.caseId, ctx.now());
   }
   for (const { field, from, to, rule } of draft.changes) {
@@ -638,7 +730,7 @@ async function writeCaseChanges(
       workspaceId,
       recordType: 'case',
       recordId: draft.caseId,
-      kind: field === 'assignee' ? 'assigned' : 'updated',
+      kind: field === 'assignee' ? 'assigned' : field === 'status' ? 'status_changed' : 'updated',
       actorUserId: null,
       data: { field, from, to, rule },
       summary: `Case ${f.case.number}: ${field} set to ${to} by rule “${rule.name}”`,
@@ -663,7 +755,15 @@ async function applyAction(
       if (f.case) return `case ${f.case.number} already made for this mention`;
       const open = action.attachToOpenCase ? (f.customer?.openCaseId ?? null) : null;
       if (open) {
-        const row = await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, posts.get(f));
+        const post = posts.get(f);
+        const row = await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, post);
+        // The customer wrote again in a new post: what "hours since the customer's message" measures.
+        if (post)
+          await trx
+            .updateTable('cases')
+            .set({ last_customer_message_at: new Date(String(post.m.created_at)).toISOString() })
+            .where('id', '=', row.id)
+            .execute();
         f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
         startDraft(f, row);
         return `attached to open case ${row.number}`;
@@ -677,7 +777,7 @@ async function applyAction(
       };
       unmadeCases.set(f, by);
       f.case = made;
-      startDraft(f, { ...made, team_id: null, assignee_user_id: null, tags: '' });
+      startDraft(f, { ...made, team_id: null, assignee_user_id: null, tags: '', status: 'new' });
       if (f.customer) f.customer.openCaseId = made.id;
       return `created case ${made.number}`;
     }
@@ -685,6 +785,8 @@ async function applyAction(
       return setCaseField(trx, f, rule, 'priority', action.value);
     case 'set_type':
       return setCaseField(trx, f, rule, 'type', action.value);
+    case 'set_status':
+      return setCaseField(trx, f, rule, 'status', action.value);
     case 'add_tags':
       return setCaseField(trx, f, rule, 'tags', action.value.join(' '));
     case 'assign_team': {
@@ -701,12 +803,15 @@ async function applyAction(
     }
     case 'assign': {
       if (!f.case) return 'assign: skipped, no case';
-      const userId = await chooseAssignee(trx, workspaceId, action, roundRobin);
-      if (!userId) return 'assign: nobody in the pool';
-      return setCaseField(trx, f, rule, 'assignee', userId);
+      const { userId, missing } = await chooseAssignee(trx, workspaceId, action, roundRobin);
+      const nobody = missing && `nobody has skills ${missing.join(', ')}`;
+      if (!userId) return nobody ? `assign: ${nobody}, left unassigned` : 'assign: nobody in the pool';
+      const outcome = await setCaseField(trx, f, rule, 'assignee', userId);
+      return nobody ? `${outcome} (assigned from the whole pool: ${nobody})` : outcome;
     }
     case 'send_reply': {
       if (!f.case) return 'reply: skipped, no case';
+      if (f.mention.id === 0) return 'reply: skipped, the case has no post to answer';
       // Sent once the case is written (after the rules): see sendRuleReplies.
       const list = ruleReplies.get(f) ?? [];
       list.push({ cannedId: action.cannedId, rule });
@@ -745,7 +850,7 @@ async function applyAction(
         recordId: record.id,
         kind: 'rule_notified',
         actorUserId: null,
-        data: { mentionId: f.mention.id, rule: by.rule },
+        data: { mentionId: f.mention.id, rule: ruleRef(rule) },
         summary: `Rule “${rule.name}”: ${summarize(f.mention.text)}`,
         notify: users.map((u) => u.id),
       });
@@ -785,8 +890,11 @@ async function applyAction(
   }
 }
 
-/** Runs the enabled rules in order over one mention; returns what fired. */
-async function routeMention(
+/**
+ * Runs the enabled rules in order over one mention, or over one case for rules on case events
+ * (`event`; the facts' case drafted with `startDraft`); returns how many fired.
+ */
+export async function applyRules(
   ctx: AppContext,
   trx: Transaction<DB>,
   workspaceId: string,
@@ -795,6 +903,7 @@ async function routeMention(
   roundRobin: RoundRobin,
   /** Rule id → times fired in this batch (written once per batch). */
   firedCounts: Map<string, number>,
+  event: Rule['event'] = 'mention_stored',
 ): Promise<number> {
   const fired: { id: string; name: string; reasons: string[]; actions: string[] }[] = [];
   for (const rule of rules) {
@@ -819,7 +928,10 @@ async function routeMention(
       recordId: f.case.id,
       kind: 'rules_fired',
       actorUserId: null,
-      data: { mentionId: f.mention.id, rules: fired },
+      data: {
+        ...(event === 'mention_stored' ? { mentionId: f.mention.id } : { event }),
+        rules: fired,
+      },
       summary: `Rules fired on case ${f.case.number}: ${fired.map((r) => r.name).join(', ')}`,
       notifyFollowers: false,
     });
@@ -958,14 +1070,8 @@ async function continueThread(
  * loses nothing, and concurrent workers (PostgreSQL) wait for each other on the cursor row.
  */
 export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<number> {
-  const workspaces = await ctx.db
-    .selectFrom('routing_rules')
-    .select('workspace_id')
-    .distinct()
-    .where('enabled', '=', 1)
-    .execute();
   let routed = 0;
-  for (const { workspace_id: workspaceId } of workspaces) {
+  for (const workspaceId of await workspacesWithRules(ctx, 'mention_stored')) {
     // Up to the committed horizon: a post stored late with a lower id is not passed over.
     const horizon = await committedMentionId(ctx, workspaceId);
     for (;;) {
@@ -1020,7 +1126,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             if (f.customer && openedInBatch.has(f.customer.id))
               f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
             await continueThread(ctx, trx, workspaceId, f, row, threads);
-            await routeMention(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
+            await applyRules(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
             if (f.case)
               threads.remember(row, {
                 ...f.case,
@@ -1028,17 +1134,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
               });
             if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
           }
-          if (firedCounts.size > 0) {
-            const counts = [...firedCounts].map(([id, n]) => sql`when ${id} then ${n}`);
-            await trx
-              .updateTable('routing_rules')
-              .set({
-                fired_count: sql<number>`fired_count + case id ${sql.join(counts, sql` `)} else 0 end`,
-                last_fired_at: ctx.now().toISOString(),
-              })
-              .where('id', 'in', [...firedCounts.keys()])
-              .execute();
-          }
+          await countFirings(ctx, trx, firedCounts);
           await trx
             .updateTable('routing_state')
             .set({
@@ -1058,6 +1154,24 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
   return routed;
 }
 
+/** Adds a batch's firings to the rules' counts, in one statement. */
+export async function countFirings(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  firedCounts: Map<string, number>,
+): Promise<void> {
+  if (firedCounts.size === 0) return;
+  const counts = [...firedCounts].map(([id, n]) => sql`when ${id} then ${n}`);
+  await trx
+    .updateTable('routing_rules')
+    .set({
+      fired_count: sql<number>`fired_count + case id ${sql.join(counts, sql` `)} else 0 end`,
+      last_fired_at: ctx.now().toISOString(),
+    })
+    .where('id', 'in', [...firedCounts.keys()])
+    .execute();
+}
+
 type LoadedRules = { signature: string; rules: Rule[]; candidates: (f: Facts) => Rule[] };
 
 /** Parsed rules and their index per workspace, reused while no rule changes. */
@@ -1073,6 +1187,7 @@ async function enabledRules(
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('enabled', '=', 1)
+    .where('event', '=', 'mention_stored')
     .orderBy('position')
     .execute();
   const raw = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -1088,10 +1203,10 @@ async function enabledRules(
 }
 
 /**
- * Tries a rule on the workspace's latest stored mentions without acting: how many it would fire
- * on, with the reasons. Conditions on the case see none (no earlier rule ran).
+ * Tries a rule on posts on the workspace's latest stored mentions without acting: how many it
+ * would fire on, with the reasons. Conditions on the case see none (no earlier rule ran).
  */
-export async function testRule(
+export async function testPostRule(
   ctx: AppContext,
   actor: Actor,
   input: RoutingRuleInput,

@@ -59,11 +59,9 @@ export const caseSchema = z
 
 /** A case as the inbox list shows it: with its customer and the post that opened it. */
 /** The customer's shared segments, shown as badges on the case and its card. */
-const segmentBadgesSchema = z
-  .array(z.object({ id: z.string(), name: z.string() }))
-  .openapi({
-    description: "the customer's shared segments, as badges (the first 20 shared segments by name)",
-  });
+const segmentBadgesSchema = z.array(z.object({ id: z.string(), name: z.string() })).openapi({
+  description: "the customer's shared segments, as badges (the first 20 shared segments by name)",
+});
 
 export const caseCardSchema = caseSchema
   .extend({

@@ -495,6 +495,11 @@ export async function recordAgentResponse(
     .where('id', '=', caseId)
     .where('first_response_at', 'is', null)
     .execute();
+  await trx
+    .updateTable('cases')
+    .set({ last_agent_reply_at: at.toISOString() })
+    .where('id', '=', caseId)
+    .execute();
   const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
   const k: Clocks = {
     calendar: await workspaceCalendar(ctx, trx, workspaceId),
@@ -526,6 +531,11 @@ export async function recordCustomerMessage(
   caseId: string,
   at: Date,
 ): Promise<void> {
+  await trx
+    .updateTable('cases')
+    .set({ last_customer_message_at: at.toISOString() })
+    .where('id', '=', caseId)
+    .execute();
   const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
   if (c.first_response_at === null || c.status === 'closed') return;
   const current = await trx

@@ -28,23 +28,28 @@ async function teamViews(ctx: AppContext, workspaceId: string, ids?: string[]): 
 }
 
 /**
- * The people who can be assigned cases (for pickers and @mentions): name and role only, so
+ * The people who can be assigned cases (for pickers and @mentions): name, role and skills only, so
  * agents see their colleagues without the user administration permission.
  */
 export async function listAssignees(
   ctx: AppContext,
   actor: Actor,
-): Promise<{ id: string; name: string; role: string }[]> {
+): Promise<{ id: string; name: string; role: string; skills: string[] }[]> {
   requirePermission(actor, 'inbox:read');
   const rows = await ctx.db
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role'])
+    .select(['id', 'name', 'email', 'role', 'skills'])
     .where('workspace_id', '=', actor.workspaceId)
     .where('status', '=', 'active')
     .where('role', 'in', ['owner', 'admin', 'manager', 'agent'])
     .orderBy('name')
     .execute();
-  return rows.map((u) => ({ id: u.id, name: u.name || u.email, role: u.role }));
+  return rows.map((u) => ({
+    id: u.id,
+    name: u.name || u.email,
+    role: u.role,
+    skills: u.skills ? u.skills.split(' ') : [],
+  }));
 }
 
 /** Teams are few per workspace (a handful to a few dozen), so the list is not paginated. */

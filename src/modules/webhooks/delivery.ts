@@ -6,7 +6,8 @@ import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
-import { type EndpointRow, latestEventId, signingSecrets } from './endpoints.ts';
+import { latestEventId, settledEventHorizon } from '../collaboration/feed.ts';
+import { type EndpointRow, signingSecrets } from './endpoints.ts';
 import {
   type DeliveryFilters,
   type WebhookDeliveryDetail,
@@ -32,12 +33,6 @@ const FANOUT_BATCH = 500;
 /** Deliveries claimed per pass, and sent at once. */
 const SEND_BATCH = 20;
 const SEND_CONCURRENCY = 4;
-/**
- * On PostgreSQL ids are taken when a row is inserted but become visible at commit, so a gap in
- * record_events ids may be an event still being committed. The cursor stops at a gap until the
- * event after it is this old; then the gap is taken for a rolled-back transaction.
- */
-const GAP_GRACE_MS = 60_000;
 
 /** Whether an event type (`case.assigned`) matches one of the patterns (`*`, `case.*`, `case.assigned`). */
 export function matchesEventTypes(patterns: string[], type: string): boolean {
@@ -94,27 +89,6 @@ function toAttemptView(r: Selectable<WebhookAttemptsTable>) {
   };
 }
 
-/** The highest event id up to which every event is committed (see GAP_GRACE_MS). */
-async function committedHorizon(ctx: AppContext, trx: Transaction<DB>, after: number): Promise<number> {
-  const rows = await trx
-    .selectFrom('record_events')
-    .select(['id', 'created_at'])
-    .where('id', '>', after)
-    .orderBy('id')
-    .limit(FANOUT_BATCH * 2)
-    .execute();
-  // SQLite has one writer: ids become visible in order, so a gap is a rollback, never a straggler.
-  if (ctx.dialect.name === 'sqlite') return Number(rows[rows.length - 1]?.id ?? after);
-  const settled = ctx.now().getTime() - GAP_GRACE_MS;
-  let horizon = after;
-  for (const r of rows) {
-    const id = Number(r.id);
-    if (id !== horizon + 1 && Date.parse(r.created_at) > settled) break;
-    horizon = id;
-  }
-  return horizon;
-}
-
 /**
  * Turns new case and lead events into deliveries for every enabled endpoint whose filter matches,
  * advancing the endpoint's cursor in the same transaction. Idempotent: a delivery is unique per
@@ -138,7 +112,7 @@ export async function fanOutEvents(ctx: AppContext): Promise<number> {
         .executeTakeFirst();
       if (!ep) return 0;
       const cursor = Number(ep.cursor);
-      const horizon = await committedHorizon(ctx, trx, cursor);
+      const horizon = await settledEventHorizon(ctx, trx, cursor, FANOUT_BATCH * 2);
       if (horizon <= cursor) return 0;
       const events = await trx
         .selectFrom('record_events')

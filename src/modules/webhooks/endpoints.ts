@@ -1,11 +1,12 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { decryptSecret, encryptSecret } from '../../crypto.ts';
-import type { DB, WebhookEndpointsTable } from '../../db/schema.ts';
+import type { WebhookEndpointsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
+import { latestEventId } from '../collaboration/feed.ts';
 import {
   type WebhookEndpointInput,
   type WebhookEndpointPatch,
@@ -54,15 +55,6 @@ export function signingSecrets(ctx: AppContext, r: EndpointRow, now: Date): stri
   )
     secrets.push(decryptSecret(key, r.previous_secret_encrypted));
   return secrets;
-}
-
-/** The newest record event id: a new or re-enabled endpoint starts after it (only future events). */
-export async function latestEventId(db: Kysely<DB> | Transaction<DB>): Promise<number> {
-  const row = await db
-    .selectFrom('record_events')
-    .select((eb) => eb.fn.max('id').as('max'))
-    .executeTakeFirst();
-  return Number(row?.max ?? 0);
 }
 
 async function endpointRow(ctx: AppContext, workspaceId: string, id: string): Promise<EndpointRow> {

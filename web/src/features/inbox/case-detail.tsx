@@ -556,9 +556,10 @@ function CaseFields({
           {detail.assigneeUserId && !dir.people.has(detail.assigneeUserId) && (
             <option value={detail.assigneeUserId}>{dir.nameOf(detail.assigneeUserId)}</option>
           )}
+          {/* Skills help pick who fits the case; a native option holds text only. */}
           {dir.assignees.map((a) => (
             <option key={a.id} value={a.id}>
-              {a.name}
+              {a.skills.length ? `${a.name} (${a.skills.join(', ')})` : a.name}
             </option>
           ))}
         </select>

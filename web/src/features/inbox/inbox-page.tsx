@@ -15,7 +15,9 @@ import {
   caseStatuses,
   caseTypes,
   type DispositionStats,
+  type InboxView,
   inboxApi,
+  inboxConfigurers,
   inboxWorkers,
   type Presence,
 } from '../../api.ts';
@@ -38,6 +40,7 @@ import {
   useNow,
   words,
 } from './inbox-bits.tsx';
+import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { useInboxLive } from './use-inbox-live.ts';
 
 const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
@@ -150,8 +153,36 @@ function Inbox() {
   const me = session?.user.id;
   const canWork = !!session && inboxWorkers.includes(session.user.role);
   const dir = useDirectory();
-  const views = useMemo(() => allViews(dir), [dir]);
+  const canShare = !!session && inboxConfigurers.includes(session.user.role);
+  /** The saved views (shared, then one's own) with their counts; null until loaded. */
+  const [saved, setSaved] = useState<InboxView[] | null>(null);
+  const loadSaved = useCallback(async () => {
+    try {
+      setSaved((await inboxApi.views()).items);
+    } catch {
+      setSaved((prev) => prev ?? []);
+    }
+  }, []);
+  useEffect(() => {
+    void loadSaved();
+  }, [loadSaved]);
+  // Counts follow the cases: read again shortly after live changes settle.
+  const savedTimer = useRef<number | undefined>(undefined);
+  const refreshSavedSoon = useCallback(() => {
+    window.clearTimeout(savedTimer.current);
+    savedTimer.current = window.setTimeout(() => void loadSaved(), 1500);
+  }, [loadSaved]);
+  useEffect(() => () => window.clearTimeout(savedTimer.current), []);
+  const views = useMemo<View[]>(
+    () => [
+      ...allViews(dir),
+      ...(saved ?? []).map((v) => ({ key: savedViewKey(v.id), label: v.name, filters: v.filters })),
+    ],
+    [dir, saved],
+  );
   const viewKey = params.get('view') ?? 'active';
+  // A saved view named in the URL waits for the saved views rather than showing another list first.
+  const pendingSaved = viewKey.startsWith('saved:') && saved === null;
   const view = views.find((v) => v.key === viewKey) ?? (baseViews[2] as View);
   const soon = !!view.soon;
   const extra = useMemo(
@@ -164,7 +195,7 @@ function Inbox() {
     [params],
   );
   const filters = useMemo<CaseFilters>(() => ({ ...view.filters, ...extra }), [view, extra]);
-  const filtersKey = JSON.stringify({ filters, soon });
+  const filtersKey = JSON.stringify({ filters, soon, pendingSaved });
   const now = useNow();
 
   const [loaded, setLoaded] = useState<CaseCardData[] | null>(null);
@@ -211,7 +242,7 @@ function Inbox() {
   useEffect(() => {
     setLoaded(null);
     setChecked(new Set());
-    void load(filters, undefined, soon);
+    if (!pendingSaved) void load(filters, undefined, soon);
   }, [filtersKey, load]);
 
   useEffect(() => {
@@ -277,8 +308,9 @@ function Inbox() {
         window.clearTimeout(freshTimer.current);
         freshTimer.current = window.setTimeout(() => setFresh(new Set()), 4000);
       }
+      refreshSavedSoon();
     },
-    [me],
+    [me, refreshSavedSoon],
   );
   const { live, presence } = useInboxLive((c) => void onChanges(c));
   const presenceBy = useMemo(() => {
@@ -404,6 +436,28 @@ function Inbox() {
             views={views.filter((v) => !v.key.includes(':'))}
             current={view.key}
             onPick={(k) => setParam('view', k)}
+          />
+          <SavedViews
+            views={saved}
+            current={view.key}
+            filters={filters}
+            canShare={canShare}
+            onPick={(k) => setParam('view', k)}
+            onChanged={({ select, removed }) => {
+              void loadSaved();
+              if (select)
+                // The saved view holds the filters now: the URL names the view alone.
+                setParams(
+                  (p) => {
+                    const next = new URLSearchParams(p);
+                    for (const k of ['priority', 'type', 'tag', 'search']) next.delete(k);
+                    next.set('view', savedViewKey(select.id));
+                    return next;
+                  },
+                  { replace: true },
+                );
+              else if (removed && view.key === savedViewKey(removed)) setParam('view', '');
+            }}
           />
           {dir.teams.length > 0 && (
             <>

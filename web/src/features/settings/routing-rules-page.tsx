@@ -5,7 +5,11 @@ import {
   type Assignee,
   analysisApi,
   type CannedResponse,
+  type CaseMoment,
+  caseChanges,
+  caseMoments,
   casePriorities,
+  caseStatuses,
   caseTypes,
   dismissReasons,
   formatDate,
@@ -21,9 +25,11 @@ import {
   type RoutingField,
   type RoutingRule,
   type RoutingRuleInput,
+  type RuleEvent,
   type RuleTest,
   routingActionTypes,
   routingFields,
+  ruleEvents,
   type SalesOwner,
   type Segment,
   salesApi,
@@ -68,7 +74,53 @@ const fieldLabels: Record<RoutingField, string> = {
   case_exists: 'An earlier rule made a case',
   case_priority: 'Case priority',
   case_type: 'Case type',
+  case_status: 'Case status',
+  case_assigned: 'Case is assigned',
+  case_team: 'Case team',
+  case_tags: 'Case tags',
+  changed: 'The update changed',
+  hours_since: 'Hours since',
 };
+
+const eventLabels: Record<RuleEvent, string> = {
+  mention_stored: 'a new post is stored',
+  case_created: 'a case is created',
+  case_updated: 'a case is updated',
+  time_elapsed: 'time passes on an open case',
+};
+const eventPills: Record<RuleEvent, string> = {
+  mention_stored: 'new posts',
+  case_created: 'case created',
+  case_updated: 'case updated',
+  time_elapsed: 'time rule',
+};
+const momentLabels: Record<CaseMoment, string> = {
+  created: 'the case was created',
+  updated: 'the case was last updated',
+  solved: 'the case was solved',
+  customer_message: 'the customer last wrote',
+  agent_reply: 'an agent last replied',
+};
+/** Conditions on a case's present state or change: rules on case events only. */
+const caseOnly = new Set<RoutingField>([
+  'case_status',
+  'case_assigned',
+  'case_team',
+  'case_tags',
+  'changed',
+  'hours_since',
+]);
+/** The conditions a rule on this event may use (the server checks the same). */
+const fieldsFor = (event: RuleEvent): RoutingField[] =>
+  routingFields.filter((f) =>
+    event === 'mention_stored'
+      ? !caseOnly.has(f)
+      : (f !== 'changed' || event === 'case_updated') && (f !== 'hours_since' || event === 'time_elapsed'),
+  );
+/** Actions that act on a new post, which rules on cases have not. */
+const postOnly = new Set<RoutingActionType>(['create_case', 'create_lead', 'dismiss']);
+const actionsFor = (event: RuleEvent): RoutingActionType[] =>
+  routingActionTypes.filter((t) => (event === 'mention_stored' ? t !== 'set_status' : !postOnly.has(t)));
 const opLabels: Record<string, string> = {
   in: 'is any of',
   not_in: 'is none of',
@@ -91,25 +143,34 @@ const actionLabels: Record<RoutingActionType, string> = {
   create_lead: 'Create a sales lead',
   notify: 'Notify people',
   dismiss: 'Dismiss the post',
+  set_status: 'Set status',
 };
 
-type FieldKind = 'choices' | 'list' | 'number' | 'bool';
+type FieldKind = 'choices' | 'list' | 'number' | 'bool' | 'hours';
 const kindOf = (f: RoutingField): FieldKind =>
-  f === 'urgency' || f === 'influence' || f === 'followers'
-    ? 'number'
-    : f === 'customer_has_open_case' || f === 'case_exists' || f === 'business_hours'
-      ? 'bool'
-      : f === 'keywords' || f === 'language'
-        ? 'list'
-        : 'choices';
+  f === 'hours_since'
+    ? 'hours'
+    : f === 'urgency' || f === 'influence' || f === 'followers'
+      ? 'number'
+      : f === 'customer_has_open_case' ||
+          f === 'case_exists' ||
+          f === 'business_hours' ||
+          f === 'case_assigned'
+        ? 'bool'
+        : f === 'keywords' || f === 'language' || f === 'case_tags'
+          ? 'list'
+          : 'choices';
 const opsOf = (f: RoutingField): string[] => {
-  if (f === 'keywords') return ['contains_any', 'contains_none'];
+  if (f === 'keywords' || f === 'case_tags') return ['contains_any', 'contains_none'];
+  if (f === 'hours_since') return ['gte', 'lte'];
   const k = kindOf(f);
   return k === 'number' ? ['gte', 'lte'] : k === 'bool' ? ['is_true', 'is_false'] : ['in', 'not_in'];
 };
 
 function newCondition(field: RoutingField): RoutingCondition {
   const k = kindOf(field);
+  if (field === 'hours_since') return { field, since: 'created', op: 'gte', value: 24 };
+  if (field === 'case_tags') return { field, op: 'contains_any', value: [] };
   if (k === 'number')
     return {
       field,
@@ -145,7 +206,22 @@ function newAction(type: RoutingActionType, l: Lookups): RoutingAction {
       return { type, userIds: [] };
     case 'dismiss':
       return { type, reason: 'spam' };
+    case 'set_status':
+      return { type, value: 'solved' };
   }
+}
+
+/** The rule as it becomes on another event: what that event cannot use is dropped, with a start for what it needs. */
+function onEvent(d: RoutingRuleInput, event: RuleEvent, l: Lookups): RoutingRuleInput {
+  const fields = new Set(fieldsFor(event));
+  const types = new Set(actionsFor(event));
+  let conditions = d.conditions.filter((c) => fields.has(c.field));
+  let actions = d.actions.filter((a) => types.has(a.type));
+  if (actions.length === 0)
+    actions = [newAction(event === 'mention_stored' ? 'create_case' : 'set_priority', l)];
+  if (event === 'time_elapsed' && !conditions.some((c) => c.field === 'hours_since' && c.op === 'gte'))
+    conditions = [newCondition('hours_since'), ...conditions];
+  return { ...d, event, conditions, actions, ...(event === 'time_elapsed' ? { match: 'all' as const } : {}) };
 }
 
 const emptyRule = (): RoutingRuleInput => ({
@@ -172,6 +248,7 @@ const yesNoSentences: Partial<Record<RoutingField, [string, string]>> = {
   customer_has_open_case: ['the customer has an open case', 'the customer has no open case'],
   case_exists: ['an earlier rule made a case', 'no earlier rule made a case'],
   business_hours: ['posted within business hours', 'posted outside business hours'],
+  case_assigned: ['the case is assigned', 'the case is unassigned'],
 };
 
 /** Sentences for a rule in the list: "When sentiment is any of negative → Create a case". */
@@ -183,8 +260,14 @@ function describe(r: RoutingRuleInput, l: Lookups): string {
         ? (l.topics.find((t) => t.id === v)?.name ?? 'a deleted topic')
         : f === 'segment'
           ? (l.segments.find((s) => s.id === v)?.name ?? 'a deleted segment')
-          : words(v);
+          : f === 'case_team'
+            ? (l.teams.find((t) => t.id === v)?.name ?? 'a deleted team')
+            : words(v);
   const conds = r.conditions.map((c) => {
+    if (c.field === 'changed')
+      return `the update ${c.op === 'in' ? 'changed' : 'did not change'} ${c.value.map(words).join(c.op === 'in' ? ' or ' : ' nor ')}`;
+    if (c.field === 'hours_since')
+      return `${momentLabels[c.since] ?? words(c.since)} ${c.op === 'gte' ? 'at least' : 'at most'} ${c.value} h ago`;
     const yesNo = yesNoSentences[c.field];
     if (yesNo) return c.op === 'is_true' ? yesNo[0] : yesNo[1];
     const v = 'value' in c ? c.value : undefined;
@@ -196,7 +279,14 @@ function describe(r: RoutingRuleInput, l: Lookups): string {
     const label = fieldLabels[c.field] ?? words(c.field);
     return `${label.replace(/ \(.*\)$/, '').toLowerCase()} ${opLabels[c.op] ?? words(c.op)}${shown ? ` ${shown}` : ''}`;
   });
-  const when = conds.length ? `When ${conds.join(r.match === 'all' ? ' and ' : ' or ')}` : 'Every mention';
+  const event = r.event ?? 'mention_stored';
+  const joined = conds.join(r.match === 'all' ? ' and ' : ' or ');
+  const when =
+    event === 'mention_stored'
+      ? conds.length
+        ? `When ${joined}`
+        : 'Every mention'
+      : `When ${eventLabels[event] ?? words(event)}${conds.length ? ` and ${joined}` : ''}`;
   // A rule made through the API by a newer server may hold kinds this page does not know yet.
   return `${when} → ${r.actions.map((a) => actionLabels[a.type] ?? words(a.type)).join(', ')}`;
 }
@@ -268,8 +358,15 @@ export function RoutingRulesPage() {
   async function toggle(rule: RoutingRule) {
     setError('');
     try {
-      const { name, enabled, match, conditions, actions } = rule;
-      const saved = await inboxApi.saveRule(rule.id, { name, enabled: !enabled, match, conditions, actions });
+      const { name, enabled, event, match, conditions, actions } = rule;
+      const saved = await inboxApi.saveRule(rule.id, {
+        name,
+        enabled: !enabled,
+        event,
+        match,
+        conditions,
+        actions,
+      });
       setRules((prev) => prev?.map((r) => (r.id === saved.id ? saved : r)) ?? prev);
       setMessage(`“${saved.name}” ${saved.enabled ? 'enabled' : 'disabled'}.`);
     } catch (err) {
@@ -281,9 +378,11 @@ export function RoutingRulesPage() {
     <section className="page wide routing-page">
       <h1>Routing rules</h1>
       <p className="hint">
-        Every new mention runs through the enabled rules, top to bottom. A rule whose conditions hold acts: it
-        opens a case or a sales lead, sets priority or type, tags, sends to a team, assigns, replies with a
-        canned response, notifies, or dismisses the post. <Link to="/settings">Back to settings</Link>
+        Every new mention runs through the enabled rules on new posts, top to bottom. A rule whose conditions
+        hold acts: it opens a case or a sales lead, sets priority or type, tags, sends to a team, assigns,
+        replies with a canned response, notifies, or dismisses the post. Rules on cases run when a case is
+        created or updated (never on their own changes) and, for time rules, when enough time has passed
+        (checked every minute, once per case and moment). <Link to="/settings">Back to settings</Link>
       </p>
       {!canManage && (
         <p className="notice" role="note">
@@ -331,7 +430,12 @@ export function RoutingRulesPage() {
                 {i + 1}
               </span>
               <div className="rule-main">
-                <h2 className="rule-name">{r.name}</h2>
+                <h2 className="rule-name">
+                  {r.name}{' '}
+                  <span className={`pill rule-event event-${r.event}`}>
+                    {eventPills[r.event] ?? words(r.event)}
+                  </span>
+                </h2>
                 <p className="rule-summary">{describe(r, lookups)}</p>
                 <p className="muted small-inline">
                   Fired {r.firedCount} {r.firedCount === 1 ? 'time' : 'times'}
@@ -453,6 +557,56 @@ function Chips({
   );
 }
 
+/**
+ * The skills an `assign` action asks for (the people's skills, set on the Users page) and what it
+ * does when nobody in the pool has them.
+ */
+function SkillPicker({
+  a,
+  label,
+  people,
+  onChange,
+}: {
+  a: Extract<RoutingAction, { type: 'assign' }>;
+  label: string;
+  people: Assignee[];
+  onChange(a: RoutingAction): void;
+}) {
+  const chosen = a.skills ?? [];
+  // A skill nobody has any longer stays listed while the rule asks for it, so it can be taken off.
+  const known = [...new Set([...people.flatMap((p) => p.skills), ...chosen])].sort();
+  if (known.length === 0)
+    return (
+      <span className="muted small-inline">
+        To assign by skill, give people skills on the <Link to="/settings/users">Users</Link> page.
+      </span>
+    );
+  return (
+    <>
+      <span className="muted small-inline">Only people with all of these skills:</span>
+      <Chips
+        label={`${label} skills`}
+        options={known.map((s) => ({ value: s, label: s }))}
+        value={chosen}
+        onChange={(v) => {
+          const { skills: _, fallback: __, ...rest } = a;
+          onChange(v.length ? { ...rest, skills: v, fallback: a.fallback ?? 'pool' } : rest);
+        }}
+      />
+      {chosen.length > 0 && (
+        <select
+          aria-label={`${label} when nobody has the skills`}
+          value={a.fallback ?? 'pool'}
+          onChange={(e) => onChange({ ...a, fallback: e.target.value as 'pool' | 'none' })}
+        >
+          <option value="pool">If nobody has them, assign from the whole pool</option>
+          <option value="none">If nobody has them, leave the case unassigned</option>
+        </select>
+      )}
+    </>
+  );
+}
+
 const opts = (list: readonly string[]) =>
   list.map((v) => ({ value: v, label: v === 'und' ? 'undetermined' : words(v) }));
 
@@ -477,6 +631,12 @@ function choicesOf(field: RoutingField, l: Lookups): { value: string; label: str
       return opts(casePriorities);
     case 'case_type':
       return opts(caseTypes);
+    case 'case_status':
+      return opts(caseStatuses);
+    case 'case_team':
+      return l.teams.map((t) => ({ value: t.id, label: t.name }));
+    case 'changed':
+      return opts(caseChanges);
     default:
       return [];
   }
@@ -485,12 +645,14 @@ function choicesOf(field: RoutingField, l: Lookups): { value: string; label: str
 function ConditionRow({
   c,
   n,
+  event,
   lookups,
   onChange,
   onRemove,
 }: {
   c: RoutingCondition;
   n: number;
+  event: RuleEvent;
   lookups: Lookups;
   onChange(c: RoutingCondition): void;
   onRemove(): void;
@@ -499,7 +661,33 @@ function ConditionRow({
   const label = `Condition ${n}`;
   const set = (patch: Record<string, unknown>) => onChange({ ...c, ...patch } as RoutingCondition);
   let value: ReactNode = null;
-  if (kind === 'number' && 'value' in c) {
+  if (c.field === 'hours_since') {
+    value = (
+      <>
+        <input
+          type="number"
+          className="number"
+          aria-label={`${label} hours`}
+          min={0.25}
+          max={8760}
+          step="any"
+          value={String(c.value)}
+          onChange={(e) => set({ value: Number(e.target.value) })}
+        />
+        <select
+          aria-label={`${label} since`}
+          value={c.since}
+          onChange={(e) => set({ since: e.target.value as CaseMoment })}
+        >
+          {caseMoments.map((m) => (
+            <option key={m} value={m}>
+              hours since {momentLabels[m]}
+            </option>
+          ))}
+        </select>
+      </>
+    );
+  } else if (kind === 'number' && 'value' in c) {
     value = (
       <input
         type="number"
@@ -516,7 +704,13 @@ function ConditionRow({
       <ListInput
         label={`${label} values, separated by commas`}
         value={c.value}
-        placeholder={c.field === 'language' ? 'en, es' : 'refund, cancel my order'}
+        placeholder={
+          c.field === 'language'
+            ? 'en, es'
+            : c.field === 'case_tags'
+              ? 'vip, refund'
+              : 'refund, cancel my order'
+        }
         onChange={(v) => set({ value: v })}
       />
     );
@@ -539,7 +733,7 @@ function ConditionRow({
           value={c.field}
           onChange={(e) => onChange(newCondition(e.target.value as RoutingField))}
         >
-          {routingFields.map((f) => (
+          {fieldsFor(event).map((f) => (
             <option key={f} value={f}>
               {fieldLabels[f]}
             </option>
@@ -564,12 +758,14 @@ function ConditionRow({
 function ActionRow({
   a,
   n,
+  event,
   lookups,
   onChange,
   onRemove,
 }: {
   a: RoutingAction;
   n: number;
+  event: RuleEvent;
   lookups: Lookups;
   onChange(a: RoutingAction): void;
   onRemove(): void;
@@ -626,6 +822,11 @@ function ActionRow({
     case 'set_type':
       body = select('type', a.value, opts(caseTypes), (v) => onChange({ ...a, value: v as typeof a.value }));
       break;
+    case 'set_status':
+      body = select('status', a.value, opts(caseStatuses.filter((x) => x !== 'new')), (v) =>
+        onChange({ ...a, value: v as typeof a.value }),
+      );
+      break;
     case 'add_tags':
       body = (
         <ListInput
@@ -667,8 +868,12 @@ function ActionRow({
               { value: '', label: 'Among all agents' },
               ...teamOptions.map((t) => ({ ...t, label: `Within ${t.label}` })),
             ],
-            (v) => onChange(v ? { ...a, teamId: v } : { type: 'assign', strategy: a.strategy }),
+            (v) => {
+              const { teamId: _, ...rest } = a;
+              onChange(v ? { ...a, teamId: v } : rest);
+            },
           )}
+          <SkillPicker a={a} label={label} people={lookups.people} onChange={onChange} />
         </>
       );
       break;
@@ -756,7 +961,7 @@ function ActionRow({
           value={a.type}
           onChange={(e) => onChange(newAction(e.target.value as RoutingActionType, lookups))}
         >
-          {routingActionTypes.map((t) => (
+          {actionsFor(event).map((t) => (
             <option key={t} value={t}>
               {actionLabels[t]}
             </option>
@@ -786,6 +991,7 @@ function RuleEditor({
       ? {
           name: rule.name,
           enabled: rule.enabled,
+          event: rule.event,
           match: rule.match,
           conditions: rule.conditions,
           actions: rule.actions,
@@ -831,6 +1037,7 @@ function RuleEditor({
     }
   }
 
+  const event = draft.event ?? 'mention_stored';
   const fieldError = Object.entries(errors)
     .filter(([k]) => k !== 'name')
     .map(([k, v]) => (k === 'form' ? v : `${k}: ${v}`));
@@ -858,6 +1065,27 @@ function RuleEditor({
         <input type="checkbox" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
         Enabled
       </label>
+      <label htmlFor={`${id}-event`}>Runs when</label>
+      <select
+        id={`${id}-event`}
+        value={event}
+        onChange={(e) => {
+          setDraft((d) => onEvent(d, e.target.value as RuleEvent, lookups));
+          setTest(null);
+        }}
+      >
+        {ruleEvents.map((ev) => (
+          <option key={ev} value={ev}>
+            {eventLabels[ev]}
+          </option>
+        ))}
+      </select>
+      {event === 'time_elapsed' && (
+        <p className="muted small-inline">
+          Checked every minute on cases that are not closed; the rule acts once per case and moment it
+          measures from.
+        </p>
+      )}
       <fieldset className="routing-group">
         <legend className="routing-legend">Conditions</legend>
         <div className="routing-match">
@@ -865,6 +1093,7 @@ function RuleEditor({
           <select
             id={`${id}-match`}
             value={draft.match}
+            disabled={event === 'time_elapsed'}
             onChange={(e) => set({ match: e.target.value as 'all' | 'any' })}
           >
             <option value="all">all conditions hold</option>
@@ -872,7 +1101,9 @@ function RuleEditor({
           </select>
         </div>
         {draft.conditions.length === 0 && (
-          <p className="muted routing-empty">No conditions: the rule fires on every mention.</p>
+          <p className="muted routing-empty">
+            No conditions: the rule fires on every {event === 'mention_stored' ? 'mention' : 'case'}.
+          </p>
         )}
         <ol className="routing-rows">
           {draft.conditions.map((c, i) => (
@@ -881,6 +1112,7 @@ function RuleEditor({
               key={`${i}-${c.field}`}
               c={c}
               n={i + 1}
+              event={event}
               lookups={lookups}
               onChange={(next) => set({ conditions: draft.conditions.map((x, j) => (j === i ? next : x)) })}
               onRemove={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })}
@@ -890,7 +1122,14 @@ function RuleEditor({
         <button
           type="button"
           className="secondary compact"
-          onClick={() => set({ conditions: [...draft.conditions, newCondition('sentiment')] })}
+          onClick={() =>
+            set({
+              conditions: [
+                ...draft.conditions,
+                newCondition(event === 'mention_stored' ? 'sentiment' : 'case_status'),
+              ],
+            })
+          }
         >
           Add condition
         </button>
@@ -904,6 +1143,7 @@ function RuleEditor({
               key={`${i}-${a.type}`}
               a={a}
               n={i + 1}
+              event={event}
               lookups={lookups}
               onChange={(next) => set({ actions: draft.actions.map((x, j) => (j === i ? next : x)) })}
               onRemove={() => set({ actions: draft.actions.filter((_, j) => j !== i) })}
@@ -931,7 +1171,11 @@ function RuleEditor({
       )}
       <div className="row">
         <button type="button" className="secondary" disabled={testing} onClick={() => void tryIt()}>
-          {testing ? 'Trying…' : 'Try on the last 500 mentions'}
+          {testing
+            ? 'Trying…'
+            : event === 'mention_stored'
+              ? 'Try on the last 500 mentions'
+              : 'Try on the latest 500 open cases'}
         </button>
         <button type="submit" disabled={busy}>
           Save rule
@@ -950,24 +1194,27 @@ function RuleEditor({
           />
         )}
       </div>
-      {test && <TestResult test={test} />}
+      {test && <TestResult test={test} onCases={event !== 'mention_stored'} />}
     </form>
   );
 }
 
-function TestResult({ test }: { test: RuleTest }) {
+function TestResult({ test, onCases }: { test: RuleTest; onCases: boolean }) {
   const [all, setAll] = useState(false);
   const shown = all ? test.samples : test.samples.slice(0, 6);
   return (
     <section className="rule-test" aria-label="Trial result">
       <p role="status" className="rule-test-figure">
-        Would fire on <strong>{test.matched}</strong> of the last {test.evaluated} mentions.
+        Would fire on <strong>{test.matched}</strong> of the {onCases ? 'latest' : 'last'} {test.evaluated}{' '}
+        {onCases ? 'open cases' : 'mentions'}
+        {onCases ? ' as they are now' : ''}.
       </p>
       {test.samples.length > 0 && (
         <ul className="sample-list rule-samples">
           {shown.map((s) => (
-            <li key={s.mentionId} className="mention">
+            <li key={s.caseNumber ?? s.mentionId} className="mention">
               <div className="mention-head">
+                {s.caseNumber !== undefined && <strong>Case {s.caseNumber}</strong>}
                 <span className={`chip channel-${s.channel}`}>{s.channel}</span>
                 <time className="muted" dateTime={s.createdAt}>
                   {timeAgo(s.createdAt)} ago

@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useState } from 'react';
 import { ApiError, api, formatDate, type Role, roles, type User } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
@@ -74,6 +74,12 @@ export function UsersPage() {
           }}
         />
       )}
+      {canManage && (
+        <p id={SKILLS_HINT} className="hint">
+          Skills are what routing rules can assign by (for example “billing” or “spanish”); separate them with
+          spaces or commas.
+        </p>
+      )}
       <table className="table">
         <caption className="visually-hidden">Users of this workspace</caption>
         <thead>
@@ -81,6 +87,7 @@ export function UsersPage() {
             <th scope="col">Name</th>
             <th scope="col">Email</th>
             <th scope="col">Role</th>
+            <th scope="col">Skills</th>
             <th scope="col">Status</th>
             <th scope="col">Last sign-in</th>
             {canManage && <th scope="col">Actions</th>}
@@ -108,6 +115,18 @@ export function UsersPage() {
                     </select>
                   ) : (
                     u.role
+                  )}
+                </td>
+                <td data-label="Skills">
+                  {editable ? (
+                    <SkillsEditor
+                      user={u}
+                      onSaved={(updated) =>
+                        setUsers((prev) => prev.map((x) => (x.id === updated.id ? updated : x)))
+                      }
+                    />
+                  ) : (
+                    <SkillChips skills={u.skills} />
                   )}
                 </td>
                 <td data-label="Status">
@@ -140,6 +159,107 @@ export function UsersPage() {
         </button>
       )}
     </section>
+  );
+}
+
+/** The token rule of the API (src/modules/auth/schema.ts `skillName`), checked before sending. */
+const SKILL = /^[\p{L}\p{N}][\p{L}\p{N}_-]{0,39}$/u;
+const MAX_SKILLS = 30;
+const SKILLS_HINT = 'user-skills-hint';
+
+/** Skills as typed: separated by spaces or commas, lower-cased, each once. */
+const parseSkills = (text: string) => [
+  ...new Set(
+    text
+      .split(/[\s,]+/)
+      .map((s) => s.toLowerCase())
+      .filter(Boolean),
+  ),
+];
+
+function SkillChips({ skills }: { skills: string[] }) {
+  if (skills.length === 0) return <span className="muted">none</span>;
+  return (
+    <span className="chip-list">
+      {skills.map((s) => (
+        <span key={s} className="chip">
+          {s}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** A person's skills, typed freely and saved as a whole set; what routing rules' skill-based assignment reads. */
+function SkillsEditor({ user, onSaved }: { user: User; onSaved(user: User): void }) {
+  const id = useId();
+  const saved = user.skills.join(' ');
+  const [text, setText] = useState(saved);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setText(saved), [saved]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    const skills = parseSkills(text);
+    const bad = skills.filter((s) => !SKILL.test(s));
+    if (bad.length > 0) {
+      setError(`Not a skill: ${bad.join(', ')}. A skill is 1–40 letters, digits, - or _.`);
+      return;
+    }
+    if (skills.length > MAX_SKILLS) {
+      setError(`At most ${MAX_SKILLS} skills.`);
+      return;
+    }
+    if (skills.join(' ') === saved) {
+      setError('');
+      return;
+    }
+    setBusy(true);
+    setError('');
+    try {
+      onSaved((await api.updateUser(user.id, { skills })).user);
+    } catch (err) {
+      // A field path is `skills.N`: name the skill the server refused.
+      const fields = err instanceof ApiError ? Object.entries(err.fields) : [];
+      setError(
+        fields.length > 0
+          ? fields
+              .map(([path, message]) => {
+                const at = /^skills\.(\d+)$/.exec(path)?.[1];
+                return at === undefined ? message : `${skills[Number(at)] ?? ''}: ${message}`;
+              })
+              .join('; ')
+          : err instanceof ApiError
+            ? err.message
+            : 'Could not save the skills.',
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={(e) => void save(e)} noValidate>
+      <div className="inline-input">
+        <input
+          aria-label={`Skills of ${user.name}`}
+          value={text}
+          placeholder="billing refunds"
+          onChange={(e) => setText(e.target.value)}
+          aria-invalid={!!error}
+          aria-describedby={error ? `${id}-error` : SKILLS_HINT}
+        />
+        <button type="submit" className="secondary compact" disabled={busy}>
+          Save<span className="visually-hidden"> skills of {user.name}</span>
+        </button>
+      </div>
+      {error && (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }
 
