@@ -223,6 +223,46 @@ describe('inbox API', () => {
     ).toBe(204);
   });
 
+  it('takes rules on case events, refuses what does not fit their event, and tries them on open cases', async () => {
+    const { manager } = await workspace();
+    const timed = {
+      name: 'Close solved cases after 3 days',
+      event: 'time_elapsed',
+      conditions: [
+        { field: 'case_status', op: 'in', value: ['solved'] },
+        { field: 'hours_since', since: 'solved', op: 'gte', value: 72 },
+      ],
+      actions: [{ type: 'set_status', value: 'closed' }],
+    };
+    const created = await json<{ event: string; conditions: unknown[] }>(
+      await call(app(), 'POST', '/api/v1/routing-rules', timed, { bearer: manager }),
+      201,
+    );
+    expect(created).toMatchObject({ event: 'time_elapsed', conditions: timed.conditions });
+    const refused = await json<{ error: { details: { fields: { path: string; message: string }[] } } }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/routing-rules',
+        { ...timed, match: 'any', actions: [{ type: 'create_lead' }] },
+        { bearer: manager },
+      ),
+      400,
+    );
+    expect(refused.error.details.fields.map((f) => f.path).sort()).toEqual(['actions.0.type', 'match']);
+    const tried = await json<{ evaluated: number; matched: number }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/routing-rules/test',
+        { ...timed, event: 'case_created', conditions: [{ field: 'case_status', op: 'in', value: ['new'] }] },
+        { bearer: manager },
+      ),
+    );
+    // The workspace's one post made no case: nothing to try on.
+    expect(tried).toEqual({ evaluated: 0, matched: 0, samples: [] });
+  });
+
   it('streams case changes and who is viewing a case, resuming after the last event id', async () => {
     const { agent, manager } = await workspace();
     const res = await call(app(), 'GET', '/api/v1/inbox/stream', undefined, { bearer: agent });
