@@ -233,7 +233,7 @@ export function evaluateRule(
   rule: Pick<Rule, 'match' | 'conditions'>,
   facts: Facts,
 ): { fired: boolean; reasons: string[] } {
-  if (rule.conditions.length === 0) return { fired: true, reasons: ['no conditions: every mention'] };
+  if (rule.conditions.length === 0) return { fired: true, reasons: ['no conditions'] };
   const fired =
     rule.match === 'all'
       ? rule.conditions.every((c) => holds(c, facts))
