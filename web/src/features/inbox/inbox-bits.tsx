@@ -159,8 +159,13 @@ export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
     }
     case 'rules_fired': {
       const rules = Array.isArray(d.rules) ? d.rules.map(obj) : [];
+      const on: Record<string, string> = {
+        case_created: 'Case rules',
+        case_updated: 'Case rules',
+        time_elapsed: 'Time rules',
+      };
       return {
-        text: `Routing: ${rules.map((r) => `rule “${str(r.name)}”`).join(', ') || 'rules'} fired`,
+        text: `${on[str(d.event)] ?? 'Routing'}: ${rules.map((r) => `rule “${str(r.name)}”`).join(', ') || 'rules'} fired`,
         detail: rules
           .map((r) => {
             const reasons = Array.isArray(r.reasons) ? r.reasons.map(String).join('; ') : '';
@@ -171,7 +176,9 @@ export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
       };
     }
     case 'rule_notified':
-      return { text: `Rule “${str(rule.name)}” notified people about a post` };
+      return {
+        text: `Rule “${str(rule.name)}” notified people about ${rule.event ? 'the case' : 'a post'}`,
+      };
     case 'conversation_added':
       return {
         text: `A conversation was added${by}${d.movedFrom ? ' (moved from another case)' : ''}`,
