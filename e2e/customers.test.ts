@@ -220,6 +220,30 @@ describe('customers', () => {
     await page.close();
   });
 
+  it("shows a social account's bio as text and its links, opening in a new tab", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, false);
+    // The demo gives Carlos Ruiz's Bluesky account a bio and a portfolio link.
+    await expect
+      .poll(async () => (await listCustomers(page)).some((c) => c.displayName === 'Carlos Ruiz'), {
+        timeout: 30_000,
+      })
+      .toBe(true);
+    const carlos = (await listCustomers(page)).find((c) => c.displayName === 'Carlos Ruiz') as Summary;
+    await page.goto(`${server.url}/customers/${encodeURIComponent(carlos.id)}`);
+    await page.getByRole('heading', { name: 'Carlos Ruiz', level: 1 }).waitFor();
+    const social = page.getByRole('region', { name: 'Social' });
+    await social.locator('.social-bio').filter({ hasText: 'Product designer in Madrid' }).waitFor();
+    const link = social
+      .getByRole('list', { name: 'Links of @carlos.ruiz.example' })
+      .getByRole('link', { name: /Portfolio/ });
+    expect(await link.getAttribute('href')).toBe('https://example.com/demo/carlos-ruiz');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    await page.screenshot({ path: path.join(artifacts, 'customer-social-bio.png'), fullPage: true });
+    await page.close();
+  });
+
   it('defines a choice attribute in Settings, sets it on a profile and deletes the definition after confirming', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, false);

@@ -26,6 +26,7 @@ import * as m0022 from './migrations/0022_lookup_indexes.ts';
 import * as m0023 from './migrations/0023_user_skills.ts';
 import * as m0024 from './migrations/0024_inbox_views.ts';
 import * as m0025 from './migrations/0025_case_rules.ts';
+import * as m0026 from './migrations/0026_author_profiles.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -55,6 +56,7 @@ const migrations: Record<string, DialectMigration> = {
   '0023_user_skills': m0023,
   '0024_inbox_views': m0024,
   '0025_case_rules': m0025,
+  '0026_author_profiles': m0026,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

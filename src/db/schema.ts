@@ -115,6 +115,13 @@ export interface AuthorsTable {
   followers: number | null;
   profile_url: string | null;
   avatar_url: string | null;
+  /** The account's bio as its network shows it, as plain text; null until a source sent one. */
+  bio: string | null;
+  /**
+   * The links of the account's profile, `AuthorLink[]` (src/pipeline/formats.ts): JSON text on
+   * SQLite, jsonb on PostgreSQL, read through `dialect.parseJson`; null until a source sent them.
+   */
+  links: unknown;
   updated_at: string;
 }
 

@@ -1,4 +1,4 @@
-import { demoAuthors } from '../connectors/demo/demo-stream.ts';
+import { demoAuthorProfile, demoAuthors } from '../connectors/demo/demo-stream.ts';
 import type { AppContext } from '../context.ts';
 import type { CaseStatus } from '../db/schema.ts';
 import type { Actor } from '../modules/auth/roles.ts';
@@ -124,13 +124,7 @@ export async function seedDemoCaseHistory(ctx: AppContext, owner: Actor): Promis
           url: `https://example.com/demo/${author.channel}/history-${i + 1}`,
           text: conv.text,
           createdAt: new Date(postedAt).toISOString(),
-          author: {
-            externalId: `demo:${author.id}`,
-            handle: author.handle,
-            displayName: author.name,
-            followers: author.followers,
-            profileUrl: `https://example.com/demo/people/${author.id}`,
-          },
+          author: demoAuthorProfile(author),
         }),
       },
     ]);

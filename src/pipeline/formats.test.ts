@@ -65,6 +65,24 @@ describe('normalize: jetstream', () => {
     });
   });
 
+  it("takes the resolved profile's description as the bio, and keeps the stored one when the profile was not resolved", () => {
+    const resolved = {
+      ...jetstreamCreate,
+      displayName: 'Maya',
+      description: '  Travel writer.\nDMs open.  ',
+    };
+    expect(normalize('jetstream', JSON.stringify(resolved), received)).toMatchObject({
+      author: { displayName: 'Maya', bio: 'Travel writer.\nDMs open.', links: null },
+    });
+    const long = { ...jetstreamCreate, description: 'x'.repeat(2500) };
+    const e = normalize('jetstream', JSON.stringify(long), received);
+    expect(e.kind === 'upsert' && e.author.bio?.length).toBe(2000);
+    // No description: the connector did not resolve the profile, so nothing is known (null keeps).
+    expect(normalize('jetstream', JSON.stringify(jetstreamCreate), received)).toMatchObject({
+      author: { bio: null, links: null },
+    });
+  });
+
   it('marks an update as edited', () => {
     const upd = {
       ...jetstreamCreate,
@@ -126,6 +144,75 @@ describe('normalize: mastodon', () => {
     expect(e).toMatchObject({ kind: 'upsert', url: null, author: { profileUrl: null } });
   });
 
+  it("reads the account's note as its bio (plain text) and its fields with a web address as links", () => {
+    const account = {
+      ...status.account,
+      note: '<p>Cyclist &amp; <a href="https://mastodon.example/tags/travel" class="hashtag">#travel</a> fan.</p><p>He/him</p><script>alert(1)</script>',
+      fields: [
+        {
+          name: 'Blog',
+          value:
+            '<a href="https://lucas.example/" rel="nofollow noopener me" target="_blank"><span class="invisible">https://</span>lucas.example/</a>',
+          verified_at: '2026-01-02T03:04:05.000Z',
+        },
+        { name: 'Pronouns', value: 'he/him', verified_at: null },
+        { name: 'Shop', value: '<a href="https://shop.example/lucas">shop.example/lucas</a>' },
+        { name: 'Evil', value: '<a href="javascript:alert(1)">click</a>', verified_at: null },
+        {
+          name: 'Also evil',
+          value: '<a href="data:text/html,x">x</a> <a href="https://later.example">y</a>',
+        },
+      ],
+    };
+    const e = normalize(
+      'mastodon',
+      JSON.stringify({ instance: 'mastodon.example', status: { ...status, account } }),
+      received,
+    );
+    expect(e).toMatchObject({
+      kind: 'upsert',
+      author: {
+        bio: 'Cyclist & #travel fan.\nHe/him',
+        links: [
+          { label: 'Blog', url: 'https://lucas.example/', verified: true },
+          { label: 'Shop', url: 'https://shop.example/lucas', verified: false },
+        ],
+        verifiedLinks: ['https://lucas.example/'],
+      },
+    });
+  });
+
+  it('keeps at most 10 links and 2000 characters of bio; a status without note and fields keeps what is stored', () => {
+    const fields = Array.from({ length: 14 }, (_, i) => ({
+      name: `Link ${i}`,
+      value: `<a href="https://l${i}.example/">l${i}</a>`,
+    }));
+    const account = { ...status.account, note: `<p>${'é'.repeat(3000)}</p>`, fields };
+    const e = normalize(
+      'mastodon',
+      JSON.stringify({ instance: 'mastodon.example', status: { ...status, account } }),
+      received,
+    );
+    if (e.kind !== 'upsert') throw new Error('expected an upsert');
+    expect(e.author.bio).toHaveLength(2000);
+    expect(e.author.links?.map((l) => l.label)).toEqual(Array.from({ length: 10 }, (_, i) => `Link ${i}`));
+    // The fixture's account has neither: unknown, not empty (the author's stored bio and links stay).
+    expect(
+      normalize('mastodon', JSON.stringify({ instance: 'mastodon.example', status }), received),
+    ).toMatchObject({ author: { bio: null, links: null } });
+    // An empty note and no fields are what the account says: an empty bio, no links.
+    expect(
+      normalize(
+        'mastodon',
+        JSON.stringify({
+          instance: 'mastodon.example',
+          status: { ...status, account: { ...status.account, note: '', fields: [] } },
+        }),
+        received,
+      ),
+    ).toMatchObject({ author: { bio: '', links: [] } });
+  });
+
   it('uses edited_at as the version of an edit, and reads deletes', () => {
     const edited = { ...status, edited_at: '2026-11-23T09:05:00.000Z' };
     expect(
@@ -162,6 +249,52 @@ describe('normalize: generic', () => {
       versionAt: received,
       urls: ['https://example.com/a', 'http://x.example/b'],
     });
+  });
+
+  it("reads the author's bio and links; a link that is not a web address is dropped, not the post", () => {
+    const e = normalize(
+      'generic',
+      JSON.stringify({
+        channel: 'webhook',
+        externalId: 'w-2',
+        text: 'hello',
+        author: {
+          externalId: 'u1',
+          handle: 'someone',
+          bio: 'Runs <b>a bakery</b> in Lyon',
+          links: [
+            { label: ' Shop ', url: 'https://bakery.example/' },
+            { url: 'http://plain.example/me' },
+            { label: 'Bad', url: 'javascript:alert(1)' },
+            { label: 'Not a URL', url: 'bakery' },
+          ],
+        },
+      }),
+      received,
+    );
+    expect(e).toMatchObject({
+      kind: 'upsert',
+      author: {
+        // Plain text as sent: it is shown as text, never as HTML.
+        bio: 'Runs <b>a bakery</b> in Lyon',
+        links: [
+          { label: 'Shop', url: 'https://bakery.example/', verified: false },
+          { label: null, url: 'http://plain.example/me', verified: false },
+        ],
+        verifiedLinks: [],
+      },
+    });
+    const bare = normalize(
+      'generic',
+      JSON.stringify({
+        channel: 'webhook',
+        externalId: 'w-3',
+        text: 'hi',
+        author: { externalId: 'u1', handle: 'x' },
+      }),
+      received,
+    );
+    expect(bare).toMatchObject({ author: { bio: null, links: null } });
   });
 
   it.each([
@@ -228,6 +361,30 @@ describe('normalize: generic', () => {
         author: { externalId: 'a', handle: 'a', profileUrl: 'data:text/html,<script>alert(1)</script>' },
       }),
       /^author\.profileUrl:/,
+    ],
+    [
+      'a bio over 2000 characters',
+      JSON.stringify({
+        channel: 'w',
+        externalId: 'x',
+        text: 'hi',
+        author: { externalId: 'a', handle: 'a', bio: 'b'.repeat(2001) },
+      }),
+      /^author\.bio:/,
+    ],
+    [
+      'more than 10 links',
+      JSON.stringify({
+        channel: 'w',
+        externalId: 'x',
+        text: 'hi',
+        author: {
+          externalId: 'a',
+          handle: 'a',
+          links: Array.from({ length: 11 }, (_, i) => ({ url: `https://l${i}.example` })),
+        },
+      }),
+      /^author\.links:/,
     ],
     ['an array', '[1,2]', /\(root\)/],
   ])('rejects %s with a reason naming the problem', (_label, payload, reason) => {

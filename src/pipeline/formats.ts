@@ -26,11 +26,27 @@ export type NormalizedPost = {
     followers: number | null;
     profileUrl: string | null;
     avatarUrl: string | null;
+    /**
+     * The account's bio as plain text, or null when the source did not send one: an author's
+     * stored bio changes only when a post brings one ('' clears it), like the fields above.
+     */
+    bio: string | null;
+    /** The links of the account's profile (web addresses only), or null when the source did not send them. */
+    links: AuthorLink[] | null;
     /** Links the source itself verified as the author's (Mastodon profile fields with `verified_at`). */
     verifiedLinks: string[];
   };
   engagement: { likes: number; reposts: number; replies: number; quotes: number };
 };
+
+/** A link of an author's profile: its label there, the address, and whether the network verified it. */
+export type AuthorLink = { label: string | null; url: string; verified: boolean };
+
+/** The most of a bio that is kept, in characters. */
+export const BIO_MAX = 2000;
+/** The most links of a profile that are kept. */
+export const LINKS_MAX = 10;
+const LABEL_MAX = 200;
 
 export type NormalizedDelete = { kind: 'delete'; channel: string; externalId: string; versionAt: string };
 export type NormalizedEvent = NormalizedPost | NormalizedDelete;
@@ -57,6 +73,18 @@ const asWebAddress = (u: string | null | undefined): string | null =>
   u && webAddress.safeParse(u).success ? u : null;
 const webAddressOrNull = z.string().nullish().transform(asWebAddress);
 
+/** The first `max` characters of `text`, without splitting a surrogate pair. */
+function capped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/** A label as a profile shows it: trimmed, capped, null when empty. */
+const labelOf = (label: string | null | undefined): string | null =>
+  label?.trim() ? capped(label.trim(), LABEL_MAX) : null;
+
 export const genericPostSchema = z.object({
   channel: z
     .string()
@@ -80,6 +108,16 @@ export const genericPostSchema = z.object({
       followers: z.number().int().min(0).nullish(),
       profileUrl: webAddress.nullish(),
       avatarUrl: z.url().max(2000).nullish(),
+      /** Plain text; '' clears the stored bio, absent or null keeps it. */
+      bio: z.string().max(BIO_MAX).nullish(),
+      /**
+       * The profile's links; [] clears the stored ones, absent or null keeps them. An address
+       * that is not http(s) is dropped, not the post: profiles are written by their owners.
+       */
+      links: z
+        .array(z.object({ label: z.string().max(LABEL_MAX).nullish(), url: z.string().max(2000) }))
+        .max(LINKS_MAX)
+        .nullish(),
     })
     .optional(),
   engagement: z.object({ likes: count, reposts: count, replies: count, quotes: count }).partial().optional(),
@@ -113,6 +151,12 @@ function fromGeneric(raw: unknown, receivedAt: string): NormalizedEvent {
       followers: p.author.followers ?? null,
       profileUrl: p.author.profileUrl ?? null,
       avatarUrl: p.author.avatarUrl ?? null,
+      bio: p.author.bio ?? null,
+      links:
+        p.author.links?.flatMap((l) => {
+          const url = asWebAddress(l.url);
+          return url ? [{ label: labelOf(l.label), url, verified: false }] : [];
+        }) ?? null,
       verifiedLinks: [],
     },
     engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0, ...p.engagement },
@@ -121,7 +165,8 @@ function fromGeneric(raw: unknown, receivedAt: string): NormalizedEvent {
 
 // ---------------------------------------------------------------------------------------------
 // jetstream: Bluesky Jetstream events for app.bsky.feed.post; the connector adds `handle`,
-// `displayName`, `followers` and `avatar` when it has resolved the author's profile.
+// `displayName`, `followers`, `avatar` and `description` (the bio) when it has resolved the
+// author's profile (app.bsky.actor.getProfiles).
 
 const strongRef = z.object({ uri: z.string(), cid: z.string().optional() });
 const jetstreamSchema = z.object({
@@ -132,6 +177,8 @@ const jetstreamSchema = z.object({
   displayName: z.string().max(300).optional(),
   followers: z.number().int().min(0).optional(),
   avatar: z.url().max(2000).optional(),
+  // Capped rather than refused: Bluesky limits it to 256 graphemes already.
+  description: z.string().optional(),
   commit: z.object({
     operation: z.enum(['create', 'update', 'delete']),
     collection: z.literal('app.bsky.feed.post'),
@@ -184,6 +231,9 @@ function fromJetstream(raw: unknown): NormalizedEvent {
       followers: e.followers ?? null,
       profileUrl: `https://bsky.app/profile/${handle}`,
       avatarUrl: e.avatar ?? null,
+      bio: e.description === undefined ? null : capped(e.description.trim(), BIO_MAX),
+      // Bluesky profiles have no link fields (links live in the description's text).
+      links: null,
       verifiedLinks: [],
     },
     engagement: { likes: 0, reposts: 0, replies: 0, quotes: 0 },
@@ -213,6 +263,8 @@ const mastodonStatusSchema = z.object({
     followers_count: z.number().int().min(0).optional(),
     url: webAddressOrNull,
     avatar: z.string().optional(),
+    /** The bio, as HTML. Capped, not refused: a long bio does not cost the post. */
+    note: z.string().optional(),
     fields: z
       .array(
         z.object({
@@ -260,11 +312,27 @@ function fromMastodon(raw: unknown, receivedAt: string): NormalizedEvent {
       followers: s.account.followers_count ?? null,
       profileUrl: s.account.url ?? null,
       avatarUrl: s.account.avatar ?? null,
+      bio: s.account.note === undefined ? null : capped(htmlToText(s.account.note.slice(0, 50_000)), BIO_MAX),
+      links: s.account.fields === undefined ? null : mastodonLinks(s.account.fields),
       // The instance checked these links point back to the profile (rel="me"): strong evidence.
       verifiedLinks: (s.account.fields ?? []).filter((f) => f.verified_at).flatMap((f) => hrefs(f.value)),
     },
     engagement: { likes: s.favourites_count, reposts: s.reblogs_count, replies: s.replies_count, quotes: 0 },
   };
+}
+
+/**
+ * A Mastodon profile's fields as links: each field whose value links a web address (its first),
+ * labelled by the field's name, verified when the instance checked it points back (rel="me").
+ * Fields of plain text ("Pronouns: they/them") are not links.
+ */
+function mastodonLinks(fields: { name: string; value: string; verified_at?: string | null | undefined }[]) {
+  return fields
+    .flatMap((f) => {
+      const url = asWebAddress(hrefs(f.value)[0]);
+      return url ? [{ label: labelOf(f.name), url, verified: Boolean(f.verified_at) }] : [];
+    })
+    .slice(0, LINKS_MAX);
 }
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {

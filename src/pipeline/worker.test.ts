@@ -9,6 +9,7 @@ import {
   mentionThread,
   resolveQuarantined,
 } from '../modules/listening/service.ts';
+import { forgetCachedAuthors } from '../modules/listening/store.ts';
 import type { GenericPost } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';
 import { processBatch } from './worker.ts';
@@ -254,6 +255,71 @@ describe('pipeline', () => {
       .where('workspace_id', '=', ws.id)
       .execute();
     expect(new Set(authorIds.map((r) => r.author_id)).size).toBe(1);
+  });
+
+  it("keeps an author's bio and links when a later post omits them, and replaces them when one sends them", async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const author = (profile: { bio?: string; links?: { label?: string; url: string }[] } = {}) => ({
+      externalId: 'a-bio',
+      handle: 'baker',
+      ...profile,
+    });
+    const authorRow = async () => {
+      const row = await t.ctx.db
+        .selectFrom('authors')
+        .select(['bio', 'links', 'updated_at'])
+        .where('workspace_id', '=', ws.id)
+        .executeTakeFirstOrThrow();
+      return { ...row, links: row.links === null ? null : t.ctx.dialect.parseJson(row.links) };
+    };
+    const shop = { label: 'Shop', url: 'https://bakery.example/' };
+
+    t.clock.set('2026-11-20T10:00:00.000Z');
+    await append(ws.id, 'generic', [
+      post('b-1', 'one', { author: author({ bio: 'Bakes bread', links: [shop] }) }),
+    ]);
+    await drain();
+    const first = {
+      bio: 'Bakes bread',
+      links: [{ label: 'Shop', url: 'https://bakery.example/', verified: false }],
+      updated_at: '2026-11-20T10:00:00.000Z',
+    };
+    expect(await authorRow()).toEqual(first);
+
+    // A post without the profile: nothing to write (the cached author is unchanged) …
+    t.clock.set('2026-11-20T11:00:00.000Z');
+    await append(ws.id, 'generic', [post('b-2', 'two', { author: author() })]);
+    await drain();
+    expect(await authorRow()).toEqual(first);
+    // … and, written without the cache (another process, a restart), the stored ones stay.
+    forgetCachedAuthors(t.ctx.db);
+    await append(ws.id, 'generic', [post('b-3', 'three', { author: author() })]);
+    await drain();
+    expect(await authorRow()).toEqual({ ...first, updated_at: '2026-11-20T11:00:00.000Z' });
+
+    // Within one batch, the later post without them does not undo the earlier one's.
+    t.clock.set('2026-11-20T12:00:00.000Z');
+    await append(ws.id, 'generic', [
+      post('b-4', 'four', { author: author({ bio: 'Bakes bread and cakes', links: [] }) }),
+      post('b-5', 'five', { author: author() }),
+    ]);
+    await drain();
+    expect(await authorRow()).toEqual({
+      bio: 'Bakes bread and cakes',
+      links: [],
+      updated_at: '2026-11-20T12:00:00.000Z',
+    });
+
+    // Sent again: replaced, the cache knows the new values (the same profile again writes nothing).
+    t.clock.set('2026-11-20T13:00:00.000Z');
+    await append(ws.id, 'generic', [post('b-6', 'six', { author: author({ bio: '', links: [shop] }) })]);
+    await drain();
+    const latest = { ...first, bio: '', updated_at: '2026-11-20T13:00:00.000Z' };
+    expect(await authorRow()).toEqual(latest);
+    t.clock.set('2026-11-20T14:00:00.000Z');
+    await append(ws.id, 'generic', [post('b-7', 'seven', { author: author({ bio: '', links: [shop] }) })]);
+    await drain();
+    expect(await authorRow()).toEqual(latest);
   });
 
   it('quarantines a post that makes the analysis fail, with its stage and reason, and stores the others', async () => {

@@ -426,9 +426,14 @@ export type SocialAccount = {
   displayName: string | null;
   followers: number | null;
   profileUrl: string | null;
+  /** The account's bio on its network, plain text (absent from older servers). */
+  bio?: string | null;
+  /** The links of the account's profile, http(s) only (absent from older servers). */
+  links?: SocialLink[];
   mentions: number;
   lastMentionAt: string | null;
 };
+export type SocialLink = { label: string | null; url: string; verified: boolean };
 export type Merge = {
   id: string;
   intoId: string;

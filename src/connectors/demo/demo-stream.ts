@@ -16,11 +16,35 @@ export const demoConfigSchema = z.object({
 });
 export type DemoConfig = z.infer<typeof demoConfigSchema>;
 
-export type DemoAuthor = { id: string; handle: string; name: string; followers: number; channel: string };
+export type DemoAuthor = {
+  id: string;
+  handle: string;
+  name: string;
+  followers: number;
+  channel: string;
+  /** What their profile says about them, so the customer profile's social bin shows a bio and links. */
+  bio?: string;
+  links?: { label: string; url: string }[];
+};
 
 export const demoAuthors: DemoAuthor[] = [
-  { id: 'maya', handle: 'maya.travels', name: 'Maya Lindqvist', followers: 48_200, channel: 'bluesky' },
-  { id: 'tom', handle: 'tomk', name: 'Tom Kowalski', followers: 312, channel: 'bluesky' },
+  {
+    id: 'maya',
+    handle: 'maya.travels',
+    name: 'Maya Lindqvist',
+    followers: 48_200,
+    channel: 'bluesky',
+    bio: 'Travel writer. 40 countries and counting. Honest reviews of airlines, airports and lounges.',
+    links: [{ label: 'Blog', url: 'https://example.com/demo/maya-travels' }],
+  },
+  {
+    id: 'tom',
+    handle: 'tomk',
+    name: 'Tom Kowalski',
+    followers: 312,
+    channel: 'bluesky',
+    bio: 'Dad of two, weekend cyclist, flies Lisbon–Warsaw more often than he would like.',
+  },
   { id: 'ana', handle: 'ana.souza', name: 'Ana Souza', followers: 1_870, channel: 'bluesky' },
   {
     id: 'lucas',
@@ -35,6 +59,11 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Greta Vogel',
     followers: 22_900,
     channel: 'mastodon',
+    bio: 'Aviation journalist. Tips and corrections welcome.',
+    links: [
+      { label: 'Website', url: 'https://example.com/demo/greta-vogel' },
+      { label: 'Newsletter', url: 'https://example.com/demo/greta-vogel/newsletter' },
+    ],
   },
   { id: 'sam', handle: 'sam.flies', name: 'Sam Okafor', followers: 96, channel: 'bluesky' },
   {
@@ -52,6 +81,8 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Carlos Ruiz',
     followers: 7_300,
     channel: 'bluesky',
+    bio: 'Product designer in Madrid. Frequent flyer, infrequent complainer.',
+    links: [{ label: 'Portfolio', url: 'https://example.com/demo/carlos-ruiz' }],
   },
   { id: 'deals', handle: 'best-deals-4u', name: 'Best Deals 4U', followers: 12, channel: 'bluesky' },
   {
@@ -78,6 +109,19 @@ export const demoAuthors: DemoAuthor[] = [
     channel: 'mastodon',
   },
 ];
+
+/** A demo author as the generic format's `author` of their posts. */
+export function demoAuthorProfile(author: DemoAuthor): NonNullable<GenericPost['author']> {
+  return {
+    externalId: `demo:${author.id}`,
+    handle: author.handle,
+    displayName: author.name,
+    followers: author.followers,
+    profileUrl: `https://example.com/demo/people/${author.id}`,
+    ...(author.bio === undefined ? {} : { bio: author.bio }),
+    ...(author.links === undefined ? {} : { links: author.links }),
+  };
+}
 
 type Template = { lang: string; texts: string[] };
 
@@ -227,13 +271,7 @@ export function demoPost(seed: number, sequence: number, at: Date): GenericPost 
     text: pick(rand, template.texts),
     createdAt: at.toISOString(),
     language: template.lang,
-    author: {
-      externalId: `demo:${author.id}`,
-      handle: author.handle,
-      displayName: author.name,
-      followers: author.followers,
-      profileUrl: `https://example.com/demo/people/${author.id}`,
-    },
+    author: demoAuthorProfile(author),
     engagement: {
       likes: Math.floor(rand() * (author.followers > 10_000 ? 400 : 20)),
       reposts: Math.floor(rand() * 10),

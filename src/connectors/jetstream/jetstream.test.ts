@@ -119,7 +119,7 @@ describe('Bluesky Jetstream connector', () => {
     expect(states).toContain('connected');
   });
 
-  it('looks up handles, names and follower counts from the AppView in batches, and goes on without them when it fails', async () => {
+  it('looks up handles, names, follower counts and bios from the AppView in batches, and goes on without them when it fails', async () => {
     server = await startJetstream((socket) => {
       for (const f of frames) socket.send(f);
     });
@@ -143,6 +143,7 @@ describe('Bluesky Jetstream connector', () => {
               handle: 'tomk.bsky.social',
               displayName: 'Tom Kowalski',
               followersCount: 312,
+              description: 'Dad of two. Flies LIS-WAW.',
             })),
         }),
       );
@@ -164,11 +165,18 @@ describe('Bluesky Jetstream connector', () => {
     await new Promise<void>((r) => appview.close(() => r()));
     const reply = normalize('jetstream', items()[1]?.payload ?? '', '2024-11-22T15:00:10.000Z');
     expect(reply).toMatchObject({
-      author: { handle: 'tomk.bsky.social', displayName: 'Tom Kowalski', followers: 312 },
+      author: {
+        handle: 'tomk.bsky.social',
+        displayName: 'Tom Kowalski',
+        followers: 312,
+        bio: 'Dad of two. Flies LIS-WAW.',
+        links: null,
+      },
     });
-    // Maya's handle came from her identity event; the AppView did not know her.
+    // Maya's handle came from her identity event; the AppView did not know her (nor her bio:
+    // null keeps whatever was stored).
     const first = normalize('jetstream', items()[0]?.payload ?? '', '2024-11-22T15:00:10.000Z');
-    expect(first).toMatchObject({ author: { handle: 'maya.travels', followers: null } });
+    expect(first).toMatchObject({ author: { handle: 'maya.travels', followers: null, bio: null } });
     expect(lookups.flat()).toContain('did:plc:5q2ta6y2hs7yxxbqqlphcvjb');
   });
 

@@ -5,8 +5,8 @@ import { backoffMs, type ConnectorRuntime, type RawItem, sleep } from '../connec
 /**
  * Bluesky through Jetstream: a WebSocket of JSON events from the firehose. We ask for posts
  * only (`wantedCollections=app.bsky.feed.post`), resume from the saved `time_us` cursor minus a
- * few seconds (duplicates are harmless downstream), and learn handles, names and follower counts
- * from the AppView (and handle changes from identity events).
+ * few seconds (duplicates are harmless downstream), and learn handles, names, follower counts
+ * and bios from the AppView (and handle changes from identity events).
  */
 export const blueskyConfigSchema = z.object({
   endpoint: z
@@ -15,7 +15,7 @@ export const blueskyConfigSchema = z.object({
     .default('wss://jetstream2.us-east.bsky.network'),
   wantedDids: z.array(z.string().startsWith('did:')).max(10_000).default([]),
   rewindSeconds: z.number().int().min(0).max(3600).default(5),
-  /** Where handles, names and follower counts are looked up (app.bsky.actor.getProfiles); null: don't. */
+  /** Where handles, names, follower counts and bios are looked up (app.bsky.actor.getProfiles); null: don't. */
   appviewUrl: z
     .string()
     .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
@@ -37,7 +37,14 @@ export const blueskyConfigSchema = z.object({
     .default(null),
 });
 
-type Profile = { handle: string; displayName?: string; followersCount?: number; avatar?: string };
+type Profile = {
+  handle: string;
+  displayName?: string;
+  followersCount?: number;
+  avatar?: string;
+  /** The bio ('' for none) once the AppView was asked; unknown for a handle from an identity event. */
+  description?: string;
+};
 const PROFILE_BATCH = 25;
 const PROFILE_CACHE = 50_000;
 
@@ -68,6 +75,8 @@ export async function resolveProfiles(
           displayName: p.displayName,
           followersCount: p.followersCount,
           avatar: p.avatar,
+          // The AppView leaves it out when the account has none: known to be empty.
+          description: typeof p.description === 'string' ? p.description : '',
         });
       }
     } catch {
@@ -123,6 +132,8 @@ export const blueskyConnector: ConnectorRuntime = {
           ...(profile.displayName ? { displayName: profile.displayName } : {}),
           ...(profile.followersCount !== undefined ? { followers: profile.followersCount } : {}),
           ...(profile.avatar ? { avatar: profile.avatar } : {}),
+          // '' (no bio) clears a bio stored earlier; unknown keeps it.
+          ...(profile.description !== undefined ? { description: profile.description } : {}),
         }),
       };
     };

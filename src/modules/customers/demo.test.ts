@@ -43,6 +43,14 @@ describe('demo workspace', () => {
     expect(profile.merges[0]?.evidence).toEqual([
       'Bluesky handle carlos.ruiz.example is a domain the customer owns (verified email carlos@ruiz.example)',
     ]);
+    // The social bin shows what the account says about itself.
+    expect(profile.social).toEqual([
+      expect.objectContaining({
+        handle: 'carlos.ruiz.example',
+        bio: expect.stringContaining('Product designer'),
+        links: [{ label: 'Portfolio', url: 'https://example.com/demo/carlos-ruiz', verified: false }],
+      }),
+    ]);
     const maya = (await listSuggestions(t.ctx, owner)).find(
       (s) => s.customer.displayName === 'Maya Lindqvist',
     );

@@ -77,6 +77,9 @@ async function person() {
     profileUrl: `https://bsky.app/profile/${MARKER}.bsky.social`,
     avatarUrl: `https://cdn.example/${MARKER}.png`,
     followers: 120,
+    // The words are the person's own (not their handle), so only scrubbing the bio removes them.
+    bio: `Nurse in Porto, writes as Ana${MARKER}`,
+    links: [{ label: `Ana${MARKER} shop`, url: 'https://shop.example/ana' }],
   };
   const masto = {
     externalId: `${MARKER}@mastodon.example`,
@@ -350,6 +353,14 @@ describe('export', () => {
       `${MARKER}.bsky.social`,
       `${MARKER}@mastodon.example`,
     ]);
+    expect(data.authors.find((a) => a.handle === `${MARKER}.bsky.social`)).toMatchObject({
+      bio: `Nurse in Porto, writes as Ana${MARKER}`,
+      links: [{ label: `Ana${MARKER} shop`, url: 'https://shop.example/ana', verified: false }],
+    });
+    expect(data.profile.social.find((s) => s.channel === 'bluesky')).toMatchObject({
+      bio: `Nurse in Porto, writes as Ana${MARKER}`,
+      links: [{ label: `Ana${MARKER} shop` }],
+    });
     expect(data.mentions.map((m) => m.text)).toEqual([
       expect.stringContaining('I love this product'),
       expect.stringContaining('refund'),
@@ -414,6 +425,7 @@ describe('erasure', () => {
     const holding = await columnsContaining(t.ctx, MARKER);
     expect(holding.length).toBeGreaterThan(10);
     expect(holding).toContain('webhook_deliveries.payload');
+    expect(holding).toEqual(expect.arrayContaining(['authors.bio', 'authors.links']));
     const before = await sentimentCounts(ws.id);
     expect(before.reduce((s, r) => s + r.n, 0)).toBe(4);
 

@@ -259,7 +259,7 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
     profile: await getCustomer(ctx, actor, id),
     customers: rows.map((r) => ({ ...r, attributes: json(r.attributes) })),
     identities,
-    authors,
+    authors: authors.map((a) => ({ ...a, links: a.links === null ? null : json(a.links) })),
     mentions,
     merges: merges.map((m) => ({ ...m, evidence: json(m.evidence) })),
     suggestions: suggestions.map((s) => ({ ...s, evidence: json(s.evidence) })),
@@ -654,6 +654,8 @@ export async function eraseCustomer(
           followers: null,
           profile_url: null,
           avatar_url: null,
+          bio: null,
+          links: null,
           updated_at: now,
         })
         .where('id', '=', a.id)

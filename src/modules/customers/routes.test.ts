@@ -24,6 +24,8 @@ async function workspace() {
       externalId: 'maya@mastodon.example',
       handle: 'maya.travels@mastodon.example',
       displayName: 'Maya Lindqvist',
+      bio: 'Travel writer <3',
+      links: [{ label: 'Blog', url: 'https://maya.example/' }],
     },
   ];
   await appendToLog(
@@ -77,7 +79,12 @@ describe('customers API', () => {
       await call(app(), 'GET', `/api/v1/customers/${id}`, undefined, { bearer: agent }),
     );
     expect(profile.social).toEqual([
-      expect.objectContaining({ handle: 'maya.travels@mastodon.example', mentions: 1 }),
+      expect.objectContaining({
+        handle: 'maya.travels@mastodon.example',
+        mentions: 1,
+        bio: 'Travel writer <3',
+        links: [{ label: 'Blog', url: 'https://maya.example/', verified: false }],
+      }),
     ]);
     expect(profile.influence).toBeNull();
     const timeline = await json<{ items: { kind: string; mention: { text: string } | null }[] }>(

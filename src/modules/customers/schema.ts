@@ -88,6 +88,21 @@ export const customerProfileSchema = customerSummarySchema
         displayName: z.string().nullable(),
         followers: z.number().nullable(),
         profileUrl: z.string().nullable(),
+        bio: z
+          .string()
+          .nullable()
+          .openapi({ description: "the account's bio on its network, plain text (render it as text)" }),
+        links: z
+          .array(
+            z.object({
+              label: z.string().nullable(),
+              url: z.string().openapi({ description: 'an http(s) address' }),
+              verified: z
+                .boolean()
+                .openapi({ description: 'the network checked that the page links back to the account' }),
+            }),
+          )
+          .openapi({ description: "the links of the account's profile (at most 10)" }),
         mentions: z.number(),
         lastMentionAt: z.string().nullable(),
       }),

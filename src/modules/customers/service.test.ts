@@ -328,6 +328,64 @@ describe('identity resolution', () => {
     expect(mallory.identities).toHaveLength(1);
   });
 
+  it("shows each social account's bio and links on the profile, as its network last sent them", async () => {
+    const { ws, agent, admin } = await setup();
+    const mastodon = (id: string, account: Record<string, unknown>) => ({
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'mastodon' as const,
+      payload: JSON.stringify({
+        instance: 'social.example',
+        status: {
+          id,
+          uri: `https://social.example/users/nina/statuses/${id}`,
+          created_at: t.clock.now().toISOString(),
+          content: '<p>My flight was cancelled</p>',
+          account: { id: 'acc-nina', acct: 'nina', display_name: 'Nina', ...account },
+        },
+      }),
+    });
+    await appendToLog(t.ctx, [
+      mastodon('1', {
+        note: '<p>Pilot&#39;s daughter. <a href="https://social.example/tags/avgeek">#avgeek</a></p>',
+        fields: [
+          {
+            name: 'Home',
+            value: '<a href="https://nina.example/" rel="me">nina.example</a>',
+            verified_at: '2026-01-01T00:00:00Z',
+          },
+          { name: 'Pronouns', value: 'she/her', verified_at: null },
+          { name: 'Photos', value: '<a href="https://photos.example/nina">photos</a>', verified_at: null },
+        ],
+      }),
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    await ingest(ws.id, [{ author: { id: 'plain', handle: 'plain.bsky.social', name: 'Plain' } }]);
+    const nina = await customerOfHandle(agent, 'nina@social.example');
+    const links = [
+      { label: 'Home', url: 'https://nina.example/', verified: true },
+      { label: 'Photos', url: 'https://photos.example/nina', verified: false },
+    ];
+    expect((await getCustomer(t.ctx, agent, nina.id)).social).toEqual([
+      expect.objectContaining({ handle: 'nina@social.example', bio: "Pilot's daughter. #avgeek", links }),
+    ]);
+    // An account whose source sent no profile shows none.
+    const plain = await customerOfHandle(agent, 'plain.bsky.social');
+    expect((await getCustomer(t.ctx, agent, plain.id)).social).toEqual([
+      expect.objectContaining({ bio: null, links: [] }),
+    ]);
+    // Merged, the person's profile shows each account with its own bio and links.
+    await mergeCustomers(t.ctx, admin, { intoId: nina.id, fromId: plain.id, evidence: 'same person' });
+    const merged = await getCustomer(t.ctx, agent, nina.id);
+    const bins = merged.social.map((s) => [s.handle, s.bio, s.links.length]);
+    expect(bins.sort((x, y) => String(x[0]).localeCompare(String(y[0])))).toEqual([
+      ['nina@social.example', "Pilot's daughter. #avgeek", 2],
+      ['plain.bsky.social', null, 0],
+    ]);
+  });
+
   it('merges two customers holding the same verified email, and refuses an address of another customer otherwise', async () => {
     const { ws, agent } = await setup();
     await ingest(ws.id, [{ author: { id: 'ana', handle: 'ana.souza', name: 'Ana Souza' } }]);

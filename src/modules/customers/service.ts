@@ -13,6 +13,7 @@ import type { DB, IdentitiesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
+import type { AuthorLink } from '../../pipeline/formats.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { isFollowing, recordEvent } from '../collaboration/feed.ts';
@@ -194,7 +195,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     const [authors, perAuthor, sentiments, intentRows, influence] = await Promise.all([
       ctx.db
         .selectFrom('authors')
-        .select(['id', 'channel', 'handle', 'display_name', 'followers', 'profile_url'])
+        .select(['id', 'channel', 'handle', 'display_name', 'followers', 'profile_url', 'bio', 'links'])
         .where('workspace_id', '=', workspaceId)
         .where('id', 'in', authorIds)
         .execute(),
@@ -279,6 +280,9 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
           displayName: a?.display_name ?? null,
           followers: a?.followers ?? null,
           profileUrl: a?.profile_url ?? null,
+          // '' is a bio the source cleared: none to show.
+          bio: a?.bio || null,
+          links: a?.links == null ? [] : ctx.dialect.parseJson<AuthorLink[]>(a.links),
           mentions: Number(c?.n ?? 0),
           lastMentionAt: (c?.last as string | null | undefined) ?? null,
         },

@@ -1,8 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { chunks } from '../../db/chunks.ts';
+import type { Dialect } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
-import type { NormalizedEvent, NormalizedPost } from '../../pipeline/formats.ts';
+import type { AuthorLink, NormalizedEvent, NormalizedPost } from '../../pipeline/formats.ts';
 import type { Analysis } from '../analysis/service.ts';
 
 export type StorablePost = { post: NormalizedPost; analysis: Analysis; queryIds: string[] };
@@ -29,9 +30,14 @@ export function collapseEvents(events: NormalizedEvent[]): NormalizedEvent[] {
 
 type AuthorFields = Pick<
   NormalizedPost['author'],
-  'handle' | 'displayName' | 'followers' | 'profileUrl' | 'avatarUrl'
+  'handle' | 'displayName' | 'followers' | 'profileUrl' | 'avatarUrl' | 'bio'
 >;
-type CachedAuthor = AuthorFields & { id: number };
+/** An author as stored, its links kept as `linksKey` (compared, never read back). */
+type CachedAuthor = AuthorFields & { id: number; linksKey: string | null };
+
+/** The links of a profile as one comparable string (jsonb reorders keys, so not the stored JSON). */
+const linksKey = (links: AuthorLink[]): string =>
+  JSON.stringify(links.map((l) => [l.label, l.url, l.verified]));
 
 /**
  * Authors as this process last wrote them, per database, so that the many posts of an author
@@ -56,14 +62,35 @@ export function forgetCachedAuthors(db: object): void {
 }
 
 /** What an upsert would leave: incoming nulls keep the stored value (see the conflict clause). */
-function unchanged(cached: CachedAuthor, a: AuthorFields): boolean {
+function unchanged(cached: CachedAuthor, a: NormalizedPost['author']): boolean {
   return (
     cached.handle === a.handle &&
     (a.displayName === null || a.displayName === cached.displayName) &&
     (a.followers === null || a.followers === cached.followers) &&
     (a.profileUrl === null || a.profileUrl === cached.profileUrl) &&
-    (a.avatarUrl === null || a.avatarUrl === cached.avatarUrl)
+    (a.avatarUrl === null || a.avatarUrl === cached.avatarUrl) &&
+    (a.bio === null || a.bio === cached.bio) &&
+    (a.links === null || linksKey(a.links) === cached.linksKey)
   );
+}
+
+/** An author's profile after `earlier` then `later`: a field `later` did not carry (null) keeps `earlier`'s. */
+function laterProfile(
+  earlier: NormalizedPost['author'],
+  later: NormalizedPost['author'],
+): NormalizedPost['author'] {
+  return {
+    externalId: later.externalId,
+    handle: later.handle,
+    displayName: later.displayName ?? earlier.displayName,
+    followers: later.followers ?? earlier.followers,
+    profileUrl: later.profileUrl ?? earlier.profileUrl,
+    avatarUrl: later.avatarUrl ?? earlier.avatarUrl,
+    bio: later.bio ?? earlier.bio,
+    links: later.links ?? earlier.links,
+    // Verified links come with the profile's links (Mastodon fields): they go together.
+    verifiedLinks: later.links === null ? earlier.verifiedLinks : later.verifiedLinks,
+  };
 }
 
 /**
@@ -72,6 +99,7 @@ function unchanged(cached: CachedAuthor, a: AuthorFields): boolean {
  */
 async function upsertAuthors(
   trx: Transaction<DB>,
+  dialect: Dialect,
   cache: Map<string, CachedAuthor>,
   workspaceId: string,
   posts: NormalizedPost[],
@@ -81,9 +109,15 @@ async function upsertAuthors(
   const toWrite = new Map<string, NormalizedPost['author'] & { channel: string }>();
   for (const p of posts) {
     const key = keyOf(p.channel, p.author.externalId);
-    const cached = cache.get(cacheKeyOf(workspaceId, p.channel, p.author.externalId));
-    if (cached && unchanged(cached, p.author)) ids.set(key, cached.id);
-    else toWrite.set(key, { ...p.author, channel: p.channel });
+    const pending = toWrite.get(key);
+    // An earlier post of the batch already changes this author: the later one adds to it, and
+    // what it does not carry (null) keeps what the earlier one brought, as the upsert does.
+    if (pending) toWrite.set(key, { ...laterProfile(pending, p.author), channel: p.channel });
+    else {
+      const cached = cache.get(cacheKeyOf(workspaceId, p.channel, p.author.externalId));
+      if (cached && unchanged(cached, p.author)) ids.set(key, cached.id);
+      else toWrite.set(key, { ...p.author, channel: p.channel });
+    }
   }
   const written: WrittenAuthor[] = [];
   for (const part of chunks([...toWrite.values()])) {
@@ -99,6 +133,8 @@ async function upsertAuthors(
           followers: a.followers,
           profile_url: a.profileUrl,
           avatar_url: a.avatarUrl,
+          bio: a.bio,
+          links: a.links === null ? null : dialect.toJson(a.links),
           updated_at: now,
         })),
       )
@@ -109,6 +145,8 @@ async function upsertAuthors(
           followers: eb.fn.coalesce('excluded.followers', 'authors.followers'),
           profile_url: eb.fn.coalesce('excluded.profile_url', 'authors.profile_url'),
           avatar_url: eb.fn.coalesce('excluded.avatar_url', 'authors.avatar_url'),
+          bio: eb.fn.coalesce('excluded.bio', 'authors.bio'),
+          links: eb.fn.coalesce('excluded.links', 'authors.links'),
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )
@@ -121,6 +159,8 @@ async function upsertAuthors(
         'followers',
         'profile_url',
         'avatar_url',
+        'bio',
+        'links',
       ])
       .execute();
     for (const r of rows) {
@@ -136,6 +176,8 @@ async function upsertAuthors(
         followers: r.followers,
         profileUrl: r.profile_url,
         avatarUrl: r.avatar_url,
+        bio: r.bio,
+        linksKey: r.links === null ? null : linksKey(dialect.parseJson<AuthorLink[]>(r.links)),
       });
     }
   }
@@ -235,6 +277,7 @@ export async function storeEvents(
   const cache = authorCache(ctx.db);
   const { ids: authorIds, written } = await upsertAuthors(
     trx,
+    ctx.dialect,
     cache,
     workspaceId,
     upserts.map((u) => u.post),

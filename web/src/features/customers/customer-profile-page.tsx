@@ -14,6 +14,7 @@ import {
   type ListeningQuery,
   lifecycleStages,
   listeningApi,
+  type SocialLink,
   type TimelineItem,
   type Topic,
 } from '../../api.ts';
@@ -664,6 +665,16 @@ function IdentitiesSection({
   );
 }
 
+/** The links that are web addresses (the server keeps only those; a `javascript:` one is never a link here). */
+function webLinks(links: SocialLink[] | undefined): SocialLink[] {
+  return (links ?? []).filter((l) => /^https?:\/\//i.test(l.url));
+}
+
+/** An address as a person reads it: without the scheme and a trailing slash. */
+function linkText(url: string): string {
+  return url.replace(/^https?:\/\//, '').replace(/\/$/, '');
+}
+
 function SocialSection({ profile }: { profile: CustomerProfile }) {
   const id = useId();
   return (
@@ -687,6 +698,29 @@ function SocialSection({ profile }: { profile: CustomerProfile }) {
                 )}
                 {s.displayName && <span className="muted"> {s.displayName}</span>}
               </div>
+              {/* Written by the account's owner: rendered as text (React escapes it), never as HTML. */}
+              {s.bio && <p className="social-bio">{s.bio}</p>}
+              {webLinks(s.links).length > 0 && (
+                <ul className="social-links" aria-label={`Links of @${s.handle}`}>
+                  {webLinks(s.links).map((l) => (
+                    <li key={l.url}>
+                      <a href={l.url} rel="noopener noreferrer nofollow" target="_blank">
+                        {l.label ? `${l.label}: ` : ''}
+                        {linkText(l.url)}
+                        <span className="visually-hidden"> (opens in a new tab)</span>
+                      </a>
+                      {l.verified && (
+                        <span
+                          className="pill ok"
+                          title={`${s.channel} checked that this page links back to the account`}
+                        >
+                          verified
+                        </span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
               <dl className="figures">
                 <div>
                   <dt>followers</dt>
