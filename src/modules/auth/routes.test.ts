@@ -125,6 +125,29 @@ describe('PATCH /users/{id} with skills', () => {
     expect(row?.skills).toBe('');
   });
 
+  it('takes skills when a user is created, and refuses a bad one then too', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const body = { email: `new-${ws.id}@example.test`, name: 'Nora', role: 'agent' };
+    const created = await call(
+      app(),
+      'POST',
+      '/api/v1/users',
+      { ...body, skills: ['Billing', 'spanish'] },
+      { bearer: admin },
+    );
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as UserBody).user.skills).toEqual(['billing', 'spanish']);
+    const refused = await call(
+      app(),
+      'POST',
+      '/api/v1/users',
+      { ...body, email: `other-${ws.id}@example.test`, skills: ['no spaces'] },
+      { bearer: admin },
+    );
+    expect(refused.status).toBe(400);
+  });
+
   it('documents skills on the user and the update in the OpenAPI document', async () => {
     const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };

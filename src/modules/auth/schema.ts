@@ -60,6 +60,7 @@ export const createUserInput = z
     password: password
       .optional()
       .openapi({ description: 'Absent: a one-time password is generated and returned once' }),
+    skills: skillList.optional(),
   })
   .openapi('CreateUserInput');
 

@@ -100,7 +100,14 @@ export async function listWorkspaces(ctx: AppContext): Promise<WorkspaceView[]> 
  */
 export async function provisionUser(
   ctx: AppContext,
-  input: { workspaceId: string; email: string; name: string; role: Role; password?: string | undefined },
+  input: {
+    workspaceId: string;
+    email: string;
+    name: string;
+    role: Role;
+    password?: string | undefined;
+    skills?: string[] | undefined;
+  },
   actorUserId: string | null = null,
 ): Promise<{ user: UserView; temporaryPassword?: string }> {
   const email = input.email.toLowerCase();
@@ -117,7 +124,7 @@ export async function provisionUser(
     status: 'active',
     password_hash: await hashPassword(input.password ?? (temporaryPassword as string)),
     password_change_required: temporaryPassword ? 1 : 0,
-    skills: '',
+    skills: (input.skills ?? []).join(' '),
     created_at: now,
     updated_at: now,
     last_login_at: null,
@@ -130,7 +137,7 @@ export async function provisionUser(
       action: 'user.created',
       targetType: 'user',
       targetId: row.id,
-      details: { email, role: input.role },
+      details: { email, role: input.role, ...(input.skills?.length ? { skills: input.skills } : {}) },
     });
   });
   return temporaryPassword ? { user: toUserView(row), temporaryPassword } : { user: toUserView(row) };
