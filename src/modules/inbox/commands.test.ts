@@ -19,6 +19,7 @@ import type { CaseCard, CaseDetail, TeamView } from './schema.ts';
 import { saveSlaPolicy } from './sla.ts';
 import type { SlaPolicyView } from './sla-schema.ts';
 import { saveTeam } from './teams.ts';
+import { createView } from './views.ts';
 
 // The commands open the database the environment names, as `rapport` does: here the fresh test
 // database of whichever engine the suite runs on (a SQLite file, or a PostgreSQL database).
@@ -524,6 +525,82 @@ describe('rapport inbox, through the rapport command', () => {
       expect(help.stdout).toContain(usage);
     const check = await runCli(['inbox', 'sla', 'check']);
     expect(check.stdout.trim()).toMatch(/^SLA clocks checked: \d+ warned, \d+ breached\.$/);
+  }, 60_000);
+});
+
+type ListedView = { id: string; name: string; shared: boolean; ownerEmail: string; count: number };
+
+// Adds workspaces too: after the commands that find the only one without --workspace.
+describe('rapport inbox views list', () => {
+  it("lists every view of the workspace, or one person's, with counts, as lines or JSON", async () => {
+    const ws = await buildWorkspace(ctx);
+    const manager = await buildUser(ctx, ws, { role: 'manager', email: 'mia@views.test' });
+    const agent = await buildUser(ctx, ws, { role: 'agent', email: 'ana@views.test' });
+    const colleague = await buildUser(ctx, ws, { role: 'agent', email: 'ola@views.test' });
+    await createCase(ctx, manager.actor, { subject: 'Urgent one', priority: 'urgent' });
+    await createCase(ctx, manager.actor, {
+      subject: 'Urgent two',
+      priority: 'urgent',
+      assigneeUserId: agent.user.id,
+    });
+    const shared = await createView(ctx, manager.actor, {
+      name: 'Urgent',
+      filters: { priority: 'urgent', status: 'active' },
+      shared: true,
+    });
+    const mine = await createView(ctx, agent.actor, { name: 'Mine', filters: { view: 'mine' } });
+    await createView(ctx, colleague.actor, { name: 'Low', filters: { priority: 'low' } });
+
+    const all = await run('inbox views list', ['--workspace', ws.slug]);
+    expect(all.code).toBe(0);
+    expect(all.out.split('\n').map((l) => l.split('\t'))).toEqual([
+      [shared.id, 'shared', 'Urgent', 'owner mia@views.test', '2 cases', 'status=active priority=urgent'],
+      [mine.id, 'personal', 'Mine', 'owner ana@views.test', '1 case', 'view=mine'],
+      [expect.any(String), 'personal', 'Low', 'owner ola@views.test', '0 cases', 'priority=low'],
+    ]);
+
+    const ana = JSON.parse(
+      (await run('inbox views list', ['--workspace', ws.slug, '--user', 'ANA@views.test', '--json'])).out,
+    ) as ListedView[];
+    expect(ana.map((v) => [v.name, v.shared, v.ownerEmail, v.count])).toEqual([
+      ['Urgent', true, 'mia@views.test', 2],
+      ['Mine', false, 'ana@views.test', 1],
+    ]);
+    const ola = await run('inbox views list', ['--workspace', ws.slug, '--user', 'ola@views.test']);
+    expect(ola.out.split('\n').map((l) => l.split('\t')[2])).toEqual(['Urgent', 'Low']);
+
+    await expect(
+      run('inbox views list', ['--workspace', ws.slug, '--user', 'nobody@views.test']),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(
+      run('inbox views list', ['--workspace', ws.slug, '--user', 'not-an-email']),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringContaining('--user'),
+    });
+    await expect(run('inbox views list', ['--workspace', ws.slug, 'extra'])).rejects.toMatchObject({
+      message: expect.stringContaining('Unexpected argument'),
+    });
+    const empty = await buildWorkspace(ctx);
+    expect((await run('inbox views list', ['--workspace', empty.slug])).out).toBe('No saved views.');
+
+    // Through the `rapport` command: dispatched, and listed in the help.
+    const cli = await runCli([
+      'inbox',
+      'views',
+      'list',
+      '--workspace',
+      ws.slug,
+      '--user',
+      'ana@views.test',
+      '--json',
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect((JSON.parse(cli.stdout) as ListedView[]).map((v) => v.name)).toEqual(['Urgent', 'Mine']);
+    const help = await runCli(['help']);
+    expect(help.stdout).toContain('rapport inbox views list');
   }, 60_000);
 });
 
