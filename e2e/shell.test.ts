@@ -87,10 +87,14 @@ describe('first sign-in', () => {
     await page.getByLabel('Email').fill('agent.one@demo.rapport.local');
     await page.getByLabel('Name').fill('Agent One');
     await page.getByLabel('Role', { exact: true }).selectOption('agent');
+    await page.getByLabel('Skills (optional)').fill('Billing, spanish');
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByText('One-time password for agent.one@demo.rapport.local').waitFor();
     expect(await page.locator('.secret-value').textContent()).toMatch(/^\S{20}$/);
-    expect(await page.getByRole('row').filter({ hasText: 'agent.one@demo.rapport.local' }).count()).toBe(1);
+    const row = page.getByRole('row').filter({ hasText: 'agent.one@demo.rapport.local' });
+    expect(await row.count()).toBe(1);
+    // The skills were saved with the user (lower-cased), ready to edit in the row.
+    expect(await row.getByLabel('Skills of Agent One').inputValue()).toBe('billing spanish');
 
     await page.goto(`${server.url}/settings/tokens`);
     await page.getByLabel('Name').fill('reporting');

@@ -111,7 +111,7 @@ export const api = {
       'GET',
       `/api/v1/users?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     ),
-  createUser: (input: { email: string; name: string; role: Role; password?: string }) =>
+  createUser: (input: { email: string; name: string; role: Role; password?: string; skills?: string[] }) =>
     request<{ user: User; temporaryPassword?: string }>('POST', '/api/v1/users', input),
   updateUser: (id: string, patch: Partial<Pick<User, 'name' | 'role' | 'status' | 'skills'>>) =>
     request<{ user: User }>('PATCH', `/api/v1/users/${encodeURIComponent(id)}`, patch),

@@ -274,19 +274,38 @@ function NewUserForm({
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('agent');
   const [password, setPassword] = useState('');
+  const [skillsText, setSkillsText] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    const skills = parseSkills(skillsText);
+    const bad = skills.filter((s) => !SKILL.test(s));
+    if (bad.length > 0 || skills.length > MAX_SKILLS) {
+      setErrors({
+        skills:
+          bad.length > 0
+            ? `Not a skill: ${bad.join(', ')}. A skill is 1–40 letters, digits, - or _.`
+            : `At most ${MAX_SKILLS} skills.`,
+      });
+      return;
+    }
     setBusy(true);
     setErrors({});
     try {
-      const result = await api.createUser({ email, name, role, ...(password ? { password } : {}) });
+      const result = await api.createUser({
+        email,
+        name,
+        role,
+        ...(password ? { password } : {}),
+        ...(skills.length > 0 ? { skills } : {}),
+      });
       onCreated(result.user, result.temporaryPassword);
       setEmail('');
       setName('');
       setPassword('');
+      setSkillsText('');
     } catch (err) {
       setErrors(
         err instanceof ApiError
@@ -335,6 +354,19 @@ function NewUserForm({
             autoComplete="new-password"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <Field
+          id="new-skills"
+          label="Skills (optional)"
+          error={errors.skills ?? Object.entries(errors).find(([k]) => k.startsWith('skills.'))?.[1]}
+          hint="What routing rules can assign by, separated by spaces or commas."
+        >
+          <input
+            id="new-skills"
+            value={skillsText}
+            placeholder="billing spanish"
+            onChange={(e) => setSkillsText(e.target.value)}
           />
         </Field>
         {errors.form && (
