@@ -41,7 +41,11 @@ function MemberPicker({
                   onChange(e.target.checked ? [...value, p.id] : value.filter((id) => id !== p.id))
                 }
               />
-              {p.name} <span className="muted">({p.role})</span>
+              {p.name}{' '}
+              <span className="muted">
+                ({p.role}
+                {p.skills.length > 0 ? ` · ${p.skills.join(', ')}` : ''})
+              </span>
             </label>
           );
         })}
