@@ -1,3 +1,5 @@
+import type { ZodError } from 'zod';
+
 /**
  * The one error type of the domain. Codes form a closed union so that `src/http/errors.ts`
  * can map every one of them to a status; nothing here knows about HTTP.
@@ -42,4 +44,14 @@ export class AppError extends Error {
 
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
+}
+
+/** Turns a zod failure into `validation_failed` naming each field (`where` when the whole input is wrong). */
+export function validationError(error: ZodError, where: string): AppError {
+  const fields = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || where,
+    message: issue.message,
+  }));
+  const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+  return new AppError('validation_failed', `Invalid ${where}: ${summary}`, { fields });
 }

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ZodError } from 'zod';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 
@@ -31,16 +30,6 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {
   return statusByCode[code];
-}
-
-/** Turns a zod failure into `validation_failed` naming each field. */
-export function validationError(error: ZodError, where: string): AppError {
-  const fields = error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || where,
-    message: issue.message,
-  }));
-  const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
-  return new AppError('validation_failed', `Invalid ${where}: ${summary}`, { fields });
 }
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {

@@ -1,6 +1,6 @@
 import type { Hook } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { validationError } from './errors.ts';
+import { validationError } from '../errors.ts';
 
 export const errorSchema = z
   .object({

@@ -513,6 +513,16 @@ export async function attachMention(
 
 type Change = { field: string; from: unknown; to: unknown };
 
+/** The times a change of status stamps on a case, whoever makes it (a person or a rule). */
+export function statusStamps(
+  status: string,
+  now: string,
+): Pick<Updateable<CasesTable>, 'solved_at' | 'closed_at'> {
+  if (status === 'solved') return { solved_at: now };
+  if (status === 'closed') return { closed_at: now };
+  return { solved_at: null };
+}
+
 /** Applies a patch to a case, records one feed event per changed field, and keeps status times. */
 export async function updateCase(
   ctx: AppContext,
@@ -560,11 +570,8 @@ export async function updateCase(
       }
     }
     if (changes.length === 0) return current;
-    if (patch.status !== undefined && patch.status !== current.status) {
-      if (patch.status === 'solved') set.solved_at = now;
-      else if (patch.status === 'closed') set.closed_at = now;
-      else set.solved_at = null;
-    }
+    if (patch.status !== undefined && patch.status !== current.status)
+      Object.assign(set, statusStamps(patch.status, now));
     set.updated_at = now;
     await trx.updateTable('cases').set(set).where('id', '=', id).execute();
     for (const c of changes) {

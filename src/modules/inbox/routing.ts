@@ -11,7 +11,14 @@ import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
 import { isOpen } from './business-hours.ts';
 import { renderSharedCanned } from './canned.ts';
-import { type CasePost, checkAssignee, insertCase, insertMentionIntoCase, nextCaseNumber } from './cases.ts';
+import {
+  type CasePost,
+  checkAssignee,
+  insertCase,
+  insertMentionIntoCase,
+  nextCaseNumber,
+  statusStamps,
+} from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
 import { queueReplyIn } from './replies.ts';
 import { type Rule, startRouting, toRule, workspacesWithRules } from './routing-rules.ts';
@@ -702,14 +709,7 @@ async function writeCaseChanges(
       .updateTable('cases')
       .set({
         ...Object.fromEntries([...changed].map((column) => [column, draft.values[column]])),
-        // As a person's change would (cases.ts updateCase).
-        ...(status === 'solved'
-          ? { solved_at: now }
-          : status === 'closed'
-            ? { closed_at: now }
-            : status
-              ? { solved_at: null }
-              : {}),
+        ...(status ? statusStamps(status, now) : {}),
         updated_at: now,
       })
       .where('id', '=', draft.caseId)

@@ -7,7 +7,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { DB, InboxViewsTable } from '../../db/schema.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, validationError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
@@ -30,16 +30,8 @@ type ViewRow = Selectable<InboxViewsTable>;
 /** Input checked again here, as every caller (HTTP, CLI, tests) reaches the service: problems name their fields. */
 function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => ({
-    path: i.path.map(String).join('.') || 'body',
-    message: i.message,
-  }));
-  throw new AppError(
-    'validation_failed',
-    `Invalid view: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`,
-    { fields },
-  );
+  if (!parsed.success) throw validationError(parsed.error, 'view');
+  return parsed.data;
 }
 
 /** Whether `actor` may rename, refilter, share or delete the view. */
