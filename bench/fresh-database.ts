@@ -12,14 +12,20 @@ import { createWorkspace } from '../src/modules/auth/service.ts';
 
 export type Fresh = { ctx: AppContext; workspaceId: string; drop(): Promise<void> };
 
-/** A new, migrated database on the chosen engine (PostgreSQL: `DATABASE_URL`'s server), with one workspace. */
+/**
+ * A new, migrated database on the chosen engine (PostgreSQL: `DATABASE_URL`'s server), with one
+ * workspace. `BENCH_KEEP_DATABASE=1` keeps it after the run (its name or path goes to stderr), to
+ * read query plans on the benchmark's data.
+ */
 export async function freshDatabase(engine: 'sqlite' | 'postgres', label: string): Promise<Fresh> {
   const dir = mkdtempSync(path.join(tmpdir(), `rapport-bench-${label}-`));
   let database: Database;
   let dropDb = async () => {};
+  let keptName = '';
   if (engine === 'postgres') {
     const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
     const name = `rapport_bench_${label}_${process.pid}`;
+    keptName = name;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     await admin.query(`drop database if exists ${name} with (force)`);
@@ -52,6 +58,10 @@ export async function freshDatabase(engine: 'sqlite' | 'postgres', label: string
     drop: async () => {
       await ctx.heavy.close();
       await database.close();
+      if (process.env.BENCH_KEEP_DATABASE === '1') {
+        process.stderr.write(`kept ${engine === 'postgres' ? keptName : dir}\n`);
+        return;
+      }
       await dropDb();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -134,6 +134,33 @@ describe(`repeated queries on the test engine (${testEngine})`, () => {
   });
 });
 
+// Named statements are for reads outside transactions only: a batch transaction keeps plans made
+// for its own values (docs/architecture.md).
+describe.skipIf(testEngine !== 'postgres')('PostgreSQL named statements', () => {
+  const t = setupTestDatabase();
+  const named = (text: string) =>
+    sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where statement = ${text}`;
+
+  it('prepares a query repeated outside a transaction once per connection, and none inside one', async () => {
+    const outside = 'select $1::int + 1 as v';
+    const inside = 'select $1::int + 2 as v';
+    await t.ctx.db.connection().execute(async (conn) => {
+      for (let i = 0; i < 3; i++) {
+        const { rows } = await sql<{ v: number }>`select ${i}::int + 1 as v`.execute(conn);
+        expect(rows[0]?.v).toBe(i + 1);
+      }
+      expect((await named(outside).execute(conn)).rows[0]?.n).toBe(1);
+    });
+    await t.ctx.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 3; i++) {
+        const { rows } = await sql<{ v: number }>`select ${i}::int + 2 as v`.execute(trx);
+        expect(rows[0]?.v).toBe(i + 2);
+      }
+      expect((await named(inside).execute(trx)).rows[0]?.n).toBe(0);
+    });
+  });
+});
+
 describe('timestamptz text to ISO-8601', () => {
   it('gives what Date gives for the forms a UTC session prints', () => {
     for (const value of [

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type SqliteDatabase,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -121,7 +129,7 @@ export function openPostgres(connectionString: string): Database {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new PostgresDialect({ pool: withNamedStatements(pool) }),
   });
   return Object.freeze({
     db,
@@ -139,4 +147,72 @@ export async function pingDatabase(database: Database): Promise<void> {
   } catch (cause) {
     throw new AppError('database_unavailable', `Database did not answer: ${(cause as Error).message}`);
   }
+}
+
+/** How many distinct queries get a server-side prepared statement; the rest are sent as they are. */
+const NAMED_STATEMENTS = 500;
+
+/**
+ * PostgreSQL parses and plans every unnamed query anew, about half of its CPU on the inbox's short
+ * reads. A parameterised query run outside a transaction and seen a second time gets a name, so
+ * each connection prepares it once and then only binds and executes it.
+ *
+ * Only queries outside transactions: after five runs PostgreSQL may keep a generic plan for a
+ * named statement, and for the pipeline's batch lookups (`display_name in (…)`, `handle_key in
+ * (…)`, the recent-contacts count, all inside its batch transaction) the generic plan was twenty
+ * times slower (docs/architecture.md). Requests' reads run outside transactions; batch work and
+ * writes run inside them and keep plans made for their values.
+ *
+ * Should a migration change the columns of a table a prepared `select *` reads, PostgreSQL refuses
+ * the old plan ("cached plan must not change result type"): that text is then sent unnamed on
+ * that connection.
+ */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const seen = new Set<string>();
+  const nameOf = (text: string): string | undefined => {
+    const known = names.get(text);
+    if (known || names.size >= NAMED_STATEMENTS) return known;
+    if (!seen.has(text)) {
+      if (seen.size < 10 * NAMED_STATEMENTS) seen.add(text);
+      return undefined;
+    }
+    const name = `rapport_${names.size + 1}`;
+    names.set(text, name);
+    return name;
+  };
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    const unnamed = new Set<string>();
+    let inTransaction = false;
+    const query = async (text: string, values?: readonly unknown[]) => {
+      if (typeof text !== 'string') return client.query(text);
+      const verb = text.trimStart().slice(0, 8).toLowerCase();
+      if (verb.startsWith('begin') || verb.startsWith('start')) inTransaction = true;
+      else if (verb.startsWith('commit') || verb.startsWith('rollback')) inTransaction = false;
+      const name =
+        !inTransaction && values && values.length > 0 && !unnamed.has(text) ? nameOf(text) : undefined;
+      if (!name) return client.query(text, values as unknown[]);
+      try {
+        return await client.query({ name, text, values: values as unknown[] });
+      } catch (error) {
+        if ((error as { code?: string }).code !== '0A000') throw error;
+        unnamed.add(text);
+        return client.query(text, values as unknown[]);
+      }
+    };
+    return { query, release: () => client.release() } as unknown as PostgresPoolClient;
+  };
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (!wrapped) {
+        wrapped = wrap(client);
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+  };
 }
