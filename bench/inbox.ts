@@ -22,6 +22,7 @@ import { newId } from '../src/ids.ts';
 import { analyzeText } from '../src/modules/analysis/service.ts';
 import type { Actor } from '../src/modules/auth/roles.ts';
 import { createApiToken, provisionUser } from '../src/modules/auth/service.ts';
+import { rebuildCustomerStats } from '../src/modules/customers/customer-stats.ts';
 import { handleKey } from '../src/modules/customers/rules.ts';
 import { runCaseTriggers, runTimeRules } from '../src/modules/inbox/case-rules.ts';
 import { routeNewMentions } from '../src/modules/inbox/routing.ts';
@@ -430,6 +431,8 @@ async function generate(fresh: Fresh, mentions: number, end: number): Promise<Ge
     trx.insertInto('conversations').values(part).execute(),
   );
   await insertAll(ctx, slaRows, 500, (trx, part) => trx.insertInto('case_sla').values(part).execute());
+  // The customer statistics the lists read, as a running install's scheduler keeps them.
+  await rebuildCustomerStats(ctx, workspaceId);
   await sql.raw(ctx.dialect.name === 'postgres' ? 'vacuum analyze' : 'analyze').execute(ctx.db);
   return {
     agentIds,

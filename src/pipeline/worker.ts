@@ -5,6 +5,7 @@ import { withPriorContacts, workspaceAnalyzers } from '../modules/analysis/servi
 import {
   attachAuthors,
   attachUnattachedAuthors,
+  refreshStatsOfAuthors,
   suggestFromCrossReferences,
 } from '../modules/customers/service.ts';
 import { deliverDueReplies } from '../modules/inbox/replies.ts';
@@ -155,8 +156,11 @@ export async function processBatch(
       const {
         changed,
         authors,
+        deletedAuthorIds,
         afterCommit: recordAuthors,
       } = await storeEvents(ctx, trx, workspaceId, upserts, deletes);
+      // Lists read their customers' counts from the statistics, which must not count deleted posts.
+      await refreshStatsOfAuthors(ctx, trx, workspaceId, deletedAuthorIds);
       // Resolve identity: every new author becomes a customer's identity (known ones cost nothing).
       await attachAuthors(ctx, trx, workspaceId, authors);
       // "My other account is @…" in a stored post suggests a merge (never merges by itself).

@@ -3,9 +3,9 @@
  * customers on sentiment, intents, reach and influence without scanning their mentions.
  *
  * Freshness (docs/segments.md): new mentions are counted by the incremental refresh every 30 s;
- * merges, unmerges, identities added and erasures refresh their customers in their own
- * transaction; edits and deletions of mentions, and influence, at the next full rebuild (after
- * each influence recompute).
+ * merges, unmerges, identities added, erasures and deletions from a source refresh their customers
+ * in their own transaction (lists read counts from here: `summarize`); edits of mentions, and
+ * influence, at the next full rebuild (after each influence recompute).
  */
 import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -136,6 +136,27 @@ export async function refreshCustomerStats(
       )
       .execute();
   }
+}
+
+/** Recomputes the statistics of the customers these authors belong to (posts of theirs were deleted). */
+export async function refreshStatsOfAuthors(
+  ctx: AppContext,
+  db: Db,
+  workspaceId: string,
+  authorIds: readonly number[],
+): Promise<void> {
+  if (authorIds.length === 0) return;
+  const customers = new Set<string>();
+  for (const part of chunks([...new Set(authorIds)])) {
+    const rows = await db
+      .selectFrom('identities')
+      .select('customer_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('author_id', 'in', part)
+      .execute();
+    for (const r of rows) customers.add(r.customer_id);
+  }
+  await refreshCustomerStats(db, workspaceId, [...customers], ctx.now());
 }
 
 async function watermarkOf(db: Db, workspaceId: string): Promise<number | undefined> {

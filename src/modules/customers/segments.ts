@@ -183,7 +183,7 @@ export async function previewSegment(
   const fields = await checkRule(ctx, ctx.db, actor, rule);
   const count = await countMatching(ctx, actor.workspaceId, rule, fields);
   const ids = count === 0 ? [] : await matchingIds(ctx, actor.workspaceId, rule, fields, SAMPLE_SIZE);
-  return { count, sample: await customerSummaries(ctx, actor.workspaceId, ids) };
+  return { count, sample: await customerSummaries(ctx, actor.workspaceId, ids, 'stats') };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,7 +428,7 @@ export async function segmentMembers(
   const pageIds = ids.slice(0, page.limit);
   const last = pageIds[pageIds.length - 1];
   return {
-    items: await customerSummaries(ctx, actor.workspaceId, pageIds),
+    items: await customerSummaries(ctx, actor.workspaceId, pageIds, 'stats'),
     nextCursor: ids.length > page.limit && last ? encodeCursor(last) : null,
   };
 }

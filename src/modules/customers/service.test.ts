@@ -9,6 +9,7 @@ import { followRecord, listNotifications, recordFeed } from '../collaboration/fe
 import { createCase, listCases } from '../inbox/cases.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { createLead } from '../sales/leads.ts';
+import { refreshNewMentionStats } from './customer-stats.ts';
 import {
   acceptSuggestion,
   addIdentity,
@@ -135,6 +136,41 @@ describe('every mention author is an identity of exactly one customer', () => {
     expect(await attachUnattachedAuthors(t.ctx)).toBe(1);
     expect(await attachUnattachedAuthors(t.ctx)).toBe(0);
     expect((await all(agent)).map((c) => c.displayName)).toEqual(['Old Timer']);
+  });
+});
+
+describe('counts on lists and on the profile', () => {
+  it('lists counts from the customer statistics once they exist (lagging until the next refresh); the profile counts now', async () => {
+    const { ws, agent } = await setup();
+    const maya = { id: 'maya', handle: 'maya.travels', name: 'Maya Lindqvist' };
+    await ingest(ws.id, [{ author: maya }, { author: maya }]);
+    // No statistics yet: the list counts exactly.
+    const [listed] = await all(agent);
+    expect(listed?.mentionCount).toBe(2);
+    expect(await refreshNewMentionStats(t.ctx, ws.id)).toBe(1);
+
+    await ingest(ws.id, [{ author: maya }]);
+    const id = listed?.id as string;
+    expect((await all(agent))[0]?.mentionCount).toBe(2);
+    expect((await getCustomer(t.ctx, agent, id)).mentionCount).toBe(3);
+    expect(await refreshNewMentionStats(t.ctx, ws.id)).toBe(1);
+    const [after] = await all(agent);
+    expect([after?.mentionCount, after?.lastSeenAt]).toEqual([
+      3,
+      (await getCustomer(t.ctx, agent, id)).lastSeenAt,
+    ]);
+
+    // A post deleted at its source leaves the listed count at once, not at the next rebuild.
+    await appendToLog(t.ctx, [
+      {
+        workspaceId: ws.id,
+        connectorId: null,
+        format: 'generic',
+        payload: JSON.stringify({ channel: 'bluesky', externalId: `post-${sequence}`, deleted: true }),
+      },
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {}
+    expect((await all(agent))[0]?.mentionCount).toBe(2);
   });
 });
 

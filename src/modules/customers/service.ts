@@ -20,7 +20,14 @@ import { isFollowing, recordEvent } from '../collaboration/feed.ts';
 import { eventsBin, transactionsBin } from './activity-queries.ts';
 import { definitionsOf } from './attributes.ts';
 import { consentsTo, customerConsents } from './consents.ts';
-import { attrsOf, type CustomerRow, type Db, liveCustomer, summarize } from './customer-rows.ts';
+import {
+  attrsOf,
+  type CustomerRow,
+  type Db,
+  liveCustomer,
+  type SummaryCounts,
+  summarize,
+} from './customer-rows.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import { linkBlueskyHandles } from './identity-resolution.ts';
 import {
@@ -54,6 +61,7 @@ export {
 } from './attributes.ts';
 /** Weak rule: a post claiming another customer's account as its author's own suggests a merge. */
 export { suggestFromCrossReferences } from './cross-reference-suggestions.ts';
+export { refreshStatsOfAuthors } from './customer-stats.ts';
 export {
   type AttachableAuthor,
   attachAuthors,
@@ -87,6 +95,7 @@ export async function customerSummaries(
   ctx: AppContext,
   workspaceId: string,
   ids: string[],
+  counts: SummaryCounts = 'exact',
 ): Promise<CustomerSummary[]> {
   if (ids.length === 0) return [];
   const rows = await ctx.db
@@ -96,7 +105,7 @@ export async function customerSummaries(
     .where('merged_into', 'is', null)
     .where('id', 'in', ids)
     .execute();
-  const byId = new Map((await summarize(ctx, workspaceId, rows)).map((s) => [s.id, s]));
+  const byId = new Map((await summarize(ctx, workspaceId, rows, counts)).map((s) => [s.id, s]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
@@ -145,7 +154,7 @@ export async function listCustomers(
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
   return {
-    items: await summarize(ctx, actor.workspaceId, items),
+    items: await summarize(ctx, actor.workspaceId, items, 'stats'),
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
   };
 }
@@ -357,7 +366,7 @@ export async function rankCustomers(
     if (customerId !== undefined && !best.has(customerId)) best.set(customerId, r);
   }
   const ids = [...best.keys()].slice(0, limit);
-  const summaries = await customerSummaries(ctx, actor.workspaceId, ids);
+  const summaries = await customerSummaries(ctx, actor.workspaceId, ids, 'stats');
   return summaries.map((customer) => {
     const r = best.get(customer.id) as RankedAuthor;
     return { customer, score: r.score, pagerank: r.pagerank, reasons: r.reasons };

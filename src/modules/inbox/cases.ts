@@ -881,7 +881,7 @@ export async function listCases(
   const customerIds = [...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))];
   const [sla, summaries, firstMessages, badges] = await Promise.all([
     slaOfCases(ctx.db, ids),
-    customerSummaries(ctx, actor.workspaceId, customerIds),
+    customerSummaries(ctx, actor.workspaceId, customerIds, 'stats'),
     firstMessagesOf(ctx, actor.workspaceId, ids),
     segmentBadges(ctx, actor.workspaceId, customerIds),
   ]);

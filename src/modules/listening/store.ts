@@ -192,6 +192,8 @@ export type StoreResult = {
   changed: number[];
   /** Authors written by this batch; cached, unchanged authors are not among them. */
   authors: WrittenAuthor[];
+  /** The authors of the posts this batch deleted (their customers' counts change). */
+  deletedAuthorIds: number[];
   /** Call once the transaction has committed: records what it wrote in the author cache. */
   afterCommit(): void;
 };
@@ -273,6 +275,7 @@ export async function storeEvents(
 ): Promise<StoreResult> {
   const now = ctx.now().toISOString();
   const changed: number[] = [];
+  const deletedAuthorIds: number[] = [];
   if (upserts.length + deletes.length > 0) await ctx.dialect.guardWrites(trx, mentionWrites(workspaceId));
   const cache = authorCache(ctx.db);
   const { ids: authorIds, written } = await upsertAuthors(
@@ -407,13 +410,15 @@ export async function storeEvents(
           })
           .where('mentions.deleted_at', 'is', null),
       )
-      .returning('id')
+      .returning(['id', 'author_id'])
       .execute();
     changed.push(...rows.map((r) => Number(r.id)));
+    for (const r of rows) if (r.author_id !== null) deletedAuthorIds.push(Number(r.author_id));
   }
   return {
     changed,
     authors: written,
+    deletedAuthorIds,
     afterCommit: () => {
       if (cache.size + written.length > AUTHOR_CACHE_LIMIT) cache.clear();
       for (const a of written) cache.set(cacheKeyOf(workspaceId, a.channel, a.externalId), a);
