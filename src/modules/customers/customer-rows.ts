@@ -43,7 +43,13 @@ export async function liveCustomer(db: Db, workspaceId: string, id: string): Pro
  */
 export type SummaryCounts = 'exact' | 'stats';
 
-type Counts = { mentions: number; last: string | null; followers: number | null; influence: number | null };
+export type SummaryStats = {
+  mentions: number;
+  last: string | null;
+  followers: number | null;
+  influence: number | null;
+};
+type Counts = SummaryStats;
 
 /** Summaries of customer rows: identities, reach, mention count and last activity. */
 export async function summarize(
@@ -51,6 +57,8 @@ export async function summarize(
   workspaceId: string,
   rows: CustomerRow[],
   counts: SummaryCounts = 'exact',
+  /** With `stats`: the rows' statistics, when the caller read them with the rows. */
+  statsRead?: ReadonlyMap<string, SummaryStats>,
 ): Promise<CustomerSummary[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -62,7 +70,7 @@ export async function summarize(
       .where('customer_id', 'in', ids)
       .orderBy('id')
       .execute(),
-    counts === 'stats' ? statsCounts(ctx, workspaceId, ids) : new Map<string, Counts>(),
+    counts === 'exact' ? new Map<string, Counts>() : (statsRead ?? statsCounts(ctx, workspaceId, ids)),
   ]);
   const missing = ids.filter((id) => !stats.has(id));
   const byId =
@@ -110,65 +118,58 @@ async function statsCounts(
   );
 }
 
-/** The customers' reach, live mention count, last post and influence, counted now. */
+/** The customers' reach, live mention count, last post and influence, counted now (one statement). */
 async function exactCounts(
   ctx: AppContext,
   workspaceId: string,
   ids: string[],
 ): Promise<Map<string, Counts>> {
-  const [reach, mentions, influence] = await Promise.all([
-    ctx.db
-      .selectFrom('identities')
-      .innerJoin('authors', 'authors.id', 'identities.author_id')
-      .select((eb) => ['identities.customer_id', eb.fn.max('authors.followers').as('followers')])
-      .where('identities.workspace_id', '=', workspaceId)
-      .where('identities.customer_id', 'in', ids)
-      .groupBy('identities.customer_id')
-      .execute(),
-    ctx.db
-      .selectFrom('identities')
-      .innerJoin('mentions', 'mentions.author_id', 'identities.author_id')
-      .select((eb) => [
-        'identities.customer_id',
-        eb.fn.countAll<number>().as('n'),
-        eb.fn.max('mentions.created_at').as('last'),
-      ])
-      .where('identities.workspace_id', '=', workspaceId)
-      .where('identities.customer_id', 'in', ids)
-      .where('mentions.deleted_at', 'is', null)
-      .groupBy('identities.customer_id')
-      .execute(),
-    // A person's influence is that of their most influential account.
-    ctx.db
-      .selectFrom('identities')
-      .innerJoin('author_influence', (join) =>
-        join
-          .onRef('author_influence.author_id', '=', 'identities.author_id')
-          .onRef('author_influence.workspace_id', '=', 'identities.workspace_id'),
-      )
-      .select((eb) => ['identities.customer_id', eb.fn.max('author_influence.score').as('score')])
-      .where('identities.workspace_id', '=', workspaceId)
-      .where('identities.customer_id', 'in', ids)
-      .groupBy('identities.customer_id')
-      .execute(),
-  ]);
+  const rows = await ctx.db
+    .selectFrom('customers as c')
+    .select((eb) => [
+      'c.id',
+      eb
+        .selectFrom('identities as i')
+        .innerJoin('authors as a', 'a.id', 'i.author_id')
+        .select((e) => e.fn.max('a.followers').as('v'))
+        .whereRef('i.customer_id', '=', 'c.id')
+        .as('followers'),
+      eb
+        .selectFrom('identities as i')
+        .innerJoin('mentions as m', 'm.author_id', 'i.author_id')
+        .select((e) => e.fn.countAll().as('v'))
+        .whereRef('i.customer_id', '=', 'c.id')
+        .where('m.deleted_at', 'is', null)
+        .as('mentions'),
+      eb
+        .selectFrom('identities as i')
+        .innerJoin('mentions as m', 'm.author_id', 'i.author_id')
+        .select((e) => e.fn.max('m.created_at').as('v'))
+        .whereRef('i.customer_id', '=', 'c.id')
+        .where('m.deleted_at', 'is', null)
+        .as('last'),
+      // A person's influence is that of their most influential account.
+      eb
+        .selectFrom('identities as i')
+        .innerJoin('author_influence as ai', (join) =>
+          join.onRef('ai.author_id', '=', 'i.author_id').onRef('ai.workspace_id', '=', 'i.workspace_id'),
+        )
+        .select((e) => e.fn.max('ai.score').as('v'))
+        .whereRef('i.customer_id', '=', 'c.id')
+        .as('influence'),
+    ])
+    .where('c.workspace_id', '=', workspaceId)
+    .where('c.id', 'in', ids)
+    .execute();
   const out = new Map<string, Counts>(
     ids.map((id) => [id, { mentions: 0, last: null, followers: null, influence: null }]),
   );
-  for (const r of reach) {
-    const c = out.get(r.customer_id);
-    if (c && r.followers !== null) c.followers = Number(r.followers);
-  }
-  for (const m of mentions) {
-    const c = out.get(m.customer_id);
-    if (c) {
-      c.mentions = Number(m.n);
-      c.last = (m.last as string | null) ?? null;
-    }
-  }
-  for (const i of influence) {
-    const c = out.get(i.customer_id);
-    if (c && i.score !== null) c.influence = Number(i.score);
-  }
+  for (const r of rows)
+    out.set(r.id, {
+      mentions: Number(r.mentions ?? 0),
+      last: (r.last as string | null) ?? null,
+      followers: r.followers === null ? null : Number(r.followers),
+      influence: r.influence === null ? null : Number(r.influence),
+    });
   return out;
 }

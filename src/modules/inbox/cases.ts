@@ -907,15 +907,7 @@ async function firstMessagesOf(
 ): Promise<Map<string, CaseCard['firstMessage']>> {
   const out = new Map<string, CaseCard['firstMessage']>();
   if (caseIds.length === 0) return out;
-  const firsts = await ctx.db
-    .selectFrom('mentions')
-    .select((eb) => ['case_id', eb.fn.min('id').as('id')])
-    .where('workspace_id', '=', workspaceId)
-    .where('case_id', 'in', caseIds)
-    .where('deleted_at', 'is', null)
-    .groupBy('case_id')
-    .execute();
-  if (firsts.length === 0) return out;
+  // The first post's id per case, read inside the same statement (one round trip per page).
   const rows = await ctx.db
     .selectFrom('mentions')
     .leftJoin('authors', 'authors.id', 'mentions.author_id')
@@ -930,10 +922,14 @@ async function firstMessagesOf(
       'mentions.created_at',
       'authors.handle',
     ])
-    .where(
-      'mentions.id',
-      'in',
-      firsts.map((f) => Number(f.id)),
+    .where('mentions.id', 'in', (eb) =>
+      eb
+        .selectFrom('mentions as f')
+        .select((e) => e.fn.min('f.id').as('id'))
+        .where('f.workspace_id', '=', workspaceId)
+        .where('f.case_id', 'in', caseIds)
+        .where('f.deleted_at', 'is', null)
+        .groupBy('f.case_id'),
     )
     .execute();
   for (const m of rows)
