@@ -211,6 +211,36 @@ describe('saved inbox views', () => {
     expect(await listViews(t.ctx, agent.actor)).toHaveLength(50);
   });
 
+  it("refuses a team, person or customer that is not this workspace's, on saving and on changing filters", async () => {
+    const { agent, team } = await workspace();
+    const stranger = await workspace();
+    const foreign = await failure(
+      createView(t.ctx, agent.actor, {
+        name: 'Theirs',
+        filters: { teamId: stranger.team.id, assigneeUserId: stranger.agent.user.id, customerId: 'nobody' },
+      }),
+    );
+    expect(foreign.code).toBe('validation_failed');
+    expect(foreign.details?.fields).toEqual([
+      { path: 'filters.teamId', message: expect.stringContaining(stranger.team.id) },
+      { path: 'filters.assigneeUserId', message: expect.stringContaining(stranger.agent.user.id) },
+      { path: 'filters.customerId', message: expect.stringContaining('nobody') },
+    ]);
+    const ours = await createView(t.ctx, agent.actor, {
+      name: 'Billing',
+      filters: { teamId: team.id, assigneeUserId: agent.user.id },
+    });
+    expect(ours.count).toBe(0);
+    const changed = await failure(
+      updateView(t.ctx, agent.actor, ours.id, { filters: { teamId: stranger.team.id } }),
+    );
+    expect(changed.details?.fields).toEqual([{ path: 'filters.teamId', message: expect.any(String) }]);
+    expect((await listViews(t.ctx, agent.actor)).find((v) => v.id === ours.id)?.filters).toMatchObject({
+      teamId: team.id,
+      assigneeUserId: agent.user.id,
+    });
+  });
+
   it('counts the cases of each view exactly as the case list lists them for the viewer', async () => {
     const { manager, agent, colleague, team } = await workspace();
     const filterSets: ViewFilters[] = [

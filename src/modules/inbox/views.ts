@@ -22,6 +22,7 @@ import {
   inboxViewOrder,
   inboxViewPatch,
   maxViewsPerPerson,
+  type ViewFilters,
   viewCountCap,
 } from './views-schema.ts';
 
@@ -163,6 +164,39 @@ async function endOf(trx: Transaction<DB>, workspaceId: string, ownerId: string,
   return Number(row?.p ?? 0) + 1;
 }
 
+/**
+ * Refuses filters that name a team, person or customer this workspace does not have: a view
+ * saved with a mistyped or foreign id would list nothing, forever, without saying why.
+ */
+async function checkReferences(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  filters: ViewFilters,
+): Promise<void> {
+  const missing: { path: string; message: string }[] = [];
+  const exists = async (table: 'teams' | 'users' | 'customers', id: string) =>
+    (await trx
+      .selectFrom(table)
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()) !== undefined;
+  if (filters.teamId && !(await exists('teams', filters.teamId)))
+    missing.push({ path: 'filters.teamId', message: `no team ${filters.teamId} in this workspace` });
+  if (filters.assigneeUserId && !(await exists('users', filters.assigneeUserId)))
+    missing.push({
+      path: 'filters.assigneeUserId',
+      message: `no person ${filters.assigneeUserId} in this workspace`,
+    });
+  if (filters.customerId && !(await exists('customers', filters.customerId)))
+    missing.push({
+      path: 'filters.customerId',
+      message: `no customer ${filters.customerId} in this workspace`,
+    });
+  if (missing.length > 0)
+    throw new AppError('validation_failed', missing.map((m) => m.message).join('; '), { fields: missing });
+}
+
 /** Saves the current filters as a view of the actor's, at the end of its list; sharing needs inbox:configure. */
 export async function createView(ctx: AppContext, actor: Actor, input: InboxViewInput): Promise<InboxView> {
   requirePermission(actor, 'inbox:read');
@@ -185,6 +219,7 @@ export async function createView(ctx: AppContext, actor: Actor, input: InboxView
         { limit: maxViewsPerPerson },
       );
     await checkNameFree(trx, actor.workspaceId, actor.userId, parsed.name);
+    await checkReferences(trx, actor.workspaceId, parsed.filters);
     const values = {
       id,
       workspace_id: actor.workspaceId,
@@ -229,6 +264,7 @@ export async function updateView(
     await lockOwner(ctx, trx, actor.workspaceId, before.owner_user_id);
     if (parsed.name !== undefined && parsed.name !== before.name)
       await checkNameFree(trx, actor.workspaceId, before.owner_user_id, parsed.name, id);
+    if (parsed.filters !== undefined) await checkReferences(trx, actor.workspaceId, parsed.filters);
     await trx
       .updateTable('inbox_views')
       .set({
