@@ -103,6 +103,13 @@ describe('segment badges', () => {
       shared: true,
       rule: { match: 'all', conditions: [{ field: 'lifecycle_stage', op: 'in', value: ['customer'] }] },
     });
+    // A second dynamic segment: each is its own column of one statement, matched separately.
+    await createSegment(t.ctx, manager, {
+      name: 'Prospects',
+      kind: 'dynamic',
+      shared: true,
+      rule: { match: 'all', conditions: [{ field: 'lifecycle_stage', op: 'not_in', value: ['customer'] }] },
+    });
     const watch = await createSegment(t.ctx, manager, { name: 'Watch list', kind: 'static', shared: true });
     await addSegmentMembers(t.ctx, manager, watch.id, [tomId, mayaCase.customerId ?? '']);
     const mine = await createSegment(t.ctx, manager, { name: 'My own list', kind: 'static', shared: false });
@@ -112,7 +119,7 @@ describe('segment badges', () => {
     const badges = Object.fromEntries(cards.map((c) => [c.customerId, c.segments.map((s) => s.name)]));
     expect(badges).toEqual({
       [mayaCase.customerId ?? '']: ['Paying', 'Watch list'],
-      [tomId]: ['Watch list'],
+      [tomId]: ['Prospects', 'Watch list'],
     });
     expect((await getCase(t.ctx, agent, mayaCase.id)).segments).toEqual([
       { id: paying.id, name: 'Paying' },
