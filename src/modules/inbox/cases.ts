@@ -11,7 +11,7 @@ import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { addFollower, isFollowing, type RecordType, recordEvent } from '../collaboration/feed.ts';
 import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
-import { mentionsByIds } from '../listening/service.ts';
+import { mentionsOfCase } from '../listening/service.ts';
 import { caseNotes, caseReplies } from './replies.ts';
 import {
   type CaseCard,
@@ -952,50 +952,31 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
   requirePermission(actor, 'inbox:read');
   const row = await caseRow(ctx.db, actor.workspaceId, id);
   // Everything else depends only on the case: independent reads that go out together on PostgreSQL.
-  const messagesOfCase = async () => {
-    const mentionRows = await ctx.db
-      .selectFrom('mentions')
-      .select(['id', 'channel', 'thread_root', 'external_id'])
+  const [conversations, messages, [customer], sla, following, replies, notes, badges] = await Promise.all([
+    ctx.db
+      .selectFrom('conversations')
+      .selectAll()
       .where('workspace_id', '=', actor.workspaceId)
       .where('case_id', '=', id)
-      .where('deleted_at', 'is', null)
       .orderBy('created_at')
-      .orderBy('id')
-      .limit(1000)
-      .execute();
-    const messages = await mentionsByIds(
-      ctx,
-      actor.workspaceId,
-      mentionRows.map((m) => Number(m.id)),
-    );
-    return { mentionRows, byId: new Map(messages.map((m) => [m.id, m])) };
-  };
-  const [conversations, { mentionRows, byId }, [customer], sla, following, replies, notes, badges] =
-    await Promise.all([
-      ctx.db
-        .selectFrom('conversations')
-        .selectAll()
-        .where('workspace_id', '=', actor.workspaceId)
-        .where('case_id', '=', id)
-        .orderBy('created_at')
-        .execute(),
-      messagesOfCase(),
-      row.customer_id ? customerSummaries(ctx, actor.workspaceId, [row.customer_id]) : Promise.resolve([]),
-      slaOfCases(ctx.db, [row.id]),
-      isFollowing(ctx, actor, CASE, id),
-      caseReplies(ctx, actor.workspaceId, id),
-      caseNotes(ctx, actor.workspaceId, id),
-      segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
-    ]);
+      .execute(),
+    mentionsOfCase(ctx, actor.workspaceId, id, 1000),
+    row.customer_id ? customerSummaries(ctx, actor.workspaceId, [row.customer_id]) : Promise.resolve([]),
+    slaOfCases(ctx.db, [row.id]),
+    isFollowing(ctx, actor, CASE, id),
+    caseReplies(ctx, actor.workspaceId, id),
+    caseNotes(ctx, actor.workspaceId, id),
+    segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
+  ]);
   return {
     ...toCaseView(ctx, row, sla.get(row.id) ?? []),
     customer: customer ?? null,
     segments: (row.customer_id && badges.get(row.customer_id)) || [],
     conversations: conversations.map((c) => ({
       ...toConversationView(c),
-      messages: mentionRows
-        .filter((m) => m.channel === c.channel && (m.thread_root ?? m.external_id) === c.thread_key)
-        .flatMap((m) => byId.get(Number(m.id)) ?? []),
+      messages: messages.filter(
+        (m) => m.channel === c.channel && (m.threadRoot ?? m.externalId) === c.thread_key,
+      ),
     })),
     following,
     replies,

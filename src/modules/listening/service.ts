@@ -335,6 +335,23 @@ export async function mentionsByIds(
   return (await withQueryIds(ctx, rows)).map(toMentionView(ctx));
 }
 
+/** A case's stored posts (deleted ones left out), oldest first, at most `limit`. */
+export async function mentionsOfCase(
+  ctx: AppContext,
+  workspaceId: string,
+  caseId: string,
+  limit: number,
+): Promise<MentionView[]> {
+  const rows = await mentionSelect(ctx, workspaceId)
+    .where('mentions.case_id', '=', caseId)
+    .where('mentions.deleted_at', 'is', null)
+    .orderBy('mentions.created_at')
+    .orderBy('mentions.id')
+    .limit(limit)
+    .execute();
+  return (await withQueryIds(ctx, rows)).map(toMentionView(ctx));
+}
+
 /** A mention with its whole thread (root and every reply seen), oldest first. */
 export async function mentionThread(
   ctx: AppContext,
