@@ -60,20 +60,17 @@ export async function workspaceCalendar(ctx: AppContext, db: Db, workspaceId: st
 }
 
 async function readCalendar(ctx: AppContext, db: Db, workspaceId: string): Promise<Calendar> {
-  const ws = await db
-    .selectFrom('workspaces')
-    .select('time_zone')
-    .where('id', '=', workspaceId)
-    .executeTakeFirstOrThrow();
+  // One statement: every SLA clock a request starts or moves reads this.
   const row = await db
-    .selectFrom('business_hours')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
+    .selectFrom('workspaces')
+    .leftJoin('business_hours', 'business_hours.workspace_id', 'workspaces.id')
+    .select(['workspaces.time_zone', 'business_hours.week', 'business_hours.holidays'])
+    .where('workspaces.id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
   return {
-    timeZone: ws.time_zone,
-    week: row ? ctx.dialect.parseJson<Calendar['week']>(row.week) : DEFAULT_WEEK,
-    holidays: row ? ctx.dialect.parseJson<string[]>(row.holidays) : [],
+    timeZone: row.time_zone,
+    week: row.week === null ? DEFAULT_WEEK : ctx.dialect.parseJson<Calendar['week']>(row.week),
+    holidays: row.holidays === null ? [] : ctx.dialect.parseJson<string[]>(row.holidays),
   };
 }
 
