@@ -37,9 +37,9 @@ export async function liveCustomer(db: Db, workspaceId: string, id: string): Pro
 /**
  * Where a summary's counts come from. `exact` counts the live mentions of the customers' authors
  * now (one customer's profile or case). `stats` reads `customer_stats` (docs/segments.md), one
- * row per customer, for lists: the count and last post lag the pipeline by up to a refresh (30 s),
- * and a deleted post stays counted until the next full rebuild. Customers with no statistics yet
- * (new since the last refresh) are counted exactly.
+ * row per customer, for lists: the count and last post lag the pipeline by up to a refresh (30 s);
+ * a post deleted at its source refreshes them in the batch that deletes it. Customers with no
+ * statistics yet (new since the last refresh) are counted exactly.
  */
 export type SummaryCounts = 'exact' | 'stats';
 
