@@ -51,6 +51,21 @@ export type SummaryStats = {
 };
 type Counts = SummaryStats;
 
+const orNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** A summary's statistics from a row, whichever statement read them. */
+export const summaryStats = (r: {
+  mentions: unknown;
+  last: unknown;
+  followers: unknown;
+  influence: unknown;
+}) => ({
+  mentions: Number(r.mentions ?? 0),
+  last: (r.last as string | null | undefined) ?? null,
+  followers: orNull(r.followers),
+  influence: orNull(r.influence),
+});
+
 /** Summaries of customer rows: identities, reach, mention count and last activity. */
 export async function summarize(
   ctx: AppContext,
@@ -105,17 +120,7 @@ async function statsCounts(
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', 'in', ids)
     .execute();
-  return new Map(
-    rows.map((r) => [
-      r.customer_id,
-      {
-        mentions: Number(r.mentions),
-        last: r.last_mention_at,
-        followers: r.followers === null ? null : Number(r.followers),
-        influence: r.influence === null ? null : Number(r.influence),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.customer_id, summaryStats({ ...r, last: r.last_mention_at })]));
 }
 
 /** The customers' reach, live mention count, last post and influence, counted now (one statement). */
@@ -164,12 +169,6 @@ async function exactCounts(
   const out = new Map<string, Counts>(
     ids.map((id) => [id, { mentions: 0, last: null, followers: null, influence: null }]),
   );
-  for (const r of rows)
-    out.set(r.id, {
-      mentions: Number(r.mentions ?? 0),
-      last: (r.last as string | null) ?? null,
-      followers: r.followers === null ? null : Number(r.followers),
-      influence: r.influence === null ? null : Number(r.influence),
-    });
+  for (const r of rows) out.set(r.id, summaryStats(r));
   return out;
 }

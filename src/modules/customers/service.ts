@@ -28,6 +28,7 @@ import {
   type SummaryCounts,
   type SummaryStats,
   summarize,
+  summaryStats,
 } from './customer-rows.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import { linkBlueskyHandles } from './identity-resolution.ts';
@@ -122,12 +123,15 @@ export async function customerSummaries(
   const stats = new Map<string, SummaryStats>();
   for (const r of rows)
     if (counts === 'stats' && r.stats_of !== null)
-      stats.set(r.id, {
-        mentions: Number(r.stats_mentions),
-        last: r.stats_last,
-        followers: r.stats_followers === null ? null : Number(r.stats_followers),
-        influence: r.stats_influence === null ? null : Number(r.stats_influence),
-      });
+      stats.set(
+        r.id,
+        summaryStats({
+          mentions: r.stats_mentions,
+          last: r.stats_last,
+          followers: r.stats_followers,
+          influence: r.stats_influence,
+        }),
+      );
   const byId = new Map((await summarize(ctx, workspaceId, rows, counts, stats)).map((s) => [s.id, s]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
