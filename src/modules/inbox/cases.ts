@@ -868,13 +868,10 @@ export async function listCases(
   filters: CaseFilters & PageQuery,
 ): Promise<Page<CaseCard>> {
   requirePermission(actor, 'inbox:read');
-  let q = matchingCases(ctx, actor, filters).selectAll();
-  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
-  // Newest first by number: numbers are given in creation order, ids only to the millisecond.
-  const rows = await q
-    .orderBy('number', 'desc')
-    .limit(filters.limit + 1)
-    .execute();
+  const rows =
+    filters.dueWithinMinutes === undefined
+      ? await newestFirst(ctx, actor, filters)
+      : await dueFirst(ctx, actor, filters);
   const page = rows.slice(0, filters.limit);
   const ids = page.map((r) => r.id);
   // The cards' parts are independent reads: on PostgreSQL they go out together.
@@ -889,7 +886,7 @@ export async function listCases(
   return toPage(
     rows,
     filters.limit,
-    (r) => Number(r.number),
+    (r) => ('due' in r ? `${r.due}|${r.number}` : Number(r.number)),
     (r) => ({
       ...toCaseView(ctx, r, sla.get(r.id) ?? []),
       customer: (r.customer_id && customers.get(r.customer_id)) || null,
@@ -897,6 +894,40 @@ export async function listCases(
       firstMessage: firstMessages.get(r.id) ?? null,
     }),
   );
+}
+
+/** Newest first by number (keyset): numbers are given in creation order, ids only to the millisecond. */
+async function newestFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
+  let q = matchingCases(ctx, actor, filters).selectAll();
+  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
+  return q
+    .orderBy('number', 'desc')
+    .limit(filters.limit + 1)
+    .execute();
+}
+
+/**
+ * Cases with a clock due soon, most urgent first: by the earliest due time of their running SLA
+ * clocks, then by number (keyset on both, the cursor `due|number`).
+ */
+async function dueFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
+  const due = sql<string>`(select min(s.due_at) from case_sla s where s.case_id = cases.id and s.status = 'running')`;
+  let q = matchingCases(ctx, actor, filters).selectAll().select(due.as('due'));
+  if (filters.cursor !== undefined) {
+    const cursor = String(decodeCursor(filters.cursor));
+    const cut = cursor.lastIndexOf('|');
+    const [at, number] = [cursor.slice(0, cut), Number(cursor.slice(cut + 1))];
+    if (cut < 0 || !Number.isInteger(number))
+      throw new AppError('validation_failed', 'Bad cursor for a due-soon list', {
+        fields: [{ path: 'cursor', message: 'not a cursor of this list' }],
+      });
+    q = q.where(sql<boolean>`(${due} > ${at} or (${due} = ${at} and ${sql.ref('number')} > ${number}))`);
+  }
+  return q
+    .orderBy(due, 'asc')
+    .orderBy('number', 'asc')
+    .limit(filters.limit + 1)
+    .execute();
 }
 
 /** The earliest stored post of each case, for the cards of the list. */

@@ -144,7 +144,10 @@ export const caseFilters = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .optional()
-    .openapi({ description: 'only cases with a running SLA clock due within this many minutes, or overdue' }),
+    .openapi({
+      description:
+        'only cases with a running SLA clock due within this many minutes, or overdue; listed most urgent first (earliest due, then number) instead of newest first',
+    }),
 });
 
 export const dispositionInput = z

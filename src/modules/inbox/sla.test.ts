@@ -265,4 +265,35 @@ describe('cases breaching soon', () => {
     t.clock.advance(20 * 60_000); // 09:40: the first is overdue, still running
     expect(await due(5)).toEqual(['First']);
   });
+
+  it('lists them most urgent first (by number when due together), page by page', async () => {
+    const { manager, agent } = await setup();
+    // Policies match in order: urgent cases get 10 minutes, the rest 30.
+    await saveSlaPolicy(t.ctx, manager, {
+      name: 'Urgent',
+      conditions: { priorities: ['urgent'] },
+      targets: { firstResponse: 10 },
+      businessHours: false,
+    });
+    await saveSlaPolicy(t.ctx, manager, {
+      name: 'Rest',
+      targets: { firstResponse: 30 },
+      businessHours: false,
+    });
+    await createCase(t.ctx, agent, { subject: 'Normal one', priority: 'normal' }); // due 09:30
+    await createCase(t.ctx, agent, { subject: 'Urgent', priority: 'urgent' }); // due 09:10
+    await createCase(t.ctx, agent, { subject: 'Normal two', priority: 'normal' }); // due 09:30
+    await createCase(t.ctx, agent, { subject: 'Later', priority: 'low' }); // due 09:30
+    const query = { view: 'all' as const, status: 'active', dueWithinMinutes: 60, limit: 2 };
+    const first = await listCases(t.ctx, agent, query);
+    expect(first.items.map((c) => c.subject)).toEqual(['Urgent', 'Normal one']);
+    const second = await listCases(t.ctx, agent, { ...query, cursor: first.nextCursor ?? undefined });
+    expect(second.items.map((c) => c.subject)).toEqual(['Normal two', 'Later']);
+    const all = await listCases(t.ctx, agent, { ...query, limit: 10 });
+    expect(all.items.map((c) => c.subject)).toEqual(['Urgent', 'Normal one', 'Normal two', 'Later']);
+    expect(all.nextCursor).toBeNull();
+    // Without the due filter the list stays newest first.
+    const newest = await listCases(t.ctx, agent, { view: 'all', status: 'active', limit: 10 });
+    expect(newest.items.map((c) => c.subject)).toEqual(['Later', 'Normal two', 'Urgent', 'Normal one']);
+  });
 });
