@@ -685,7 +685,6 @@ function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput
   return rules;
 }
 
-/** The pipeline (processBatch, then routing, as the worker does) over `posts`, with or without rules. */
 /** Rules on case events, like the demo's: what help desks automate once cases exist. */
 function caseRules(): RoutingRuleInput[] {
   return [
@@ -735,6 +734,7 @@ function caseRules(): RoutingRuleInput[] {
   ];
 }
 
+/** The pipeline (processBatch, then routing, as the worker does) over `posts`, with or without rules. */
 export async function pipelineSeconds(
   engine: 'sqlite' | 'postgres',
   posts: ReturnType<typeof generatePosts>,

@@ -43,23 +43,17 @@ export async function liveCustomer(db: Db, workspaceId: string, id: string): Pro
  */
 export type SummaryCounts = 'exact' | 'stats';
 
-export type SummaryStats = {
-  mentions: number;
-  last: string | null;
-  followers: number | null;
-  influence: number | null;
-};
-type Counts = SummaryStats;
+type Counts = { mentions: number; last: string | null; followers: number | null; influence: number | null };
 
 const orNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-/** A summary's statistics from a row, whichever statement read them. */
-export const summaryStats = (r: {
+/** A summary's counts from a row, whichever statement read them. */
+const countsOf = (r: {
   mentions: unknown;
   last: unknown;
   followers: unknown;
   influence: unknown;
-}) => ({
+}): Counts => ({
   mentions: Number(r.mentions ?? 0),
   last: (r.last as string | null | undefined) ?? null,
   followers: orNull(r.followers),
@@ -72,8 +66,6 @@ export async function summarize(
   workspaceId: string,
   rows: CustomerRow[],
   counts: SummaryCounts = 'exact',
-  /** With `stats`: the rows' statistics, when the caller read them with the rows. */
-  statsRead?: ReadonlyMap<string, SummaryStats>,
 ): Promise<CustomerSummary[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -85,7 +77,7 @@ export async function summarize(
       .where('customer_id', 'in', ids)
       .orderBy('id')
       .execute(),
-    counts === 'exact' ? new Map<string, Counts>() : (statsRead ?? statsCounts(ctx, workspaceId, ids)),
+    counts === 'exact' ? new Map<string, Counts>() : statsCounts(ctx, workspaceId, ids),
   ]);
   const missing = ids.filter((id) => !stats.has(id));
   const byId =
@@ -120,7 +112,7 @@ async function statsCounts(
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', 'in', ids)
     .execute();
-  return new Map(rows.map((r) => [r.customer_id, summaryStats({ ...r, last: r.last_mention_at })]));
+  return new Map(rows.map((r) => [r.customer_id, countsOf({ ...r, last: r.last_mention_at })]));
 }
 
 /** The customers' reach, live mention count, last post and influence, counted now (one statement). */
@@ -169,6 +161,6 @@ async function exactCounts(
   const out = new Map<string, Counts>(
     ids.map((id) => [id, { mentions: 0, last: null, followers: null, influence: null }]),
   );
-  for (const r of rows) out.set(r.id, summaryStats(r));
+  for (const r of rows) out.set(r.id, countsOf(r));
   return out;
 }

@@ -173,26 +173,23 @@ async function checkReferences(
   workspaceId: string,
   filters: ViewFilters,
 ): Promise<void> {
+  const references = [
+    { key: 'teamId', table: 'teams', what: 'team' },
+    { key: 'assigneeUserId', table: 'users', what: 'person' },
+    { key: 'customerId', table: 'customers', what: 'customer' },
+  ] as const;
   const missing: { path: string; message: string }[] = [];
-  const exists = async (table: 'teams' | 'users' | 'customers', id: string) =>
-    (await trx
+  for (const { key, table, what } of references) {
+    const id = filters[key];
+    if (!id) continue;
+    const found = await trx
       .selectFrom(table)
       .select('id')
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
-      .executeTakeFirst()) !== undefined;
-  if (filters.teamId && !(await exists('teams', filters.teamId)))
-    missing.push({ path: 'filters.teamId', message: `no team ${filters.teamId} in this workspace` });
-  if (filters.assigneeUserId && !(await exists('users', filters.assigneeUserId)))
-    missing.push({
-      path: 'filters.assigneeUserId',
-      message: `no person ${filters.assigneeUserId} in this workspace`,
-    });
-  if (filters.customerId && !(await exists('customers', filters.customerId)))
-    missing.push({
-      path: 'filters.customerId',
-      message: `no customer ${filters.customerId} in this workspace`,
-    });
+      .executeTakeFirst();
+    if (!found) missing.push({ path: `filters.${key}`, message: `no ${what} ${id} in this workspace` });
+  }
   if (missing.length > 0)
     throw new AppError('validation_failed', missing.map((m) => m.message).join('; '), { fields: missing });
 }
