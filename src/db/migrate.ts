@@ -27,6 +27,7 @@ import * as m0023 from './migrations/0023_user_skills.ts';
 import * as m0024 from './migrations/0024_inbox_views.ts';
 import * as m0025 from './migrations/0025_case_rules.ts';
 import * as m0026 from './migrations/0026_author_profiles.ts';
+import * as m0027 from './migrations/0027_surveys.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -57,6 +58,7 @@ const migrations: Record<string, DialectMigration> = {
   '0024_inbox_views': m0024,
   '0025_case_rules': m0025,
   '0026_author_profiles': m0026,
+  '0027_surveys': m0027,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

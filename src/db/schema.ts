@@ -535,6 +535,8 @@ export interface DB {
   community_lists: CommunityListsTable;
   community_list_entries: CommunityListEntriesTable;
   community_list_follows: CommunityListFollowsTable;
+  surveys: SurveysTable;
+  survey_requests: SurveyRequestsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -774,6 +776,49 @@ export interface InboxViewsTable {
   position: number;
   created_at: string;
   updated_at: string;
+}
+
+// ---------------------------------------------------------------- surveys (src/modules/surveys)
+export type SurveyKind = 'csat' | 'nps';
+export type SurveyTrigger = 'case_solved' | 'manual';
+export type SurveyDelivery = 'reply' | 'private' | 'link';
+export type SurveyRequestStatus = 'queued' | 'not_sent' | 'answered';
+
+export interface SurveysTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  kind: SurveyKind;
+  question: string;
+  comment_prompt: string | null;
+  trigger: SurveyTrigger;
+  delivery: SurveyDelivery;
+  /** A customer is asked at most once in this many days (0: every time). */
+  cooldown_days: number;
+  /** Days the link accepts an answer. */
+  expires_days: number;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SurveyRequestsTable {
+  id: string;
+  workspace_id: string;
+  survey_id: string;
+  customer_id: string | null;
+  case_id: string | null;
+  /** The secret part of the answer link. */
+  token: string;
+  /** queued: a message went to the outbox (its reply says how delivery went); not_sent: link only. */
+  status: SurveyRequestStatus;
+  delivery_error: string | null;
+  reply_id: string | null;
+  score: number | null;
+  comment: string | null;
+  answered_at: string | null;
+  expires_at: string;
+  created_at: string;
 }
 
 // ---------------------------------------------------------------- sales (src/modules/sales)

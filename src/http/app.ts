@@ -35,6 +35,8 @@ import { segmentsRoutes } from '../modules/customers/segments-routes.ts';
 import { inboxRoutes } from '../modules/inbox/routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
 import { salesRoutes } from '../modules/sales/routes.ts';
+import { surveyPages } from '../modules/surveys/page.ts';
+import { surveysRoutes } from '../modules/surveys/routes.ts';
 import { webhooksRoutes } from '../modules/webhooks/routes.ts';
 import { projectRoot, version } from '../project.ts';
 import { renderApiReference } from './api-reference.ts';
@@ -161,6 +163,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', collaborationRoutes(ctx));
   app.route('/api/v1', webhooksRoutes(ctx));
   app.route('/api/v1', salesRoutes(ctx));
+  app.route('/api/v1', surveysRoutes(ctx));
 
   const documentConfig = {
     openapi: '3.1.0',
@@ -177,6 +180,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/community', communityWriteRoutes(ctx) as never);
   app.route('/community', memberPages(ctx));
   app.route('/community', newsletterPages(ctx));
+  // A customer answers a survey here, through the link it was sent with (no account).
+  app.route('/survey', surveyPages(ctx));
   mountWebUi(app, options.webDir ?? path.join(projectRoot, 'web', 'dist'));
   return app;
 }

@@ -49,12 +49,13 @@ const carriedTables = [
   ['conversations', 'conversationIds'],
   ['leads', 'leadIds'],
   ['opportunities', 'opportunityIds'],
+  ['survey_requests', 'surveyRequestIds'],
 ] as const;
 type Carried = Partial<Record<(typeof carriedTables)[number][1], string[]>>;
 
 /**
  * Moves what points at `from` directly (transactions, events, cases, conversations, leads,
- * opportunities) onto `into`
+ * opportunities, survey requests) onto `into`
  * (a merge), returning the ids moved so that an unmerge can put exactly those back.
  */
 export async function carryActivity(

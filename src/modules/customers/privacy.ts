@@ -95,6 +95,8 @@ export type CustomerExport = {
     threads: Record<string, unknown>[];
     posts: Record<string, unknown>[];
   };
+  /** Satisfaction surveys sent to them, with their scores and comments. */
+  surveys: Record<string, unknown>[];
   erasures: Record<string, unknown>[];
 };
 
@@ -166,6 +168,25 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
     .where('workspace_id', '=', ws)
     .where('customer_id', 'in', ids)
     .orderBy('occurred_at')
+    .execute();
+  const surveys = await ctx.db
+    .selectFrom('survey_requests')
+    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
+    .select([
+      'survey_requests.id',
+      'survey_requests.customer_id',
+      'survey_requests.case_id',
+      'surveys.name as survey',
+      'surveys.kind',
+      'surveys.question',
+      'survey_requests.score',
+      'survey_requests.comment',
+      'survey_requests.answered_at',
+      'survey_requests.created_at',
+    ])
+    .where('survey_requests.workspace_id', '=', ws)
+    .where('survey_requests.customer_id', 'in', ids)
+    .orderBy('survey_requests.created_at')
     .execute();
   const erasures = await ctx.db
     .selectFrom('customer_erasures')
@@ -281,6 +302,7 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       opportunities: opportunities.filter((o) => o.lead_id === l.id),
     })),
     community: { members, threads, posts },
+    surveys,
     erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
   };
   await recordAudit(ctx, ctx.db, {
@@ -490,6 +512,8 @@ export type ErasureCounts = {
   leads: number;
   /** Community members of theirs: profile, login, sessions, and the text of their posts are gone. */
   communityMembers: number;
+  /** Survey answers of theirs: the scores stay (anonymous results), the comments are gone. */
+  surveyAnswers: number;
 };
 
 export type ErasureView = {
@@ -594,6 +618,7 @@ export async function eraseCustomer(
       cases: 0,
       leads: 0,
       communityMembers: 0,
+      surveyAnswers: 0,
     };
 
     // Their accounts and posts, as the source knows them (before the authors are blanked).
@@ -754,6 +779,14 @@ export async function eraseCustomer(
     counts.cases = service.cases;
     counts.leads = service.leads;
     counts.communityMembers = await eraseCommunityLife(trx, ws, ids);
+    const surveyAnswers = await trx
+      .updateTable('survey_requests')
+      .set({ comment: null })
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .where('answered_at', 'is not', null)
+      .executeTakeFirst();
+    counts.surveyAnswers = Number(surveyAnswers.numUpdatedRows);
 
     await trx
       .updateTable('customers')

@@ -164,10 +164,24 @@ export const timelineItemSchema = z
       'reply',
       'lead',
       'community_post',
+      'survey_answer',
     ]),
     at: z.string(),
     summary: z.string(),
     mention: mentionSchema.nullable(),
+    /** On survey answers: the survey, the score on its scale and the comment. */
+    survey: z
+      .object({
+        surveyId: z.string(),
+        name: z.string(),
+        kind: z.enum(['csat', 'nps']),
+        score: z.number(),
+        scaleMax: z.number(),
+        comment: z.string().nullable(),
+        caseId: z.string().nullable(),
+        caseNumber: z.number().nullable(),
+      })
+      .optional(),
   })
   .openapi('TimelineItem');
 

@@ -1,6 +1,6 @@
 /**
  * A customer's timeline: mentions, merges, unmerges, identities, transactions, events, cases,
- * leads, replies and community posts in one keyset-paginated feed, newest first.
+ * leads, replies, community posts and survey answers in one keyset-paginated feed, newest first.
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -8,6 +8,8 @@ import { AppError } from '../../errors.ts';
 import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { mentionsByIds } from '../listening/service.ts';
+import { scaleOf } from '../surveys/schema.ts';
+import { answeredSurveysOf } from '../surveys/service.ts';
 import { activityTimelineRows, formatAmount } from './activity-queries.ts';
 import { mayShowBehaviour } from './consents.ts';
 import { liveCustomer } from './customer-rows.ts';
@@ -57,7 +59,17 @@ export async function customerTimeline(
         !Number.isNaN(Date.parse(at)) &&
         (kind === 'mention' || kind === 'community_post'
           ? Number.isSafeInteger(key)
-          : ['merge', 'unmerge', 'identity', 'transaction', 'event', 'case', 'reply', 'lead'].includes(
+          : [
+              'merge',
+              'unmerge',
+              'identity',
+              'transaction',
+              'event',
+              'case',
+              'reply',
+              'lead',
+              'survey_answer',
+            ].includes(
               kind,
             ) && typeof key === 'string');
       if (!valid) throw new Error('invalid cursor');
@@ -207,6 +219,12 @@ export async function customerTimeline(
           .limit(n)
           .execute();
   };
+  const surveyAnswers = answeredSurveysOf(ctx.db, workspaceId, customerId)
+    .where(bound('survey_answer', 'survey_requests.answered_at', 'survey_requests.id'))
+    .orderBy('survey_requests.answered_at', 'desc')
+    .orderBy('survey_requests.id', 'desc')
+    .limit(n)
+    .execute();
   const [
     mentionRows,
     identityRows,
@@ -217,6 +235,7 @@ export async function customerTimeline(
     replyRows,
     communityRows,
     leadRows,
+    surveyRows,
   ] = await Promise.all([
     mentionsOfCustomer(),
     identitiesOfCustomer,
@@ -239,6 +258,7 @@ export async function customerTimeline(
     repliesToCustomer,
     communityPostsOfCustomer(),
     leadsOfCustomer,
+    surveyAnswers,
   ]);
 
   // A merge out of this customer reads better with the name of who absorbed it.
@@ -367,6 +387,31 @@ export async function customerTimeline(
         summary: `Community ${Number(p.number) === 1 ? 'thread' : 'reply'} in "${p.title}"${p.hidden_at ? ' (hidden by moderation)' : ''}: ${p.body_markdown.slice(0, 140)}`,
       }),
     })),
+    ...surveyRows.map((r) => {
+      const scaleMax = scaleOf[r.kind].max;
+      const survey = {
+        surveyId: r.survey_id,
+        name: r.name,
+        kind: r.kind,
+        score: Number(r.score),
+        scaleMax,
+        comment: r.comment,
+        caseId: r.case_id,
+        caseNumber: r.case_number === null ? null : Number(r.case_number),
+      };
+      return {
+        at: r.at,
+        kind: 'survey_answer' as const,
+        key: r.id,
+        build: (): Built => ({
+          id: `survey_answer:${r.id}`,
+          kind: 'survey_answer',
+          at: r.at,
+          summary: `Answered "${r.name}": ${survey.score} / ${scaleMax}${survey.caseNumber === null ? '' : ` (case ${survey.caseNumber})`}${r.comment ? `: ${r.comment.slice(0, 140)}` : ''}`,
+          survey,
+        }),
+      };
+    }),
     ...activity.events.map((e) => ({
       at: e.occurred_at,
       kind: 'event' as const,

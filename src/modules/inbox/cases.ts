@@ -12,6 +12,7 @@ import { addFollower, isFollowing, type RecordType, recordEvent } from '../colla
 import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
 import { mentionsOfCase } from '../listening/service.ts';
+import { surveyOnSolve } from '../surveys/service.ts';
 import { caseNotes, caseReplies } from './replies.ts';
 import {
   type CaseCard,
@@ -588,7 +589,10 @@ export async function updateCase(
     if (typeof patch.assigneeUserId === 'string')
       await addFollower(ctx, trx, actor.workspaceId, CASE, id, patch.assigneeUserId);
     await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now());
-    return caseRow(trx, actor.workspaceId, id);
+    const row = await caseRow(trx, actor.workspaceId, id);
+    if (row.status === 'solved' && current.status !== 'solved')
+      await surveyOnSolve(ctx, trx, actor.workspaceId, id, actor.userId);
+    return row;
   });
   return caseView(ctx, row);
 }

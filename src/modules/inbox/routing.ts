@@ -9,6 +9,7 @@ import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { segmentsOfCustomers } from '../customers/segments.ts';
 import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
+import { surveyOnSolve } from '../surveys/service.ts';
 import { isOpen } from './business-hours.ts';
 import { renderSharedCanned } from './canned.ts';
 import {
@@ -717,6 +718,7 @@ async function writeCaseChanges(
     // Priority and type choose the SLA policy; status pauses, resumes or ends its clocks.
     if (changed.has('priority') || changed.has('type') || changed.has('status'))
       await syncCaseSla(ctx, trx, workspaceId, draft.caseId, ctx.now());
+    if (status === 'solved') await surveyOnSolve(ctx, trx, workspaceId, draft.caseId, null);
   }
   for (const { field, from, to, rule } of draft.changes) {
     await recordEvent(ctx, trx, {

@@ -1,0 +1,670 @@
+/**
+ * Satisfaction surveys (CSAT, NPS) that close the loop: a solved case sends its customer a
+ * survey (a reply on the case's channel, a private message, or a link agents share), the
+ * customer answers on a public page, and the answer lands on the case's feed, the customer's
+ * timeline and the survey's results.
+ */
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { DB, SurveyRequestsTable, SurveysTable } from '../../db/schema.ts';
+import { AppError, isAppError } from '../../errors.ts';
+import { newId, randomSecret } from '../../ids.ts';
+import { decodeKeyCursor, encodeKeyCursor, type Page, type PageQuery } from '../../pagination.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { recordEvent } from '../collaboration/feed.ts';
+import { consentHistory, currentConsents } from '../customers/consents.ts';
+import { queueReplyIn } from '../inbox/replies.ts';
+import {
+  type SurveyAnswerView,
+  type SurveyInput,
+  type SurveyPatch,
+  type SurveyRequestView,
+  type SurveyResults,
+  type SurveyView,
+  scaleOf,
+  surveyInput,
+} from './schema.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+type SurveyRow = Selectable<SurveysTable>;
+type RequestRow = Selectable<SurveyRequestsTable>;
+
+const DAY_MS = 24 * 3600 * 1000;
+
+function toSurveyView(r: SurveyRow): SurveyView {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    question: r.question,
+    commentPrompt: r.comment_prompt,
+    trigger: r.trigger,
+    delivery: r.delivery,
+    cooldownDays: Number(r.cooldown_days),
+    expiresDays: Number(r.expires_days),
+    enabled: Number(r.enabled) === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** The public page that takes the answer. */
+export const surveyLink = (ctx: AppContext, token: string) => `${ctx.config.publicUrl}/survey/${token}`;
+
+async function surveyRow(db: Db, workspaceId: string, id: string): Promise<SurveyRow> {
+  const row = await db
+    .selectFrom('surveys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `No survey ${id}`);
+  return row;
+}
+
+function duplicateName(err: unknown): boolean {
+  const text = String((err as { message?: unknown })?.message ?? '');
+  return /surveys_name_key|UNIQUE constraint failed: surveys/.test(text);
+}
+
+const nameTaken = (name: string) =>
+  new AppError('conflict', `A survey named "${name}" already exists`, {
+    fields: [{ path: 'name', message: 'already used by another survey' }],
+  });
+
+/** The workspace's surveys, by name. */
+export async function listSurveys(ctx: AppContext, actor: Actor): Promise<SurveyView[]> {
+  requirePermission(actor, 'inbox:read');
+  const rows = await ctx.db
+    .selectFrom('surveys')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .orderBy('name')
+    .execute();
+  return rows.map(toSurveyView);
+}
+
+export async function createSurvey(ctx: AppContext, actor: Actor, input: SurveyInput): Promise<SurveyView> {
+  requirePermission(actor, 'inbox:configure');
+  const parsed = surveyInput.parse(input);
+  const now = ctx.now().toISOString();
+  const row: SurveyRow = {
+    id: newId(ctx.now()),
+    workspace_id: actor.workspaceId,
+    name: parsed.name,
+    kind: parsed.kind,
+    question: parsed.question,
+    comment_prompt: parsed.commentPrompt ?? null,
+    trigger: parsed.trigger,
+    delivery: parsed.delivery,
+    cooldown_days: parsed.cooldownDays,
+    expires_days: parsed.expiresDays,
+    enabled: parsed.enabled ? 1 : 0,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await ctx.db.insertInto('surveys').values(row).execute();
+  } catch (err) {
+    if (duplicateName(err)) throw nameTaken(parsed.name);
+    throw err;
+  }
+  return toSurveyView(row);
+}
+
+export async function updateSurvey(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  patch: SurveyPatch,
+): Promise<SurveyView> {
+  requirePermission(actor, 'inbox:configure');
+  const current = await surveyRow(ctx.db, actor.workspaceId, id);
+  const next: SurveyRow = {
+    ...current,
+    name: patch.name ?? current.name,
+    kind: patch.kind ?? current.kind,
+    question: patch.question ?? current.question,
+    comment_prompt: patch.commentPrompt === undefined ? current.comment_prompt : patch.commentPrompt,
+    trigger: patch.trigger ?? current.trigger,
+    delivery: patch.delivery ?? current.delivery,
+    cooldown_days: patch.cooldownDays ?? current.cooldown_days,
+    expires_days: patch.expiresDays ?? current.expires_days,
+    enabled: patch.enabled === undefined ? current.enabled : patch.enabled ? 1 : 0,
+    updated_at: ctx.now().toISOString(),
+  };
+  if (next.kind !== current.kind) {
+    // Scores of one scale mean nothing on the other: the kind is fixed once answers exist.
+    const answered = await ctx.db
+      .selectFrom('survey_requests')
+      .select('id')
+      .where('survey_id', '=', id)
+      .where('answered_at', 'is not', null)
+      .limit(1)
+      .executeTakeFirst();
+    if (answered)
+      throw new AppError(
+        'conflict',
+        'The survey has answers on its scale; create a new survey for another kind',
+        {
+          fields: [{ path: 'kind', message: 'fixed once the survey has answers' }],
+        },
+      );
+  }
+  try {
+    await ctx.db
+      .updateTable('surveys')
+      .set({ ...next, id: undefined, workspace_id: undefined, created_at: undefined })
+      .where('id', '=', id)
+      .execute();
+  } catch (err) {
+    if (duplicateName(err)) throw nameTaken(next.name);
+    throw err;
+  }
+  return toSurveyView(next);
+}
+
+// ------------------------------------------------------------------ sending
+
+type CaseForSurvey = { id: string; number: number; customer_id: string };
+
+/** Whether the customer withdrew consent to research (satisfaction surveys are research). */
+async function refusedSurveys(db: Db, workspaceId: string, customerId: string): Promise<boolean> {
+  return currentConsents(await consentHistory(db, workspaceId, customerId)).some(
+    (c) => c.purpose === 'research' && c.status === 'withdrawn',
+  );
+}
+
+/**
+ * Makes a survey request for a case's customer and sends it as the survey says: a reply in the
+ * case's thread, a private message, or nothing (link). A message the outbox refuses (no post to
+ * reply to, no private channel, too long) leaves the request unsent with the reason; the link
+ * still works.
+ */
+async function sendIn(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  survey: SurveyRow,
+  c: CaseForSurvey,
+  actorUserId: string | null,
+): Promise<RequestRow> {
+  const token = randomSecret(24);
+  const now = ctx.now();
+  const row: RequestRow = {
+    id: newId(now),
+    workspace_id: workspaceId,
+    survey_id: survey.id,
+    customer_id: c.customer_id,
+    case_id: c.id,
+    token,
+    status: 'not_sent',
+    delivery_error: null,
+    reply_id: null,
+    score: null,
+    comment: null,
+    answered_at: null,
+    expires_at: new Date(now.getTime() + Number(survey.expires_days) * DAY_MS).toISOString(),
+    created_at: now.toISOString(),
+  };
+  if (survey.delivery !== 'link') {
+    try {
+      const [reply] = await queueReplyIn(ctx, trx, { workspaceId, userId: actorUserId }, c.id, {
+        body: `${survey.question} ${surveyLink(ctx, token)}`,
+        visibility: survey.delivery === 'private' ? 'private' : 'public',
+      });
+      row.status = 'queued';
+      row.reply_id = reply?.id ?? null;
+    } catch (err) {
+      // Refusals are checked before the outbox writes anything, so the transaction goes on.
+      if (!isAppError(err)) throw err;
+      row.delivery_error = err.message;
+    }
+  }
+  await trx.insertInto('survey_requests').values(row).execute();
+  await recordEvent(ctx, trx, {
+    workspaceId,
+    recordType: 'case',
+    recordId: c.id,
+    kind: 'survey_sent',
+    actorUserId,
+    data: { requestId: row.id, surveyId: survey.id, delivery: survey.delivery, error: row.delivery_error },
+    summary:
+      row.status === 'queued'
+        ? `Survey "${survey.name}" sent for case ${c.number}`
+        : `Survey "${survey.name}" made for case ${c.number} (link only${row.delivery_error ? `: ${row.delivery_error}` : ''})`,
+  });
+  return row;
+}
+
+/**
+ * On a case just solved: sends the workspace's first enabled `case_solved` survey to the case's
+ * customer, unless the case already has one, the customer was asked within the survey's
+ * cooldown, or the customer withdrew consent to research. Runs in the transaction that solved it.
+ */
+export async function surveyOnSolve(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  caseId: string,
+  actorUserId: string | null,
+): Promise<void> {
+  const c = await trx
+    .selectFrom('cases')
+    .select(['id', 'number', 'customer_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', caseId)
+    .executeTakeFirst();
+  if (!c?.customer_id) return;
+  const survey = await trx
+    .selectFrom('surveys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('enabled', '=', 1)
+    .where('trigger', '=', 'case_solved')
+    .orderBy('created_at')
+    .executeTakeFirst();
+  if (!survey) return;
+  const since = new Date(ctx.now().getTime() - Number(survey.cooldown_days) * DAY_MS).toISOString();
+  const earlier = await trx
+    .selectFrom('survey_requests')
+    .select('id')
+    .where('survey_id', '=', survey.id)
+    .where((eb) =>
+      eb.or([
+        eb('case_id', '=', c.id),
+        eb.and([eb('customer_id', '=', c.customer_id), eb('created_at', '>', since)]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  if (earlier) return;
+  if (await refusedSurveys(trx, workspaceId, c.customer_id)) return;
+  await sendIn(
+    ctx,
+    trx,
+    workspaceId,
+    survey,
+    { id: c.id, number: Number(c.number), customer_id: c.customer_id },
+    actorUserId,
+  );
+}
+
+/** Sends a survey for a case now (an agent's choice: no cooldown, but not twice while one is open). */
+export async function sendCaseSurvey(
+  ctx: AppContext,
+  actor: Actor,
+  caseId: string,
+  input: { surveyId?: string | undefined },
+): Promise<SurveyRequestView> {
+  requirePermission(actor, 'inbox:work');
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const c = await trx
+      .selectFrom('cases')
+      .select(['id', 'number', 'customer_id', 'merged_into'])
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', caseId)
+      .executeTakeFirst();
+    if (!c) throw new AppError('not_found', `No case ${caseId}`);
+    if (c.merged_into !== null)
+      throw new AppError('conflict', `Case ${c.number} was merged into another case`);
+    if (!c.customer_id)
+      throw new AppError('conflict', `Case ${c.number} has no customer to ask; link one first`);
+    const survey = input.surveyId
+      ? await surveyRow(trx, actor.workspaceId, input.surveyId)
+      : await trx
+          .selectFrom('surveys')
+          .selectAll()
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('enabled', '=', 1)
+          .orderBy('created_at')
+          .executeTakeFirst();
+    if (!survey) throw new AppError('conflict', 'No survey is enabled; create one in Settings → Surveys');
+    if (Number(survey.enabled) !== 1) throw new AppError('conflict', `Survey "${survey.name}" is disabled`);
+    const open = await trx
+      .selectFrom('survey_requests')
+      .select('id')
+      .where('survey_id', '=', survey.id)
+      .where('case_id', '=', c.id)
+      .where('answered_at', 'is', null)
+      .where('expires_at', '>', ctx.now().toISOString())
+      .executeTakeFirst();
+    if (open)
+      throw new AppError(
+        'conflict',
+        `Survey "${survey.name}" was already sent for case ${c.number} and awaits an answer`,
+      );
+    const row = await sendIn(
+      ctx,
+      trx,
+      actor.workspaceId,
+      survey,
+      { id: c.id, number: Number(c.number), customer_id: c.customer_id },
+      actor.userId,
+    );
+    return row.id;
+  });
+  const [view] = await requestViews(ctx, actor.workspaceId, (q) => q.where('survey_requests.id', '=', id));
+  if (!view) throw new AppError('not_found', `No survey request ${id}`);
+  return view;
+}
+
+// ------------------------------------------------------------------ reading requests
+
+function requestStatus(
+  r: { answered_at: string | null; expires_at: string; status: string },
+  replyStatus: string | null,
+  now: Date,
+): SurveyRequestView['status'] {
+  if (r.answered_at !== null) return 'answered';
+  if (r.expires_at <= now.toISOString()) return 'expired';
+  if (r.status === 'queued')
+    return replyStatus === 'sent' ? 'sent' : replyStatus === 'failed' ? 'not_sent' : 'queued';
+  return 'not_sent';
+}
+
+function requestQuery(db: Db, workspaceId: string) {
+  return db
+    .selectFrom('survey_requests')
+    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
+    .leftJoin('cases', 'cases.id', 'survey_requests.case_id')
+    .leftJoin('outbox_replies', 'outbox_replies.id', 'survey_requests.reply_id')
+    .selectAll('survey_requests')
+    .select([
+      'surveys.name as survey_name',
+      'surveys.kind',
+      'cases.number as case_number',
+      'outbox_replies.status as reply_status',
+      'outbox_replies.last_error as reply_error',
+    ])
+    .where('survey_requests.workspace_id', '=', workspaceId);
+}
+
+type RequestQuery = ReturnType<typeof requestQuery>;
+
+async function requestViews(
+  ctx: AppContext,
+  workspaceId: string,
+  narrow: (q: RequestQuery) => RequestQuery,
+): Promise<SurveyRequestView[]> {
+  const rows = await narrow(requestQuery(ctx.db, workspaceId)).execute();
+  const now = ctx.now();
+  return rows.map((r) => ({
+    id: r.id,
+    surveyId: r.survey_id,
+    surveyName: r.survey_name,
+    kind: r.kind,
+    caseId: r.case_id,
+    caseNumber: r.case_number === null ? null : Number(r.case_number),
+    customerId: r.customer_id,
+    link: surveyLink(ctx, r.token),
+    status: requestStatus(r, r.reply_status, now),
+    deliveryError: r.delivery_error ?? (r.reply_status === 'failed' ? r.reply_error : null),
+    score: r.score === null ? null : Number(r.score),
+    comment: r.comment,
+    answeredAt: r.answered_at,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+  }));
+}
+
+/** A case's survey requests, newest first. */
+export async function caseSurveys(
+  ctx: AppContext,
+  actor: Actor,
+  caseId: string,
+): Promise<SurveyRequestView[]> {
+  requirePermission(actor, 'inbox:read');
+  const c = await ctx.db
+    .selectFrom('cases')
+    .select('id')
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', caseId)
+    .executeTakeFirst();
+  if (!c) throw new AppError('not_found', `No case ${caseId}`);
+  return requestViews(ctx, actor.workspaceId, (q) =>
+    q.where('survey_requests.case_id', '=', caseId).orderBy('survey_requests.created_at', 'desc'),
+  );
+}
+
+// ------------------------------------------------------------------ results
+
+/** Sent, answered, average, distribution and CSAT or NPS over the last `days` days. */
+export async function surveyResults(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  days: number,
+): Promise<SurveyResults> {
+  requirePermission(actor, 'inbox:read');
+  const survey = await surveyRow(ctx.db, actor.workspaceId, id);
+  const since = new Date(ctx.now().getTime() - days * DAY_MS).toISOString();
+  const mine = () =>
+    ctx.db
+      .selectFrom('survey_requests')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('survey_id', '=', id)
+      .where('created_at', '>=', since);
+  const [sent, scores] = await Promise.all([
+    mine()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+    mine()
+      .where('answered_at', 'is not', null)
+      .select(['score', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('score')
+      .execute(),
+  ]);
+  const { min, max } = scaleOf[survey.kind];
+  const counts = new Map(scores.map((s) => [Number(s.score), Number(s.n)]));
+  const distribution: { score: number; count: number }[] = [];
+  for (let score = min; score <= max; score++) distribution.push({ score, count: counts.get(score) ?? 0 });
+  const answered = distribution.reduce((n, d) => n + d.count, 0);
+  const share = (keep: (score: number) => boolean) =>
+    distribution.filter((d) => keep(d.score)).reduce((n, d) => n + d.count, 0) / answered;
+  const total = Number(sent.n);
+  return {
+    surveyId: id,
+    kind: survey.kind,
+    days,
+    sent: total,
+    answered,
+    responseRate: total === 0 ? null : answered / total,
+    average: answered === 0 ? null : distribution.reduce((n, d) => n + d.score * d.count, 0) / answered,
+    distribution,
+    csat: survey.kind === 'csat' && answered > 0 ? share((s) => s >= 4) : null,
+    nps:
+      survey.kind === 'nps' && answered > 0
+        ? Math.round(100 * (share((s) => s >= 9) - share((s) => s <= 6)))
+        : null,
+  };
+}
+
+/** A survey's answers, newest first (keyset on answer time and request id). */
+export async function surveyAnswers(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  page: PageQuery,
+): Promise<Page<SurveyAnswerView>> {
+  requirePermission(actor, 'inbox:read');
+  await surveyRow(ctx.db, actor.workspaceId, id);
+  let q = ctx.db
+    .selectFrom('survey_requests')
+    .leftJoin('customers', 'customers.id', 'survey_requests.customer_id')
+    .leftJoin('cases', 'cases.id', 'survey_requests.case_id')
+    .select([
+      'survey_requests.id',
+      'survey_requests.customer_id',
+      'customers.display_name',
+      'survey_requests.case_id',
+      'cases.number',
+      'survey_requests.score',
+      'survey_requests.comment',
+      'survey_requests.answered_at',
+    ])
+    .where('survey_requests.workspace_id', '=', actor.workspaceId)
+    .where('survey_requests.survey_id', '=', id)
+    .where('survey_requests.answered_at', 'is not', null);
+  if (page.cursor) {
+    const [at, key] = decodeKeyCursor(
+      page.cursor,
+      (k): k is [string, string] => k.length === 2 && typeof k[0] === 'string' && typeof k[1] === 'string',
+    );
+    q = q.where((eb) =>
+      eb.or([
+        eb('survey_requests.answered_at', '<', at),
+        eb.and([eb('survey_requests.answered_at', '=', at), eb('survey_requests.id', '<', key)]),
+      ]),
+    );
+  }
+  const rows = await q
+    .orderBy('survey_requests.answered_at', 'desc')
+    .orderBy('survey_requests.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const items = rows.slice(0, page.limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map((r) => ({
+      requestId: r.id,
+      customerId: r.customer_id,
+      customerName: r.display_name,
+      caseId: r.case_id,
+      caseNumber: r.number === null ? null : Number(r.number),
+      score: Number(r.score),
+      comment: r.comment,
+      answeredAt: r.answered_at ?? '',
+    })),
+    nextCursor: rows.length > page.limit && last ? encodeKeyCursor([last.answered_at ?? '', last.id]) : null,
+  };
+}
+
+// ------------------------------------------------------------------ the customer's side
+
+export type PublicSurvey = {
+  workspaceName: string;
+  name: string;
+  kind: SurveyRow['kind'];
+  question: string;
+  commentPrompt: string | null;
+  scale: { min: number; max: number };
+  score: number | null;
+  comment: string | null;
+  expired: boolean;
+};
+
+async function requestByToken(db: Db, token: string) {
+  // Tokens are 32 URL-safe characters; anything else is not looked up at all.
+  if (!/^[A-Za-z0-9_-]{32}$/.test(token)) return undefined;
+  return db
+    .selectFrom('survey_requests')
+    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
+    .innerJoin('workspaces', 'workspaces.id', 'survey_requests.workspace_id')
+    .selectAll('survey_requests')
+    .select([
+      'surveys.name as survey_name',
+      'surveys.kind',
+      'surveys.question',
+      'surveys.comment_prompt',
+      'workspaces.name as workspace_name',
+    ])
+    .where('survey_requests.token', '=', token)
+    .executeTakeFirst();
+}
+
+const linkNotFound = () => new AppError('not_found', 'This survey link is not valid');
+
+/** What the public page shows for a link. */
+export async function publicSurvey(ctx: AppContext, token: string): Promise<PublicSurvey> {
+  const r = await requestByToken(ctx.db, token);
+  if (!r) throw linkNotFound();
+  return {
+    workspaceName: r.workspace_name,
+    name: r.survey_name,
+    kind: r.kind,
+    question: r.question,
+    commentPrompt: r.comment_prompt,
+    scale: scaleOf[r.kind],
+    score: r.score === null ? null : Number(r.score),
+    comment: r.comment,
+    expired: r.expires_at <= ctx.now().toISOString(),
+  };
+}
+
+/**
+ * The customer's answer through the link: a score on the survey's scale and an optional comment.
+ * They may change it until the link expires; each answer goes on the case's and the customer's
+ * feeds (a low score notifies whoever follows the case).
+ */
+export async function answerSurvey(
+  ctx: AppContext,
+  token: string,
+  input: { score: number; comment: string | null },
+): Promise<PublicSurvey> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const r = await requestByToken(trx, token);
+    if (!r) throw linkNotFound();
+    if (r.expires_at <= ctx.now().toISOString())
+      throw new AppError('conflict', 'This survey has closed: the link has expired');
+    const { min, max } = scaleOf[r.kind];
+    if (!Number.isInteger(input.score) || input.score < min || input.score > max)
+      throw new AppError('validation_failed', `Choose a score from ${min} to ${max}`, {
+        fields: [{ path: 'score', message: `an integer from ${min} to ${max}` }],
+      });
+    const now = ctx.now().toISOString();
+    await trx
+      .updateTable('survey_requests')
+      .set({ score: input.score, comment: input.comment, answered_at: now, status: 'answered' })
+      .where('id', '=', r.id)
+      .execute();
+    const low = r.kind === 'csat' ? input.score <= 2 : input.score <= 6;
+    const summary = `${r.answered_at ? 'Changed answer' : 'Answered'} "${r.survey_name}": ${input.score} / ${max}${low ? ' (unhappy)' : ''}`;
+    const data = { requestId: r.id, surveyId: r.survey_id, score: input.score, scaleMax: max, low };
+    if (r.case_id)
+      await recordEvent(ctx, trx, {
+        workspaceId: r.workspace_id,
+        recordType: 'case',
+        recordId: r.case_id,
+        kind: 'survey_answered',
+        actorUserId: null,
+        data,
+        summary,
+      });
+    if (r.customer_id)
+      await recordEvent(ctx, trx, {
+        workspaceId: r.workspace_id,
+        recordType: 'customer',
+        recordId: r.customer_id,
+        kind: 'survey_answered',
+        actorUserId: null,
+        data,
+        summary,
+      });
+  });
+  return publicSurvey(ctx, token);
+}
+
+// ------------------------------------------------------------------ for the customers module
+
+/** A customer's answered surveys for the timeline, newest first, after the timeline's cursor. */
+export function answeredSurveysOf(db: Db, workspaceId: string, customerId: string) {
+  return db
+    .selectFrom('survey_requests')
+    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
+    .leftJoin('cases', 'cases.id', 'survey_requests.case_id')
+    .select([
+      'survey_requests.id',
+      'survey_requests.survey_id',
+      'surveys.name',
+      'surveys.kind',
+      'survey_requests.score',
+      'survey_requests.comment',
+      'survey_requests.case_id',
+      'cases.number as case_number',
+      sql<string>`survey_requests.answered_at`.as('at'),
+    ])
+    .where('survey_requests.workspace_id', '=', workspaceId)
+    .where('survey_requests.customer_id', '=', customerId)
+    .where('survey_requests.answered_at', 'is not', null);
+}
