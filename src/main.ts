@@ -28,6 +28,7 @@ import { listOutbox, retryReply } from './modules/inbox/replies.ts';
 import { checkSlaClocks } from './modules/inbox/sla.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
 import { salesCommands } from './modules/sales/commands.ts';
+import { surveysCommands } from './modules/surveys/commands.ts';
 import { webhooksCommands } from './modules/webhooks/commands.ts';
 import { csvFromFile } from './pipeline/csv.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
@@ -227,7 +228,13 @@ const commands = {
 type CommandName = keyof typeof commands;
 
 /** Commands registered by modules in their own maps. */
-const moduleCommands = { ...analysisCommands, ...webhooksCommands, ...salesCommands, ...inboxCommands };
+const moduleCommands = {
+  ...analysisCommands,
+  ...webhooksCommands,
+  ...salesCommands,
+  ...inboxCommands,
+  ...surveysCommands,
+};
 
 function usage(): string {
   return [

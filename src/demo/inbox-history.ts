@@ -5,13 +5,16 @@ import type { Actor } from '../modules/auth/roles.ts';
 import { createCase, updateCase } from '../modules/inbox/cases.ts';
 import { addNote, deliverDueReplies, queueReply } from '../modules/inbox/replies.ts';
 import { routeNewMentions } from '../modules/inbox/routing.ts';
+import { answerSurvey, caseSurveys } from '../modules/surveys/service.ts';
 import { appendToLog } from '../pipeline/ingest-log.ts';
 import { processBatch } from '../pipeline/worker.ts';
 
 type Step =
   | { do: 'reply'; body: string; afterMinutes: number }
   | { do: 'note'; body: string; afterMinutes: number }
-  | { do: 'status'; to: CaseStatus; afterMinutes: number };
+  | { do: 'status'; to: CaseStatus; afterMinutes: number }
+  /** The customer answers the satisfaction survey the solved case sent them. */
+  | { do: 'answer'; score: number; comment: string | null; afterMinutes: number };
 
 type Conversation = { author: string; text: string; hoursAgo: number; steps: Step[] };
 
@@ -82,6 +85,7 @@ const history: Conversation[] = [
         afterMinutes: 35,
       },
       { do: 'status', to: 'solved', afterMinutes: 36 },
+      { do: 'answer', score: 5, comment: 'Quick and friendly, thank you!', afterMinutes: 80 },
     ],
   },
   {
@@ -95,6 +99,7 @@ const history: Conversation[] = [
         afterMinutes: 50,
       },
       { do: 'status', to: 'solved', afterMinutes: 51 },
+      { do: 'answer', score: 2, comment: 'Five weeks for a refund is too long.', afterMinutes: 300 },
       { do: 'status', to: 'closed', afterMinutes: 60 * 24 },
     ],
   },
@@ -156,6 +161,14 @@ export async function seedDemoCaseHistory(ctx: AppContext, owner: Actor): Promis
         await deliverDueReplies(when);
       } else if (step.do === 'note') {
         await addNote(when, owner, caseId, { body: step.body });
+      } else if (step.do === 'answer') {
+        await deliverDueReplies(when);
+        const [request] = await caseSurveys(when, owner, caseId);
+        if (!request) throw new Error(`The demo case ${caseId} sent no survey`);
+        await answerSurvey(when, request.link.split('/').at(-1) ?? '', {
+          score: step.score,
+          comment: step.comment,
+        });
       } else {
         await updateCase(when, owner, caseId, { status: step.to, assigneeUserId: owner.userId });
       }

@@ -3,6 +3,7 @@ import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
 import { getCase } from '../modules/inbox/cases.ts';
 import { checkSlaClocks } from '../modules/inbox/sla.ts';
+import { listSurveys, surveyResults } from '../modules/surveys/service.ts';
 import { seedDemoWorkspace } from './seed.ts';
 
 const t = setupTestDatabase();
@@ -27,7 +28,12 @@ describe('demo inbox history', () => {
       ['closed', 'new', 'on_hold', 'open', 'pending_customer', 'solved'].sort(),
     );
     const replies = cases.flatMap((c) => c.replies);
-    expect(replies.length).toBe(4);
+    // Four by agents, and the satisfaction survey each solved case sent, answered by both customers.
+    expect(replies.length).toBe(6);
+    expect(replies.filter((r) => r.body.includes('/survey/'))).toHaveLength(2);
+    const [survey] = await listSurveys(t.ctx, owner);
+    const results = await surveyResults(t.ctx, owner, survey?.id ?? '', 30);
+    expect(results).toMatchObject({ sent: 2, answered: 2, csat: 0.5 });
     expect(replies.every((r) => r.status === 'sent' && r.externalId?.startsWith('demo:reply:'))).toBe(true);
     const firstResponse = cases.flatMap((c) => c.sla.filter((k) => k.metric === 'first_response'));
     expect(firstResponse.some((k) => k.status === 'achieved')).toBe(true);

@@ -14,6 +14,7 @@ import { saveSlaPolicy } from '../modules/inbox/sla.ts';
 import { saveTeam } from '../modules/inbox/teams.ts';
 import { createQuery } from '../modules/listening/service.ts';
 import { seedDemoSales } from '../modules/sales/demo.ts';
+import { createSurvey } from '../modules/surveys/service.ts';
 import { seedDemoCaseHistory } from './inbox-history.ts';
 
 const demoQueries = [
@@ -66,6 +67,15 @@ export async function seedDemoWorkspace(ctx: AppContext, owner: Actor): Promise<
   await seedDemoSegments(ctx, owner);
   await seedDemoInbox(ctx, owner);
   await createConnector(ctx, owner, { kind: 'demo', name: 'Demo stream (generated chatter)', config: {} });
+  // Solved cases ask their customer how it went, in the thread (the history's answers show it).
+  await createSurvey(ctx, owner, {
+    name: 'Support satisfaction',
+    kind: 'csat',
+    question: 'How did we do? Tell us in one click:',
+    commentPrompt: 'Anything we could have done better?',
+    trigger: 'case_solved',
+    delivery: 'reply',
+  });
   await seedDemoCaseHistory(ctx, owner);
   // Influencers and advocates from the first minute (the scheduler recomputes every 15).
   await recomputeInfluence(ctx, owner.workspaceId);

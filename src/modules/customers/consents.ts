@@ -50,6 +50,18 @@ export function currentConsents(history: ConsentView[]): ConsentView[] {
   );
 }
 
+/** Whether the customer's current consent to `purpose` is withdrawn (on any channel). */
+export async function withdrewConsent(
+  db: Db,
+  workspaceId: string,
+  customerId: string,
+  purpose: ConsentView['purpose'],
+): Promise<boolean> {
+  return currentConsents(await consentHistory(db, workspaceId, customerId)).some(
+    (c) => c.purpose === purpose && c.status === 'withdrawn',
+  );
+}
+
 /** Whether the current consents grant `purpose` (on any channel). */
 export function consentsTo(current: ConsentView[], purpose: ConsentView['purpose']): boolean {
   return current.some((c) => c.purpose === purpose && c.status === 'granted');

@@ -21,6 +21,7 @@ import { createCase, updateCase } from '../inbox/cases.ts';
 import { addNote } from '../inbox/replies.ts';
 import { createLead } from '../sales/leads.ts';
 import { createOpportunity } from '../sales/opportunities.ts';
+import { answerSurvey, createSurvey, sendCaseSurvey } from '../surveys/service.ts';
 import { fanOutEvents } from '../webhooks/delivery.ts';
 import { createEndpoint } from '../webhooks/endpoints.ts';
 import { listConsents, recordConsent } from './consents.ts';
@@ -220,6 +221,20 @@ async function person() {
       sent_at: now,
     })
     .execute();
+  // Their answer to the satisfaction survey the case sent, with a comment.
+  const survey = await createSurvey(t.ctx, admin.actor, {
+    name: 'CSAT',
+    kind: 'csat',
+    question: 'How did we do?',
+    commentPrompt: 'Why?',
+    delivery: 'link',
+    trigger: 'manual',
+  });
+  const request = await sendCaseSurvey(t.ctx, agent.actor, theCase.id, { surveyId: survey.id });
+  await answerSurvey(t.ctx, request.link.split('/').at(-1) ?? '', {
+    score: 2,
+    comment: `Slow, says ${MARKER}`,
+  });
   // A lead about them, and their life in the community: a member of theirs, a thread they
   // opened, and an edit (the old text kept as a revision).
   const lead = await createLead(t.ctx, admin.actor, { customerId: id, title: `Group trip for ${MARKER}` });
@@ -383,6 +398,7 @@ describe('export', () => {
     ]);
     expect(data.community.members).toMatchObject([{ username: `${MARKER}_m`, bio: `I am ${MARKER}` }]);
     expect(data.community.members[0]).not.toHaveProperty('password_hash');
+    expect(data.surveys).toMatchObject([{ survey: 'CSAT', score: 2, comment: `Slow, says ${MARKER}` }]);
     expect(data.community.threads).toMatchObject([{ title: `${MARKER} asks about seats` }]);
     expect(data.community.posts).toMatchObject([{ body_markdown: `Hello again from ${MARKER}` }]);
     expect(data.cases).toMatchObject([
@@ -452,6 +468,7 @@ describe('erasure', () => {
       cases: 1,
       leads: 1,
       communityMembers: 1,
+      surveyAnswers: 1,
     });
 
     expect(await columnsContaining(t.ctx, MARKER)).toEqual([]);

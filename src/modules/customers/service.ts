@@ -59,6 +59,7 @@ export {
   deleteAttributeDefinition,
   listAttributeDefinitions,
 } from './attributes.ts';
+export { withdrewConsent } from './consents.ts';
 /** Weak rule: a post claiming another customer's account as its author's own suggests a merge. */
 export { suggestFromCrossReferences } from './cross-reference-suggestions.ts';
 export { refreshStatsOfAuthors } from './customer-stats.ts';

@@ -69,9 +69,7 @@ export async function customerTimeline(
               'reply',
               'lead',
               'survey_answer',
-            ].includes(
-              kind,
-            ) && typeof key === 'string');
+            ].includes(kind) && typeof key === 'string');
       if (!valid) throw new Error('invalid cursor');
       cursor = { at, kind, key };
     } catch {

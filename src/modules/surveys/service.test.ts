@@ -10,8 +10,10 @@ import { recordFeed } from '../collaboration/feed.ts';
 import { recordConsent } from '../customers/consents.ts';
 import { eraseCustomer, exportCustomer } from '../customers/privacy.ts';
 import { createCustomer, customerTimeline, mergeCustomers, unmergeCustomers } from '../customers/service.ts';
+import { runTimeRules } from '../inbox/case-rules.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { caseReplies } from '../inbox/replies.ts';
+import { saveRule } from '../inbox/routing-rules.ts';
 import { createSurvey, sendCaseSurvey, surveyAnswers, surveyResults, updateSurvey } from './service.ts';
 
 const t = setupTestDatabase();
@@ -117,6 +119,29 @@ describe('satisfaction surveys', () => {
     const third = await caseFromPost(ws, agent, author);
     await updateCase(t.ctx, agent.actor, third.id, { status: 'solved' });
     expect(await requestsOf(third.id)).toHaveLength(1);
+  });
+
+  it('sends the survey when a time rule solves a case left pending the customer', async () => {
+    const { ws, owner, agent } = await setup();
+    await createSurvey(t.ctx, owner.actor, { name: 'CSAT', kind: 'csat', question: 'How did we do?' });
+    const manager = (await buildUser(t.ctx, ws, { role: 'manager' })).actor;
+    await saveRule(t.ctx, manager, {
+      name: 'Solve after a week without an answer',
+      event: 'time_elapsed',
+      conditions: [
+        { field: 'case_status', op: 'in', value: ['pending_customer'] },
+        { field: 'hours_since', since: 'updated', op: 'gte', value: 168 },
+      ],
+      actions: [{ type: 'set_status', value: 'solved' }],
+    });
+    const c = await caseFromPost(ws, agent);
+    await updateCase(t.ctx, agent.actor, c.id, { status: 'pending_customer' });
+    t.clock.advance(169 * 3600 * 1000);
+    expect(await runTimeRules(t.ctx)).toBe(1);
+    const [request] = await requestsOf(c.id);
+    expect(request).toMatchObject({ status: 'queued', customer_id: c.customerId });
+    const feed = await recordFeed(t.ctx, agent.actor, 'case', c.id, { limit: 50 });
+    expect(feed.items.find((e) => e.kind === 'survey_sent')?.actorUserId).toBeNull();
   });
 
   it('takes the answer on the public page, puts it on the case feed and the customer timeline, and counts it', async () => {

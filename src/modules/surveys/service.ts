@@ -12,7 +12,7 @@ import { newId, randomSecret } from '../../ids.ts';
 import { decodeKeyCursor, encodeKeyCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
-import { consentHistory, currentConsents } from '../customers/consents.ts';
+import { withdrewConsent } from '../customers/service.ts';
 import { queueReplyIn } from '../inbox/replies.ts';
 import {
   type SurveyAnswerView,
@@ -168,13 +168,6 @@ export async function updateSurvey(
 
 type CaseForSurvey = { id: string; number: number; customer_id: string };
 
-/** Whether the customer withdrew consent to research (satisfaction surveys are research). */
-async function refusedSurveys(db: Db, workspaceId: string, customerId: string): Promise<boolean> {
-  return currentConsents(await consentHistory(db, workspaceId, customerId)).some(
-    (c) => c.purpose === 'research' && c.status === 'withdrawn',
-  );
-}
-
 /**
  * Makes a survey request for a case's customer and sends it as the survey says: a reply in the
  * case's thread, a private message, or nothing (link). A message the outbox refuses (no post to
@@ -279,7 +272,8 @@ export async function surveyOnSolve(
     .limit(1)
     .executeTakeFirst();
   if (earlier) return;
-  if (await refusedSurveys(trx, workspaceId, c.customer_id)) return;
+  // A satisfaction survey is research: not for a customer who withdrew consent to it.
+  if (await withdrewConsent(trx, workspaceId, c.customer_id, 'research')) return;
   await sendIn(
     ctx,
     trx,
