@@ -93,9 +93,13 @@ describe('inbox', () => {
       .filter({ has: page.getByRole('link', { name: new RegExp(`^#${caseNumber} `) }) });
     await card.getByText('Solved').waitFor();
     await card.getByText('Demo Owner').waitFor();
-    // The feed reads newest first.
+    // The feed reads newest first (solving also sends the demo's satisfaction survey, as a reply
+    // on the case: those lines come above the status change).
     const lines = await detail.locator('.feed-text').allTextContents();
-    expect(lines[0]).toContain('Status New → Solved');
+    const solvedAt = lines.findIndex((l) => l.includes('Status New → Solved'));
+    const assignedAt = lines.findIndex((l) => l.includes('Assigned to Demo Owner'));
+    expect(solvedAt).toBeGreaterThanOrEqual(0);
+    expect(assignedAt).toBeGreaterThan(solvedAt);
     expect(lines.at(-1)).toContain('Case created');
     await page.screenshot({ path: path.join(artifacts, 'inbox-case.png') });
 

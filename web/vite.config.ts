@@ -10,5 +10,6 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   build: { outDir: path.join(root, 'dist'), emptyOutDir: true },
-  server: { proxy: { '/api': api, '/healthz': api, '/readyz': api } },
+  // The public survey answer page is server-rendered, not part of the app.
+  server: { proxy: { '/api': api, '/healthz': api, '/readyz': api, '^/survey/': api } },
 });

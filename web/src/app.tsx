@@ -29,6 +29,7 @@ import { CustomerAttributesPage } from './features/settings/customer-attributes-
 import { RoutingRulesPage } from './features/settings/routing-rules-page.tsx';
 import { SettingsPage } from './features/settings/settings-page.tsx';
 import { SlaPage } from './features/settings/sla-page.tsx';
+import { SurveysPage } from './features/settings/surveys-page.tsx';
 import { TeamsPage } from './features/settings/teams-page.tsx';
 import { TokensPage } from './features/settings/tokens-page.tsx';
 import { UsersPage } from './features/settings/users-page.tsx';
@@ -86,6 +87,7 @@ const pages: [string, ReactNode][] = [
   ['/settings/routing-rules', <RoutingRulesPage key="routing-rules" />],
   ['/settings/service-levels', <SlaPage key="service-levels" />],
   ['/settings/canned-responses', <CannedResponsesPage key="canned-responses" />],
+  ['/settings/surveys', <SurveysPage key="surveys" />],
   ['/settings/webhooks', <WebhooksPage key="webhooks" />],
 ];
 

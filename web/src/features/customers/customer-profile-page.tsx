@@ -16,6 +16,7 @@ import {
   listeningApi,
   type SocialLink,
   type TimelineItem,
+  type TimelineSurveyAnswer,
   type Topic,
 } from '../../api.ts';
 import {
@@ -313,6 +314,8 @@ export function CustomerProfilePage() {
                       <Link className="timeline-summary" to={`/sales/leads/${item.id.slice('lead:'.length)}`}>
                         {item.summary}
                       </Link>
+                    ) : item.kind === 'survey_answer' && item.survey ? (
+                      <SurveyAnswerSummary answer={item.survey} />
                     ) : (
                       <span className="timeline-summary">{item.summary}</span>
                     )}
@@ -330,6 +333,27 @@ export function CustomerProfilePage() {
         )}
       </section>
     </section>
+  );
+}
+
+/** A survey answer in the timeline: the score on its scale, the survey, the comment as text, the case. */
+function SurveyAnswerSummary({ answer }: { answer: TimelineSurveyAnswer }) {
+  return (
+    <span className="timeline-summary survey-timeline">
+      <strong className="survey-score">
+        {answer.score} / {answer.scaleMax}
+      </strong>{' '}
+      on “{answer.name}”
+      {answer.caseId && (
+        <>
+          {' · '}
+          <Link to={`/inbox/${encodeURIComponent(answer.caseId)}`}>
+            {answer.caseNumber === null ? 'the case' : `case #${answer.caseNumber}`}
+          </Link>
+        </>
+      )}
+      {answer.comment && <q className="survey-comment">{answer.comment}</q>}
+    </span>
   );
 }
 

@@ -25,6 +25,7 @@ import {
 import { useSession } from '../../session.tsx';
 import { AnalysisBadges } from '../listening/analysis-badges.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
+import { CaseSurveys } from './case-surveys.tsx';
 import {
   type Directory,
   feedLine,
@@ -277,6 +278,7 @@ export function CaseDetailPane({
         <aside className="case-side" aria-label="Case details">
           <SlaPanel detail={detail} canConfigure={canConfigure} />
           <CustomerCard detail={detail} />
+          <CaseSurveys key={detail.id} detail={detail} version={version} canWork={canWork} />
           <CaseFields detail={detail} dir={dir} canWork={canWork} onChange={(p, l) => void change(p, l)} />
           <CustomFieldsCard detail={detail} canWork={canWork} onChange={(p, l) => void change(p, l)} />
           {canWork && (

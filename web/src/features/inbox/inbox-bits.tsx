@@ -234,6 +234,15 @@ export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
         text: `Split from ${caseRef(d.from)}${by}`,
         link: { to: `/inbox/${str(obj(d.from).id)}`, label: caseRef(d.from) },
       };
+    case 'survey_sent':
+      return {
+        text: `${d.delivery === 'link' || str(d.error) ? 'Survey link made' : 'Survey sent'}${by}`,
+        detail: str(d.error) || undefined,
+      };
+    case 'survey_answered':
+      return {
+        text: `Survey answered: ${Number(d.score)} / ${Number(d.scaleMax)}${d.low === true ? ' (unhappy)' : ''}`,
+      };
     default:
       return { text: `${words(e.kind)}${by}` };
   }

@@ -42,6 +42,10 @@ export function SettingsPage() {
           <Link to="/settings/canned-responses">Canned responses</Link>
           <span> — ready answers with variables, to insert in replies and notes.</span>
         </li>
+        <li>
+          <Link to="/settings/surveys">Surveys</Link>
+          <span> — CSAT or NPS surveys sent when a case is solved, with their results and comments.</span>
+        </li>
         <LeadScoringSettingsLink />
         <li>
           <Link to="/settings/webhooks">Webhooks</Link>
