@@ -242,13 +242,6 @@ export async function surveyOnSolve(
   caseId: string,
   actorUserId: string | null,
 ): Promise<void> {
-  const c = await trx
-    .selectFrom('cases')
-    .select(['id', 'number', 'customer_id'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', caseId)
-    .executeTakeFirst();
-  if (!c?.customer_id) return;
   const survey = await trx
     .selectFrom('surveys')
     .selectAll()
@@ -258,20 +251,22 @@ export async function surveyOnSolve(
     .orderBy('created_at')
     .executeTakeFirst();
   if (!survey) return;
-  const since = new Date(ctx.now().getTime() - Number(survey.cooldown_days) * DAY_MS).toISOString();
-  const earlier = await trx
-    .selectFrom('survey_requests')
-    .select('id')
-    .where('survey_id', '=', survey.id)
-    .where((eb) =>
-      eb.or([
-        eb('case_id', '=', c.id),
-        eb.and([eb('customer_id', '=', c.customer_id), eb('created_at', '>', since)]),
-      ]),
-    )
-    .limit(1)
+  const c = await trx
+    .selectFrom('cases')
+    .select(['id', 'number', 'customer_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', caseId)
     .executeTakeFirst();
-  if (earlier) return;
+  if (!c?.customer_id) return;
+  const since = new Date(ctx.now().getTime() - Number(survey.cooldown_days) * DAY_MS).toISOString();
+  // Two lookups, each on its own index (by case; by customer and time), not one `or` over the survey's requests.
+  const requestsOfSurvey = () => trx.selectFrom('survey_requests').where('survey_id', '=', survey.id);
+  const asked = (q: ReturnType<typeof requestsOfSurvey>) => q.select('id').limit(1).executeTakeFirst();
+  if (await asked(requestsOfSurvey().where('case_id', '=', c.id))) return;
+  if (
+    await asked(requestsOfSurvey().where('customer_id', '=', c.customer_id).where('created_at', '>', since))
+  )
+    return;
   // A satisfaction survey is research: not for a customer who withdrew consent to it.
   if (await withdrewConsent(trx, workspaceId, c.customer_id, 'research')) return;
   await sendIn(
