@@ -18,8 +18,8 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 main{max-width:34rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 1px 4px #0002}
-h1{font-size:1.3rem;margin-top:0}.scale{display:flex;flex-wrap:wrap;gap:.4rem;border:0;padding:0;margin:1rem 0}
-.scale label{display:flex;flex-direction:column;align-items:center;min-width:2.4rem;padding:.4rem;border:1px solid #c8ccd4;border-radius:8px;cursor:pointer}
+h1{font-size:1.3rem;margin-top:0}.scale{display:flex;flex-wrap:wrap;gap:.3rem;border:0;padding:0;margin:1rem 0}
+.scale label{display:flex;flex-direction:column;align-items:center;min-width:2rem;padding:.35rem .3rem;border:1px solid #c8ccd4;border-radius:8px;cursor:pointer}
 .scale input{margin:0 0 .2rem}.ends{display:flex;justify-content:space-between;color:#5b6270;font-size:.85rem}
 textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit;padding:.5rem}
 button{margin-top:1rem;font:inherit;padding:.5rem 1.2rem;border:0;border-radius:8px;background:#2f5bea;color:#fff;cursor:pointer}
