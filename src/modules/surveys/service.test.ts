@@ -14,6 +14,8 @@ import { runTimeRules } from '../inbox/case-rules.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { caseReplies } from '../inbox/replies.ts';
 import { saveRule } from '../inbox/routing-rules.ts';
+import { fanOutEvents } from '../webhooks/delivery.ts';
+import { createEndpoint } from '../webhooks/endpoints.ts';
 import { createSurvey, sendCaseSurvey, surveyAnswers, surveyResults, updateSurvey } from './service.ts';
 
 const t = setupTestDatabase();
@@ -199,6 +201,26 @@ describe('satisfaction surveys', () => {
     );
     const answers = await surveyAnswers(t.ctx, agent.actor, survey.id, { limit: 10 });
     expect(answers.items).toMatchObject([{ caseId: c.id, score: 4, comment: null }]);
+
+    // Webhook receivers subscribed to survey answers get them (score, not the comment).
+    await createEndpoint(
+      { ...t.ctx, config: { ...t.ctx.config, webhooksAllowPrivateTargets: true } },
+      owner.actor,
+      {
+        url: 'http://127.0.0.1:9/hooks',
+        eventTypes: ['case.survey_answered'],
+      },
+    );
+    expect((await answer(token, { score: '5', comment: 'Better now' })).status).toBe(200);
+    await fanOutEvents(t.ctx);
+    const deliveries = await t.ctx.db.selectFrom('webhook_deliveries').select(['type', 'payload']).execute();
+    expect(deliveries.map((d) => d.type)).toEqual(['case.survey_answered']);
+    expect(JSON.parse(String(deliveries[0]?.payload)).data).toMatchObject({
+      score: 5,
+      scaleMax: 5,
+      low: false,
+    });
+    expect(String(deliveries[0]?.payload)).not.toContain('Better now');
 
     t.clock.advance(15 * 24 * 3600 * 1000);
     const late = await answer(token, { score: '5' });

@@ -26,6 +26,8 @@ export const knownEventTypes: Record<(typeof webhookRecordTypes)[number], string
     'reply_failed',
     'sla_warning',
     'sla_breached',
+    'survey_sent',
+    'survey_answered',
   ],
   lead: [
     'created',
