@@ -1065,6 +1065,7 @@ export const routingFields = [
   'case_tags',
   'changed',
   'hours_since',
+  'survey_rating',
 ] as const;
 export type RoutingField = (typeof routingFields)[number];
 /** What a rule runs on: a stored post, a case created, a case updated, or time passing on a case. */
@@ -1082,7 +1083,10 @@ export const caseChanges = [
   'customer_message',
   'agent_reply',
   'note',
+  'survey_answer',
 ] as const;
+/** How a survey answer reads on either scale (CSAT 1–2 / NPS 0–6 unhappy, … 4–5 / 9–10 happy). */
+export const surveyRatings = ['unhappy', 'neutral', 'happy'] as const;
 export const caseMoments = ['created', 'updated', 'solved', 'customer_message', 'agent_reply'] as const;
 export type CaseMoment = (typeof caseMoments)[number];
 export type RoutingCondition =
@@ -1093,7 +1097,14 @@ export type RoutingCondition =
     }
   | { field: 'lifecycle_stage'; op: 'in' | 'not_in'; value: LifecycleStage[] }
   | {
-      field: 'intent' | 'sentiment' | 'case_priority' | 'case_type' | 'case_status' | 'changed';
+      field:
+        | 'intent'
+        | 'sentiment'
+        | 'case_priority'
+        | 'case_type'
+        | 'case_status'
+        | 'changed'
+        | 'survey_rating';
       op: 'in' | 'not_in';
       value: string[];
     }

@@ -9,6 +9,7 @@ import { inBatchScope } from '../../db/batch-scope.ts';
 import type { CasesTable, DB } from '../../db/schema.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { settledEventHorizon } from '../collaboration/feed.ts';
+import { latestSurveyRatings } from '../surveys/service.ts';
 import {
   applyRules,
   countFirings,
@@ -100,6 +101,14 @@ export async function caseFacts(
     at,
   });
   const hours = (t: string | null) => (t === null ? null : (at.getTime() - Date.parse(String(t))) / HOUR);
+  // Survey answers are read only when some rule looks at them.
+  const ratings = rules.some((r) => r.conditions.some((c) => c.field === 'survey_rating'))
+    ? await latestSurveyRatings(
+        db,
+        workspaceId,
+        cases.map((c) => c.id),
+      )
+    : new Map<string, string>();
   for (const [i, f] of facts.entries()) {
     const c = cases[i];
     if (!c) continue;
@@ -119,6 +128,7 @@ export async function caseFacts(
         customer_message: hours(c.last_customer_message_at),
         agent_reply: hours(c.last_agent_reply_at),
       },
+      surveyRating: ratings.get(c.id) ?? null,
     };
   }
   return facts;
@@ -187,6 +197,8 @@ function changeOf(e: FeedEvent, data: Record<string, unknown>, ourEcho: Set<numb
       return e.actor_user_id === null ? null : 'agent_reply';
     case 'note':
       return 'note';
+    case 'survey_answered':
+      return 'survey_answer';
     default:
       return null;
   }

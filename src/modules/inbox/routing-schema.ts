@@ -3,6 +3,7 @@ import { intentLabels } from '../analysis/types.ts';
 import { skillName } from '../auth/schema.ts';
 import { lifecycleStages } from '../customers/segment-rules.ts';
 import { leadStages } from '../sales/schema.ts';
+import { surveyRatings } from '../surveys/schema.ts';
 import { casePriorities, caseStatuses, caseTypes, dismissReasons } from './vocabulary.ts';
 
 const list = z.array(z.string().min(1).max(100)).min(1).max(50);
@@ -32,7 +33,9 @@ export const caseChanges = [
   'customer_message',
   'agent_reply',
   'note',
+  'survey_answer',
 ] as const;
+
 /** The moments an `hours_since` condition measures from. */
 export const caseMoments = ['created', 'updated', 'solved', 'customer_message', 'agent_reply'] as const;
 export type CaseMoment = (typeof caseMoments)[number];
@@ -98,6 +101,12 @@ export const routingCondition = z
       value: z.array(z.enum(caseStatuses)).min(1),
     }),
     z.object({ field: z.literal('case_assigned'), op: z.enum(['is_true', 'is_false']) }),
+    /** The case's latest answered satisfaction survey (none: the condition is not met by `in`). */
+    z.object({
+      field: z.literal('survey_rating'),
+      op: z.enum(['in', 'not_in']),
+      value: z.array(z.enum(surveyRatings)).min(1),
+    }),
     /** Team ids. */
     z.object({ field: z.literal('case_team'), op: z.enum(['in', 'not_in']), value: list }),
     z.object({
@@ -129,6 +138,7 @@ const caseOnlyFields = new Set([
   'case_tags',
   'changed',
   'hours_since',
+  'survey_rating',
 ]);
 /** Actions that act on a post: rules on case events have no new post to act on. */
 const postOnlyActions = new Set(['create_case', 'create_lead', 'dismiss']);

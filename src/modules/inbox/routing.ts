@@ -64,6 +64,8 @@ export type Facts = {
     tags?: Set<string>;
     /** Hours since each moment of the case (null: it has not happened). */
     hoursSince?: Record<CaseMoment, number | null>;
+    /** How the customer rated the case in its latest answered survey (null: no answer). */
+    surveyRating?: string | null;
   } | null;
   /** For rules on `case_updated`: what the update changed. */
   changed?: Set<string>;
@@ -140,6 +142,8 @@ function subject(c: RoutingCondition, f: Facts): Set<string> | string | number |
       return f.changed ?? null;
     case 'hours_since':
       return f.case?.hoursSince?.[c.since] ?? null;
+    case 'survey_rating':
+      return f.case?.surveyRating ?? null;
     case 'keywords':
       return null;
   }
@@ -188,6 +192,7 @@ const labels: Record<RoutingCondition['field'], string> = {
   case_tags: 'tags',
   changed: 'changed',
   hours_since: 'hours since',
+  survey_rating: 'survey rating',
 };
 
 /** The sentence a person reads for a condition (built only for conditions that held). */

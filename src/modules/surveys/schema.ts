@@ -7,6 +7,18 @@ export const surveyDeliveries = ['reply', 'private', 'link'] as const;
 /** The scores a kind accepts: CSAT 1–5, NPS 0–10. */
 export const scaleOf = { csat: { min: 1, max: 5 }, nps: { min: 0, max: 10 } } as const;
 
+/**
+ * How an answer reads on either scale, for people and routing rules: CSAT 1–2 and NPS 0–6
+ * (detractors) unhappy, CSAT 3 and NPS 7–8 (passives) neutral, CSAT 4–5 and NPS 9–10 (promoters) happy.
+ */
+export const surveyRatings = ['unhappy', 'neutral', 'happy'] as const;
+export type SurveyRating = (typeof surveyRatings)[number];
+
+export function ratingOf(kind: keyof typeof scaleOf, score: number): SurveyRating {
+  const [unhappyUpTo, neutralUpTo] = kind === 'csat' ? [2, 3] : [6, 8];
+  return score <= unhappyUpTo ? 'unhappy' : score <= neutralUpTo ? 'neutral' : 'happy';
+}
+
 const name = z.string().trim().min(1).max(100);
 const question = z.string().trim().min(1).max(200);
 const commentPrompt = z.string().trim().min(1).max(200).nullable();

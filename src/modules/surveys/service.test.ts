@@ -10,8 +10,8 @@ import { recordFeed } from '../collaboration/feed.ts';
 import { recordConsent } from '../customers/consents.ts';
 import { eraseCustomer, exportCustomer } from '../customers/privacy.ts';
 import { createCustomer, customerTimeline, mergeCustomers, unmergeCustomers } from '../customers/service.ts';
-import { runTimeRules } from '../inbox/case-rules.ts';
-import { createCase, updateCase } from '../inbox/cases.ts';
+import { runCaseTriggers, runTimeRules } from '../inbox/case-rules.ts';
+import { createCase, getCase, updateCase } from '../inbox/cases.ts';
 import { caseReplies } from '../inbox/replies.ts';
 import { saveRule } from '../inbox/routing-rules.ts';
 import { fanOutEvents } from '../webhooks/delivery.ts';
@@ -144,6 +144,48 @@ describe('satisfaction surveys', () => {
     expect(request).toMatchObject({ status: 'queued', customer_id: c.customerId });
     const feed = await recordFeed(t.ctx, agent.actor, 'case', c.id, { limit: 50 });
     expect(feed.items.find((e) => e.kind === 'survey_sent')?.actorUserId).toBeNull();
+  });
+
+  it('lets a rule on case updates reopen and raise a case whose customer answered unhappy', async () => {
+    const { ws, owner, agent } = await setup();
+    await createSurvey(t.ctx, owner.actor, {
+      name: 'NPS',
+      kind: 'nps',
+      question: 'Recommend us?',
+      cooldownDays: 0,
+    });
+    const manager = (await buildUser(t.ctx, ws, { role: 'manager' })).actor;
+    await saveRule(t.ctx, manager, {
+      name: 'Detractors get a call back',
+      event: 'case_updated',
+      conditions: [
+        { field: 'changed', op: 'in', value: ['survey_answer'] },
+        { field: 'survey_rating', op: 'in', value: ['unhappy'] },
+      ],
+      actions: [
+        { type: 'set_status', value: 'open' },
+        { type: 'set_priority', value: 'high' },
+      ],
+    });
+    const cases: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await caseFromPost(ws, agent);
+      await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
+      cases.push(c.id);
+    }
+    // The cases' creation and solving pass first (events of one case in a pass are one occurrence).
+    expect(await runCaseTriggers(t.ctx)).toBe(0);
+    for (const [i, score] of ['3', '9'].entries()) {
+      const [request] = await requestsOf(cases[i] as string);
+      expect((await answer(request?.token as string, { score })).status).toBe(200);
+    }
+    expect(await runCaseTriggers(t.ctx)).toBe(1);
+    const [detractor, promoter] = await Promise.all(cases.map((id) => getCase(t.ctx, agent.actor, id)));
+    expect(detractor).toMatchObject({ status: 'open', priority: 'high' });
+    expect(promoter).toMatchObject({ status: 'solved', priority: 'normal' });
+    const feed = await recordFeed(t.ctx, agent.actor, 'case', detractor?.id ?? '', { limit: 50 });
+    const reopened = feed.items.find((e) => e.kind === 'status_changed' && e.data.to === 'open');
+    expect(reopened?.data).toMatchObject({ from: 'solved', rule: { event: 'case_updated' } });
   });
 
   it('takes the answer on the public page, puts it on the case feed and the customer timeline, and counts it', async () => {

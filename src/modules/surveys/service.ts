@@ -15,9 +15,11 @@ import { recordEvent } from '../collaboration/feed.ts';
 import { withdrewConsent } from '../customers/service.ts';
 import { queueReplyIn } from '../inbox/replies.ts';
 import {
+  ratingOf,
   type SurveyAnswerView,
   type SurveyInput,
   type SurveyPatch,
+  type SurveyRating,
   type SurveyRequestView,
   type SurveyResults,
   type SurveyView,
@@ -607,9 +609,10 @@ export async function answerSurvey(
       .set({ score: input.score, comment: input.comment, answered_at: now, status: 'answered' })
       .where('id', '=', r.id)
       .execute();
-    const low = r.kind === 'csat' ? input.score <= 2 : input.score <= 6;
+    const rating = ratingOf(r.kind, input.score);
+    const low = rating === 'unhappy';
     const summary = `${r.answered_at ? 'Changed answer' : 'Answered'} "${r.survey_name}": ${input.score} / ${max}${low ? ' (unhappy)' : ''}`;
-    const data = { requestId: r.id, surveyId: r.survey_id, score: input.score, scaleMax: max, low };
+    const data = { requestId: r.id, surveyId: r.survey_id, score: input.score, scaleMax: max, rating, low };
     if (r.case_id)
       await recordEvent(ctx, trx, {
         workspaceId: r.workspace_id,
@@ -634,7 +637,38 @@ export async function answerSurvey(
   return publicSurvey(ctx, token);
 }
 
-// ------------------------------------------------------------------ for the customers module
+// ------------------------------------------------------------------ for other modules
+
+/** The rating of each case's latest answered survey, for rules on cases: one query per batch. */
+export async function latestSurveyRatings(
+  db: Db,
+  workspaceId: string,
+  caseIds: string[],
+): Promise<Map<string, SurveyRating>> {
+  const ratings = new Map<string, SurveyRating>();
+  if (caseIds.length === 0) return ratings;
+  const rows = await db
+    .selectFrom('survey_requests')
+    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
+    .select([
+      'survey_requests.case_id',
+      'survey_requests.score',
+      'survey_requests.answered_at',
+      'surveys.kind',
+    ])
+    .where('survey_requests.workspace_id', '=', workspaceId)
+    .where('survey_requests.case_id', 'in', caseIds)
+    .where('survey_requests.answered_at', 'is not', null)
+    .execute();
+  const latest = new Map<string, string>();
+  for (const r of rows) {
+    if (!r.case_id || r.answered_at === null) continue;
+    if ((latest.get(r.case_id) ?? '') > r.answered_at) continue;
+    latest.set(r.case_id, r.answered_at);
+    ratings.set(r.case_id, ratingOf(r.kind, Number(r.score)));
+  }
+  return ratings;
+}
 
 /** A customer's answered surveys for the timeline, newest first, after the timeline's cursor. */
 export function answeredSurveysOf(db: Db, workspaceId: string, customerId: string) {

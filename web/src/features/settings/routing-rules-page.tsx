@@ -34,6 +34,7 @@ import {
   type Segment,
   salesApi,
   segmentsApi,
+  surveyRatings,
   type Team,
   type Topic,
 } from '../../api.ts';
@@ -80,6 +81,7 @@ const fieldLabels: Record<RoutingField, string> = {
   case_tags: 'Case tags',
   changed: 'The update changed',
   hours_since: 'Hours since',
+  survey_rating: 'Latest survey answer',
 };
 
 const eventLabels: Record<RuleEvent, string> = {
@@ -109,6 +111,7 @@ const caseOnly = new Set<RoutingField>([
   'case_tags',
   'changed',
   'hours_since',
+  'survey_rating',
 ]);
 /** The conditions a rule on this event may use (the server checks the same). */
 const fieldsFor = (event: RuleEvent): RoutingField[] =>
@@ -637,6 +640,8 @@ function choicesOf(field: RoutingField, l: Lookups): { value: string; label: str
       return l.teams.map((t) => ({ value: t.id, label: t.name }));
     case 'changed':
       return opts(caseChanges);
+    case 'survey_rating':
+      return opts(surveyRatings);
     default:
       return [];
   }
