@@ -35,7 +35,6 @@ export const caseChanges = [
   'note',
   'survey_answer',
 ] as const;
-
 /** The moments an `hours_since` condition measures from. */
 export const caseMoments = ['created', 'updated', 'solved', 'customer_message', 'agent_reply'] as const;
 export type CaseMoment = (typeof caseMoments)[number];
