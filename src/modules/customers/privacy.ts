@@ -779,14 +779,22 @@ export async function eraseCustomer(
     counts.cases = service.cases;
     counts.leads = service.leads;
     counts.communityMembers = await eraseCommunityLife(trx, ws, ids);
-    const surveyAnswers = await trx
+    const answered = await trx
       .updateTable('survey_requests')
       .set({ comment: null })
       .where('workspace_id', '=', ws)
       .where('customer_id', 'in', ids)
       .where('answered_at', 'is not', null)
       .executeTakeFirst();
-    counts.surveyAnswers = Number(surveyAnswers.numUpdatedRows);
+    counts.surveyAnswers = Number(answered.numUpdatedRows);
+    // Their survey links close: an answer after the erasure would bring personal data back.
+    await trx
+      .updateTable('survey_requests')
+      .set({ expires_at: now })
+      .where('workspace_id', '=', ws)
+      .where('customer_id', 'in', ids)
+      .where('expires_at', '>', now)
+      .execute();
 
     await trx
       .updateTable('customers')

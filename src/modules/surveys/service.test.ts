@@ -386,6 +386,10 @@ describe('satisfaction surveys', () => {
     expect(erased.counts.surveyAnswers).toBe(1);
     const [after] = await requestsOf(c.id);
     expect(after).toMatchObject({ score: 1, comment: null });
+    // The link is closed: nothing personal can come back through it.
+    const late = await answer(request?.token as string, { score: '2', comment: 'Still me' });
+    expect(late.status).toBe(409);
+    expect((await requestsOf(c.id))[0]?.comment).toBeNull();
   });
 });
 

@@ -75,6 +75,11 @@ export function SurveysPage() {
         to 10, with an optional comment. Answers show on the case, in the customer’s timeline and here.{' '}
         <Link to="/settings">Back to settings</Link>
       </p>
+      <p className="hint">
+        To follow up on unhappy answers, add a <Link to="/settings/routing-rules">routing rule</Link> on case
+        updates with the conditions “The update changed: survey answer” and “Latest survey answer: unhappy”
+        (for instance: reopen the case, raise its priority and notify a lead).
+      </p>
       {!canManage && (
         <p className="notice" role="note">
           Only owners, admins and managers can create or change surveys.
