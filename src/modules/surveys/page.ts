@@ -80,7 +80,7 @@ const notFound = (text: string) =>
   frame('Survey', html`<h1>Survey</h1><p class="error" role="alert">${text}</p>`);
 
 /** Routes of the public survey page; throttled per client address. */
-export function surveyPages(ctx: AppContext, limits = { points: 60, duration: 600 }) {
+export function surveyPages(ctx: AppContext, limits = { points: 300, duration: 600 }) {
   const app = new Hono();
   const perIp = new RateLimiterMemory({ keyPrefix: 'survey_ip', ...limits });
   const ipOf = (c: Context) => {
