@@ -319,6 +319,9 @@ describe('satisfaction surveys', () => {
     });
     await updateCase(t.ctx, agent.actor, refusing.id, { status: 'solved' });
     expect(await requestsOf(refusing.id)).toEqual([]);
+    await expect(sendCaseSurvey(t.ctx, agent.actor, refusing.id, {})).rejects.toThrow(
+      'withdrew consent to research',
+    );
 
     // A case with no post to reply to: the request is made, not sent, with the reason.
     const walkIn = await createCustomer(t.ctx, owner.actor, {
@@ -386,7 +389,8 @@ describe('satisfaction surveys', () => {
     expect(erased.counts.surveyAnswers).toBe(1);
     const [after] = await requestsOf(c.id);
     expect(after).toMatchObject({ score: 1, comment: null });
-    // The link is closed: nothing personal can come back through it.
+    // No new survey for the erased person, and the old link is closed: nothing personal comes back.
+    await expect(sendCaseSurvey(t.ctx, agent.actor, c.id, {})).rejects.toThrow('the customer was erased');
     const late = await answer(request?.token as string, { score: '2', comment: 'Still me' });
     expect(late.status).toBe(409);
     expect((await requestsOf(c.id))[0]?.comment).toBeNull();

@@ -170,6 +170,21 @@ export async function updateSurvey(
 
 type CaseForSurvey = { id: string; number: number; customer_id: string };
 
+/** Why the customer may not be asked (erased, or consent to research withdrawn), or null. */
+async function mayNotAsk(db: Db, workspaceId: string, customerId: string): Promise<string | null> {
+  const customer = await db
+    .selectFrom('customers')
+    .select('erased_at')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
+  if (!customer || customer.erased_at !== null) return 'the customer was erased';
+  // A satisfaction survey is research: not for a customer who withdrew consent to it.
+  if (await withdrewConsent(db, workspaceId, customerId, 'research'))
+    return 'the customer withdrew consent to research';
+  return null;
+}
+
 /**
  * Makes a survey request for a case's customer and sends it as the survey says: a reply in the
  * case's thread, a private message, or nothing (link). A message the outbox refuses (no post to
@@ -269,8 +284,7 @@ export async function surveyOnSolve(
     await asked(requestsOfSurvey().where('customer_id', '=', c.customer_id).where('created_at', '>', since))
   )
     return;
-  // A satisfaction survey is research: not for a customer who withdrew consent to it.
-  if (await withdrewConsent(trx, workspaceId, c.customer_id, 'research')) return;
+  if (await mayNotAsk(trx, workspaceId, c.customer_id)) return;
   await sendIn(
     ctx,
     trx,
@@ -310,6 +324,8 @@ export async function sendCaseSurvey(
           .where('enabled', '=', 1)
           .orderBy('created_at')
           .executeTakeFirst();
+    const refusal = await mayNotAsk(trx, actor.workspaceId, c.customer_id);
+    if (refusal) throw new AppError('conflict', `Case ${c.number} cannot be surveyed: ${refusal}`);
     if (!survey) throw new AppError('conflict', 'No survey is enabled; create one in Settings → Surveys');
     if (Number(survey.enabled) !== 1) throw new AppError('conflict', `Survey "${survey.name}" is disabled`);
     const open = await trx
