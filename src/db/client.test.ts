@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../test/db.ts';
 import { type Database, isoFromTimestamptz, openSqlite } from './client.ts';
@@ -94,6 +95,37 @@ describe('SQLite statement cache', () => {
     expect(Object.keys((await everything())[0] ?? {})).toEqual(['id', 'body']);
     await sql`alter table notes add column tag text`.execute(db);
     expect(Object.keys((await everything())[0] ?? {})).toEqual(['id', 'body', 'tag']);
+  });
+});
+
+describe('SQLite transactions beside another process', () => {
+  it('take the write lock when they begin, so another writer waits instead of failing on a stale snapshot', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rapport-begin-'));
+    const file = path.join(dir, 'test.sqlite');
+    const database = openSqlite(file);
+    // Another process's connection (the CLI beside a server), not waiting at all for the lock.
+    const other = new SQLite(file);
+    other.pragma('busy_timeout = 0');
+    try {
+      await sql`create table notes (id integer primary key, body text not null)`.execute(database.db);
+      const db = database.db as unknown as Kysely<{ notes: { id: number; body: string } }>;
+      const othersWrite = () =>
+        other.prepare("insert into notes (body) values ('from the other process')").run();
+      await db.transaction().execute(async (trx) => {
+        // Only a read so far: a deferred transaction would hold no lock yet, and a write by the
+        // other process now would make this transaction's own write fail with SQLITE_BUSY_SNAPSHOT.
+        await trx.selectFrom('notes').select('id').execute();
+        expect(othersWrite).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+        await trx.insertInto('notes').values({ id: 1, body: 'ours' }).execute();
+      });
+      othersWrite();
+      const bodies = await db.selectFrom('notes').select('body').orderBy('id').execute();
+      expect(bodies.map((r) => r.body)).toEqual(['ours', 'from the other process']);
+    } finally {
+      other.close();
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -96,7 +96,13 @@ function withStatementCache(connection: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => connection.close(),
-    prepare(text: string) {
+    prepare(sqlText: string) {
+      // Transactions take the write lock when they begin. A deferred `begin` reads a snapshot
+      // first, and when another process (the CLI beside a running server) commits before this
+      // transaction's first write, that write fails at once with "database is locked"
+      // (SQLITE_BUSY_SNAPSHOT), without waiting for busy_timeout. With `begin immediate`, the
+      // second writer waits its turn.
+      const text = sqlText === 'begin' ? 'begin immediate' : sqlText;
       const cached = cache.get(text);
       if (cached && !cached.busy) {
         cache.delete(text);
