@@ -5,8 +5,8 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AppContext } from '../../context.ts';
 import { isAppError } from '../../errors.ts';
+import { answerSurvey, type PublicSurvey, publicSurvey } from './answers.ts';
 import { answerInput } from './schema.ts';
-import { answerSurvey, type PublicSurvey, publicSurvey } from './service.ts';
 
 /**
  * The customer's side of a survey: a server-rendered page at `/survey/{token}` that works without

@@ -4,34 +4,34 @@
  * customer answers on a public page, and the answer lands on the case's feed, the customer's
  * timeline and the survey's results.
  */
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
-import type { DB, SurveyRequestsTable, SurveysTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { newId, randomSecret } from '../../ids.ts';
-import { decodeKeyCursor, encodeKeyCursor, type Page, type PageQuery } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
 import { withdrewConsent } from '../customers/service.ts';
 import { queueReplyIn } from '../inbox/replies.ts';
+import { DAY_MS, type Db, type RequestRow, type SurveyRow, surveyLink, surveyRow } from './rows.ts';
 import {
-  ratingOf,
-  type SurveyAnswerView,
   type SurveyInput,
   type SurveyPatch,
-  type SurveyRating,
   type SurveyRequestView,
-  type SurveyResults,
   type SurveyView,
-  scaleOf,
   surveyInput,
 } from './schema.ts';
 
-type Db = Kysely<DB> | Transaction<DB>;
-type SurveyRow = Selectable<SurveysTable>;
-type RequestRow = Selectable<SurveyRequestsTable>;
-
-const DAY_MS = 24 * 3600 * 1000;
+// For other modules, which call this module through its service.
+export {
+  answeredSurveysOf,
+  answerSurvey,
+  latestSurveyRatings,
+  type PublicSurvey,
+  publicSurvey,
+} from './answers.ts';
+export { surveyAnswers, surveyResults } from './results.ts';
+export { surveyLink } from './rows.ts';
 
 function toSurveyView(r: SurveyRow): SurveyView {
   return {
@@ -48,20 +48,6 @@ function toSurveyView(r: SurveyRow): SurveyView {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
-}
-
-/** The public page that takes the answer. */
-export const surveyLink = (ctx: AppContext, token: string) => `${ctx.config.publicUrl}/survey/${token}`;
-
-async function surveyRow(db: Db, workspaceId: string, id: string): Promise<SurveyRow> {
-  const row = await db
-    .selectFrom('surveys')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw new AppError('not_found', `No survey ${id}`);
-  return row;
 }
 
 function duplicateName(err: unknown): boolean {
@@ -432,278 +418,4 @@ export async function caseSurveys(
   return requestViews(ctx, actor.workspaceId, (q) =>
     q.where('survey_requests.case_id', '=', caseId).orderBy('survey_requests.created_at', 'desc'),
   );
-}
-
-// ------------------------------------------------------------------ results
-
-/** Sent, answered, average, distribution and CSAT or NPS over the last `days` days. */
-export async function surveyResults(
-  ctx: AppContext,
-  actor: Actor,
-  id: string,
-  days: number,
-): Promise<SurveyResults> {
-  requirePermission(actor, 'inbox:read');
-  const survey = await surveyRow(ctx.db, actor.workspaceId, id);
-  const since = new Date(ctx.now().getTime() - days * DAY_MS).toISOString();
-  const mine = () =>
-    ctx.db
-      .selectFrom('survey_requests')
-      .where('workspace_id', '=', actor.workspaceId)
-      .where('survey_id', '=', id)
-      .where('created_at', '>=', since);
-  const [sent, scores] = await Promise.all([
-    mine()
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow(),
-    mine()
-      .where('answered_at', 'is not', null)
-      .select(['score', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('score')
-      .execute(),
-  ]);
-  const { min, max } = scaleOf[survey.kind];
-  const counts = new Map(scores.map((s) => [Number(s.score), Number(s.n)]));
-  const distribution: { score: number; count: number }[] = [];
-  for (let score = min; score <= max; score++) distribution.push({ score, count: counts.get(score) ?? 0 });
-  const answered = distribution.reduce((n, d) => n + d.count, 0);
-  const share = (keep: (score: number) => boolean) =>
-    distribution.filter((d) => keep(d.score)).reduce((n, d) => n + d.count, 0) / answered;
-  const total = Number(sent.n);
-  return {
-    surveyId: id,
-    kind: survey.kind,
-    days,
-    sent: total,
-    answered,
-    responseRate: total === 0 ? null : answered / total,
-    average: answered === 0 ? null : distribution.reduce((n, d) => n + d.score * d.count, 0) / answered,
-    distribution,
-    csat: survey.kind === 'csat' && answered > 0 ? share((s) => s >= 4) : null,
-    nps:
-      survey.kind === 'nps' && answered > 0
-        ? Math.round(100 * (share((s) => s >= 9) - share((s) => s <= 6)))
-        : null,
-  };
-}
-
-/** A survey's answers, newest first (keyset on answer time and request id). */
-export async function surveyAnswers(
-  ctx: AppContext,
-  actor: Actor,
-  id: string,
-  page: PageQuery,
-): Promise<Page<SurveyAnswerView>> {
-  requirePermission(actor, 'inbox:read');
-  await surveyRow(ctx.db, actor.workspaceId, id);
-  let q = ctx.db
-    .selectFrom('survey_requests')
-    .leftJoin('customers', 'customers.id', 'survey_requests.customer_id')
-    .leftJoin('cases', 'cases.id', 'survey_requests.case_id')
-    .select([
-      'survey_requests.id',
-      'survey_requests.customer_id',
-      'customers.display_name',
-      'survey_requests.case_id',
-      'cases.number',
-      'survey_requests.score',
-      'survey_requests.comment',
-      'survey_requests.answered_at',
-    ])
-    .where('survey_requests.workspace_id', '=', actor.workspaceId)
-    .where('survey_requests.survey_id', '=', id)
-    .where('survey_requests.answered_at', 'is not', null);
-  if (page.cursor) {
-    const [at, key] = decodeKeyCursor(
-      page.cursor,
-      (k): k is [string, string] => k.length === 2 && typeof k[0] === 'string' && typeof k[1] === 'string',
-    );
-    q = q.where((eb) =>
-      eb.or([
-        eb('survey_requests.answered_at', '<', at),
-        eb.and([eb('survey_requests.answered_at', '=', at), eb('survey_requests.id', '<', key)]),
-      ]),
-    );
-  }
-  const rows = await q
-    .orderBy('survey_requests.answered_at', 'desc')
-    .orderBy('survey_requests.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
-  const items = rows.slice(0, page.limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map((r) => ({
-      requestId: r.id,
-      customerId: r.customer_id,
-      customerName: r.display_name,
-      caseId: r.case_id,
-      caseNumber: r.number === null ? null : Number(r.number),
-      score: Number(r.score),
-      comment: r.comment,
-      answeredAt: r.answered_at ?? '',
-    })),
-    nextCursor: rows.length > page.limit && last ? encodeKeyCursor([last.answered_at ?? '', last.id]) : null,
-  };
-}
-
-// ------------------------------------------------------------------ the customer's side
-
-export type PublicSurvey = {
-  workspaceName: string;
-  name: string;
-  kind: SurveyRow['kind'];
-  question: string;
-  commentPrompt: string | null;
-  scale: { min: number; max: number };
-  score: number | null;
-  comment: string | null;
-  expired: boolean;
-};
-
-async function requestByToken(db: Db, token: string) {
-  // Tokens are 32 URL-safe characters; anything else is not looked up at all.
-  if (!/^[A-Za-z0-9_-]{32}$/.test(token)) return undefined;
-  return db
-    .selectFrom('survey_requests')
-    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
-    .innerJoin('workspaces', 'workspaces.id', 'survey_requests.workspace_id')
-    .selectAll('survey_requests')
-    .select([
-      'surveys.name as survey_name',
-      'surveys.kind',
-      'surveys.question',
-      'surveys.comment_prompt',
-      'workspaces.name as workspace_name',
-    ])
-    .where('survey_requests.token', '=', token)
-    .executeTakeFirst();
-}
-
-const linkNotFound = () => new AppError('not_found', 'This survey link is not valid');
-
-/** What the public page shows for a link. */
-export async function publicSurvey(ctx: AppContext, token: string): Promise<PublicSurvey> {
-  const r = await requestByToken(ctx.db, token);
-  if (!r) throw linkNotFound();
-  return {
-    workspaceName: r.workspace_name,
-    name: r.survey_name,
-    kind: r.kind,
-    question: r.question,
-    commentPrompt: r.comment_prompt,
-    scale: scaleOf[r.kind],
-    score: r.score === null ? null : Number(r.score),
-    comment: r.comment,
-    expired: r.expires_at <= ctx.now().toISOString(),
-  };
-}
-
-/**
- * The customer's answer through the link: a score on the survey's scale and an optional comment.
- * They may change it until the link expires; each answer goes on the case's and the customer's
- * feeds (a low score notifies whoever follows the case).
- */
-export async function answerSurvey(
-  ctx: AppContext,
-  token: string,
-  input: { score: number; comment: string | null },
-): Promise<PublicSurvey> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const r = await requestByToken(trx, token);
-    if (!r) throw linkNotFound();
-    if (r.expires_at <= ctx.now().toISOString())
-      throw new AppError('conflict', 'This survey has closed: the link has expired');
-    const { min, max } = scaleOf[r.kind];
-    if (!Number.isInteger(input.score) || input.score < min || input.score > max)
-      throw new AppError('validation_failed', `Choose a score from ${min} to ${max}`, {
-        fields: [{ path: 'score', message: `an integer from ${min} to ${max}` }],
-      });
-    const now = ctx.now().toISOString();
-    await trx
-      .updateTable('survey_requests')
-      .set({ score: input.score, comment: input.comment, answered_at: now, status: 'answered' })
-      .where('id', '=', r.id)
-      .execute();
-    const rating = ratingOf(r.kind, input.score);
-    const low = rating === 'unhappy';
-    const summary = `${r.answered_at ? 'Changed answer' : 'Answered'} "${r.survey_name}": ${input.score} / ${max}${low ? ' (unhappy)' : ''}`;
-    const data = { requestId: r.id, surveyId: r.survey_id, score: input.score, scaleMax: max, rating, low };
-    if (r.case_id)
-      await recordEvent(ctx, trx, {
-        workspaceId: r.workspace_id,
-        recordType: 'case',
-        recordId: r.case_id,
-        kind: 'survey_answered',
-        actorUserId: null,
-        data,
-        summary,
-      });
-    if (r.customer_id)
-      await recordEvent(ctx, trx, {
-        workspaceId: r.workspace_id,
-        recordType: 'customer',
-        recordId: r.customer_id,
-        kind: 'survey_answered',
-        actorUserId: null,
-        data,
-        summary,
-      });
-  });
-  return publicSurvey(ctx, token);
-}
-
-// ------------------------------------------------------------------ for other modules
-
-/** The rating of each case's latest answered survey, for rules on cases: one query per batch. */
-export async function latestSurveyRatings(
-  db: Db,
-  workspaceId: string,
-  caseIds: string[],
-): Promise<Map<string, SurveyRating>> {
-  const ratings = new Map<string, SurveyRating>();
-  if (caseIds.length === 0) return ratings;
-  const rows = await db
-    .selectFrom('survey_requests')
-    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
-    .select([
-      'survey_requests.case_id',
-      'survey_requests.score',
-      'survey_requests.answered_at',
-      'surveys.kind',
-    ])
-    .where('survey_requests.workspace_id', '=', workspaceId)
-    .where('survey_requests.case_id', 'in', caseIds)
-    .where('survey_requests.answered_at', 'is not', null)
-    .execute();
-  const latest = new Map<string, string>();
-  for (const r of rows) {
-    if (!r.case_id || r.answered_at === null) continue;
-    if ((latest.get(r.case_id) ?? '') > r.answered_at) continue;
-    latest.set(r.case_id, r.answered_at);
-    ratings.set(r.case_id, ratingOf(r.kind, Number(r.score)));
-  }
-  return ratings;
-}
-
-/** A customer's answered surveys for the timeline, newest first, after the timeline's cursor. */
-export function answeredSurveysOf(db: Db, workspaceId: string, customerId: string) {
-  return db
-    .selectFrom('survey_requests')
-    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
-    .leftJoin('cases', 'cases.id', 'survey_requests.case_id')
-    .select([
-      'survey_requests.id',
-      'survey_requests.survey_id',
-      'surveys.name',
-      'surveys.kind',
-      'survey_requests.score',
-      'survey_requests.comment',
-      'survey_requests.case_id',
-      'cases.number as case_number',
-      sql<string>`survey_requests.answered_at`.as('at'),
-    ])
-    .where('survey_requests.workspace_id', '=', workspaceId)
-    .where('survey_requests.customer_id', '=', customerId)
-    .where('survey_requests.answered_at', 'is not', null);
 }
