@@ -1,6 +1,6 @@
 /** A survey's results and answers, for the people who run it. */
 import type { AppContext } from '../../context.ts';
-import { decodeKeyCursor, encodeKeyCursor, type Page, type PageQuery } from '../../pagination.ts';
+import { decodeKeyCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { DAY_MS, surveyRow } from './rows.ts';
 import { type SurveyAnswerView, type SurveyResults, scaleOf } from './schema.ts';
@@ -99,10 +99,12 @@ export async function surveyAnswers(
     .orderBy('survey_requests.id', 'desc')
     .limit(page.limit + 1)
     .execute();
-  const items = rows.slice(0, page.limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map((r) => ({
+  // The same cursor as encodeKeyCursor([answered_at, id]), which decodeKeyCursor reads back.
+  return toPage(
+    rows,
+    page.limit,
+    (r) => JSON.stringify([r.answered_at ?? '', r.id]),
+    (r) => ({
       requestId: r.id,
       customerId: r.customer_id,
       customerName: r.display_name,
@@ -111,7 +113,6 @@ export async function surveyAnswers(
       score: Number(r.score),
       comment: r.comment,
       answeredAt: r.answered_at ?? '',
-    })),
-    nextCursor: rows.length > page.limit && last ? encodeKeyCursor([last.answered_at ?? '', last.id]) : null,
-  };
+    }),
+  );
 }

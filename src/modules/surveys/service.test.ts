@@ -301,6 +301,17 @@ describe('satisfaction surveys', () => {
       average: 7.5,
     });
     expect(results.distribution).toHaveLength(11);
+    // Answers page by answer time with a keyset cursor: no gap, no repeat.
+    const first = await surveyAnswers(t.ctx, agent.actor, survey.id, { limit: 3 });
+    const rest = await surveyAnswers(t.ctx, agent.actor, survey.id, {
+      limit: 3,
+      cursor: first.nextCursor ?? undefined,
+    });
+    const paged = [...first.items, ...rest.items];
+    expect(first.items).toHaveLength(3);
+    expect(new Set(paged.map((a) => a.requestId)).size).toBe(4);
+    expect(paged.map((a) => a.score).sort((a, b) => a - b)).toEqual([3, 8, 9, 10]);
+    expect(rest.nextCursor).toBeNull();
   });
 
   it('does not survey a customer who withdrew consent to research, and keeps link-only and failed deliveries answerable', async () => {

@@ -50,15 +50,19 @@ function toSurveyView(r: SurveyRow): SurveyView {
   };
 }
 
-function duplicateName(err: unknown): boolean {
-  const text = String((err as { message?: unknown })?.message ?? '');
-  return /surveys_name_key|UNIQUE constraint failed: surveys/.test(text);
+/** Names are unique in a workspace (as teams' and views' are): checked before writing. */
+async function checkNameFree(ctx: AppContext, workspaceId: string, name: string, except?: string) {
+  let q = ctx.db
+    .selectFrom('surveys')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', name);
+  if (except) q = q.where('id', '!=', except);
+  if (await q.executeTakeFirst())
+    throw new AppError('conflict', `A survey named "${name}" already exists`, {
+      fields: [{ path: 'name', message: 'already used by another survey' }],
+    });
 }
-
-const nameTaken = (name: string) =>
-  new AppError('conflict', `A survey named "${name}" already exists`, {
-    fields: [{ path: 'name', message: 'already used by another survey' }],
-  });
 
 /** The workspace's surveys, by name. */
 export async function listSurveys(ctx: AppContext, actor: Actor): Promise<SurveyView[]> {
@@ -91,12 +95,8 @@ export async function createSurvey(ctx: AppContext, actor: Actor, input: SurveyI
     created_at: now,
     updated_at: now,
   };
-  try {
-    await ctx.db.insertInto('surveys').values(row).execute();
-  } catch (err) {
-    if (duplicateName(err)) throw nameTaken(parsed.name);
-    throw err;
-  }
+  await checkNameFree(ctx, actor.workspaceId, parsed.name);
+  await ctx.db.insertInto('surveys').values(row).execute();
   return toSurveyView(row);
 }
 
@@ -139,16 +139,12 @@ export async function updateSurvey(
         },
       );
   }
-  try {
-    await ctx.db
-      .updateTable('surveys')
-      .set({ ...next, id: undefined, workspace_id: undefined, created_at: undefined })
-      .where('id', '=', id)
-      .execute();
-  } catch (err) {
-    if (duplicateName(err)) throw nameTaken(next.name);
-    throw err;
-  }
+  if (next.name !== current.name) await checkNameFree(ctx, actor.workspaceId, next.name, id);
+  await ctx.db
+    .updateTable('surveys')
+    .set({ ...next, id: undefined, workspace_id: undefined, created_at: undefined })
+    .where('id', '=', id)
+    .execute();
   return toSurveyView(next);
 }
 
