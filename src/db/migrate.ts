@@ -28,6 +28,7 @@ import * as m0024 from './migrations/0024_inbox_views.ts';
 import * as m0025 from './migrations/0025_case_rules.ts';
 import * as m0026 from './migrations/0026_author_profiles.ts';
 import * as m0027 from './migrations/0027_surveys.ts';
+import * as m0028 from './migrations/0028_routing_without_rules.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -59,6 +60,7 @@ const migrations: Record<string, DialectMigration> = {
   '0025_case_rules': m0025,
   '0026_author_profiles': m0026,
   '0027_surveys': m0027,
+  '0028_routing_without_rules': m0028,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -437,7 +437,29 @@ export async function insertCase(
   if (parsed.assigneeUserId) await addFollower(ctx, trx, workspaceId, CASE, id, parsed.assigneeUserId);
   // Nothing above changes the case row after its insert, and it has no clocks yet.
   await syncCaseSla(ctx, trx, workspaceId, id, ctx.now(), { row, isNew: true });
+  await routeRepliesFromNow(ctx, trx, workspaceId);
   return row;
+}
+
+/**
+ * From a workspace's first case on, routing reads its new posts, so that a reply joins its case's
+ * thread even where no rule on posts was ever saved (a saved rule starts routing too). It starts
+ * at the newest post stored: the case's own posts are already in it.
+ */
+async function routeRepliesFromNow(ctx: AppContext, trx: Transaction<DB>, workspaceId: string) {
+  await trx
+    .insertInto('routing_state')
+    .values((eb) => ({
+      workspace_id: workspaceId,
+      last_mention_id: eb
+        .selectFrom('mentions')
+        .select((m) => m.fn.coalesce(m.fn.max('id'), m.lit(0)).as('id'))
+        .where('workspace_id', '=', workspaceId),
+      round_robin: ctx.dialect.toJson({}),
+      updated_at: ctx.now().toISOString(),
+    }))
+    .onConflict((oc) => oc.column('workspace_id').doNothing())
+    .execute();
 }
 
 export async function createCase(ctx: AppContext, actor: Actor, input: CaseInput): Promise<CaseView> {

@@ -11,7 +11,7 @@ import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { type StorablePost, storeEvents } from '../listening/store.ts';
 import { saveCanned } from './canned.ts';
 import { testRule } from './case-rules.ts';
-import { getCase, listCases } from './cases.ts';
+import { createCase, getCase, listCases, updateCase } from './cases.ts';
 import { evaluateCondition, evaluateRule, type Facts, routeNewMentions } from './routing.ts';
 import { listRules, saveRule } from './routing-rules.ts';
 import type { RoutingRuleInput } from './routing-schema.ts';
@@ -500,6 +500,49 @@ describe('routing stored mentions', () => {
     const feed = await recordFeed(t.ctx, manager, 'case', first.id, { limit: 50 });
     expect(feed.items.filter((e) => e.kind === 'status_changed')).toHaveLength(1);
     expect((await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('puts a reply into the case an agent made in a workspace without any rule, and reopens it once solved', async () => {
+    const { ws, ana } = await setup();
+    const post = (id: string, text: string, replyTo?: string) => ({
+      workspaceId: ws.id,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: 'bluesky',
+        externalId: `${ws.id}-${id}`,
+        text,
+        createdAt: t.clock.now().toISOString(),
+        replyTo: replyTo ? `${ws.id}-${replyTo}` : null,
+        threadRoot: replyTo ? `${ws.id}-root` : null,
+        author: { externalId: 'did:plc:maya', handle: 'maya', displayName: 'maya' },
+      }),
+    });
+    const drain = async () => {
+      while ((await processBatch(t.ctx)).claimed > 0) {
+        // drain
+      }
+      await routeNewMentions(t.ctx);
+    };
+    await appendToLog(t.ctx, [post('root', complaint)]);
+    await drain();
+    const root = await t.ctx.db
+      .selectFrom('mentions')
+      .select('id')
+      .where('workspace_id', '=', ws.id)
+      .executeTakeFirstOrThrow();
+    const made = await createCase(t.ctx, ana, { subject: 'Lost bag', mentionIds: [Number(root.id)] });
+    await appendToLog(t.ctx, [post('r1', 'Any news on my bag?', 'root')]);
+    await drain();
+    const texts = async () =>
+      (await getCase(t.ctx, ana, made.id)).conversations.flatMap((c) => c.messages.map((m) => m.text));
+    expect(await texts()).toEqual([complaint, 'Any news on my bag?']);
+
+    await updateCase(t.ctx, ana, made.id, { status: 'solved' });
+    await appendToLog(t.ctx, [post('r2', 'It never arrived', 'r1')]);
+    await drain();
+    expect(await texts()).toEqual([complaint, 'Any news on my bag?', 'It never arrived']);
+    expect((await getCase(t.ctx, ana, made.id)).status).toBe('open');
   });
 
   it('makes a case with every tag its rules add, even more than a person may set at once', async () => {

@@ -1065,15 +1065,25 @@ async function continueThread(
 }
 
 /**
- * Routes the mentions stored since the last run, for every workspace with enabled rules: each in
+ * Routes the mentions stored since the last run, for every workspace with rules or cases: each in
  * its own transaction that also advances the workspace's cursor, so a crash repeats nothing and
  * loses nothing, and concurrent workers (PostgreSQL) wait for each other on the cursor row.
  */
 export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<number> {
   let routed = 0;
-  for (const workspaceId of await workspacesWithRules(ctx, 'mention_stored')) {
+  // Where rules on posts were saved or a case was made (`routing_state`), and where a rule is
+  // enabled: replies join their cases' threads even in a workspace without rules.
+  const cursors = new Map(
+    (await ctx.db.selectFrom('routing_state').select(['workspace_id', 'last_mention_id']).execute()).map(
+      (s) => [s.workspace_id, Number(s.last_mention_id)],
+    ),
+  );
+  for (const workspaceId of await workspacesWithRules(ctx, 'mention_stored'))
+    if (!cursors.has(workspaceId)) cursors.set(workspaceId, -1);
+  for (const [workspaceId, cursor] of cursors) {
     // Up to the committed horizon: a post stored late with a lower id is not passed over.
     const horizon = await committedMentionId(ctx, workspaceId);
+    if (horizon <= cursor) continue;
     for (;;) {
       const n = await ctx.db.transaction().execute(async (trx) =>
         inBatchScope(trx, async () => {
