@@ -71,3 +71,12 @@ export const connectorKinds = definitions.map((d) => d.kind);
 export function connectorDefinition(kind: string): ConnectorDefinition | undefined {
   return definitions.find((d) => d.kind === kind);
 }
+
+/**
+ * A stored configuration as it is in effect: with the defaults of options added since it was
+ * saved. One that no longer parses is shown as stored (the connector reports its own error).
+ */
+export function effectiveConfig(kind: string, stored: unknown): Record<string, unknown> {
+  const parsed = connectorDefinition(kind)?.configSchema.safeParse(stored);
+  return (parsed?.success ? parsed.data : stored) as Record<string, unknown>;
+}

@@ -9,7 +9,7 @@ import { type Actor, requirePermission } from '../modules/auth/roles.ts';
 import { NormalizeError, normalize } from '../pipeline/formats.ts';
 import { appendToLog } from '../pipeline/ingest-log.ts';
 import type { ConnectorHealthState } from './connector.ts';
-import { connectorDefinition, connectorKinds } from './registry.ts';
+import { connectorDefinition, connectorKinds, effectiveConfig } from './registry.ts';
 
 export type ConnectorView = {
   id: string;
@@ -50,7 +50,7 @@ function toView(ctx: AppContext, r: Selectable<ConnectorsTable>): ConnectorView 
     id: r.id,
     kind: r.kind,
     name: r.name,
-    config: ctx.dialect.parseJson<Record<string, unknown>>(r.config),
+    config: effectiveConfig(r.kind, ctx.dialect.parseJson(r.config)),
     enabled: r.enabled === 1,
     hasSecret: r.secret_encrypted !== null,
     state: r.state,

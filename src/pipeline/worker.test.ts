@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
+import { createConnector } from '../connectors/service.ts';
 import { analyzeContent } from '../modules/analysis/service.ts';
 import {
   createQuery,
@@ -177,6 +178,82 @@ describe('pipeline', () => {
     expect(onlyRefunds.items.map((m) => m.externalId)).toEqual(['m-1']);
     const searched = await listMentions(t.ctx, manager.actor, { limit: 10, search: 'lovely CREW' });
     expect(searched.items.map((m) => m.externalId)).toEqual(['m-2']);
+  });
+
+  it('keeps from a firehose connector only posts matching a query and what continues them; another connector keeps all', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    await createQuery(t.ctx, owner.actor, { name: 'Brand', query: 'acme', enabled: true });
+    const firehose = await createConnector(t.ctx, owner.actor, { kind: 'bluesky', name: 'Firehose' });
+    expect(firehose.connector.config).toMatchObject({ keep: 'matching' });
+    const everything = await createConnector(t.ctx, owner.actor, {
+      kind: 'bluesky',
+      name: 'Our accounts',
+      config: { keep: 'all' },
+    });
+    const from = async (connectorId: string, items: unknown[]) => {
+      await appendToLog(
+        t.ctx,
+        items.map((p) => ({
+          workspaceId: ws.id,
+          connectorId,
+          format: 'generic' as const,
+          payload: JSON.stringify(p),
+        })),
+      );
+      let passedOver = 0;
+      for (;;) {
+        const r = await processBatch(t.ctx, 100);
+        if (r.claimed === 0) return passedOver;
+        passedOver += r.passedOver;
+      }
+    };
+    const bsky = (id: string, text: string, extra: Partial<GenericPost> = {}) =>
+      post(id, text, { channel: 'bluesky', ...extra });
+    const deleted = (id: string) => ({ channel: 'bluesky', externalId: id, deleted: true });
+
+    expect(
+      await from(firehose.connector.id, [
+        bsky('a', 'Acme lost my bag'),
+        bsky('b', 'Nice weather in Lisbon today'),
+        bsky('c', 'Any news on it?', { replyTo: 'a', threadRoot: 'a' }),
+      ]),
+    ).toBe(1);
+    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c']);
+
+    // Later: a reply deeper in the thread, an edit that no longer names the brand, deletes of a
+    // stored post and of one never stored (no tombstone for it).
+    expect(
+      await from(firehose.connector.id, [
+        bsky('d', 'Still waiting', { replyTo: 'c', threadRoot: 'a' }),
+        bsky('a', 'They lost my bag', { updatedAt: '2026-11-20T11:00:00.000Z' }),
+        bsky('e', 'Unrelated chatter'),
+        deleted('c'),
+        deleted('b'),
+      ]),
+    ).toBe(2);
+    expect(
+      (await mentionRows(ws.id)).map((m) => [
+        m.external_id,
+        m.text,
+        m.deleted_at === null ? 'live' : 'deleted',
+      ]),
+    ).toEqual([
+      ['a', 'They lost my bag', 'live'],
+      ['c', '', 'deleted'],
+      ['d', 'Still waiting', 'live'],
+    ]);
+
+    expect(await from(everything.connector.id, [bsky('f', 'Our own timeline, no brand name')])).toBe(0);
+    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c', 'd', 'f']);
+    // What was passed over is still in the ingest log, processed.
+    const logged = await t.ctx.db
+      .selectFrom('ingest_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', ws.id)
+      .where('processed_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    expect(Number(logged.n)).toBe(9);
   });
 
   it('rejects a query with a syntax error, giving the position', async () => {

@@ -20,15 +20,22 @@ import {
   storeEvents,
 } from '../modules/listening/store.ts';
 import { deliverDueWebhooks } from '../modules/webhooks/delivery.ts';
-import { type ContentStages, contentOf, defaultStages, signatureOf } from './content.ts';
+import { type ContentOutcome, type ContentStages, contentOf, defaultStages, signatureOf } from './content.ts';
 import { type ContentPool, createContentPool, type Prefetched } from './content-pool.ts';
 import { publishMentionsChanged } from './events.ts';
-import { type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
+import { type NormalizedEvent, type NormalizedPost, NormalizeError, normalize } from './formats.ts';
+import { keptEvents, matchingOnlyConnectors } from './keep.ts';
 
 /** Posts by the same author within this window count as repeated contact (urgency). */
 const REPEATED_CONTACT_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
-export type BatchResult = { claimed: number; stored: number; quarantined: number };
+export type BatchResult = {
+  claimed: number;
+  stored: number;
+  quarantined: number;
+  /** Posts and deletes from connectors keeping only what concerns the brand that did not (`keep.ts`). */
+  passedOver: number;
+};
 
 async function compiledFor(ctx: AppContext, trx: Transaction<DB>, workspaceId: string) {
   return {
@@ -73,7 +80,7 @@ export async function processBatch(
         )
         .execute(),
     );
-    if (rows.length === 0) return { claimed: 0, stored: 0, quarantined: 0 };
+    if (rows.length === 0) return { claimed: 0, stored: 0, quarantined: 0, passedOver: 0 };
     // Each workspace's compiled queries and analyzers, checked once for this batch and the prefetch.
     const compiled = new Map<string, ReturnType<typeof compiledFor>>();
     const compiledOf = (workspaceId: string) => {
@@ -113,23 +120,19 @@ export async function processBatch(
     }
 
     let stored = 0;
+    let passedOver = 0;
+    const matchingOnly = await matchingOnlyConnectors(
+      ctx,
+      trx,
+      rows.map((r) => r.connector_id),
+    );
     for (const [workspaceId, events] of byWorkspace) {
       const { queries, analyzers } = await compiledOf(workspaceId);
       const signature = signatureOf({ analyzers: analyzers.sources, queries: queries.sources });
       const collapsed = collapseEvents(events);
-      const contacts = await recentContactCounts(
-        trx,
-        workspaceId,
-        collapsed.flatMap((e) => (e.kind === 'delete' ? [] : [e])),
-        new Date(ctx.now().getTime() - REPEATED_CONTACT_WINDOW_MS).toISOString(),
-      );
-      const upserts: StorablePost[] = [];
-      const deletes: StorableDelete[] = [];
+      const outcomes = new Map<NormalizedPost, Extract<ContentOutcome, { ok: true }>>();
       for (const event of collapsed) {
-        if (event.kind === 'delete') {
-          deletes.push(event);
-          continue;
-        }
+        if (event.kind === 'delete') continue;
         const row = sourceOf.get(event);
         const prefetched = row ? ahead.get(Number(row.id)) : undefined;
         const worked =
@@ -139,11 +142,7 @@ export async function processBatch(
         // A post that makes analysis or matching fail is quarantined; the rest of the batch goes on.
         const outcome = worked ?? contentOf(event, analyzers.analyzers, queries.set, stages);
         if (outcome.ok) {
-          upserts.push({
-            post: event,
-            analysis: withPriorContacts(outcome.content, contacts.next(event)),
-            queryIds: outcome.queryIds,
-          });
+          outcomes.set(event, outcome);
           continue;
         }
         if (!row) throw outcome.error ?? new Error(outcome.reason);
@@ -152,6 +151,35 @@ export async function processBatch(
           'pipeline item quarantined',
         );
         quarantined.push({ row, stage: outcome.stage, reason: outcome.reason });
+      }
+      const kept = await keptEvents(
+        trx,
+        workspaceId,
+        collapsed.filter((e) => e.kind === 'delete' || outcomes.has(e)),
+        (e) => matchingOnly.has(sourceOf.get(e)?.connector_id ?? ''),
+        (p) => (outcomes.get(p)?.queryIds.length ?? 0) > 0,
+      );
+      passedOver += outcomes.size + collapsed.filter((e) => e.kind === 'delete').length - kept.length;
+      const contacts = await recentContactCounts(
+        trx,
+        workspaceId,
+        kept.flatMap((e) => (e.kind === 'delete' ? [] : [e])),
+        new Date(ctx.now().getTime() - REPEATED_CONTACT_WINDOW_MS).toISOString(),
+      );
+      const upserts: StorablePost[] = [];
+      const deletes: StorableDelete[] = [];
+      for (const event of kept) {
+        if (event.kind === 'delete') {
+          deletes.push(event);
+          continue;
+        }
+        const outcome = outcomes.get(event);
+        if (!outcome) continue;
+        upserts.push({
+          post: event,
+          analysis: withPriorContacts(outcome.content, contacts.next(event)),
+          queryIds: outcome.queryIds,
+        });
       }
       const {
         changed,
@@ -205,7 +233,7 @@ export async function processBatch(
         rows.map((r) => r.id),
       )
       .execute();
-    return { claimed: rows.length, stored, quarantined: quarantined.length };
+    return { claimed: rows.length, stored, quarantined: quarantined.length, passedOver };
   });
   for (const record of afterCommit) record();
   for (const [workspaceId, mentionIds] of changedByWorkspace)

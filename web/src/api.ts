@@ -248,8 +248,10 @@ export const listeningApi = {
     config?: Record<string, unknown>;
     secret?: string;
   }) => request<{ connector: Connector; secret?: string }>('POST', '/api/v1/connectors', input),
-  updateConnector: (id: string, patch: { enabled?: boolean; name?: string }) =>
-    request<Connector>('PATCH', `/api/v1/connectors/${encodeURIComponent(id)}`, patch),
+  updateConnector: (
+    id: string,
+    patch: { enabled?: boolean; name?: string; config?: Record<string, unknown> },
+  ) => request<Connector>('PATCH', `/api/v1/connectors/${encodeURIComponent(id)}`, patch),
   deleteConnector: (id: string) => request<void>('DELETE', `/api/v1/connectors/${encodeURIComponent(id)}`),
   health: (id: string) =>
     request<ConnectorHealth>('GET', `/api/v1/connectors/${encodeURIComponent(id)}/health`),

@@ -21,6 +21,8 @@ const streamSchema = z.discriminatedUnion('stream', [
 export const mastodonConfigSchema = z.object({
   instance: z.url().regex(/^https?:\/\//, 'an http(s) URL of the instance'),
   streams: z.array(streamSchema).min(1).max(20),
+  /** Hashtag and home streams are chosen by the brand; `matching` suits the public streams (src/pipeline/keep.ts). */
+  keep: z.enum(['matching', 'all']).default('all'),
 });
 
 type Config = z.infer<typeof mastodonConfigSchema>;

@@ -15,6 +15,11 @@ export const blueskyConfigSchema = z.object({
     .default('wss://jetstream2.us-east.bsky.network'),
   wantedDids: z.array(z.string().startsWith('did:')).max(10_000).default([]),
   rewindSeconds: z.number().int().min(0).max(3600).default(5),
+  /**
+   * The firehose carries all of Bluesky: by default only posts matching a listening query, and
+   * what continues them, are stored (src/pipeline/keep.ts); `all` stores every post read.
+   */
+  keep: z.enum(['matching', 'all']).default('matching'),
   /** Where handles, names, follower counts and bios are looked up (app.bsky.actor.getProfiles); null: don't. */
   appviewUrl: z
     .string()

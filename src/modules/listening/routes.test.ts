@@ -119,6 +119,43 @@ describe('webhook connector', () => {
     expect(mentions.items.map((m) => m.externalId)).toEqual(['old-1']);
   });
 
+  it('shows what a network connector keeps, with the default for one saved before the option, and changes it', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const created = (await (
+      await call(
+        app(),
+        'POST',
+        '/api/v1/connectors',
+        { kind: 'bluesky', name: 'Firehose' },
+        { bearer: admin },
+      )
+    ).json()) as { connector: { id: string; config: Record<string, unknown> } };
+    expect(created.connector.config.keep).toBe('matching');
+    const path = `/api/v1/connectors/${created.connector.id}`;
+    // As saved before `keep` existed: the default is in effect, and shown.
+    const { keep: _, ...legacy } = created.connector.config;
+    await t.ctx.db
+      .updateTable('connectors')
+      .set({ config: t.ctx.dialect.toJson(legacy) })
+      .where('id', '=', created.connector.id)
+      .execute();
+    const shown = async () =>
+      (
+        (await (await call(app(), 'GET', '/api/v1/connectors', undefined, { bearer: admin })).json()) as {
+          items: { id: string; config: Record<string, unknown> }[];
+        }
+      ).items.find((c) => c.id === created.connector.id)?.config.keep;
+    expect(await shown()).toBe('matching');
+    const bad = await call(app(), 'PATCH', path, { config: { ...legacy, keep: 'some' } }, { bearer: admin });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('config.keep');
+    expect(
+      (await call(app(), 'PATCH', path, { config: { ...legacy, keep: 'all' } }, { bearer: admin })).status,
+    ).toBe(200);
+    expect(await shown()).toBe('all');
+  });
+
   it('refuses a wrong or missing signature and an unknown connector with the same 401', async () => {
     const ws = await buildWorkspace(t.ctx);
     const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));

@@ -29,6 +29,11 @@ export function ConnectorsPage() {
   const [hashtag, setHashtag] = useState('');
   const [token, setToken] = useState('');
   const [feedUrl, setFeedUrl] = useState('');
+  // What a network connector stores: the firehose only what concerns the brand, a chosen stream all.
+  const [keep, setKeep] = useState<Record<'bluesky' | 'mastodon', Keep>>({
+    bluesky: 'matching',
+    mastodon: 'all',
+  });
   // The brand's Bluesky account, for replies (optional: without it the connector only listens).
   const [replyAccount, setReplyAccount] = useState('');
   const [replyService, setReplyService] = useState('https://bsky.social');
@@ -66,6 +71,7 @@ export function ConnectorsPage() {
               name,
               config: {
                 endpoint,
+                keep: keep.bluesky,
                 ...(replyAccount ? { account: { identifier: replyAccount, service: replyService } } : {}),
               },
               ...(replyAccount && token ? { secret: token } : {}),
@@ -93,6 +99,7 @@ export function ConnectorsPage() {
                     streams: hashtag
                       ? [{ stream: 'hashtag', tag: hashtag.replace(/^#/, '') }]
                       : [{ stream: 'user' }],
+                    keep: keep.mastodon,
                   },
                   ...(token ? { secret: token } : {}),
                 }
@@ -153,7 +160,37 @@ export function ConnectorsPage() {
                     </div>
                   )}
                 </td>
-                <td data-label="Kind">{c.kind}</td>
+                <td data-label="Kind">
+                  {c.kind}
+                  {(c.kind === 'bluesky' || c.kind === 'mastodon') && (
+                    <div className="muted">
+                      {c.config.keep === 'matching' ? 'keeps posts matching a query' : 'keeps every post'}
+                      {canManage && (
+                        <button
+                          type="button"
+                          className="link-button"
+                          onClick={() =>
+                            void listeningApi
+                              .updateConnector(c.id, {
+                                config: {
+                                  ...c.config,
+                                  keep: c.config.keep === 'matching' ? 'all' : 'matching',
+                                },
+                              })
+                              .then(reload)
+                              .catch((err) =>
+                                setError(
+                                  err instanceof ApiError ? err.message : 'Could not change the connector.',
+                                ),
+                              )
+                          }
+                        >
+                          {c.config.keep === 'matching' ? 'Keep every post' : 'Keep only matching'}
+                        </button>
+                      )}
+                    </div>
+                  )}
+                </td>
                 <td data-label="State">
                   <span
                     className={
@@ -231,6 +268,7 @@ export function ConnectorsPage() {
                   required
                 />
               </div>
+              <KeepField value={keep.bluesky} onChange={(v) => setKeep({ ...keep, bluesky: v })} />
               <div className="field">
                 <label htmlFor="connector-reply-account">
                   Brand account for replies (handle or DID; optional)
@@ -352,6 +390,7 @@ export function ConnectorsPage() {
                 <label htmlFor="connector-hashtag">Hashtag (empty: your home timeline)</label>
                 <input id="connector-hashtag" value={hashtag} onChange={(e) => setHashtag(e.target.value)} />
               </div>
+              <KeepField value={keep.mastodon} onChange={(v) => setKeep({ ...keep, mastodon: v })} />
               <div className="field">
                 <label htmlFor="connector-token">Access token (stored encrypted)</label>
                 <input
@@ -435,5 +474,20 @@ export function QuarantinePage() {
         </article>
       ))}
     </section>
+  );
+}
+
+type Keep = 'matching' | 'all';
+
+/** What a network connector stores of what it reads (docs/connectors.md, "What is kept"). */
+function KeepField({ value, onChange }: { value: Keep; onChange: (v: Keep) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor="connector-keep">Store</label>
+      <select id="connector-keep" value={value} onChange={(e) => onChange(e.target.value as Keep)}>
+        <option value="matching">Posts matching a query</option>
+        <option value="all">Every post read</option>
+      </select>
+    </div>
   );
 }
