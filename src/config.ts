@@ -18,6 +18,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
+  INGEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
 });
 
 export type Config = Readonly<{
@@ -31,6 +32,8 @@ export type Config = Readonly<{
   secretKey: string | undefined;
   /** Outbound webhooks may target loopback/private addresses and plain http:// (docs/webhooks.md). */
   webhooksAllowPrivateTargets: boolean;
+  /** Processed ingest log entries older than this are deleted hourly; 0 keeps them forever. */
+  ingestLogRetentionDays: number;
 }>;
 
 /** Parses the environment once; a bad value throws `invalid_config` naming the variable. */
@@ -55,6 +58,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     secretKey: e.SECRET_KEY,
     webhooksAllowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS === 'true',
+    ingestLogRetentionDays: e.INGEST_LOG_RETENTION_DAYS,
   });
 }
 

@@ -120,6 +120,26 @@ describe('rapport CLI', () => {
   });
 });
 
+describe('rapport ingest prune', () => {
+  it('prunes by the configured retention or the flag, keeps the log when retention is off, and refuses a bad flag', async () => {
+    const dir = freshDir();
+    const byConfig = await runCli(['ingest', 'prune'], dir);
+    expect(byConfig).toMatchObject({ code: 0 });
+    expect(byConfig.stdout.trim()).toBe('Deleted 0 ingest log entries processed more than 30 days ago.');
+    const off = await runCli(['ingest', 'prune'], dir, { INGEST_LOG_RETENTION_DAYS: '0' });
+    expect(off.stdout.trim()).toBe(
+      'Nothing deleted: INGEST_LOG_RETENTION_DAYS=0 keeps the log; pass --older-than-days N.',
+    );
+    const byFlag = await runCli(['ingest', 'prune', '--older-than-days', '7'], dir, {
+      INGEST_LOG_RETENTION_DAYS: '0',
+    });
+    expect(byFlag.stdout.trim()).toBe('Deleted 0 ingest log entries processed more than 7 days ago.');
+    const bad = await runCli(['ingest', 'prune', '--older-than-days', '-1'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('older-than-days');
+  });
+});
+
 describe('rapport inbox', () => {
   it('lists the outbox, refuses to retry an unknown reply, and runs the SLA pass', async () => {
     const dir = freshDir();

@@ -32,6 +32,7 @@ import { surveysCommands } from './modules/surveys/commands.ts';
 import { webhooksCommands } from './modules/webhooks/commands.ts';
 import { csvFromFile } from './pipeline/csv.ts';
 import { type ImportProgress, importFile } from './pipeline/import.ts';
+import { pruneIngestLog } from './pipeline/ingest-log.ts';
 import { version } from './project.ts';
 import { allServices, type Service, startServer } from './server.ts';
 
@@ -153,6 +154,13 @@ const commands = {
     description: 'Drops a quarantined item for good (it stays listed as dropped).',
     options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
     schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
+  },
+  'ingest prune': {
+    usage: 'rapport ingest prune [--older-than-days N]',
+    description:
+      'Deletes ingest log entries processed more than N days ago (default: INGEST_LOG_RETENTION_DAYS, 30); the scheduler does it hourly. See docs/operations.md.',
+    options: { ...help, 'older-than-days': { type: 'string' } },
+    schema: z.object({ 'older-than-days': z.coerce.number().int().min(0).max(36_500).optional() }),
   },
   'inbox outbox list': {
     usage: 'rapport inbox outbox list [--status queued|sending|sent|failed] [--workspace slug]',
@@ -445,6 +453,19 @@ async function run(argv: string[]): Promise<number> {
         );
       });
       console.log(`Item #${item.id} is now ${item.status}.`);
+      return 0;
+    }
+    case 'ingest prune': {
+      const flags = parseFlags(commands['ingest prune'], rest);
+      const { days, removed } = await withContext(async (ctx) => {
+        const days = flags['older-than-days'] ?? ctx.config.ingestLogRetentionDays;
+        // INGEST_LOG_RETENTION_DAYS=0 keeps the log forever; only an explicit flag deletes then.
+        if (flags['older-than-days'] === undefined && days === 0) return { days, removed: null };
+        return { days, removed: await pruneIngestLog(ctx, days) };
+      });
+      if (removed === null)
+        console.log('Nothing deleted: INGEST_LOG_RETENTION_DAYS=0 keeps the log; pass --older-than-days N.');
+      else console.log(`Deleted ${removed} ingest log entries processed more than ${days} days ago.`);
       return 0;
     }
     case 'inbox outbox list': {

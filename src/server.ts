@@ -18,6 +18,7 @@ import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { scheduleCaseRules } from './modules/inbox/case-rules.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';
 import { scheduleLeadRescoring } from './modules/sales/leads.ts';
+import { pruneIngestLog } from './pipeline/ingest-log.ts';
 import { startWorker } from './pipeline/worker.ts';
 
 export const allServices = ['api', 'worker', 'scheduler'] as const;
@@ -61,6 +62,17 @@ export async function startServer(
       );
     void purge();
     timers.push(setInterval(purge, 3600_000).unref());
+    // Processed ingest log entries past their retention (docs/operations.md), hourly.
+    const days = ctx.config.ingestLogRetentionDays;
+    if (days > 0) {
+      const prune = () =>
+        pruneIngestLog(ctx, days).then(
+          (removed) => removed > 0 && ctx.log.info({ removed, days }, 'ingest log pruned'),
+          (err) => ctx.log.error({ err }, 'ingest log prune failed'),
+        );
+      void prune();
+      timers.push(setInterval(prune, 3600_000).unref());
+    }
     // The planner's statistics, hourly (SQLite; PostgreSQL's autovacuum keeps its own).
     const optimize = () =>
       ctx.database.optimize().catch((err) => ctx.log.error({ err }, 'database optimize failed'));

@@ -64,3 +64,34 @@ export async function pendingLogCount(ctx: AppContext): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+const PRUNE_CHUNK = 5000;
+
+/**
+ * Deletes the entries processed more than `days` days ago, oldest first, a chunk per statement
+ * so that connectors' appends and the pipeline wait at most one chunk. Unprocessed entries stay
+ * whatever their age (the quarantine keeps its own copy of each payload it holds). Entries are
+ * numbered as they arrive, so the walk stops at the first one received after the cutoff: an
+ * hourly pass reads what it deletes and one chunk more. Returns how many were deleted.
+ */
+export async function pruneIngestLog(ctx: AppContext, days: number, chunk = PRUNE_CHUNK): Promise<number> {
+  const cutoff = new Date(ctx.now().getTime() - days * 86_400_000).toISOString();
+  let removed = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await ctx.db
+      .selectFrom('ingest_log')
+      .select(['id', 'received_at', 'processed_at'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(chunk)
+      .execute();
+    const due = rows.filter((r) => r.processed_at !== null && r.processed_at < cutoff).map((r) => r.id);
+    if (due.length > 0) {
+      const result = await ctx.db.deleteFrom('ingest_log').where('id', 'in', due).executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+    if (rows.length < chunk || rows.some((r) => r.received_at >= cutoff)) return removed;
+    after = Number(rows[rows.length - 1]?.id);
+  }
+}

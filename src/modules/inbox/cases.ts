@@ -437,7 +437,7 @@ export async function insertCase(
   if (parsed.assigneeUserId) await addFollower(ctx, trx, workspaceId, CASE, id, parsed.assigneeUserId);
   // Nothing above changes the case row after its insert, and it has no clocks yet.
   await syncCaseSla(ctx, trx, workspaceId, id, ctx.now(), { row, isNew: true });
-  await routeRepliesFromNow(ctx, trx, workspaceId);
+  await memoIn(trx, `route_replies:${workspaceId}`, () => routeRepliesFromNow(ctx, trx, workspaceId));
   return row;
 }
 
