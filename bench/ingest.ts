@@ -1,3 +1,4 @@
+import { createConnector } from '../src/connectors/service.ts';
 import { type Analysis, analyzeText } from '../src/modules/analysis/service.ts';
 import { createContentPool } from '../src/pipeline/content-pool.ts';
 import type { GenericPost } from '../src/pipeline/formats.ts';
@@ -97,9 +98,24 @@ async function bulkInsertCeiling(engine: 'sqlite' | 'postgres', posts: GenericPo
 }
 
 /** The real path: connector-style appends to the ingest log, then the pipeline drains it. */
-async function pipelineThroughput(engine: 'sqlite' | 'postgres', posts: GenericPost[], queryCount: number) {
-  const fresh = await freshDatabase(engine, 'pipeline');
+async function pipelineThroughput(
+  engine: 'sqlite' | 'postgres',
+  posts: GenericPost[],
+  queryCount: number,
+  /** As from a Bluesky firehose connector that keeps only matching posts (docs/connectors.md). */
+  firehose = false,
+) {
+  const fresh = await freshDatabase(engine, firehose ? 'firehose' : 'pipeline');
   const { ctx, workspaceId } = fresh;
+  const connectorId = firehose
+    ? (
+        await createConnector(
+          ctx,
+          { workspaceId, role: 'owner' },
+          { kind: 'bluesky', name: 'Firehose', enabled: false },
+        )
+      ).connector.id
+    : null;
   const now = new Date().toISOString();
   for (const q of generateQueries(queryCount, 12)) {
     await ctx.db
@@ -121,7 +137,7 @@ async function pipelineThroughput(engine: 'sqlite' | 'postgres', posts: GenericP
       ctx,
       posts.slice(i, i + 1000).map((p) => ({
         workspaceId,
-        connectorId: null,
+        connectorId,
         format: 'generic' as const,
         payload: JSON.stringify(p),
       })),
@@ -139,9 +155,11 @@ async function pipelineThroughput(engine: 'sqlite' | 'postgres', posts: GenericP
     .selectFrom('mentions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
-  if (Number(stored.n) !== posts.length) throw new Error(`stored ${stored.n} of ${posts.length}`);
+  if (!firehose && Number(stored.n) !== posts.length)
+    throw new Error(`stored ${stored.n} of ${posts.length}`);
   return {
     fresh,
+    stored: Number(stored.n),
     itemsPerSec: posts.length / ((done - started) / 1000),
     appendPerSec: posts.length / ((appended - started) / 1000),
   };
@@ -225,6 +243,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const pipeline = await pipelineThroughput(args.engine, posts, queries);
   const latencies = await appendToVisible(pipeline.fresh, 15, 300);
   await pipeline.fresh.drop();
+  const firehose = await pipelineThroughput(args.engine, posts, queries, true);
+  await firehose.fresh.drop();
   const filter = measureFilter(Math.min(size, 200_000), 500);
   clearInterval(sampler);
 
@@ -248,6 +268,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       append_to_visible_ms_p50: round(percentile(latencies, 50)),
       append_to_visible_ms_p99: round(percentile(latencies, 99)),
       peak_rss_mb: Math.round(peakRss / 1024 / 1024),
+      firehose_items_per_sec: Math.round(firehose.itemsPerSec),
+      firehose_stored_share_ratio: round(firehose.stored / size, 3),
     },
   };
 }
