@@ -6,24 +6,30 @@ import type { NormalizedEvent, NormalizedPost } from './formats.ts';
 
 /**
  * The connectors among `ids` that keep only what concerns the brand (`keep: "matching"`, the
- * default for the Bluesky firehose). A stored configuration that no longer parses keeps
- * everything: when in doubt, nothing is passed over.
+ * default for the Bluesky firehose), each with the brand's own handle as posts name it
+ * (`@handle`, from the account it replies with), or null. A stored configuration that no longer
+ * parses keeps everything: when in doubt, nothing is passed over.
  */
 export async function matchingOnlyConnectors(
   ctx: AppContext,
   trx: Transaction<DB>,
   ids: (string | null)[],
-): Promise<Set<string>> {
+): Promise<Map<string, { brandHandle: string | null }>> {
   const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-  if (wanted.length === 0) return new Set();
+  const matchingOnly = new Map<string, { brandHandle: string | null }>();
+  if (wanted.length === 0) return matchingOnly;
   const rows = await trx
     .selectFrom('connectors')
     .select(['id', 'kind', 'config'])
     .where('id', 'in', wanted)
     .execute();
-  const matchingOnly = new Set<string>();
-  for (const r of rows)
-    if (effectiveConfig(r.kind, ctx.dialect.parseJson(r.config)).keep === 'matching') matchingOnly.add(r.id);
+  for (const r of rows) {
+    const config = effectiveConfig(r.kind, ctx.dialect.parseJson(r.config));
+    if (config.keep !== 'matching') continue;
+    const identifier = (config.account as { identifier?: string } | null | undefined)?.identifier;
+    const handle = identifier && !identifier.startsWith('did:') ? identifier.replace(/^@/, '') : null;
+    matchingOnly.set(r.id, { brandHandle: handle ? `@${handle.toLowerCase()}` : null });
+  }
   return matchingOnly;
 }
 
@@ -31,20 +37,28 @@ const keyOf = (channel: string, externalId: string) => `${channel}\u0000${extern
 
 /**
  * What a batch stores of one workspace's events, some of which come from connectors that keep
- * only what concerns the brand (`filtered`). Of those, a post that matched no listening query is
- * kept only when it continues something stored: an edit of a stored post, or a reply into a
- * stored thread or to a post kept earlier in the batch (a customer answering in their case's
- * thread rarely names the brand). A delete is applied only to a stored post, so the firehose's
- * deletes of posts never stored leave no tombstones. The rest stays in the ingest log.
+ * only what concerns the brand (`filtered` gives their rule). Of those, a post that matched no
+ * listening query is kept when it names the brand's own account (`@handle`) or continues
+ * something stored: an edit of a stored post, or a reply into a stored thread or to a post kept
+ * earlier in the batch (a customer answering in their case's thread rarely names the brand). A
+ * delete is applied only to a stored post, so the firehose's deletes of posts never stored leave
+ * no tombstones. The rest stays in the ingest log.
  */
 export async function keptEvents(
   trx: Transaction<DB>,
   workspaceId: string,
   events: NormalizedEvent[],
-  filtered: (e: NormalizedEvent) => boolean,
+  filtered: (e: NormalizedEvent) => { brandHandle: string | null } | undefined,
   matched: (p: NormalizedPost) => boolean,
 ): Promise<NormalizedEvent[]> {
-  const doubtful = new Set(events.filter((e) => filtered(e) && (e.kind === 'delete' || !matched(e))));
+  const doubtful = new Set(
+    events.filter((e) => {
+      const rule = filtered(e);
+      if (!rule) return false;
+      if (e.kind === 'delete') return true;
+      return !matched(e) && !(rule.brandHandle && e.text.toLowerCase().includes(rule.brandHandle));
+    }),
+  );
   if (doubtful.size === 0) return events;
   const channels = new Set<string>();
   const ids = new Set<string>();

@@ -184,7 +184,12 @@ describe('pipeline', () => {
     const ws = await buildWorkspace(t.ctx);
     const owner = await buildUser(t.ctx, ws, { role: 'owner' });
     await createQuery(t.ctx, owner.actor, { name: 'Brand', query: 'acme', enabled: true });
-    const firehose = await createConnector(t.ctx, owner.actor, { kind: 'bluesky', name: 'Firehose' });
+    // With the brand's account for replies: posts naming it are kept even without a query's words.
+    const firehose = await createConnector(t.ctx, owner.actor, {
+      kind: 'bluesky',
+      name: 'Firehose',
+      config: { account: { identifier: 'flyacme.bsky.social' } },
+    });
     expect(firehose.connector.config).toMatchObject({ keep: 'matching' });
     const everything = await createConnector(t.ctx, owner.actor, {
       kind: 'bluesky',
@@ -217,9 +222,10 @@ describe('pipeline', () => {
         bsky('a', 'Acme lost my bag'),
         bsky('b', 'Nice weather in Lisbon today'),
         bsky('c', 'Any news on it?', { replyTo: 'a', threadRoot: 'a' }),
+        bsky('g', '@FlyAcme.bsky.social where is my suitcase?'),
       ]),
     ).toBe(1);
-    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c']);
+    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c', 'g']);
 
     // Later: a reply deeper in the thread, an edit that no longer names the brand, deletes of a
     // stored post and of one never stored (no tombstone for it).
@@ -242,10 +248,11 @@ describe('pipeline', () => {
       ['a', 'They lost my bag', 'live'],
       ['c', '', 'deleted'],
       ['d', 'Still waiting', 'live'],
+      ['g', '@FlyAcme.bsky.social where is my suitcase?', 'live'],
     ]);
 
     expect(await from(everything.connector.id, [bsky('f', 'Our own timeline, no brand name')])).toBe(0);
-    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c', 'd', 'f']);
+    expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c', 'd', 'f', 'g']);
     // What was passed over is still in the ingest log, processed.
     const logged = await t.ctx.db
       .selectFrom('ingest_log')
@@ -253,7 +260,7 @@ describe('pipeline', () => {
       .where('workspace_id', '=', ws.id)
       .where('processed_at', 'is not', null)
       .executeTakeFirstOrThrow();
-    expect(Number(logged.n)).toBe(9);
+    expect(Number(logged.n)).toBe(10);
   });
 
   it('rejects a query with a syntax error, giving the position', async () => {

@@ -156,7 +156,7 @@ export async function processBatch(
         trx,
         workspaceId,
         collapsed.filter((e) => e.kind === 'delete' || outcomes.has(e)),
-        (e) => matchingOnly.has(sourceOf.get(e)?.connector_id ?? ''),
+        (e) => matchingOnly.get(sourceOf.get(e)?.connector_id ?? ''),
         (p) => (outcomes.get(p)?.queryIds.length ?? 0) > 0,
       );
       passedOver += outcomes.size + collapsed.filter((e) => e.kind === 'delete').length - kept.length;
