@@ -4,6 +4,9 @@ import type { MentionsTable, Role } from '../src/db/schema.ts';
 import type { Actor } from '../src/modules/auth/roles.ts';
 import type { UserView, WorkspaceView } from '../src/modules/auth/schema.ts';
 import { createApiToken, createWorkspace, provisionUser } from '../src/modules/auth/service.ts';
+import type { GenericPost } from '../src/pipeline/formats.ts';
+import { appendToLog } from '../src/pipeline/ingest-log.ts';
+import { processBatch } from '../src/pipeline/worker.ts';
 
 let sequence = 0;
 const next = () => `${Date.now().toString(36)}${(++sequence).toString(36)}`;
@@ -79,4 +82,20 @@ export function mentionRow(
     classes: null,
     ...fields,
   };
+}
+
+/** Posts stored as connectors and the worker store them: appended to the ingest log, then processed until it is drained. */
+export async function storePosts(
+  ctx: AppContext,
+  workspaceId: string,
+  posts: GenericPost[],
+  connectorId: string | null = null,
+): Promise<void> {
+  await appendToLog(
+    ctx,
+    posts.map((p) => ({ workspaceId, connectorId, format: 'generic' as const, payload: JSON.stringify(p) })),
+  );
+  while ((await processBatch(ctx)).claimed > 0) {
+    // until the log is drained
+  }
 }

@@ -1,9 +1,7 @@
 import { expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
-import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildUser, buildWorkspace, storePosts } from '../../../test/factories.ts';
 import { createCase } from '../../modules/inbox/cases.ts';
-import { appendToLog } from '../../pipeline/ingest-log.ts';
-import { processBatch } from '../../pipeline/worker.ts';
 import { up } from './0028_routing_without_rules.ts';
 
 const t = setupTestDatabase();
@@ -12,26 +10,17 @@ it('starts routing at the newest post of each workspace that had cases but no ro
   const withCase = await buildWorkspace(t.ctx);
   const withoutCase = await buildWorkspace(t.ctx);
   const agent = (await buildUser(t.ctx, withCase, { role: 'agent' })).actor;
-  await appendToLog(
-    t.ctx,
-    [withCase, withoutCase].flatMap((ws) =>
+  for (const ws of [withCase, withoutCase])
+    await storePosts(
+      t.ctx,
+      ws.id,
       ['a', 'b'].map((id) => ({
-        workspaceId: ws.id,
-        connectorId: null,
-        format: 'generic' as const,
-        payload: JSON.stringify({
-          channel: 'bluesky',
-          externalId: `${ws.id}-${id}`,
-          text: `post ${id}`,
-          createdAt: t.clock.now().toISOString(),
-          author: { externalId: 'did:plc:maya', handle: 'maya', displayName: 'maya' },
-        }),
+        channel: 'bluesky',
+        externalId: `${ws.id}-${id}`,
+        text: `post ${id}`,
+        author: { externalId: 'did:plc:maya', handle: 'maya' },
       })),
-    ),
-  );
-  while ((await processBatch(t.ctx)).claimed > 0) {
-    // drain
-  }
+    );
   const posts = await t.ctx.db
     .selectFrom('mentions')
     .select('id')

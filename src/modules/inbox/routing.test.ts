@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../../test/db.ts';
-import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildUser, buildWorkspace, storePosts } from '../../../test/factories.ts';
 import { createConnector } from '../../connectors/service.ts';
 import { normalize } from '../../pipeline/formats.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
@@ -504,43 +504,32 @@ describe('routing stored mentions', () => {
 
   it('puts a reply into the case an agent made in a workspace without any rule, and reopens it once solved', async () => {
     const { ws, ana } = await setup();
-    const post = (id: string, text: string, replyTo?: string) => ({
-      workspaceId: ws.id,
-      connectorId: null,
-      format: 'generic' as const,
-      payload: JSON.stringify({
-        channel: 'bluesky',
-        externalId: `${ws.id}-${id}`,
-        text,
-        createdAt: t.clock.now().toISOString(),
-        replyTo: replyTo ? `${ws.id}-${replyTo}` : null,
-        threadRoot: replyTo ? `${ws.id}-root` : null,
-        author: { externalId: 'did:plc:maya', handle: 'maya', displayName: 'maya' },
-      }),
-    });
-    const drain = async () => {
-      while ((await processBatch(t.ctx)).claimed > 0) {
-        // drain
-      }
-      await routeNewMentions(t.ctx);
-    };
-    await appendToLog(t.ctx, [post('root', complaint)]);
-    await drain();
+    const post = (id: string, text: string, replyTo?: string) =>
+      storePosts(t.ctx, ws.id, [
+        {
+          channel: 'bluesky',
+          externalId: `${ws.id}-${id}`,
+          text,
+          createdAt: t.clock.now().toISOString(),
+          replyTo: replyTo ? `${ws.id}-${replyTo}` : null,
+          threadRoot: replyTo ? `${ws.id}-root` : null,
+          author: { externalId: 'did:plc:maya', handle: 'maya', displayName: 'maya' },
+        },
+      ]).then(() => routeNewMentions(t.ctx));
+    await post('root', complaint);
     const root = await t.ctx.db
       .selectFrom('mentions')
       .select('id')
       .where('workspace_id', '=', ws.id)
       .executeTakeFirstOrThrow();
     const made = await createCase(t.ctx, ana, { subject: 'Lost bag', mentionIds: [Number(root.id)] });
-    await appendToLog(t.ctx, [post('r1', 'Any news on my bag?', 'root')]);
-    await drain();
+    await post('r1', 'Any news on my bag?', 'root');
     const texts = async () =>
       (await getCase(t.ctx, ana, made.id)).conversations.flatMap((c) => c.messages.map((m) => m.text));
     expect(await texts()).toEqual([complaint, 'Any news on my bag?']);
 
     await updateCase(t.ctx, ana, made.id, { status: 'solved' });
-    await appendToLog(t.ctx, [post('r2', 'It never arrived', 'r1')]);
-    await drain();
+    await post('r2', 'It never arrived', 'r1');
     expect(await texts()).toEqual([complaint, 'Any news on my bag?', 'It never arrived']);
     expect((await getCase(t.ctx, ana, made.id)).status).toBe('open');
   });
