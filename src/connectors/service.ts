@@ -24,6 +24,8 @@ export type ConnectorView = {
   lastErrorAt: string | null;
   errorCount: number;
   itemsTotal: number;
+  /** Of those, what the pipeline passed over as not concerning the brand (`keep: matching`). */
+  itemsPassedOver: number;
   cursor: string | null;
   createdAt: string;
   updatedAt: string;
@@ -59,6 +61,7 @@ function toView(ctx: AppContext, r: Selectable<ConnectorsTable>): ConnectorView 
     lastErrorAt: r.last_error_at,
     errorCount: r.error_count,
     itemsTotal: Number(r.items_total),
+    itemsPassedOver: Number(r.items_passed_over),
     cursor: r.cursor,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -161,6 +164,7 @@ export async function createConnector(
     last_error_at: null,
     error_count: 0,
     items_total: 0,
+    items_passed_over: 0,
     expected_interval_seconds: definition?.expectedIntervalSeconds ?? null,
     created_at: now,
     updated_at: now,

@@ -66,6 +66,7 @@ const expectedSchema = {
     'error_count',
     'expected_interval_seconds',
     'id',
+    'items_passed_over',
     'items_total',
     'kind',
     'last_error',

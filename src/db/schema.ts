@@ -88,6 +88,8 @@ export interface ConnectorsTable {
   last_error_at: string | null;
   error_count: number;
   items_total: number;
+  /** Items the pipeline did not store under `keep: matching` (src/pipeline/keep.ts). */
+  items_passed_over: number;
   expected_interval_seconds: number | null;
   created_at: string;
   updated_at: string;

@@ -253,6 +253,16 @@ describe('pipeline', () => {
 
     expect(await from(everything.connector.id, [bsky('f', 'Our own timeline, no brand name')])).toBe(0);
     expect((await mentionRows(ws.id)).map((m) => m.external_id)).toEqual(['a', 'c', 'd', 'f', 'g']);
+    const counted = await t.ctx.db
+      .selectFrom('connectors')
+      .select(['name', 'items_passed_over'])
+      .where('workspace_id', '=', ws.id)
+      .orderBy('name')
+      .execute();
+    expect(counted.map((c) => [c.name, Number(c.items_passed_over)])).toEqual([
+      ['Firehose', 3],
+      ['Our accounts', 0],
+    ]);
     // What was passed over is still in the ingest log, processed.
     const logged = await t.ctx.db
       .selectFrom('ingest_log')

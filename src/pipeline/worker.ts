@@ -121,6 +121,7 @@ export async function processBatch(
 
     let stored = 0;
     let passedOver = 0;
+    const passedOverBy = new Map<string, number>();
     const matchingOnly = await matchingOnlyConnectors(
       ctx,
       trx,
@@ -159,7 +160,14 @@ export async function processBatch(
         (e) => matchingOnly.get(sourceOf.get(e)?.connector_id ?? ''),
         (p) => (outcomes.get(p)?.queryIds.length ?? 0) > 0,
       );
-      passedOver += outcomes.size + collapsed.filter((e) => e.kind === 'delete').length - kept.length;
+      const keptSet = new Set(kept);
+      for (const e of collapsed) {
+        if (keptSet.has(e) || (e.kind === 'upsert' && !outcomes.has(e))) continue;
+        const connectorId = sourceOf.get(e)?.connector_id;
+        if (!connectorId) continue;
+        passedOverBy.set(connectorId, (passedOverBy.get(connectorId) ?? 0) + 1);
+        passedOver++;
+      }
       const contacts = await recentContactCounts(
         trx,
         workspaceId,
@@ -224,6 +232,12 @@ export async function processBatch(
         )
         .execute();
     }
+    for (const [connectorId, n] of passedOverBy)
+      await trx
+        .updateTable('connectors')
+        .set((eb) => ({ items_passed_over: eb('items_passed_over', '+', n) }))
+        .where('id', '=', connectorId)
+        .execute();
     await trx
       .updateTable('ingest_log')
       .set({ processed_at: now })

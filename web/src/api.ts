@@ -196,6 +196,7 @@ export type Connector = {
   lastError: string | null;
   errorCount: number;
   itemsTotal: number;
+  itemsPassedOver: number;
   cursor: string | null;
 };
 export type ConnectorHealth = {

@@ -38,6 +38,7 @@ const connectorSchema = z
     lastErrorAt: z.string().nullable(),
     errorCount: z.number(),
     itemsTotal: z.number(),
+    itemsPassedOver: z.number(),
     cursor: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

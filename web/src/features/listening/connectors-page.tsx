@@ -165,6 +165,7 @@ export function ConnectorsPage() {
                   {(c.kind === 'bluesky' || c.kind === 'mastodon') && (
                     <div className="muted">
                       {c.config.keep === 'matching' ? 'keeps posts matching a query' : 'keeps every post'}
+                      {c.itemsPassedOver > 0 && ` (${c.itemsPassedOver.toLocaleString()} passed over)`}{' '}
                       {canManage && (
                         <button
                           type="button"
