@@ -47,17 +47,22 @@ export function decodeKeyCursor<K extends unknown[]>(cursor: string, valid: (key
   });
 }
 
-/** Builds a page from `limit + 1` fetched rows: the extra row only says whether there is more. */
+/**
+ * Builds a page from `limit + 1` fetched rows: the extra row only says whether there is more. A
+ * key of several columns makes an `encodeKeyCursor` cursor (read back with `decodeKeyCursor`).
+ */
 export function toPage<Row, T>(
   rows: Row[],
   limit: number,
-  key: (row: Row) => string | number,
+  key: (row: Row) => string | number | readonly (string | number)[],
   map: (row: Row) => T,
 ): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
+  const cursorOf = (k: string | number | readonly (string | number)[]) =>
+    typeof k === 'object' ? encodeKeyCursor(k) : encodeCursor(k);
   return {
     items: items.map(map),
-    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null,
+    nextCursor: rows.length > limit && last !== undefined ? cursorOf(key(last)) : null,
   };
 }

@@ -120,7 +120,6 @@ export async function processBatch(
     }
 
     let stored = 0;
-    let passedOver = 0;
     const passedOverBy = new Map<string, number>();
     const matchingOnly = await matchingOnlyConnectors(
       ctx,
@@ -166,7 +165,6 @@ export async function processBatch(
         const connectorId = sourceOf.get(e)?.connector_id;
         if (!connectorId) continue;
         passedOverBy.set(connectorId, (passedOverBy.get(connectorId) ?? 0) + 1);
-        passedOver++;
       }
       const contacts = await recentContactCounts(
         trx,
@@ -247,6 +245,7 @@ export async function processBatch(
         rows.map((r) => r.id),
       )
       .execute();
+    const passedOver = [...passedOverBy.values()].reduce((sum, n) => sum + n, 0);
     return { claimed: rows.length, stored, quarantined: quarantined.length, passedOver };
   });
   for (const record of afterCommit) record();

@@ -89,26 +89,20 @@ export async function answerSurvey(
     const low = rating === 'unhappy';
     const summary = `${r.answered_at ? 'Changed answer' : 'Answered'} "${r.survey_name}": ${input.score} / ${max}${low ? ' (unhappy)' : ''}`;
     const data = { requestId: r.id, surveyId: r.survey_id, score: input.score, scaleMax: max, rating, low };
-    if (r.case_id)
-      await recordEvent(ctx, trx, {
-        workspaceId: r.workspace_id,
-        recordType: 'case',
-        recordId: r.case_id,
-        kind: 'survey_answered',
-        actorUserId: null,
-        data,
-        summary,
-      });
-    if (r.customer_id)
-      await recordEvent(ctx, trx, {
-        workspaceId: r.workspace_id,
-        recordType: 'customer',
-        recordId: r.customer_id,
-        kind: 'survey_answered',
-        actorUserId: null,
-        data,
-        summary,
-      });
+    for (const [recordType, recordId] of [
+      ['case', r.case_id],
+      ['customer', r.customer_id],
+    ] as const)
+      if (recordId)
+        await recordEvent(ctx, trx, {
+          workspaceId: r.workspace_id,
+          recordType,
+          recordId,
+          kind: 'survey_answered',
+          actorUserId: null,
+          data,
+          summary,
+        });
   });
   return publicSurvey(ctx, token);
 }

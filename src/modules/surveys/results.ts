@@ -99,11 +99,10 @@ export async function surveyAnswers(
     .orderBy('survey_requests.id', 'desc')
     .limit(page.limit + 1)
     .execute();
-  // The same cursor as encodeKeyCursor([answered_at, id]), which decodeKeyCursor reads back.
   return toPage(
     rows,
     page.limit,
-    (r) => JSON.stringify([r.answered_at ?? '', r.id]),
+    (r) => [r.answered_at ?? '', r.id],
     (r) => ({
       requestId: r.id,
       customerId: r.customer_id,

@@ -61,6 +61,18 @@ export function ConnectorsPage() {
     return () => clearInterval(timer);
   }, [reload]);
 
+  /** Keeps every post from now on, or only what matches (the whole config goes back, as PATCH wants). */
+  async function switchKeep(c: Connector) {
+    try {
+      await listeningApi.updateConnector(c.id, {
+        config: { ...c.config, keep: c.config.keep === 'matching' ? 'all' : 'matching' },
+      });
+      await reload();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not change the connector.');
+    }
+  }
+
   async function create(e: FormEvent) {
     e.preventDefault();
     try {
@@ -167,25 +179,7 @@ export function ConnectorsPage() {
                       {c.config.keep === 'matching' ? 'keeps posts matching a query' : 'keeps every post'}
                       {c.itemsPassedOver > 0 && ` (${c.itemsPassedOver.toLocaleString()} passed over)`}{' '}
                       {canManage && (
-                        <button
-                          type="button"
-                          className="link-button"
-                          onClick={() =>
-                            void listeningApi
-                              .updateConnector(c.id, {
-                                config: {
-                                  ...c.config,
-                                  keep: c.config.keep === 'matching' ? 'all' : 'matching',
-                                },
-                              })
-                              .then(reload)
-                              .catch((err) =>
-                                setError(
-                                  err instanceof ApiError ? err.message : 'Could not change the connector.',
-                                ),
-                              )
-                          }
-                        >
+                        <button type="button" className="link-button" onClick={() => void switchKeep(c)}>
                           {c.config.keep === 'matching' ? 'Keep every post' : 'Keep only matching'}
                         </button>
                       )}
