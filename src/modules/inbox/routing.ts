@@ -299,7 +299,8 @@ async function openCasesOf(
 /**
  * Facts for a batch of mentions: matched queries, and each author's customer with reach and
  * influence. For rules on cases (`forCases`): each post's customer is its case's, and business
- * hours are those of the moment the rules run.
+ * hours are those of the moment the rules run. With `where`, only the posts it accepts (judged on
+ * the post alone, `customer` still null) are returned, and only their customers are read.
  */
 export async function loadFacts(
   ctx: AppContext,
@@ -308,6 +309,7 @@ export async function loadFacts(
   mentions: MentionRow[],
   rules: { conditions: RoutingCondition[] }[],
   forCases?: { customers: (string | null)[]; at: Date },
+  where?: (f: Facts) => boolean,
 ): Promise<Facts[]> {
   if (mentions.length === 0) return [];
   const segmentIds = segmentsNamed(rules);
@@ -330,14 +332,38 @@ export async function loadFacts(
     if (set) set.add(q.query_id);
     else queriesOf.set(id, new Set([q.query_id]));
   }
-  const authorIds = [
-    ...new Set(mentions.flatMap((m) => (m.author_id === null ? [] : [Number(m.author_id)]))),
-  ];
+  const calendar = fields.has('business_hours') ? await workspaceCalendar(ctx, db, workspaceId) : null;
+  const facts: Facts[] = [];
+  const kept: MentionRow[] = [];
+  const keptCustomers: (string | null)[] = [];
+  for (const [i, m] of mentions.entries()) {
+    const f: Facts = {
+      mention: {
+        id: Number(m.id),
+        channel: m.channel,
+        text: m.text,
+        language: m.language,
+        sentiment: m.sentiment,
+        intents: split(m.intents),
+        topics: split(m.topics),
+        queryIds: queriesOf.get(Number(m.id)) ?? new Set(),
+        urgency: m.urgency === null ? null : Number(m.urgency),
+        inBusinessHours: calendar ? isOpen(calendar, forCases?.at ?? new Date(m.created_at)) : null,
+      },
+      customer: null,
+      case: null,
+    };
+    if (where && !where(f)) continue;
+    facts.push(f);
+    kept.push(m);
+    if (forCases) keptCustomers.push(forCases.customers[i] ?? null);
+  }
+  const authorIds = [...new Set(kept.flatMap((m) => (m.author_id === null ? [] : [Number(m.author_id)])))];
   // By author alone, so that the author index serves it whatever the statistics (with the
   // workspace in the query, SQLite without statistics read every identity of the workspace);
   // the workspace is still checked, here.
   const identities =
-    authorIds.length === 0
+    authorIds.length === 0 || forCases
       ? []
       : (
           await db
@@ -348,7 +374,7 @@ export async function loadFacts(
         ).filter((i) => i.workspace_id === workspaceId);
   const customerOf = new Map(identities.map((i) => [Number(i.author_id), i.customer_id]));
   const customerIds = forCases
-    ? [...new Set(forCases.customers.filter((c): c is string => c !== null))]
+    ? [...new Set(keptCustomers.filter((c): c is string => c !== null))]
     : [...new Set(identities.map((i) => i.customer_id))];
   const reach =
     customerIds.length === 0 || !needsReach
@@ -381,42 +407,25 @@ export async function loadFacts(
           .execute();
   const stageOf = new Map(stages.map((c) => [c.id, c.lifecycle_stage]));
   const openCases = await openCasesOf(db, workspaceId, customerIds);
-  const calendar = fields.has('business_hours') ? await workspaceCalendar(ctx, db, workspaceId) : null;
   // Only the segments some rule names are checked, for the batch's customers at once.
   const inSegments = await segmentsOfCustomers(ctx, db, workspaceId, segmentIds, customerIds);
-  const facts: Facts[] = [];
-  for (const [i, m] of mentions.entries()) {
+  for (const [i, f] of facts.entries()) {
+    const m = kept[i] as MentionRow;
     const customerId = forCases
-      ? (forCases.customers[i] ?? undefined)
+      ? (keptCustomers[i] ?? undefined)
       : m.author_id === null
         ? undefined
         : customerOf.get(Number(m.author_id));
-    const r = customerId ? reachOf.get(customerId) : undefined;
-    facts.push({
-      mention: {
-        id: Number(m.id),
-        channel: m.channel,
-        text: m.text,
-        language: m.language,
-        sentiment: m.sentiment,
-        intents: split(m.intents),
-        topics: split(m.topics),
-        queryIds: queriesOf.get(Number(m.id)) ?? new Set(),
-        urgency: m.urgency === null ? null : Number(m.urgency),
-        inBusinessHours: calendar ? isOpen(calendar, forCases?.at ?? new Date(m.created_at)) : null,
-      },
-      customer: customerId
-        ? {
-            id: customerId,
-            followers: r?.followers == null ? null : Number(r.followers),
-            influence: r?.influence == null ? null : Number(r.influence),
-            openCaseId: openCases.get(customerId) ?? null,
-            lifecycleStage: stageOf.get(customerId) ?? null,
-            segmentIds: inSegments.get(customerId) ?? new Set(),
-          }
-        : null,
-      case: null,
-    });
+    if (!customerId) continue;
+    const r = reachOf.get(customerId);
+    f.customer = {
+      id: customerId,
+      followers: r?.followers == null ? null : Number(r.followers),
+      influence: r?.influence == null ? null : Number(r.influence),
+      openCaseId: openCases.get(customerId) ?? null,
+      lifecycleStage: stageOf.get(customerId) ?? null,
+      segmentIds: inSegments.get(customerId) ?? new Set(),
+    };
   }
   return facts;
 }
@@ -1123,7 +1132,20 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
           const byId = new Map(rows.map((r) => [Number(r.id), r]));
           const openedInBatch = new Map<string, string>();
           const threads = await ThreadCases.load(trx, workspaceId, rows);
-          for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules)) {
+          // Most posts meet no rule's gate and are not replies: they are passed over before their
+          // customers are read. A reply is kept, as its thread may get a case earlier in this batch.
+          const offered = new Map<Facts, Rule[]>();
+          const concerned = (f: Facts) => {
+            const row = byId.get(f.mention.id);
+            const rulesFor = candidates(f);
+            if (rulesFor.length > 0) offered.set(f, rulesFor);
+            return (
+              rulesFor.length > 0 ||
+              (row !== undefined &&
+                (row.thread_root !== null || row.reply_to !== null || own.has(row.external_id)))
+            );
+          };
+          for (const f of await loadFacts(ctx, trx, workspaceId, rows, rules, undefined, concerned)) {
             const row = byId.get(f.mention.id);
             if (!row) continue;
             posts.set(f, { m: row, customerId: f.customer?.id ?? null });
@@ -1136,7 +1158,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             if (f.customer && openedInBatch.has(f.customer.id))
               f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
             await continueThread(ctx, trx, workspaceId, f, row, threads);
-            await applyRules(ctx, trx, workspaceId, candidates(f), f, roundRobin, firedCounts);
+            await applyRules(ctx, trx, workspaceId, offered.get(f) ?? [], f, roundRobin, firedCounts);
             if (f.case)
               threads.remember(row, {
                 ...f.case,
