@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NormalizeError, normalize } from './formats.ts';
+import { compileQuerySet } from '../modules/listening/queries-cache.ts';
+import { linksInText, type NormalizedEvent, NormalizeError, normalize } from './formats.ts';
 import { htmlToText } from './html.ts';
 
 const received = '2026-11-23T10:00:00.000Z';
@@ -394,6 +395,92 @@ describe('normalize: generic', () => {
 
   it('rejects an unknown format', () => {
     expect(() => normalize('carrier-pigeon', '{}', received)).toThrow(/unknown format/);
+  });
+});
+
+describe('links of a post, as `url:` queries see them', () => {
+  /** Whether `query` matches the post as the pipeline's matching stage asks it (src/pipeline/content.ts). */
+  const matches = (query: string, e: NormalizedEvent) => {
+    if (e.kind !== 'upsert') throw new Error('expected a post');
+    const set = compileQuerySet({ signature: query, queries: [{ id: 'q', source: query }] });
+    const item = {
+      text: e.text,
+      authorHandle: e.author.handle,
+      language: e.language,
+      channel: e.channel,
+      urls: e.urls,
+    };
+    return set.match(item).length === 1;
+  };
+  const generic = (url: string, text: string) =>
+    normalize(
+      'generic',
+      JSON.stringify({
+        channel: 'demo',
+        externalId: 'd-1',
+        url,
+        text,
+        author: { externalId: 'u', handle: 'u' },
+      }),
+      received,
+    );
+
+  it("never takes a generic post's own address (its permalink) as one of its links", () => {
+    const e = generic('https://example.com/demo/reviews/1', 'Lovely crew, no link here');
+    expect(e).toMatchObject({ url: 'https://example.com/demo/reviews/1', urls: [] });
+    expect(matches('url:example.com/demo', e)).toBe(false);
+  });
+
+  it("takes the links written in a generic post's text, whatever its own address", () => {
+    const e = generic('https://reviews.example/1', 'Help is at https://example.com/demo/help, thanks.');
+    expect(e).toMatchObject({ urls: ['https://example.com/demo/help'] });
+    expect(matches('url:example.com/demo', e)).toBe(true);
+    expect(matches('url:reviews.example', e)).toBe(false);
+  });
+
+  it('leaves out the permalink of a Bluesky post and takes its facets, card and text links', () => {
+    const record = {
+      text: 'No link in this one',
+      createdAt: '2026-11-23T09:59:58.000Z',
+      embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://cards.example/x' } },
+    };
+    const post = (r: typeof record) =>
+      normalize(
+        'jetstream',
+        JSON.stringify({ ...jetstreamCreate, commit: { ...jetstreamCreate.commit, record: r } }),
+        received,
+      );
+    const plain = post(record);
+    expect(plain).toMatchObject({
+      url: 'https://bsky.app/profile/maya.travels/post/3kxyz',
+      urls: ['https://cards.example/x'],
+    });
+    expect(matches('url:bsky.app/profile/maya.travels', plain)).toBe(false);
+    expect(matches('url:cards.example', plain)).toBe(true);
+    const linked = post({ ...record, text: 'see https://example.com/demo/q' });
+    expect(linked).toMatchObject({ urls: ['https://cards.example/x', 'https://example.com/demo/q'] });
+    expect(matches('url:example.com/demo', linked)).toBe(true);
+  });
+
+  it('leaves out the permalink of a Mastodon status', () => {
+    const status = {
+      id: '9',
+      uri: 'https://example.com/demo/statuses/9',
+      url: 'https://example.com/demo/@ann/9',
+      created_at: '2026-11-23T09:00:00.000Z',
+      content: '<p>Nothing linked</p>',
+      account: { id: '1', acct: 'ann' },
+    };
+    const m = normalize('mastodon', JSON.stringify({ instance: 'example.com', status }), received);
+    expect(m).toMatchObject({ url: 'https://example.com/demo/@ann/9', urls: [] });
+    expect(matches('url:example.com/demo', m)).toBe(false);
+  });
+
+  it('finds http and https links in text, without the punctuation that ends a sentence', () => {
+    expect(
+      linksInText('a https://x.example/p?q=1. b http://y.example, c ftp://z.example example.com/bare'),
+    ).toEqual(['https://x.example/p?q=1', 'http://y.example']);
+    expect(linksInText('no links')).toEqual([]);
   });
 });
 

@@ -60,6 +60,16 @@ const iso = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOS
 const count = z.number().int().min(0).default(0);
 const URL_IN_TEXT = /https?:\/\/[^\s<>"')\]]+/g;
 
+/**
+ * The links written out (http or https) in a post's text. With the link fields a format carries,
+ * these are what `url:` queries look at; a post's own address (its permalink) is not one of its
+ * links. The query preview, which sees only stored mentions, uses this alone.
+ */
+export function linksInText(text: string): string[] {
+  // A sentence may end right after a link: its full stop or comma is not part of the address.
+  return (text.match(URL_IN_TEXT) ?? []).map((u) => u.replace(/[.,;:!?]+$/, ''));
+}
+
 // ---------------------------------------------------------------------------------------------
 // generic: webhook, import, RSS, demo. Documented in docs/connectors.md.
 
@@ -143,7 +153,8 @@ function fromGeneric(raw: unknown, receivedAt: string): NormalizedEvent {
     language: p.language ?? null,
     replyTo: p.replyTo ?? null,
     threadRoot: p.threadRoot ?? p.replyTo ?? null,
-    urls: [...new Set([...(p.url ? [p.url] : []), ...(p.text.match(URL_IN_TEXT) ?? [])])],
+    // Not `p.url`: that is the post's own address, not a link in it.
+    urls: [...new Set(linksInText(p.text))],
     author: {
       externalId: p.author.externalId,
       handle: p.author.handle,
@@ -223,7 +234,13 @@ function fromJetstream(raw: unknown): NormalizedEvent {
     language: r.langs?.[0]?.slice(0, 2).toLowerCase() ?? null,
     replyTo: r.reply?.parent.uri ?? null,
     threadRoot: r.reply?.root.uri ?? null,
-    urls: [...new Set([...facetLinks, ...(r.embed?.external ? [r.embed.external.uri] : [])])],
+    urls: [
+      ...new Set([
+        ...facetLinks,
+        ...(r.embed?.external ? [r.embed.external.uri] : []),
+        ...linksInText(r.text),
+      ]),
+    ],
     author: {
       externalId: e.did,
       handle,
@@ -304,7 +321,12 @@ function fromMastodon(raw: unknown, receivedAt: string): NormalizedEvent {
     language: s.language ?? null,
     replyTo: s.in_reply_to_id ? key(s.in_reply_to_id) : null,
     threadRoot: s.in_reply_to_id ? key(s.in_reply_to_id) : null,
-    urls: hrefs(s.content).filter((u) => !u.includes('/tags/') && !u.includes('/@')),
+    urls: [
+      ...new Set([
+        ...hrefs(s.content).filter((u) => !u.includes('/tags/') && !u.includes('/@')),
+        ...linksInText(text),
+      ]),
+    ],
     author: {
       externalId: `${m.instance}/${s.account.id}`,
       handle: acct,

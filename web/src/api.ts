@@ -256,8 +256,9 @@ export const listeningApi = {
   deleteConnector: (id: string) => request<void>('DELETE', `/api/v1/connectors/${encodeURIComponent(id)}`),
   health: (id: string) =>
     request<ConnectorHealth>('GET', `/api/v1/connectors/${encodeURIComponent(id)}/health`),
-  quarantine: (status = 'open') =>
-    request<Page<QuarantinedItem>>('GET', `/api/v1/quarantine?status=${status}&limit=100`),
+  /** A page of the quarantine, newest first; `cursor` (a page's `nextCursor`) for the page after it. */
+  quarantine: (status = 'open', cursor?: string) =>
+    request<Page<QuarantinedItem>>('GET', `/api/v1/quarantine${qs({ status, cursor, limit: 100 })}`),
   resolve: (id: number, action: 'retry' | 'drop') =>
     request<QuarantinedItem>('POST', `/api/v1/quarantine/${id}/${action}`),
 };

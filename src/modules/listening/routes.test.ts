@@ -257,6 +257,58 @@ describe('listening queries API', () => {
     ).toBe(404);
   });
 
+  it('matches url: against the links in a post, never its own address, in the pipeline and the preview alike', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const query = (await (
+      await call(
+        app(),
+        'POST',
+        '/api/v1/listening/queries',
+        { name: 'Demo links', query: 'url:example.com/demo' },
+        { bearer: admin },
+      )
+    ).json()) as { id: string };
+    const { connector, secret } = (await (
+      await call(app(), 'POST', '/api/v1/connectors', { kind: 'webhook', name: 'Links' }, { bearer: admin })
+    ).json()) as { connector: { id: string }; secret: string };
+    const post = (externalId: string, url: string, text: string) => ({
+      ...item(externalId, text),
+      url,
+    });
+    expect(
+      (
+        await signedPost(connector.id, secret, [
+          // Its own address contains the text, but it links nothing.
+          post('permalink-only', 'https://example.com/demo/reviews/1', 'Lovely crew, no link here'),
+          post(
+            'links-it',
+            'https://reviews.example/2',
+            'The help page https://example.com/demo/help was useless.',
+          ),
+        ])
+      ).status,
+    ).toBe(202);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+
+    const matched = (await (
+      await call(app(), 'GET', `/api/v1/mentions?queryId=${query.id}`, undefined, { bearer: admin })
+    ).json()) as { items: { externalId: string }[] };
+    expect(matched.items.map((m) => m.externalId)).toEqual(['links-it']);
+
+    const preview = async (q: string) =>
+      (await (
+        await call(app(), 'POST', '/api/v1/listening/queries/preview', { query: q }, { bearer: admin })
+      ).json()) as { sampled: number; matched: number; examples: { externalId: string }[] };
+    const demo = await preview('url:example.com/demo');
+    expect(demo.sampled).toBe(2);
+    expect(demo.examples.map((m) => m.externalId)).toEqual(['links-it']);
+    // The address of the post that links example.com is no link of it either.
+    expect(await preview('url:reviews.example')).toMatchObject({ matched: 0, examples: [] });
+  });
+
   it('lets agents read but not change queries', async () => {
     const ws = await buildWorkspace(t.ctx);
     const agent = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' }));

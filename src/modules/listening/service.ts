@@ -4,7 +4,7 @@ import type { MentionsTable, QuarantineTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
-import { formats } from '../../pipeline/formats.ts';
+import { formats, linksInText } from '../../pipeline/formats.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { QuerySyntaxError } from './boolean-query/errors.ts';
@@ -158,7 +158,10 @@ export async function previewQuery(
       authorHandle: row.author_handle,
       language: row.language,
       channel: row.channel,
-      urls: urlsOf(row),
+      // The links written in the text: what the pipeline takes from the text too. Not the
+      // mention's own address (`row.url`), and the link fields of a format (Bluesky facets and
+      // cards, Mastodon hrefs) are not stored, so the preview cannot see those.
+      urls: linksInText(row.text),
     });
     if (!compiled.matches(item)) continue;
     matchedRows.push(row);
@@ -173,10 +176,6 @@ export async function previewQuery(
       .map(([day, count]) => ({ day, count })),
     examples: (await withQueryIds(ctx, matchedRows.slice(0, 20))).map(toMentionView(ctx)),
   };
-}
-
-function urlsOf(row: { url: string | null; text: string }): string[] {
-  return [...(row.url ? [row.url] : []), ...(row.text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import {
   ApiError,
   type Connector,
@@ -8,12 +8,15 @@ import {
   type QuarantinedItem,
 } from '../../api.ts';
 import { ConfirmDelete } from '../../components/forms.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { SecretOnce } from '../settings/secret-once.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 
 type Kind = 'webhook' | 'bluesky' | 'mastodon' | 'rss' | 'email';
+
+const LOAD_FAILED = 'Could not load connectors.';
 
 export function ConnectorsPage() {
   usePageTitle('Connectors');
@@ -56,13 +59,32 @@ export function ConnectorsPage() {
   }, []);
 
   useEffect(() => {
-    void reload().catch(() => setError('Could not load connectors.'));
-    const timer = setInterval(() => void reload().catch(() => undefined), 10_000);
+    void reload().catch(() => setError(LOAD_FAILED));
+    // A later poll that works takes back "could not load", and only that: an action's error stays.
+    const timer = setInterval(
+      () =>
+        void reload()
+          .then(() => setError((shown) => (shown === LOAD_FAILED ? '' : shown)))
+          .catch(() => undefined),
+      10_000,
+    );
     return () => clearInterval(timer);
   }, [reload]);
 
+  /** Turns a connector on or off. */
+  async function switchEnabled(c: Connector) {
+    setError('');
+    try {
+      await listeningApi.updateConnector(c.id, { enabled: !c.enabled });
+      await reload();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not change the connector.');
+    }
+  }
+
   /** Keeps every post from now on, or only what matches (the whole config goes back, as PATCH wants). */
   async function switchKeep(c: Connector) {
+    setError('');
     try {
       await listeningApi.updateConnector(c.id, {
         config: { ...c.config, keep: c.config.keep === 'matching' ? 'all' : 'matching' },
@@ -75,6 +97,7 @@ export function ConnectorsPage() {
 
   async function create(e: FormEvent) {
     e.preventDefault();
+    setError('');
     try {
       const input =
         kind === 'bluesky'
@@ -206,19 +229,14 @@ export function ConnectorsPage() {
                 <td data-label="Total">{c.itemsTotal}</td>
                 {canManage && (
                   <td data-label="Actions">
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() =>
-                        void listeningApi.updateConnector(c.id, { enabled: !c.enabled }).then(reload)
-                      }
-                    >
+                    <button type="button" className="secondary" onClick={() => void switchEnabled(c)}>
                       {c.enabled ? 'Disable' : 'Enable'}
                     </button>
                     <ConfirmDelete
                       what={c.name}
                       disabled={false}
                       onConfirm={async () => {
+                        setError('');
                         await listeningApi.deleteConnector(c.id);
                         await reload();
                       }}
@@ -419,18 +437,48 @@ export function ConnectorsPage() {
 export function QuarantinePage() {
   usePageTitle('Quarantine');
   const [items, setItems] = useState<QuarantinedItem[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState('');
-  const reload = useCallback(
-    () =>
-      listeningApi
-        .quarantine()
-        .then((p) => setItems(p.items))
-        .catch((err) => setError(err instanceof ApiError ? err.message : 'Could not load the quarantine.')),
+  // Items retried or dropped here: a page read before that finished must not bring them back.
+  const resolved = useRef(new Set<number>());
+  const failed = useCallback(
+    (fallback: string) => (err: unknown) => setError(err instanceof ApiError ? err.message : fallback),
     [],
   );
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    listeningApi
+      .quarantine()
+      .then((page) => {
+        setItems(page.items);
+        setCursor(page.nextCursor);
+      })
+      .catch(failed('Could not load the quarantine.'));
+  }, [failed]);
+
+  /** The shown items with a page's added, each once, newest first, leaving out those resolved here. */
+  const merge = (page: QuarantinedItem[]) =>
+    setItems((prev) => mergeNewestFirst(prev, page).filter((i) => !resolved.current.has(i.id)));
+
+  /**
+   * Retries or drops one item, on whichever loaded page it is: it leaves the list (it is no longer
+   * open), and the first page is read again so what arrived meanwhile (a retry that failed anew
+   * comes back as a new item) shows at the top, without losing the pages loaded below.
+   */
+  async function resolve(item: QuarantinedItem, action: 'retry' | 'drop') {
+    setError('');
+    try {
+      await listeningApi.resolve(item.id, action);
+    } catch (err) {
+      failed(action === 'retry' ? 'Could not retry the item.' : 'Could not drop the item.')(err);
+      return;
+    }
+    resolved.current.add(item.id);
+    merge([]);
+    await listeningApi
+      .quarantine()
+      .then((first) => merge(first.items))
+      .catch(failed('Could not refresh the quarantine.'));
+  }
 
   return (
     <section className="page wide">
@@ -455,21 +503,34 @@ export function QuarantinePage() {
           <p className="field-error">{item.reason}</p>
           <pre className="payload">{item.payload.slice(0, 2000)}</pre>
           <div className="row">
-            <button type="button" onClick={() => void listeningApi.resolve(item.id, 'retry').then(reload)}>
+            <button type="button" onClick={() => void resolve(item, 'retry')}>
               Retry
             </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => void listeningApi.resolve(item.id, 'drop').then(reload)}
-            >
+            <button type="button" className="secondary" onClick={() => void resolve(item, 'drop')}>
               Drop
             </button>
           </div>
         </article>
       ))}
+      <LoadMore
+        cursor={cursor}
+        label="Load more"
+        load={(after) => listeningApi.quarantine('open', after)}
+        onPage={(page) => {
+          merge(page.items);
+          setCursor(page.nextCursor);
+        }}
+        onError={failed('Could not load more of the quarantine.')}
+      />
     </section>
   );
+}
+
+/** The items of both lists, each once (the later copy wins), newest (highest id) first, as the API pages them. */
+function mergeNewestFirst(shown: QuarantinedItem[], page: QuarantinedItem[]): QuarantinedItem[] {
+  const byId = new Map(shown.map((i) => [i.id, i]));
+  for (const i of page) byId.set(i.id, i);
+  return [...byId.values()].sort((a, b) => b.id - a.id);
 }
 
 type Keep = 'matching' | 'all';

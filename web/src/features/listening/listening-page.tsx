@@ -62,6 +62,7 @@ export function ListeningPage() {
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
   const [open, setOpen] = useState<Mention | null>(null);
+  const closeThread = useCallback(() => setOpen(null), []);
   /** New mentions held back while someone reads the list, so what they point at does not move. */
   const [waiting, setWaiting] = useState<Mention[]>([]);
   const reading = useRef({ pointer: false, focus: false });
@@ -325,9 +326,7 @@ export function ListeningPage() {
           )}
         </div>
       </div>
-      {open && (
-        <ThreadDrawer mention={open} queries={queryMap} topics={topicMap} onClose={() => setOpen(null)} />
-      )}
+      {open && <ThreadDrawer mention={open} queries={queryMap} topics={topicMap} onClose={closeThread} />}
     </section>
   );
 }
@@ -377,16 +376,30 @@ function ThreadDrawer({
 }) {
   const [thread, setThread] = useState<Mention[] | null>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
+  // The latest onClose, read when Escape is pressed: the page re-renders (and may pass a new
+  // function) on every live batch, which must not re-run the effect below.
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+  // Only when another mention is opened: focus Close and load its thread (not on live updates).
   useEffect(() => {
+    let current = true;
     closeButton.current?.focus();
+    setThread(null);
     listeningApi
       .thread(mention.id)
-      .then((r) => setThread(r.thread))
-      .catch(() => setThread([]));
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+      .then((r) => {
+        if (current) setThread(r.thread);
+      })
+      .catch(() => {
+        if (current) setThread([]);
+      });
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onCloseRef.current();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [mention.id, onClose]);
+    return () => {
+      current = false;
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [mention.id]);
   const a = mention.author;
   return (
     <div className="drawer" role="dialog" aria-modal="true" aria-label="Thread">

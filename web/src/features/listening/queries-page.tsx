@@ -85,8 +85,9 @@ export function QueriesPage() {
     try {
       if (editing) await listeningApi.updateQuery(editing.id, { name, query: source });
       else await listeningApi.createQuery({ name, query: source, enabled: true });
-      setMessage(editing ? 'Query saved.' : 'Query created: new mentions are matched from now on.');
+      // After edit(null), which clears the message: else the confirmation never shows.
       edit(null);
+      setMessage(editing ? 'Query saved.' : 'Query created: new mentions are matched from now on.');
       await reload();
     } catch (err) {
       setMessage(err instanceof ApiError ? err.message : 'Could not save.');
@@ -136,7 +137,14 @@ export function QueriesPage() {
                         type="button"
                         className="secondary"
                         onClick={() =>
-                          void listeningApi.updateQuery(q.id, { enabled: !q.enabled }).then(reload)
+                          void listeningApi
+                            .updateQuery(q.id, { enabled: !q.enabled })
+                            .then(reload)
+                            .catch((err) =>
+                              setMessage(
+                                err instanceof ApiError ? err.message : 'Could not change the query.',
+                              ),
+                            )
                         }
                       >
                         {q.enabled ? 'Turn off' : 'Turn on'}
@@ -202,8 +210,8 @@ export function QueriesPage() {
                 disabled={false}
                 onConfirm={async () => {
                   await listeningApi.deleteQuery(editing.id);
-                  setMessage(`Query “${editing.name}” deleted: mentions it matched stay.`);
                   edit(null);
+                  setMessage(`Query “${editing.name}” deleted: mentions it matched stay.`);
                   await reload();
                 }}
               />
