@@ -109,6 +109,17 @@ describe('customers', () => {
     }
     await page.screenshot({ path: path.join(artifacts, 'customer-profile.png'), fullPage: true });
 
+    // Back to the list: the search is in the address, so it is still there.
+    await page.goBack();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `matching “${chosen.displayName}”` })
+      .waitFor();
+    expect(await search.inputValue()).toBe(chosen.displayName);
+    expect(new URL(page.url()).searchParams.get('q')).toBe(chosen.displayName);
+    await page.goForward();
+    await page.getByRole('heading', { name: chosen.displayName, level: 1 }).waitFor();
+
     // Possible duplicates on a profile (the demo suggests Maya's two accounts): the other customer,
     // linked, with the confidence and the evidence, from either side of the pair.
     const [suggested] = await openSuggestions(page);

@@ -152,6 +152,28 @@ describe('sales API', () => {
     );
     expect(noReason.status).toBe(400);
     expect(await noReason.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    // The field errors are what the forms show, so they say what to do in words.
+    const emptyNote = await call(
+      app(),
+      'POST',
+      `/api/v1/sales/leads/${lead.id}/handoff`,
+      { toUserId: w.repId, note: '  ' },
+      { bearer: w.marketer },
+    );
+    expect(emptyNote.status).toBe(400);
+    expect(await emptyNote.json()).toMatchObject({
+      error: { details: { fields: [{ path: 'note', message: 'Write a note for the person taking over' }] } },
+    });
+    const emptyReason = await call(
+      app(),
+      'PATCH',
+      `/api/v1/sales/leads/${lead.id}`,
+      { status: 'disqualified', disqualifyReason: '' },
+      { bearer: w.rep },
+    );
+    expect(await emptyReason.json()).toMatchObject({
+      error: { details: { fields: [{ path: 'disqualifyReason', message: 'Give a reason' }] } },
+    });
     expect(
       (
         await call(

@@ -37,7 +37,7 @@ export function stageRank(stage: string | null | undefined): number {
 }
 
 const id = z.string().min(1).max(64);
-const reason = z.string().trim().min(1).max(1000);
+const reason = z.string().trim().min(1, 'Give a reason').max(1000);
 
 export const handoffSchema = z
   .object({
@@ -156,7 +156,7 @@ export const leadPatch = z
   .openapi('LeadPatch');
 
 export const handoffInput = z
-  .object({ toUserId: id, note: z.string().trim().min(1).max(2000) })
+  .object({ toUserId: id, note: z.string().trim().min(1, 'Write a note for the person taking over').max(2000) })
   .openapi('LeadHandoffInput');
 export const rejectInput = z.object({ reason }).openapi('LeadHandoffRejection');
 export const contactInput = z

@@ -1,18 +1,8 @@
 import { useId } from 'react';
 import { Link } from 'react-router';
 import type { CustomerProfile } from '../../api.ts';
+import { formatMoney } from '../sales/money.ts';
 import { Ago, CountBar } from './customer-bits.tsx';
-
-/** 1250 EUR → "€12.50", in the reader's locale, with the currency's own number of decimals. */
-export function formatMoney(amountMinor: number, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(amountMinor / 10 ** digits);
-  } catch {
-    return `${amountMinor} ${currency} (minor units)`;
-  }
-}
 
 /** The transactional bin: totals per currency (net of refunds) and the latest transactions. */
 export function TransactionsSection({ bin }: { bin: CustomerProfile['transactions'] }) {

@@ -46,12 +46,25 @@ export function useCanWriteCustomers(): boolean {
 
 export function CustomersPage() {
   usePageTitle('Customers');
-  const [search, setSearch] = useState('');
-  const query = useDebounced(search);
   const canWrite = useCanWriteCustomers();
-  // The segment filter lives in the address, so a segment's page can link to its members here.
+  // The search and the segment filter live in the address, so Back, a reload or a shared link keep
+  // them, and a segment's page can link to its members here.
   const [params, setParams] = useSearchParams();
+  const [search, setSearch] = useState(() => params.get('q') ?? '');
+  const query = useDebounced(search);
   const segment = params.get('segment') ?? '';
+  useEffect(() => {
+    setParams(
+      (p) => {
+        if ((p.get('q') ?? '') === query.trim()) return p;
+        const next = new URLSearchParams(p);
+        if (query.trim()) next.set('q', query.trim());
+        else next.delete('q');
+        return next;
+      },
+      { replace: true },
+    );
+  }, [query, setParams]);
   const [segments, setSegments] = useState<Segment[] | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [items, setItems] = useState<CustomerSummary[]>([]);

@@ -10,7 +10,6 @@ import {
   type CasePatch,
   type CasePriority,
   type CaseStatus,
-  type CaseType,
   casePriorities,
   caseStatuses,
   caseTypes,
@@ -44,6 +43,11 @@ import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { useInboxLive } from './use-inbox-live.ts';
 
 const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
+
+/** Filters the address may add to a view (`?priority=high`), or lift from it (`?priority=any`). */
+const refinements = ['priority', 'type', 'tag', 'search'] as const;
+type Refinement = (typeof refinements)[number];
+const ANY = 'any';
 
 /** `soon`: the active cases whose running SLA clock is due within the hour (or overdue), most urgent first. */
 type View = { key: string; label: string; filters: CaseFilters; soon?: boolean };
@@ -185,16 +189,21 @@ function Inbox() {
   const pendingSaved = viewKey.startsWith('saved:') && saved === null;
   const view = views.find((v) => v.key === viewKey) ?? (baseViews[2] as View);
   const soon = !!view.soon;
-  const extra = useMemo(
-    () => ({
-      priority: (params.get('priority') ?? undefined) as CasePriority | undefined,
-      type: (params.get('type') ?? undefined) as CaseType | undefined,
-      tag: params.get('tag') ?? undefined,
-      search: params.get('search') ?? undefined,
-    }),
-    [params],
-  );
-  const filters = useMemo<CaseFilters>(() => ({ ...view.filters, ...extra }), [view, extra]);
+  // The address refines the view: a filter it names replaces the view's own (`any` lifts it), and
+  // one it does not name keeps what the view (a saved one included) says.
+  const filters = useMemo<CaseFilters>(() => {
+    const next: CaseFilters = { ...view.filters };
+    for (const key of refinements) {
+      const value = params.get(key);
+      if (value === null) continue;
+      if (value === '' || value === ANY) delete next[key];
+      else Object.assign(next, { [key]: value });
+    }
+    return next;
+  }, [view, params]);
+  /** Sets a refinement; clearing one the view itself sets says `any`, so the view's value is lifted. */
+  const refine = (key: Refinement, value: string) =>
+    setParam(key, value === '' && view.filters[key] !== undefined ? ANY : value);
   const filtersKey = JSON.stringify({ filters, soon, pendingSaved });
   const now = useNow();
 
@@ -258,9 +267,24 @@ function Inbox() {
     setCompose((prev) => (prev && prev.caseId !== openId ? null : prev));
   }, [openId]);
 
-  const replace = useCallback((c: Case) => {
-    setLoaded((prev) => prev?.map((x) => (x.id === c.id ? { ...x, ...c } : x)) ?? prev);
-  }, []);
+  // A listed case that a change takes out of the view (assigned from Unassigned, solved from an
+  // active view) leaves the list; the search is the server's to judge, so it is not checked again.
+  const stillListed = useCallback(
+    (c: Case) => passes(c, { ...filtersRef.current, search: undefined }, me),
+    [me],
+  );
+  const replace = useCallback(
+    (c: Case) => {
+      setLoaded((prev) =>
+        !prev
+          ? prev
+          : stillListed(c)
+            ? prev.map((x) => (x.id === c.id ? { ...x, ...c } : x))
+            : prev.filter((x) => x.id !== c.id),
+      );
+    },
+    [stillListed],
+  );
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
 
@@ -283,7 +307,7 @@ function Inbox() {
             const d = await inboxApi.get(id);
             card = d.mergedInto ? null : cardOf(d);
           }
-          if (!card) drop(id);
+          if (!card || (known && !stillListed(card))) drop(id);
           else if (known) {
             const c = card;
             setLoaded((prev) => prev?.map((x) => (x.id === id ? c : x)) ?? prev);
@@ -310,7 +334,7 @@ function Inbox() {
       }
       refreshSavedSoon();
     },
-    [me, refreshSavedSoon],
+    [me, refreshSavedSoon, stillListed],
   );
   const { live, presence } = useInboxLive((c) => void onChanges(c));
   const presenceBy = useMemo(() => {
@@ -450,7 +474,7 @@ function Inbox() {
                 setParams(
                   (p) => {
                     const next = new URLSearchParams(p);
-                    for (const k of ['priority', 'type', 'tag', 'search']) next.delete(k);
+                    for (const k of refinements) next.delete(k);
                     next.set('view', savedViewKey(select.id));
                     return next;
                   },
@@ -481,22 +505,25 @@ function Inbox() {
             <label>
               <span className="visually-hidden">Search subjects, or a case number</span>
               <input
-                key={`search-${extra.search ?? ''}`}
+                key={`search-${filters.search ?? ''}`}
                 type="search"
                 placeholder="Search subjects, or #12…"
-                defaultValue={extra.search ?? ''}
+                defaultValue={filters.search ?? ''}
                 onKeyDown={(e) => {
-                  if (e.key === 'Enter') setParam('search', (e.target as HTMLInputElement).value.trim());
+                  if (e.key === 'Enter') refine('search', (e.target as HTMLInputElement).value.trim());
                 }}
-                onBlur={(e) => setParam('search', e.target.value.trim())}
+                onBlur={(e) => {
+                  if (e.target.value.trim() !== (filters.search ?? ''))
+                    refine('search', e.target.value.trim());
+                }}
               />
             </label>
             <label>
               <span className="visually-hidden">Priority</span>
               <select
                 aria-label="Priority"
-                value={extra.priority ?? ''}
-                onChange={(e) => setParam('priority', e.target.value)}
+                value={filters.priority ?? ''}
+                onChange={(e) => refine('priority', e.target.value)}
               >
                 <option value="">Any priority</option>
                 {casePriorities.map((p) => (
@@ -510,8 +537,8 @@ function Inbox() {
               <span className="visually-hidden">Type</span>
               <select
                 aria-label="Type"
-                value={extra.type ?? ''}
-                onChange={(e) => setParam('type', e.target.value)}
+                value={filters.type ?? ''}
+                onChange={(e) => refine('type', e.target.value)}
               >
                 <option value="">Any type</option>
                 {caseTypes.map((t) => (
@@ -524,15 +551,17 @@ function Inbox() {
             <label>
               <span className="visually-hidden">Tag</span>
               <input
-                key={`tag-${extra.tag ?? ''}`}
+                key={`tag-${filters.tag ?? ''}`}
                 type="text"
                 placeholder="Tag"
                 aria-label="Tag"
-                defaultValue={extra.tag ?? ''}
+                defaultValue={filters.tag ?? ''}
                 onKeyDown={(e) => {
-                  if (e.key === 'Enter') setParam('tag', (e.target as HTMLInputElement).value.trim());
+                  if (e.key === 'Enter') refine('tag', (e.target as HTMLInputElement).value.trim());
                 }}
-                onBlur={(e) => setParam('tag', e.target.value.trim())}
+                onBlur={(e) => {
+                  if (e.target.value.trim() !== (filters.tag ?? '')) refine('tag', e.target.value.trim());
+                }}
               />
             </label>
           </form>

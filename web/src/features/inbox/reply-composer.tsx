@@ -14,6 +14,7 @@ import {
 import { useCaretAfterRender } from '../../components/caret.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 import { type Directory, formatMinutes, formatTarget, metricLabels, useNow } from './inbox-bits.tsx';
+import { mentionedIn } from './note-mentions.ts';
 
 /** The longest text one post takes on each channel (the server refuses longer ones). */
 export const channelLimits: Record<string, number> = { bluesky: 300, mastodon: 500, email: 20_000 };
@@ -185,7 +186,7 @@ export function Composer({
     try {
       if (mode === 'note') {
         // Everyone whose "@Name" is in the text, picked from the suggestions or typed out.
-        const ids = dir.assignees.filter((a) => body.includes(`@${a.name}`)).map((a) => a.id);
+        const ids = mentionedIn(body, dir.assignees);
         const note = await inboxApi.addNote(detail.id, { body: body.trim(), mentionUserIds: ids });
         onNoted(note);
         setDone(

@@ -44,7 +44,11 @@ export function MentionCard({
   const disposition = m.disposition;
   const name = m.author?.displayName ?? m.author?.handle ?? 'unknown author';
   return (
-    <article className={fresh ? 'mention fresh' : 'mention'} aria-label={`Post by ${name}`}>
+    <article
+      className={fresh ? 'mention fresh' : 'mention'}
+      aria-label={`Post by ${name}`}
+      data-mention-id={m.id}
+    >
       <header className="mention-head">
         <span className="avatar" aria-hidden="true">
           {name.slice(0, 1).toUpperCase()}

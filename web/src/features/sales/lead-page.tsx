@@ -22,14 +22,13 @@ import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { Ago, ChannelChips } from '../customers/customer-bits.tsx';
 import { useNow } from '../inbox/inbox-bits.tsx';
+import { formatMoney, parseAmount } from './money.ts';
 import {
   formatDuration,
-  formatMoney,
   HandoffBadge,
   leadFeedLine,
   type Owners,
   opportunityStageLabels,
-  parseAmount,
   ScoreBadge,
   stageLabels,
   useOwners,

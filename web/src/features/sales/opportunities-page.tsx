@@ -12,8 +12,9 @@ import {
 } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
+import { formatMoney } from './money.ts';
 import { OpportunityStrip } from './pipeline-page.tsx';
-import { formatMoney, opportunityStageLabels, SalesNav, useOwners } from './sales-bits.tsx';
+import { opportunityStageLabels, SalesNav, useOwners } from './sales-bits.tsx';
 
 type OpenFilter = 'true' | 'false' | 'all';
 

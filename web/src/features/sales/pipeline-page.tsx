@@ -11,9 +11,9 @@ import {
 } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
+import { formatMoney } from './money.ts';
 import {
   formatDuration,
-  formatMoney,
   HandoffBadge,
   opportunityStageLabels,
   SalesNav,

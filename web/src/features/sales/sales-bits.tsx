@@ -40,41 +40,6 @@ export function SalesNav() {
   );
 }
 
-const minorDigits = new Map<string, number>();
-
-/** How many minor units a currency has (2 for EUR, 0 for JPY), as Intl knows it. */
-export function currencyDigits(currency: string): number {
-  let digits = minorDigits.get(currency);
-  if (digits === undefined) {
-    try {
-      digits =
-        new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions()
-          .maximumFractionDigits ?? 2;
-    } catch {
-      digits = 2;
-    }
-    minorDigits.set(currency, digits);
-  }
-  return digits;
-}
-
-/** An amount in minor units as people read it: "€18,500.00". */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const value = amountMinor / 10 ** currencyDigits(currency);
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value);
-  } catch {
-    return `${value.toFixed(2)} ${currency}`;
-  }
-}
-
-/** "1234.5" in a currency → minor units, or null when it is not an amount. */
-export function parseAmount(text: string, currency: string): number | null {
-  const clean = text.trim().replace(/[\s,_]/g, '');
-  if (!/^\d+(\.\d+)?$/.test(clean)) return null;
-  return Math.round(Number(clean) * 10 ** currencyDigits(currency));
-}
-
 /** A duration as people say it: "45m", "3h 20m", "2d 4h". */
 export function formatDuration(ms: number): string {
   const m = Math.max(0, Math.round(ms / 60_000));
