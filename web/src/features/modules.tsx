@@ -1,28 +1,38 @@
+import { Link } from 'react-router';
 import { EmptyState } from '../components/empty-state.tsx';
 
-// What each module will hold, said plainly until the module lands.
-
-export function InboxPage() {
-  return (
-    <EmptyState
-      title="Inbox"
-      lead="Cases and leads from every channel in one stream, each with an owner, a priority and an SLA clock. Replies go back out on the channel the customer used: Bluesky, Mastodon, email or the community."
-    >
-      <p>
-        Nothing needs an answer yet. Routing rules will turn complaints, questions and purchase intent into
-        cases and leads here.
-      </p>
-    </EmptyState>
-  );
-}
-
+/**
+ * Analytics has no dashboards of its own yet: the page says so and points to where each figure
+ * already lives, rather than promising charts.
+ */
 export function AnalyticsPage() {
   return (
     <EmptyState
       title="Analytics"
-      lead="Trends and spikes in what people say, SLA attainment, how many mentions were heard versus acted on, community health, and your influencers and advocates."
+      lead="Dashboards of trends, spikes and community health are not built yet. These figures already exist elsewhere:"
     >
-      <p>Charts fill in once mentions and cases flow in.</p>
+      <ul>
+        <li>
+          <Link to="/inbox">Inbox</Link>: how many matched mentions were heard versus acted on, and each
+          case's SLA clocks.
+        </li>
+        <li>
+          <Link to="/listening">Listening</Link>: volume per query over time.
+        </li>
+        <li>
+          <Link to="/customers/influencers">Influencers</Link>: influencers, advocates and detractors, with
+          the reasons.
+        </li>
+        <li>
+          <Link to="/sales">Sales</Link>: the pipeline board and its figures.
+        </li>
+        <li>
+          <Link to="/settings/surveys">Surveys</Link>: satisfaction results over 7, 30 and 90 days.
+        </li>
+        <li>
+          <Link to="/communities">Communities</Link>: spaces, members and the moderation queue.
+        </li>
+      </ul>
     </EmptyState>
   );
 }
