@@ -188,7 +188,7 @@ export function ListeningPage() {
             aria-pressed={!filters.queryId}
             onClick={() => set('queryId', '')}
           >
-            <span>All matched mentions</span>
+            <span>All stored mentions</span>
           </button>
           {queries.map((q) => (
             <button
