@@ -11,6 +11,8 @@ export type ConnectorDefinition = {
   configSchema: z.ZodType;
   /** none: no credential; optional/required: supplied by the user; generated: made by Rapport (webhook signing key). */
   secret: 'none' | 'optional' | 'required' | 'generated';
+  /** For an optional secret: what it is needed for with this configuration, or null when it is not. */
+  secretFor?: (config: Record<string, unknown>) => string | null;
   /** Long-running reader started by the worker service; webhooks have none (the API receives them). */
   runtime?: ConnectorRuntime;
   /** Silence longer than this raises the connector's silence alert. */
@@ -38,6 +40,7 @@ const definitions: ConnectorDefinition[] = [
     configSchema: blueskyConfigSchema,
     // The app password of `account`, for replies; listening needs none.
     secret: 'optional',
+    secretFor: (c) => (c.account ? 'the app password of the reply account' : null),
     runtime: blueskyConnector,
     expectedIntervalSeconds: 60,
   },
@@ -46,6 +49,10 @@ const definitions: ConnectorDefinition[] = [
     configSchema: mastodonConfigSchema,
     // The access token: required by the user stream, optional for public and hashtag streams.
     secret: 'optional',
+    secretFor: (c) =>
+      (c.streams as { stream: string }[]).some((s) => s.stream === 'user')
+        ? 'an access token, for the home timeline (user stream)'
+        : null,
     runtime: mastodonConnector,
     expectedIntervalSeconds: 600,
   },
@@ -54,6 +61,7 @@ const definitions: ConnectorDefinition[] = [
     kind: 'email',
     configSchema: smtpConfigSchema,
     secret: 'optional',
+    secretFor: (c) => (c.username ? `the SMTP password of ${String(c.username)}` : null),
     expectedIntervalSeconds: null,
   },
   // Blogs and review sites post rarely: only a day without any item is worth a look.
@@ -70,6 +78,13 @@ export const connectorKinds = definitions.map((d) => d.kind);
 
 export function connectorDefinition(kind: string): ConnectorDefinition | undefined {
   return definitions.find((d) => d.kind === kind);
+}
+
+/** What a connector of this kind and configuration needs a secret for, or null when it needs none. */
+export function secretNeeded(kind: string, config: Record<string, unknown>): string | null {
+  const definition = connectorDefinition(kind);
+  if (definition?.secret === 'required') return 'its credential';
+  return definition?.secretFor?.(config) ?? null;
 }
 
 /**

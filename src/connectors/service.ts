@@ -9,7 +9,7 @@ import { type Actor, requirePermission } from '../modules/auth/roles.ts';
 import { NormalizeError, normalize } from '../pipeline/formats.ts';
 import { appendToLog } from '../pipeline/ingest-log.ts';
 import type { ConnectorHealthState } from './connector.ts';
-import { connectorDefinition, connectorKinds, effectiveConfig } from './registry.ts';
+import { connectorDefinition, connectorKinds, effectiveConfig, secretNeeded } from './registry.ts';
 
 export type ConnectorView = {
   id: string;
@@ -124,6 +124,15 @@ export async function getConnector(ctx: AppContext, actor: Actor, id: string): P
   return toView(ctx, await rowOf(ctx, actor.workspaceId, id));
 }
 
+/** A connector whose configuration needs a secret (a reply account, a home timeline) is refused without one. */
+function refuseWithoutSecret(kind: string, config: Record<string, unknown>): void {
+  const needed = secretNeeded(kind, config);
+  if (needed)
+    throw new AppError('validation_failed', `This ${kind} connector needs ${needed}`, {
+      fields: [{ path: 'secret', message: `required: ${needed}` }],
+    });
+}
+
 /**
  * Creates a connector. Credentials are stored encrypted; a webhook's signing secret is made
  * here and returned once.
@@ -142,11 +151,7 @@ export async function createConnector(
   requirePermission(actor, 'connectors:manage');
   const config = parseConfig(input.kind, input.config);
   const definition = connectorDefinition(input.kind);
-  if (definition?.secret === 'required' && !input.secret) {
-    throw new AppError('validation_failed', `A ${input.kind} connector needs a secret`, {
-      fields: [{ path: 'secret', message: 'required' }],
-    });
-  }
+  if (!input.secret) refuseWithoutSecret(input.kind, config);
   const secret = definition?.secret === 'generated' ? `whsec_${randomSecret()}` : input.secret;
   const now = ctx.now().toISOString();
   const row: Selectable<ConnectorsTable> = {
@@ -187,9 +192,11 @@ export async function updateConnector(
 ): Promise<ConnectorView> {
   requirePermission(actor, 'connectors:manage');
   const row = await rowOf(ctx, actor.workspaceId, id);
+  const config = patch.config === undefined ? undefined : parseConfig(row.kind, patch.config);
+  if (config && !patch.secret && row.secret_encrypted === null) refuseWithoutSecret(row.kind, config);
   const next = {
     name: patch.name ?? row.name,
-    config: patch.config === undefined ? row.config : ctx.dialect.toJson(parseConfig(row.kind, patch.config)),
+    config: config === undefined ? row.config : ctx.dialect.toJson(config),
     secret_encrypted: patch.secret ? encryptSecret(secretKeyOf(ctx), patch.secret) : row.secret_encrypted,
     enabled: patch.enabled === undefined ? row.enabled : patch.enabled ? 1 : 0,
     updated_at: ctx.now().toISOString(),

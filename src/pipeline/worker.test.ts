@@ -189,6 +189,7 @@ describe('pipeline', () => {
       kind: 'bluesky',
       name: 'Firehose',
       config: { account: { identifier: 'flyacme.bsky.social' } },
+      secret: 'app-password',
     });
     expect(firehose.connector.config).toMatchObject({ keep: 'matching' });
     const everything = await createConnector(t.ctx, owner.actor, {

@@ -156,6 +156,60 @@ describe('webhook connector', () => {
     expect(await shown()).toBe('all');
   });
 
+  it('refuses a connector whose configuration needs a secret without one, saying which', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const post = (body: unknown) => call(app(), 'POST', '/api/v1/connectors', body, { bearer: admin });
+    const replies = {
+      kind: 'bluesky',
+      name: 'Replies',
+      config: { account: { identifier: 'flyacme.bsky.social' } },
+    };
+    const home = {
+      kind: 'mastodon',
+      name: 'Home',
+      config: { instance: 'https://mastodon.example', streams: [{ stream: 'user' }] },
+    };
+    for (const [body, needed] of [
+      [replies, 'the app password of the reply account'],
+      [home, 'an access token, for the home timeline (user stream)'],
+      [
+        {
+          kind: 'email',
+          name: 'Mail',
+          config: { host: 'smtp.example', username: 'care', fromAddress: 'care@acme.test' },
+        },
+        'the SMTP password of care',
+      ],
+    ] as const) {
+      const refused = await post(body);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        error: {
+          code: 'validation_failed',
+          details: { fields: [{ path: 'secret', message: `required: ${needed}` }] },
+        },
+      });
+      expect((await post({ ...body, secret: 'the-credential' })).status).toBe(201);
+    }
+    // Listening alone needs none; adding a reply account later needs its password then.
+    const listening = (await (await post({ kind: 'bluesky', name: 'Firehose' })).json()) as {
+      connector: { id: string; config: Record<string, unknown> };
+    };
+    const path = `/api/v1/connectors/${listening.connector.id}`;
+    const withAccount = { ...listening.connector.config, account: replies.config.account };
+    expect((await call(app(), 'PATCH', path, { config: withAccount }, { bearer: admin })).status).toBe(400);
+    expect(
+      (await call(app(), 'PATCH', path, { config: withAccount, secret: 'app-password' }, { bearer: admin }))
+        .status,
+    ).toBe(200);
+    // Once stored, the secret stays: the configuration can change without sending it again.
+    expect(
+      (await call(app(), 'PATCH', path, { config: { ...withAccount, keep: 'all' } }, { bearer: admin }))
+        .status,
+    ).toBe(200);
+  });
+
   it('refuses a wrong or missing signature and an unknown connector with the same 401', async () => {
     const ws = await buildWorkspace(t.ctx);
     const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
