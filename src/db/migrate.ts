@@ -30,6 +30,7 @@ import * as m0026 from './migrations/0026_author_profiles.ts';
 import * as m0027 from './migrations/0027_surveys.ts';
 import * as m0028 from './migrations/0028_routing_without_rules.ts';
 import * as m0029 from './migrations/0029_connector_passed_over.ts';
+import * as m0030 from './migrations/0030_community_visible_counts.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -63,6 +64,7 @@ const migrations: Record<string, DialectMigration> = {
   '0027_surveys': m0027,
   '0028_routing_without_rules': m0028,
   '0029_connector_passed_over': m0029,
+  '0030_community_visible_counts': m0030,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

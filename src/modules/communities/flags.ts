@@ -15,6 +15,7 @@ import { analyzeText } from '../analysis/service.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import type { MemberActor } from './actors.ts';
+import { recountThreadAndSpace } from './counters.ts';
 import { awardHelpfulFlag } from './reputation.ts';
 import { permissionsFor, recomputeTrust, type TrustConfig, trustConfigOf } from './trust.ts';
 
@@ -84,8 +85,16 @@ async function livePost(db: Db, workspaceId: string, postId: number) {
   return post;
 }
 
-/** Hides or shows a post (and its thread, when it is the opening post). */
-async function setHidden(db: Db, post: { id: number; thread_id: string; number: number }, at: string | null) {
+/**
+ * Hides or shows a post (and its thread, when it is the opening post), taking it out of (or back
+ * into) the thread's and the space's counts and last activity.
+ */
+async function setHidden(
+  ctx: AppContext,
+  db: Db,
+  post: { id: number; thread_id: string; number: number },
+  at: string | null,
+) {
   await db.updateTable('community_posts').set({ hidden_at: at }).where('id', '=', post.id).execute();
   if (post.number === 1)
     await db
@@ -93,6 +102,7 @@ async function setHidden(db: Db, post: { id: number; thread_id: string; number: 
       .set({ hidden_at: at })
       .where('id', '=', post.thread_id)
       .execute();
+  await recountThreadAndSpace(ctx, db, post.thread_id);
 }
 
 /** The summed weight of a post's open flags. */
@@ -147,7 +157,7 @@ async function insertFlagAndMaybeHide(
     throw new AppError('conflict', 'You have already flagged this post');
   let hidden = post.hidden_at !== null;
   if (!hidden && (await openScore(trx, post.id)) >= threshold) {
-    await setHidden(trx, post, now);
+    await setHidden(ctx, trx, post, now);
     hidden = true;
   }
   return {
@@ -486,8 +496,8 @@ export async function reviewPost(
       .where('post_id', '=', postId)
       .where('resolved_at', 'is', null)
       .execute();
-    if (decision === 'agree' && post.hidden_at === null) await setHidden(trx, post, now);
-    if (decision === 'restore' && post.hidden_at !== null) await setHidden(trx, post, null);
+    if (decision === 'agree' && post.hidden_at === null) await setHidden(ctx, trx, post, now);
+    if (decision === 'restore' && post.hidden_at !== null) await setHidden(ctx, trx, post, null);
     for (const f of open) {
       if (!f.member_id) continue;
       await trx

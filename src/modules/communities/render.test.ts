@@ -35,6 +35,29 @@ function urls(html: string): string[] {
   );
 }
 
+/** The tags that close themselves in our output. */
+const voidTags = new Set(['br', 'hr', 'img']);
+
+/** The element names, innermost last, whose closing tag is wrong or missing (empty when the HTML nests well). */
+function nestingErrors(html: string): string[] {
+  const open: string[] = [];
+  const errors: string[] = [];
+  for (const m of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>/g)) {
+    const name = (m[2] ?? '').toLowerCase();
+    if (voidTags.has(name)) continue;
+    if (m[1] === '') open.push(name);
+    else if (open.pop() !== name) errors.push(`unexpected </${name}>`);
+  }
+  return [...errors, ...open.map((name) => `unclosed <${name}>`)];
+}
+
+/** The text of the HTML outside every anchor (tags removed). */
+function textOutsideLinks(html: string): string {
+  return html.replace(/<a\b[^>]*>[\s\S]*?<\/a>/g, '').replace(/<[^>]+>/g, '');
+}
+
+const count = (html: string, needle: string) => html.split(needle).length - 1;
+
 describe('markdown rendering', () => {
   it('renders the allowed markdown elements', () => {
     const { html } = renderMarkdown(
@@ -118,6 +141,59 @@ describe('markdown rendering', () => {
   it('does not let a markdown link pose as a mention link', () => {
     const { html } = renderMarkdown('[@ana](/community/u/ana)', none);
     expect(html).toBe('<p>@ana</p>');
+  });
+
+  it('keeps a refused markdown link as text and links only the mentions after it', () => {
+    const r = renderMarkdown('[ok](https://example.com)\n@qa_one @sam.flies', none);
+    expect(r.html).toBe(
+      '<p>ok\n<a href="/community/u/qa_one" rel="nofollow ugc noopener" class="mention">@qa_one</a> <a href="/community/u/sam.flies" rel="nofollow ugc noopener" class="mention">@sam.flies</a></p>',
+    );
+    expect(r.mentions).toEqual(['qa_one', 'sam.flies']);
+    expect(nestingErrors(r.html)).toEqual([]);
+    expect(r.html).not.toContain('span');
+  });
+
+  it('keeps a refused bare URL as text and ends the mention link at the name', () => {
+    const { html } = renderMarkdown('see https://example.com @qa_one and this', none);
+    expect(html).toBe(
+      '<p>see https://example.com <a href="/community/u/qa_one" rel="nofollow ugc noopener" class="mention">@qa_one</a> and this</p>',
+    );
+    expect(count(html, '<a ')).toBe(1);
+    expect(count(html, '</a>')).toBe(1);
+    expect(textOutsideLinks(html)).toBe('see https://example.com  and this');
+  });
+
+  it('links only the name in a preview with a refused link before a known member', () => {
+    const { html } = renderMarkdown('[ok](https://example.com) @qa_one and this', {
+      ...none,
+      mentionable: new Set(['qa_one']),
+    });
+    expect(html).toBe(
+      '<p>ok <a href="/community/u/qa_one" rel="nofollow ugc noopener" class="mention">@qa_one</a> and this</p>',
+    );
+    expect(/<a [^>]*>([^<]*)<\/a>/.exec(html)?.[1]).toBe('@qa_one');
+  });
+
+  it('closes every element it opens when links are refused, whatever follows the refused link', () => {
+    const inputs = [
+      '[ok](https://example.com) **bold** *em* `code` @ana',
+      'https://example.com and [two](https://two.example)\n\n@ana then **bold**',
+      '- [ok](https://example.com)\n- @ana *em*\n\n> https://example.com @bob **x**',
+      '[![cat](https://ok.example/cat.png)](https://example.com) @ana',
+    ];
+    for (const input of inputs) {
+      const { html } = renderMarkdown(input, none);
+      expect(nestingErrors(html), `${input} → ${html}`).toEqual([]);
+      expect(count(html, '<a '), html).toBe(count(html, '</a>'));
+      expect(html).not.toContain('example.com"');
+    }
+  });
+
+  it('drops the tag of a link whose scheme is refused, keeping its text and the mention after it', () => {
+    const { html } = renderMarkdown('[b](ftp://ok.example/f) @ana **bold**', all);
+    expect(html).toBe(
+      '<p>b <a href="/community/u/ana" rel="nofollow ugc noopener" class="mention">@ana</a> <strong>bold</strong></p>',
+    );
   });
 
   it('finds mention candidates before rendering', () => {

@@ -47,6 +47,8 @@ md.renderer.rules.image = (tokens, idx, options, env: Env, self) => {
   return md.utils.escapeHtml(self.renderInlineAsText(token.children ?? [], options, env));
 };
 
+// Runs after linkify, so it sees every link the author wrote. Without the trust to post links, a
+// link's tokens are dropped here and its text stays plain text: such a link is never emitted.
 md.core.ruler.push('community_mentions', (state: StateCore) => {
   const env = state.env as Env;
   for (const block of state.tokens) {
@@ -56,6 +58,7 @@ md.core.ruler.push('community_mentions', (state: StateCore) => {
     for (const token of block.children) {
       if (token.type === 'link_open') linkDepth++;
       if (token.type === 'link_close') linkDepth--;
+      if ((token.type === 'link_open' || token.type === 'link_close') && !env.options.allowLinks) continue;
       if (token.type !== 'text' || linkDepth > 0 || !token.content.includes('@')) {
         out.push(token);
         continue;
@@ -134,14 +137,19 @@ function sanitizerOptions(options: RenderOptions): sanitizeHtml.IOptions {
     // Tags outside the list are dropped with their text kept, except these whose text is code.
     disallowedTagsMode: 'discard',
     nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed'],
+    // An `a` left without an href (a refused scheme, or a link the author may not post) loses its
+    // tag and keeps its text. Not by renaming it in `transformTags` to a tag that is then
+    // discarded: sanitize-html 2.17 keeps that rename and closes the next tag at the same depth
+    // with it (`<a class="mention" …>@ana</span>`, a link running on to the end of the page).
+    exclusiveFilter: (frame) => (frame.tag === 'a' && !frame.attribs.href ? 'excludeTag' : false),
     transformTags: {
       h1: 'h2',
       h5: 'h4',
       h6: 'h4',
       a: (_tagName, attribs) => {
         const mention = attribs.class === 'mention' && attribs.href?.startsWith(MENTION_PATH) === true;
-        // Without the trust to post links, a link keeps its text and loses its tag (span is not allowed).
-        if (!options.allowLinks && !mention) return { tagName: 'span', attribs: {} };
+        // The renderer already drops such links; this is the guarantee whatever it emits.
+        if (!options.allowLinks && !mention) return { tagName: 'a', attribs: {} };
         const kept: Record<string, string> = {};
         if (attribs.href !== undefined) kept.href = attribs.href;
         kept.rel = REL;

@@ -3,6 +3,7 @@ import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { newId } from '../../ids.ts';
 import type { MemberActor } from './actors.ts';
+import { flagPost, reviewPost } from './flags.ts';
 import { ideaStatusChanges, mergeIdeas, setIdeaStatus, unvoteIdea, voteIdea } from './ideas.ts';
 import { searchPosts } from './search.ts';
 import { closeSpace, createSpace, getSpace, listSpaces, reopenSpace, updateSpace } from './spaces.ts';
@@ -346,6 +347,120 @@ describe('community threads and posts', () => {
       .where('target_id', '=', gone.thread.id)
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['community.thread_deleted']);
+  });
+
+  it('leaves a hidden thread out of the space’s counts and last activity, and puts it back on restore', async () => {
+    const { ws, moderator, space } = await setup();
+    const forum = await space('forum');
+    const ana = await member(ws.id);
+    const visitor = { kind: 'anonymous', workspaceId: ws.id } as const;
+    const keep = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'Keep', body: 'k' });
+    const kept = (await replyToThread(t.ctx, ana, keep.thread.id, { body: 'reply' })).post.createdAt;
+    later();
+    const spam = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'Spam', body: 'buy now' });
+    await replyToThread(t.ctx, ana, spam.thread.id, { body: 'more spam' });
+    expect(await getSpace(t.ctx, visitor, forum.id)).toMatchObject({
+      threadCount: 2,
+      postCount: 4,
+      lastPostAt: spam.post.createdAt,
+    });
+
+    // One staff flag hides the opening post, and the thread with it.
+    expect((await flagPost(t.ctx, moderator, spam.post.id, { reason: 'spam' })).hidden).toBe(true);
+    const hidden = { threadCount: 1, postCount: 2, lastPostAt: kept };
+    expect(await getSpace(t.ctx, visitor, forum.id)).toMatchObject(hidden);
+    expect(await getSpace(t.ctx, moderator, forum.id)).toMatchObject(hidden);
+    expect((await listThreads(t.ctx, visitor, forum.id, { limit: 10 })).items.map((x) => x.id)).toEqual([
+      keep.thread.id,
+    ]);
+
+    await reviewPost(t.ctx, moderator, spam.post.id, 'restore');
+    expect(await getSpace(t.ctx, visitor, forum.id)).toMatchObject({
+      threadCount: 2,
+      postCount: 4,
+      lastPostAt: spam.post.createdAt,
+    });
+  });
+
+  it('leaves a hidden reply out of its thread’s and space’s counts and last activity until restored', async () => {
+    const { ws, moderator, space } = await setup();
+    const forum = await space('forum');
+    const ana = await member(ws.id);
+    const visitor = { kind: 'anonymous', workspaceId: ws.id } as const;
+    const { thread, post } = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'T', body: 'one' });
+    later();
+    const rude = await replyToThread(t.ctx, ana, thread.id, { body: 'rude' });
+    await flagPost(t.ctx, moderator, rude.post.id, { reason: 'offensive' });
+    expect((await listThreads(t.ctx, visitor, forum.id, { limit: 10 })).items).toEqual([
+      expect.objectContaining({ id: thread.id, postCount: 1, lastPostAt: post.createdAt }),
+    ]);
+    expect(await getSpace(t.ctx, visitor, forum.id)).toMatchObject({
+      threadCount: 1,
+      postCount: 1,
+      lastPostAt: post.createdAt,
+    });
+    await reviewPost(t.ctx, moderator, rude.post.id, 'restore');
+    expect((await listThreads(t.ctx, visitor, forum.id, { limit: 10 })).items).toEqual([
+      expect.objectContaining({ id: thread.id, postCount: 2, lastPostAt: rude.post.createdAt }),
+    ]);
+    expect(await getSpace(t.ctx, visitor, forum.id)).toMatchObject({
+      postCount: 2,
+      lastPostAt: rude.post.createdAt,
+    });
+  });
+
+  it('recounts on deletion: a hidden reply leaves the counts once, and the last activity falls back to the last post left', async () => {
+    const { ws, moderator, space } = await setup();
+    const forum = await space('forum');
+    const ana = await member(ws.id);
+    const { thread, post } = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'T', body: 'one' });
+    later();
+    const second = await replyToThread(t.ctx, ana, thread.id, { body: 'two' });
+    later();
+    const third = await replyToThread(t.ctx, ana, thread.id, { body: 'three' });
+    await flagPost(t.ctx, moderator, second.post.id, { reason: 'offensive' });
+    await deletePost(t.ctx, moderator, second.post.id);
+    expect(await getSpace(t.ctx, ana, forum.id)).toMatchObject({
+      postCount: 2,
+      lastPostAt: third.post.createdAt,
+    });
+    await deletePost(t.ctx, ana, third.post.id);
+    expect(await getSpace(t.ctx, ana, forum.id)).toMatchObject({
+      threadCount: 1,
+      postCount: 1,
+      lastPostAt: post.createdAt,
+    });
+    expect((await getThread(t.ctx, ana, thread.id, { limit: 10 })).thread).toMatchObject({
+      postCount: 1,
+      lastPostAt: post.createdAt,
+    });
+    await deletePost(t.ctx, ana, post.id);
+    expect(await getSpace(t.ctx, ana, forum.id)).toMatchObject({
+      threadCount: 0,
+      postCount: 0,
+      lastPostAt: null,
+    });
+  });
+
+  it('does not count a staff reply in a hidden thread in the space until the thread is restored', async () => {
+    const { ws, moderator, space } = await setup();
+    const forum = await space('forum');
+    const ana = await member(ws.id);
+    const { thread, post } = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'T', body: 'one' });
+    await flagPost(t.ctx, moderator, post.id, { reason: 'spam' });
+    later();
+    const note = await replyToThread(t.ctx, moderator, thread.id, { body: 'Looking into this' });
+    expect(await getSpace(t.ctx, ana, forum.id)).toMatchObject({
+      threadCount: 0,
+      postCount: 0,
+      lastPostAt: null,
+    });
+    await reviewPost(t.ctx, moderator, post.id, 'restore');
+    expect(await getSpace(t.ctx, ana, forum.id)).toMatchObject({
+      threadCount: 1,
+      postCount: 2,
+      lastPostAt: note.post.createdAt,
+    });
   });
 
   it('lists threads by last activity with keyset pages', async () => {

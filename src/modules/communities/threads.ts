@@ -31,6 +31,7 @@ import {
   visibleThread,
 } from './access.ts';
 import { type CommunityActor, isMember, isStaff } from './actors.ts';
+import { recountThreadAndSpace } from './counters.ts';
 import { checkPostingAllowed, screenNewPost } from './flags.ts';
 import { votedIdeas } from './ideas.ts';
 import { advanceReadState, unreadInThreads } from './reading.ts';
@@ -118,7 +119,7 @@ async function insertPost(
       updated_at: now,
     }))
     .where('id', '=', thread.id)
-    .returning('last_post_number')
+    .returning(['last_post_number', 'hidden_at'])
     .executeTakeFirstOrThrow();
   const author = opts.author ?? authorColumns(actor);
   const inserted = await trx
@@ -149,11 +150,13 @@ async function insertPost(
       created_at: now,
     })
     .execute();
-  await trx
-    .updateTable('community_spaces')
-    .set((eb) => ({ post_count: eb('post_count', '+', 1), last_post_at: now }))
-    .where('id', '=', thread.space_id)
-    .execute();
+  // A space counts only what visitors see (counters.ts): not a reply in a hidden thread.
+  if (numbered.hidden_at === null)
+    await trx
+      .updateTable('community_spaces')
+      .set((eb) => ({ post_count: eb('post_count', '+', 1), last_post_at: now }))
+      .where('id', '=', thread.space_id)
+      .execute();
   // Whoever writes has read the thread up to what they wrote.
   if (isMember(actor) && opts.author === undefined)
     await advanceReadState(ctx, trx, actor, thread.id, Number(inserted.number));
@@ -390,26 +393,18 @@ export async function deletePost(ctx: AppContext, viewer: Viewer, postId: number
     await trx.deleteFrom('community_post_revisions').where('post_id', '=', Number(post.id)).execute();
     await trx
       .updateTable('community_threads')
-      .set((eb) => ({
-        post_count: eb('post_count', '-', 1),
+      .set({
         updated_at: now,
         ...(wholeThread ? { deleted_at: now } : {}),
         ...(thread.accepted_post_id !== null && Number(thread.accepted_post_id) === Number(post.id)
           ? { accepted_post_id: null }
           : {}),
-      }))
+      })
       .where('id', '=', thread.id)
       .execute();
-    // A deleted thread takes all its live posts out of the space's count.
-    const removed = wholeThread ? Number(thread.post_count) : 1;
-    await trx
-      .updateTable('community_spaces')
-      .set((eb) => ({
-        post_count: eb('post_count', '-', removed),
-        ...(wholeThread ? { thread_count: eb('thread_count', '-', 1) } : {}),
-      }))
-      .where('id', '=', space.id)
-      .execute();
+    // Recounted rather than decremented: the post may have been hidden (already out of the
+    // counts), and the last activity moves back to the last post still there.
+    await recountThreadAndSpace(ctx, trx, thread.id);
     if (!isAuthor(actor, post) && isStaff(actor))
       await recordAudit(ctx, trx, {
         workspaceId: actor.workspaceId,

@@ -5,6 +5,7 @@ import { createApp } from '../../../http/app.ts';
 import { newId } from '../../../ids.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import type { MemberActor } from '../actors.ts';
+import { flagPost, reviewPost } from '../flags.ts';
 import { setIdeaStatus, voteIdea } from '../ideas.ts';
 import { communityThreadUrl } from '../loop.ts';
 import { loginMember } from '../member-auth.ts';
@@ -308,6 +309,43 @@ describe('the public community site', () => {
     const list = await get(`/community/${ws.slug}/s/${forum.slug}`);
     expect(list.body).not.toContain('Hidden one');
     expect(list.body).not.toContain('Gone');
+  });
+
+  it('counts only what a visitor can see: a hidden thread or reply leaves the counts and last activity until restored', async () => {
+    const { ws, owner, space } = await setup();
+    const forum = await space('forum');
+    const ana = await member(ws.id);
+    const keep = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'Lisbon tips', body: 'Go' });
+    later();
+    const rude = await replyToThread(t.ctx, ana, keep.thread.id, { body: 'rude words' });
+    later();
+    const spam = await createThread(t.ctx, ana, { spaceId: forum.id, title: 'FREE vouchers', body: 'win' });
+    await replyToThread(t.ctx, ana, spam.thread.id, { body: 'win more' });
+    const spacePath = `/community/${ws.slug}/s/${forum.slug}`;
+    const meta = (body: string) =>
+      /<p class="meta"><span class="badge kind">[^<]*<\/span>(.*?)<\/p>/.exec(body)?.[1];
+    const stamp = (iso: string) => `<time datetime="${iso}">`;
+
+    await flagPost(t.ctx, owner, spam.post.id, { reason: 'spam' });
+    await flagPost(t.ctx, owner, rude.post.id, { reason: 'offensive' });
+    const space1 = await get(spacePath);
+    expect(space1.body).not.toContain('FREE vouchers');
+    expect(meta(space1.body)).toBe('<span>1 thread</span><span>latest activity first</span>');
+    expect(space1.body).toContain('<span>0 replies</span>');
+    expect(space1.body).toContain(`<span>last activity ${stamp(keep.post.createdAt)}`);
+    const home1 = await get(`/community/${ws.slug}`);
+    expect(meta(home1.body)).toContain(
+      `<span>1 thread</span><span>1 post</span><span>last activity ${stamp(keep.post.createdAt)}`,
+    );
+
+    await reviewPost(t.ctx, owner, spam.post.id, 'restore');
+    await reviewPost(t.ctx, owner, rude.post.id, 'restore');
+    const space2 = await get(spacePath);
+    expect(meta(space2.body)).toBe('<span>2 threads</span><span>latest activity first</span>');
+    expect(space2.body).toContain('<span>1 reply</span>');
+    const home2 = await get(`/community/${ws.slug}`);
+    expect(meta(home2.body)).toContain('<span>2 threads</span><span>4 posts</span>');
+    expect(meta(home2.body)).toContain(stamp(spam.post.createdAt));
   });
 
   it('escapes titles, descriptions and names: a <script> in them is text, never markup', async () => {

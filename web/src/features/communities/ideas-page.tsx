@@ -368,7 +368,15 @@ export function CommunityIdeasPage() {
       )}
       <Status message={message} />
       <ErrorLine message={error} />
-      {spaces !== null && spaces.length === 0 && <p className="notice">There is no ideas space yet.</p>}
+      {spaces !== null && spaceId !== undefined && !space && (
+        <p className="notice">
+          No such space: there is no idea board at this address.{' '}
+          <Link to="/communities/ideas">Back to ideas</Link>
+        </p>
+      )}
+      {spaces !== null && spaces.length === 0 && spaceId === undefined && (
+        <p className="notice">There is no ideas space yet.</p>
+      )}
       {space && ideas === null && !error && <p className="loading">Loading…</p>}
       {space && ideas && (
         <div className={current ? 'idea-board-wrap with-detail' : 'idea-board-wrap'}>

@@ -233,7 +233,15 @@ export function CommunityQuestionsPage() {
         </nav>
       )}
       <ErrorLine message={error} />
-      {qaSpaces !== null && qaSpaces.length === 0 && <p className="notice">There is no Q&A space yet.</p>}
+      {qaSpaces !== null && spaceId !== undefined && !space && (
+        <p className="notice">
+          No such space: there is no Q&A space at this address.{' '}
+          <Link to="/communities/questions">Back to questions</Link>
+        </p>
+      )}
+      {qaSpaces !== null && qaSpaces.length === 0 && spaceId === undefined && (
+        <p className="notice">There is no Q&A space yet.</p>
+      )}
       {space && questions === null && !error && <p className="loading">Loading…</p>}
       {space && questions && (
         <div className="split-detail">
