@@ -190,7 +190,12 @@ describe('sales web UI (issue #6, item 8)', () => {
     await card.waitFor();
     expect(await card.textContent()).toContain('Handoff pending for you');
     expect(await page.locator('.board .lead-card').count()).toBe(1);
-    await card.getByRole('link', { name: new RegExp(leadTitle) }).click();
+    // The bell says so too, and its line opens the lead.
+    await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
+    await page
+      .getByRole('region', { name: 'Notifications' })
+      .getByRole('link', { name: /handed off to Rob Rep/i })
+      .click();
 
     await page.getByRole('heading', { name: new RegExp(leadTitle), level: 1 }).waitFor();
     const repHandoff = page.getByRole('region', { name: 'Handoff to sales' });

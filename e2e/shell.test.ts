@@ -142,6 +142,28 @@ describe('first sign-in', () => {
     expect(filtered.length).toBeGreaterThan(0);
     expect(filtered).toContain('Baggage');
 
+    // A thread opens in a modal drawer: focus goes to Close and stays inside while tabbing;
+    // Escape closes it and gives focus back to the button that opened it.
+    const opener = page.locator('article.mention').first().getByRole('button', { name: 'Open thread' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const drawer = page.getByRole('dialog', { name: 'Thread' });
+    await drawer.locator('.thread-item').first().waitFor();
+    expect(
+      await drawer.getByRole('button', { name: 'Close' }).evaluate((b) => b === document.activeElement),
+    ).toBe(true);
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab');
+      expect(
+        await drawer.evaluate(
+          (d) => d.contains(document.activeElement) || document.activeElement === document.body,
+        ),
+      ).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+    expect(await opener.evaluate((b) => b === document.activeElement)).toBe(true);
+
     await page.getByRole('link', { name: 'Queries' }).click();
     await page.getByLabel('Query', { exact: true }).fill('(refund* OR bag');
     await page.getByText('Expected ")" at position 15').waitFor();

@@ -5,12 +5,18 @@ import { timeAgo } from '../features/listening/mention-card.tsx';
 
 const POLL_MS = 30_000;
 
-const linkTo = (n: Notification) =>
-  n.recordType === 'case'
-    ? `/inbox/${n.recordId}`
-    : n.recordType === 'customer'
-      ? `/customers/${n.recordId}`
-      : null;
+/** Where a notification's record opens; every record type has a page. */
+function linkTo(n: Notification): string {
+  const id = encodeURIComponent(n.recordId);
+  switch (n.recordType) {
+    case 'case':
+      return `/inbox/${id}`;
+    case 'customer':
+      return `/customers/${id}`;
+    case 'lead':
+      return `/sales/leads/${id}`;
+  }
+}
 
 /** The bell in the header: unread count, the latest notifications, mark all read. Polls every 30 s. */
 export function NotificationsBell() {
@@ -137,13 +143,9 @@ export function NotificationsBell() {
                 return (
                   <li key={n.id} className={n.readAt ? 'bell-item' : 'bell-item unread'}>
                     {!n.readAt && <span className="visually-hidden">Unread: </span>}
-                    {to ? (
-                      <Link to={to} onClick={() => !n.readAt && void markRead([n.id])}>
-                        {body}
-                      </Link>
-                    ) : (
-                      <span>{body}</span>
-                    )}
+                    <Link to={to} onClick={() => !n.readAt && void markRead([n.id])}>
+                      {body}
+                    </Link>
                   </li>
                 );
               })}

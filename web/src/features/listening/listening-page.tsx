@@ -375,11 +375,15 @@ function ThreadDrawer({
   onClose(): void;
 }) {
   const [thread, setThread] = useState<Mention[] | null>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
-  // The latest onClose, read when Escape is pressed: the page re-renders (and may pass a new
-  // function) on every live batch, which must not re-run the effect below.
-  const onCloseRef = useRef(onClose);
-  onCloseRef.current = onClose;
+  // A modal <dialog>: the browser keeps focus inside and Escape closes it; closing it when the
+  // drawer goes returns focus to what opened it.
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
   // Only when another mention is opened: focus Close and load its thread (not on live updates).
   useEffect(() => {
     let current = true;
@@ -393,16 +397,27 @@ function ThreadDrawer({
       .catch(() => {
         if (current) setThread([]);
       });
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onCloseRef.current();
-    window.addEventListener('keydown', onKey);
     return () => {
       current = false;
-      window.removeEventListener('keydown', onKey);
     };
   }, [mention.id]);
   const a = mention.author;
   return (
-    <div className="drawer" role="dialog" aria-modal="true" aria-label="Thread">
+    <dialog
+      ref={dialog}
+      className="drawer"
+      aria-label="Thread"
+      onClose={onClose}
+      onClick={(e) => {
+        // A click on the backdrop (outside the drawer's box) closes it.
+        const box = dialog.current?.getBoundingClientRect();
+        if (e.target === dialog.current && box && e.clientX < box.left) onClose();
+      }}
+      onKeyDown={(e) => {
+        // Escape closes the dialog (its `close` event); the page's own keys must not see it.
+        if (e.key === 'Escape') e.stopPropagation();
+      }}
+    >
       <div className="drawer-head">
         <h2>Thread</h2>
         <button ref={closeButton} type="button" className="secondary" onClick={onClose}>
@@ -434,6 +449,6 @@ function ThreadDrawer({
           </div>
         ))
       )}
-    </div>
+    </dialog>
   );
 }

@@ -69,6 +69,7 @@ function Board() {
   const [filtered, setFiltered] = useState(false);
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
+  const [moved, setMoved] = useState<string | null>(null);
 
   useEffect(() => setSearch(q), [q]);
 
@@ -136,6 +137,7 @@ function Board() {
     try {
       await salesApi.updateLead(lead.id, { stage });
       setMessage(`Lead ${lead.number} “${lead.title}” moved to ${stageLabels[stage]}.`);
+      setMoved(lead.id);
       await reload();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not move the lead.');
@@ -216,6 +218,7 @@ function Board() {
                 col={col}
                 me={me}
                 owner={view === 'mine' ? 'me' : undefined}
+                moved={moved}
                 onMove={(l, s) => void move(l, s)}
               />
             ))}
@@ -232,11 +235,14 @@ function BoardColumn({
   col,
   me,
   owner,
+  moved,
   onMove,
 }: {
   col: Column;
   me: string | undefined;
   owner: string | undefined;
+  /** The lead just moved: its card takes the focus in its new column. */
+  moved: string | null;
   onMove(lead: LeadCard, stage: LeadStage): void;
 }) {
   const headingId = useId();
@@ -280,7 +286,7 @@ function BoardColumn({
       ) : (
         <ul className="board-cards plain-list" aria-label={`${label} leads`}>
           {leads.map((l) => (
-            <LeadCardItem key={l.id} lead={l} me={me} onMove={onMove} />
+            <LeadCardItem key={l.id} lead={l} me={me} focus={l.id === moved} onMove={onMove} />
           ))}
         </ul>
       )}
@@ -305,13 +311,22 @@ function BoardColumn({
 function LeadCardItem({
   lead,
   me,
+  focus,
   onMove,
 }: {
   lead: LeadCard;
   me: string | undefined;
+  focus: boolean;
   onMove(lead: LeadCard, stage: LeadStage): void;
 }) {
   const id = useId();
+  // Choosing a stage and moving are two steps: browsing the options with the keyboard moves nothing.
+  const [target, setTarget] = useState<LeadStage>(lead.stage);
+  useEffect(() => setTarget(lead.stage), [lead.stage]);
+  const select = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (focus) select.current?.focus();
+  }, [focus]);
   return (
     <li className={lead.status === 'won' ? 'lead-card won' : 'lead-card'}>
       <div className="lead-card-top">
@@ -332,18 +347,26 @@ function LeadCardItem({
       <label htmlFor={`${id}-stage`} className="visually-hidden">
         Move lead {lead.number} to stage
       </label>
-      <select
-        id={`${id}-stage`}
-        className="lead-card-move"
-        value={lead.stage}
-        onChange={(e) => onMove(lead, e.target.value as LeadStage)}
-      >
-        {leadStages.map((s) => (
-          <option key={s} value={s}>
-            {s === lead.stage ? `In ${stageLabels[s]}` : `Move to ${stageLabels[s]}`}
-          </option>
-        ))}
-      </select>
+      <div className="lead-card-move-row">
+        <select
+          ref={select}
+          id={`${id}-stage`}
+          className="lead-card-move"
+          value={target}
+          onChange={(e) => setTarget(e.target.value as LeadStage)}
+        >
+          {leadStages.map((s) => (
+            <option key={s} value={s}>
+              {s === lead.stage ? `In ${stageLabels[s]}` : `Move to ${stageLabels[s]}`}
+            </option>
+          ))}
+        </select>
+        {target !== lead.stage && (
+          <button type="button" className="compact" onClick={() => onMove(lead, target)}>
+            Move
+          </button>
+        )}
+      </div>
     </li>
   );
 }
