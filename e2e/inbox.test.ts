@@ -184,6 +184,20 @@ describe('inbox', () => {
     await page.getByRole('button', { name: 'New rule' }).click();
     const editor = page.getByRole('form', { name: 'New routing rule' });
     await editor.getByLabel('Rule name').fill('Unhappy customers');
+    // Removing a row shows the next one as it is: two keyword conditions, the first removed.
+    for (const [n, words] of [
+      [1, 'refund'],
+      [2, 'bag, luggage'],
+    ] as const) {
+      await editor.getByRole('button', { name: 'Add condition' }).click();
+      await editor.getByLabel(`Condition ${n} field`).selectOption('keywords');
+      await editor.getByLabel(`Condition ${n} values, separated by commas`).fill(words);
+    }
+    await editor.getByRole('button', { name: 'Remove condition 1' }).click();
+    expect(await editor.getByLabel('Condition 1 values, separated by commas').inputValue()).toBe(
+      'bag, luggage',
+    );
+    await editor.getByRole('button', { name: 'Remove condition 1' }).click();
     await editor.getByRole('button', { name: 'Add condition' }).click();
     await editor.getByLabel('Condition 1 field').selectOption('sentiment');
     await editor.getByText('negative', { exact: true }).click();

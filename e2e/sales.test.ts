@@ -118,6 +118,43 @@ describe('sales web UI (issue #6, item 8)', () => {
     await page.close();
   });
 
+  it('moves a lead on the board by choosing a stage, then Move; browsing the stages moves nothing', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/sales`);
+    await page.locator('.board[aria-busy="false"]').waitFor();
+    const card = page.locator('.board .lead-card').first();
+    await card.waitFor();
+    const title = ((await card.locator('.lead-card-title').textContent()) ?? '').replace(/^#\d+\s*/, '');
+    const number = Number(/#(\d+)/.exec((await card.locator('.lead-card-title').textContent()) ?? '')?.[1]);
+    const stage = card.getByLabel(`Move lead ${number} to stage`);
+    const from = await stage.inputValue();
+    const to = from === 'opportunity' ? 'sales_qualified' : 'opportunity';
+    await stage.selectOption(to);
+    // Chosen, not moved: the card is where it was until Move.
+    expect(await page.getByRole('status').filter({ hasText: 'moved to' }).count()).toBe(0);
+    await card.getByRole('button', { name: 'Move' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Lead ${number}` })
+      .waitFor();
+    const label = to === 'opportunity' ? 'Opportunity leads' : 'Sales qualified leads';
+    const moved = page.getByRole('list', { name: label }).getByRole('listitem').filter({ hasText: title });
+    await moved.waitFor();
+    // The keyboard stays with the card in its new column.
+    await expect
+      .poll(() =>
+        moved
+          .getByLabel(`Move lead ${number} to stage`)
+          .evaluate((el) => el === el.ownerDocument.activeElement),
+      )
+      .toBe(true);
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+
   it('a moderator has no Sales section', async () => {
     const page = await browser.newPage();
     await signIn(page, server.url, ownerEmail, password);

@@ -150,19 +150,23 @@ describe('first sign-in', () => {
     const drawer = page.getByRole('dialog', { name: 'Thread' });
     await drawer.locator('.thread-item').first().waitFor();
     expect(
-      await drawer.getByRole('button', { name: 'Close' }).evaluate((b) => b === document.activeElement),
+      await drawer
+        .getByRole('button', { name: 'Close' })
+        .evaluate((b) => b === b.ownerDocument.activeElement),
     ).toBe(true);
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
       expect(
         await drawer.evaluate(
-          (d) => d.contains(document.activeElement) || document.activeElement === document.body,
+          (d) =>
+            d.contains(d.ownerDocument.activeElement) ||
+            d.ownerDocument.activeElement === d.ownerDocument.body,
         ),
       ).toBe(true);
     }
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'detached' });
-    expect(await opener.evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(await opener.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
 
     await page.getByRole('link', { name: 'Queries' }).click();
     await page.getByLabel('Query', { exact: true }).fill('(refund* OR bag');

@@ -355,6 +355,20 @@ describe('rapport inbox rules', () => {
       evaluated: 1,
       matched: 1,
     });
+    // A rule on case events is tried on open cases, and says so, case by case.
+    const onCases = path.join(dir, 'low.json');
+    writeFileSync(
+      onCases,
+      JSON.stringify({
+        name: 'Low ones',
+        event: 'case_created',
+        conditions: [{ field: 'case_priority', op: 'in', value: ['low'] }],
+        actions: [{ type: 'add_tags', value: ['low'] }],
+      }),
+    );
+    const casesText = (await run('inbox rules test', [onCases])).out.split('\n');
+    expect(casesText[0]).toBe('"Low ones" would fire on 1 of the latest 2 open cases.');
+    expect(casesText[1]).toMatch(/^case \d+\t\S+\t\S+\tLounge praise\t/);
 
     expect(await run('inbox rules disable', [ruleId])).toEqual({
       code: 0,

@@ -469,14 +469,21 @@ export const inboxCommands: Record<string, CliCommand> = {
         console.log(JSON.stringify(result, null, 2));
         return 0;
       }
+      // A rule on case events or time is tried on open cases, each shown by its number.
+      const onCases = (rule.event ?? 'mention_stored') !== 'mention_stored';
+      const what = onCases ? 'open case' : 'mention';
       console.log(
-        `"${rule.name}" would fire on ${result.matched} of the latest ${result.evaluated} mention${result.evaluated === 1 ? '' : 's'}.`,
+        `"${rule.name}" would fire on ${result.matched} of the latest ${result.evaluated} ${what}${result.evaluated === 1 ? '' : 's'}.`,
       );
       for (const s of result.samples)
         console.log(
-          [`mention ${s.mentionId}`, s.createdAt, s.channel, oneLine(s.text, 120), s.reasons.join('; ')].join(
-            '\t',
-          ),
+          [
+            onCases ? `case ${s.caseNumber}` : `mention ${s.mentionId}`,
+            s.createdAt,
+            s.channel,
+            oneLine(s.text, 120),
+            s.reasons.join('; '),
+          ].join('\t'),
         );
       return 0;
     },

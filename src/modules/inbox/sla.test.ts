@@ -103,6 +103,13 @@ describe('SLA policies and clocks', () => {
     const lowered = await updateCase(t.ctx, agent, urgent.id, { priority: 'normal' });
     expect(lowered.sla.find((s) => s.metric === 'first_response')?.dueAt).toBe('2026-11-24T17:00:00.000Z');
     expect((await getBusinessHours(t.ctx, agent)).openNow).toBe(true);
+
+    // A new holiday on Tuesday re-times the running clocks at once: Monday 2 + Wednesday 8 open hours.
+    await setBusinessHours(t.ctx, manager, {
+      week: week as Parameters<typeof setBusinessHours>[2]['week'],
+      holidays: ['2026-11-24', '2026-11-26'],
+    });
+    expect((await clock(agent, normal.id, 'first_response'))?.dueAt).toBe('2026-11-25T17:00:00.000Z');
   });
 
   it('pauses while the case waits for the customer and resumes with the time left', async () => {

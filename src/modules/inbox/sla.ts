@@ -115,6 +115,8 @@ export async function setBusinessHours(
       targetId: actor.workspaceId,
     });
   });
+  // Clocks that count open hours are re-timed on the new calendar, as when a policy changes.
+  await resyncOpenCases(ctx, actor.workspaceId);
   return getBusinessHours(ctx, actor);
 }
 

@@ -506,6 +506,12 @@ function ListInput({
   placeholder?: string;
 }) {
   const [text, setText] = useState(value.join(', '));
+  // The text is kept as typed (a trailing comma, spaces), but when the list it stands for changes
+  // from outside (the row above was removed and this row now shows another condition), it follows.
+  // (Both sides as the text would read them back, so a value holding a comma cannot loop.)
+  const shown = splitList(text);
+  const given = splitList(value.join(', '));
+  if (shown.length !== given.length || shown.some((v, i) => v !== given[i])) setText(value.join(', '));
   return (
     <input
       aria-label={label}
@@ -513,16 +519,17 @@ function ListInput({
       placeholder={placeholder}
       onChange={(e) => {
         setText(e.target.value);
-        onChange(
-          e.target.value
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        );
+        onChange(splitList(e.target.value));
       }}
     />
   );
 }
+
+const splitList = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function Chips({
   options,

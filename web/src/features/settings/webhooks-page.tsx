@@ -62,6 +62,21 @@ export function WebhooksPage() {
     }
   }
 
+  /** A test event: delivered is good news, a failure is shown as an error. */
+  async function sendTest(endpointId: string) {
+    setError('');
+    setMessage('');
+    try {
+      const d = await webhooksApi.ping(endpointId);
+      if (d.status === 'delivered') setMessage(`Test event delivered (HTTP ${d.lastStatusCode}).`);
+      else setError(`Test event failed: ${d.lastError ?? 'no answer'}.`);
+      await reload();
+      setLogVersion((v) => v + 1);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Something went wrong. Try again.');
+    }
+  }
+
   if (!canManage)
     return (
       <section className="page">
@@ -156,18 +171,7 @@ export function WebhooksPage() {
                     >
                       {e.enabled ? 'Disable' : 'Enable'}
                     </button>
-                    <button
-                      type="button"
-                      className="secondary compact"
-                      onClick={() =>
-                        void act(async () => {
-                          const d = await webhooksApi.ping(e.id);
-                          return d.status === 'delivered'
-                            ? `Test event delivered (HTTP ${d.lastStatusCode}).`
-                            : `Test event failed: ${d.lastError ?? 'no answer'}.`;
-                        })
-                      }
-                    >
+                    <button type="button" className="secondary compact" onClick={() => void sendTest(e.id)}>
                       Send test
                     </button>
                     <button
