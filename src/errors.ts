@@ -46,6 +46,16 @@ export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
 
+/** What the request parts Hono validates are called in messages people read. */
+const inputNames: Record<string, string> = {
+  json: 'request body',
+  form: 'form',
+  query: 'query parameters',
+  param: 'path parameters',
+  header: 'headers',
+  cookie: 'cookies',
+};
+
 /** Turns a zod failure into `validation_failed` naming each field (`where` when the whole input is wrong). */
 export function validationError(error: ZodError, where: string): AppError {
   const fields = error.issues.map((issue) => ({
@@ -53,5 +63,5 @@ export function validationError(error: ZodError, where: string): AppError {
     message: issue.message,
   }));
   const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
-  return new AppError('validation_failed', `Invalid ${where}: ${summary}`, { fields });
+  return new AppError('validation_failed', `Invalid ${inputNames[where] ?? where}: ${summary}`, { fields });
 }
