@@ -237,7 +237,10 @@ describe('SLA policies and clocks', () => {
         } as Parameters<typeof setBusinessHours>[2]['week'],
         holidays: [],
       }),
-    ).rejects.toMatchObject({ code: 'validation_failed' });
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ path: 'week.mon', message: 'opening windows overlap on Monday' }] },
+    });
     await expect(saveSlaPolicy(t.ctx, manager, { name: 'Empty', targets: {} })).rejects.toThrow();
     await expect(
       saveSlaPolicy(t.ctx, agent, { name: 'Agent', targets: { resolution: 10 } }),

@@ -80,6 +80,16 @@ export async function getBusinessHours(ctx: AppContext, actor: Actor): Promise<B
   return { ...cal, openNow: isOpen(cal, ctx.now()) };
 }
 
+const dayNames: Record<(typeof weekdays)[number], string> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+};
+
 export async function setBusinessHours(
   ctx: AppContext,
   actor: Actor,
@@ -91,8 +101,8 @@ export async function setBusinessHours(
     const windows = [...parsed.week[day]].sort((a, b) => a[0].localeCompare(b[0]));
     for (let i = 1; i < windows.length; i++)
       if ((windows[i]?.[0] ?? '') < (windows[i - 1]?.[1] ?? ''))
-        throw new AppError('validation_failed', `Opening windows overlap on ${day}`, {
-          fields: [{ path: `week.${day}`, message: 'windows overlap' }],
+        throw new AppError('validation_failed', `Opening windows overlap on ${dayNames[day]}`, {
+          fields: [{ path: `week.${day}`, message: `opening windows overlap on ${dayNames[day]}` }],
         });
   }
   const now = ctx.now().toISOString();

@@ -689,6 +689,7 @@ function BusinessHoursEditor({ canManage, onSaved }: { canManage: boolean; onSav
     if (!draft) return;
     setBusy(true);
     setErrors({});
+    onSaved('');
     try {
       const saved = await inboxApi.setBusinessHours(draft);
       setHours(saved);
