@@ -156,7 +156,10 @@ export const leadPatch = z
   .openapi('LeadPatch');
 
 export const handoffInput = z
-  .object({ toUserId: id, note: z.string().trim().min(1, 'Write a note for the person taking over').max(2000) })
+  .object({
+    toUserId: id,
+    note: z.string().trim().min(1, 'Write a note for the person taking over').max(2000),
+  })
   .openapi('LeadHandoffInput');
 export const rejectInput = z.object({ reason }).openapi('LeadHandoffRejection');
 export const contactInput = z
