@@ -250,6 +250,29 @@ describe('inbox API', () => {
       400,
     );
     expect(refused.error.details.fields.map((f) => f.path).sort()).toEqual(['actions.0.type', 'match']);
+    // What a person left out is said in words, on the row it belongs to.
+    const empty = await json<{ error: { details: { fields: { path: string; message: string }[] } } }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/routing-rules/test',
+        {
+          name: 'Empty',
+          conditions: [
+            { field: 'keywords', op: 'contains_any', value: [] },
+            { field: 'followers', op: 'gte', value: -5 },
+          ],
+          actions: [{ type: 'notify', userIds: [] }],
+        },
+        { bearer: manager },
+      ),
+      400,
+    );
+    expect(empty.error.details.fields).toEqual([
+      { path: 'conditions.0.value', message: 'choose or type at least one' },
+      { path: 'conditions.1.value', message: 'must be 0 or more' },
+      { path: 'actions.0.userIds', message: 'choose at least one person' },
+    ]);
     const tried = await json<{ evaluated: number; matched: number }>(
       await call(
         app(),

@@ -6,7 +6,8 @@ import { leadStages } from '../sales/schema.ts';
 import { surveyRatings } from '../surveys/schema.ts';
 import { casePriorities, caseStatuses, caseTypes, dismissReasons } from './vocabulary.ts';
 
-const list = z.array(z.string().min(1).max(100)).min(1).max(50);
+const atLeastOne = 'choose or type at least one';
+const list = z.array(z.string().min(1).max(100)).min(1, atLeastOne).max(50);
 const tag = z
   .string()
   .trim()
@@ -52,32 +53,40 @@ export const routingCondition = z
     z.object({
       field: z.literal('intent'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(intentLabels)).min(1),
+      value: z.array(z.enum(intentLabels)).min(1, atLeastOne),
     }),
     z.object({
       field: z.literal('sentiment'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(['positive', 'negative', 'neutral', 'und'])).min(1),
+      value: z.array(z.enum(['positive', 'negative', 'neutral', 'und'])).min(1, atLeastOne),
     }),
     z.object({ field: z.literal('topic'), op: z.enum(['in', 'not_in']), value: list }),
     z.object({ field: z.literal('language'), op: z.enum(['in', 'not_in']), value: list }),
-    z.object({ field: z.literal('urgency'), op: z.enum(['gte', 'lte']), value: z.number().min(0).max(100) }),
+    z.object({
+      field: z.literal('urgency'),
+      op: z.enum(['gte', 'lte']),
+      value: z.number().min(0, 'must be 0 or more').max(100),
+    }),
     z.object({
       field: z.literal('influence'),
       op: z.enum(['gte', 'lte']),
-      value: z.number().min(0).max(100),
+      value: z.number().min(0, 'must be 0 or more').max(100),
     }),
-    z.object({ field: z.literal('followers'), op: z.enum(['gte', 'lte']), value: z.number().int().min(0) }),
+    z.object({
+      field: z.literal('followers'),
+      op: z.enum(['gte', 'lte']),
+      value: z.number().int().min(0, 'must be 0 or more'),
+    }),
     z.object({
       field: z.literal('keywords'),
       op: z.enum(['contains_any', 'contains_none']),
-      value: z.array(z.string().trim().min(1).max(100)).min(1).max(50),
+      value: z.array(z.string().trim().min(1).max(100)).min(1, atLeastOne).max(50),
     }),
     z.object({ field: z.literal('segment'), op: z.enum(['in', 'not_in']), value: list }),
     z.object({
       field: z.literal('lifecycle_stage'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(lifecycleStages)).min(1),
+      value: z.array(z.enum(lifecycleStages)).min(1, atLeastOne),
     }),
     z.object({ field: z.literal('customer_has_open_case'), op: z.enum(['is_true', 'is_false']) }),
     /** Posted while the workspace is open (its business hours and holidays, in its time zone). */
@@ -86,38 +95,38 @@ export const routingCondition = z
     z.object({
       field: z.literal('case_priority'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(casePriorities)).min(1),
+      value: z.array(z.enum(casePriorities)).min(1, atLeastOne),
     }),
     z.object({
       field: z.literal('case_type'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(caseTypes)).min(1),
+      value: z.array(z.enum(caseTypes)).min(1, atLeastOne),
     }),
     // On case events only: the case as it is now.
     z.object({
       field: z.literal('case_status'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(caseStatuses)).min(1),
+      value: z.array(z.enum(caseStatuses)).min(1, atLeastOne),
     }),
     z.object({ field: z.literal('case_assigned'), op: z.enum(['is_true', 'is_false']) }),
     /** The case's latest answered satisfaction survey (none: the condition is not met by `in`). */
     z.object({
       field: z.literal('survey_rating'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(surveyRatings)).min(1),
+      value: z.array(z.enum(surveyRatings)).min(1, atLeastOne),
     }),
     /** Team ids. */
     z.object({ field: z.literal('case_team'), op: z.enum(['in', 'not_in']), value: list }),
     z.object({
       field: z.literal('case_tags'),
       op: z.enum(['contains_any', 'contains_none']),
-      value: z.array(tag).min(1).max(20),
+      value: z.array(tag).min(1, atLeastOne).max(20),
     }),
     /** On `case_updated` only: what the update changed. */
     z.object({
       field: z.literal('changed'),
       op: z.enum(['in', 'not_in']),
-      value: z.array(z.enum(caseChanges)).min(1),
+      value: z.array(z.enum(caseChanges)).min(1, atLeastOne),
     }),
     /** On `time_elapsed` only: hours (calendar time) since a moment of the case. */
     z.object({
@@ -184,7 +193,10 @@ export const routingAction = z
     z.object({ type: z.literal('send_reply'), cannedId: z.string().min(1).max(64) }),
     /** A named person, when they are active and may work cases; otherwise the action is passed over. */
     z.object({ type: z.literal('assign_agent'), userId: z.string().min(1).max(64) }),
-    z.object({ type: z.literal('notify'), userIds: z.array(z.string().min(1).max(64)).min(1).max(50) }),
+    z.object({
+      type: z.literal('notify'),
+      userIds: z.array(z.string().min(1).max(64)).min(1, 'choose at least one person').max(50),
+    }),
     z.object({ type: z.literal('dismiss'), reason: z.enum(dismissReasons) }),
     /** Rules on case events only: solving or closing stamps the case as a person's change would. */
     z.object({ type: z.literal('set_status'), value: z.enum(settableStatuses) }),

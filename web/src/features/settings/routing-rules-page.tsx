@@ -1050,9 +1050,17 @@ function RuleEditor({
   }
 
   const event = draft.event ?? 'mention_stored';
+  // "conditions: line 2: …" reads as the rows are labelled: "Condition 2: …".
+  const rowLabels: Record<string, string> = { conditions: 'Condition', actions: 'Action' };
   const fieldError = Object.entries(errors)
     .filter(([k]) => k !== 'name')
-    .map(([k, v]) => (k === 'form' ? v : `${k}: ${v}`));
+    .flatMap(([k, v]) =>
+      k === 'form'
+        ? [v]
+        : rowLabels[k]
+          ? v.split('; ').map((m) => m.replace(/^line (\d+): /, `${rowLabels[k]} $1: `))
+          : [`${k}: ${v}`],
+    );
   return (
     <form className="card rule-editor" onSubmit={(e) => void save(e)} aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
