@@ -197,6 +197,10 @@ describe('inbox', () => {
     expect(await editor.getByLabel('Condition 1 values, separated by commas').inputValue()).toBe(
       'bag, luggage',
     );
+    // A condition left empty is refused in words, naming its row.
+    await editor.getByLabel('Condition 1 values, separated by commas').fill('');
+    await editor.getByRole('button', { name: 'Try on the last 500 mentions' }).click();
+    await editor.getByRole('alert').filter({ hasText: 'Condition 1: choose or type at least one' }).waitFor();
     await editor.getByRole('button', { name: 'Remove condition 1' }).click();
     await editor.getByRole('button', { name: 'Add condition' }).click();
     await editor.getByLabel('Condition 1 field').selectOption('sentiment');

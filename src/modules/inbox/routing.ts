@@ -334,8 +334,8 @@ export async function loadFacts(
   }
   const calendar = fields.has('business_hours') ? await workspaceCalendar(ctx, db, workspaceId) : null;
   const facts: Facts[] = [];
-  const kept: MentionRow[] = [];
-  const keptCustomers: (string | null)[] = [];
+  /** Which of `mentions` (and of `forCases.customers`) each fact is. */
+  const kept: number[] = [];
   for (const [i, m] of mentions.entries()) {
     const f: Facts = {
       mention: {
@@ -355,10 +355,10 @@ export async function loadFacts(
     };
     if (where && !where(f)) continue;
     facts.push(f);
-    kept.push(m);
-    if (forCases) keptCustomers.push(forCases.customers[i] ?? null);
+    kept.push(i);
   }
-  const authorIds = [...new Set(kept.flatMap((m) => (m.author_id === null ? [] : [Number(m.author_id)])))];
+  const authorOf = (i: number) => mentions[i]?.author_id ?? null;
+  const authorIds = [...new Set(kept.flatMap((i) => (authorOf(i) === null ? [] : [Number(authorOf(i))])))];
   // By author alone, so that the author index serves it whatever the statistics (with the
   // workspace in the query, SQLite without statistics read every identity of the workspace);
   // the workspace is still checked, here.
@@ -374,7 +374,7 @@ export async function loadFacts(
         ).filter((i) => i.workspace_id === workspaceId);
   const customerOf = new Map(identities.map((i) => [Number(i.author_id), i.customer_id]));
   const customerIds = forCases
-    ? [...new Set(keptCustomers.filter((c): c is string => c !== null))]
+    ? [...new Set(kept.flatMap((i) => forCases.customers[i] ?? []))]
     : [...new Set(identities.map((i) => i.customer_id))];
   const reach =
     customerIds.length === 0 || !needsReach
@@ -409,13 +409,14 @@ export async function loadFacts(
   const openCases = await openCasesOf(db, workspaceId, customerIds);
   // Only the segments some rule names are checked, for the batch's customers at once.
   const inSegments = await segmentsOfCustomers(ctx, db, workspaceId, segmentIds, customerIds);
-  for (const [i, f] of facts.entries()) {
-    const m = kept[i] as MentionRow;
+  for (const [k, f] of facts.entries()) {
+    const i = kept[k] as number;
+    const author = authorOf(i);
     const customerId = forCases
-      ? (keptCustomers[i] ?? undefined)
-      : m.author_id === null
+      ? (forCases.customers[i] ?? undefined)
+      : author === null
         ? undefined
-        : customerOf.get(Number(m.author_id));
+        : customerOf.get(Number(author));
     if (!customerId) continue;
     const r = reachOf.get(customerId);
     f.customer = {

@@ -3,14 +3,19 @@ import { ApiError } from '../api.ts';
 
 export type FieldErrors = Record<string, string>;
 
-/** API field errors by form field: `keywords.2` becomes the `keywords` field, "line 3: …". */
-export function fieldErrors(err: unknown): FieldErrors {
+/**
+ * API field errors by form field: `keywords.2` becomes the `keywords` field, "line 3: …", or with
+ * `rows` (`{ conditions: 'Condition' }`) the form's own name for a row: "Condition 3: …".
+ */
+export function fieldErrors(err: unknown, rows: Record<string, string> = {}): FieldErrors {
   if (!(err instanceof ApiError)) return { form: 'Something went wrong. Try again.' };
   const out: FieldErrors = {};
   for (const [path, message] of Object.entries(err.fields)) {
     const [field = 'form', index] = path.split('.');
     const text =
-      index !== undefined && /^\d+$/.test(index) ? `line ${Number(index) + 1}: ${message}` : message;
+      index !== undefined && /^\d+$/.test(index)
+        ? `${rows[field] ?? 'line'} ${Number(index) + 1}: ${message}`
+        : message;
     out[field] = out[field] ? `${out[field]}; ${text}` : text;
   }
   if (Object.keys(out).length === 0) out.form = err.message;

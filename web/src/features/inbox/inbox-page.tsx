@@ -20,6 +20,7 @@ import {
   inboxWorkers,
   type Presence,
 } from '../../api.ts';
+import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { urgencyLevel } from '../listening/analysis-badges.tsx';
@@ -945,13 +946,7 @@ function BulkBar({
 }
 
 function ShortcutHelp({ onClose }: { onClose(): void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  // A modal <dialog>: the browser keeps focus inside, Escape closes it, focus returns on close.
-  useEffect(() => {
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
+  const dialog = useModalDialog();
   return (
     <dialog
       ref={dialog}

@@ -10,6 +10,7 @@ import {
   readAnalysis,
   type Topic,
 } from '../../api.ts';
+import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 import { MentionCard, Sparkline } from './mention-card.tsx';
@@ -375,15 +376,8 @@ function ThreadDrawer({
   onClose(): void;
 }) {
   const [thread, setThread] = useState<Mention[] | null>(null);
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const closeButton = useRef<HTMLButtonElement>(null);
-  // A modal <dialog>: the browser keeps focus inside and Escape closes it; closing it when the
-  // drawer goes returns focus to what opened it.
-  useEffect(() => {
-    const d = dialog.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
   // Only when another mention is opened: focus Close and load its thread (not on live updates).
   useEffect(() => {
     let current = true;

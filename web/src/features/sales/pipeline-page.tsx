@@ -321,8 +321,8 @@ function LeadCardItem({
 }) {
   const id = useId();
   // Choosing a stage and moving are two steps: browsing the options with the keyboard moves nothing.
+  // A moved lead's card is a new one in its new column, so `target` starts from its stage again.
   const [target, setTarget] = useState<LeadStage>(lead.stage);
-  useEffect(() => setTarget(lead.stage), [lead.stage]);
   const select = useRef<HTMLSelectElement>(null);
   useEffect(() => {
     if (focus) select.current?.focus();

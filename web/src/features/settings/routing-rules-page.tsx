@@ -525,6 +525,9 @@ function ListInput({
   );
 }
 
+/** A rule's rows as the editor labels them, so an error names "Condition 2", not "line 2". */
+const ruleRows: Record<string, string> = { conditions: 'Condition', actions: 'Action' };
+
 const splitList = (text: string) =>
   text
     .split(',')
@@ -1031,7 +1034,7 @@ function RuleEditor({
       const saved = rule ? await inboxApi.saveRule(rule.id, draft) : await inboxApi.createRule(draft);
       onDone(`Rule “${saved.name}” saved.`);
     } catch (err) {
-      setErrors(fieldErrors(err));
+      setErrors(fieldErrors(err, ruleRows));
     } finally {
       setBusy(false);
     }
@@ -1043,24 +1046,16 @@ function RuleEditor({
     try {
       setTest(await inboxApi.testRule(payload(), 500));
     } catch (err) {
-      setErrors(fieldErrors(err));
+      setErrors(fieldErrors(err, ruleRows));
     } finally {
       setTesting(false);
     }
   }
 
   const event = draft.event ?? 'mention_stored';
-  // "conditions: line 2: …" reads as the rows are labelled: "Condition 2: …".
-  const rowLabels: Record<string, string> = { conditions: 'Condition', actions: 'Action' };
   const fieldError = Object.entries(errors)
     .filter(([k]) => k !== 'name')
-    .flatMap(([k, v]) =>
-      k === 'form'
-        ? [v]
-        : rowLabels[k]
-          ? v.split('; ').map((m) => m.replace(/^line (\d+): /, `${rowLabels[k]} $1: `))
-          : [`${k}: ${v}`],
-    );
+    .flatMap(([k, v]) => (k === 'form' ? [v] : ruleRows[k] ? v.split('; ') : [`${k}: ${v}`]));
   return (
     <form className="card rule-editor" onSubmit={(e) => void save(e)} aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
