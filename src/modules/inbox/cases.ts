@@ -554,7 +554,7 @@ export async function updateCase(
   patch: CasePatch,
 ): Promise<CaseView> {
   requirePermission(actor, 'inbox:work');
-  const row = await ctx.db.transaction().execute(async (trx) => {
+  const { row, sla } = await ctx.db.transaction().execute(async (trx) => {
     const current = await workableCase(trx, actor.workspaceId, id);
     if (current.status === 'closed' && patch.status !== undefined && patch.status !== 'closed')
       throw new AppError(
@@ -592,11 +592,13 @@ export async function updateCase(
         changes.push({ field: 'customFields', from: JSON.parse(before), to: merged });
       }
     }
-    if (changes.length === 0) return current;
+    if (changes.length === 0) return { row: current, sla: undefined };
     if (patch.status !== undefined && patch.status !== current.status)
       Object.assign(set, statusStamps(patch.status, now));
     set.updated_at = now;
     await trx.updateTable('cases').set(set).where('id', '=', id).execute();
+    // The case as written, without reading it back (a status change is most of the agents' writes).
+    const row = { ...current, ...set } as CaseRow;
     for (const c of changes) {
       await recordEvent(ctx, trx, {
         workspaceId: actor.workspaceId,
@@ -610,13 +612,12 @@ export async function updateCase(
     }
     if (typeof patch.assigneeUserId === 'string')
       await addFollower(ctx, trx, actor.workspaceId, CASE, id, patch.assigneeUserId);
-    await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now());
-    const row = await caseRow(trx, actor.workspaceId, id);
+    const sla = await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now(), { row });
     if (row.status === 'solved' && current.status !== 'solved')
       await surveyOnSolve(ctx, trx, actor.workspaceId, id, actor.userId);
-    return row;
+    return { row, sla };
   });
-  return caseView(ctx, row);
+  return sla ? toCaseView(ctx, row, sla) : caseView(ctx, row);
 }
 
 /**

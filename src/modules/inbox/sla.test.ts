@@ -116,32 +116,38 @@ describe('SLA policies and clocks', () => {
     const { manager, agent } = await setup();
     await saveSlaPolicy(t.ctx, manager, { name: 'Default', targets: { resolution: 8 * 60 } });
     const c = await createCase(t.ctx, agent, { subject: 'Refund' }); // Monday 09:00, due Monday 17:00
+    // The case and clocks an update answers with are the ones stored (it does not read them back).
+    const update = async (patch: Parameters<typeof updateCase>[3]) => {
+      const view = await updateCase(t.ctx, agent, c.id, patch);
+      expect(await getCase(t.ctx, agent, c.id)).toMatchObject(view);
+      return view;
+    };
     expect((await clock(agent, c.id, 'resolution'))?.dueAt).toBe('2026-11-23T17:00:00.000Z');
     t.clock.advance(2 * HOUR); // 11:00: 2 h spent
-    await updateCase(t.ctx, agent, c.id, { status: 'pending_customer' });
+    await update({ status: 'pending_customer' });
     expect(await clock(agent, c.id, 'resolution')).toMatchObject({ status: 'paused', dueAt: null });
     t.clock.set('2026-11-24T10:00:00.000Z'); // Tuesday 10:00
-    await updateCase(t.ctx, agent, c.id, { status: 'open' });
+    await update({ status: 'open' });
     // 6 open hours left from Tuesday 10:00 → Tuesday 16:00.
     expect(await clock(agent, c.id, 'resolution')).toMatchObject({
       status: 'running',
       dueAt: '2026-11-24T16:00:00.000Z',
     });
     t.clock.advance(HOUR);
-    await updateCase(t.ctx, agent, c.id, { status: 'solved' });
+    await update({ status: 'solved' });
     expect(await clock(agent, c.id, 'resolution')).toMatchObject({
       status: 'achieved',
       achievedAt: '2026-11-24T11:00:00.000Z',
     });
     // Reopened: the clock runs again with the 3 h already spent → 5 h left from Tuesday 12:00.
     t.clock.advance(HOUR);
-    await updateCase(t.ctx, agent, c.id, { status: 'open' });
+    await update({ status: 'open' });
     expect(await clock(agent, c.id, 'resolution')).toMatchObject({
       status: 'running',
       dueAt: '2026-11-24T17:00:00.000Z',
       achievedAt: null,
     });
-    await updateCase(t.ctx, agent, c.id, { status: 'closed' });
+    await update({ status: 'closed' });
     expect((await clock(agent, c.id, 'resolution'))?.status).toBe('stopped');
   });
 

@@ -383,7 +383,7 @@ export async function syncCaseSla(
   at: Date,
   /** The case as it stands, when the caller has just written it (`isNew`: inserted, so no clocks yet). */
   known?: { row: CaseRow; isNew?: boolean },
-): Promise<void> {
+): Promise<CaseSlaView[]> {
   const c =
     known?.row ??
     (await trx
@@ -399,7 +399,7 @@ export async function syncCaseSla(
   const ended = c.status === 'closed' || c.merged_into !== null;
   const policy = ended ? null : await policyFor(ctx, trx, c);
   // Most cases of a workspace without SLA policies have no clocks: nothing to read or write.
-  if (!policy && existing.length === 0) return;
+  if (!policy && existing.length === 0) return [];
   const k: Clocks = { calendar: await workspaceCalendar(ctx, trx, workspaceId), policy };
   const cal = () => clockCalendar(k);
   // The case's clocks as they end up, written together at the end.
@@ -414,10 +414,15 @@ export async function syncCaseSla(
       due_at: clock.status === 'breached' ? clock.due_at : null,
     });
   };
+  // The clocks as saved, so that callers need not read them back.
+  const saved = async () => {
+    await saveClocks(trx, changed);
+    for (const clock of changed) clocks.set(clock.metric, clock);
+    return slaViews([...clocks.values()]);
+  };
   if (!k.policy) {
     for (const clock of clocks.values()) stop(clock);
-    await saveClocks(trx, changed);
-    return;
+    return saved();
   }
   const paused = c.status === 'pending_customer';
   for (const metric of slaMetrics) {
@@ -487,7 +492,7 @@ export async function syncCaseSla(
     } else if (next.status === 'paused') next.due_at = null;
     changed.push(next);
   }
-  await saveClocks(trx, changed);
+  return saved();
 }
 
 /** An agent answered the customer: the first and next response clocks are met. */
@@ -580,10 +585,15 @@ export async function slaOfCases(db: Db, caseIds: string[]): Promise<Map<string,
   const out = new Map<string, CaseSlaView[]>();
   if (caseIds.length === 0) return out;
   const rows = await db.selectFrom('case_sla').selectAll().where('case_id', 'in', caseIds).execute();
-  for (const r of rows) out.set(r.case_id, [...(out.get(r.case_id) ?? []), toSlaView(r)]);
-  for (const list of out.values())
-    list.sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
+  const byCase = new Map<string, Clock[]>();
+  for (const r of rows) byCase.set(r.case_id, [...(byCase.get(r.case_id) ?? []), r]);
+  for (const [id, clocks] of byCase) out.set(id, slaViews(clocks));
   return out;
+}
+
+/** A case's clocks as the API shows them, in metric order. */
+function slaViews(clocks: Clock[]): CaseSlaView[] {
+  return clocks.map(toSlaView).sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
 }
 
 const escalated: Record<string, CaseRow['priority']> = {
