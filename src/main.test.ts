@@ -299,7 +299,7 @@ describe('rapport customers export and erase', () => {
       expect(result.stdout).not.toContain('Out Sider');
       // The progress bar and the summary go to standard error, so the CSV can be piped.
       expect(result.stderr).toContain(`[${'#'.repeat(24)}] 2/2`);
-      expect(result.stderr).toContain(`Exported 2 customers of segment "VIP" (${w.segment.id}) in `);
+      expect(result.stderr).toContain(`Exported 2 customers of segment "VIP" (${w.segment.id}) as CSV in `);
 
       // By name, to a file readable by its owner only.
       const out = path.join(w.dir, 'vip.csv');
@@ -308,7 +308,7 @@ describe('rapport customers export and erase', () => {
       expect(toFile.stdout).toBe('');
       expect(readFileSync(out, 'utf8')).toBe(result.stdout);
       expect(statSync(out).mode & 0o777).toBe(0o600);
-      expect(toFile.stderr).toContain(`segment "VIP" (${w.segment.id}) to ${out} in `);
+      expect(toFile.stderr).toContain(`segment "VIP" (${w.segment.id}) as CSV to ${out} in `);
 
       const unknown = await w.cli(['customers', 'export', '--segment', 'No such segment']);
       expect(unknown.code).toBe(1);

@@ -19,9 +19,10 @@ import {
 } from './modules/auth/service.ts';
 import { contactColumns, importContacts } from './modules/customers/contacts-import.ts';
 import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
+import { chooseExportFormat, type ExportFormat, exportFormats } from './modules/customers/export-format.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
 import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
-import { exportSegmentCsv } from './modules/customers/segments-export.ts';
+import { exportSegmentMembers } from './modules/customers/segments-export.ts';
 import { importTransactions, transactionColumns } from './modules/customers/transactions-import.ts';
 import { inboxCommands } from './modules/inbox/commands.ts';
 import { listOutbox, retryReply } from './modules/inbox/replies.ts';
@@ -208,14 +209,21 @@ const commands = {
   },
   'customers export': {
     usage:
-      'rapport customers export <customer-id> | --segment <id-or-name> [--workspace slug] [--out file.json|file.csv]',
+      'rapport customers export <customer-id> | --segment <id-or-name> [--workspace slug] [--out file.json|file.csv|file.jsonl] [--format json|csv|jsonl]',
     description:
-      'With a customer id: writes everything held about a person as JSON (to --out, or standard output); audited, see docs/customers.md, Privacy. With --segment: writes the members of a segment as CSV, with progress and a summary; see docs/segments.md.',
-    options: { ...help, workspace: { type: 'string' }, out: { type: 'string' }, segment: { type: 'string' } },
+      "With a customer id: writes everything held about a person as one JSON document (to --out, or standard output); audited, see docs/customers.md, Privacy. With --segment (not with a customer id): writes the members of a segment as CSV, JSON or JSON Lines, with progress and a summary; see docs/segments.md. The format follows the --out file's extension (.csv, .json, .jsonl), else --format, else JSON for a person and CSV for a segment; a --format that contradicts the extension is an error.",
+    options: {
+      ...help,
+      workspace: { type: 'string' },
+      out: { type: 'string' },
+      segment: { type: 'string' },
+      format: { type: 'string' },
+    },
     schema: z.object({
       workspace: z.string().min(1).optional(),
       out: z.string().min(1).optional(),
       segment: z.string().min(1).max(200).optional(),
+      format: z.enum(exportFormats).optional(),
     }),
   },
   'customers erase': {
@@ -281,23 +289,25 @@ function progressLine(p: ImportProgress): string {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.read}/${p.total}  ${Math.round(rate)} items/s  ETA ${Math.ceil(eta)}s`;
 }
 
-/** `rapport customers export --segment …`: the members of a segment as CSV. */
-async function exportSegment(flags: { segment?: string; workspace?: string; out?: string }): Promise<number> {
-  const segment = flags.segment;
-  if (!segment) throw new AppError('validation_failed', 'Give --segment');
+/** `rapport customers export --segment …`: the members of a segment as CSV, JSON or JSON Lines. */
+async function exportSegment(
+  flags: { workspace?: string | undefined; out?: string | undefined },
+  segment: string,
+  format: ExportFormat,
+): Promise<number> {
   const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
   const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
   try {
     const summary = await withContext(async (ctx) => {
       const workspace = await resolveWorkspace(ctx, flags.workspace);
-      return exportSegmentCsv(ctx, operator(workspace.id), segment, write, (p) =>
+      return exportSegmentMembers(ctx, operator(workspace.id), segment, format, write, (p) =>
         process.stderr.write(`\r${progressLine(p)}`),
       );
     });
     process.stderr.write('\n');
     const where = flags.out ? ` to ${flags.out}` : '';
     process.stderr.write(
-      `Exported ${summary.customers} customers of segment "${summary.name}" (${summary.segmentId})${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
+      `Exported ${summary.customers} customers of segment "${summary.name}" (${summary.segmentId}) as ${format.toUpperCase()}${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
     );
   } finally {
     if (fd !== undefined) closeSync(fd);
@@ -573,30 +583,41 @@ async function run(argv: string[]): Promise<number> {
       for (const r of summary.rejected) console.log(`  line ${r.line}: ${r.reason}`);
       return summary.rejected.length > 0 ? 1 : 0;
     }
-    case 'customers export':
+    case 'customers export': {
+      const id = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      const spec = commands['customers export'];
+      const flags = parseFlags(spec, id ? rest.slice(1) : rest);
+      // Both name what to export; picking one silently would write the wrong data to the file.
+      if (id && flags.segment)
+        throw new AppError(
+          'validation_failed',
+          `Give either a customer id (${id}) or --segment (${flags.segment}), not both: the id exports one person, --segment the members of a segment.\n\n${helpText(spec)}`,
+        );
+      if (!id && !flags.segment)
+        throw new AppError('validation_failed', `Give the customer id or --segment.\n\n${helpText(spec)}`);
+      const format = chooseExportFormat({
+        out: flags.out,
+        format: flags.format,
+        fallback: id ? 'json' : 'csv',
+        allowed: id ? ['json'] : exportFormats,
+        what: id ? "A customer's export (one nested document)" : "A segment's members",
+      });
+      if (!id) return exportSegment(flags, flags.segment ?? '', format);
+      const data = await withContext(async (ctx) => {
+        const workspace = await resolveWorkspace(ctx, flags.workspace);
+        return exportCustomer(ctx, operator(workspace.id), id);
+      });
+      const text = `${JSON.stringify(data, null, 2)}\n`;
+      if (flags.out) {
+        writeFileSync(flags.out, text, { mode: 0o600 });
+        console.log(`Wrote the export of customer ${id} to ${flags.out}.`);
+      } else process.stdout.write(text);
+      return 0;
+    }
     case 'customers erase': {
       const id = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
-      if (
-        name === 'customers export' &&
-        !id &&
-        rest.some((a) => a === '--segment' || a.startsWith('--segment='))
-      )
-        return exportSegment(parseFlags(commands['customers export'], rest));
       if (!id)
         throw new AppError('validation_failed', `Give the customer id.\n\n${helpText(commands[name])}`);
-      if (name === 'customers export') {
-        const flags = parseFlags(commands['customers export'], rest.slice(1));
-        const data = await withContext(async (ctx) => {
-          const workspace = await resolveWorkspace(ctx, flags.workspace);
-          return exportCustomer(ctx, operator(workspace.id), id);
-        });
-        const text = `${JSON.stringify(data, null, 2)}\n`;
-        if (flags.out) {
-          writeFileSync(flags.out, text, { mode: 0o600 });
-          console.log(`Wrote the export of customer ${id} to ${flags.out}.`);
-        } else process.stdout.write(text);
-        return 0;
-      }
       const flags = parseFlags(commands['customers erase'], rest.slice(1));
       const erasure = await withContext(async (ctx) => {
         const workspace = await resolveWorkspace(ctx, flags.workspace);

@@ -1,12 +1,13 @@
 /**
- * A segment's members as CSV (`rapport customers export --segment …`): one line per customer,
- * paged by keyset so that a segment of 100k customers streams in constant memory.
+ * A segment's members as CSV, JSON or JSON Lines (`rapport customers export --segment …`): one line
+ * per customer, paged by keyset so that a segment of 100k customers streams in constant memory.
  */
 import type { AppContext } from '../../context.ts';
 import type { ImportProgress } from '../../pipeline/csv.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { statsOf } from './customer-stats.ts';
+import type { ExportFormat } from './export-format.ts';
 import { findSegment, forEachMemberPage } from './segments.ts';
 
 const PAGE = 500;
@@ -45,7 +46,9 @@ export async function segmentCsvStream(
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       try {
-        await exportSegmentCsv(ctx, actor, segment.id, (text) => controller.enqueue(encoder.encode(text)));
+        await exportSegmentMembers(ctx, actor, segment.id, 'csv', (text) =>
+          controller.enqueue(encoder.encode(text)),
+        );
         controller.close();
       } catch (err) {
         ctx.log.error({ err, segmentId: segment.id }, 'segment export failed');
@@ -57,14 +60,17 @@ export async function segmentCsvStream(
 }
 
 /**
- * Writes the members of the segment named `idOrName` (an id, or a name) as CSV through `write`:
- * id, name, email, lifecycle stage, channels, handles, followers, influence, mentions, positive,
- * negative, created_at, then one column per attribute definition.
+ * Writes the members of the segment named `idOrName` (an id, or a name) through `write`: id, name,
+ * email, lifecycle stage, channels, handles, followers, influence, mentions, positive, negative,
+ * created_at, then the attributes. CSV has one `attribute.<key>` column per attribute definition
+ * and joins channels and handles with '; '; JSON (one array) and JSON Lines (one object a line)
+ * keep numbers as numbers, channels and handles as arrays and the attributes as one object.
  */
-export async function exportSegmentCsv(
+export async function exportSegmentMembers(
   ctx: AppContext,
   actor: Actor,
   idOrName: string,
+  format: ExportFormat,
   write: (text: string) => void,
   onProgress: (p: ImportProgress) => void = () => {},
 ): Promise<SegmentExportSummary> {
@@ -92,7 +98,8 @@ export async function exportSegmentCsv(
     'created_at',
     ...keys.map((k) => `attribute.${k}`),
   ];
-  write(`${header.map(csvField).join(',')}\n`);
+  if (format === 'csv') write(`${header.map(csvField).join(',')}\n`);
+  else if (format === 'json') write('[');
   let done = 0;
   const total = segment.memberCount;
   await forEachMemberPage(ctx, actor, segment.id, PAGE, async (ids) => {
@@ -120,30 +127,45 @@ export async function exportSegmentCsv(
       const attributes = ctx.dialect.parseJson<Record<string, string | number | boolean | null>>(
         r.attributes,
       );
-      lines.push(
-        [
-          r.id,
-          r.display_name,
-          r.primary_email,
-          r.lifecycle_stage,
-          [...new Set(own.map((i) => i.channel))].join('; '),
-          own.map((i) => `${i.channel}:${i.handle ?? i.external_id}`).join('; '),
-          s?.followers ?? null,
-          s?.influence ?? null,
-          s?.mentions ?? 0,
-          s?.positive ?? 0,
-          s?.negative ?? 0,
-          r.created_at,
-          ...keys.map((k) => attributes[k] ?? null),
-        ]
-          .map(csvField)
-          .join(','),
-      );
+      const member = {
+        id: r.id,
+        name: r.display_name,
+        email: r.primary_email,
+        lifecycle_stage: r.lifecycle_stage,
+        channels: [...new Set(own.map((i) => i.channel))],
+        handles: own.map((i) => `${i.channel}:${i.handle ?? i.external_id}`),
+        followers: s?.followers ?? null,
+        influence: s?.influence ?? null,
+        mentions: s?.mentions ?? 0,
+        positive: s?.positive ?? 0,
+        negative: s?.negative ?? 0,
+        created_at: r.created_at,
+      };
+      if (format === 'csv')
+        lines.push(
+          [
+            ...Object.values(member).map((v) => (Array.isArray(v) ? v.join('; ') : v)),
+            ...keys.map((k) => attributes[k] ?? null),
+          ]
+            .map(csvField)
+            .join(','),
+        );
+      else
+        lines.push(
+          JSON.stringify({
+            ...member,
+            attributes: Object.fromEntries(keys.map((k) => [k, attributes[k] ?? null])),
+          }),
+        );
     }
-    if (lines.length > 0) write(`${lines.join('\n')}\n`);
+    if (lines.length > 0) {
+      if (format === 'csv' || format === 'jsonl') write(`${lines.join('\n')}\n`);
+      else write(`${done > 0 ? ',' : ''}\n${lines.join(',\n')}`);
+    }
     done += lines.length;
     onProgress({ read: done, total: Math.max(total, done), elapsedMs: performance.now() - started });
   });
+  if (format === 'json') write(done > 0 ? '\n]\n' : ']\n');
   return {
     segmentId: segment.id,
     name: segment.name,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { listAuditLog } from '../audit/service.ts';
+import { chooseExportFormat, type ExportFormat, exportFormats } from './export-format.ts';
 import {
   addSegmentMembers,
   createSegment,
@@ -16,7 +17,7 @@ import {
   segmentMembers,
   updateSegment,
 } from './segments.ts';
-import { csvField } from './segments-export.ts';
+import { csvField, exportSegmentMembers } from './segments-export.ts';
 import {
   createAttributeDefinition,
   createCustomer,
@@ -26,6 +27,30 @@ import {
 } from './service.ts';
 
 const t = setupTestDatabase();
+
+/** Runs `rapport` on the test database in a child process. */
+function cli(dir: string) {
+  const env: Record<string, string> = t.location.databaseUrl
+    ? { DATABASE_URL: t.location.databaseUrl, DATA_DIR: dir }
+    : { DATABASE_URL: '', DATA_DIR: path.dirname(t.location.sqlitePath ?? '') };
+  return (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(import.meta.dirname, '../../main.ts'), ...args],
+        { env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+}
 
 async function setup() {
   const ws = await buildWorkspace(t.ctx);
@@ -141,28 +166,7 @@ describe(`segments on ${testEngine}`, () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rapport-export-'));
     try {
       const out = path.join(dir, 'pro.csv');
-      const env: Record<string, string> = t.location.databaseUrl
-        ? { DATABASE_URL: t.location.databaseUrl, DATA_DIR: dir }
-        : { DATABASE_URL: '', DATA_DIR: path.dirname(t.location.sqlitePath ?? '') };
-      const run = (args: string[]) =>
-        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            ['--import', 'tsx', path.join(import.meta.dirname, '../../main.ts'), ...args],
-            {
-              env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-            },
-          );
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d) => {
-            stdout += d;
-          });
-          child.stderr.on('data', (d) => {
-            stderr += d;
-          });
-          child.on('close', (code) => resolve({ code, stdout, stderr }));
-        });
+      const run = cli(dir);
       const result = await run([
         'customers',
         'export',
@@ -175,7 +179,9 @@ describe(`segments on ${testEngine}`, () => {
       ]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain('2/2');
-      expect(result.stderr).toContain(`Exported 2 customers of segment "Pro plan" (${pro.id}) to ${out}`);
+      expect(result.stderr).toContain(
+        `Exported 2 customers of segment "Pro plan" (${pro.id}) as CSV to ${out}`,
+      );
       const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
       expect(Object.keys(rows[0] ?? {})).toEqual([
         'id',
@@ -203,5 +209,113 @@ describe(`segments on ${testEngine}`, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('writes members as JSON and JSON Lines with typed values, and an empty segment as []', async () => {
+    const { admin, customers } = await setup();
+    const pro = await createSegment(t.ctx, admin.actor, {
+      name: 'Pro plan',
+      kind: 'dynamic',
+      shared: true,
+      rule: { match: 'all', conditions: [{ field: 'attribute.plan', op: 'in', value: ['pro'] }] },
+    });
+    const written = async (id: string, format: 'json' | 'jsonl') => {
+      let text = '';
+      await exportSegmentMembers(t.ctx, admin.actor, id, format, (chunk) => {
+        text += chunk;
+      });
+      return text;
+    };
+    const members = JSON.parse(await written(pro.id, 'json')) as Record<string, unknown>[];
+    expect(members.map((m) => [m.id, m.name, m.channels, m.mentions, m.attributes])).toEqual([
+      [customers[2]?.id, 'Customer 2', ['email'], 0, { plan: 'pro', seats: 20 }],
+      [customers[0]?.id, '=cmd, "quoted"', ['email'], 0, { plan: 'pro', seats: 0 }],
+    ]);
+    const lines = (await written(pro.id, 'jsonl')).trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual(members);
+    const empty = await createSegment(t.ctx, admin.actor, { name: 'Nobody', kind: 'static', shared: true });
+    expect(JSON.parse(await written(empty.id, 'json'))).toEqual([]);
+  });
+
+  it('writes a segment in the format its --out file names, and refuses contradictory requests', async () => {
+    const { ws, admin, customers } = await setup();
+    await createSegment(t.ctx, admin.actor, {
+      name: 'Pro plan',
+      kind: 'dynamic',
+      shared: true,
+      rule: { match: 'all', conditions: [{ field: 'attribute.plan', op: 'in', value: ['pro'] }] },
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'rapport-export-'));
+    const run = cli(dir);
+    const base = ['customers', 'export', '--workspace', ws.slug];
+    try {
+      const json = path.join(dir, 'pro.JSON');
+      const asJson = await run([...base, '--segment', 'Pro plan', '--out', json]);
+      expect(asJson.code, asJson.stderr).toBe(0);
+      expect(asJson.stderr).toContain(`as JSON to ${json}`);
+      const members = JSON.parse(readFileSync(json, 'utf8')) as { id: string }[];
+      expect(members.map((m) => m.id)).toEqual([customers[2]?.id, customers[0]?.id]);
+
+      const contradiction = path.join(dir, 'contradiction.csv');
+      const contradicts = await run([
+        ...base,
+        '--segment',
+        'Pro plan',
+        '--format',
+        'json',
+        '--out',
+        contradiction,
+      ]);
+      expect(contradicts.code).toBe(2);
+      expect(contradicts.stderr).toContain(`--format json contradicts --out ${contradiction}`);
+      expect(existsSync(contradiction)).toBe(false);
+
+      const id = customers[0]?.id ?? '';
+      const both = path.join(dir, 'both.csv');
+      const conflicting = await run([
+        'customers',
+        'export',
+        id,
+        '--segment',
+        'Pro plan',
+        '--workspace',
+        ws.slug,
+        '--out',
+        both,
+      ]);
+      expect(conflicting.code).toBe(2);
+      expect(conflicting.stderr).toContain(
+        `Give either a customer id (${id}) or --segment (Pro plan), not both`,
+      );
+      expect(existsSync(both)).toBe(false);
+
+      const personAsCsv = await run(['customers', 'export', id, '--workspace', ws.slug, '--out', both]);
+      expect(personAsCsv.code).toBe(2);
+      expect(personAsCsv.stderr).toContain(
+        `A customer's export (one nested document) cannot be written as CSV (--out ${both})`,
+      );
+      expect(existsSync(both)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('chooses the export format by the file extension, then --format, then the default', () => {
+    const choose = (
+      out: string | undefined,
+      format?: ExportFormat,
+      allowed: readonly ExportFormat[] = exportFormats,
+    ) => chooseExportFormat({ out, format, fallback: 'csv', allowed, what: 'It' });
+    expect(choose('members.Json')).toBe('json');
+    expect(choose('members.jsonl', 'jsonl')).toBe('jsonl');
+    expect(choose(undefined, 'json')).toBe('json');
+    expect(choose('members.txt', 'jsonl')).toBe('jsonl');
+    expect(choose('members.txt')).toBe('csv');
+    expect(() => choose('members.csv', 'json')).toThrow('--format json contradicts --out members.csv');
+    expect(() => choose('person.csv', undefined, ['json'])).toThrow(
+      'It cannot be written as CSV (--out person.csv)',
+    );
+    expect(() => choose(undefined, 'jsonl', ['json'])).toThrow(
+      'It cannot be written as JSONL (--format jsonl)',
+    );
   });
 });
