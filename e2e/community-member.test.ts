@@ -59,6 +59,8 @@ async function verificationPath(email: string): Promise<string> {
 /** Joins through the form, confirms the email through the mailed link, and signs in. */
 async function join(page: Page, who: { email: string; username: string; name: string }) {
   await page.goto(`${server.url}/community/${workspace}/-/join`);
+  // The join page wears the site's header, which leads back to the community.
+  await page.getByRole('banner').getByRole('link', { name: 'Demo Airways community' }).waitFor();
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Username').fill(who.username);
   await page.getByLabel('Display name').fill(who.name);
@@ -67,7 +69,7 @@ async function join(page: Page, who: { email: string; username: string; name: st
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   await page.goto(`${server.url}${await verificationPath(who.email)}`);
   await page.getByRole('heading', { name: 'Email confirmed' }).waitFor();
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(memberPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();

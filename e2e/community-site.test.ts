@@ -149,12 +149,45 @@ describe('public community site (issue #7, item 12)', () => {
     await context.close();
   });
 
+  it('frames the join and sign-in pages in the site header, and says joining is not open while the community cannot send email', async () => {
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/community/${workspace}/s/phone-help`);
+    await page.getByRole('banner').getByRole('link', { name: 'join' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Join the community' }).waitFor();
+    expect(await page.title()).toBe('Join the community · Demo Airways community');
+    // The demo workspace has no email connector: no form that would fail after being filled in.
+    await page.getByText('Joining is not open: this community cannot send email yet').waitFor();
+    expect(await page.getByRole('button', { name: 'Join' }).count()).toBe(0);
+    expect(await page.getByLabel('Email').count()).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'community-phone-join-closed.png'), fullPage: true });
+
+    // Existing members still sign in, on a page with the same header.
+    await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the community' }).waitFor();
+    expect(await page.getByLabel('Email').isVisible()).toBe(true);
+    expect(await page.getByRole('main').getByRole('link', { name: 'Join the community' }).count()).toBe(0);
+    const banner = page.getByRole('banner');
+    expect(await banner.getByRole('searchbox', { name: 'Search the community' }).isVisible()).toBe(true);
+    await banner.getByRole('link', { name: 'Demo Airways community' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Demo Airways community' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/community/${workspace}`);
+    await context.close();
+  });
+
   it('lays the pages out without sideways scrolling at 360 px (measured with scripts on)', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     for (const p of [
       `/community/${workspace}`,
       `/community/${workspace}/s/phone-help`,
       `/community/${workspace}/t/${longThreadId}`,
+      `/community/${workspace}/-/join`,
+      `/community/${workspace}/-/sign-in`,
     ]) {
       await page.goto(`${server.url}${p}`);
       const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');

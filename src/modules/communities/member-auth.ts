@@ -149,6 +149,14 @@ async function sendVerification(
 }
 
 /**
+ * Whether the community can take sign-ups: a new member confirms their email through a mailed
+ * link, so only while the workspace has an enabled email connector. The join page asks the same.
+ */
+export async function signUpsOpen(ctx: AppContext, workspaceId: string): Promise<boolean> {
+  return (await communityMailer(ctx, workspaceId)) !== null;
+}
+
+/**
  * Signs a person up: creates an unverified member and mails a verification link. An email that
  * already has a verified member is told so by email and answered the same way, so sign-up does
  * not reveal who is a member; signing up again before verifying replaces the pending details.
@@ -156,7 +164,7 @@ async function sendVerification(
 export async function signUp(ctx: AppContext, raw: SignUpInput): Promise<{ verificationSent: boolean }> {
   const input = signUpInput.parse(raw);
   const ws = await workspaceIdBySlug(ctx, input.workspace);
-  if (!(await communityMailer(ctx, ws.id)))
+  if (!(await signUpsOpen(ctx, ws.id)))
     throw new AppError('conflict', 'This community cannot send email yet, so it cannot take sign-ups');
   const email = input.email.toLowerCase();
   const displayName = input.displayName ?? input.username;

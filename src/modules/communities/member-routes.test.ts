@@ -481,6 +481,12 @@ describe('the member pages of the community site (no JavaScript)', () => {
 
   it('shows errors on the form with what was typed, escaped', async () => {
     const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    await createConnector(t.ctx, owner.actor, {
+      kind: 'email',
+      name: 'Community mail',
+      config: { host: '127.0.0.1', port: smtpPort, fromAddress: 'community@airline.example' },
+    });
     const a = app();
     const joinPage = await a.request(`/community/${ws.slug}/-/join`);
     const formCookie = (joinPage.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
@@ -490,7 +496,7 @@ describe('the member pages of the community site (no JavaScript)', () => {
       `/community/${ws.slug}/-/join`,
       {
         email: 'x@example.com',
-        username: 'someone',
+        username: '.no',
         displayName: '"><script>alert(1)</script>',
         password,
         form: token,
@@ -498,11 +504,97 @@ describe('the member pages of the community site (no JavaScript)', () => {
       formCookie,
       '10.3.0.2',
     );
-    // No email connector in this workspace: the sign-up is refused, the form comes back.
-    expect(res.status).toBe(409);
+    // A username the rules refuse: the form comes back with the reason and what was typed.
+    expect(res.status).toBe(400);
     const body = await res.text();
-    expect(body).toContain('cannot send email');
+    expect(body).toContain('username: 3–30 letters');
     expect(body).not.toContain('<script>alert(1)</script>');
     expect(body).toContain('&quot;&gt;&lt;script&gt;');
+  });
+
+  it('frames the join, sign-in and confirmation pages in the site header, which leads back to the community', async () => {
+    const ws = await buildWorkspace(t.ctx, { name: 'Harbour Air' });
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    await createConnector(t.ctx, owner.actor, {
+      kind: 'email',
+      name: 'Community mail',
+      config: { host: '127.0.0.1', port: smtpPort, fromAddress: 'community@airline.example' },
+    });
+    const a = app();
+    for (const path of ['join', 'sign-in', 'verify?token=not-a-token']) {
+      const res = await a.request(`/community/${ws.slug}/-/${path}`);
+      const body = await res.text();
+      expect(body, path).toContain('<header class="site">');
+      expect(body, path).toContain(`<a class="brand" href="/community/${ws.slug}">Harbour Air community</a>`);
+      expect(body, path).toContain(`action="/community/${ws.slug}/search"`);
+      expect(body, path).toContain('<meta name="robots" content="noindex">');
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+    }
+    // A signed-in member of this community is named in the header here too.
+    const { ws: other, setCookie } = await communityWithMember();
+    const signedIn = await (
+      await a.request(`/community/${other.slug}/-/sign-in`, {
+        headers: { cookie: setCookie.split(';')[0] ?? '' },
+      })
+    ).text();
+    expect(signedIn).toContain('Signed in as');
+    // No such community: the site's "not found" page, not a form that cannot work.
+    const missing = await a.request('/community/no-such-community/-/join');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toContain('<form method="post"');
+  });
+
+  it('says up front that joining is not open while the community cannot send email, and still lets members sign in', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const a = app();
+    const joinPage = await a.request(`/community/${ws.slug}/-/join`);
+    expect(joinPage.status).toBe(200);
+    const body = await joinPage.text();
+    expect(body).toContain('Joining is not open: this community cannot send email yet');
+    expect(body).not.toContain(`action="/community/${ws.slug}/-/join"`);
+    expect(body).not.toContain('name="password"');
+    expect(body).toContain(`<a href="/community/${ws.slug}/-/sign-in">Sign in</a>`);
+
+    // A form posted anyway (an old tab) gets the same answer, not the form back.
+    const signInPage = await a.request(`/community/${ws.slug}/-/sign-in`);
+    const formCookie = (signInPage.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const signInBody = await signInPage.text();
+    const token = /name="form" value="([^"]+)"/.exec(signInBody)?.[1] ?? '';
+    const posted = await postForm(
+      a,
+      `/community/${ws.slug}/-/join`,
+      { email: 'late@example.com', username: 'latecomer', password, form: token },
+      formCookie,
+      '10.3.0.3',
+    );
+    expect(posted.status).toBe(409);
+    const postedBody = await posted.text();
+    expect(postedBody).toContain('Joining is not open');
+    expect(postedBody).not.toContain('name="password"');
+
+    // Sign-in keeps its form; it no longer invites people to a join that cannot work.
+    expect(signInBody).toContain(`action="/community/${ws.slug}/-/sign-in"`);
+    expect(signInBody).toContain('Joining is not open yet');
+    expect(signInBody).not.toContain('Join the community</a>');
+    const wrong = await postForm(
+      a,
+      `/community/${ws.slug}/-/sign-in`,
+      { email: 'nobody@example.com', password, form: token },
+      formCookie,
+      '10.3.0.3',
+    );
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Email or password is incorrect');
+
+    // Once an email connector is set up, the form is there.
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    await createConnector(t.ctx, owner.actor, {
+      kind: 'email',
+      name: 'Community mail',
+      config: { host: '127.0.0.1', port: smtpPort, fromAddress: 'community@airline.example' },
+    });
+    const open = await (await a.request(`/community/${ws.slug}/-/join`)).text();
+    expect(open).not.toContain('Joining is not open');
+    expect(open).toContain(`action="/community/${ws.slug}/-/join"`);
   });
 });

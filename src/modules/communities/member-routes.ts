@@ -20,11 +20,13 @@ import {
   createSignUpThrottle,
   loginMember,
   logoutMember,
+  memberFromSession,
   memberLoginInput,
   resendVerification,
   type SignUpThrottle,
   signUp,
   signUpInput,
+  signUpsOpen,
   verifyEmail,
 } from './member-auth.ts';
 import { MEMBER_COOKIE, type MemberEnv, memberOf } from './member-session.ts';
@@ -46,6 +48,8 @@ import {
   pointsLedger,
   unlikePost,
 } from './reputation.ts';
+import { type Frame, layout, notFoundPage, siteHref } from './site/pages.ts';
+import { memberName, siteWorkspace } from './site/queries.ts';
 import { getTrustConfig, recordReading, saveTrustConfig, setLeader, trustConfigSchema } from './trust.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
@@ -575,17 +579,37 @@ export function communityStaffMemberRoutes(ctx: AppContext) {
 // ---------------------------------------------------------------------------------------------
 // The member pages of the public community site: join, confirm the email, sign in and out, as
 // server-rendered forms that work without JavaScript. Under `/community/<workspace>/-/…` (the
-// `-` segment keeps them apart from the site's space, thread and member pages).
+// `-` segment keeps them apart from the site's space, thread and member pages), in the site's
+// layout, so its header leads back to the community.
 
 const FORM_COOKIE = 'rapport_form';
 
 type PageEnv = { Variables: AppEnv['Variables'] };
 
-function page(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+/**
+ * A member page in the site's frame; without one (the workspace of a mailed link is gone or was
+ * renamed) a bare page, so the link still says what happened.
+ */
+function page(frame: Frame | null, title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+  const content = html`<div class="member-form"><h1>${title}</h1>${body}</div>`;
+  if (frame) return layout(frame, title, title, content);
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${title}</title><link rel="stylesheet" href="/community/-/site.css"></head>
-<body><main class="member-form"><h1>${title}</h1>${body}</main></body></html>`;
+<body><main class="wrap">${content}</main></body></html>`;
+}
+
+/** The site's frame of a member page: the community, and the member of it who is signed in, if any. */
+async function memberPageFrame(ctx: AppContext, c: Context, slug: string): Promise<Frame> {
+  const ws = await siteWorkspace(ctx, slug);
+  const cookie = getCookie(c, MEMBER_COOKIE);
+  const session = cookie ? await memberFromSession(ctx, cookie) : null;
+  // A member of another workspace's community is a visitor here.
+  const reader =
+    session && session.member.workspaceId === ws.id
+      ? await memberName(ctx, ws.id, session.member.memberId)
+      : null;
+  return { ws, reader, canonical: null, noindex: true };
 }
 
 /**
@@ -638,34 +662,68 @@ export function memberPages(ctx: AppContext, options: MemberRouteOptions = {}) {
     c.header('Cache-Control', 'no-store');
   });
 
-  const joinForm = (c: Context, ws: string, message = '', values: Record<string, string> = {}) =>
+  /** The frame of the page, or the site's "not found" page for a community that does not exist. */
+  const frameOf = async (c: Context): Promise<Frame | Response> => {
+    try {
+      return await memberPageFrame(ctx, c, c.req.param('ws') ?? '');
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found')
+        return c.html(notFoundPage(null, err.message), 404);
+      throw err;
+    }
+  };
+  const home = (frame: Frame) => siteHref.home(frame.ws);
+
+  const joinForm = (c: Context, frame: Frame, message = '', values: Record<string, string> = {}) =>
     page(
+      frame,
       'Join the community',
       html`${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-<form method="post" action="/community/${ws}/-/join">
+<form method="post" action="${home(frame)}/-/join">
 <input type="hidden" name="form" value="${formToken(c, secure)}">
 <label>Email <input type="email" name="email" required autocomplete="email" value="${values.email ?? ''}"></label>
 <label>Username <input name="username" required minlength="3" maxlength="30" autocomplete="username" value="${values.username ?? ''}"></label>
 <label>Display name <input name="displayName" maxlength="80" autocomplete="name" value="${values.displayName ?? ''}"></label>
 <label>Password (12 characters or more) <input type="password" name="password" required minlength="12" autocomplete="new-password"></label>
 <button type="submit">Join</button></form>
-<p>Already a member? <a href="/community/${ws}/-/sign-in">Sign in</a>.</p>`,
+<p>Already a member? <a href="${home(frame)}/-/sign-in">Sign in</a>.</p>`,
     );
-  const signInForm = (c: Context, ws: string, message = '', email = '') =>
+  // Said before anyone fills in the form: a sign-up could not send its confirmation link.
+  const joinClosed = (frame: Frame) =>
     page(
+      frame,
+      'Join the community',
+      html`<p class="notice">Joining is not open: this community cannot send email yet, and new members confirm their address by email. Please come back later.</p>
+<p>Already a member? <a href="${home(frame)}/-/sign-in">Sign in</a>. Or <a href="${home(frame)}">read the community</a> as a visitor.</p>`,
+    );
+  const signInForm = (c: Context, frame: Frame, joinOpen: boolean, message = '', email = '') =>
+    page(
+      frame,
       'Sign in to the community',
       html`${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-<form method="post" action="/community/${ws}/-/sign-in">
+<form method="post" action="${home(frame)}/-/sign-in">
 <input type="hidden" name="form" value="${formToken(c, secure)}">
 <label>Email <input type="email" name="email" required autocomplete="email" value="${email}"></label>
 <label>Password <input type="password" name="password" required autocomplete="current-password"></label>
 <button type="submit">Sign in</button></form>
-<p>New here? <a href="/community/${ws}/-/join">Join the community</a>.</p>`,
+${
+  joinOpen
+    ? html`<p>New here? <a href="${home(frame)}/-/join">Join the community</a>.</p>`
+    : html`<p>New here? Joining is not open yet: this community cannot send email.</p>`
+}`,
     );
 
-  app.get('/:ws/-/join', (c) => c.html(joinForm(c, c.req.param('ws'))));
+  app.get('/:ws/-/join', async (c) => {
+    const frame = await frameOf(c);
+    if (frame instanceof Response) return frame;
+    if (!(await signUpsOpen(ctx, frame.ws.id))) return c.html(joinClosed(frame));
+    return c.html(joinForm(c, frame));
+  });
   app.post('/:ws/-/join', async (c) => {
     const ws = c.req.param('ws');
+    const frame = await frameOf(c);
+    if (frame instanceof Response) return frame;
+    if (!(await signUpsOpen(ctx, frame.ws.id))) return c.html(joinClosed(frame), 409);
     const form = (await c.req.parseBody()) as Record<string, unknown>;
     const values = {
       email: field(form, 'email'),
@@ -684,6 +742,7 @@ export function memberPages(ctx: AppContext, options: MemberRouteOptions = {}) {
       await signUp(ctx, input);
       return c.html(
         page(
+          frame,
           'Check your email',
           html`<p>We sent a link to ${input.email}. Open it within 24 hours to confirm your email, then sign in.</p>`,
         ),
@@ -691,29 +750,39 @@ export function memberPages(ctx: AppContext, options: MemberRouteOptions = {}) {
       );
     } catch (err) {
       const { status, message } = errorText(err);
-      return c.html(joinForm(c, ws, message, values), status);
+      return c.html(joinForm(c, frame, message, values), status);
     }
   });
 
   app.get('/:ws/-/verify', async (c) => {
     const ws = c.req.param('ws');
+    // The token alone verifies; the address's community only frames the answer.
+    const found = await frameOf(c);
+    const frame = found instanceof Response ? null : found;
     try {
       await verifyEmail(ctx, c.req.query('token') ?? '');
       return c.html(
         page(
+          frame,
           'Email confirmed',
           html`<p>Welcome to the community. <a href="/community/${ws}/-/sign-in">Sign in</a> to post, reply and vote.</p>`,
         ),
       );
     } catch (err) {
       const { message } = errorText(err);
-      return c.html(page('This link does not work', html`<p>${message}.</p>`), 400);
+      return c.html(page(frame, 'This link does not work', html`<p>${message}.</p>`), 400);
     }
   });
 
-  app.get('/:ws/-/sign-in', (c) => c.html(signInForm(c, c.req.param('ws'))));
+  app.get('/:ws/-/sign-in', async (c) => {
+    const frame = await frameOf(c);
+    if (frame instanceof Response) return frame;
+    return c.html(signInForm(c, frame, await signUpsOpen(ctx, frame.ws.id)));
+  });
   app.post('/:ws/-/sign-in', async (c) => {
     const ws = c.req.param('ws');
+    const frame = await frameOf(c);
+    if (frame instanceof Response) return frame;
     const form = (await c.req.parseBody()) as Record<string, unknown>;
     const email = field(form, 'email');
     const key = `${ws}:${email.toLowerCase()}`;
@@ -743,7 +812,7 @@ export function memberPages(ctx: AppContext, options: MemberRouteOptions = {}) {
       return c.redirect(`/community/${encodeURIComponent(ws)}`, 303);
     } catch (err) {
       const { status, message } = errorText(err);
-      return c.html(signInForm(c, ws, message, email), status);
+      return c.html(signInForm(c, frame, await signUpsOpen(ctx, frame.ws.id), message, email), status);
     }
   });
 

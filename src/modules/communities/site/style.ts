@@ -48,10 +48,11 @@ article.post header .author{font-weight:600;color:#1d2330}
 .pager{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
 .notice{background:#fff;border:1px solid #dfe3ea;border-left:4px solid #1f5fbf;border-radius:6px;padding:.6rem .9rem}
 footer.site{border-top:1px solid #dfe3ea;font-size:.875rem;color:#4b5565;padding:1rem 0 2rem}
-main.member-form{max-width:32rem;margin:0 auto;padding:1rem}
-main.member-form form{display:grid;gap:.75rem}
-main.member-form label{display:grid;gap:.25rem}
-main.member-form input{padding:.5rem .6rem;border:1px solid #b9c1ce;border-radius:6px;font:inherit}
+.member-form{max-width:32rem;margin:0 auto}
+main.member-form{padding:1rem}
+.member-form form{display:grid;gap:.75rem}
+.member-form label{display:grid;gap:.25rem}
+.member-form input{padding:.5rem .6rem;border:1px solid #b9c1ce;border-radius:6px;font:inherit}
 .error{color:#7a2020;background:#f3e1e1;border-radius:6px;padding:.5rem .75rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
 dl.facts dt{color:#4b5565}
