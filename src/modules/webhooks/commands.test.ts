@@ -92,6 +92,11 @@ describe('rapport webhooks deliveries', () => {
     const none = await runCli(['webhooks', 'deliveries', 'list', '--status', 'failed']);
     expect(none.stdout.trim()).toBe('No failed deliveries.');
 
+    const unknown = await runCli(['webhooks', 'deliveries', 'list', '--endpoint', 'wh_nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.trim()).toBe('Error: No webhook endpoint wh_nope');
+
     const bad = await runCli(['webhooks', 'deliveries', 'list', '--status', 'lost']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--status');

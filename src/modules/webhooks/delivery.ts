@@ -383,13 +383,26 @@ async function deliveryRow(ctx: AppContext, workspaceId: string, id: number): Pr
   return row;
 }
 
-/** The delivery log, newest first, by status and endpoint. */
+/**
+ * The delivery log, newest first, by status and endpoint. An endpoint that is not in the workspace
+ * is not found rather than an empty log: a mistyped id must not read as "nothing was sent", and a
+ * deleted endpoint's deliveries went with it.
+ */
 export async function listDeliveries(
   ctx: AppContext,
   actor: Actor,
   query: PageQuery & DeliveryFilters,
 ): Promise<Page<WebhookDeliveryView>> {
   requirePermission(actor, 'webhooks:manage');
+  if (query.endpointId) {
+    const endpoint = await ctx.db
+      .selectFrom('webhook_endpoints')
+      .select('id')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', query.endpointId)
+      .executeTakeFirst();
+    if (!endpoint) throw new AppError('not_found', `No webhook endpoint ${query.endpointId}`);
+  }
   let q = ctx.db.selectFrom('webhook_deliveries').selectAll().where('workspace_id', '=', actor.workspaceId);
   if (query.status) q = q.where('status', '=', query.status);
   if (query.endpointId) q = q.where('endpoint_id', '=', query.endpointId);

@@ -199,6 +199,22 @@ describe('webhooks API', () => {
         (await call(app(), method, path, method === 'PATCH' ? {} : undefined, { bearer: other.owner }))
           .status,
       ).toBe(404);
+    // The delivery log of an endpoint that is not there (another workspace's, or a mistyped id)
+    // is not found, not an empty log.
+    expect(
+      (
+        await call(app(), 'GET', `/api/v1/webhooks/deliveries?endpointId=${endpoint.id}`, undefined, {
+          bearer: other.owner,
+        })
+      ).status,
+    ).toBe(404);
+    const unknown = await json<{ error: { code: string; message: string } }>(
+      await call(app(), 'GET', '/api/v1/webhooks/deliveries?endpointId=wh_nope', undefined, {
+        bearer: owner,
+      }),
+      404,
+    );
+    expect(unknown.error).toMatchObject({ code: 'not_found', message: 'No webhook endpoint wh_nope' });
     const bad = await json<{ error: { code: string; details: { fields: { path: string }[] } } }>(
       await call(
         app(),

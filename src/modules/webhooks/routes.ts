@@ -58,7 +58,7 @@ export function webhooksRoutes(ctx: AppContext) {
           z.object({ items: z.array(webhookDeliverySchema), nextCursor: z.string().nullable() }),
           'A page of deliveries',
         ),
-        ...errorResponses(400, 401, 403),
+        ...errorResponses(400, 401, 403, 404),
       },
     }),
     async (c) => c.json(await delivery.listDeliveries(ctx, actorOf(c), c.req.valid('query')), 200),
