@@ -114,6 +114,25 @@ const cases: Record<string, Case[]> = {
     ['Waited over an hour at baggage claim', 'negative'],
     ['Tried to change my seat online three times, gave up.', 'negative'],
   ],
+  // How fast a thing was done ("in 5 minutes", "within an hour") is praise, not a wait.
+  praiseOfSpeed: [
+    ['Agent rebooked me in 5 minutes. Heroes.', 'positive'],
+    ['Answered within an hour, thanks so much', 'positive'],
+    ['Bag was at my door within 3 hours. Amazing', 'positive'],
+    ['Got my refund in 2 days, brilliant', 'positive'],
+    ['Fixed in less than 10 minutes, brilliant support', 'positive'],
+  ],
+  // …but a wait, a deadline missed or a thing that gave out that soon stays a complaint.
+  waitingComplaints: [
+    ['waited 2 hours, still nothing', 'negative'],
+    ['Been on hold for 45 minutes', 'negative'],
+    ['Still waiting after 3 days', 'negative'],
+    ['Two hours on the phone and nobody can help', 'negative'],
+    ['Nobody picked up in two days', 'negative'],
+    ["Flight was meant to leave in 5 minutes and we haven't boarded", 'negative'],
+    ['The charger died within a week', 'negative'],
+    ['Second time in 2 weeks my flight got cancelled', 'negative'],
+  ],
   wordsThatLookLikeSentiment: [
     ['United States announces new trade deal', 'neutral'],
     ['It is kind of a long flight to Tokyo', 'neutral'],
@@ -207,6 +226,13 @@ describe('analyzeSentiment', () => {
 
     it('names sarcasm', () => {
       expect(sentiment('@airline great job losing my luggage again').reasons).toContain('"great" (sarcasm)');
+    });
+
+    it('does not call the time a service took a wait', () => {
+      expect(sentiment('Agent rebooked me in 5 minutes. Heroes.').reasons.join(' ')).not.toContain(
+        'waiting time',
+      );
+      expect(sentiment('waited 2 hours, still nothing').reasons).toContain('"2 hours" (waiting time)');
     });
 
     it('names a customer who will not come back', () => {

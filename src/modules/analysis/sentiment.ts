@@ -515,6 +515,32 @@ const TIME_UNITS = new Set([
   'weeks',
   'months',
 ]);
+/**
+ * Words before a duration that make it the speed of a service rather than a wait: "rebooked me in
+ * 5 minutes", "answered within an hour", "sorted in under 10 minutes", "in less than two days".
+ */
+const QUICK_BEFORE = new Set(['in', 'within', 'under', 'only', 'just']);
+/** Verbs of a thing giving out: a short time before one is a complaint ("died within a week"). */
+const GAVE_OUT = new Set([
+  'lasted',
+  'lasts',
+  'last',
+  'quit',
+  'quits',
+  'died',
+  'dies',
+  'broke',
+  'breaks',
+  'stopped',
+  'stops',
+  'failed',
+  'fails',
+  'cracked',
+  'wore',
+  'fell',
+]);
+/** "twice in a week", "the third time in 2 weeks": repeats counted over a time, not a speed. */
+const REPEATS = new Set(['times', 'time', 'twice']);
 const COUNT_WORDS = new Set([
   'two',
   'three',
@@ -1063,7 +1089,11 @@ export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureB
         complaints++;
         addCue(buf, Cue.Phrase, i, w1 === 'my' || w1 === 'our' ? n1 : n2, -1.5, P_QUESTION);
       }
-    } else if ((t.kind === 'number' || COUNT_WORDS.has(w)) && TIME_UNITS.has(w1)) {
+    } else if (
+      (t.kind === 'number' || COUNT_WORDS.has(w)) &&
+      TIME_UNITS.has(w1) &&
+      !isQuickDuration(tokens, i)
+    ) {
       complaints++;
       addCue(buf, Cue.Phrase, i, n1, -0.8, P_WAIT);
     } else if (
@@ -1167,7 +1197,7 @@ export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureB
       complaints++;
       addCue(buf, Cue.Phrase, i, n1, -1.6, P_COMPLAINT);
     } else if (
-      (w === 'an' && (w1 === 'hour' || w1 === 'hr')) ||
+      (w === 'an' && (w1 === 'hour' || w1 === 'hr') && !isQuickDuration(tokens, i)) ||
       (w === 'for' && (w1 === 'hours' || w1 === 'days' || w1 === 'weeks' || w1 === 'ages')) ||
       ((w === 'wait' || w === 'hold') && w1 === 'time')
     ) {
@@ -1311,6 +1341,38 @@ function waitedFor(tokens: Token[], from: number): number {
     j = nextWord(tokens, j + 1);
   }
   return -1;
+}
+
+/**
+ * The duration starting at token `i` says how fast something was done ("in 5 minutes", "within an
+ * hour", "in less than a day"), not how long the customer waited, so it is no waiting cue. Unless
+ * its clause says something did not happen in that time ("nobody picked up in two days", "was to
+ * leave in 5 minutes and hasn't boarded"), that a thing gave out that soon ("lasted less than six
+ * months", "quit in 10 days"), or counts repeats ("the third time in 2 weeks"): those are complaints.
+ */
+function isQuickDuration(tokens: Token[], i: number): boolean {
+  const p = prevWord(tokens, i - 1);
+  const before = wordAt(tokens, p);
+  const p2 = prevWord(tokens, p - 1);
+  const less = before === 'than' ? wordAt(tokens, p2) : '';
+  if (!QUICK_BEFORE.has(before) && less !== 'less' && less !== 'fewer') return false;
+  if (REPEATS.has(wordAt(tokens, before === 'than' ? prevWord(tokens, p2 - 1) : p2))) return false;
+  return !clauseHas(tokens, i, (w) => isNegator(w) || GAVE_OUT.has(w));
+}
+
+/** A word of the clause holding token `i` (other than `i`) passes `test`. */
+function clauseHas(tokens: Token[], i: number, test: (w: string) => boolean): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    const t = tokens[j] as Token;
+    if (t.kind === 'punct' && isClauseEnd(t)) break;
+    if (t.kind === 'word' && test(t.norm)) return true;
+  }
+  for (let j = i + 1; j < tokens.length; j++) {
+    const t = tokens[j] as Token;
+    if (t.kind === 'punct' && isClauseEnd(t)) break;
+    if (t.kind === 'word' && test(t.norm)) return true;
+  }
+  return false;
 }
 
 /** Drops the valence of the words in tokens `from..to`, which a phrase has reinterpreted. */
