@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
 import { ownerEmail, signIn, signInAsNewUser } from './session.ts';
@@ -13,12 +13,26 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   server = await startBuiltServer();
   browser = await launchChromium();
+  // The owner's one-time password is replaced once, so each test signs in the same way.
+  const page = await browser.newPage();
+  await signIn(page, server.url, ownerEmail, server.password, password);
+  await page.close();
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+/** The drawn width of each score bar's fill, in px (0 where a bar draws none). */
+function fillWidths(bars: Locator): Promise<number[]> {
+  return bars.evaluateAll((items) =>
+    items.map((li) => {
+      const fill = li.querySelector('.score-bar-fill');
+      return fill ? fill.getBoundingClientRect().width : 0;
+    }),
+  );
+}
 
 describe('surveys', () => {
   it('the owner creates a CSAT survey and sends it from a case; the customer answers; the answer shows on the case, the timeline and the results; an agent reads only', async () => {
@@ -27,7 +41,7 @@ describe('surveys', () => {
     const page = await context.newPage();
     const scriptErrors: string[] = [];
     page.on('pageerror', (err) => scriptErrors.push(err.message));
-    await signIn(page, server.url, ownerEmail, server.password, password);
+    await signIn(page, server.url, ownerEmail, password);
 
     // Settings → Surveys: a new CSAT survey, its link copied by agents rather than sent.
     await page.goto(`${server.url}/settings`);
@@ -64,6 +78,9 @@ describe('surveys', () => {
     const bars = results.getByRole('list', { name: 'Answers by score, last 30 days' }).getByRole('listitem');
     expect(await bars.count()).toBe(5);
     expect(await bars.first().textContent()).toContain('scored 1 of 5');
+    // No answers yet: every bar keeps its score and count but draws nothing, not even a sliver.
+    expect(await fillWidths(bars)).toEqual([0, 0, 0, 0, 0]);
+    expect(await bars.first().locator('.score-bar-count').textContent()).toMatch(/^0\b/);
     await results.getByText('Last 7 days').click();
     await results.getByRole('list', { name: 'Answers by score, last 7 days' }).waitFor();
     await page.screenshot({ path: path.join(artifacts, 'surveys-settings.png'), fullPage: true });
@@ -173,6 +190,12 @@ describe('surveys', () => {
       .getByRole('listitem')
       .filter({ hasText: '1 answer scored 4 of 5' })
       .waitFor();
+    // The one answer of 4 fills its track; the zeros beside it draw nothing.
+    const scored = page.getByRole('list', { name: 'Answers by score, last 30 days' }).getByRole('listitem');
+    const widths = await fillWidths(scored);
+    const track = await scored.nth(3).locator('.score-bar-track').boundingBox();
+    expect(widths[3]).toBeCloseTo(track?.width ?? -1, 0);
+    expect(widths.filter((_, i) => i !== 3)).toEqual([0, 0, 0, 0]);
     await page.screenshot({ path: path.join(artifacts, 'surveys-results.png'), fullPage: true });
 
     // An agent sees the surveys and their results, but cannot create or edit them.
@@ -194,6 +217,54 @@ describe('surveys', () => {
     expect(await page.getByRole('button', { name: 'Edit After-case CSAT' }).count()).toBe(0);
 
     expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('refuses a cleared cooldown or link-validity field next to the field, instead of saving a default', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 950 } });
+    const page = await context.newPage();
+    const created: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/surveys') && r.method() === 'POST') created.push(r.postData() ?? '');
+    });
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/settings/surveys`);
+    await page.getByRole('button', { name: 'New survey' }).click();
+    const editor = page.getByRole('form', { name: 'New survey' });
+    await editor.getByLabel('Survey name').fill('Cleared fields');
+    const cooldown = editor.getByLabel('Cooldown days');
+    await cooldown.fill('');
+    await editor.getByRole('button', { name: 'Save survey' }).click();
+    const cooldownError = editor.getByText('Enter the cooldown in days, from 0 to 365');
+    await cooldownError.waitFor();
+    // The message is the field's own: announced with it, and the field has the focus.
+    expect(await cooldown.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await cooldown.getAttribute('aria-describedby')) ?? '';
+    expect(describedBy.split(' ')).toContain(await cooldownError.getAttribute('id'));
+    expect(await cooldown.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(created).toEqual([]);
+    await editor.screenshot({ path: path.join(artifacts, 'surveys-editor-cleared.png') });
+
+    // A number typed in saves as typed.
+    await cooldown.fill('3');
+    await editor.getByRole('button', { name: 'Save survey' }).click();
+    await page.getByRole('status').filter({ hasText: 'Survey “Cleared fields” saved.' }).waitFor();
+    expect(created).toHaveLength(1);
+    const item = page.getByRole('list', { name: 'Surveys' }).getByRole('listitem').filter({
+      hasText: 'Cleared fields',
+    });
+    expect(await item.textContent()).toContain('at most once in 3 days per customer; link valid 14 days');
+
+    // Editing: clearing the link validity is refused too, and the survey keeps its 14 days.
+    await item.getByRole('button', { name: 'Edit Cleared fields' }).click();
+    const edit = page.getByRole('form', { name: 'Edit “Cleared fields”' });
+    await edit.getByLabel('Link valid for (days)').fill('');
+    await edit.getByRole('button', { name: 'Save survey' }).click();
+    await edit.getByText('Enter how many days the link takes answers, from 1 to 90.').waitFor();
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await page.reload();
+    await item.waitFor();
+    expect(await item.textContent()).toContain('link valid 14 days');
     await context.close();
   });
 });

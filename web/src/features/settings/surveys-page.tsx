@@ -21,6 +21,7 @@ import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { Ago } from '../customers/customer-bits.tsx';
+import { readSurveyDays } from './survey-days.ts';
 
 export const surveyKindLabels: Record<SurveyKind, string> = {
   csat: 'CSAT (1–5)',
@@ -208,9 +209,6 @@ const draftOf = (s: SurveyView | null): Draft =>
         enabled: true,
       };
 
-/** An empty number field is left to the server's default; anything else is sent as typed, for it to judge. */
-const numberOf = (text: string) => (text.trim() === '' ? undefined : Number(text));
-
 function SurveyEditor({ survey, onDone }: { survey: SurveyView | null; onDone(saved?: SurveyView): void }) {
   const id = useId();
   const [draft, setDraft] = useState<Draft>(() => draftOf(survey));
@@ -223,6 +221,17 @@ function SurveyEditor({ survey, onDone }: { survey: SurveyView | null; onDone(sa
 
   async function save(e: FormEvent) {
     e.preventDefault();
+    // A cleared day count is refused here: sent as omitted, it would save a default nobody typed.
+    const cooldown = readSurveyDays('cooldownDays', draft.cooldownDays);
+    const expires = readSurveyDays('expiresDays', draft.expiresDays);
+    if ('error' in cooldown || 'error' in expires) {
+      setErrors({
+        ...('error' in cooldown ? { cooldownDays: cooldown.error } : {}),
+        ...('error' in expires ? { expiresDays: expires.error } : {}),
+      });
+      document.getElementById(f('error' in cooldown ? 'cooldownDays' : 'expiresDays'))?.focus();
+      return;
+    }
     setBusy(true);
     setErrors({});
     try {
@@ -233,8 +242,8 @@ function SurveyEditor({ survey, onDone }: { survey: SurveyView | null; onDone(sa
         commentPrompt: draft.commentPrompt.trim() || null,
         trigger: draft.trigger,
         delivery: draft.delivery,
-        cooldownDays: numberOf(draft.cooldownDays),
-        expiresDays: numberOf(draft.expiresDays),
+        cooldownDays: cooldown.days,
+        expiresDays: expires.days,
         enabled: draft.enabled,
       };
       const saved = survey ? await surveysApi.update(survey.id, input) : await surveysApi.create(input);
@@ -526,7 +535,10 @@ function SurveyResultsPanel({ survey }: { survey: SurveyView }) {
                   {d.score}
                 </span>
                 <span className="score-bar-track" aria-hidden="true">
-                  <span className="score-bar-fill" style={{ width: `${(d.count / most) * 100}%` }} />
+                  {/* No fill for a zero: the fill's minimum width is there to show a small count. */}
+                  {d.count > 0 && (
+                    <span className="score-bar-fill" style={{ width: `${(d.count / most) * 100}%` }} />
+                  )}
                 </span>
                 <span className="score-bar-count">
                   {d.count}
