@@ -126,6 +126,7 @@ describe('evaluating rules', () => {
             influence: 42,
             followers: 100,
             openCaseId: null,
+            openCaseOfKind: { lead: null, service: null },
             lifecycleStage: null,
             segmentIds: new Set(),
           },
@@ -137,6 +138,7 @@ describe('evaluating rules', () => {
       influence: 5,
       followers: 100,
       openCaseId: null,
+      openCaseOfKind: { lead: null, service: null },
       lifecycleStage: 'customer',
       segmentIds: new Set(['seg-vip']),
     };
@@ -167,6 +169,7 @@ describe('every condition', () => {
     influence: 40,
     followers: 5000,
     openCaseId: 'case-9',
+    openCaseOfKind: { lead: null, service: 'case-9' },
     lifecycleStage: 'lead',
     segmentIds: new Set(['s1']),
   };
@@ -418,6 +421,35 @@ describe('routing stored mentions', () => {
     const after = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
     expect(after).toHaveLength(2);
     expect((await getCase(t.ctx, manager, after[0]?.id ?? '')).conversations).toHaveLength(2);
+  });
+
+  it("keeps a customer's purchase question out of their open complaint: a lead case is another need", async () => {
+    const { ws, manager } = await setup();
+    await saveRule(t.ctx, manager, {
+      name: 'Complaints',
+      conditions: [{ field: 'intent', op: 'in', value: ['complaint'] }],
+      actions: [{ type: 'create_case' }],
+    });
+    await saveRule(t.ctx, manager, {
+      name: 'Buying signals',
+      conditions: [{ field: 'intent', op: 'in', value: ['purchase_intent'] }],
+      actions: [{ type: 'create_case', caseType: 'lead' }],
+    });
+    await ingest(ws.id, [{ text: complaint, author: 'both' }]);
+    await routeNewMentions(t.ctx);
+    // In one batch: a purchase question, another complaint, and a second purchase question.
+    await ingest(ws.id, [
+      { text: upgrade, author: 'both' },
+      { text: `${complaint}, day two`, author: 'both' },
+      { text: `${upgrade} Asking again`, author: 'both' },
+    ]);
+    await routeNewMentions(t.ctx);
+    const cases = (await listCases(t.ctx, manager, { view: 'all', limit: 10 })).items;
+    const conversations = async (id: string) => (await getCase(t.ctx, manager, id)).conversations.length;
+    expect(await Promise.all(cases.map(async (c) => [c.type, await conversations(c.id)] as const))).toEqual([
+      ['lead', 2],
+      ['complaint', 2],
+    ]);
   });
 
   it("routes by the customer's segment: a static list of VIPs gets urgent cases", async () => {

@@ -47,7 +47,10 @@ export type Facts = {
     id: string;
     influence: number | null;
     followers: number | null;
+    /** The customer's newest active case, whatever its type. */
     openCaseId: string | null;
+    /** The newest active case of each kind: `create_case` attaches a post only to one of its own kind. */
+    openCaseOfKind: Record<CaseKind, string | null>;
     lifecycleStage: string | null;
     /** Which of the segments the rules name the customer belongs to. */
     segmentIds: Set<string>;
@@ -71,7 +74,17 @@ export type Facts = {
   changed?: Set<string>;
 };
 
+type Customer = NonNullable<Facts['customer']>;
+
 const ACTIVE = ['new', 'open', 'pending_customer', 'on_hold'] as const;
+
+/**
+ * A lead and a service case (question, complaint, feedback, other) are different needs: a
+ * customer's purchase question must not disappear into their open complaint, nor a complaint
+ * into a sales conversation.
+ */
+export type CaseKind = 'lead' | 'service';
+export const caseKind = (type: string): CaseKind => (type === 'lead' ? 'lead' : 'service');
 
 const words = normalisedWords;
 
@@ -271,12 +284,12 @@ async function openCasesOf(
   db: Transaction<DB> | AppContext['db'],
   workspaceId: string,
   customerIds: string[],
-): Promise<Map<string, string>> {
-  const open = new Map<string, string>();
+): Promise<Map<string, OpenCases>> {
+  const open = new Map<string, OpenCases>();
   if (customerIds.length === 0) return open;
   const rows = await db
     .selectFrom('cases')
-    .select(['id', 'customer_id', 'number'])
+    .select(['id', 'customer_id', 'number', 'type'])
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', 'in', customerIds)
     .where('merged_into', 'is', null)
@@ -285,16 +298,26 @@ async function openCasesOf(
     // in number order instead of looking up the batch's customers.
     .execute();
   const newest = new Map<string, number>();
+  const newestOfKind = new Map<string, number>();
   for (const r of rows) {
     if (!r.customer_id) continue;
     const n = Number(r.number);
+    const kind = caseKind(r.type);
+    const cases = open.get(r.customer_id) ?? { any: r.id, ofKind: { lead: null, service: null } };
+    open.set(r.customer_id, cases);
     if ((newest.get(r.customer_id) ?? -1) < n) {
       newest.set(r.customer_id, n);
-      open.set(r.customer_id, r.id);
+      cases.any = r.id;
+    }
+    if ((newestOfKind.get(`${r.customer_id} ${kind}`) ?? -1) < n) {
+      newestOfKind.set(`${r.customer_id} ${kind}`, n);
+      cases.ofKind[kind] = r.id;
     }
   }
   return open;
 }
+
+type OpenCases = { any: string; ofKind: Record<CaseKind, string | null> };
 
 /**
  * Facts for a batch of mentions: matched queries, and each author's customer with reach and
@@ -423,7 +446,8 @@ export async function loadFacts(
       id: customerId,
       followers: r?.followers == null ? null : Number(r.followers),
       influence: r?.influence == null ? null : Number(r.influence),
-      openCaseId: openCases.get(customerId) ?? null,
+      openCaseId: openCases.get(customerId)?.any ?? null,
+      openCaseOfKind: { ...(openCases.get(customerId)?.ofKind ?? { lead: null, service: null }) },
       lifecycleStage: stageOf.get(customerId) ?? null,
       segmentIds: inSegments.get(customerId) ?? new Set(),
     };
@@ -763,7 +787,8 @@ async function applyAction(
   switch (action.type) {
     case 'create_case': {
       if (f.case) return `case ${f.case.number} already made for this mention`;
-      const open = action.attachToOpenCase ? (f.customer?.openCaseId ?? null) : null;
+      const type = action.caseType ?? typeFromIntents([...f.mention.intents].join(' '));
+      const open = action.attachToOpenCase ? (f.customer?.openCaseOfKind[caseKind(type)] ?? null) : null;
       if (open) {
         const post = posts.get(f);
         const row = await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, post);
@@ -783,12 +808,15 @@ async function applyAction(
         id: newId(ctx.now()),
         number: await nextCaseNumber(ctx, trx, workspaceId),
         priority: action.priority ?? priorityFromUrgency(f.mention.urgency),
-        type: action.caseType ?? typeFromIntents([...f.mention.intents].join(' ')),
+        type,
       };
       unmadeCases.set(f, by);
       f.case = made;
       startDraft(f, { ...made, team_id: null, assignee_user_id: null, tags: '', status: 'new' });
-      if (f.customer) f.customer.openCaseId = made.id;
+      if (f.customer) {
+        f.customer.openCaseId = made.id;
+        f.customer.openCaseOfKind[caseKind(type)] = made.id;
+      }
       return `created case ${made.number}`;
     }
     case 'set_priority':
@@ -1131,7 +1159,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             ).map((r) => r.external_id),
           );
           const byId = new Map(rows.map((r) => [Number(r.id), r]));
-          const openedInBatch = new Map<string, string>();
+          const openedInBatch = new Map<string, Pick<Customer, 'openCaseId' | 'openCaseOfKind'>>();
           const threads = await ThreadCases.load(trx, workspaceId, rows);
           // Most posts meet no rule's gate and are not replies: they are passed over before their
           // customers are read. A reply is kept, as its thread may get a case earlier in this batch.
@@ -1156,8 +1184,9 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
               continue;
             }
             // A case a rule opened earlier in this batch is the customer's open case from then on.
-            if (f.customer && openedInBatch.has(f.customer.id))
-              f.customer.openCaseId = openedInBatch.get(f.customer.id) ?? null;
+            const opened = f.customer && openedInBatch.get(f.customer.id);
+            if (f.customer && opened)
+              Object.assign(f.customer, { ...opened, openCaseOfKind: { ...opened.openCaseOfKind } });
             await continueThread(ctx, trx, workspaceId, f, row, threads);
             await applyRules(ctx, trx, workspaceId, offered.get(f) ?? [], f, roundRobin, firedCounts);
             if (f.case)
@@ -1165,7 +1194,11 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
                 ...f.case,
                 status: threads.find(row)?.id === f.case.id ? (threads.find(row)?.status ?? 'new') : 'new',
               });
-            if (f.customer?.openCaseId) openedInBatch.set(f.customer.id, f.customer.openCaseId);
+            if (f.customer?.openCaseId)
+              openedInBatch.set(f.customer.id, {
+                openCaseId: f.customer.openCaseId,
+                openCaseOfKind: { ...f.customer.openCaseOfKind },
+              });
           }
           await countFirings(ctx, trx, firedCounts);
           await trx
