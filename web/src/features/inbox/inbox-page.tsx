@@ -51,7 +51,7 @@ type Refinement = (typeof refinements)[number];
 const ANY = 'any';
 
 /** `soon`: the active cases whose running SLA clock is due within the hour (or overdue), most urgent first. */
-type View = { key: string; label: string; filters: CaseFilters; soon?: boolean };
+type View = { key: string; label: string; filters: CaseFilters; soon?: boolean; named?: boolean };
 
 const baseViews: View[] = [
   { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active' } },
@@ -69,6 +69,7 @@ function allViews(dir: Directory): View[] {
       key: `team:${t.id}`,
       label: t.name,
       filters: { teamId: t.id, status: 'active' },
+      named: true,
     })),
     ...channels.map((c) => ({ key: `channel:${c}`, label: c, filters: { channel: c, status: 'active' } })),
   ];
@@ -680,8 +681,10 @@ function ViewGroup({
         <li key={v.key}>
           <button
             type="button"
-            className={v.key === current ? 'view-button active' : 'view-button'}
+            className={v.key === current ? 'view-button one-line active' : 'view-button one-line'}
             aria-current={v.key === current ? 'page' : undefined}
+            // A name people chose (a team's, up to 80 characters) may be cut: the tooltip has it whole.
+            title={v.named ? v.label : undefined}
             onClick={() => onPick(v.key)}
           >
             {v.label}
