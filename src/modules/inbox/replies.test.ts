@@ -518,7 +518,7 @@ describe('our own replies coming back, notes, canned responses', () => {
       name: 'Everything',
       actions: [{ type: 'create_case', attachToOpenCase: false }],
     });
-    const { caseId, uri } = await blueskyCase(ws, agent, 'Seat broken');
+    const { caseId, uri, mentionId } = await blueskyCase(ws, agent, 'Seat broken');
     await queueReply(t.ctx, agent, caseId, { body: 'We will fix it.' });
     await deliverDueReplies(t.ctx);
     const sent = (await getCase(t.ctx, agent, caseId)).replies[0];
@@ -546,6 +546,36 @@ describe('our own replies coming back, notes, canned responses', () => {
     expect(detail.sla.find((s) => s.metric === 'next_response')).toBeUndefined();
     const all = await t.ctx.db.selectFrom('cases').select('id').where('workspace_id', '=', ws.id).execute();
     expect(all).toHaveLength(1); // the rule did not make a case of our own post
+
+    // Someone else answers in the thread too: the next reply still goes to the customer's post,
+    // not to the latest post of the case (theirs, or ours before it).
+    await appendToLog(t.ctx, [
+      {
+        workspaceId: ws.id,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify({
+          channel: 'bluesky',
+          externalId: 'at://did:plc:bystander/app.bsky.feed.post/3kbystander',
+          text: 'Same happened to me last week',
+          createdAt: t.clock.now().toISOString(),
+          replyTo: uri,
+          author: { externalId: 'did:plc:bystander', handle: 'bystander.bsky.social' },
+        }),
+      },
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    await routeNewMentions(t.ctx);
+    const thread = (await getCase(t.ctx, agent, caseId)).conversations[0]?.messages ?? [];
+    expect(thread.map((m) => m.text)).toEqual([
+      'Seat broken',
+      'We will fix it.',
+      'Same happened to me last week',
+    ]);
+    const [next] = await queueReply(t.ctx, agent, caseId, { body: 'Fixed, thanks for waiting.' });
+    expect(next?.mentionId).toBe(mentionId);
   });
 
   it('notifies colleagues mentioned in an internal note', async () => {

@@ -205,7 +205,9 @@ export async function queueReplyIn(
       'conflict',
       `Case ${c.number} is ${c.merged_into ? 'merged' : 'closed'}; reply on an open case`,
     );
-  // The post replied to: the one named, else the latest post of the case.
+  // The post replied to: the one named, else the customer's latest post in the case. A case's
+  // threads also hold other people's replies and our own posts coming back from the network,
+  // and the latest of those is not who the agent is answering.
   const mentionQuery = trx
     .selectFrom('mentions')
     .leftJoin('authors', 'authors.id', 'mentions.author_id')
@@ -218,10 +220,36 @@ export async function queueReplyIn(
     ])
     .where('mentions.workspace_id', '=', author.workspaceId)
     .where('mentions.case_id', '=', caseId);
-  const mention = await (parsed.mentionId
-    ? mentionQuery.where('mentions.id', '=', parsed.mentionId)
-    : mentionQuery.where('mentions.deleted_at', 'is', null).orderBy('mentions.id', 'desc')
-  ).executeTakeFirst();
+  const latest = mentionQuery.where('mentions.deleted_at', 'is', null).orderBy('mentions.id', 'desc');
+  const notOurs = latest.where((eb) =>
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('outbox_replies')
+          .select('outbox_replies.id')
+          .where('outbox_replies.workspace_id', '=', author.workspaceId)
+          .whereRef('outbox_replies.external_id', '=', 'mentions.external_id'),
+      ),
+    ),
+  );
+  const mention = parsed.mentionId
+    ? await mentionQuery.where('mentions.id', '=', parsed.mentionId).executeTakeFirst()
+    : ((c.customer_id
+        ? await notOurs
+            .where(
+              'mentions.author_id',
+              'in',
+              trx
+                .selectFrom('identities')
+                .select('identities.author_id')
+                .where('identities.workspace_id', '=', author.workspaceId)
+                .where('identities.customer_id', '=', c.customer_id)
+                .where('identities.author_id', 'is not', null),
+            )
+            .executeTakeFirst()
+        : undefined) ??
+      (await notOurs.executeTakeFirst()) ??
+      (await latest.executeTakeFirst()));
   if (parsed.mentionId && !mention)
     throw new AppError('validation_failed', `Mention ${parsed.mentionId} is not part of case ${c.number}`, {
       fields: [{ path: 'mentionId', message: 'not a post of this case' }],

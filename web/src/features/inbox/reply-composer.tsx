@@ -15,6 +15,7 @@ import { useCaretAfterRender } from '../../components/caret.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 import { type Directory, formatMinutes, formatTarget, metricLabels, useNow } from './inbox-bits.tsx';
 import { mentionedIn } from './note-mentions.ts';
+import { customerLatestPost } from './reply-target.ts';
 
 /** The longest text one post takes on each channel (the server refuses longer ones). */
 export const channelLimits: Record<string, number> = { bluesky: 300, mastodon: 500, email: 20_000 };
@@ -117,7 +118,8 @@ export function Composer({
   // A case with no post (e.g. one made for an unanswered community question) can only be
   // answered privately: there is no thread to reply in.
   const visibility = posts.length > 0 ? chosenVisibility : 'private';
-  const latest = posts.at(-1);
+  const customerLatest = useMemo(() => customerLatestPost(posts, detail.customer), [posts, detail.customer]);
+  const latest = customerLatest ?? posts.at(-1);
   const target = posts.find((m) => m.id === picked) ?? latest;
   const channel = target?.channel ?? detail.channel ?? '';
   // A private reply goes as a Mastodon direct message on Mastodon, else by email.
@@ -342,7 +344,7 @@ export function Composer({
               <select value={target?.id ?? ''} onChange={(e) => setPicked(Number(e.target.value) || null)}>
                 {[...posts].reverse().map((m) => (
                   <option key={m.id} value={m.id}>
-                    {m.id === latest?.id ? 'Latest — ' : ''}
+                    {m.id === latest?.id ? (customerLatest ? "Customer's latest — " : 'Latest — ') : ''}
                     {postLabel(m)}
                   </option>
                 ))}
