@@ -5,6 +5,7 @@ import { call } from '../../../test/http.ts';
 import { webhookSignature } from '../../connectors/service.ts';
 import { createApp } from '../../http/app.ts';
 import { processBatch } from '../../pipeline/worker.ts';
+import { createQuery, listQueries } from './service.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
@@ -361,6 +362,90 @@ describe('listening queries API', () => {
     expect(demo.examples.map((m) => m.externalId)).toEqual(['links-it']);
     // The address of the post that links example.com is no link of it either.
     expect(await preview('url:reviews.example')).toMatchObject({ matched: 0, examples: [] });
+  });
+
+  it('refuses a name another query of the workspace has, ignoring case and surrounding spaces, on create and rename', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'manager' }));
+    const post = (name: string) =>
+      call(app(), 'POST', '/api/v1/listening/queries', { name, query: 'refund*' }, { bearer: manager });
+    const patch = (id: string, body: Record<string, unknown>) =>
+      call(app(), 'PATCH', `/api/v1/listening/queries/${id}`, body, { bearer: manager });
+    const refunds = (await (await post('Refunds')).json()) as { id: string };
+    const delays = (await (await post('Delays')).json()) as { id: string };
+
+    const twice = await post('  rEFUNDS ');
+    expect(twice.status).toBe(409);
+    expect(await twice.json()).toMatchObject({
+      error: {
+        code: 'conflict',
+        message: 'A listening query named "Refunds" already exists',
+        details: {
+          fields: [{ path: 'name', message: 'already used by the query "Refunds"' }],
+          queryId: refunds.id,
+        },
+      },
+    });
+    const renamed = await patch(delays.id, { name: 'refunds' });
+    expect(renamed.status).toBe(409);
+    expect(((await renamed.json()) as { error: { code: string } }).error.code).toBe('conflict');
+    // Its own name in another case, and another workspace's name, are free.
+    expect(await (await patch(refunds.id, { name: ' REFUNDS ' })).json()).toMatchObject({ name: 'REFUNDS' });
+    const other = await buildWorkspace(t.ctx);
+    const otherManager = await buildToken(t.ctx, await buildUser(t.ctx, other, { role: 'manager' }));
+    expect(
+      (
+        await call(
+          app(),
+          'POST',
+          '/api/v1/listening/queries',
+          { name: 'Delays', query: 'late' },
+          {
+            bearer: otherManager,
+          },
+        )
+      ).status,
+    ).toBe(201);
+
+    // Duplicates saved before names were checked stay editable under their name.
+    const now = t.clock.now().toISOString();
+    await t.ctx.db
+      .insertInto('listening_queries')
+      .values({
+        id: 'lq_legacy_duplicate',
+        workspace_id: ws.id,
+        name: 'delays',
+        query: 'late',
+        enabled: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    expect(
+      await (await patch('lq_legacy_duplicate', { name: 'delays', enabled: false })).json(),
+    ).toMatchObject({
+      name: 'delays',
+      enabled: false,
+    });
+    expect((await patch('lq_legacy_duplicate', { name: 'Late arrivals' })).status).toBe(200);
+    const names = (await (
+      await call(app(), 'GET', '/api/v1/listening/queries', undefined, { bearer: manager })
+    ).json()) as { items: { name: string }[] };
+    expect(names.items.map((q) => q.name).sort()).toEqual(['Delays', 'Late arrivals', 'REFUNDS']);
+  });
+
+  it('lets only one of several simultaneous creations of a name through', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    const results = await Promise.allSettled(
+      ['Brand', 'brand ', 'BRAND', ' Brand', 'bRand', 'brAnd', 'braNd', 'branD'].map((name) =>
+        createQuery(t.ctx, manager.actor, { name, query: 'acme', enabled: true }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+    expect(await listQueries(t.ctx, manager.actor)).toHaveLength(1);
   });
 
   it('lets agents read but not change queries', async () => {

@@ -189,9 +189,13 @@ export function listeningRoutes(ctx: AppContext) {
       method: 'post',
       path: '/listening/queries',
       tags: ['Listening'],
-      summary: 'Create a listening query (owner, admin, manager); syntax errors give the position',
+      summary:
+        'Create a listening query (owner, admin, manager); syntax errors give the position, a name already used (ignoring case) is 409',
       request: { body: jsonBody(queryInput) },
-      responses: { 201: jsonContent(listeningQuerySchema, 'Created'), ...errorResponses(400, 401, 403) },
+      responses: {
+        201: jsonContent(listeningQuerySchema, 'Created'),
+        ...errorResponses(400, 401, 403, 409),
+      },
     }),
     async (c) => c.json(await listening.createQuery(ctx, actorOf(c), c.req.valid('json')), 201),
   );
@@ -234,7 +238,10 @@ export function listeningRoutes(ctx: AppContext) {
       tags: ['Listening'],
       summary: 'Change a listening query (owner, admin, manager)',
       request: { params: idParam, body: jsonBody(queryPatch) },
-      responses: { 200: jsonContent(listeningQuerySchema, 'Updated'), ...errorResponses(400, 401, 403, 404) },
+      responses: {
+        200: jsonContent(listeningQuerySchema, 'Updated'),
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
     }),
     async (c) =>
       c.json(await listening.updateQuery(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),

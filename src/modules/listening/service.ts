@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
-import type { MentionsTable, QuarantineTable } from '../../db/schema.ts';
+import type { DB, MentionsTable, QuarantineTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
@@ -67,6 +67,42 @@ export async function listQueries(ctx: AppContext, actor: Actor): Promise<Listen
   return rows.map(toQueryView);
 }
 
+/** How names compare: "Brand ", "brand" and "BRAND" are one name. */
+function nameKey(name: string): string {
+  return name.trim().toLocaleLowerCase('en-US');
+}
+
+/**
+ * Refuses a name another query of the workspace has, ignoring case and surrounding spaces: the
+ * query picker, the volumes chart and rules name queries by it. A check in the service rather
+ * than a unique index, because databases from before it may hold duplicates and an index would
+ * make their migration fail; renaming one of those, or saving it under its own name, still works.
+ * It runs inside the writing transaction, after holding the workspace row (PostgreSQL; SQLite has
+ * one writer), so two saves of one name at the same instant cannot both pass.
+ */
+async function checkNameFree(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  name: string,
+  except?: string,
+): Promise<void> {
+  await ctx.dialect
+    .lockForUpdate(trx.selectFrom('workspaces').select('id').where('id', '=', workspaceId))
+    .execute();
+  const rows = await trx
+    .selectFrom('listening_queries')
+    .select(['id', 'name'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const taken = rows.find((r) => r.id !== except && nameKey(r.name) === nameKey(name));
+  if (taken)
+    throw new AppError('conflict', `A listening query named "${taken.name}" already exists`, {
+      fields: [{ path: 'name', message: `already used by the query "${taken.name}"` }],
+      queryId: taken.id,
+    });
+}
+
 export async function createQuery(
   ctx: AppContext,
   actor: Actor,
@@ -78,13 +114,16 @@ export async function createQuery(
   const row = {
     id: newId(ctx.now()),
     workspace_id: actor.workspaceId,
-    name: input.name,
+    name: input.name.trim(),
     query: input.query,
     enabled: input.enabled ? 1 : 0,
     created_at: now,
     updated_at: now,
   };
-  await ctx.db.insertInto('listening_queries').values(row).execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    await checkNameFree(ctx, trx, actor.workspaceId, row.name);
+    await trx.insertInto('listening_queries').values(row).execute();
+  });
   return toQueryView(row);
 }
 
@@ -96,26 +135,32 @@ export async function updateQuery(
 ): Promise<ListeningQueryView> {
   requirePermission(actor, 'listening:manage');
   if (patch.query !== undefined) validateQuery(patch.query);
-  const existing = await ctx.db
-    .selectFrom('listening_queries')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!existing) throw new AppError('not_found', `No listening query ${id}`);
-  const next = {
-    ...existing,
-    name: patch.name ?? existing.name,
-    query: patch.query ?? existing.query,
-    enabled: patch.enabled === undefined ? existing.enabled : patch.enabled ? 1 : 0,
-    updated_at: ctx.now().toISOString(),
-  };
-  await ctx.db
-    .updateTable('listening_queries')
-    .set({ name: next.name, query: next.query, enabled: next.enabled, updated_at: next.updated_at })
-    .where('id', '=', id)
-    .execute();
-  return toQueryView(next);
+  return ctx.db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('listening_queries')
+      .selectAll()
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!existing) throw new AppError('not_found', `No listening query ${id}`);
+    const name = patch.name?.trim() ?? existing.name;
+    // Only a new name is checked, so a query that already shares its name with another (saved
+    // before names were checked) can still be edited without being renamed.
+    if (nameKey(name) !== nameKey(existing.name)) await checkNameFree(ctx, trx, actor.workspaceId, name, id);
+    const next = {
+      ...existing,
+      name,
+      query: patch.query ?? existing.query,
+      enabled: patch.enabled === undefined ? existing.enabled : patch.enabled ? 1 : 0,
+      updated_at: ctx.now().toISOString(),
+    };
+    await trx
+      .updateTable('listening_queries')
+      .set({ name: next.name, query: next.query, enabled: next.enabled, updated_at: next.updated_at })
+      .where('id', '=', id)
+      .execute();
+    return toQueryView(next);
+  });
 }
 
 export async function deleteQuery(ctx: AppContext, actor: Actor, id: string): Promise<void> {

@@ -5,6 +5,7 @@ import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 import { MentionCard } from './mention-card.tsx';
+import { queryNamedLike } from './query-name.ts';
 
 type SyntaxProblem = { message: string; position: number | null };
 
@@ -34,6 +35,8 @@ export function QueriesPage() {
   const [problem, setProblem] = useState<SyntaxProblem | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [message, setMessage] = useState('');
+  /** The server's word on the name (a query saved meanwhile by someone else has it), until it changes. */
+  const [nameProblem, setNameProblem] = useState('');
   const queryMap = useMemo(() => new Map(queries.map((q) => [q.id, q])), [queries]);
 
   const reload = useCallback(
@@ -78,7 +81,13 @@ export function QueriesPage() {
     setName(q?.name ?? '');
     setSource(q?.query ?? '');
     setMessage('');
+    setNameProblem('');
   }
+
+  // Said while typing, as the service would refuse it on save.
+  const namesake = queryNamedLike(queries, name, editing);
+  const nameError =
+    nameProblem || (namesake ? `A listening query named "${namesake.name}" already exists` : '');
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -90,7 +99,11 @@ export function QueriesPage() {
       setMessage(editing ? 'Query saved.' : 'Query created: new mentions are matched from now on.');
       await reload();
     } catch (err) {
-      setMessage(err instanceof ApiError ? err.message : 'Could not save.');
+      if (err instanceof ApiError && err.fields.name) {
+        setNameProblem(err.code === 'conflict' ? err.message : err.fields.name);
+        // The query that took the name shows in the list, so it is clear which one it is.
+        if (err.code === 'conflict') await reload();
+      } else setMessage(err instanceof ApiError ? err.message : 'Could not save.');
     }
   }
 
@@ -159,7 +172,22 @@ export function QueriesPage() {
         <form className="card" onSubmit={save} aria-label={editing ? 'Edit query' : 'New query'}>
           <h2>{editing ? `Edit “${editing.name}”` : 'New query'}</h2>
           <label htmlFor="query-name">Name</label>
-          <input id="query-name" value={name} onChange={(e) => setName(e.target.value)} required />
+          <input
+            id="query-name"
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+              setNameProblem('');
+            }}
+            required
+            aria-invalid={nameError !== ''}
+            aria-describedby={nameError ? 'query-name-error' : undefined}
+          />
+          {nameError && (
+            <p id="query-name-error" className="field-error">
+              {nameError}
+            </p>
+          )}
           <label htmlFor="query-source">Query</label>
           <textarea
             id="query-source"
@@ -196,7 +224,10 @@ export function QueriesPage() {
             </div>
           )}
           <div className="row">
-            <button type="submit" disabled={!canManage || problem !== null || !name || !source}>
+            <button
+              type="submit"
+              disabled={!canManage || problem !== null || !name.trim() || !source || nameError !== ''}
+            >
               {editing ? 'Save query' : 'Create query'}
             </button>
             {editing && (
