@@ -13,6 +13,10 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   server = await startBuiltServer();
   browser = await launchChromium();
+  // The owner's one-time password is replaced once, so each test signs in with the new one.
+  const page = await browser.newPage();
+  await signIn(page, server.url, ownerEmail, server.password, password);
+  await page.close();
 });
 
 afterAll(async () => {
@@ -42,7 +46,7 @@ describe('inbox', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     const scriptErrors: string[] = [];
     page.on('pageerror', (err) => scriptErrors.push(err.message));
-    await signIn(page, server.url, ownerEmail, server.password, password);
+    await signIn(page, server.url, ownerEmail, password);
 
     // Listening: dismiss one post as spam, make a case of another.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Listening' }).click();
@@ -197,10 +201,15 @@ describe('inbox', () => {
     expect(await editor.getByLabel('Condition 1 values, separated by commas').inputValue()).toBe(
       'bag, luggage',
     );
-    // A condition left empty is refused in words, naming its row.
+    // A condition left empty is refused in words, under its row.
     await editor.getByLabel('Condition 1 values, separated by commas').fill('');
     await editor.getByRole('button', { name: 'Try on the last 500 mentions' }).click();
-    await editor.getByRole('alert').filter({ hasText: 'Condition 1: choose or type at least one' }).waitFor();
+    await editor
+      .getByRole('list', { name: 'Conditions' })
+      .getByRole('listitem')
+      .first()
+      .getByText('choose or type at least one')
+      .waitFor();
     await editor.getByRole('button', { name: 'Remove condition 1' }).click();
     await editor.getByRole('button', { name: 'Add condition' }).click();
     await editor.getByLabel('Condition 1 field').selectOption('sentiment');
@@ -287,6 +296,55 @@ describe('inbox', () => {
     await panel.getByRole('link', { name: /priority set to urgent/ }).waitFor();
     await panel.getByRole('button', { name: 'Mark all read' }).click();
     await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a refused condition under its own row, marks its field and moves focus to it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/settings/routing-rules`);
+    await page.getByRole('heading', { name: 'Routing rules', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const editor = page.getByRole('form', { name: 'New routing rule' });
+    await editor.getByLabel('Rule name').fill('Bags and refunds');
+    await editor.getByRole('button', { name: 'Add condition' }).click();
+    await editor.getByLabel('Condition 1 field').selectOption('keywords');
+    await editor.getByLabel('Condition 1 values, separated by commas').fill('refund');
+    // The second condition is left without a keyword.
+    await editor.getByRole('button', { name: 'Add condition' }).click();
+    await editor.getByLabel('Condition 2 field').selectOption('keywords');
+    await editor.getByRole('button', { name: 'Save rule' }).click();
+
+    const rows = editor.getByRole('list', { name: 'Conditions' }).getByRole('listitem');
+    const second = rows.nth(1);
+    await second.getByText('choose or type at least one').waitFor();
+    const field = editor.getByLabel('Condition 2 values, separated by commas');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = await field.getAttribute('aria-describedby');
+    expect(describedBy).toBeTruthy();
+    expect(await second.locator(`[id="${describedBy}"]`).textContent()).toBe('choose or type at least one');
+    // Focus is on the refused field, which reads out its message.
+    expect(await field.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    // Row 1 is not marked, and no summary repeats what the row says.
+    expect(await rows.nth(0).locator('.field-error').count()).toBe(0);
+    expect(
+      await editor.getByLabel('Condition 1 values, separated by commas').getAttribute('aria-invalid'),
+    ).toBeNull();
+    expect(await editor.getByRole('alert').count()).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'inbox-rule-row-error.png'), fullPage: true });
+
+    // With row 1 removed, the message moves up with its row.
+    await editor.getByRole('button', { name: 'Remove condition 1' }).click();
+    await rows.nth(0).getByText('choose or type at least one').waitFor();
+    const moved = editor.getByLabel('Condition 1 values, separated by commas');
+    expect(await moved.getAttribute('aria-invalid')).toBe('true');
+    await moved.fill('bag');
+    await editor.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule “Bags and refunds” saved.' }).waitFor();
 
     expect(scriptErrors).toEqual([]);
     await page.close();

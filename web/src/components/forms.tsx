@@ -3,23 +3,61 @@ import { ApiError } from '../api.ts';
 
 export type FieldErrors = Record<string, string>;
 
-/**
- * API field errors by form field: `keywords.2` becomes the `keywords` field, "line 3: …", or with
- * `rows` (`{ conditions: 'Condition' }`) the form's own name for a row: "Condition 3: …".
- */
-export function fieldErrors(err: unknown, rows: Record<string, string> = {}): FieldErrors {
+/** API field errors by form field: `keywords.2` becomes the `keywords` field, "line 3: …". */
+export function fieldErrors(err: unknown): FieldErrors {
   if (!(err instanceof ApiError)) return { form: 'Something went wrong. Try again.' };
+  return byField(err.fields, err.message);
+}
+
+function byField(fields: Record<string, string>, otherwise: string): FieldErrors {
   const out: FieldErrors = {};
-  for (const [path, message] of Object.entries(err.fields)) {
+  for (const [path, message] of Object.entries(fields)) {
     const [field = 'form', index] = path.split('.');
     const text =
-      index !== undefined && /^\d+$/.test(index)
-        ? `${rows[field] ?? 'line'} ${Number(index) + 1}: ${message}`
-        : message;
+      index !== undefined && /^\d+$/.test(index) ? `line ${Number(index) + 1}: ${message}` : message;
     out[field] = out[field] ? `${out[field]}; ${text}` : text;
   }
-  if (Object.keys(out).length === 0) out.form = err.message;
+  if (Object.keys(out).length === 0) out.form = otherwise;
   return out;
+}
+
+/** One row's API errors by the row's own field (`value`, `teamId`), '' for the row as a whole. */
+export type RowErrors = Record<string, string>;
+
+export type FormErrors = {
+  /** Errors that belong to no row, as fieldErrors reads them. */
+  fields: FieldErrors;
+  /** By list (`conditions`), then by row index from 0. */
+  rows: Record<string, Record<number, RowErrors>>;
+};
+
+export const noFormErrors: FormErrors = { fields: {}, rows: {} };
+
+/**
+ * API field errors of a form with repeated rows, so each can be shown under its own row:
+ * `conditions.1.value` is row 2 of `conditions`, field `value`. An error about a list as a whole
+ * (`conditions`) or any other field stays in `fields`.
+ */
+export function formErrors(err: unknown, lists: readonly string[]): FormErrors {
+  if (!(err instanceof ApiError)) return { fields: fieldErrors(err), rows: {} };
+  const rest: Record<string, string> = {};
+  const rows: FormErrors['rows'] = {};
+  for (const [path, message] of Object.entries(err.fields)) {
+    const [list = '', index, field = ''] = path.split('.');
+    if (!lists.includes(list) || index === undefined || !/^\d+$/.test(index)) {
+      rest[path] = message;
+      continue;
+    }
+    const byRow = rows[list] ?? {};
+    const row = byRow[Number(index)] ?? {};
+    row[field] = row[field] ? `${row[field]}; ${message}` : message;
+    byRow[Number(index)] = row;
+    rows[list] = byRow;
+  }
+  // When every error has its row, the request's own message ("Invalid request body") adds nothing.
+  const fields =
+    Object.keys(rest).length > 0 || Object.keys(rows).length === 0 ? byField(rest, err.message) : {};
+  return { fields, rows };
 }
 
 /** Props for an input whose API error is shown right under it. */

@@ -38,7 +38,13 @@ import {
   type Team,
   type Topic,
 } from '../../api.ts';
-import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import {
+  ConfirmDelete,
+  type FormErrors,
+  formErrors,
+  noFormErrors,
+  type RowErrors,
+} from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
@@ -499,11 +505,13 @@ function ListInput({
   onChange,
   label,
   placeholder,
+  marks,
 }: {
   value: string[];
   onChange(v: string[]): void;
   label: string;
   placeholder?: string;
+  marks?: Marks;
 }) {
   const [text, setText] = useState(value.join(', '));
   // The text is kept as typed (a trailing comma, spaces), but when the list it stands for changes
@@ -515,6 +523,7 @@ function ListInput({
   return (
     <input
       aria-label={label}
+      {...marks}
       value={text}
       placeholder={placeholder}
       onChange={(e) => {
@@ -525,8 +534,52 @@ function ListInput({
   );
 }
 
-/** A rule's rows as the editor labels them, so an error names "Condition 2", not "line 2". */
-const ruleRows: Record<string, string> = { conditions: 'Condition', actions: 'Action' };
+/** The rule's lists of rows, whose errors are shown under the row they are about. */
+const ruleLists = ['conditions', 'actions'] as const;
+
+type Marks = { 'aria-invalid'?: true; 'aria-describedby'?: string };
+
+/**
+ * Marks the controls of a row whose fields the API refused, pointing each at the row's message.
+ * Each control claims the fields it edits; `rest` (for the row's first control, asked last) takes
+ * its own and any error no control shown can fix (a team removed meanwhile, a row the API refused
+ * as a whole).
+ */
+function rowMarks(errors: RowErrors | undefined, errorId: string) {
+  const claimed = new Set<string>();
+  const marks = (bad: boolean): Marks => (bad ? { 'aria-invalid': true, 'aria-describedby': errorId } : {});
+  return {
+    on(...fields: string[]): Marks {
+      for (const f of fields) claimed.add(f);
+      return marks(fields.some((f) => errors?.[f] !== undefined));
+    },
+    rest(...fields: string[]): Marks {
+      return marks(Object.keys(errors ?? {}).some((f) => fields.includes(f) || !claimed.has(f)));
+    },
+  };
+}
+
+/** The messages of a row, under it. */
+function RowError({ id, errors }: { id: string; errors: RowErrors | undefined }) {
+  const messages = Object.values(errors ?? {});
+  return messages.length > 0 ? (
+    <p id={id} className="field-error">
+      {messages.join('; ')}
+    </p>
+  ) : null;
+}
+
+/** After row `i` of `list` is removed, the errors of the rows below it move up with their rows. */
+function withoutRow(e: FormErrors, list: string, i: number): FormErrors {
+  const rows = e.rows[list];
+  if (!rows) return e;
+  const kept: Record<number, RowErrors> = {};
+  for (const [k, v] of Object.entries(rows)) {
+    const n = Number(k);
+    if (n !== i) kept[n > i ? n - 1 : n] = v;
+  }
+  return { ...e, rows: { ...e.rows, [list]: kept } };
+}
 
 const splitList = (text: string) =>
   text
@@ -539,15 +592,17 @@ function Chips({
   value,
   onChange,
   label,
+  marks,
 }: {
   options: { value: string; label: string }[];
   value: string[];
   onChange(v: string[]): void;
   label: string;
+  marks?: Marks;
 }) {
   if (options.length === 0) return <span className="muted">None defined yet.</span>;
   return (
-    <fieldset className="plain">
+    <fieldset className="plain" {...marks}>
       <legend className="visually-hidden">{label}</legend>
       <div className="choice-chips">
         {options.map((o) => {
@@ -579,11 +634,15 @@ function SkillPicker({
   label,
   people,
   onChange,
+  skillsMarks,
+  fallbackMarks,
 }: {
   a: Extract<RoutingAction, { type: 'assign' }>;
   label: string;
   people: Assignee[];
   onChange(a: RoutingAction): void;
+  skillsMarks: Marks;
+  fallbackMarks: Marks;
 }) {
   const chosen = a.skills ?? [];
   // A skill nobody has any longer stays listed while the rule asks for it, so it can be taken off.
@@ -599,6 +658,7 @@ function SkillPicker({
       <span className="muted small-inline">Only people with all of these skills:</span>
       <Chips
         label={`${label} skills`}
+        marks={skillsMarks}
         options={known.map((s) => ({ value: s, label: s }))}
         value={chosen}
         onChange={(v) => {
@@ -609,6 +669,7 @@ function SkillPicker({
       {chosen.length > 0 && (
         <select
           aria-label={`${label} when nobody has the skills`}
+          {...fallbackMarks}
           value={a.fallback ?? 'pool'}
           onChange={(e) => onChange({ ...a, fallback: e.target.value as 'pool' | 'none' })}
         >
@@ -662,6 +723,8 @@ function ConditionRow({
   n,
   event,
   lookups,
+  errors,
+  errorId,
   onChange,
   onRemove,
 }: {
@@ -669,11 +732,14 @@ function ConditionRow({
   n: number;
   event: RuleEvent;
   lookups: Lookups;
+  errors: RowErrors | undefined;
+  errorId: string;
   onChange(c: RoutingCondition): void;
   onRemove(): void;
 }) {
   const kind = kindOf(c.field);
   const label = `Condition ${n}`;
+  const marks = rowMarks(errors, errorId);
   const set = (patch: Record<string, unknown>) => onChange({ ...c, ...patch } as RoutingCondition);
   let value: ReactNode = null;
   if (c.field === 'hours_since') {
@@ -683,6 +749,7 @@ function ConditionRow({
           type="number"
           className="number"
           aria-label={`${label} hours`}
+          {...marks.on('value')}
           min={0.25}
           max={8760}
           step="any"
@@ -691,6 +758,7 @@ function ConditionRow({
         />
         <select
           aria-label={`${label} since`}
+          {...marks.on('since')}
           value={c.since}
           onChange={(e) => set({ since: e.target.value as CaseMoment })}
         >
@@ -708,6 +776,7 @@ function ConditionRow({
         type="number"
         className="number"
         aria-label={`${label} value`}
+        {...marks.on('value')}
         min={0}
         max={c.field === 'followers' ? undefined : 100}
         value={String(c.value)}
@@ -718,6 +787,7 @@ function ConditionRow({
     value = (
       <ListInput
         label={`${label} values, separated by commas`}
+        marks={marks.on('value')}
         value={c.value}
         placeholder={
           c.field === 'language'
@@ -737,14 +807,17 @@ function ConditionRow({
         value={c.value}
         onChange={(v) => set({ value: v })}
         label={`${label} values`}
+        marks={options.length > 0 ? marks.on('value') : undefined}
       />
     );
   }
+  const opMarks = marks.on('op');
   return (
     <li className="routing-row">
       <div className="routing-row-head">
         <select
           aria-label={`${label} field`}
+          {...marks.rest('field')}
           value={c.field}
           onChange={(e) => onChange(newCondition(e.target.value as RoutingField))}
         >
@@ -754,7 +827,12 @@ function ConditionRow({
             </option>
           ))}
         </select>
-        <select aria-label={`${label} operator`} value={c.op} onChange={(e) => set({ op: e.target.value })}>
+        <select
+          aria-label={`${label} operator`}
+          {...opMarks}
+          value={c.op}
+          onChange={(e) => set({ op: e.target.value })}
+        >
           {opsOf(c.field).map((o) => (
             <option key={o} value={o}>
               {opLabels[o]}
@@ -766,6 +844,7 @@ function ConditionRow({
         </button>
       </div>
       {value && <div className="routing-row-value">{value}</div>}
+      <RowError id={errorId} errors={errors} />
     </li>
   );
 }
@@ -775,6 +854,8 @@ function ActionRow({
   n,
   event,
   lookups,
+  errors,
+  errorId,
   onChange,
   onRemove,
 }: {
@@ -782,18 +863,28 @@ function ActionRow({
   n: number;
   event: RuleEvent;
   lookups: Lookups;
+  errors: RowErrors | undefined;
+  errorId: string;
   onChange(a: RoutingAction): void;
   onRemove(): void;
 }) {
   const label = `Action ${n}`;
+  const marks = rowMarks(errors, errorId);
   let body: ReactNode = null;
+  /** A select named `name` for the action's field `field`. */
   const select = (
     name: string,
+    field: string,
     value: string,
     options: { value: string; label: string }[],
     on: (v: string) => void,
   ) => (
-    <select aria-label={`${label} ${name}`} value={value} onChange={(e) => on(e.target.value)}>
+    <select
+      aria-label={`${label} ${name}`}
+      {...marks.on(field)}
+      value={value}
+      onChange={(e) => on(e.target.value)}
+    >
       {options.map((o) => (
         <option key={o.value} value={o.value}>
           {o.label}
@@ -808,11 +899,13 @@ function ActionRow({
         <>
           {select(
             'case type',
+            'caseType',
             a.caseType ?? '',
             [{ value: '', label: 'Type from the intent' }, ...opts(caseTypes)],
             (v) => onChange({ ...a, caseType: (v || undefined) as typeof a.caseType }),
           )}
           {select(
+            'priority',
             'priority',
             a.priority ?? '',
             [{ value: '', label: 'Priority from the urgency' }, ...opts(casePriorities)],
@@ -830,15 +923,17 @@ function ActionRow({
       );
       break;
     case 'set_priority':
-      body = select('priority', a.value, opts(casePriorities), (v) =>
+      body = select('priority', 'value', a.value, opts(casePriorities), (v) =>
         onChange({ ...a, value: v as typeof a.value }),
       );
       break;
     case 'set_type':
-      body = select('type', a.value, opts(caseTypes), (v) => onChange({ ...a, value: v as typeof a.value }));
+      body = select('type', 'value', a.value, opts(caseTypes), (v) =>
+        onChange({ ...a, value: v as typeof a.value }),
+      );
       break;
     case 'set_status':
-      body = select('status', a.value, opts(caseStatuses.filter((x) => x !== 'new')), (v) =>
+      body = select('status', 'value', a.value, opts(caseStatuses.filter((x) => x !== 'new')), (v) =>
         onChange({ ...a, value: v as typeof a.value }),
       );
       break;
@@ -846,6 +941,7 @@ function ActionRow({
       body = (
         <ListInput
           label={`${label} tags, separated by commas`}
+          marks={marks.on('value')}
           value={a.value}
           placeholder="vip, refund"
           onChange={(v) => onChange({ ...a, value: v })}
@@ -859,7 +955,7 @@ function ActionRow({
             No teams yet: <Link to="/settings/teams">create one</Link>.
           </span>
         ) : (
-          select('team', a.teamId, [{ value: '', label: 'Choose a team' }, ...teamOptions], (v) =>
+          select('team', 'teamId', a.teamId, [{ value: '', label: 'Choose a team' }, ...teamOptions], (v) =>
             onChange({ ...a, teamId: v }),
           )
         );
@@ -868,6 +964,7 @@ function ActionRow({
       body = (
         <>
           {select(
+            'strategy',
             'strategy',
             a.strategy,
             [
@@ -878,6 +975,7 @@ function ActionRow({
           )}
           {select(
             'pool',
+            'teamId',
             a.teamId ?? '',
             [
               { value: '', label: 'Among all agents' },
@@ -888,13 +986,22 @@ function ActionRow({
               onChange(v ? { ...a, teamId: v } : rest);
             },
           )}
-          <SkillPicker a={a} label={label} people={lookups.people} onChange={onChange} />
+          <SkillPicker
+            a={a}
+            label={label}
+            people={lookups.people}
+            onChange={onChange}
+            // Claimed here, not in SkillPicker's own render, which comes after this row's `rest`.
+            skillsMarks={marks.on('skills')}
+            fallbackMarks={marks.on('fallback')}
+          />
         </>
       );
       break;
     case 'assign_agent':
       body = select(
         'person',
+        'userId',
         a.userId,
         [
           { value: '', label: 'Choose a person' },
@@ -913,6 +1020,7 @@ function ActionRow({
           <>
             {select(
               'canned response',
+              'cannedId',
               a.cannedId,
               [
                 { value: '', label: 'Choose a canned response' },
@@ -927,11 +1035,12 @@ function ActionRow({
     case 'create_lead':
       body = (
         <>
-          {select('stage', a.stage ?? 'lead', opts(leadStages), (v) =>
+          {select('stage', 'stage', a.stage ?? 'lead', opts(leadStages), (v) =>
             onChange({ ...a, stage: v as typeof a.stage }),
           )}
           {select(
             'owner',
+            'ownerUserId',
             a.ownerUserId ?? '',
             [
               { value: '', label: 'Owner by round robin' },
@@ -942,6 +1051,7 @@ function ActionRow({
           {!a.ownerUserId &&
             select(
               'team',
+              'teamId',
               a.teamId ?? '',
               [
                 { value: '', label: 'Among everyone who works leads' },
@@ -956,6 +1066,7 @@ function ActionRow({
       body = (
         <Chips
           label={`${label} people`}
+          marks={lookups.people.length > 0 ? marks.on('userIds') : undefined}
           options={lookups.people.map((p) => ({ value: p.id, label: p.name }))}
           value={a.userIds}
           onChange={(v) => onChange({ ...a, userIds: v })}
@@ -963,7 +1074,7 @@ function ActionRow({
       );
       break;
     case 'dismiss':
-      body = select('reason', a.reason, opts(dismissReasons), (v) =>
+      body = select('reason', 'reason', a.reason, opts(dismissReasons), (v) =>
         onChange({ ...a, reason: v as typeof a.reason }),
       );
       break;
@@ -973,6 +1084,7 @@ function ActionRow({
       <div className="routing-row-head">
         <select
           aria-label={`${label} type`}
+          {...marks.rest('type')}
           value={a.type}
           onChange={(e) => onChange(newAction(e.target.value as RoutingActionType, lookups))}
         >
@@ -987,6 +1099,7 @@ function ActionRow({
         </button>
       </div>
       <div className="routing-row-value">{body}</div>
+      <RowError id={errorId} errors={errors} />
     </li>
   );
 }
@@ -1013,12 +1126,26 @@ function RuleEditor({
         }
       : emptyRule(),
   );
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const [errors, setErrors] = useState<FormErrors>(noFormErrors);
   const [busy, setBusy] = useState(false);
   const [test, setTest] = useState<RuleTest | null>(null);
   const [testing, setTesting] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
+  const form = useRef<HTMLFormElement>(null);
+  /** How many times the API refused the rule: each time, focus goes to what it refused. */
+  const [refusals, setRefusals] = useState(0);
+  useEffect(() => {
+    if (refusals === 0) return;
+    // Row messages sit under their rows, not in one alert: focus goes to the first field refused,
+    // which reads out its message (aria-describedby). Errors of no row are in the alert below.
+    const first = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (first?.tagName === 'FIELDSET' ? first.querySelector<HTMLElement>('input') : first)?.focus();
+  }, [refusals]);
+  const refuse = (err: unknown) => {
+    setErrors(formErrors(err, ruleLists));
+    setRefusals((n) => n + 1);
+  };
 
   const set = (patch: Partial<RoutingRuleInput>) => {
     setDraft((d) => ({ ...d, ...patch }));
@@ -1029,12 +1156,12 @@ function RuleEditor({
   async function save(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setErrors({});
+    setErrors(noFormErrors);
     try {
       const saved = rule ? await inboxApi.saveRule(rule.id, draft) : await inboxApi.createRule(draft);
       onDone(`Rule “${saved.name}” saved.`);
     } catch (err) {
-      setErrors(fieldErrors(err, ruleRows));
+      refuse(err);
     } finally {
       setBusy(false);
     }
@@ -1042,22 +1169,34 @@ function RuleEditor({
 
   async function tryIt() {
     setTesting(true);
-    setErrors({});
+    setErrors(noFormErrors);
     try {
       setTest(await inboxApi.testRule(payload(), 500));
     } catch (err) {
-      setErrors(fieldErrors(err, ruleRows));
+      refuse(err);
     } finally {
       setTesting(false);
     }
   }
 
   const event = draft.event ?? 'mention_stored';
-  const fieldError = Object.entries(errors)
-    .filter(([k]) => k !== 'name')
-    .flatMap(([k, v]) => (k === 'form' ? [v] : ruleRows[k] ? v.split('; ') : [`${k}: ${v}`]));
+  const { name: nameError, ...others } = errors.fields;
+  // What belongs to no row: the form as a whole, "match", a list as a whole ("a time rule needs…").
+  const otherErrors = Object.entries(others).map(([k, v]) =>
+    k === 'form' || (ruleLists as readonly string[]).includes(k) ? v : `${k}: ${v}`,
+  );
+  const rowErrorId = (list: string, i: number) => `${id}-${list}-${i}-error`;
+  const remove = (list: (typeof ruleLists)[number], i: number) => {
+    set({ [list]: draft[list].filter((_, j) => j !== i) });
+    setErrors((e) => withoutRow(e, list, i));
+  };
   return (
-    <form className="card rule-editor" onSubmit={(e) => void save(e)} aria-labelledby={`${id}-title`}>
+    <form
+      ref={form}
+      className="card rule-editor"
+      onSubmit={(e) => void save(e)}
+      aria-labelledby={`${id}-title`}
+    >
       <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
         {rule ? `Edit “${rule.name}”` : 'New routing rule'}
       </h2>
@@ -1068,12 +1207,12 @@ function RuleEditor({
         required
         maxLength={120}
         onChange={(e) => set({ name: e.target.value })}
-        aria-invalid={!!errors.name}
-        aria-describedby={errors.name ? `${id}-name-error` : undefined}
+        aria-invalid={!!nameError}
+        aria-describedby={nameError ? `${id}-name-error` : undefined}
       />
-      {errors.name && (
+      {nameError && (
         <p id={`${id}-name-error`} className="field-error">
-          {errors.name}
+          {nameError}
         </p>
       )}
       <label className="check">
@@ -1087,6 +1226,8 @@ function RuleEditor({
         onChange={(e) => {
           setDraft((d) => onEvent(d, e.target.value as RuleEvent, lookups));
           setTest(null);
+          // The rows are not the ones the errors were about any more.
+          setErrors(noFormErrors);
         }}
       >
         {ruleEvents.map((ev) => (
@@ -1120,7 +1261,7 @@ function RuleEditor({
             No conditions: the rule fires on every {event === 'mention_stored' ? 'mention' : 'case'}.
           </p>
         )}
-        <ol className="routing-rows">
+        <ol className="routing-rows" aria-label="Conditions">
           {draft.conditions.map((c, i) => (
             <ConditionRow
               // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
@@ -1129,8 +1270,10 @@ function RuleEditor({
               n={i + 1}
               event={event}
               lookups={lookups}
+              errors={errors.rows.conditions?.[i]}
+              errorId={rowErrorId('conditions', i)}
               onChange={(next) => set({ conditions: draft.conditions.map((x, j) => (j === i ? next : x)) })}
-              onRemove={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })}
+              onRemove={() => remove('conditions', i)}
             />
           ))}
         </ol>
@@ -1151,7 +1294,7 @@ function RuleEditor({
       </fieldset>
       <fieldset className="routing-group">
         <legend className="routing-legend">Actions, in order</legend>
-        <ol className="routing-rows">
+        <ol className="routing-rows" aria-label="Actions">
           {draft.actions.map((a, i) => (
             <ActionRow
               // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
@@ -1160,8 +1303,10 @@ function RuleEditor({
               n={i + 1}
               event={event}
               lookups={lookups}
+              errors={errors.rows.actions?.[i]}
+              errorId={rowErrorId('actions', i)}
               onChange={(next) => set({ actions: draft.actions.map((x, j) => (j === i ? next : x)) })}
-              onRemove={() => set({ actions: draft.actions.filter((_, j) => j !== i) })}
+              onRemove={() => remove('actions', i)}
             />
           ))}
         </ol>
@@ -1177,9 +1322,9 @@ function RuleEditor({
           Add action
         </button>
       </fieldset>
-      {fieldError.length > 0 && (
+      {otherErrors.length > 0 && (
         <div role="alert" className="error">
-          {fieldError.map((m) => (
+          {otherErrors.map((m) => (
             <p key={m}>{m}</p>
           ))}
         </div>
