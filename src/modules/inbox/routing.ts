@@ -21,6 +21,7 @@ import {
   statusStamps,
 } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
+import { arrivedAsHistory } from './history.ts';
 import { queueReplyIn } from './replies.ts';
 import { type Rule, startRouting, toRule, workspacesWithRules } from './routing-rules.ts';
 import type { CaseMoment, RoutingAction, RoutingCondition, RuleTest } from './routing-schema.ts';
@@ -469,6 +470,7 @@ export function mentionRows(db: Transaction<DB> | AppContext['db'], workspaceId:
       'urgency',
       'author_id',
       'created_at',
+      'received_at',
       'disposition',
       'deleted_at',
       'external_id',
@@ -1143,8 +1145,14 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
               .execute(),
           );
           if (last.length === 0) return 0;
-          // Deleted posts and those an agent already decided on are passed over, not routed.
-          const rows = last.filter((m) => m.deleted_at === null && m.disposition === null);
+          // Deleted posts, those an agent already decided on and those that arrived as history
+          // (an imported archive, a feed's old entries) are passed over, not routed.
+          const rows = last.filter(
+            (m) =>
+              m.deleted_at === null &&
+              m.disposition === null &&
+              !arrivedAsHistory(m.created_at, m.received_at),
+          );
           const { rules, candidates } = await enabledRules(ctx, trx, workspaceId);
           const roundRobin = ctx.dialect.parseJson<RoundRobin>(state.round_robin);
           const firedCounts = new Map<string, number>();
