@@ -155,6 +155,40 @@ describe('sales web UI (issue #6, item 8)', () => {
     await page.close();
   });
 
+  it("an erased customer's lead says its explanation was removed, not that engagement halves every 0 days", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    await signIn(page, server.url, ownerEmail, password);
+    // A customer without an open lead gets one through the API (scored as it is made), then is erased.
+    const lead = await page.evaluate(async () => {
+      const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrfToken: string };
+      const headers = { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken };
+      const customers = (await (await fetch('/api/v1/customers?limit=100')).json()) as {
+        items: { id: string }[];
+      };
+      for (const c of customers.items) {
+        const res = await fetch('/api/v1/sales/leads', {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ customerId: c.id, title: 'Asked about group fares' }),
+        });
+        if (res.status !== 201) continue;
+        const erased = await fetch(`/api/v1/customers/${c.id}/erase`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ reason: 'Asked to be forgotten' }),
+        });
+        if (erased.status !== 200) throw new Error(`erase: ${erased.status}`);
+        return (await res.json()) as { id: string };
+      }
+      throw new Error('every demo customer has an open lead');
+    });
+    await page.goto(`${server.url}/sales/leads/${lead.id}`);
+    const score = page.getByRole('region', { name: /^Score/ });
+    await score.getByText("This score's explanation is not kept").waitFor();
+    expect(await score.textContent()).not.toContain('halves every');
+    await page.close();
+  });
+
   it('a moderator has no Sales section', async () => {
     const page = await browser.newPage();
     await signIn(page, server.url, ownerEmail, password);

@@ -436,17 +436,22 @@ function ScoreSection({ lead, onRescore }: { lead: LeadDetail; onRescore(): Prom
           Rescore now
         </button>
       </div>
-      <p>
-        Fit <strong>{round(x.fit)}</strong> of 50{x.fitCapped ? ' (capped)' : ''} + engagement{' '}
-        <strong>{round(x.engagement)}</strong> of 50{x.engagementCapped ? ' (capped)' : ''}. Engagement halves
-        every {x.halfLifeDays} {x.halfLifeDays === 1 ? 'day' : 'days'}.
-        {lead.scoredAt && (
+      {lead.scoredAt && x.halfLifeDays > 0 ? (
+        <p>
+          Fit <strong>{round(x.fit)}</strong> of 50{x.fitCapped ? ' (capped)' : ''} + engagement{' '}
+          <strong>{round(x.engagement)}</strong> of 50{x.engagementCapped ? ' (capped)' : ''}. Engagement
+          halves every {x.halfLifeDays} {x.halfLifeDays === 1 ? 'day' : 'days'}.
           <span className="muted">
             {' '}
             Scored <Ago at={lead.scoredAt} />.
           </span>
-        )}
-      </p>
+        </p>
+      ) : lead.scoredAt ? (
+        // Erasing the customer's personal data removes the explanation and keeps the figures.
+        <p>This score's explanation is not kept: it was removed with the customer's personal data.</p>
+      ) : (
+        <p>Not scored yet: leads are scored every 5 minutes, or now with "Rescore now".</p>
+      )}
       {x.behaviourWithheld && (
         <p className="notice">
           Website behaviour is not counted: the customer has not consented to profiling.
