@@ -232,6 +232,37 @@ describe('rapport customers import-contacts', () => {
   });
 });
 
+describe('rapport import', () => {
+  it('refuses a mapping naming a column the CSV lacks with exit code 2, reading nothing in, and says how many posts were history', async () => {
+    const dir = freshDir();
+    expect((await runCli(['workspace', 'create', '--name', 'Acme', '--slug', 'acme'], dir)).code).toBe(0);
+    const file = path.join(dir, 'posts.csv');
+    writeFileSync(file, 'tweet_id,author_id,text,created_at\n1,ann,hello,Tue Oct 31 22:10:47 +0000 2017\n');
+    const args = ['import', file, '--format', 'csv', '--workspace', 'acme', '--channel', 'twitter'];
+    const bad = await runCli(
+      [...args, '--map', 'externalId=tweet_idd:int,author.handle=author_id,text=text'],
+      dir,
+    );
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toContain(
+      '--map externalId=tweet_idd: no column "tweet_idd"; the file\'s columns are: tweet_id, author_id, text, created_at',
+    );
+    const quarantine = await runCli(['ingest', 'quarantine', 'list', '--workspace', 'acme'], dir);
+    expect(quarantine.stdout).toMatch(/^No \w+ items\./);
+    const good = await runCli(
+      [
+        ...args,
+        '--map',
+        'externalId=tweet_id:int,author.handle=author_id,text=text,createdAt=created_at:date',
+      ],
+      dir,
+    );
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toContain('imported 1, duplicates 0, quarantined 0');
+    expect(good.stdout).toContain('1 of the imported were written more than 14 days ago: kept as history');
+  });
+});
+
 describe('rapport customers export and erase', () => {
   /**
    * A workspace made through the services on the test engine's database (SQLite or PostgreSQL),

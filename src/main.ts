@@ -17,6 +17,7 @@ import {
   provisionUser,
   workspaceBySlug,
 } from './modules/auth/service.ts';
+import { communitiesCommands } from './modules/communities/commands.ts';
 import { contactColumns, importContacts } from './modules/customers/contacts-import.ts';
 import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
 import { chooseExportFormat, type ExportFormat, exportFormats } from './modules/customers/export-format.ts';
@@ -25,6 +26,7 @@ import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
 import { exportSegmentMembers } from './modules/customers/segments-export.ts';
 import { importTransactions, transactionColumns } from './modules/customers/transactions-import.ts';
 import { inboxCommands } from './modules/inbox/commands.ts';
+import { HISTORY_AFTER_DAYS } from './modules/inbox/history.ts';
 import { listOutbox, retryReply } from './modules/inbox/replies.ts';
 import { checkSlaClocks } from './modules/inbox/sla.ts';
 import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
@@ -250,6 +252,7 @@ const moduleCommands = {
   ...salesCommands,
   ...inboxCommands,
   ...surveysCommands,
+  ...communitiesCommands,
 };
 
 function usage(): string {
@@ -433,6 +436,10 @@ async function run(argv: string[]): Promise<number> {
       console.log(
         `Read ${summary.read} records in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate}/s): imported ${summary.imported}, duplicates ${summary.duplicates}, quarantined ${summary.quarantined}.`,
       );
+      if (summary.history > 0)
+        console.log(
+          `${summary.history} of the imported were written more than ${HISTORY_AFTER_DAYS} days ago: kept as history, not routed (no cases, leads or replies).`,
+        );
       if (summary.quarantined > 0) console.log('See them with: rapport ingest quarantine list');
       return 0;
     }

@@ -22,6 +22,19 @@ export async function* csvRecords(file: string): AsyncGenerator<CsvRecord> {
     yield { record: row.record, line: row.info.lines };
 }
 
+/** The column names of a CSV file's header row (empty when the file is). */
+export async function csvHeader(file: string): Promise<string[]> {
+  const input = createReadStream(file);
+  try {
+    const parser = input.pipe(parseCsv({ bom: true, relax_column_count: true, to: 1 }));
+    for await (const row of parser as AsyncIterable<string[]>) return row;
+    return [];
+  } finally {
+    // Only the first record is read: the rest of the file is not.
+    input.destroy();
+  }
+}
+
 /** How far a file import is: `read` of `total` records after `elapsedMs`. */
 export type ImportProgress = { read: number; total: number; elapsedMs: number };
 

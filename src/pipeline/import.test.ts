@@ -25,7 +25,14 @@ describe('import', () => {
         { file: twcs, format: 'csv', map: twcsMap, channel: 'twitter', workspaceId: ws.id },
         (p) => progress.push(p.read),
       );
-      expect(first).toMatchObject({ read: 5000, imported: 5000, duplicates: 0, quarantined: 0 });
+      // Tweets from 2017: all history, stored but not routed.
+      expect(first).toMatchObject({
+        read: 5000,
+        imported: 5000,
+        history: 5000,
+        duplicates: 0,
+        quarantined: 0,
+      });
       expect(progress.at(-1)).toBe(5000);
       const count = await t.ctx.db
         .selectFrom('mentions')
@@ -90,6 +97,74 @@ describe('import', () => {
       'author',
       'payload is not JSON',
     ]);
+  });
+
+  it('counts the imported posts written more than 14 days before now as history', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-import-')), 'aged.csv');
+    const ago = (days: number) => new Date(t.clock.now().getTime() - days * 86_400_000).toISOString();
+    writeFileSync(file, `id,who,body,at\nh1,ann,old news,${ago(30)}\nh2,ann,fresh news,${ago(2)}\n`);
+    const summary = await importFile(t.ctx, {
+      file,
+      format: 'csv',
+      map: 'externalId=id,author.handle=who,text=body,createdAt=at:date',
+      channel: 'import',
+      workspaceId: ws.id,
+    });
+    expect(summary).toMatchObject({ read: 2, imported: 2, history: 1, quarantined: 0 });
+  });
+
+  it('refuses a mapping naming a CSV column the header lacks before reading anything in', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-import-')), 'posts.csv');
+    writeFileSync(file, ',tweet_id,author_id,text\n0,1,ann,hello\n1,2,bob,world\n');
+    const run = () =>
+      importFile(t.ctx, {
+        file,
+        format: 'csv',
+        map: 'externalId=tweet_idd:int,author.handle=author_id,text=txt',
+        channel: 'twitter',
+        workspaceId: ws.id,
+      });
+    await expect(run()).rejects.toThrow(
+      '--map externalId=tweet_idd: no column "tweet_idd"; the file\'s columns are: tweet_id, author_id, text\n' +
+        '--map text=txt: no column "txt"; the file\'s columns are: tweet_id, author_id, text',
+    );
+    await expect(run()).rejects.toThrow(/no column "tweet_idd"/);
+    expect((await listQuarantine(t.ctx, owner.actor, { limit: 10 })).items).toHaveLength(0);
+    const logged = await t.ctx.db
+      .selectFrom('ingest_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', ws.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(logged.n)).toBe(0);
+  });
+
+  it('refuses a JSON Lines mapping naming a field no line has, but not one only later lines have', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-import-')), 'posts.jsonl');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ id: 'k1', body: 'first', user: { name: 'ann' } }),
+        JSON.stringify({ id: 'k2', body: 'reply', user: { name: 'bob' }, parent: 'k1' }),
+      ].join('\n'),
+    );
+    const options = { file, format: 'jsonl' as const, channel: 'import', workspaceId: ws.id };
+    await expect(
+      importFile(t.ctx, { ...options, map: 'externalId=idd,text=body,author.handle=user.nam' }),
+    ).rejects.toThrow(
+      '--map externalId=idd: no line of the file has "idd"; the first line\'s fields are: id, body, user\n' +
+        '--map author.handle=user.nam: no line of the file has "user.nam"',
+    );
+    expect((await listQuarantine(t.ctx, owner.actor, { limit: 10 })).items).toHaveLength(0);
+    const summary = await importFile(t.ctx, {
+      ...options,
+      map: 'externalId=id,text=body,author.handle=user.name,replyTo=parent',
+    });
+    expect(summary).toMatchObject({ read: 2, imported: 2, quarantined: 0 });
   });
 
   it('rejects an unknown mapping field or transform with a clear message', () => {

@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { csvRecords, type ImportProgress } from './csv.ts';
+import { arrivedAsHistory } from '../modules/inbox/history.ts';
+import { csvHeader, csvRecords, type ImportProgress } from './csv.ts';
 import { NormalizeError, normalize } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';
 import { processBatch } from './worker.ts';
@@ -26,6 +27,8 @@ export type { ImportProgress };
 export type ImportSummary = {
   read: number;
   imported: number;
+  /** Of the imported, how many were written long before now: stored, but not routed (history.ts). */
+  history: number;
   duplicates: number;
   quarantined: number;
   elapsedMs: number;
@@ -69,6 +72,8 @@ export function parseMapping(spec: string): Mapping {
 }
 
 function get(record: Record<string, unknown>, path: string): unknown {
+  // A column whose name has a dot in it is read as it is named.
+  if (Object.hasOwn(record, path)) return record[path];
   return path
     .split('.')
     .reduce<unknown>(
@@ -138,6 +143,24 @@ async function* records(
   }
 }
 
+const listed = (names: string[]) => names.filter((n) => n !== '').join(', ') || '(none)';
+
+/** Refuses a mapping that names columns the CSV's header does not have, before anything is read in. */
+async function checkCsvColumns(file: string, mapping: Mapping): Promise<void> {
+  const columns = await csvHeader(file);
+  const missing = mapping.filter((m) => !columns.includes(m.source));
+  if (missing.length > 0)
+    throw new AppError(
+      'validation_failed',
+      missing
+        .map(
+          (m) =>
+            `--map ${m.target}=${m.source}: no column "${m.source}"; the file's columns are: ${listed(columns)}`,
+        )
+        .join('\n'),
+    );
+}
+
 /**
  * Counts the records and follows reply links within the file to their first post, so that a
  * conversation imported from a flat export keeps one thread root.
@@ -148,9 +171,14 @@ async function firstPass(
 ): Promise<{ roots: Map<string, string>; total: number }> {
   const parent = new Map<string, string>();
   let total = 0;
+  // JSON Lines have no header: a mapped field is checked against every line of this first pass.
+  const unseen = new Set(mapping?.map((m) => m.source));
+  let firstFields: string[] | null = null;
   for await (const record of records(options.file, options.format)) {
     total++;
     if (typeof record === 'string') continue;
+    firstFields ??= Object.keys(record);
+    for (const source of unseen) if (get(record, source) !== undefined) unseen.delete(source);
     const post = mapRecord(record, mapping, options.channel);
     if (typeof post.externalId === 'string' && typeof post.replyTo === 'string')
       parent.set(post.externalId, post.replyTo);
@@ -165,6 +193,19 @@ async function firstPass(
     }
     roots.set(id, current);
   }
+  // Only a field no line has stops the import: exporters often leave out empty optional fields
+  // (a reply-to on a first post), so a field missing from the first lines may still come later.
+  const missing = (mapping ?? []).filter((m) => unseen.has(m.source));
+  if (options.format === 'jsonl' && firstFields !== null && missing.length > 0)
+    throw new AppError(
+      'validation_failed',
+      missing
+        .map(
+          (m) =>
+            `--map ${m.target}=${m.source}: no line of the file has "${m.source}"; the first line's fields are: ${listed(firstFields ?? [])}`,
+        )
+        .join('\n'),
+    );
   return { roots, total };
 }
 
@@ -177,10 +218,11 @@ export async function importFile(
 ): Promise<ImportSummary> {
   const started = performance.now();
   const mapping = options.map ? parseMapping(options.map) : null;
+  if (mapping && options.format === 'csv') await checkCsvColumns(options.file, mapping);
   const { roots, total } = await firstPass(options, mapping);
   const seenKeys = new Set<string>();
-  const summary = { read: 0, imported: 0, duplicates: 0, quarantined: 0 };
-  let chunk: { payload: string; key: string | null; valid: boolean }[] = [];
+  const summary = { read: 0, imported: 0, history: 0, duplicates: 0, quarantined: 0 };
+  let chunk: { payload: string; key: string | null; valid: boolean; history: boolean }[] = [];
 
   const flush = async () => {
     if (chunk.length === 0) return;
@@ -206,7 +248,10 @@ export async function importFile(
     for (const c of chunk) {
       if (!c.valid) summary.quarantined++;
       else if (c.key && (existing.has(c.key) || seenKeys.has(c.key))) summary.duplicates++;
-      else summary.imported++;
+      else {
+        summary.imported++;
+        if (c.history) summary.history++;
+      }
       if (c.key) seenKeys.add(c.key);
     }
     await appendToLog(
@@ -243,13 +288,15 @@ export async function importFile(
         key = `${post.channel}\u0000${post.externalId}`;
     }
     let valid = true;
+    let history = false;
     try {
-      normalize('generic', payload, now);
+      const event = normalize('generic', payload, now);
+      history = event.kind === 'upsert' && arrivedAsHistory(event.createdAt, now);
     } catch (err) {
       if (!(err instanceof NormalizeError)) throw err;
       valid = false;
     }
-    chunk.push({ payload, key, valid });
+    chunk.push({ payload, key, valid, history });
     if (chunk.length >= CHUNK) await flush();
   }
   await flush();
