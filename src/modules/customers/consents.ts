@@ -1,10 +1,12 @@
 /**
  * Consent per customer by purpose and channel. Append-only: recording a change adds a row, so
  * the history is kept as it happened; the current state is the latest row per purpose and
- * channel. Kept after an erasure as a pseudonymous record (see docs/customers.md, Privacy).
+ * channel. A merge moves the rows with the person and may add a withdrawal, both undone by
+ * unmerge. Kept after an erasure as a pseudonymous record (see docs/customers.md, Privacy).
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { CustomerConsentsTable, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { recordAudit } from '../audit/service.ts';
@@ -141,4 +143,107 @@ export async function recordConsent(
     });
     return toConsentView(row);
   });
+}
+
+const keyOf = (c: { purpose: string; channel: string }) => `${c.purpose}\u0000${c.channel}`;
+
+/** What a merge did to consent rows, kept in its snapshot so that unmerge can take it back. */
+export type CarriedConsents = {
+  /** The `from` customer's rows, moved to `into` (its history travels with the person). */
+  consentIds: number[];
+  /** Withdrawals the merge appended on `into` where the combined latest row was a grant. */
+  consentWithdrawalsAdded: number[];
+};
+
+/**
+ * A merge's consent: `from`'s rows move to `into` and, per purpose and channel, a withdrawal on
+ * either side wins over a grant on the other, however recent the grant. A merge claims two
+ * profiles are one person on evidence that may be wrong, and the workspace must be able to show
+ * consent for what it does (GDPR art. 7(1)): a grant given on one profile cannot override what
+ * was withdrawn on the other. Where the latest row after the move is a grant but either side had
+ * withdrawn, a withdrawal is appended (recorded by the merge's actor, now). The person can grant
+ * again on the merged profile; that newer row then governs.
+ */
+export async function carryConsents(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+  actorUserId: string | null,
+  now: string,
+): Promise<CarriedConsents> {
+  const fromHistory = await consentHistory(trx, workspaceId, fromId);
+  if (fromHistory.length === 0) return { consentIds: [], consentWithdrawalsAdded: [] };
+  const intoCurrent = currentConsents(await consentHistory(trx, workspaceId, intoId));
+  const fromCurrent = currentConsents(fromHistory);
+  const consentIds = fromHistory.map((c) => c.id);
+  for (const part of chunks(consentIds))
+    await trx
+      .updateTable('customer_consents')
+      .set({ customer_id: intoId })
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', fromId)
+      .where('id', 'in', part)
+      .execute();
+  const withdrawn = new Map(
+    [...intoCurrent, ...fromCurrent].filter((c) => c.status === 'withdrawn').map((c) => [keyOf(c), c]),
+  );
+  const consentWithdrawalsAdded: number[] = [];
+  for (const latest of currentConsents(await consentHistory(trx, workspaceId, intoId))) {
+    const kept = withdrawn.get(keyOf(latest));
+    if (latest.status !== 'granted' || !kept) continue;
+    const row = await trx
+      .insertInto('customer_consents')
+      .values({
+        workspace_id: workspaceId,
+        customer_id: intoId,
+        purpose: kept.purpose,
+        channel: kept.channel,
+        status: 'withdrawn',
+        source:
+          kept.source === null ? 'withdrawal kept by a merge' : `withdrawal kept by a merge (${kept.source})`,
+        recorded_by: actorUserId,
+        recorded_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    consentWithdrawalsAdded.push(Number(row.id));
+  }
+  return { consentIds, consentWithdrawalsAdded };
+}
+
+/**
+ * Takes back what `carryConsents` did: `from`'s rows return, and each withdrawal the merge added
+ * is removed while it is still the latest row of its purpose and channel (so `into` is back to
+ * its own latest decision). Once someone recorded a newer decision on `into`, that decision
+ * governs and the added row stays as the history before it. Merges made before consents were
+ * carried have no lists and change nothing.
+ */
+export async function returnConsents(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  intoId: string,
+  fromId: string,
+  carried: Partial<CarriedConsents>,
+): Promise<void> {
+  for (const part of chunks(carried.consentIds ?? []))
+    await trx
+      .updateTable('customer_consents')
+      .set({ customer_id: fromId })
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', intoId)
+      .where('id', 'in', part)
+      .execute();
+  const added = new Set(carried.consentWithdrawalsAdded ?? []);
+  if (added.size === 0) return;
+  const stale = currentConsents(await consentHistory(trx, workspaceId, intoId))
+    .filter((c) => added.has(c.id))
+    .map((c) => c.id);
+  if (stale.length > 0)
+    await trx
+      .deleteFrom('customer_consents')
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', intoId)
+      .where('id', 'in', stale)
+      .execute();
 }

@@ -13,6 +13,7 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
 import { carryActivity, returnActivity } from './activity-queries.ts';
+import { type CarriedConsents, carryConsents, returnConsents } from './consents.ts';
 import { attrsOf, type CustomerRow, customerRow, type Db, summarize } from './customer-rows.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import { websiteDomainOf } from './rules.ts';
@@ -50,7 +51,103 @@ type MergeSnapshot = {
   eventIds?: string[];
   caseIds?: string[];
   conversationIds?: string[];
+} & Partial<CarriedConsents> &
+  Partial<CarriedLists>;
+
+/** What a merge did to static lists (segment kind `static`), for unmerge. */
+type CarriedLists = {
+  /** Lists `from` was on and `into` was not: `from`'s membership row now names `into`. */
+  listIds: string[];
+  /** Lists both were on: `from`'s row was removed (`into` already holds the place) and is kept here. */
+  sharedLists: { segmentId: string; addedBy: string | null; addedAt: string }[];
 };
+
+/** `from`'s static list memberships become `into`'s, so the merged person stays on every list. */
+async function carryLists(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+): Promise<CarriedLists> {
+  const theirs = await trx
+    .selectFrom('segment_members')
+    .select(['segment_id', 'added_by', 'added_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', fromId)
+    .orderBy('segment_id')
+    .execute();
+  if (theirs.length === 0) return { listIds: [], sharedLists: [] };
+  const intoLists = new Set(
+    (
+      await trx
+        .selectFrom('segment_members')
+        .select('segment_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', intoId)
+        .execute()
+    ).map((r) => r.segment_id),
+  );
+  const listIds = theirs.filter((m) => !intoLists.has(m.segment_id)).map((m) => m.segment_id);
+  const sharedLists = theirs
+    .filter((m) => intoLists.has(m.segment_id))
+    .map((m) => ({ segmentId: m.segment_id, addedBy: m.added_by, addedAt: m.added_at }));
+  for (const part of chunks(listIds))
+    await trx
+      .updateTable('segment_members')
+      .set({ customer_id: intoId })
+      .where('customer_id', '=', fromId)
+      .where('segment_id', 'in', part)
+      .execute();
+  for (const part of chunks(sharedLists.map((m) => m.segmentId)))
+    await trx
+      .deleteFrom('segment_members')
+      .where('customer_id', '=', fromId)
+      .where('segment_id', 'in', part)
+      .execute();
+  return { listIds, sharedLists };
+}
+
+/**
+ * Puts `from` back on the lists it was on, as it was (who added it, when), and takes `into` off
+ * the lists it was on only through the merge. Only while the merged person is still on the list:
+ * one taken off a list since the merge stays off, both of them.
+ */
+async function returnLists(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  intoId: string,
+  fromId: string,
+  carried: Partial<CarriedLists>,
+): Promise<void> {
+  for (const part of chunks(carried.listIds ?? []))
+    await trx
+      .updateTable('segment_members')
+      .set({ customer_id: fromId })
+      .where('customer_id', '=', intoId)
+      .where('segment_id', 'in', part)
+      .execute();
+  const shared = carried.sharedLists ?? [];
+  if (shared.length === 0) return;
+  const stillOn = new Set<string>();
+  for (const part of chunks(shared.map((m) => m.segmentId)))
+    for (const r of await trx
+      .selectFrom('segment_members')
+      .select('segment_id')
+      .where('customer_id', '=', intoId)
+      .where('segment_id', 'in', part)
+      .execute())
+      stillOn.add(r.segment_id);
+  const back = shared
+    .filter((m) => stillOn.has(m.segmentId))
+    .map((m) => ({
+      segment_id: m.segmentId,
+      customer_id: fromId,
+      workspace_id: workspaceId,
+      added_by: m.addedBy,
+      added_at: m.addedAt,
+    }));
+  for (const part of chunks(back)) await trx.insertInto('segment_members').values(part).execute();
+}
 
 export function toMergeView(
   ctx: AppContext,
@@ -152,6 +249,8 @@ export async function mergeInTransaction(
     .where('customer_id', '=', from.id)
     .execute();
   Object.assign(snapshot, await carryActivity(trx, workspaceId, from.id, into.id));
+  Object.assign(snapshot, await carryConsents(trx, workspaceId, from.id, into.id, actorUserId, now));
+  Object.assign(snapshot, await carryLists(trx, workspaceId, from.id, into.id));
   // Guarded on `merged_into is null`: of two concurrent merges of the same customer, one fails.
   for (const [id, values] of [
     [
@@ -208,7 +307,15 @@ export async function mergeInTransaction(
     action: 'customer.merged',
     targetType: 'customer',
     targetId: into.id,
-    details: { mergeId: row.id, from: from.id, evidence: input.evidence, identities: identityIds.length },
+    details: {
+      mergeId: row.id,
+      from: from.id,
+      evidence: input.evidence,
+      identities: identityIds.length,
+      consents: snapshot.consentIds?.length ?? 0,
+      consentWithdrawalsKept: snapshot.consentWithdrawalsAdded?.length ?? 0,
+      lists: (snapshot.listIds?.length ?? 0) + (snapshot.sharedLists?.length ?? 0),
+    },
   });
   return toMergeView(ctx, row);
 }
@@ -237,8 +344,8 @@ export async function mergeCustomers(
  *
  * Records that hang off identities (mentions; community posts when they reference an identity)
  * follow the identities with no extra work here. Records that reference a customer directly
- * (transactions, events, cases, conversations; leads later) are listed in the snapshot at merge
- * time and moved back here (activity-queries.ts).
+ * (transactions, events, cases, conversations, leads, consents, static list memberships) are
+ * listed in the snapshot at merge time and moved back here (activity-queries.ts, consents.ts).
  */
 export async function unmergeCustomers(
   ctx: AppContext,
@@ -277,6 +384,8 @@ export async function unmergeCustomers(
         .where('id', 'in', part)
         .execute();
     await returnActivity(trx, workspaceId, into.id, merge.from_customer_id, snap);
+    await returnConsents(trx, workspaceId, into.id, merge.from_customer_id, snap);
+    await returnLists(trx, workspaceId, into.id, merge.from_customer_id, snap);
 
     const { attributes: fromAttrs, id: _id, workspace_id: _ws, ...fromRow } = snap.from;
     await trx

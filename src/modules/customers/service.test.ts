@@ -9,7 +9,9 @@ import { followRecord, listNotifications, recordFeed } from '../collaboration/fe
 import { createCase, listCases } from '../inbox/cases.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { createLead } from '../sales/leads.ts';
+import { listConsents, recordConsent } from './consents.ts';
 import { refreshNewMentionStats } from './customer-stats.ts';
+import { addSegmentMembers, createSegment, removeSegmentMember, segmentMembers } from './segments.ts';
 import {
   acceptSuggestion,
   addIdentity,
@@ -724,6 +726,142 @@ describe('merge and unmerge', () => {
     await expect(mergeCustomers(t.ctx, agent, { intoId: a.id, fromId: a.id })).rejects.toMatchObject({
       code: 'conflict',
     });
+  });
+});
+
+describe('merge and unmerge: consent and lists', () => {
+  const consentRows = (workspaceId: string) =>
+    t.ctx.db
+      .selectFrom('customer_consents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id')
+      .execute();
+  const statuses = async (actor: Actor, id: string) =>
+    Object.fromEntries(
+      (await getCustomer(t.ctx, actor, id)).consents.map((c) => [`${c.purpose}/${c.channel}`, c.status]),
+    );
+
+  it('keeps a withdrawal from either side over a grant from the other, and unmerge restores both exactly', async () => {
+    const { ws, agent } = await setup();
+    const a = await createCustomer(t.ctx, agent, {
+      displayName: 'Ada from the shop',
+      email: 'ada@shop.example',
+      verified: false,
+    });
+    const b = await createCustomer(t.ctx, agent, {
+      displayName: 'Ada on Bluesky',
+      email: 'ada@bsky.example',
+      verified: false,
+    });
+    const record = async (
+      id: string,
+      purpose: 'marketing' | 'support' | 'research' | 'profiling',
+      channel: string,
+      status: 'granted' | 'withdrawn',
+    ) => {
+      t.clock.advance(1000);
+      await recordConsent(t.ctx, agent, id, { purpose, channel, status, source: `${status} on ${id}` });
+    };
+    await record(a.id, 'marketing', 'email', 'withdrawn');
+    await record(b.id, 'marketing', 'email', 'granted'); // newer grant on the absorbing side
+    await record(b.id, 'marketing', 'bluesky', 'withdrawn');
+    await record(a.id, 'marketing', 'bluesky', 'granted'); // newer grant on the absorbed side
+    await record(a.id, 'research', 'any', 'granted'); // one side only
+    await record(b.id, 'support', 'email', 'withdrawn');
+    await record(a.id, 'profiling', 'any', 'granted'); // both grant
+    await record(b.id, 'profiling', 'any', 'granted');
+    const before = await consentRows(ws.id);
+    const [beforeA, beforeB] = [await statuses(agent, a.id), await statuses(agent, b.id)];
+
+    t.clock.advance(60_000);
+    const merge = await mergeCustomers(t.ctx, agent, { intoId: b.id, fromId: a.id, evidence: 'same person' });
+    expect(await statuses(agent, b.id)).toEqual({
+      'marketing/bluesky': 'withdrawn',
+      'marketing/email': 'withdrawn',
+      'profiling/any': 'granted',
+      'research/any': 'granted',
+      'support/email': 'withdrawn',
+    });
+    // The person's history travels with them; the added withdrawals say where they come from.
+    const history = (await listConsents(t.ctx, agent, b.id)).history;
+    expect(history).toHaveLength(before.length + 2);
+    expect(history.slice(-2).map((c) => [c.purpose, c.channel, c.status, c.source])).toEqual([
+      ['marketing', 'bluesky', 'withdrawn', `withdrawal kept by a merge (withdrawn on ${b.id})`],
+      ['marketing', 'email', 'withdrawn', `withdrawal kept by a merge (withdrawn on ${a.id})`],
+    ]);
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('workspace_id', '=', ws.id)
+      .where('action', '=', 'customer.merged')
+      .executeTakeFirstOrThrow();
+    expect(t.ctx.dialect.parseJson(audit.details)).toMatchObject({ consents: 4, consentWithdrawalsKept: 2 });
+
+    t.clock.advance(60_000);
+    await unmergeCustomers(t.ctx, agent, merge.id);
+    expect(await consentRows(ws.id)).toEqual(before);
+    expect([await statuses(agent, a.id), await statuses(agent, b.id)]).toEqual([beforeA, beforeB]);
+
+    // A decision recorded on the merged profile is the person's own: it governs, and stays
+    // with the profile it was recorded on when the merge is undone.
+    const again = await mergeCustomers(t.ctx, agent, { intoId: b.id, fromId: a.id });
+    await record(b.id, 'marketing', 'email', 'granted');
+    expect((await statuses(agent, b.id))['marketing/email']).toBe('granted');
+    await unmergeCustomers(t.ctx, agent, again.id);
+    expect(await statuses(agent, a.id)).toEqual(beforeA);
+    expect(await statuses(agent, b.id)).toEqual({ ...beforeB, 'marketing/email': 'granted' });
+  });
+
+  it("puts the merged person on the absorbed customer's static lists, and unmerge restores each list exactly", async () => {
+    const { ws, agent } = await setup();
+    const a = await createCustomer(t.ctx, agent, {
+      displayName: 'Bo from the shop',
+      email: 'bo@shop.example',
+      verified: false,
+    });
+    const b = await createCustomer(t.ctx, agent, {
+      displayName: 'Bo on Mastodon',
+      email: 'bo@masto.example',
+      verified: false,
+    });
+    const list = (name: string) => createSegment(t.ctx, agent, { name, kind: 'static', shared: true });
+    const [onlyA, both, onlyB] = [await list('Only A'), await list('Both'), await list('Only B')];
+    await addSegmentMembers(t.ctx, agent, onlyA.id, [a.id]);
+    t.clock.advance(1000);
+    await addSegmentMembers(t.ctx, agent, both.id, [a.id, b.id]);
+    await addSegmentMembers(t.ctx, agent, onlyB.id, [b.id]);
+    const memberRows = () =>
+      t.ctx.db
+        .selectFrom('segment_members')
+        .selectAll()
+        .where('workspace_id', '=', ws.id)
+        .orderBy('segment_id')
+        .orderBy('customer_id')
+        .execute();
+    const members = async (id: string) =>
+      (await segmentMembers(t.ctx, agent, id, { limit: 10 })).items.map((c) => c.id);
+    const before = await memberRows();
+
+    const merge = await mergeCustomers(t.ctx, agent, { intoId: b.id, fromId: a.id });
+    expect([await members(onlyA.id), await members(both.id), await members(onlyB.id)]).toEqual([
+      [b.id],
+      [b.id],
+      [b.id],
+    ]);
+    await unmergeCustomers(t.ctx, agent, merge.id);
+    expect(await memberRows()).toEqual(before);
+
+    // Taken off a list while merged, the person stays off it after the unmerge, both profiles.
+    const again = await mergeCustomers(t.ctx, agent, { intoId: b.id, fromId: a.id });
+    await removeSegmentMember(t.ctx, agent, onlyA.id, b.id);
+    await removeSegmentMember(t.ctx, agent, both.id, b.id);
+    await unmergeCustomers(t.ctx, agent, again.id);
+    expect([await members(onlyA.id), await members(both.id), await members(onlyB.id)]).toEqual([
+      [],
+      [],
+      [b.id],
+    ]);
   });
 });
 
