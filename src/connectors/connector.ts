@@ -5,7 +5,16 @@ import type { Format } from '../pipeline/formats.ts';
  * the cursor to resume from; the sink appends them to the ingest log and saves the cursor in
  * the same transaction. Everything after that (parsing, matching, storing) is the pipeline's.
  */
-export type RawItem = { format: Format; payload: string };
+export type RawItem = {
+  format: Format;
+  payload: string;
+  /**
+   * True for history the connector fetched on purpose (a first-run backfill, a gap filled after a
+   * reconnect) rather than received as it was posted: stored and processed the same, but left out
+   * of the connector's items per minute, which would otherwise show the burst as a live rate.
+   */
+  backfill?: boolean;
+};
 
 export type ConnectorHealthState = 'connecting' | 'connected' | 'backing_off' | 'failing' | 'idle';
 

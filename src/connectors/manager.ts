@@ -47,6 +47,7 @@ export function startConnectorManager(
               connectorId: id,
               format: i.format,
               payload: i.payload,
+              backfill: i.backfill === true,
             })),
             { connectorId: id, cursor: cursor ?? '' },
           );

@@ -215,6 +215,7 @@ const expectedSchema = {
     'workspace_id',
   ],
   ingest_log: [
+    'backfill',
     'connector_id',
     'cursor',
     'format',

@@ -31,6 +31,7 @@ import * as m0027 from './migrations/0027_surveys.ts';
 import * as m0028 from './migrations/0028_routing_without_rules.ts';
 import * as m0029 from './migrations/0029_connector_passed_over.ts';
 import * as m0030 from './migrations/0030_community_visible_counts.ts';
+import * as m0031 from './migrations/0031_ingest_log_backfill.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -65,6 +66,7 @@ const migrations: Record<string, DialectMigration> = {
   '0028_routing_without_rules': m0028,
   '0029_connector_passed_over': m0029,
   '0030_community_visible_counts': m0030,
+  '0031_ingest_log_backfill': m0031,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -105,6 +105,8 @@ export interface IngestLogTable {
   cursor: string | null;
   received_at: string;
   processed_at: string | null;
+  /** 1 for history the connector fetched (a backfill), 0 for an item received as it was posted. */
+  backfill: Generated<number>;
 }
 
 export interface AuthorsTable {

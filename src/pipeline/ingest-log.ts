@@ -9,6 +9,8 @@ export type LogEntry = {
   payload: string;
   /** The connector's position after this item, so a restart resumes from it. */
   cursor?: string | null;
+  /** History the connector fetched rather than received live; left out of its items per minute. */
+  backfill?: boolean;
 };
 
 const CHUNK = 1000;
@@ -37,6 +39,7 @@ export async function appendToLog(
             cursor: e.cursor ?? null,
             received_at: receivedAt,
             processed_at: null,
+            backfill: e.backfill ? 1 : 0,
           })),
         )
         .execute();

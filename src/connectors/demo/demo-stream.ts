@@ -303,6 +303,7 @@ export const demoConnector: ConnectorRuntime = {
           items.push({
             format: 'generic' as const,
             payload: JSON.stringify(demoPost(c.seed, sequence++, at)),
+            backfill: true,
           });
         }
         await sink.append(items, String(sequence));

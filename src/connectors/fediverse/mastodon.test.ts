@@ -197,6 +197,12 @@ describe('Mastodon streaming connector', () => {
         .slice(1, 3)
         .map((i) => (parse(i) as { externalId: string }).externalId.split('/')[1]),
     ).toEqual([reply.id, edited.id]);
+    // The streamed status arrived live; the gap filled from the timelines is history.
+    expect(
+      items()
+        .slice(0, 5)
+        .map((i) => i.backfill === true),
+    ).toEqual([false, true, true, true, true]);
   });
 
   it('reports failing with the reason when the token is refused, and keeps retrying until stopped', async () => {

@@ -76,9 +76,13 @@ export const mastodonConnector: ConnectorRuntime = {
       flushing = flushing.then(() => sink.append(items, at));
       return flushing;
     };
-    const forwardStatus = (status: { id?: unknown }, raw?: string) => {
+    const forwardStatus = (status: { id?: unknown }, raw?: string, backfill = false) => {
       if (typeof status.id === 'string') cursor = maxId(cursor, status.id);
-      pending.push({ format: 'mastodon', payload: raw ?? JSON.stringify({ instance: host, status }) });
+      pending.push({
+        format: 'mastodon',
+        payload: raw ?? JSON.stringify({ instance: host, status }),
+        ...(backfill ? { backfill } : {}),
+      });
       if (pending.length >= FLUSH_ITEMS) void flush();
     };
 
@@ -92,7 +96,7 @@ export const mastodonConnector: ConnectorRuntime = {
         if (!res.ok) throw new Error(`backfill ${url.pathname} answered ${res.status}`);
         const statuses = (await res.json()) as { id?: unknown }[];
         if (!Array.isArray(statuses)) throw new Error(`backfill ${url.pathname} did not return a list`);
-        for (const status of [...statuses].reverse()) forwardStatus(status);
+        for (const status of [...statuses].reverse()) forwardStatus(status, undefined, true);
       }
       await flush();
     }

@@ -183,6 +183,8 @@ describe('RSS connector', () => {
       `${server.url}#https://flyer-notes.example/?p=1042`,
       `${server.url}#https://flyer-notes.example/?p=1050`,
     ]);
+    // What the feed listed when first read is history; what it listed new later arrived live.
+    expect(items().map((i) => i.backfill === true)).toEqual([true, true, false]);
     const post = normalize(
       items()[0]?.format ?? 'generic',
       items()[0]?.payload ?? '',

@@ -245,6 +245,8 @@ export function createRssConnector(options: { unitMs?: number } = {}): Connector
       await report('connected');
 
       async function poll(feed: (typeof c.feeds)[number]) {
+        // A feed read for the first time lists what was published before: history, not live items.
+        const firstRead = state[feed.url] === undefined;
         const s: FeedState = state[feed.url] ?? { seen: [] };
         const headers: Record<string, string> = {
           accept:
@@ -271,6 +273,7 @@ export function createRssConnector(options: { unitMs?: number } = {}): Connector
           fresh.map((i) => ({
             format: 'generic',
             payload: JSON.stringify(feedItemToPost(i, parsed, feed.url, feed.channel)),
+            ...(firstRead ? { backfill: true } : {}),
           })),
           JSON.stringify(state),
         );

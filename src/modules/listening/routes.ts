@@ -51,7 +51,12 @@ const connectorHealthSchema = z
     state: z.string(),
     lastItemAt: z.string().nullable(),
     lagSeconds: z.number().nullable(),
-    itemsPerMinute: z.number(),
+    itemsPerMinute: z
+      .number()
+      .openapi({
+        description:
+          'Live items received in the last 5 minutes, per minute; backfilled history is not counted',
+      }),
     errorCount: z.number(),
     lastError: z.string().nullable(),
     lastErrorAt: z.string().nullable(),

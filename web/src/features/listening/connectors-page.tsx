@@ -174,7 +174,12 @@ export function ConnectorsPage() {
             <th scope="col">Kind</th>
             <th scope="col">State</th>
             <th scope="col">Last item</th>
-            <th scope="col">Items/min</th>
+            <th
+              scope="col"
+              title="Live items received in the last 5 minutes, per minute; backfilled history is not counted"
+            >
+              Items/min
+            </th>
             <th scope="col">Errors</th>
             <th scope="col">Total</th>
             {canManage && <th scope="col">Actions</th>}
