@@ -99,15 +99,15 @@ describe('import', () => {
     ]);
   });
 
-  it('counts the imported posts written more than 14 days before now as history', async () => {
+  it('counts the imported posts written more than 14 days before now as history, reading a column named with a dot', async () => {
     const ws = await buildWorkspace(t.ctx);
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-import-')), 'aged.csv');
     const ago = (days: number) => new Date(t.clock.now().getTime() - days * 86_400_000).toISOString();
-    writeFileSync(file, `id,who,body,at\nh1,ann,old news,${ago(30)}\nh2,ann,fresh news,${ago(2)}\n`);
+    writeFileSync(file, `id,user.name,body,at\nh1,ann,old news,${ago(30)}\nh2,ann,fresh news,${ago(2)}\n`);
     const summary = await importFile(t.ctx, {
       file,
       format: 'csv',
-      map: 'externalId=id,author.handle=who,text=body,createdAt=at:date',
+      map: 'externalId=id,author.handle=user.name,text=body,createdAt=at:date',
       channel: 'import',
       workspaceId: ws.id,
     });
