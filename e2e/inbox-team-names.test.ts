@@ -45,23 +45,27 @@ afterAll(async () => {
 
 /** How each long team's button is laid out, and whether anything overflows the page sideways. */
 async function measure(page: Page) {
-  return page.evaluate(
-    ({ names }) => {
-      const doc = globalThis.document;
-      const nav = doc.querySelector('nav.inbox-views') as HTMLElement;
+  // Through the nav element: the e2e files are compiled without the DOM's global types.
+  return page.locator('nav.inbox-views').evaluate(
+    (nav, { names }) => {
+      const doc = nav.ownerDocument;
+      const view = doc.defaultView;
+      if (!view) throw new Error('no window');
       const navBox = nav.getBoundingClientRect();
       const buttons = [...nav.querySelectorAll('button.view-button')].filter((b) =>
         names.includes(b.textContent ?? ''),
-      ) as HTMLElement[];
+      );
+      const column = doc.querySelector('.case-column');
+      if (!column) throw new Error('no case column');
       return {
         pageOverflow: doc.documentElement.scrollWidth - doc.documentElement.clientWidth,
         navRight: navBox.right,
-        columnLeft: (doc.querySelector('.case-column') as HTMLElement).getBoundingClientRect().left,
+        columnLeft: column.getBoundingClientRect().left,
         buttons: buttons.map((b) => {
           const box = b.getBoundingClientRect();
-          const style = getComputedStyle(b);
+          const style = view.getComputedStyle(b);
           return {
-            title: b.title,
+            title: b.getAttribute('title') ?? '',
             right: box.right,
             height: box.height,
             truncated: b.scrollWidth > b.clientWidth,
