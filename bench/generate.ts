@@ -108,6 +108,9 @@ const pick = <T>(rand: () => number, xs: readonly T[]) => xs[Math.floor(rand() *
 export function generatePosts(count: number, seed = 1): GenericPost[] {
   const rand = seededRandom(seed);
   const posts: GenericPost[] = [];
+  // One a second up to now, like a live stream: routing passes over posts that arrive more than
+  // HISTORY_AFTER_DAYS after they were written (src/modules/inbox/history.ts); 1M posts span 11.6 days.
+  const start = Date.now() - count * 1000;
   for (let i = 0; i < count; i++) {
     const lang = pick(rand, langs);
     const brand = pick(rand, brands);
@@ -140,7 +143,7 @@ export function generatePosts(count: number, seed = 1): GenericPost[] {
       channel: pick(rand, channels),
       externalId: `bench-${seed}-${i}`,
       text: words.join(' '),
-      createdAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+      createdAt: new Date(start + i * 1000).toISOString(),
       language: lang,
       replyTo: i > 10 && rand() < 0.15 ? `bench-${seed}-${i - 1 - Math.floor(rand() * 10)}` : null,
       author: {
