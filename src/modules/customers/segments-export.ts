@@ -25,7 +25,7 @@ export type SegmentExportSummary = { segmentId: string; name: string; customers:
 /**
  * A segment's members as a CSV stream for a download: the segment is found (and the actor's right
  * to export personal data checked) before the first byte, so those failures are ordinary errors;
- * the export is recorded in the audit log.
+ * `exportSegmentMembers` records the export in the audit log.
  */
 export async function segmentCsvStream(
   ctx: AppContext,
@@ -34,14 +34,6 @@ export async function segmentCsvStream(
 ): Promise<{ name: string; body: ReadableStream<Uint8Array> }> {
   requirePermission(actor, 'customers:privacy');
   const segment = await findSegment(ctx, actor, id);
-  await recordAudit(ctx, ctx.db, {
-    workspaceId: actor.workspaceId,
-    actorUserId: actor.userId,
-    action: 'segment.export',
-    targetType: 'segment',
-    targetId: segment.id,
-    details: { via: 'http' },
-  });
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -74,8 +66,18 @@ export async function exportSegmentMembers(
   write: (text: string) => void,
   onProgress: (p: ImportProgress) => void = () => {},
 ): Promise<SegmentExportSummary> {
+  requirePermission(actor, 'customers:privacy');
   const started = performance.now();
   const segment = await findSegment(ctx, actor, idOrName);
+  // Before the first line is written, whoever asks (a download, the CLI): it is personal data.
+  await recordAudit(ctx, ctx.db, {
+    workspaceId: actor.workspaceId,
+    actorUserId: actor.userId,
+    action: 'segment.export',
+    targetType: 'segment',
+    targetId: segment.id,
+    details: { via: actor.via === 'cli' ? 'cli' : 'http', format },
+  });
   const definitions = await ctx.db
     .selectFrom('customer_attribute_definitions')
     .select('key')

@@ -203,6 +203,11 @@ describe(`segments on ${testEngine}`, () => {
         [customers[2]?.id, 'Customer 2', 'pro', '20', 'email'],
         [customers[0]?.id, `'=cmd, "quoted"`, 'pro', '0', 'email'],
       ]);
+      // Personal data leaving through the CLI is audited as a download is.
+      const audit = await listAuditLog(t.ctx, admin.actor, { limit: 50 });
+      expect(
+        audit.items.filter((e) => e.action === 'segment.export').map((e) => [e.targetId, e.details]),
+      ).toEqual([[pro.id, { via: 'cli', format: 'csv' }]]);
       const missing = await run(['customers', 'export', '--segment', 'Nope', '--workspace', ws.slug]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('No segment Nope');
