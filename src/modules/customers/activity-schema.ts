@@ -129,7 +129,16 @@ export const eventsBody = z.union([eventInput, z.array(eventInput).min(1).max(50
 export const eventsResult = z
   .object({
     accepted: z.number(),
-    rejected: z.array(z.object({ index: z.number(), reason: z.string() })),
+    rejected: z.array(
+      z.object({
+        index: z.number(),
+        reason: z.string(),
+        code: z.enum(['not_found', 'conflict', 'validation_failed']).openapi({
+          description:
+            'the error code a single write would answer: not_found (no such customer or account), conflict (the customer was erased), validation_failed',
+        }),
+      }),
+    ),
   })
   .openapi('EventsResult');
 

@@ -12,6 +12,7 @@ import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { createLead, updateLead } from '../sales/leads.ts';
 import { recordConsent } from './consents.ts';
+import { eraseCustomer } from './privacy.ts';
 import {
   createCustomer,
   customerTimeline,
@@ -286,7 +287,9 @@ describe('events', () => {
       ),
     );
     expect(outcome.accepted).toBe(4);
-    expect(outcome.rejected).toEqual([{ index: 2, reason: expect.stringContaining('nobody.bsky.social') }]);
+    expect(outcome.rejected).toEqual([
+      { index: 2, reason: expect.stringContaining('nobody.bsky.social'), code: 'not_found' },
+    ]);
 
     const anaEvents = await json<Page<Ev>>(
       await call(app(), 'GET', `/api/v1/customers/${ana.id}/events`, undefined, { bearer: agent }),
@@ -341,7 +344,7 @@ describe('events', () => {
     const body = await json<{ accepted: number; rejected: { index: number; reason: string }[] }>(res, 422);
     expect(body).toEqual({
       accepted: 0,
-      rejected: [{ index: 0, reason: expect.stringContaining('ghost@example.social') }],
+      rejected: [{ index: 0, reason: expect.stringContaining('ghost@example.social'), code: 'not_found' }],
     });
     const invalid = await call(
       app(),
@@ -351,6 +354,127 @@ describe('events', () => {
       { bearer: agent },
     );
     expect(invalid.status).toBe(400);
+  });
+});
+
+describe('an erased customer', () => {
+  it('refuses transactions and events about them with 409 conflict, as PATCH does, and stores nothing', async () => {
+    const { ws, actor, ana, ben, agent } = await workspace();
+    const alias = await createCustomer(t.ctx, actor, {
+      displayName: 'Ana at work',
+      email: `ana-work-${ws.id}@example.test`,
+      verified: false,
+    });
+    await mergeCustomers(t.ctx, actor, { intoId: ana.id, fromId: alias.id });
+    await eraseCustomer(t.ctx, actor, ana.id, { reason: 'GDPR art. 17 request #1' });
+    const stored = async () => {
+      const count = async (table: 'customer_transactions' | 'customer_events') =>
+        Number(
+          (
+            await t.ctx.db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('customer_id', 'in', [ana.id, alias.id])
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      return [await count('customer_transactions'), await count('customer_events')];
+    };
+    const before = await stored();
+
+    const patch = await json<{ error: { code: string } }>(
+      await call(app(), 'PATCH', `/api/v1/customers/${ana.id}`, { bio: 'x' }, { bearer: agent }),
+      409,
+    );
+    const order = { amount: '12.50', currency: 'EUR', occurredAt: '2026-11-20T10:00:00Z' };
+    const refused = await json<{ error: { code: string; message: string } }>(
+      await call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, order, { bearer: agent }),
+      409,
+    );
+    expect(refused.error.code).toBe(patch.error.code);
+    expect(refused.error.message).toMatch(/was erased and cannot be changed/);
+
+    // Keyed by the erased customer's id, or by the id of a customer merged into them.
+    const events = await json<{
+      accepted: number;
+      rejected: { index: number; reason: string; code: string }[];
+    }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/events',
+        [
+          { name: 'page_view', identity: { kind: 'customer', value: ana.id } },
+          { name: 'page_view', identity: { kind: 'customer', value: ben.id } },
+          { name: 'page_view', identity: { kind: 'customer', value: alias.id } },
+        ],
+        { bearer: agent },
+      ),
+    );
+    expect(events).toEqual({
+      accepted: 1,
+      rejected: [
+        { index: 0, reason: expect.stringMatching(/was erased and cannot be changed/), code: 'conflict' },
+        { index: 2, reason: expect.stringMatching(/was erased and cannot be changed/), code: 'conflict' },
+      ],
+    });
+    const alone = await json<{ rejected: { code: string }[] }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/events',
+        { name: 'page_view', identity: { kind: 'customer', value: ana.id } },
+        { bearer: agent },
+      ),
+      422,
+    );
+    expect(alone.rejected.map((r) => r.code)).toEqual(['conflict']);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('reports a CSV line whose address belongs to an erased customer and imports the others', async () => {
+    const { ws, actor, ana, ben } = await workspace();
+    const address = `ana-${ws.id}@example.test`;
+    await eraseCustomer(t.ctx, actor, ana.id, { reason: 'GDPR art. 17 request #2' });
+    // An erasure deletes the person's identities; an email identity still naming them is what a
+    // write racing the erasure would meet.
+    await t.ctx.db
+      .insertInto('identities')
+      .values({
+        id: `${ana.id}-late`,
+        workspace_id: ws.id,
+        customer_id: ana.id,
+        kind: 'email',
+        channel: 'email',
+        external_id: address,
+        handle: address,
+        handle_key: null,
+        author_id: null,
+        verified: 0,
+        source: 'import',
+        created_at: t.clock.now().toISOString(),
+      })
+      .execute();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-tx-')), 'orders.csv');
+    writeFileSync(
+      file,
+      [
+        'external_id,email,amount,currency,occurred_at',
+        `E-1,${address},19.90,EUR,2026-11-01T10:00:00Z`,
+        `E-2,${ben.primaryEmail},5.00,EUR,2026-11-02T10:00:00Z`,
+      ].join('\n'),
+    );
+    const summary = await importTransactions(t.ctx, actor, { source: await csvFromFile(file) });
+    expect(summary).toMatchObject({ read: 2, imported: 1, customersCreated: 0 });
+    expect(summary.rejected).toEqual([
+      { line: 2, reason: expect.stringMatching(/^email: Customer .* was erased and cannot be changed/) },
+    ]);
+    const onAna = await t.ctx.db
+      .selectFrom('customer_transactions')
+      .select('id')
+      .where('customer_id', '=', ana.id)
+      .execute();
+    expect(onAna).toEqual([]);
   });
 });
 

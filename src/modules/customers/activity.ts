@@ -17,27 +17,43 @@ import { normalizeEmail } from './rules.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/**
+ * Refuses a write about an erased customer: like PATCH, identities and merge (409), since the
+ * profile is read-only and anything attached to it now would be personal data the erasure missed.
+ */
+function erasedCustomer(id: string, erasedAt: string): AppError {
+  return new AppError(
+    'conflict',
+    `Customer ${id} was erased and cannot be changed: no transaction or event is recorded for them`,
+    { erasedAt },
+  );
+}
+
 /** The live customer `id` stands for: itself, or whoever absorbed it through merges. */
-async function survivorOf(db: Db, workspaceId: string, id: string): Promise<string | null> {
+async function survivorOf(
+  db: Db,
+  workspaceId: string,
+  id: string,
+): Promise<{ id: string; erased_at: string | null } | null> {
   let current = id;
   for (let hops = 0; hops < 50; hops++) {
     const row = await db
       .selectFrom('customers')
-      .select(['id', 'merged_into'])
+      .select(['id', 'merged_into', 'erased_at'])
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', current)
       .executeTakeFirst();
     if (!row) return null;
-    if (row.merged_into === null) return row.id;
+    if (row.merged_into === null) return row;
     current = row.merged_into;
   }
   return null;
 }
 
-async function liveCustomerId(db: Db, workspaceId: string, id: string): Promise<string> {
+async function liveCustomer(db: Db, workspaceId: string, id: string) {
   const row = await db
     .selectFrom('customers')
-    .select(['id', 'merged_into'])
+    .select(['id', 'merged_into', 'erased_at'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -46,12 +62,17 @@ async function liveCustomerId(db: Db, workspaceId: string, id: string): Promise<
     throw new AppError('not_found', `Customer ${id} was merged into ${row.merged_into}`, {
       mergedInto: row.merged_into,
     });
-  return row.id;
+  return row;
+}
+
+async function liveCustomerId(db: Db, workspaceId: string, id: string): Promise<string> {
+  return (await liveCustomer(db, workspaceId, id)).id;
 }
 
 /**
  * The customer that owns an email identity, or a new one made for it (source `api` or
- * `import`, unverified: an address a system sent proves nothing about ownership).
+ * `import`, unverified: an address a system sent proves nothing about ownership). A conflict
+ * when the owner was erased (an erasure deletes identities, so only a write racing it meets one).
  */
 export async function customerForEmail(
   ctx: AppContext,
@@ -63,12 +84,14 @@ export async function customerForEmail(
   const value = normalizeEmail(email);
   const existing = await trx
     .selectFrom('identities')
-    .select('customer_id')
-    .where('workspace_id', '=', workspaceId)
-    .where('kind', '=', 'email')
-    .where('channel', '=', 'email')
-    .where('external_id', '=', value)
+    .innerJoin('customers', 'customers.id', 'identities.customer_id')
+    .select(['identities.customer_id', 'customers.erased_at'])
+    .where('identities.workspace_id', '=', workspaceId)
+    .where('identities.kind', '=', 'email')
+    .where('identities.channel', '=', 'email')
+    .where('identities.external_id', '=', value)
     .executeTakeFirst();
+  if (existing?.erased_at) throw erasedCustomer(existing.customer_id, existing.erased_at);
   if (existing) return { customerId: existing.customer_id, created: false };
   const now = ctx.now().toISOString();
   const customerId = newId(ctx.now());
@@ -166,7 +189,8 @@ export async function addTransaction(
 ): Promise<{ transaction: TransactionView; created: boolean }> {
   requirePermission(actor, 'customers:manage');
   return ctx.db.transaction().execute(async (trx) => {
-    await liveCustomerId(trx, actor.workspaceId, customerId);
+    const customer = await liveCustomer(trx, actor.workspaceId, customerId);
+    if (customer.erased_at !== null) throw erasedCustomer(customerId, customer.erased_at);
     return storeTransaction(ctx, trx, actor.workspaceId, customerId, input, 'api');
   });
 }
@@ -254,12 +278,15 @@ export async function listEvents(
   return pageOf(rows, query.limit, (r) => toEventView(ctx, r));
 }
 
-export type EventsOutcome = { accepted: number; rejected: { index: number; reason: string }[] };
+/** Why an event was not stored, as the error code a single write would have answered with. */
+type Refusal = { reason: string; code: 'not_found' | 'conflict' | 'validation_failed' };
+
+export type EventsOutcome = { accepted: number; rejected: ({ index: number } & Refusal)[] };
 
 /**
  * POST /events: stores each event on the customer its identity names. An unknown email gets a
- * new customer; an unknown social account or customer id is rejected with its reason, and the
- * other events of the batch are stored all the same.
+ * new customer; an unknown social account or customer id, or an erased customer, is rejected
+ * with its reason and code, and the other events of the batch are stored all the same.
  */
 export async function recordEvents(
   ctx: AppContext,
@@ -269,24 +296,28 @@ export async function recordEvents(
   requirePermission(actor, 'customers:manage');
   const workspaceId = actor.workspaceId;
   return ctx.db.transaction().execute(async (trx) => {
-    const resolved = new Map<string, string | { reason: string }>();
-    const resolve = async (identity: EventInput['identity']): Promise<string | { reason: string }> => {
+    const resolved = new Map<string, string | Refusal>();
+    const resolve = async (identity: EventInput['identity']): Promise<string | Refusal> => {
       const key = `${identity.kind}\u0000${identity.channel ?? ''}\u0000${identity.value}`;
       const known = resolved.get(key);
       if (known !== undefined) return known;
-      let found: string | { reason: string };
+      let found: string | Refusal;
       if (identity.kind === 'email') {
         try {
           found = (await customerForEmail(ctx, trx, workspaceId, identity.value, 'api')).customerId;
         } catch (err) {
-          if (!(isAppError(err) && err.code === 'validation_failed')) throw err;
-          found = { reason: err.message };
+          if (!(isAppError(err) && (err.code === 'validation_failed' || err.code === 'conflict'))) throw err;
+          found = { reason: err.message, code: err.code };
         }
       } else if (identity.kind === 'customer') {
-        found = (await survivorOf(trx, workspaceId, identity.value)) ?? {
-          reason: `No customer ${identity.value} in this workspace`,
-        };
+        const survivor = await survivorOf(trx, workspaceId, identity.value);
+        found = !survivor
+          ? { reason: `No customer ${identity.value} in this workspace`, code: 'not_found' }
+          : survivor.erased_at !== null
+            ? { reason: erasedCustomer(survivor.id, survivor.erased_at).message, code: 'conflict' }
+            : survivor.id;
       } else {
+        // An erasure deletes the person's identities, so a social account found here is live.
         const channel = identity.channel ?? '';
         const row = await trx
           .selectFrom('identities')
@@ -298,6 +329,7 @@ export async function recordEvents(
           .executeTakeFirst();
         found = row?.customer_id ?? {
           reason: `No ${channel} account "${identity.value}" is known in this workspace; social identities come from the listening pipeline`,
+          code: 'not_found',
         };
       }
       resolved.set(key, found);
@@ -309,7 +341,7 @@ export async function recordEvents(
     for (const [index, event] of events.entries()) {
       const customerId = await resolve(event.identity);
       if (typeof customerId !== 'string') {
-        rejected.push({ index, reason: customerId.reason });
+        rejected.push({ index, ...customerId });
         continue;
       }
       rows.push({

@@ -78,7 +78,9 @@ export async function importTransactions(
           customerId = found.customerId;
           if (found.created) summary.customersCreated++;
         } catch (err) {
-          if (!(err instanceof AppError && err.code === 'validation_failed')) throw err;
+          // A bad address, or the address of an erased customer: this line only, not the file.
+          if (!(err instanceof AppError && (err.code === 'validation_failed' || err.code === 'conflict')))
+            throw err;
           rejected.push({ line: row.line, reason: `${mapping.email}: ${err.message}` });
           continue;
         }
