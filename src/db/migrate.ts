@@ -32,6 +32,7 @@ import * as m0028 from './migrations/0028_routing_without_rules.ts';
 import * as m0029 from './migrations/0029_connector_passed_over.ts';
 import * as m0030 from './migrations/0030_community_visible_counts.ts';
 import * as m0031 from './migrations/0031_ingest_log_backfill.ts';
+import * as m0032 from './migrations/0032_ingest_log_connector_index.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -67,6 +68,7 @@ const migrations: Record<string, DialectMigration> = {
   '0029_connector_passed_over': m0029,
   '0030_community_visible_counts': m0030,
   '0031_ingest_log_backfill': m0031,
+  '0032_ingest_log_connector_index': m0032,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {
