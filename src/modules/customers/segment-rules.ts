@@ -128,9 +128,14 @@ const humanize = (s: string) => s.replaceAll('_', ' ').replace(/^./, (c) => c.to
 const choicesOf = (values: readonly string[]) => values.map((value) => ({ value, label: humanize(value) }));
 const channelNames: Record<string, string> = { bluesky: 'Bluesky', rss: 'RSS' };
 
-/** Every field a rule may use in a workspace: the fixed ones and one per attribute definition. */
+/**
+ * Every field a rule may use in a workspace: the fixed ones and one per attribute definition.
+ * `channels` are those the workspace's identities have, offered beside the known ones (an import
+ * names its own, such as `twitter`).
+ */
 export function fieldCatalogue(
   definitions: ReadonlyArray<AttributeDefinition & { label?: string }>,
+  channels: readonly string[] = [],
 ): FieldView[] {
   const f = (
     field: string,
@@ -151,7 +156,10 @@ export function fieldCatalogue(
     ),
     f('channel', 'Channel', 'social', 'choice', {
       ops: ['in', 'not_in'],
-      choices: segmentChannels.map((value) => ({ value, label: channelNames[value] ?? humanize(value) })),
+      choices: [...new Set([...segmentChannels, ...channels])].map((value) => ({
+        value,
+        label: channelNames[value] ?? humanize(value),
+      })),
     }),
     f('followers', 'Followers', 'social', 'number'),
     f('influence', 'Influence (0–100)', 'social', 'number'),

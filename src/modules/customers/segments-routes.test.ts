@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
-import { buildToken, buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildToken, buildUser, buildWorkspace, storePosts } from '../../../test/factories.ts';
 import { call } from '../../../test/http.ts';
 import { createApp } from '../../http/app.ts';
 import { createCustomer } from './service.ts';
@@ -207,6 +207,47 @@ describe('segments API', () => {
         { name: 'No rule', kind: 'dynamic' },
         { bearer: agent },
       ),
+      400,
+    );
+  });
+
+  it("offers the channels the workspace's customers have beside the known ones, and takes a segment on one an import made", async () => {
+    const { ws, agent } = await workspace();
+    const other = await buildWorkspace(t.ctx);
+    const post = (channel: string, id: string) => ({
+      channel,
+      externalId: id,
+      text: `post ${id}`,
+      author: { externalId: `author-${id}`, handle: `author-${id}` },
+    });
+    await storePosts(t.ctx, ws.id, [post('twitter', 'tw-1')]);
+    await storePosts(t.ctx, other.id, [post('zendesk', 'zd-1')]);
+    const { fields } = await json<{
+      fields: { field: string; choices?: { value: string; label: string }[] }[];
+    }>(await call(app(), 'GET', '/api/v1/customers/segments/fields', undefined, { bearer: agent }));
+    const channels = fields.find((f) => f.field === 'channel')?.choices ?? [];
+    expect(channels.map((c) => c.value)).toEqual(expect.arrayContaining(['bluesky', 'email', 'twitter']));
+    expect(channels.find((c) => c.value === 'twitter')?.label).toBe('Twitter');
+    expect(channels.map((c) => c.value)).not.toContain('zendesk');
+    const onTwitter = { match: 'all', conditions: [{ field: 'channel', op: 'in', value: ['twitter'] }] };
+    const preview = await json<{ count: number }>(
+      await call(app(), 'POST', '/api/v1/customers/segments/preview', { rule: onTwitter }, { bearer: agent }),
+    );
+    expect(preview.count).toBe(1);
+    await json(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/customers/segments',
+        { name: 'On Twitter', kind: 'dynamic', rule: onTwitter },
+        { bearer: agent },
+      ),
+      201,
+    );
+    // A channel no customer of the workspace has is still not a choice.
+    const zendesk = { match: 'all', conditions: [{ field: 'channel', op: 'in', value: ['zendesk'] }] };
+    await json(
+      await call(app(), 'POST', '/api/v1/customers/segments/preview', { rule: zendesk }, { bearer: agent }),
       400,
     );
   });

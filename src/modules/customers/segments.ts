@@ -5,6 +5,7 @@
  */
 import { type Kysely, type RawBuilder, type Selectable, type SqlBool, sql, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { workspaceChannels } from '../../db/distinct-values.ts';
 import type { DB, SegmentsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -45,6 +46,7 @@ async function catalogueOf(ctx: AppContext, db: Db, workspaceId: string): Promis
       type: r.type,
       choices: ctx.dialect.parseJson<string[]>(r.choices),
     })),
+    await workspaceChannels(db, 'identities', workspaceId),
   );
 }
 

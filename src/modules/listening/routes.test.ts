@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
-import { buildToken, buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildToken, buildUser, buildWorkspace, storePosts } from '../../../test/factories.ts';
 import { call } from '../../../test/http.ts';
 import { webhookSignature } from '../../connectors/service.ts';
 import { createApp } from '../../http/app.ts';
@@ -446,6 +446,43 @@ describe('listening queries API', () => {
     for (const r of results.filter((r) => r.status === 'rejected'))
       expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
     expect(await listQueries(t.ctx, manager.actor)).toHaveLength(1);
+  });
+
+  it("lists the known channels and those of the workspace's stored mentions, to a signed-in member only", async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const other = await buildWorkspace(t.ctx);
+    const agent = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'agent' }));
+    const post = (channel: string, id: string) => ({
+      channel,
+      externalId: id,
+      text: `post ${id}`,
+      author: { externalId: `author-${id}`, handle: `author-${id}` },
+    });
+    const channels = async () => {
+      const res = await call(app(), 'GET', '/api/v1/listening/channels', undefined, { bearer: agent });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: string[] }).items;
+    };
+    const known = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
+    expect(await channels()).toEqual(known);
+    await storePosts(t.ctx, ws.id, [
+      post('twitter', 'tw-1'),
+      post('bluesky', 'bs-1'),
+      post('reviews', 'rv-1'),
+    ]);
+    await storePosts(t.ctx, other.id, [post('zendesk', 'zd-1')]);
+    expect(await channels()).toEqual([...known, 'reviews', 'twitter']);
+    const twitter = await call(app(), 'GET', '/api/v1/mentions?channel=twitter', undefined, {
+      bearer: agent,
+    });
+    expect(
+      ((await twitter.json()) as { items: { externalId: string }[] }).items.map((m) => m.externalId),
+    ).toEqual(['tw-1']);
+    expect((await call(app(), 'GET', '/api/v1/listening/channels')).status).toBe(401);
+    const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(doc.paths).toHaveProperty(['/api/v1/listening/channels', 'get']);
   });
 
   it('lets agents read but not change queries', async () => {

@@ -51,12 +51,9 @@ const connectorHealthSchema = z
     state: z.string(),
     lastItemAt: z.string().nullable(),
     lagSeconds: z.number().nullable(),
-    itemsPerMinute: z
-      .number()
-      .openapi({
-        description:
-          'Live items received in the last 5 minutes, per minute; backfilled history is not counted',
-      }),
+    itemsPerMinute: z.number().openapi({
+      description: 'Live items received in the last 5 minutes, per minute; backfilled history is not counted',
+    }),
     errorCount: z.number(),
     lastError: z.string().nullable(),
     lastErrorAt: z.string().nullable(),
@@ -215,6 +212,21 @@ export function listeningRoutes(ctx: AppContext) {
       responses: { 200: jsonContent(previewSchema, 'Preview'), ...errorResponses(400, 401, 403) },
     }),
     async (c) => c.json(await listening.previewQuery(ctx, actorOf(c), c.req.valid('json')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/listening/channels',
+      tags: ['Listening'],
+      summary:
+        "Channels to filter mentions by: the known ones, then every other channel stored mentions came from (e.g. an import's)",
+      responses: {
+        200: jsonContent(z.object({ items: z.array(z.string()) }), 'Channel names'),
+        ...errorResponses(401, 403),
+      },
+    }),
+    async (c) => c.json({ items: await listening.mentionChannels(ctx, actorOf(c)) }, 200),
   );
 
   app.openapi(

@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { workspaceChannels } from '../../db/distinct-values.ts';
 import type { DB, MentionsTable, QuarantineTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -417,6 +418,20 @@ export async function mentionThread(
   const [mention] = (await withQueryIds(ctx, [row])).map(toMentionView(ctx));
   if (!mention) throw new AppError('not_found', `No mention ${id}`);
   return { mention, thread: views };
+}
+
+/** The channels Rapport's own connectors store posts under, offered before any post arrives. */
+export const knownChannels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'] as const;
+
+/**
+ * The channels to filter mentions by: the known ones, then every other channel the workspace's
+ * stored mentions came from (an import's `--channel twitter`, a feed's or a webhook's own), A to Z.
+ */
+export async function mentionChannels(ctx: AppContext, actor: Actor): Promise<string[]> {
+  requirePermission(actor, 'listening:read');
+  const stored = await workspaceChannels(ctx.db, 'mentions', actor.workspaceId);
+  const known: readonly string[] = knownChannels;
+  return [...known, ...stored.filter((c) => !known.includes(c))];
 }
 
 /** Mentions per listening query per UTC day over the last `days` days, for sparklines. */
