@@ -237,6 +237,8 @@ export const listeningApi = {
   deleteQuery: (id: string) => request<void>('DELETE', `/api/v1/listening/queries/${encodeURIComponent(id)}`),
   preview: (query: string) =>
     request<Preview>('POST', '/api/v1/listening/queries/preview', { query, sample: 2000 }),
+  /** The known channels, then every other channel the workspace's stored mentions came from. */
+  channels: () => request<{ items: string[] }>('GET', '/api/v1/listening/channels'),
   volumes: (days = 14) =>
     request<{ items: { queryId: string; day: string; count: number }[] }>(
       'GET',

@@ -15,7 +15,8 @@ import { usePageTitle } from '../../components/page-title.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 import { MentionCard, Sparkline } from './mention-card.tsx';
 
-const channels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
+/** Until the workspace's channels arrive (GET /listening/channels): the ones Rapport's connectors use. */
+const knownChannels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
 const sentiments = ['negative', 'neutral', 'positive'];
 const intents = ['complaint', 'support_question', 'purchase_intent', 'praise', 'idea', 'churn_risk', 'spam'];
 const urgencies: Option[] = [
@@ -55,6 +56,7 @@ export function ListeningPage() {
   const [queries, setQueries] = useState<ListeningQuery[]>([]);
   const [topics, setTopics] = useState<Topic[]>([]);
   const [classifiers, setClassifiers] = useState<Classifier[]>([]);
+  const [channels, setChannels] = useState<string[]>(knownChannels);
   const [volumes, setVolumes] = useState<Map<string, number[]>>(new Map());
   const [filters, setFilters] = useState<MentionFilters>({});
   const [mentions, setMentions] = useState<Mention[]>([]);
@@ -95,6 +97,10 @@ export function ListeningPage() {
     analysisApi
       .classifiers()
       .then((r) => setClassifiers(r.items))
+      .catch(() => undefined);
+    listeningApi
+      .channels()
+      .then((r) => setChannels(r.items))
       .catch(() => undefined);
     listeningApi
       .volumes(14)

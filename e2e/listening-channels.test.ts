@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../src/project.ts';
+import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+import { ownerEmail, signIn } from './session.ts';
+
+let server: StartedServer;
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startBuiltServer();
+  browser = await launchChromium();
+  dir = mkdtempSync(path.join(tmpdir(), 'rapport-e2e-import-'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('channels an import made', () => {
+  it('can be chosen in the Listening channel filter and in the segment builder', async () => {
+    // `rapport import --channel twitter` into the running server's demo workspace.
+    const file = path.join(dir, 'tweets.csv');
+    const now = new Date().toISOString();
+    writeFileSync(
+      file,
+      `tweet_id,author_id,text,created_at\nt-1,quokka_fan,Imported tweet about Demo Airways seats,${now}\n`,
+    );
+    const imported = spawnSync(
+      process.execPath,
+      [
+        path.join(projectRoot, 'dist', 'src', 'main.js'),
+        'import',
+        file,
+        '--format',
+        'csv',
+        '--channel',
+        'twitter',
+        '--map',
+        'externalId=tweet_id,author.handle=author_id,text=text,createdAt=created_at:date',
+      ],
+      {
+        env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+        encoding: 'utf8',
+      },
+    );
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('imported 1');
+
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, server.password, 'a long new passphrase');
+
+    await page.goto(`${server.url}/listening`);
+    const channel = page.getByRole('combobox', { name: 'Channel' });
+    await channel.locator('option[value="twitter"]').waitFor({ state: 'attached' });
+    const offered = await channel
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => (o as { value: string }).value));
+    // The known channels stay on offer, whether or not anything came from them yet.
+    expect(offered).toEqual(expect.arrayContaining(['', 'bluesky', 'mastodon', 'rss', 'email', 'twitter']));
+    await channel.selectOption('twitter');
+    const stream = page.locator('.stream');
+    await stream.getByText('Imported tweet about Demo Airways seats').waitFor();
+
+    await page.goto(`${server.url}/customers/segments/new`);
+    await page.getByRole('heading', { name: 'New segment', level: 1 }).waitFor();
+    await page.getByLabel('Condition 1 field').selectOption('channel');
+    const values = page.getByRole('group', { name: 'Condition 1 values' });
+    await values.getByText('Twitter', { exact: true }).click();
+    await page
+      .getByRole('region', { name: 'Live count' })
+      .getByRole('status')
+      .filter({ hasText: /^1 customers? match/ })
+      .waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'segment-channel-twitter.png') });
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
