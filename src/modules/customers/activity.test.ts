@@ -101,6 +101,58 @@ describe('transactions', () => {
     expect([yen.amountMinor, yen.currency]).toEqual([500, 'JPY']);
   });
 
+  it('says why an amount is refused, once, and refuses a negative one pointing to refunds', async () => {
+    const { ana, agent, actor } = await workspace();
+    const post = (body: unknown) =>
+      call(app(), 'POST', `/api/v1/customers/${ana.id}/transactions`, body, { bearer: agent });
+    const base = { currency: 'EUR', occurredAt: '2026-11-20T10:00:00Z' };
+    const refund = /^must not be negative: record money given back as kind "refund" with a positive amount$/;
+    const cases: [unknown, string, RegExp][] = [
+      [
+        { ...base, amount: '1e3' },
+        'amount',
+        /^digits with an optional decimal point, such as 12\.50 \(no exponent/,
+      ],
+      [
+        { ...base, amount: '99999999999999999999.99' },
+        'amount',
+        /^too large: at most 90071992547409\.91 EUR$/,
+      ],
+      [{ ...base, amount: '12.505' }, 'amount', /^at most 2 decimals for EUR$/],
+      [{ ...base, currency: 'JPY', amount: '12.5' }, 'amount', /^no decimals for JPY$/],
+      [{ ...base, amount: '-5' }, 'amount', refund],
+      [{ ...base, kind: 'refund', amount: '-5' }, 'amount', refund],
+      [{ ...base, amountMinor: -500 }, 'amountMinor', refund],
+      [{ ...base, amountMinor: 2 ** 60 }, 'amountMinor', /^too large: at most 9007199254740991 minor units$/],
+      [{ ...base, amountMinor: 12.5 }, 'amountMinor', /^a whole number of minor units/],
+    ];
+    for (const [body, path, message] of cases) {
+      const err = await json<{ error: { details: { fields: { path: string; message: string }[] } } }>(
+        await post(body),
+        400,
+      );
+      expect(err.error.details.fields, JSON.stringify(body)).toEqual([
+        { path, message: expect.stringMatching(message) },
+      ]);
+    }
+    const returned = await json<Tx>(await post({ ...base, kind: 'refund', amount: '5' }), 201);
+    expect(returned.amountMinor).toBe(500);
+    expect((await getCustomer(t.ctx, actor, ana.id)).transactions.totalsByCurrency).toEqual([
+      { currency: 'EUR', amountMinor: -500 },
+    ]);
+
+    // The CSV import reads amounts the same way and names the column.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rapport-tx-')), 'orders.csv');
+    writeFileSync(
+      file,
+      ['email,amount,currency,occurred_at', `${ana.primaryEmail},-5,EUR,2026-11-01T10:00:00Z`].join('\n'),
+    );
+    const summary = await importTransactions(t.ctx, actor, { source: await csvFromFile(file) });
+    expect(summary.rejected).toEqual([
+      { line: 2, reason: expect.stringMatching(/^amount: must not be negative/) },
+    ]);
+  });
+
   it('is idempotent on externalId: 201 the first time, 200 with the same transaction after', async () => {
     const { ana, agent } = await workspace();
     const body = {
@@ -475,6 +527,42 @@ describe('an erased customer', () => {
       .where('customer_id', '=', ana.id)
       .execute();
     expect(onAna).toEqual([]);
+  });
+});
+
+describe('event validation', () => {
+  it('answers 400 naming the field of a malformed event and what it expects', async () => {
+    const { ana, agent } = await workspace();
+    const good = { name: 'page_view', identity: { kind: 'customer', value: ana.id } };
+    const cases: [unknown, string, RegExp][] = [
+      [{ name: 'page_view' }, 'identity', /^required: \{kind, value\} naming who the event is about$/],
+      [
+        { ...good, identity: { kind: 'fax', value: '+1 555' } },
+        'identity.kind',
+        /^one of email, social or customer$/,
+      ],
+      [{ ...good, identity: { kind: 'email' } }, 'identity.value', /^required: the email address/],
+      [{ ...good, properties: 'str' }, 'properties', /^an object of named values/],
+      [{ ...good, name: '' }, 'name', /^required: the event name/],
+      [{ ...good, occurredAt: 42 }, 'occurredAt', /^an ISO-8601 date and time$/],
+      [
+        [good, { ...good, identity: { kind: 'fax', value: 'x' } }],
+        '1.identity.kind',
+        /^one of email, social/,
+      ],
+      [[], 'json', /^at least one event$/],
+      [Array.from({ length: 501 }, () => good), 'json', /^at most 500 events in one request$/],
+      ['"page_view"', 'json', /^an event \{name, identity\}, or an array of 1 to 500 of them$/],
+    ];
+    for (const [body, path, message] of cases) {
+      const err = await json<{
+        error: { code: string; message: string; details: { fields: { path: string; message: string }[] } };
+      }>(await call(app(), 'POST', '/api/v1/events', body, { bearer: agent }), 400);
+      expect(err.error.details.fields, JSON.stringify(body).slice(0, 80)).toEqual([
+        { path, message: expect.stringMatching(message) },
+      ]);
+      expect(err.error.message).not.toContain('Invalid input');
+    }
   });
 });
 
