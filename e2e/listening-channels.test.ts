@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('channels an import made', () => {
-  it('can be chosen in the Listening channel filter and in the segment builder', async () => {
+  it('can be chosen in the Listening channel filter, the segment builder, the inbox's channel views and a service level's channels', async () => {
     // `rapport import --channel twitter` into the running server's demo workspace.
     const file = path.join(dir, 'tweets.csv');
     const now = new Date().toISOString();
@@ -83,6 +83,13 @@ describe('channels an import made', () => {
       .filter({ hasText: /^1 customers? match/ })
       .waitFor();
     await page.screenshot({ path: path.join(artifacts, 'segment-channel-twitter.png') });
+
+    // The inbox has a view for the channel, and a service level can apply to it.
+    await page.goto(`${server.url}/inbox`);
+    await page.locator('nav.inbox-views').getByRole('button', { name: 'twitter', exact: true }).waitFor();
+    await page.goto(`${server.url}/settings/service-levels`);
+    await page.getByRole('button', { name: 'New policy' }).click();
+    await page.getByRole('group', { name: 'Channels' }).getByText('twitter', { exact: true }).waitFor();
     expect(scriptErrors).toEqual([]);
     await page.close();
   }, 120_000);

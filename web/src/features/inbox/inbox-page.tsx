@@ -22,6 +22,7 @@ import {
 } from '../../api.ts';
 import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { useChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';
 import { urgencyLevel } from '../listening/analysis-badges.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
@@ -43,8 +44,6 @@ import {
 import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { useInboxLive } from './use-inbox-live.ts';
 
-const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
-
 /** Filters the address may add to a view (`?priority=high`), or lift from it (`?priority=any`). */
 const refinements = ['priority', 'type', 'tag', 'search'] as const;
 type Refinement = (typeof refinements)[number];
@@ -62,7 +61,7 @@ const baseViews: View[] = [
 ];
 
 /** The saved views: the fixed ones, one per team, one per channel. */
-function allViews(dir: Directory): View[] {
+function allViews(dir: Directory, channels: readonly string[]): View[] {
   return [
     ...baseViews,
     ...dir.teams.map((t) => ({
@@ -179,12 +178,13 @@ function Inbox() {
     savedTimer.current = window.setTimeout(() => void loadSaved(), 1500);
   }, [loadSaved]);
   useEffect(() => () => window.clearTimeout(savedTimer.current), []);
+  const channels = useChannels();
   const views = useMemo<View[]>(
     () => [
-      ...allViews(dir),
+      ...allViews(dir, channels),
       ...(saved ?? []).map((v) => ({ key: savedViewKey(v.id), label: v.name, filters: v.filters })),
     ],
-    [dir, saved],
+    [dir, saved, channels],
   );
   const viewKey = params.get('view') ?? 'active';
   // A saved view named in the URL waits for the saved views rather than showing another list first.

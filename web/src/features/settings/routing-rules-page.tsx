@@ -46,10 +46,10 @@ import {
   type RowErrors,
 } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { knownChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
 
-const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
 const intents = [
   'purchase_intent',
   'complaint',
@@ -250,6 +250,8 @@ type Lookups = {
   leadOwners: SalesOwner[];
   /** Shared canned responses: the ones a rule may send. */
   canned: CannedResponse[];
+  /** The known channels, then those only the workspace's posts came from (an import's). */
+  channels: readonly string[];
 };
 
 /** Conditions that hold or not, as they read in a rule's sentence: [when true, when false]. */
@@ -313,6 +315,7 @@ export function RoutingRulesPage() {
     segments: [],
     leadOwners: [],
     canned: [],
+    channels: knownChannels,
   });
   const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
   const [error, setError] = useState('');
@@ -335,7 +338,8 @@ export function RoutingRulesPage() {
       segmentsApi.all().catch(() => []),
       salesApi.owners().catch(() => ({ items: [] })),
       inboxApi.canned().catch(() => ({ items: [] })),
-    ]).then(([q, t, teams, people, segments, owners, canned]) =>
+      listeningApi.channels().catch(() => ({ items: knownChannels })),
+    ]).then(([q, t, teams, people, segments, owners, canned, channels]) =>
       setLookups({
         queries: q.items,
         topics: t.items,
@@ -344,6 +348,7 @@ export function RoutingRulesPage() {
         segments,
         leadOwners: owners.items,
         canned: canned.items.filter((c) => c.shared),
+        channels: channels.items,
       }),
     );
   }, [reload]);
@@ -688,7 +693,7 @@ const opts = (list: readonly string[]) =>
 function choicesOf(field: RoutingField, l: Lookups): { value: string; label: string }[] {
   switch (field) {
     case 'channel':
-      return opts(channels);
+      return opts(l.channels);
     case 'query':
       return l.queries.map((q) => ({ value: q.id, label: q.name }));
     case 'topic':

@@ -22,10 +22,10 @@ import {
 } from '../../api.ts';
 import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { useChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';
 import { formatTarget, metricLabels } from '../inbox/inbox-bits.tsx';
 
-const channels = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];
 const dayNames: Record<Weekday, string> = {
   mon: 'Monday',
   tue: 'Tuesday',
@@ -391,6 +391,7 @@ function PolicyEditor({
   onDone(message?: string): void;
 }) {
   const id = useId();
+  const channels = useChannels();
   const [draft, setDraft] = useState<SlaPolicyInput>(() => (policy ? inputOf(policy) : emptyPolicy()));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
