@@ -29,7 +29,7 @@ import { inboxCommands } from './modules/inbox/commands.ts';
 import { HISTORY_AFTER_DAYS } from './modules/inbox/history.ts';
 import { listOutbox, retryReply } from './modules/inbox/replies.ts';
 import { checkSlaClocks } from './modules/inbox/sla.ts';
-import { listQuarantine, resolveQuarantined } from './modules/listening/service.ts';
+import { listeningCommands } from './modules/listening/commands.ts';
 import { salesCommands } from './modules/sales/commands.ts';
 import { surveysCommands } from './modules/surveys/commands.ts';
 import { webhooksCommands } from './modules/webhooks/commands.ts';
@@ -137,27 +137,6 @@ const commands = {
       workspace: z.string().min(1).optional(),
     }),
   },
-  'ingest quarantine list': {
-    usage: 'rapport ingest quarantine list [--workspace slug] [--status open|retried|dropped]',
-    description: 'Lists items the pipeline could not process, with their stage and reason.',
-    options: { ...help, workspace: { type: 'string' }, status: { type: 'string' } },
-    schema: z.object({
-      workspace: z.string().min(1).optional(),
-      status: z.enum(['open', 'retried', 'dropped']).default('open'),
-    }),
-  },
-  'ingest quarantine retry': {
-    usage: 'rapport ingest quarantine retry --id N [--workspace slug]',
-    description: 'Sends a quarantined item through the pipeline again.',
-    options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
-    schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
-  },
-  'ingest quarantine drop': {
-    usage: 'rapport ingest quarantine drop --id N [--workspace slug]',
-    description: 'Drops a quarantined item for good (it stays listed as dropped).',
-    options: { ...help, id: { type: 'string' }, workspace: { type: 'string' } },
-    schema: z.object({ id: z.coerce.number().int().positive(), workspace: z.string().min(1).optional() }),
-  },
   'ingest prune': {
     usage: 'rapport ingest prune [--older-than-days N]',
     description:
@@ -251,6 +230,7 @@ const moduleCommands = {
   ...webhooksCommands,
   ...salesCommands,
   ...inboxCommands,
+  ...listeningCommands,
   ...surveysCommands,
   ...communitiesCommands,
 };
@@ -441,35 +421,6 @@ async function run(argv: string[]): Promise<number> {
           `${summary.history} of the imported were written more than ${HISTORY_AFTER_DAYS} days ago: kept as history, not routed (no cases, leads or replies).`,
         );
       if (summary.quarantined > 0) console.log('See them with: rapport ingest quarantine list');
-      return 0;
-    }
-    case 'ingest quarantine list': {
-      const flags = parseFlags(commands['ingest quarantine list'], rest);
-      const page = await withContext(async (ctx) => {
-        const workspace = await resolveWorkspace(ctx, flags.workspace);
-        return listQuarantine(ctx, operator(workspace.id), { limit: 200, status: flags.status });
-      });
-      if (page.items.length === 0) console.log(`No ${flags.status} items.`);
-      for (const item of page.items) {
-        console.log(
-          `#${item.id}\t${item.createdAt}\t${item.format}\t${item.stage}\t${item.reason}\t${item.payload.slice(0, 80)}`,
-        );
-      }
-      return 0;
-    }
-    case 'ingest quarantine retry':
-    case 'ingest quarantine drop': {
-      const flags = parseFlags(commands[name], rest);
-      const item = await withContext(async (ctx) => {
-        const workspace = await resolveWorkspace(ctx, flags.workspace);
-        return resolveQuarantined(
-          ctx,
-          operator(workspace.id),
-          flags.id,
-          name.endsWith('retry') ? 'retry' : 'drop',
-        );
-      });
-      console.log(`Item #${item.id} is now ${item.status}.`);
       return 0;
     }
     case 'ingest prune': {

@@ -33,6 +33,7 @@ import { customerPrivacyRoutes } from '../modules/customers/privacy-routes.ts';
 import { customersRoutes } from '../modules/customers/routes.ts';
 import { segmentsRoutes } from '../modules/customers/segments-routes.ts';
 import { inboxRoutes } from '../modules/inbox/routes.ts';
+import { quarantineRoutes } from '../modules/listening/quarantine-routes.ts';
 import { listeningPublicRoutes, listeningRoutes } from '../modules/listening/routes.ts';
 import { salesRoutes } from '../modules/sales/routes.ts';
 import { surveyPages } from '../modules/surveys/page.ts';
@@ -153,6 +154,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   app.route('/api/v1', communityLoopRoutes(ctx));
   app.route('/api/v1', communityExtrasRoutes(ctx));
   app.route('/api/v1', authRoutes(ctx, throttle));
+  app.route('/api/v1', quarantineRoutes(ctx));
   app.route('/api/v1', listeningRoutes(ctx));
   app.route('/api/v1', analysisRoutes(ctx));
   app.route('/api/v1', activityRoutes(ctx));

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
-import { listMentions, listQuarantine, mentionThread } from '../modules/listening/service.ts';
+import { listQuarantine } from '../modules/listening/quarantine.ts';
+import { listMentions, mentionThread } from '../modules/listening/service.ts';
 import { projectRoot } from '../project.ts';
 import { importFile, parseMapping } from './import.ts';
 

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { DB } from '../db/schema.ts';
 import type { Format } from './formats.ts';
 
 export type LogEntry = {
@@ -27,23 +29,7 @@ export async function appendToLog(
   if (entries.length === 0 && !checkpoint) return;
   const receivedAt = ctx.now().toISOString();
   await ctx.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      await trx
-        .insertInto('ingest_log')
-        .values(
-          entries.slice(i, i + CHUNK).map((e) => ({
-            workspace_id: e.workspaceId,
-            connector_id: e.connectorId,
-            format: e.format,
-            payload: e.payload,
-            cursor: e.cursor ?? null,
-            received_at: receivedAt,
-            processed_at: null,
-            backfill: e.backfill ? 1 : 0,
-          })),
-        )
-        .execute();
-    }
+    await insertLogEntries(trx, entries, receivedAt);
     if (checkpoint) {
       await trx
         .updateTable('connectors')
@@ -57,6 +43,34 @@ export async function appendToLog(
         .execute();
     }
   });
+}
+
+/**
+ * Writes entries to the ingest log inside a transaction the caller holds, for a caller whose own
+ * writes must commit or fail with them (a quarantine retry marks the items retried in the same one).
+ */
+export async function insertLogEntries(
+  trx: Transaction<DB>,
+  entries: LogEntry[],
+  receivedAt: string,
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    await trx
+      .insertInto('ingest_log')
+      .values(
+        entries.slice(i, i + CHUNK).map((e) => ({
+          workspace_id: e.workspaceId,
+          connector_id: e.connectorId,
+          format: e.format,
+          payload: e.payload,
+          cursor: e.cursor ?? null,
+          received_at: receivedAt,
+          processed_at: null,
+          backfill: e.backfill ? 1 : 0,
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function pendingLogCount(ctx: AppContext): Promise<number> {

@@ -3,13 +3,8 @@ import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
 import { createConnector } from '../connectors/service.ts';
 import { analyzeContent } from '../modules/analysis/service.ts';
-import {
-  createQuery,
-  listMentions,
-  listQuarantine,
-  mentionThread,
-  resolveQuarantined,
-} from '../modules/listening/service.ts';
+import { listQuarantine, resolveQuarantined } from '../modules/listening/quarantine.ts';
+import { createQuery, listMentions, mentionThread } from '../modules/listening/service.ts';
 import { forgetCachedAuthors } from '../modules/listening/store.ts';
 import type { GenericPost } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';

@@ -13,7 +13,6 @@ import {
   mentionSchema,
   previewInput,
   previewSchema,
-  quarantineItemSchema,
   queryInput,
   queryPatch,
 } from './schema.ts';
@@ -278,43 +277,6 @@ export function listeningRoutes(ctx: AppContext) {
       return c.body(null, 204);
     },
   );
-
-  // ------------------------------------------------------------------ quarantine
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/quarantine',
-      tags: ['Listening'],
-      summary: 'Items the pipeline could not process, with stage and reason (owner, admin, manager)',
-      request: { query: pageQuery.extend({ status: z.enum(['open', 'retried', 'dropped']).optional() }) },
-      responses: {
-        200: jsonContent(pageOf(quarantineItemSchema), 'A page of items'),
-        ...errorResponses(400, 401, 403),
-      },
-    }),
-    async (c) => c.json(await listening.listQuarantine(ctx, actorOf(c), c.req.valid('query')), 200),
-  );
-
-  for (const action of ['retry', 'drop'] as const) {
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: `/quarantine/{id}/${action}`,
-        tags: ['Listening'],
-        summary:
-          action === 'retry'
-            ? 'Send a quarantined item through the pipeline again'
-            : 'Drop a quarantined item for good',
-        request: { params: numericId },
-        responses: {
-          200: jsonContent(quarantineItemSchema, 'Resolved'),
-          ...errorResponses(401, 403, 404, 409),
-        },
-      }),
-      async (c) =>
-        c.json(await listening.resolveQuarantined(ctx, actorOf(c), c.req.valid('param').id, action), 200),
-    );
-  }
 
   // ------------------------------------------------------------------ connectors
   app.openapi(

@@ -1,17 +1,16 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { workspaceChannels } from '../../db/distinct-values.ts';
-import type { DB, MentionsTable, QuarantineTable } from '../../db/schema.ts';
+import type { DB, MentionsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
-import { formats, linksInText } from '../../pipeline/formats.ts';
-import { appendToLog } from '../../pipeline/ingest-log.ts';
+import { linksInText } from '../../pipeline/formats.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { QuerySyntaxError } from './boolean-query/errors.ts';
 import { compileQuery } from './boolean-query/matcher.ts';
 import { prepareItem } from './boolean-query/prepare.ts';
-import type { ListeningQueryView, MentionFilters, MentionView, QuarantineItemView } from './schema.ts';
+import type { ListeningQueryView, MentionFilters, MentionView } from './schema.ts';
 
 type MentionRow = Selectable<MentionsTable> & {
   author_handle: string | null;
@@ -457,69 +456,4 @@ export async function queryVolumes(
       .orderBy('day'),
   );
   return rows.map((r) => ({ queryId: r.queryId, day: r.day.slice(0, 10), count: Number(r.count) }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Quarantine
-
-export async function listQuarantine(
-  ctx: AppContext,
-  actor: Actor,
-  page: PageQuery & { status?: 'open' | 'retried' | 'dropped' | undefined },
-): Promise<Page<QuarantineItemView>> {
-  requirePermission(actor, 'listening:manage');
-  let q = ctx.db.selectFrom('quarantine').selectAll().where('workspace_id', '=', actor.workspaceId);
-  q = q.where('status', '=', page.status ?? 'open');
-  if (page.cursor !== undefined) q = q.where('id', '<', Number(decodeCursor(page.cursor)));
-  const rows = await q
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
-  return toPage(rows, page.limit, (r) => Number(r.id), toQuarantineView);
-}
-
-function toQuarantineView(r: Selectable<QuarantineTable>): QuarantineItemView {
-  return {
-    id: Number(r.id),
-    connectorId: r.connector_id,
-    format: r.format,
-    stage: r.stage,
-    reason: r.reason,
-    payload: r.payload,
-    status: r.status,
-    createdAt: r.created_at,
-  };
-}
-
-/** Sends a quarantined item through the pipeline again (after a fix), or drops it for good. */
-export async function resolveQuarantined(
-  ctx: AppContext,
-  actor: Actor,
-  id: number,
-  action: 'retry' | 'drop',
-): Promise<QuarantineItemView> {
-  requirePermission(actor, 'listening:manage');
-  const row = await ctx.db
-    .selectFrom('quarantine')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw new AppError('not_found', `No quarantined item ${id}`);
-  if (row.status !== 'open') throw new AppError('conflict', `Item ${id} is already ${row.status}`);
-  const status = action === 'retry' ? ('retried' as const) : ('dropped' as const);
-  if (action === 'retry') {
-    const format = formats.find((f) => f === row.format);
-    if (!format) throw new AppError('conflict', `Item ${id} has an unknown format "${row.format}"`);
-    await appendToLog(ctx, [
-      { workspaceId: row.workspace_id, connectorId: row.connector_id, format, payload: row.payload },
-    ]);
-  }
-  const resolvedAt = ctx.now().toISOString();
-  await ctx.db
-    .updateTable('quarantine')
-    .set({ status, resolved_at: resolvedAt })
-    .where('id', '=', id)
-    .execute();
-  return toQuarantineView({ ...row, status, resolved_at: resolvedAt });
 }
