@@ -220,6 +220,21 @@ export type QuarantinedItem = {
   createdAt: string;
 };
 
+/** What narrows the quarantine; `connectorId: 'none'` is what file imports brought. */
+export type QuarantineFilter = {
+  status?: 'open' | 'retried' | 'dropped';
+  stage?: string;
+  connectorId?: string;
+  reason?: string;
+};
+type Facet<V> = { value: V; count: number }[];
+export type QuarantineFacets = {
+  total: number;
+  stages: Facet<string>;
+  connectors: Facet<string | null>;
+  reasons: Facet<string>;
+};
+
 function qs(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
@@ -258,11 +273,30 @@ export const listeningApi = {
   deleteConnector: (id: string) => request<void>('DELETE', `/api/v1/connectors/${encodeURIComponent(id)}`),
   health: (id: string) =>
     request<ConnectorHealth>('GET', `/api/v1/connectors/${encodeURIComponent(id)}/health`),
-  /** A page of the quarantine, newest first; `cursor` (a page's `nextCursor`) for the page after it. */
-  quarantine: (status = 'open', cursor?: string) =>
-    request<Page<QuarantinedItem>>('GET', `/api/v1/quarantine${qs({ status, cursor, limit: 100 })}`),
+  /**
+   * A page of the quarantine, newest first, with how many items match in all; `cursor` (a page's
+   * `nextCursor`) for the page after it.
+   */
+  quarantine: (filter: QuarantineFilter = {}, cursor?: string) =>
+    request<Page<QuarantinedItem> & { total: number }>(
+      'GET',
+      `/api/v1/quarantine${qs({ ...filter, cursor, limit: 100 })}`,
+    ),
+  /** How the items of a status spread over stages, connectors (null: file imports) and reasons. */
+  quarantineFacets: (filter: QuarantineFilter = {}) =>
+    request<QuarantineFacets>('GET', `/api/v1/quarantine/facets${qs(filter)}`),
   resolve: (id: number, action: 'retry' | 'drop') =>
     request<QuarantinedItem>('POST', `/api/v1/quarantine/${id}/${action}`),
+  /** Retries or drops open items by id, or up to 1,000 matching a filter (send again while `remaining` > 0). */
+  resolveMany: (
+    action: 'retry' | 'drop',
+    which: { ids: number[] } | { filter: Omit<QuarantineFilter, 'status'> & { maxId?: number } },
+  ) =>
+    request<{ resolved: number; ids: number[]; remaining: number }>(
+      'POST',
+      `/api/v1/quarantine/${action}`,
+      which,
+    ),
 };
 
 export type Scored = { label: string; score: number; reasons: string[] };

@@ -1,14 +1,6 @@
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import {
-  ApiError,
-  type Connector,
-  type ConnectorHealth,
-  formatDate,
-  listeningApi,
-  type QuarantinedItem,
-} from '../../api.ts';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiError, type Connector, type ConnectorHealth, formatDate, listeningApi } from '../../api.ts';
 import { ConfirmDelete } from '../../components/forms.tsx';
-import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { SecretOnce } from '../settings/secret-once.tsx';
@@ -437,105 +429,6 @@ export function ConnectorsPage() {
       )}
     </section>
   );
-}
-
-export function QuarantinePage() {
-  usePageTitle('Quarantine');
-  const [items, setItems] = useState<QuarantinedItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState('');
-  // Items retried or dropped here: a page read before that finished must not bring them back.
-  const resolved = useRef(new Set<number>());
-  const failed = useCallback(
-    (fallback: string) => (err: unknown) => setError(err instanceof ApiError ? err.message : fallback),
-    [],
-  );
-  useEffect(() => {
-    listeningApi
-      .quarantine()
-      .then((page) => {
-        setItems(page.items);
-        setCursor(page.nextCursor);
-      })
-      .catch(failed('Could not load the quarantine.'));
-  }, [failed]);
-
-  /** The shown items with a page's added, each once, newest first, leaving out those resolved here. */
-  const merge = (page: QuarantinedItem[]) =>
-    setItems((prev) => mergeNewestFirst(prev, page).filter((i) => !resolved.current.has(i.id)));
-
-  /**
-   * Retries or drops one item, on whichever loaded page it is: it leaves the list (it is no longer
-   * open), and the first page is read again so what arrived meanwhile (a retry that failed anew
-   * comes back as a new item) shows at the top, without losing the pages loaded below.
-   */
-  async function resolve(item: QuarantinedItem, action: 'retry' | 'drop') {
-    setError('');
-    try {
-      await listeningApi.resolve(item.id, action);
-    } catch (err) {
-      failed(action === 'retry' ? 'Could not retry the item.' : 'Could not drop the item.')(err);
-      return;
-    }
-    resolved.current.add(item.id);
-    merge([]);
-    await listeningApi
-      .quarantine()
-      .then((first) => merge(first.items))
-      .catch(failed('Could not refresh the quarantine.'));
-  }
-
-  return (
-    <section className="page wide">
-      <h1>Quarantine</h1>
-      <ListeningNav />
-      <p className="hint">
-        Items the pipeline could not process are kept here with the reason, never dropped silently.
-      </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {items.length === 0 && !error && <p className="notice">Nothing in quarantine.</p>}
-      {items.map((item) => (
-        <article key={item.id} className="card">
-          <p>
-            <strong>#{item.id}</strong> <span className="chip">{item.format}</span>{' '}
-            <span className="chip">{item.stage}</span>{' '}
-            <span className="muted">{formatDate(item.createdAt)}</span>
-          </p>
-          <p className="field-error">{item.reason}</p>
-          <pre className="payload">{item.payload.slice(0, 2000)}</pre>
-          <div className="row">
-            <button type="button" onClick={() => void resolve(item, 'retry')}>
-              Retry
-            </button>
-            <button type="button" className="secondary" onClick={() => void resolve(item, 'drop')}>
-              Drop
-            </button>
-          </div>
-        </article>
-      ))}
-      <LoadMore
-        cursor={cursor}
-        label="Load more"
-        load={(after) => listeningApi.quarantine('open', after)}
-        onPage={(page) => {
-          merge(page.items);
-          setCursor(page.nextCursor);
-        }}
-        onError={failed('Could not load more of the quarantine.')}
-      />
-    </section>
-  );
-}
-
-/** The items of both lists, each once (the later copy wins), newest (highest id) first, as the API pages them. */
-function mergeNewestFirst(shown: QuarantinedItem[], page: QuarantinedItem[]): QuarantinedItem[] {
-  const byId = new Map(shown.map((i) => [i.id, i]));
-  for (const i of page) byId.set(i.id, i);
-  return [...byId.values()].sort((a, b) => b.id - a.id);
 }
 
 type Keep = 'matching' | 'all';
