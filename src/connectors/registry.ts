@@ -88,6 +88,16 @@ export function secretNeeded(kind: string, config: Record<string, unknown>): str
 }
 
 /**
+ * Whether a connector can send (reply, post, mail) as configured. Bluesky and Mastodon always post
+ * with their credential; an SMTP connector needs its password only when its configuration logs in
+ * (a username), by the same rule as `secretNeeded`: a local relay without authentication sends without one.
+ */
+export function canSendWith(kind: string, config: Record<string, unknown>, hasSecret: boolean): boolean {
+  if (hasSecret) return true;
+  return kind === 'email' && secretNeeded(kind, config) === null;
+}
+
+/**
  * A stored configuration as it is in effect: with the defaults of options added since it was
  * saved. One that no longer parses is shown as stored (the connector reports its own error).
  */

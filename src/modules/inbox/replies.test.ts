@@ -8,7 +8,7 @@ import { createConnector } from '../../connectors/service.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { listNotifications, recordFeed } from '../collaboration/feed.ts';
-import { customerTimeline, getCustomer, updateCustomer } from '../customers/service.ts';
+import { createCustomer, customerTimeline, getCustomer, updateCustomer } from '../customers/service.ts';
 import { listCanned, renderCanned, saveCanned } from './canned.ts';
 import { createCase, getCase } from './cases.ts';
 import { addNote, deliverDueReplies, queueReply, retryReply } from './replies.ts';
@@ -431,6 +431,68 @@ describe('replies through the outbox', () => {
       `References: <${queued[0]?.id}@airline.example> <${second[0]?.id}@airline.example>`,
     );
     expect(last).toContain(`Message-ID: <${third[0]?.id}@airline.example>`);
+  });
+
+  it('emails through an SMTP relay that needs no password, while Mastodon without its token still cannot send', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = (await buildUser(t.ctx, ws, { role: 'owner' })).actor;
+    const agent = (await buildUser(t.ctx, ws, { role: 'agent' })).actor;
+    // A local relay: no username, so no secret is stored (the connector form does not ask for one).
+    await createConnector(t.ctx, owner, {
+      kind: 'email',
+      name: 'Local relay',
+      config: { host: '127.0.0.1', port: urls.smtpPort, fromAddress: 'care@relay.example' },
+    });
+    await createConnector(t.ctx, owner, {
+      kind: 'mastodon',
+      name: 'Listening only',
+      config: { instance: urls.masto, streams: [{ stream: 'public' }] },
+    });
+    const customer = await createCustomer(t.ctx, owner, {
+      displayName: 'Relay customer',
+      email: 'relay-customer@example.com',
+      verified: true,
+    });
+    const c = await createCase(t.ctx, agent, { subject: 'Community question', customerId: customer.id });
+    const [queued] = await queueReply(t.ctx, agent, c.id, {
+      body: 'Here is the answer.',
+      visibility: 'private',
+    });
+    expect(queued).toMatchObject({ channel: 'email', status: 'queued' });
+    await deliverDueReplies(t.ctx);
+    expect(mails.at(-1)?.to).toEqual(['relay-customer@example.com']);
+    expect((await getCase(t.ctx, agent, c.id)).replies[0]).toMatchObject({ status: 'sent' });
+
+    // A Mastodon connector that only listens (no access token) is not an account to post from.
+    sequence++;
+    const host = new URL(urls.masto).host;
+    await appendToLog(t.ctx, [
+      {
+        workspaceId: ws.id,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify({
+          channel: 'mastodon',
+          externalId: `${host}/relay${sequence}`,
+          text: 'Where is my bag?',
+          createdAt: t.clock.now().toISOString(),
+          author: { externalId: `relay${sequence}`, handle: `relay${sequence}@${host}` },
+        }),
+      },
+    ]);
+    while ((await processBatch(t.ctx)).claimed > 0) {
+      // drain
+    }
+    const m = await t.ctx.db
+      .selectFrom('mentions')
+      .select('id')
+      .where('external_id', '=', `${host}/relay${sequence}`)
+      .executeTakeFirstOrThrow();
+    const onMastodon = await createCase(t.ctx, agent, { subject: 'Bag', mentionIds: [Number(m.id)] });
+    await expect(queueReply(t.ctx, agent, onMastodon.id, { body: 'Looking now.' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('No Mastodon account'),
+    });
   });
 
   it('validates length per channel and refuses channels nothing can send on', async () => {

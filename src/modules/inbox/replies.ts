@@ -5,6 +5,7 @@ import { sendEmail, smtpConfigSchema } from '../../connectors/email/smtp.ts';
 import { mastodonConfigSchema } from '../../connectors/fediverse/mastodon.ts';
 import { postMastodonStatus } from '../../connectors/fediverse/publish.ts';
 import { blueskyConfigSchema } from '../../connectors/jetstream/jetstream.ts';
+import { canSendWith, effectiveConfig } from '../../connectors/registry.ts';
 import { connectorSecret } from '../../connectors/service.ts';
 import type { AppContext } from '../../context.ts';
 import type { ConnectorsTable, DB, OutboxRepliesTable } from '../../db/schema.ts';
@@ -56,21 +57,31 @@ export function toReplyView(r: ReplyRow): ReplyView {
   };
 }
 
-/** The workspace's enabled connectors of a kind that hold a credential to send with. */
+/**
+ * The workspace's enabled connectors of a kind that can send as configured: with their credential,
+ * or an SMTP relay that needs none (`canSendWith`, the rule the connector form applies).
+ */
 async function sendingConnectors(
-  db: AppContext['db'],
+  ctx: AppContext,
+  db: Db,
   workspaceId: string,
   kind: string,
 ): Promise<ConnectorRow[]> {
-  return db
+  const rows = await db
     .selectFrom('connectors')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('kind', '=', kind)
     .where('enabled', '=', 1)
-    .where('secret_encrypted', 'is not', null)
     .orderBy('created_at')
     .execute();
+  return rows.filter((c) =>
+    canSendWith(
+      kind,
+      effectiveConfig(kind, ctx.dialect.parseJson<Record<string, unknown>>(c.config)),
+      c.secret_encrypted !== null,
+    ),
+  );
 }
 
 /** The connector that can send on a channel for this reply, or why there is none. */
@@ -82,7 +93,7 @@ async function senderFor(
   target: string | null,
 ): Promise<ConnectorRow> {
   const kind = channel === 'email' ? 'email' : channel;
-  const candidates = await sendingConnectors(db, workspaceId, kind);
+  const candidates = await sendingConnectors(ctx, db, workspaceId, kind);
   const match = candidates.find((c) => {
     const config = ctx.dialect.parseJson<Record<string, unknown>>(c.config);
     if (kind === 'bluesky') return blueskyConfigSchema.parse(config).account !== null;
