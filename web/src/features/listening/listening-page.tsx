@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import {
   ApiError,
   analysisApi,
@@ -14,6 +15,7 @@ import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 import { MentionCard, Sparkline } from './mention-card.tsx';
+import { filtersFromParams, withStreamFilter } from './stream-filters.ts';
 
 /** Until the workspace's channels arrive (GET /listening/channels): the ones Rapport's connectors use. */
 const knownChannels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
@@ -58,7 +60,13 @@ export function ListeningPage() {
   const [classifiers, setClassifiers] = useState<Classifier[]>([]);
   const [channels, setChannels] = useState<string[]>(knownChannels);
   const [volumes, setVolumes] = useState<Map<string, number[]>>(new Map());
-  const [filters, setFilters] = useState<MentionFilters>({});
+  // The filters live in the address (stream-filters.ts), so a reload or a shared link restores them.
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => filtersFromParams(params), [params]);
+  // The search box applies as one types, once typing pauses (Enter at once), like the dropdowns.
+  const [search, setSearch] = useState(() => filters.search ?? '');
+  /** The search last put in the address from here: another change of it (Back) refills the box. */
+  const appliedSearch = useRef(filters.search ?? '');
   const [mentions, setMentions] = useState<Mention[]>([]);
   const [fresh, setFresh] = useState<Set<number>>(new Set());
   const [cursor, setCursor] = useState<string | null>(null);
@@ -170,13 +178,33 @@ export function ListeningPage() {
     return () => source.close();
   }, []);
 
-  const set = (key: keyof MentionFilters, value: string) =>
-    setFilters((f) => {
-      const next = { ...f };
-      if (value) next[key] = value;
-      else delete next[key];
-      return next;
-    });
+  const set = useCallback(
+    (key: keyof MentionFilters, value: string) =>
+      setParams((p) => withStreamFilter(p, key, value), { replace: true }),
+    [setParams],
+  );
+
+  const applySearch = useCallback(
+    (value: string) => {
+      const text = value.trim();
+      if (text === appliedSearch.current) return;
+      appliedSearch.current = text;
+      set('search', text);
+    },
+    [set],
+  );
+
+  useEffect(() => {
+    const timer = setTimeout(() => applySearch(search), 300);
+    return () => clearTimeout(timer);
+  }, [search, applySearch]);
+
+  const searchInAddress = filters.search ?? '';
+  useEffect(() => {
+    if (searchInAddress === appliedSearch.current) return;
+    appliedSearch.current = searchInAddress;
+    setSearch(searchInAddress);
+  }, [searchInAddress]);
 
   return (
     <section className="page wide">
@@ -220,11 +248,11 @@ export function ListeningPage() {
               <input
                 type="search"
                 placeholder="Search text…"
-                defaultValue={filters.search ?? ''}
+                value={search}
+                onChange={(e) => setSearch(e.target.value)}
                 onKeyDown={(e) => {
-                  if (e.key === 'Enter') set('search', (e.target as HTMLInputElement).value.trim());
+                  if (e.key === 'Enter') applySearch(search);
                 }}
-                onBlur={(e) => set('search', e.target.value.trim())}
               />
             </label>
             <Select

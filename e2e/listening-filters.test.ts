@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../src/project.ts';
+import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+import { ownerEmail, signIn } from './session.ts';
+
+let server: StartedServer;
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startBuiltServer();
+  browser = await launchChromium();
+  dir = mkdtempSync(path.join(tmpdir(), 'rapport-e2e-filters-'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('listening stream filters', () => {
+  it('restores the filters from the address, applies the search as one types (and at once on Enter), and keeps them over a reload', async () => {
+    // Three posts on a channel of their own, imported into the running server's demo workspace.
+    const file = path.join(dir, 'reviews.csv');
+    const now = new Date().toISOString();
+    writeFileSync(
+      file,
+      [
+        'id,author,text,created_at',
+        `r-1,ann,Zebracorn refund please,${now}`,
+        `r-2,bob,Zebracorn lovely crew,${now}`,
+        `r-3,cat,Quokka seats were fine,${now}`,
+      ].join('\n'),
+    );
+    const imported = spawnSync(
+      process.execPath,
+      [
+        path.join(projectRoot, 'dist', 'src', 'main.js'),
+        'import',
+        file,
+        '--format',
+        'csv',
+        '--channel',
+        'reviews',
+        '--map',
+        'externalId=id,author.handle=author,text=text,createdAt=created_at:date',
+      ],
+      {
+        env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+        encoding: 'utf8',
+      },
+    );
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('imported 3');
+
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, server.password, 'a long new passphrase');
+
+    // A shared link: the channel and the search it names are applied and shown.
+    await page.goto(`${server.url}/listening?channel=reviews&q=zebracorn`);
+    const stream = page.getByRole('feed', { name: 'Matched mentions' });
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    const channel = page.getByRole('combobox', { name: 'Channel' });
+    await stream.getByText('Zebracorn refund please').waitFor();
+    await stream.getByText('Zebracorn lovely crew').waitFor();
+    expect(await stream.getByText('Quokka seats were fine').count()).toBe(0);
+    expect(await search.inputValue()).toBe('zebracorn');
+    await channel.locator('option[value="reviews"]').waitFor({ state: 'attached' });
+    expect(await channel.inputValue()).toBe('reviews');
+
+    // Typing applies the search without Enter, once typing pauses, and puts it in the address.
+    await search.fill('lovely');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'lovely');
+    await stream.getByText('Zebracorn refund please').waitFor({ state: 'detached' });
+    expect(await stream.getByRole('article').count()).toBe(1);
+    await stream.getByText('Zebracorn lovely crew').waitFor();
+
+    // The dropdowns go into the address too.
+    await page.getByRole('combobox', { name: 'Urgency' }).selectOption('20');
+    await page.waitForURL((url) => url.searchParams.get('urgency') === '20');
+    await page.getByRole('combobox', { name: 'Urgency' }).selectOption('');
+    await page.waitForURL((url) => !url.searchParams.has('urgency'));
+
+    // A reload restores every filter.
+    await page.getByRole('combobox', { name: 'Sentiment' }).selectOption('positive');
+    await page.waitForURL((url) => url.searchParams.get('sentiment') === 'positive');
+    await page.reload();
+    await channel.locator('option[value="reviews"]').waitFor({ state: 'attached' });
+    expect(await search.inputValue()).toBe('lovely');
+    expect(await channel.inputValue()).toBe('reviews');
+    expect(await page.getByRole('combobox', { name: 'Sentiment' }).inputValue()).toBe('positive');
+    await page.getByRole('combobox', { name: 'Sentiment' }).selectOption('');
+
+    // Enter applies at once; an emptied box removes the search.
+    await search.fill('quokka');
+    await search.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'quokka');
+    await stream.getByText('Quokka seats were fine').waitFor();
+    await search.fill('');
+    await page.waitForURL(
+      (url) => !url.searchParams.has('q') && url.searchParams.get('channel') === 'reviews',
+    );
+    await stream.getByText('Zebracorn refund please').waitFor();
+    expect(await stream.getByRole('article').count()).toBe(3);
+    await page.screenshot({ path: path.join(artifacts, 'listening-filters.png'), fullPage: true });
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+});
