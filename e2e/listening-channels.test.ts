@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('channels an import made', () => {
-  it('can be chosen in the Listening channel filter, the segment builder, the inbox's channel views and a service level's channels', async () => {
+  it("can be chosen in the Listening channel filter, the segment builder, the inbox's channel views and a service level's channels", async () => {
     // `rapport import --channel twitter` into the running server's demo workspace.
     const file = path.join(dir, 'tweets.csv');
     const now = new Date().toISOString();
