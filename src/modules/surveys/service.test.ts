@@ -344,8 +344,14 @@ describe('satisfaction surveys', () => {
     await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
     const [request] = await requestsOf(c.id);
     expect(request).toMatchObject({ status: 'not_sent', reply_id: null });
-    expect(request?.delivery_error).toMatch(/no post to reply to/);
+    expect(request?.delivery_error).toMatch(/no post to reply to; .*no email connector/i);
     expect(await caseReplies(t.ctx, ws.id, c.id)).toEqual([]);
+    // Not sent is not "sent": the feed says so, and why.
+    const walkInFeed = await recordFeed(t.ctx, agent.actor, 'case', c.id, { limit: 50 });
+    expect(walkInFeed.items.map((e) => e.kind)).not.toContain('survey_sent');
+    expect(walkInFeed.items.find((e) => e.kind === 'survey_not_sent')?.data.error).toMatch(
+      /^Case \d+ has no post to reply to/,
+    );
 
     // Link only, sent by hand: nothing goes out; the agent gets the link; not twice while it is open.
     await updateSurvey(t.ctx, owner.actor, survey.id, { delivery: 'link', trigger: 'manual' });
@@ -361,6 +367,36 @@ describe('satisfaction surveys', () => {
     });
     const [byHand] = await requestsOf(manual.id);
     expect((await answer(byHand?.token as string, { score: '5' })).status).toBe(200);
+  });
+
+  it('emails the survey of a solved case with no post to the customer, and records it as sent', async () => {
+    const { ws, owner, agent } = await setup();
+    await createSurvey(t.ctx, owner.actor, { name: 'CSAT', kind: 'csat', question: 'How did we do?' });
+    // A local relay (no login): enough to send mail from.
+    await createConnector(t.ctx, owner.actor, {
+      kind: 'email',
+      name: 'Relay',
+      config: { host: '127.0.0.1', port: 2525, fromAddress: 'care@airline.example' },
+    });
+    const asker = await createCustomer(t.ctx, owner.actor, {
+      displayName: 'Community asker',
+      email: 'asker@example.com',
+      verified: true,
+    });
+    const c = await createCase(t.ctx, agent.actor, {
+      subject: 'Question in the community',
+      customerId: asker.id,
+    });
+    await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
+    const [request] = await requestsOf(c.id);
+    expect(request).toMatchObject({ status: 'queued', delivery_error: null });
+    const replies = await caseReplies(t.ctx, ws.id, c.id);
+    expect(replies.map((r) => [r.channel, r.visibility, r.recipient, r.id])).toEqual([
+      ['email', 'private', 'asker@example.com', request?.reply_id],
+    ]);
+    const feed = await recordFeed(t.ctx, agent.actor, 'case', c.id, { limit: 50 });
+    expect(feed.items.map((e) => e.kind)).toContain('survey_sent');
+    expect(feed.items.map((e) => e.kind)).not.toContain('survey_not_sent');
   });
 
   it('moves survey answers with a merge and back with the unmerge, exports them, and erases their comments', async () => {

@@ -169,9 +169,9 @@ async function mayNotAsk(db: Db, workspaceId: string, customerId: string): Promi
 
 /**
  * Makes a survey request for a case's customer and sends it as the survey says: a reply in the
- * case's thread, a private message, or nothing (link). A message the outbox refuses (no post to
- * reply to, no private channel, too long) leaves the request unsent with the reason; the link
- * still works.
+ * case's thread, a private message, or nothing (link). A thread reply with no post to answer goes
+ * privately instead. A message the outbox refuses (no post and no private channel, too long) leaves
+ * the request unsent with the reason; the link still works.
  */
 async function sendIn(
   ctx: AppContext,
@@ -200,31 +200,52 @@ async function sendIn(
     created_at: now.toISOString(),
   };
   if (survey.delivery !== 'link') {
-    try {
-      const [reply] = await queueReplyIn(ctx, trx, { workspaceId, userId: actorUserId }, c.id, {
+    const queue = (visibility: 'public' | 'private') =>
+      queueReplyIn(ctx, trx, { workspaceId, userId: actorUserId }, c.id, {
         body: `${survey.question} ${surveyLink(ctx, token)}`,
-        visibility: survey.delivery === 'private' ? 'private' : 'public',
+        visibility,
       });
-      row.status = 'queued';
-      row.reply_id = reply?.id ?? null;
-    } catch (err) {
-      // Refusals are checked before the outbox writes anything, so the transaction goes on.
+    const preferred = survey.delivery === 'private' ? 'private' : 'public';
+    // Refusals are checked before the outbox writes anything, so the transaction goes on.
+    const refusal = (err: unknown) => {
       if (!isAppError(err)) throw err;
-      row.delivery_error = err.message;
+      return err.message;
+    };
+    let reply: Awaited<ReturnType<typeof queue>>[number] | undefined;
+    try {
+      [reply] = await queue(preferred);
+    } catch (err) {
+      const why = refusal(err);
+      // A case with no thread to answer in (made for a community question, or by hand) still
+      // reaches its customer privately (their email) when there is a way to: better than no survey.
+      if (preferred === 'public')
+        try {
+          [reply] = await queue('private');
+        } catch (second) {
+          row.delivery_error = `${why}; ${refusal(second)}`;
+        }
+      else row.delivery_error = why;
+    }
+    if (reply) {
+      row.status = 'queued';
+      row.reply_id = reply.id;
     }
   }
   await trx.insertInto('survey_requests').values(row).execute();
+  // Only a message on its way is "sent"; a refused one says so, with the reason (the link still works).
+  const refused = row.delivery_error !== null;
   await recordEvent(ctx, trx, {
     workspaceId,
     recordType: 'case',
     recordId: c.id,
-    kind: 'survey_sent',
+    kind: refused ? 'survey_not_sent' : 'survey_sent',
     actorUserId,
     data: { requestId: row.id, surveyId: survey.id, delivery: survey.delivery, error: row.delivery_error },
-    summary:
-      row.status === 'queued'
+    summary: refused
+      ? `Survey "${survey.name}" not sent for case ${c.number}: ${row.delivery_error} (its link works)`
+      : row.status === 'queued'
         ? `Survey "${survey.name}" sent for case ${c.number}`
-        : `Survey "${survey.name}" made for case ${c.number} (link only${row.delivery_error ? `: ${row.delivery_error}` : ''})`,
+        : `Survey "${survey.name}" made for case ${c.number} (link only)`,
   });
   return row;
 }

@@ -27,6 +27,7 @@ export const knownEventTypes: Record<(typeof webhookRecordTypes)[number], string
     'sla_warning',
     'sla_breached',
     'survey_sent',
+    'survey_not_sent',
     'survey_answered',
   ],
   lead: [
