@@ -695,6 +695,7 @@ const expectedSchema = {
     'expires_at',
     'id',
     'ip',
+    'last_page_view_at',
     'last_seen_at',
     'member_id',
     'user_agent',

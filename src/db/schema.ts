@@ -992,6 +992,8 @@ export interface CommunityMemberSessionsTable {
   expires_at: string;
   ip: string | null;
   user_agent: string | null;
+  /** The member's previous page view of the public site in this session (reading time). */
+  last_page_view_at: string | null;
 }
 export interface CommunityEmailVerificationsTable {
   /** SHA-256 of the emailed token. */

@@ -360,7 +360,13 @@ export async function logoutMember(ctx: AppContext, sessionToken: string): Promi
 export async function memberFromSession(
   ctx: AppContext,
   sessionToken: string,
-): Promise<{ member: MemberActor; csrfToken: string; lastSeenAt: string | null } | null> {
+): Promise<{
+  member: MemberActor;
+  csrfToken: string;
+  lastSeenAt: string | null;
+  sessionId: string;
+  lastPageViewAt: string | null;
+} | null> {
   const row = await ctx.db
     .selectFrom('community_member_sessions')
     .innerJoin('community_members', 'community_members.id', 'community_member_sessions.member_id')
@@ -369,6 +375,7 @@ export async function memberFromSession(
       'community_member_sessions.csrf_token',
       'community_member_sessions.last_seen_at as session_seen_at',
       'community_member_sessions.expires_at',
+      'community_member_sessions.last_page_view_at',
       'community_members.id as member_id',
       'community_members.workspace_id',
       'community_members.trust_level',
@@ -393,6 +400,8 @@ export async function memberFromSession(
     },
     csrfToken: row.csrf_token,
     lastSeenAt: row.last_seen_at,
+    sessionId: row.id,
+    lastPageViewAt: row.last_page_view_at,
   };
 }
 

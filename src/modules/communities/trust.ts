@@ -545,6 +545,45 @@ export async function recordVisit(
   });
 }
 
+/** A gap between two site page views counts as reading up to this long (the page was read). */
+export const SITE_READING_CAP_MS = 5 * 60_000;
+/** A longer gap means the member left; the next page starts a new sitting and counts nothing. */
+export const SITE_READING_IDLE_MS = 30 * 60_000;
+
+/**
+ * Counts a signed-in member's page view of the public site: today's visit, and reading time as
+ * the gap since their previous page view in the same session, capped at SITE_READING_CAP_MS and
+ * nothing after SITE_READING_IDLE_MS. The site sends no script, so the gap is the only measure.
+ */
+export async function recordSitePageView(
+  ctx: AppContext,
+  session: {
+    member: MemberActor;
+    sessionId: string;
+    lastSeenAt: string | null;
+    lastPageViewAt: string | null;
+  },
+): Promise<void> {
+  await recordVisit(ctx, session.member, session.lastSeenAt);
+  const now = ctx.now();
+  const previous = session.lastPageViewAt;
+  const gap = previous ? now.getTime() - Date.parse(previous) : 0;
+  const ms = gap > 0 && gap <= SITE_READING_IDLE_MS ? Math.min(gap, SITE_READING_CAP_MS) : 0;
+  await ctx.db.transaction().execute(async (trx) => {
+    // Taking the previous view by its value makes two simultaneous pages count the gap once.
+    const moved = await trx
+      .updateTable('community_member_sessions')
+      .set({ last_page_view_at: now.toISOString() })
+      .where('id', '=', session.sessionId)
+      .where((eb) =>
+        previous === null ? eb('last_page_view_at', 'is', null) : eb('last_page_view_at', '=', previous),
+      )
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) > 0 && ms > 0)
+      await addReading(ctx, trx, session.member, { postsRead: 0, msReading: ms });
+  });
+}
+
 /** Staff grant (or take back) level 4, leader; taking it back recomputes the earned level. */
 export async function setLeader(
   ctx: AppContext,

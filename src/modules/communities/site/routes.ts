@@ -19,6 +19,7 @@ import type { PostView } from '../schema.ts';
 import { excerpt, searchPosts } from '../search.ts';
 import { getSpace, listSpaces } from '../spaces.ts';
 import { getThread, listThreads } from '../threads.ts';
+import { recordSitePageView } from '../trust.ts';
 import {
   type Frame,
   homePage,
@@ -70,8 +71,11 @@ async function readerOf(
   // A member of another workspace's community is a visitor here.
   if (session && session.member.workspaceId === ws.id) {
     const name = await memberName(ctx, ws.id, session.member.memberId);
-    if (name)
+    if (name) {
+      // The site's pages are the only signal of a script-free reader: a visit and reading time.
+      await recordSitePageView(ctx, session);
       return { viewer: session.member, member: session.member, reader: name, formToken: session.csrfToken };
+    }
   }
   return { viewer: { kind: 'anonymous', workspaceId: ws.id }, member: null, reader: null };
 }

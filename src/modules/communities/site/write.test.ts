@@ -33,6 +33,8 @@ async function member(workspace: { id: string; slug: string }, trustLevel = 2): 
       username,
       display_name: `Writer ${n}`,
       trust_level: trustLevel,
+      // Promoted just now: a page view recomputes trust, and a level 3 without activity keeps it for the grace days.
+      trust_level_changed_at: t.clock.now().toISOString(),
       created_at: t.clock.now().toISOString(),
       email: `${username}@members.example`,
       email_verified_at: t.clock.now().toISOString(),
@@ -489,5 +491,42 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     const after = await get(`/community/${ws.slug}/-/me`, s);
     expect(after.body).toContain('<dt>Points</dt><dd>20</dd>');
     expect(after.body).toContain('From the team: Ran the &lt;b&gt;meetup&lt;/b&gt;');
+  });
+});
+
+describe('reading on the script-free site counts toward trust levels', () => {
+  it('counts a visit per day and the capped gaps between page views as minutes reading, reaching level 1', async () => {
+    const { ws, owner, space } = await setup();
+    const forum = await space('forum');
+    const threads = [];
+    for (let i = 0; i < 6; i++)
+      threads.push(
+        await createThread(t.ctx, owner, { spaceId: forum.id, title: `Topic ${i}`, body: 'Hello' }),
+      );
+    for (let i = 0; i < 30; i++)
+      await replyToThread(t.ctx, owner, threads[i % 6]!.thread.id, { body: `Reply ${i}` });
+    const s = await member(ws, 0);
+
+    await get(`/community/${ws.slug}`, s);
+    const first = await get(`/community/${ws.slug}/-/me`, s);
+    expect(first.body).toContain('<dt>Days visited</dt><dd>1</dd>');
+    expect(first.body).toContain('<dt>Minutes reading</dt><dd>0</dd>');
+
+    // Each thread read for 2 minutes, then one for an hour (a gap over 30 minutes counts nothing).
+    for (const th of threads) {
+      t.clock.advance(120_000);
+      await get(`/community/${ws.slug}/t/${th.thread.id}`, s);
+    }
+    t.clock.advance(3600_000);
+    await get(`/community/${ws.slug}/s/${forum.slug}`, s);
+    // A long read counts at most 5 minutes.
+    t.clock.advance(20 * 60_000);
+    const me = await get(`/community/${ws.slug}/-/me`, s);
+    expect(me.body).toContain('<dt>Minutes reading</dt><dd>17</dd>');
+    expect(me.body).toMatch(/<dt>Trust level<\/dt><dd>1<\/dd>/);
+
+    // The next day's first page counts a second day visited.
+    t.clock.advance(24 * 3600_000);
+    expect((await get(`/community/${ws.slug}/-/me`, s)).body).toContain('<dt>Days visited</dt><dd>2</dd>');
   });
 });

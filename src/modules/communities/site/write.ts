@@ -30,7 +30,7 @@ import {
   postRevisions,
   replyToThread,
 } from '../threads.ts';
-import { permissionsFor, trustConfigOf } from '../trust.ts';
+import { permissionsFor, recordSitePageView, trustConfigOf } from '../trust.ts';
 import { type Frame, notFoundPage, siteHref } from './pages.ts';
 import { memberName, type SiteWorkspace, siteWorkspace } from './queries.ts';
 import {
@@ -162,6 +162,7 @@ export function communityWriteRoutes(ctx: AppContext) {
     if (!session || session.member.workspaceId !== ws.id) return { ws, writer: null, frame: visitor };
     const reader = await memberName(ctx, ws.id, session.member.memberId);
     if (!reader) return { ws, writer: null, frame: visitor };
+    if (c.req.method === 'GET') await recordSitePageView(ctx, session);
     const frame = { ...visitor, reader, formToken: session.csrfToken };
     c.set('writeFrame', frame);
     return { ws, writer: { member: session.member, frame }, frame };
