@@ -84,6 +84,33 @@ export async function caseRow(db: Db, workspaceId: string, id: string): Promise<
   return row;
 }
 
+/**
+ * The case with this number (people know cases by number), merged away or not, with the number
+ * of the case it went into; null when the workspace has no such case.
+ */
+export async function caseByNumber(
+  ctx: AppContext,
+  actor: Actor,
+  number: number,
+): Promise<{ id: string; mergedInto: { id: string; number: number } | null } | null> {
+  requirePermission(actor, 'inbox:read');
+  const row = await ctx.db
+    .selectFrom('cases')
+    .leftJoin('cases as into', 'into.id', 'cases.merged_into')
+    .select(['cases.id', 'cases.merged_into', 'into.number as into_number'])
+    .where('cases.workspace_id', '=', actor.workspaceId)
+    .where('cases.number', '=', number)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    mergedInto:
+      row.merged_into !== null && row.into_number !== null
+        ? { id: row.merged_into, number: Number(row.into_number) }
+        : null,
+  };
+}
+
 /** A case that may still be worked: not merged away. */
 async function workableCase(db: Db, workspaceId: string, id: string): Promise<CaseRow> {
   const row = await caseRow(db, workspaceId, id);

@@ -10,7 +10,7 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import type { WorkspaceView } from '../auth/schema.ts';
-import { createCase, getCase } from './cases.ts';
+import { createCase, getCase, mergeCases } from './cases.ts';
 import { inboxCommands } from './commands.ts';
 import { queueReply } from './replies.ts';
 import { listRules, saveRule } from './routing-rules.ts';
@@ -638,5 +638,26 @@ describe('rapport inbox rules run', () => {
     expect((await run('inbox rules run', [])).out).toBe(
       'Rules on case events fired 0 times; time rules fired 0 times.',
     );
+  });
+});
+
+describe('rapport inbox cases show, merged', () => {
+  it('shows a merged case, saying which case it went into, and exits 0', async () => {
+    // A workspace of its own, so the other tests' cases and counts stay as they are (last: the
+    // tests above name no workspace, which works while there is only one).
+    const other = await buildWorkspace(ctx);
+    const owner = (await buildUser(ctx, other, { role: 'owner' })).actor;
+    const into = await createCase(ctx, owner, { subject: 'Bag lost on RP 9' });
+    const from = await createCase(ctx, owner, { subject: 'Same bag, asked again' });
+    await mergeCases(ctx, owner, into.id, from.id);
+    const text = await run('inbox cases show', [String(from.number), '--workspace', other.slug]);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain(`Case #${from.number}: Same bag, asked again`);
+    expect(text.out).toContain(
+      `  merged into case #${into.number} (id ${into.id}): its conversations are there; rapport inbox cases show ${into.number}`,
+    );
+    expect(text.out).toContain('  closed ·');
+    const detail = await json<CaseDetail>('inbox cases show', [`#${from.number}`, '--workspace', other.slug]);
+    expect(detail).toMatchObject({ id: from.id, mergedInto: into.id, status: 'closed' });
   });
 });

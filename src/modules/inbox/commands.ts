@@ -5,7 +5,7 @@ import { operatorOf, withContext } from '../../cli/operator.ts';
 import { AppError } from '../../errors.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { runCaseTriggers, runTimeRules, testRule } from './case-rules.ts';
-import { getCase, listCases } from './cases.ts';
+import { caseByNumber, getCase, listCases } from './cases.ts';
 import { deleteRule, listRules, saveRule } from './routing-rules.ts';
 import { type RoutingAction, type RoutingCondition, routingRuleInput } from './routing-schema.ts';
 import type { CaseCard } from './schema.ts';
@@ -378,14 +378,21 @@ export const inboxCommands: Record<string, CliCommand> = {
       const number = Number(raw?.replace(/^#/, ''));
       if (!raw || !Number.isInteger(number) || number <= 0)
         throw new AppError('validation_failed', `Give the case number.\n\n${helpText(caseShowSpec)}`);
-      const { detail, people, teams } = await withContext(async (ctx) => {
+      const { detail, mergedInto, people, teams } = await withContext(async (ctx) => {
         const actor = await operatorOf(ctx, flags.workspace);
-        // Cases are known to people by number; merged cases are left out, as in the inbox.
-        const [card] = (await listCases(ctx, actor, { view: 'all', number, limit: 1 })).items;
-        if (!card) throw new AppError('not_found', `No case #${number}`);
-        const detail = await getCase(ctx, actor, card.id);
-        if (flags.json) return { detail, people: [], teams: [] };
-        return { detail, people: await listAssignees(ctx, actor), teams: await listTeams(ctx, actor) };
+        // Cases are known to people by number; a merged case is shown too (the web app links to
+        // it), saying which case it went into, as GET /cases/{id} does.
+        const found = await caseByNumber(ctx, actor, number);
+        if (!found) throw new AppError('not_found', `No case #${number}`);
+        const detail = await getCase(ctx, actor, found.id);
+        const mergedInto = found.mergedInto;
+        if (flags.json) return { detail, mergedInto, people: [], teams: [] };
+        return {
+          detail,
+          mergedInto,
+          people: await listAssignees(ctx, actor),
+          teams: await listTeams(ctx, actor),
+        };
       });
       if (flags.json) {
         console.log(JSON.stringify(detail, null, 2));
@@ -395,6 +402,11 @@ export const inboxCommands: Record<string, CliCommand> = {
       const c = detail;
       const lines = [
         `Case #${c.number}: ${c.subject}`,
+        ...(mergedInto
+          ? [
+              `  merged into case #${mergedInto.number} (id ${mergedInto.id}): its conversations are there; rapport inbox cases show ${mergedInto.number}`,
+            ]
+          : []),
         `  ${c.status} · ${c.priority} · ${c.type}${c.channel ? ` · ${c.channel}` : ''}   (id ${c.id})`,
         `  customer: ${c.customer ? `${customerText(c.customer)} (${c.customer.id})` : 'none'}`,
         `  assignee: ${c.assigneeUserId ? (nameOf.get(c.assigneeUserId) ?? c.assigneeUserId) : 'none'}`,
