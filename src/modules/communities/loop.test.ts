@@ -228,6 +228,24 @@ describe('idea links', () => {
     expect(keys).not.toContain(`mention:${oneWord.mentionId}`);
   });
 
+  it('links a case named by its number, with or without #, as agents see it, and still by id', async () => {
+    const { ws, agent, space } = await setup();
+    const author = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const ideaId = await idea(author, space.id, DARK_MODE.title, DARK_MODE.body);
+    const first = await createCase(t.ctx, agent, { subject: 'Dark mode at night' });
+    const second = await createCase(t.ctx, agent, { subject: 'Dark theme please' });
+    const byHash = await linkIdea(t.ctx, agent, ideaId, { caseId: `#${first.number}` });
+    expect(byHash.caseId).toBe(first.id);
+    const byNumber = await linkIdea(t.ctx, agent, ideaId, { caseId: ` ${second.number}` });
+    expect(byNumber.caseId).toBe(second.id);
+    // The same case again by id is the same link, not a second one.
+    expect((await linkIdea(t.ctx, agent, ideaId, { caseId: first.id })).id).toBe(byHash.id);
+    await expect(linkIdea(t.ctx, agent, ideaId, { caseId: '#999' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'No case #999',
+    });
+  });
+
   it('counts "requested in" by conversation over confirmed links only, and keeps decisions when suggesting again', async () => {
     const { ws, agent, moderator, space } = await setup();
     const author = await insertMember(t.ctx, ws.id, { trustLevel: 2 });

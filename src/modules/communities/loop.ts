@@ -443,6 +443,7 @@ export async function linkIdea(
   const idea = await ideaRow(ctx.db, actor.workspaceId, threadId);
   const text = await ideaText(ctx.db, actor.workspaceId, idea.id, idea.title);
   let targetText: string;
+  let caseId: string | undefined;
   if (parsed.mentionId !== undefined) {
     const m = await ctx.db
       .selectFrom('mentions')
@@ -453,17 +454,21 @@ export async function linkIdea(
     if (!m) throw new AppError('not_found', `No mention ${parsed.mentionId}`);
     targetText = m.text;
   } else {
+    // Agents know a case by its number (#20, as the inbox shows it); ids (26 characters) still work.
+    const named = (parsed.caseId ?? '').trim();
+    const number = /^#?\d{1,9}$/.test(named) ? Number(named.replace('#', '')) : undefined;
     const c = await ctx.db
       .selectFrom('cases')
-      .select(['subject'])
+      .select(['id', 'subject'])
       .where('workspace_id', '=', actor.workspaceId)
-      .where('id', '=', parsed.caseId ?? '')
+      .where((eb) => (number === undefined ? eb('id', '=', named) : eb('number', '=', number)))
       .executeTakeFirst();
-    if (!c) throw new AppError('not_found', `No case ${parsed.caseId}`);
+    if (!c) throw new AppError('not_found', number === undefined ? `No case ${named}` : `No case #${number}`);
     targetText = c.subject;
+    caseId = c.id;
   }
   const similarity = textSimilarity(text, targetText);
-  const key = parsed.mentionId !== undefined ? `mention:${parsed.mentionId}` : `case:${parsed.caseId}`;
+  const key = parsed.mentionId !== undefined ? `mention:${parsed.mentionId}` : `case:${caseId}`;
   const now = ctx.now().toISOString();
   await ctx.db
     .insertInto('community_idea_links')
@@ -474,7 +479,7 @@ export async function linkIdea(
       target_type: parsed.mentionId !== undefined ? 'mention' : 'case',
       target_key: key,
       mention_id: parsed.mentionId ?? null,
-      case_id: parsed.caseId ?? null,
+      case_id: caseId ?? null,
       status: 'confirmed',
       score: similarity.score,
       evidence: ctx.dialect.toJson({ sharedTerms: similarity.sharedTerms.slice(0, 12) }),

@@ -240,7 +240,7 @@ function LinksPanel({ idea, onCount }: { idea: CommunityThread; onCount(n: numbe
           setCaseId('');
         }}
       >
-        <label htmlFor={`${id}-case`}>Link a case by id</label>
+        <label htmlFor={`${id}-case`}>Link a case by number or id</label>
         <input id={`${id}-case`} value={caseId} onChange={(e) => setCaseId(e.target.value)} />
         <button type="submit" className="secondary" disabled={busy || !caseId.trim()}>
           Link case
