@@ -144,7 +144,8 @@ export function CaseDetailPane({
     if (detail) document.title = `#${detail.number} ${detail.subject} · Rapport`;
   }, [detail]);
 
-  async function change(p: CasePatch, label: string) {
+  /** Saves a change; whether it was saved. */
+  async function change(p: CasePatch, label: string): Promise<boolean> {
     setError('');
     setSaved('');
     try {
@@ -152,11 +153,11 @@ export function CaseDetailPane({
       setDetail((d) => (d ? { ...d, ...c } : d));
       onChanged(c);
       setSaved(label);
-      const f = await collaborationApi.feed('case', caseId);
-      setFeed(f.items);
-      setFeedCursor(f.nextCursor);
+      void refreshFeed();
+      return true;
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save the change.');
+      return false;
     }
   }
 
@@ -279,7 +280,7 @@ export function CaseDetailPane({
           <SlaPanel detail={detail} canConfigure={canConfigure} />
           <CustomerCard detail={detail} />
           <CaseSurveys key={detail.id} detail={detail} version={version} canWork={canWork} />
-          <CaseFields detail={detail} dir={dir} canWork={canWork} onChange={(p, l) => void change(p, l)} />
+          <CaseFields detail={detail} dir={dir} canWork={canWork} onChange={change} />
           <CustomFieldsCard detail={detail} canWork={canWork} onChange={(p, l) => void change(p, l)} />
           {canWork && (
             <MergeBox
@@ -478,12 +479,18 @@ function CaseFields({
   detail: CaseDetail;
   dir: Directory;
   canWork: boolean;
-  onChange(p: CasePatch, label: string): void;
+  onChange(p: CasePatch, label: string): Promise<boolean>;
 }) {
   const id = useId();
-  const [tags, setTags] = useState(detail.tags.join(' '));
-  useEffect(() => setTags(detail.tags.join(' ')), [detail.tags]);
-  const saveTags = (e?: FormEvent) => {
+  const savedTags = detail.tags.join(' ');
+  const [tags, setTags] = useState(savedTags);
+  // While the person edits the field (dirty), a live update of the case (someone else changed
+  // it) must not overwrite their text; it takes the saved value again on save or Escape.
+  const [tagsDirty, setTagsDirty] = useState(false);
+  useEffect(() => {
+    if (!tagsDirty) setTags(savedTags);
+  }, [savedTags, tagsDirty]);
+  const saveTags = async (e?: FormEvent) => {
     e?.preventDefault();
     const list = [
       ...new Set(
@@ -493,8 +500,14 @@ function CaseFields({
           .filter(Boolean),
       ),
     ];
-    if (list.join(' ') === detail.tags.join(' ')) return;
-    onChange({ tags: list }, list.length ? `Tags set to ${list.join(', ')}` : 'Tags cleared');
+    if (list.join(' ') === savedTags) {
+      setTagsDirty(false);
+      setTags(savedTags);
+      return;
+    }
+    // Kept dirty until the save lands, so a failed save leaves the text to try again.
+    if (await onChange({ tags: list }, list.length ? `Tags set to ${list.join(', ')}` : 'Tags cleared'))
+      setTagsDirty(false);
   };
   return (
     <section className="card case-fields" aria-label="Fields">
@@ -583,7 +596,7 @@ function CaseFields({
             </option>
           ))}
         </select>
-        <form onSubmit={saveTags}>
+        <form onSubmit={(e) => void saveTags(e)}>
           <label htmlFor={`${id}-tags`}>Tags</label>
           <div className="inline-input">
             <input
@@ -591,14 +604,24 @@ function CaseFields({
               value={tags}
               placeholder="billing refund"
               aria-describedby={`${id}-tags-hint`}
-              onChange={(e) => setTags(e.target.value)}
+              onChange={(e) => {
+                setTags(e.target.value);
+                setTagsDirty(true);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape' && tagsDirty) {
+                  e.preventDefault();
+                  setTagsDirty(false);
+                  setTags(savedTags);
+                }
+              }}
             />
             <button type="submit" className="secondary compact">
               Save tags
             </button>
           </div>
           <p id={`${id}-tags-hint`} className="hint">
-            Separate tags with spaces or commas.
+            Separate tags with spaces or commas; Escape undoes unsaved changes.
           </p>
         </form>
       </fieldset>

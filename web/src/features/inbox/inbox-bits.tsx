@@ -126,8 +126,33 @@ const caseRef = (v: unknown) => {
 
 export type FeedLine = { text: string; detail?: string | undefined; link?: { to: string; label: string } };
 
-/** One feed event as a sentence a person reads: "Status open → solved", "Assigned to Ana". */
+const idPattern = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/**
+ * A text with each person's or team's id put as their name: rule and SLA explanations come from
+ * the server as sentences ("created lead 20 owned by <id>", "team already <id>").
+ */
+export function withNames(text: string, dir: Pick<Directory, 'people' | 'teamsById' | 'nameOf'>): string {
+  return text.replace(
+    idPattern,
+    (id) => dir.people.get(id)?.name ?? dir.teamsById.get(id)?.name ?? dir.nameOf(id),
+  );
+}
+
+/**
+ * One feed event as a sentence a person reads: "Status open → solved", "Assigned to Ana", with
+ * the names of the people and teams it involves.
+ */
 export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
+  const line = describeEvent(e, dir);
+  return {
+    ...line,
+    text: withNames(line.text, dir),
+    ...(line.detail !== undefined ? { detail: withNames(line.detail, dir) } : {}),
+  };
+}
+
+function describeEvent(e: RecordEvent, dir: Directory): FeedLine {
   const d = e.data;
   const rule = obj(d.rule);
   const byRule = str(rule.name) ? ` by rule “${str(rule.name)}”` : '';

@@ -357,6 +357,17 @@ function Inbox() {
     );
 
   const search = params.toString() ? `?${params.toString()}` : '';
+  // The search box and filters narrow the view from the address; an empty list then is theirs.
+  const refined = refinements.some((k) => params.get(k));
+  const clearRefinements = () =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        for (const k of refinements) next.delete(k);
+        return next;
+      },
+      { replace: true },
+    );
   const open = useCallback(
     (id: string | null) => navigate(id ? `/inbox/${id}${search}` : `/inbox${search}`),
     [navigate, search],
@@ -592,6 +603,19 @@ function Inbox() {
                 No active case has an SLA clock due within the hour.{' '}
                 <Link to="/settings/service-levels">Service levels</Link> set the targets.
               </p>
+            ) : refined ? (
+              <div className="notice">
+                <p>
+                  No case in {view.label} matches{' '}
+                  {filters.search
+                    ? `“${filters.search}”${filters.priority || filters.type || filters.tag ? ' and the filters' : ''}`
+                    : 'the filters'}
+                  .
+                </p>
+                <button type="button" className="secondary compact" onClick={clearRefinements}>
+                  Clear search and filters
+                </button>
+              </div>
             ) : (
               <p className="notice">
                 No cases in this view. Create cases from mentions in <Link to="/listening">Listening</Link>,

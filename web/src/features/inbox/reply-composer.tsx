@@ -13,6 +13,7 @@ import {
 } from '../../api.ts';
 import { useCaretAfterRender } from '../../components/caret.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
+import { loadDraft, saveDraft, sessionDrafts, unfilledPlaceholders } from './composer-drafts.ts';
 import { type Directory, formatMinutes, formatTarget, metricLabels, useNow } from './inbox-bits.tsx';
 import { mentionedIn } from './note-mentions.ts';
 import { customerLatestPost } from './reply-target.ts';
@@ -66,10 +67,12 @@ export function Composer({
   onReplying(on: boolean): void;
 }) {
   const id = useId();
-  const [mode, setMode] = useState<Mode>('reply');
-  const [body, setBody] = useState('');
+  // An unsent draft survives opening another case and coming back, for the browser session.
+  const [draft] = useState(() => loadDraft(sessionDrafts(), detail.id));
+  const [mode, setMode] = useState<Mode>(draft?.mode ?? 'reply');
+  const [body, setBody] = useState(draft?.body ?? '');
   const [chosenVisibility, setVisibility] = useState<'public' | 'private'>('public');
-  const [ack, setAck] = useState('');
+  const [ack, setAck] = useState(draft?.ack ?? '');
   const [picked, setPicked] = useState<number | null>(null);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
   const [suggest, setSuggest] = useState<{ start: number; query: string } | null>(null);
@@ -88,6 +91,10 @@ export function Composer({
       .then((r) => setCanned(r.items))
       .catch(() => undefined);
   }, []);
+
+  useEffect(() => {
+    saveDraft(sessionDrafts(), detail.id, { mode, body, ack });
+  }, [detail.id, mode, body, ack]);
 
   useEffect(() => {
     if (focusRequest > 0) {
@@ -182,6 +189,16 @@ export function Composer({
 
   async function send() {
     if (!body.trim() || busy) return;
+    // A canned response whose variable could not be filled leaves its {{…}} behind: never send that.
+    const unfilled = unfilledPlaceholders(mode === 'reply' ? `${body} ${ack}` : body);
+    if (unfilled.length > 0) {
+      setDone('');
+      setError(
+        `Not sent: replace ${unfilled.join(', ')} with the right text first — ${unfilled.length === 1 ? 'it is a placeholder' : 'they are placeholders'} no one filled in.`,
+      );
+      area.current?.focus();
+      return;
+    }
     setBusy(true);
     setError('');
     setDone('');
@@ -212,6 +229,8 @@ export function Composer({
         setAck('');
       }
       setBody('');
+      // The button just pressed is now disabled (nothing to send): keep the focus in the composer.
+      area.current?.focus();
     } catch (err) {
       if (err instanceof ApiError) {
         const fields = err.fields;

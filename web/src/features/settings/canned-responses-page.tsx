@@ -27,6 +27,10 @@ export function CannedResponsesPage() {
   const [editing, setEditing] = useState<CannedResponse | 'new' | null>(null);
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
+  const pageHeading = useRef<HTMLHeadingElement>(null);
+  // Where the focus goes once the editor closes and the list is back: the saved response, else
+  // the page's heading (the editor's buttons are gone, and the focus must not drop to the page).
+  const focusNext = useRef<string | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -40,10 +44,20 @@ export function CannedResponsesPage() {
   useEffect(() => {
     void reload();
   }, [reload]);
+  useEffect(() => {
+    const target = focusNext.current;
+    if (!target || items === null) return;
+    focusNext.current = null;
+    const saved =
+      target === 'page' ? null : pageHeading.current?.ownerDocument.getElementById(`canned-${target}`);
+    (saved ?? pageHeading.current)?.focus();
+  }, [items]);
 
   return (
     <section className="page wide canned-page">
-      <h1>Canned responses</h1>
+      <h1 ref={pageHeading} tabIndex={-1}>
+        Canned responses
+      </h1>
       <p className="hint">
         Ready answers to insert in a reply or note; variables such as <code>{'{{customer.name}}'}</code> are
         filled in for the case. Shared responses are for everyone; the others only for you.{' '}
@@ -62,9 +76,10 @@ export function CannedResponsesPage() {
           item={editing === 'new' ? null : editing}
           variables={variables}
           canShare={canShare}
-          onDone={(text) => {
+          onDone={(text, savedId) => {
             setEditing(null);
             if (text) setMessage(text);
+            focusNext.current = savedId ?? 'page';
             void reload();
           }}
         />
@@ -88,7 +103,9 @@ export function CannedResponsesPage() {
             return (
               <li key={c.id} className="card canned-item">
                 <div className="canned-head">
-                  <h2 className="rule-name">{c.name}</h2>
+                  <h2 id={`canned-${c.id}`} className="rule-name" tabIndex={-1}>
+                    {c.name}
+                  </h2>
                   <span className={c.shared ? 'pill ok' : 'pill off'}>
                     {c.shared ? 'shared' : 'only you'}
                   </span>
@@ -117,7 +134,8 @@ function CannedEditor({
   item: CannedResponse | null;
   variables: string[];
   canShare: boolean;
-  onDone(message?: string): void;
+  /** Closes the editor, saying what happened and which response was saved, if one was. */
+  onDone(message?: string, savedId?: string): void;
 }) {
   const id = useId();
   const [name, setName] = useState(item?.name ?? '');
@@ -146,7 +164,7 @@ function CannedEditor({
     try {
       const input = { name: name.trim(), body, shared };
       const saved = item ? await inboxApi.saveCanned(item.id, input) : await inboxApi.createCanned(input);
-      onDone(`Canned response “${saved.name}” saved.`);
+      onDone(`Canned response “${saved.name}” saved.`, saved.id);
     } catch (err) {
       setErrors(fieldErrors(err));
     } finally {
