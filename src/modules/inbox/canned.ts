@@ -17,18 +17,40 @@ export const cannedVariables = [
 ] as const;
 type Variable = (typeof cannedVariables)[number];
 
-const variablePattern = /\{\{\s*([a-z]+\.[a-z]+)\s*\}\}/g;
+// Every {{…}} token, whatever is inside: a narrower pattern let `{{customer.first_name}}` or
+// `{{customerx}}` past the check, and they then went out to customers as raw text.
+const variablePattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
-/** The unknown variables of a template (empty when it is valid). */
+/** The unknown variables of a template (empty when it is valid), each once. */
 export function unknownVariables(body: string): string[] {
-  return [...body.matchAll(variablePattern)]
-    .map((m) => m[1] ?? '')
-    .filter((v) => !(cannedVariables as readonly string[]).includes(v));
+  return [
+    ...new Set(
+      [...body.matchAll(variablePattern)]
+        .map((m) => m[1] ?? '')
+        .filter((v) => !(cannedVariables as readonly string[]).includes(v)),
+    ),
+  ];
 }
 
-/** Fills a template; a value that is not known renders as an empty string. */
-export function renderTemplate(body: string, values: Partial<Record<Variable, string>>): string {
-  return body.replace(variablePattern, (_, name: string) => values[name as Variable] ?? '').trim();
+/**
+ * Fills a template; a known variable without a value renders as an empty string. A token that is
+ * no variable (in a response saved before every token was checked) is dropped, or with
+ * `keepUnknown` left as typed, so the agent's composer shows it and refuses to send it.
+ */
+export function renderTemplate(
+  body: string,
+  values: Partial<Record<Variable, string>>,
+  keepUnknown = false,
+): string {
+  return body
+    .replace(variablePattern, (token, name: string) =>
+      (cannedVariables as readonly string[]).includes(name)
+        ? (values[name as Variable] ?? '')
+        : keepUnknown
+          ? token
+          : '',
+    )
+    .trim();
 }
 
 function toView(r: Selectable<CannedResponsesTable>): CannedView {
@@ -46,11 +68,15 @@ function toView(r: Selectable<CannedResponsesTable>): CannedView {
 function checkBody(body: string): void {
   const unknown = unknownVariables(body);
   if (unknown.length > 0)
-    throw new AppError('validation_failed', `Unknown variables: ${unknown.join(', ')}`, {
-      fields: [
-        { path: 'body', message: `unknown: ${unknown.join(', ')}; known: ${cannedVariables.join(', ')}` },
-      ],
-    });
+    throw new AppError(
+      'validation_failed',
+      `Unknown variables: ${unknown.map((v) => `{{${v}}}`).join(', ')}`,
+      {
+        fields: [
+          { path: 'body', message: `unknown: ${unknown.join(', ')}; known: ${cannedVariables.join(', ')}` },
+        ],
+      },
+    );
 }
 
 /** Shared responses and the actor's own, by name. */
@@ -130,7 +156,7 @@ export async function renderCanned(
 ): Promise<string> {
   requirePermission(actor, 'inbox:read');
   const row = await visible(ctx, actor, id);
-  return fillCanned(ctx.db, actor.workspaceId, row.body, caseId, actor.userId);
+  return fillCanned(ctx.db, actor.workspaceId, row.body, caseId, actor.userId, true);
 }
 
 /**
@@ -161,6 +187,7 @@ async function fillCanned(
   body: string,
   caseId: string,
   agentUserId: string | null,
+  keepUnknown = false,
 ): Promise<string> {
   const c = await db
     .selectFrom('cases')
@@ -194,12 +221,16 @@ async function fillCanned(
         .where('id', '=', agentUserId)
         .executeTakeFirst()
     : undefined;
-  return renderTemplate(body, {
-    'customer.name': c.display_name ?? '',
-    'customer.handle': handle?.handle ? `@${handle.handle}` : '',
-    'agent.name': agent?.name || agent?.email || `The ${c.workspace} team`,
-    'case.number': String(c.number),
-    'case.subject': c.subject,
-    'workspace.name': c.workspace,
-  });
+  return renderTemplate(
+    body,
+    {
+      'customer.name': c.display_name ?? '',
+      'customer.handle': handle?.handle ? `@${handle.handle}` : '',
+      'agent.name': agent?.name || agent?.email || `The ${c.workspace} team`,
+      'case.number': String(c.number),
+      'case.subject': c.subject,
+      'workspace.name': c.workspace,
+    },
+    keepUnknown,
+  );
 }

@@ -344,3 +344,34 @@ describe('inbox API', () => {
     );
   });
 });
+
+describe('canned responses API', () => {
+  it('refuses with 400 every {{…}} token that is not a known variable, naming it', async () => {
+    const { agent } = await workspace();
+    for (const [body, unknown] of [
+      ['Hi {{customer.first_name}}!', '{{customer.first_name}}'],
+      ['Hi {{customerx}}!', '{{customerx}}'],
+      ['Hi {{ customer.nme }}!', '{{customer.nme}}'],
+      ['Hi {{Customer.Name}} and {{}}', '{{Customer.Name}}'],
+    ] as const) {
+      const res = await call(
+        app(),
+        'POST',
+        '/api/v1/canned-responses',
+        { name: 'Greeting', body },
+        { bearer: agent },
+      );
+      expect(res.status, body).toBe(400);
+      const error = ((await res.json()) as { error: { message: string } }).error;
+      expect(error.message).toContain(unknown);
+    }
+    const ok = await call(
+      app(),
+      'POST',
+      '/api/v1/canned-responses',
+      { name: 'Greeting', body: 'Hi {{ customer.name }}, {{agent.name}} here' },
+      { bearer: agent },
+    );
+    expect(ok.status).toBe(201);
+  });
+});
