@@ -36,12 +36,16 @@ export type Dialect = Readonly<{
   parseJson<T = unknown>(value: unknown): T;
   /**
    * Creates the full-text index of `table.column` (FTS5 external-content table kept in sync by
-   * triggers on SQLite; a GIN expression index on PostgreSQL). The table needs an integer `id`.
+   * triggers on SQLite; a GIN expression index on PostgreSQL). The table needs an integer `id`,
+   * or `rowKey: 'rowid'` for a table with a text key (SQLite keys the index by its rowid then).
    */
   // biome-ignore lint/suspicious/noExplicitAny: runs inside migrations, against any table
-  createFullTextIndex(db: Kysely<any>, table: string, column: string): Promise<void>;
-  /** A condition: every word of `text` occurs in `table.column` (words, not syntax, so user input is safe). */
-  fullTextMatch(table: string, column: string, text: string): RawBuilder<boolean>;
+  createFullTextIndex(db: Kysely<any>, table: string, column: string, rowKey?: 'id' | 'rowid'): Promise<void>;
+  /**
+   * A condition: every word of `text` occurs in `table.column` (words, not syntax, so user input
+   * is safe). `rowKey` as the index was created with.
+   */
+  fullTextMatch(table: string, column: string, text: string, rowKey?: 'id' | 'rowid'): RawBuilder<boolean>;
   /**
    * The rows of `table` whose `column` has every word of `text`, with how well they match
    * (`score`, higher is better: FTS5's bm25 negated on SQLite, ts_rank on PostgreSQL), as a
@@ -112,27 +116,30 @@ const sqlite: Dialect = Object.freeze({
   addSerialId: (table) => table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
   toJson: (value: unknown) => JSON.stringify(value),
   parseJson: <T>(value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
-  createFullTextIndex: async (db, table, column) => {
+  createFullTextIndex: async (db, table, column, rowKey = 'id') => {
     const fts = sql.raw(`${table}_fts`);
     const t = sql.raw(table);
     const c = sql.raw(column);
-    await sql`create virtual table ${fts} using fts5(${c}, content=${sql.lit(table)}, content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
+    const k = sql.raw(rowKey);
+    await sql`create virtual table ${fts} using fts5(${c}, content=${sql.lit(table)}, content_rowid=${sql.lit(rowKey)}, tokenize='unicode61 remove_diacritics 2')`.execute(
       db,
     );
     await sql`create trigger ${sql.raw(`${table}_fts_ai`)} after insert on ${t} begin
-      insert into ${fts}(rowid, ${c}) values (new.id, new.${c}); end`.execute(db);
+      insert into ${fts}(rowid, ${c}) values (new.${k}, new.${c}); end`.execute(db);
     await sql`create trigger ${sql.raw(`${table}_fts_ad`)} after delete on ${t} begin
-      insert into ${fts}(${fts}, rowid, ${c}) values ('delete', old.id, old.${c}); end`.execute(db);
+      insert into ${fts}(${fts}, rowid, ${c}) values ('delete', old.${k}, old.${c}); end`.execute(db);
     await sql`create trigger ${sql.raw(`${table}_fts_au`)} after update of ${c} on ${t} begin
-      insert into ${fts}(${fts}, rowid, ${c}) values ('delete', old.id, old.${c});
-      insert into ${fts}(rowid, ${c}) values (new.id, new.${c}); end`.execute(db);
+      insert into ${fts}(${fts}, rowid, ${c}) values ('delete', old.${k}, old.${c});
+      insert into ${fts}(rowid, ${c}) values (new.${k}, new.${c}); end`.execute(db);
+    // Rows that exist already (none when the table is new).
+    await sql`insert into ${fts}(${fts}) values ('rebuild')`.execute(db);
   },
-  fullTextMatch: (table, _column, text) => {
+  fullTextMatch: (table, _column, text, rowKey = 'id') => {
     if (words(text).length === 0) return sql<boolean>`1 = 0`;
     const phrase = words(text)
       .map((w) => `"${w.replaceAll('"', '""')}"`)
       .join(' ');
-    return sql<boolean>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
+    return sql<boolean>`${sql.ref(`${table}.${rowKey}`)} in (select rowid from ${sql.raw(`${table}_fts`)} where ${sql.raw(`${table}_fts`)} match ${phrase})`;
   },
   fullTextScores: (table, _column, text, best) => {
     const fts = sql.raw(`${table}_fts`);

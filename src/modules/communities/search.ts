@@ -3,8 +3,9 @@ import { authorsOf, checkViewer, seesEverything, type Viewer, visibleSpace } fro
 import { type SearchHit, type SearchQuery, searchQuery } from './schema.ts';
 
 /**
- * Ranked full-text search over the community's posts (FTS5 bm25 on SQLite, ts_rank on
- * PostgreSQL, through the dialect): every word must occur; deleted and hidden posts, posts of
+ * Ranked full-text search over the community's posts and thread titles (FTS5 bm25 on SQLite,
+ * ts_rank on PostgreSQL, through the dialect): every word must occur in a post, or in a title
+ * (the thread's opening post is the hit, listed first); deleted and hidden posts, posts of
  * deleted or hidden threads, and (for members and visitors) closed spaces are never found. The
  * best `limit` hits only: a search is refined, not paged.
  */
@@ -47,6 +48,20 @@ export async function searchPosts(ctx: AppContext, viewer: Viewer, input: Search
       .limit(valid.limit)
       .execute()
   ).map((r) => ({ ...r, score: Number(r.score) }));
+  // A thread found by its title is found at its opening post, ahead of the posts that only say
+  // the words: the title is what the thread is about.
+  const titled = await findable(ctx, viewer, space?.id)
+    .where('community_posts.number', '=', 1)
+    .where(ctx.dialect.fullTextMatch('community_threads', 'title', valid.q, 'rowid'))
+    .orderBy('community_posts.id', 'desc')
+    .limit(valid.limit)
+    .execute();
+  if (titled.length > 0) {
+    const scored = new Map(rows.map((r) => [Number(r.id), r]));
+    const first = titled.map((r) => scored.get(Number(r.id)) ?? { ...r, score: 0 });
+    const seen = new Set(first.map((r) => Number(r.id)));
+    rows = [...first, ...rows.filter((r) => !seen.has(Number(r.id)))].slice(0, valid.limit);
+  }
   const authors = await authorsOf(ctx.db, viewer.workspaceId, rows);
   return rows.map((r) => {
     const key = r.author_member_id
@@ -103,10 +118,14 @@ function findable(ctx: AppContext, viewer: Viewer, spaceId: string | undefined) 
 
 /** About 160 characters of the post's text around the first word searched for, without Markdown marks. */
 export function excerpt(markdown: string, query: string, width = 160): string {
+  // Only Markdown's marks go: a heading's #s and a quote's > at a line's start, emphasis and code
+  // marks, and _ at a word's edge, so @qa_mia and #20 stay as written.
   const text = markdown
     .replace(/```[\s\S]*?```/g, ' ')
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[#>*_`~]+/g, ' ')
+    .replace(/^[ \t]*(?:#{1,6}|>+)(?=\s|$)/gm, ' ')
+    .replace(/[*`~]+/g, ' ')
+    .replace(/(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   const words =

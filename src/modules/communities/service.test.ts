@@ -762,6 +762,34 @@ describe('community search', () => {
     expect(await searchPosts(t.ctx, moderator, { q: '*** "" --' })).toEqual([]);
   });
 
+  it('finds a thread by the words of its title at its opening post, and excerpts keep names as written', async () => {
+    const { ws, space } = await setup();
+    const qa = await space('qa');
+    const a = await member(ws.id);
+    const q = await createThread(t.ctx, a, {
+      spaceId: qa.id,
+      title: 'Is there a lactose-free meal option?',
+      body: 'Asking for my trip next week, @qa_mia said to ask here (see case #20). _Thanks_ in advance.',
+    });
+    const reply = await replyToThread(t.ctx, a, q.thread.id, {
+      body: 'Lactose-free meals exist, ask at booking.',
+    });
+    const other = await createThread(t.ctx, a, {
+      spaceId: qa.id,
+      title: 'Seats',
+      body: 'A lactose question too',
+    });
+    const hits = await searchPosts(t.ctx, a, { q: 'lactose' });
+    expect(hits[0]).toMatchObject({ postId: q.post.id, postNumber: 1, threadTitle: q.thread.title });
+    expect(hits.map((h) => h.postId).sort()).toEqual([q.post.id, reply.post.id, other.post.id].sort());
+    // Every word must be in the title (or in one post): "lactose seats" names neither.
+    expect(await searchPosts(t.ctx, a, { q: 'lactose seats' })).toEqual([]);
+    expect((await searchPosts(t.ctx, a, { q: 'meal option' })).map((h) => h.postId)).toEqual([q.post.id]);
+    expect(hits[0]?.excerpt).toBe(
+      'Asking for my trip next week, @qa_mia said to ask here (see case #20). Thanks in advance.',
+    );
+  });
+
   it('finds an edited post by its new words only, and filters by space', async () => {
     const { ws, space } = await setup();
     const forum = await space('forum');
