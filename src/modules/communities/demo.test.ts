@@ -115,5 +115,16 @@ describe('demo community', () => {
       .executeTakeFirst();
     expect(Number(reads?.n)).toBeGreaterThan(0);
     expect(counts.length).toBeGreaterThan(0);
+
+    // The seeded history of idea statuses is told in the app; none of it waits to be mailed
+    // to members once an email connector is added.
+    const queuedMail = await t.ctx.db
+      .selectFrom('community_loop_deliveries')
+      .select(['kind', 'subject'])
+      .where('workspace_id', '=', ws.id)
+      .where('kind', '=', 'email')
+      .where('status', '=', 'queued')
+      .execute();
+    expect(queuedMail).toEqual([]);
   });
 });

@@ -262,6 +262,39 @@ describe('newsletters', () => {
       .execute();
     expect(rows).toEqual([{ status: 'skipped', last_error: 'Unsubscribed before the digest was sent' }]);
   });
+
+  it('does not mail a digest that waited more than a week (no connector until then): skipped, saying why', async () => {
+    t.clock.set('2026-12-06T09:00:00.000Z');
+    const s = await setup();
+    const space = await createSpace(t.ctx, s.owner, { slug: `forum-${++n}`, title: 'Gates', kind: 'forum' });
+    const m = await insertMember(t.ctx, s.ws.id, { trustLevel: 1 });
+    await setNewsletterCadence(t.ctx, s.owner, space.id, 'daily');
+    await subscribeNewsletter(t.ctx, m, space.id);
+    await createThread(t.ctx, m, { spaceId: space.id, title: 'Gate changes at OSL', body: 'Again?' });
+    t.clock.set('2026-12-07T01:00:00.000Z');
+    await buildDueDigests(t.ctx);
+    // The email connector comes nine days later; the digest of 6 December is old news by then.
+    t.clock.set('2026-12-16T01:00:00.000Z');
+    await createConnector(t.ctx, s.owner, {
+      kind: 'email',
+      name: 'Community mail',
+      config: { host: '127.0.0.1', port: smtpPort, fromAddress: 'community@airline.example' },
+    });
+    const before = mails.length;
+    await deliverNewsletters(t.ctx);
+    expect(mails.slice(before).filter((mail) => mail.raw.includes('Gate changes'))).toEqual([]);
+    const rows = await t.ctx.db
+      .selectFrom('community_newsletter_deliveries')
+      .select(['status', 'last_error'])
+      .where('workspace_id', '=', s.ws.id)
+      .execute();
+    expect(rows).toEqual([
+      {
+        status: 'skipped',
+        last_error: 'Too late: the digest is 9 days old (community mail older than 7 days is not sent)',
+      },
+    ]);
+  });
 });
 
 describe('challenges', () => {

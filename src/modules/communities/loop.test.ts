@@ -502,6 +502,70 @@ describe('idea status change fan-out', () => {
     expect(await deliverLoopDeliveries(t.ctx)).toBe(0);
   });
 
+  it('drops status mail that is months old or superseded by a later status, saying why, instead of sending it late', async () => {
+    const s = await scene();
+    const day = 24 * 3600 * 1000;
+    const deliveriesOfChange = async (changeId: number) =>
+      (await deliveriesOf(s.ws.id)).filter((d) => Number(d.change_id) === changeId);
+    const changeIds = async () =>
+      (
+        await t.ctx.db
+          .selectFrom('community_idea_status_changes')
+          .select('id')
+          .where('thread_id', '=', s.ideaId)
+          .orderBy('id')
+          .execute()
+      ).map((r) => Number(r.id));
+
+    // A change made months ago and told only now (the demo's seeded history): in the app, not in mail.
+    const past: typeof t.ctx = { ...t.ctx, now: () => new Date(t.clock.now().getTime() - 90 * day) };
+    await setIdeaStatus(past, s.owner, s.ideaId, { status: 'under_review', note: '' });
+    await notifyIdeaStatusChanges(t.ctx);
+    const [old] = await changeIds();
+    expect((await notificationsOf(s.ws.id)).filter((n) => Number(n.change_id) === old)).toHaveLength(5);
+    const oldDeliveries = await deliveriesOfChange(old ?? 0);
+    expect(oldDeliveries.length).toBeGreaterThan(0);
+    for (const d of oldDeliveries) {
+      expect(d).toMatchObject({ status: 'skipped', next_attempt_at: null });
+      expect(d.last_error).toMatch(/^Too late: the status change is 90 days old/);
+    }
+
+    // Two changes queued before any delivery pass: the first is superseded by the second.
+    const before = mails.length;
+    await setIdeaStatus(t.ctx, s.owner, s.ideaId, { status: 'planned', note: '' });
+    await notifyIdeaStatusChanges(t.ctx);
+    t.clock.advance(60_000);
+    await setIdeaStatus(t.ctx, s.owner, s.ideaId, { status: 'in_progress', note: '' });
+    await notifyIdeaStatusChanges(t.ctx);
+    while ((await deliverLoopDeliveries(t.ctx)) > 0) {
+      // drain
+    }
+    const [, planned, inProgress] = await changeIds();
+    for (const d of await deliveriesOfChange(planned ?? 0))
+      expect(d).toMatchObject({ status: 'skipped', last_error: 'Superseded: the idea is now in progress' });
+    expect((await deliveriesOfChange(inProgress ?? 0)).every((d) => d.status === 'sent')).toBe(true);
+    // Quoted-printable bodies: soft line breaks joined before reading.
+    const bodies = mails.slice(before).map((m) => m.raw.replace(/=\r?\n/g, ''));
+    expect(bodies.length).toBe(4);
+    for (const body of bodies) {
+      expect(body).toContain('is now in progress');
+      expect(body).not.toContain('is now planned');
+    }
+
+    // Queued while nothing could send, and delivered after more than a week: too late, not sent.
+    await setIdeaStatus(t.ctx, s.owner, s.ideaId, { status: 'done', note: '' });
+    await notifyIdeaStatusChanges(t.ctx);
+    t.clock.advance(8 * day);
+    const count = mails.length;
+    await deliverLoopDeliveries(t.ctx);
+    expect(mails.length).toBe(count);
+    const [, , , done] = await changeIds();
+    for (const d of await deliveriesOfChange(done ?? 0)) {
+      expect(d.status).toBe('skipped');
+      expect(d.last_error).toMatch(/^Too late: the status change is 8 days old/);
+    }
+  });
+
   it('authors the reply as the case assignee when the moderator who changed the status cannot work cases', async () => {
     const s = await scene();
     // The agent opened the case and follows it, but only an assignee is a fallback author.

@@ -19,7 +19,7 @@ import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow } from './access.ts';
 import { isMember, type MemberActor } from './actors.ts';
-import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery } from './outbox.ts';
+import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery, staleReason } from './outbox.ts';
 import { pageQueryOf } from './post-pages.ts';
 
 /**
@@ -840,6 +840,8 @@ async function insertDelivery(
   d: Pick<DeliveryRow, 'kind' | 'target_key' | 'member_id' | 'case_id' | 'recipient' | 'subject' | 'body'>,
 ): Promise<void> {
   const now = ctx.now().toISOString();
+  // A change told long after it happened (the demo's seeded history) is in the app, not in mail.
+  const stale = staleReason(change.created_at, ctx.now(), 'the status change');
   await trx
     .insertInto('community_loop_deliveries')
     .values({
@@ -847,10 +849,10 @@ async function insertDelivery(
       workspace_id: change.workspace_id,
       change_id: Number(change.id),
       ...d,
-      status: 'queued',
+      status: stale ? 'skipped' : 'queued',
       attempts: 0,
-      next_attempt_at: now,
-      last_error: null,
+      next_attempt_at: stale ? null : now,
+      last_error: stale,
       external_id: null,
       created_at: now,
       sent_at: null,
@@ -859,7 +861,6 @@ async function insertDelivery(
     .execute();
 }
 
-/** The workspace's first enabled email connector: the sender of community mail (as member-auth.ts). */
 /**
  * Who queues the reply on a case: the staff user who changed the status when they may work
  * cases, else the case's assignee; a reply is always authored by a person of the workspace.
@@ -889,8 +890,33 @@ async function replyAuthor(ctx: AppContext, d: DeliveryRow): Promise<Actor | nul
   return null;
 }
 
+/**
+ * Why a queued delivery is no longer worth sending: its change was followed by another status of
+ * the idea (told in its own right), or it is too old. Null when it is still news.
+ */
+async function outdated(ctx: AppContext, d: DeliveryRow): Promise<string | null> {
+  const change = await ctx.db
+    .selectFrom('community_idea_status_changes')
+    .select(['thread_id', 'created_at'])
+    .where('id', '=', Number(d.change_id))
+    .executeTakeFirst();
+  if (!change) return 'The status change is gone';
+  const latest = await ctx.db
+    .selectFrom('community_idea_status_changes')
+    .select('to_status')
+    .where('thread_id', '=', change.thread_id)
+    .where('id', '>', Number(d.change_id))
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (latest) return `Superseded: the idea is now ${statusLabels[latest.to_status]}`;
+  return staleReason(change.created_at, ctx.now(), 'the status change');
+}
+
 async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
   if (d.kind === 'email') {
+    const why = await outdated(ctx, d);
+    if (why) throw new SkipDelivery(why);
     const mailer = await communityMailer(ctx, d.workspace_id);
     if (!mailer) throw new SkipDelivery('No email connector (SMTP) to send community mail');
     if (!d.recipient) throw new SkipDelivery('No address');
@@ -920,6 +946,8 @@ async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
       .executeTakeFirst();
     if (!taken) return r.id;
   }
+  const why = await outdated(ctx, d);
+  if (why) throw new SkipDelivery(why);
   const author = await replyAuthor(ctx, d);
   if (!author) throw new SkipDelivery('Nobody who may work cases changed the status or owns the case');
   const c = await ctx.db

@@ -13,7 +13,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { spaceRow, visibleSpace } from './access.ts';
 import type { MemberActor } from './actors.ts';
 import { communityThreadUrl, statusLabels } from './loop.ts';
-import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery } from './outbox.ts';
+import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery, staleReason } from './outbox.ts';
 
 /**
  * Newsletters (issue #7, item 1): a periodic email digest of a space's best activity, sent to the
@@ -788,6 +788,8 @@ export async function deliverNewsletters(ctx: AppContext, limit = 50): Promise<n
         .executeTakeFirst();
       if (!info) throw new SkipDelivery('The digest or subscription is gone');
       if (info.unsubscribed_at !== null) throw new SkipDelivery('Unsubscribed before the digest was sent');
+      const stale = staleReason(info.period_end, ctx.now(), 'the digest');
+      if (stale) throw new SkipDelivery(stale);
       const mailer = await communityMailer(ctx, d.workspace_id);
       if (!mailer) throw new SkipDelivery('No email connector (SMTP) to send community mail');
       const items = ctx.dialect.parseJson<DigestItems>(info.items);

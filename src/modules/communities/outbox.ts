@@ -89,6 +89,21 @@ export function afterFailedAttempt(err: unknown, attempts: number, at: string) {
       };
 }
 
+/**
+ * Community mail about something older than this is no longer news. It is dropped (`skipped`,
+ * with the reason), never sent late: mail queued while the workspace had no email connector
+ * (the demo's seeded history, a mailer added months later) must not flood members with old news.
+ */
+export const STALE_AFTER_DAYS = 7;
+
+/** Why mail about something that happened at `happenedAt` is too late to send now, or null. */
+export function staleReason(happenedAt: string, now: Date, what: string): string | null {
+  const days = (now.getTime() - Date.parse(happenedAt)) / 86_400_000;
+  return days > STALE_AFTER_DAYS
+    ? `Too late: ${what} is ${Math.floor(days)} days old (community mail older than ${STALE_AFTER_DAYS} days is not sent)`
+    : null;
+}
+
 /** The workspace's first enabled email connector: how the community sends its mail (null: none). */
 export async function communityMailer(ctx: AppContext, workspaceId: string) {
   const row = await ctx.db
