@@ -192,7 +192,15 @@ function SurveyRequestItem({ r, onCopied }: { r: SurveyRequestView; onCopied(tex
       {r.comment && <p className="survey-comment">{r.comment}</p>}
       {r.deliveryError && <p className="field-error">{r.deliveryError}</p>}
       <p className="muted small-inline">
-        {r.answeredAt ? <>answered {ago(r.answeredAt)}</> : <>sent {ago(r.createdAt)}</>}
+        {r.answeredAt ? (
+          <>answered {ago(r.answeredAt)}</>
+        ) : r.status === 'not_sent' ? (
+          <>
+            {linkOnly ? 'link made' : 'tried'} {ago(r.createdAt)}
+          </>
+        ) : (
+          <>sent {ago(r.createdAt)}</>
+        )}
         {open && (
           <>
             {' · '}link valid until{' '}

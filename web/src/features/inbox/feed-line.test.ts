@@ -44,3 +44,14 @@ describe('feedLine', () => {
     expect(line.detail).not.toMatch(/01a24a24/);
   });
 });
+
+describe('feedLine for surveys', () => {
+  it('says a survey was not sent, with the reason, rather than that it was sent', () => {
+    const line = feedLine(
+      { ...event({ error: 'Case 27 has no post to reply to' }), kind: 'survey_not_sent' },
+      dir,
+    );
+    expect(line.text).toBe('Survey not sent');
+    expect(line.detail).toBe('Case 27 has no post to reply to');
+  });
+});

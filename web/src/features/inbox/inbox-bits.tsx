@@ -264,6 +264,8 @@ function describeEvent(e: RecordEvent, dir: Directory): FeedLine {
         text: `${d.delivery === 'link' || str(d.error) ? 'Survey link made' : 'Survey sent'}${by}`,
         detail: str(d.error) || undefined,
       };
+    case 'survey_not_sent':
+      return { text: `Survey not sent${by}`, detail: str(d.error) || undefined };
     case 'survey_answered':
       return {
         text: `Survey answered: ${Number(d.score)} / ${Number(d.scaleMax)}${d.low === true ? ' (unhappy)' : ''}`,
