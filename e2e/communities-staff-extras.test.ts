@@ -369,6 +369,37 @@ describe('community staff screens for challenges, newsletters, lists, articles a
     expect(scriptErrors).toEqual([]);
   });
 
+  it('answers a community question from the staff Questions panel, as the staff member', async () => {
+    const ask = await space('ask');
+    const asked = await createThread(ctx, m('voter_b'), {
+      spaceId: ask.id,
+      title: 'Is a folding bike sports luggage?',
+      body: 'It folds into a bag.',
+    });
+    await page.goto(`${server.url}/communities/questions`);
+    await page
+      .getByRole('table', { name: 'Questions' })
+      .getByRole('button', { name: 'Is a folding bike sports luggage?' })
+      .click();
+    const detail = page.getByRole('complementary', { name: 'Question: Is a folding bike sports luggage?' });
+    const form = detail.getByRole('form', { name: 'Answer the question' });
+    await form
+      .getByLabel('Your answer (Markdown)')
+      .fill('Yes, folded in its bag it flies as **sports luggage**.');
+    await form.getByRole('button', { name: 'Post answer' }).click();
+    await form.getByRole('status').getByText('Answer posted.').waitFor();
+    await detail.getByRole('listitem', { name: 'Post 2' }).locator('.post-body strong').waitFor();
+    const post = await ctx.db
+      .selectFrom('community_posts')
+      .innerJoin('users', 'users.id', 'community_posts.author_user_id')
+      .select(['users.email', 'community_posts.number'])
+      .where('community_posts.thread_id', '=', asked.thread.id)
+      .where('community_posts.number', '=', 2)
+      .executeTakeFirstOrThrow();
+    expect(post.email).toBe(ownerEmail);
+    expect(await form.getByLabel('Your answer (Markdown)').inputValue()).toBe('');
+  });
+
   it('shows an agent the same screens read-only', async () => {
     const temporary = await page.evaluate(async () => {
       const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrfToken: string };

@@ -1965,6 +1965,9 @@ export const communitiesApi = {
     ),
   thread: (id: string, cursor?: string) =>
     request<CommunityThreadPage>('GET', cm(`/threads/${enc(id)}${qs({ cursor, limit: 100 })}`)),
+  /** Replies in a thread as the signed-in staff member (an answer to a question). */
+  reply: (threadId: string, body: string) =>
+    request<CommunityWritten>('POST', cm(`/threads/${enc(threadId)}/posts`), { body }),
   reviewQueue: (cursor?: string) =>
     request<Page<ReviewItem>>('GET', cm(`/moderation/queue${qs({ cursor, limit: 50 })}`)),
   /** Deletes a post (a moderator: anyone's; audited). Post 1 deletes the whole thread. */

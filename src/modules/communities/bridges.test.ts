@@ -6,6 +6,7 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { createConnector } from '../../connectors/service.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
+import { recordFeed } from '../collaboration/feed.ts';
 import { createCase, getCase } from '../inbox/cases.ts';
 import {
   answerWithLink,
@@ -269,6 +270,22 @@ describe('unanswered community questions become cases', () => {
     expect((await caseOfQuestion(t.ctx, agent, answered.thread.id)).caseId).toBeNull();
     const cases = await t.ctx.db.selectFrom('cases').select('id').where('workspace_id', '=', ws.id).execute();
     expect(cases).toHaveLength(1);
+  });
+
+  it("records a staff answer on the question's case activity", async () => {
+    const { ws, agent, qa } = await setup();
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets in cabin?', body: 'A cat?' });
+    t.clock.advance(hours(25));
+    await escalateUnansweredQuestions(t.ctx);
+    const caseId = (await caseOfQuestion(t.ctx, agent, q.thread.id)).caseId ?? '';
+    const answer = await replyToThread(t.ctx, agent, q.thread.id, { body: 'Yes, up to 8 kg in a bag.' });
+    const feed = await recordFeed(t.ctx, agent, 'case', caseId, { limit: 10 });
+    expect(feed.items[0]).toMatchObject({
+      kind: 'community_answer',
+      actorUserId: agent.userId,
+      data: { threadId: q.thread.id, postId: Number(answer.post.id), postNumber: 2 },
+    });
   });
 
   it("follows the workspace's hours and can be switched off (people who configure the inbox only)", async () => {

@@ -5,6 +5,7 @@ import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
 import { can, requirePermission } from '../auth/roles.ts';
+import { recordEvent } from '../collaboration/feed.ts';
 import {
   assertWritable,
   authorColumns,
@@ -260,11 +261,33 @@ export async function replyToThread(
       fields: [{ path: 'replyToNumber', message: 'required with quote' }],
     });
   }
-  const { post, mentionedMemberIds } = await ctx.db
-    .transaction()
-    .execute((trx) =>
-      insertPost(ctx, trx, actor, thread, markdown, { replyToNumber: valid.replyToNumber ?? null }),
-    );
+  const { post, mentionedMemberIds } = await ctx.db.transaction().execute(async (trx) => {
+    const made = await insertPost(ctx, trx, actor, thread, markdown, {
+      replyToNumber: valid.replyToNumber ?? null,
+    });
+    // Staff answering a question that became a case: the case's activity shows the answer, so the
+    // agents working it see it was answered on the community.
+    if (isStaff(actor)) {
+      const linked = await trx
+        .selectFrom('community_question_cases')
+        .innerJoin('cases', 'cases.id', 'community_question_cases.case_id')
+        .select(['cases.id', 'cases.number'])
+        .where('community_question_cases.thread_id', '=', thread.id)
+        .where('cases.workspace_id', '=', actor.workspaceId)
+        .executeTakeFirst();
+      if (linked)
+        await recordEvent(ctx, trx, {
+          workspaceId: actor.workspaceId,
+          recordType: 'case',
+          recordId: linked.id,
+          kind: 'community_answer',
+          actorUserId: actor.userId,
+          data: { threadId: thread.id, postId: Number(made.post.id), postNumber: Number(made.post.number) },
+          summary: `Case ${linked.number}: answered on the community: ${thread.title}`.slice(0, 300),
+        });
+    }
+    return made;
+  });
   if (isMember(actor)) await screenNewPost(ctx, actor, Number(post.id));
   return written(ctx, actor.workspaceId, thread.id, post, mentionedMemberIds);
 }

@@ -121,6 +121,44 @@ function MakeArticle({
   );
 }
 
+/** Staff answer here, as themselves: the public site shows staff the pages as a visitor. */
+function AnswerForm({ threadId, onPosted }: { threadId: string; onPosted: (p: CommunityPost) => void }) {
+  const id = useId();
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [done, setDone] = useState('');
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    setDone('');
+    try {
+      const written = await communitiesApi.reply(threadId, body.trim());
+      onPosted(written.post);
+      setBody('');
+      setDone('Answer posted.');
+    } catch (err) {
+      setError(messageOf(err, 'Could not post the answer.'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="compose" onSubmit={submit} aria-label="Answer the question">
+      <label htmlFor={`${id}-answer`}>Your answer (Markdown)</label>
+      <textarea id={`${id}-answer`} rows={4} value={body} onChange={(e) => setBody(e.target.value)} />
+      <ErrorLine message={error} />
+      <p role="status" className="muted">
+        {done}
+      </p>
+      <button type="submit" disabled={busy || !body.trim()}>
+        Post answer
+      </button>
+    </form>
+  );
+}
+
 function QuestionDetail({ threadId, kbSpaces }: { threadId: string; kbSpaces: CommunitySpace[] }) {
   const rights = useCommunityRights();
   const [page, setPage] = useState<CommunityThreadPage | null>(null);
@@ -175,6 +213,7 @@ function QuestionDetail({ threadId, kbSpaces }: { threadId: string; kbSpaces: Co
       {page.posts.nextCursor && posts.length === page.posts.items.length && (
         <p className="muted">The thread goes on; its later posts are on the public page.</p>
       )}
+      <AnswerForm threadId={thread.id} onPosted={(p) => setPosts((all) => [...all, p])} />
     </aside>
   );
 }
