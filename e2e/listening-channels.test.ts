@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../src/project.ts';
-import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+import { artifacts, launchChromium, runCli, type StartedServer, startBuiltServer } from './server.ts';
 import { ownerEmail, signIn } from './session.ts';
 
 let server: StartedServer;
@@ -34,24 +32,16 @@ describe('channels an import made', () => {
       file,
       `tweet_id,author_id,text,created_at\nt-1,quokka_fan,Imported tweet about Demo Airways seats,${now}\n`,
     );
-    const imported = spawnSync(
-      process.execPath,
-      [
-        path.join(projectRoot, 'dist', 'src', 'main.js'),
-        'import',
-        file,
-        '--format',
-        'csv',
-        '--channel',
-        'twitter',
-        '--map',
-        'externalId=tweet_id,author.handle=author_id,text=text,createdAt=created_at:date',
-      ],
-      {
-        env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
-        encoding: 'utf8',
-      },
-    );
+    const imported = runCli(server, [
+      'import',
+      file,
+      '--format',
+      'csv',
+      '--channel',
+      'twitter',
+      '--map',
+      'externalId=tweet_id,author.handle=author_id,text=text,createdAt=created_at:date',
+    ]);
     expect(imported.status, imported.stderr).toBe(0);
     expect(imported.stdout).toContain('imported 1');
 

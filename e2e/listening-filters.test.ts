@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../src/project.ts';
-import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
+import { artifacts, launchChromium, runCli, type StartedServer, startBuiltServer } from './server.ts';
 import { ownerEmail, signIn } from './session.ts';
 
 let server: StartedServer;
@@ -39,24 +37,16 @@ describe('listening stream filters', () => {
         `r-3,cat,Quokka seats were fine,${now}`,
       ].join('\n'),
     );
-    const imported = spawnSync(
-      process.execPath,
-      [
-        path.join(projectRoot, 'dist', 'src', 'main.js'),
-        'import',
-        file,
-        '--format',
-        'csv',
-        '--channel',
-        'reviews',
-        '--map',
-        'externalId=id,author.handle=author,text=text,createdAt=created_at:date',
-      ],
-      {
-        env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
-        encoding: 'utf8',
-      },
-    );
+    const imported = runCli(server, [
+      'import',
+      file,
+      '--format',
+      'csv',
+      '--channel',
+      'reviews',
+      '--map',
+      'externalId=id,author.handle=author,text=text,createdAt=created_at:date',
+    ]);
     expect(imported.status, imported.stderr).toBe(0);
     expect(imported.stdout).toContain('imported 3');
 

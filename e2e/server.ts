@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,5 +59,13 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
     ],
+  });
+}
+
+/** Runs the built CLI on a started server's embedded database, as an operator beside it would. */
+export function runCli(server: StartedServer, args: string[]) {
+  return spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'src', 'main.js'), ...args], {
+    env: { ...process.env, DATA_DIR: server.dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    encoding: 'utf8',
   });
 }
