@@ -343,7 +343,7 @@ describe('rapport customers export and erase', () => {
 
       const unknown = await w.cli(['customers', 'export', '--segment', 'No such segment']);
       expect(unknown.code).toBe(1);
-      expect(unknown.stderr.trim()).toBe('Error: No segment No such segment');
+      expect(unknown.stderr.trim()).toBe('Error: No segment "No such segment"');
     } finally {
       await w.db.close();
     }

@@ -210,7 +210,11 @@ describe(`segments on ${testEngine}`, () => {
       ).toEqual([[pro.id, { via: 'cli', format: 'csv' }]]);
       const missing = await run(['customers', 'export', '--segment', 'Nope', '--workspace', ws.slug]);
       expect(missing.code).toBe(1);
-      expect(missing.stderr).toContain('No segment Nope');
+      expect(missing.stderr).toContain('No segment "Nope"');
+      // A name as a person types it: another case, spaces around it.
+      const typed = await run(['customers', 'export', '--segment', ' pro PLAN ', '--workspace', ws.slug]);
+      expect(typed.code, typed.stderr).toBe(0);
+      expect(typed.stderr).toContain(`Exported 2 customers of segment "Pro plan" (${pro.id})`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

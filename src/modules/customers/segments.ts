@@ -470,18 +470,25 @@ export async function forEachMemberPage(
 /** A segment by id, or by its name when no id matches (for the command line). */
 export async function findSegment(ctx: AppContext, actor: Actor, idOrName: string): Promise<SegmentView> {
   requirePermission(actor, 'customers:read');
+  // A name as a person types it: any case, spaces around it ignored; the exact name wins a tie.
+  const name = idOrName.trim();
   const rows = await ctx.db
     .selectFrom('segments')
     .selectAll()
     .where('workspace_id', '=', actor.workspaceId)
-    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .where((eb) =>
+      eb.or([eb('id', '=', idOrName), eb(eb.fn('lower', [eb.ref('name')]), '=', name.toLowerCase())]),
+    )
     .execute();
   const visible = rows.filter(visibleTo(actor));
-  const row = visible.find((r) => r.id === idOrName) ?? visible[0];
-  if (!row) throw new AppError('not_found', `No segment ${idOrName}`);
-  if (!visible.some((r) => r.id === idOrName) && visible.length > 1)
-    throw new AppError('conflict', `Several segments are named "${idOrName}": give the id`, {
-      ids: visible.map((r) => r.id),
+  const byId = visible.find((r) => r.id === idOrName);
+  const exact = visible.filter((r) => r.name === name);
+  const named = exact.length > 0 ? exact : visible;
+  const row = byId ?? named[0];
+  if (!row) throw new AppError('not_found', `No segment "${name}"`);
+  if (!byId && named.length > 1)
+    throw new AppError('conflict', `Several segments are named "${name}": give the id`, {
+      ids: named.map((r) => r.id),
     });
   return toView(ctx, row);
 }
