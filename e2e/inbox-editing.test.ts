@@ -35,10 +35,9 @@ async function api(method: string, url: string, body?: unknown) {
 
 /** The active element's tag, text and accessible name-ish, to say where the focus is. */
 const focused = (p: Page) =>
-  p.evaluate(() => {
-    // biome-ignore lint/suspicious/noExplicitAny: the e2e files have no DOM types
-    const el = (globalThis as any).document.activeElement as { tagName: string; textContent: string | null };
-    return { tag: el.tagName, text: el.textContent ?? '' };
+  p.locator('body').evaluate((body) => {
+    const el = body.ownerDocument.activeElement;
+    return { tag: el?.tagName ?? '', text: el?.textContent ?? '' };
   });
 
 beforeAll(async () => {
