@@ -1212,6 +1212,8 @@ export type RoutingRule = RoutingRuleInput & {
 export type RuleTest = {
   evaluated: number;
   matched: number;
+  /** Rules on posts: how many of the latest posts were left out as history. */
+  history?: number;
   samples: {
     mentionId: number;
     /** Rules on case events: the case tried (its subject is the text). */

@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { runCaseTriggers, runTimeRules, testRule } from './case-rules.ts';
 import { caseByNumber, getCase, listCases } from './cases.ts';
+import { HISTORY_AFTER_DAYS } from './history.ts';
 import { deleteRule, listRules, saveRule } from './routing-rules.ts';
 import { type RoutingAction, type RoutingCondition, routingRuleInput } from './routing-schema.ts';
 import type { CaseCard } from './schema.ts';
@@ -487,6 +488,10 @@ export const inboxCommands: Record<string, CliCommand> = {
       console.log(
         `"${rule.name}" would fire on ${result.matched} of the latest ${result.evaluated} ${what}${result.evaluated === 1 ? '' : 's'}.`,
       );
+      if (result.history)
+        console.log(
+          `${result.history} older post${result.history === 1 ? '' : 's'} that arrived as history (stored more than ${HISTORY_AFTER_DAYS} days after written) left out: rules never act on history.`,
+        );
       for (const s of result.samples)
         console.log(
           [

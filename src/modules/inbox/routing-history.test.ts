@@ -4,6 +4,7 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { createQuery, listMentions } from '../listening/service.ts';
+import { testRule } from './case-rules.ts';
 import { listCases } from './cases.ts';
 import { HISTORY_AFTER_DAYS } from './history.ts';
 import { routeNewMentions } from './routing.ts';
@@ -68,5 +69,27 @@ describe('routing posts that arrive as history', () => {
       .where('authors.handle', '=', 'old')
       .executeTakeFirst();
     expect(identity?.customer_id).toBeTruthy();
+  });
+
+  it('leaves posts that arrived as history out of a rule trial, and says how many', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const manager = (await buildUser(t.ctx, ws, { role: 'manager' })).actor;
+    await ingestAged(ws.id, [
+      { author: 'old', text: 'My bag is lost and nobody answers', daysOld: 30 },
+      { author: 'recent', text: 'My bag is lost and nobody answers either', daysOld: 2 },
+      { author: 'other', text: 'Lovely flight today', daysOld: 1 },
+    ]);
+    const result = await testRule(
+      t.ctx,
+      manager,
+      {
+        name: 'Every post about bags',
+        conditions: [{ field: 'keywords', op: 'contains_any', value: ['bag'] }],
+        actions: [{ type: 'create_case' }],
+      },
+      100,
+    );
+    expect(result).toMatchObject({ evaluated: 2, matched: 1, history: 1 });
+    expect(result.samples.map((s) => s.text)).toEqual(['My bag is lost and nobody answers either']);
   });
 });

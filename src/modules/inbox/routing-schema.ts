@@ -283,6 +283,8 @@ export const ruleTestSchema = z
   .object({
     evaluated: z.number(),
     matched: z.number(),
+    /** Rules on posts: how many of the latest posts were left out as history (routing never acts on them). */
+    history: z.number().optional(),
     samples: z.array(
       z.object({
         /** For rules on posts; a case rule's sample is its case's latest post (0 when it has none). */

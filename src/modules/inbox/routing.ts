@@ -1287,11 +1287,13 @@ export async function testPostRule(
   parsed: Pick<Rule, 'match' | 'conditions'>,
   limit: number,
 ): Promise<RuleTest> {
-  const rows = await mentionRows(ctx.db, actor.workspaceId)
+  const latest = await mentionRows(ctx.db, actor.workspaceId)
     .where('deleted_at', 'is', null)
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
+  // Routing passes over what arrived as history, so a rule is not shown firing on it.
+  const rows = latest.filter((m) => !arrivedAsHistory(m.created_at, m.received_at));
   const facts = await loadFacts(ctx, ctx.db, actor.workspaceId, rows, [parsed]);
   const samples: RuleTest['samples'] = [];
   let matched = 0;
@@ -1309,5 +1311,5 @@ export async function testPostRule(
         reasons,
       });
   }
-  return { evaluated: rows.length, matched, samples };
+  return { evaluated: rows.length, matched, history: latest.length - rows.length, samples };
 }

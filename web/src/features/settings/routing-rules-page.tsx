@@ -1373,6 +1373,14 @@ function TestResult({ test, onCases }: { test: RuleTest; onCases: boolean }) {
         Would fire on <strong>{test.matched}</strong> of the {onCases ? 'latest' : 'last'} {test.evaluated}{' '}
         {onCases ? 'open cases' : 'mentions'}
         {onCases ? ' as they are now' : ''}.
+        {!onCases && (test.history ?? 0) > 0 && (
+          <span className="muted">
+            {' '}
+            {test.history} older {test.history === 1 ? 'post' : 'posts'} stored long after{' '}
+            {test.history === 1 ? 'it was' : 'they were'} written (imported or back-filled history){' '}
+            {test.history === 1 ? 'was' : 'were'} left out: rules never act on history.
+          </span>
+        )}
       </p>
       {test.samples.length > 0 && (
         <ul className="sample-list rule-samples">
