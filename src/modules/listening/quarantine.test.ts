@@ -5,7 +5,12 @@ import { call } from '../../../test/http.ts';
 import { createApp } from '../../http/app.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { WorkspaceView } from '../auth/schema.ts';
-import { listQuarantine, quarantineFacets, resolveQuarantinedMany } from './quarantine.ts';
+import {
+  listQuarantine,
+  quarantineFacets,
+  resolveQuarantined,
+  resolveQuarantinedMany,
+} from './quarantine.ts';
 import { QUARANTINE_BULK_LIMIT } from './quarantine-schema.ts';
 
 const t = setupTestDatabase();
@@ -217,6 +222,38 @@ describe('quarantine bulk retry and drop', () => {
       ids: [unknown],
       remaining: 0,
     });
+  });
+});
+
+describe('quarantine audit', () => {
+  it('records who dropped or retried which items, one entry per request, and nothing for a request that took none', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const { actor } = await buildUser(t.ctx, ws, { role: 'admin' });
+    const [one, two, three] = await quarantine(ws, [
+      { reason: 'text: required' },
+      { payload: post('a-1') },
+      { payload: post('a-2') },
+    ]);
+    await resolveQuarantined(t.ctx, actor, one as number, 'drop');
+    await resolveQuarantinedMany(t.ctx, actor, 'retry', { ids: [two as number, three as number] });
+    await resolveQuarantinedMany(t.ctx, actor, 'drop', { ids: [two as number] });
+
+    const entries = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['actor_user_id', 'action', 'target_type', 'target_id', 'details'])
+      .where('workspace_id', '=', ws.id)
+      .where('target_type', '=', 'quarantine')
+      .orderBy('id')
+      .execute();
+    expect(entries.map((e) => [e.actor_user_id, e.action, e.target_type, e.target_id])).toEqual([
+      [actor.userId, 'quarantine.dropped', 'quarantine', String(one)],
+      [actor.userId, 'quarantine.retried', 'quarantine', '2 items'],
+    ]);
+    expect(t.ctx.dialect.parseJson(entries[0]?.details ?? '{}')).toEqual({
+      stage: 'normalize',
+      reason: 'text: required',
+    });
+    expect(t.ctx.dialect.parseJson(entries[1]?.details ?? '{}')).toEqual({ ids: [two, three] });
   });
 });
 

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { formats } from '../../pipeline/formats.ts';
 import { appendToLog, insertLogEntries } from '../../pipeline/ingest-log.ts';
+import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import {
   NO_CONNECTOR,
@@ -134,11 +135,21 @@ export async function resolveQuarantined(
     ]);
   }
   const resolvedAt = ctx.now().toISOString();
-  await ctx.db
-    .updateTable('quarantine')
-    .set({ status, resolved_at: resolvedAt })
-    .where('id', '=', id)
-    .execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('quarantine')
+      .set({ status, resolved_at: resolvedAt })
+      .where('id', '=', id)
+      .execute();
+    await recordAudit(ctx, trx, {
+      workspaceId: actor.workspaceId,
+      actorUserId: actor.userId,
+      action: `quarantine.${status}`,
+      targetType: 'quarantine',
+      targetId: String(id),
+      details: { stage: row.stage, reason: row.reason },
+    });
+  });
   return toQuarantineView({ ...row, status, resolved_at: resolvedAt });
 }
 
@@ -201,6 +212,16 @@ export async function resolveQuarantinedMany(
         }),
         resolvedAt,
       );
+    // One entry for the request, naming every item it took: what was dropped cannot come back.
+    if (taken.length > 0)
+      await recordAudit(ctx, trx, {
+        workspaceId: actor.workspaceId,
+        actorUserId: actor.userId,
+        action: `quarantine.${status}`,
+        targetType: 'quarantine',
+        targetId: taken.length === 1 ? String(taken[0]?.id) : `${taken.length} items`,
+        details: { ids: taken.map((r) => Number(r.id)), ...(input.filter ? { filter: input.filter } : {}) },
+      });
     return taken.map((r) => Number(r.id));
   });
   return { resolved: ids.length, ids, remaining: await countOf(candidates(ctx.db)) };
