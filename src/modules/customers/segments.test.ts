@@ -105,6 +105,34 @@ describe(`segments on ${testEngine}`, () => {
     ]);
   });
 
+  it("refuses a second segment of the same name in any case, naming a colleague's private one without showing it", async () => {
+    const { ws, admin } = await setup();
+    const manager = await buildUser(t.ctx, ws, { role: 'manager' });
+    const vip = await createSegment(t.ctx, admin.actor, { name: 'VIP', kind: 'static', shared: true });
+    await expect(
+      createSegment(t.ctx, manager.actor, { name: ' vip ', kind: 'static', shared: true }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: 'A segment named "VIP" already exists',
+      details: { segmentId: vip.id },
+    });
+    await createSegment(t.ctx, manager.actor, { name: 'Gold', kind: 'static', shared: false });
+    await expect(
+      createSegment(t.ctx, admin.actor, { name: 'GOLD', kind: 'static', shared: true }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: 'A colleague has a private segment named "Gold": choose another name',
+      details: { fields: [{ path: 'name', message: 'already used by another segment' }] },
+    });
+    // Renaming to another case of its own name is not a clash; to a taken name is.
+    expect((await updateSegment(t.ctx, admin.actor, vip.id, { name: 'Vip' })).name).toBe('Vip');
+    const other = await createSegment(t.ctx, admin.actor, { name: 'Silver', kind: 'static', shared: true });
+    await expect(updateSegment(t.ctx, admin.actor, other.id, { name: 'vip' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect((await getSegment(t.ctx, admin.actor, other.id)).name).toBe('Silver');
+  });
+
   it('lists visible segments by name, page by page', async () => {
     const { ws, admin } = await setup();
     const other = await buildUser(t.ctx, ws, { role: 'agent' });

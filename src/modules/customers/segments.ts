@@ -293,6 +293,45 @@ export async function getSegment(ctx: AppContext, actor: Actor, id: string): Pro
   return toView(ctx, await visibleSegment(ctx.db, actor, id));
 }
 
+/**
+ * Segment names are unique in a workspace, in any case and with spaces around ignored, so that a
+ * name typed on the command line finds one segment. Checked in the writing transaction after
+ * holding the workspace row (PostgreSQL; SQLite has one writer).
+ */
+async function checkNameFree(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  name: string,
+  except?: string,
+): Promise<void> {
+  await ctx.dialect
+    .lockForUpdate(trx.selectFrom('workspaces').select('id').where('id', '=', actor.workspaceId))
+    .execute();
+  const key = name.trim().toLowerCase();
+  const taken = (
+    await trx
+      .selectFrom('segments')
+      .selectAll()
+      .where('workspace_id', '=', actor.workspaceId)
+      .where((eb) => eb(eb.fn('lower', [eb.ref('name')]), '=', key))
+      .execute()
+  ).find((r) => r.id !== except);
+  if (!taken) return;
+  // Someone else's private segment is not shown, but its name is still taken.
+  const seen = visibleTo(actor)(taken);
+  throw new AppError(
+    'conflict',
+    seen
+      ? `A segment named "${taken.name}" already exists`
+      : `A colleague has a private segment named "${taken.name}": choose another name`,
+    {
+      fields: [{ path: 'name', message: 'already used by another segment' }],
+      ...(seen ? { segmentId: taken.id } : {}),
+    },
+  );
+}
+
 export async function createSegment(
   ctx: AppContext,
   actor: Actor,
@@ -321,6 +360,7 @@ export async function createSegment(
     updated_at: now,
   };
   await ctx.db.transaction().execute(async (trx) => {
+    await checkNameFree(ctx, trx, actor, input.name);
     if (input.rule) await checkRule(ctx, trx, actor, input.rule);
     await trx
       .insertInto('segments')
@@ -357,6 +397,8 @@ export async function updateSegment(
       row.owner_user_id !== actor.userId
     )
       throw new AppError('forbidden', 'Only the owner of a segment may change who sees it');
+    if (patch.name !== undefined && patch.name.trim().toLowerCase() !== row.name.trim().toLowerCase())
+      await checkNameFree(ctx, trx, actor, patch.name, id);
     if (patch.rule !== undefined) await checkRule(ctx, trx, actor, patch.rule);
     await trx
       .updateTable('segments')
