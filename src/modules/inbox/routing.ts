@@ -9,7 +9,7 @@ import { addFollower, recordEvent } from '../collaboration/feed.ts';
 import { segmentsOfCustomers } from '../customers/segments.ts';
 import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
-import { surveyOnSolve } from '../surveys/service.ts';
+import { surveyOnSolve, withdrawHeldSurveys } from '../surveys/service.ts';
 import { isOpen } from './business-hours.ts';
 import { renderSharedCanned } from './canned.ts';
 import {
@@ -18,6 +18,7 @@ import {
   insertCase,
   insertMentionIntoCase,
   nextCaseNumber,
+  leftSolved,
   statusStamps,
 } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';
@@ -760,6 +761,9 @@ async function writeCaseChanges(
     if (changed.has('priority') || changed.has('type') || changed.has('status'))
       await syncCaseSla(ctx, trx, workspaceId, draft.caseId, ctx.now());
     if (status === 'solved') await surveyOnSolve(ctx, trx, workspaceId, draft.caseId, null);
+    const was = draft.changes.find((c) => c.field === 'status')?.from;
+    if (status && typeof was === 'string' && leftSolved(was, status))
+      await withdrawHeldSurveys(ctx, trx, workspaceId, draft.caseId, null);
   }
   for (const { field, from, to, rule } of draft.changes) {
     await recordEvent(ctx, trx, {
@@ -1092,6 +1096,7 @@ async function continueThread(
       data: { field: 'status', from: 'solved', to: 'open', reason: 'the customer wrote again' },
       summary: `Case ${conversation.number} reopened: the customer wrote again`,
     });
+    await withdrawHeldSurveys(ctx, trx, workspaceId, conversation.id, null);
   }
   await syncCaseSla(ctx, trx, workspaceId, conversation.id, ctx.now());
   await recordCustomerMessage(ctx, trx, workspaceId, conversation.id, new Date(m.created_at));
@@ -1125,7 +1130,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
     const horizon = await committedMentionId(ctx, workspaceId);
     if (horizon <= cursor) continue;
     for (;;) {
-      const n = await ctx.db.transaction().execute(async (trx) =>
+      const { n, done } = await ctx.db.transaction().execute(async (trx) =>
         inBatchScope(trx, async () => {
           const state = await ctx.dialect
             .lockForUpdate(
@@ -1134,7 +1139,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             .executeTakeFirst();
           if (!state) {
             await startRouting(ctx, trx, workspaceId, horizon);
-            return 0;
+            return { n: 0, done: true };
           }
           const last = await ctx.dialect.inIndexOrder(trx, () =>
             mentionRows(trx, workspaceId)
@@ -1144,7 +1149,7 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
               .limit(batch)
               .execute(),
           );
-          if (last.length === 0) return 0;
+          if (last.length === 0) return { n: 0, done: true };
           // Deleted posts, those an agent already decided on and those that arrived as history
           // (an imported archive, a feed's old entries) are passed over, not routed.
           const rows = last.filter(
@@ -1218,11 +1223,13 @@ export async function routeNewMentions(ctx: AppContext, batch = 1000): Promise<n
             })
             .where('workspace_id', '=', workspaceId)
             .execute();
-          return last.length;
+          const lastId = Number(last[last.length - 1]?.id);
+          // Up to the horizon already: no transaction just to find nothing after it.
+          return { n: last.length, done: last.length < batch || lastId >= horizon };
         }),
       );
       routed += n;
-      if (n < batch) break;
+      if (done) break;
     }
   }
   return routed;
