@@ -12,6 +12,7 @@ import { type CommunityActor, isMember, isStaff, type MemberActor } from './acto
 import type { RenderOptions } from './render.ts';
 import type { AuthorView, PostView, SpaceView, ThreadView } from './schema.ts';
 import { permissionsFor, trustConfigOf } from './trust.ts';
+import { readableDate } from './wording.ts';
 
 /**
  * What every community use case shares: who may see and do what, loading rows scoped to the
@@ -66,7 +67,7 @@ export function assertWritable(ctx: AppContext, space: SpaceRow): void {
   if (reason === 'archived')
     throw new AppError(
       'space_read_only',
-      `The space "${space.title}" ended on ${space.ends_at}; it is a read-only archive now`,
+      `The space "${space.title}" ended on ${readableDate(space.ends_at ?? '')}; it is a read-only archive now`,
       {
         reason,
         endsAt: space.ends_at,

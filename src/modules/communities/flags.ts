@@ -18,6 +18,7 @@ import type { MemberActor } from './actors.ts';
 import { recountThreadAndSpace } from './counters.ts';
 import { awardHelpfulFlag } from './reputation.ts';
 import { permissionsFor, recomputeTrust, type TrustConfig, trustConfigOf } from './trust.ts';
+import { flagReasonLabel, readableWait, suspendedMessage } from './wording.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -153,8 +154,20 @@ async function insertFlagAndMaybeHide(
     })
     .onConflict((oc) => oc.columns(['post_id', 'flagger_key']).doNothing())
     .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0)
-    throw new AppError('conflict', 'You have already flagged this post');
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    const earlier = await trx
+      .selectFrom('community_flags')
+      .select('reason')
+      .where('post_id', '=', post.id)
+      .where('flagger_key', '=', flag.flaggerKey)
+      .executeTakeFirst();
+    throw new AppError(
+      'conflict',
+      earlier
+        ? `You have already flagged this post (${flagReasonLabel(earlier.reason)})`
+        : 'You have already flagged this post',
+    );
+  }
   let hidden = post.hidden_at !== null;
   if (!hidden && (await openScore(trx, post.id)) >= threshold) {
     await setHidden(ctx, trx, post, now);
@@ -273,15 +286,16 @@ export async function screenNewPost(
  */
 export async function checkPostingAllowed(ctx: AppContext, member: MemberActor): Promise<void> {
   const m = await ctx.db
-    .selectFrom('community_members')
-    .select(['trust_level', 'suspended_until'])
-    .where('id', '=', member.memberId)
-    .where('workspace_id', '=', member.workspaceId)
+    .selectFrom('community_members as m')
+    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+    .select(['m.trust_level', 'm.suspended_until', 'w.time_zone'])
+    .where('m.id', '=', member.memberId)
+    .where('m.workspace_id', '=', member.workspaceId)
     .executeTakeFirst();
   if (!m) throw new AppError('unauthenticated', 'Your member account no longer exists');
   const now = ctx.now();
   if (m.suspended_until && m.suspended_until > now.toISOString())
-    throw new AppError('forbidden', `Your account is suspended until ${m.suspended_until}`, {
+    throw new AppError('forbidden', suspendedMessage(m.suspended_until, m.time_zone), {
       reason: 'suspended',
       until: m.suspended_until,
     });
@@ -305,7 +319,7 @@ export async function checkPostingAllowed(ctx: AppContext, member: MemberActor):
   );
   throw new AppError(
     'rate_limited',
-    `New members may write ${limit.posts} posts per ${limit.windowMinutes} minutes; try again in ${retryAfterSeconds} seconds`,
+    `New members may write ${limit.posts} posts per ${limit.windowMinutes} minutes; try again in ${readableWait(retryAfterSeconds)}`,
     { retryAfterSeconds, scope: 'member' },
   );
 }

@@ -16,6 +16,7 @@ import { attachCommunityMember } from '../customers/service.ts';
 import type { MemberActor } from './actors.ts';
 import { communityMailer } from './outbox.ts';
 import { rankFor } from './reputation.ts';
+import { readableWait, suspendedMessage } from './wording.ts';
 
 const SESSION_TTL_MS = 14 * 24 * 3600_000;
 const SESSION_TOUCH_MS = 3600_000;
@@ -63,10 +64,14 @@ export function createSignUpThrottle(limits = { perIp: 10, windowSeconds: 3600 }
       } catch (res) {
         if (!(res instanceof RateLimiterRes)) throw res;
         const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-        throw new AppError('rate_limited', `Too many sign-ups; try again in ${retryAfterSeconds} seconds`, {
-          retryAfterSeconds,
-          scope: 'ip',
-        });
+        throw new AppError(
+          'rate_limited',
+          `Too many sign-ups; try again in ${readableWait(retryAfterSeconds)}`,
+          {
+            retryAfterSeconds,
+            scope: 'ip',
+          },
+        );
       }
     },
   });
@@ -79,10 +84,10 @@ function addMs(date: Date, ms: number): string {
 async function workspaceIdBySlug(
   ctx: AppContext,
   slug: string,
-): Promise<{ id: string; name: string; slug: string }> {
+): Promise<{ id: string; name: string; slug: string; time_zone: string }> {
   const ws = await ctx.db
     .selectFrom('workspaces')
-    .select(['id', 'name', 'slug'])
+    .select(['id', 'name', 'slug', 'time_zone'])
     .where('slug', '=', slug)
     .executeTakeFirst();
   if (!ws) throw new AppError('workspace_not_found', `No community "${slug}"`);
@@ -326,7 +331,7 @@ export async function loginMember(
     });
   const now = ctx.now();
   if (m.suspended_until && m.suspended_until > now.toISOString())
-    throw new AppError('forbidden', `Your account is suspended until ${m.suspended_until}`, {
+    throw new AppError('forbidden', suspendedMessage(m.suspended_until, ws.time_zone), {
       reason: 'suspended',
       until: m.suspended_until,
     });

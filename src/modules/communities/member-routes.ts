@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type Context, Hono } from 'hono';
@@ -51,6 +52,7 @@ import {
 import { type Frame, layout, notFoundPage, siteHref } from './site/pages.ts';
 import { memberName, siteWorkspace } from './site/queries.ts';
 import { getTrustConfig, recordReading, saveTrustConfig, setLeader, trustConfigSchema } from './trust.ts';
+import { fieldProblems, readableWait } from './wording.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -609,7 +611,13 @@ async function memberPageFrame(ctx: AppContext, c: Context, slug: string): Promi
     session && session.member.workspaceId === ws.id
       ? await memberName(ctx, ws.id, session.member.memberId)
       : null;
-  return { ws, reader, canonical: null, noindex: true };
+  return {
+    ws,
+    reader,
+    canonical: null,
+    noindex: true,
+    ...(reader && session ? { formToken: session.csrfToken } : {}),
+  };
 }
 
 /**
@@ -624,6 +632,12 @@ function formToken(c: Context, secure: boolean): string {
   return token;
 }
 
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 function checkFormToken(c: Context, sent: unknown): void {
   const cookie = getCookie(c, FORM_COOKIE);
   if (!cookie || typeof sent !== 'string' || sent !== cookie)
@@ -635,10 +649,35 @@ const field = (form: Record<string, unknown>, name: string) => {
   return typeof v === 'string' ? v : '';
 };
 
-function errorText(err: unknown): { status: ContentfulStatusCode; message: string } {
-  if (err instanceof z.ZodError)
-    return { status: 400, message: err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-  if (err instanceof AppError) return { status: statusOf(err.code), message: err.message };
+/** What each field of the join and sign-in forms needs, said when a value does not fit. */
+const joinNeeds: Record<string, string> = {
+  email: 'Enter your email address, like name@example.com.',
+  username: 'Choose a username of 3 to 30 letters, digits, _ . or -, not starting with . or -.',
+  displayName: 'Keep your display name to 80 characters or fewer.',
+  password: 'Choose a password of 12 to 200 characters.',
+  workspace: 'This community address is not valid.',
+};
+const signInNeeds: Record<string, string> = {
+  email: 'Enter the email address you joined with.',
+  password: 'Enter your password.',
+  workspace: 'This community address is not valid.',
+};
+
+function errorText(
+  err: unknown,
+  needs: Record<string, string> = {},
+): { status: ContentfulStatusCode; message: string } {
+  if (err instanceof z.ZodError) return { status: 400, message: fieldProblems(err, needs) };
+  if (err instanceof AppError) {
+    // The login throttle is shared with staff sign-in and counts in seconds; members read a wait.
+    const seconds = err.details?.retryAfterSeconds;
+    if (err.code === 'rate_limited' && typeof seconds === 'number')
+      return {
+        status: statusOf(err.code),
+        message: `${err.message.replace(/;.*$/, '')}; try again in ${readableWait(seconds)}`,
+      };
+    return { status: statusOf(err.code), message: err.message };
+  }
   throw err;
 }
 
@@ -749,7 +788,7 @@ ${
         202,
       );
     } catch (err) {
-      const { status, message } = errorText(err);
+      const { status, message } = errorText(err, joinNeeds);
       return c.html(joinForm(c, frame, message, values), status);
     }
   });
@@ -811,15 +850,19 @@ ${
       });
       return c.redirect(`/community/${encodeURIComponent(ws)}`, 303);
     } catch (err) {
-      const { status, message } = errorText(err);
+      const { status, message } = errorText(err, signInNeeds);
       return c.html(signInForm(c, frame, await signUpsOpen(ctx, frame.ws.id), message, email), status);
     }
   });
 
   app.post('/:ws/-/sign-out', async (c) => {
     const form = (await c.req.parseBody()) as Record<string, unknown>;
-    checkFormToken(c, form.form);
     const token = getCookie(c, MEMBER_COOKIE);
+    const session = token ? await memberFromSession(ctx, token) : null;
+    // The site header's button carries the member session's form token (as the write forms do);
+    // a page without a session carries the double-submit token of the sign-in forms.
+    const sent = field(form, 'form');
+    if (!session || !sent || !sameSecret(sent, session.csrfToken)) checkFormToken(c, form.form);
     if (token) await logoutMember(ctx, token);
     deleteCookie(c, MEMBER_COOKIE, { path: '/' });
     return c.redirect(`/community/${encodeURIComponent(c.req.param('ws'))}`, 303);

@@ -11,6 +11,7 @@ import type {
   SpaceView,
   ThreadView,
 } from '../schema.ts';
+import { readableDate } from '../wording.ts';
 import type { RecentPost, SiteWorkspace } from './queries.ts';
 import {
   homeActions,
@@ -82,11 +83,15 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** A date a person reads, in UTC (the page is cached for everyone, so no per-reader zone). */
-function when(iso: string | null): Html | string {
+/**
+ * A date a person reads ("12 December 2026, 14:30 UTC"), in the workspace's time zone: the same
+ * for every reader, so a cached page is right for all of them.
+ */
+export function when(ws: SiteWorkspace, iso: string | null, opts: { time?: boolean } = {}): Html | string {
   if (!iso) return '';
   const d = new Date(iso);
-  const text = `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
+  if (Number.isNaN(d.getTime())) return '';
+  const text = readableDate(iso, { time: opts.time ?? true, timeZone: ws.timeZone });
   return html`<time datetime="${d.toISOString()}">${text}</time>`;
 }
 
@@ -129,7 +134,11 @@ ${frame.noindex ? html`<meta name="robots" content="noindex">` : ''}
 </form>
 <p class="who">${
     reader
-      ? html`Signed in as <a href="${siteHref.member(ws, reader.username)}">${reader.displayName}</a>. <a href="${writeHref.me(ws)}">My profile</a> · <a href="${writeHref.notifications(ws)}">Notifications</a>`
+      ? html`Signed in as <a href="${siteHref.member(ws, reader.username)}">${reader.displayName}</a>. <a href="${writeHref.me(ws)}">My profile</a> · <a href="${writeHref.notifications(ws)}">Notifications</a>${
+          frame.formToken
+            ? html` · <form class="inline sign-out" method="post" action="${writeHref.signOut(ws)}"><input type="hidden" name="form" value="${frame.formToken}"><button type="submit" class="link">Sign out</button></form>`
+            : ''
+        }`
       : html`Reading as a visitor. <a href="${siteHref.home(ws)}/-/sign-in">Sign in</a> or <a href="${siteHref.home(ws)}/-/join">join</a> to post, reply or vote.`
   }</p>
 </div></header>
@@ -179,7 +188,7 @@ ${
 ${s.description ? html`<p>${s.description}</p>` : ''}
 <p class="meta"><span class="badge kind">${kindLabel[s.kind]}</span><span>${plural(s.threadCount, 'thread')}</span><span>${plural(s.postCount, 'post')}</span>${
           s.lastPostAt
-            ? html`<span>last activity ${when(s.lastPostAt)}</span>`
+            ? html`<span>last activity ${when(ws, s.lastPostAt)}</span>`
             : html`<span>no activity yet</span>`
         }</p></li>`;
       })}</ul>`
@@ -221,7 +230,7 @@ ${space.description ? html`<p>${space.description}</p>` : ''}
 ${frame.formToken ? spaceActions(ws, space, frame.formToken, space.kind !== 'kb' && space.kind !== 'announcements') : ''}
 ${
   space.readOnly === 'archived'
-    ? html`<p class="notice">This space ended ${when(space.endsAt)}; it is a read-only archive.</p>`
+    ? html`<p class="notice">This space ended on ${when(ws, space.endsAt, { time: false })}; it is a read-only archive.</p>`
     : ''
 }
 ${
@@ -240,7 +249,7 @@ ${
           (requestedIn.get(t.id) ?? 0) > 0
             ? html`<span>requested in ${plural(requestedIn.get(t.id) ?? 0, 'conversation')}</span>`
             : ''
-        }<span>last activity ${when(t.lastPostAt)}</span></p></li>`;
+        }<span>last activity ${when(ws, t.lastPostAt)}</span></p></li>`;
       })}</ul>`
 }
 ${pager(links)}`;
@@ -260,7 +269,7 @@ function postArticle(
   writer?: ThreadWriter,
 ): Html {
   return html`<article class="post${p.accepted ? ' accepted' : ''}" id="p${p.number}">
-<header>${authorLink(ws, p.author)}<a href="#p${p.number}">#${p.number}</a>${when(p.createdAt)}${
+<header>${authorLink(ws, p.author)}<a href="#p${p.number}">#${p.number}</a>${when(ws, p.createdAt)}${
     p.editedAt ? html`<a href="${writeHref.history(ws, p.id)}">edited</a>` : ''
   }${p.replyToNumber !== null ? html`<span>in reply to <a href="${siteHref.post(ws, thread.id, p.replyToNumber)}">#${p.replyToNumber}</a></span>` : ''}${
     p.likeCount > 0 ? html`<span>${plural(p.likeCount, 'like')}</span>` : ''
@@ -306,7 +315,7 @@ ${
   input.statusChanges.length > 0
     ? html`<details><summary>Status history</summary><ol>${input.statusChanges.map(
         (s) =>
-          html`<li>${when(s.createdAt)}: ${statusLabel[s.toStatus]}${s.note ? html` — ${s.note}` : ''}</li>`,
+          html`<li>${when(ws, s.createdAt)}: ${statusLabel[s.toStatus]}${s.note ? html` — ${s.note}` : ''}</li>`,
       )}</ol></details>`
     : ''
 }`
@@ -343,7 +352,7 @@ export function memberPage(frame: Frame, member: PublicMember, posts: RecentPost
 <dt>Username</dt><dd>@${member.username}</dd>
 <dt>Rank</dt><dd>${member.rank} (${plural(member.points, 'point')})</dd>
 <dt>Trust level</dt><dd>${member.trustLevel}</dd>
-<dt>Member since</dt><dd>${when(member.joinedAt)}</dd>
+<dt>Member since</dt><dd>${when(ws, member.joinedAt, { time: false })}</dd>
 </dl>
 ${member.bio ? html`<p class="bio">${member.bio}</p>` : ''}
 <h2>Recent posts</h2>
@@ -354,7 +363,7 @@ ${
         (
           p,
         ) => html`<li class="card"><h3><a href="${siteHref.post(ws, p.threadId, p.postNumber)}">${p.threadTitle}</a></h3>
-<p>${p.excerpt}</p><p class="meta"><span>${p.spaceTitle}</span><span>${when(p.createdAt)}</span></p></li>`,
+<p>${p.excerpt}</p><p class="meta"><span>${p.spaceTitle}</span><span>${when(ws, p.createdAt)}</span></p></li>`,
       )}</ul>`
 }`;
   return layout(
@@ -383,7 +392,7 @@ ${
           (
             h,
           ) => html`<li class="card"><h2><a href="${siteHref.post(ws, h.threadId, h.postNumber)}">${h.threadTitle}</a></h2>
-<p>${h.excerpt}</p><p class="meta"><span>${h.spaceTitle}</span><span>by ${authorLink(ws, h.author)}</span><span>${when(h.createdAt)}</span></p></li>`,
+<p>${h.excerpt}</p><p class="meta"><span>${h.spaceTitle}</span><span>by ${authorLink(ws, h.author)}</span><span>${when(ws, h.createdAt)}</span></p></li>`,
         )}</ol>`
 }`;
   return layout(frame, q ? `Search: ${q}` : 'Search', `Search the ${ws.name} community`, body);

@@ -8,14 +8,15 @@ import { excerpt } from '../search.ts';
  * rules as `access.ts` for a visitor: no deleted or hidden post or thread, no closed space.
  */
 
-export type SiteWorkspace = { id: string; slug: string; name: string };
+/** A community as its site shows it; `timeZone` is the workspace's, for the dates on its pages. */
+export type SiteWorkspace = { id: string; slug: string; name: string; timeZone: string };
 
 export async function siteWorkspace(ctx: AppContext, slug: string): Promise<SiteWorkspace> {
   const row =
     slug.length <= 64
       ? await ctx.db
           .selectFrom('workspaces')
-          .select(['id', 'slug', 'name'])
+          .select(['id', 'slug', 'name', 'time_zone as timeZone'])
           .where('slug', '=', slug)
           .executeTakeFirst()
       : undefined;

@@ -62,6 +62,7 @@ form.inline{display:inline}
 .actions button,.buttons button,a.button{padding:.3rem .7rem;font-size:.9rem}
 a.button{display:inline-block;border-radius:6px;background:#1f5fbf;color:#fff;text-decoration:none}
 button.secondary{background:#fff;color:#1f5fbf}
+button.link{padding:0;border:0;background:none;color:#1f5fbf;text-decoration:underline;font-size:inherit}
 button.danger{background:#a12828;border-color:#a12828}
 form.compose{display:grid;gap:.4rem;margin:1rem 0}
 form.compose input:not([type=radio]),form.compose textarea{width:100%;padding:.5rem .6rem;border:1px solid #b9c1ce;border-radius:6px;font:inherit}

@@ -47,6 +47,8 @@ export const writeHref = {
   notificationsRead: (ws: SiteWorkspace) => `${base(ws)}/notifications/read`,
   me: (ws: SiteWorkspace) => `${base(ws)}/me`,
   signIn: (ws: SiteWorkspace) => `${base(ws)}/sign-in`,
+  signOut: (ws: SiteWorkspace) => `${base(ws)}/sign-out`,
+  newsletters: (ws: SiteWorkspace) => `${base(ws)}/me/newsletters`,
 };
 
 export function tokenField(token: string): Html {

@@ -5,7 +5,8 @@ import type { MemberProfile } from '../members.ts';
 import type { LedgerEntry } from '../reputation.ts';
 import type { PostView, RevisionView, SpaceView, ThreadView } from '../schema.ts';
 import type { TrustConfig } from '../trust.ts';
-import { type Frame, layout, siteBodyHtml, siteHref } from './pages.ts';
+import { flagReasonLabels } from '../wording.ts';
+import { type Frame, layout, siteBodyHtml, siteHref, when } from './pages.ts';
 import type { SiteWorkspace } from './queries.ts';
 import { buttonForm, tokenField, writeHref } from './write-forms.ts';
 
@@ -17,12 +18,6 @@ import { buttonForm, tokenField, writeHref } from './write-forms.ts';
  */
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
-
-function when(iso: string | null): Html | string {
-  if (!iso) return '';
-  const d = new Date(iso).toISOString();
-  return html`<time datetime="${d}">${d.slice(0, 10)} ${d.slice(11, 16)} UTC</time>`;
-}
 
 function crumbs(items: { href?: string; label: string }[]): Html {
   return html`<nav class="crumbs" aria-label="Breadcrumbs"><ol>${items.map((i) =>
@@ -207,10 +202,10 @@ ${errorBox(error)}
 }
 
 const flagLabels = {
-  spam: 'Spam: advertising or a scam',
-  offensive: 'Offensive, abusive or harmful',
-  off_topic: 'Off topic for this space',
-  other: 'Something else (say what below)',
+  spam: `${flagReasonLabels.spam}: advertising or a scam`,
+  offensive: `${flagReasonLabels.offensive}: abusive or harmful`,
+  off_topic: `${flagReasonLabels.off_topic}: not what this space is for`,
+  other: `${flagReasonLabels.other}: something else (say what below)`,
 } as const;
 
 /** Flagging a post for moderators, with a reason. */
@@ -266,7 +261,7 @@ ${
         (r) =>
           html`<li class="card"><p class="meta"><span>${r.revision === 1 ? 'Original' : `Edit ${r.revision - 1}`}</span><span>${
             r.editedBy?.name ?? 'Unknown'
-          }</span><span>${when(r.createdAt)}</span></p><pre class="source">${r.bodyMarkdown}</pre></li>`,
+          }</span><span>${when(ws, r.createdAt)}</span></p><pre class="source">${r.bodyMarkdown}</pre></li>`,
       )}</ol>`
 }`;
   return layout(
@@ -317,7 +312,7 @@ ${
         (n) =>
           html`<li class="card${n.readAt === null ? ' unread-item' : ''}"><h2><a href="${siteHref.thread(ws, n.threadId)}">${n.title}</a>${
             n.readAt === null ? html` <span class="badge unread">New</span>` : ''
-          }</h2><p>${n.body}</p><p class="meta"><span>because ${n.reasons.map((r) => reasonText[r]).join(', ')}</span><span>${when(n.createdAt)}</span></p></li>`,
+          }</h2><p>${n.body}</p><p class="meta"><span>because ${n.reasons.map((r) => reasonText[r]).join(', ')}</span><span>${when(ws, n.createdAt)}</span></p></li>`,
       )}</ul>`
 }
 ${
@@ -347,6 +342,8 @@ export function myProfilePage(
   profile: MemberProfile,
   config: TrustConfig,
   ledger: LedgerEntry[],
+  /** The profile and newsletter forms (profile-forms.ts). */
+  forms: Html | string = '',
 ): Html {
   const { ws } = frame;
   const p = profile.permissions;
@@ -359,8 +356,9 @@ export function myProfilePage(
 <dt>Points</dt><dd>${profile.points}</dd>
 <dt>Rank</dt><dd>${profile.rank}</dd>
 <dt>Trust level</dt><dd>${profile.trustLevel}</dd>
-<dt>Member since</dt><dd>${when(profile.joinedAt)}</dd>
+<dt>Member since</dt><dd>${when(ws, profile.joinedAt, { time: false })}</dd>
 </dl>
+${forms}
 <h2>What your trust level lets you do</h2>
 <dl class="facts unlocks">
 <dt>Post links</dt><dd>${yes(p.postLinks, u.postLinks)}</dd>
@@ -394,8 +392,10 @@ ${
     : html`<ul class="cards">${ledger.map(
         (e) =>
           html`<li class="card"><p class="meta"><span><strong>${e.points > 0 ? `+${e.points}` : e.points}</strong></span><span>${
-            e.reason === 'staff_adjustment' ? `From the team: ${e.ref}` : (ledgerText[e.reason] ?? e.reason)
-          }</span><span>${when(e.createdAt)}</span></p></li>`,
+            e.reason === 'staff_adjustment'
+              ? `From the team: ${e.ref}`
+              : (ledgerText[e.reason] ?? 'Points changed')
+          }</span><span>${when(ws, e.createdAt)}</span></p></li>`,
       )}</ul>`
 }`;
   return layout({ ...frame, canonical: null, noindex: true }, 'My profile', 'Your profile', body);

@@ -200,7 +200,9 @@ describe('writing on the community site as a member (no JavaScript)', () => {
 
     const empty = await post(path, newcomer, { title: '   ', body: 'Body kept here' });
     expect(empty.res.status).toBe(400);
-    expect(empty.body).toContain('<p class="error" role="alert">Title:');
+    expect(empty.body).toContain(
+      '<p class="error" role="alert">Give it a title (at most 300 characters).</p>',
+    );
     expect(empty.body).toContain('>Body kept here</textarea>');
 
     const link = await post(path, newcomer, { title: 'Deals', body: 'See https://spam.example/deal now' });
@@ -216,7 +218,10 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     const limited = await post(path, newcomer, { title: 'Trip 4', body: 'Fourth question' });
     expect(limited.res.status).toBe(429);
     expect(limited.res.headers.get('retry-after')).toBe('600');
-    expect(limited.body).toContain('New members may write 3 posts per 10 minutes');
+    expect(limited.body).toContain(
+      'New members may write 3 posts per 10 minutes; try again in about 10 minutes',
+    );
+    expect(limited.body).not.toContain('seconds');
     expect(limited.body).toContain('>Fourth question</textarea>');
 
     const s = await member(ws);
@@ -224,7 +229,8 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     t.clock.set('2026-12-01T00:00:00.000Z');
     const archived = await post(`/community/${ws.slug}/-/t/${w.thread.id}/reply`, s, { body: 'Too late?' });
     expect(archived.res.status).toBe(409);
-    expect(archived.body).toContain('it is a read-only archive now');
+    expect(archived.body).toContain('ended on 30 November 2026; it is a read-only archive now');
+    expect(archived.body).not.toContain('2026-11-30');
     expect(archived.body).toContain('>Too late?</textarea>');
     const page = await get(`/community/${ws.slug}/t/${w.thread.id}`, s);
     expect(page.body).not.toContain('reply-heading');

@@ -16,7 +16,8 @@ import { unvoteIdea, voteIdea } from '../ideas.ts';
 import { listMemberNotifications, markMemberNotificationsRead } from '../loop.ts';
 import { memberFromSession } from '../member-auth.ts';
 import { MEMBER_COOKIE } from '../member-session.ts';
-import { getMyProfile } from '../members.ts';
+import { getMyProfile, updateMyProfile } from '../members.ts';
+import { listMyNewsletters, subscribeNewsletter, unsubscribeNewsletter } from '../newsletters.ts';
 import { markAllRead } from '../reading.ts';
 import { mentionCandidates, renderMarkdown } from '../render.ts';
 import { likePost, pointsLedger, unlikePost } from '../reputation.ts';
@@ -31,8 +32,11 @@ import {
   replyToThread,
 } from '../threads.ts';
 import { permissionsFor, recordSitePageView, trustConfigOf } from '../trust.ts';
+import { fieldProblems } from '../wording.ts';
 import { type Frame, notFoundPage, siteHref } from './pages.ts';
+import { type ProfileFormState, profileForms } from './profile-forms.ts';
 import { memberName, type SiteWorkspace, siteWorkspace } from './queries.ts';
+import { writeHref } from './write-forms.ts';
 import {
   actionErrorPage,
   type ComposeValues,
@@ -84,30 +88,31 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const fieldLabels: Record<string, string> = {
-  title: 'Title',
-  slug: 'Address',
-  kind: 'Kind',
-  description: 'What it is for',
-  body: 'Text',
-  quote: 'Quote',
-  reason: 'Reason',
-  note: 'Note',
-  replyToNumber: 'Quoted post',
+/** What each field of the site's forms needs, said when a value does not fit. */
+const fieldNeeds: Record<string, string> = {
+  title: 'Give it a title (at most 300 characters).',
+  slug: 'Choose an address of lower-case letters, digits and dashes (at most 63), starting with a letter or digit.',
+  kind: 'Choose what kind of space it is.',
+  description: 'Keep the description to 2,000 characters or fewer.',
+  body: 'Write some text (at most 50,000 characters).',
+  quote: 'Keep the quote to 5,000 characters or fewer.',
+  reason: 'Choose why you flag the post.',
+  note: 'Keep the note for the moderators to 500 characters or fewer.',
+  replyToNumber: 'The post you quoted is not in the thread any more; reply without quoting it.',
+  displayName: 'Give a display name of 1 to 80 characters.',
+  bio: 'Keep your bio to 1,000 characters or fewer.',
 };
 
-/** The words and status a failure is shown with on its form; anything unexpected is rethrown. */
-export function formError(err: unknown): { status: ContentfulStatusCode; message: string } {
+/**
+ * The words and status a failure is shown with on its form (one plain sentence per field, never
+ * zod's wording); anything unexpected is rethrown.
+ */
+export function formError(
+  err: unknown,
+  needs: Record<string, string> = {},
+): { status: ContentfulStatusCode; message: string } {
   if (err instanceof z.ZodError)
-    return {
-      status: 400,
-      message: err.issues
-        .map((i) => {
-          const path = String(i.path[0] ?? '');
-          return `${fieldLabels[path] ?? path}: ${i.message}`;
-        })
-        .join('; '),
-    };
+    return { status: 400, message: fieldProblems(err, { ...fieldNeeds, ...needs }) };
   if (err instanceof AppError) return { status: statusOf(err.code), message: err.message };
   throw err;
 }
@@ -308,7 +313,9 @@ export function communityWriteRoutes(ctx: AppContext) {
       });
       return c.redirect(siteHref.space(w.frame.ws, space.slug), 303);
     } catch (err) {
-      const { status, message } = formError(err);
+      const { status, message } = formError(err, {
+        title: 'Give the space a title (at most 200 characters).',
+      });
       retryAfter(c, err);
       return send(c, newSpacePage(w.frame, values, message, await spaceLevelLacking(w.member)), status);
     }
@@ -599,13 +606,67 @@ export function communityWriteRoutes(ctx: AppContext) {
     return c.redirect(`/community/${encodeURIComponent(got.w.frame.ws.slug)}/-/notifications`, 303);
   });
 
-  app.get('/:ws/-/me', async (c) => {
-    const w = await writerOf(c);
-    if (w instanceof Response) return w;
+  /** The profile page, with the forms filled from the profile or from what was typed. */
+  async function profilePage(
+    w: Writer,
+    state: Pick<ProfileFormState, 'error' | 'saved'> & { values?: ProfileFormState['values'] },
+  ) {
     const profile = await getMyProfile(ctx, w.member);
     const config = await trustConfigOf(ctx, ctx.db, w.member.workspaceId);
     const ledger = await pointsLedger(ctx, w.member, w.member.memberId, { limit: 10 });
-    return send(c, myProfilePage(w.frame, profile, config, ledger.items));
+    const forms = profileForms(w.frame.ws, w.frame.formToken, {
+      values: state.values ?? { displayName: profile.displayName, bio: profile.bio ?? '' },
+      newsletters: await listMyNewsletters(ctx, w.member),
+      error: state.error,
+      saved: state.saved,
+    });
+    return myProfilePage(w.frame, profile, config, ledger.items, forms);
+  }
+
+  app.get('/:ws/-/me', async (c) => {
+    const w = await writerOf(c);
+    if (w instanceof Response) return w;
+    const saved = c.req.query('saved');
+    return send(
+      c,
+      await profilePage(w, {
+        error: null,
+        saved: saved === 'profile' || saved === 'newsletters' ? saved : null,
+      }),
+    );
+  });
+
+  app.post('/:ws/-/me', limit, async (c) => {
+    const got = await postOf(c);
+    if (got instanceof Response) return got;
+    const { w, form } = got;
+    const values = { displayName: field(form, 'displayName'), bio: field(form, 'bio') };
+    try {
+      await updateMyProfile(ctx, w.member, { displayName: values.displayName, bio: values.bio });
+    } catch (err) {
+      const { status, message } = formError(err);
+      return send(c, await profilePage(w, { error: message, saved: null, values }), status);
+    }
+    return c.redirect(`${writeHref.me(w.frame.ws)}?saved=profile#edit-profile`, 303);
+  });
+
+  app.post('/:ws/-/me/newsletters', limit, async (c) => {
+    const got = await postOf(c);
+    if (got instanceof Response) return got;
+    const { w } = got;
+    // Checkboxes: the spaces ticked are the ones wanted; every other newsletter is not.
+    const body = await c.req.parseBody({ all: true });
+    const ticked = new Set([body.space ?? []].flat().filter((v): v is string => typeof v === 'string'));
+    const back = `${writeHref.me(w.frame.ws)}?saved=newsletters#newsletters`;
+    try {
+      for (const n of await listMyNewsletters(ctx, w.member)) {
+        if (ticked.has(n.spaceId) && !n.subscribed) await subscribeNewsletter(ctx, w.member, n.spaceId);
+        if (!ticked.has(n.spaceId) && n.subscribed) await unsubscribeNewsletter(ctx, w.member, n.spaceId);
+      }
+    } catch (err) {
+      return actionFailed(c, w, err, writeHref.me(w.frame.ws));
+    }
+    return c.redirect(back, 303);
   });
 
   return app;

@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { setupTestDatabase } from '../../../../test/db.ts';
+import { buildUser, buildWorkspace } from '../../../../test/factories.ts';
+import { createConnector } from '../../../connectors/service.ts';
+import { createApp } from '../../../http/app.ts';
+import { newId } from '../../../ids.ts';
+import { hashPassword } from '../../auth/passwords.ts';
+import type { MemberActor } from '../actors.ts';
+import { loginMember } from '../member-auth.ts';
+import { MEMBER_COOKIE } from '../member-session.ts';
+import { setNewsletterCadence } from '../newsletters.ts';
+import { createSpace } from '../spaces.ts';
+import { createThread } from '../threads.ts';
+
+const t = setupTestDatabase();
+const app = () => createApp(t.ctx);
+const password = 'a long enough member password';
+const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d/;
+let n = 0;
+
+type Session = { actor: MemberActor; cookie: string; token: string; username: string };
+
+async function member(workspace: { id: string; slug: string }, trustLevel = 2): Promise<Session> {
+  const id = newId(t.clock.now());
+  const username = `basic${++n}`;
+  await t.ctx.db
+    .insertInto('community_members')
+    .values({
+      id,
+      workspace_id: workspace.id,
+      customer_id: null,
+      username,
+      display_name: `Basic ${n}`,
+      trust_level: trustLevel,
+      trust_level_changed_at: t.clock.now().toISOString(),
+      created_at: t.clock.now().toISOString(),
+      email: `${username}@members.example`,
+      email_verified_at: t.clock.now().toISOString(),
+      password_hash: await hashPassword(password),
+    })
+    .execute();
+  const session = await loginMember(t.ctx, {
+    workspace: workspace.slug,
+    email: `${username}@members.example`,
+    password,
+  });
+  return {
+    actor: { kind: 'member', memberId: id, workspaceId: workspace.id, trustLevel },
+    cookie: `${MEMBER_COOKIE}=${session.sessionToken}`,
+    token: session.csrfToken,
+    username,
+  };
+}
+
+async function setup() {
+  const ws = await buildWorkspace(t.ctx, { name: 'Acme Air' });
+  const owner = (await buildUser(t.ctx, ws, { role: 'owner' })).actor;
+  const space = (kind: 'forum' | 'qa' | 'ideas', extra: object = {}) =>
+    createSpace(t.ctx, owner, { slug: `${kind}-${++n}`, title: `The ${kind} ${n}`, kind, ...extra });
+  return { ws, owner, space };
+}
+
+async function get(path: string, s?: Session) {
+  const res = await app().request(path, { headers: s ? { cookie: s.cookie } : {} });
+  return { res, body: await res.text() };
+}
+
+async function post(path: string, s: Session | null, fields: [string, string][] | Record<string, string>) {
+  const body = new URLSearchParams(fields);
+  if (s && !body.has('form')) body.append('form', s.token);
+  const res = await app().request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(s ? { cookie: s.cookie } : {}) },
+    body: body.toString(),
+  });
+  return { res, body: await res.text() };
+}
+
+describe('the community site shows members readable values, not machine ones', () => {
+  it('tells a suspended member until when in words, in the workspace time zone, with no ISO timestamp', async () => {
+    const { ws, owner, space } = await setup();
+    await t.ctx.db
+      .updateTable('workspaces')
+      .set({ time_zone: 'Europe/London' })
+      .where('id', '=', ws.id)
+      .execute();
+    const forum = await space('forum');
+    const s = await member(ws);
+    const w = await createThread(t.ctx, owner, { spaceId: forum.id, title: 'Bags', body: 'Lost bags?' });
+    await t.ctx.db
+      .updateTable('community_members')
+      .set({ suspended_until: '2026-12-12T14:30:00.000Z' })
+      .where('id', '=', s.actor.memberId)
+      .execute();
+    const reply = await post(`/community/${ws.slug}/-/t/${w.thread.id}/reply`, s, { body: 'Mine too' });
+    expect(reply.res.status).toBe(403);
+    expect(reply.body).toContain('Your account is suspended until 12 December 2026, 14:30 GMT');
+    expect(reply.body.replace(/datetime="[^"]*"/g, '')).not.toMatch(ISO);
+  });
+
+  it('dates every post, thread and profile in words; an archived space says when it ended', async () => {
+    const { ws, owner, space } = await setup();
+    const task = await space('forum', { purpose: 'task', endsAt: '2026-11-30T00:00:00.000Z' });
+    const w = await createThread(t.ctx, owner, { spaceId: task.id, title: 'Summer', body: 'Plans?' });
+    t.clock.set('2026-12-01T00:00:00.000Z');
+    const s = await member(ws);
+    const spacePage = await get(`/community/${ws.slug}/s/${task.slug}`, s);
+    expect(spacePage.body).toContain(
+      'This space ended on <time datetime="2026-11-30T00:00:00.000Z">30 November 2026</time>',
+    );
+    expect(spacePage.body).toContain('23 November 2026, 09:00 UTC</time>');
+    const thread = await get(`/community/${ws.slug}/t/${w.thread.id}`, s);
+    expect(thread.body).toContain('>23 November 2026, 09:00 UTC</time>');
+    const me = await get(`/community/${ws.slug}/-/me`, s);
+    expect(me.body).toContain(
+      '<dt>Member since</dt><dd><time datetime="2026-12-01T00:00:00.000Z">1 December 2026</time>',
+    );
+    // The only ISO timestamps left are machine-readable `datetime` attributes.
+    for (const page of [spacePage.body, thread.body, me.body])
+      expect(page.replace(/datetime="[^"]*"/g, '')).not.toMatch(ISO);
+  });
+
+  it('says on the join form what each field needs in plain words', async () => {
+    const { ws } = await setup();
+    const { owner } = { owner: (await buildUser(t.ctx, ws, { role: 'owner' })).actor };
+    // Invalid fields are refused before any mail is sent, so the connector's server is never dialled.
+    await createConnector(t.ctx, owner, {
+      kind: 'email',
+      name: 'Community mail',
+      config: { host: '127.0.0.1', port: 2525, fromAddress: 'community@airline.example' },
+    });
+    const page = await get(`/community/${ws.slug}/-/join`);
+    expect(page.body).toContain('name="username"');
+    const formCookie = (page.res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const token = /name="form" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const res = await app().request(`/community/${ws.slug}/-/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie },
+      body: new URLSearchParams({
+        form: token,
+        email: 'not-an-email',
+        username: 'ab',
+        password: 'short',
+      }).toString(),
+    });
+    const body = await res.text();
+    expect(res.status).toBe(400);
+    expect(body).toContain(
+      'Enter your email address, like name@example.com. Choose a username of 3 to 30 letters, digits, _ . or -, not starting with . or -. Choose a password of 12 to 200 characters.',
+    );
+    expect(body).not.toMatch(/character\(s\)|Invalid|Too small|expected/);
+  });
+
+  it('names a flag reason by its label: the flag form, its errors and a second flag', async () => {
+    const { ws, owner, space } = await setup();
+    const forum = await space('forum');
+    const s = await member(ws);
+    const w = await createThread(t.ctx, owner, { spaceId: forum.id, title: 'Deals', body: 'Cheap flights' });
+    const form = await get(`/community/${ws.slug}/-/p/${w.post.id}/flag`, s);
+    expect(form.body).toContain('value="off_topic" required> Off topic: not what this space is for</label>');
+    const wrong = await post(`/community/${ws.slug}/-/p/${w.post.id}/flag`, s, { reason: 'rude' });
+    expect(wrong.res.status).toBe(400);
+    expect(wrong.body).toContain('<p class="error" role="alert">Choose why you flag the post.</p>');
+    expect(wrong.body).not.toContain('off_topic"|');
+    expect(
+      (await post(`/community/${ws.slug}/-/p/${w.post.id}/flag`, s, { reason: 'off_topic' })).res.status,
+    ).toBe(303);
+    const again = await post(`/community/${ws.slug}/-/p/${w.post.id}/flag`, s, { reason: 'spam' });
+    expect(again.res.status).toBe(409);
+    expect(again.body).toContain('You have already flagged this post (Off topic)');
+  });
+});
+
+describe('a signed-in member signs out from any page and edits their profile and newsletters', () => {
+  it('shows a sign-out button with the form token on every page for a member, none for a visitor, and it signs out', async () => {
+    const { ws, owner, space } = await setup();
+    const forum = await space('forum');
+    const w = await createThread(t.ctx, owner, { spaceId: forum.id, title: 'Seats', body: 'Aisle?' });
+    const s = await member(ws);
+    const button = `<form class="inline sign-out" method="post" action="/community/${ws.slug}/-/sign-out"><input type="hidden" name="form" value="${s.token}"><button type="submit" class="link">Sign out</button></form>`;
+    const pages = [
+      `/community/${ws.slug}`,
+      `/community/${ws.slug}/s/${forum.slug}`,
+      `/community/${ws.slug}/t/${w.thread.id}`,
+      `/community/${ws.slug}/u/${s.username}`,
+      `/community/${ws.slug}/search?q=seats`,
+      `/community/${ws.slug}/-/me`,
+      `/community/${ws.slug}/-/notifications`,
+      `/community/${ws.slug}/-/t/${w.thread.id}/reply`,
+      `/community/${ws.slug}/-/sign-in`,
+    ];
+    for (const path of pages) {
+      expect((await get(path, s)).body, path).toContain(button);
+      expect((await get(path)).body, path).not.toContain('sign-out');
+    }
+    const forged = await post(`/community/${ws.slug}/-/sign-out`, s, { form: 'not-the-token' });
+    expect(forged.res.status).toBe(403);
+    expect((await get(`/community/${ws.slug}/-/me`, s)).res.status).toBe(200);
+    const out = await post(`/community/${ws.slug}/-/sign-out`, s, {});
+    expect(out.res.status).toBe(303);
+    expect(out.res.headers.get('location')).toBe(`/community/${ws.slug}`);
+    expect((await get(`/community/${ws.slug}/-/me`, s)).res.status).toBe(401);
+  });
+
+  it('saves the display name and bio from the profile form, and refuses a bad one with a clear message and the text kept', async () => {
+    const { ws } = await setup();
+    const s = await member(ws);
+    const form = await get(`/community/${ws.slug}/-/me`, s);
+    expect(form.body).toContain(`<form class="compose" method="post" action="/community/${ws.slug}/-/me">`);
+    expect(form.body).toContain(`value="Basic ${n}"`);
+    expect(form.body).not.toContain('name="username"');
+
+    const saved = await post(`/community/${ws.slug}/-/me`, s, {
+      displayName: '  Ana Lima ',
+      bio: 'Flies <b>a lot</b>',
+    });
+    expect(saved.res.status).toBe(303);
+    expect(saved.res.headers.get('location')).toBe(`/community/${ws.slug}/-/me?saved=profile#edit-profile`);
+    const after = await get(`/community/${ws.slug}/-/me?saved=profile`, s);
+    expect(after.body).toContain('Your profile is saved.');
+    expect(after.body).toContain('Signed in as <a');
+    expect(after.body).toContain('>Ana Lima</a>');
+    const profile = await get(`/community/${ws.slug}/u/${s.username}`);
+    expect(profile.body).toContain('<p class="bio">Flies &lt;b&gt;a lot&lt;/b&gt;</p>');
+
+    const bad = await post(`/community/${ws.slug}/-/me`, s, { displayName: '   ', bio: 'x'.repeat(1001) });
+    expect(bad.res.status).toBe(400);
+    expect(bad.body).toContain(
+      '<p class="error" role="alert">Give a display name of 1 to 80 characters. Keep your bio to 1,000 characters or fewer.</p>',
+    );
+    expect(bad.body).toContain(`>${'x'.repeat(1001)}</textarea>`);
+    const row = await t.ctx.db
+      .selectFrom('community_members')
+      .select(['display_name', 'bio', 'username'])
+      .where('id', '=', s.actor.memberId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ display_name: 'Ana Lima', bio: 'Flies <b>a lot</b>', username: s.username });
+
+    const forged = await post(`/community/${ws.slug}/-/me`, s, { form: 'stale', displayName: 'Hacker' });
+    expect(forged.res.status).toBe(403);
+  });
+
+  it('subscribes and unsubscribes the newsletters ticked on the profile page', async () => {
+    const { ws, owner, space } = await setup();
+    const tips = await space('forum');
+    const news = await space('qa');
+    await space('ideas'); // sends no newsletter: not offered
+    await setNewsletterCadence(t.ctx, owner, tips.id, 'weekly');
+    await setNewsletterCadence(t.ctx, owner, news.id, 'daily');
+    const s = await member(ws);
+    const page = await get(`/community/${ws.slug}/-/me`, s);
+    expect(page.body).toContain(
+      `<input type="checkbox" name="space" value="${tips.id}"> ${tips.title} (weekly)`,
+    );
+    expect(page.body).not.toContain('The ideas');
+
+    const both = await post(`/community/${ws.slug}/-/me/newsletters`, s, [
+      ['space', tips.id],
+      ['space', news.id],
+    ]);
+    expect(both.res.status).toBe(303);
+    const subscribed = () =>
+      t.ctx.db
+        .selectFrom('community_newsletter_subscriptions')
+        .select('space_id')
+        .where('member_id', '=', s.actor.memberId)
+        .where('unsubscribed_at', 'is', null)
+        .orderBy('space_id')
+        .execute()
+        .then((rows) => rows.map((r) => r.space_id).sort());
+    expect(await subscribed()).toEqual([tips.id, news.id].sort());
+    const shown = await get(`/community/${ws.slug}/-/me?saved=newsletters`, s);
+    expect(shown.body).toContain('Your newsletter choices are saved.');
+    expect(shown.body).toContain(`value="${news.id}" checked>`);
+
+    expect((await post(`/community/${ws.slug}/-/me/newsletters`, s, [['space', news.id]])).res.status).toBe(
+      303,
+    );
+    expect(await subscribed()).toEqual([news.id]);
+    expect((await post(`/community/${ws.slug}/-/me/newsletters`, s, {})).res.status).toBe(303);
+    expect(await subscribed()).toEqual([]);
+  });
+});
