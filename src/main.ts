@@ -145,13 +145,13 @@ const commands = {
     schema: z.object({ 'older-than-days': z.coerce.number().int().min(0).max(36_500).optional() }),
   },
   'inbox outbox list': {
-    usage: 'rapport inbox outbox list [--status queued|sending|sent|failed] [--workspace slug]',
+    usage: 'rapport inbox outbox list [--status queued|sending|sent|failed|cancelled] [--workspace slug]',
     description:
       'Lists the replies waiting, sent or failed in the outbox, with their channel, attempts and last error. See docs/inbox.md.',
     options: { ...help, workspace: { type: 'string' }, status: { type: 'string' } },
     schema: z.object({
       workspace: z.string().min(1).optional(),
-      status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
+      status: z.enum(['queued', 'sending', 'sent', 'failed', 'cancelled']).optional(),
     }),
   },
   'inbox outbox retry': {

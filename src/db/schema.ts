@@ -722,7 +722,8 @@ export interface CaseSlaTable {
   breached_at: string | null;
   achieved_at: string | null;
 }
-export type ReplyStatus = 'queued' | 'sending' | 'sent' | 'failed';
+/** cancelled: withdrawn before the worker claimed it (a survey held after a solve that was undone). */
+export type ReplyStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
 export interface OutboxRepliesTable {
   id: string;
   workspace_id: string;
@@ -786,7 +787,8 @@ export interface InboxViewsTable {
 export type SurveyKind = 'csat' | 'nps';
 export type SurveyTrigger = 'case_solved' | 'manual';
 export type SurveyDelivery = 'reply' | 'private' | 'link';
-export type SurveyRequestStatus = 'queued' | 'not_sent' | 'answered';
+/** withdrawn: held after a solve and taken back when the case left solved (it was never sent). */
+export type SurveyRequestStatus = 'queued' | 'not_sent' | 'answered' | 'withdrawn';
 
 export interface SurveysTable {
   id: string;

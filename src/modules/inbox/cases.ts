@@ -12,7 +12,7 @@ import { addFollower, isFollowing, type RecordType, recordEvent } from '../colla
 import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
 import { mentionsOfCase } from '../listening/service.ts';
-import { surveyOnSolve } from '../surveys/service.ts';
+import { surveyOnSolve, withdrawHeldSurveys } from '../surveys/service.ts';
 import { caseNotes, caseReplies } from './replies.ts';
 import {
   type CaseCard,
@@ -573,6 +573,14 @@ export function statusStamps(
   return { solved_at: null };
 }
 
+/**
+ * Whether a change of status takes a solve back (reopened, or the solve undone), which withdraws the
+ * survey the solve queued if it is still held; closing a solved case does not.
+ */
+export function leftSolved(from: string, to: string): boolean {
+  return from === 'solved' && to !== 'solved' && to !== 'closed';
+}
+
 /** Applies a patch to a case, records one feed event per changed field, and keeps status times. */
 export async function updateCase(
   ctx: AppContext,
@@ -642,6 +650,8 @@ export async function updateCase(
     const sla = await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now(), { row });
     if (row.status === 'solved' && current.status !== 'solved')
       await surveyOnSolve(ctx, trx, actor.workspaceId, id, actor.userId);
+    if (leftSolved(current.status, row.status))
+      await withdrawHeldSurveys(ctx, trx, actor.workspaceId, id, actor.userId);
     return { row, sla };
   });
   return sla ? toCaseView(ctx, row, sla) : caseView(ctx, row);

@@ -57,7 +57,10 @@ export const replySchema = z
     visibility: z.enum(['public', 'private']),
     recipient: z.string().nullable(),
     body: z.string(),
-    status: z.enum(['queued', 'sending', 'sent', 'failed']),
+    status: z.enum(['queued', 'sending', 'sent', 'failed', 'cancelled']).openapi({
+      description:
+        'cancelled: withdrawn before sending (a survey held after a solve, taken back when the case left solved)',
+    }),
     attempts: z.number(),
     nextAttemptAt: z.string().nullable(),
     lastError: z.string().nullable(),

@@ -209,6 +209,7 @@ export async function queueReplyIn(
   author: { workspaceId: string; userId: string | null },
   caseId: string,
   parsed: ParsedReplyInput,
+  options: { holdUntil?: Date } = {},
 ): Promise<ReplyView[]> {
   const c = await caseRow(trx, author.workspaceId, caseId);
   if (c.merged_into !== null || c.status === 'closed')
@@ -315,6 +316,8 @@ export async function queueReplyIn(
       p.channel === 'mastodon' && mention ? instanceOf(mention) : null,
     );
   const now = ctx.now().toISOString();
+  // A held reply is not due (the worker leaves it) until the hold ends, so it can still be cancelled.
+  const due = options.holdUntil ? options.holdUntil.toISOString() : now;
   const rows: ReplyRow[] = planned.map((p) => ({
     id: newId(ctx.now()),
     workspace_id: author.workspaceId,
@@ -326,7 +329,7 @@ export async function queueReplyIn(
     body: p.body,
     status: 'queued',
     attempts: 0,
-    next_attempt_at: now,
+    next_attempt_at: due,
     last_error: null,
     external_id: null,
     external_url: null,
@@ -346,6 +349,44 @@ export async function queueReplyIn(
       summary: `Case ${c.number}: a ${r.visibility} reply on ${r.channel} is on its way`,
     });
   return rows.map(toReplyView);
+}
+
+/**
+ * Cancels replies that are still held: queued, never attempted and not yet due. One the worker has
+ * claimed (`sending`), tried or sent is left alone. Returns the ids cancelled.
+ */
+export async function cancelHeldRepliesIn(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  replyIds: string[],
+): Promise<string[]> {
+  if (replyIds.length === 0) return [];
+  const now = ctx.now().toISOString();
+  // The conditions sit in the update itself: on PostgreSQL a claim committed meanwhile wins.
+  const rows = await trx
+    .updateTable('outbox_replies')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', replyIds)
+    .where('status', '=', 'queued')
+    .where('attempts', '=', 0)
+    .where('next_attempt_at', '>', now)
+    .set({ status: 'cancelled', next_attempt_at: null })
+    .returning(['id', 'case_id', 'channel'])
+    .execute();
+  for (const r of rows) {
+    const c = await caseRow(trx, workspaceId, r.case_id);
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'case',
+      recordId: r.case_id,
+      kind: 'reply_cancelled',
+      actorUserId: null,
+      data: { replyId: r.id, channel: r.channel },
+      summary: `Case ${c.number}: a reply on ${r.channel} was cancelled before it was sent`,
+    });
+  }
+  return rows.map((r) => r.id);
 }
 
 /** Sends one reply through its channel's connector; returns what the channel calls it. */

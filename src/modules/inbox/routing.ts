@@ -17,8 +17,8 @@ import {
   checkAssignee,
   insertCase,
   insertMentionIntoCase,
-  nextCaseNumber,
   leftSolved,
+  nextCaseNumber,
   statusStamps,
 } from './cases.ts';
 import { priorityFromUrgency, summarize, typeFromIntents } from './dispositions.ts';

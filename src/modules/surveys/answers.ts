@@ -45,7 +45,8 @@ const linkNotFound = () => new AppError('not_found', 'This survey link is not va
 /** What the public page shows for a link. */
 export async function publicSurvey(ctx: AppContext, token: string): Promise<PublicSurvey> {
   const r = await requestByToken(ctx.db, token);
-  if (!r) throw linkNotFound();
+  // A withdrawn survey was never sent: its link is not one the customer has.
+  if (!r || r.status === 'withdrawn') throw linkNotFound();
   return {
     workspaceName: r.workspace_name,
     name: r.survey_name,
@@ -71,7 +72,7 @@ export async function answerSurvey(
 ): Promise<PublicSurvey> {
   await ctx.db.transaction().execute(async (trx) => {
     const r = await requestByToken(trx, token);
-    if (!r) throw linkNotFound();
+    if (!r || r.status === 'withdrawn') throw linkNotFound();
     if (r.expires_at <= ctx.now().toISOString())
       throw new AppError('conflict', 'This survey has closed: the link has expired');
     const { min, max } = scaleOf[r.kind];

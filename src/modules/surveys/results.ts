@@ -20,6 +20,7 @@ export async function surveyResults(
       .selectFrom('survey_requests')
       .where('workspace_id', '=', actor.workspaceId)
       .where('survey_id', '=', id)
+      .where('status', '!=', 'withdrawn')
       .where('created_at', '>=', since);
   const [sent, scores] = await Promise.all([
     mine()

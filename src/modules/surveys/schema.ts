@@ -94,9 +94,13 @@ export const surveyRequestSchema = z
     caseNumber: z.number().nullable(),
     customerId: z.string().nullable(),
     link: z.string().openapi({ description: 'The answer page; whoever holds it may answer' }),
-    status: z.enum(['sent', 'queued', 'not_sent', 'answered', 'expired']).openapi({
+    status: z.enum(['sent', 'queued', 'not_sent', 'answered', 'expired', 'withdrawn']).openapi({
       description:
-        'queued/sent: the message is in the outbox / was delivered; not_sent: link only, or delivery failed (deliveryError says why)',
+        'queued/sent: the message is in the outbox / was delivered; not_sent: link only, or delivery failed (deliveryError says why); withdrawn: held after a solve and taken back when the case left solved, never sent',
+    }),
+    heldUntil: z.string().nullable().openapi({
+      description:
+        'For a survey queued by a solve: when the outbox may send it; until then reopening the case withdraws it',
     }),
     deliveryError: z.string().nullable(),
     score: z.number().nullable(),

@@ -16,7 +16,14 @@ import { caseReplies } from '../inbox/replies.ts';
 import { saveRule } from '../inbox/routing-rules.ts';
 import { fanOutEvents } from '../webhooks/delivery.ts';
 import { createEndpoint } from '../webhooks/endpoints.ts';
-import { createSurvey, sendCaseSurvey, surveyAnswers, surveyResults, updateSurvey } from './service.ts';
+import {
+  createSurvey,
+  SOLVE_SURVEY_GRACE_MS,
+  sendCaseSurvey,
+  surveyAnswers,
+  surveyResults,
+  updateSurvey,
+} from './service.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
@@ -100,7 +107,8 @@ describe('satisfaction surveys', () => {
     ]);
     expect(replies[0]?.visibility).toBe('public');
 
-    // Reopened and solved again: still one survey for the case.
+    // Reopened after the grace period (the survey is no longer held) and solved again: still one survey for the case.
+    t.clock.advance(SOLVE_SURVEY_GRACE_MS);
     await updateCase(t.ctx, agent.actor, c.id, { status: 'open' });
     await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
     expect(await requestsOf(c.id)).toHaveLength(1);

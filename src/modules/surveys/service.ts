@@ -12,7 +12,7 @@ import { newId, randomSecret } from '../../ids.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
 import { withdrewConsent } from '../customers/service.ts';
-import { queueReplyIn } from '../inbox/replies.ts';
+import { cancelHeldRepliesIn, queueReplyIn } from '../inbox/replies.ts';
 import { DAY_MS, type Db, type RequestRow, type SurveyRow, surveyLink, surveyRow } from './rows.ts';
 import {
   type SurveyInput,
@@ -150,6 +150,12 @@ export async function updateSurvey(
 
 // ------------------------------------------------------------------ sending
 
+/**
+ * How long a survey queued because a case was solved waits in the outbox: a solve undone (or the
+ * case reopened) within it withdraws the survey before the customer gets it.
+ */
+export const SOLVE_SURVEY_GRACE_MS = 30_000;
+
 type CaseForSurvey = { id: string; number: number; customer_id: string };
 
 /** Why the customer may not be asked (erased, or consent to research withdrawn), or null. */
@@ -180,6 +186,7 @@ async function sendIn(
   survey: SurveyRow,
   c: CaseForSurvey,
   actorUserId: string | null,
+  holdUntil?: Date,
 ): Promise<RequestRow> {
   const token = randomSecret(24);
   const now = ctx.now();
@@ -201,10 +208,14 @@ async function sendIn(
   };
   if (survey.delivery !== 'link') {
     const queue = (visibility: 'public' | 'private') =>
-      queueReplyIn(ctx, trx, { workspaceId, userId: actorUserId }, c.id, {
-        body: `${survey.question} ${surveyLink(ctx, token)}`,
-        visibility,
-      });
+      queueReplyIn(
+        ctx,
+        trx,
+        { workspaceId, userId: actorUserId },
+        c.id,
+        { body: `${survey.question} ${surveyLink(ctx, token)}`, visibility },
+        holdUntil ? { holdUntil } : {},
+      );
     const preferred = survey.delivery === 'private' ? 'private' : 'public';
     // Refusals are checked before the outbox writes anything, so the transaction goes on.
     const refusal = (err: unknown) => {
@@ -240,11 +251,19 @@ async function sendIn(
     recordId: c.id,
     kind: refused ? 'survey_not_sent' : 'survey_sent',
     actorUserId,
-    data: { requestId: row.id, surveyId: survey.id, delivery: survey.delivery, error: row.delivery_error },
+    data: {
+      requestId: row.id,
+      surveyId: survey.id,
+      delivery: survey.delivery,
+      error: row.delivery_error,
+      heldUntil: row.status === 'queued' && holdUntil ? holdUntil.toISOString() : null,
+    },
     summary: refused
       ? `Survey "${survey.name}" not sent for case ${c.number}: ${row.delivery_error} (its link works)`
       : row.status === 'queued'
-        ? `Survey "${survey.name}" sent for case ${c.number}`
+        ? holdUntil
+          ? `Survey "${survey.name}" queued for case ${c.number}: it goes out at ${holdUntil.toISOString()} unless the case leaves solved`
+          : `Survey "${survey.name}" sent for case ${c.number}`
         : `Survey "${survey.name}" made for case ${c.number} (link only)`,
   });
   return row;
@@ -253,7 +272,9 @@ async function sendIn(
 /**
  * On a case just solved: sends the workspace's first enabled `case_solved` survey to the case's
  * customer, unless the case already has one, the customer was asked within the survey's
- * cooldown, or the customer withdrew consent to research. Runs in the transaction that solved it.
+ * cooldown, or the customer withdrew consent to research (a withdrawn request counts for neither).
+ * The message is held for SOLVE_SURVEY_GRACE_MS so that an undone solve can take it back
+ * (`withdrawHeldSurveys`). Runs in the transaction that solved it.
  */
 export async function surveyOnSolve(
   ctx: AppContext,
@@ -280,7 +301,8 @@ export async function surveyOnSolve(
   if (!c?.customer_id) return;
   const since = new Date(ctx.now().getTime() - Number(survey.cooldown_days) * DAY_MS).toISOString();
   // Two lookups, each on its own index (by case; by customer and time), not one `or` over the survey's requests.
-  const requestsOfSurvey = () => trx.selectFrom('survey_requests').where('survey_id', '=', survey.id);
+  const requestsOfSurvey = () =>
+    trx.selectFrom('survey_requests').where('survey_id', '=', survey.id).where('status', '!=', 'withdrawn');
   const asked = (q: ReturnType<typeof requestsOfSurvey>) => q.select('id').limit(1).executeTakeFirst();
   if (await asked(requestsOfSurvey().where('case_id', '=', c.id))) return;
   if (
@@ -295,7 +317,56 @@ export async function surveyOnSolve(
     survey,
     { id: c.id, number: Number(c.number), customer_id: c.customer_id },
     actorUserId,
+    new Date(ctx.now().getTime() + SOLVE_SURVEY_GRACE_MS),
   );
+}
+
+/**
+ * On a case leaving `solved` for open, pending or on hold (reopened, or the solve undone): the
+ * survey its solve queued and the outbox has not yet claimed is withdrawn, its reply cancelled, so
+ * the customer is not asked about a case that was not done and the case can be surveyed when it is
+ * solved again. A survey already claimed, sent, or sent by an agent (never held) is left alone.
+ * Runs in the transaction that changed the status. Returns the requests withdrawn.
+ */
+export async function withdrawHeldSurveys(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  caseId: string,
+  actorUserId: string | null,
+): Promise<string[]> {
+  const queued = await trx
+    .selectFrom('survey_requests')
+    .innerJoin('surveys', 'surveys.id', 'survey_requests.survey_id')
+    .innerJoin('cases', 'cases.id', 'survey_requests.case_id')
+    .select(['survey_requests.id', 'survey_requests.reply_id', 'surveys.name', 'cases.number'])
+    .where('survey_requests.workspace_id', '=', workspaceId)
+    .where('survey_requests.case_id', '=', caseId)
+    .where('survey_requests.status', '=', 'queued')
+    .where('survey_requests.reply_id', 'is not', null)
+    .execute();
+  const cancelled = new Set(
+    await cancelHeldRepliesIn(
+      ctx,
+      trx,
+      workspaceId,
+      queued.flatMap((r) => (r.reply_id ? [r.reply_id] : [])),
+    ),
+  );
+  const withdrawn = queued.filter((r) => r.reply_id !== null && cancelled.has(r.reply_id));
+  for (const r of withdrawn) {
+    await trx.updateTable('survey_requests').set({ status: 'withdrawn' }).where('id', '=', r.id).execute();
+    await recordEvent(ctx, trx, {
+      workspaceId,
+      recordType: 'case',
+      recordId: caseId,
+      kind: 'survey_withdrawn',
+      actorUserId,
+      data: { requestId: r.id },
+      summary: `Survey "${r.name}" for case ${r.number} withdrawn before it was sent: the case left solved`,
+    });
+  }
+  return withdrawn.map((r) => r.id);
 }
 
 /** Sends a survey for a case now (an agent's choice: no cooldown, but not twice while one is open). */
@@ -336,6 +407,7 @@ export async function sendCaseSurvey(
       .select('id')
       .where('survey_id', '=', survey.id)
       .where('case_id', '=', c.id)
+      .where('status', '!=', 'withdrawn')
       .where('answered_at', 'is', null)
       .where('expires_at', '>', ctx.now().toISOString())
       .executeTakeFirst();
@@ -367,6 +439,7 @@ function requestStatus(
   now: Date,
 ): SurveyRequestView['status'] {
   if (r.answered_at !== null) return 'answered';
+  if (r.status === 'withdrawn') return 'withdrawn';
   if (r.expires_at <= now.toISOString()) return 'expired';
   if (r.status === 'queued')
     return replyStatus === 'sent' ? 'sent' : replyStatus === 'failed' ? 'not_sent' : 'queued';
@@ -386,6 +459,8 @@ function requestQuery(db: Db, workspaceId: string) {
       'cases.number as case_number',
       'outbox_replies.status as reply_status',
       'outbox_replies.last_error as reply_error',
+      'outbox_replies.attempts as reply_attempts',
+      'outbox_replies.next_attempt_at as reply_due_at',
     ])
     .where('survey_requests.workspace_id', '=', workspaceId);
 }
@@ -399,6 +474,14 @@ async function requestViews(
 ): Promise<SurveyRequestView[]> {
   const rows = await narrow(requestQuery(ctx.db, workspaceId)).execute();
   const now = ctx.now();
+  const held = (r: (typeof rows)[number]) =>
+    r.status === 'queued' &&
+    r.reply_status === 'queued' &&
+    Number(r.reply_attempts) === 0 &&
+    r.reply_due_at !== null &&
+    r.reply_due_at > now.toISOString()
+      ? r.reply_due_at
+      : null;
   return rows.map((r) => ({
     id: r.id,
     surveyId: r.survey_id,
@@ -409,6 +492,7 @@ async function requestViews(
     customerId: r.customer_id,
     link: surveyLink(ctx, r.token),
     status: requestStatus(r, r.reply_status, now),
+    heldUntil: held(r),
     deliveryError: r.delivery_error ?? (r.reply_status === 'failed' ? r.reply_error : null),
     score: r.score === null ? null : Number(r.score),
     comment: r.comment,

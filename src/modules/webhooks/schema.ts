@@ -24,11 +24,13 @@ export const knownEventTypes: Record<(typeof webhookRecordTypes)[number], string
     'reply_queued',
     'reply_sent',
     'reply_failed',
+    'reply_cancelled',
     'sla_warning',
     'sla_breached',
     'survey_sent',
     'survey_not_sent',
     'survey_answered',
+    'survey_withdrawn',
   ],
   lead: [
     'created',
