@@ -525,6 +525,7 @@ export interface DB {
   community_loop_cursors: CommunityLoopCursorsTable;
   community_member_notifications: CommunityMemberNotificationsTable;
   community_loop_deliveries: CommunityLoopDeliveriesTable;
+  community_post_deliveries: CommunityPostDeliveriesTable;
   community_unanswered_policy: CommunityUnansweredPolicyTable;
   community_question_cases: CommunityQuestionCasesTable;
   community_shares: CommunitySharesTable;
@@ -982,6 +983,8 @@ export interface CommunityMembersTable {
   rank: Generated<string>;
   trust_level_changed_at: string | null;
   suspended_until: string | null;
+  /** 1 when the member wants email about answers to their questions (0036; on by default). */
+  email_replies: Generated<number>;
 }
 export interface CommunityMemberSessionsTable {
   /** SHA-256 of the cookie's token. */
@@ -1211,16 +1214,56 @@ export interface CommunityMemberNotificationsTable {
   id: Generated<number>;
   workspace_id: string;
   member_id: string;
-  change_id: number;
+  /** The idea status change told (kind `idea_status`); null for a post's notification (0036). */
+  change_id: number | null;
+  /** The post told (kinds `post` and `answer_accepted`, 0036); null for an idea status change. */
+  post_id: number | null;
   thread_id: string;
-  kind: 'idea_status';
+  kind: MemberNotificationKind;
   title: string;
   body: string;
   url: string;
-  /** JSON array of why the member is told: voted, author, replied, linked. */
+  /** JSON array of why the member is told (MemberNotificationReason). */
   reasons: unknown;
   created_at: string;
   read_at: string | null;
+}
+export type MemberNotificationKind = 'idea_status' | 'post' | 'answer_accepted';
+/**
+ * Ideas: voted, author (suggested it), replied, linked (asked for it in a conversation). Posts
+ * (0036): started (a reply in their thread), asked (an answer to, or accepted in, their
+ * question), mentioned, answered (their answer was accepted).
+ */
+export type MemberNotificationReason =
+  | 'voted'
+  | 'author'
+  | 'replied'
+  | 'linked'
+  | 'started'
+  | 'asked'
+  | 'mentioned'
+  | 'answered';
+/** An email about a post to a member (0036): a question's first answer, or its accepted answer. */
+export interface CommunityPostDeliveriesTable {
+  id: string;
+  workspace_id: string;
+  thread_id: string;
+  post_id: number;
+  member_id: string;
+  kind: 'first_answer' | 'answer_accepted';
+  /** `post:<id>`: unique with kind and member, so a retried write queues the email once. */
+  target_key: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  status: LoopDeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  /** The email's Message-ID. */
+  external_id: string | null;
+  created_at: string;
+  sent_at: string | null;
 }
 export type LoopDeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'skipped';
 export interface CommunityLoopDeliveriesTable {

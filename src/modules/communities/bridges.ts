@@ -17,6 +17,7 @@ import { queueReply } from '../inbox/replies.ts';
 import { threadRow, visibleThread } from './access.ts';
 import { communityThreadUrl, deliverLoopDeliveries, notifyIdeaStatusChanges } from './loop.ts';
 import { afterFailedAttempt, claimDue } from './outbox.ts';
+import { deliverPostDeliveries } from './post-notifications.ts';
 
 /**
  * Bridges between the community and the inbox (issue #7, item 11): answering a social post with a
@@ -590,6 +591,7 @@ export async function runCommunityLoop(ctx: AppContext): Promise<void> {
   const passes: [string, () => Promise<unknown>][] = [
     ['idea status notifications', () => notifyIdeaStatusChanges(ctx)],
     ['community loop deliveries', () => deliverLoopDeliveries(ctx)],
+    ['community answer emails', () => deliverPostDeliveries(ctx)],
     ['unanswered community questions', () => escalateUnansweredQuestions(ctx)],
     ['community shares', () => deliverCommunityShares(ctx)],
   ];

@@ -10,6 +10,7 @@ import type {
   DB,
   IdeaLinkStatus,
   IdeaStatus,
+  MemberNotificationReason,
 } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -1003,15 +1004,31 @@ export async function deliverLoopDeliveries(ctx: AppContext, limit = 20): Promis
 
 // ------------------------------------------------------------------ member notifications
 
+export const memberNotificationKinds = ['idea_status', 'post', 'answer_accepted'] as const;
+export const memberNotificationReasons = [
+  'voted',
+  'author',
+  'replied',
+  'linked',
+  'started',
+  'asked',
+  'mentioned',
+  'answered',
+] as const;
+
 export const memberNotificationSchema = z
   .object({
     id: z.number().int(),
-    kind: z.literal('idea_status'),
+    kind: z.enum(memberNotificationKinds).openapi({
+      description:
+        'idea_status: an idea you follow changed status; post: a reply in your thread, an answer to your question or an @mention of you; answer_accepted: an answer in your question, or your answer, was accepted',
+    }),
     threadId: z.string(),
+    postId: z.number().int().nullable(),
     title: z.string(),
     body: z.string(),
     url: z.string(),
-    reasons: z.array(z.enum(['voted', 'author', 'replied', 'linked'])),
+    reasons: z.array(z.enum(memberNotificationReasons)),
     createdAt: z.string(),
     readAt: z.string().nullable(),
   })
@@ -1026,6 +1043,33 @@ function requireMember(member: MemberActor): void {
   if (!isMember(member)) throw new AppError('forbidden', 'Only community members have these notifications');
 }
 
+/**
+ * The member's notifications that still show: a post's notification goes while its post or
+ * thread is hidden or deleted, or its space closed (members cannot read closed spaces), and comes
+ * back if a moderator restores it. Idea status notifications always show.
+ */
+function visibleNotifications(db: Db, member: MemberActor) {
+  return db
+    .selectFrom('community_member_notifications as n')
+    .leftJoin('community_posts as p', 'p.id', 'n.post_id')
+    .leftJoin('community_threads as t', 't.id', 'n.thread_id')
+    .leftJoin('community_spaces as s', 's.id', 't.space_id')
+    .where('n.workspace_id', '=', member.workspaceId)
+    .where('n.member_id', '=', member.memberId)
+    .where((eb) =>
+      eb.or([
+        eb('n.post_id', 'is', null),
+        eb.and([
+          eb('p.hidden_at', 'is', null),
+          eb('p.deleted_at', 'is', null),
+          eb('t.hidden_at', 'is', null),
+          eb('t.deleted_at', 'is', null),
+          eb('s.closed_at', 'is', null),
+        ]),
+      ]),
+    );
+}
+
 /** The member's notifications, newest first, with how many are unread. */
 export async function listMemberNotifications(
   ctx: AppContext,
@@ -1033,22 +1077,16 @@ export async function listMemberNotifications(
   page: PageQuery & { unread?: boolean },
 ): Promise<Page<MemberNotificationView> & { unread: number }> {
   requireMember(member);
-  let q = ctx.db
-    .selectFrom('community_member_notifications')
-    .selectAll()
-    .where('workspace_id', '=', member.workspaceId)
-    .where('member_id', '=', member.memberId);
-  if (page.unread) q = q.where('read_at', 'is', null);
-  if (page.cursor) q = q.where('id', '<', Number(decodeCursor(page.cursor)));
+  let q = visibleNotifications(ctx.db, member).selectAll('n');
+  if (page.unread) q = q.where('n.read_at', 'is', null);
+  if (page.cursor) q = q.where('n.id', '<', Number(decodeCursor(page.cursor)));
   const rows = await q
-    .orderBy('id', 'desc')
+    .orderBy('n.id', 'desc')
     .limit(page.limit + 1)
     .execute();
-  const unread = await ctx.db
-    .selectFrom('community_member_notifications')
+  const unread = await visibleNotifications(ctx.db, member)
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('member_id', '=', member.memberId)
-    .where('read_at', 'is', null)
+    .where('n.read_at', 'is', null)
     .executeTakeFirstOrThrow();
   return {
     ...toPage(
@@ -1059,10 +1097,11 @@ export async function listMemberNotifications(
         id: Number(r.id),
         kind: r.kind,
         threadId: r.thread_id,
+        postId: r.post_id === null ? null : Number(r.post_id),
         title: r.title,
         body: r.body,
         url: r.url,
-        reasons: ctx.dialect.parseJson<Reason[]>(r.reasons),
+        reasons: ctx.dialect.parseJson<MemberNotificationReason[]>(r.reasons),
         createdAt: r.created_at,
         readAt: r.read_at,
       }),

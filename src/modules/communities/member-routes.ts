@@ -265,7 +265,7 @@ export function memberAuthRoutes(ctx: AppContext, options: MemberRouteOptions = 
       method: 'patch',
       path: '/community/me',
       tags: ['Community members'],
-      summary: 'Change your display name or bio',
+      summary: 'Change your display name, bio, or whether you get email about replies (emailReplies)',
       security: memberSecurity,
       request: { body: jsonBody(profilePatch) },
       responses: { 200: jsonContent(memberProfileSchema, 'Updated'), ...errorResponses(400, 401, 403) },

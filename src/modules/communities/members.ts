@@ -43,6 +43,10 @@ export const memberProfileSchema = publicMemberSchema
   .extend({
     email: z.string().nullable(),
     emailVerified: z.boolean(),
+    emailReplies: z.boolean().openapi({
+      description:
+        'Email me about replies: an email when your question gets its first answer and when an answer is accepted (needs a verified email)',
+    }),
     customerId: z.string().nullable(),
     suspendedUntil: z.string().nullable(),
     stats: z.object({
@@ -64,6 +68,7 @@ export const profilePatch = z
   .object({
     displayName: z.string().trim().min(1).max(80).optional(),
     bio: z.string().trim().max(1000).nullable().optional(),
+    emailReplies: z.boolean().optional(),
   })
   .openapi('CommunityProfilePatch');
 
@@ -104,6 +109,7 @@ async function toProfile(ctx: AppContext, r: MemberRow): Promise<MemberProfile> 
     ...toPublic(r),
     email: r.email,
     emailVerified: r.email_verified_at !== null,
+    emailReplies: Number(r.email_replies) === 1,
     customerId: r.customer_id,
     suspendedUntil: r.suspended_until,
     stats: {
@@ -131,9 +137,10 @@ export async function updateMyProfile(
   patch: z.infer<typeof profilePatch>,
 ): Promise<MemberProfile> {
   const valid = profilePatch.parse(patch);
-  const set: { display_name?: string; bio?: string | null } = {};
+  const set: { display_name?: string; bio?: string | null; email_replies?: number } = {};
   if (valid.displayName !== undefined) set.display_name = valid.displayName;
   if (valid.bio !== undefined) set.bio = valid.bio || null;
+  if (valid.emailReplies !== undefined) set.email_replies = valid.emailReplies ? 1 : 0;
   if (Object.keys(set).length > 0)
     await ctx.db
       .updateTable('community_members')

@@ -6,7 +6,11 @@ import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 
 /** The community's outbox tables: rows with status, attempts and next_attempt_at. */
-type OutboxTable = 'community_loop_deliveries' | 'community_newsletter_deliveries' | 'community_shares';
+type OutboxTable =
+  | 'community_loop_deliveries'
+  | 'community_newsletter_deliveries'
+  | 'community_post_deliveries'
+  | 'community_shares';
 
 /** A row left "sending" this long was being sent by a process that died: it is due again. */
 const STALE_SENDING_MS = 5 * 60_000;
@@ -21,7 +25,7 @@ export async function claimDue<T extends OutboxTable>(
   table: T,
   limit: number,
 ): Promise<Selectable<DB[T]>[]> {
-  // The three tables share these columns; one of them names the shape for the query builder.
+  // The tables share these columns; one of them names the shape for the query builder.
   const name = table as 'community_shares';
   const now = ctx.now();
   const claimed = await ctx.db.transaction().execute(async (trx) => {

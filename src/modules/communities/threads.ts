@@ -35,6 +35,7 @@ import { type CommunityActor, isMember, isStaff } from './actors.ts';
 import { recountThreadAndSpace } from './counters.ts';
 import { checkPostingAllowed, screenNewPost } from './flags.ts';
 import { votedIdeas } from './ideas.ts';
+import { notifyAnswerAccepted, notifyPostWritten } from './post-notifications.ts';
 import { advanceReadState, unreadInThreads } from './reading.ts';
 import { mentionCandidates, quoteMarkdown, renderMarkdown } from './render.ts';
 import { awardAcceptedAnswer, revokeAcceptedAnswer } from './reputation.ts';
@@ -219,6 +220,7 @@ export async function createThread(ctx: AppContext, viewer: Viewer, input: Threa
       .set((eb) => ({ thread_count: eb('thread_count', '+', 1) }))
       .where('id', '=', space.id)
       .execute();
+    await notifyPostWritten(ctx, trx, actor.workspaceId, Number(out.post.id), out.mentionedMemberIds);
     return out;
   });
   if (isMember(actor)) await screenNewPost(ctx, actor, Number(post.id));
@@ -286,6 +288,7 @@ export async function replyToThread(
           summary: `Case ${linked.number}: answered on the community: ${thread.title}`.slice(0, 300),
         });
     }
+    await notifyPostWritten(ctx, trx, actor.workspaceId, Number(made.post.id), made.mentionedMemberIds);
     return made;
   });
   if (isMember(actor)) await screenNewPost(ctx, actor, Number(post.id));
@@ -599,11 +602,15 @@ export async function acceptAnswer(
     throw new AppError('validation_failed', 'The answer must be a visible reply in this question', {
       fields: [{ path: 'postId', message: 'not a reply of this question' }],
     });
-  await ctx.db
-    .updateTable('community_threads')
-    .set({ accepted_post_id: Number(post.id), updated_at: ctx.now().toISOString() })
-    .where('id', '=', thread.id)
-    .execute();
+  // The notifications are written with the acceptance, so one is never lost to a crash between them.
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('community_threads')
+      .set({ accepted_post_id: Number(post.id), updated_at: ctx.now().toISOString() })
+      .where('id', '=', thread.id)
+      .execute();
+    await notifyAnswerAccepted(ctx, trx, actor, Number(post.id));
+  });
   if (thread.accepted_post_id !== null && Number(thread.accepted_post_id) !== Number(post.id))
     await revokeAcceptedAnswer(ctx, {
       workspaceId: actor.workspaceId,

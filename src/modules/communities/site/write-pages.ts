@@ -292,7 +292,19 @@ const reasonText: Record<MemberNotificationView['reasons'][number], string> = {
   author: 'you suggested it',
   replied: 'you replied to it',
   linked: 'you asked for it',
+  started: 'you started the thread',
+  asked: 'you asked the question',
+  mentioned: 'you were mentioned',
+  answered: 'you wrote the answer',
 };
+
+/** A post's notification opens at the post (its absolute url, made relative to the site); others at the thread. */
+function notificationHref(ws: SiteWorkspace, n: MemberNotificationView): string {
+  if (n.postId === null) return siteHref.thread(ws, n.threadId);
+  const u = new URL(n.url);
+  const at = u.pathname.indexOf('/community/');
+  return at < 0 ? siteHref.thread(ws, n.threadId) : `${u.pathname.slice(at)}${u.search}${u.hash}`;
+}
 
 export function notificationsPage(
   frame: Frame & { formToken: string },
@@ -307,10 +319,10 @@ export function notificationsPage(
 ${unread > 0 ? html`<div class="actions">${buttonForm(writeHref.notificationsRead(ws), frame.formToken, 'Mark all as read', {}, 'secondary')}</div>` : ''}
 ${
   items.length === 0
-    ? html`<p class="notice">No notifications yet. When an idea you voted for, suggested or replied to changes status, you hear it here.</p>`
+    ? html`<p class="notice">No notifications yet. When someone replies in your thread, answers your question, accepts your answer or mentions you, or an idea you voted for, suggested or replied to changes status, you hear it here.</p>`
     : html`<ul class="cards">${items.map(
         (n) =>
-          html`<li class="card${n.readAt === null ? ' unread-item' : ''}"><h2><a href="${siteHref.thread(ws, n.threadId)}">${n.title}</a>${
+          html`<li class="card${n.readAt === null ? ' unread-item' : ''}"><h2><a href="${notificationHref(ws, n)}">${n.title}</a>${
             n.readAt === null ? html` <span class="badge unread">New</span>` : ''
           }</h2><p>${n.body}</p><p class="meta"><span>because ${n.reasons.map((r) => reasonText[r]).join(', ')}</span><span>${when(ws, n.createdAt)}</span></p></li>`,
       )}</ul>`
