@@ -9,7 +9,7 @@ import { setIdeaStatus, voteIdea } from './ideas.ts';
 import { notifyIdeaStatusChanges } from './loop.ts';
 import { insertMember } from './members-fixtures.ts';
 import { createSpace } from './spaces.ts';
-import { createThread } from './threads.ts';
+import { createThread, replyToThread } from './threads.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
@@ -244,5 +244,89 @@ describe('member notification routes', () => {
       await call(app(), 'GET', '/api/v1/community/notifications?unread=true', undefined, member),
     );
     expect(unread).toMatchObject({ items: [], unread: 0 });
+  });
+
+  it('lists replies and mentions with the idea changes, a page at a time by keyset, and marks the ones named read', async () => {
+    const s = await setup();
+    const replier = await insertMember(t.ctx, s.ws.id, { trustLevel: 2 });
+    const replies = [];
+    for (const body of ['First reply', 'Second reply', 'Third reply']) {
+      replies.push(await replyToThread(t.ctx, replier, s.ideaId, { body }));
+      t.clock.advance(1000);
+    }
+    const member = await memberCaller(s.ws.slug, s.author.memberId);
+    type Item = { id: number; kind: string; postId: number | null; body: string; reasons: string[] };
+    type Listing = { items: Item[]; nextCursor: string | null; unread: number };
+    const first = await json<Listing>(
+      await call(app(), 'GET', '/api/v1/community/notifications?limit=2', undefined, member),
+    );
+    expect(first.unread).toBe(3);
+    expect(first.items).toMatchObject([
+      { kind: 'post', postId: replies[2]?.post.id, body: 'Third reply', reasons: ['started'] },
+      { kind: 'post', postId: replies[1]?.post.id, body: 'Second reply' },
+    ]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await json<Listing>(
+      await call(
+        app(),
+        'GET',
+        `/api/v1/community/notifications?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? '')}`,
+        undefined,
+        member,
+      ),
+    );
+    expect(second.items.map((n) => n.postId)).toEqual([replies[0]?.post.id]);
+    expect(second.nextCursor).toBeNull();
+    expect(
+      await json(
+        await call(
+          app(),
+          'POST',
+          '/api/v1/community/notifications/read',
+          { ids: [first.items[0]?.id] },
+          member,
+        ),
+      ),
+    ).toEqual({ marked: 1 });
+    const unread = await json<Listing>(
+      await call(app(), 'GET', '/api/v1/community/notifications?unread=true', undefined, member),
+    );
+    expect(unread.unread).toBe(2);
+    expect(unread.items.map((n) => n.body)).toEqual(['Second reply', 'First reply']);
+    // The replier hears nothing of their own replies.
+    const replierCaller = await memberCaller(s.ws.slug, replier.memberId);
+    expect(
+      await json<Listing>(
+        await call(app(), 'GET', '/api/v1/community/notifications', undefined, replierCaller),
+      ),
+    ).toMatchObject({ items: [], unread: 0 });
+
+    const doc = await json<{
+      components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
+    }>(await call(app(), 'GET', '/api/openapi.json'));
+    const schema = doc.components.schemas.CommunityMemberNotification;
+    expect(schema?.properties.kind?.enum).toEqual(['idea_status', 'post', 'answer_accepted']);
+    expect(schema?.properties.postId).toBeDefined();
+  });
+
+  it('lets a member turn emails about replies off and on through /community/me', async () => {
+    const s = await setup();
+    const member = await memberCaller(s.ws.slug, s.author.memberId);
+    type Me = { member: { emailReplies: boolean } };
+    expect(
+      (await json<Me>(await call(app(), 'GET', '/api/v1/community/me', undefined, member))).member,
+    ).toMatchObject({ emailReplies: true });
+    expect(
+      await json<{ emailReplies: boolean }>(
+        await call(app(), 'PATCH', '/api/v1/community/me', { emailReplies: false }, member),
+      ),
+    ).toMatchObject({ emailReplies: false });
+    expect(
+      (await json<Me>(await call(app(), 'GET', '/api/v1/community/me', undefined, member))).member
+        .emailReplies,
+    ).toBe(false);
+    expect((await call(app(), 'PATCH', '/api/v1/community/me', { emailReplies: 'no' }, member)).status).toBe(
+      400,
+    );
   });
 });
