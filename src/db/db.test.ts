@@ -256,6 +256,7 @@ const expectedSchema = {
     'id',
     'intents',
     'language',
+    'links',
     'received_at',
     'reply_to',
     'sentiment',

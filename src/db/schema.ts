@@ -158,6 +158,8 @@ export interface MentionsTable {
   topics: string | null;
   /** Space-separated `classifierId:label` of the custom classifiers' answers, for filtering. */
   classes: string | null;
+  /** JSON array of the links the post carries that its text does not write out (Bluesky facets and cards, Mastodon anchors); null when none. */
+  links: string | null;
   /** What became of the mention (src/modules/inbox/dispositions.ts): case, answered, dismissed. */
   disposition_reason: string | null;
   disposition_at: string | null;

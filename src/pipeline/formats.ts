@@ -70,6 +70,19 @@ export function linksInText(text: string): string[] {
   return (text.match(URL_IN_TEXT) ?? []).map((u) => u.replace(/[.,;:!?]+$/, ''));
 }
 
+/** At most this many links beyond the text are kept per post (a post links a handful at most). */
+const MAX_LINKS_BEYOND_TEXT = 20;
+
+/**
+ * The links a post carries that its text does not write out in full (Bluesky link facets and
+ * cards, Mastodon anchors): stored with the mention so that the app can show them and the query
+ * preview sees what `url:` matched on. Web addresses only, as the app links them.
+ */
+export function linksBeyondText(post: { text: string; urls: string[] }): string[] {
+  const inText = new Set(linksInText(post.text));
+  return post.urls.filter((u) => !inText.has(u) && asWebAddress(u) !== null).slice(0, MAX_LINKS_BEYOND_TEXT);
+}
+
 // ---------------------------------------------------------------------------------------------
 // generic: webhook, import, RSS, demo. Documented in docs/connectors.md.
 

@@ -4,7 +4,7 @@ import { buildUser, buildWorkspace } from '../../test/factories.ts';
 import { createConnector } from '../connectors/service.ts';
 import { analyzeContent } from '../modules/analysis/service.ts';
 import { listQuarantine, resolveQuarantined } from '../modules/listening/quarantine.ts';
-import { createQuery, listMentions, mentionThread } from '../modules/listening/service.ts';
+import { createQuery, listMentions, mentionThread, previewQuery } from '../modules/listening/service.ts';
 import { forgetCachedAuthors } from '../modules/listening/store.ts';
 import type { GenericPost } from './formats.ts';
 import { appendToLog } from './ingest-log.ts';
@@ -97,6 +97,68 @@ describe('pipeline', () => {
     const [row] = await mentionRows(ws.id);
     expect(row?.text).toBe('');
     expect(row?.deleted_at).not.toBeNull();
+  });
+
+  it('keeps the links a Bluesky post carries beside its shortened text, for the app and the query preview, until it is deleted', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = (await buildUser(t.ctx, ws, { role: 'admin' })).actor;
+    const create = {
+      did: 'did:plc:links',
+      time_us: 1795400000000000,
+      kind: 'commit',
+      commit: {
+        operation: 'create',
+        collection: 'app.bsky.feed.post',
+        rkey: 'l1',
+        record: {
+          // Bluesky shows a long link shortened; the full address is only in the facet.
+          text: 'Read this before you fly example.com/fees/2026-bag… and https://blog.example/p',
+          createdAt: '2026-11-20T10:00:00.000Z',
+          facets: [
+            {
+              index: { byteStart: 25, byteEnd: 50 },
+              features: [
+                { $type: 'app.bsky.richtext.facet#link', uri: 'https://example.com/fees/2026-baggage-rules' },
+              ],
+            },
+            {
+              index: { byteStart: 0, byteEnd: 4 },
+              features: [{ $type: 'app.bsky.richtext.facet#link', uri: 'javascript:alert(1)' }],
+            },
+          ],
+          embed: { $type: 'app.bsky.embed.external', external: { uri: 'https://cards.example/fees' } },
+        },
+      },
+    };
+    await append(ws.id, 'jetstream', [create]);
+    await drain();
+    const [m] = (await listMentions(t.ctx, admin, { limit: 10 })).items;
+    expect(m?.links).toEqual([
+      'https://blog.example/p',
+      'https://example.com/fees/2026-baggage-rules',
+      'https://cards.example/fees',
+    ]);
+    const preview = await previewQuery(t.ctx, admin, {
+      query: 'url:example.com/fees/2026-baggage',
+      sample: 100,
+    });
+    expect(preview.matched).toBe(1);
+    expect((await previewQuery(t.ctx, admin, { query: 'url:cards.example', sample: 100 })).matched).toBe(1);
+
+    await append(ws.id, 'jetstream', [
+      {
+        ...create,
+        time_us: 1795400005000000,
+        commit: { operation: 'delete', collection: 'app.bsky.feed.post', rkey: 'l1' },
+      },
+    ]);
+    await drain();
+    const row = await t.ctx.db
+      .selectFrom('mentions')
+      .select(['text', 'links'])
+      .where('workspace_id', '=', ws.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ text: '', links: null });
   });
 
   it('applies a Mastodon delete that arrives before its status', async () => {

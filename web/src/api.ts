@@ -136,6 +136,8 @@ export type Mention = {
   externalId: string;
   url: string | null;
   text: string;
+  /** The web addresses the post links to: in its text, then beside it (facets, cards). */
+  links?: string[];
   language: string;
   createdAt: string;
   receivedAt: string;

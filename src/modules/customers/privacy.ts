@@ -656,6 +656,7 @@ export async function eraseCustomer(
         .set({
           text: '',
           url: null,
+          links: null,
           analysis: ctx.dialect.toJson(
             strippedAnalysis(ctx.dialect.parseJson<Partial<Analysis>>(m.analysis)),
           ),

@@ -19,6 +19,10 @@ export const mentionSchema = z
     externalId: z.string(),
     url: z.string().nullable(),
     text: z.string(),
+    links: z.array(z.string()).openapi({
+      description:
+        'the web addresses the post links to: those written in its text, then those it carried beside it (Bluesky link facets and cards, Mastodon anchors)',
+    }),
     language: z.string(),
     createdAt: z.string(),
     receivedAt: z.string(),

@@ -203,10 +203,9 @@ export async function previewQuery(
       authorHandle: row.author_handle,
       language: row.language,
       channel: row.channel,
-      // The links written in the text: what the pipeline takes from the text too. Not the
-      // mention's own address (`row.url`), and the link fields of a format (Bluesky facets and
-      // cards, Mastodon hrefs) are not stored, so the preview cannot see those.
-      urls: linksInText(row.text),
+      // What the pipeline matched on: the links in the text and those stored beside it (Bluesky
+      // facets and cards, Mastodon anchors). Not the mention's own address (`row.url`).
+      urls: linksOf(ctx, row),
     });
     if (!compiled.matches(item)) continue;
     matchedRows.push(row);
@@ -261,6 +260,12 @@ async function withQueryIds(ctx: AppContext, rows: MentionRow[]): Promise<RowWit
   return rows.map((r) => ({ ...r, queryIds: byMention.get(Number(r.id)) ?? [] }));
 }
 
+/** A stored post's links: those written in its text, then those it carried beside it. */
+function linksOf(ctx: AppContext, row: Pick<MentionRow, 'text' | 'links'>): string[] {
+  const beside = row.links === null ? [] : (ctx.dialect.parseJson<string[]>(row.links) ?? []);
+  return [...new Set([...linksInText(row.text), ...beside])];
+}
+
 function toMentionView(ctx: AppContext) {
   return (r: RowWithQueries): MentionView => ({
     id: Number(r.id),
@@ -268,6 +273,7 @@ function toMentionView(ctx: AppContext) {
     externalId: r.external_id,
     url: r.url,
     text: r.text,
+    links: linksOf(ctx, r),
     language: r.language,
     createdAt: r.created_at,
     receivedAt: r.received_at,

@@ -3,11 +3,22 @@ import type { AppContext } from '../../context.ts';
 import { chunks } from '../../db/chunks.ts';
 import type { Dialect } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
-import type { AuthorLink, NormalizedEvent, NormalizedPost } from '../../pipeline/formats.ts';
+import {
+  type AuthorLink,
+  linksBeyondText,
+  type NormalizedEvent,
+  type NormalizedPost,
+} from '../../pipeline/formats.ts';
 import type { Analysis } from '../analysis/service.ts';
 
 export type StorablePost = { post: NormalizedPost; analysis: Analysis; queryIds: string[] };
 export type StorableDelete = { channel: string; externalId: string; versionAt: string };
+
+/** A post's links beyond its text as stored: a JSON array, or null (most posts write theirs out). */
+function linksJson(p: NormalizedPost): string | null {
+  const links = linksBeyondText(p);
+  return links.length === 0 ? null : JSON.stringify(links);
+}
 
 const keyOf = (channel: string, externalId: string) => `${channel}\u0000${externalId}`;
 const cacheKeyOf = (workspaceId: string, channel: string, externalId: string) =>
@@ -311,6 +322,7 @@ export async function storeEvents(
           urgency: analysis.urgency.score,
           topics: analysis.topics.map((t) => t.id).join(' ') || null,
           classes: analysis.classifiers.map((c) => `${c.classifierId}:${c.label}`).join(' ') || null,
+          links: linksJson(p),
           disposition: null,
           deleted_at: null,
           edited_at: p.edited ? p.versionAt : null,
@@ -334,6 +346,7 @@ export async function storeEvents(
             urgency: eb.ref('excluded.urgency'),
             topics: eb.ref('excluded.topics'),
             classes: eb.ref('excluded.classes'),
+            links: eb.ref('excluded.links'),
             edited_at: eb.ref('excluded.edited_at'),
           }))
           .where('mentions.deleted_at', 'is', null)
@@ -400,6 +413,7 @@ export async function storeEvents(
           .doUpdateSet({
             text: '',
             url: null,
+            links: null,
             deleted_at: now,
             analysis: ctx.dialect.toJson({}),
             sentiment: null,

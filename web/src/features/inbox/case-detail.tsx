@@ -22,6 +22,7 @@ import {
   type Reply,
   readAnalysis,
 } from '../../api.ts';
+import { PostLinks } from '../../components/post-links.tsx';
 import { useSession } from '../../session.tsx';
 import { AnalysisBadges } from '../listening/analysis-badges.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
@@ -648,6 +649,7 @@ function Post({ m, first, children }: { m: Mention; first: boolean; children?: R
           )}
         </div>
         <p className="post-text">{m.deleted ? <em className="muted">This post was deleted.</em> : m.text}</p>
+        {!m.deleted && <PostLinks links={m.links} author={name} />}
         {first && (
           <AnalysisBadges
             analysis={{ ...a, topics: [], classifiers: [] }}

@@ -1,4 +1,5 @@
 import { inboxWorkers, type ListeningQuery, type Mention, readAnalysis, type Topic } from '../../api.ts';
+import { PostLinks } from '../../components/post-links.tsx';
 import { useSession } from '../../session.tsx';
 import { DispositionMenu } from '../inbox/disposition-menu.tsx';
 import { AnalysisBadges } from './analysis-badges.tsx';
@@ -68,6 +69,7 @@ export function MentionCard({
         </time>
       </header>
       <p className="mention-text">{m.text}</p>
+      <PostLinks links={m.links} author={name} />
       <footer>
         <AnalysisBadges
           analysis={analysis}
