@@ -651,6 +651,7 @@ const expectedSchema = {
     'title',
     'updated_at',
     'vote_count',
+    'withheld_accepted_post_id',
     'workspace_id',
   ],
   community_posts: [
@@ -676,6 +677,7 @@ const expectedSchema = {
     'edited_by_user_id',
     'post_id',
     'revision',
+    'title',
   ],
   community_read_state: ['last_read_number', 'member_id', 'thread_id', 'updated_at', 'workspace_id'],
   community_idea_votes: ['created_at', 'member_id', 'thread_id'],

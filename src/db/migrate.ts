@@ -35,6 +35,7 @@ import * as m0031 from './migrations/0031_ingest_log_backfill.ts';
 import * as m0032 from './migrations/0032_ingest_log_connector_index.ts';
 import * as m0033 from './migrations/0033_community_session_page_views.ts';
 import * as m0034 from './migrations/0034_community_thread_title_search.ts';
+import * as m0035 from './migrations/0035_community_answer_and_title_history.ts';
 import * as m0036 from './migrations/0036_community_post_notifications.ts';
 import * as m0038 from './migrations/0038_mention_links.ts';
 
@@ -75,6 +76,7 @@ const migrations: Record<string, DialectMigration> = {
   '0032_ingest_log_connector_index': m0032,
   '0033_community_session_page_views': m0033,
   '0034_community_thread_title_search': m0034,
+  '0035_community_answer_and_title_history': m0035,
   '0036_community_post_notifications': m0036,
   '0038_mention_links': m0038,
 };

@@ -1127,6 +1127,8 @@ export interface CommunityThreadsTable {
   duplicate_of_thread_id: string | null;
   vote_count: Generated<number>;
   accepted_post_id: number | null;
+  /** The accepted answer while a moderator keeps it hidden (accepted_post_id is null meanwhile). */
+  withheld_accepted_post_id: number | null;
   source_post_id: number | null;
   /** Posts not deleted (hidden ones included: they may be restored). */
   post_count: Generated<number>;
@@ -1159,6 +1161,8 @@ export interface CommunityPostRevisionsTable {
   post_id: number;
   revision: number;
   body_markdown: string;
+  /** Opening posts: the thread's title as of this revision (null before 0035 and on replies). */
+  title: string | null;
   edited_by_member_id: string | null;
   edited_by_user_id: string | null;
   created_at: string;

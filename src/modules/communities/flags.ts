@@ -103,6 +103,24 @@ async function setHidden(
       .set({ hidden_at: at })
       .where('id', '=', post.thread_id)
       .execute();
+  // A hidden accepted answer answers nothing (no "Answered" badge, not in digests, the unanswered
+  // escalation sees it again); restoring it makes the question answered again, unless another
+  // answer was accepted meanwhile.
+  if (at !== null)
+    await db
+      .updateTable('community_threads')
+      .set({ accepted_post_id: null, withheld_accepted_post_id: post.id })
+      .where('id', '=', post.thread_id)
+      .where('accepted_post_id', '=', post.id)
+      .execute();
+  else
+    await db
+      .updateTable('community_threads')
+      .set({ accepted_post_id: post.id, withheld_accepted_post_id: null })
+      .where('id', '=', post.thread_id)
+      .where('withheld_accepted_post_id', '=', post.id)
+      .where('accepted_post_id', 'is', null)
+      .execute();
   await recountThreadAndSpace(ctx, db, post.thread_id);
 }
 

@@ -145,6 +145,8 @@ export type ThreadPage = z.infer<typeof threadPageSchema>;
 export const revisionSchema = z
   .object({
     revision: z.number(),
+    /** Opening posts: the thread's title as of this revision (null on replies and older revisions). */
+    title: z.string().nullable(),
     bodyMarkdown: z.string(),
     editedBy: authorSchema.nullable(),
     createdAt: z.string(),

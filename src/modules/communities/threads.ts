@@ -121,7 +121,7 @@ async function insertPost(
       updated_at: now,
     }))
     .where('id', '=', thread.id)
-    .returning(['last_post_number', 'hidden_at'])
+    .returning(['last_post_number', 'hidden_at', 'title'])
     .executeTakeFirstOrThrow();
   const author = opts.author ?? authorColumns(actor);
   const inserted = await trx
@@ -147,6 +147,7 @@ async function insertPost(
       post_id: Number(inserted.id),
       revision: 1,
       body_markdown: markdown,
+      title: Number(numbered.last_post_number) === 1 ? numbered.title : null,
       edited_by_member_id: author.author_member_id,
       edited_by_user_id: author.author_user_id,
       created_at: now,
@@ -358,6 +359,8 @@ export async function editPost(
         post_id: Number(post.id),
         revision: Number(last?.revision ?? 0) + 1,
         body_markdown: valid.body,
+        // The opening post's revisions carry the title too, so a title edit is in the history.
+        title: Number(post.number) === 1 ? (valid.title ?? thread.title) : null,
         ...(isMember(actor)
           ? { edited_by_member_id: actor.memberId, edited_by_user_id: null }
           : { edited_by_member_id: null, edited_by_user_id: actor.userId }),
@@ -563,6 +566,7 @@ export async function postRevisions(
         : null;
     return {
       revision: Number(r.revision),
+      title: r.title,
       bodyMarkdown: r.body_markdown,
       editedBy: (key && authors.get(key)) || null,
       createdAt: r.created_at,

@@ -6,11 +6,12 @@ import { createApp } from '../../../http/app.ts';
 import { newId } from '../../../ids.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import type { MemberActor } from '../actors.ts';
+import { flagPost, reviewPost } from '../flags.ts';
 import { loginMember } from '../member-auth.ts';
 import { MEMBER_COOKIE } from '../member-session.ts';
 import { setNewsletterCadence } from '../newsletters.ts';
 import { createSpace } from '../spaces.ts';
-import { createThread } from '../threads.ts';
+import { acceptAnswer, createThread, editPost, getThread, postRevisions, replyToThread } from '../threads.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
@@ -279,5 +280,96 @@ describe('a signed-in member signs out from any page and edits their profile and
     expect(await subscribed()).toEqual([news.id]);
     expect((await post(`/community/${ws.slug}/-/me/newsletters`, s, {})).res.status).toBe(303);
     expect(await subscribed()).toEqual([]);
+  });
+});
+
+describe('answers hidden by moderators, and title edits in the history', () => {
+  it('stops counting a question as answered while its accepted answer is hidden, and again once it is restored', async () => {
+    const { ws, owner, space } = await setup();
+    const qa = await space('qa');
+    const asker = await member(ws);
+    const answerer = await member(ws);
+    const q = await createThread(t.ctx, asker.actor, {
+      spaceId: qa.id,
+      title: 'Pets in cabin?',
+      body: 'Can my cat fly with me?',
+    });
+    const a = await replyToThread(t.ctx, answerer.actor, q.thread.id, { body: 'Yes, under 8 kg.' });
+    await acceptAnswer(t.ctx, asker.actor, q.thread.id, a.post.id);
+    const answered = async () =>
+      (await getThread(t.ctx, owner, q.thread.id, { limit: 5 })).thread.acceptedPostId;
+    expect(await answered()).toBe(a.post.id);
+    expect((await get(`/community/${ws.slug}/s/${qa.slug}`)).body).toContain(
+      '<span class="badge answered">Answered</span>',
+    );
+
+    // Staff flags weigh enough to hide a post at once.
+    expect((await flagPost(t.ctx, owner, a.post.id, { reason: 'offensive' })).hidden).toBe(true);
+    expect(await answered()).toBeNull();
+    const hiddenList = await get(`/community/${ws.slug}/s/${qa.slug}`);
+    expect(hiddenList.body).not.toContain('Answered</span>');
+    expect(hiddenList.body).toContain('<span class="badge">Unanswered</span>');
+    const hiddenThread = await get(`/community/${ws.slug}/t/${q.thread.id}`);
+    expect(hiddenThread.body).not.toContain('Answered</span>');
+    expect(hiddenThread.body).not.toContain('Yes, under 8 kg.');
+
+    await reviewPost(t.ctx, owner, a.post.id, 'restore');
+    expect(await answered()).toBe(a.post.id);
+    const restored = await get(`/community/${ws.slug}/t/${q.thread.id}`);
+    expect(restored.body).toContain('<span class="badge answered">Answered</span>');
+    expect(restored.body).toContain('<strong class="badge answered">Accepted answer</strong>');
+  });
+
+  it('restores a hidden answer without taking the place of an answer accepted meanwhile', async () => {
+    const { ws, owner, space } = await setup();
+    const qa = await space('qa');
+    const asker = await member(ws);
+    const q = await createThread(t.ctx, asker.actor, {
+      spaceId: qa.id,
+      title: 'Lounge?',
+      body: 'Which lounge?',
+    });
+    const first = await replyToThread(t.ctx, owner, q.thread.id, { body: 'Lounge A' });
+    const second = await replyToThread(t.ctx, owner, q.thread.id, { body: 'Lounge B' });
+    await acceptAnswer(t.ctx, asker.actor, q.thread.id, first.post.id);
+    await flagPost(t.ctx, owner, first.post.id, { reason: 'spam' });
+    await acceptAnswer(t.ctx, asker.actor, q.thread.id, second.post.id);
+    await reviewPost(t.ctx, owner, first.post.id, 'restore');
+    expect((await getThread(t.ctx, owner, q.thread.id, { limit: 5 })).thread.acceptedPostId).toBe(
+      second.post.id,
+    );
+  });
+
+  it("records a thread title edit in the opening post's history, shown on the history page", async () => {
+    const { ws, space } = await setup();
+    const forum = await space('forum');
+    const s = await member(ws);
+    const w = await createThread(t.ctx, s.actor, {
+      spaceId: forum.id,
+      title: 'Wifi on board',
+      body: 'Is there wifi?',
+    });
+    t.clock.advance(60_000);
+    await editPost(t.ctx, s.actor, w.post.id, {
+      title: 'Free wifi on long-haul flights?',
+      body: 'Is there wifi?',
+    });
+    t.clock.advance(60_000);
+    await editPost(t.ctx, s.actor, w.post.id, { body: 'Is there free wifi?' });
+    const revisions = await postRevisions(t.ctx, s.actor, w.post.id);
+    expect(revisions.map((r) => [r.revision, r.title, r.bodyMarkdown])).toEqual([
+      [1, 'Wifi on board', 'Is there wifi?'],
+      [2, 'Free wifi on long-haul flights?', 'Is there wifi?'],
+      [3, 'Free wifi on long-haul flights?', 'Is there free wifi?'],
+    ]);
+    const reply = await replyToThread(t.ctx, s.actor, w.thread.id, { body: 'Answering myself' });
+    expect((await postRevisions(t.ctx, s.actor, reply.post.id))[0]?.title).toBeNull();
+
+    const page = await get(`/community/${ws.slug}/-/p/${w.post.id}/history`);
+    expect(page.body).toContain('<p class="revision-title">Title: <strong>Wifi on board</strong></p>');
+    expect(page.body).toContain(
+      '<p class="revision-title">Title changed to: <strong>Free wifi on long-haul flights?</strong></p>',
+    );
+    expect(page.body.match(/Title changed to/g)).toHaveLength(1);
   });
 });

@@ -240,7 +240,14 @@ ${errorBox(error)}
   return layout({ ...frame, canonical: null, noindex: true }, `Flag #${post.number}`, thread.title, body);
 }
 
-/** Every text a post has had, oldest first. */
+/** An opening post's title as of a revision, marked when that edit changed it. */
+function revisionTitle(r: RevisionView, before: RevisionView | undefined): Html | string {
+  if (r.title === null) return '';
+  const changed = before !== undefined && before.title !== null && before.title !== r.title;
+  return html`<p class="revision-title">${changed ? 'Title changed to' : 'Title'}: <strong>${r.title}</strong></p>`;
+}
+
+/** Every text (and, for an opening post, title) a post has had, oldest first. */
 export function historyPage(
   frame: Frame,
   thread: ThreadView,
@@ -258,10 +265,10 @@ ${
   revisions.length === 0
     ? html`<p class="notice">There is no history to show.</p>`
     : html`<ol class="cards revisions">${revisions.map(
-        (r) =>
+        (r, i) =>
           html`<li class="card"><p class="meta"><span>${r.revision === 1 ? 'Original' : `Edit ${r.revision - 1}`}</span><span>${
             r.editedBy?.name ?? 'Unknown'
-          }</span><span>${when(ws, r.createdAt)}</span></p><pre class="source">${r.bodyMarkdown}</pre></li>`,
+          }</span><span>${when(ws, r.createdAt)}</span></p>${revisionTitle(r, revisions[i - 1])}<pre class="source">${r.bodyMarkdown}</pre></li>`,
       )}</ol>`
 }`;
   return layout(

@@ -498,6 +498,27 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     expect(after.body).toContain('<dt>Points</dt><dd>20</dd>');
     expect(after.body).toContain('From the team: Ran the &lt;b&gt;meetup&lt;/b&gt;');
   });
+
+  it('shows an answer to the member’s question in their notifications, linked to the answer itself', async () => {
+    const { ws, space } = await setup();
+    const qa = await space('qa');
+    const asker = await member(ws);
+    const answerer = await member(ws);
+    const q = await createThread(t.ctx, asker.actor, {
+      spaceId: qa.id,
+      title: 'Seat <change>?',
+      body: 'How?',
+    });
+    await replyToThread(t.ctx, answerer.actor, q.thread.id, { body: 'Use **Manage booking**.' });
+    const list = await get(`/community/${ws.slug}/-/notifications`, asker);
+    expect(list.body).toContain('1 unread.');
+    expect(list.body).toContain(`href="/community/${ws.slug}/t/${q.thread.id}#p2"`);
+    expect(list.body).toContain(`Writer ${n} answered “Seat &lt;change&gt;?”`);
+    expect(list.body).toContain('because you asked the question');
+    expect((await get(`/community/${ws.slug}/-/notifications`, answerer)).body).toContain(
+      'No notifications yet.',
+    );
+  });
 });
 
 describe('reading on the script-free site counts toward trust levels', () => {
