@@ -910,7 +910,8 @@ export type Reply = {
   visibility: 'public' | 'private';
   recipient: string | null;
   body: string;
-  status: 'queued' | 'sending' | 'sent' | 'failed';
+  /** cancelled: withdrawn before sending (a survey held after a solve that was undone). */
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
   attempts: number;
   nextAttemptAt: string | null;
   lastError: string | null;
@@ -1453,7 +1454,7 @@ export type SurveyInput = {
   expiresDays?: number;
   enabled?: boolean;
 };
-export type SurveyRequestStatus = 'sent' | 'queued' | 'not_sent' | 'answered' | 'expired';
+export type SurveyRequestStatus = 'sent' | 'queued' | 'not_sent' | 'answered' | 'expired' | 'withdrawn';
 export type SurveyRequestView = {
   id: string;
   surveyId: string;
@@ -1465,6 +1466,8 @@ export type SurveyRequestView = {
   /** The public answer page (server-rendered, outside this app). */
   link: string;
   status: SurveyRequestStatus;
+  /** A survey a solve queued is held until then: reopening the case before withdraws it. */
+  heldUntil: string | null;
   deliveryError: string | null;
   score: number | null;
   comment: string | null;

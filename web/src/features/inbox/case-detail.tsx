@@ -83,6 +83,7 @@ export function CaseDetailPane({
   canWork,
   compose,
   onChanged,
+  onSolved,
   onCreated,
   onClose,
 }: {
@@ -95,6 +96,8 @@ export function CaseDetailPane({
   /** Bumped by the `r` shortcut: focus the composer. */
   compose: number;
   onChanged(c: Case): void;
+  /** The status control solved the case (it was `from`): the inbox offers to undo it. */
+  onSolved?(c: Case, from: CaseStatus): void;
   onCreated(c: Case): void;
   onClose(): void;
 }) {
@@ -149,10 +152,12 @@ export function CaseDetailPane({
   async function change(p: CasePatch, label: string): Promise<boolean> {
     setError('');
     setSaved('');
+    const from = detail?.status;
     try {
       const c = await inboxApi.update(caseId, p);
       setDetail((d) => (d ? { ...d, ...c } : d));
       onChanged(c);
+      if (p.status === 'solved' && from && from !== 'solved') onSolved?.(c, from);
       setSaved(label);
       void refreshFeed();
       return true;

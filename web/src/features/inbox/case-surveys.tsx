@@ -16,6 +16,7 @@ const statusLabels: Record<SurveyRequestStatus, string> = {
   not_sent: 'Not sent',
   answered: 'Answered',
   expired: 'Expired',
+  withdrawn: 'Withdrawn (case reopened)',
 };
 const statusPill: Record<SurveyRequestStatus, string> = {
   sent: 'pill',
@@ -23,6 +24,7 @@ const statusPill: Record<SurveyRequestStatus, string> = {
   not_sent: 'pill warn',
   answered: 'pill ok',
   expired: 'pill off',
+  withdrawn: 'pill off',
 };
 
 const ago = (iso: string) => (

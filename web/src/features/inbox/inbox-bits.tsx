@@ -229,6 +229,8 @@ function describeEvent(e: RecordEvent, dir: Directory): FeedLine {
       };
     case 'reply_sent':
       return { text: `Reply sent on ${str(d.channel)}` };
+    case 'reply_cancelled':
+      return { text: `A reply on ${str(d.channel)} was cancelled before it was sent` };
     case 'reply_failed':
       return {
         text: `A reply on ${str(d.channel)} could not be sent`,
@@ -261,9 +263,15 @@ function describeEvent(e: RecordEvent, dir: Directory): FeedLine {
       };
     case 'survey_sent':
       return {
-        text: `${d.delivery === 'link' || str(d.error) ? 'Survey link made' : 'Survey sent'}${by}`,
-        detail: str(d.error) || undefined,
+        text: `${d.delivery === 'link' || str(d.error) ? 'Survey link made' : str(d.heldUntil) ? 'Survey queued' : 'Survey sent'}${by}`,
+        detail:
+          str(d.error) ||
+          (str(d.heldUntil)
+            ? `goes out at ${new Date(str(d.heldUntil)).toLocaleTimeString()} unless the case is reopened`
+            : undefined),
       };
+    case 'survey_withdrawn':
+      return { text: `Survey withdrawn before it was sent: the case left solved${by}` };
     case 'survey_not_sent':
       return { text: `Survey not sent${by}`, detail: str(d.error) || undefined };
     case 'survey_answered':

@@ -19,6 +19,7 @@ import {
   inboxConfigurers,
   inboxWorkers,
   type Presence,
+  surveysApi,
 } from '../../api.ts';
 import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
@@ -42,6 +43,7 @@ import {
   words,
 } from './inbox-bits.tsx';
 import { SavedViews, savedViewKey } from './saved-views.tsx';
+import { type SolveUndo, SolveUndoToast, solveUndoOf } from './solve-undo.tsx';
 import { useInboxLive } from './use-inbox-live.ts';
 
 /** Filters the address may add to a view (`?priority=high`), or lift from it (`?priority=any`). */
@@ -129,6 +131,7 @@ export const shortcuts: [string, string][] = [
   ['x', 'Tick or untick the selected case (bulk actions)'],
   ['a', 'Assign the selected case to me'],
   ['e', 'Solve the selected case'],
+  ['z', 'Undo the solve while its notice shows (30 s: its survey is withdrawn)'],
   ['r', 'Reply: open the selected case and put the cursor in its composer'],
   ['?', 'Show this help'],
   ['Escape', 'Close this help, or the open case'],
@@ -213,6 +216,8 @@ function Inbox() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
+  const [undo, setUndo] = useState<SolveUndo | null>(null);
+  const [undoing, setUndoing] = useState(false);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<string | null>(openId ?? null);
   const [checked, setChecked] = useState<Set<string>>(new Set());
@@ -374,14 +379,17 @@ function Inbox() {
   );
 
   const patch = useCallback(
-    async (ids: string[], p: CasePatch, done: string) => {
+    async (ids: string[], p: CasePatch, done: string): Promise<Case[]> => {
       setError('');
       setMessage('');
       let ok = 0;
       const failed: string[] = [];
+      const changed: Case[] = [];
       for (const id of ids) {
         try {
-          replace(await inboxApi.update(id, p));
+          const c = await inboxApi.update(id, p);
+          replace(c);
+          changed.push(c);
           setVersions((prev) => ({ ...prev, [id]: (prev[id] ?? 0) + 1 }));
           ok++;
         } catch (err) {
@@ -391,8 +399,45 @@ function Inbox() {
       }
       if (ok) setMessage(ok === 1 && ids.length === 1 ? done : `${done} (${ok} cases)`);
       if (failed.length) setError(`Not changed: ${failed.join('; ')}`);
+      return changed;
     },
     [replace],
+  );
+
+  /** After one case was solved from another status: "Case #n solved. Undo" for the grace period. */
+  const offerUndo = useCallback(async (c: Case, from: CaseStatus) => {
+    if (from === 'solved' || from === 'closed') return;
+    const offer = await solveUndoOf(c, from);
+    setMessage('');
+    setUndo(offer);
+  }, []);
+  const expireUndo = useCallback((u: SolveUndo) => setUndo((prev) => (prev === u ? null : prev)), []);
+  const undoSolve = useCallback(
+    async (u: SolveUndo) => {
+      setUndoing(true);
+      setError('');
+      try {
+        const c = await inboxApi.update(u.caseId, { status: u.from });
+        replace(c);
+        setUndo(null);
+        // Read back as the live stream would: a case the solve took out of the view comes back.
+        await onChanges([{ eventId: 0, caseId: u.caseId, kind: 'status_changed', actorUserId: me ?? null }]);
+        const latest = u.surveyHeld
+          ? await surveysApi
+              .forCase(u.caseId)
+              .then(({ items }) => items[0])
+              .catch(() => undefined)
+          : undefined;
+        setMessage(
+          `Case #${u.number} is ${statusLabels[u.from]} again${latest?.status === 'withdrawn' ? '; its survey was withdrawn' : ''}.`,
+        );
+      } catch (err) {
+        setError(`Not undone: #${u.number}: ${err instanceof ApiError ? err.message : 'failed'}`);
+      } finally {
+        setUndoing(false);
+      }
+    },
+    [replace, onChanges, me],
   );
 
   // Keyboard shortcuts, inactive while typing in a field.
@@ -442,7 +487,13 @@ function Inbox() {
         void patch([target], { assigneeUserId: me }, 'Assigned to you');
       } else if (e.key === 'e' && target && canWork) {
         e.preventDefault();
-        void patch([target], { status: 'solved' }, 'Solved');
+        const from = casesRef.current?.find((c) => c.id === target)?.status;
+        void patch([target], { status: 'solved' }, 'Solved').then(([c]) => {
+          if (c && from) void offerUndo(c, from);
+        });
+      } else if (e.key === 'z' && undo && !undoing && canWork) {
+        e.preventDefault();
+        void undoSolve(undo);
       } else if (e.key === 'r' && target && canWork) {
         e.preventDefault();
         if (target !== openId) open(target);
@@ -451,7 +502,7 @@ function Inbox() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [help, selected, openId, open, me, canWork, patch]);
+  }, [help, selected, openId, open, me, canWork, patch, offerUndo, undo, undoing, undoSolve]);
 
   const tickAll = cases !== null && cases.length > 0 && cases.every((c) => checked.has(c.id));
 
@@ -672,6 +723,7 @@ function Inbox() {
               canWork={canWork}
               compose={compose?.caseId === openId ? compose.n : 0}
               onChanged={(c) => replace(c)}
+              onSolved={(c, from) => void offerUndo(c, from)}
               onCreated={() => void load(filtersRef.current, undefined, soon)}
               onClose={() => open(null)}
             />
@@ -685,6 +737,7 @@ function Inbox() {
           )}
         </div>
       </div>
+      <SolveUndoToast undo={undo} busy={undoing} onUndo={(u) => void undoSolve(u)} onExpire={expireUndo} />
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
     </section>
   );

@@ -476,6 +476,7 @@ const replyStatus: Record<Reply['status'], string> = {
   sending: 'Sending…',
   sent: 'Sent',
   failed: 'Failed',
+  cancelled: 'Cancelled',
 };
 
 /** One of our replies in the conversation, with how its delivery went. */
@@ -513,6 +514,15 @@ export function ReplyItem({
           ) : (
             r.sentAt && <span className="muted">{ago(r.sentAt)}</span>
           ))}
+        {r.status === 'queued' &&
+          !r.lastError &&
+          r.attempts === 0 &&
+          r.nextAttemptAt &&
+          Date.parse(r.nextAttemptAt) > Date.now() && (
+            <span className="muted">
+              Held until {new Date(r.nextAttemptAt).toLocaleTimeString()}: reopening the case withdraws it
+            </span>
+          )}
         {r.status === 'queued' && r.lastError && (
           <span className="muted">
             Attempt {r.attempts} failed: {r.lastError}
