@@ -52,7 +52,7 @@ import {
 import { type Frame, layout, notFoundPage, siteHref } from './site/pages.ts';
 import { memberName, siteWorkspace } from './site/queries.ts';
 import { getTrustConfig, recordReading, saveTrustConfig, setLeader, trustConfigSchema } from './trust.ts';
-import { fieldProblems, readableWait } from './wording.ts';
+import { fieldProblems, notFoundText, readableWait } from './wording.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -707,7 +707,7 @@ export function memberPages(ctx: AppContext, options: MemberRouteOptions = {}) {
       return await memberPageFrame(ctx, c, c.req.param('ws') ?? '');
     } catch (err) {
       if (err instanceof AppError && err.code === 'not_found')
-        return c.html(notFoundPage(null, err.message), 404);
+        return c.html(notFoundPage(null, notFoundText(err.message)), 404);
       throw err;
     }
   };

@@ -65,3 +65,20 @@ export function fieldProblems(err: z.ZodError, needs: Record<string, string>): s
 export function suspendedMessage(untilIso: string, timeZone?: string): string {
   return `Your account is suspended until ${readableDate(untilIso, { time: true, ...(timeZone ? { timeZone } : {}) })}`;
 }
+
+/**
+ * What a "not found" page tells a member: the kind of thing missing, without the id or slug the
+ * service put in its message (an internal ULID means nothing to a reader).
+ */
+export function notFoundText(message: string): string {
+  if (/^No member @/.test(message)) return 'There is no member with this name in this community.';
+  if (/^No community member /.test(message)) return 'There is no such member in this community.';
+  if (/^No (community )?space /.test(message))
+    return 'There is no such space here: it may have been closed, or the address is wrong.';
+  if (/^No community /.test(message)) return 'There is no community at this address.';
+  if (/^No (thread|idea) /.test(message))
+    return 'There is no such thread here: it may have been removed or hidden, or the address is wrong.';
+  if (/^No (such )?post/.test(message))
+    return 'There is no such post here: it may have been removed or hidden, or the address is wrong.';
+  return 'There is no page at this address.';
+}

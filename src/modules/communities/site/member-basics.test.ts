@@ -152,6 +152,32 @@ describe('the community site shows members readable values, not machine ones', (
     expect(body).not.toMatch(/character\(s\)|Invalid|Too small|expected/);
   });
 
+  it('says what is missing on a not-found page without printing internal ids', async () => {
+    const { ws, owner, space } = await setup();
+    const forum = await space('forum');
+    const w = await createThread(t.ctx, owner, { spaceId: forum.id, title: 'Gone soon', body: 'x' });
+    await t.ctx.db
+      .updateTable('community_threads')
+      .set({ hidden_at: t.clock.now().toISOString() })
+      .where('id', '=', w.thread.id)
+      .execute();
+    const cases: [string, string][] = [
+      [`/community/${ws.slug}/t/${w.thread.id}`, 'There is no such thread here'],
+      [`/community/${ws.slug}/s/no-such-space`, 'There is no such space here'],
+      [`/community/${ws.slug}/u/nobody`, 'There is no member with this name in this community.'],
+      ['/community/no-such-community', 'There is no community at this address.'],
+      [`/community/${ws.slug}/-/p/999999/history`, 'There is no such post here'],
+      ['/community/no-such-community/-/sign-in', 'There is no community at this address.'],
+    ];
+    for (const [path, text] of cases) {
+      const { res, body } = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(body, path).toContain(text);
+      expect(body, path).not.toContain(w.thread.id);
+      expect(body, path).not.toMatch(/No (thread|community|space|member|post) /);
+    }
+  });
+
   it('names a flag reason by its label: the flag form, its errors and a second flag', async () => {
     const { ws, owner, space } = await setup();
     const forum = await space('forum');

@@ -20,6 +20,7 @@ import { excerpt, searchPosts } from '../search.ts';
 import { getSpace, listSpaces } from '../spaces.ts';
 import { getThread, listThreads } from '../threads.ts';
 import { recordSitePageView } from '../trust.ts';
+import { notFoundText } from '../wording.ts';
 import {
   type Frame,
   homePage,
@@ -122,7 +123,7 @@ export function communitySiteRoutes(ctx: AppContext) {
     const frame = c.get('siteFrame') ?? null;
     c.header('Cache-Control', 'no-store');
     if (err instanceof AppError && (err.code === 'not_found' || err.code === 'workspace_not_found'))
-      return c.html(notFoundPage(frame, err.message), 404);
+      return c.html(notFoundPage(frame, notFoundText(err.message)), 404);
     if (err instanceof AppError && err.code === 'validation_failed')
       return c.html(notFoundPage(frame, 'This page address is not valid (perhaps an old page link).'), 400);
     c.var.log?.error({ err }, 'community site page failed');

@@ -32,7 +32,7 @@ import {
   replyToThread,
 } from '../threads.ts';
 import { permissionsFor, recordSitePageView, trustConfigOf } from '../trust.ts';
-import { fieldProblems } from '../wording.ts';
+import { fieldProblems, notFoundText } from '../wording.ts';
 import { type Frame, notFoundPage, siteHref } from './pages.ts';
 import { type ProfileFormState, profileForms } from './profile-forms.ts';
 import { memberName, type SiteWorkspace, siteWorkspace } from './queries.ts';
@@ -215,7 +215,7 @@ export function communityWriteRoutes(ctx: AppContext) {
     const frame = c.get('writeFrame') ?? null;
     c.header('Cache-Control', 'no-store');
     if (err instanceof AppError && (err.code === 'not_found' || err.code === 'workspace_not_found'))
-      return c.html(notFoundPage(frame, err.message), 404);
+      return c.html(notFoundPage(frame, notFoundText(err.message)), 404);
     if (err instanceof AppError && frame) {
       retryAfter(c, err);
       return c.html(actionErrorPage(frame, err.message, null), statusOf(err.code) as 400);
