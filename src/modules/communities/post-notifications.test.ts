@@ -11,7 +11,7 @@ import { getMyProfile, updateMyProfile } from './members.ts';
 import { insertMember } from './members-fixtures.ts';
 import { deliverPostDeliveries, notifyAnswerAccepted, notifyPostWritten } from './post-notifications.ts';
 import { closeSpace, createSpace } from './spaces.ts';
-import { acceptAnswer, createThread, replyToThread } from './threads.ts';
+import { acceptAnswer, createThread, editPost, replyToThread } from './threads.ts';
 
 const t = setupTestDatabase();
 
@@ -195,6 +195,20 @@ describe('notifications about posts', () => {
     expect(await notificationsOf(s.answerer)).toMatchObject([
       { postId: opened.post.id, reasons: ['mentioned'] },
     ]);
+  });
+
+  it('tells a member an edit newly mentions, once, and nobody else about the edit', async () => {
+    const s = await scene();
+    const threadId = await ask(s);
+    const other = await usernameOf(s.other);
+    const answer = await replyToThread(t.ctx, s.answerer, threadId, { body: 'Manage booking.' });
+    await editPost(t.ctx, s.answerer, answer.post.id, { body: `Manage booking, as @${other} said.` });
+    await editPost(t.ctx, s.answerer, answer.post.id, { body: `Manage booking, as @${other} said before.` });
+    expect(await notificationsOf(s.other)).toMatchObject([
+      { kind: 'post', postId: answer.post.id, reasons: ['mentioned'] },
+    ]);
+    expect(await notificationsOf(s.asker)).toMatchObject([{ kind: 'post', reasons: ['asked'] }]);
+    expect(await emailsOf(s.ws.id)).toHaveLength(1);
   });
 
   it('writes each notification and email once, however often the write is repeated', async () => {

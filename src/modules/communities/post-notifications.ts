@@ -185,7 +185,8 @@ async function answeredBefore(db: Db, thread: ThreadRow, number: number): Promis
 /**
  * Tells members about a new post: the thread's starter (a reply, or an answer to their question)
  * and the members it @mentions (`mentionedMemberIds`, as the post was rendered), one notification
- * each; and emails the asker about their question's first answer. Idempotent.
+ * each; and emails the asker about their question's first answer. Idempotent. After an edit
+ * (`mentionsOnly`), only the mentioned members who were not told about the post yet.
  */
 export async function notifyPostWritten(
   ctx: AppContext,
@@ -193,6 +194,7 @@ export async function notifyPostWritten(
   workspaceId: string,
   postId: number,
   mentionedMemberIds: readonly string[],
+  opts: { mentionsOnly?: boolean } = {},
 ): Promise<string[]> {
   const c = await readablePost(db, workspaceId, postId);
   if (!c) return [];
@@ -202,7 +204,8 @@ export async function notifyPostWritten(
     if (memberId === post.author_member_id) return;
     recipients.set(memberId, (recipients.get(memberId) ?? new Set()).add(reason));
   };
-  const reply = Number(post.number) > 1;
+  // An edit is news only for the members it newly mentions: the reply itself was told when written.
+  const reply = Number(post.number) > 1 && !opts.mentionsOnly;
   if (reply && thread.author_member_id !== null)
     add(thread.author_member_id, thread.kind === 'question' ? 'asked' : 'started');
   for (const id of mentionedMemberIds) add(id, 'mentioned');

@@ -341,6 +341,10 @@ export async function editPost(
       })
     : await contentAllowances(ctx, ctx.db, actor);
   const rendered = renderMarkdown(valid.body, { ...allowances, mentionable: new Set(members.keys()) });
+  const mentionedMemberIds = rendered.mentions.flatMap((m) => {
+    const id = members.get(m);
+    return id ? [id] : [];
+  });
   const now = ctx.now().toISOString();
   await ctx.db.transaction().execute(async (trx) => {
     await trx
@@ -381,10 +385,10 @@ export async function editPost(
         targetType: 'community_post',
         targetId: String(post.id),
       });
-  });
-  const mentionedMemberIds = rendered.mentions.flatMap((m) => {
-    const id = members.get(m);
-    return id ? [id] : [];
+    // A member mentioned by the edit and not before is told now; one already told is not told again.
+    await notifyPostWritten(ctx, trx, actor.workspaceId, Number(post.id), mentionedMemberIds, {
+      mentionsOnly: true,
+    });
   });
   return written(
     ctx,
