@@ -447,4 +447,41 @@ describe('communities staff app (issue #7)', () => {
     expect(scriptErrors).toEqual([]);
     await page.close();
   });
+
+  it('an agent opens the community question of a case in the Questions panel and answers it there', async () => {
+    const helpId = await spaceIdBySlug('trip-questions');
+    // As the unanswered-question escalation makes it (bridges.ts): no conversation, the question's ids.
+    const c = await createCase(ctx, owner, {
+      subject: 'Community question unanswered for 24 h: Can I take a folding bike as checked luggage?',
+      type: 'question',
+      customFields: {
+        community_thread_id: questionThreadId,
+        community_space_id: helpId,
+        community_url: `${server.url}/community/demo/t/${questionThreadId}`,
+      },
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (e) => scriptErrors.push(e.message));
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/inbox/${c.id}`);
+    const notice = page.getByText('This case has no conversations yet.');
+    await notice.waitFor();
+    expect(await page.getByRole('link', { name: /public page/ }).getAttribute('href')).toBe(
+      `${server.url}/community/demo/t/${questionThreadId}`,
+    );
+    await page.getByRole('link', { name: 'answer it in Questions' }).click();
+    const detail = page.getByRole('complementary', {
+      name: 'Question: Can I take a folding bike as checked luggage?',
+    });
+    await detail.waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/communities/questions/${helpId}`);
+    await detail.getByLabel('Your answer (Markdown)').fill('Yes: pack it in its soft case, up to 23 kg.');
+    await detail.getByRole('button', { name: 'Post answer' }).click();
+    await detail.getByRole('status').filter({ hasText: 'Answer posted.' }).waitFor();
+    await detail.getByText('pack it in its soft case').waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'communities-case-question.png'), fullPage: true });
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
 });

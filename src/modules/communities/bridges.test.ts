@@ -263,6 +263,7 @@ describe('unanswered community questions become cases', () => {
       tags: ['community'],
       customFields: {
         community_thread_id: lonely.thread.id,
+        community_space_id: qa.id,
         community_url: `${t.ctx.config.publicUrl}/community/${ws.slug}/t/${lonely.thread.id}`,
       },
       customerId: customer.id,

@@ -216,6 +216,7 @@ export async function escalateUnansweredQuestions(ctx: AppContext, limit = 100):
     .select([
       't.id',
       't.workspace_id',
+      't.space_id',
       't.title',
       't.created_at',
       'w.slug',
@@ -292,7 +293,8 @@ export async function escalateUnansweredQuestions(ctx: AppContext, limit = 100):
           subject: `Community question unanswered for ${hours} h: ${q.title}`.slice(0, 300),
           type: 'question',
           tags: ['community'],
-          customFields: { community_thread_id: q.id, community_url: url },
+          // The space too, so that the inbox can open the question in the staff's Questions panel.
+          customFields: { community_thread_id: q.id, community_space_id: q.space_id, community_url: url },
           ...(q.customer_id ? { customerId: q.customer_id } : {}),
         },
         { userId: null, rule: UNANSWERED_RULE },

@@ -701,19 +701,33 @@ function Conversations({
     }
   }
   if (detail.conversations.length === 0) {
-    // A case made for an unanswered community question points at it instead of holding a post.
+    // A case made for an unanswered community question points at it instead of holding a post:
+    // staff answer in the Questions panel, or on the public page.
     const question = detail.customFields?.community_url;
+    const threadId = detail.customFields?.community_thread_id;
+    const spaceId = detail.customFields?.community_space_id;
+    const panel =
+      typeof threadId === 'string'
+        ? `/communities/questions${typeof spaceId === 'string' ? `/${encodeURIComponent(spaceId)}` : ''}?question=${encodeURIComponent(threadId)}`
+        : null;
+    const publicPage = typeof question === 'string' && /^https?:\/\//.test(question) ? question : null;
     return (
       <p className="notice">
         This case has no conversations yet.
-        {typeof question === 'string' && /^https?:\/\//.test(question) && (
+        {(panel || publicPage) && (
           <>
             {' '}
             It is about a community question:{' '}
-            <a href={question} target="_blank" rel="noopener noreferrer">
-              open the question
-            </a>{' '}
-            to answer it there, or write to the person privately.
+            {panel ? <Link to={panel}>answer it in Questions</Link> : 'answer it'}
+            {publicPage && (
+              <>
+                {panel ? ' or on its ' : ' on its '}
+                <a href={publicPage} target="_blank" rel="noopener noreferrer">
+                  public page<span className="visually-hidden"> (opens in a new tab)</span>
+                </a>
+              </>
+            )}
+            , or write to the person privately.
           </>
         )}
       </p>
