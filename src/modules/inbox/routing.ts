@@ -607,6 +607,8 @@ async function sendRuleReplies(
     .where('workspace_id', '=', workspaceId)
     .where('case_id', '=', caseId)
     .where('author_user_id', 'is', null)
+    // A cancelled reply (a survey withdrawn when the case was reopened) never reached anyone.
+    .where('status', '!=', 'cancelled')
     .executeTakeFirst());
   for (const { cannedId, rule } of asked) {
     if (replied) {

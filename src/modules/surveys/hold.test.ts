@@ -10,6 +10,7 @@ import { recordFeed } from '../collaboration/feed.ts';
 import { runTimeRules } from '../inbox/case-rules.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { caseReplies, deliverDueReplies } from '../inbox/replies.ts';
+import { routeNewMentions } from '../inbox/routing.ts';
 import { saveRule } from '../inbox/routing-rules.ts';
 import { caseSurveys, createSurvey, SOLVE_SURVEY_GRACE_MS, sendCaseSurvey } from './service.ts';
 
@@ -29,30 +30,35 @@ async function setup() {
 /** A stored post by a new author, and a case on it (whose customer is the author's). */
 async function caseFromPost(ws: { id: string }, agent: Awaited<ReturnType<typeof setup>>['agent']) {
   sequence++;
-  const who = `demo:holder${sequence}`;
-  await appendToLog(t.ctx, [
-    {
-      workspaceId: ws.id,
-      connectorId: null,
-      format: 'generic' as const,
-      payload: JSON.stringify({
-        channel: 'bluesky',
-        externalId: `demo:held:${sequence}`,
-        text: 'My parcel is lost',
-        createdAt: t.clock.now().toISOString(),
-        author: { externalId: who, handle: `holder${sequence}.example` },
-      }),
-    },
-  ]);
-  while ((await processBatch(t.ctx)).claimed > 0) {
-    // drain
-  }
+  await post(ws.id, sequence, `demo:held:${sequence}`, null);
   const m = await t.ctx.db
     .selectFrom('mentions')
     .select('id')
     .where('external_id', '=', `demo:held:${sequence}`)
     .executeTakeFirstOrThrow();
   return createCase(t.ctx, agent.actor, { subject: 'Lost parcel', mentionIds: [Number(m.id)] });
+}
+
+/** Stores a post by customer `who`, as the pipeline does. */
+async function post(workspaceId: string, who: number, externalId: string, replyTo: string | null) {
+  await appendToLog(t.ctx, [
+    {
+      workspaceId,
+      connectorId: null,
+      format: 'generic' as const,
+      payload: JSON.stringify({
+        channel: 'bluesky',
+        externalId,
+        text: replyTo ? 'It is still not here' : 'My parcel is lost',
+        createdAt: t.clock.now().toISOString(),
+        replyTo,
+        author: { externalId: `demo:holder${who}`, handle: `holder${who}.example` },
+      }),
+    },
+  ]);
+  while ((await processBatch(t.ctx)).claimed > 0) {
+    // drain
+  }
 }
 
 const requestsOf = (caseId: string) =>
@@ -124,6 +130,18 @@ describe('the survey a solve queues is held for a grace period', () => {
     const replies = await caseReplies(t.ctx, ws.id, c.id);
     expect(replies.map((r) => r.status)).toEqual(['cancelled', 'sent']);
     expect(replies[1]?.id).toBe(requests[1]?.reply_id);
+  });
+
+  it('withdraws the held survey when the customer writes again within the period and the case reopens', async () => {
+    const { ws, agent } = await setup();
+    const c = await caseFromPost(ws, agent);
+    await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
+    t.clock.advance(5_000);
+    await post(ws.id, sequence, `demo:held:${sequence}:again`, `demo:held:${sequence}`);
+    await routeNewMentions(t.ctx);
+    const [request] = await requestsOf(c.id);
+    expect(request?.status).toBe('withdrawn');
+    expect((await caseReplies(t.ctx, ws.id, c.id)).map((r) => r.status)).toEqual(['cancelled']);
   });
 
   it('leaves a survey the worker already sent alone when the case is reopened', async () => {
