@@ -104,6 +104,12 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Applies pending migrations up to and including `name`: a migration's test writes data as it was before the next one. */
+export async function migrateTo(database: Database, name: string): Promise<void> {
+  const { error } = await migratorFor(database).migrateTo(name);
+  if (error) throw new AppError('internal', `Migration to ${name} failed: ${(error as Error).message}`);
+}
+
 /** Names of migrations the code knows but the database has not applied. */
 export async function pendingMigrations(database: Database): Promise<string[]> {
   const all = await migratorFor(database).getMigrations();
