@@ -95,7 +95,7 @@ export type CustomerExport = {
     threads: Record<string, unknown>[];
     posts: Record<string, unknown>[];
   };
-  /** Satisfaction surveys sent to them, with their scores and comments. */
+  /** Satisfaction surveys made for them (each with its status), with their scores and comments. */
   surveys: Record<string, unknown>[];
   erasures: Record<string, unknown>[];
 };
@@ -179,6 +179,8 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       'surveys.name as survey',
       'surveys.kind',
       'surveys.question',
+      // withdrawn: held after a solve and taken back before it was sent (docs/surveys.md).
+      'survey_requests.status',
       'survey_requests.score',
       'survey_requests.comment',
       'survey_requests.answered_at',

@@ -7,6 +7,7 @@ import { createApp } from '../../http/app.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { recordFeed } from '../collaboration/feed.ts';
+import { exportCustomer } from '../customers/privacy.ts';
 import { runTimeRules } from '../inbox/case-rules.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { caseReplies, deliverDueReplies } from '../inbox/replies.ts';
@@ -98,7 +99,7 @@ describe('the survey a solve queues is held for a grace period', () => {
   });
 
   it('withdraws the held survey when the case is reopened within the period, and surveys it when solved again', async () => {
-    const { ws, agent } = await setup();
+    const { ws, owner, agent } = await setup();
     const c = await caseFromPost(ws, agent);
     await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
     t.clock.advance(10_000);
@@ -125,6 +126,9 @@ describe('the survey a solve queues is held for a grace period', () => {
     await updateCase(t.ctx, agent.actor, c.id, { status: 'solved' });
     const requests = await requestsOf(c.id);
     expect(requests.map((r) => r.status)).toEqual(['withdrawn', 'queued']);
+    // The person's data export tells the withdrawn request from the one on its way.
+    const exported = await exportCustomer(t.ctx, owner.actor, c.customerId as string);
+    expect(exported.surveys.map((r) => r.status)).toEqual(['withdrawn', 'queued']);
     t.clock.advance(SOLVE_SURVEY_GRACE_MS);
     expect(await deliverDueReplies(t.ctx)).toBe(1);
     const replies = await caseReplies(t.ctx, ws.id, c.id);
