@@ -216,6 +216,30 @@ describe('inbox replies, notes and service levels', () => {
     // Canned responses of one's own: an agent's are private (no sharing).
     await page.goto(`${server.url}/settings/canned-responses`);
     await page.getByRole('heading', { name: 'Canned responses', level: 1 }).waitFor();
+    // Leaving the case by loading another page (no React unmount runs) still clears the agent's
+    // presence at once: colleagues do not see them on the case until it expires (30 s).
+    const stillThere = await page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const source = new EventSource('/api/v1/inbox/stream');
+          let ali = true;
+          const done = () => {
+            source.close();
+            resolve(ali);
+          };
+          // The first list is the state now; a later one only comes with a change.
+          const timer = setTimeout(done, 5_000);
+          source.addEventListener('presence', (e) => {
+            const list = JSON.parse((e as unknown as { data: string }).data) as { name: string }[];
+            ali = list.some((p) => p.name === 'Ali Agent');
+            if (!ali) {
+              clearTimeout(timer);
+              done();
+            }
+          });
+        }),
+    );
+    expect(stillThere).toBe(false);
     await page.getByRole('button', { name: 'New canned response' }).click();
     const form = page.getByRole('form', { name: 'New canned response' });
     await form.getByLabel('Name').fill('Thanks');

@@ -59,6 +59,8 @@ async function request<T>(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  /** Lets the request finish after the page is gone (a tab closed, another site opened). */
+  options: { keepalive?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = contentType;
@@ -67,6 +69,7 @@ async function request<T>(
     method,
     headers,
     credentials: 'same-origin',
+    ...(options.keepalive ? { keepalive: true } : {}),
     body:
       body === undefined
         ? undefined
@@ -1249,7 +1252,9 @@ export const inboxApi = {
     request<Case>('POST', casePath(id, '/mentions'), { mentionId }),
   setPresence: (id: string, state: Presence['state']) =>
     request<void>('PUT', casePath(id, '/presence'), { state }),
-  clearPresence: (id: string) => request<void>('DELETE', casePath(id, '/presence')),
+  // Sent as the page goes away too, so colleagues stop seeing someone who closed the tab.
+  clearPresence: (id: string) =>
+    request<void>('DELETE', casePath(id, '/presence'), undefined, undefined, { keepalive: true }),
   dispose: (mentionId: number, input: DispositionAction) =>
     request<Disposition>('POST', `/api/v1/mentions/${mentionId}/disposition`, input),
   dispositionStats: (days = 7) =>

@@ -45,7 +45,8 @@ const PRESENCE_RENEW_MS = 15_000;
 
 /**
  * Says "viewing" (or "replying" while the composer is in use) while the case is open, renewed
- * every 15 s and at once when the state changes, and clears it on leaving.
+ * every 15 s and at once when the state changes, and clears it on leaving: another case, another
+ * page of the app, or the tab closed (else colleagues would see it until it expires, up to 30 s).
  */
 function usePresence(caseId: string, state: Presence['state']) {
   const current = useRef(state);
@@ -54,9 +55,18 @@ function usePresence(caseId: string, state: Presence['state']) {
       () => void inboxApi.setPresence(caseId, current.current).catch(() => undefined),
       PRESENCE_RENEW_MS,
     );
+    const leave = () => void inboxApi.clearPresence(caseId).catch(() => undefined);
+    // Back from the browser's page cache: present again.
+    const back = (e: PageTransitionEvent) => {
+      if (e.persisted) void inboxApi.setPresence(caseId, current.current).catch(() => undefined);
+    };
+    window.addEventListener('pagehide', leave);
+    window.addEventListener('pageshow', back);
     return () => {
       window.clearInterval(timer);
-      void inboxApi.clearPresence(caseId).catch(() => undefined);
+      window.removeEventListener('pagehide', leave);
+      window.removeEventListener('pageshow', back);
+      leave();
     };
   }, [caseId]);
   useEffect(() => {
