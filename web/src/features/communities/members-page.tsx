@@ -43,7 +43,10 @@ function Suspension({
         </>
       ) : (
         <>
-          <label htmlFor={`${id}-until`}>Suspend @{member.username} until</label>
+          {/* The column says "Suspension"; the full label is for screen readers. */}
+          <label htmlFor={`${id}-until`} className="visually-hidden">
+            Suspend @{member.username} until
+          </label>
           <input id={`${id}-until`} type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
           <button
             type="button"
@@ -88,7 +91,7 @@ function SpaceModerator({
       {member.moderatesSpaces.map((sid) => (
         <span key={sid} className="chip">
           {titleOf(sid)}{' '}
-          <button type="button" className="link" onClick={() => void change(sid, false)}>
+          <button type="button" className="link-button" onClick={() => void change(sid, false)}>
             Remove
             <span className="visually-hidden">
               {' '}
@@ -328,7 +331,12 @@ export function CommunityMembersPage() {
               <tr key={m.id}>
                 <td data-label="Member">
                   <strong>{m.displayName}</strong> <span className="muted">@{m.username}</span>
-                  <div className="muted">joined {formatDate(m.joinedAt)}</div>
+                  <div className="muted">
+                    joined{' '}
+                    <time dateTime={m.joinedAt} title={formatDate(m.joinedAt)}>
+                      {new Date(m.joinedAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}
+                    </time>
+                  </div>
                 </td>
                 <td data-label="Trust level">
                   {m.trustLevel} · {trustNames[m.trustLevel] ?? ''}
