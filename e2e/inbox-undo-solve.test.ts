@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('undoing a solve', () => {
-  it('solving with e shows "Case #n solved. Undo" with the held survey; Undo and z put the case back and withdraw the survey', async () => {
+  it('solving with e shows "Case #n solved. Undo" with the held survey; Undo and z (and Undo after the Status control) put the case back and withdraw the survey', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     const scriptErrors: string[] = [];
     page.on('pageerror', (err) => scriptErrors.push(err.message));
@@ -76,6 +76,19 @@ describe('undoing a solve', () => {
       caseId,
     );
     expect(surveys[0]?.status).toBe('withdrawn');
+    // The case's Satisfaction section says so, and offers no link to copy for it.
+    const satisfaction = detail.getByRole('region', { name: 'Satisfaction' });
+    const withdrawn = satisfaction
+      .getByRole('list', { name: 'Surveys of this case' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Withdrawn (case reopened)' });
+    await withdrawn.first().waitFor();
+    expect(
+      await withdrawn
+        .first()
+        .getByRole('button', { name: /^Copy link/ })
+        .count(),
+    ).toBe(0);
 
     // Solved again: a new survey is held; z undoes this time.
     await page.locator('main').focus();
@@ -87,6 +100,13 @@ describe('undoing a solve', () => {
     await expect.poll(() => status.inputValue()).toBe(before);
     // Undone, the case is listed again in its view.
     await list.getByRole('link', { name: new RegExp(`^#${number} `) }).waitFor();
+
+    // The Status control solves with the same offer; Undo puts the case back again.
+    await status.selectOption('solved');
+    await toast.getByText(`Case #${number} solved.`).waitFor();
+    await toast.getByRole('button', { name: /^Undo/ }).click();
+    await toast.getByText(`Case #${number} solved.`).waitFor({ state: 'detached' });
+    await expect.poll(() => status.inputValue()).toBe(before);
     expect(scriptErrors).toEqual([]);
     await page.close();
   });

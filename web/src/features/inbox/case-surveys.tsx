@@ -161,7 +161,8 @@ export function CaseSurveys({
 function SurveyRequestItem({ r, onCopied }: { r: SurveyRequestView; onCopied(text: string): void }) {
   const id = useId();
   const [showLink, setShowLink] = useState(false);
-  const open = r.status !== 'answered' && r.status !== 'expired';
+  // A withdrawn request was never sent and its link does not open: nothing to copy.
+  const open = r.status !== 'answered' && r.status !== 'expired' && r.status !== 'withdrawn';
   // Not sent without an error: the survey is delivered by link, for an agent to pass on.
   const linkOnly = r.status === 'not_sent' && !r.deliveryError;
 
@@ -196,6 +197,10 @@ function SurveyRequestItem({ r, onCopied }: { r: SurveyRequestView; onCopied(tex
       <p className="muted small-inline">
         {r.answeredAt ? (
           <>answered {ago(r.answeredAt)}</>
+        ) : r.status === 'withdrawn' ? (
+          <>made {ago(r.createdAt)}, never sent</>
+        ) : r.heldUntil ? (
+          <>held until {new Date(r.heldUntil).toLocaleTimeString()}: reopening the case withdraws it</>
         ) : r.status === 'not_sent' ? (
           <>
             {linkOnly ? 'link made' : 'tried'} {ago(r.createdAt)}
