@@ -16,7 +16,7 @@ import type { Actor } from '../auth/roles.ts';
 import { followRecord } from '../collaboration/feed.ts';
 import { insertMember } from '../communities/members-fixtures.ts';
 import { createSpace } from '../communities/spaces.ts';
-import { createThread, editPost } from '../communities/threads.ts';
+import { createThread, editPost, replyToThread } from '../communities/threads.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { addNote } from '../inbox/replies.ts';
 import { createLead } from '../sales/leads.ts';
@@ -257,6 +257,22 @@ async function person() {
     body: `Hello, ${MARKER} here: window seats?`,
   });
   await editPost(t.ctx, member, thread.post.id, { body: `Hello again from ${MARKER}` });
+  // What other members were told copies their words (a reply mentioning someone, their question's
+  // title), and the email about the answer to their question holds their address.
+  const neighbour = await insertMember(t.ctx, ws.id, { trustLevel: 2, username: 'neighbour' });
+  const qa = await createSpace(t.ctx, admin.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+  const question = await createThread(t.ctx, member, {
+    spaceId: qa.id,
+    title: `${MARKER} asks about bags`,
+    body: 'How many?',
+  });
+  await replyToThread(t.ctx, neighbour, question.thread.id, { body: 'One, 23 kg.' });
+  const theirs = await createThread(t.ctx, neighbour, {
+    spaceId: space.id,
+    title: 'Meals',
+    body: 'Any good?',
+  });
+  await replyToThread(t.ctx, member, theirs.thread.id, { body: `@neighbour ${MARKER} liked the curry.` });
   await fanOutEvents(t.ctx);
   return {
     ws,
@@ -399,8 +415,19 @@ describe('export', () => {
     expect(data.community.members).toMatchObject([{ username: `${MARKER}_m`, bio: `I am ${MARKER}` }]);
     expect(data.community.members[0]).not.toHaveProperty('password_hash');
     expect(data.surveys).toMatchObject([{ survey: 'CSAT', score: 2, comment: `Slow, says ${MARKER}` }]);
-    expect(data.community.threads).toMatchObject([{ title: `${MARKER} asks about seats` }]);
-    expect(data.community.posts).toMatchObject([{ body_markdown: `Hello again from ${MARKER}` }]);
+    expect(data.community.threads.map((th) => th.title).sort()).toEqual([
+      `${MARKER} asks about bags`,
+      `${MARKER} asks about seats`,
+    ]);
+    const posts = data.community.posts.map((p) => p.body_markdown);
+    expect(posts).toHaveLength(3);
+    expect(posts).toEqual(
+      expect.arrayContaining([
+        `@neighbour ${MARKER} liked the curry.`,
+        'How many?',
+        `Hello again from ${MARKER}`,
+      ]),
+    );
     expect(data.cases).toMatchObject([
       {
         subject: `Refund for ${MARKER} (card)`,

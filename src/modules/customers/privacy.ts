@@ -470,7 +470,24 @@ async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds:
         .where('id', 'in', postPart)
         .execute();
       await trx.deleteFrom('community_post_revisions').where('post_id', 'in', postPart).execute();
+      // What other members were told about these posts quotes them and names their author.
+      await trx.deleteFrom('community_member_notifications').where('post_id', 'in', postPart).execute();
+      await trx.deleteFrom('community_post_deliveries').where('post_id', 'in', postPart).execute();
     }
+    const threads = (
+      await trx.selectFrom('community_threads').select('id').where('author_member_id', 'in', part).execute()
+    ).map((th) => th.id);
+    // Notifications and emails about posts in their threads quote the thread's title.
+    for (const threadPart of chunks(threads)) {
+      await trx
+        .deleteFrom('community_member_notifications')
+        .where('thread_id', 'in', threadPart)
+        .where('post_id', 'is not', null)
+        .execute();
+      await trx.deleteFrom('community_post_deliveries').where('thread_id', 'in', threadPart).execute();
+    }
+    // Emails to them hold their address.
+    await trx.deleteFrom('community_post_deliveries').where('member_id', 'in', part).execute();
     await trx
       .updateTable('community_threads')
       .set({ title: 'A thread by an erased member' })
