@@ -239,6 +239,18 @@ describe('analyzeSentiment', () => {
       expect(sentiment('I will never fly with you again').reasons).toContain(
         '"never fly" (will not come back)',
       );
+      expect(sentiment('Booking with another airline next time').reasons).toContain(
+        '"another airline" (will not come back)',
+      );
+    });
+
+    it('does not take a comparison with other airlines for a customer leaving', () => {
+      const idea = sentiment('Feature request: live bag tracking in the app like other airlines have');
+      expect(idea.reasons.join(' ')).not.toContain('will not come back');
+      expect(idea.label).not.toBe('negative');
+      expect(sentiment('Most other airlines let you pick a seat for free').reasons.join(' ')).not.toContain(
+        'will not come back',
+      );
     });
 
     it('ignores handles and URLs as sentiment', () => {

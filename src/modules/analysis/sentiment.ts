@@ -619,6 +619,8 @@ const ALTERNATIVES = new Set([
   'bank',
   'brand',
 ]);
+/** "like other airlines have", "better than other carriers": a comparison, not a customer leaving. */
+const COMPARED = new Set(['like', 'unlike', 'than', 'as', 'most', 'all', 'many', 'some']);
 const ORDINALS = new Set([
   '2nd',
   '3rd',
@@ -1152,7 +1154,11 @@ export function extractFeatures(tokens: Token[], lexicon: Lexicon, buf: FeatureB
     } else if (w === 'never' && NEVER_FOLLOWERS.has(w1)) {
       complaints++;
       addCue(buf, Cue.Phrase, i, n1, -2.0, P_CHURN);
-    } else if ((w === 'another' || w === 'other' || w === 'different') && ALTERNATIVES.has(w1)) {
+    } else if (
+      (w === 'another' || w === 'other' || w === 'different') &&
+      ALTERNATIVES.has(w1) &&
+      !COMPARED.has(wordAt(tokens, prevWord(tokens, i - 1)))
+    ) {
       complaints++;
       addCue(buf, Cue.Phrase, i, n1, -1.2, P_CHURN);
     } else if ((w === 'switching' || w === 'switch') && w1 === 'to') {
