@@ -193,7 +193,8 @@ export function communityLoopMemberRoutes(ctx: AppContext) {
       method: 'get',
       path: '/community/notifications',
       tags: memberTags,
-      summary: 'Your notifications (idea status changes; replies, answers and @mentions; accepted answers), newest first',
+      summary:
+        'Your notifications (idea status changes; replies, answers and @mentions; accepted answers), newest first',
       security,
       request: {
         query: pageQuery.extend({
