@@ -49,6 +49,7 @@ describe('detectIntents: the examples from the issue', () => {
 // A post in another language is written as [text, language].
 const cases: Record<Exclude<IntentLabel, 'other'>, (string | [string, string])[]> = {
   purchase_intent: [
+    "I'd like to book 2 seats to Lisbon in May",
     'how much is the family plan?',
     'What does the pro tier cost per month?',
     'Do you ship to Canada? Want to order two of these',
@@ -122,6 +123,8 @@ const cases: Record<Exclude<IntentLabel, 'other'>, (string | [string, string])[]
     'can you add Apple Pay at checkout',
     'why not add a search bar to the orders page',
     'They should allow two-factor with a hardware key',
+    'Would love live bag tracking in the app',
+    "I'd love to see a dark mode in your app",
     ['Deberían añadir modo oscuro a la aplicación', 'es'],
   ],
   churn_risk: [

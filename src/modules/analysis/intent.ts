@@ -5,7 +5,7 @@
  * evidence to one or more intents (negative evidence is allowed, e.g. "thanks for nothing"),
  * a negator shortly before a phrase cancels it ("not cancelling", "no complaints"), and the
  * evidence e of an intent becomes a score 1 − exp(−e). Definitions and examples:
- * docs/analysis-intents.md.
+ * docs/analysis.md (Intents).
  */
 import type { Token } from './tokenize.ts';
 import type { IntentLabel, IntentResult } from './types.ts';
@@ -118,6 +118,7 @@ const RULES: Record<string, Rule[]> = {
       },
     ],
     ['where can i buy|get|order|find', { purchase_intent: S }],
+    ["would|i'd|id|we'd like|love to buy|purchase|order|book|subscribe|upgrade", { purchase_intent: S }],
     ['can i buy|order|book|pay', { purchase_intent: M }],
     ['do|does you|it|they ship|deliver|sell|offer|have|stock|carry', { purchase_intent: M }],
     ['in stock', { purchase_intent: M }],
@@ -185,6 +186,9 @@ const RULES: Record<string, Rule[]> = {
     ['needs a|an|more', { idea: W }],
     ['integrate|integration|integrations', { idea: W }],
     ['how about', { idea: M }],
+    // "would love a quiet zone", "I'd love to see dark mode": a wish for something new, not praise.
+    ["would|i'd|id|we'd love a|an|the|live|more|some", { idea: S, praise: -M }, 'a wish'],
+    ["would|i'd|id|we'd love to see|have|get", { idea: S, praise: -M }, 'a wish'],
     // churn_risk: leaving, cancelling, moving to a competitor
     [
       'cancel|cancelling|canceling|close|closing|delete|deleting|terminate|end my|our|the account|subscription|membership|contract|plan|service',
