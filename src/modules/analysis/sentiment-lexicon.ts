@@ -1,0 +1,296 @@
+/**
+ * The word lists sentiment scoring reads: VADER's negators and boosters, plus our own
+ * customer-care knowledge (complaint words, politeness, hashtags, emoji valences). Data only;
+ * the scoring that uses them is in sentiment.ts.
+ */
+
+const NEGATORS = new Set([
+  'not',
+  'no',
+  'never',
+  'none',
+  'nobody',
+  'nothing',
+  'nowhere',
+  'neither',
+  'nor',
+  'without',
+  'cannot',
+  'aint',
+  'arent',
+  'cant',
+  'couldnt',
+  'didnt',
+  'doesnt',
+  'dont',
+  'hadnt',
+  'hasnt',
+  'havent',
+  'isnt',
+  'mightnt',
+  'mustnt',
+  'neednt',
+  'shouldnt',
+  'wasnt',
+  'werent',
+  'wont',
+  'wouldnt',
+  'nope',
+  'rarely',
+  'seldom',
+  'hardly',
+  'barely',
+]);
+
+export function isNegator(w: string): boolean {
+  return NEGATORS.has(w) || w.endsWith("n't");
+}
+
+const BOOST = 0.293;
+export const BOOSTERS = new Map<string, number>();
+for (const w of [
+  'absolutely',
+  'amazingly',
+  'awfully',
+  'completely',
+  'considerably',
+  'decidedly',
+  'deeply',
+  'effing',
+  'enormously',
+  'entirely',
+  'especially',
+  'exceptionally',
+  'extremely',
+  'fabulously',
+  'freaking',
+  'fricking',
+  'friggin',
+  'fully',
+  'fucking',
+  'fuckin',
+  'greatly',
+  'hella',
+  'highly',
+  'hugely',
+  'incredibly',
+  'intensely',
+  'majorly',
+  'more',
+  'most',
+  'particularly',
+  'purely',
+  'quite',
+  'really',
+  'remarkably',
+  'so',
+  'soo',
+  'substantially',
+  'super',
+  'thoroughly',
+  'totally',
+  'tremendously',
+  'uber',
+  'unbelievably',
+  'unusually',
+  'utterly',
+  'very',
+  'too',
+  'way',
+  'damn',
+  'truly',
+  'seriously',
+  'sooo',
+  'pretty',
+]) {
+  BOOSTERS.set(w, BOOST);
+}
+for (const w of [
+  'almost',
+  'barely',
+  'hardly',
+  'kinda',
+  'kindof',
+  'less',
+  'little',
+  'marginally',
+  'occasionally',
+  'partly',
+  'scarcely',
+  'slightly',
+  'somewhat',
+  'sorta',
+  'sortof',
+  'bit',
+]) {
+  BOOSTERS.set(w, -BOOST);
+}
+
+/**
+ * Customer-care words that are negative in a message to a brand even without a sentiment word,
+ * with our own valences; they override VADER's where both exist.
+ */
+export const complaintWords: ReadonlyMap<string, number> = new Map([
+  ['delayed', -1.8],
+  ['delay', -1.5],
+  ['delays', -1.6],
+  ['cancelled', -1.8],
+  ['canceled', -1.8],
+  ['cancellation', -1.3],
+  ['cancellations', -1.4],
+  ['stranded', -2.4],
+  ['overbooked', -2.0],
+  ['oversold', -1.6],
+  ['missed', -1.4],
+  ['missing', -1.4],
+  ['lost', -1.6],
+  ['stuck', -1.8],
+  ['waiting', -0.9],
+  ['waited', -1.2],
+  ['refund', -0.7],
+  ['refunds', -0.7],
+  ['rude', -2.3],
+  ['unhelpful', -2.0],
+  ['broken', -2.0],
+  ['damaged', -1.9],
+  ['late', -1.1],
+  ['tarmac', -0.7],
+  ['diverted', -1.0],
+  ['overcharged', -2.0],
+  ['charged', -0.8],
+  ['fees', -0.6],
+  ['glitch', -1.5],
+  ['crashed', -1.4],
+  ['crashing', -1.4],
+  ['unresolved', -1.8],
+  ['ignored', -1.7],
+  ['ignoring', -1.7],
+  ['excuses', -1.5],
+  ['unacceptable', -2.6],
+  ['incompetent', -2.6],
+  ['incompetence', -2.6],
+  ['nightmare', -2.6],
+  ['misconnect', -1.5],
+  ['rebooked', -0.5],
+  ['rebook', -0.4],
+  ['voicemail', -0.6],
+  ['disconnected', -1.5],
+  ['useless', -2.3],
+  ['hrs', -0.3],
+  ['ridiculous', -2.2],
+  ['worst', -3.1],
+  ['fail', -2.5],
+  ['fails', -2.3],
+  ['failed', -2.3],
+  ['sucks', -2.4],
+  ['sucked', -2.2],
+  ['subpar', -2.0],
+  ['rerouted', -0.8],
+  ['downgraded', -1.6],
+  ['bumped', -1.0],
+  ['misconnected', -1.5],
+  ['disconnects', -1.5],
+  ['errored', -1.6],
+  ['shortage', -1.0],
+  ['vanished', -1.2],
+  ['hassle', -1.5],
+  ['hassles', -1.5],
+  ['mishandled', -1.8],
+  ['lied', -2.0],
+  ['unanswered', -1.6],
+  ['understaffed', -1.8],
+  ['delaying', -1.5],
+  ['cancelling', -1.3],
+  ['canceling', -1.3],
+  ['fee', -0.6],
+]);
+
+/** Words VADER rates positive that are mostly politeness or requests in customer care. */
+export const NEUTRALIZED = new Map([
+  ['help', 0.2],
+  ['please', 0.2],
+  ['pls', 0.2],
+  ['plz', 0.2],
+  ['like', 0.6],
+  ['joke', 0.0],
+  ['hope', 1.0],
+  ['sorry', -0.3],
+  ['thx', 1.6],
+  ['ty', 1.5],
+  ['kudos', 2.4],
+  ['shoutout', 1.8],
+  ['awesome', 3.1],
+  // Proper nouns and HTML entities ("&gt;") that VADER's lexicon reads as positive words.
+  // Proper nouns and HTML entities ("&gt;") that VADER's lexicon reads as positive words.
+  ['united', 0],
+  ['number', 0],
+  ['gt', 0],
+  ['lt', 0],
+  ['amp', 0],
+]);
+
+export const POLITE = new Set([
+  'thanks',
+  'thank',
+  'thx',
+  'ty',
+  'please',
+  'pls',
+  'plz',
+  'appreciate',
+  'appreciated',
+  'kindly',
+  'ok',
+  'okay',
+  'help',
+  'hope',
+  'hoping',
+  'yes',
+]);
+
+/** Hashtags read as one word ("#fail", "#neveragain"), beyond plain lexicon words. */
+export const HASHTAGS = new Map([
+  ['epicfail', -3.0],
+  ['neveragain', -2.6],
+  ['worstairline', -3.0],
+  ['worstairlineever', -3.2],
+  ['customerservicefail', -3.0],
+  ['badservice', -2.6],
+  ['badcustomerservice', -2.8],
+  ['notcool', -2.0],
+  ['notimpressed', -2.2],
+  ['disappointed', -2.2],
+  ['unacceptable', -2.6],
+  ['frustrated', -2.1],
+  ['lovethem', 2.8],
+  ['bestairline', 3.0],
+  ['greatservice', 2.8],
+  ['goodservice', 2.4],
+  ['thankyou', 2.2],
+  ['thanks', 1.9],
+  ['happy', 2.7],
+  ['blessed', 2.9],
+  ['winning', 2.4],
+  ['fml', -2.2],
+  ['smh', -1.5],
+  ['sad', -2.1],
+  ['ugh', -1.8],
+  ['love', 3.2],
+  ['fail', -2.5],
+]);
+
+/** Emoji valences (by first code point), from our own reading of how they are used in posts. */
+export const EMOJI = new Map<number, number>();
+function setEmoji(list: string, valence: number): void {
+  for (const ch of list) {
+    const cp = ch.codePointAt(0);
+    if (cp !== undefined && cp > 0x2000 && cp !== 0xfe0f) EMOJI.set(cp, valence);
+  }
+}
+setEmoji('🥰😍🤩🥳💯🏆💖💗💕💞😻', 3.0);
+setEmoji('😀😃😄😁😊☺🙂😘😗😙😚😋🤗😎👍👏🙌💪🎉🎊❤♥💙💚💛💜🧡✨🌟⭐😇👌✌🎂🎁🥇✅😉😌💐🌹☀🌞😆🤝', 2.0);
+setEmoji('😂🤣😛😜😝🔥🙏😅🍾🥂🙆', 1.2);
+setEmoji('🤬👿😡🤮💔👎😠', -3.0);
+setEmoji('😤😞😔😟🙁☹😣😖😫😩😢😒🤢💩😾😱😨😰', -2.3);
+setEmoji('😭😕🙄😓😥🤦😬🥺🤯😵❌🚫😪😑', -1.4);
+setEmoji('😐😶🤔🤷😳😴😷⚠', -0.5);
