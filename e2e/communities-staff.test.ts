@@ -306,13 +306,19 @@ describe('communities staff app (issue #7)', () => {
     const flags = item.getByRole('table', { name: /Flags on/ }).getByRole('row');
     expect(await flags.count()).toBe(3);
     expect(await flags.filter({ hasText: 'looks like an ad' }).getByRole('cell').nth(0).textContent()).toBe(
-      'off_topic',
+      'Off topic',
     );
     await page.screenshot({ path: path.join(artifacts, 'communities-staff-queue.png'), fullPage: true });
 
     await item.getByRole('button', { name: 'Restore post' }).click();
     await page.getByRole('status').filter({ hasText: 'Post 2 restored.' }).waitFor();
     expect(await page.getByRole('listitem', { name: 'Post 2 in Trip questions' }).count()).toBe(0);
+    // Focus goes on to the card now in its place, not lost with the decided one.
+    await expect
+      .poll(() =>
+        page.evaluate<string>('document.activeElement?.closest("li")?.getAttribute("aria-label") ?? ""'),
+      )
+      .toMatch(/^Post \d+ in /);
     const post = await ctx.db
       .selectFrom('community_posts')
       .select('hidden_at')

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   type CommunityPost,
   type CommunitySpace,
@@ -10,6 +10,13 @@ import { ConfirmDelete } from '../../components/forms.tsx';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
+
+const reasonLabels: Record<string, string> = {
+  spam: 'Spam',
+  offensive: 'Offensive',
+  off_topic: 'Off topic',
+  other: 'Other',
+};
 
 /** A post as the thread page gives it (with its server-sanitized HTML), found by its number. */
 async function postByNumber(threadId: string, number: number): Promise<CommunityPost | null> {
@@ -56,7 +63,8 @@ function ReviewCard({
 
   return (
     <li className="card review-item" aria-label={label}>
-      <h2>
+      {/* Focus lands here when the card above it is decided, so a keyboard user goes on from there. */}
+      <h2 tabIndex={-1} data-review-post={item.postId}>
         {label}{' '}
         <span className={item.hidden ? 'badge danger' : 'badge'}>{item.hidden ? 'Hidden' : 'Visible'}</span>
       </h2>
@@ -85,7 +93,7 @@ function ReviewCard({
         <tbody>
           {item.flags.map((f) => (
             <tr key={f.id}>
-              <td data-label="Reason">{f.reason}</td>
+              <td data-label="Reason">{reasonLabels[f.reason] ?? f.reason}</td>
               <td data-label="Weight">{f.weight.toFixed(2)}</td>
               <td data-label="By">{f.flaggedBy.kind}</td>
               <td data-label="Note">{f.note ?? ''}</td>
@@ -122,6 +130,17 @@ export function CommunityModerationPage() {
   const [spaces, setSpaces] = useState<Map<string, CommunitySpace>>(new Map());
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
+  const queueRef = useRef<HTMLUListElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  /** Where focus goes once a decided card has left the list: the card now in its place. */
+  const [focusAt, setFocusAt] = useState<number | null>(null);
+  useEffect(() => {
+    if (focusAt === null || items === null) return;
+    const headings = queueRef.current?.querySelectorAll<HTMLElement>('[data-review-post]') ?? [];
+    const next = headings[Math.min(focusAt, headings.length - 1)];
+    (next ?? headingRef.current)?.focus();
+    setFocusAt(null);
+  }, [focusAt, items]);
 
   const load = useCallback(() => {
     Promise.all([communitiesApi.reviewQueue(), communitiesApi.spaces()])
@@ -147,7 +166,9 @@ export function CommunityModerationPage() {
 
   return (
     <section className="page wide communities-page">
-      <h1>Community moderation</h1>
+      <h1 tabIndex={-1} ref={headingRef}>
+        Community moderation
+      </h1>
       <CommunitiesNav />
       <Status message={message} />
       <ErrorLine message={error} />
@@ -156,13 +177,19 @@ export function CommunityModerationPage() {
       ) : items.length === 0 ? (
         <p className="notice">Nothing waits for review.</p>
       ) : (
-        <ul className="review-queue" aria-label="Review queue">
+        <ul className="review-queue" aria-label="Review queue" ref={queueRef}>
           {items.map((item) => (
             <ReviewCard
               key={item.postId}
               item={item}
               spaceTitle={spaces.get(item.spaceId)?.title ?? 'a space'}
               onReviewed={(done, decision) => {
+                setFocusAt(
+                  Math.max(
+                    0,
+                    (items ?? []).findIndex((x) => x.postId === done.postId),
+                  ),
+                );
                 setItems((list) => (list ?? []).filter((x) => x.postId !== done.postId));
                 setMessage(
                   decision === 'restore'
