@@ -297,7 +297,7 @@ describe('a signed-in member signs out from any page and edits their profile and
         .then((rows) => rows.map((r) => r.space_id).sort());
     expect(await subscribed()).toEqual([tips.id, news.id].sort());
     const shown = await get(`/community/${ws.slug}/-/me?saved=newsletters`, s);
-    expect(shown.body).toContain('Your newsletter choices are saved.');
+    expect(shown.body).toContain('Your email choices are saved.');
     expect(shown.body).toContain(`value="${news.id}" checked>`);
 
     expect((await post(`/community/${ws.slug}/-/me/newsletters`, s, [['space', news.id]])).res.status).toBe(
@@ -306,6 +306,30 @@ describe('a signed-in member signs out from any page and edits their profile and
     expect(await subscribed()).toEqual([news.id]);
     expect((await post(`/community/${ws.slug}/-/me/newsletters`, s, {})).res.status).toBe(303);
     expect(await subscribed()).toEqual([]);
+  });
+
+  it('turns email about answers off and on with the checkbox on the profile page', async () => {
+    const { ws } = await setup();
+    const s = await member(ws);
+    const emailReplies = async () =>
+      (
+        await t.ctx.db
+          .selectFrom('community_members')
+          .select('email_replies')
+          .where('id', '=', s.actor.memberId)
+          .executeTakeFirstOrThrow()
+      ).email_replies;
+    const page = await get(`/community/${ws.slug}/-/me`, s);
+    expect(page.body).toContain('<input type="checkbox" name="emailReplies" value="on" checked>');
+    expect(Number(await emailReplies())).toBe(1);
+    // Unticked: a form sends nothing for it.
+    expect((await post(`/community/${ws.slug}/-/me/newsletters`, s, {})).res.status).toBe(303);
+    expect(Number(await emailReplies())).toBe(0);
+    expect((await get(`/community/${ws.slug}/-/me`, s)).body).toContain(
+      '<input type="checkbox" name="emailReplies" value="on">',
+    );
+    await post(`/community/${ws.slug}/-/me/newsletters`, s, [['emailReplies', 'on']]);
+    expect(Number(await emailReplies())).toBe(1);
   });
 });
 

@@ -6,7 +6,8 @@ import { tokenField, writeHref } from './write-forms.ts';
 
 /**
  * The forms on the member's own profile page: their display name and bio (the username stays,
- * since profile and mention links use it), and which spaces' newsletters they receive by email.
+ * since profile and mention links use it), and what they receive by email: answers to their
+ * questions and which spaces' newsletters.
  */
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -14,6 +15,8 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export type ProfileFormState = {
   values: { displayName: string; bio: string };
   newsletters: SubscriptionView[];
+  /** Whether the member takes an email when their question is answered or an answer accepted. */
+  emailReplies: boolean;
   /** What went wrong with the profile form, said on it. */
   error: string | null;
   /** Which form was just saved, for the confirmation above it. */
@@ -40,20 +43,23 @@ ${s.error ? html`<p class="error" role="alert">${s.error}</p>` : ''}
 <div class="buttons"><button type="submit">Save profile</button></div>
 </form></section>
 <section id="newsletters" aria-labelledby="newsletters-heading">
-<h2 id="newsletters-heading">Newsletters</h2>
-${s.saved === 'newsletters' ? html`<p class="notice" role="status">Your newsletter choices are saved.</p>` : ''}
+<h2 id="newsletters-heading">Email</h2>
+${s.saved === 'newsletters' ? html`<p class="notice" role="status">Your email choices are saved.</p>` : ''}
+<form class="compose" method="post" action="${writeHref.newsletters(ws)}">${tokenField(token)}
+<fieldset><legend>Answers</legend>
+<label class="choice"><input type="checkbox" name="emailReplies" value="on"${s.emailReplies ? ' checked' : ''}> Email me when someone answers my question or an answer to it is accepted</label>
+</fieldset>
 ${
   s.newsletters.length === 0
     ? html`<p>No space of this community sends a newsletter yet.</p>`
-    : html`<form class="compose" method="post" action="${writeHref.newsletters(ws)}">${tokenField(token)}
-<fieldset><legend>Send me a digest by email of</legend>${s.newsletters.map(
+    : html`<fieldset><legend>Send me a digest by email of</legend>${s.newsletters.map(
         (n) =>
           html`<label class="choice"><input type="checkbox" name="space" value="${n.spaceId}"${
             n.subscribed ? ' checked' : ''
           }${n.cadence === 'off' && !n.subscribed ? ' disabled' : ''}> ${n.spaceTitle} (${cadenceText[n.cadence]})</label>`,
       )}</fieldset>
-<p class="hint">Every digest email also has a link to stop it.</p>
-<div class="buttons"><button type="submit">Save newsletter choices</button></div>
-</form>`
-}</section>`;
+<p class="hint">Every digest email also has a link to stop it.</p>`
+}
+<div class="buttons"><button type="submit">Save email choices</button></div>
+</form></section>`;
 }

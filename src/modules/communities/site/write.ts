@@ -617,6 +617,7 @@ export function communityWriteRoutes(ctx: AppContext) {
     const forms = profileForms(w.frame.ws, w.frame.formToken, {
       values: state.values ?? { displayName: profile.displayName, bio: profile.bio ?? '' },
       newsletters: await listMyNewsletters(ctx, w.member),
+      emailReplies: profile.emailReplies,
       error: state.error,
       saved: state.saved,
     });
@@ -659,6 +660,9 @@ export function communityWriteRoutes(ctx: AppContext) {
     const ticked = new Set([body.space ?? []].flat().filter((v): v is string => typeof v === 'string'));
     const back = `${writeHref.me(w.frame.ws)}?saved=newsletters#newsletters`;
     try {
+      const emailReplies = body.emailReplies === 'on';
+      if (emailReplies !== (await getMyProfile(ctx, w.member)).emailReplies)
+        await updateMyProfile(ctx, w.member, { emailReplies });
       for (const n of await listMyNewsletters(ctx, w.member)) {
         if (ticked.has(n.spaceId) && !n.subscribed) await subscribeNewsletter(ctx, w.member, n.spaceId);
         if (!ticked.has(n.spaceId) && n.subscribed) await unsubscribeNewsletter(ctx, w.member, n.spaceId);
