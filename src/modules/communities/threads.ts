@@ -614,7 +614,13 @@ export async function acceptAnswer(
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('community_threads')
-      .set({ accepted_post_id: Number(post.id), updated_at: ctx.now().toISOString() })
+      // A choice made now supersedes an answer set aside while hidden (flags.ts): restoring that
+      // post later does not take the acceptance back from this one.
+      .set({
+        accepted_post_id: Number(post.id),
+        withheld_accepted_post_id: null,
+        updated_at: ctx.now().toISOString(),
+      })
       .where('id', '=', thread.id)
       .execute();
     await notifyAnswerAccepted(ctx, trx, actor, Number(post.id));
@@ -642,7 +648,7 @@ export async function unacceptAnswer(ctx: AppContext, viewer: Viewer, threadId: 
     });
   await ctx.db
     .updateTable('community_threads')
-    .set({ accepted_post_id: null, updated_at: ctx.now().toISOString() })
+    .set({ accepted_post_id: null, withheld_accepted_post_id: null, updated_at: ctx.now().toISOString() })
     .where('id', '=', thread.id)
     .execute();
   return threadViewOf(ctx, actor.workspaceId, thread.id);

@@ -11,7 +11,15 @@ import { loginMember } from '../member-auth.ts';
 import { MEMBER_COOKIE } from '../member-session.ts';
 import { setNewsletterCadence } from '../newsletters.ts';
 import { createSpace } from '../spaces.ts';
-import { acceptAnswer, createThread, editPost, getThread, postRevisions, replyToThread } from '../threads.ts';
+import {
+  acceptAnswer,
+  createThread,
+  editPost,
+  getThread,
+  postRevisions,
+  replyToThread,
+  unacceptAnswer,
+} from '../threads.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
@@ -388,6 +396,28 @@ describe('answers hidden by moderators, and title edits in the history', () => {
     expect((await getThread(t.ctx, owner, q.thread.id, { limit: 5 })).thread.acceptedPostId).toBe(
       second.post.id,
     );
+  });
+
+  it('keeps an answer set aside while hidden from coming back once the asker chose again or withdrew the choice', async () => {
+    const { ws, owner, space } = await setup();
+    const qa = await space('qa');
+    const asker = await member(ws);
+    const q = await createThread(t.ctx, asker.actor, {
+      spaceId: qa.id,
+      title: 'Meals?',
+      body: 'Any vegan meal?',
+    });
+    const first = await replyToThread(t.ctx, owner, q.thread.id, { body: 'Order it 48 h before' });
+    const second = await replyToThread(t.ctx, owner, q.thread.id, { body: 'In the app, under Extras' });
+    const accepted = async () =>
+      (await getThread(t.ctx, owner, q.thread.id, { limit: 5 })).thread.acceptedPostId;
+    await acceptAnswer(t.ctx, asker.actor, q.thread.id, first.post.id);
+    await flagPost(t.ctx, owner, first.post.id, { reason: 'spam' });
+    // Chose another, then withdrew that choice: the question has no accepted answer, and stays so.
+    await acceptAnswer(t.ctx, asker.actor, q.thread.id, second.post.id);
+    await unacceptAnswer(t.ctx, asker.actor, q.thread.id);
+    await reviewPost(t.ctx, owner, first.post.id, 'restore');
+    expect(await accepted()).toBeNull();
   });
 
   it("records a thread title edit in the opening post's history, shown on the history page", async () => {
