@@ -272,12 +272,16 @@ describe('case lifecycle and feed', () => {
   });
 
   it('assigns only to people who may work cases, and the assignee follows the case', async () => {
-    const { agent, other, moderator } = await setup();
+    const { agent, other, manager, moderator } = await setup();
     const c = await createCase(t.ctx, agent, { subject: 'Seat change' });
     await expect(updateCase(t.ctx, agent, c.id, { assigneeUserId: moderator.userId })).rejects.toMatchObject({
       code: 'validation_failed',
     });
+    expect((await getCase(t.ctx, other, c.id)).following).toBe(false);
     await updateCase(t.ctx, agent, c.id, { assigneeUserId: other.userId });
+    // Each person's case page says whether they follow it: the assignee now, not a manager who never followed it.
+    expect((await getCase(t.ctx, other, c.id)).following).toBe(true);
+    expect((await getCase(t.ctx, manager, c.id)).following).toBe(false);
     const n = await listNotifications(t.ctx, other, { limit: 10 });
     expect(n.items).toHaveLength(0); // following starts with the assignment, after its own event
     await updateCase(t.ctx, agent, c.id, { priority: 'urgent' });

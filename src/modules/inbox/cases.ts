@@ -8,7 +8,7 @@ import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
-import { addFollower, isFollowing, type RecordType, recordEvent } from '../collaboration/feed.ts';
+import { addFollower, type RecordType, recordEvent } from '../collaboration/feed.ts';
 import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
 import { mentionsOfCase } from '../listening/service.ts';
@@ -24,7 +24,7 @@ import {
   type ConversationView,
   caseInput,
 } from './schema.ts';
-import { slaOfCases, syncCaseSla } from './sla.ts';
+import { type Clock, slaOfCases, slaViews, syncCaseSla } from './sla.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 type CaseRow = Selectable<CasesTable>;
@@ -113,12 +113,128 @@ export async function caseByNumber(
 
 /** A case that may still be worked: not merged away. */
 async function workableCase(db: Db, workspaceId: string, id: string): Promise<CaseRow> {
-  const row = await caseRow(db, workspaceId, id);
+  return notMerged(await caseRow(db, workspaceId, id));
+}
+
+function notMerged(row: CaseRow): CaseRow {
   if (row.merged_into !== null)
     throw new AppError('conflict', `Case ${row.number} was merged into another case`, {
       mergedInto: row.merged_into,
     });
   return row;
+}
+
+/** A case's SLA clock columns, named apart from the case's own, for reading both in one statement. */
+const clockColumns = [
+  'case_sla.metric as sla_metric',
+  'case_sla.workspace_id as sla_workspace_id',
+  'case_sla.policy_id as sla_policy_id',
+  'case_sla.status as sla_status',
+  'case_sla.target_ms as sla_target_ms',
+  'case_sla.elapsed_ms as sla_elapsed_ms',
+  'case_sla.running_since as sla_running_since',
+  'case_sla.due_at as sla_due_at',
+  'case_sla.warned_at as sla_warned_at',
+  'case_sla.breached_at as sla_breached_at',
+  'case_sla.achieved_at as sla_achieved_at',
+] as const;
+
+type ClockColumns = {
+  sla_metric: Clock['metric'] | null;
+  sla_workspace_id: string | null;
+  sla_policy_id: string | null;
+  sla_status: Clock['status'] | null;
+  sla_target_ms: number | null;
+  sla_elapsed_ms: number | null;
+  sla_running_since: string | null;
+  sla_due_at: string | null;
+  sla_warned_at: string | null;
+  sla_breached_at: string | null;
+  sla_achieved_at: string | null;
+};
+
+/**
+ * Cases left-joined to their clocks (a row per clock, or one row without any; a case's rows
+ * adjacent), back to one entry per case with its clocks, in the order read.
+ */
+function casesWithClocks<R extends { id: string } & ClockColumns>(
+  rows: R[],
+): { row: Omit<R, keyof ClockColumns>; clocks: Clock[] }[] {
+  const out: { row: Omit<R, keyof ClockColumns>; clocks: Clock[] }[] = [];
+  for (const r of rows) {
+    const {
+      sla_metric,
+      sla_workspace_id,
+      sla_policy_id,
+      sla_status,
+      sla_target_ms,
+      sla_elapsed_ms,
+      sla_running_since,
+      sla_due_at,
+      sla_warned_at,
+      sla_breached_at,
+      sla_achieved_at,
+      ...row
+    } = r;
+    let last = out[out.length - 1];
+    if (!last || last.row.id !== r.id) {
+      last = { row, clocks: [] };
+      out.push(last);
+    }
+    if (sla_metric !== null)
+      last.clocks.push({
+        case_id: r.id,
+        metric: sla_metric,
+        workspace_id: sla_workspace_id as string,
+        policy_id: sla_policy_id as string,
+        status: sla_status as Clock['status'],
+        target_ms: sla_target_ms as number,
+        elapsed_ms: sla_elapsed_ms as number,
+        running_since: sla_running_since,
+        due_at: sla_due_at,
+        warned_at: sla_warned_at,
+        breached_at: sla_breached_at,
+        achieved_at: sla_achieved_at,
+      });
+  }
+  return out;
+}
+
+/**
+ * A case with its SLA clocks in one statement, and, given a user, whether they follow it: the
+ * case page and case updates need both, and every statement a request sends costs it more than
+ * the rows it reads.
+ */
+async function caseWithClocks(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  followerId?: string,
+): Promise<{ row: CaseRow; clocks: Clock[]; following: boolean }> {
+  const rows = await db
+    .selectFrom('cases')
+    .leftJoin('case_sla', 'case_sla.case_id', 'cases.id')
+    .selectAll('cases')
+    .select(clockColumns)
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('record_follows')
+            .select('record_follows.user_id')
+            .where('record_follows.record_type', '=', CASE)
+            .whereRef('record_follows.record_id', '=', 'cases.id')
+            .where('record_follows.user_id', '=', followerId ?? ''),
+        )
+        .as('following'),
+    )
+    .where('cases.workspace_id', '=', workspaceId)
+    .where('cases.id', '=', id)
+    .execute();
+  const [found] = casesWithClocks(rows);
+  if (!found) throw new AppError('not_found', `No case ${id}`);
+  const { following, ...row } = found.row;
+  return { row, clocks: found.clocks, following: followerId !== undefined && Boolean(following) };
 }
 
 /** Assignees must be people of the workspace whose role may work cases. */
@@ -590,7 +706,8 @@ export async function updateCase(
 ): Promise<CaseView> {
   requirePermission(actor, 'inbox:work');
   const { row, sla } = await ctx.db.transaction().execute(async (trx) => {
-    const current = await workableCase(trx, actor.workspaceId, id);
+    const { row: found, clocks } = await caseWithClocks(trx, actor.workspaceId, id);
+    const current = notMerged(found);
     if (current.status === 'closed' && patch.status !== undefined && patch.status !== 'closed')
       throw new AppError(
         'conflict',
@@ -627,7 +744,7 @@ export async function updateCase(
         changes.push({ field: 'customFields', from: JSON.parse(before), to: merged });
       }
     }
-    if (changes.length === 0) return { row: current, sla: undefined };
+    if (changes.length === 0) return { row: current, sla: slaViews(clocks) };
     if (patch.status !== undefined && patch.status !== current.status)
       Object.assign(set, statusStamps(patch.status, now));
     set.updated_at = now;
@@ -647,14 +764,14 @@ export async function updateCase(
     }
     if (typeof patch.assigneeUserId === 'string')
       await addFollower(ctx, trx, actor.workspaceId, CASE, id, patch.assigneeUserId);
-    const sla = await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now(), { row });
+    const sla = await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now(), { row, clocks });
     if (row.status === 'solved' && current.status !== 'solved')
       await surveyOnSolve(ctx, trx, actor.workspaceId, id, actor.userId);
     if (leftSolved(current.status, row.status))
       await withdrawHeldSurveys(ctx, trx, actor.workspaceId, id, actor.userId);
     return { row, sla };
   });
-  return sla ? toCaseView(ctx, row, sla) : caseView(ctx, row);
+  return toCaseView(ctx, row, sla);
 }
 
 /**
@@ -1045,9 +1162,9 @@ async function firstMessagesOf(
 /** One case with its customer, conversations (each with its stored posts, oldest first) and follow state. */
 export async function getCase(ctx: AppContext, actor: Actor, id: string): Promise<CaseDetail> {
   requirePermission(actor, 'inbox:read');
-  const row = await caseRow(ctx.db, actor.workspaceId, id);
+  const { row, clocks, following } = await caseWithClocks(ctx.db, actor.workspaceId, id, actor.userId);
   // Everything else depends only on the case: independent reads that go out together on PostgreSQL.
-  const [conversations, messages, [customer], sla, following, replies, notes, badges] = await Promise.all([
+  const [conversations, messages, [customer], replies, notes, badges] = await Promise.all([
     ctx.db
       .selectFrom('conversations')
       .selectAll()
@@ -1057,14 +1174,12 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
       .execute(),
     mentionsOfCase(ctx, actor.workspaceId, id, 1000),
     row.customer_id ? customerSummaries(ctx, actor.workspaceId, [row.customer_id]) : Promise.resolve([]),
-    slaOfCases(ctx.db, [row.id]),
-    isFollowing(ctx, actor, CASE, id),
     caseReplies(ctx, actor.workspaceId, id),
     caseNotes(ctx, actor.workspaceId, id),
     segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
   ]);
   return {
-    ...toCaseView(ctx, row, sla.get(row.id) ?? []),
+    ...toCaseView(ctx, row, slaViews(clocks)),
     customer: customer ?? null,
     segments: (row.customer_id && badges.get(row.customer_id)) || [],
     conversations: conversations.map((c) => ({

@@ -32,7 +32,7 @@ import {
 
 type Db = Kysely<DB> | Transaction<DB>;
 type PolicyRow = Selectable<SlaPoliciesTable>;
-type Clock = Selectable<CaseSlaTable>;
+export type Clock = Selectable<CaseSlaTable>;
 type CaseRow = Selectable<CasesTable>;
 type Policy = SlaPolicy & { id: string; position: number };
 
@@ -396,8 +396,11 @@ export async function syncCaseSla(
   workspaceId: string,
   caseId: string,
   at: Date,
-  /** The case as it stands, when the caller has just written it (`isNew`: inserted, so no clocks yet). */
-  known?: { row: CaseRow; isNew?: boolean },
+  /**
+   * The case as it stands, when the caller has just written it (`isNew`: inserted, so no clocks
+   * yet), and its clocks when the caller read them with the case in this transaction.
+   */
+  known?: { row: CaseRow; isNew?: boolean; clocks?: Clock[] },
 ): Promise<CaseSlaView[]> {
   const c =
     known?.row ??
@@ -409,7 +412,8 @@ export async function syncCaseSla(
       .executeTakeFirstOrThrow());
   const existing = known?.isNew
     ? []
-    : await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute();
+    : (known?.clocks ??
+      (await trx.selectFrom('case_sla').selectAll().where('case_id', '=', caseId).execute()));
   const clocks = new Map(existing.map((x) => [x.metric, x]));
   const ended = c.status === 'closed' || c.merged_into !== null;
   const policy = ended ? null : await policyFor(ctx, trx, c);
@@ -601,7 +605,7 @@ export async function slaOfCases(db: Db, caseIds: string[]): Promise<Map<string,
 }
 
 /** A case's clocks as the API shows them, in metric order. */
-function slaViews(clocks: Clock[]): CaseSlaView[] {
+export function slaViews(clocks: Clock[]): CaseSlaView[] {
   return clocks.map(toSlaView).sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
 }
 
