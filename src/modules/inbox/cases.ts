@@ -1053,12 +1053,11 @@ export async function listCases(
     filters.dueWithinMinutes === undefined
       ? await newestFirst(ctx, actor, filters)
       : await dueFirst(ctx, actor, filters);
-  const page = rows.slice(0, filters.limit);
+  const page = rows.slice(0, filters.limit).map((r) => r.row);
   const ids = page.map((r) => r.id);
   // The cards' parts are independent reads: on PostgreSQL they go out together.
   const customerIds = [...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))];
-  const [sla, summaries, firstMessages, badges] = await Promise.all([
-    slaOfCases(ctx.db, ids),
+  const [summaries, firstMessages, badges] = await Promise.all([
     customerSummaries(ctx, actor.workspaceId, customerIds, 'stats'),
     firstMessagesOf(ctx, actor.workspaceId, ids),
     segmentBadges(ctx, actor.workspaceId, customerIds),
@@ -1067,9 +1066,9 @@ export async function listCases(
   return toPage(
     rows,
     filters.limit,
-    (r) => ('due' in r ? `${r.due}|${r.number}` : Number(r.number)),
-    (r) => ({
-      ...toCaseView(ctx, r, sla.get(r.id) ?? []),
+    ({ row: r }) => ('due' in r ? `${r.due}|${r.number}` : Number(r.number)),
+    ({ row: r, clocks }) => ({
+      ...toCaseView(ctx, r, slaViews(clocks)),
       customer: (r.customer_id && customers.get(r.customer_id)) || null,
       segments: (r.customer_id && badges.get(r.customer_id)) || [],
       firstMessage: firstMessages.get(r.id) ?? null,
@@ -1081,10 +1080,16 @@ export async function listCases(
 async function newestFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
   let q = matchingCases(ctx, actor, filters).selectAll();
   if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
-  return q
-    .orderBy('number', 'desc')
-    .limit(filters.limit + 1)
+  // The page's clocks come in the same statement: the page is a subquery, its clocks joined to it.
+  const page = q.orderBy('number', 'desc').limit(filters.limit + 1);
+  const rows = await ctx.db
+    .selectFrom(page.as('c'))
+    .leftJoin('case_sla', 'case_sla.case_id', 'c.id')
+    .selectAll('c')
+    .select(clockColumns)
+    .orderBy('c.number', 'desc')
     .execute();
+  return casesWithClocks(rows);
 }
 
 /**
@@ -1104,11 +1109,19 @@ async function dueFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & Pa
       });
     q = q.where(sql<boolean>`(${due} > ${at} or (${due} = ${at} and ${sql.ref('number')} > ${number}))`);
   }
-  return q
+  const page = q
     .orderBy(due, 'asc')
     .orderBy('number', 'asc')
-    .limit(filters.limit + 1)
+    .limit(filters.limit + 1);
+  const rows = await ctx.db
+    .selectFrom(page.as('c'))
+    .leftJoin('case_sla', 'case_sla.case_id', 'c.id')
+    .selectAll('c')
+    .select(clockColumns)
+    .orderBy('c.due', 'asc')
+    .orderBy('c.number', 'asc')
     .execute();
+  return casesWithClocks(rows);
 }
 
 /** The earliest stored post of each case, for the cards of the list. */
