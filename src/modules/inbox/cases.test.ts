@@ -185,6 +185,24 @@ describe('cases from mentions', () => {
     expect((await createCase(t.ctx, second.agent, { subject: 'Another workspace' })).number).toBe(1);
   });
 
+  it("shows on the case page which listening queries each of the case's posts matched", async () => {
+    const { ws, agent, manager } = await setup();
+    const refunds = await createQuery(t.ctx, manager, { name: 'Refunds', query: 'refund*', enabled: true });
+    const flights = await createQuery(t.ctx, manager, { name: 'Flights', query: 'flight', enabled: true });
+    const m = await ingest(ws.id, [
+      { id: 'q1', text: 'Refund for my cancelled flight please' },
+      { id: 'q2', text: 'Still waiting', replyTo: 'q1' },
+      { id: 'q3', text: 'No refund yet', replyTo: 'q1' },
+    ]);
+    const c = await createCase(t.ctx, agent, { subject: 'Refund', mentionIds: [idOf(m, 'q1')] });
+    const [conversation] = (await getCase(t.ctx, agent, c.id)).conversations;
+    expect(conversation?.messages.map((x) => [x.externalId, [...x.queryIds].sort()])).toEqual([
+      ['q1', [refunds.id, flights.id].sort()],
+      ['q2', []],
+      ['q3', [refunds.id]],
+    ]);
+  });
+
   it('attaches a second thread to an open case and refuses to attach to a closed one', async () => {
     const { ws, agent } = await setup();
     const m = await ingest(ws.id, [

@@ -392,14 +392,31 @@ export async function mentionsOfCase(
   caseId: string,
   limit: number,
 ): Promise<MentionView[]> {
-  const rows = await mentionSelect(ctx, workspaceId)
+  // The posts and the listening queries each matched, in one statement (the case page sends a
+  // dozen): the posts as a subquery, their query links left-joined, a post's rows adjacent.
+  const posts = mentionSelect(ctx, workspaceId)
     .where('mentions.case_id', '=', caseId)
     .where('mentions.deleted_at', 'is', null)
     .orderBy('mentions.created_at')
     .orderBy('mentions.id')
-    .limit(limit)
+    .limit(limit);
+  const rows = await ctx.db
+    .selectFrom(posts.as('m'))
+    .leftJoin('mention_queries', 'mention_queries.mention_id', 'm.id')
+    .selectAll('m')
+    .select('mention_queries.query_id as linked_query_id')
+    .orderBy('m.created_at')
+    .orderBy('m.id')
+    .orderBy('mention_queries.query_id')
     .execute();
-  return (await withQueryIds(ctx, rows)).map(toMentionView(ctx));
+  const out: RowWithQueries[] = [];
+  for (const { linked_query_id, ...row } of rows) {
+    const last = out[out.length - 1];
+    if (last && last.id === row.id) {
+      if (linked_query_id !== null) last.queryIds.push(linked_query_id);
+    } else out.push({ ...row, queryIds: linked_query_id === null ? [] : [linked_query_id] });
+  }
+  return out.map(toMentionView(ctx));
 }
 
 /** A mention with its whole thread (root and every reply seen), oldest first. */
