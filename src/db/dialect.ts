@@ -96,7 +96,7 @@ export type Dialect = Readonly<{
   ): Promise<T>;
   /** Locks the selected rows until the transaction ends (PostgreSQL); SQLite's writer lock already serialises. */
   // biome-ignore lint/suspicious/noExplicitAny: generic over any select
-  lockForUpdate<Q extends SelectQueryBuilder<any, any, any>>(query: Q): Q;
+  lockForUpdate<Q extends SelectQueryBuilder<any, any, any>>(query: Q, of?: string[]): Q;
   /** Truncates a timestamp column to the start of its UTC hour or day, as ISO text. */
   dateBucket(column: Expression<string> | RawBuilder<string>, unit: 'hour' | 'day'): RawBuilder<string>;
   /**
@@ -269,7 +269,9 @@ const postgres: Dialect = Object.freeze({
       await sql`select pg_advisory_xact_lock(${WRITE_GUARD_CLASS}, hashtext(${key}))`.execute(trx);
       return read(trx);
     }),
-  lockForUpdate: (query) => query.forUpdate() as typeof query,
+  // `of` names the tables whose rows are locked, for a read with an outer join (PostgreSQL
+  // refuses to lock the nullable side).
+  lockForUpdate: (query, of) => query.forUpdate(of) as typeof query,
   dateBucket: (column, unit) =>
     sql<string>`to_char(date_trunc(${sql.lit(unit)}, ${column}, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 });

@@ -289,6 +289,25 @@ describe('case lifecycle and feed', () => {
     expect((await listNotifications(t.ctx, other, { limit: 50, unread: true })).items).toHaveLength(0);
   });
 
+  it('applies two changes of one case made at the same moment in turn, each from the status the other left', async () => {
+    const { agent, other } = await setup();
+    const c = await createCase(t.ctx, agent, { subject: 'Refund' });
+    await Promise.all([
+      updateCase(t.ctx, agent, c.id, { status: 'pending_customer' }),
+      updateCase(t.ctx, other, c.id, { status: 'solved' }),
+    ]);
+    const feed = await recordFeed(t.ctx, agent, 'case', c.id, { limit: 50 });
+    const changes = feed.items
+      .filter((e) => e.kind === 'status_changed')
+      .reverse()
+      .map((e) => [e.data.from, e.data.to]);
+    // Whichever ran second saw the first one's status: the history chains, never two from "new".
+    expect(changes).toHaveLength(2);
+    expect(changes[0]?.[0]).toBe('new');
+    expect(changes[1]?.[0]).toBe(changes[0]?.[1]);
+    expect((await getCase(t.ctx, agent, c.id)).status).toBe(changes[1]?.[1]);
+  });
+
   it('assigns only to people who may work cases, and the assignee follows the case', async () => {
     const { agent, other, manager, moderator } = await setup();
     const c = await createCase(t.ctx, agent, { subject: 'Seat change' });

@@ -209,9 +209,10 @@ async function caseWithClocks(
   db: Db,
   workspaceId: string,
   id: string,
-  followerId?: string,
+  options: { followerId?: string; lock?: AppContext['dialect'] } = {},
 ): Promise<{ row: CaseRow; clocks: Clock[]; following: boolean }> {
-  const rows = await db
+  const { followerId, lock } = options;
+  const query = db
     .selectFrom('cases')
     .leftJoin('case_sla', 'case_sla.case_id', 'cases.id')
     .selectAll('cases')
@@ -229,8 +230,10 @@ async function caseWithClocks(
         .as('following'),
     )
     .where('cases.workspace_id', '=', workspaceId)
-    .where('cases.id', '=', id)
-    .execute();
+    .where('cases.id', '=', id);
+  // An update holds the case row from this read on (PostgreSQL), so two changes of one case at
+  // once apply in turn, each from the case and clocks the other left.
+  const rows = await (lock ? lock.lockForUpdate(query, ['cases']) : query).execute();
   const [found] = casesWithClocks(rows);
   if (!found) throw new AppError('not_found', `No case ${id}`);
   const { following, ...row } = found.row;
@@ -706,7 +709,7 @@ export async function updateCase(
 ): Promise<CaseView> {
   requirePermission(actor, 'inbox:work');
   const { row, sla } = await ctx.db.transaction().execute(async (trx) => {
-    const { row: found, clocks } = await caseWithClocks(trx, actor.workspaceId, id);
+    const { row: found, clocks } = await caseWithClocks(trx, actor.workspaceId, id, { lock: ctx.dialect });
     const current = notMerged(found);
     if (current.status === 'closed' && patch.status !== undefined && patch.status !== 'closed')
       throw new AppError(
@@ -1175,7 +1178,9 @@ async function firstMessagesOf(
 /** One case with its customer, conversations (each with its stored posts, oldest first) and follow state. */
 export async function getCase(ctx: AppContext, actor: Actor, id: string): Promise<CaseDetail> {
   requirePermission(actor, 'inbox:read');
-  const { row, clocks, following } = await caseWithClocks(ctx.db, actor.workspaceId, id, actor.userId);
+  const { row, clocks, following } = await caseWithClocks(ctx.db, actor.workspaceId, id, {
+    followerId: actor.userId,
+  });
   // Everything else depends only on the case: independent reads that go out together on PostgreSQL.
   const [conversations, messages, [customer], replies, notes, badges] = await Promise.all([
     ctx.db
