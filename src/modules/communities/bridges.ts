@@ -16,7 +16,7 @@ import type { ReplyView } from '../inbox/notes-schema.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow, visibleThread } from './access.ts';
 import { communityThreadUrl, deliverLoopDeliveries, notifyIdeaStatusChanges } from './loop.ts';
-import { afterFailedAttempt, claimDue } from './outbox.ts';
+import { deliverDue } from './outbox.ts';
 import { deliverPostDeliveries } from './post-notifications.ts';
 
 /**
@@ -556,34 +556,17 @@ async function publishShare(
 
 /** The worker's pass over queued shares: posts each, with backoff on passing failures. */
 export async function deliverCommunityShares(ctx: AppContext, limit = 10): Promise<number> {
-  const claimed = await claimDue(ctx, 'community_shares', limit);
-  for (const r of claimed) {
-    const at = ctx.now().toISOString();
-    try {
+  return deliverDue(
+    ctx,
+    'community_shares',
+    limit,
+    async (r) => {
       const posted = await publishShare(ctx, r);
-      await ctx.db
-        .updateTable('community_shares')
-        .set({
-          status: 'sent',
-          external_id: posted.externalId,
-          external_url: posted.url,
-          sent_at: at,
-          last_error: null,
-          next_attempt_at: null,
-        })
-        .where('id', '=', r.id)
-        .execute();
-    } catch (err) {
-      // Nothing skips a share: what cannot be posted has failed.
-      const next = afterFailedAttempt(err, r.attempts, at);
-      await ctx.db
-        .updateTable('community_shares')
-        .set({ ...next, status: next.status === 'queued' ? 'queued' : 'failed' })
-        .where('id', '=', r.id)
-        .execute();
-    }
-  }
-  return claimed.length;
+      return { external_id: posted.externalId, external_url: posted.url };
+    },
+    // Nothing skips a share: what cannot be posted has failed.
+    (next) => ({ ...next, status: next.status === 'queued' ? 'queued' : 'failed' }),
+  );
 }
 
 // ------------------------------------------------------------------ the scheduled passes

@@ -20,7 +20,7 @@ import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { queueReply } from '../inbox/replies.ts';
 import { threadRow } from './access.ts';
 import { isMember, type MemberActor } from './actors.ts';
-import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery, staleReason } from './outbox.ts';
+import { communityMailer, deliverDue, SkipDelivery, staleReason } from './outbox.ts';
 import { pageQueryOf } from './post-pages.ts';
 
 /**
@@ -975,31 +975,9 @@ async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
  * or skipped (with why). Returns how many were attempted.
  */
 export async function deliverLoopDeliveries(ctx: AppContext, limit = 20): Promise<number> {
-  const claimed = await claimDue(ctx, 'community_loop_deliveries', limit);
-  for (const d of claimed) {
-    const at = ctx.now().toISOString();
-    try {
-      const externalId = await deliverOne(ctx, d);
-      await ctx.db
-        .updateTable('community_loop_deliveries')
-        .set({
-          status: 'sent',
-          external_id: externalId,
-          sent_at: at,
-          last_error: null,
-          next_attempt_at: null,
-        })
-        .where('id', '=', d.id)
-        .execute();
-    } catch (err) {
-      await ctx.db
-        .updateTable('community_loop_deliveries')
-        .set(afterFailedAttempt(err, d.attempts, at))
-        .where('id', '=', d.id)
-        .execute();
-    }
-  }
-  return claimed.length;
+  return deliverDue(ctx, 'community_loop_deliveries', limit, async (d) => ({
+    external_id: await deliverOne(ctx, d),
+  }));
 }
 
 // ------------------------------------------------------------------ member notifications

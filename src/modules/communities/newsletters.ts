@@ -13,7 +13,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { spaceRow, visibleSpace } from './access.ts';
 import type { MemberActor } from './actors.ts';
 import { communityThreadUrl, statusLabels } from './loop.ts';
-import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery, staleReason } from './outbox.ts';
+import { communityMailer, deliverDue, SkipDelivery, staleReason } from './outbox.ts';
 
 /**
  * Newsletters (issue #7, item 1): a periodic email digest of a space's best activity, sent to the
@@ -775,52 +775,37 @@ async function sendDigestMail(
  * A subscriber who unsubscribed after the digest was built is skipped. Returns how many were tried.
  */
 export async function deliverNewsletters(ctx: AppContext, limit = 50): Promise<number> {
-  const claimed = await claimDue(ctx, 'community_newsletter_deliveries', limit);
-  for (const d of claimed) {
-    const at = ctx.now().toISOString();
-    try {
-      const info = await ctx.db
-        .selectFrom('community_newsletter_deliveries as d')
-        .innerJoin('community_newsletter_digests as g', 'g.id', 'd.digest_id')
-        .innerJoin('community_newsletter_subscriptions as s', 's.id', 'd.subscription_id')
-        .select(['g.items', 'g.period_start', 'g.period_end', 'g.cadence', 's.unsubscribed_at'])
-        .where('d.id', '=', d.id)
-        .executeTakeFirst();
-      if (!info) throw new SkipDelivery('The digest or subscription is gone');
-      if (info.unsubscribed_at !== null) throw new SkipDelivery('Unsubscribed before the digest was sent');
-      const stale = staleReason(info.period_end, ctx.now(), 'the digest');
-      if (stale) throw new SkipDelivery(stale);
-      const mailer = await communityMailer(ctx, d.workspace_id);
-      if (!mailer) throw new SkipDelivery('No email connector (SMTP) to send community mail');
-      const items = ctx.dialect.parseJson<DigestItems>(info.items);
-      const unsubscribe = unsubscribeUrl(ctx, items.workspaceSlug, d.subscription_id);
-      const mail = renderDigest(
-        items,
-        { start: info.period_start, end: info.period_end, cadence: info.cadence },
-        unsubscribe,
-      );
-      const domain = mailer.config.fromAddress.split('@')[1] ?? 'rapport.local';
-      // A fixed Message-ID: a retry after a crash is the same message to the reader's mail client.
-      const messageId = await sendDigestMail(mailer, {
-        messageId: `<digest-${d.id}@${domain}>`,
-        to: d.recipient,
-        ...mail,
-        unsubscribe,
-      });
-      await ctx.db
-        .updateTable('community_newsletter_deliveries')
-        .set({ status: 'sent', message_id: messageId, sent_at: at, last_error: null, next_attempt_at: null })
-        .where('id', '=', d.id)
-        .execute();
-    } catch (err) {
-      await ctx.db
-        .updateTable('community_newsletter_deliveries')
-        .set(afterFailedAttempt(err, d.attempts, at))
-        .where('id', '=', d.id)
-        .execute();
-    }
-  }
-  return claimed.length;
+  return deliverDue(ctx, 'community_newsletter_deliveries', limit, async (d) => {
+    const info = await ctx.db
+      .selectFrom('community_newsletter_deliveries as d')
+      .innerJoin('community_newsletter_digests as g', 'g.id', 'd.digest_id')
+      .innerJoin('community_newsletter_subscriptions as s', 's.id', 'd.subscription_id')
+      .select(['g.items', 'g.period_start', 'g.period_end', 'g.cadence', 's.unsubscribed_at'])
+      .where('d.id', '=', d.id)
+      .executeTakeFirst();
+    if (!info) throw new SkipDelivery('The digest or subscription is gone');
+    if (info.unsubscribed_at !== null) throw new SkipDelivery('Unsubscribed before the digest was sent');
+    const stale = staleReason(info.period_end, ctx.now(), 'the digest');
+    if (stale) throw new SkipDelivery(stale);
+    const mailer = await communityMailer(ctx, d.workspace_id);
+    if (!mailer) throw new SkipDelivery('No email connector (SMTP) to send community mail');
+    const items = ctx.dialect.parseJson<DigestItems>(info.items);
+    const unsubscribe = unsubscribeUrl(ctx, items.workspaceSlug, d.subscription_id);
+    const mail = renderDigest(
+      items,
+      { start: info.period_start, end: info.period_end, cadence: info.cadence },
+      unsubscribe,
+    );
+    const domain = mailer.config.fromAddress.split('@')[1] ?? 'rapport.local';
+    // A fixed Message-ID: a retry after a crash is the same message to the reader's mail client.
+    const messageId = await sendDigestMail(mailer, {
+      messageId: `<digest-${d.id}@${domain}>`,
+      to: d.recipient,
+      ...mail,
+      unsubscribe,
+    });
+    return { message_id: messageId };
+  });
 }
 
 /**

@@ -20,7 +20,7 @@ const STALE_SENDING_MS = 5 * 60_000;
  * marking them "sending" with one more attempt, in one transaction; on PostgreSQL the rows are
  * locked with SKIP LOCKED, so two workers never claim the same row.
  */
-export async function claimDue<T extends OutboxTable>(
+async function claimDue<T extends OutboxTable>(
   ctx: AppContext,
   table: T,
   limit: number,
@@ -66,17 +66,61 @@ export async function claimDue<T extends OutboxTable>(
   return claimed as unknown as Selectable<DB[T]>[];
 }
 
+/**
+ * The worker's pass over an outbox table: claims due rows (and ones left "sending" by a process
+ * that died), sends each with `send`, which returns the columns a sent row records (its external
+ * id…), and records sent, or a retry with backoff, failed or skipped with why (`failed` may
+ * change what a failure leaves). Returns how many rows were attempted.
+ */
+export async function deliverDue<T extends OutboxTable>(
+  ctx: AppContext,
+  table: T,
+  limit: number,
+  send: (row: Selectable<DB[T]>) => Promise<Record<string, string | null>>,
+  failed: (next: FailedAttempt) => FailedAttempt = (next) => next,
+): Promise<number> {
+  // The tables share these columns; one of them names the shape for the query builder.
+  const name = table as 'community_loop_deliveries';
+  const claimed = await claimDue(ctx, table, limit);
+  for (const row of claimed) {
+    const { id, attempts } = row as unknown as { id: string; attempts: number };
+    const at = ctx.now().toISOString();
+    try {
+      const sent = await send(row);
+      await ctx.db
+        .updateTable(name)
+        .set({ ...sent, status: 'sent', sent_at: at, last_error: null, next_attempt_at: null })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      await ctx.db
+        .updateTable(name)
+        .set(failed(afterFailedAttempt(err, attempts, at)))
+        .where('id', '=', id)
+        .execute();
+    }
+  }
+  return claimed.length;
+}
+
 /** Minutes before the 2nd, 3rd, 4th and 5th attempt; after the 5th a row fails for good. */
 const BACKOFF_MINUTES = [1, 5, 30, 120];
 
 /** A delivery that will never be possible (no connector, unsubscribed…): `skipped` with the reason. */
 export class SkipDelivery extends Error {}
 
+/** What a failed attempt leaves on a row (see `afterFailedAttempt`). */
+export type FailedAttempt = {
+  status: 'queued' | 'failed' | 'skipped';
+  last_error: string;
+  next_attempt_at: string | null;
+};
+
 /**
  * What a failed attempt leaves on an outbox row: queued again with backoff while the error may
  * pass and attempts remain, else `skipped` (a `SkipDelivery`) or `failed`, with the message.
  */
-export function afterFailedAttempt(err: unknown, attempts: number, at: string) {
+function afterFailedAttempt(err: unknown, attempts: number, at: string): FailedAttempt {
   const message = err instanceof Error ? err.message : String(err);
   const retryable = !(err instanceof SkipDelivery) && !(err instanceof PublishError && !err.retryable);
   const wait = BACKOFF_MINUTES[attempts - 1];

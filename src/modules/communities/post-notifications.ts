@@ -10,7 +10,7 @@ import { newId } from '../../ids.ts';
 import { authorKey, authorsOf, type Db, type PostRow, postColumns, type ThreadRow } from './access.ts';
 import { type CommunityActor, isMember } from './actors.ts';
 import { communityThreadUrl } from './loop.ts';
-import { afterFailedAttempt, claimDue, communityMailer, SkipDelivery, staleReason } from './outbox.ts';
+import { communityMailer, deliverDue, SkipDelivery, staleReason } from './outbox.ts';
 import { excerpt } from './search.ts';
 
 /**
@@ -310,29 +310,7 @@ async function deliverOne(ctx: AppContext, d: DeliveryRow): Promise<string> {
  * retry with backoff, failed or skipped (with why). Returns how many were attempted.
  */
 export async function deliverPostDeliveries(ctx: AppContext, limit = 20): Promise<number> {
-  const claimed = await claimDue(ctx, 'community_post_deliveries', limit);
-  for (const d of claimed) {
-    const at = ctx.now().toISOString();
-    try {
-      const externalId = await deliverOne(ctx, d);
-      await ctx.db
-        .updateTable('community_post_deliveries')
-        .set({
-          status: 'sent',
-          external_id: externalId,
-          sent_at: at,
-          last_error: null,
-          next_attempt_at: null,
-        })
-        .where('id', '=', d.id)
-        .execute();
-    } catch (err) {
-      await ctx.db
-        .updateTable('community_post_deliveries')
-        .set(afterFailedAttempt(err, d.attempts, at))
-        .where('id', '=', d.id)
-        .execute();
-    }
-  }
-  return claimed.length;
+  return deliverDue(ctx, 'community_post_deliveries', limit, async (d) => ({
+    external_id: await deliverOne(ctx, d),
+  }));
 }
