@@ -142,7 +142,12 @@ describe('authentication', () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await blocked.json()).toMatchObject({
-      error: { code: 'rate_limited', details: { scope: 'account' } },
+      // A wait in words for the person at the form; the header and details keep the seconds.
+      error: {
+        code: 'rate_limited',
+        message: 'Too many login attempts; try again in about 1 minute',
+        details: { scope: 'account' },
+      },
     });
 
     for (let i = 0; i < 5; i++) await attempt(`someone${i}@example.test`, 'x', '10.9.9.9');

@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../../errors.ts';
+import { readableWait } from '../../wait.ts';
 
 export type LoginThrottle = Readonly<{
   /** Throws `rate_limited` when this IP or this account has tried too often. Counts the attempt for the IP. */
@@ -14,10 +15,14 @@ export const defaultThrottleLimits: ThrottleLimits = { perIp: 30, perAccount: 8,
 
 function limited(res: RateLimiterRes, scope: 'ip' | 'account'): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new AppError('rate_limited', `Too many login attempts; try again in ${retryAfterSeconds} seconds`, {
-    retryAfterSeconds,
-    scope,
-  });
+  return new AppError(
+    'rate_limited',
+    `Too many login attempts; try again in ${readableWait(retryAfterSeconds)}`,
+    {
+      retryAfterSeconds,
+      scope,
+    },
+  );
 }
 
 /**

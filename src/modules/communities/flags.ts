@@ -11,6 +11,7 @@ import type { CommunityFlagReason, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { readableWait } from '../../wait.ts';
 import { analyzeText } from '../analysis/service.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
@@ -18,7 +19,7 @@ import type { MemberActor } from './actors.ts';
 import { recountThreadAndSpace } from './counters.ts';
 import { awardHelpfulFlag } from './reputation.ts';
 import { permissionsFor, recomputeTrust, type TrustConfig, trustConfigOf } from './trust.ts';
-import { flagReasonLabel, readableWait, suspendedMessage } from './wording.ts';
+import { flagReasonLabel, suspendedMessage } from './wording.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 

@@ -11,12 +11,13 @@ import { sendEmail } from '../../connectors/email/smtp.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { newId, randomSecret, sha256 } from '../../ids.ts';
+import { readableWait } from '../../wait.ts';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { attachCommunityMember } from '../customers/service.ts';
 import type { MemberActor } from './actors.ts';
 import { communityMailer } from './outbox.ts';
 import { rankFor } from './reputation.ts';
-import { readableWait, suspendedMessage } from './wording.ts';
+import { suspendedMessage } from './wording.ts';
 
 const SESSION_TTL_MS = 14 * 24 * 3600_000;
 const SESSION_TOUCH_MS = 3600_000;

@@ -15,6 +15,7 @@ import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { randomSecret } from '../../ids.ts';
 import { pageQuery } from '../../pagination.ts';
+import { readableWait } from '../../wait.ts';
 import { createLoginThrottle, type LoginThrottle } from '../auth/login-throttle.ts';
 import { flagInput, flagPost, reviewPost, reviewQueue } from './flags.ts';
 import {
@@ -52,7 +53,7 @@ import {
 import { type Frame, layout, notFoundPage, siteHref } from './site/pages.ts';
 import { memberName, siteWorkspace } from './site/queries.ts';
 import { getTrustConfig, recordReading, saveTrustConfig, setLeader, trustConfigSchema } from './trust.ts';
-import { fieldProblems, notFoundText, readableWait } from './wording.ts';
+import { fieldProblems, notFoundText } from './wording.ts';
 
 const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });

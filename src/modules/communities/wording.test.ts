@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldProblems, flagReasonLabel, readableDate, readableWait, suspendedMessage } from './wording.ts';
+import { readableWait } from '../../wait.ts';
+import { fieldProblems, flagReasonLabel, readableDate, suspendedMessage } from './wording.ts';
 
 describe('how the community says machine values to members', () => {
   it('writes dates as people read them, in UTC or the workspace time zone, with the zone named when the time is shown', () => {
