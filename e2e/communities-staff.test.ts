@@ -482,10 +482,17 @@ describe('communities staff app (issue #7)', () => {
     });
     await detail.waitFor();
     expect(new URL(page.url()).pathname).toBe(`/communities/questions/${helpId}`);
+    const postsCell = page
+      .getByRole('row')
+      .filter({ hasText: 'Can I take a folding bike as checked luggage?' })
+      .locator('td[data-label="Posts"]');
+    const postsBefore = Number(await postsCell.textContent());
     await detail.getByLabel('Your answer (Markdown)').fill('Yes: pack it in its soft case, up to 23 kg.');
     await detail.getByRole('button', { name: 'Post answer' }).click();
     await detail.getByRole('status').filter({ hasText: 'Answer posted.' }).waitFor();
     await detail.getByText('pack it in its soft case').waitFor();
+    // The list counts the new answer without a reload.
+    await expect.poll(async () => Number(await postsCell.textContent())).toBe(postsBefore + 1);
     await page.screenshot({ path: path.join(artifacts, 'communities-case-question.png'), fullPage: true });
     expect(scriptErrors).toEqual([]);
     await page.close();

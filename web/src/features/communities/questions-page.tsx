@@ -159,7 +159,16 @@ function AnswerForm({ threadId, onPosted }: { threadId: string; onPosted: (p: Co
   );
 }
 
-function QuestionDetail({ threadId, kbSpaces }: { threadId: string; kbSpaces: CommunitySpace[] }) {
+function QuestionDetail({
+  threadId,
+  kbSpaces,
+  onAnswered,
+}: {
+  threadId: string;
+  kbSpaces: CommunitySpace[];
+  /** An answer was posted here: the list's count and last post move with it. */
+  onAnswered(p: CommunityPost): void;
+}) {
   const rights = useCommunityRights();
   const [page, setPage] = useState<CommunityThreadPage | null>(null);
   const [posts, setPosts] = useState<CommunityPost[]>([]);
@@ -213,7 +222,13 @@ function QuestionDetail({ threadId, kbSpaces }: { threadId: string; kbSpaces: Co
       {page.posts.nextCursor && posts.length === page.posts.items.length && (
         <p className="muted">The thread goes on; its later posts are on the public page.</p>
       )}
-      <AnswerForm threadId={thread.id} onPosted={(p) => setPosts((all) => [...all, p])} />
+      <AnswerForm
+        threadId={thread.id}
+        onPosted={(p) => {
+          setPosts((all) => [...all, p]);
+          onAnswered(p);
+        }}
+      />
     </aside>
   );
 }
@@ -319,7 +334,20 @@ export function CommunityQuestionsPage() {
               </tbody>
             </table>
           )}
-          {selected && <QuestionDetail key={selected} threadId={selected} kbSpaces={kbSpaces} />}
+          {selected && (
+            <QuestionDetail
+              key={selected}
+              threadId={selected}
+              kbSpaces={kbSpaces}
+              onAnswered={(p) =>
+                setQuestions((list) =>
+                  (list ?? []).map((q) =>
+                    q.id === selected ? { ...q, postCount: q.postCount + 1, lastPostAt: p.createdAt } : q,
+                  ),
+                )
+              }
+            />
+          )}
         </div>
       )}
       {space && (
