@@ -4,7 +4,10 @@
  */
 import type { AppContext } from '../../context.ts';
 import { newId } from '../../ids.ts';
+import { hashPassword } from '../auth/passwords.ts';
 import type { MemberActor } from './actors.ts';
+import { loginMember } from './member-auth.ts';
+import { MEMBER_COOKIE } from './member-session.ts';
 
 let sequence = 0;
 
@@ -32,6 +35,60 @@ export async function insertMember(
     })
     .execute();
   return { kind: 'member', memberId: id, workspaceId, trustLevel: overrides.trustLevel ?? 0 };
+}
+
+/** A member signed in on the site, with what a browser sends: the session cookie and the form token. */
+export type SignedInMember = {
+  actor: MemberActor;
+  cookie: string;
+  token: string;
+  username: string;
+  displayName: string;
+};
+
+const SIGNED_IN_PASSWORD = 'a long enough member password';
+
+/**
+ * A verified member with a password (promoted just now: a page view recomputes trust, and a
+ * level 3 without activity keeps it for the grace days), signed in through `loginMember`.
+ */
+export async function signedInMember(
+  ctx: AppContext,
+  workspace: { id: string; slug: string },
+  trustLevel = 2,
+): Promise<SignedInMember> {
+  sequence++;
+  const id = newId(ctx.now());
+  const username = `member${sequence}`;
+  const displayName = `Member ${sequence}`;
+  await ctx.db
+    .insertInto('community_members')
+    .values({
+      id,
+      workspace_id: workspace.id,
+      customer_id: null,
+      username,
+      display_name: displayName,
+      trust_level: trustLevel,
+      trust_level_changed_at: ctx.now().toISOString(),
+      created_at: ctx.now().toISOString(),
+      email: `${username}@members.example`,
+      email_verified_at: ctx.now().toISOString(),
+      password_hash: await hashPassword(SIGNED_IN_PASSWORD),
+    })
+    .execute();
+  const session = await loginMember(ctx, {
+    workspace: workspace.slug,
+    email: `${username}@members.example`,
+    password: SIGNED_IN_PASSWORD,
+  });
+  return {
+    actor: { kind: 'member', memberId: id, workspaceId: workspace.id, trustLevel },
+    cookie: `${MEMBER_COOKIE}=${session.sessionToken}`,
+    token: session.csrfToken,
+    username,
+    displayName,
+  };
 }
 
 export async function insertSpace(ctx: AppContext, workspaceId: string): Promise<string> {

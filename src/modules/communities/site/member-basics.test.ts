@@ -3,12 +3,8 @@ import { setupTestDatabase } from '../../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../../test/factories.ts';
 import { createConnector } from '../../../connectors/service.ts';
 import { createApp } from '../../../http/app.ts';
-import { newId } from '../../../ids.ts';
-import { hashPassword } from '../../auth/passwords.ts';
-import type { MemberActor } from '../actors.ts';
 import { flagPost, reviewPost } from '../flags.ts';
-import { loginMember } from '../member-auth.ts';
-import { MEMBER_COOKIE } from '../member-session.ts';
+import { type SignedInMember, signedInMember } from '../members-fixtures.ts';
 import { setNewsletterCadence } from '../newsletters.ts';
 import { createSpace } from '../spaces.ts';
 import {
@@ -23,43 +19,13 @@ import {
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
-const password = 'a long enough member password';
 const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d/;
 let n = 0;
 
-type Session = { actor: MemberActor; cookie: string; token: string; username: string };
+type Session = SignedInMember;
 
-async function member(workspace: { id: string; slug: string }, trustLevel = 2): Promise<Session> {
-  const id = newId(t.clock.now());
-  const username = `basic${++n}`;
-  await t.ctx.db
-    .insertInto('community_members')
-    .values({
-      id,
-      workspace_id: workspace.id,
-      customer_id: null,
-      username,
-      display_name: `Basic ${n}`,
-      trust_level: trustLevel,
-      trust_level_changed_at: t.clock.now().toISOString(),
-      created_at: t.clock.now().toISOString(),
-      email: `${username}@members.example`,
-      email_verified_at: t.clock.now().toISOString(),
-      password_hash: await hashPassword(password),
-    })
-    .execute();
-  const session = await loginMember(t.ctx, {
-    workspace: workspace.slug,
-    email: `${username}@members.example`,
-    password,
-  });
-  return {
-    actor: { kind: 'member', memberId: id, workspaceId: workspace.id, trustLevel },
-    cookie: `${MEMBER_COOKIE}=${session.sessionToken}`,
-    token: session.csrfToken,
-    username,
-  };
-}
+const member = (workspace: { id: string; slug: string }, trustLevel = 2) =>
+  signedInMember(t.ctx, workspace, trustLevel);
 
 async function setup() {
   const ws = await buildWorkspace(t.ctx, { name: 'Acme Air' });
@@ -242,7 +208,7 @@ describe('a signed-in member signs out from any page and edits their profile and
     const s = await member(ws);
     const form = await get(`/community/${ws.slug}/-/me`, s);
     expect(form.body).toContain(`<form class="compose" method="post" action="/community/${ws.slug}/-/me">`);
-    expect(form.body).toContain(`value="Basic ${n}"`);
+    expect(form.body).toContain(`value="${s.displayName}"`);
     expect(form.body).not.toContain('name="username"');
 
     const saved = await post(`/community/${ws.slug}/-/me`, s, {

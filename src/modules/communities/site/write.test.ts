@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../../test/factories.ts';
 import { createApp } from '../../../http/app.ts';
-import { newId } from '../../../ids.ts';
-import { hashPassword } from '../../auth/passwords.ts';
-import type { MemberActor } from '../actors.ts';
 import { setIdeaStatus } from '../ideas.ts';
 import { notifyIdeaStatusChanges } from '../loop.ts';
-import { loginMember } from '../member-auth.ts';
-import { MEMBER_COOKIE } from '../member-session.ts';
+import { type SignedInMember, signedInMember } from '../members-fixtures.ts';
 import { unreadCounts } from '../reading.ts';
 import { adjustPoints } from '../reputation.ts';
 import { createSpace } from '../spaces.ts';
@@ -16,42 +12,12 @@ import { createThread, replyToThread } from '../threads.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
-const password = 'a long enough member password';
 let n = 0;
 
-type Session = { actor: MemberActor; cookie: string; token: string };
+type Session = SignedInMember;
 
-async function member(workspace: { id: string; slug: string }, trustLevel = 2): Promise<Session> {
-  const id = newId(t.clock.now());
-  const username = `writer${++n}`;
-  await t.ctx.db
-    .insertInto('community_members')
-    .values({
-      id,
-      workspace_id: workspace.id,
-      customer_id: null,
-      username,
-      display_name: `Writer ${n}`,
-      trust_level: trustLevel,
-      // Promoted just now: a page view recomputes trust, and a level 3 without activity keeps it for the grace days.
-      trust_level_changed_at: t.clock.now().toISOString(),
-      created_at: t.clock.now().toISOString(),
-      email: `${username}@members.example`,
-      email_verified_at: t.clock.now().toISOString(),
-      password_hash: await hashPassword(password),
-    })
-    .execute();
-  const session = await loginMember(t.ctx, {
-    workspace: workspace.slug,
-    email: `${username}@members.example`,
-    password,
-  });
-  return {
-    actor: { kind: 'member', memberId: id, workspaceId: workspace.id, trustLevel },
-    cookie: `${MEMBER_COOKIE}=${session.sessionToken}`,
-    token: session.csrfToken,
-  };
-}
+const member = (workspace: { id: string; slug: string }, trustLevel = 2) =>
+  signedInMember(t.ctx, workspace, trustLevel);
 
 async function setup() {
   const ws = await buildWorkspace(t.ctx, { name: 'Acme Air' });
@@ -513,7 +479,7 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     const list = await get(`/community/${ws.slug}/-/notifications`, asker);
     expect(list.body).toContain('1 unread.');
     expect(list.body).toContain(`href="/community/${ws.slug}/t/${q.thread.id}#p2"`);
-    expect(list.body).toContain(`Writer ${n} answered “Seat &lt;change&gt;?”`);
+    expect(list.body).toContain(`${answerer.displayName} answered “Seat &lt;change&gt;?”`);
     expect(list.body).toContain('because you asked the question');
     expect((await get(`/community/${ws.slug}/-/notifications`, answerer)).body).toContain(
       'No notifications yet.',
