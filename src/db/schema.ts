@@ -1249,14 +1249,17 @@ export type MemberNotificationReason =
   | 'asked'
   | 'mentioned'
   | 'answered';
-/** An email about a post to a member (0036): a question's first answer, or its accepted answer. */
+/**
+ * An email about a post to a member (0036): a question's first answer or its accepted answer (to
+ * the asker), or `your_answer_accepted` (to the accepted answer's author).
+ */
 export interface CommunityPostDeliveriesTable {
   id: string;
   workspace_id: string;
   thread_id: string;
   post_id: number;
   member_id: string;
-  kind: 'first_answer' | 'answer_accepted';
+  kind: 'first_answer' | 'answer_accepted' | 'your_answer_accepted';
   /** `post:<id>`: unique with kind and member, so a retried write queues the email once. */
   target_key: string;
   recipient: string;

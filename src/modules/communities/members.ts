@@ -45,7 +45,7 @@ export const memberProfileSchema = publicMemberSchema
     emailVerified: z.boolean(),
     emailReplies: z.boolean().openapi({
       description:
-        'Email me about replies: an email when your question gets its first answer and when an answer is accepted (needs a verified email)',
+        'Email me about replies: an email when your question gets its first answer, when an answer to it is accepted, and when your answer to someone else’s question is accepted (needs a verified email)',
     }),
     customerId: z.string().nullable(),
     suspendedUntil: z.string().nullable(),

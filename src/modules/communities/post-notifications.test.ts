@@ -11,7 +11,7 @@ import { getMyProfile, updateMyProfile } from './members.ts';
 import { insertMember } from './members-fixtures.ts';
 import { deliverPostDeliveries, notifyAnswerAccepted, notifyPostWritten } from './post-notifications.ts';
 import { closeSpace, createSpace } from './spaces.ts';
-import { acceptAnswer, createThread, editPost, replyToThread } from './threads.ts';
+import { acceptAnswer, createThread, editPost, replyToThread, unacceptAnswer } from './threads.ts';
 
 const t = setupTestDatabase();
 
@@ -231,12 +231,16 @@ describe('notifications about posts', () => {
       .execute();
     expect(rows).toHaveLength(4);
     expect(new Set(rows.map((r) => `${r.member_id}:${r.kind}`)).size).toBe(4);
-    expect((await emailsOf(s.ws.id)).map((e) => e.kind).sort()).toEqual(['answer_accepted', 'first_answer']);
+    expect((await emailsOf(s.ws.id)).map((e) => e.kind).sort()).toEqual([
+      'answer_accepted',
+      'first_answer',
+      'your_answer_accepted',
+    ]);
   });
 });
 
 describe('notifications about accepted answers', () => {
-  it('tells the answerer when the asker accepts, and neither the asker nor an email about their own act', async () => {
+  it('tells and emails the answerer when the asker accepts, and neither tells nor emails the asker about their own act', async () => {
     const s = await scene();
     const threadId = await ask(s);
     const answer = await replyToThread(t.ctx, s.answerer, threadId, { body: 'Manage booking, then Seats.' });
@@ -250,7 +254,78 @@ describe('notifications about accepted answers', () => {
       },
     ]);
     expect((await notificationsOf(s.asker)).map((n) => n.kind)).toEqual(['post']);
-    expect((await emailsOf(s.ws.id)).map((e) => e.kind)).toEqual(['first_answer']);
+    expect((await emailsOf(s.ws.id)).map((e) => [e.kind, e.member_id]).sort()).toEqual([
+      ['first_answer', s.asker.memberId],
+      ['your_answer_accepted', s.answerer.memberId],
+    ]);
+  });
+
+  it('emails the answer’s author exactly once, through accepting again and accept, withdraw, accept', async () => {
+    const s = await scene();
+    const threadId = await ask(s);
+    const answer = await replyToThread(t.ctx, s.answerer, threadId, { body: 'Manage booking, then Seats.' });
+    await acceptAnswer(t.ctx, s.asker, threadId, answer.post.id);
+    await acceptAnswer(t.ctx, s.asker, threadId, answer.post.id);
+    await unacceptAnswer(t.ctx, s.asker, threadId);
+    await acceptAnswer(t.ctx, s.moderator, threadId, answer.post.id);
+    const toAnswerer = (await emailsOf(s.ws.id)).filter((e) => e.member_id === s.answerer.memberId);
+    const answererEmail = (await getMyProfile(t.ctx, s.answerer)).email;
+    expect(toAnswerer).toMatchObject([
+      {
+        kind: 'your_answer_accepted',
+        recipient: answererEmail,
+        subject: expect.stringContaining('Your answer was accepted'),
+      },
+    ]);
+    expect(toAnswerer[0]?.body).toContain('Your answer to “How do I change my seat?” was accepted');
+    expect(toAnswerer[0]?.body).toContain(`/t/${threadId}#p2`);
+    expect(toAnswerer[0]?.body).toContain('because you answered the question');
+    const before = mails.length;
+    await deliverPostDeliveries(t.ctx);
+    const sent = mails.slice(before).filter((m) => m.to[0] === answererEmail);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.raw).toContain('Your answer was accepted');
+  });
+
+  it('emails no answerer who turned emails about replies off, and not the asker who answered themself twice', async () => {
+    const s = await scene();
+    await updateMyProfile(t.ctx, s.answerer, { emailReplies: false });
+    const threadId = await ask(s);
+    const answer = await replyToThread(t.ctx, s.answerer, threadId, { body: 'Manage booking, then Seats.' });
+    await acceptAnswer(t.ctx, s.moderator, threadId, answer.post.id);
+    // The in-app notification still comes; the asker has their own email about the acceptance.
+    expect(await notificationsOf(s.answerer)).toMatchObject([{ kind: 'answer_accepted' }]);
+    expect((await emailsOf(s.ws.id)).filter((e) => e.member_id === s.answerer.memberId)).toEqual([]);
+
+    const own = await ask(s, 'Can I pick a seat for free?');
+    const mine = await replyToThread(t.ctx, s.asker, own, { body: 'Found it: only on long haul.' });
+    await acceptAnswer(t.ctx, s.moderator, own, mine.post.id);
+    expect(
+      (await emailsOf(s.ws.id)).filter((e) => e.thread_id === own).map((e) => [e.kind, e.member_id]),
+    ).toEqual([['answer_accepted', s.asker.memberId]]);
+  });
+
+  it('does not email a member moderator who accepts their own answer', async () => {
+    const s = await scene();
+    const threadId = await ask(s);
+    const answer = await replyToThread(t.ctx, s.answerer, threadId, { body: 'Manage booking, then Seats.' });
+    await t.ctx.db
+      .insertInto('community_space_moderators')
+      .values({
+        space_id: s.questions.id,
+        member_id: s.answerer.memberId,
+        workspace_id: s.ws.id,
+        created_by: null,
+        created_at: t.ctx.now().toISOString(),
+      })
+      .execute();
+    // Their own act: neither told nor emailed; the asker is.
+    await acceptAnswer(t.ctx, s.answerer, threadId, answer.post.id);
+    expect(await notificationsOf(s.answerer)).toEqual([]);
+    expect((await emailsOf(s.ws.id)).map((e) => [e.kind, e.member_id]).sort()).toEqual([
+      ['answer_accepted', s.asker.memberId],
+      ['first_answer', s.asker.memberId],
+    ]);
   });
 
   it('tells and emails the asker when a moderator accepts, and an accepted answer changed since is not emailed', async () => {
@@ -279,14 +354,24 @@ describe('notifications about accepted answers', () => {
       await acceptAnswer(t.ctx, s.moderator, threadId, post.post.id);
     }
     expect((await notificationsOf(s.asker)).filter((n) => n.kind === 'answer_accepted')).toHaveLength(2);
-    expect((await emailsOf(s.ws.id)).map((e) => [e.kind, e.post_id])).toEqual([
+    const toAsker = async () => (await emailsOf(s.ws.id)).filter((e) => e.member_id === s.asker.memberId);
+    expect((await toAsker()).map((e) => [e.kind, e.post_id])).toEqual([
       ['first_answer', first.post.id],
       ['answer_accepted', first.post.id],
       ['answer_accepted', second.post.id],
     ]);
+    // Each answer's author is emailed about theirs.
+    expect(
+      (await emailsOf(s.ws.id))
+        .filter((e) => e.member_id !== s.asker.memberId)
+        .map((e) => [e.kind, e.member_id]),
+    ).toEqual([
+      ['your_answer_accepted', s.answerer.memberId],
+      ['your_answer_accepted', s.other.memberId],
+    ]);
     const before = mails.length;
     await deliverPostDeliveries(t.ctx);
-    const emails = await emailsOf(s.ws.id);
+    const emails = await toAsker();
     expect(emails.map((e) => e.status)).toEqual(['sent', 'skipped', 'sent']);
     expect(emails[1]?.last_error).toBe('The answer is no longer the accepted one');
     const askerEmail = (await getMyProfile(t.ctx, s.asker)).email;

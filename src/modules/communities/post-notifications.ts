@@ -16,7 +16,8 @@ import { excerpt } from './search.ts';
 /**
  * Members hear back about posts: a reply in a thread they started, an answer to their question,
  * an @mention, and an accepted answer (theirs, or in their question) become notifications in
- * their list; the asker also gets an email for the first answer and the accepted one. Written in
+ * their list; the asker also gets an email for the first answer and the accepted one, and the
+ * answer's author one when theirs is accepted. Written in
  * the transaction of what caused them, keyed by post, member and kind, so a retry never doubles
  * one. Nobody is told about their own post or act, nor about a post they could not read.
  */
@@ -104,17 +105,29 @@ async function insertNotifications(
   return told;
 }
 
-/** The asker, when they take email about answers: a verified address and `email_replies` on. */
-async function askerToEmail(db: Db, c: Context) {
-  if (c.thread.kind !== 'question' || c.thread.author_member_id === null) return null;
+/** A member who takes email about answers: a verified address and `email_replies` on. */
+async function memberToEmail(db: Db, workspaceId: string, memberId: string | null) {
+  if (memberId === null) return null;
   const m = await db
     .selectFrom('community_members')
     .select(['id', 'email', 'email_verified_at', 'email_replies', 'display_name'])
-    .where('workspace_id', '=', c.thread.workspace_id)
-    .where('id', '=', c.thread.author_member_id)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', memberId)
     .executeTakeFirst();
   return m?.email && m.email_verified_at !== null && Number(m.email_replies) === 1 ? m : null;
 }
+
+/** The asker, when they take email about answers. */
+async function askerToEmail(db: Db, c: Context) {
+  if (c.thread.kind !== 'question') return null;
+  return memberToEmail(db, c.thread.workspace_id, c.thread.author_member_id);
+}
+
+const WHY_EMAILED: Record<DeliveryRow['kind'], string> = {
+  first_answer: 'You get this email because you asked the question.',
+  answer_accepted: 'You get this email because you asked the question.',
+  your_answer_accepted: 'You get this email because you answered the question.',
+};
 
 async function queueEmail(
   ctx: AppContext,
@@ -146,7 +159,7 @@ async function queueEmail(
         '',
         url,
         '',
-        'You get this email because you asked the question. To stop emails about answers, turn off "email me about replies" in your community profile.',
+        `${WHY_EMAILED[kind]} To stop emails about answers, turn off "email me about replies" in your community profile.`,
         '',
       ].join('\n'),
       status: 'queued',
@@ -230,9 +243,10 @@ export async function notifyPostWritten(
 }
 
 /**
- * Tells the asker that an answer in their question was accepted (and emails them) and the
- * answer's author that theirs was; whoever accepted it is not told. Idempotent: accepting the same
- * answer again tells nobody twice.
+ * Tells the asker that an answer in their question was accepted and the answer's author that
+ * theirs was, and emails each of them who takes email about answers; whoever accepted it is not
+ * told. Idempotent: accepting the same answer again (or again after withdrawing it) tells and
+ * emails nobody twice, by the unique keys of the notification and the email.
  */
 export async function notifyAnswerAccepted(
   ctx: AppContext,
@@ -265,6 +279,16 @@ export async function notifyAnswerAccepted(
         excerpt(post.body_markdown, '', 500),
       ]);
   }
+  // An asker who answered their own question has the asker's email above; a second would repeat it.
+  if (recipients.has(post.author_member_id ?? '') && post.author_member_id !== thread.author_member_id) {
+    const answerer = await memberToEmail(db, thread.workspace_id, post.author_member_id);
+    if (answerer)
+      await queueEmail(ctx, db, c, 'your_answer_accepted', answerer, 'Your answer was accepted', [
+        `Your answer to ${quoted(thread.title)} was accepted:`,
+        '',
+        excerpt(post.body_markdown, '', 500),
+      ]);
+  }
   return told;
 }
 
@@ -281,7 +305,10 @@ async function outdated(ctx: AppContext, d: DeliveryRow): Promise<string | null>
     .executeTakeFirst();
   if (!m || Number(m.email_replies) !== 1) return 'The member turned off emails about replies';
   if (m.email !== d.recipient || m.email_verified_at === null) return 'The member’s address changed';
-  if (d.kind === 'answer_accepted' && Number(c.thread.accepted_post_id) !== Number(d.post_id))
+  if (
+    (d.kind === 'answer_accepted' || d.kind === 'your_answer_accepted') &&
+    Number(c.thread.accepted_post_id) !== Number(d.post_id)
+  )
     return 'The answer is no longer the accepted one';
   // Another reply that counted as the first answer (written at the same time, or shown again by a moderator).
   if (d.kind === 'first_answer' && (await answeredBefore(ctx.db, c.thread, Number(c.post.number))))

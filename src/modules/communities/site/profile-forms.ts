@@ -47,7 +47,7 @@ ${s.error ? html`<p class="error" role="alert">${s.error}</p>` : ''}
 ${s.saved === 'newsletters' ? html`<p class="notice" role="status">Your email choices are saved.</p>` : ''}
 <form class="compose" method="post" action="${writeHref.newsletters(ws)}">${tokenField(token)}
 <fieldset><legend>Answers</legend>
-<label class="choice"><input type="checkbox" name="emailReplies" value="on"${s.emailReplies ? ' checked' : ''}> Email me when someone answers my question or an answer to it is accepted</label>
+<label class="choice"><input type="checkbox" name="emailReplies" value="on"${s.emailReplies ? ' checked' : ''}> Email me when someone answers my question, an answer to it is accepted, or my answer is accepted</label>
 </fieldset>
 ${
   s.newsletters.length === 0
