@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import {
   type ChallengeEntry,
@@ -10,7 +10,6 @@ import {
   formatDate,
 } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
-import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import {
   CommunitiesNav,
@@ -21,6 +20,7 @@ import {
   Status,
   useCommunityRights,
 } from './communities-bits.tsx';
+import { PagedItems, upserted, usePagedList } from './paged-list.tsx';
 
 export const challengeStateLabels: Record<ChallengeState, string> = {
   upcoming: 'Upcoming',
@@ -152,21 +152,15 @@ function ChallengeDetail({
 }) {
   const id = useId();
   const rights = useCommunityRights();
-  const [entries, setEntries] = useState<ChallengeEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
+  // Read again once decided: the winner is marked among the entries.
+  const paged = usePagedList(
+    (after) => communityExtrasApi.challengeEntries(challenge.id, after),
+    'Could not load the entries.',
+    `${challenge.id} ${challenge.state}`,
+  );
+  const { items: entries, error, setError } = paged;
   const [note, setNote] = useState('');
-  const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload the entries once decided
-  useEffect(() => {
-    communityExtrasApi
-      .challengeEntries(challenge.id)
-      .then((p) => {
-        setEntries(p.items);
-        setCursor(p.nextCursor);
-      })
-      .catch((err) => setError(messageOf(err, 'Could not load the entries.')));
-  }, [challenge.id, challenge.state]);
 
   const choose = (entry: ChallengeEntry) => {
     setBusy(true);
@@ -213,59 +207,51 @@ function ChallengeDetail({
           <input id={`${id}-note`} value={note} onChange={(e) => setNote(e.target.value)} />
         </>
       )}
-      {entries === null ? (
-        !error && <p className="loading">Loading…</p>
-      ) : entries.length === 0 ? (
-        <p className="notice">No entries yet. Members enter ideas while the challenge is open.</p>
-      ) : (
-        <table className="table compact">
-          <caption>Entries</caption>
-          <thead>
-            <tr>
-              <th scope="col">Idea</th>
-              <th scope="col">By</th>
-              <th scope="col">Votes</th>
-              {canDecide && <th scope="col">Winner</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.threadId}>
-                <td data-label="Idea">
-                  <a href={publicUrl(rights.workspaceSlug, `/t/${encodeURIComponent(e.threadId)}`)}>
-                    {e.title}
-                  </a>
-                  {e.winner && (
-                    <>
-                      {' '}
-                      <span className="badge">Winner</span>
-                    </>
-                  )}
-                </td>
-                <td data-label="By">{e.author?.name ?? '—'}</td>
-                <td data-label="Votes">{e.votes}</td>
-                {canDecide && (
-                  <td data-label="Winner">
-                    <button type="button" disabled={busy} onClick={() => choose(e)}>
-                      Choose as winner<span className="visually-hidden"> {e.title}</span>
-                    </button>
-                  </td>
-                )}
+      <PagedItems
+        list={paged}
+        empty="No entries yet. Members enter ideas while the challenge is open."
+        moreLabel="More entries"
+      >
+        {(entries) => (
+          <table className="table compact">
+            <caption>Entries</caption>
+            <thead>
+              <tr>
+                <th scope="col">Idea</th>
+                <th scope="col">By</th>
+                <th scope="col">Votes</th>
+                {canDecide && <th scope="col">Winner</th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <LoadMore
-        cursor={cursor}
-        label="More entries"
-        load={(after) => communityExtrasApi.challengeEntries(challenge.id, after)}
-        onPage={(p) => {
-          setEntries((prev) => [...(prev ?? []), ...p.items]);
-          setCursor(p.nextCursor);
-        }}
-        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
-      />
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.threadId}>
+                  <td data-label="Idea">
+                    <a href={publicUrl(rights.workspaceSlug, `/t/${encodeURIComponent(e.threadId)}`)}>
+                      {e.title}
+                    </a>
+                    {e.winner && (
+                      <>
+                        {' '}
+                        <span className="badge">Winner</span>
+                      </>
+                    )}
+                  </td>
+                  <td data-label="By">{e.author?.name ?? '—'}</td>
+                  <td data-label="Votes">{e.votes}</td>
+                  {canDecide && (
+                    <td data-label="Winner">
+                      <button type="button" disabled={busy} onClick={() => choose(e)}>
+                        Choose as winner<span className="visually-hidden"> {e.title}</span>
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedItems>
     </aside>
   );
 }
@@ -277,36 +263,25 @@ export function CommunityChallengesPage() {
   const [params, setParams] = useSearchParams();
   const selected = params.get('challenge');
   const [spaces, setSpaces] = useState<CommunitySpace[]>([]);
-  const [challenges, setChallenges] = useState<CommunityChallenge[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const paged = usePagedList(
+    (after) => communityExtrasApi.challenges({ cursor: after }),
+    'Could not load the challenges.',
+  );
+  const { items: challenges, setItems: setChallenges } = paged;
   const [creating, setCreating] = useState(false);
-  const [error, setError] = useState('');
   const [message, setMessage] = useState('');
 
-  const load = useCallback(() => {
-    communityExtrasApi
-      .challenges()
-      .then((p) => {
-        setChallenges(p.items);
-        setCursor(p.nextCursor);
-      })
-      .catch((err) => setError(messageOf(err, 'Could not load the challenges.')));
-  }, []);
   useEffect(() => {
-    load();
     communitiesApi
       .spaces()
       .then((p) => setSpaces(p.items))
       .catch(() => undefined);
-  }, [load]);
+  }, []);
 
   const ideaSpaces = spaces.filter((s) => s.kind === 'ideas' && !s.closedAt);
   const titleOf = (spaceId: string) => spaces.find((s) => s.id === spaceId)?.title ?? '';
   const current = challenges?.find((c) => c.id === selected) ?? null;
-  const replace = (c: CommunityChallenge) =>
-    setChallenges((list) =>
-      list?.some((x) => x.id === c.id) ? list.map((x) => (x.id === c.id ? c : x)) : [c, ...(list ?? [])],
-    );
+  const replace = (c: CommunityChallenge) => setChallenges((list) => upserted(list, c));
 
   return (
     <section className="page wide communities-page">
@@ -337,69 +312,57 @@ export function CommunityChallengesPage() {
         />
       )}
       <Status message={message} />
-      <ErrorLine message={error} />
-      {challenges === null ? (
-        !error && <p className="loading">Loading…</p>
-      ) : challenges.length === 0 ? (
-        <p className="notice">No challenge has been opened yet.</p>
-      ) : (
-        <div className="split-detail">
-          <table className="table">
-            <caption className="visually-hidden">Challenges</caption>
-            <thead>
-              <tr>
-                <th scope="col">Question</th>
-                <th scope="col">Space</th>
-                <th scope="col">State</th>
-                <th scope="col">Closes</th>
-                <th scope="col">Entries</th>
-              </tr>
-            </thead>
-            <tbody>
-              {challenges.map((c) => (
-                <tr key={c.id} className={c.id === selected ? 'selected' : undefined}>
-                  <td data-label="Question">
-                    <button
-                      type="button"
-                      className="row-link"
-                      aria-pressed={c.id === selected}
-                      onClick={() => setParams(c.id === selected ? {} : { challenge: c.id })}
-                    >
-                      {c.question}
-                    </button>
-                    {c.reward && <div className="muted">Reward: {c.reward}</div>}
-                  </td>
-                  <td data-label="Space">{titleOf(c.spaceId)}</td>
-                  <td data-label="State">{challengeStateLabels[c.state]}</td>
-                  <td data-label="Closes">{formatDate(c.closesAt)}</td>
-                  <td data-label="Entries">{c.entryCount}</td>
+      <ErrorLine message={paged.error} />
+      <PagedItems list={paged} empty="No challenge has been opened yet." moreLabel="More challenges">
+        {(challenges) => (
+          <div className="split-detail">
+            <table className="table">
+              <caption className="visually-hidden">Challenges</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Question</th>
+                  <th scope="col">Space</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Closes</th>
+                  <th scope="col">Entries</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          {current && (
-            <ChallengeDetail
-              key={current.id}
-              challenge={current}
-              space={spaces.find((s) => s.id === current.spaceId)}
-              onDecided={(c) => {
-                replace(c);
-                setMessage(`Winner chosen for “${c.question}”; the member is told.`);
-              }}
-            />
-          )}
-        </div>
-      )}
-      <LoadMore
-        cursor={cursor}
-        label="More challenges"
-        load={(after) => communityExtrasApi.challenges({ cursor: after })}
-        onPage={(p) => {
-          setChallenges((prev) => [...(prev ?? []), ...p.items]);
-          setCursor(p.nextCursor);
-        }}
-        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
-      />
+              </thead>
+              <tbody>
+                {challenges.map((c) => (
+                  <tr key={c.id} className={c.id === selected ? 'selected' : undefined}>
+                    <td data-label="Question">
+                      <button
+                        type="button"
+                        className="row-link"
+                        aria-pressed={c.id === selected}
+                        onClick={() => setParams(c.id === selected ? {} : { challenge: c.id })}
+                      >
+                        {c.question}
+                      </button>
+                      {c.reward && <div className="muted">Reward: {c.reward}</div>}
+                    </td>
+                    <td data-label="Space">{titleOf(c.spaceId)}</td>
+                    <td data-label="State">{challengeStateLabels[c.state]}</td>
+                    <td data-label="Closes">{formatDate(c.closesAt)}</td>
+                    <td data-label="Entries">{c.entryCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {current && (
+              <ChallengeDetail
+                key={current.id}
+                challenge={current}
+                space={spaces.find((s) => s.id === current.spaceId)}
+                onDecided={(c) => {
+                  replace(c);
+                  setMessage(`Winner chosen for “${c.question}”; the member is told.`);
+                }}
+              />
+            )}
+          </div>
+        )}
+      </PagedItems>
     </section>
   );
 }

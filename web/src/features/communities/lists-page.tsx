@@ -1,8 +1,7 @@
-import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   type CommunityList,
-  type CommunityListActivity,
   type CommunityListEntry,
   type CommunityMemberProfile,
   type CustomerSummary,
@@ -19,10 +18,10 @@ import {
   type FieldErrors,
   fieldErrors,
 } from '../../components/forms.tsx';
-import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
+import { PagedItems, upserted, usePagedList } from './paged-list.tsx';
 
 const kindLabels = { members: 'Community members', customers: 'Customers' } as const;
 const visibilityLabels = { public: 'Public', private: 'Private' } as const;
@@ -253,57 +252,38 @@ function AddPerson({ list, onAdded }: { list: CommunityList; onAdded(l: Communit
 }
 
 function Activity({ list }: { list: CommunityList }) {
-  const [items, setItems] = useState<CommunityListActivity[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState('');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when people are added or removed
-  useEffect(() => {
-    communityExtrasApi
-      .listActivity(list.id)
-      .then((p) => {
-        setItems(p.items);
-        setCursor(p.nextCursor);
-      })
-      .catch((err) => setError(messageOf(err, 'Could not load the activity.')));
-  }, [list.id, list.entryCount]);
+  // Read again when people are added or removed.
+  const paged = usePagedList(
+    (after) => communityExtrasApi.listActivity(list.id, after),
+    'Could not load the activity.',
+    `${list.id} ${list.entryCount}`,
+  );
   return (
     <section aria-label="Activity">
       <h3>Activity</h3>
-      <ErrorLine message={error} />
-      {items === null ? (
-        !error && <p className="loading">Loading…</p>
-      ) : items.length === 0 ? (
-        <p className="notice">Nothing yet from the people on this list.</p>
-      ) : (
-        <ul className="plain-list activity-list">
-          {items.map((a) => (
-            <li key={`${a.type}-${a.id}`}>
-              <span className="chip">{a.type === 'post' ? 'Community' : a.channel}</span>{' '}
-              {/* The server's address of the post (on the thread page that holds it), or the
+      <ErrorLine message={paged.error} />
+      <PagedItems list={paged} empty="Nothing yet from the people on this list." moreLabel="More activity">
+        {(items) => (
+          <ul className="plain-list activity-list">
+            {items.map((a) => (
+              <li key={`${a.type}-${a.id}`}>
+                <span className="chip">{a.type === 'post' ? 'Community' : a.channel}</span>{' '}
+                {/* The server's address of the post (on the thread page that holds it), or the
                   mention's own address on its network when it is a web address. */}
-              {a.threadId && a.url ? (
-                <a href={a.url}>{a.threadTitle}</a>
-              ) : a.url && /^https?:\/\//i.test(a.url) ? (
-                <a href={a.url} rel="noopener noreferrer">
-                  Mention
-                </a>
-              ) : null}
-              <span className="muted"> · {formatDate(a.at)}</span>
-              <div>{a.text}</div>
-            </li>
-          ))}
-        </ul>
-      )}
-      <LoadMore
-        cursor={cursor}
-        label="More activity"
-        load={(after) => communityExtrasApi.listActivity(list.id, after)}
-        onPage={(p) => {
-          setItems((prev) => [...(prev ?? []), ...p.items]);
-          setCursor(p.nextCursor);
-        }}
-        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
-      />
+                {a.threadId && a.url ? (
+                  <a href={a.url}>{a.threadTitle}</a>
+                ) : a.url && /^https?:\/\//i.test(a.url) ? (
+                  <a href={a.url} rel="noopener noreferrer">
+                    Mention
+                  </a>
+                ) : null}
+                <span className="muted"> · {formatDate(a.at)}</span>
+                <div>{a.text}</div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedItems>
     </section>
   );
 }
@@ -318,20 +298,14 @@ function ListDetail({
   onDeleted(l: CommunityList): void;
 }) {
   const canEdit = useCanEdit()(list);
-  const [entries, setEntries] = useState<CommunityListEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
+  // Read again when people are added or removed.
+  const paged = usePagedList(
+    (after) => communityExtrasApi.listEntries(list.id, after),
+    'Could not load the people.',
+    `${list.id} ${list.entryCount}`,
+  );
+  const { error, setError } = paged;
   const [editing, setEditing] = useState(false);
-  const [error, setError] = useState('');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when people are added or removed
-  useEffect(() => {
-    communityExtrasApi
-      .listEntries(list.id)
-      .then((p) => {
-        setEntries(p.items);
-        setCursor(p.nextCursor);
-      })
-      .catch((err) => setError(messageOf(err, 'Could not load the people.')));
-  }, [list.id, list.entryCount]);
 
   const remove = (e: CommunityListEntry) =>
     communityExtrasApi
@@ -387,50 +361,38 @@ function ListDetail({
         />
       )}
       <h3>People</h3>
-      {entries === null ? (
-        !error && <p className="loading">Loading…</p>
-      ) : entries.length === 0 ? (
-        <p className="notice">Nobody is on this list yet.</p>
-      ) : (
-        <table className="table compact">
-          <caption className="visually-hidden">People on {list.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Added</th>
-              {canEdit && <th scope="col">Remove</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={`${e.type}-${e.id}`}>
-                <td data-label="Name">
-                  {e.type === 'customer' ? <Link to={`/customers/${e.id}`}>{e.name}</Link> : e.name}
-                  {e.username && <span className="muted"> @{e.username}</span>}
-                </td>
-                <td data-label="Added">{formatDate(e.addedAt)}</td>
-                {canEdit && (
-                  <td data-label="Remove">
-                    <button type="button" className="secondary danger" onClick={() => void remove(e)}>
-                      Remove<span className="visually-hidden"> {e.name}</span>
-                    </button>
-                  </td>
-                )}
+      <PagedItems list={paged} empty="Nobody is on this list yet." moreLabel="More people">
+        {(entries) => (
+          <table className="table compact">
+            <caption className="visually-hidden">People on {list.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Added</th>
+                {canEdit && <th scope="col">Remove</th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <LoadMore
-        cursor={cursor}
-        label="More people"
-        load={(after) => communityExtrasApi.listEntries(list.id, after)}
-        onPage={(p) => {
-          setEntries((prev) => [...(prev ?? []), ...p.items]);
-          setCursor(p.nextCursor);
-        }}
-        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
-      />
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={`${e.type}-${e.id}`}>
+                  <td data-label="Name">
+                    {e.type === 'customer' ? <Link to={`/customers/${e.id}`}>{e.name}</Link> : e.name}
+                    {e.username && <span className="muted"> @{e.username}</span>}
+                  </td>
+                  <td data-label="Added">{formatDate(e.addedAt)}</td>
+                  {canEdit && (
+                    <td data-label="Remove">
+                      <button type="button" className="secondary danger" onClick={() => void remove(e)}>
+                        Remove<span className="visually-hidden"> {e.name}</span>
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedItems>
       {canEdit && (
         <AddPerson list={list} onAdded={(l, who) => onChanged(l, `${who} added to “${l.name}”.`)} />
       )}
@@ -444,27 +406,13 @@ export function CommunityListsPage() {
   usePageTitle('Community lists');
   const [params, setParams] = useSearchParams();
   const selected = params.get('list');
-  const [lists, setLists] = useState<CommunityList[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const paged = usePagedList((after) => communityExtrasApi.lists(after), 'Could not load the lists.');
+  const { items: lists, setItems: setLists } = paged;
   const [creating, setCreating] = useState(false);
-  const [error, setError] = useState('');
   const [message, setMessage] = useState('');
   const { session } = useSession();
 
-  const load = useCallback(() => {
-    communityExtrasApi
-      .lists()
-      .then((p) => {
-        setLists(p.items);
-        setCursor(p.nextCursor);
-      })
-      .catch((err) => setError(messageOf(err, 'Could not load the lists.')));
-  }, []);
-  useEffect(load, [load]);
-  const replace = (l: CommunityList) =>
-    setLists((all) =>
-      all?.some((x) => x.id === l.id) ? all.map((x) => (x.id === l.id ? l : x)) : [l, ...(all ?? [])],
-    );
+  const replace = (l: CommunityList) => setLists((all) => upserted(all, l));
   const current = lists?.find((l) => l.id === selected) ?? null;
   const ownerText = (l: CommunityList) =>
     l.owner.type === 'staff' ? (l.owner.id === session?.user.id ? 'You' : 'Staff') : 'A member';
@@ -494,74 +442,62 @@ export function CommunityListsPage() {
         />
       )}
       <Status message={message} />
-      <ErrorLine message={error} />
-      {lists === null ? (
-        !error && <p className="loading">Loading…</p>
-      ) : lists.length === 0 ? (
-        <p className="notice">No list exists yet.</p>
-      ) : (
-        <div className="split-detail">
-          <table className="table">
-            <caption className="visually-hidden">Lists</caption>
-            <thead>
-              <tr>
-                <th scope="col">List</th>
-                <th scope="col">People on it</th>
-                <th scope="col">Visibility</th>
-                <th scope="col">People</th>
-                <th scope="col">Followers</th>
-                <th scope="col">Owner</th>
-              </tr>
-            </thead>
-            <tbody>
-              {lists.map((l) => (
-                <tr key={l.id} className={l.id === selected ? 'selected' : undefined}>
-                  <td data-label="List">
-                    <button
-                      type="button"
-                      className="row-link"
-                      aria-pressed={l.id === selected}
-                      onClick={() => setParams(l.id === selected ? {} : { list: l.id })}
-                    >
-                      {l.name}
-                    </button>
-                  </td>
-                  <td data-label="People on it">{kindLabels[l.kind]}</td>
-                  <td data-label="Visibility">{visibilityLabels[l.visibility]}</td>
-                  <td data-label="People">{l.entryCount}</td>
-                  <td data-label="Followers">{l.followerCount}</td>
-                  <td data-label="Owner">{ownerText(l)}</td>
+      <ErrorLine message={paged.error} />
+      <PagedItems list={paged} empty="No list exists yet." moreLabel="More lists">
+        {(lists) => (
+          <div className="split-detail">
+            <table className="table">
+              <caption className="visually-hidden">Lists</caption>
+              <thead>
+                <tr>
+                  <th scope="col">List</th>
+                  <th scope="col">People on it</th>
+                  <th scope="col">Visibility</th>
+                  <th scope="col">People</th>
+                  <th scope="col">Followers</th>
+                  <th scope="col">Owner</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          {current && (
-            <ListDetail
-              key={current.id}
-              list={current}
-              onChanged={(l, text) => {
-                replace(l);
-                setMessage(text);
-              }}
-              onDeleted={(l) => {
-                setLists((all) => (all ?? []).filter((x) => x.id !== l.id));
-                setParams({});
-                setMessage(`List “${l.name}” deleted.`);
-              }}
-            />
-          )}
-        </div>
-      )}
-      <LoadMore
-        cursor={cursor}
-        label="More lists"
-        load={(after) => communityExtrasApi.lists(after)}
-        onPage={(p) => {
-          setLists((prev) => [...(prev ?? []), ...p.items]);
-          setCursor(p.nextCursor);
-        }}
-        onError={(err) => setError(messageOf(err, 'Could not load more.'))}
-      />
+              </thead>
+              <tbody>
+                {lists.map((l) => (
+                  <tr key={l.id} className={l.id === selected ? 'selected' : undefined}>
+                    <td data-label="List">
+                      <button
+                        type="button"
+                        className="row-link"
+                        aria-pressed={l.id === selected}
+                        onClick={() => setParams(l.id === selected ? {} : { list: l.id })}
+                      >
+                        {l.name}
+                      </button>
+                    </td>
+                    <td data-label="People on it">{kindLabels[l.kind]}</td>
+                    <td data-label="Visibility">{visibilityLabels[l.visibility]}</td>
+                    <td data-label="People">{l.entryCount}</td>
+                    <td data-label="Followers">{l.followerCount}</td>
+                    <td data-label="Owner">{ownerText(l)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {current && (
+              <ListDetail
+                key={current.id}
+                list={current}
+                onChanged={(l, text) => {
+                  replace(l);
+                  setMessage(text);
+                }}
+                onDeleted={(l) => {
+                  setLists((all) => (all ?? []).filter((x) => x.id !== l.id));
+                  setParams({});
+                  setMessage(`List “${l.name}” deleted.`);
+                }}
+              />
+            )}
+          </div>
+        )}
+      </PagedItems>
     </section>
   );
 }

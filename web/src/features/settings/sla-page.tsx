@@ -1,10 +1,7 @@
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type Assignee,
-  type BusinessHours,
-  type BusinessHoursInput,
   casePriorities,
   caseTypes,
   inboxApi,
@@ -17,25 +14,15 @@ import {
   type SlaReport,
   segmentsApi,
   type Team,
-  type Weekday,
-  weekdays,
 } from '../../api.ts';
 import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';
 import { formatTarget, metricLabels } from '../inbox/inbox-bits.tsx';
+import { OrderedList, OrderedListMessages, type OrderedStore, useOrderedList } from './ordered-list.tsx';
+import { BusinessHoursEditor } from './sla/business-hours-editor.tsx';
 
-const dayNames: Record<Weekday, string> = {
-  mon: 'Monday',
-  tue: 'Tuesday',
-  wed: 'Wednesday',
-  thu: 'Thursday',
-  fri: 'Friday',
-  sat: 'Saturday',
-  sun: 'Sunday',
-};
-const hhmm = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const targetKeys = [
   ['firstResponse', 'first_response'],
   ['nextResponse', 'next_response'],
@@ -44,27 +31,24 @@ const targetKeys = [
 
 type Lookups = { teams: Team[]; people: Assignee[]; segments: Segment[] };
 
+/** Policies are matched top to bottom; switching one on or off saves it unchanged otherwise. */
+const policyStore: OrderedStore<SlaPolicy> = {
+  load: () => inboxApi.slaPolicies(),
+  reorder: (ids) => inboxApi.reorderSlaPolicies(ids),
+  setEnabled: (p, enabled) => inboxApi.saveSlaPolicy(p.id, { ...inputOf(p), enabled }),
+  loadError: 'Could not load SLA policies.',
+};
+
 /** Settings → Service levels: opening hours, holidays, SLA policies in order, and how well they are met. */
 export function SlaPage() {
   usePageTitle('Service levels');
   const { session } = useSession();
   const canManage = !!session && inboxConfigurers.includes(session.user.role);
-  const [policies, setPolicies] = useState<SlaPolicy[] | null>(null);
+  const list = useOrderedList(policyStore);
   const [lookups, setLookups] = useState<Lookups>({ teams: [], people: [], segments: [] });
   const [report, setReport] = useState<SlaReport | null>(null);
-  const [editing, setEditing] = useState<SlaPolicy | 'new' | null>(null);
-  const [error, setError] = useState('');
-  const [message, setMessage] = useState('');
 
-  const reload = useCallback(async () => {
-    try {
-      setPolicies((await inboxApi.slaPolicies()).items);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not load SLA policies.');
-    }
-  }, []);
   useEffect(() => {
-    void reload();
     inboxApi
       .slaReport(30)
       .then(setReport)
@@ -76,35 +60,7 @@ export function SlaPage() {
     ]).then(([teams, people, segments]) =>
       setLookups({ teams: teams.items, people: people.items, segments }),
     );
-  }, [reload]);
-
-  async function move(index: number, delta: number) {
-    if (!policies) return;
-    const ids = policies.map((p) => p.id);
-    const [id] = ids.splice(index, 1);
-    if (!id) return;
-    ids.splice(index + delta, 0, id);
-    setError('');
-    try {
-      setPolicies((await inboxApi.reorderSlaPolicies(ids)).items);
-      setMessage(
-        `“${policies[index]?.name}” moved ${delta < 0 ? 'up' : 'down'} to position ${index + delta + 1}.`,
-      );
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not reorder.');
-    }
-  }
-
-  async function toggle(p: SlaPolicy) {
-    setError('');
-    try {
-      const saved = await inboxApi.saveSlaPolicy(p.id, { ...inputOf(p), enabled: !p.enabled });
-      setPolicies((prev) => prev?.map((x) => (x.id === saved.id ? saved : x)) ?? prev);
-      setMessage(`“${saved.name}” ${saved.enabled ? 'enabled' : 'disabled'}.`);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not save.');
-    }
-  }
+  }, []);
 
   return (
     <section className="page wide sla-page">
@@ -119,88 +75,25 @@ export function SlaPage() {
           Only owners, admins and managers can change service levels.
         </p>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      <p role="status" className="success-inline">
-        {message}
-      </p>
+      <OrderedListMessages error={list.error} message={list.message} />
       {report && <Attainment report={report} />}
       <h2>SLA policies</h2>
-      {editing ? (
-        <PolicyEditor
-          policy={editing === 'new' ? null : editing}
-          lookups={lookups}
-          onDone={(text) => {
-            setEditing(null);
-            if (text) setMessage(text);
-            void reload();
-          }}
-        />
-      ) : (
-        canManage && (
-          <div className="row">
-            <button type="button" onClick={() => setEditing('new')}>
-              New policy
-            </button>
-          </div>
-        )
-      )}
-      {policies === null ? (
-        <p className="muted">Loading…</p>
-      ) : policies.length === 0 ? (
-        <p className="notice">No SLA policies yet: cases have no response or resolution targets.</p>
-      ) : (
-        <ol className="rule-list" aria-label="SLA policies, in the order they are matched">
-          {policies.map((p, i) => (
-            <li key={p.id} className={p.enabled ? 'card rule-item' : 'card rule-item off'}>
-              <span className="rule-position" aria-hidden="true">
-                {i + 1}
-              </span>
-              <div className="rule-main">
-                <h3 className="rule-name">{p.name}</h3>
-                <p className="rule-summary">{describe(p, lookups)}</p>
-              </div>
-              {canManage ? (
-                <div className="rule-controls">
-                  <label className="check">
-                    <input type="checkbox" checked={p.enabled} onChange={() => void toggle(p)} />
-                    Enabled<span className="visually-hidden">: {p.name}</span>
-                  </label>
-                  <button
-                    type="button"
-                    className="secondary compact"
-                    disabled={i === 0}
-                    aria-label={`Move ${p.name} up`}
-                    onClick={() => void move(i, -1)}
-                  >
-                    ↑
-                  </button>
-                  <button
-                    type="button"
-                    className="secondary compact"
-                    disabled={i === policies.length - 1}
-                    aria-label={`Move ${p.name} down`}
-                    onClick={() => void move(i, 1)}
-                  >
-                    ↓
-                  </button>
-                  <button type="button" className="secondary compact" onClick={() => setEditing(p)}>
-                    Edit<span className="visually-hidden"> {p.name}</span>
-                  </button>
-                </div>
-              ) : (
-                <span className={p.enabled ? 'pill ok' : 'pill off'}>
-                  {p.enabled ? 'enabled' : 'disabled'}
-                </span>
-              )}
-            </li>
-          ))}
-        </ol>
-      )}
-      <BusinessHoursEditor canManage={canManage} onSaved={setMessage} />
+      <OrderedList
+        list={list}
+        canManage={canManage}
+        label="SLA policies, in the order they are matched"
+        empty="No SLA policies yet: cases have no response or resolution targets."
+        newLabel="New policy"
+        editor={(policy) => <PolicyEditor policy={policy} lookups={lookups} onDone={list.doneEditing} />}
+      >
+        {(p) => (
+          <>
+            <h3 className="rule-name">{p.name}</h3>
+            <p className="rule-summary">{describe(p, lookups)}</p>
+          </>
+        )}
+      </OrderedList>
+      <BusinessHoursEditor canManage={canManage} onSaved={list.setMessage} />
     </section>
   );
 }
@@ -647,209 +540,6 @@ function PolicyEditor({
           />
         )}
       </div>
-    </form>
-  );
-}
-
-/** Opening windows per weekday and holidays, in the workspace's time zone. */
-function BusinessHoursEditor({ canManage, onSaved }: { canManage: boolean; onSaved(text: string): void }) {
-  const id = useId();
-  const [hours, setHours] = useState<BusinessHours | null>(null);
-  const [draft, setDraft] = useState<BusinessHoursInput | null>(null);
-  const [holiday, setHoliday] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    inboxApi
-      .businessHours()
-      .then((h) => {
-        setHours(h);
-        setDraft({ week: h.week, holidays: h.holidays });
-      })
-      .catch((err) => setErrors(fieldErrors(err)));
-  }, []);
-
-  if (!draft || !hours)
-    return errors.form ? (
-      <p role="alert" className="error">
-        {errors.form}
-      </p>
-    ) : (
-      <p className="muted">Loading opening hours…</p>
-    );
-
-  const setDay = (day: Weekday, windows: [string, string][]) =>
-    setDraft({ ...draft, week: { ...draft.week, [day]: windows } });
-  const invalid = weekdays.some((d) =>
-    draft.week[d].some(([from, to]) => !hhmm.test(from) || !hhmm.test(to) || from >= to),
-  );
-
-  async function save(e: FormEvent) {
-    e.preventDefault();
-    if (!draft) return;
-    setBusy(true);
-    setErrors({});
-    onSaved('');
-    try {
-      const saved = await inboxApi.setBusinessHours(draft);
-      setHours(saved);
-      setDraft({ week: saved.week, holidays: saved.holidays });
-      onSaved('Opening hours saved; clocks counting open hours follow them.');
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const problems = Object.entries(errors).map(([k, v]) => (k === 'form' ? v : `${k}: ${v}`));
-  return (
-    <form className="card business-hours" aria-labelledby={`${id}-title`} onSubmit={(e) => void save(e)}>
-      <h2 id={`${id}-title`}>Business hours</h2>
-      <p className="hint">
-        Times are in the workspace’s time zone, <strong>{hours.timeZone}</strong> — open now:{' '}
-        <strong>{hours.openNow ? 'yes' : 'no'}</strong>. “24:00” ends a day. Policies counting open hours only
-        stop the clock outside these windows and on holidays.
-      </p>
-      <fieldset className="plain" disabled={!canManage}>
-        <legend className="visually-hidden">Opening hours per weekday</legend>
-        <ul className="plain-list week">
-          {weekdays.map((d) => (
-            <li key={d} className="weekday">
-              <span className="weekday-name">{dayNames[d]}</span>
-              <div className="windows">
-                {draft.week[d].length === 0 && <span className="muted">Closed</span>}
-                {draft.week[d].map(([from, to], i) => {
-                  const bad = !hhmm.test(from) || !hhmm.test(to) || from >= to;
-                  return (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: windows have no identity but their place
-                    <span key={i} className={bad ? 'window bad' : 'window'}>
-                      <input
-                        aria-label={`${dayNames[d]} window ${i + 1} opens`}
-                        value={from}
-                        placeholder="09:00"
-                        size={5}
-                        aria-invalid={bad}
-                        onChange={(e) =>
-                          setDay(
-                            d,
-                            draft.week[d].map((w, j) => (j === i ? [e.target.value, w[1]] : w)),
-                          )
-                        }
-                      />
-                      –
-                      <input
-                        aria-label={`${dayNames[d]} window ${i + 1} closes`}
-                        value={to}
-                        placeholder="17:00"
-                        size={5}
-                        aria-invalid={bad}
-                        onChange={(e) =>
-                          setDay(
-                            d,
-                            draft.week[d].map((w, j) => (j === i ? [w[0], e.target.value] : w)),
-                          )
-                        }
-                      />
-                      <button
-                        type="button"
-                        className="link-button"
-                        aria-label={`Remove ${dayNames[d]} window ${i + 1}`}
-                        onClick={() =>
-                          setDay(
-                            d,
-                            draft.week[d].filter((_, j) => j !== i),
-                          )
-                        }
-                      >
-                        ×
-                      </button>
-                    </span>
-                  );
-                })}
-                <button
-                  type="button"
-                  className="secondary compact"
-                  disabled={draft.week[d].length >= 6}
-                  onClick={() => {
-                    const last = draft.week[d].at(-1);
-                    setDay(d, [
-                      ...draft.week[d],
-                      last ? [last[1] < '23:00' ? last[1] : '23:00', '24:00'] : ['09:00', '17:00'],
-                    ]);
-                  }}
-                >
-                  Add hours<span className="visually-hidden"> on {dayNames[d]}</span>
-                </button>
-              </div>
-            </li>
-          ))}
-        </ul>
-        <h3 className="field-legend">Holidays</h3>
-        {draft.holidays.length === 0 ? (
-          <p className="muted">No holidays.</p>
-        ) : (
-          <ul className="chip-list plain-list holidays">
-            {[...draft.holidays].sort().map((h) => (
-              <li key={h} className="chip">
-                <time dateTime={h}>
-                  {new Date(`${h}T12:00:00`).toLocaleDateString(undefined, { dateStyle: 'medium' })}
-                </time>
-                <button
-                  type="button"
-                  className="link-button"
-                  aria-label={`Remove holiday ${h}`}
-                  onClick={() => setDraft({ ...draft, holidays: draft.holidays.filter((x) => x !== h) })}
-                >
-                  ×
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-        <div className="inline-input holiday-add">
-          <label htmlFor={`${id}-holiday`} className="visually-hidden">
-            Holiday date
-          </label>
-          <input
-            id={`${id}-holiday`}
-            type="date"
-            value={holiday}
-            onChange={(e) => setHoliday(e.target.value)}
-          />
-          <button
-            type="button"
-            className="secondary compact"
-            disabled={!/^\d{4}-\d{2}-\d{2}$/.test(holiday) || draft.holidays.includes(holiday)}
-            onClick={() => {
-              setDraft({ ...draft, holidays: [...draft.holidays, holiday] });
-              setHoliday('');
-            }}
-          >
-            Add holiday
-          </button>
-        </div>
-        {invalid && (
-          <p className="field-error">
-            Each window is HH:MM–HH:MM and ends after it starts (24:00 ends a day).
-          </p>
-        )}
-        {problems.length > 0 && (
-          <div role="alert" className="error">
-            {problems.map((m) => (
-              <p key={m}>{m}</p>
-            ))}
-          </div>
-        )}
-        {canManage && (
-          <div className="row">
-            <button type="submit" disabled={busy || invalid}>
-              Save business hours
-            </button>
-          </div>
-        )}
-      </fieldset>
     </form>
   );
 }
