@@ -10,18 +10,8 @@ import type { CasesTable, DB } from '../../db/schema.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { settledEventHorizon } from '../collaboration/feed.ts';
 import { latestSurveyRatings } from '../surveys/service.ts';
-import {
-  applyRules,
-  countFirings,
-  evaluateRule,
-  type Facts,
-  loadFacts,
-  type MentionRow,
-  mentionRows,
-  type RoundRobin,
-  startDraft,
-  testPostRule,
-} from './routing.ts';
+import { applyRules, countFirings, type RoundRobin, startDraft, testPostRule } from './routing.ts';
+import { evaluateRule, type Facts, loadFacts, type MentionRow, mentionRows } from './routing-facts.ts';
 import { type Rule, startCaseRules, toRule, workspacesWithRules } from './routing-rules.ts';
 import {
   type CaseMoment,

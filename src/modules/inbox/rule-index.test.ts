@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../random.ts';
-import { evaluateRule, type Facts } from './routing.ts';
+import { evaluateRule, type Facts } from './routing-facts.ts';
 import type { RoutingCondition } from './routing-schema.ts';
 import { indexRules, normalisedWords } from './rule-index.ts';
 

@@ -1,4 +1,4 @@
-import type { Facts } from './routing.ts';
+import type { Facts } from './routing-facts.ts';
 import type { RoutingCondition } from './routing-schema.ts';
 
 /** Text as keyword conditions see it: lower case, words (with # and @) between single spaces. */
