@@ -221,14 +221,21 @@ describe('the survey a solve queues is held for a grace period', () => {
       { bearer: token },
     );
     expect(patched.status).toBe(200);
+    const solvedAt = t.clock.now().getTime();
+    t.clock.advance(12_000);
     const res = await call(createApp(t.ctx), 'GET', `/api/v1/cases/${other.id}/surveys`, undefined, {
       bearer: token,
     });
     expect(res.status).toBe(200);
-    const { items } = (await res.json()) as { items: { status: string; heldUntil: string | null }[] };
+    const { items, now } = (await res.json()) as {
+      items: { status: string; heldUntil: string | null }[];
+      now: string;
+    };
+    // The server's clock comes with the list, so a client can count the hold down without trusting its own.
+    expect(now).toBe(t.clock.now().toISOString());
     expect(items[0]).toMatchObject({
       status: 'queued',
-      heldUntil: new Date(t.clock.now().getTime() + SOLVE_SURVEY_GRACE_MS).toISOString(),
+      heldUntil: new Date(solvedAt + SOLVE_SURVEY_GRACE_MS).toISOString(),
     });
     await call(createApp(t.ctx), 'PATCH', `/api/v1/cases/${other.id}`, { status: 'open' }, { bearer: token });
     const after = await call(createApp(t.ctx), 'GET', `/api/v1/cases/${other.id}/surveys`, undefined, {

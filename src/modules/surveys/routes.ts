@@ -110,11 +110,23 @@ export function surveysRoutes(ctx: AppContext) {
       summary: "A case's survey requests (sent, answered, expired) with their links, newest first",
       request: { params: idParam },
       responses: {
-        200: jsonContent(z.object({ items: z.array(surveyRequestSchema) }), 'Requests'),
+        200: jsonContent(
+          z.object({
+            items: z.array(surveyRequestSchema),
+            now: z.string().openapi({
+              description:
+                "The server's clock when it answered (ISO 8601): a client measures the time left until a `heldUntil` from it, not from its own clock",
+            }),
+          }),
+          'Requests',
+        ),
         ...errorResponses(401, 403, 404),
       },
     }),
-    async (c) => c.json({ items: await surveys.caseSurveys(ctx, actorOf(c), c.req.valid('param').id) }, 200),
+    async (c) => {
+      const items = await surveys.caseSurveys(ctx, actorOf(c), c.req.valid('param').id);
+      return c.json({ items, now: ctx.now().toISOString() }, 200);
+    },
   );
 
   app.openapi(
