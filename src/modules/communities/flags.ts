@@ -17,7 +17,7 @@ import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import type { MemberActor } from './actors.ts';
 import { recountThreadAndSpace } from './counters.ts';
-import { awardHelpfulFlag } from './reputation.ts';
+import { awardAcceptedAnswer, awardHelpfulFlag, revokeAcceptedAnswer } from './reputation.ts';
 import { permissionsFor, recomputeTrust, type TrustConfig, trustConfigOf } from './trust.ts';
 import { flagReasonLabel, suspendedMessage } from './wording.ts';
 
@@ -94,6 +94,7 @@ async function livePost(db: Db, workspaceId: string, postId: number) {
 async function setHidden(
   ctx: AppContext,
   db: Db,
+  workspaceId: string,
   post: { id: number; thread_id: string; number: number },
   at: string | null,
 ) {
@@ -105,23 +106,29 @@ async function setHidden(
       .where('id', '=', post.thread_id)
       .execute();
   // A hidden accepted answer answers nothing (no "Answered" badge, not in digests, the unanswered
-  // escalation sees it again); restoring it makes the question answered again, unless another
-  // answer was accepted meanwhile.
-  if (at !== null)
-    await db
-      .updateTable('community_threads')
-      .set({ accepted_post_id: null, withheld_accepted_post_id: post.id })
-      .where('id', '=', post.thread_id)
-      .where('accepted_post_id', '=', post.id)
-      .execute();
-  else
-    await db
-      .updateTable('community_threads')
-      .set({ accepted_post_id: post.id, withheld_accepted_post_id: null })
-      .where('id', '=', post.thread_id)
-      .where('withheld_accepted_post_id', '=', post.id)
-      .where('accepted_post_id', 'is', null)
-      .execute();
+  // escalation sees it again) and earns nothing: its author's points are taken back (a reversing
+  // ledger line). Restoring it makes the question answered again and gives them back, unless
+  // another answer was accepted (or the acceptance withdrawn) meanwhile.
+  const changed =
+    at !== null
+      ? await db
+          .updateTable('community_threads')
+          .set({ accepted_post_id: null, withheld_accepted_post_id: post.id })
+          .where('id', '=', post.thread_id)
+          .where('accepted_post_id', '=', post.id)
+          .executeTakeFirst()
+      : await db
+          .updateTable('community_threads')
+          .set({ accepted_post_id: post.id, withheld_accepted_post_id: null })
+          .where('id', '=', post.thread_id)
+          .where('withheld_accepted_post_id', '=', post.id)
+          .where('accepted_post_id', 'is', null)
+          .executeTakeFirst();
+  if (Number(changed.numUpdatedRows) > 0) {
+    const answer = { workspaceId, postId: post.id };
+    if (at !== null) await revokeAcceptedAnswer(ctx, answer, db);
+    else await awardAcceptedAnswer(ctx, answer, db);
+  }
   await recountThreadAndSpace(ctx, db, post.thread_id);
 }
 
@@ -189,7 +196,7 @@ async function insertFlagAndMaybeHide(
   }
   let hidden = post.hidden_at !== null;
   if (!hidden && (await openScore(trx, post.id)) >= threshold) {
-    await setHidden(ctx, trx, post, now);
+    await setHidden(ctx, trx, workspaceId, post, now);
     hidden = true;
   }
   return {
@@ -529,8 +536,10 @@ export async function reviewPost(
       .where('post_id', '=', postId)
       .where('resolved_at', 'is', null)
       .execute();
-    if (decision === 'agree' && post.hidden_at === null) await setHidden(ctx, trx, post, now);
-    if (decision === 'restore' && post.hidden_at !== null) await setHidden(ctx, trx, post, null);
+    if (decision === 'agree' && post.hidden_at === null)
+      await setHidden(ctx, trx, who.workspaceId, post, now);
+    if (decision === 'restore' && post.hidden_at !== null)
+      await setHidden(ctx, trx, who.workspaceId, post, null);
     for (const f of open) {
       if (!f.member_id) continue;
       await trx

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { flagPost, reviewPost } from './flags.ts';
 import { setIdeaStatus } from './ideas.ts';
 import { insertMember, insertPost, insertSpace } from './members-fixtures.ts';
 import {
@@ -185,5 +186,91 @@ describe('awards', () => {
     await setIdeaStatus(t.ctx, owner.actor, idea.thread.id, { status: 'done' });
     await setIdeaStatus(t.ctx, owner.actor, idea.thread.id, { status: 'done', note: 'Shipped in the app' });
     expect((await member(asker.memberId)).points).toBe(10);
+  });
+
+  it('takes back an accepted answer’s points while moderation hides it and gives them back on restore, never twice', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const answerer = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const a = await replyToThread(t.ctx, answerer, q.thread.id, { body: 'Yes, under 8 kg.' });
+    await acceptAnswer(t.ctx, asker, q.thread.id, a.post.id);
+    const ledger = async () =>
+      (await pointsLedger(t.ctx, answerer, answerer.memberId, { limit: 50 })).items
+        .filter((e) => e.reason === 'accepted_answer')
+        .map((e) => e.points)
+        .reverse();
+
+    expect((await flagPost(t.ctx, moderator, a.post.id, { reason: 'spam' })).hidden).toBe(true);
+    expect((await member(answerer.memberId)).points).toBe(0);
+    expect(await ledger()).toEqual([15, -15]);
+    await reviewPost(t.ctx, moderator, a.post.id, 'restore');
+    expect((await member(answerer.memberId)).points).toBe(15);
+    // Hidden again (a moderator agreeing with a new flag) and restored again; a second restore of
+    // a visible post changes nothing.
+    await reviewPost(t.ctx, moderator, a.post.id, 'agree');
+    expect((await member(answerer.memberId)).points).toBe(0);
+    await reviewPost(t.ctx, moderator, a.post.id, 'agree');
+    await reviewPost(t.ctx, moderator, a.post.id, 'restore');
+    await reviewPost(t.ctx, moderator, a.post.id, 'restore');
+    expect((await member(answerer.memberId)).points).toBe(15);
+    expect(await ledger()).toEqual([15, -15, 15, -15, 15]);
+    // Accepting it again while visible changes nothing either.
+    await acceptAnswer(t.ctx, asker, q.thread.id, a.post.id);
+    expect((await member(answerer.memberId)).points).toBe(15);
+  });
+
+  it('gives no points back on restore when the acceptance moved or was withdrawn while the answer was hidden', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const first = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const second = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const a1 = await replyToThread(t.ctx, first, q.thread.id, { body: 'Yes, under 8 kg.' });
+    const a2 = await replyToThread(t.ctx, second, q.thread.id, { body: 'Yes, in a soft carrier.' });
+
+    await acceptAnswer(t.ctx, asker, q.thread.id, a1.post.id);
+    await flagPost(t.ctx, moderator, a1.post.id, { reason: 'spam' });
+    await acceptAnswer(t.ctx, asker, q.thread.id, a2.post.id);
+    await reviewPost(t.ctx, moderator, a1.post.id, 'restore');
+    expect((await member(first.memberId)).points).toBe(0);
+    expect((await member(second.memberId)).points).toBe(15);
+
+    await flagPost(t.ctx, moderator, a2.post.id, { reason: 'spam' });
+    expect((await member(second.memberId)).points).toBe(0);
+    await unacceptAnswer(t.ctx, asker, q.thread.id);
+    await reviewPost(t.ctx, moderator, a2.post.id, 'restore');
+    expect((await member(second.memberId)).points).toBe(0);
+  });
+
+  it('takes nothing from an asker whose own accepted answer is hidden, nor from anyone for a hidden answer never accepted', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const other = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const own = await replyToThread(t.ctx, asker, q.thread.id, { body: 'Found it myself.' });
+    const plain = await replyToThread(t.ctx, other, q.thread.id, { body: 'No idea.' });
+    await acceptAnswer(t.ctx, asker, q.thread.id, own.post.id);
+    await flagPost(t.ctx, moderator, own.post.id, { reason: 'spam' });
+    await flagPost(t.ctx, moderator, plain.post.id, { reason: 'spam' });
+    await reviewPost(t.ctx, moderator, own.post.id, 'restore');
+    await reviewPost(t.ctx, moderator, plain.post.id, 'restore');
+    expect((await member(asker.memberId)).points).toBe(0);
+    expect((await member(other.memberId)).points).toBe(0);
+    const lines = await t.ctx.db
+      .selectFrom('community_points_ledger')
+      .select('id')
+      .where('member_id', 'in', [asker.memberId, other.memberId])
+      .execute();
+    expect(lines).toEqual([]);
   });
 });

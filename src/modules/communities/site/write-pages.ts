@@ -350,6 +350,10 @@ const ledgerText: Record<string, string> = {
   idea_delivered: 'An idea of yours was delivered',
   helpful_flag: 'A moderator agreed with your flag',
 };
+/** Lines that take points back (negative) read as what happened, not as the award they reverse. */
+const ledgerTakenBackText: Record<string, string> = {
+  accepted_answer: 'Your accepted answer was withdrawn, replaced or hidden by a moderator',
+};
 
 function yes(on: boolean, from: number): Html {
   return on ? html`<strong>yes</strong>` : html`not yet (from trust level ${from})`;
@@ -413,7 +417,9 @@ ${
           html`<li class="card"><p class="meta"><span><strong>${e.points > 0 ? `+${e.points}` : e.points}</strong></span><span>${
             e.reason === 'staff_adjustment'
               ? `From the team: ${e.ref}`
-              : (ledgerText[e.reason] ?? 'Points changed')
+              : ((e.points < 0 ? ledgerTakenBackText[e.reason] : undefined) ??
+                ledgerText[e.reason] ??
+                'Points changed')
           }</span><span>${when(ws, e.createdAt)}</span></p></li>`,
       )}</ul>`
 }`;

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../../test/factories.ts';
 import { createApp } from '../../../http/app.ts';
+import { flagPost } from '../flags.ts';
 import { setIdeaStatus } from '../ideas.ts';
 import { notifyIdeaStatusChanges } from '../loop.ts';
 import { type SignedInMember, signedInMember } from '../members-fixtures.ts';
 import { unreadCounts } from '../reading.ts';
 import { adjustPoints } from '../reputation.ts';
 import { createSpace } from '../spaces.ts';
-import { createThread, replyToThread } from '../threads.ts';
+import { acceptAnswer, createThread, replyToThread } from '../threads.ts';
 
 const t = setupTestDatabase();
 const app = () => createApp(t.ctx);
@@ -463,6 +464,28 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     const after = await get(`/community/${ws.slug}/-/me`, s);
     expect(after.body).toContain('<dt>Points</dt><dd>20</dd>');
     expect(after.body).toContain('From the team: Ran the &lt;b&gt;meetup&lt;/b&gt;');
+  });
+
+  it('shows on the profile the points of an accepted answer and their taking back while a moderator hides it', async () => {
+    const { ws, owner, space } = await setup();
+    const qa = await space('qa');
+    const asker = await member(ws);
+    const answerer = await member(ws);
+    const q = await createThread(t.ctx, asker.actor, {
+      spaceId: qa.id,
+      title: 'Pets?',
+      body: 'Can my cat fly?',
+    });
+    const a = await replyToThread(t.ctx, answerer.actor, q.thread.id, { body: 'Yes, under 8 kg.' });
+    await acceptAnswer(t.ctx, asker.actor, q.thread.id, a.post.id);
+    later();
+    await flagPost(t.ctx, owner, a.post.id, { reason: 'spam' });
+    const me = await get(`/community/${ws.slug}/-/me`, answerer);
+    expect(me.body).toContain('<dt>Points</dt><dd>0</dd>');
+    expect(me.body).toMatch(/<strong>\+15<\/strong><\/span><span>Your answer was accepted</);
+    expect(me.body).toMatch(
+      /<strong>-15<\/strong><\/span><span>Your accepted answer was withdrawn, replaced or hidden by a moderator</,
+    );
   });
 
   it('shows an answer to the member’s question in their notifications, linked to the answer itself', async () => {
