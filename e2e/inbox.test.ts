@@ -238,6 +238,18 @@ describe('inbox', () => {
     expect(await rule.textContent()).toContain(
       'When sentiment is any of negative → Create a case, Send to team',
     );
+    // Switching a rule off saves it as it was but for the switch: its conditions and actions stay.
+    const enabled = rule.getByRole('checkbox', { name: /^Enabled\W+Unhappy customers$/ });
+    await enabled.click();
+    await page.getByRole('status').filter({ hasText: '“Unhappy customers” disabled.' }).waitFor();
+    expect(await enabled.isChecked()).toBe(false);
+    expect(await rule.getAttribute('class')).toContain('off');
+    expect(await rule.textContent()).toContain(
+      'When sentiment is any of negative → Create a case, Send to team',
+    );
+    await enabled.click();
+    await page.getByRole('status').filter({ hasText: '“Unhappy customers” enabled.' }).waitFor();
+    expect(await enabled.isChecked()).toBe(true);
     // The demo's lead rule reads as one too (its action and lifecycle condition are on the page).
     const leads = rules.getByRole('listitem').filter({ hasText: 'Buying signals become sales leads' });
     expect(await leads.textContent()).toContain('Create a sales lead');
