@@ -1522,8 +1522,9 @@ export const surveysApi = {
   /** Newest first. */
   answers: (id: string, cursor?: string, limit = 20) =>
     request<Page<SurveyAnswerView>>('GET', surveyPath(id, `/answers${qs({ limit, cursor })}`)),
-  /** The case's survey requests, newest first. */
-  forCase: (caseId: string) => request<{ items: SurveyRequestView[] }>('GET', casePath(caseId, '/surveys')),
+  /** The case's survey requests, newest first; `now` is the server's clock, to count a `heldUntil` down from. */
+  forCase: (caseId: string) =>
+    request<{ items: SurveyRequestView[]; now: string }>('GET', casePath(caseId, '/surveys')),
   /** Sends a survey for the case now (the enabled case_solved one unless `surveyId` says which). */
   sendForCase: (caseId: string, surveyId?: string) =>
     request<SurveyRequestView>('POST', casePath(caseId, '/survey'), surveyId ? { surveyId } : {}),

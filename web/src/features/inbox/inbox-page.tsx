@@ -44,6 +44,7 @@ import {
 } from './inbox-bits.tsx';
 import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { type SolveUndo, SolveUndoToast, solveUndoOf } from './solve-undo.tsx';
+import { batchUndoReport, casesToRestore, type SolvedCase } from './undo-window.ts';
 import { useInboxLive } from './use-inbox-live.ts';
 
 /** Filters the address may add to a view (`?priority=high`), or lift from it (`?priority=any`). */
@@ -131,7 +132,7 @@ export const shortcuts: [string, string][] = [
   ['x', 'Tick or untick the selected case (bulk actions)'],
   ['a', 'Assign the selected case to me'],
   ['e', 'Solve the selected case'],
-  ['z', 'Undo the solve while its notice shows (30 s: its survey is withdrawn)'],
+  ['z', 'Undo the solve while its notice shows (one case or a bulk solve; held surveys are withdrawn)'],
   ['r', 'Reply: open the selected case and put the cursor in its composer'],
   ['?', 'Show this help'],
   ['Escape', 'Close this help, or the open case'],
@@ -404,40 +405,123 @@ function Inbox() {
     [replace],
   );
 
-  /** After one case was solved from another status: "Case #n solved. Undo" for the grace period. */
-  const offerUndo = useCallback(async (c: Case, from: CaseStatus) => {
-    if (from === 'solved' || from === 'closed') return;
-    const offer = await solveUndoOf(c, from);
+  /**
+   * After cases were solved (one, or a batch from the bulk bar), each from another status: "Case #n
+   * solved. Undo" or "5 cases solved. Undo", for as long as their surveys are held.
+   */
+  const offerUndo = useCallback(async (solved: { c: Case; from: CaseStatus | undefined }[]) => {
+    const undoable = solved.filter(
+      (s): s is { c: Case; from: CaseStatus } => !!s.from && s.from !== 'solved' && s.from !== 'closed',
+    );
+    if (undoable.length === 0) return;
+    const offer = await solveUndoOf(undoable);
     setMessage('');
     setUndo(offer);
   }, []);
   const expireUndo = useCallback((u: SolveUndo) => setUndo((prev) => (prev === u ? null : prev)), []);
+  /** Whether the newest survey of a case is withdrawn (after its solve was undone). */
+  const surveyWithdrawn = useCallback(
+    (caseId: string) =>
+      surveysApi
+        .forCase(caseId)
+        .then(({ items }) => items[0]?.status === 'withdrawn')
+        .catch(() => false),
+    [],
+  );
+  const undoOne = useCallback(
+    async (u: SolveUndo, one: SolvedCase) => {
+      try {
+        const c = await inboxApi.update(one.caseId, { status: one.from });
+        replace(c);
+        setUndo(null);
+        // Read back as the live stream would: a case the solve took out of the view comes back.
+        await onChanges([
+          { eventId: 0, caseId: one.caseId, kind: 'status_changed', actorUserId: me ?? null },
+        ]);
+        const withdrawn = u.heldCaseIds.includes(one.caseId) && (await surveyWithdrawn(one.caseId));
+        setMessage(
+          `Case #${one.number} is ${statusLabels[one.from]} again${withdrawn ? '; its survey was withdrawn' : ''}.`,
+        );
+      } catch (err) {
+        setError(`Not undone: #${one.number}: ${err instanceof ApiError ? err.message : 'failed'}`);
+      }
+    },
+    [replace, onChanges, me, surveyWithdrawn],
+  );
+  /**
+   * Undoes a bulk solve: puts back only the cases still solved (read just before), each to its own
+   * status; one someone or something moved since is left as it is and named in the report.
+   */
+  const undoBatch = useCallback(
+    async (u: SolveUndo) => {
+      const current = new Map(
+        await Promise.all(
+          u.cases.map(
+            async (one) =>
+              [
+                one.caseId,
+                await inboxApi
+                  .get(one.caseId)
+                  .then((d) => (d.mergedInto ? null : d.status))
+                  .catch(() => null),
+              ] as const,
+          ),
+        ),
+      );
+      const { restore, changed } = casesToRestore(u.cases, current);
+      const restored: SolvedCase[] = [];
+      const failed: SolvedCase[] = [];
+      for (const one of restore) {
+        try {
+          replace(await inboxApi.update(one.caseId, { status: one.from }));
+          restored.push(one);
+        } catch {
+          failed.push(one);
+        }
+      }
+      setUndo(null);
+      await onChanges(
+        restored.map((one) => ({
+          eventId: 0,
+          caseId: one.caseId,
+          kind: 'status_changed',
+          actorUserId: me ?? null,
+        })),
+      );
+      const withdrawn = await Promise.all(
+        restored
+          .filter((one) => u.heldCaseIds.includes(one.caseId))
+          .map((one) => surveyWithdrawn(one.caseId)),
+      );
+      setMessage(batchUndoReport(restored, changed, failed, withdrawn.filter((w) => w).length));
+    },
+    [replace, onChanges, me, surveyWithdrawn],
+  );
   const undoSolve = useCallback(
     async (u: SolveUndo) => {
       setUndoing(true);
       setError('');
       try {
-        const c = await inboxApi.update(u.caseId, { status: u.from });
-        replace(c);
-        setUndo(null);
-        // Read back as the live stream would: a case the solve took out of the view comes back.
-        await onChanges([{ eventId: 0, caseId: u.caseId, kind: 'status_changed', actorUserId: me ?? null }]);
-        const latest = u.surveyHeld
-          ? await surveysApi
-              .forCase(u.caseId)
-              .then(({ items }) => items[0])
-              .catch(() => undefined)
-          : undefined;
-        setMessage(
-          `Case #${u.number} is ${statusLabels[u.from]} again${latest?.status === 'withdrawn' ? '; its survey was withdrawn' : ''}.`,
-        );
-      } catch (err) {
-        setError(`Not undone: #${u.number}: ${err instanceof ApiError ? err.message : 'failed'}`);
+        const [one] = u.cases;
+        if (u.cases.length === 1 && one) await undoOne(u, one);
+        else await undoBatch(u);
       } finally {
         setUndoing(false);
       }
     },
-    [replace, onChanges, me],
+    [undoOne, undoBatch],
+  );
+  /**
+   * The bulk bar's change; a bulk solve is offered for undo as one batch. Each case's status before
+   * is the one the list shows (kept current by the live stream), which is what the agent chose from.
+   */
+  const applyBulk = useCallback(
+    async (ids: string[], p: CasePatch, label: string) => {
+      const before = new Map(loadedRef.current?.map((c) => [c.id, c.status]) ?? []);
+      const changed = await patch(ids, p, label);
+      if (p.status === 'solved') await offerUndo(changed.map((c) => ({ c, from: before.get(c.id) })));
+    },
+    [patch, offerUndo],
   );
 
   // Keyboard shortcuts, inactive while typing in a field.
@@ -489,7 +573,7 @@ function Inbox() {
         e.preventDefault();
         const from = casesRef.current?.find((c) => c.id === target)?.status;
         void patch([target], { status: 'solved' }, 'Solved').then(([c]) => {
-          if (c && from) void offerUndo(c, from);
+          if (c) void offerUndo([{ c, from }]);
         });
       } else if (e.key === 'z' && undo && !undoing && canWork) {
         e.preventDefault();
@@ -635,7 +719,7 @@ function Inbox() {
               all={tickAll}
               dir={dir}
               onTickAll={(on) => setChecked(on ? new Set(cases.map((c) => c.id)) : new Set())}
-              onApply={(p, label) => void patch([...checked], p, label)}
+              onApply={(p, label) => void applyBulk([...checked], p, label)}
             />
           )}
           {error && (
@@ -723,7 +807,7 @@ function Inbox() {
               canWork={canWork}
               compose={compose?.caseId === openId ? compose.n : 0}
               onChanged={(c) => replace(c)}
-              onSolved={(c, from) => void offerUndo(c, from)}
+              onSolved={(c, from) => void offerUndo([{ c, from }])}
               onCreated={() => void load(filtersRef.current, undefined, soon)}
               onClose={() => open(null)}
             />
