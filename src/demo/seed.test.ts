@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../test/factories.ts';
-import { getCase } from '../modules/inbox/cases.ts';
+import { getCase } from '../modules/inbox/case-lists.ts';
 import { checkSlaClocks } from '../modules/inbox/sla.ts';
 import { listSurveys, surveyResults } from '../modules/surveys/service.ts';
 import { seedDemoWorkspace } from './seed.ts';

@@ -7,7 +7,8 @@ import { createConnector } from '../../connectors/service.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { recordFeed } from '../collaboration/feed.ts';
-import { createCase, getCase } from '../inbox/cases.ts';
+import { getCase } from '../inbox/case-lists.ts';
+import { createCase } from '../inbox/cases.ts';
 import {
   answerWithLink,
   caseOfQuestion,

@@ -5,7 +5,7 @@ import { demoPost } from '../../connectors/demo/demo-stream.ts';
 import { seedDemoWorkspace } from '../../demo/seed.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
-import { listCases } from '../inbox/cases.ts';
+import { listCases } from '../inbox/case-lists.ts';
 import { dispositionStats } from '../inbox/dispositions.ts';
 import { routeNewMentions } from '../inbox/routing.ts';
 import { refreshNewMentionStats } from './customer-stats.ts';

@@ -7,7 +7,8 @@ import { followRecord, listNotifications, markNotificationsRead, recordFeed } fr
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { updateCustomer } from '../customers/service.ts';
 import { createQuery } from '../listening/service.ts';
-import { attachMention, createCase, getCase, listCases, mergeCases, splitCase, updateCase } from './cases.ts';
+import { getCase, listCases } from './case-lists.ts';
+import { attachMention, createCase, mergeCases, splitCase, updateCase } from './cases.ts';
 import {
   disposeMention,
   dispositionStats,

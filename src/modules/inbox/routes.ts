@@ -7,6 +7,7 @@ import { errorResponses, jsonBody, jsonContent, validationHook } from '../../htt
 import { pageQuery } from '../../pagination.ts';
 import { requirePermission } from '../auth/roles.ts';
 import * as canned from './canned.ts';
+import * as caseLists from './case-lists.ts';
 import * as caseRules from './case-rules.ts';
 import * as cases from './cases.ts';
 import { disposeMention, dispositionStats } from './dispositions.ts';
@@ -62,7 +63,7 @@ export function inboxRoutes(ctx: AppContext) {
         ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) => c.json(await cases.listCases(ctx, actorOf(c), c.req.valid('query')), 200),
+    async (c) => c.json(await caseLists.listCases(ctx, actorOf(c), c.req.valid('query')), 200),
   );
 
   app.openapi(
@@ -86,7 +87,7 @@ export function inboxRoutes(ctx: AppContext) {
       request: { params: idParam },
       responses: { 200: jsonContent(caseDetailSchema, 'The case'), ...errorResponses(401, 403, 404) },
     }),
-    async (c) => c.json(await cases.getCase(ctx, actorOf(c), c.req.valid('param').id), 200),
+    async (c) => c.json(await caseLists.getCase(ctx, actorOf(c), c.req.valid('param').id), 200),
   );
 
   app.openapi(

@@ -6,7 +6,7 @@ import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { updateUser } from '../auth/service.ts';
 import { recordFeed } from '../collaboration/feed.ts';
-import { listCases } from './cases.ts';
+import { listCases } from './case-lists.ts';
 import { routeNewMentions } from './routing.ts';
 import { saveRule } from './routing-rules.ts';
 import { routingAction } from './routing-schema.ts';

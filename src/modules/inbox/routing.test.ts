@@ -10,8 +10,9 @@ import { followRecord, listNotifications, recordFeed } from '../collaboration/fe
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { type StorablePost, storeEvents } from '../listening/store.ts';
 import { saveCanned } from './canned.ts';
+import { getCase, listCases } from './case-lists.ts';
 import { testRule } from './case-rules.ts';
-import { createCase, getCase, listCases, updateCase } from './cases.ts';
+import { createCase, updateCase } from './cases.ts';
 import { routeNewMentions } from './routing.ts';
 import { evaluateCondition, evaluateRule, type Facts } from './routing-facts.ts';
 import { listRules, saveRule } from './routing-rules.ts';

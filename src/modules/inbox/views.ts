@@ -11,7 +11,7 @@ import { AppError, validationError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
-import { countCases } from './cases.ts';
+import { countCases } from './case-lists.ts';
 import { caseFilters } from './schema.ts';
 import {
   type InboxView,

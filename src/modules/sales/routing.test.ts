@@ -4,7 +4,7 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { recordFeed } from '../collaboration/feed.ts';
-import { listCases } from '../inbox/cases.ts';
+import { listCases } from '../inbox/case-lists.ts';
 import { dispositionStats } from '../inbox/dispositions.ts';
 import { routeNewMentions } from '../inbox/routing.ts';
 import { saveRule } from '../inbox/routing-rules.ts';

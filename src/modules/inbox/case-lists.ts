@@ -1,0 +1,275 @@
+/** Reading cases: the inbox's filtered lists (newest first or due first), counts, and a case's detail. */
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { CasesTable } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { type Actor, requirePermission } from '../auth/roles.ts';
+import { segmentBadges } from '../customers/segments.ts';
+import { customerSummaries } from '../customers/service.ts';
+import { mentionsOfCase } from '../listening/service.ts';
+import { casesWithClocks, caseWithClocks, clockColumns, toCaseView, toConversationView } from './cases.ts';
+import { caseNotes, caseReplies } from './replies.ts';
+import type { CaseCard, CaseDetail, CaseFilters } from './schema.ts';
+import { slaViews } from './sla.ts';
+
+type CaseRow = Selectable<CasesTable>;
+
+function statusFilter(status: string | undefined): string[] | undefined {
+  if (!status) return undefined;
+  if (status === 'active') return ['new', 'open', 'pending_customer', 'on_hold'];
+  return status.split(',').map((s) => s.trim());
+}
+
+/**
+ * The cases `filters` select as `actor` sees them (`view: mine` is theirs), merged cases left
+ * out: the one meaning of the filters, read by the list and by the saved views' counts.
+ */
+function matchingCases(ctx: AppContext, actor: Actor, filters: CaseFilters) {
+  let q = ctx.db
+    .selectFrom('cases')
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('merged_into', 'is', null);
+  const statuses = statusFilter(filters.status);
+  if (statuses) {
+    const known = new Set<string>(['new', 'open', 'pending_customer', 'on_hold', 'solved', 'closed']);
+    const bad = statuses.filter((s) => !known.has(s));
+    if (bad.length > 0)
+      throw new AppError('validation_failed', `Unknown status ${bad.join(', ')}`, {
+        fields: [{ path: 'status', message: `unknown: ${bad.join(', ')}` }],
+      });
+    q = q.where('status', 'in', statuses as CaseRow['status'][]);
+  }
+  if (filters.view === 'mine') q = q.where('assignee_user_id', '=', actor.userId);
+  if (filters.view === 'unassigned') q = q.where('assignee_user_id', 'is', null);
+  if (filters.assigneeUserId) q = q.where('assignee_user_id', '=', filters.assigneeUserId);
+  if (filters.priority) q = q.where('priority', '=', filters.priority);
+  if (filters.type) q = q.where('type', '=', filters.type);
+  if (filters.teamId) q = q.where('team_id', '=', filters.teamId);
+  if (filters.customerId) q = q.where('customer_id', '=', filters.customerId);
+  if (filters.channel) q = q.where('channel', '=', filters.channel);
+  if (filters.dueWithinMinutes !== undefined) {
+    const by = new Date(ctx.now().getTime() + filters.dueWithinMinutes * 60_000).toISOString();
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('case_sla')
+          .select('case_sla.case_id')
+          .whereRef('case_sla.case_id', '=', 'cases.id')
+          .where('case_sla.status', '=', 'running')
+          .where('case_sla.due_at', '<=', by),
+      ),
+    );
+  }
+  if (filters.tag) {
+    const t = filters.tag.toLowerCase();
+    q = q.where(
+      sql<boolean>`' ' || ${sql.ref('tags')} || ' ' like ${`% ${t.replace(/[\\%_]/g, (c) => `\\${c}`)} %`} escape '\\'`,
+    );
+  }
+  if (filters.number) q = q.where('number', '=', filters.number);
+  const byNumber = /^#(\d+)$/.exec(filters.search?.trim() ?? '');
+  if (byNumber) q = q.where('number', '=', Number(byNumber[1]));
+  else if (filters.search?.trim()) {
+    const s = filters.search
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where(sql<boolean>`lower(${sql.ref('subject')}) like ${`%${s}%`} escape '\\'`);
+  }
+  return q;
+}
+
+/**
+ * How many cases `filters` select, exactly as GET /cases lists them for `actor`, counting no
+ * further than `cap`: `capped` says there are more. The count reads at most `cap + 1` matching
+ * rows (a LIMIT inside the count), so it costs no more than reading that many cases of the list,
+ * however large the workspace.
+ */
+export async function countCases(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters,
+  cap: number,
+): Promise<{ count: number; capped: boolean }> {
+  requirePermission(actor, 'inbox:read');
+  const row = await ctx.db
+    .selectFrom(
+      matchingCases(ctx, actor, filters)
+        .select('cases.id')
+        .limit(cap + 1)
+        .as('matching'),
+    )
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirst();
+  const n = Number(row?.n ?? 0);
+  return { count: Math.min(n, cap), capped: n > cap };
+}
+
+/** The workspace's cases, newest first (keyset on the case number), filtered; cases merged away are left out. */
+export async function listCases(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters & PageQuery,
+): Promise<Page<CaseCard>> {
+  requirePermission(actor, 'inbox:read');
+  const rows =
+    filters.dueWithinMinutes === undefined
+      ? await newestFirst(ctx, actor, filters)
+      : await dueFirst(ctx, actor, filters);
+  const page = rows.slice(0, filters.limit).map((r) => r.row);
+  const ids = page.map((r) => r.id);
+  // The cards' parts are independent reads: on PostgreSQL they go out together.
+  const customerIds = [...new Set(page.flatMap((r) => (r.customer_id ? [r.customer_id] : [])))];
+  const [summaries, firstMessages, badges] = await Promise.all([
+    customerSummaries(ctx, actor.workspaceId, customerIds, 'stats'),
+    firstMessagesOf(ctx, actor.workspaceId, ids),
+    segmentBadges(ctx, actor.workspaceId, customerIds),
+  ]);
+  const customers = new Map(summaries.map((c) => [c.id, c]));
+  return toPage(
+    rows,
+    filters.limit,
+    ({ row: r }) => ('due' in r ? `${r.due}|${r.number}` : Number(r.number)),
+    ({ row: r, clocks }) => ({
+      ...toCaseView(ctx, r, slaViews(clocks)),
+      customer: (r.customer_id && customers.get(r.customer_id)) || null,
+      segments: (r.customer_id && badges.get(r.customer_id)) || [],
+      firstMessage: firstMessages.get(r.id) ?? null,
+    }),
+  );
+}
+
+/** Newest first by number (keyset): numbers are given in creation order, ids only to the millisecond. */
+async function newestFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
+  let q = matchingCases(ctx, actor, filters).selectAll();
+  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
+  // The page's clocks come in the same statement: the page is a subquery, its clocks joined to it.
+  const page = q.orderBy('number', 'desc').limit(filters.limit + 1);
+  const rows = await ctx.db
+    .selectFrom(page.as('c'))
+    .leftJoin('case_sla', 'case_sla.case_id', 'c.id')
+    .selectAll('c')
+    .select(clockColumns)
+    .orderBy('c.number', 'desc')
+    .execute();
+  return casesWithClocks(rows);
+}
+
+/**
+ * Cases with a clock due soon, most urgent first: by the earliest due time of their running SLA
+ * clocks, then by number (keyset on both, the cursor `due|number`).
+ */
+async function dueFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
+  const due = sql<string>`(select min(s.due_at) from case_sla s where s.case_id = cases.id and s.status = 'running')`;
+  let q = matchingCases(ctx, actor, filters).selectAll().select(due.as('due'));
+  if (filters.cursor !== undefined) {
+    const cursor = String(decodeCursor(filters.cursor));
+    const cut = cursor.lastIndexOf('|');
+    const [at, number] = [cursor.slice(0, cut), Number(cursor.slice(cut + 1))];
+    if (cut < 0 || !Number.isInteger(number))
+      throw new AppError('validation_failed', 'Bad cursor for a due-soon list', {
+        fields: [{ path: 'cursor', message: 'not a cursor of this list' }],
+      });
+    q = q.where(sql<boolean>`(${due} > ${at} or (${due} = ${at} and ${sql.ref('number')} > ${number}))`);
+  }
+  const page = q
+    .orderBy(due, 'asc')
+    .orderBy('number', 'asc')
+    .limit(filters.limit + 1);
+  const rows = await ctx.db
+    .selectFrom(page.as('c'))
+    .leftJoin('case_sla', 'case_sla.case_id', 'c.id')
+    .selectAll('c')
+    .select(clockColumns)
+    .orderBy('c.due', 'asc')
+    .orderBy('c.number', 'asc')
+    .execute();
+  return casesWithClocks(rows);
+}
+
+/** The earliest stored post of each case, for the cards of the list. */
+async function firstMessagesOf(
+  ctx: AppContext,
+  workspaceId: string,
+  caseIds: string[],
+): Promise<Map<string, CaseCard['firstMessage']>> {
+  const out = new Map<string, CaseCard['firstMessage']>();
+  if (caseIds.length === 0) return out;
+  // The first post's id per case, read inside the same statement (one round trip per page).
+  const rows = await ctx.db
+    .selectFrom('mentions')
+    .leftJoin('authors', 'authors.id', 'mentions.author_id')
+    .select([
+      'mentions.id',
+      'mentions.case_id',
+      'mentions.channel',
+      'mentions.text',
+      'mentions.sentiment',
+      'mentions.intents',
+      'mentions.urgency',
+      'mentions.created_at',
+      'authors.handle',
+    ])
+    .where('mentions.id', 'in', (eb) =>
+      eb
+        .selectFrom('mentions as f')
+        .select((e) => e.fn.min('f.id').as('id'))
+        .where('f.workspace_id', '=', workspaceId)
+        .where('f.case_id', 'in', caseIds)
+        .where('f.deleted_at', 'is', null)
+        .groupBy('f.case_id'),
+    )
+    .execute();
+  for (const m of rows)
+    if (m.case_id)
+      out.set(m.case_id, {
+        mentionId: Number(m.id),
+        channel: m.channel,
+        text: m.text.slice(0, 280),
+        authorHandle: m.handle,
+        sentiment: m.sentiment,
+        intents: m.intents ? m.intents.split(' ') : [],
+        urgency: m.urgency === null ? null : Number(m.urgency),
+        createdAt: m.created_at,
+      });
+  return out;
+}
+
+/** One case with its customer, conversations (each with its stored posts, oldest first) and follow state. */
+export async function getCase(ctx: AppContext, actor: Actor, id: string): Promise<CaseDetail> {
+  requirePermission(actor, 'inbox:read');
+  const { row, clocks, following } = await caseWithClocks(ctx.db, actor.workspaceId, id, {
+    followerId: actor.userId,
+  });
+  // Everything else depends only on the case: independent reads that go out together on PostgreSQL.
+  const [conversations, messages, [customer], replies, notes, badges] = await Promise.all([
+    ctx.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('case_id', '=', id)
+      .orderBy('created_at')
+      .execute(),
+    mentionsOfCase(ctx, actor.workspaceId, id, 1000),
+    row.customer_id ? customerSummaries(ctx, actor.workspaceId, [row.customer_id]) : Promise.resolve([]),
+    caseReplies(ctx, actor.workspaceId, id),
+    caseNotes(ctx, actor.workspaceId, id),
+    segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
+  ]);
+  return {
+    ...toCaseView(ctx, row, slaViews(clocks)),
+    customer: customer ?? null,
+    segments: (row.customer_id && badges.get(row.customer_id)) || [],
+    conversations: conversations.map((c) => ({
+      ...toConversationView(c),
+      messages: messages.filter(
+        (m) => m.channel === c.channel && (m.threadRoot ?? m.externalId) === c.thread_key,
+      ),
+    })),
+    following,
+    replies,
+    notes,
+  };
+}
