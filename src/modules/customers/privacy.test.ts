@@ -14,6 +14,8 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { followRecord } from '../collaboration/feed.ts';
+import { setIdeaStatus, voteIdea } from '../communities/ideas.ts';
+import { markMemberNotificationsRead, notifyIdeaStatusChanges } from '../communities/loop.ts';
 import { insertMember } from '../communities/members-fixtures.ts';
 import { createSpace } from '../communities/spaces.ts';
 import { createThread, editPost, replyToThread } from '../communities/threads.ts';
@@ -273,6 +275,19 @@ async function person() {
     body: 'Any good?',
   });
   await replyToThread(t.ctx, member, theirs.thread.id, { body: `@neighbour ${MARKER} liked the curry.` });
+  // What they were told: the answer to their question (read since), and an idea they voted for
+  // changing status, in the app and by email (which holds their address and name).
+  await markMemberNotificationsRead(t.ctx, member);
+  t.clock.advance(1000);
+  const ideas = await createSpace(t.ctx, admin.actor, { slug: 'ideas', title: 'Ideas', kind: 'ideas' });
+  const idea = await createThread(t.ctx, neighbour, {
+    spaceId: ideas.id,
+    title: 'Quiet zone',
+    body: 'Please',
+  });
+  await voteIdea(t.ctx, member, idea.thread.id);
+  await setIdeaStatus(t.ctx, admin.actor, idea.thread.id, { status: 'planned', note: 'Next spring' });
+  await notifyIdeaStatusChanges(t.ctx);
   await fanOutEvents(t.ctx);
   return {
     ws,
@@ -428,6 +443,32 @@ describe('export', () => {
         `Hello again from ${MARKER}`,
       ]),
     );
+    // What they were told in the community and the community emails queued for them.
+    expect(
+      data.community.notifications.map((n) => [n.kind, n.title, n.reasons, n.read_at !== null /* read */]),
+    ).toEqual([
+      ['post', expect.stringMatching(new RegExp(`answered “${MARKER} asks about bags”$`)), ['asked'], true],
+      ['idea_status', '“Quiet zone” is now planned', ['voted'], false],
+    ]);
+    expect(data.community.notifications[1]).toMatchObject({
+      body: 'Next spring',
+      created_at: expect.any(String),
+    });
+    expect(data.community.emails).toMatchObject([
+      {
+        table: 'community_post_deliveries',
+        kind: 'first_answer',
+        recipient: `${MARKER}_m@members.example`,
+        subject: expect.stringContaining('answered your question'),
+        status: 'queued',
+      },
+      {
+        table: 'community_loop_deliveries',
+        kind: 'email',
+        recipient: `${MARKER}_m@members.example`,
+        subject: expect.stringContaining('Quiet zone'),
+      },
+    ]);
     expect(data.cases).toMatchObject([
       {
         subject: `Refund for ${MARKER} (card)`,
@@ -456,15 +497,36 @@ describe('export', () => {
     const res = await call(app(), 'GET', `/api/v1/customers/${id}/export`, undefined, { bearer: admin });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toContain(`customer-${id}.json`);
-    const body = (await res.json()) as { format: string; mentions: unknown[] };
+    const body = (await res.json()) as {
+      format: string;
+      mentions: unknown[];
+      community: { notifications: { kind: string }[]; emails: { kind: string }[] };
+    };
     expect(body.format).toBe('rapport.customer-export');
     expect(body.mentions).toHaveLength(3);
+    expect(body.community.notifications.map((n) => n.kind)).toEqual(['post', 'idea_status']);
+    expect(body.community.emails.map((e) => e.kind)).toEqual(['first_answer', 'email']);
   });
 });
 
 describe('erasure', () => {
   it('removes the person from every text column of every table, keeps aggregates, and records it', async () => {
-    const { ws, admin, id, bystanderId } = await person();
+    const { ws, admin, id, bystanderId, memberId } = await person();
+    const toldThem = () =>
+      t.ctx.db
+        .selectFrom('community_member_notifications')
+        .select('kind')
+        .where('member_id', '=', memberId)
+        .orderBy('kind')
+        .execute();
+    const ideaNews = () =>
+      t.ctx.db
+        .selectFrom('community_member_notifications')
+        .select('member_id')
+        .where('workspace_id', '=', ws.id)
+        .where('kind', '=', 'idea_status')
+        .execute();
+    expect(await toldThem()).toEqual([{ kind: 'idea_status' }, { kind: 'post' }]);
     const holding = await columnsContaining(t.ctx, MARKER);
     expect(holding.length).toBeGreaterThan(10);
     expect(holding).toContain('webhook_deliveries.payload');
@@ -500,6 +562,12 @@ describe('erasure', () => {
 
     expect(await columnsContaining(t.ctx, MARKER)).toEqual([]);
     expect(await columnsContaining(t.ctx, PHONE.replace(/\D/g, '').slice(-8))).toEqual([]);
+    // What they were told goes (even news quoting nobody's words, like an idea's new status);
+    // what others were told about the idea stays.
+    expect(await toldThem()).toEqual([]);
+    const ideaNewsLeft = await ideaNews();
+    expect(ideaNewsLeft).toHaveLength(1);
+    expect(ideaNewsLeft[0]?.member_id).not.toBe(memberId);
     expect(await sentimentCounts(ws.id)).toEqual(before);
 
     const profile = await getCustomer(t.ctx, admin.actor, id);

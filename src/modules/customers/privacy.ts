@@ -89,11 +89,19 @@ export type CustomerExport = {
   cases: Record<string, unknown>[];
   /** Leads about them, each with its opportunities. */
   leads: Record<string, unknown>[];
-  /** Their community members (without password hashes), the threads they opened and their posts. */
+  /**
+   * Their community members (without password hashes), the threads they opened and their posts;
+   * the notifications addressed to them (replies, answers, mentions, accepted answers, idea status
+   * changes: title, text, kind, reasons, when, read or not) and the community emails queued for
+   * them (about answers, `table: community_post_deliveries`, or about ideas they follow,
+   * `table: community_loop_deliveries`: address, subject, text, status, when sent).
+   */
   community: {
     members: Record<string, unknown>[];
     threads: Record<string, unknown>[];
     posts: Record<string, unknown>[];
+    notifications: Record<string, unknown>[];
+    emails: Record<string, unknown>[];
   };
   /** Satisfaction surveys made for them (each with its status), with their scores and comments. */
   surveys: Record<string, unknown>[];
@@ -257,9 +265,9 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       .execute()
   ).map(({ password_hash: _, ...m }) => m);
   const memberIds = members.map((m) => m.id);
-  const [posts, threads] =
+  const [posts, threads, notifications, postEmails, ideaEmails] =
     memberIds.length === 0
-      ? [[], []]
+      ? [[], [], [], [], []]
       : await Promise.all([
           ctx.db
             .selectFrom('community_posts')
@@ -273,7 +281,35 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
             .where('author_member_id', 'in', memberIds)
             .orderBy('created_at')
             .execute(),
+          ctx.db
+            .selectFrom('community_member_notifications')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .where('member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .orderBy('id')
+            .execute(),
+          ctx.db
+            .selectFrom('community_post_deliveries')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .where('member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .orderBy('id')
+            .execute(),
+          ctx.db
+            .selectFrom('community_loop_deliveries')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .where('member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .orderBy('id')
+            .execute(),
         ]);
+  const emails = [
+    ...postEmails.map((e) => ({ table: 'community_post_deliveries', ...e })),
+    ...ideaEmails.map((e) => ({ table: 'community_loop_deliveries', ...e })),
+  ].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   const result: CustomerExport = {
     format: 'rapport.customer-export',
     version: 1,
@@ -303,7 +339,13 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       score_explanation: json(l.score_explanation),
       opportunities: opportunities.filter((o) => o.lead_id === l.id),
     })),
-    community: { members, threads, posts },
+    community: {
+      members,
+      threads,
+      posts,
+      notifications: notifications.map((n) => ({ ...n, reasons: json(n.reasons) })),
+      emails,
+    },
     surveys,
     erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
   };
@@ -486,8 +528,10 @@ async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds:
         .execute();
       await trx.deleteFrom('community_post_deliveries').where('thread_id', 'in', threadPart).execute();
     }
-    // Emails to them hold their address.
+    // Emails to them hold their address and name; what they were told is about them too.
     await trx.deleteFrom('community_post_deliveries').where('member_id', 'in', part).execute();
+    await trx.deleteFrom('community_loop_deliveries').where('member_id', 'in', part).execute();
+    await trx.deleteFrom('community_member_notifications').where('member_id', 'in', part).execute();
     await trx
       .updateTable('community_threads')
       .set({ title: 'A thread by an erased member' })
