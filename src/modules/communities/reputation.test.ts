@@ -14,7 +14,7 @@ import {
   unlikePost,
 } from './reputation.ts';
 import { createSpace } from './spaces.ts';
-import { acceptAnswer, createThread, replyToThread, unacceptAnswer } from './threads.ts';
+import { acceptAnswer, createThread, deletePost, replyToThread, unacceptAnswer } from './threads.ts';
 
 const t = setupTestDatabase();
 
@@ -272,5 +272,75 @@ describe('awards', () => {
       .where('member_id', 'in', [asker.memberId, other.memberId])
       .execute();
     expect(lines).toEqual([]);
+  });
+
+  it('takes back an accepted answer’s points when it is deleted, once, and nothing for a deleted answer never accepted', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const answerer = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const other = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const a = await replyToThread(t.ctx, answerer, q.thread.id, { body: 'Yes, under 8 kg.' });
+    const plain = await replyToThread(t.ctx, other, q.thread.id, { body: 'No idea.' });
+    await acceptAnswer(t.ctx, asker, q.thread.id, a.post.id);
+    expect((await member(answerer.memberId)).points).toBe(15);
+    const lines = async (memberId: string) =>
+      (
+        await t.ctx.db
+          .selectFrom('community_points_ledger')
+          .select(['points', 'reason', 'ref'])
+          .where('member_id', '=', memberId)
+          .orderBy('id')
+          .execute()
+      ).map((l) => ({ ...l, points: Number(l.points) }));
+
+    // The author deletes their own accepted answer; a second delete of it changes nothing.
+    await deletePost(t.ctx, answerer, a.post.id);
+    await deletePost(t.ctx, answerer, a.post.id);
+    expect((await member(answerer.memberId)).points).toBe(0);
+    expect(await lines(answerer.memberId)).toEqual([
+      { points: 15, reason: 'accepted_answer', ref: `post:${a.post.id}` },
+      { points: -15, reason: 'accepted_answer', ref: `post:${a.post.id}` },
+    ]);
+    const thread = await t.ctx.db
+      .selectFrom('community_threads')
+      .select('accepted_post_id')
+      .where('id', '=', q.thread.id)
+      .executeTakeFirstOrThrow();
+    expect(thread.accepted_post_id).toBeNull();
+
+    // A moderator deleting an answer never accepted takes nothing from anyone.
+    await deletePost(t.ctx, moderator, plain.post.id);
+    expect((await member(other.memberId)).points).toBe(0);
+    expect(await lines(other.memberId)).toEqual([]);
+  });
+
+  it('takes back the points of an accepted answer a moderator deletes, and nothing more for one already hidden', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const first = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const second = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q1 = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const q2 = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Bags?', body: 'How many bags?' });
+    const a1 = await replyToThread(t.ctx, first, q1.thread.id, { body: 'Yes, under 8 kg.' });
+    const a2 = await replyToThread(t.ctx, second, q2.thread.id, { body: 'Two.' });
+    await acceptAnswer(t.ctx, asker, q1.thread.id, a1.post.id);
+    await acceptAnswer(t.ctx, asker, q2.thread.id, a2.post.id);
+
+    await deletePost(t.ctx, moderator, a1.post.id);
+    expect((await member(first.memberId)).points).toBe(0);
+
+    // Hidden first (its points already taken back), then deleted: no second reversing line.
+    await flagPost(t.ctx, moderator, a2.post.id, { reason: 'spam' });
+    await deletePost(t.ctx, moderator, a2.post.id);
+    expect((await member(second.memberId)).points).toBe(0);
+    const ledger = await pointsLedger(t.ctx, second, second.memberId, { limit: 50 });
+    expect(ledger.items.map((e) => e.points).reverse()).toEqual([15, -15]);
   });
 });

@@ -426,15 +426,20 @@ export async function deletePost(ctx: AppContext, viewer: Viewer, postId: number
     await trx.deleteFrom('community_post_revisions').where('post_id', '=', Number(post.id)).execute();
     await trx
       .updateTable('community_threads')
-      .set({
-        updated_at: now,
-        ...(wholeThread ? { deleted_at: now } : {}),
-        ...(thread.accepted_post_id !== null && Number(thread.accepted_post_id) === Number(post.id)
-          ? { accepted_post_id: null }
-          : {}),
-      })
+      .set({ updated_at: now, ...(wholeThread ? { deleted_at: now } : {}) })
       .where('id', '=', thread.id)
       .execute();
+    // A deleted accepted answer answers nothing and earns nothing: the acceptance is cleared and
+    // its author's points taken back (a reversing ledger line), as when moderation hides it. The
+    // condition is checked in this transaction, so only the delete that clears it takes them back.
+    const unaccepted = await trx
+      .updateTable('community_threads')
+      .set({ accepted_post_id: null })
+      .where('id', '=', thread.id)
+      .where('accepted_post_id', '=', Number(post.id))
+      .executeTakeFirst();
+    if (Number(unaccepted.numUpdatedRows) > 0)
+      await revokeAcceptedAnswer(ctx, { workspaceId: actor.workspaceId, postId: Number(post.id) }, trx);
     // Recounted rather than decremented: the post may have been hidden (already out of the
     // counts), and the last activity moves back to the last post still there.
     await recountThreadAndSpace(ctx, trx, thread.id);
