@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { collaborationApi, type Notification } from '../api.ts';
+import { collaborationApi, type Notification } from '../api/collaboration.ts';
 import { timeAgo } from '../features/listening/mention-card.tsx';
 
 const POLL_MS = 30_000;

@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { NavLink, useLocation } from 'react-router';
-import { type Role, salesWorkers } from '../api.ts';
+import { salesWorkers } from '../api/sales.ts';
+import type { Role } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { NotificationsBell } from './notifications-bell.tsx';
 

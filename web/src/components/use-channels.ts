@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { listeningApi } from '../api.ts';
+import { listeningApi } from '../api/listening.ts';
 
 /** The channels Rapport itself connects: what a choice of channel offers until the workspace's list arrives. */
 export const knownChannels: readonly string[] = ['bluesky', 'mastodon', 'rss', 'email', 'webhook', 'import'];

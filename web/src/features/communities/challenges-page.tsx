@@ -7,8 +7,8 @@ import {
   type CommunitySpace,
   communitiesApi,
   communityExtrasApi,
-  formatDate,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { formatDate } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import {

@@ -1,13 +1,12 @@
 import { NavLink } from 'react-router';
 import {
-  ApiError,
   communityLoopReaders,
   communityManagers,
   communityModerators,
   type IdeaStatus,
-  type Role,
   type SpaceKind,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { ApiError, type Role } from '../../api.ts';
 import { useSession } from '../../session.tsx';
 
 export const spaceKindLabels: Record<SpaceKind, string> = {

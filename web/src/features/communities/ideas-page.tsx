@@ -4,11 +4,11 @@ import {
   type CommunitySpace,
   type CommunityThread,
   communitiesApi,
-  formatDate,
   type IdeaLinks,
   type IdeaStatus,
   type IdeaStatusChange,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { formatDate } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import {
   CommunitiesNav,

@@ -4,13 +4,12 @@ import {
   type CommunityList,
   type CommunityListEntry,
   type CommunityMemberProfile,
-  type CustomerSummary,
   communitiesApi,
   communityExtrasApi,
   customerListEditors,
-  customersApi,
-  formatDate,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { type CustomerSummary, customersApi } from '../../api/customers.ts';
+import { formatDate } from '../../api.ts';
 import {
   ConfirmDelete,
   describedBy,

@@ -4,9 +4,9 @@ import {
   type CommunitySpace,
   communitiesApi,
   communityExtrasApi,
-  formatDate,
   type PointsLedgerEntry,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { formatDate } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';

@@ -3,9 +3,9 @@ import {
   type CommunityPost,
   type CommunitySpace,
   communitiesApi,
-  formatDate,
   type ReviewItem,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { formatDate } from '../../api.ts';
 import { ConfirmDelete } from '../../components/forms.tsx';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';

@@ -3,11 +3,11 @@ import {
   type CommunitySpace,
   communitiesApi,
   communityExtrasApi,
-  formatDate,
   type NewsletterCadence,
   type NewsletterDigest,
   type NewsletterSettings,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { formatDate } from '../../api.ts';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';

@@ -1,14 +1,13 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import {
-  ApiError,
   type CommunityShare,
   type CommunitySpace,
   type CommunityThread,
   communitiesApi,
-  formatDate,
   type TrustConfig,
   type UnansweredPolicy,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { CommunitiesNav, ErrorLine, messageOf, Status, useCommunityRights } from './communities-bits.tsx';
 

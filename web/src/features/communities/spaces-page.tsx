@@ -2,10 +2,10 @@ import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import {
   type CommunitySpace,
   communitiesApi,
-  formatDate,
   type SpaceKind,
   type SpacePurpose,
-} from '../../api.ts';
+} from '../../api/communities.ts';
+import { formatDate } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import {

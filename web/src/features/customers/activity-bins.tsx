@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { Link } from 'react-router';
-import type { CustomerProfile } from '../../api.ts';
+import type { CustomerProfile } from '../../api/customers.ts';
 import { formatMoney } from '../sales/money.ts';
 import { Ago, CountBar } from './customer-bits.tsx';
 

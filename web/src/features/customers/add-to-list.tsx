@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, type Segment, segmentsApi } from '../../api.ts';
+import { type Segment, segmentsApi } from '../../api/segments.ts';
+import { ApiError } from '../../api.ts';
 
 /** The static lists the person can see, or null while loading (and when the server has none). */
 export function useStaticLists(): { lists: Segment[] | null; unavailable: boolean } {

@@ -1,12 +1,12 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type AttributeDefinition,
   type AttributeValue,
   type CustomerProfile,
   customersApi,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { ApiError } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors } from '../../components/forms.tsx';
 
 /** Form text for a stored attribute value. */

@@ -1,5 +1,5 @@
 import { NavLink } from 'react-router';
-import type { CustomerSummary, LifecycleStage } from '../../api.ts';
+import type { CustomerSummary, LifecycleStage } from '../../api/customers.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 
 export const compact = new Intl.NumberFormat(undefined, { notation: 'compact' });

@@ -1,18 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
+import { analysisApi, type Topic } from '../../api/analysis.ts';
 import {
-  ApiError,
   type AttributeDefinition,
-  analysisApi,
   type CustomerProfile,
   type CustomerSummary,
   customersApi,
-  type ListeningQuery,
-  listeningApi,
   type TimelineItem,
   type TimelineSurveyAnswer,
-  type Topic,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { type ListeningQuery, listeningApi } from '../../api/listening.ts';
+import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { MentionCard } from '../listening/mention-card.tsx';
 import { EventsSection, ServiceHistorySection, TransactionsSection } from './activity-bins.tsx';

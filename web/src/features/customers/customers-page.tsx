@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
-  ApiError,
   type CustomerSummary,
   customersApi,
   customerWriters,
@@ -9,9 +8,9 @@ import {
   type InfluencerKind,
   type Merge,
   type MergeSuggestion,
-  type Segment,
-  segmentsApi,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { type Segment, segmentsApi } from '../../api/segments.ts';
+import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { AddToList } from './add-to-list.tsx';

@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, type CustomerProfile, customersApi } from '../../api.ts';
+import { type CustomerProfile, customersApi } from '../../api/customers.ts';
+import { ApiError } from '../../api.ts';
 import {
   ConfirmDelete,
   describedBy,

@@ -1,5 +1,6 @@
 import { type ReactNode, useId, useState } from 'react';
-import { ApiError, customersApi } from '../../api.ts';
+import { customersApi } from '../../api/customers.ts';
+import { ApiError } from '../../api.ts';
 
 type Outcome = { line: string; rejected: { line: number; reason: string }[] };
 

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { ApiError, type CustomerProfile, type CustomerSummary, customersApi, formatDate } from '../../api.ts';
+import { type CustomerProfile, type CustomerSummary, customersApi } from '../../api/customers.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { ChannelChips, CustomerAvatar, EvidenceItem } from './customer-bits.tsx';
 import { useDebounced } from './customers-page.tsx';
 

@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type CustomerProfile,
   type CustomerSummary,
   customersApi,
   type Merge,
   type MergeSuggestion,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { ApiError } from '../../api.ts';
 import { ChannelChips, CustomerAvatar, EvidenceItem, percent } from './customer-bits.tsx';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);

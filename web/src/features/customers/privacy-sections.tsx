@@ -1,6 +1,5 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import {
-  ApiError,
   type Consent,
   type ConsentPurpose,
   type ConsentStatus,
@@ -9,9 +8,9 @@ import {
   consentPurposes,
   customersApi,
   type Erasure,
-  formatDate,
   privacyManagers,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { useSession } from '../../session.tsx';
 

@@ -1,12 +1,12 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { collaborationApi } from '../../api/collaboration.ts';
 import {
-  ApiError,
   type CustomerProfile,
-  collaborationApi,
   customersApi,
   type LifecycleStage,
   lifecycleStages,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { ApiError } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { CustomerAvatar, CustomerFigures, LifecycleChip, lifecycleLabels } from './customer-bits.tsx';
 

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { Link } from 'react-router';
-import type { CustomerProfile, SocialLink } from '../../api.ts';
+import type { CustomerProfile, SocialLink } from '../../api/customers.ts';
 import { AddToList, useStaticLists } from './add-to-list.tsx';
 import { Ago, CountBar, compact } from './customer-bits.tsx';
 

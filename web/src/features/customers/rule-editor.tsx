@@ -1,5 +1,5 @@
 import { useCallback, useId, useState } from 'react';
-import type { Segment, SegmentField } from '../../api.ts';
+import type { Segment, SegmentField } from '../../api/segments.ts';
 import {
   countConditions,
   type DraftCondition,

@@ -1,14 +1,14 @@
 import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
+import type { CustomerSummary } from '../../api/customers.ts';
 import {
-  ApiError,
-  type CustomerSummary,
   type Segment,
   type SegmentField,
   type SegmentKind,
   type SegmentRule,
   segmentsApi,
-} from '../../api.ts';
+} from '../../api/segments.ts';
+import { ApiError } from '../../api.ts';
 import { ConfirmDelete, describedBy, FieldError, type FieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, type CustomerSummary, customersApi, type Segment, segmentsApi } from '../../api.ts';
+import { type CustomerSummary, customersApi } from '../../api/customers.ts';
+import { type Segment, segmentsApi } from '../../api/segments.ts';
+import { ApiError } from '../../api.ts';
 import { useSession } from '../../session.tsx';
 import { ChannelChips, CustomerAvatar, CustomerFigures } from './customer-bits.tsx';
 import { useDebounced } from './customers-page.tsx';

@@ -7,7 +7,7 @@ import type {
   SegmentFieldGroup,
   SegmentFieldType,
   SegmentRule,
-} from '../../api.ts';
+} from '../../api/segments.ts';
 
 /** The API allows groups nested three deep (the rule itself is the first) and 30 conditions in all. */
 export const maxDepth = 3;

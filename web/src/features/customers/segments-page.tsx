@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { ApiError, type Segment, segmentsApi } from '../../api.ts';
+import { type Segment, segmentsApi } from '../../api/segments.ts';
+import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { Ago, CustomersNav, roleNote } from './customer-bits.tsx';

@@ -1,7 +1,8 @@
 import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { readAnalysis } from '../../api/analysis.ts';
+import { collaborationApi, type RecordEvent } from '../../api/collaboration.ts';
 import {
-  ApiError,
   type Case,
   type CaseDetail,
   type CaseFieldValue,
@@ -13,15 +14,13 @@ import {
   casePriorities,
   caseStatuses,
   caseTypes,
-  collaborationApi,
   inboxApi,
   inboxConfigurers,
-  type Mention,
   type Presence,
-  type RecordEvent,
   type Reply,
-  readAnalysis,
-} from '../../api.ts';
+} from '../../api/inbox.ts';
+import type { Mention } from '../../api/listening.ts';
+import { ApiError } from '../../api.ts';
 import { PostLinks } from '../../components/post-links.tsx';
 import { useSession } from '../../session.tsx';
 import { AnalysisBadges } from '../listening/analysis-badges.tsx';

@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useId, useState } from 'react';
+import type { CaseDetail } from '../../api/inbox.ts';
 import {
-  ApiError,
-  type CaseDetail,
   type SurveyRequestStatus,
   type SurveyRequestView,
   type SurveyView,
   surveyScaleMax,
   surveysApi,
-} from '../../api.ts';
+} from '../../api/surveys.ts';
+import { ApiError } from '../../api.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 
 const statusLabels: Record<SurveyRequestStatus, string> = {

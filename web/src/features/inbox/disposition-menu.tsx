@@ -1,14 +1,14 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type Case,
   type DismissReason,
   type Disposition,
   type DispositionAction,
   dismissReasons,
   inboxApi,
-} from '../../api.ts';
+} from '../../api/inbox.ts';
+import { ApiError } from '../../api.ts';
 import { findCaseByNumber, words } from './inbox-bits.tsx';
 
 /** What became of a mention, as a chip: "Case #12", "Lead", "Answered", "Dismissed · spam". */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Assignee, RecordEvent, Team } from '../../api.ts';
+import type { RecordEvent } from '../../api/collaboration.ts';
+import type { Assignee, Team } from '../../api/inbox.ts';
 import { type Directory, feedLine } from './inbox-bits.tsx';
 
 const rep = '01a24a24-72ad-7000-8000-000000000001';

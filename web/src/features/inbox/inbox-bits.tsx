@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { RecordEvent } from '../../api/collaboration.ts';
 import {
   type Assignee,
   type Case,
@@ -7,9 +8,8 @@ import {
   type CaseStatus,
   inboxApi,
   type Presence,
-  type RecordEvent,
   type Team,
-} from '../../api.ts';
+} from '../../api/inbox.ts';
 
 export const words = (s: string) => s.replaceAll('_', ' ');
 

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import {
-  ApiError,
   type Case,
   type CaseCard as CaseCardData,
   type CaseChange,
@@ -19,8 +18,9 @@ import {
   inboxConfigurers,
   inboxWorkers,
   type Presence,
-  surveysApi,
-} from '../../api.ts';
+} from '../../api/inbox.ts';
+import { surveysApi } from '../../api/surveys.ts';
+import { ApiError } from '../../api.ts';
 import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useChannels } from '../../components/use-channels.ts';

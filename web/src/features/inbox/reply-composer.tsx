@@ -1,16 +1,16 @@
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type Assignee,
   type CannedResponse,
   type CaseDetail,
   type CaseNote,
   type CaseSla,
   inboxApi,
-  type Mention,
   type Reply,
-} from '../../api.ts';
+} from '../../api/inbox.ts';
+import type { Mention } from '../../api/listening.ts';
+import { ApiError } from '../../api.ts';
 import { useCaretAfterRender } from '../../components/caret.ts';
 import { timeAgo } from '../listening/mention-card.tsx';
 import { loadDraft, saveDraft, sessionDrafts, unfilledPlaceholders } from './composer-drafts.ts';

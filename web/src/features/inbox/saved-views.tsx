@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
-import { ApiError, type CaseFilters, type InboxView, inboxApi } from '../../api.ts';
+import { type CaseFilters, type InboxView, inboxApi } from '../../api/inbox.ts';
+import { ApiError } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 
 /** The `?view=` key of a saved view. */

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { type Case, type CaseStatus, surveysApi } from '../../api.ts';
+import type { Case, CaseStatus } from '../../api/inbox.ts';
+import { surveysApi } from '../../api/surveys.ts';
 import { statusLabels } from './inbox-bits.tsx';
 import {
   nextTickIn,

@@ -1,4 +1,4 @@
-import type { CaseStatus } from '../../api.ts';
+import type { CaseStatus } from '../../api/inbox.ts';
 
 /**
  * How long "Undo" is offered after a solve that holds no survey: the status can always be set

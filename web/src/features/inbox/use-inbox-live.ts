@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { CaseChange, Presence } from '../../api.ts';
+import type { CaseChange, Presence } from '../../api/inbox.ts';
 
 /**
  * The live inbox over Server-Sent Events: calls `onChanges` with the cases that changed (each id

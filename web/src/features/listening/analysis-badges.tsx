@@ -1,5 +1,5 @@
 import { type ReactNode, useId, useState } from 'react';
-import type { Analysis } from '../../api.ts';
+import type { Analysis } from '../../api/analysis.ts';
 
 /** Urgency bands: what an agent should look at first. */
 export function urgencyLevel(score: number): 'high' | 'medium' | 'low' {

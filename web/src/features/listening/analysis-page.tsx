@@ -1,12 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
-import {
-  type Analysis,
-  ApiError,
-  analysisApi,
-  type Classifier,
-  type HeldOut,
-  type Topic,
-} from '../../api.ts';
+import { type Analysis, analysisApi, type Classifier, type HeldOut, type Topic } from '../../api/analysis.ts';
+import { ApiError } from '../../api.ts';
 import {
   ConfirmDelete,
   describedBy,

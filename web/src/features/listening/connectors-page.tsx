@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiError, type Connector, type ConnectorHealth, formatDate, listeningApi } from '../../api.ts';
+import { type Connector, type ConnectorHealth, listeningApi } from '../../api/listening.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { ConfirmDelete } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';

@@ -1,16 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import {
-  ApiError,
-  analysisApi,
-  type Classifier,
-  type ListeningQuery,
-  listeningApi,
-  type Mention,
-  type MentionFilters,
-  readAnalysis,
-  type Topic,
-} from '../../api.ts';
+import { analysisApi, type Classifier, readAnalysis, type Topic } from '../../api/analysis.ts';
+import { type ListeningQuery, listeningApi, type Mention, type MentionFilters } from '../../api/listening.ts';
+import { ApiError } from '../../api.ts';
 import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { ListeningNav } from './listening-nav.tsx';

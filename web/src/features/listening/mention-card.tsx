@@ -1,4 +1,6 @@
-import { inboxWorkers, type ListeningQuery, type Mention, readAnalysis, type Topic } from '../../api.ts';
+import { readAnalysis, type Topic } from '../../api/analysis.ts';
+import { inboxWorkers } from '../../api/inbox.ts';
+import type { ListeningQuery, Mention } from '../../api/listening.ts';
 import { PostLinks } from '../../components/post-links.tsx';
 import { useSession } from '../../session.tsx';
 import { DispositionMenu } from '../inbox/disposition-menu.tsx';

@@ -1,13 +1,12 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import {
-  ApiError,
-  formatDate,
   listeningApi,
   type QuarantinedItem,
   type QuarantineFacets,
   type QuarantineFilter,
-} from '../../api.ts';
+} from '../../api/listening.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { ListeningNav } from './listening-nav.tsx';

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
-import { ApiError, type ListeningQuery, listeningApi, type Preview } from '../../api.ts';
+import { type ListeningQuery, listeningApi, type Preview } from '../../api/listening.ts';
+import { ApiError } from '../../api.ts';
 import { ConfirmDelete } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';

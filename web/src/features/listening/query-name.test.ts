@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListeningQuery } from '../../api.ts';
+import type { ListeningQuery } from '../../api/listening.ts';
 import { queryNamedLike } from './query-name.ts';
 
 const query = (id: string, name: string): ListeningQuery => ({

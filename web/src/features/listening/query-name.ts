@@ -1,4 +1,4 @@
-import type { ListeningQuery } from '../../api.ts';
+import type { ListeningQuery } from '../../api/listening.ts';
 
 /** How the service compares query names: "Brand ", "brand" and "BRAND" are one name. */
 export function queryNameKey(name: string): string {

@@ -1,4 +1,4 @@
-import type { MentionFilters } from '../../api.ts';
+import type { MentionFilters } from '../../api/listening.ts';
 
 /**
  * The address parameter of each filter of the listening view, so a reload, Back or a shared link

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import type { LeadDetail } from '../../api.ts';
+import type { LeadDetail } from '../../api/sales.ts';
 import { Ago, ChannelChips } from '../customers/customer-bits.tsx';
 
 export function CustomerSection({ lead }: { lead: LeadDetail }) {

@@ -1,5 +1,5 @@
 import { type FormEvent, useId, useState } from 'react';
-import { type LeadDetail, type LeadStage, leadStages, salesApi } from '../../api.ts';
+import { type LeadDetail, type LeadStage, leadStages, salesApi } from '../../api/sales.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import type { Act } from './lead-page.tsx';
 import { type Owners, stageLabels } from './sales-bits.tsx';

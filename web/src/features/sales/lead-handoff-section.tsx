@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
-import { type ContactChannel, contactChannels, formatDate, type LeadDetail, salesApi } from '../../api.ts';
+import { type ContactChannel, contactChannels, type LeadDetail, salesApi } from '../../api/sales.ts';
+import { formatDate } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { Ago } from '../customers/customer-bits.tsx';
 import { useNow } from '../inbox/inbox-bits.tsx';

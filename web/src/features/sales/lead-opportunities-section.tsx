@@ -1,12 +1,12 @@
 import { type FormEvent, useId, useState } from 'react';
 import {
-  formatDate,
   type LeadDetail,
   type Opportunity,
   type OpportunityStage,
   opportunityStages,
   salesApi,
-} from '../../api.ts';
+} from '../../api/sales.ts';
+import { formatDate } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import type { Act } from './lead-page.tsx';
 import { formatMoney, parseAmount } from './money.ts';

@@ -1,14 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import {
-  ApiError,
-  collaborationApi,
-  type LeadDetail,
-  type RecordEvent,
-  salesApi,
-  salesConfigurers,
-  salesWorkers,
-} from '../../api.ts';
+import { collaborationApi, type RecordEvent } from '../../api/collaboration.ts';
+import { type LeadDetail, salesApi, salesConfigurers, salesWorkers } from '../../api/sales.ts';
+import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { Ago } from '../customers/customer-bits.tsx';

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { formatDate, type LeadDetail } from '../../api.ts';
+import type { LeadDetail } from '../../api/sales.ts';
+import { formatDate } from '../../api.ts';
 import { Ago } from '../customers/customer-bits.tsx';
 
 /** Contributions listed before "Show more": the score's main reasons. */

@@ -1,15 +1,14 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
-  ApiError,
-  formatDate,
   type Opportunity,
   type OpportunityStage,
   opportunityStages,
   type SalesPipeline,
   salesApi,
   salesWorkers,
-} from '../../api.ts';
+} from '../../api/sales.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { formatMoney } from './money.ts';

@@ -1,14 +1,14 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
-  ApiError,
   type LeadCard,
   type LeadStage,
   leadStages,
   type SalesPipeline,
   salesApi,
   salesWorkers,
-} from '../../api.ts';
+} from '../../api/sales.ts';
+import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { formatMoney } from './money.ts';

@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import { NavLink } from 'react-router';
+import type { RecordEvent } from '../../api/collaboration.ts';
 import {
   type Lead,
   type LeadStage,
   type OpportunityStage,
-  type RecordEvent,
   type SalesOwner,
   salesApi,
-} from '../../api.ts';
+} from '../../api/sales.ts';
 
 export const stageLabels: Record<LeadStage, string> = {
   subscriber: 'Subscriber',

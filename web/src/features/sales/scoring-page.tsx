@@ -1,16 +1,9 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
-import {
-  ApiError,
-  type AttributeDefinition,
-  customersApi,
-  type FitAttributeRule,
-  type ScoringConfig,
-  type Segment,
-  salesApi,
-  salesConfigurers,
-  segmentsApi,
-} from '../../api.ts';
+import { type AttributeDefinition, customersApi } from '../../api/customers.ts';
+import { type FitAttributeRule, type ScoringConfig, salesApi, salesConfigurers } from '../../api/sales.ts';
+import { type Segment, segmentsApi } from '../../api/segments.ts';
+import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 

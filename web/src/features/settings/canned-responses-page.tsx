@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, type CannedResponse, inboxApi, inboxConfigurers, inboxWorkers } from '../../api.ts';
+import { type CannedResponse, inboxApi, inboxConfigurers, inboxWorkers } from '../../api/inbox.ts';
+import { ApiError } from '../../api.ts';
 import { useCaretAfterRender } from '../../components/caret.ts';
 import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';

@@ -1,13 +1,13 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type AttributeDefinition,
   type AttributeType,
   attributeManagers,
   attributeTypes,
   customersApi,
-} from '../../api.ts';
+} from '../../api/customers.ts';
+import { ApiError } from '../../api.ts';
 import {
   ConfirmDelete,
   describedBy,

@@ -1,15 +1,11 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import {
-  analysisApi,
-  formatDate,
-  inboxApi,
-  inboxConfigurers,
-  listeningApi,
-  type RoutingRule,
-  salesApi,
-  segmentsApi,
-} from '../../api.ts';
+import { analysisApi } from '../../api/analysis.ts';
+import { inboxApi, inboxConfigurers, type RoutingRule } from '../../api/inbox.ts';
+import { listeningApi } from '../../api/listening.ts';
+import { salesApi } from '../../api/sales.ts';
+import { segmentsApi } from '../../api/segments.ts';
+import { formatDate } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { knownChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';

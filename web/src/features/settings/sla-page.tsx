@@ -6,15 +6,14 @@ import {
   caseTypes,
   inboxApi,
   inboxConfigurers,
-  type Segment,
   type SlaBreachAction,
   type SlaMetric,
   type SlaPolicy,
   type SlaPolicyInput,
   type SlaReport,
-  segmentsApi,
   type Team,
-} from '../../api.ts';
+} from '../../api/inbox.ts';
+import { type Segment, segmentsApi } from '../../api/segments.ts';
 import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useChannels } from '../../components/use-channels.ts';

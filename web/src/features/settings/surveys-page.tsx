@@ -1,7 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
   type SurveyAnswerView,
   type SurveyDelivery,
   type SurveyInput,
@@ -15,7 +14,8 @@ import {
   surveyScaleMax,
   surveysApi,
   surveyTriggers,
-} from '../../api.ts';
+} from '../../api/surveys.ts';
+import { ApiError } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError, type Assignee, inboxApi, inboxConfigurers, type Team } from '../../api.ts';
+import { type Assignee, inboxApi, inboxConfigurers, type Team } from '../../api/inbox.ts';
+import { ApiError } from '../../api.ts';
 import {
   ConfirmDelete,
   describedBy,

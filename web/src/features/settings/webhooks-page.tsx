@@ -1,15 +1,14 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
 import {
-  ApiError,
-  formatDate,
   type WebhookDelivery,
   type WebhookDeliveryDetail,
   type WebhookDeliveryStatus,
   type WebhookEndpoint,
   webhookManagers,
   webhooksApi,
-} from '../../api.ts';
+} from '../../api/webhooks.ts';
+import { ApiError, formatDate } from '../../api.ts';
 import { ConfirmDelete, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';

@@ -5,11 +5,11 @@ import {
   caseStatuses,
   caseTypes,
   dismissReasons,
-  leadStages,
   type RoutingAction,
   type RoutingActionType,
   type RuleEvent,
-} from '../../../api.ts';
+} from '../../../api/inbox.ts';
+import { leadStages } from '../../../api/sales.ts';
 import type { RowErrors } from '../../../components/forms.tsx';
 import { Chips, ListInput, SkillPicker } from './list-inputs.tsx';
 import { RowError, rowMarks } from './row-errors.tsx';

@@ -5,7 +5,7 @@ import {
   type RoutingCondition,
   type RoutingField,
   type RuleEvent,
-} from '../../../api.ts';
+} from '../../../api/inbox.ts';
 import type { RowErrors } from '../../../components/forms.tsx';
 import { Chips, ListInput } from './list-inputs.tsx';
 import { RowError, rowMarks } from './row-errors.tsx';

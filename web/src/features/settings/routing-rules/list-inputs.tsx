@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { Assignee, RoutingAction } from '../../../api.ts';
+import type { Assignee, RoutingAction } from '../../../api/inbox.ts';
 import type { Marks } from './row-errors.tsx';
 import { splitList } from './rule-model.ts';
 

@@ -6,7 +6,7 @@ import {
   type RuleEvent,
   type RuleTest,
   ruleEvents,
-} from '../../../api.ts';
+} from '../../../api/inbox.ts';
 import { ConfirmDelete, type FormErrors, formErrors, noFormErrors } from '../../../components/forms.tsx';
 import { ActionRow } from './action-row.tsx';
 import { ConditionRow } from './condition-row.tsx';

@@ -1,3 +1,5 @@
+import type { Topic } from '../../../api/analysis.ts';
+import { lifecycleStages } from '../../../api/customers.ts';
 import {
   type Assignee,
   type CannedResponse,
@@ -6,8 +8,6 @@ import {
   casePriorities,
   caseStatuses,
   caseTypes,
-  type ListeningQuery,
-  lifecycleStages,
   type RoutingAction,
   type RoutingActionType,
   type RoutingCondition,
@@ -16,12 +16,12 @@ import {
   type RuleEvent,
   routingActionTypes,
   routingFields,
-  type SalesOwner,
-  type Segment,
   surveyRatings,
   type Team,
-  type Topic,
-} from '../../../api.ts';
+} from '../../../api/inbox.ts';
+import type { ListeningQuery } from '../../../api/listening.ts';
+import type { SalesOwner } from '../../../api/sales.ts';
+import type { Segment } from '../../../api/segments.ts';
 
 const intents = [
   'purchase_intent',

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RuleTest } from '../../../api.ts';
+import type { RuleTest } from '../../../api/inbox.ts';
 import { timeAgo } from '../../listening/mention-card.tsx';
 
 export function TestResult({ test, onCases }: { test: RuleTest; onCases: boolean }) {

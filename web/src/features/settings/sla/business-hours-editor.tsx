@@ -5,7 +5,7 @@ import {
   inboxApi,
   type Weekday,
   weekdays,
-} from '../../../api.ts';
+} from '../../../api/inbox.ts';
 import { type FieldErrors, fieldErrors } from '../../../components/forms.tsx';
 
 const dayNames: Record<Weekday, string> = {
