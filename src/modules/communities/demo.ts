@@ -12,9 +12,10 @@ import { addIdentity, attachCommunityMember, currentCustomerId } from '../custom
 import type { MemberActor } from './actors.ts';
 import { createChallenge, decideChallenge, submitEntry, voteEntry } from './challenges.ts';
 import { flagPost } from './flags.ts';
+import { linkIdea } from './idea-links.ts';
 import { mergeIdeas, setIdeaStatus, voteIdea } from './ideas.ts';
 import { addListEntry, createList } from './lists.ts';
-import { linkIdea, notifyIdeaStatusChanges } from './loop.ts';
+import { notifyIdeaStatusChanges } from './loop.ts';
 import { setSpaceModerator } from './members.ts';
 import { setNewsletterCadence, subscribeNewsletter } from './newsletters.ts';
 import { markRead } from './reading.ts';

@@ -26,13 +26,15 @@ import {
   ideaLinksSchema,
   linkIdea,
   listIdeaLinks,
+  publicRequestedIn,
+  requestedInSchema,
+  suggestIdeaLinks,
+} from './idea-links.ts';
+import {
   listMemberNotifications,
   markMemberNotificationsRead,
   markReadInput,
   memberNotificationSchema,
-  publicRequestedIn,
-  requestedInSchema,
-  suggestIdeaLinks,
 } from './loop.ts';
 import { type MemberEnv, memberOf } from './member-session.ts';
 

@@ -11,18 +11,20 @@ import type { Actor } from '../auth/roles.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
 import { deliverDueReplies, queueReply } from '../inbox/replies.ts';
 import type { MemberActor } from './actors.ts';
-import { setIdeaStatus, voteIdea } from './ideas.ts';
 import {
   decideIdeaLink,
-  deliverLoopDeliveries,
   linkIdea,
   listIdeaLinks,
-  listMemberNotifications,
-  markMemberNotificationsRead,
-  notifyIdeaStatusChanges,
   requestedInCounts,
   suggestIdeaLinks,
   textSimilarity,
+} from './idea-links.ts';
+import { setIdeaStatus, voteIdea } from './ideas.ts';
+import {
+  deliverLoopDeliveries,
+  listMemberNotifications,
+  markMemberNotificationsRead,
+  notifyIdeaStatusChanges,
 } from './loop.ts';
 import { insertMember } from './members-fixtures.ts';
 import { createSpace } from './spaces.ts';
