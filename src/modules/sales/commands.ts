@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parseFlags } from '../../cli/args.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import type { CliCommand } from '../analysis/commands.ts';
-import { listLeads, rescoreOpenLeads } from './leads.ts';
+import { listLeads } from './lead-lists.ts';
+import { rescoreOpenLeads } from './leads.ts';
 import { leadStages, leadStatuses } from './schema.ts';
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;

@@ -3,7 +3,7 @@ import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { seedDemoWorkspace } from '../../demo/seed.ts';
 import { listRules } from '../inbox/routing-rules.ts';
-import { getLead, listLeads } from './leads.ts';
+import { getLead, listLeads } from './lead-lists.ts';
 import { salesPipeline } from './pipeline.ts';
 
 const t = setupTestDatabase();

@@ -13,18 +13,9 @@ import {
   updateCustomer,
 } from '../customers/service.ts';
 import { createCase } from '../inbox/cases.ts';
-import {
-  acceptHandoff,
-  createLead,
-  getLead,
-  handoffLead,
-  listLeads,
-  logContact,
-  rejectHandoff,
-  rescoreLead,
-  rescoreOpenLeads,
-  updateLead,
-} from './leads.ts';
+import { acceptHandoff, handoffLead, logContact, rejectHandoff } from './lead-handoff.ts';
+import { getLead, listLeads } from './lead-lists.ts';
+import { createLead, rescoreLead, rescoreOpenLeads, updateLead } from './leads.ts';
 import { createOpportunity, listOpportunities, updateOpportunity } from './opportunities.ts';
 import { salesPipeline } from './pipeline.ts';
 import { getScoringConfig, saveScoringConfig } from './signals.ts';

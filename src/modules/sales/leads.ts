@@ -1,32 +1,18 @@
+// Lead records: creating (by hand or by a routing rule), editing, stage changes mirrored onto the customer, linked posts, and rescoring.
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
-import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB, LeadsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { decodeCursor, type Page, toPage } from '../../pagination.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
-import { addFollower, isFollowing, type RecordType, recordEvent } from '../collaboration/feed.ts';
-import { customerInSegments } from '../customers/segments.ts';
-import { customerSummaries } from '../customers/service.ts';
-import { mentionsByIds } from '../listening/service.ts';
-import { opportunitiesOfLead } from './opportunities.ts';
+import { addFollower, type FeedEntry, type RecordType, recordEvent } from '../collaboration/feed.ts';
 import {
-  type ContactInput,
-  contactInput,
-  type HandoffInput,
-  handoffInput,
-  type LeadCard,
-  type LeadDetail,
-  type LeadFilters,
   type LeadInput,
   type LeadPatch,
   type LeadStage,
   type LeadView,
-  leadFilters,
   leadInput,
   leadPatch,
-  rejectInput,
   stageRank,
 } from './schema.ts';
 import { type ScoreExplanation, type ScoringConfig, scoreLead } from './scoring.ts';
@@ -34,7 +20,7 @@ import { scoringConfigOf, scoringInputs } from './signals.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 export type LeadRow = Selectable<LeadsTable>;
-const LEAD: RecordType = 'lead';
+export const LEAD: RecordType = 'lead';
 
 /** Who changed a lead: a person, or a routing rule (`userId` null). */
 export type By = { userId: string | null; rule?: { id: string; name: string } };
@@ -90,11 +76,41 @@ export async function leadRow(db: Db, workspaceId: string, id: string): Promise<
   return row;
 }
 
-async function openLeadRow(db: Db, workspaceId: string, id: string): Promise<LeadRow> {
-  const row = await leadRow(db, workspaceId, id);
-  if (row.status !== 'open')
-    throw new AppError('conflict', `Lead ${row.number} is ${row.status}`, { status: row.status });
-  return row;
+/**
+ * Runs one change to lead `id` for someone who may work leads, in one transaction, and returns the
+ * lead as it stands afterwards. Input is parsed inside `work`, after the permission check.
+ */
+export async function writeLead(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  work: (trx: Transaction<DB>) => Promise<void>,
+): Promise<LeadView> {
+  requirePermission(actor, 'sales:work');
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    await work(trx);
+    return leadRow(trx, actor.workspaceId, id);
+  });
+  return toLeadView(row);
+}
+
+/** Writes `set` onto lead `id` and records the change on the lead's feed as `actor`'s. */
+export async function changeLead(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  id: string,
+  set: Updateable<LeadsTable>,
+  event: Pick<FeedEntry, 'kind' | 'data' | 'summary' | 'notify'>,
+): Promise<void> {
+  await trx.updateTable('leads').set(set).where('id', '=', id).execute();
+  await recordEvent(ctx, trx, {
+    workspaceId: actor.workspaceId,
+    recordType: LEAD,
+    recordId: id,
+    actorUserId: actor.userId,
+    ...event,
+  });
 }
 
 /** Owners must be active people of the workspace whose role may work leads; returns their name. */
@@ -614,9 +630,8 @@ export async function updateLead(
   id: string,
   patch: LeadPatch,
 ): Promise<LeadView> {
-  requirePermission(actor, 'sales:work');
-  const p = leadPatch.parse(patch);
-  const row = await ctx.db.transaction().execute(async (trx) => {
+  return writeLead(ctx, actor, id, async (trx) => {
+    const p = leadPatch.parse(patch);
     const current = await leadRow(trx, actor.workspaceId, id);
     const by: By = { userId: actor.userId };
     const now = ctx.now().toISOString();
@@ -625,25 +640,23 @@ export async function updateLead(
       if (p.status === 'disqualified') {
         if (current.status !== 'open')
           throw new AppError('conflict', `Lead ${current.number} is ${current.status}`);
-        await trx
-          .updateTable('leads')
-          .set({
+        await changeLead(
+          ctx,
+          trx,
+          actor,
+          id,
+          {
             status: 'disqualified',
             disqualify_reason: p.disqualifyReason ?? null,
             closed_at: now,
             updated_at: now,
-          })
-          .where('id', '=', id)
-          .execute();
-        await recordEvent(ctx, trx, {
-          workspaceId: ws,
-          recordType: LEAD,
-          recordId: id,
-          kind: 'disqualified',
-          actorUserId: actor.userId,
-          data: { reason: p.disqualifyReason },
-          summary: `Lead ${current.number} disqualified: ${p.disqualifyReason}`,
-        });
+          },
+          {
+            kind: 'disqualified',
+            data: { reason: p.disqualifyReason },
+            summary: `Lead ${current.number} disqualified: ${p.disqualifyReason}`,
+          },
+        );
       } else {
         if (current.status === 'won') throw new AppError('conflict', `Lead ${current.number} was won`);
         const other = await openLeadOf(trx, ws, current.customer_id);
@@ -651,20 +664,14 @@ export async function updateLead(
           throw new AppError('conflict', `Customer already has open lead ${other.number}`, {
             leadId: other.id,
           });
-        await trx
-          .updateTable('leads')
-          .set({ status: 'open', disqualify_reason: null, closed_at: null, updated_at: now })
-          .where('id', '=', id)
-          .execute();
-        await recordEvent(ctx, trx, {
-          workspaceId: ws,
-          recordType: LEAD,
-          recordId: id,
-          kind: 'reopened',
-          actorUserId: actor.userId,
-          data: { from: current.status },
-          summary: `Lead ${current.number} reopened`,
-        });
+        await changeLead(
+          ctx,
+          trx,
+          actor,
+          id,
+          { status: 'open', disqualify_reason: null, closed_at: null, updated_at: now },
+          { kind: 'reopened', data: { from: current.status }, summary: `Lead ${current.number} reopened` },
+        );
       }
     }
     const set: Updateable<LeadsTable> = {};
@@ -710,213 +717,14 @@ export async function updateLead(
       if (typeof set.owner_user_id === 'string') await addFollower(ctx, trx, ws, LEAD, id, set.owner_user_id);
     }
     if (p.stage !== undefined) await setLeadStage(ctx, trx, await leadRow(trx, ws, id), p.stage, by);
-    return leadRow(trx, ws, id);
   });
-  return toLeadView(row);
-}
-
-/**
- * Marketing hands a lead to a salesperson: the handoff waits for their answer, with a note, and
- * the lead is at least marketing qualified. The clock to first contact starts now.
- */
-export async function handoffLead(
-  ctx: AppContext,
-  actor: Actor,
-  id: string,
-  body: HandoffInput,
-): Promise<LeadView> {
-  requirePermission(actor, 'sales:work');
-  const input = handoffInput.parse(body);
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const current = await openLeadRow(trx, actor.workspaceId, id);
-    if (current.handoff_status === 'pending')
-      throw new AppError(
-        'conflict',
-        `Lead ${current.number} already waits for ${current.handoff_to_user_id}`,
-      );
-    const name = await checkSalesUser(trx, actor.workspaceId, input.toUserId, 'toUserId');
-    const now = ctx.now().toISOString();
-    await trx
-      .updateTable('leads')
-      .set({
-        handoff_status: 'pending',
-        handoff_from_user_id: actor.userId,
-        handoff_to_user_id: input.toUserId,
-        handoff_note: input.note,
-        handoff_at: now,
-        handoff_decided_at: null,
-        handoff_reason: null,
-        // The clock runs from this handoff: earlier contacts stay in the feed.
-        first_contact_at: null,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .execute();
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: LEAD,
-      recordId: id,
-      kind: 'handoff',
-      actorUserId: actor.userId,
-      data: { toUserId: input.toUserId, note: input.note },
-      summary: `Lead ${current.number} handed off to ${name}: ${input.note.slice(0, 120)}`,
-      notify: [input.toUserId],
-    });
-    await addFollower(ctx, trx, actor.workspaceId, LEAD, id, input.toUserId);
-    await advanceLeadStage(
-      ctx,
-      trx,
-      current,
-      'marketing_qualified',
-      { userId: actor.userId },
-      'handed off to sales',
-    );
-    return leadRow(trx, actor.workspaceId, id);
-  });
-  return toLeadView(row);
-}
-
-async function pendingHandoffFor(trx: Transaction<DB>, actor: Actor, id: string): Promise<LeadRow> {
-  const current = await openLeadRow(trx, actor.workspaceId, id);
-  if (current.handoff_status !== 'pending')
-    throw new AppError('conflict', `Lead ${current.number} has no pending handoff`);
-  // The person it was handed to decides; managers and above may decide for them.
-  if (current.handoff_to_user_id !== actor.userId && !can(actor, 'sales:configure'))
-    throw new AppError('forbidden', `The handoff of lead ${current.number} waits for someone else`);
-  return current;
-}
-
-/** The salesperson takes the lead: they own it, and it is at least sales qualified. */
-export async function acceptHandoff(ctx: AppContext, actor: Actor, id: string): Promise<LeadView> {
-  requirePermission(actor, 'sales:work');
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const current = await pendingHandoffFor(trx, actor, id);
-    const now = ctx.now().toISOString();
-    await trx
-      .updateTable('leads')
-      .set({
-        handoff_status: 'accepted',
-        handoff_decided_at: now,
-        owner_user_id: current.handoff_to_user_id,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .execute();
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: LEAD,
-      recordId: id,
-      kind: 'handoff_accepted',
-      actorUserId: actor.userId,
-      data: { fromUserId: current.handoff_from_user_id, toUserId: current.handoff_to_user_id },
-      summary: `Lead ${current.number}: handoff accepted`,
-      ...(current.handoff_from_user_id ? { notify: [current.handoff_from_user_id] } : {}),
-    });
-    await advanceLeadStage(
-      ctx,
-      trx,
-      current,
-      'sales_qualified',
-      { userId: actor.userId },
-      'accepted by sales',
-    );
-    return leadRow(trx, actor.workspaceId, id);
-  });
-  return toLeadView(row);
-}
-
-/** The salesperson turns the lead back, with a reason: it returns to the sender; the stage stays. */
-export async function rejectHandoff(
-  ctx: AppContext,
-  actor: Actor,
-  id: string,
-  body: { reason: string },
-): Promise<LeadView> {
-  requirePermission(actor, 'sales:work');
-  const input = rejectInput.parse(body);
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const current = await pendingHandoffFor(trx, actor, id);
-    const now = ctx.now().toISOString();
-    const sender = current.handoff_from_user_id
-      ? await trx
-          .selectFrom('users')
-          .select('id')
-          .where('workspace_id', '=', actor.workspaceId)
-          .where('id', '=', current.handoff_from_user_id)
-          .where('status', '=', 'active')
-          .executeTakeFirst()
-      : undefined;
-    await trx
-      .updateTable('leads')
-      .set({
-        handoff_status: 'rejected',
-        handoff_decided_at: now,
-        handoff_reason: input.reason,
-        ...(sender ? { owner_user_id: sender.id } : {}),
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .execute();
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: LEAD,
-      recordId: id,
-      kind: 'handoff_rejected',
-      actorUserId: actor.userId,
-      data: {
-        fromUserId: current.handoff_from_user_id,
-        toUserId: current.handoff_to_user_id,
-        reason: input.reason,
-      },
-      summary: `Lead ${current.number}: handoff rejected: ${input.reason.slice(0, 120)}`,
-      ...(current.handoff_from_user_id ? { notify: [current.handoff_from_user_id] } : {}),
-    });
-    return leadRow(trx, actor.workspaceId, id);
-  });
-  return toLeadView(row);
-}
-
-/** Logs a contact with the lead's customer; the first one since the handoff stops its clock. */
-export async function logContact(
-  ctx: AppContext,
-  actor: Actor,
-  id: string,
-  body: ContactInput,
-): Promise<LeadView> {
-  requirePermission(actor, 'sales:work');
-  const input = contactInput.parse(body);
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const current = await leadRow(trx, actor.workspaceId, id);
-    const now = ctx.now().toISOString();
-    const first = current.first_contact_at === null;
-    await trx
-      .updateTable('leads')
-      .set({ ...(first ? { first_contact_at: now } : {}), updated_at: now })
-      .where('id', '=', id)
-      .execute();
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: LEAD,
-      recordId: id,
-      kind: 'contacted',
-      actorUserId: actor.userId,
-      data: { channel: input.channel, note: input.note ?? null, first },
-      summary: `Lead ${current.number}: contacted by ${input.channel}`,
-    });
-    return leadRow(trx, actor.workspaceId, id);
-  });
-  return toLeadView(row);
 }
 
 /** Scores a lead again now (the scheduler does it for every open lead). */
 export async function rescoreLead(ctx: AppContext, actor: Actor, id: string): Promise<LeadView> {
-  requirePermission(actor, 'sales:work');
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const current = await leadRow(trx, actor.workspaceId, id);
-    await rescoreInTransaction(ctx, trx, current);
-    return leadRow(trx, actor.workspaceId, id);
+  return writeLead(ctx, actor, id, async (trx) => {
+    await rescoreInTransaction(ctx, trx, await leadRow(trx, actor.workspaceId, id));
   });
-  return toLeadView(row);
 }
 
 /** Rescores every open lead of every workspace, a page per transaction, so decay shows on the board. */
@@ -967,169 +775,5 @@ export function scheduleLeadRescoring(ctx: AppContext, intervalMs = 300_000): { 
       clearInterval(timer);
       await running;
     },
-  };
-}
-
-/** Cards for leads: owner names and the customer's name and first social handle, read in batches. */
-export async function leadCards(ctx: AppContext, workspaceId: string, rows: LeadRow[]): Promise<LeadCard[]> {
-  if (rows.length === 0) return [];
-  const ownerIds = [...new Set(rows.flatMap((r) => (r.owner_user_id ? [r.owner_user_id] : [])))];
-  const customerIds = [...new Set(rows.map((r) => r.customer_id))];
-  const [owners, customers, handles] = await Promise.all([
-    ownerIds.length === 0
-      ? Promise.resolve([])
-      : ctx.db
-          .selectFrom('users')
-          .select(['id', 'name', 'email'])
-          .where('workspace_id', '=', workspaceId)
-          .where('id', 'in', ownerIds)
-          .execute(),
-    ctx.db
-      .selectFrom('customers')
-      .select(['id', 'display_name'])
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', customerIds)
-      .execute(),
-    ctx.db
-      .selectFrom('identities')
-      .select(['customer_id', 'handle'])
-      .where('workspace_id', '=', workspaceId)
-      .where('customer_id', 'in', customerIds)
-      .where('kind', '=', 'social')
-      .where('handle', 'is not', null)
-      .orderBy('id')
-      .execute(),
-  ]);
-  const ownerOf = new Map(owners.map((u) => [u.id, { id: u.id, name: u.name || u.email }]));
-  const nameOf = new Map(customers.map((c) => [c.id, c.display_name]));
-  const handleOf = new Map<string, string>();
-  for (const h of handles)
-    if (h.handle && !handleOf.has(h.customer_id)) handleOf.set(h.customer_id, h.handle);
-  return rows.map((r) => ({
-    ...toLeadView(r),
-    owner: (r.owner_user_id && ownerOf.get(r.owner_user_id)) || null,
-    customer: {
-      id: r.customer_id,
-      displayName: nameOf.get(r.customer_id) ?? '',
-      handle: handleOf.get(r.customer_id) ?? null,
-    },
-  }));
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/** The workspace's leads, filtered; newest first (keyset on the number) or best score first (keyset on score, number). */
-export async function listLeads(
-  ctx: AppContext,
-  actor: Actor,
-  query: LeadFilters & { cursor?: string | undefined; limit?: number | undefined },
-): Promise<Page<LeadCard>> {
-  requirePermission(actor, 'sales:read');
-  const f = leadFilters.parse(query);
-  const limit = query.limit ?? 50;
-  let q = ctx.db.selectFrom('leads').selectAll().where('workspace_id', '=', actor.workspaceId);
-  if (f.status !== 'all') q = q.where('status', '=', f.status);
-  if (f.stage) q = q.where('stage', '=', f.stage);
-  if (f.owner === 'me') q = q.where('owner_user_id', '=', actor.userId);
-  else if (f.owner === 'none') q = q.where('owner_user_id', 'is', null);
-  else if (f.owner) q = q.where('owner_user_id', '=', f.owner);
-  if (f.handoff === 'pending_for_me')
-    q = q.where('handoff_status', '=', 'pending').where('handoff_to_user_id', '=', actor.userId);
-  else if (f.handoff) q = q.where('handoff_status', '=', f.handoff);
-  if (f.customerId) q = q.where('customer_id', '=', f.customerId);
-  const byNumber = /^#(\d+)$/.exec(f.q?.trim() ?? '');
-  if (byNumber) q = q.where('number', '=', Number(byNumber[1]));
-  else if (f.q?.trim())
-    q = q.where(
-      sql<boolean>`lower(${sql.ref('title')}) like ${`%${escapeLike(f.q.trim().toLowerCase())}%`} escape '\\'`,
-    );
-  if (f.sort === 'score') {
-    if (query.cursor !== undefined) {
-      const [score, number] = String(decodeCursor(query.cursor)).split(':').map(Number);
-      if (score === undefined || number === undefined || Number.isNaN(score) || Number.isNaN(number))
-        throw new AppError('validation_failed', 'Invalid cursor', {
-          fields: [{ path: 'cursor', message: 'Invalid cursor' }],
-        });
-      q = q.where((eb) =>
-        eb.or([eb('score', '<', score), eb.and([eb('score', '=', score), eb('number', '<', number)])]),
-      );
-    }
-    q = q.orderBy('score', 'desc').orderBy('number', 'desc');
-  } else {
-    if (query.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(query.cursor)));
-    q = q.orderBy('number', 'desc');
-  }
-  const rows = await q.limit(limit + 1).execute();
-  const cards = await leadCards(ctx, actor.workspaceId, rows.slice(0, limit));
-  const byId = new Map(cards.map((c) => [c.id, c]));
-  return toPage(
-    rows,
-    limit,
-    (r) => (f.sort === 'score' ? `${Number(r.score)}:${Number(r.number)}` : Number(r.number)),
-    (r) => byId.get(r.id) as LeadCard,
-  );
-}
-
-/** One lead with everything its page shows: customer, segments, score explanation, posts, opportunities, handoff. */
-export async function getLead(ctx: AppContext, actor: Actor, id: string): Promise<LeadDetail> {
-  requirePermission(actor, 'sales:read');
-  const row = await leadRow(ctx.db, actor.workspaceId, id);
-  const segmentsOf = async () => {
-    const visible = await ctx.db
-      .selectFrom('segments')
-      .select(['id', 'name'])
-      .where('workspace_id', '=', actor.workspaceId)
-      .where((eb) => eb.or([eb('shared', '=', 1), eb('owner_user_id', '=', actor.userId)]))
-      .orderBy('name')
-      .limit(50)
-      .execute();
-    const member: { id: string; name: string }[] = [];
-    for (const s of visible)
-      if (await customerInSegments(ctx, ctx.db, actor.workspaceId, row.customer_id, [s.id])) member.push(s);
-    return member;
-  };
-  const mentionsOf = async () => {
-    const links = await ctx.db
-      .selectFrom('lead_mentions')
-      .select('mention_id')
-      .where('lead_id', '=', id)
-      .orderBy('mention_id', 'desc')
-      .limit(200)
-      .execute();
-    return mentionsByIds(
-      ctx,
-      actor.workspaceId,
-      links.map((l) => Number(l.mention_id)),
-    );
-  };
-  const [[card], [customer], segments, mentions, opportunities, following] = await Promise.all([
-    leadCards(ctx, actor.workspaceId, [row]),
-    customerSummaries(ctx, actor.workspaceId, [row.customer_id]),
-    segmentsOf(),
-    mentionsOf(),
-    opportunitiesOfLead(ctx, actor.workspaceId, id),
-    isFollowing(ctx, actor, LEAD, id),
-  ]);
-  const parsed = ctx.dialect.parseJson<Partial<ScoreExplanation>>(row.score_explanation);
-  const explanation: ScoreExplanation = {
-    fit: Number(row.fit_score),
-    engagement: Number(row.engagement_score),
-    score: Number(row.score),
-    fitCapped: parsed.fitCapped ?? false,
-    engagementCapped: parsed.engagementCapped ?? false,
-    halfLifeDays: parsed.halfLifeDays ?? 0,
-    behaviourWithheld: parsed.behaviourWithheld ?? false,
-    contributions: parsed.contributions ?? [],
-    omitted: parsed.omitted ?? { count: 0, decayedPoints: 0 },
-  };
-  return {
-    ...toLeadView(row),
-    owner: card?.owner ?? null,
-    customer: customer ?? null,
-    segments,
-    explanation,
-    mentions,
-    opportunities,
-    following,
   };
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
-import { leadCards } from './leads.ts';
+import { leadCards } from './lead-lists.ts';
 import { leadStages, opportunityStages, type Pipeline, pipelineQuery } from './schema.ts';
 
 /** Handoffs older than this no longer count in the handoff-to-first-contact figures. */

@@ -5,6 +5,8 @@ import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
 import { requirePermission } from '../auth/roles.ts';
+import * as handoff from './lead-handoff.ts';
+import * as lists from './lead-lists.ts';
 import * as leads from './leads.ts';
 import * as opportunities from './opportunities.ts';
 import { salesPipeline } from './pipeline.ts';
@@ -50,7 +52,7 @@ export function salesRoutes(ctx: AppContext) {
         ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) => c.json(await leads.listLeads(ctx, actorOf(c), c.req.valid('query')), 200),
+    async (c) => c.json(await lists.listLeads(ctx, actorOf(c), c.req.valid('query')), 200),
   );
 
   app.openapi(
@@ -74,7 +76,7 @@ export function salesRoutes(ctx: AppContext) {
       request: { params: idParam },
       responses: { 200: jsonContent(leadDetailSchema, 'The lead'), ...errorResponses(401, 403, 404) },
     }),
-    async (c) => c.json(await leads.getLead(ctx, actorOf(c), c.req.valid('param').id), 200),
+    async (c) => c.json(await lists.getLead(ctx, actorOf(c), c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -100,7 +102,7 @@ export function salesRoutes(ctx: AppContext) {
       responses: { 200: jsonContent(leadSchema, 'The lead'), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) =>
-      c.json(await leads.handoffLead(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+      c.json(await handoff.handoffLead(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   app.openapi(
@@ -113,7 +115,7 @@ export function salesRoutes(ctx: AppContext) {
       request: { params: idParam },
       responses: { 200: jsonContent(leadSchema, 'The lead'), ...errorResponses(401, 403, 404, 409) },
     }),
-    async (c) => c.json(await leads.acceptHandoff(ctx, actorOf(c), c.req.valid('param').id), 200),
+    async (c) => c.json(await handoff.acceptHandoff(ctx, actorOf(c), c.req.valid('param').id), 200),
   );
 
   app.openapi(
@@ -126,7 +128,7 @@ export function salesRoutes(ctx: AppContext) {
       responses: { 200: jsonContent(leadSchema, 'The lead'), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) =>
-      c.json(await leads.rejectHandoff(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+      c.json(await handoff.rejectHandoff(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   app.openapi(
@@ -139,7 +141,7 @@ export function salesRoutes(ctx: AppContext) {
       responses: { 200: jsonContent(leadSchema, 'The lead'), ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) =>
-      c.json(await leads.logContact(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+      c.json(await handoff.logContact(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   app.openapi(

@@ -10,7 +10,7 @@ import { routeNewMentions } from '../inbox/routing.ts';
 import { saveRule } from '../inbox/routing-rules.ts';
 import { saveTeam } from '../inbox/teams.ts';
 import { createQuery } from '../listening/service.ts';
-import { getLead, listLeads } from './leads.ts';
+import { getLead, listLeads } from './lead-lists.ts';
 
 const t = setupTestDatabase();
 let sequence = 0;
