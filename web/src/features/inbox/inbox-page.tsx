@@ -7,10 +7,8 @@ import {
   type CaseDetail,
   type CaseFilters,
   type CasePatch,
-  type CasePriority,
   type CaseStatus,
   casePriorities,
-  caseStatuses,
   caseTypes,
   type DispositionStats,
   type InboxView,
@@ -21,27 +19,20 @@ import {
 } from '../../api/inbox.ts';
 import { surveysApi } from '../../api/surveys.ts';
 import { ApiError } from '../../api.ts';
-import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';
-import { urgencyLevel } from '../listening/analysis-badges.tsx';
-import { timeAgo } from '../listening/mention-card.tsx';
+import { CaseCard } from './case-card.tsx';
 import { CaseDetailPane } from './case-detail.tsx';
 import {
   breachingSoon,
   type Directory,
-  Initial,
-  PriorityChip,
-  presenceLine,
-  SlaChip,
-  StatusChip,
   slaState,
   statusLabels,
   useDirectory,
   useNow,
-  words,
 } from './inbox-bits.tsx';
+import { BulkBar, HeardFigure, ShortcutHelp, ViewGroup } from './inbox-panels.tsx';
 import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { type SolveUndo, SolveUndoToast, solveUndoOf } from './solve-undo.tsx';
 import { batchUndoReport, casesToRestore, type SolvedCase } from './undo-window.ts';
@@ -53,7 +44,7 @@ type Refinement = (typeof refinements)[number];
 const ANY = 'any';
 
 /** `soon`: the active cases whose running SLA clock is due within the hour (or overdue), most urgent first. */
-type View = { key: string; label: string; filters: CaseFilters; soon?: boolean; named?: boolean };
+export type View = { key: string; label: string; filters: CaseFilters; soon?: boolean; named?: boolean };
 
 const baseViews: View[] = [
   { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active' } },
@@ -124,19 +115,6 @@ const typing = (t: EventTarget | null) =>
   (t.isContentEditable ||
     ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) ||
     !!t.closest('dialog, [role="dialog"]'));
-
-export const shortcuts: [string, string][] = [
-  ['j', 'Next case'],
-  ['k', 'Previous case'],
-  ['Enter', 'Open the selected case'],
-  ['x', 'Tick or untick the selected case (bulk actions)'],
-  ['a', 'Assign the selected case to me'],
-  ['e', 'Solve the selected case'],
-  ['z', 'Undo the solve while its notice shows (one case or a bulk solve; held surveys are withdrawn)'],
-  ['r', 'Reply: open the selected case and put the cursor in its composer'],
-  ['?', 'Show this help'],
-  ['Escape', 'Close this help, or the open case'],
-];
 
 export function InboxPage() {
   usePageTitle('Inbox');
@@ -824,321 +802,5 @@ function Inbox() {
       <SolveUndoToast undo={undo} busy={undoing} onUndo={(u) => void undoSolve(u)} onExpire={expireUndo} />
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
     </section>
-  );
-}
-
-function ViewGroup({
-  views,
-  current,
-  onPick,
-}: {
-  views: View[];
-  current: string;
-  onPick(key: string): void;
-}) {
-  return (
-    <ul>
-      {views.map((v) => (
-        <li key={v.key}>
-          <button
-            type="button"
-            className={v.key === current ? 'view-button one-line active' : 'view-button one-line'}
-            aria-current={v.key === current ? 'page' : undefined}
-            // A name people chose (a team's, up to 80 characters) may be cut: the tooltip has it whole.
-            title={v.named ? v.label : undefined}
-            onClick={() => onPick(v.key)}
-          >
-            {v.label}
-          </button>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-/** Heard versus listened: the share of matched mentions someone decided on, and how fast. */
-function HeardFigure({ stats }: { stats: DispositionStats }) {
-  const share = Math.round(stats.share * 100);
-  const p50 = stats.minutesToDisposition.p50;
-  return (
-    <p
-      className="heard"
-      title={`Last 7 days: ${stats.byDisposition.case} to cases, ${stats.byDisposition.lead} to leads, ${stats.byDisposition.answered} answered, ${stats.byDisposition.dismissed} dismissed`}
-    >
-      <strong>{share}%</strong> heard of {stats.matched} matched mentions (7 days)
-      {p50 !== null && (
-        <>
-          {' · '}median <strong>{p50 < 1 ? '<1' : Math.round(p50)} min</strong> to a decision
-        </>
-      )}
-    </p>
-  );
-}
-
-/**
- * What the first post of a case says, and who the customer is to the brand: urgency, sentiment
- * and intents (labels only: the card has no scores or reasons; the case shows them), influence
- * and shared segments.
- */
-function CardBadges({ c }: { c: CaseCardData }) {
-  const first = c.firstMessage;
-  const influence = c.customer?.influence ?? null;
-  const segments = c.segments ?? [];
-  if (!first && influence === null && segments.length === 0) return null;
-  return (
-    <div className="case-analysis mention-foot">
-      {first?.urgency != null && (
-        <span className={`chip urgency-${urgencyLevel(first.urgency)}`}>
-          <span className="visually-hidden">Urgency </span>
-          {urgencyLevel(first.urgency)} urgency · {Math.round(first.urgency)}
-        </span>
-      )}
-      {first?.sentiment && first.sentiment !== 'und' && (
-        <span className={`chip sentiment-${first.sentiment}`}>{first.sentiment}</span>
-      )}
-      {first?.intents
-        .filter((i) => i !== 'other')
-        .map((i) => (
-          <span key={i} className="chip intent">
-            {words(i)}
-          </span>
-        ))}
-      {influence !== null && (
-        <span className="chip influence" title="Influence in the brand's network (0–100)">
-          <span aria-hidden="true">★ </span>influence {Math.round(influence)}
-        </span>
-      )}
-      {segments.map((s) => (
-        <span key={s.id} className="chip segment" title="Customer segment">
-          <span className="visually-hidden">Segment </span>
-          {s.name}
-        </span>
-      ))}
-    </div>
-  );
-}
-
-function CaseCard({
-  c,
-  now,
-  dir,
-  search,
-  presence,
-  me,
-  open,
-  selected,
-  fresh,
-  checked,
-  canWork,
-  cardRef,
-  onCheck,
-  onFocus,
-}: {
-  c: CaseCardData;
-  now: number;
-  dir: Directory;
-  search: string;
-  presence: Presence[];
-  me: string | undefined;
-  open: boolean;
-  selected: boolean;
-  fresh: boolean;
-  checked: boolean;
-  canWork: boolean;
-  cardRef(el: HTMLAnchorElement | null): void;
-  onCheck(on: boolean): void;
-  onFocus(): void;
-}) {
-  const first = c.firstMessage;
-  // The customer when the case has one (with their handle on the case's channel), else the first post's author.
-  const customer = c.customer;
-  const customerName = customer?.displayName ?? first?.authorHandle ?? null;
-  const socials = customer?.identities.filter((i) => i.kind === 'social' && i.handle) ?? [];
-  const handle = customer
-    ? ((socials.find((i) => i.channel === c.channel) ?? socials[0])?.handle ?? null)
-    : (first?.authorHandle ?? null);
-  const others = presence.filter((p) => p.userId !== me);
-  const cls = ['case-card', open && 'open', selected && 'selected', fresh && 'fresh', checked && 'checked']
-    .filter(Boolean)
-    .join(' ');
-  return (
-    <li className={cls}>
-      {canWork && (
-        <input
-          type="checkbox"
-          className="case-check"
-          checked={checked}
-          aria-label={`Select case #${c.number}`}
-          onChange={(e) => onCheck(e.target.checked)}
-        />
-      )}
-      <Initial name={customerName ?? c.subject} />
-      <div className="case-card-body">
-        <div className="case-card-top">
-          <span className="case-who">
-            {customerName ? <strong>{customerName}</strong> : <span className="muted">Unknown customer</span>}
-            {handle && <span className="muted"> @{handle}</span>}
-          </span>
-          {c.channel && <span className={`chip channel-${c.channel}`}>{c.channel}</span>}
-          <time className="muted" dateTime={c.updatedAt} title={new Date(c.updatedAt).toLocaleString()}>
-            {timeAgo(c.updatedAt)}
-          </time>
-        </div>
-        <Link
-          ref={cardRef}
-          to={`/inbox/${c.id}${search}`}
-          className="case-link"
-          aria-current={open ? 'true' : undefined}
-          onFocus={onFocus}
-        >
-          <span className="case-number">#{c.number}</span> {c.subject}
-        </Link>
-        {first && !first.text.trim().startsWith(c.subject.replace(/…$/, '')) && (
-          <p className="case-snippet">{first.text}</p>
-        )}
-        <div className="case-chips">
-          <SlaChip c={c} now={now} />
-          <StatusChip status={c.status} />
-          <PriorityChip priority={c.priority} />
-          <span className="chip">{words(c.type)}</span>
-          <span className="chip assignee-chip">
-            <span className="visually-hidden">Assignee </span>
-            {c.assigneeUserId ? dir.nameOf(c.assigneeUserId) : 'Unassigned'}
-          </span>
-          {c.teamId && <span className="chip">{dir.teamsById.get(c.teamId)?.name ?? 'team'}</span>}
-          {c.tags.map((t) => (
-            <span key={t} className="chip tag">
-              #{t}
-            </span>
-          ))}
-          {others.length > 0 && (
-            <span
-              className={
-                others.some((p) => p.state === 'replying') ? 'chip presence replying' : 'chip presence'
-              }
-            >
-              <span aria-hidden="true">● </span>
-              {presenceLine(others, me)}
-            </span>
-          )}
-        </div>
-        <CardBadges c={c} />
-      </div>
-    </li>
-  );
-}
-
-function BulkBar({
-  count,
-  all,
-  dir,
-  onTickAll,
-  onApply,
-}: {
-  count: number;
-  all: boolean;
-  dir: Directory;
-  onTickAll(on: boolean): void;
-  onApply(p: CasePatch, label: string): void;
-}) {
-  return (
-    <fieldset className="bulk-bar case-bulk" aria-label="Bulk actions">
-      <label className="check">
-        <input type="checkbox" checked={all} onChange={(e) => onTickAll(e.target.checked)} />
-        {count > 0 ? `${count} selected` : 'Select all'}
-      </label>
-      {count > 0 && (
-        <>
-          <select
-            aria-label="Set status of the selected cases"
-            value=""
-            onChange={(e) =>
-              e.target.value &&
-              onApply(
-                { status: e.target.value as CaseStatus },
-                `Status set to ${statusLabels[e.target.value as CaseStatus]}`,
-              )
-            }
-          >
-            <option value="">Set status…</option>
-            {caseStatuses.map((s) => (
-              <option key={s} value={s}>
-                {statusLabels[s]}
-              </option>
-            ))}
-          </select>
-          <select
-            aria-label="Set priority of the selected cases"
-            value=""
-            onChange={(e) =>
-              e.target.value &&
-              onApply({ priority: e.target.value as CasePriority }, `Priority set to ${e.target.value}`)
-            }
-          >
-            <option value="">Set priority…</option>
-            {casePriorities.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-          <select
-            aria-label="Assign the selected cases"
-            value=""
-            onChange={(e) => {
-              const v = e.target.value;
-              if (!v) return;
-              if (v === '-') onApply({ assigneeUserId: null }, 'Unassigned');
-              else onApply({ assigneeUserId: v }, `Assigned to ${dir.nameOf(v)}`);
-            }}
-          >
-            <option value="">Assign to…</option>
-            <option value="-">Nobody (unassign)</option>
-            {dir.assignees.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-          <button type="button" className="secondary compact" onClick={() => onTickAll(false)}>
-            Clear selection
-          </button>
-        </>
-      )}
-    </fieldset>
-  );
-}
-
-function ShortcutHelp({ onClose }: { onClose(): void }) {
-  const dialog = useModalDialog();
-  return (
-    <dialog
-      ref={dialog}
-      className="dialog card"
-      aria-labelledby="shortcut-title"
-      onClose={onClose}
-      onClick={(e) => {
-        if (e.target === dialog.current) onClose();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') e.stopPropagation();
-      }}
-    >
-      <h2 id="shortcut-title">Keyboard shortcuts</h2>
-      <dl className="shortcut-list">
-        {shortcuts.map(([key, what]) => (
-          <div key={key}>
-            <dt>
-              <kbd>{key}</kbd>
-            </dt>
-            <dd>{what}</dd>
-          </div>
-        ))}
-      </dl>
-      <p className="hint">Shortcuts do nothing while you type in a field.</p>
-      <form method="dialog">
-        <button type="submit">Close</button>
-      </form>
-    </dialog>
   );
 }
