@@ -14,9 +14,11 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { followRecord } from '../collaboration/feed.ts';
+import { createChallenge, decideChallenge, submitEntry } from '../communities/challenges.ts';
 import { setIdeaStatus, voteIdea } from '../communities/ideas.ts';
 import { markMemberNotificationsRead, notifyIdeaStatusChanges } from '../communities/loop.ts';
 import { insertMember } from '../communities/members-fixtures.ts';
+import { buildDueDigests, setNewsletterCadence, subscribeNewsletter } from '../communities/newsletters.ts';
 import { createSpace } from '../communities/spaces.ts';
 import { createThread, editPost, replyToThread } from '../communities/threads.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
@@ -288,6 +290,32 @@ async function person() {
   await voteIdea(t.ctx, member, idea.thread.id);
   await setIdeaStatus(t.ctx, admin.actor, idea.thread.id, { status: 'planned', note: 'Next spring' });
   await notifyIdeaStatusChanges(t.ctx);
+  // Community mail and news addressed to them and to the neighbour: the ideas board's daily
+  // newsletter both subscribe to (each digest email holds its recipient's address), and a
+  // challenge each of them won.
+  await setNewsletterCadence(t.ctx, admin.actor, ideas.id, 'daily');
+  await subscribeNewsletter(t.ctx, member, ideas.id);
+  await subscribeNewsletter(t.ctx, neighbour, ideas.id);
+  const opensAt = t.clock.now();
+  const challenge = (question: string) =>
+    createChallenge(t.ctx, admin.actor, {
+      spaceId: ideas.id,
+      question,
+      reward: 'A free ticket',
+      opensAt: opensAt.toISOString(),
+      closesAt: new Date(opensAt.getTime() + 3_600_000).toISOString(),
+    });
+  const calm = await challenge('What would make trains calmer?');
+  const snacks = await challenge('Which snack should we sell?');
+  const theirEntry = await submitEntry(t.ctx, member, calm.id, {
+    title: 'Phone-free carriage',
+    body: 'Phones off',
+  });
+  const otherEntry = await submitEntry(t.ctx, neighbour, snacks.id, { title: 'Pretzels', body: 'Salty' });
+  t.clock.advance(24 * 3_600_000);
+  await buildDueDigests(t.ctx);
+  await decideChallenge(t.ctx, admin.actor, calm.id, { threadId: theirEntry.threadId, note: 'Lovely idea' });
+  await decideChallenge(t.ctx, admin.actor, snacks.id, { threadId: otherEntry.threadId, note: 'Tasty' });
   await fanOutEvents(t.ctx);
   return {
     ws,
@@ -388,7 +416,7 @@ describe('consent by purpose and channel', () => {
 
 describe('export', () => {
   it('contains everything held about the person and is audited', async () => {
-    const { admin, id, mastoId } = await person();
+    const { admin, id, mastoId, memberId } = await person();
     const data = await exportCustomer(t.ctx, admin.actor, id);
     expect(data.customers.map((c) => c.id).sort()).toEqual([id, mastoId].sort());
     expect(data.profile.primaryEmail).toBe(`${MARKER}@example.com`);
@@ -431,13 +459,15 @@ describe('export', () => {
     expect(data.community.members[0]).not.toHaveProperty('password_hash');
     expect(data.surveys).toMatchObject([{ survey: 'CSAT', score: 2, comment: `Slow, says ${MARKER}` }]);
     expect(data.community.threads.map((th) => th.title).sort()).toEqual([
+      'Phone-free carriage',
       `${MARKER} asks about bags`,
       `${MARKER} asks about seats`,
     ]);
     const posts = data.community.posts.map((p) => p.body_markdown);
-    expect(posts).toHaveLength(3);
+    expect(posts).toHaveLength(4);
     expect(posts).toEqual(
       expect.arrayContaining([
+        'Phones off',
         `@neighbour ${MARKER} liked the curry.`,
         'How many?',
         `Hello again from ${MARKER}`,
@@ -467,6 +497,21 @@ describe('export', () => {
         kind: 'email',
         recipient: `${MARKER}_m@members.example`,
         subject: expect.stringContaining('Quiet zone'),
+      },
+    ]);
+    // Their newsletter subscription and digest email, and their challenge win; not the neighbour's.
+    expect(data.community.newsletterSubscriptions).toMatchObject([
+      { member_id: memberId, unsubscribed_at: null },
+    ]);
+    expect(data.community.newsletterEmails).toMatchObject([
+      { member_id: memberId, recipient: `${MARKER}_m@members.example`, status: 'queued', cadence: 'daily' },
+    ]);
+    expect(data.community.challengeNotifications).toMatchObject([
+      {
+        member_id: memberId,
+        kind: 'challenge_won',
+        title: 'Your idea won the challenge “What would make trains calmer?”',
+        body: 'Reward: A free ticket\n\nLovely idea',
       },
     ]);
     expect(data.cases).toMatchObject([
@@ -500,12 +545,19 @@ describe('export', () => {
     const body = (await res.json()) as {
       format: string;
       mentions: unknown[];
-      community: { notifications: { kind: string }[]; emails: { kind: string }[] };
+      community: {
+        notifications: { kind: string }[];
+        emails: { kind: string }[];
+        newsletterEmails: { recipient: string }[];
+        challengeNotifications: { kind: string }[];
+      };
     };
     expect(body.format).toBe('rapport.customer-export');
     expect(body.mentions).toHaveLength(3);
     expect(body.community.notifications.map((n) => n.kind)).toEqual(['post', 'idea_status']);
     expect(body.community.emails.map((e) => e.kind)).toEqual(['first_answer', 'email']);
+    expect(body.community.newsletterEmails.map((e) => e.recipient)).toEqual([`${MARKER}_m@members.example`]);
+    expect(body.community.challengeNotifications.map((n) => n.kind)).toEqual(['challenge_won']);
   });
 });
 
@@ -527,6 +579,27 @@ describe('erasure', () => {
         .where('kind', '=', 'idea_status')
         .execute();
     expect(await toldThem()).toEqual([{ kind: 'idea_status' }, { kind: 'post' }]);
+    // Newsletter emails and challenge wins, by recipient: theirs and the neighbour's.
+    const mailAndWins = async () => ({
+      newsletterEmails: (
+        await t.ctx.db
+          .selectFrom('community_newsletter_deliveries')
+          .select('member_id')
+          .where('workspace_id', '=', ws.id)
+          .execute()
+      ).map((d) => d.member_id === memberId),
+      challengeWins: (
+        await t.ctx.db
+          .selectFrom('community_challenge_notifications')
+          .select('member_id')
+          .where('workspace_id', '=', ws.id)
+          .execute()
+      ).map((n) => n.member_id === memberId),
+    });
+    expect(await mailAndWins()).toEqual({
+      newsletterEmails: expect.arrayContaining([true, false]),
+      challengeWins: expect.arrayContaining([true, false]),
+    });
     const holding = await columnsContaining(t.ctx, MARKER);
     expect(holding.length).toBeGreaterThan(10);
     expect(holding).toContain('webhook_deliveries.payload');
@@ -568,6 +641,8 @@ describe('erasure', () => {
     const ideaNewsLeft = await ideaNews();
     expect(ideaNewsLeft).toHaveLength(1);
     expect(ideaNewsLeft[0]?.member_id).not.toBe(memberId);
+    // Their newsletter email and challenge win go; the neighbour's stay.
+    expect(await mailAndWins()).toEqual({ newsletterEmails: [false], challengeWins: [false] });
     expect(await sentimentCounts(ws.id)).toEqual(before);
 
     const profile = await getCustomer(t.ctx, admin.actor, id);
@@ -707,9 +782,14 @@ describe('privacy at the command line', () => {
       const data = JSON.parse(readFileSync(out, 'utf8')) as {
         customerId: string;
         mentions: { text: string }[];
+        community: { newsletterEmails: { recipient: string }[]; challengeNotifications: unknown[] };
       };
       expect(data.customerId).toBe(id);
       expect(data.mentions.map((m) => m.text).join(' ')).toContain(MARKER);
+      expect(data.community.newsletterEmails.map((e) => e.recipient)).toEqual([
+        `${MARKER}_m@members.example`,
+      ]);
+      expect(data.community.challengeNotifications).toHaveLength(1);
 
       const missingReason = await runCli(['customers', 'erase', id, '--workspace', ws.slug]);
       expect(missingReason.code).toBe(2);

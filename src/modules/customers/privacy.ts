@@ -94,7 +94,9 @@ export type CustomerExport = {
    * the notifications addressed to them (replies, answers, mentions, accepted answers, idea status
    * changes: title, text, kind, reasons, when, read or not) and the community emails queued for
    * them (about answers, `table: community_post_deliveries`, or about ideas they follow,
-   * `table: community_loop_deliveries`: address, subject, text, status, when sent).
+   * `table: community_loop_deliveries`: address, subject, text, status, when sent); their
+   * newsletter subscriptions and the newsletter digest emails queued or sent to them (address,
+   * space, period, status, when sent); the challenge wins they were told of (title, text, link).
    */
   community: {
     members: Record<string, unknown>[];
@@ -102,6 +104,9 @@ export type CustomerExport = {
     posts: Record<string, unknown>[];
     notifications: Record<string, unknown>[];
     emails: Record<string, unknown>[];
+    newsletterSubscriptions: Record<string, unknown>[];
+    newsletterEmails: Record<string, unknown>[];
+    challengeNotifications: Record<string, unknown>[];
   };
   /** Satisfaction surveys made for them (each with its status), with their scores and comments. */
   surveys: Record<string, unknown>[];
@@ -265,9 +270,18 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       .execute()
   ).map(({ password_hash: _, ...m }) => m);
   const memberIds = members.map((m) => m.id);
-  const [posts, threads, notifications, postEmails, ideaEmails] =
+  const [
+    posts,
+    threads,
+    notifications,
+    postEmails,
+    ideaEmails,
+    newsletterSubscriptions,
+    newsletterEmails,
+    challengeNotifications,
+  ] =
     memberIds.length === 0
-      ? [[], [], [], [], []]
+      ? [[], [], [], [], [], [], [], []]
       : await Promise.all([
           ctx.db
             .selectFrom('community_posts')
@@ -299,6 +313,34 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
             .execute(),
           ctx.db
             .selectFrom('community_loop_deliveries')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .where('member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .orderBy('id')
+            .execute(),
+          ctx.db
+            .selectFrom('community_newsletter_subscriptions')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .where('member_id', 'in', memberIds)
+            .orderBy('created_at')
+            .orderBy('id')
+            .execute(),
+          // The digest's space and period say which email it was; its items are the space's news
+          // for everyone, not data about the person.
+          ctx.db
+            .selectFrom('community_newsletter_deliveries as d')
+            .innerJoin('community_newsletter_digests as g', 'g.id', 'd.digest_id')
+            .selectAll('d')
+            .select(['g.space_id', 'g.cadence', 'g.period_start', 'g.period_end'])
+            .where('d.workspace_id', '=', ws)
+            .where('d.member_id', 'in', memberIds)
+            .orderBy('d.created_at')
+            .orderBy('d.id')
+            .execute(),
+          ctx.db
+            .selectFrom('community_challenge_notifications')
             .selectAll()
             .where('workspace_id', '=', ws)
             .where('member_id', 'in', memberIds)
@@ -345,6 +387,9 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       posts,
       notifications: notifications.map((n) => ({ ...n, reasons: json(n.reasons) })),
       emails,
+      newsletterSubscriptions,
+      newsletterEmails,
+      challengeNotifications,
     },
     surveys,
     erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
@@ -532,6 +577,11 @@ async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds:
     await trx.deleteFrom('community_post_deliveries').where('member_id', 'in', part).execute();
     await trx.deleteFrom('community_loop_deliveries').where('member_id', 'in', part).execute();
     await trx.deleteFrom('community_member_notifications').where('member_id', 'in', part).execute();
+    // Newsletter emails hold their address; a challenge win told to them may name them in the
+    // decision note. Their subscriptions stay (no address in them, and nothing is mailed to an
+    // erased member, who has none), like their votes.
+    await trx.deleteFrom('community_newsletter_deliveries').where('member_id', 'in', part).execute();
+    await trx.deleteFrom('community_challenge_notifications').where('member_id', 'in', part).execute();
     await trx
       .updateTable('community_threads')
       .set({ title: 'A thread by an erased member' })
