@@ -11,7 +11,7 @@ import type { MemberActor } from '../src/modules/communities/actors.ts';
 import { submitEntry, voteEntry } from '../src/modules/communities/challenges.ts';
 import { insertMember } from '../src/modules/communities/members-fixtures.ts';
 import { buildDueDigests } from '../src/modules/communities/newsletters.ts';
-import { acceptAnswer, createThread, replyToThread } from '../src/modules/communities/threads.ts';
+import { acceptAnswer, createThread, deletePost, replyToThread } from '../src/modules/communities/threads.ts';
 import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
 import { ownerEmail, signIn } from './session.ts';
 
@@ -365,6 +365,37 @@ describe('community staff screens for challenges, newsletters, lists, articles a
       .where('id', '=', m('edinburgh_fan').memberId)
       .executeTakeFirstOrThrow();
     expect({ points: Number(member.points), rank: member.rank }).toEqual({ points: 60, rank: 'Contributor' });
+    expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('reads an accepted answer’s points taken back, when its author deletes it, as such in the ledger', async () => {
+    const ask = await space('ask');
+    const asked = await createThread(ctx, m('voter_a'), {
+      spaceId: ask.id,
+      title: 'Can I bring skis?',
+      body: 'Two pairs.',
+    });
+    const answer = await replyToThread(ctx, m('voter_b'), asked.thread.id, {
+      body: 'Yes, as sports luggage.',
+    });
+    await acceptAnswer(ctx, m('voter_a'), asked.thread.id, answer.post.id);
+    await deletePost(ctx, m('voter_b'), answer.post.id);
+
+    await page.reload();
+    const row = page.getByRole('table', { name: 'Members' }).getByRole('row').filter({ hasText: '@voter_b' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Points of @voter_b' }).click();
+    const panel = page.getByRole('region', { name: /Points of @voter_b/ });
+    const ledger = panel.getByRole('table', { name: 'Points ledger' }).getByRole('row');
+    await ledger.nth(2).waitFor();
+    const cells = async (n: number) => (await ledger.nth(n).getByRole('cell').allTextContents()).slice(1);
+    // Newest first: the taken-back line reads as what happened, the award as the award.
+    expect([await cells(1), await cells(2)]).toEqual([
+      ['-15', 'Accepted answer withdrawn, replaced, hidden or deleted'],
+      ['+15', 'Accepted answer'],
+    ]);
+    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^0\b/);
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
     expect(scriptErrors).toEqual([]);
   });

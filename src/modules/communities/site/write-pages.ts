@@ -352,7 +352,7 @@ const ledgerText: Record<string, string> = {
 };
 /** Lines that take points back (negative) read as what happened, not as the award they reverse. */
 const ledgerTakenBackText: Record<string, string> = {
-  accepted_answer: 'Your accepted answer was withdrawn, replaced or hidden by a moderator',
+  accepted_answer: 'Your accepted answer was withdrawn, replaced, hidden by a moderator or deleted',
 };
 
 function yes(on: boolean, from: number): Html {

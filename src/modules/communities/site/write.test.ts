@@ -484,7 +484,7 @@ describe('writing on the community site as a member (no JavaScript)', () => {
     expect(me.body).toContain('<dt>Points</dt><dd>0</dd>');
     expect(me.body).toMatch(/<strong>\+15<\/strong><\/span><span>Your answer was accepted</);
     expect(me.body).toMatch(
-      /<strong>-15<\/strong><\/span><span>Your accepted answer was withdrawn, replaced or hidden by a moderator</,
+      /<strong>-15<\/strong><\/span><span>Your accepted answer was withdrawn, replaced, hidden by a moderator or deleted</,
     );
   });
 

@@ -134,8 +134,14 @@ const ledgerReasons: Record<string, string> = {
   idea_delivered: 'Idea delivered',
   helpful_flag: 'Helpful flag',
 };
+/** Lines that take points back (negative) read as what happened, not as the award they reverse. */
+const ledgerTakenBack: Record<string, string> = {
+  accepted_answer: 'Accepted answer withdrawn, replaced, hidden or deleted',
+};
 const ledgerText = (e: PointsLedgerEntry) =>
-  e.reason === 'staff_adjustment' ? `By staff: ${e.ref}` : (ledgerReasons[e.reason] ?? e.reason);
+  e.reason === 'staff_adjustment'
+    ? `By staff: ${e.ref}`
+    : ((e.points < 0 ? ledgerTakenBack[e.reason] : undefined) ?? ledgerReasons[e.reason] ?? e.reason);
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /** A member's points line by line; moderators give or take points with a reason. */
