@@ -3,7 +3,7 @@
  * aggregates. What is erased, what is kept and why: docs/customers.md, "Privacy".
  */
 import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
@@ -22,6 +22,13 @@ import { getCustomer } from './service.ts';
 const ERASED_NAME = 'Erased customer';
 
 type Db = AppContext['db'] | Transaction<DB>;
+/** Community tables whose rows are addressed to one member (`member_id`), exported as they are. */
+type AddressedTable =
+  | 'community_member_notifications'
+  | 'community_post_deliveries'
+  | 'community_loop_deliveries'
+  | 'community_newsletter_subscriptions'
+  | 'community_challenge_notifications';
 
 /** The customer and every customer merged into it (hidden rows of the same person), at any depth. */
 async function personRows(db: Db, workspaceId: string, id: string) {
@@ -270,6 +277,16 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       .execute()
   ).map(({ password_hash: _, ...m }) => m);
   const memberIds = members.map((m) => m.id);
+  /** The rows of a community table addressed to the person's members, oldest first. */
+  const addressedTo = <T extends AddressedTable>(table: T) =>
+    ctx.db
+      .selectFrom(table as AddressedTable)
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('member_id', 'in', memberIds)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute() as Promise<Selectable<DB[T]>[]>;
   const [
     posts,
     threads,
@@ -295,38 +312,10 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
             .where('author_member_id', 'in', memberIds)
             .orderBy('created_at')
             .execute(),
-          ctx.db
-            .selectFrom('community_member_notifications')
-            .selectAll()
-            .where('workspace_id', '=', ws)
-            .where('member_id', 'in', memberIds)
-            .orderBy('created_at')
-            .orderBy('id')
-            .execute(),
-          ctx.db
-            .selectFrom('community_post_deliveries')
-            .selectAll()
-            .where('workspace_id', '=', ws)
-            .where('member_id', 'in', memberIds)
-            .orderBy('created_at')
-            .orderBy('id')
-            .execute(),
-          ctx.db
-            .selectFrom('community_loop_deliveries')
-            .selectAll()
-            .where('workspace_id', '=', ws)
-            .where('member_id', 'in', memberIds)
-            .orderBy('created_at')
-            .orderBy('id')
-            .execute(),
-          ctx.db
-            .selectFrom('community_newsletter_subscriptions')
-            .selectAll()
-            .where('workspace_id', '=', ws)
-            .where('member_id', 'in', memberIds)
-            .orderBy('created_at')
-            .orderBy('id')
-            .execute(),
+          addressedTo('community_member_notifications'),
+          addressedTo('community_post_deliveries'),
+          addressedTo('community_loop_deliveries'),
+          addressedTo('community_newsletter_subscriptions'),
           // The digest's space and period say which email it was; its items are the space's news
           // for everyone, not data about the person.
           ctx.db
@@ -339,14 +328,7 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
             .orderBy('d.created_at')
             .orderBy('d.id')
             .execute(),
-          ctx.db
-            .selectFrom('community_challenge_notifications')
-            .selectAll()
-            .where('workspace_id', '=', ws)
-            .where('member_id', 'in', memberIds)
-            .orderBy('created_at')
-            .orderBy('id')
-            .execute(),
+          addressedTo('community_challenge_notifications'),
         ]);
   const emails = [
     ...postEmails.map((e) => ({ table: 'community_post_deliveries', ...e })),
