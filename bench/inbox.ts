@@ -34,7 +34,15 @@ import { processBatch } from '../src/pipeline/worker.ts';
 import { seededRandom } from '../src/random.ts';
 import { type Fresh, freshDatabase } from './fresh-database.ts';
 import { generatePosts } from './generate.ts';
-import { type BenchArgs, type BenchResult, machine, percentile, round } from './lib.ts';
+import {
+  type BenchArgs,
+  type BenchResult,
+  gcTime,
+  machine,
+  percentile,
+  round,
+  startCpuProfile,
+} from './lib.ts';
 
 /**
  * `npm run bench -- inbox [--engine sqlite|postgres] [--size N] [--queries N]`: the inbox at
@@ -960,6 +968,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const loadSeconds = 30;
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuMs();
+  const profile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
+  const gc = gcTime();
   const load = await agentLoad(
     `http://127.0.0.1:${port}`,
     data.agentIds,
@@ -967,6 +977,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     data.workable,
     loadSeconds,
   );
+  await profile.stop();
+  const gcMs = gc.stop();
   const cpu = process.cpuUsage(cpu0);
   const serverCpuMs = (cpu.user + cpu.system) / 1000;
   const postgresMs = postgresCpuMs() - pg0;
@@ -1028,6 +1040,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       agent_load_detail: JSON.stringify(load),
       // Where the time went: CPU of this (server) process and of PostgreSQL's processes per request.
       agent_load_server_cpu_ms_per_req: round(serverCpuMs / (load.total ?? 1), 2),
+      // Garbage collection pauses in the server process, part of the CPU above.
+      agent_load_gc_ms_per_req: round(gcMs / (load.total ?? 1), 2),
       agent_load_postgres_cpu_ms_per_req:
         args.engine === 'postgres' ? round(postgresMs / (load.total ?? 1), 2) : 'n/a',
       outbox_replies_queued: Number(outbox.n),

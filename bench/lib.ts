@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 export type BenchArgs = {
   engine: 'sqlite' | 'postgres';
@@ -27,3 +30,39 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * A CPU profile of this process from now until `stop()`, written to `file` (open it in Chrome's
+ * DevTools or any .cpuprofile viewer); without a file, nothing is recorded. For seeing where a
+ * phase of a benchmark spends its time without profiling its data generation too.
+ */
+export async function startCpuProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!file) return { stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** Milliseconds this process spent in garbage collection pauses from now until `stop()`. */
+export function gcTime(): { stop(): number } {
+  let ms = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) ms += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      for (const entry of observer.takeRecords()) ms += entry.duration;
+      observer.disconnect();
+      return ms;
+    },
+  };
+}
