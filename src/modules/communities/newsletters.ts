@@ -1,10 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import nodemailer from 'nodemailer';
 import { PublishError } from '../../connectors/bluesky/publish.ts';
 import type { AppContext } from '../../context.ts';
-import type { NewsletterCadence } from '../../db/schema.ts';
+import { chunks } from '../../db/chunks.ts';
+import type { Dialect } from '../../db/dialect.ts';
+import type { DB, NewsletterCadence } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
@@ -537,6 +540,56 @@ export async function digestItems(
 
 function countItems(i: DigestItems): number {
   return i.top.length + i.answered.length + i.articles.length + i.ideaUpdates.length;
+}
+
+/**
+ * Gives the given threads a new title in every digest already built that lists them (their items
+ * keep a copy of the title taken when the digest was built). Erasure calls it in its transaction
+ * with the title it gives an erased member's threads. Returns how many digests changed.
+ */
+export async function retitleThreadsInDigests(
+  db: Kysely<DB>,
+  dialect: Dialect,
+  workspaceId: string,
+  threads: { id: string; space_id: string }[],
+  title: string,
+): Promise<number> {
+  if (threads.length === 0) return 0;
+  const ids = new Set(threads.map((th) => th.id));
+  const spaceIds = [...new Set(threads.map((th) => th.space_id))];
+  let changed = 0;
+  for (const part of chunks(spaceIds)) {
+    const digests = await db
+      .selectFrom('community_newsletter_digests')
+      .select(['id', 'items'])
+      .where('workspace_id', '=', workspaceId)
+      .where('space_id', 'in', part)
+      .execute();
+    for (const digest of digests) {
+      const items = dialect.parseJson<DigestItems>(digest.items);
+      let touched = false;
+      const retitle = <T extends { threadId: string; title: string }>(item: T): T => {
+        if (!ids.has(item.threadId) || item.title === title) return item;
+        touched = true;
+        return { ...item, title };
+      };
+      const next: DigestItems = {
+        ...items,
+        top: items.top.map(retitle),
+        answered: items.answered.map(retitle),
+        articles: items.articles.map(retitle),
+        ideaUpdates: items.ideaUpdates.map(retitle),
+      };
+      if (!touched) continue;
+      await db
+        .updateTable('community_newsletter_digests')
+        .set({ items: dialect.toJson(next) })
+        .where('id', '=', digest.id)
+        .execute();
+      changed++;
+    }
+  }
+  return changed;
 }
 
 /**

@@ -18,7 +18,12 @@ import { createChallenge, decideChallenge, submitEntry } from '../communities/ch
 import { setIdeaStatus, voteIdea } from '../communities/ideas.ts';
 import { markMemberNotificationsRead, notifyIdeaStatusChanges } from '../communities/loop.ts';
 import { insertMember } from '../communities/members-fixtures.ts';
-import { buildDueDigests, setNewsletterCadence, subscribeNewsletter } from '../communities/newsletters.ts';
+import {
+  buildDueDigests,
+  type DigestItems,
+  setNewsletterCadence,
+  subscribeNewsletter,
+} from '../communities/newsletters.ts';
 import { createSpace } from '../communities/spaces.ts';
 import { createThread, editPost, replyToThread } from '../communities/threads.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
@@ -307,8 +312,9 @@ async function person() {
     });
   const calm = await challenge('What would make trains calmer?');
   const snacks = await challenge('Which snack should we sell?');
+  // Their entry's title carries MARKER: the ideas board's digest lists it, keeping a copy.
   const theirEntry = await submitEntry(t.ctx, member, calm.id, {
-    title: 'Phone-free carriage',
+    title: `Phone-free carriage for ${MARKER}`,
     body: 'Phones off',
   });
   const otherEntry = await submitEntry(t.ctx, neighbour, snacks.id, { title: 'Pretzels', body: 'Salty' });
@@ -327,6 +333,8 @@ async function person() {
     payloads,
     caseId: theCase.id,
     memberId: member.memberId,
+    entryThreadId: theirEntry.threadId,
+    otherEntryThreadId: otherEntry.threadId,
   };
 }
 
@@ -459,7 +467,7 @@ describe('export', () => {
     expect(data.community.members[0]).not.toHaveProperty('password_hash');
     expect(data.surveys).toMatchObject([{ survey: 'CSAT', score: 2, comment: `Slow, says ${MARKER}` }]);
     expect(data.community.threads.map((th) => th.title).sort()).toEqual([
-      'Phone-free carriage',
+      `Phone-free carriage for ${MARKER}`,
       `${MARKER} asks about bags`,
       `${MARKER} asks about seats`,
     ]);
@@ -603,7 +611,9 @@ describe('erasure', () => {
     const holding = await columnsContaining(t.ctx, MARKER);
     expect(holding.length).toBeGreaterThan(10);
     expect(holding).toContain('webhook_deliveries.payload');
-    expect(holding).toEqual(expect.arrayContaining(['authors.bio', 'authors.links']));
+    expect(holding).toEqual(
+      expect.arrayContaining(['authors.bio', 'authors.links', 'community_newsletter_digests.items']),
+    );
     const before = await sentimentCounts(ws.id);
     expect(before.reduce((s, r) => s + r.n, 0)).toBe(4);
 
@@ -700,6 +710,40 @@ describe('erasure', () => {
     await expect(
       addIdentity(t.ctx, admin.actor, id, { kind: 'email', value: 'new@example.com', verified: false }),
     ).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('retitles their threads in newsletter digests already built, as their threads are, and leaves others’ items', async () => {
+    const { ws, admin, id, entryThreadId, otherEntryThreadId } = await person();
+    const digestTitles = async () => {
+      const digests = await t.ctx.db
+        .selectFrom('community_newsletter_digests')
+        .select('items')
+        .where('workspace_id', '=', ws.id)
+        .execute();
+      expect(digests).toHaveLength(1);
+      const items = t.ctx.dialect.parseJson<DigestItems>(digests[0]?.items);
+      return {
+        raw: JSON.stringify(items),
+        titles: new Map(
+          [...items.top, ...items.answered, ...items.articles, ...items.ideaUpdates].map((i) => [
+            i.threadId,
+            i.title,
+          ]),
+        ),
+      };
+    };
+    const before = await digestTitles();
+    expect(before.titles.get(entryThreadId)).toBe(`Phone-free carriage for ${MARKER}`);
+    expect(before.raw).toContain(MARKER);
+
+    await eraseCustomer(t.ctx, admin.actor, id, { reason: 'GDPR art. 17 request' });
+
+    const after = await digestTitles();
+    expect(after.raw.toLowerCase()).not.toContain(MARKER);
+    expect(after.raw).not.toContain('Phone-free carriage');
+    expect(after.titles.get(entryThreadId)).toBe('A thread by an erased member');
+    expect(after.titles.get(otherEntryThreadId)).toBe('Pretzels');
+    expect([...after.titles.values()]).toContain('Quiet zone');
   });
 
   it('does not bring the text back when the source redelivers a post; the account comes back as a new customer', async () => {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { chunks } from '../../db/chunks.ts';
+import type { Dialect } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId, sha256 } from '../../ids.ts';
@@ -14,6 +15,7 @@ import type { Analysis } from '../analysis/types.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { postColumns } from '../communities/access.ts';
+import { retitleThreadsInDigests } from '../communities/newsletters.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { consentHistory, currentConsents } from './consents.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
@@ -509,13 +511,19 @@ async function eraseServiceHistory(
 }
 
 const ERASED_POST = 'This post was removed at its author’s request.';
+const ERASED_THREAD_TITLE = 'A thread by an erased member';
 
 /**
  * The person's community members keep their ids (threads, votes and points stay consistent) but
  * lose everything that identifies them: name, username, email, login and sessions, and the text
  * of what they wrote (posts, their earlier revisions, the titles of threads they opened).
  */
-async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds: string[]): Promise<number> {
+async function eraseCommunityLife(
+  trx: Transaction<DB>,
+  dialect: Dialect,
+  ws: string,
+  customerIds: string[],
+): Promise<number> {
   const memberIds: string[] = [];
   for (const part of chunks(customerIds))
     memberIds.push(
@@ -543,9 +551,12 @@ async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds:
       await trx.deleteFrom('community_member_notifications').where('post_id', 'in', postPart).execute();
       await trx.deleteFrom('community_post_deliveries').where('post_id', 'in', postPart).execute();
     }
-    const threads = (
-      await trx.selectFrom('community_threads').select('id').where('author_member_id', 'in', part).execute()
-    ).map((th) => th.id);
+    const threadRows = await trx
+      .selectFrom('community_threads')
+      .select(['id', 'space_id'])
+      .where('author_member_id', 'in', part)
+      .execute();
+    const threads = threadRows.map((th) => th.id);
     // Notifications and emails about posts in their threads quote the thread's title.
     for (const threadPart of chunks(threads)) {
       await trx
@@ -566,9 +577,11 @@ async function eraseCommunityLife(trx: Transaction<DB>, ws: string, customerIds:
     await trx.deleteFrom('community_challenge_notifications').where('member_id', 'in', part).execute();
     await trx
       .updateTable('community_threads')
-      .set({ title: 'A thread by an erased member' })
+      .set({ title: ERASED_THREAD_TITLE })
       .where('author_member_id', 'in', part)
       .execute();
+    // Digests already built keep a copy of each listed thread's title: it goes the same way.
+    await retitleThreadsInDigests(trx, dialect, ws, threadRows, ERASED_THREAD_TITLE);
     await trx.deleteFrom('community_member_sessions').where('member_id', 'in', part).execute();
     await trx.deleteFrom('community_email_verifications').where('member_id', 'in', part).execute();
     for (const id of part)
@@ -874,7 +887,7 @@ export async function eraseCustomer(
     const service = await eraseServiceHistory(ctx, trx, ws, ids, mentions);
     counts.cases = service.cases;
     counts.leads = service.leads;
-    counts.communityMembers = await eraseCommunityLife(trx, ws, ids);
+    counts.communityMembers = await eraseCommunityLife(trx, ctx.dialect, ws, ids);
     const answered = await trx
       .updateTable('survey_requests')
       .set({ comment: null })
