@@ -111,7 +111,10 @@ export const challengeNotificationSchema = z
   })
   .openapi('CommunityChallengeNotification');
 
-export function challengeState(row: ChallengeRow, now: Date): ChallengeState {
+export function challengeState(
+  row: Pick<ChallengeRow, 'winner_thread_id' | 'opens_at' | 'closes_at'>,
+  now: Date,
+): ChallengeState {
   if (row.winner_thread_id !== null) return 'decided';
   if (now.getTime() < Date.parse(row.opens_at)) return 'upcoming';
   if (now.getTime() < Date.parse(row.closes_at)) return 'open';

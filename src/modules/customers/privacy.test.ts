@@ -14,7 +14,7 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { followRecord } from '../collaboration/feed.ts';
-import { createChallenge, decideChallenge, submitEntry } from '../communities/challenges.ts';
+import { createChallenge, decideChallenge, submitEntry, voteEntry } from '../communities/challenges.ts';
 import { setIdeaStatus, voteIdea } from '../communities/ideas.ts';
 import { markMemberNotificationsRead, notifyIdeaStatusChanges } from '../communities/loop.ts';
 import { insertMember } from '../communities/members-fixtures.ts';
@@ -318,6 +318,9 @@ async function person() {
     body: 'Phones off',
   });
   const otherEntry = await submitEntry(t.ctx, neighbour, snacks.id, { title: 'Pretzels', body: 'Salty' });
+  // Each votes for the other's entry.
+  await voteEntry(t.ctx, member, snacks.id, otherEntry.threadId, true);
+  await voteEntry(t.ctx, neighbour, calm.id, theirEntry.threadId, true);
   t.clock.advance(24 * 3_600_000);
   await buildDueDigests(t.ctx);
   await decideChallenge(t.ctx, admin.actor, calm.id, { threadId: theirEntry.threadId, note: 'Lovely idea' });
@@ -335,6 +338,8 @@ async function person() {
     memberId: member.memberId,
     entryThreadId: theirEntry.threadId,
     otherEntryThreadId: otherEntry.threadId,
+    calmId: calm.id,
+    snacksId: snacks.id,
   };
 }
 
@@ -424,7 +429,8 @@ describe('consent by purpose and channel', () => {
 
 describe('export', () => {
   it('contains everything held about the person and is audited', async () => {
-    const { admin, id, mastoId, memberId } = await person();
+    const { ws, admin, id, mastoId, memberId, entryThreadId, otherEntryThreadId, calmId, snacksId } =
+      await person();
     const data = await exportCustomer(t.ctx, admin.actor, id);
     expect(data.customers.map((c) => c.id).sort()).toEqual([id, mastoId].sort());
     expect(data.profile.primaryEmail).toBe(`${MARKER}@example.com`);
@@ -522,6 +528,32 @@ describe('export', () => {
         body: 'Reward: A free ticket\n\nLovely idea',
       },
     ]);
+    // The idea they entered in a challenge (which it won) and their vote on the neighbour's entry;
+    // not the neighbour's entry nor the neighbour's vote on theirs.
+    expect(data.community.challengeEntries).toEqual([
+      {
+        thread_id: entryThreadId,
+        challenge_id: calmId,
+        member_id: memberId,
+        challenge: 'What would make trains calmer?',
+        title: `Phone-free carriage for ${MARKER}`,
+        body_markdown: 'Phones off',
+        vote_count: 1,
+        url: `${t.ctx.config.publicUrl}/community/${ws.slug}/t/${entryThreadId}`,
+        status: 'won',
+        created_at: expect.any(String),
+      },
+    ]);
+    expect(data.community.challengeVotes).toEqual([
+      {
+        thread_id: otherEntryThreadId,
+        challenge_id: snacksId,
+        member_id: memberId,
+        challenge: 'Which snack should we sell?',
+        title: 'Pretzels',
+        created_at: expect.any(String),
+      },
+    ]);
     expect(data.cases).toMatchObject([
       {
         subject: `Refund for ${MARKER} (card)`,
@@ -558,6 +590,8 @@ describe('export', () => {
         emails: { kind: string }[];
         newsletterEmails: { recipient: string }[];
         challengeNotifications: { kind: string }[];
+        challengeEntries: { status: string }[];
+        challengeVotes: { title: string }[];
       };
     };
     expect(body.format).toBe('rapport.customer-export');
@@ -566,6 +600,8 @@ describe('export', () => {
     expect(body.community.emails.map((e) => e.kind)).toEqual(['first_answer', 'email']);
     expect(body.community.newsletterEmails.map((e) => e.recipient)).toEqual([`${MARKER}_m@members.example`]);
     expect(body.community.challengeNotifications.map((n) => n.kind)).toEqual(['challenge_won']);
+    expect(body.community.challengeEntries.map((e) => e.status)).toEqual(['won']);
+    expect(body.community.challengeVotes.map((v) => v.title)).toEqual(['Pretzels']);
   });
 });
 
@@ -744,6 +780,52 @@ describe('erasure', () => {
     expect(after.titles.get(entryThreadId)).toBe('A thread by an erased member');
     expect(after.titles.get(otherEntryThreadId)).toBe('Pretzels');
     expect([...after.titles.values()]).toContain('Quiet zone');
+  });
+
+  it('erases the text of their challenge entries like their posts, keeping entries, votes and the win', async () => {
+    const { ws, admin, id, entryThreadId, otherEntryThreadId, calmId } = await person();
+    const entry = async (threadId: string) => {
+      const row = await t.ctx.db
+        .selectFrom('community_challenge_entries as e')
+        .innerJoin('community_threads as th', 'th.id', 'e.thread_id')
+        .innerJoin('community_posts as p', 'p.thread_id', 'th.id')
+        .select(['th.title', 'p.body_markdown', 'p.body_html', 'e.vote_count'])
+        .where('e.thread_id', '=', threadId)
+        .where('p.number', '=', 1)
+        .executeTakeFirstOrThrow();
+      return { ...row, vote_count: Number(row.vote_count) };
+    };
+    expect(await entry(entryThreadId)).toMatchObject({
+      title: `Phone-free carriage for ${MARKER}`,
+      body_markdown: 'Phones off',
+      vote_count: 1,
+    });
+
+    await eraseCustomer(t.ctx, admin.actor, id, { reason: 'GDPR art. 17 request' });
+
+    expect(await entry(entryThreadId)).toEqual({
+      title: 'A thread by an erased member',
+      body_markdown: 'This post was removed at its author’s request.',
+      body_html: '<p>This post was removed at its author’s request.</p>',
+      vote_count: 1,
+    });
+    expect(await entry(otherEntryThreadId)).toMatchObject({
+      title: 'Pretzels',
+      body_markdown: 'Salty',
+      vote_count: 1,
+    });
+    const votes = await t.ctx.db
+      .selectFrom('community_challenge_votes')
+      .select('thread_id')
+      .where('workspace_id', '=', ws.id)
+      .execute();
+    expect(votes.map((v) => v.thread_id).sort()).toEqual([entryThreadId, otherEntryThreadId].sort());
+    const challenge = await t.ctx.db
+      .selectFrom('community_challenges')
+      .select('winner_thread_id')
+      .where('id', '=', calmId)
+      .executeTakeFirstOrThrow();
+    expect(challenge.winner_thread_id).toBe(entryThreadId);
   });
 
   it('does not bring the text back when the source redelivers a post; the account comes back as a new customer', async () => {

@@ -15,6 +15,8 @@ import type { Analysis } from '../analysis/types.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { postColumns } from '../communities/access.ts';
+import { challengeState } from '../communities/challenges.ts';
+import { communityThreadUrl } from '../communities/loop.ts';
 import { retitleThreadsInDigests } from '../communities/newsletters.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { consentHistory, currentConsents } from './consents.ts';
@@ -105,7 +107,9 @@ export type CustomerExport = {
    * them (about answers, `table: community_post_deliveries`, or about ideas they follow,
    * `table: community_loop_deliveries`: address, subject, text, status, when sent); their
    * newsletter subscriptions and the newsletter digest emails queued or sent to them (address,
-   * space, period, status, when sent); the challenge wins they were told of (title, text, link).
+   * space, period, status, when sent); the challenge wins they were told of (title, text, link);
+   * their challenge entries (challenge, idea title, text, link, votes, status, when) and their
+   * votes on entries (challenge, entry, when).
    */
   community: {
     members: Record<string, unknown>[];
@@ -116,6 +120,8 @@ export type CustomerExport = {
     newsletterSubscriptions: Record<string, unknown>[];
     newsletterEmails: Record<string, unknown>[];
     challengeNotifications: Record<string, unknown>[];
+    challengeEntries: Record<string, unknown>[];
+    challengeVotes: Record<string, unknown>[];
   };
   /** Satisfaction surveys made for them (each with its status), with their scores and comments. */
   surveys: Record<string, unknown>[];
@@ -298,9 +304,11 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
     newsletterSubscriptions,
     newsletterEmails,
     challengeNotifications,
+    entries,
+    challengeVotes,
   ] =
     memberIds.length === 0
-      ? [[], [], [], [], [], [], [], []]
+      ? [[], [], [], [], [], [], [], [], [], []]
       : await Promise.all([
           ctx.db
             .selectFrom('community_posts')
@@ -331,7 +339,65 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
             .orderBy('d.id')
             .execute(),
           addressedTo('community_challenge_notifications'),
+          // An entry is an idea thread: its title and opening post are what they entered.
+          ctx.db
+            .selectFrom('community_challenge_entries as e')
+            .innerJoin('community_challenges as c', 'c.id', 'e.challenge_id')
+            .innerJoin('community_threads as t', 't.id', 'e.thread_id')
+            .leftJoin('community_posts as p', (j) =>
+              j.onRef('p.thread_id', '=', 't.id').on('p.number', '=', 1),
+            )
+            .select([
+              'e.thread_id',
+              'e.challenge_id',
+              'e.member_id',
+              'c.question as challenge',
+              't.title',
+              'p.body_markdown',
+              'e.vote_count',
+              'c.opens_at',
+              'c.closes_at',
+              'c.winner_thread_id',
+              'e.created_at',
+            ])
+            .where('e.workspace_id', '=', ws)
+            .where('e.member_id', 'in', memberIds)
+            .orderBy('e.created_at')
+            .orderBy('e.thread_id')
+            .execute(),
+          ctx.db
+            .selectFrom('community_challenge_votes as v')
+            .innerJoin('community_challenges as c', 'c.id', 'v.challenge_id')
+            .innerJoin('community_threads as t', 't.id', 'v.thread_id')
+            .select([
+              'v.thread_id',
+              'v.challenge_id',
+              'v.member_id',
+              'c.question as challenge',
+              't.title',
+              'v.created_at',
+            ])
+            .where('v.workspace_id', '=', ws)
+            .where('v.member_id', 'in', memberIds)
+            .orderBy('v.created_at')
+            .orderBy('v.thread_id')
+            .execute(),
         ]);
+  const slug =
+    entries.length === 0
+      ? ''
+      : (await ctx.db.selectFrom('workspaces').select('slug').where('id', '=', ws).executeTakeFirstOrThrow())
+          .slug;
+  // Won, not chosen (another entry won), or the challenge's state while undecided.
+  const challengeEntries = entries.map(({ opens_at, closes_at, winner_thread_id, ...e }) => {
+    const state = challengeState({ opens_at, closes_at, winner_thread_id }, ctx.now());
+    return {
+      ...e,
+      vote_count: Number(e.vote_count),
+      url: communityThreadUrl(ctx, slug, e.thread_id),
+      status: winner_thread_id === e.thread_id ? 'won' : state === 'decided' ? 'not_chosen' : state,
+    };
+  });
   const emails = [
     ...postEmails.map((e) => ({ table: 'community_post_deliveries', ...e })),
     ...ideaEmails.map((e) => ({ table: 'community_loop_deliveries', ...e })),
@@ -374,6 +440,8 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
       newsletterSubscriptions,
       newsletterEmails,
       challengeNotifications,
+      challengeEntries,
+      challengeVotes,
     },
     surveys,
     erasures: erasures.map((e) => ({ ...e, counts: json(e.counts) })),
