@@ -343,4 +343,81 @@ describe('awards', () => {
     const ledger = await pointsLedger(t.ctx, second, second.memberId, { limit: 50 });
     expect(ledger.items.map((e) => e.points).reverse()).toEqual([15, -15]);
   });
+
+  it('takes back the points of the answer a thread accepted when the whole thread is deleted, by its asker or a moderator, once', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const first = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const second = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const replier = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q1 = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const q2 = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Bags?', body: 'How many bags?' });
+    const q3 = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Seats?', body: 'Window?' });
+    const a1 = await replyToThread(t.ctx, first, q1.thread.id, { body: 'Yes, under 8 kg.' });
+    const a2 = await replyToThread(t.ctx, second, q2.thread.id, { body: 'Two.' });
+    await replyToThread(t.ctx, replier, q3.thread.id, { body: 'Ask at the desk.' });
+    await acceptAnswer(t.ctx, asker, q1.thread.id, a1.post.id);
+    await acceptAnswer(t.ctx, asker, q2.thread.id, a2.post.id);
+    expect((await member(first.memberId)).points).toBe(15);
+    expect((await member(second.memberId)).points).toBe(15);
+    const lines = async (memberId: string) =>
+      (
+        await t.ctx.db
+          .selectFrom('community_points_ledger')
+          .select(['points', 'reason', 'ref'])
+          .where('member_id', '=', memberId)
+          .orderBy('id')
+          .execute()
+      ).map((l) => ({ ...l, points: Number(l.points) }));
+
+    // The asker deletes their question (its opening post); deleting it again (a moderator, who
+    // still sees it) changes nothing.
+    await deletePost(t.ctx, asker, q1.post.id);
+    await deletePost(t.ctx, moderator, q1.post.id);
+    expect((await member(first.memberId)).points).toBe(0);
+    expect(await lines(first.memberId)).toEqual([
+      { points: 15, reason: 'accepted_answer', ref: `post:${a1.post.id}` },
+      { points: -15, reason: 'accepted_answer', ref: `post:${a1.post.id}` },
+    ]);
+    const deleted = await t.ctx.db
+      .selectFrom('community_threads')
+      .select(['deleted_at', 'accepted_post_id'])
+      .where('id', '=', q1.thread.id)
+      .executeTakeFirstOrThrow();
+    expect(deleted.deleted_at).not.toBeNull();
+    expect(deleted.accepted_post_id).toBeNull();
+
+    // A moderator deletes the other question; then its answer too: one reversing line.
+    await deletePost(t.ctx, moderator, q2.post.id);
+    await deletePost(t.ctx, moderator, a2.post.id);
+    expect((await member(second.memberId)).points).toBe(0);
+    expect((await lines(second.memberId)).map((l) => l.points)).toEqual([15, -15]);
+
+    // A deleted thread with no accepted answer takes nothing from anyone.
+    await deletePost(t.ctx, moderator, q3.post.id);
+    expect(await lines(replier.memberId)).toEqual([]);
+  });
+
+  it('adds no line when a thread whose accepted answer is hidden is deleted, and gives nothing back on restoring that answer', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const answerer = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
+    const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
+    const a = await replyToThread(t.ctx, answerer, q.thread.id, { body: 'Yes, under 8 kg.' });
+    await acceptAnswer(t.ctx, asker, q.thread.id, a.post.id);
+    await flagPost(t.ctx, moderator, a.post.id, { reason: 'spam' });
+    expect((await member(answerer.memberId)).points).toBe(0);
+
+    await deletePost(t.ctx, moderator, q.post.id);
+    await reviewPost(t.ctx, moderator, a.post.id, 'restore');
+    expect((await member(answerer.memberId)).points).toBe(0);
+    const ledger = await pointsLedger(t.ctx, answerer, answerer.memberId, { limit: 50 });
+    expect(ledger.items.map((e) => e.points).reverse()).toEqual([15, -15]);
+  });
 });

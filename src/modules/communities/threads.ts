@@ -430,16 +430,34 @@ export async function deletePost(ctx: AppContext, viewer: Viewer, postId: number
       .where('id', '=', thread.id)
       .execute();
     // A deleted accepted answer answers nothing and earns nothing: the acceptance is cleared and
-    // its author's points taken back (a reversing ledger line), as when moderation hides it. The
-    // condition is checked in this transaction, so only the delete that clears it takes them back.
-    const unaccepted = await trx
-      .updateTable('community_threads')
-      .set({ accepted_post_id: null })
+    // its author's points taken back (a reversing ledger line), as when moderation hides it. So
+    // for the answer a deleted thread accepted. Read after the update above, which holds the
+    // thread's row until commit, and cleared conditionally, so only the delete that clears the
+    // acceptance takes the points back.
+    const { accepted_post_id: accepted } = await trx
+      .selectFrom('community_threads')
+      .select('accepted_post_id')
       .where('id', '=', thread.id)
-      .where('accepted_post_id', '=', Number(post.id))
-      .executeTakeFirst();
-    if (Number(unaccepted.numUpdatedRows) > 0)
-      await revokeAcceptedAnswer(ctx, { workspaceId: actor.workspaceId, postId: Number(post.id) }, trx);
+      .executeTakeFirstOrThrow();
+    const answerId = accepted === null ? null : Number(accepted);
+    if (answerId !== null && (wholeThread || answerId === Number(post.id))) {
+      const unaccepted = await trx
+        .updateTable('community_threads')
+        .set({ accepted_post_id: null })
+        .where('id', '=', thread.id)
+        .where('accepted_post_id', '=', answerId)
+        .executeTakeFirst();
+      if (Number(unaccepted.numUpdatedRows) > 0)
+        await revokeAcceptedAnswer(ctx, { workspaceId: actor.workspaceId, postId: answerId }, trx);
+    }
+    // A hidden accepted answer (its points already taken back) is not put back by restoring it
+    // once its thread is gone.
+    if (wholeThread)
+      await trx
+        .updateTable('community_threads')
+        .set({ withheld_accepted_post_id: null })
+        .where('id', '=', thread.id)
+        .execute();
     // Recounted rather than decremented: the post may have been hidden (already out of the
     // counts), and the last activity moves back to the last post still there.
     await recountThreadAndSpace(ctx, trx, thread.id);
