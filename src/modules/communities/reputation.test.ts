@@ -26,6 +26,17 @@ async function member(memberId: string) {
     .executeTakeFirstOrThrow();
 }
 
+/** A member's points ledger, oldest line first. */
+async function ledgerLines(memberId: string) {
+  const rows = await t.ctx.db
+    .selectFrom('community_points_ledger')
+    .select(['points', 'reason', 'ref'])
+    .where('member_id', '=', memberId)
+    .orderBy('id')
+    .execute();
+  return rows.map((l) => ({ ...l, points: Number(l.points) }));
+}
+
 async function likeCount(postId: number) {
   const row = await t.ctx.db
     .selectFrom('community_posts')
@@ -287,21 +298,12 @@ describe('awards', () => {
     const plain = await replyToThread(t.ctx, other, q.thread.id, { body: 'No idea.' });
     await acceptAnswer(t.ctx, asker, q.thread.id, a.post.id);
     expect((await member(answerer.memberId)).points).toBe(15);
-    const lines = async (memberId: string) =>
-      (
-        await t.ctx.db
-          .selectFrom('community_points_ledger')
-          .select(['points', 'reason', 'ref'])
-          .where('member_id', '=', memberId)
-          .orderBy('id')
-          .execute()
-      ).map((l) => ({ ...l, points: Number(l.points) }));
 
     // The author deletes their own accepted answer; a second delete of it changes nothing.
     await deletePost(t.ctx, answerer, a.post.id);
     await deletePost(t.ctx, answerer, a.post.id);
     expect((await member(answerer.memberId)).points).toBe(0);
-    expect(await lines(answerer.memberId)).toEqual([
+    expect(await ledgerLines(answerer.memberId)).toEqual([
       { points: 15, reason: 'accepted_answer', ref: `post:${a.post.id}` },
       { points: -15, reason: 'accepted_answer', ref: `post:${a.post.id}` },
     ]);
@@ -315,7 +317,7 @@ describe('awards', () => {
     // A moderator deleting an answer never accepted takes nothing from anyone.
     await deletePost(t.ctx, moderator, plain.post.id);
     expect((await member(other.memberId)).points).toBe(0);
-    expect(await lines(other.memberId)).toEqual([]);
+    expect(await ledgerLines(other.memberId)).toEqual([]);
   });
 
   it('takes back the points of an accepted answer a moderator deletes, and nothing more for one already hidden', async () => {
@@ -363,22 +365,13 @@ describe('awards', () => {
     await acceptAnswer(t.ctx, asker, q2.thread.id, a2.post.id);
     expect((await member(first.memberId)).points).toBe(15);
     expect((await member(second.memberId)).points).toBe(15);
-    const lines = async (memberId: string) =>
-      (
-        await t.ctx.db
-          .selectFrom('community_points_ledger')
-          .select(['points', 'reason', 'ref'])
-          .where('member_id', '=', memberId)
-          .orderBy('id')
-          .execute()
-      ).map((l) => ({ ...l, points: Number(l.points) }));
 
     // The asker deletes their question (its opening post); deleting it again (a moderator, who
     // still sees it) changes nothing.
     await deletePost(t.ctx, asker, q1.post.id);
     await deletePost(t.ctx, moderator, q1.post.id);
     expect((await member(first.memberId)).points).toBe(0);
-    expect(await lines(first.memberId)).toEqual([
+    expect(await ledgerLines(first.memberId)).toEqual([
       { points: 15, reason: 'accepted_answer', ref: `post:${a1.post.id}` },
       { points: -15, reason: 'accepted_answer', ref: `post:${a1.post.id}` },
     ]);
@@ -394,11 +387,11 @@ describe('awards', () => {
     await deletePost(t.ctx, moderator, q2.post.id);
     await deletePost(t.ctx, moderator, a2.post.id);
     expect((await member(second.memberId)).points).toBe(0);
-    expect((await lines(second.memberId)).map((l) => l.points)).toEqual([15, -15]);
+    expect((await ledgerLines(second.memberId)).map((l) => l.points)).toEqual([15, -15]);
 
     // A deleted thread with no accepted answer takes nothing from anyone.
     await deletePost(t.ctx, moderator, q3.post.id);
-    expect(await lines(replier.memberId)).toEqual([]);
+    expect(await ledgerLines(replier.memberId)).toEqual([]);
   });
 
   it('adds no line when a thread whose accepted answer is hidden is deleted, and gives nothing back on restoring that answer', async () => {
