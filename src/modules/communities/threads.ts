@@ -430,9 +430,9 @@ export async function deletePost(ctx: AppContext, viewer: Viewer, postId: number
       .where('id', '=', thread.id)
       .execute();
     // A deleted accepted answer answers nothing and earns nothing: the acceptance is cleared and
-    // its author's points taken back (a reversing ledger line), as when moderation hides it. So
-    // for the answer a deleted thread accepted. Read after the update above, which holds the
-    // thread's row until commit, and cleared conditionally, so only the delete that clears the
+    // its author's points taken back (a reversing ledger line), as when moderation hides it; the
+    // same for the answer a deleted thread had accepted. Read after the update above, which holds
+    // the thread's row until commit, and cleared conditionally, so only the delete that clears the
     // acceptance takes the points back.
     const { accepted_post_id: accepted } = await trx
       .selectFrom('community_threads')
