@@ -331,6 +331,25 @@ describe('case lifecycle and feed', () => {
     expect((await listCases(t.ctx, agent, { view: 'unassigned', limit: 10 })).items).toHaveLength(0);
   });
 
+  it('changes a case only while it has the status an ifStatus names, and says which it has otherwise', async () => {
+    const { agent, other } = await setup();
+    const c = await createCase(t.ctx, agent, { subject: 'Undo me' });
+    await updateCase(t.ctx, agent, c.id, { status: 'solved' });
+    // A colleague reopens it; the first agent's undo, meant for a solved case, changes nothing.
+    await updateCase(t.ctx, other, c.id, { status: 'pending_customer' });
+    await expect(
+      updateCase(t.ctx, agent, c.id, { status: 'open', ifStatus: 'solved' }),
+    ).rejects.toMatchObject({ code: 'conflict', details: { status: 'pending_customer' } });
+    expect((await getCase(t.ctx, agent, c.id)).status).toBe('pending_customer');
+    const feed = await recordFeed(t.ctx, agent, 'case', c.id, { limit: 50 });
+    expect(feed.items.filter((e) => e.kind === 'status_changed')).toHaveLength(2);
+    // Solved again, the same undo applies.
+    await updateCase(t.ctx, other, c.id, { status: 'solved' });
+    expect((await updateCase(t.ctx, agent, c.id, { status: 'open', ifStatus: 'solved' })).status).toBe(
+      'open',
+    );
+  });
+
   it('will not reopen a closed case', async () => {
     const { agent } = await setup();
     const c = await createCase(t.ctx, agent, { subject: 'Closed' });

@@ -696,6 +696,15 @@ export async function updateCase(
   const { row, sla } = await ctx.db.transaction().execute(async (trx) => {
     const { row: found, clocks } = await caseWithClocks(trx, actor.workspaceId, id, { lock: ctx.dialect });
     const current = notMerged(found);
+    // Checked on the row this transaction holds (a row lock on PostgreSQL; SQLite writes one at a time).
+    if (patch.ifStatus !== undefined && current.status !== patch.ifStatus)
+      throw new AppError(
+        'conflict',
+        `Case ${current.number} is ${current.status} now, not ${patch.ifStatus}`,
+        {
+          status: current.status,
+        },
+      );
     if (current.status === 'closed' && patch.status !== undefined && patch.status !== 'closed')
       throw new AppError(
         'conflict',

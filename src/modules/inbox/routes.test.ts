@@ -87,6 +87,18 @@ describe('inbox API', () => {
       ),
     );
     expect(patched).toMatchObject({ status: 'open', assigneeUserId: agentId });
+    // A change on condition of a status the case no longer has: 409, naming the status it has.
+    const stale = await call(
+      app(),
+      'PATCH',
+      `/api/v1/cases/${detail.id}`,
+      { status: 'new', ifStatus: 'solved' },
+      { bearer: agent },
+    );
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({
+      error: { code: 'conflict', details: { status: 'open' } },
+    });
     const mine = await json<{ items: CaseBody[] }>(
       await call(app(), 'GET', '/api/v1/cases?view=mine&status=active', undefined, { bearer: agent }),
     );

@@ -118,6 +118,10 @@ export const casePatch = z
     customerId: z.string().min(1).max(64).nullable(),
     tags,
     customFields,
+    ifStatus: z.enum(caseStatuses).openapi({
+      description:
+        'Change the case only if it still has this status, else `409 conflict` naming the status it has: an undo that must not overwrite what a colleague did meanwhile',
+    }),
   })
   .partial()
   .openapi('CasePatch');

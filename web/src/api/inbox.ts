@@ -213,6 +213,8 @@ export type CasePatch = Partial<{
   customerId: string | null;
   tags: string[];
   customFields: Record<string, CaseFieldValue>;
+  /** Change the case only if it still has this status (409 otherwise). */
+  ifStatus: CaseStatus;
 }>;
 export type CaseInput = {
   subject: string;

@@ -35,7 +35,7 @@ import {
 import { BulkBar, HeardFigure, ShortcutHelp, ViewGroup } from './inbox-panels.tsx';
 import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { type SolveUndo, SolveUndoToast, solveUndoOf } from './solve-undo.tsx';
-import { batchUndoReport, casesToRestore, type SolvedCase } from './undo-window.ts';
+import { batchUndoReport, type SolvedCase } from './undo-window.ts';
 import { useInboxLive } from './use-inbox-live.ts';
 
 /** Filters the address may add to a view (`?priority=high`), or lift from it (`?priority=any`). */
@@ -409,7 +409,7 @@ function Inbox() {
   const undoOne = useCallback(
     async (u: SolveUndo, one: SolvedCase) => {
       try {
-        const c = await inboxApi.update(one.caseId, { status: one.from });
+        const c = await inboxApi.update(one.caseId, { status: one.from, ifStatus: 'solved' });
         replace(c);
         setUndo(null);
         // Read back as the live stream would: a case the solve took out of the view comes back.
@@ -427,34 +427,20 @@ function Inbox() {
     [replace, onChanges, me, surveyWithdrawn],
   );
   /**
-   * Undoes a bulk solve: puts back only the cases still solved (read just before), each to its own
-   * status; one someone or something moved since is left as it is and named in the report.
+   * Undoes a bulk solve: puts back each case still solved to its own status (the server checks it
+   * on the row it changes); one someone or something moved since is left as it is and named.
    */
   const undoBatch = useCallback(
     async (u: SolveUndo) => {
-      const current = new Map(
-        await Promise.all(
-          u.cases.map(
-            async (one) =>
-              [
-                one.caseId,
-                await inboxApi
-                  .get(one.caseId)
-                  .then((d) => (d.mergedInto ? null : d.status))
-                  .catch(() => null),
-              ] as const,
-          ),
-        ),
-      );
-      const { restore, changed } = casesToRestore(u.cases, current);
       const restored: SolvedCase[] = [];
+      const changed: SolvedCase[] = [];
       const failed: SolvedCase[] = [];
-      for (const one of restore) {
+      for (const one of u.cases) {
         try {
-          replace(await inboxApi.update(one.caseId, { status: one.from }));
+          replace(await inboxApi.update(one.caseId, { status: one.from, ifStatus: 'solved' }));
           restored.push(one);
-        } catch {
-          failed.push(one);
+        } catch (err) {
+          (err instanceof ApiError && err.status === 409 ? changed : failed).push(one);
         }
       }
       setUndo(null);

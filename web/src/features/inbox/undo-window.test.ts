@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   batchUndoReport,
-  casesToRestore,
   nextTickIn,
   SOLVE_UNDO_MS,
   type SolvedCase,
@@ -87,25 +86,6 @@ const batch: SolvedCase[] = [
   { caseId: 'c', number: 13, from: 'on_hold' },
   { caseId: 'd', number: 14, from: 'open' },
 ];
-
-describe('casesToRestore', () => {
-  it('puts back only the cases still solved; one reopened, closed or gone since is reported instead', () => {
-    const { restore, changed } = casesToRestore(
-      batch,
-      new Map([
-        ['a', 'solved'],
-        ['b', 'open'],
-        ['c', 'solved'],
-        ['d', null],
-      ]),
-    );
-    expect(restore.map((c) => [c.number, c.from])).toEqual([
-      [11, 'open'],
-      [13, 'on_hold'],
-    ]);
-    expect(changed.map((c) => c.number)).toEqual([12, 14]);
-  });
-});
 
 describe('batchUndoReport', () => {
   it('counts the cases put back and the surveys withdrawn, and names the ones not undone', () => {

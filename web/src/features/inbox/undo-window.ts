@@ -47,20 +47,6 @@ export function surveyWaitText(held: number, seconds: number): string {
     : `${held} surveys go to their customers in ${seconds} s unless you undo.`;
 }
 
-/**
- * Which cases of a batch undo puts back: only those still `solved` now (read just before). One
- * someone else moved since (reopened, closed, or gone) is left as they set it and reported.
- */
-export function casesToRestore(
-  batch: SolvedCase[],
-  current: ReadonlyMap<string, CaseStatus | null>,
-): { restore: SolvedCase[]; changed: SolvedCase[] } {
-  const restore: SolvedCase[] = [];
-  const changed: SolvedCase[] = [];
-  for (const c of batch) (current.get(c.caseId) === 'solved' ? restore : changed).push(c);
-  return { restore, changed };
-}
-
 /** What the inbox says after a batch undo: how many were put back, and which were not and why. */
 export function batchUndoReport(
   restored: SolvedCase[],
