@@ -286,6 +286,7 @@ export async function exportCustomer(ctx: AppContext, actor: Actor, id: string):
   ).map(({ password_hash: _, ...m }) => m);
   const memberIds = members.map((m) => m.id);
   /** The rows of a community table addressed to the person's members, oldest first. */
+  // Kysely types a union of tables as the union's common columns; the cast gives back the named table's row.
   const addressedTo = <T extends AddressedTable>(table: T) =>
     ctx.db
       .selectFrom(table as AddressedTable)
