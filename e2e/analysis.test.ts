@@ -131,15 +131,29 @@ describe('listening analysis', () => {
       })
       .toContain('Airline desk: billing');
     await page.getByLabel('Urgency', { exact: true }).selectOption('40');
+    // Clicking a card before the unfiltered list arrives would open one that the list then drops.
+    const unfiltered = page.waitForResponse(
+      (r) => r.url().includes('/api/v1/mentions?') && !r.url().includes('minUrgency'),
+    );
     await page.getByLabel('Urgency', { exact: true }).selectOption('');
+    await unfiltered;
     const card = page.locator('article.mention').first();
     await card.waitFor({ timeout: 60_000 });
-    // New posts keep arriving at the top, so find the opened card by its expanded toggle.
-    await card.getByRole('button', { name: 'Why?' }).click();
+    // New posts keep arriving at the top, so find the opened card by its expanded toggle. The
+    // response above may not be on screen yet: a card opened in the list it replaces can go, so
+    // open the first card again if so.
     const opened = page.locator('article.mention').filter({
       has: page.getByRole('button', { name: 'Hide why', expanded: true }),
     });
-    await opened.locator('.why-panel dl').waitFor();
+    for (let attempt = 1; ; attempt++) {
+      await card.getByRole('button', { name: 'Why?' }).click();
+      try {
+        await opened.locator('.why-panel dl').waitFor({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
     expect(await opened.locator('.why-panel dt').allTextContents()).toContainEqual(
       expect.stringContaining('Language'),
     );

@@ -101,6 +101,28 @@ describe('listening stream filters', () => {
     );
     await stream.getByText('Zebracorn refund please').waitFor();
     expect(await stream.getByRole('article').count()).toBe(3);
+
+    // A slow answer to an earlier search, arriving after the later one, does not replace it.
+    await page.route(
+      (url) => url.pathname === '/api/v1/mentions' && url.searchParams.get('search') === 'quokka',
+      async (route) => {
+        const response = await route.fetch();
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.fulfill({ response });
+      },
+    );
+    const slow = page.waitForEvent('requestfinished', (r) => r.url().includes('search=quokka'));
+    await search.fill('quokka');
+    await search.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'quokka');
+    await search.fill('');
+    await search.press('Enter');
+    await page.waitForURL((url) => !url.searchParams.has('q'));
+    await slow;
+    // Let the page read the late answer and render whatever it would.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(await stream.getByRole('article').count()).toBe(3);
+    await page.unroute('**/*');
     await page.screenshot({ path: path.join(artifacts, 'listening-filters.png'), fullPage: true });
     expect(scriptErrors).toEqual([]);
     await page.close();

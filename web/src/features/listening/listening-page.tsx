@@ -120,14 +120,19 @@ export function ListeningPage() {
       .catch(() => undefined);
   }, []);
 
+  /** Counts loads, so the answer to an earlier filter that arrives late does not replace a later one. */
+  const loads = useRef(0);
   const load = useCallback(async (f: MentionFilters, after?: string) => {
+    const ticket = ++loads.current;
     try {
       setError('');
       const page = await listeningApi.mentions(f, after);
+      if (ticket !== loads.current) return;
       setMentions((prev) => (after ? [...prev, ...page.items] : page.items));
       if (!after) setWaiting([]);
       setCursor(page.nextCursor);
     } catch (err) {
+      if (ticket !== loads.current) return;
       setError(err instanceof ApiError ? err.message : 'Could not load mentions.');
     }
   }, []);
