@@ -139,6 +139,35 @@ describe('inbox editing', () => {
     expect(page.url()).not.toContain('search=');
   });
 
+  it('keeps the view asked for last when the answer to an earlier search arrives after it', async () => {
+    await page.route(
+      (url) => url.pathname === '/api/v1/cases' && url.searchParams.get('search') === 'zqxslowsearch',
+      async (route) => {
+        const response = await route.fetch();
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.fulfill({ response });
+      },
+    );
+    await page.goto(`${server.url}/inbox`);
+    const list = page.getByRole('list', { name: 'All active cases' });
+    await list.waitFor();
+    const slow = page.waitForEvent('requestfinished', (r) => r.url().includes('search=zqxslowsearch'));
+    const box = page.getByRole('searchbox', { name: 'Search subjects, or a case number' });
+    await box.fill('zqxslowsearch');
+    await box.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('search') === 'zqxslowsearch');
+    await page.getByRole('searchbox', { name: 'Search subjects, or a case number' }).fill('');
+    await page.getByRole('searchbox', { name: 'Search subjects, or a case number' }).press('Enter');
+    await page.waitForURL((url) => !url.searchParams.has('search'));
+    await list.waitFor();
+    await slow;
+    // Let the page read the late answer and render whatever it would.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(await page.getByText('No case in All active matches “zqxslowsearch”.').count()).toBe(0);
+    expect(await list.getByRole('listitem').count()).toBeGreaterThan(0);
+    await page.unroute('**/*');
+  });
+
   it('puts the focus on the saved canned response', async () => {
     await page.goto(`${server.url}/settings/canned-responses`);
     await page.getByRole('button', { name: 'New canned response' }).click();

@@ -221,14 +221,19 @@ function Inbox() {
   const casesRef = useRef(cases);
   casesRef.current = cases;
 
+  /** Counts loads, so the answer for a view left meanwhile does not replace the one now shown. */
+  const loads = useRef(0);
   const load = useCallback(async (f: CaseFilters, after?: string, soonView = false) => {
+    const ticket = ++loads.current;
     try {
       setError('');
       // The server picks the cases due soon; larger pages, since the view sorts them by due time.
       const page = await inboxApi.cases(f, after, soonView ? 200 : undefined);
+      if (ticket !== loads.current) return;
       setLoaded((prev) => (after && prev ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor);
     } catch (err) {
+      if (ticket !== loads.current) return;
       setError(err instanceof ApiError ? err.message : 'Could not load cases.');
     }
   }, []);
