@@ -8,7 +8,7 @@ import {
   surveysApi,
 } from '../../api/surveys.ts';
 import { ApiError } from '../../api.ts';
-import { timeAgo } from '../listening/mention-card.tsx';
+import { ago } from './time-ago.tsx';
 
 const statusLabels: Record<SurveyRequestStatus, string> = {
   sent: 'Sent',
@@ -26,12 +26,6 @@ const statusPill: Record<SurveyRequestStatus, string> = {
   expired: 'pill off',
   withdrawn: 'pill off',
 };
-
-const ago = (iso: string) => (
-  <time dateTime={iso} title={new Date(iso).toLocaleString()}>
-    {timeAgo(iso)} ago
-  </time>
-);
 
 /**
  * The case's satisfaction surveys: each request with its status and answer, a link to copy while it

@@ -17,16 +17,11 @@ import { loadDraft, saveDraft, sessionDrafts, unfilledPlaceholders } from './com
 import { type Directory, formatMinutes, formatTarget, metricLabels, useNow } from './inbox-bits.tsx';
 import { mentionedIn } from './note-mentions.ts';
 import { customerLatestPost } from './reply-target.ts';
+import { ago } from './time-ago.tsx';
 
 /** The longest text one post takes on each channel (the server refuses longer ones). */
 export const channelLimits: Record<string, number> = { bluesky: 300, mastodon: 500, email: 20_000 };
 const length = (s: string) => [...s].length;
-
-const ago = (iso: string) => (
-  <time dateTime={iso} title={new Date(iso).toLocaleString()}>
-    {timeAgo(iso)} ago
-  </time>
-);
 
 const postLabel = (m: Mention) => {
   const who = m.author?.handle ? `@${m.author.handle}` : (m.author?.displayName ?? 'unknown author');
