@@ -20,9 +20,10 @@ import {
 import { communitiesCommands } from './modules/communities/commands.ts';
 import { contactColumns, importContacts } from './modules/customers/contacts-import.ts';
 import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
+import { eraseCustomer } from './modules/customers/erasure.ts';
 import { chooseExportFormat, type ExportFormat, exportFormats } from './modules/customers/export-format.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
-import { eraseCustomer, exportCustomer } from './modules/customers/privacy.ts';
+import { exportCustomer } from './modules/customers/privacy.ts';
 import { exportSegmentMembers } from './modules/customers/segments-export.ts';
 import { importTransactions, transactionColumns } from './modules/customers/transactions-import.ts';
 import { inboxCommands } from './modules/inbox/commands.ts';

@@ -12,7 +12,7 @@ import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { createLead, updateLead } from '../sales/leads.ts';
 import { recordConsent } from './consents.ts';
-import { eraseCustomer } from './privacy.ts';
+import { eraseCustomer } from './erasure.ts';
 import {
   createCustomer,
   customerTimeline,

@@ -3,7 +3,7 @@ import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace, mentionRow } from '../../../test/factories.ts';
 import { newId } from '../../ids.ts';
 import { rebuildCustomerStats, refreshCustomerStats, refreshNewMentionStats } from './customer-stats.ts';
-import { eraseCustomer } from './privacy.ts';
+import { eraseCustomer } from './erasure.ts';
 import { mergeCustomers, unmergeCustomers } from './service.ts';
 
 const t = setupTestDatabase();

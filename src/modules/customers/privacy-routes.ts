@@ -4,7 +4,8 @@ import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { listConsents, recordConsent } from './consents.ts';
-import { eraseCustomer, exportCustomer } from './privacy.ts';
+import { eraseCustomer } from './erasure.ts';
+import { exportCustomer } from './privacy.ts';
 import { consentInput, consentSchema } from './schema.ts';
 
 const idParam = z.object({ id: z.string().min(1).max(64) });

@@ -34,7 +34,8 @@ import { answerSurvey, createSurvey, sendCaseSurvey } from '../surveys/service.t
 import { fanOutEvents } from '../webhooks/delivery.ts';
 import { createEndpoint } from '../webhooks/endpoints.ts';
 import { listConsents, recordConsent } from './consents.ts';
-import { eraseCustomer, exportCustomer } from './privacy.ts';
+import { eraseCustomer } from './erasure.ts';
+import { exportCustomer } from './privacy.ts';
 import {
   addIdentity,
   createAttributeDefinition,

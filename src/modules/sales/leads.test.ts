@@ -4,7 +4,7 @@ import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { followRecord, listNotifications, recordFeed } from '../collaboration/feed.ts';
 import { recordEvents } from '../customers/activity.ts';
 import { recordConsent } from '../customers/consents.ts';
-import { eraseCustomer } from '../customers/privacy.ts';
+import { eraseCustomer } from '../customers/erasure.ts';
 import {
   createAttributeDefinition,
   createCustomer,
