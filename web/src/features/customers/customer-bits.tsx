@@ -83,6 +83,36 @@ export function CustomerFigures({ c }: { c: CustomerSummary }) {
   );
 }
 
+/** A linked customer's reach on a case or a lead: followers, mentions, influence and last seen. */
+export function ReachFigures({
+  c,
+}: {
+  c: { followers: number | null; mentionCount: number; influence: number | null; lastSeenAt: string | null };
+}) {
+  return (
+    <dl className="figures compact-figures">
+      <div>
+        <dt>Followers</dt>
+        <dd>{c.followers ?? '—'}</dd>
+      </div>
+      <div>
+        <dt>Mentions</dt>
+        <dd>{c.mentionCount}</dd>
+      </div>
+      <div>
+        <dt>Influence</dt>
+        <dd>{c.influence ?? '—'}</dd>
+      </div>
+      <div>
+        <dt>Last seen</dt>
+        <dd>
+          <Ago at={c.lastSeenAt} />
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
 /** A horizontal bar for a count out of a maximum (SVG attributes, so no inline style is needed). */
 export function CountBar({
   label,

@@ -5,10 +5,10 @@ import { type Case, type CaseDetail, type Conversation, inboxApi, type Reply } f
 import type { Mention } from '../../api/listening.ts';
 import { ApiError } from '../../api.ts';
 import { PostLinks } from '../../components/post-links.tsx';
+import { Ago } from '../customers/customer-bits.tsx';
 import { AnalysisBadges } from '../listening/analysis-badges.tsx';
 import { type Directory, Initial } from './inbox-bits.tsx';
 import { ReplyItem } from './reply-composer.tsx';
-import { ago } from './time-ago.tsx';
 
 function Post({ m, first, children }: { m: Mention; first: boolean; children?: ReactNode }) {
   const name = m.author?.displayName ?? m.author?.handle ?? 'unknown author';
@@ -21,7 +21,7 @@ function Post({ m, first, children }: { m: Mention; first: boolean; children?: R
           <strong>{name}</strong>
           {m.author?.handle && <span className="muted">@{m.author.handle}</span>}
           <span className="muted">·</span>
-          {ago(m.createdAt)}
+          <Ago at={m.createdAt} />
           {m.url && (
             <a className="post-link" href={m.url} rel="noopener noreferrer nofollow" target="_blank">
               View original<span className="visually-hidden"> post by {name} (opens in a new tab)</span>
@@ -138,7 +138,7 @@ export function Conversations({
             <span className={`chip channel-${c.channel}`}>{c.channel}</span>
             <span className="muted">
               {c.messages.length} {c.messages.length === 1 ? 'post' : 'posts'} · last activity{' '}
-              {ago(c.lastActivityAt)}
+              <Ago at={c.lastActivityAt} />
             </span>
           </header>
           <ol className="thread">

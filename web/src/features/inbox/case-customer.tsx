@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import type { CaseDetail } from '../../api/inbox.ts';
+import { ReachFigures } from '../customers/customer-bits.tsx';
 import { Initial, words } from './inbox-bits.tsx';
-import { ago } from './time-ago.tsx';
 
 /** The case's customer: identities, reach, segments and a link to the profile. */
 export function CustomerCard({ detail }: { detail: CaseDetail }) {
@@ -32,24 +32,7 @@ export function CustomerCard({ detail }: { detail: CaseDetail }) {
           </li>
         ))}
       </ul>
-      <dl className="figures compact-figures">
-        <div>
-          <dt>Followers</dt>
-          <dd>{c.followers ?? '—'}</dd>
-        </div>
-        <div>
-          <dt>Mentions</dt>
-          <dd>{c.mentionCount}</dd>
-        </div>
-        <div>
-          <dt>Influence</dt>
-          <dd>{c.influence ?? '—'}</dd>
-        </div>
-        <div>
-          <dt>Last seen</dt>
-          <dd>{c.lastSeenAt ? ago(c.lastSeenAt) : '—'}</dd>
-        </div>
-      </dl>
+      <ReachFigures c={c} />
       {c.lifecycleStage && <span className="chip stage">{words(c.lifecycleStage)}</span>}
       {detail.segments && detail.segments.length > 0 && (
         <ul className="chip-list plain-list" aria-label="Segments">

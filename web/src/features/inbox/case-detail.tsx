@@ -13,6 +13,7 @@ import {
 } from '../../api/inbox.ts';
 import { ApiError } from '../../api.ts';
 import { useSession } from '../../session.tsx';
+import { Ago } from '../customers/customer-bits.tsx';
 import { Conversations } from './case-conversations.tsx';
 import { CustomerCard } from './case-customer.tsx';
 import { Feed } from './case-feed.tsx';
@@ -21,7 +22,6 @@ import { MergeBox } from './case-merge.tsx';
 import { CaseSurveys } from './case-surveys.tsx';
 import { type Directory, LiveSlaChip, PriorityChip, presenceLine, StatusChip, words } from './inbox-bits.tsx';
 import { Composer, NoteItem, SlaPanel } from './reply-composer.tsx';
-import { ago } from './time-ago.tsx';
 
 const PRESENCE_RENEW_MS = 15_000;
 
@@ -194,7 +194,9 @@ export function CaseDetailPane({
             <PriorityChip priority={detail.priority} />
             <span className="chip">{words(detail.type)}</span>
             {detail.channel && <span className={`chip channel-${detail.channel}`}>{detail.channel}</span>}
-            <span className="muted small-inline">opened {ago(detail.createdAt)}</span>
+            <span className="muted small-inline">
+              opened <Ago at={detail.createdAt} />
+            </span>
           </div>
           {here && (
             <p className="presence-line" role="status">

@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import type { RecordEvent } from '../../api/collaboration.ts';
+import { Ago } from '../customers/customer-bits.tsx';
 import { type Directory, feedLine } from './inbox-bits.tsx';
-import { ago } from './time-ago.tsx';
 
 /** The case record's activity feed, older pages fetched on request. */
 export function Feed({
@@ -36,7 +36,9 @@ export function Feed({
                   )}
                 </span>
                 {line.detail && <span className="feed-detail">{line.detail}</span>}
-                <span className="muted small-inline">{ago(e.createdAt)}</span>
+                <span className="muted small-inline">
+                  <Ago at={e.createdAt} />
+                </span>
               </li>
             );
           })}

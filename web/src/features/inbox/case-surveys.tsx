@@ -8,7 +8,7 @@ import {
   surveysApi,
 } from '../../api/surveys.ts';
 import { ApiError } from '../../api.ts';
-import { ago } from './time-ago.tsx';
+import { Ago } from '../customers/customer-bits.tsx';
 
 const statusLabels: Record<SurveyRequestStatus, string> = {
   sent: 'Sent',
@@ -190,17 +190,23 @@ function SurveyRequestItem({ r, onCopied }: { r: SurveyRequestView; onCopied(tex
       {r.deliveryError && <p className="field-error">{r.deliveryError}</p>}
       <p className="muted small-inline">
         {r.answeredAt ? (
-          <>answered {ago(r.answeredAt)}</>
+          <>
+            answered <Ago at={r.answeredAt} />
+          </>
         ) : r.status === 'withdrawn' ? (
-          <>made {ago(r.createdAt)}, never sent</>
+          <>
+            made <Ago at={r.createdAt} />, never sent
+          </>
         ) : r.heldUntil ? (
           <>held until {new Date(r.heldUntil).toLocaleTimeString()}: reopening the case withdraws it</>
         ) : r.status === 'not_sent' ? (
           <>
-            {linkOnly ? 'link made' : 'tried'} {ago(r.createdAt)}
+            {linkOnly ? 'link made' : 'tried'} <Ago at={r.createdAt} />
           </>
         ) : (
-          <>sent {ago(r.createdAt)}</>
+          <>
+            sent <Ago at={r.createdAt} />
+          </>
         )}
         {open && (
           <>

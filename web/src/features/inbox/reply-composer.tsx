@@ -12,12 +12,12 @@ import {
 import type { Mention } from '../../api/listening.ts';
 import { ApiError } from '../../api.ts';
 import { useCaretAfterRender } from '../../components/caret.ts';
+import { Ago } from '../customers/customer-bits.tsx';
 import { timeAgo } from '../listening/mention-card.tsx';
 import { loadDraft, saveDraft, sessionDrafts, unfilledPlaceholders } from './composer-drafts.ts';
 import { type Directory, formatMinutes, formatTarget, metricLabels, useNow } from './inbox-bits.tsx';
 import { mentionedIn } from './note-mentions.ts';
 import { customerLatestPost } from './reply-target.ts';
-import { ago } from './time-ago.tsx';
 
 /** The longest text one post takes on each channel (the server refuses longer ones). */
 export const channelLimits: Record<string, number> = { bluesky: 300, mastodon: 500, email: 20_000 };
@@ -496,7 +496,7 @@ export function ReplyItem({
       <div className="reply-head">
         <strong>{who}</strong> <span className="muted">{how}</span>
         <span className="muted">·</span>
-        {ago(r.createdAt)}
+        <Ago at={r.createdAt} />
       </div>
       <p className="post-text">{r.body}</p>
       <div className="reply-status">
@@ -507,7 +507,11 @@ export function ReplyItem({
               View the post<span className="visually-hidden"> (opens in a new tab)</span>
             </a>
           ) : (
-            r.sentAt && <span className="muted">{ago(r.sentAt)}</span>
+            r.sentAt && (
+              <span className="muted">
+                <Ago at={r.sentAt} />
+              </span>
+            )
           ))}
         {r.status === 'queued' &&
           !r.lastError &&
@@ -561,7 +565,7 @@ export function NoteItem({ n, dir }: { n: CaseNote; dir: Directory }) {
         <span className="note-badge">Internal note</span>
         <strong>{dir.nameOf(n.authorUserId)}</strong>
         <span className="muted">·</span>
-        {ago(n.createdAt)}
+        <Ago at={n.createdAt} />
       </div>
       <p className="post-text">{n.body}</p>
       {n.mentionUserIds.length > 0 && (

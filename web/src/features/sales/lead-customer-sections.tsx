@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { LeadDetail } from '../../api/sales.ts';
-import { Ago, ChannelChips } from '../customers/customer-bits.tsx';
+import { Ago, ChannelChips, ReachFigures } from '../customers/customer-bits.tsx';
 
 export function CustomerSection({ lead }: { lead: LeadDetail }) {
   const c = lead.customer;
@@ -18,26 +18,7 @@ export function CustomerSection({ lead }: { lead: LeadDetail }) {
             {c.primaryEmail && <span className="muted"> · {c.primaryEmail}</span>}
           </p>
           <ChannelChips identities={c.identities} />
-          <dl className="figures compact-figures">
-            <div>
-              <dt>Followers</dt>
-              <dd>{c.followers ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>Mentions</dt>
-              <dd>{c.mentionCount}</dd>
-            </div>
-            <div>
-              <dt>Influence</dt>
-              <dd>{c.influence ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>Last seen</dt>
-              <dd>
-                <Ago at={c.lastSeenAt} />
-              </dd>
-            </div>
-          </dl>
+          <ReachFigures c={c} />
           {lead.segments.length > 0 && (
             <p>
               <span className="small-label">Segments </span>
