@@ -1,8 +1,8 @@
 // `npm run bench -- routing [--engine sqlite|postgres] [--size POSTS] [--runs N]`: the routing rules' share
 // of the pipeline on its own, over more posts and runs than the inbox benchmark gives it (its 2 runs of
 // 2,000 posts at `--size 100000` vary by ±30 % from run to run on this machine).
-import { rulesOverhead } from './inbox.ts';
 import { type BenchArgs, type BenchResult, machine, round } from './lib.ts';
+import { rulesOverhead } from './rules-overhead.ts';
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
