@@ -8,7 +8,8 @@ import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { updateCustomer } from '../customers/service.ts';
 import { createQuery } from '../listening/service.ts';
 import { getCase, listCases } from './case-lists.ts';
-import { attachMention, createCase, mergeCases, splitCase, updateCase } from './cases.ts';
+import { mergeCases, splitCase } from './case-merge-split.ts';
+import { attachMention, createCase, updateCase } from './cases.ts';
 import {
   disposeMention,
   dispositionStats,

@@ -1,13 +1,25 @@
+/**
+ * Cases themselves: reading one (with its SLA clocks), creating one by hand or from posts,
+ * attaching a post's thread to one, and changing its fields and status. Lists live in
+ * case-lists.ts, merging and splitting in case-merge-split.ts.
+ */
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { batchScopeOf, memoIn } from '../../db/batch-scope.ts';
 import type { CasesTable, ConversationsTable, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { recordAudit } from '../audit/service.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { addFollower, type RecordType, recordEvent } from '../collaboration/feed.ts';
 import { surveyOnSolve, withdrawHeldSurveys } from '../surveys/service.ts';
+import {
+  type CasePost,
+  conversationForMention,
+  disposeAsCase,
+  disposer,
+  latestPostAt,
+  readCasePost,
+} from './case-threads.ts';
 import { type CaseInput, type CasePatch, type CaseView, type ConversationView, caseInput } from './schema.ts';
 import { type Clock, slaOfCases, slaViews, syncCaseSla } from './sla.ts';
 
@@ -53,7 +65,7 @@ export function toConversationView(r: Selectable<ConversationsTable>): Conversat
 }
 
 /** A case with its SLA clocks. */
-async function caseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
+export async function caseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
   const sla = await slaOfCases(ctx.db, [row.id]);
   return toCaseView(ctx, row, sla.get(row.id) ?? []);
 }
@@ -97,7 +109,7 @@ export async function caseByNumber(
 }
 
 /** A case that may still be worked: not merged away. */
-async function workableCase(db: Db, workspaceId: string, id: string): Promise<CaseRow> {
+export async function workableCase(db: Db, workspaceId: string, id: string): Promise<CaseRow> {
   return notMerged(await caseRow(db, workspaceId, id));
 }
 
@@ -269,159 +281,6 @@ async function checkCustomer(db: Db, workspaceId: string, customerId: string): P
 
 const tagString = (tags: readonly string[]) => [...new Set(tags)].join(' ');
 
-/** The customer a mention's author belongs to, if identity resolution has attached it yet. */
-async function customerOfAuthor(
-  db: Db,
-  workspaceId: string,
-  authorId: number | null,
-): Promise<string | null> {
-  if (authorId === null) return null;
-  const row = await db
-    .selectFrom('identities')
-    .select('customer_id')
-    .where('workspace_id', '=', workspaceId)
-    .where('author_id', '=', authorId)
-    .executeTakeFirst();
-  return row?.customer_id ?? null;
-}
-
-/** A post a case is being given, with its author's customer. */
-export type CasePost = {
-  m: {
-    id: number | string;
-    channel: string;
-    external_id: string;
-    thread_root: string | null;
-    text: string;
-    author_id: number | string | null;
-    created_at: string;
-    deleted_at: string | null;
-  };
-  customerId: string | null;
-};
-
-/** When the newest of a case's first posts was written (the customer's last message so far). */
-function latestPostAt(posts: CasePost[]): string | null {
-  const times = posts.map((p) => Date.parse(String(p.m.created_at))).filter((t) => !Number.isNaN(t));
-  return times.length > 0 ? new Date(Math.max(...times)).toISOString() : null;
-}
-
-async function readCasePost(trx: Transaction<DB>, workspaceId: string, mentionId: number): Promise<CasePost> {
-  const m = await trx
-    .selectFrom('mentions')
-    .select(['id', 'channel', 'external_id', 'thread_root', 'text', 'author_id', 'created_at', 'deleted_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', mentionId)
-    .executeTakeFirst();
-  if (!m) throw new AppError('not_found', `No mention ${mentionId}`);
-  return {
-    m,
-    customerId: await customerOfAuthor(trx, workspaceId, m.author_id === null ? null : Number(m.author_id)),
-  };
-}
-
-/**
- * The conversation of a post's thread (created on first use), attached to `caseId`.
- * A thread belongs to one case at a time: attaching it elsewhere moves it. The post's own row
- * is left to `disposeAsCase`, which both callers run next.
- */
-async function conversationForMention(
-  ctx: AppContext,
-  trx: Transaction<DB>,
-  workspaceId: string,
-  post: CasePost,
-  caseId: string,
-): Promise<{ conversationId: string; customerId: string | null; channel: string; movedFrom: string | null }> {
-  const { m, customerId } = post;
-  const threadKey = m.thread_root ?? m.external_id;
-  const now = ctx.now().toISOString();
-  const conversation = (preview: { text: string; deleted_at: string | null }) =>
-    trx.insertInto('conversations').values({
-      id: newId(ctx.now()),
-      workspace_id: workspaceId,
-      channel: m.channel,
-      thread_key: threadKey,
-      case_id: caseId,
-      customer_id: customerId,
-      preview: preview.deleted_at === null ? preview.text.slice(0, 280) : '',
-      last_activity_at: m.created_at,
-      created_at: now,
-    });
-  // A post that starts its own thread usually starts its conversation too: try the insert first
-  // (a round trip saved per case on PostgreSQL), and read the conversation only if it exists.
-  if (m.thread_root === null) {
-    const made = await conversation(m)
-      .onConflict((oc) => oc.columns(['workspace_id', 'channel', 'thread_key']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (made) {
-      await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId, { root: false });
-      return { conversationId: made.id, customerId, channel: m.channel, movedFrom: null };
-    }
-  }
-  const existing = await trx
-    .selectFrom('conversations')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('channel', '=', m.channel)
-    .where('thread_key', '=', threadKey)
-    .executeTakeFirst();
-  let conversationId: string;
-  let movedFrom: string | null = null;
-  if (existing) {
-    conversationId = existing.id;
-    movedFrom = existing.case_id !== caseId ? existing.case_id : null;
-    await trx
-      .updateTable('conversations')
-      .set({
-        case_id: caseId,
-        last_activity_at: m.created_at > existing.last_activity_at ? m.created_at : existing.last_activity_at,
-      })
-      .where('id', '=', existing.id)
-      .execute();
-  } else {
-    // The preview is the thread's root when it is stored, else this mention.
-    const root =
-      m.thread_root === null
-        ? m
-        : ((await trx
-            .selectFrom('mentions')
-            .select(['text', 'deleted_at'])
-            .where('workspace_id', '=', workspaceId)
-            .where('channel', '=', m.channel)
-            .where('external_id', '=', m.thread_root)
-            .executeTakeFirst()) ?? m);
-    conversationId = (await conversation(root).returning('id').executeTakeFirstOrThrow()).id;
-  }
-  await moveThreadToCase(trx, workspaceId, m.channel, threadKey, caseId, {
-    root: threadKey !== m.external_id,
-  });
-  return { conversationId, customerId, channel: m.channel, movedFrom };
-}
-
-/**
- * Every stored post of a thread (its root and the posts under it) now belongs to the case. Two
- * statements, not one with `or`: SQLite answers the `or` by walking every post of the channel.
- * Without `root`, the root's own row is left to the caller, which writes it anyway.
- */
-async function moveThreadToCase(
-  trx: Transaction<DB>,
-  workspaceId: string,
-  channel: string,
-  threadKey: string,
-  caseId: string,
-  options: { root: boolean } = { root: true },
-): Promise<void> {
-  for (const column of options.root ? (['thread_root', 'external_id'] as const) : (['thread_root'] as const))
-    await trx
-      .updateTable('mentions')
-      .set({ case_id: caseId })
-      .where('workspace_id', '=', workspaceId)
-      .where('channel', '=', channel)
-      .where(column, '=', threadKey)
-      .execute();
-}
-
 /**
  * The next per-workspace case number; the workspace row is locked so two creations cannot take
  * the same one. In a batch scope the lock is held until the batch commits, so the highest number
@@ -448,33 +307,6 @@ export async function nextCaseNumber(
   const counter = await scope.memo(`case_number:${workspaceId}`, async () => ({ last: await highest() }));
   counter.last += 1;
   return counter.last;
-}
-
-/** Who decided a disposition: a person's user id, or `rule:<id>` for a routing rule. */
-const disposer = (by: { userId: string | null; rule?: { id: string } }) =>
-  by.userId ?? (by.rule ? `rule:${by.rule.id}` : null);
-
-/** Sets a mention's disposition to `case` (it was turned into or attached to `caseId`). */
-async function disposeAsCase(
-  ctx: AppContext,
-  trx: Transaction<DB>,
-  workspaceId: string,
-  mentionId: number,
-  caseId: string,
-  by: string | null,
-): Promise<void> {
-  await trx
-    .updateTable('mentions')
-    .set({
-      disposition: 'case',
-      disposition_reason: null,
-      disposition_at: ctx.now().toISOString(),
-      disposition_by: by,
-      case_id: caseId,
-    })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', mentionId)
-    .execute();
 }
 
 /**
@@ -769,181 +601,4 @@ export async function updateCase(
     return { row, sla };
   });
   return toCaseView(ctx, row, sla);
-}
-
-/**
- * Merges case `fromId` into `intoId`: its conversations and their mentions move, it is closed
- * and points at the case it went into; both feeds say which conversations moved.
- */
-export async function mergeCases(
-  ctx: AppContext,
-  actor: Actor,
-  intoId: string,
-  fromId: string,
-): Promise<CaseView> {
-  requirePermission(actor, 'inbox:work');
-  if (intoId === fromId) throw new AppError('bad_request', 'A case cannot be merged into itself');
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const into = await workableCase(trx, actor.workspaceId, intoId);
-    const from = await workableCase(trx, actor.workspaceId, fromId);
-    if (into.status === 'closed') throw new AppError('conflict', `Case ${into.number} is closed`);
-    const now = ctx.now().toISOString();
-    const moved = await trx.selectFrom('conversations').select('id').where('case_id', '=', fromId).execute();
-    const conversationIds = moved.map((c) => c.id);
-    await trx.updateTable('conversations').set({ case_id: intoId }).where('case_id', '=', fromId).execute();
-    await trx
-      .updateTable('mentions')
-      .set({ case_id: intoId })
-      .where('workspace_id', '=', actor.workspaceId)
-      .where('case_id', '=', fromId)
-      .execute();
-    await trx
-      .updateTable('cases')
-      .set({ merged_into: intoId, status: 'closed', closed_at: now, updated_at: now })
-      .where('id', '=', fromId)
-      .execute();
-    const intoTags = new Set([
-      ...(into.tags ? into.tags.split(' ') : []),
-      ...(from.tags ? from.tags.split(' ') : []),
-    ]);
-    await trx
-      .updateTable('cases')
-      .set({
-        updated_at: now,
-        tags: [...intoTags].join(' '),
-        customer_id: into.customer_id ?? from.customer_id,
-      })
-      .where('id', '=', intoId)
-      .execute();
-    const data = {
-      into: { id: intoId, number: into.number },
-      from: { id: fromId, number: from.number },
-      conversationIds,
-    };
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: CASE,
-      recordId: intoId,
-      kind: 'merged_in',
-      actorUserId: actor.userId,
-      data,
-      summary: `Case ${from.number} was merged into case ${into.number}`,
-    });
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: CASE,
-      recordId: fromId,
-      kind: 'merged_away',
-      actorUserId: actor.userId,
-      data,
-      summary: `Case ${from.number} was merged into case ${into.number}`,
-    });
-    await recordAudit(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      actorUserId: actor.userId,
-      action: 'case.merge',
-      targetType: 'case',
-      targetId: intoId,
-      details: data,
-    });
-    await syncCaseSla(ctx, trx, actor.workspaceId, intoId, ctx.now());
-    await syncCaseSla(ctx, trx, actor.workspaceId, fromId, ctx.now());
-    return caseRow(trx, actor.workspaceId, intoId);
-  });
-  return caseView(ctx, row);
-}
-
-/** Moves the given conversations of a case into a new case (same customer, type, priority, tags). */
-export async function splitCase(
-  ctx: AppContext,
-  actor: Actor,
-  id: string,
-  conversationIds: string[],
-  subject?: string | undefined,
-): Promise<CaseView> {
-  requirePermission(actor, 'inbox:work');
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const source = await workableCase(trx, actor.workspaceId, id);
-    const owned = await trx
-      .selectFrom('conversations')
-      .select(['id', 'preview', 'customer_id'])
-      .where('case_id', '=', id)
-      .execute();
-    const ownedIds = new Set(owned.map((c) => c.id));
-    const unknown = conversationIds.filter((c) => !ownedIds.has(c));
-    if (unknown.length > 0)
-      throw new AppError('validation_failed', 'Only conversations of this case can be split off', {
-        fields: [{ path: 'conversationIds', message: `not in case ${source.number}: ${unknown.join(', ')}` }],
-      });
-    const splitCustomer =
-      owned.find((c) => conversationIds.includes(c.id) && c.customer_id !== null)?.customer_id ??
-      source.customer_id;
-    if (conversationIds.length >= owned.length)
-      throw new AppError('bad_request', 'A split must leave at least one conversation on the case');
-    const created = await insertCase(
-      ctx,
-      trx,
-      actor.workspaceId,
-      {
-        subject: subject ?? `${source.subject} (split)`,
-        type: source.type,
-        priority: source.priority,
-        tags: source.tags ? source.tags.split(' ') : [],
-        // The new case belongs to whoever wrote the threads split off, else stays with the case's customer.
-        ...(splitCustomer ? { customerId: splitCustomer } : {}),
-        ...(source.team_id ? { teamId: source.team_id } : {}),
-      },
-      { userId: actor.userId },
-    );
-    await trx
-      .updateTable('conversations')
-      .set({ case_id: created.id })
-      .where('case_id', '=', id)
-      .where('id', 'in', conversationIds)
-      .execute();
-    const threads = await trx
-      .selectFrom('conversations')
-      .select(['channel', 'thread_key'])
-      .where('id', 'in', conversationIds)
-      .execute();
-    for (const t of threads)
-      await moveThreadToCase(trx, actor.workspaceId, t.channel, t.thread_key, created.id);
-    const first = await trx
-      .selectFrom('conversations')
-      .select('channel')
-      .where('case_id', '=', created.id)
-      .orderBy('created_at')
-      .executeTakeFirst();
-    await trx
-      .updateTable('cases')
-      .set({ channel: first?.channel ?? null })
-      .where('id', '=', created.id)
-      .execute();
-    const data = {
-      from: { id, number: source.number },
-      to: { id: created.id, number: created.number },
-      conversationIds,
-    };
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: CASE,
-      recordId: id,
-      kind: 'split',
-      actorUserId: actor.userId,
-      data,
-      summary: `Case ${source.number} was split into case ${created.number}`,
-    });
-    await recordEvent(ctx, trx, {
-      workspaceId: actor.workspaceId,
-      recordType: CASE,
-      recordId: created.id,
-      kind: 'split_from',
-      actorUserId: actor.userId,
-      data,
-      summary: `Case ${created.number} was split from case ${source.number}`,
-    });
-    await syncCaseSla(ctx, trx, actor.workspaceId, id, ctx.now());
-    return caseRow(trx, actor.workspaceId, created.id);
-  });
-  return caseView(ctx, row);
 }

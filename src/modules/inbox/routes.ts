@@ -8,6 +8,7 @@ import { pageQuery } from '../../pagination.ts';
 import { requirePermission } from '../auth/roles.ts';
 import * as canned from './canned.ts';
 import * as caseLists from './case-lists.ts';
+import { mergeCases, splitCase } from './case-merge-split.ts';
 import * as caseRules from './case-rules.ts';
 import * as cases from './cases.ts';
 import { disposeMention, dispositionStats } from './dispositions.ts';
@@ -116,10 +117,7 @@ export function inboxRoutes(ctx: AppContext) {
       },
     }),
     async (c) =>
-      c.json(
-        await cases.mergeCases(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json').fromCaseId),
-        200,
-      ),
+      c.json(await mergeCases(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json').fromCaseId), 200),
   );
 
   app.openapi(
@@ -142,7 +140,7 @@ export function inboxRoutes(ctx: AppContext) {
     async (c) => {
       const body = c.req.valid('json');
       return c.json(
-        await cases.splitCase(ctx, actorOf(c), c.req.valid('param').id, body.conversationIds, body.subject),
+        await splitCase(ctx, actorOf(c), c.req.valid('param').id, body.conversationIds, body.subject),
         201,
       );
     },

@@ -10,8 +10,8 @@ import { committedMentionId } from '../listening/store.ts';
 import { createLeadByRule } from '../sales/leads.ts';
 import { surveyOnSolve, withdrawHeldSurveys } from '../surveys/service.ts';
 import { renderSharedCanned } from './canned.ts';
+import type { CasePost } from './case-threads.ts';
 import {
-  type CasePost,
   checkAssignee,
   insertCase,
   insertMentionIntoCase,
