@@ -2,6 +2,15 @@ import { z } from 'zod';
 import type { GenericPost } from '../../pipeline/formats.ts';
 import { seededRandom } from '../../random.ts';
 import { type ConnectorRuntime, sleep } from '../connector.ts';
+import {
+  chatter,
+  fill,
+  type Kind,
+  replyGroup,
+  replyTexts,
+  reviewTexts,
+  type Template,
+} from './demo-chatter.ts';
 
 /**
  * Made-up but realistic chatter about the demo brand ("Demo Airways"), so that `npm start`
@@ -22,6 +31,8 @@ export type DemoAuthor = {
   name: string;
   followers: number;
   channel: string;
+  /** What they write in, their own language first. */
+  languages: string[];
   /** What their profile says about them, so the customer profile's social bin shows a bio and links. */
   bio?: string;
   links?: { label: string; url: string }[];
@@ -34,6 +45,7 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Maya Lindqvist',
     followers: 48_200,
     channel: 'bluesky',
+    languages: ['en'],
     bio: 'Travel writer. 40 countries and counting. Honest reviews of airlines, airports and lounges.',
     links: [{ label: 'Blog', url: 'https://example.com/demo/maya-travels' }],
   },
@@ -43,15 +55,24 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Tom Kowalski',
     followers: 312,
     channel: 'bluesky',
+    languages: ['en'],
     bio: 'Dad of two, weekend cyclist, flies Lisbon–Warsaw more often than he would like.',
   },
-  { id: 'ana', handle: 'ana.souza', name: 'Ana Souza', followers: 1_870, channel: 'bluesky' },
+  {
+    id: 'ana',
+    handle: 'ana.souza',
+    name: 'Ana Souza',
+    followers: 1_870,
+    channel: 'bluesky',
+    languages: ['pt', 'en'],
+  },
   {
     id: 'lucas',
     handle: 'lucas@mastodon.example',
     name: 'Lucas Martin',
     followers: 540,
     channel: 'mastodon',
+    languages: ['fr', 'en'],
   },
   {
     id: 'greta',
@@ -59,19 +80,28 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Greta Vogel',
     followers: 22_900,
     channel: 'mastodon',
+    languages: ['de', 'en'],
     bio: 'Aviation journalist. Tips and corrections welcome.',
     links: [
       { label: 'Website', url: 'https://example.com/demo/greta-vogel' },
       { label: 'Newsletter', url: 'https://example.com/demo/greta-vogel/newsletter' },
     ],
   },
-  { id: 'sam', handle: 'sam.flies', name: 'Sam Okafor', followers: 96, channel: 'bluesky' },
+  {
+    id: 'sam',
+    handle: 'sam.flies',
+    name: 'Sam Okafor',
+    followers: 96,
+    channel: 'bluesky',
+    languages: ['en'],
+  },
   {
     id: 'lena',
     handle: 'lena@mastodon.example',
     name: 'Lena Fischer',
     followers: 2_410,
     channel: 'mastodon',
+    languages: ['de', 'en'],
   },
   // A custom-domain Bluesky handle: the demo seed gives Carlos's customer the verified email
   // carlos@ruiz.example, which proves this handle is his (an automatic, explained link).
@@ -81,18 +111,34 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Carlos Ruiz',
     followers: 7_300,
     channel: 'bluesky',
+    languages: ['es', 'en'],
     bio: 'Product designer in Madrid. Frequent flyer, infrequent complainer.',
     links: [{ label: 'Portfolio', url: 'https://example.com/demo/carlos-ruiz' }],
   },
-  { id: 'deals', handle: 'best-deals-4u', name: 'Best Deals 4U', followers: 12, channel: 'bluesky' },
+  {
+    id: 'deals',
+    handle: 'best-deals-4u',
+    name: 'Best Deals 4U',
+    followers: 12,
+    channel: 'bluesky',
+    languages: ['en'],
+  },
   {
     id: 'reviews',
     handle: 'travel-reviews.example',
     name: 'Travel Reviews',
     followers: 150_000,
     channel: 'rss',
+    languages: ['en'],
   },
-  { id: 'priya', handle: 'priya.n', name: 'Priya Nair', followers: 880, channel: 'bluesky' },
+  {
+    id: 'priya',
+    handle: 'priya.n',
+    name: 'Priya Nair',
+    followers: 880,
+    channel: 'bluesky',
+    languages: ['en'],
+  },
   // Maya on Mastodon too: the same handle on two networks becomes a merge suggestion.
   {
     id: 'maya-mastodon',
@@ -100,6 +146,7 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Maya Lindqvist',
     followers: 3_100,
     channel: 'mastodon',
+    languages: ['en'],
   },
   {
     id: 'jules',
@@ -107,6 +154,7 @@ export const demoAuthors: DemoAuthor[] = [
     name: 'Jules Bernard',
     followers: 430,
     channel: 'mastodon',
+    languages: ['fr'],
   },
 ];
 
@@ -123,109 +171,7 @@ export function demoAuthorProfile(author: DemoAuthor): NonNullable<GenericPost['
   };
 }
 
-type Template = { lang: string; texts: string[] };
-
-const chatter: Record<string, Template[]> = {
-  complaint: [
-    {
-      lang: 'en',
-      texts: [
-        'Where is my bag? Landed in Lisbon 3 hours ago on @demoairways DA 212 and nobody at the desk knows anything',
-        'Flight delayed again, 4th time this month. @demoairways this is getting ridiculous #DemoAirways',
-        'please help, still no refund for the cancelled flight from March. Case 88172. @demoairways',
-        'Stuck on hold with Demo Airways for 55 minutes now. The app just says "try again later"',
-        'Seat 14C is broken and the crew shrugged. Six hour flight. Thanks @demoairways',
-      ],
-    },
-    { lang: 'es', texts: ['@demoairways mi maleta no llegó a Madrid y nadie responde. Vuelo DA 118'] },
-    {
-      lang: 'fr',
-      texts: ['Vol annulé sans explication, aucun remboursement depuis 3 semaines @demoairways'],
-    },
-    {
-      lang: 'de',
-      texts: ['Schon wieder Verspätung mit Demo Airways, Anschlussflug verpasst. Sehr ärgerlich.'],
-    },
-  ],
-  question: [
-    {
-      lang: 'en',
-      texts: [
-        'Does @demoairways allow a second carry-on for infants? Flying with a 9 month old next week',
-        'How do I change the name on a booking with Demo Airways? The website errors out',
-        'Is wifi free on Demo Airways long-haul flights or do you have to pay?',
-        'What is the baggage allowance on the basic fare? @demoairways',
-      ],
-    },
-    { lang: 'pt', texts: ['Alguém sabe se a @demoairways deixa levar bicicleta como bagagem?'] },
-  ],
-  purchase: [
-    {
-      lang: 'en',
-      texts: [
-        'How much is the family plan on @demoairways? Thinking of booking 4 tickets to Porto in July',
-        'Looking at the business class upgrade to New York, is it worth it on Demo Airways?',
-        'Ready to book the Demo Airways summer pass if someone can confirm it includes checked bags',
-      ],
-    },
-    {
-      lang: 'es',
-      texts: ['¿Cuánto cuesta el abono anual de Demo Airways? Quiero comprarlo para mis viajes de trabajo'],
-    },
-  ],
-  praise: [
-    {
-      lang: 'en',
-      texts: [
-        'thanks @demoairways, lovely crew on DA 401 today, they even found my lost headphones',
-        'Smoothest boarding ever with Demo Airways. New app is sooo much better 👏',
-        'Shoutout to the Demo Airways desk in Porto who rebooked me in 5 minutes. Heroes.',
-      ],
-    },
-    { lang: 'fr', texts: ['Super vol avec @demoairways, équipage adorable et à l’heure ! Merci'] },
-  ],
-  idea: [
-    {
-      lang: 'en',
-      texts: [
-        '@demoairways you should let us pick seats in the app after check-in, not only on the website',
-        'Feature request for Demo Airways: live bag tracking in the app like other airlines have',
-        'Would love a quiet zone on early morning Demo Airways flights. Just an idea!',
-      ],
-    },
-  ],
-  churn: [
-    {
-      lang: 'en',
-      texts: [
-        'That is it, switching to another airline after this. Cancel my Demo Airways membership',
-        'Third lost bag this year. Done with @demoairways, moving my miles elsewhere',
-      ],
-    },
-  ],
-  spam: [
-    {
-      lang: 'en',
-      texts: [
-        'Cheap Demo Airways tickets 90% off!!! DM now 👉 http://cheap-tix.example/win',
-        'Buy followers fast and cheap #DemoAirways #travel http://followers.example',
-      ],
-    },
-  ],
-  reply: [
-    {
-      lang: 'en',
-      texts: [
-        'Same thing happened to me last week, took them 5 days to find it',
-        'Did you try the chat in the app? They answered me in 10 minutes',
-        'Following, I have the same question',
-        'This. Exactly this.',
-      ],
-    },
-  ],
-};
-
-const mix: [string, number][] = [
+const mix: [Kind | 'reply', number][] = [
   ['complaint', 30],
   ['question', 18],
   ['purchase', 10],
@@ -240,7 +186,7 @@ function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)] as T;
 }
 
-function pickWeighted(rand: () => number): string {
+function pickWeighted(rand: () => number): Kind | 'reply' {
   const total = mix.reduce((s, [, w]) => s + w, 0);
   let r = rand() * total;
   for (const [kind, w] of mix) {
@@ -250,27 +196,69 @@ function pickWeighted(rand: () => number): string {
   return 'complaint';
 }
 
-/**
- * The `sequence`-th demo post (deterministic for a seed), made at `at`. Replies point at one
- * of the recent earlier posts on the same channel, so threads form.
- */
-export function demoPost(seed: number, sequence: number, at: Date): GenericPost {
+/** Who may say what: spam comes from the spam account only, and the review site publishes reviews. */
+function eligible(kind: Kind | 'reply', a: DemoAuthor): boolean {
+  if (kind === 'spam' || a.id === 'deals') return kind === 'spam' && a.id === 'deals';
+  if (a.channel === 'rss') return kind === 'complaint' || kind === 'praise';
+  return true;
+}
+
+/** A text in one of the author's languages, their own more often than English. */
+function textFor(rand: () => number, templates: Template[], author: DemoAuthor) {
+  const spoken = templates.filter((t) => author.languages.includes(t.lang));
+  const own = spoken.filter((t) => t.lang !== 'en');
+  const english = spoken.filter((t) => t.lang === 'en');
+  const from = own.length > 0 && (english.length === 0 || rand() < 0.7) ? own : english;
+  const template = pick(rand, from.length > 0 ? from : templates);
+  return { lang: template.lang, text: fill(pick(rand, template.texts), rand) };
+}
+
+/** The first draws of a demo post: its kind and author, which is what a later reply needs of it. */
+function demoHead(seed: number, sequence: number) {
   const rand = seededRandom(seed * 1_000_003 + sequence);
-  let kind = pickWeighted(rand);
-  if (kind === 'reply' && sequence < 5) kind = 'complaint';
-  const template = pick(rand, chatter[kind] ?? []);
+  const kind = pickWeighted(rand);
   const author = pick(
     rand,
-    demoAuthors.filter((a) => (kind === 'spam' ? a.id === 'deals' : a.id !== 'deals')),
+    demoAuthors.filter((a) => eligible(kind, a)),
   );
-  const channel = kind === 'reply' && author.channel === 'rss' ? 'bluesky' : author.channel;
+  return { rand, kind, author };
+}
+
+/**
+ * The `sequence`-th demo post (deterministic for a seed), made at `at`. A reply answers one of
+ * the dozen posts before it on the same network, by someone else, in words that fit what it
+ * answers; without such a post it is a complaint of its own.
+ */
+export function demoPost(seed: number, sequence: number, at: Date): GenericPost {
+  const { rand, kind: drawn, author } = demoHead(seed, sequence);
+  let kind = drawn;
+  let parent: { sequence: number; kind: Kind } | null = null;
+  if (kind === 'reply') {
+    for (let back = 1; back <= Math.min(12, sequence) && !parent; back++) {
+      const before = demoHead(seed, sequence - back);
+      if (
+        before.kind !== 'reply' &&
+        before.kind !== 'spam' &&
+        before.author.channel === author.channel &&
+        before.author.id !== author.id
+      )
+        parent = { sequence: sequence - back, kind: before.kind };
+    }
+    if (!parent) kind = 'complaint';
+  }
+  const { lang, text } =
+    author.channel === 'rss' && (kind === 'complaint' || kind === 'praise')
+      ? { lang: 'en', text: fill(pick(rand, reviewTexts[kind]), rand) }
+      : parent
+        ? textFor(rand, replyTexts[replyGroup(parent.kind)], author)
+        : textFor(rand, chatter[kind as Kind], author);
   const post: GenericPost = {
-    channel,
+    channel: author.channel,
     externalId: `demo:${seed}:${sequence}`,
-    url: `https://example.com/demo/${channel}/${sequence}`,
-    text: pick(rand, template.texts),
+    url: `https://example.com/demo/${author.channel}/${sequence}`,
+    text,
     createdAt: at.toISOString(),
-    language: template.lang,
+    language: lang,
     author: demoAuthorProfile(author),
     engagement: {
       likes: Math.floor(rand() * (author.followers > 10_000 ? 400 : 20)),
@@ -278,9 +266,8 @@ export function demoPost(seed: number, sequence: number, at: Date): GenericPost 
       replies: Math.floor(rand() * 6),
     },
   };
-  if (kind === 'reply') {
-    const parent = sequence - 1 - Math.floor(rand() * Math.min(8, sequence - 1));
-    post.replyTo = `demo:${seed}:${parent}`;
+  if (parent) {
+    post.replyTo = `demo:${seed}:${parent.sequence}`;
     post.threadRoot = post.replyTo;
   }
   return post;
