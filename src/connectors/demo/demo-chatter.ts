@@ -306,16 +306,44 @@ const cities = [
   'Dublin',
   'Athens',
 ];
+/** The cities' names where a language says them differently from English. */
+const cityNames: Record<string, Record<string, string>> = {
+  es: {
+    Lisbon: 'Lisboa',
+    Berlin: 'Berlín',
+    Warsaw: 'Varsovia',
+    Paris: 'París',
+    Rome: 'Roma',
+    'New York': 'Nueva York',
+    Athens: 'Atenas',
+  },
+  fr: { Lisbon: 'Lisbonne', Warsaw: 'Varsovie', Athens: 'Athènes' },
+  de: { Lisbon: 'Lissabon', Warsaw: 'Warschau', Rome: 'Rom', Athens: 'Athen' },
+  pt: {
+    Lisbon: 'Lisboa',
+    Berlin: 'Berlim',
+    Warsaw: 'Varsóvia',
+    Rome: 'Roma',
+    'New York': 'Nova York',
+    Athens: 'Atenas',
+  },
+};
 const months = ['January', 'March', 'May', 'July', 'September', 'November'];
 const ordinals = ['2nd', '3rd', '4th', '5th'];
 
-/** The text with each slot filled from `rand` (the same slot twice in one text gets one value). */
-export function fill(text: string, rand: () => number): string {
+/**
+ * The text with each slot filled from `rand` (the same slot twice in one text gets one value),
+ * cities named as `lang` names them.
+ */
+export function fill(text: string, rand: () => number, lang = 'en'): string {
   const int = (from: number, to: number) => from + Math.floor(rand() * (to - from + 1));
   const one = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)] as T;
   const values: Record<string, () => string> = {
     flight: () => `DA ${int(100, 899)}`,
-    city: () => one(cities),
+    city: () => {
+      const city = one(cities);
+      return cityNames[lang]?.[city] ?? city;
+    },
     hours: () => String(int(2, 9)),
     minutes: () => String(int(15, 95)),
     days: () => String(int(3, 12)),

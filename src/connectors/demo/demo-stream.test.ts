@@ -64,5 +64,9 @@ describe('demo stream', () => {
     const [first, second] = text.match(/DA \d{3}/g) ?? [];
     expect(first).toBe(second);
     expect(fill('{unknown} stays', rand)).toBe('{unknown} stays');
+    // A city in a German text has its German name.
+    const german = new Set(Array.from({ length: 60 }, () => fill('{city}', rand, 'de')));
+    expect(german).toContain('Lissabon');
+    expect(german).not.toContain('Lisbon');
   });
 });

@@ -210,7 +210,7 @@ function textFor(rand: () => number, templates: Template[], author: DemoAuthor) 
   const english = spoken.filter((t) => t.lang === 'en');
   const from = own.length > 0 && (english.length === 0 || rand() < 0.7) ? own : english;
   const template = pick(rand, from.length > 0 ? from : templates);
-  return { lang: template.lang, text: fill(pick(rand, template.texts), rand) };
+  return { lang: template.lang, text: fill(pick(rand, template.texts), rand, template.lang) };
 }
 
 /** The first draws of a demo post: its kind and author, which is what a later reply needs of it. */
