@@ -1,7 +1,8 @@
 import type { GenericPost } from '../src/pipeline/formats.ts';
 import { seededRandom } from '../src/random.ts';
 
-const brands = [
+/** Shared with the routing rules of bench/rules-overhead.ts, so that the rules meet the posts' words. */
+export const brands = [
   'acme',
   'globex',
   'initech',
@@ -13,7 +14,7 @@ const brands = [
   'tyrell',
   'cyberdyne',
 ];
-const products = [
+export const products = [
   'app',
   'card',
   'plan',
@@ -25,7 +26,7 @@ const products = [
   'order',
   'delivery',
 ];
-const complaints = [
+export const complaints = [
   'refund',
   'broken',
   'late',

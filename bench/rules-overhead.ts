@@ -9,7 +9,7 @@ import { appendToLog } from '../src/pipeline/ingest-log.ts';
 import { processBatch } from '../src/pipeline/worker.ts';
 import { seededRandom } from '../src/random.ts';
 import { freshDatabase } from './fresh-database.ts';
-import { generatePosts } from './generate.ts';
+import { brands, complaints, generatePosts, products } from './generate.ts';
 import { TEAMS } from './inbox-data.ts';
 
 // The routing rules' cost in the pipeline: the same generated posts through processBatch and
@@ -19,42 +19,6 @@ import { TEAMS } from './inbox-data.ts';
 function routingRules(teamIds: string[], notifyUserId: string): RoutingRuleInput[] {
   const rnd = seededRandom(9);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
-  const brands = [
-    'acme',
-    'globex',
-    'initech',
-    'umbrella',
-    'hooli',
-    'stark',
-    'wayne',
-    'wonka',
-    'tyrell',
-    'cyberdyne',
-  ];
-  const products = [
-    'app',
-    'card',
-    'plan',
-    'flight',
-    'router',
-    'phone',
-    'account',
-    'subscription',
-    'order',
-    'delivery',
-  ];
-  const complaints = [
-    'refund',
-    'broken',
-    'late',
-    'delayed',
-    'cancelled',
-    'lost',
-    'charged',
-    'waiting',
-    'crash',
-    'outage',
-  ];
   const rules: RoutingRuleInput[] = [];
   // 5 rules that open cases: a brand's complaints on a channel.
   for (let i = 0; i < 5; i++)
