@@ -10,6 +10,7 @@ import {
   type Presence,
   type Team,
 } from '../../api/inbox.ts';
+import type { ActivityLine } from '../../components/activity-list.tsx';
 
 export const words = (s: string) => s.replaceAll('_', ' ');
 
@@ -124,8 +125,6 @@ const caseRef = (v: unknown) => {
   return typeof n === 'number' ? `case #${n}` : 'another case';
 };
 
-export type FeedLine = { text: string; detail?: string | undefined; link?: { to: string; label: string } };
-
 const idPattern = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 
 /**
@@ -143,7 +142,7 @@ export function withNames(text: string, dir: Pick<Directory, 'people' | 'teamsBy
  * One feed event as a sentence a person reads: "Status open → solved", "Assigned to Ana", with
  * the names of the people and teams it involves.
  */
-export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
+export function feedLine(e: RecordEvent, dir: Directory): ActivityLine {
   const line = describeEvent(e, dir);
   return {
     ...line,
@@ -152,7 +151,7 @@ export function feedLine(e: RecordEvent, dir: Directory): FeedLine {
   };
 }
 
-function describeEvent(e: RecordEvent, dir: Directory): FeedLine {
+function describeEvent(e: RecordEvent, dir: Directory): ActivityLine {
   const d = e.data;
   const rule = obj(d.rule);
   const byRule = str(rule.name) ? ` by rule “${str(rule.name)}”` : '';

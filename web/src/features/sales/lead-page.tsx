@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { collaborationApi, type RecordEvent } from '../../api/collaboration.ts';
 import { type LeadDetail, salesApi, salesConfigurers, salesWorkers } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
+import { ActivityList } from '../../components/activity-list.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { Ago } from '../customers/customer-bits.tsx';
@@ -165,24 +166,11 @@ function Lead({ id }: { id: string }) {
           <PostsSection lead={lead} />
           <section className="case-feed" aria-labelledby="lead-feed-title">
             <h2 id="lead-feed-title">Activity</h2>
-            {feed.length === 0 ? (
-              <p className="muted">Nothing has happened on this lead yet.</p>
-            ) : (
-              <ol className="feed-list">
-                {feed.map((e) => {
-                  const line = leadFeedLine(e, owners);
-                  return (
-                    <li key={e.id} className={`feed-event kind-${e.kind}`}>
-                      <span className="feed-text">{line.text}</span>
-                      {line.detail && <span className="feed-detail">{line.detail}</span>}
-                      <span className="muted small-inline">
-                        <Ago at={e.createdAt} />
-                      </span>
-                    </li>
-                  );
-                })}
-              </ol>
-            )}
+            <ActivityList
+              events={feed}
+              lineOf={(e) => leadFeedLine(e, owners)}
+              empty="Nothing has happened on this lead yet."
+            />
             {feedCursor && (
               <button
                 type="button"
