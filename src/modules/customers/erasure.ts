@@ -1,5 +1,5 @@
 /**
- * Erasure: a person's text, names, handles and addresses go everywhere; anonymous aggregates stay.
+ * Erasure: a person's text, names, handles and addresses are removed everywhere; anonymous aggregates stay.
  * The export is in privacy.ts. What is erased, what is kept and why: docs/customers.md, "Privacy".
  */
 import { randomBytes } from 'node:crypto';
