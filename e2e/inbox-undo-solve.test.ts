@@ -37,6 +37,22 @@ describe('undoing a solve', () => {
     const scriptErrors: string[] = [];
     page.on('pageerror', (err) => scriptErrors.push(err.message));
     await signInOwner(page);
+    // The demo history surveyed some of the stream's customers this week; with no cooldown the
+    // survey asks whichever customer the first case has (the cooldown is not what this tests).
+    const cooldown = await page.evaluate(async () => {
+      const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrfToken: string };
+      const { items } = (await (await fetch('/api/v1/surveys')).json()) as {
+        items: { id: string; trigger: string }[];
+      };
+      const survey = items.find((s) => s.trigger === 'case_solved');
+      const res = await fetch(`/api/v1/surveys/${survey?.id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ cooldownDays: 0 }),
+      });
+      return ((await res.json()) as { cooldownDays: number }).cooldownDays;
+    });
+    expect(cooldown).toBe(0);
 
     // A demo Bluesky complaint: a case with a customer, whom the demo's survey asks in the thread.
     await page.goto(`${server.url}/inbox?view=channel:bluesky&tag=complaint`);
