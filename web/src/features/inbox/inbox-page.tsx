@@ -189,6 +189,12 @@ function Inbox() {
   const refine = (key: Refinement, value: string) =>
     setParam(key, value === '' && view.filters[key] !== undefined ? ANY : value);
   const filtersKey = JSON.stringify({ filters, soon, pendingSaved });
+  // The search box's text, refilled when the address changes the search (Back, a saved view), but
+  // never remounted: a remount would take the focus out of the box, and the next letters typed would
+  // be shortcuts (e solves, r replies).
+  const [searchText, setSearchText] = useState(filters.search ?? '');
+  const searchInAddress = filters.search ?? '';
+  useEffect(() => setSearchText(searchInAddress), [searchInAddress]);
   const now = useNow();
 
   const [loaded, setLoaded] = useState<CaseCardData[] | null>(null);
@@ -622,16 +628,15 @@ function Inbox() {
             <label>
               <span className="visually-hidden">Search subjects, or a case number</span>
               <input
-                key={`search-${filters.search ?? ''}`}
                 type="search"
                 placeholder="Search subjects, or #12…"
-                defaultValue={filters.search ?? ''}
+                value={searchText}
+                onChange={(e) => setSearchText(e.target.value)}
                 onKeyDown={(e) => {
-                  if (e.key === 'Enter') refine('search', (e.target as HTMLInputElement).value.trim());
+                  if (e.key === 'Enter') refine('search', searchText.trim());
                 }}
-                onBlur={(e) => {
-                  if (e.target.value.trim() !== (filters.search ?? ''))
-                    refine('search', e.target.value.trim());
+                onBlur={() => {
+                  if (searchText.trim() !== searchInAddress) refine('search', searchText.trim());
                 }}
               />
             </label>
