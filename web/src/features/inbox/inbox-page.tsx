@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import {
   type Case,
@@ -33,6 +33,7 @@ import {
   useNow,
 } from './inbox-bits.tsx';
 import { BulkBar, HeardFigure, ShortcutHelp, ViewGroup } from './inbox-panels.tsx';
+import { RefineInput } from './refine-input.tsx';
 import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { type SolveUndo, SolveUndoToast, solveUndoOf } from './solve-undo.tsx';
 import { batchUndoReport, type SolvedCase } from './undo-window.ts';
@@ -189,12 +190,7 @@ function Inbox() {
   const refine = (key: Refinement, value: string) =>
     setParam(key, value === '' && view.filters[key] !== undefined ? ANY : value);
   const filtersKey = JSON.stringify({ filters, soon, pendingSaved });
-  // The search box's text, refilled when the address changes the search (Back, a saved view), but
-  // never remounted: a remount would take the focus out of the box, and the next letters typed would
-  // be shortcuts (e solves, r replies).
-  const [searchText, setSearchText] = useState(filters.search ?? '');
-  const searchInAddress = filters.search ?? '';
-  useEffect(() => setSearchText(searchInAddress), [searchInAddress]);
+  const formId = useId();
   const now = useNow();
 
   const [loaded, setLoaded] = useState<CaseCardData[] | null>(null);
@@ -625,19 +621,14 @@ function Inbox() {
         </nav>
         <div className="case-column">
           <form className="filters case-filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-            <label>
+            <label htmlFor={`${formId}-search`}>
               <span className="visually-hidden">Search subjects, or a case number</span>
-              <input
+              <RefineInput
+                id={`${formId}-search`}
                 type="search"
                 placeholder="Search subjects, or #12…"
-                value={searchText}
-                onChange={(e) => setSearchText(e.target.value)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter') refine('search', searchText.trim());
-                }}
-                onBlur={() => {
-                  if (searchText.trim() !== searchInAddress) refine('search', searchText.trim());
-                }}
+                value={filters.search ?? ''}
+                onApply={(v) => refine('search', v)}
               />
             </label>
             <label>
@@ -670,20 +661,15 @@ function Inbox() {
                 ))}
               </select>
             </label>
-            <label>
+            <label htmlFor={`${formId}-tag`}>
               <span className="visually-hidden">Tag</span>
-              <input
-                key={`tag-${filters.tag ?? ''}`}
+              <RefineInput
+                id={`${formId}-tag`}
                 type="text"
                 placeholder="Tag"
                 aria-label="Tag"
-                defaultValue={filters.tag ?? ''}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter') refine('tag', (e.target as HTMLInputElement).value.trim());
-                }}
-                onBlur={(e) => {
-                  if (e.target.value.trim() !== (filters.tag ?? '')) refine('tag', e.target.value.trim());
-                }}
+                value={filters.tag ?? ''}
+                onApply={(v) => refine('tag', v)}
               />
             </label>
           </form>
