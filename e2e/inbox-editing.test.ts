@@ -157,7 +157,7 @@ describe('inbox editing', () => {
     await box.press('Enter');
     await page.waitForURL((url) => url.searchParams.get('search') === 'zqxslowsearch');
     // The box keeps the focus, so what is typed next goes on refining, not to the shortcuts.
-    await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => box.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await box.fill('');
     await box.press('Enter');
     await page.waitForURL((url) => !url.searchParams.has('search'));
