@@ -2,13 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { serve } from '@hono/node-server';
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { AppContext } from '../src/context.ts';
-import type { CommunitySpaceKind, CommunityThreadKind, DB } from '../src/db/schema.ts';
+import type { CommunitySpaceKind, CommunityThreadKind } from '../src/db/schema.ts';
 import { createApp } from '../src/http/app.ts';
 import { newId } from '../src/ids.ts';
 import { encodeCursor } from '../src/pagination.ts';
 import { seededRandom } from '../src/random.ts';
+import { DAY, insertAll } from './bulk-data.ts';
 import { freshDatabase } from './fresh-database.ts';
 import { type BenchArgs, type BenchResult, machine, percentile, round } from './lib.ts';
 
@@ -24,7 +25,6 @@ import { type BenchArgs, type BenchResult, machine, percentile, round } from './
  * session cookie) and ranked search (`GET /api/v1/community/search`, as a visitor).
  */
 
-const DAY = 86_400_000;
 /** Posts span the year before this. */
 const END = Date.UTC(2026, 10, 1);
 const START = END - 365 * DAY;
@@ -52,20 +52,6 @@ const words = {
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
-}
-
-/** Multi-row inserts of `rows` in parts of `per`, one transaction per 20 parts. */
-async function insertAll<R>(
-  ctx: AppContext,
-  rows: R[],
-  per: number,
-  insert: (trx: Transaction<DB>, part: R[]) => Promise<unknown>,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += per * 20)
-    await ctx.db.transaction().execute(async (trx) => {
-      for (let k = i; k < Math.min(rows.length, i + per * 20); k += per)
-        await insert(trx, rows.slice(k, k + per));
-    });
 }
 
 type Data = {

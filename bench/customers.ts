@@ -1,13 +1,12 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type Insertable, sql, type Transaction } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { AppContext } from '../src/context.ts';
 import type {
   AuthorsTable,
   CustomerEventsTable,
   CustomersTable,
   CustomerTransactionsTable,
-  DB,
   IdentitiesTable,
 } from '../src/db/schema.ts';
 import { createApp } from '../src/http/app.ts';
@@ -20,6 +19,7 @@ import { handleKey } from '../src/modules/customers/rules.ts';
 import type { Rule } from '../src/modules/customers/segment-rules.ts';
 import { countMatching } from '../src/modules/customers/segments.ts';
 import { seededRandom } from '../src/random.ts';
+import { DAY, insertAll, intentsBySentiment, phrases, type Sentiment } from './bulk-data.ts';
 import { type Fresh, freshDatabase } from './fresh-database.ts';
 import { type BenchArgs, type BenchResult, machine, percentile, round } from './lib.ts';
 
@@ -33,27 +33,12 @@ import { type BenchArgs, type BenchResult, machine, percentile, round } from './
  * search; then the rebuild of the per-customer statistics and a segment count over them.
  */
 
-const phrases = {
-  positive: ['love the new app', 'great crew today', 'thanks for the quick refund', 'best flight ever'],
-  negative: ['my bag is lost again', 'delayed for three hours', 'worst support ever', 'charged twice'],
-  neutral: ['boarding at gate 12', 'what time is check-in', 'landed in lisbon', 'any wifi on board'],
-} as const;
-type Sentiment = keyof typeof phrases;
-
-/** Intent label lists by sentiment (mentions.intents is space-separated); null = no intent. */
-const intentsBySentiment: Record<Sentiment, (string | null)[]> = {
-  positive: ['praise', 'praise', 'purchase_intent', 'praise purchase_intent', null, null],
-  negative: ['complaint', 'complaint churn_risk', 'support_question complaint', 'churn_risk', null, null],
-  neutral: ['support_question', 'idea', 'purchase_intent', 'spam', null, null, null, null],
-};
-
 const firstNames = ['maya', 'liam', 'sofia', 'noah', 'ana', 'joão', 'emma', 'lucas', 'ines', 'omar'];
 const lastNames = ['silva', 'costa', 'nguyen', 'smith', 'garcia', 'kowalski', 'müller', 'okafor'];
 const plans = ['free', 'pro', 'business', 'enterprise'];
 const cities = ['Lisbon', 'Porto', 'Berlin', 'Paris', 'Lagos', 'Hanoi', 'Austin'];
 const eventNames = ['page_view', 'login', 'signup', 'checkout', 'support_chat', 'app_open'];
 
-const DAY = 86_400_000;
 /** Mentions span the year before this; the bench's clock is set to it. */
 const END = Date.UTC(2026, 10, 1);
 
@@ -69,21 +54,6 @@ type Generated = {
   /** A few names, handles and emails that exist, for the search. */
   samples: { names: string[]; handles: string[]; emails: string[] };
 };
-
-/** Multi-row inserts of `rows` in parts of `per` rows, inside one transaction per 20 parts. */
-async function insertAll<R>(
-  ctx: AppContext,
-  rows: R[],
-  per: number,
-  insert: (trx: Transaction<DB>, part: R[]) => Promise<unknown>,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += per * 20) {
-    await ctx.db.transaction().execute(async (trx) => {
-      for (let k = i; k < Math.min(rows.length, i + per * 20); k += per)
-        await insert(trx, rows.slice(k, k + per));
-    });
-  }
-}
 
 /**
  * Customers with 1–3 social accounts (mean 2) and an email identity each; mentions by those

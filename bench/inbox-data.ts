@@ -1,12 +1,10 @@
-import { type Insertable, sql, type Transaction } from 'kysely';
-import type { AppContext } from '../src/context.ts';
+import { type Insertable, sql } from 'kysely';
 import type {
   AuthorsTable,
   CaseSlaTable,
   CasesTable,
   ConversationsTable,
   CustomersTable,
-  DB,
   IdentitiesTable,
 } from '../src/db/schema.ts';
 import { newId } from '../src/ids.ts';
@@ -15,27 +13,16 @@ import { createApiToken, provisionUser } from '../src/modules/auth/service.ts';
 import { rebuildCustomerStats } from '../src/modules/customers/customer-stats.ts';
 import { handleKey } from '../src/modules/customers/rules.ts';
 import { seededRandom } from '../src/random.ts';
+import { DAY, insertAll, intentsBySentiment, phrases, type Sentiment } from './bulk-data.ts';
 import type { Fresh } from './fresh-database.ts';
 
 // Data for the inbox benchmark (`inbox.ts`): agents with API tokens, teams, an SLA policy, customers,
 // and a year of mentions threaded into cases, conversations and SLA clocks, bulk-inserted.
 
-const phrases = {
-  positive: ['love the new app', 'great crew today', 'thanks for the quick refund', 'best flight ever'],
-  negative: ['my bag is lost again', 'delayed for three hours', 'worst support ever', 'charged twice'],
-  neutral: ['boarding at gate 12', 'what time is check-in', 'landed in lisbon', 'any wifi on board'],
-} as const;
-type Sentiment = keyof typeof phrases;
-const intentsBySentiment: Record<Sentiment, (string | null)[]> = {
-  positive: ['praise', 'praise', 'purchase_intent', 'praise purchase_intent', null, null],
-  negative: ['complaint', 'complaint churn_risk', 'support_question complaint', 'churn_risk', null, null],
-  neutral: ['support_question', 'idea', 'purchase_intent', 'spam', null, null, null, null],
-};
 export const AGENTS = 50;
 /** Cards per page, as the web inbox asks for them (`web/src/api.ts`). */
 export const PAGE_SIZE = 30;
 export const TEAMS = ['Tier 1', 'Tier 2', 'Billing', 'Social', 'VIP'];
-const DAY = 86_400_000;
 
 type Generated = {
   agentIds: string[];
@@ -48,20 +35,6 @@ type Generated = {
   caseSla: number;
   customers: number;
 };
-
-async function insertAll<R>(
-  ctx: AppContext,
-  rows: R[],
-  per: number,
-  insert: (trx: Transaction<DB>, part: R[]) => Promise<unknown>,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += per * 20) {
-    await ctx.db.transaction().execute(async (trx) => {
-      for (let k = i; k < Math.min(rows.length, i + per * 20); k += per)
-        await insert(trx, rows.slice(k, k + per));
-    });
-  }
-}
 
 export async function generate(fresh: Fresh, mentions: number, end: number): Promise<Generated> {
   const { ctx, workspaceId } = fresh;
