@@ -223,10 +223,14 @@ function Inbox() {
   const casesRef = useRef(cases);
   casesRef.current = cases;
 
-  /** Counts loads, so the answer for a view left meanwhile does not replace the one now shown. */
+  /**
+   * Counts fresh loads, so the answer for a view left meanwhile does not replace the one now shown,
+   * and an older page asked for the view before does not join the new one.
+   */
   const loads = useRef(0);
   const load = useCallback(async (f: CaseFilters, after?: string, soonView = false) => {
-    const ticket = ++loads.current;
+    const ticket = after ? loads.current : ++loads.current;
+    if (!after) setCursor(null);
     try {
       setError('');
       // The server picks the cases due soon; larger pages, since the view sorts them by due time.

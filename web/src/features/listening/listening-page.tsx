@@ -120,10 +120,14 @@ export function ListeningPage() {
       .catch(() => undefined);
   }, []);
 
-  /** Counts loads, so the answer to an earlier filter that arrives late does not replace a later one. */
+  /**
+   * Counts fresh loads, so the answer to an earlier filter that arrives late does not replace a
+   * later one, and an older page asked for the list before does not join the new one.
+   */
   const loads = useRef(0);
   const load = useCallback(async (f: MentionFilters, after?: string) => {
-    const ticket = ++loads.current;
+    const ticket = after ? loads.current : ++loads.current;
+    if (!after) setCursor(null);
     try {
       setError('');
       const page = await listeningApi.mentions(f, after);
