@@ -26,6 +26,15 @@ async function member(memberId: string) {
     .executeTakeFirstOrThrow();
 }
 
+/** A workspace with an owner, a moderator and a Q&A space. */
+async function qaWorkspace() {
+  const ws = await buildWorkspace(t.ctx);
+  const owner = await buildUser(t.ctx, ws, { role: 'owner' });
+  const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
+  const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+  return { ws, owner, moderator, qa };
+}
+
 /** A member's points ledger, oldest line first. */
 async function ledgerLines(memberId: string) {
   const rows = await t.ctx.db
@@ -200,10 +209,7 @@ describe('awards', () => {
   });
 
   it('takes back an accepted answer’s points while moderation hides it and gives them back on restore, never twice', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const answerer = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
@@ -235,10 +241,7 @@ describe('awards', () => {
   });
 
   it('gives no points back on restore when the acceptance moved or was withdrawn while the answer was hidden', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const first = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const second = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
@@ -261,10 +264,7 @@ describe('awards', () => {
   });
 
   it('takes nothing from an asker whose own accepted answer is hidden, nor from anyone for a hidden answer never accepted', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const other = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
@@ -286,10 +286,7 @@ describe('awards', () => {
   });
 
   it('takes back an accepted answer’s points when it is deleted, once, and nothing for a deleted answer never accepted', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const answerer = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const other = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
@@ -321,10 +318,7 @@ describe('awards', () => {
   });
 
   it('takes back the points of an accepted answer a moderator deletes, and nothing more for one already hidden', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const first = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const second = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
@@ -347,10 +341,7 @@ describe('awards', () => {
   });
 
   it('takes back the points of the answer a thread accepted when the whole thread is deleted, by its asker or a moderator, once', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const first = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const second = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
@@ -395,10 +386,7 @@ describe('awards', () => {
   });
 
   it('adds no line when a thread whose accepted answer is hidden is deleted, and gives nothing back on restoring that answer', async () => {
-    const ws = await buildWorkspace(t.ctx);
-    const owner = await buildUser(t.ctx, ws, { role: 'owner' });
-    const moderator = (await buildUser(t.ctx, ws, { role: 'moderator' })).actor;
-    const qa = await createSpace(t.ctx, owner.actor, { slug: 'help', title: 'Help', kind: 'qa' });
+    const { ws, moderator, qa } = await qaWorkspace();
     const asker = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const answerer = await insertMember(t.ctx, ws.id, { trustLevel: 2 });
     const q = await createThread(t.ctx, asker, { spaceId: qa.id, title: 'Pets?', body: 'Can my cat fly?' });
