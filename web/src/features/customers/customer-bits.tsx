@@ -55,10 +55,19 @@ export function Ago({ at }: { at: string | null }) {
   );
 }
 
-/** Followers, mentions, last seen and influence of a customer, as a compact line of figures. */
-export function CustomerFigures({ c }: { c: CustomerSummary }) {
+/**
+ * Followers, mentions, last seen and influence of a customer, as a line of figures: in a list row,
+ * or (`card`) in the customer card of a case or a lead.
+ */
+export function CustomerFigures({
+  c,
+  card,
+}: {
+  c: Pick<CustomerSummary, 'followers' | 'mentionCount' | 'lastSeenAt' | 'influence'>;
+  card?: boolean;
+}) {
   return (
-    <dl className="figures customer-figures">
+    <dl className={card ? 'figures compact-figures' : 'figures customer-figures'}>
       <div>
         <dt>followers</dt>
         <dd>{c.followers == null ? '—' : compact.format(c.followers)}</dd>
@@ -79,36 +88,6 @@ export function CustomerFigures({ c }: { c: CustomerSummary }) {
           <dd>{Math.round(c.influence)}</dd>
         </div>
       )}
-    </dl>
-  );
-}
-
-/** A linked customer's reach on a case or a lead: followers, mentions, influence and last seen. */
-export function ReachFigures({
-  c,
-}: {
-  c: { followers: number | null; mentionCount: number; influence: number | null; lastSeenAt: string | null };
-}) {
-  return (
-    <dl className="figures compact-figures">
-      <div>
-        <dt>Followers</dt>
-        <dd>{c.followers ?? '—'}</dd>
-      </div>
-      <div>
-        <dt>Mentions</dt>
-        <dd>{c.mentionCount}</dd>
-      </div>
-      <div>
-        <dt>Influence</dt>
-        <dd>{c.influence ?? '—'}</dd>
-      </div>
-      <div>
-        <dt>Last seen</dt>
-        <dd>
-          <Ago at={c.lastSeenAt} />
-        </dd>
-      </div>
     </dl>
   );
 }

@@ -138,7 +138,7 @@ export function ProfileHeader({
           )}
         </div>
       </div>
-      <CustomerFigures c={{ ...profile, identities: [], influence: profile.influence?.score ?? null }} />
+      <CustomerFigures c={{ ...profile, influence: profile.influence?.score ?? null }} />
       {editing && (
         <form className="edit-form" onSubmit={save} aria-label="Edit customer">
           <label htmlFor={`${id}-name`}>Name</label>

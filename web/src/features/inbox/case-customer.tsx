@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { CaseDetail } from '../../api/inbox.ts';
-import { ReachFigures } from '../customers/customer-bits.tsx';
+import { CustomerFigures } from '../customers/customer-bits.tsx';
 import { Initial, words } from './inbox-bits.tsx';
 
 /** The case's customer: identities, reach, segments and a link to the profile. */
@@ -32,7 +32,7 @@ export function CustomerCard({ detail }: { detail: CaseDetail }) {
           </li>
         ))}
       </ul>
-      <ReachFigures c={c} />
+      <CustomerFigures c={c} card />
       {c.lifecycleStage && <span className="chip stage">{words(c.lifecycleStage)}</span>}
       {detail.segments && detail.segments.length > 0 && (
         <ul className="chip-list plain-list" aria-label="Segments">

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { LeadDetail } from '../../api/sales.ts';
-import { Ago, ChannelChips, ReachFigures } from '../customers/customer-bits.tsx';
+import { Ago, ChannelChips, CustomerFigures } from '../customers/customer-bits.tsx';
 
 export function CustomerSection({ lead }: { lead: LeadDetail }) {
   const c = lead.customer;
@@ -18,7 +18,7 @@ export function CustomerSection({ lead }: { lead: LeadDetail }) {
             {c.primaryEmail && <span className="muted"> · {c.primaryEmail}</span>}
           </p>
           <ChannelChips identities={c.identities} />
-          <ReachFigures c={c} />
+          <CustomerFigures c={c} card />
           {lead.segments.length > 0 && (
             <p>
               <span className="small-label">Segments </span>
