@@ -227,6 +227,17 @@ describe('customers', () => {
       .or(page.getByText('Influence ranking is not available on this server yet.'))
       .first()
       .waitFor();
+    // Soon after the first start the ranking counts the demo history's replies and @mentions.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.locator('.influencer-list').first().waitFor();
+          return page.locator('.influencer-list').first().textContent();
+        },
+        { timeout: 30_000, interval: 2_000 },
+      )
+      .toMatch(/replied to or mentioned by \d+ (person|people) in your network/);
     await page.screenshot({ path: path.join(artifacts, 'customer-influencers.png'), fullPage: true });
     await page.close();
   });

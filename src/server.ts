@@ -83,7 +83,9 @@ export async function startServer(
       warnSilentConnectors(ctx).catch((err) => ctx.log.error({ err }, 'connector silence check failed'));
     timers.push(setInterval(checkSilence, 60_000).unref());
     // Influence (docs/influence.md): every 15 minutes, one run at a time; stopping abandons a run.
-    const influence = scheduleInfluenceRecompute(ctx);
+    // A new demo's first run comes sooner: the seed ranked its people before the demo stream's
+    // week of history (and its replies and @mentions) arrived, so nobody had a network yet.
+    const influence = scheduleInfluenceRecompute(ctx, undefined, firstRun ? 10_000 : undefined);
     stoppers.push(() => influence.stop());
     // SLA clocks (docs/inbox.md): warnings and breaches every 30 s.
     const slaChecks = scheduleSlaChecks(ctx);
