@@ -236,7 +236,7 @@ describe('inbox', () => {
     const rule = rules.getByRole('listitem').filter({ hasText: 'Unhappy customers' });
     await rule.waitFor();
     expect(await rule.textContent()).toContain(
-      'When sentiment is any of negative → Create a case, Send to team',
+      'When sentiment is any of negative → Create a case, Send to Tier 1',
     );
     // Switching a rule off saves it as it was but for the switch: its conditions and actions stay.
     const enabled = rule.getByRole('checkbox', { name: /^Enabled\W+Unhappy customers$/ });
@@ -245,7 +245,7 @@ describe('inbox', () => {
     expect(await enabled.isChecked()).toBe(false);
     expect(await rule.getAttribute('class')).toContain('off');
     expect(await rule.textContent()).toContain(
-      'When sentiment is any of negative → Create a case, Send to team',
+      'When sentiment is any of negative → Create a case, Send to Tier 1',
     );
     await enabled.click();
     await page.getByRole('status').filter({ hasText: '“Unhappy customers” enabled.' }).waitFor();
@@ -282,7 +282,7 @@ describe('inbox', () => {
     await page.getByRole('status').filter({ hasText: 'Rule “Close after three days” saved.' }).waitFor();
     const timed = rules.getByRole('listitem').filter({ hasText: 'Close after three days' });
     expect(await timed.textContent()).toContain(
-      'When time passes on an open case and the case was solved at least 72 h ago and case status is any of solved → Set status',
+      'When time passes on an open case and the case was solved at least 72 h ago and case status is any of solved → Set status to closed',
     );
     expect(await timed.textContent()).toContain('time rule');
 

@@ -271,8 +271,45 @@ export function describe(r: RoutingRuleInput, l: Lookups): string {
         ? `When ${joined}`
         : 'Every mention'
       : `When ${eventLabels[event] ?? words(event)}${conds.length ? ` and ${joined}` : ''}`;
-  // A rule made through the API by a newer server may hold kinds this page does not know yet.
-  return `${when} → ${r.actions.map((a) => actionLabels[a.type] ?? words(a.type)).join(', ')}`;
+  return `${when} → ${r.actions.map((a) => describeAction(a, l)).join(', ')}`;
+}
+
+/** An action as it reads in a rule's sentence, with what it sets and whom it names. */
+export function describeAction(a: RoutingAction, l: Lookups): string {
+  const team = (id: string) => l.teams.find((t) => t.id === id)?.name ?? 'a deleted team';
+  const person = (id: string) =>
+    (l.people.find((p) => p.id === id) ?? l.leadOwners.find((p) => p.id === id))?.name ?? 'a removed person';
+  switch (a.type) {
+    case 'create_case': {
+      const what = [a.priority, a.caseType && words(a.caseType)].filter(Boolean).join(' ');
+      return `Create a${what ? ` ${what}` : ''} case${a.attachToOpenCase === false ? ' (a new one even when one is open)' : ''}`;
+    }
+    case 'set_priority':
+      return `Set priority to ${a.value}`;
+    case 'set_type':
+      return `Set type to ${words(a.value)}`;
+    case 'add_tags':
+      return `Tag ${a.value.map((t) => `#${t}`).join(' ')}`;
+    case 'assign_team':
+      return `Send to ${team(a.teamId)}`;
+    case 'assign':
+      return `Assign by ${a.strategy === 'round_robin' ? 'round robin' : 'fewest open cases'}${a.teamId ? ` in ${team(a.teamId)}` : ''}${a.skills?.length ? ` with ${a.skills.join(', ')}` : ''}`;
+    case 'assign_agent':
+      return `Assign to ${person(a.userId)}`;
+    case 'send_reply':
+      return `Reply with "${l.canned.find((c) => c.id === a.cannedId)?.name ?? 'a deleted canned response'}"`;
+    case 'create_lead':
+      return `Create a sales lead (${words(a.stage ?? 'lead')})${a.ownerUserId ? ` for ${person(a.ownerUserId)}` : a.teamId ? ` for ${team(a.teamId)}` : ''}`;
+    case 'notify':
+      return `Notify ${a.userIds.map(person).join(', ')}`;
+    case 'dismiss':
+      return `Dismiss as ${words(a.reason)}`;
+    case 'set_status':
+      return `Set status to ${words(a.value)}`;
+    default:
+      // A rule made through the API by a newer server may hold kinds this page does not know yet.
+      return words((a as { type: string }).type);
+  }
 }
 
 export const splitList = (text: string) =>
