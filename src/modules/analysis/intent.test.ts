@@ -192,6 +192,14 @@ describe('detectIntents: negation and near misses', () => {
       'churn_risk',
     );
   });
+  it('calls "last time I fly with you" churn, and "last time I flew with them it was…" not', () => {
+    expect(labels('Last time I fly with you, three delays in a row')).toContain('churn_risk');
+    expect(labels("Last time I'm booking with @demoairways, the seat was broken")).toContain('churn_risk');
+    expect(labels('This is the last time, my bag is gone again @demoairways')).toContain('churn_risk');
+    expect(labels('Last time I flew with them it was included, but check the fare rules')).not.toContain(
+      'churn_risk',
+    );
+  });
   it('does not call "won\'t be switching to @rival" churn', () => {
     expect(labels("won't be switching to @rival anytime soon, you guys rock")).not.toContain('churn_risk');
   });

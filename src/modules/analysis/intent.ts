@@ -203,7 +203,16 @@ const RULES: Record<string, Rule[]> = {
     ['done with', { churn_risk: S }],
     ['never again', { churn_risk: S, complaint: W }],
     ['never using|buying|ordering|flying|booking|shopping|coming', { churn_risk: S, complaint: W }],
-    ['last time i', { churn_risk: M, complaint: W }],
+    // "last time I fly with you" is leaving; "last time I flew with them it was included" is not.
+    [
+      'last time i fly|book|use|order|buy|shop|travel|choose|trust|give|deal|recommend|bother|pay|waste',
+      { churn_risk: M, complaint: W },
+    ],
+    [
+      "last time i'm|im|i'll|ill flying|booking|using|ordering|buying|shopping|travelling|traveling|choosing|trusting|giving|dealing|recommending|bothering|paying|wasting",
+      { churn_risk: M, complaint: W },
+    ],
+    ['this|that is|was the last time', { churn_risk: M, complaint: W }],
     ['not renewing', { churn_risk: S }],
     ["won't|wont be renewing|back|returning", { churn_risk: S }],
     ['will not be renewing|back|returning', { churn_risk: S }],
