@@ -247,8 +247,8 @@ export const reviewTexts: Record<'complaint' | 'praise', string[]> = {
   ],
 };
 
-/** Replies, by what they answer: a complaint, a question, or something people agree with. */
-export type ReplyTo = 'sympathy' | 'answer' | 'agree';
+/** Replies, by what they answer: a complaint, a question, a price asked, or something people agree with. */
+export type ReplyTo = 'sympathy' | 'answer' | 'price' | 'agree';
 export const replyTexts: Record<ReplyTo, Template[]> = {
   sympathy: [
     {
@@ -277,6 +277,20 @@ export const replyTexts: Record<ReplyTo, Template[]> = {
     { lang: 'fr', texts: ['Je me pose la même question'] },
     { lang: 'de', texts: ['Gute Frage, würde mich auch interessieren'] },
   ],
+  price: [
+    {
+      lang: 'en',
+      texts: [
+        'I paid about {n}00 for mine, worth it if you fly every month',
+        'They had 20% off those in {month}, maybe wait for the next sale',
+        'Following, I want one too',
+      ],
+    },
+    { lang: 'es', texts: ['Yo pagué unos {n}00 euros, merece la pena si viajas cada mes'] },
+    { lang: 'fr', texts: ['Je l’ai payé environ {n}00 euros, ça vaut le coup'] },
+    { lang: 'de', texts: ['Ich habe ungefähr {n}00 Euro bezahlt, lohnt sich'] },
+    { lang: 'pt', texts: ['Paguei uns {n}00 euros, vale a pena'] },
+  ],
   agree: [
     {
       lang: 'en',
@@ -290,9 +304,11 @@ export const replyTexts: Record<ReplyTo, Template[]> = {
 export const replyGroup = (kind: Kind): ReplyTo =>
   kind === 'complaint' || kind === 'churn'
     ? 'sympathy'
-    : kind === 'question' || kind === 'purchase'
+    : kind === 'question'
       ? 'answer'
-      : 'agree';
+      : kind === 'purchase'
+        ? 'price'
+        : 'agree';
 
 const cities = [
   'Lisbon',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { genericPostSchema } from '../../pipeline/formats.ts';
 import { seededRandom } from '../../random.ts';
-import { fill } from './demo-chatter.ts';
+import { chatter, fill, type Kind, type ReplyTo, replyTexts } from './demo-chatter.ts';
 import { demoAuthors, demoPost } from './demo-stream.ts';
 
 const at = new Date('2026-12-01T10:00:00.000Z');
@@ -39,6 +39,28 @@ describe('demo stream', () => {
       expect(authorOf(parent as (typeof posts)[number])?.id).not.toBe('deals');
       expect(Number(r.replyTo?.split(':')[2])).toBeLessThan(Number(r.externalId.split(':')[2]));
     }
+  });
+
+  it('answers with words that fit: a price to a purchase question, an answer to a question, sympathy to a complaint', () => {
+    const shape = (text: string) =>
+      new RegExp(`^${text.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '.+')}$`);
+    const isOne = (templates: { texts: string[] }[], text: string) =>
+      templates.some((t) => t.texts.some((x) => shape(x).test(text)));
+    const expected: Partial<Record<Kind, ReplyTo>> = {
+      purchase: 'price',
+      question: 'answer',
+      complaint: 'sympathy',
+    };
+    let checked = 0;
+    for (const r of posts.filter((p) => p.replyTo)) {
+      const parent = byId.get(r.replyTo as string)?.text ?? '';
+      for (const [kind, group] of Object.entries(expected) as [Kind, ReplyTo][])
+        if (isOne(chatter[kind], parent)) {
+          expect(isOne(replyTexts[group], r.text ?? ''), `${r.text} → ${parent}`).toBe(true);
+          checked++;
+        }
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 
   it('rarely has a person say exactly the same thing twice in a week of demo history', () => {
