@@ -10,7 +10,7 @@ import { createLogger } from '../src/log.ts';
 import type { MemberActor } from '../src/modules/communities/actors.ts';
 import { submitEntry, voteEntry } from '../src/modules/communities/challenges.ts';
 import { insertMember } from '../src/modules/communities/members-fixtures.ts';
-import { buildDueDigests } from '../src/modules/communities/newsletters.ts';
+import { buildDueDigests } from '../src/modules/communities/newsletter-digests.ts';
 import { acceptAnswer, createThread, deletePost, replyToThread } from '../src/modules/communities/threads.ts';
 import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
 import { ownerEmail, signIn } from './session.ts';

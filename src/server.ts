@@ -13,7 +13,7 @@ import { createLogger } from './log.ts';
 import { bootstrapDemoWorkspace, purgeExpiredSessions } from './modules/auth/service.ts';
 import { scheduleCommunityLoop } from './modules/communities/bridges.ts';
 import { purgeExpiredMemberSessions } from './modules/communities/member-auth.ts';
-import { scheduleNewsletters } from './modules/communities/newsletters.ts';
+import { scheduleNewsletters } from './modules/communities/newsletter-digests.ts';
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { scheduleCaseRules } from './modules/inbox/case-rules.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';

@@ -18,12 +18,10 @@ import {
 import { setIdeaStatus } from './ideas.ts';
 import { addListEntry, createList, followList, getList, listActivity, listLists } from './lists.ts';
 import { insertMember } from './members-fixtures.ts';
+import { buildDueDigests, deliverNewsletters, sendDueDigests } from './newsletter-digests.ts';
 import {
-  buildDueDigests,
-  deliverNewsletters,
   lastFinishedPeriod,
   listDigests,
-  sendDueDigests,
   setNewsletterCadence,
   subscribeNewsletter,
   unsubscribeByToken,

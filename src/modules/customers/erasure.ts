@@ -14,7 +14,7 @@ import { normalize } from '../../pipeline/formats.ts';
 import type { Analysis } from '../analysis/types.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
-import { retitleThreadsInDigests } from '../communities/newsletters.ts';
+import { retitleThreadsInDigests } from '../communities/newsletter-digests.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
 import { authorIdsOf, identitiesOf, personRows } from './privacy-rows.ts';

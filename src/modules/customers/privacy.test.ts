@@ -18,12 +18,8 @@ import { createChallenge, decideChallenge, submitEntry, voteEntry } from '../com
 import { setIdeaStatus, voteIdea } from '../communities/ideas.ts';
 import { markMemberNotificationsRead, notifyIdeaStatusChanges } from '../communities/loop.ts';
 import { insertMember } from '../communities/members-fixtures.ts';
-import {
-  buildDueDigests,
-  type DigestItems,
-  setNewsletterCadence,
-  subscribeNewsletter,
-} from '../communities/newsletters.ts';
+import { buildDueDigests, type DigestItems } from '../communities/newsletter-digests.ts';
+import { setNewsletterCadence, subscribeNewsletter } from '../communities/newsletters.ts';
 import { createSpace } from '../communities/spaces.ts';
 import { createThread, editPost, replyToThread } from '../communities/threads.ts';
 import { createCase, updateCase } from '../inbox/cases.ts';
