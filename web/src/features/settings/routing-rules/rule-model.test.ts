@@ -17,6 +17,7 @@ const lookups: Lookups = {
       shared: true,
       ownerUserId: null,
       createdAt: '2026-12-01T00:00:00Z',
+      updatedAt: '2026-12-01T00:00:00Z',
     },
   ],
   channels: ['bluesky'],
