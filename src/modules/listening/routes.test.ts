@@ -364,6 +364,55 @@ describe('listening queries API', () => {
     expect(await preview('url:reviews.example')).toMatchObject({ matched: 0, examples: [] });
   });
 
+  it('counts matches per day over every day the sample covers, days without a match included', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    const post = (externalId: string, day: string, text: string) => ({
+      ...item(externalId, text),
+      createdAt: `2026-11-${day}T10:00:00.000Z`,
+    });
+    await storePosts(t.ctx, ws.id, [
+      post('a', '02', 'Still no refund'),
+      post('b', '02', 'refund please'),
+      post('c', '03', 'Lovely crew'),
+      post('d', '05', 'refund requested again'),
+    ]);
+    const res = await call(
+      app(),
+      'POST',
+      '/api/v1/listening/queries/preview',
+      { query: 'refund*' },
+      { bearer: admin },
+    );
+    expect(await res.json()).toMatchObject({
+      sampled: 4,
+      matched: 3,
+      perDay: [
+        { day: '2026-11-02', count: 2 },
+        { day: '2026-11-03', count: 0 },
+        { day: '2026-11-04', count: 0 },
+        { day: '2026-11-05', count: 1 },
+      ],
+    });
+  });
+
+  it('charts at most the latest 92 days of a sample that spans more, and still counts the older matches', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const admin = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'admin' }));
+    await storePosts(t.ctx, ws.id, [
+      { ...item('old', 'refund from last spring'), createdAt: '2026-04-01T10:00:00.000Z' },
+      { ...item('new', 'refund today'), createdAt: '2026-11-30T10:00:00.000Z' },
+    ]);
+    const body = (await (
+      await call(app(), 'POST', '/api/v1/listening/queries/preview', { query: 'refund*' }, { bearer: admin })
+    ).json()) as { matched: number; perDay: { day: string; count: number }[] };
+    expect(body.matched).toBe(2);
+    expect(body.perDay).toHaveLength(92);
+    expect(body.perDay[0]?.day).toBe('2026-08-31');
+    expect(body.perDay.at(-1)).toEqual({ day: '2026-11-30', count: 1 });
+    expect(body.perDay.reduce((n, d) => n + d.count, 0)).toBe(1);
+  });
+
   it('refuses a name another query of the workspace has, ignoring case and surrounding spaces, on create and rename', async () => {
     const ws = await buildWorkspace(t.ctx);
     const manager = await buildToken(t.ctx, await buildUser(t.ctx, ws, { role: 'manager' }));

@@ -173,6 +173,27 @@ export async function deleteQuery(ctx: AppContext, actor: Actor, id: string): Pr
   if (Number(result.numDeletedRows) === 0) throw new AppError('not_found', `No listening query ${id}`);
 }
 
+/** The preview's chart shows at most this many days, the latest. */
+export const PREVIEW_MAX_DAYS = 92;
+
+/**
+ * Matches per day over the days the sample covers (oldest to newest, at most the latest
+ * PREVIEW_MAX_DAYS), days without a match included, so the chart's bars stand for days.
+ */
+function everyDay(counts: Map<string, number>, sampledDays: string[]): { day: string; count: number }[] {
+  if (sampledDays.length === 0) return [];
+  const sorted = [...sampledDays].sort();
+  const dayMs = 86_400_000;
+  const last = Date.parse(`${sorted[sorted.length - 1]}T00:00:00Z`);
+  const first = Math.max(Date.parse(`${sorted[0]}T00:00:00Z`), last - (PREVIEW_MAX_DAYS - 1) * dayMs);
+  const out: { day: string; count: number }[] = [];
+  for (let t = first; t <= last; t += dayMs) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    out.push({ day, count: counts.get(day) ?? 0 });
+  }
+  return out;
+}
+
 /**
  * Which of the latest `sample` stored mentions a query would match, and how many per day: the
  * live preview of the query editor. Runs the same compiled matcher as the pipeline.
@@ -215,9 +236,10 @@ export async function previewQuery(
   return {
     sampled: rows.length,
     matched: matchedRows.length,
-    perDay: [...perDay.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([day, count]) => ({ day, count })),
+    perDay: everyDay(
+      perDay,
+      rows.map((r) => r.created_at.slice(0, 10)),
+    ),
     examples: (await withQueryIds(ctx, matchedRows.slice(0, 20))).map(toMentionView(ctx)),
   };
 }

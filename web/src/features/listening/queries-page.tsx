@@ -212,16 +212,7 @@ export function QueriesPage() {
               <p>
                 <strong>{preview.matched}</strong> of the last {preview.sampled} mentions match.
               </p>
-              <div className="bars" role="img" aria-label="Matches per day">
-                {preview.perDay.map((d) => (
-                  <span
-                    key={d.day}
-                    className="bar"
-                    title={`${d.day}: ${d.count}`}
-                    style={{ height: `${(d.count / maxDay) * 100}%` }}
-                  />
-                ))}
-              </div>
+              {preview.perDay.length > 0 && <DayChart perDay={preview.perDay} max={maxDay} />}
             </div>
           )}
           <div className="row">
@@ -260,5 +251,43 @@ export function QueriesPage() {
         </form>
       </div>
     </section>
+  );
+}
+
+const dayLabel = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
+
+/** Matches per day, one bar a day (days without one included), with the first, busiest and last day named. */
+function DayChart({ perDay, max }: { perDay: { day: string; count: number }[]; max: number }) {
+  const busiest = perDay.reduce((a, b) => (b.count > a.count ? b : a));
+  const first = perDay[0];
+  const last = perDay[perDay.length - 1];
+  return (
+    <figure className="day-chart">
+      <ul className="bars" aria-label="Matches per day">
+        {perDay.map((d) => (
+          <li
+            key={d.day}
+            className="bar"
+            title={`${dayLabel(d.day)}: ${d.count}`}
+            aria-label={`${dayLabel(d.day)}: ${d.count}`}
+            style={{ height: `${(d.count / max) * 100}%` }}
+          />
+        ))}
+      </ul>
+      <figcaption className="bar-axis">
+        <span>{first && dayLabel(first.day)}</span>
+        {busiest.count > 0 && (
+          <span>
+            busiest {dayLabel(busiest.day)}: {busiest.count}
+          </span>
+        )}
+        <span>{last && last !== first && dayLabel(last.day)}</span>
+      </figcaption>
+    </figure>
   );
 }
