@@ -30,11 +30,12 @@ function signIn(page: Page, first: boolean) {
 type Summary = { id: string; displayName: string; mentionCount: number; identities: unknown[] };
 
 /** Customers as the API lists them, read with the page's session. */
-function listCustomers(page: Page): Promise<Summary[]> {
-  return page.evaluate(async () => {
-    const res = await fetch('/api/v1/customers?limit=100');
+/** The first 100 customers, or those a search finds, read with the page's session. */
+function listCustomers(page: Page, search?: string): Promise<Summary[]> {
+  return page.evaluate(async (q) => {
+    const res = await fetch(`/api/v1/customers?limit=100${q ? `&search=${encodeURIComponent(q)}` : ''}`);
     return ((await res.json()) as { items: Summary[] }).items;
-  });
+  }, search);
 }
 
 type Suggestion = { id: string; customer: Summary; other: Summary; evidence: string[] };
@@ -247,11 +248,14 @@ describe('customers', () => {
     await signIn(page, false);
     // The demo gives Carlos Ruiz's Bluesky account a bio and a portfolio link.
     await expect
-      .poll(async () => (await listCustomers(page)).some((c) => c.displayName === 'Carlos Ruiz'), {
-        timeout: 30_000,
-      })
+      .poll(
+        async () => (await listCustomers(page, 'Carlos Ruiz')).some((c) => c.displayName === 'Carlos Ruiz'),
+        { timeout: 30_000 },
+      )
       .toBe(true);
-    const carlos = (await listCustomers(page)).find((c) => c.displayName === 'Carlos Ruiz') as Summary;
+    const carlos = (await listCustomers(page, 'Carlos Ruiz')).find(
+      (c) => c.displayName === 'Carlos Ruiz',
+    ) as Summary;
     await page.goto(`${server.url}/customers/${encodeURIComponent(carlos.id)}`);
     await page.getByRole('heading', { name: 'Carlos Ruiz', level: 1 }).waitFor();
     const social = page.getByRole('region', { name: 'Social' });

@@ -197,6 +197,17 @@ export const chatter: Record<Kind, Template[]> = {
         'Schön wäre eine Ruhezone auf den frühen Flügen nach {city}, @demoairways',
       ],
     },
+    {
+      lang: 'es',
+      texts: [
+        'Deberían añadir el seguimiento de la maleta en la app de @demoairways',
+        'Estaría bien poder elegir asiento en la app de Demo Airways después del check-in',
+      ],
+    },
+    {
+      lang: 'pt',
+      texts: ['Seria ótimo se a @demoairways mostrasse a mala em tempo real na aplicação'],
+    },
   ],
   churn: [
     {
@@ -219,6 +230,12 @@ export const chatter: Record<Kind, Template[]> = {
       lang: 'es',
       texts: [
         'Se acabó, me cambio de aerolínea después de este vuelo a {city}. Cancelen mi tarjeta de Demo Airways',
+      ],
+    },
+    {
+      lang: 'pt',
+      texts: [
+        'Chega, vou mudar de companhia depois deste voo para {city}. Cancelem o meu cartão Demo Airways',
       ],
     },
   ],
@@ -276,6 +293,11 @@ export const replyTexts: Record<ReplyTo, Template[]> = {
     },
     { lang: 'fr', texts: ['Je me pose la même question'] },
     { lang: 'de', texts: ['Gute Frage, würde mich auch interessieren'] },
+    {
+      lang: 'es',
+      texts: ['Yo tengo la misma duda', 'Prueba con el chat de la app, a mí me respondieron rápido'],
+    },
+    { lang: 'pt', texts: ['Também tenho essa dúvida'] },
   ],
   price: [
     {
@@ -298,6 +320,8 @@ export const replyTexts: Record<ReplyTo, Template[]> = {
     },
     { lang: 'fr', texts: ['Tout à fait d’accord'] },
     { lang: 'de', texts: ['Sehe ich genauso'] },
+    { lang: 'es', texts: ['Totalmente de acuerdo'] },
+    { lang: 'pt', texts: ['Concordo totalmente'] },
   ],
 };
 

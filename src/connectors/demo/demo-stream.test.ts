@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { genericPostSchema } from '../../pipeline/formats.ts';
 import { seededRandom } from '../../random.ts';
 import { chatter, fill, type Kind, type ReplyTo, replyTexts } from './demo-chatter.ts';
-import { demoAuthors, demoPost } from './demo-stream.ts';
+import { passersBy } from './demo-people.ts';
+import { demoAuthorById, demoAuthors, demoPost } from './demo-stream.ts';
 
 const at = new Date('2026-12-01T10:00:00.000Z');
 const posts = Array.from({ length: 400 }, (_, i) => demoPost(7, i, at));
 const byId = new Map(posts.map((p) => [p.externalId, p]));
-const authorOf = (p: (typeof posts)[number]) =>
-  demoAuthors.find((a) => `demo:${a.id}` === p.author?.externalId);
+const authorOf = (p: (typeof posts)[number]) => demoAuthorById(p.author?.externalId?.slice(5) ?? '');
 
 describe('demo stream', () => {
   it('makes the same post for the same seed and sequence, in the generic format', () => {
@@ -61,6 +61,33 @@ describe('demo stream', () => {
         }
     }
     expect(checked).toBeGreaterThan(10);
+  });
+
+  it('has many people write, most of them now and then, beside a cast that writes often', () => {
+    const byAuthor = new Map<string, number>();
+    for (const p of posts)
+      byAuthor.set(p.author?.externalId ?? '', (byAuthor.get(p.author?.externalId ?? '') ?? 0) + 1);
+    const cast = new Set(demoAuthors.map((a) => `demo:${a.id}`));
+    const passerByPosts = posts.filter((p) => !cast.has(p.author?.externalId ?? '')).length;
+    expect(passerByPosts / posts.length).toBeGreaterThan(0.4);
+    expect(passerByPosts / posts.length).toBeLessThan(0.7);
+    const passersSeen = [...byAuthor.keys()].filter((id) => !cast.has(id));
+    expect(passersSeen.length).toBeGreaterThan(80);
+    for (const id of passersSeen) expect(byAuthor.get(id)).toBeLessThanOrEqual(8);
+    // Every cast member still shows up in a week.
+    for (const id of cast) expect(byAuthor.get(id) ?? 0, id).toBeGreaterThan(0);
+  });
+
+  it('gives passers-by names and handles of their own, none like another person of the demo', () => {
+    const everyone = [...demoAuthors, ...passersBy];
+    expect(new Set(everyone.map((a) => a.handle)).size).toBe(everyone.length);
+    // Maya's two accounts share a name on purpose (a merge suggestion); nobody else does.
+    expect(new Set(everyone.map((a) => a.name)).size).toBe(everyone.length - 1);
+    expect(new Set(everyone.map((a) => a.id)).size).toBe(everyone.length);
+    for (const p of passersBy) {
+      expect(p.handle).toMatch(/^[a-z0-9.]+(@[a-z0-9.]+\.example)?$/);
+      expect(p.channel === 'mastodon').toBe(p.handle.includes('@'));
+    }
   });
 
   it('rarely has a person say exactly the same thing twice in a week of demo history', () => {

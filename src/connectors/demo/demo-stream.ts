@@ -11,6 +11,7 @@ import {
   reviewTexts,
   type Template,
 } from './demo-chatter.ts';
+import { passersBy } from './demo-people.ts';
 
 /**
  * Made-up but realistic chatter about the demo brand ("Demo Airways"), so that `npm start`
@@ -213,14 +214,25 @@ function textFor(rand: () => number, templates: Template[], author: DemoAuthor) 
   return { lang: template.lang, text: fill(pick(rand, template.texts), rand, template.lang) };
 }
 
+/** The share of posts written by passers-by (demo-people.ts) rather than the named cast. */
+const PASSER_BY_SHARE = 0.55;
+
+/** A demo author by id: one of the cast or a passer-by. */
+export function demoAuthorById(id: string): DemoAuthor | undefined {
+  return demoAuthors.find((a) => a.id === id) ?? passersBy.find((p) => p.id === id);
+}
+
 /** The first draws of a demo post: its kind and author, which is what a later reply needs of it. */
 function demoHead(seed: number, sequence: number) {
   const rand = seededRandom(seed * 1_000_003 + sequence);
   const kind = pickWeighted(rand);
-  const author = pick(
-    rand,
-    demoAuthors.filter((a) => eligible(kind, a)),
-  );
+  const byPasserBy = kind !== 'spam' && rand() < PASSER_BY_SHARE;
+  const author = byPasserBy
+    ? pick(rand, passersBy)
+    : pick(
+        rand,
+        demoAuthors.filter((a) => eligible(kind, a)),
+      );
   return { rand, kind, author };
 }
 

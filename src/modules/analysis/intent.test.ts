@@ -178,6 +178,7 @@ describe('detectIntents: Spanish, French, German and Portuguese cues', () => {
     ['Obrigado à tripulação, muito simpáticos', 'pt', ['praise']],
     ['¿Dónde está mi maleta? Nadie responde', 'es', ['support_question', 'complaint']],
     ['Ich wechsle zu @rival, kündigt mein Konto', 'de', ['churn_risk']],
+    ['Chega, vou mudar de companhia depois deste voo', 'pt', ['churn_risk']],
   ];
   for (const [text, lang, expected] of multi) {
     it(`finds ${expected.join(' + ')} in "${text}" (${lang})`, () => {

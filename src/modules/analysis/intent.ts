@@ -344,6 +344,7 @@ const RULES: Record<string, Rule[]> = {
     ['seria bom|legal|ótimo', { idea: M }],
     ['cancelar|cancelem|cancelo minha|a|o conta|assinatura|plano|contrato', { churn_risk: S }],
     ['vou mudar|trocar para|pra', { churn_risk: S }],
+    ['vou mudar|trocar de companhia|operadora|banco|empresa|loja', { churn_risk: S }],
     ['nunca mais', { churn_risk: S, complaint: W }],
   ],
 };
