@@ -478,6 +478,8 @@ const expectedSchema = {
   record_follows: ['created_at', 'record_id', 'record_type', 'user_id', 'workspace_id'],
   notifications: [
     'created_at',
+    'direct',
+    'event_count',
     'event_id',
     'id',
     'read_at',

@@ -634,6 +634,10 @@ export interface NotificationsTable {
   summary: string;
   created_at: string;
   read_at: string | null;
+  /** How many events the line stands for: later news about the record while unread adds to it. */
+  event_count: Generated<number>;
+  /** 1 when addressed to the person (@mention, handoff, a rule's notify): never merged. */
+  direct: Generated<number>;
 }
 export interface RoutingRulesTable {
   id: string;

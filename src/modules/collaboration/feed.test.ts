@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
 import { inBatchScope } from '../../db/batch-scope.ts';
-import { addFollower, listNotifications, recordEvent } from './feed.ts';
+import { addFollower, listNotifications, markNotificationsRead, recordEvent } from './feed.ts';
 
 const t = setupTestDatabase();
 
@@ -43,12 +43,57 @@ describe('record feeds', () => {
     await addFollower(t.ctx, t.ctx.db, ws.id, 'case', id, late.user.id);
     await recordEvent(t.ctx, t.ctx.db, { ...entry, kind: 'second', summary: 'Second' });
 
+    // One unread line per record: the newest summary and how many events it stands for.
     const summaries = async (u: typeof follower) =>
-      (await listNotifications(t.ctx, u.actor, { limit: 50 })).items.map((n) => n.summary);
-    expect(await summaries(follower)).toEqual(['Second', 'First']);
-    expect(await summaries(named)).toEqual(['First']);
-    expect(await summaries(late)).toEqual(['Second']);
+      (await listNotifications(t.ctx, u.actor, { limit: 50 })).items.map((n) => `${n.summary} ×${n.count}`);
+    expect(await summaries(follower)).toEqual(['Second ×2']);
+    expect(await summaries(named)).toEqual(['First ×1']);
+    expect(await summaries(late)).toEqual(['Second ×1']);
     expect(await summaries(actor)).toEqual([]);
+  });
+
+  it('keeps one unread line per person and record that grows, and starts a new one once it was read', async () => {
+    const ws = await buildWorkspace(t.ctx);
+    const [follower, actor] = await people(ws);
+    const [a, b] = [record(11), record(12)];
+    for (const id of [a, b]) await addFollower(t.ctx, t.ctx.db, ws.id, 'case', id, follower.user.id);
+    const event = (recordId: string, summary: string) =>
+      recordEvent(t.ctx, t.ctx.db, {
+        workspaceId: ws.id,
+        recordType: 'case',
+        recordId,
+        actorUserId: actor.user.id,
+        kind: 'updated',
+        summary,
+      });
+    await event(a, 'A1');
+    await event(b, 'B1');
+    await event(a, 'A2');
+    await event(a, 'A3');
+    const lines = async () => {
+      const page = await listNotifications(t.ctx, follower.actor, { limit: 50 });
+      return {
+        unread: page.unreadCount,
+        items: page.items.map((n) => `${n.summary} ×${n.count}${n.readAt ? ' read' : ''}`),
+      };
+    };
+    // Newest news first: A's line moved above B's when A2 and A3 came.
+    expect(await lines()).toEqual({ unread: 2, items: ['A3 ×3', 'B1 ×1'] });
+    await markNotificationsRead(t.ctx, follower.actor);
+    await event(a, 'A4');
+    expect(await lines()).toEqual({ unread: 1, items: ['A4 ×1', 'A3 ×3 read', 'B1 ×1 read'] });
+    // What is addressed to them (an @mention, a handoff) has its own line; later news does not join it.
+    await recordEvent(t.ctx, t.ctx.db, {
+      workspaceId: ws.id,
+      recordType: 'case',
+      recordId: a,
+      actorUserId: actor.user.id,
+      kind: 'note_added',
+      summary: 'You were mentioned on A',
+      notify: [follower.user.id],
+    });
+    await event(a, 'A5');
+    expect((await lines()).items.slice(0, 3)).toEqual(['A5 ×2', 'You were mentioned on A ×1', 'A3 ×3 read']);
   });
 
   it('holds a batch’s events until its end, then writes them in order with the same recipients', async () => {
@@ -89,16 +134,17 @@ describe('record feeds', () => {
 
     const notified = async (u: typeof follower) =>
       (await listNotifications(t.ctx, u.actor, { limit: 50 })).items
-        .map((n) => `${n.summary}@${n.eventId}`)
+        .map((n) => `${n.summary}@${n.eventId}×${n.count}`)
         .sort();
     const idOf = (events: { id: number | string; kind: string }[], kind: string) =>
       events.find((e) => e.kind === kind)?.id;
-    expect(await notified(follower)).toEqual(
-      [`A1@${idOf(eventsA, 'a1')}`, `A2@${idOf(eventsA, 'a2')}`].sort(),
-    );
-    expect(await notified(named)).toEqual([`A1@${idOf(eventsA, 'a1')}`]);
+    // Both of A's events, as one unread line with the newest.
+    expect(await notified(follower)).toEqual([`A2@${idOf(eventsA, 'a2')}×2`]);
+    expect(await notified(named)).toEqual([`A1@${idOf(eventsA, 'a1')}×1`]);
     // Following from the middle of the batch reaches the events after it only.
-    expect(await notified(late)).toEqual([`A2@${idOf(eventsA, 'a2')}`, `B2@${idOf(eventsB, 'b2')}`].sort());
+    expect(await notified(late)).toEqual(
+      [`A2@${idOf(eventsA, 'a2')}×1`, `B2@${idOf(eventsB, 'b2')}×1`].sort(),
+    );
     expect(await notified(actor)).toEqual([]);
     const follows = await t.ctx.db
       .selectFrom('record_follows')

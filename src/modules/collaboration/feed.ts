@@ -32,7 +32,10 @@ export type NotificationView = {
   recordType: RecordType;
   recordId: string;
   eventId: number;
+  /** The newest event's summary. */
   summary: string;
+  /** How many events about the record the line stands for (news while it was unread adds up). */
+  count: number;
   createdAt: string;
   readAt: string | null;
 };
@@ -177,21 +180,22 @@ async function writeFeed(
         .execute();
       for (const r of rows) follow(recordKey(workspaceId, recordType, r.record_id), r.user_id);
     }
-  const recipientsOf: string[][] = [];
+  // Per event, who hears of it, and whether it was addressed to them (true) or is news of a
+  // record they follow (false).
+  const recipientsOf: Map<string, boolean>[] = [];
   for (const w of writes) {
     if (w.follow) {
       follow(recordKey(w.follow.workspaceId, w.follow.recordType, w.follow.recordId), w.follow.userId);
       continue;
     }
     const e = w.event;
-    const recipients = new Set([
-      ...(e.notifyFollowers === false
-        ? []
-        : (followers.get(recordKey(e.workspaceId, e.recordType, e.recordId)) ?? [])),
-      ...(e.notify ?? []),
-    ]);
+    const recipients = new Map<string, boolean>();
+    if (e.notifyFollowers !== false)
+      for (const userId of followers.get(recordKey(e.workspaceId, e.recordType, e.recordId)) ?? [])
+        recipients.set(userId, false);
+    for (const userId of e.notify ?? []) recipients.set(userId, true);
     if (e.actorUserId) recipients.delete(e.actorUserId);
-    recipientsOf.push([...recipients]);
+    recipientsOf.push(recipients);
   }
   const eventWrites = writes.filter((w) => w.event !== undefined);
   const notifications: Insertable<NotificationsTable>[] = [];
@@ -215,7 +219,7 @@ async function writeFeed(
     // Ids rise in the order of the rows (one statement, one sequence), whatever order RETURNING gives.
     const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
     chunk.forEach(({ event: e, at }, j) => {
-      for (const userId of recipientsOf[done + j] ?? [])
+      for (const [userId, direct] of recipientsOf[done + j] ?? [])
         notifications.push({
           workspace_id: e.workspaceId,
           user_id: userId,
@@ -225,11 +229,12 @@ async function writeFeed(
           summary: e.summary,
           created_at: at,
           read_at: null,
+          direct: direct ? 1 : 0,
         });
     });
     done += chunk.length;
   }
-  for (const part of chunks(notifications)) await db.insertInto('notifications').values(part).execute();
+  await writeNotifications(db, notifications);
   const followRows = writes.flatMap((w) =>
     w.follow
       ? [
@@ -249,6 +254,51 @@ async function writeFeed(
       .values(part)
       .onConflict((oc) => oc.columns(['record_type', 'record_id', 'user_id']).doNothing())
       .execute();
+}
+
+/**
+ * One unread line per person and followed record: news about a record someone follows and has
+ * not read yet replaces their unread line about it (the newest summary, under a new id so it
+ * sorts as new) and adds to its count, so a burst of posts on one case is one line in the bell,
+ * not twenty. What was addressed to them (an @mention, a handoff) always has a line of its own.
+ */
+async function writeNotifications(
+  db: Kysely<DB> | Transaction<DB>,
+  rows: Insertable<NotificationsTable>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const keyOf = (r: { user_id: string; record_type: string; record_id: string }) =>
+    `${r.user_id}\n${r.record_type}\n${r.record_id}`;
+  // Every row names every column: a multi-row insert fills a missing one with null, not its default.
+  const direct = rows.filter((r) => r.direct === 1).map((r) => ({ ...r, event_count: 1 }));
+  const news = rows.filter((r) => r.direct !== 1);
+  const latest = new Map<string, Insertable<NotificationsTable> & { event_count: number }>();
+  for (const r of news) {
+    const prior = latest.get(keyOf(r));
+    latest.set(keyOf(r), { ...r, event_count: (prior?.event_count ?? 0) + 1 });
+  }
+  const users = [...new Set(news.map((r) => r.user_id))];
+  const replaced: number[] = [];
+  for (const part of chunks([...new Set(news.map((r) => r.record_id))])) {
+    const unread = await db
+      .selectFrom('notifications')
+      .select(['id', 'user_id', 'record_type', 'record_id', 'event_count'])
+      .where('user_id', 'in', users)
+      .where('record_id', 'in', part)
+      .where('read_at', 'is', null)
+      .where('direct', '=', 0)
+      .execute();
+    for (const u of unread) {
+      const row = latest.get(keyOf(u));
+      if (!row) continue;
+      row.event_count += Number(u.event_count);
+      replaced.push(Number(u.id));
+    }
+  }
+  for (const part of chunks(replaced)) await db.deleteFrom('notifications').where('id', 'in', part).execute();
+  // In the order of their events, so the newest news has the highest id.
+  const inserts = [...direct, ...latest.values()].sort((a, b) => Number(a.event_id) - Number(b.event_id));
+  for (const part of chunks(inserts)) await db.insertInto('notifications').values(part).execute();
 }
 
 /** The record must exist in the actor's workspace before anyone follows or reads its feed. */
@@ -351,6 +401,7 @@ function toNotificationView(r: Selectable<NotificationsTable>): NotificationView
     recordId: r.record_id,
     eventId: Number(r.event_id),
     summary: r.summary,
+    count: Number(r.event_count),
     createdAt: r.created_at,
     readAt: r.read_at,
   };

@@ -27,7 +27,11 @@ const notificationSchema = z
     recordType: z.enum(['case', 'lead', 'customer']),
     recordId: z.string(),
     eventId: z.number(),
-    summary: z.string(),
+    summary: z.string().openapi({ description: 'The newest event about the record' }),
+    count: z.number().int().openapi({
+      description:
+        'How many events about the record this line stands for: news about a record while its line is unread replaces the line (newest summary, new id) and adds to the count',
+    }),
     createdAt: z.string(),
     readAt: z.string().nullable(),
   })

@@ -109,9 +109,11 @@ describe('leads', () => {
       { from: 'sales_qualified', to: 'marketing_qualified' },
       { from: 'lead', to: 'sales_qualified' },
     ]);
-    // Followers hear of it.
+    // Followers hear of both, as one unread line about the lead with the newest.
     const notes = await listNotifications(t.ctx, rep, { limit: 10 });
-    expect(notes.items.some((x) => x.summary.includes('lead → sales qualified'))).toBe(true);
+    expect(notes.items.map((x) => [x.summary, x.count])).toEqual([
+      [expect.stringContaining('sales qualified → marketing qualified'), 2],
+    ]);
   });
 
   it('assigns owners who may work leads, and disqualifies only with a reason', async () => {

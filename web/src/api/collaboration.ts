@@ -17,7 +17,10 @@ export type Notification = {
   recordType: RecordType;
   recordId: string;
   eventId: number;
+  /** The newest event's summary. */
   summary: string;
+  /** How many events about the record the line stands for. */
+  count: number;
   createdAt: string;
   readAt: string | null;
 };

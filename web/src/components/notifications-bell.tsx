@@ -130,7 +130,15 @@ export function NotificationsBell() {
                 const to = linkTo(n);
                 const body = (
                   <>
-                    <span className="bell-summary">{n.summary}</span>
+                    <span className="bell-summary">
+                      {n.summary}
+                      {n.count > 1 && (
+                        <span className="bell-more">
+                          {' '}
+                          and {n.count - 1} more {n.count === 2 ? 'update' : 'updates'}
+                        </span>
+                      )}
+                    </span>
                     <time
                       className="muted"
                       dateTime={n.createdAt}
