@@ -264,7 +264,8 @@ describe('analysis API', () => {
     expect(thanks).toMatchObject({ sentiment: 'positive', topicIds: [] });
     expect(thanks?.intents).toContain('praise');
     expect((thanks?.urgency ?? 100) < (lost?.urgency ?? 0)).toBe(true);
-    expect(byId.get('3')).toMatchObject({ language: 'es', sentiment: 'und' });
+    // A Spanish question with no sentiment word: read with the Spanish lexicon, neutral.
+    expect(byId.get('3')).toMatchObject({ language: 'es', sentiment: 'neutral' });
 
     const filtered = async (query: string) =>
       (

@@ -7,8 +7,10 @@
  * The hot path allocates almost nothing: features go into module-level typed arrays, lexicon and
  * emoji look-ups are Map reads, and hashing walks the characters of each token once.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { analyzeForeignSentiment, hasForeignSentiment } from './sentiment-foreign.ts';
 import {
   BOOSTERS,
   complaintWords,
@@ -935,10 +937,12 @@ function isMostlyAsciiLatin(tokens: Token[]): boolean {
 }
 
 /**
- * Sentiment of one text. English only: runs when `language` is `en`, or `und` with mostly
- * ASCII Latin words (or none, e.g. emoji only); any other language gets `und`.
+ * Sentiment of one text. The learnt model reads English: `en`, or `und` with mostly ASCII Latin
+ * words (or none, e.g. emoji only). Spanish, French, German and Portuguese are read with
+ * hand-written lexicons (sentiment-foreign.ts); any other language gets `und`.
  */
 export function analyzeSentiment(tokens: Token[], language: string): SentimentResult {
+  if (hasForeignSentiment(language)) return analyzeForeignSentiment(tokens, language);
   if (language !== 'en' && !(language === 'und' && isMostlyAsciiLatin(tokens))) {
     return { label: 'und', score: 0, reasons: [] };
   }

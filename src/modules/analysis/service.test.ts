@@ -101,6 +101,14 @@ describe('analyzeText', () => {
       authorFollowers: null,
     });
     expect(german.language).toBe('de');
-    expect(german.sentiment).toEqual({ label: 'und', score: 0, reasons: [] });
+    // German has a hand-written lexicon (sentiment-foreign.ts); Italian has none.
+    expect(german.sentiment).toMatchObject({ label: 'negative', reasons: ['"verspätung"'] });
+    const italian = analyzeText({
+      text: 'Il volo era in ritardo di tre ore e nessuno ci ha informato',
+      declaredLanguage: null,
+      authorFollowers: null,
+    });
+    expect(italian.language).toBe('it');
+    expect(italian.sentiment).toEqual({ label: 'und', score: 0, reasons: [] });
   });
 });
