@@ -12,6 +12,7 @@ export type DemoPerson = {
   name: string;
   followers: number;
   channel: string;
+  /** What they write in, their own language first. */
   languages: string[];
 };
 

@@ -11,7 +11,7 @@ import {
   reviewTexts,
   type Template,
 } from './demo-chatter.ts';
-import { passersBy } from './demo-people.ts';
+import { type DemoPerson, passersBy } from './demo-people.ts';
 
 /**
  * Made-up but realistic chatter about the demo brand ("Demo Airways"), so that `npm start`
@@ -26,14 +26,7 @@ export const demoConfigSchema = z.object({
 });
 export type DemoConfig = z.infer<typeof demoConfigSchema>;
 
-export type DemoAuthor = {
-  id: string;
-  handle: string;
-  name: string;
-  followers: number;
-  channel: string;
-  /** What they write in, their own language first. */
-  languages: string[];
+export type DemoAuthor = DemoPerson & {
   /** What their profile says about them, so the customer profile's social bin shows a bio and links. */
   bio?: string;
   links?: { label: string; url: string }[];

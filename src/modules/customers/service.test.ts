@@ -5,7 +5,7 @@ import { newId } from '../../ids.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
-import { followRecord, listNotifications, recordFeed } from '../collaboration/feed.ts';
+import { followRecord, listNotifications, markNotificationsRead, recordFeed } from '../collaboration/feed.ts';
 import { listCases } from '../inbox/case-lists.ts';
 import { createCase } from '../inbox/cases.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
@@ -1128,24 +1128,28 @@ describe('following a customer', () => {
     await followRecord(t.ctx, agent, 'customer', ana.id);
     expect((await getCustomer(t.ctx, agent, ana.id)).following).toBe(true);
 
+    // What each step told the follower: read after each, so every step has its own line.
+    const news = async () => {
+      const page = await listNotifications(t.ctx, agent, { limit: 20, unread: true });
+      await markNotificationsRead(t.ctx, agent);
+      return page.items.map((n) => [n.summary, n.count]);
+    };
     const c = await createCase(t.ctx, admin, { subject: 'Seat upgrade', customerId: ana.id });
+    expect(await news()).toEqual([[`Case ${c.number} opened: Seat upgrade`, 1]]);
     const lead = await createLead(t.ctx, admin, { customerId: ana.id, title: 'Family trip' });
+    expect(await news()).toEqual([[`Lead ${lead.number} opened: Family trip`, 1]]);
     await mergeCustomers(t.ctx, admin, {
       intoId: ana.id,
       fromId: dup.id,
       evidence: 'Same person, says support',
     });
+    expect(await news()).toEqual([['A. Follow merged into Ana Follow', 1]]);
     await addIdentity(t.ctx, admin, ana.id, { kind: 'phone', value: '+33 6 11 22 33 44', verified: false });
+    expect(await news()).toEqual([['A phone number was added to the profile', 1]]);
     // The follower's own actions do not notify them.
     await createCase(t.ctx, agent, { subject: 'Agent-made', customerId: ana.id });
+    expect(await news()).toEqual([]);
 
-    const bell = (await listNotifications(t.ctx, agent, { limit: 20 })).items.map((n) => n.summary);
-    expect(bell).toEqual([
-      'A phone number was added to the profile',
-      'A. Follow merged into Ana Follow',
-      `Lead ${lead.number} opened: Family trip`,
-      `Case ${c.number} opened: Seat upgrade`,
-    ]);
     const feed = await recordFeed(t.ctx, agent, 'customer', ana.id, { limit: 20 });
     expect(feed.items.map((e) => e.kind)).toEqual([
       'case_opened',
