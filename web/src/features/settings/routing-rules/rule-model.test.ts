@@ -46,7 +46,7 @@ describe('a routing rule as a sentence', () => {
         lookups,
       ),
     ).toBe(
-      'When intent is any of complaint → Create a high complaint case, Tag #refund #baggage, Send to Customer care, ' +
+      'When intent is any of complaint → Create a case (high, complaint), Tag #refund #baggage, Send to Customer care, ' +
         'Assign by fewest open cases in Customer care with spanish, Reply with "Refund status", Notify Sofia Sales, Marco Marketing',
     );
     expect(

@@ -281,8 +281,12 @@ export function describeAction(a: RoutingAction, l: Lookups): string {
     (l.people.find((p) => p.id === id) ?? l.leadOwners.find((p) => p.id === id))?.name ?? 'a removed person';
   switch (a.type) {
     case 'create_case': {
-      const what = [a.priority, a.caseType && words(a.caseType)].filter(Boolean).join(' ');
-      return `Create a${what ? ` ${what}` : ''} case${a.attachToOpenCase === false ? ' (a new one even when one is open)' : ''}`;
+      const details = [
+        a.priority,
+        a.caseType && words(a.caseType),
+        a.attachToOpenCase === false && 'a new one even when one is open',
+      ].filter(Boolean);
+      return details.length > 0 ? `Create a case (${details.join(', ')})` : 'Create a case';
     }
     case 'set_priority':
       return `Set priority to ${a.value}`;
