@@ -277,25 +277,30 @@ async function writeNotifications(
     const prior = latest.get(keyOf(r));
     latest.set(keyOf(r), { ...r, event_count: (prior?.event_count ?? 0) + 1 });
   }
-  const users = [...new Set(news.map((r) => r.user_id))];
-  const replaced: number[] = [];
-  for (const part of chunks([...new Set(news.map((r) => r.record_id))])) {
-    const unread = await db
-      .selectFrom('notifications')
-      .select(['id', 'user_id', 'record_type', 'record_id', 'event_count'])
-      .where('user_id', 'in', users)
-      .where('record_id', 'in', part)
+  // The unread lines these replace, taken away in the same statement that reads their counts.
+  for (const part of chunks([...latest.values()], 200)) {
+    const removed = await db
+      .deleteFrom('notifications')
+      .where((eb) =>
+        eb.or(
+          part.map((r) =>
+            eb.and([
+              eb('user_id', '=', r.user_id),
+              eb('record_type', '=', r.record_type),
+              eb('record_id', '=', r.record_id),
+            ]),
+          ),
+        ),
+      )
       .where('read_at', 'is', null)
       .where('direct', '=', 0)
+      .returning(['user_id', 'record_type', 'record_id', 'event_count'])
       .execute();
-    for (const u of unread) {
+    for (const u of removed) {
       const row = latest.get(keyOf(u));
-      if (!row) continue;
-      row.event_count += Number(u.event_count);
-      replaced.push(Number(u.id));
+      if (row) row.event_count += Number(u.event_count);
     }
   }
-  for (const part of chunks(replaced)) await db.deleteFrom('notifications').where('id', 'in', part).execute();
   // In the order of their events, so the newest news has the highest id.
   const inserts = [...direct, ...latest.values()].sort((a, b) => Number(a.event_id) - Number(b.event_id));
   for (const part of chunks(inserts)) await db.insertInto('notifications').values(part).execute();
