@@ -76,7 +76,14 @@ function makePassersBy(count: number): DemoPerson[] {
   const taken = new Set<string>();
   for (let tries = 0; people.length < count && tries < count * 20; tries++) {
     let r = rand() * total;
-    const lang = languageShare.find(([, w]) => (r -= w) < 0)?.[0] ?? 'en';
+    let lang = 'en';
+    for (const [l, w] of languageShare) {
+      if (r < w) {
+        lang = l;
+        break;
+      }
+      r -= w;
+    }
     const list = names[lang] ?? (names.en as { first: string[]; last: string[] });
     const first = one(list.first);
     const last = one(list.last);
