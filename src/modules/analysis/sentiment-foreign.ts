@@ -401,8 +401,6 @@ function compile(language: Language): Compiled {
   return c;
 }
 
-export const foreignSentimentLanguages: readonly string[] = Object.keys(lexicons);
-
 /** Whether `analyzeForeignSentiment` reads this language. */
 export function hasForeignSentiment(language: string): language is Language {
   return Object.hasOwn(lexicons, language);

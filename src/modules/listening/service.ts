@@ -174,7 +174,7 @@ export async function deleteQuery(ctx: AppContext, actor: Actor, id: string): Pr
 }
 
 /** The preview's chart shows at most this many days, the latest. */
-export const PREVIEW_MAX_DAYS = 92;
+const PREVIEW_MAX_DAYS = 92;
 
 /**
  * Matches per day over the days the sample covers (oldest to newest, at most the latest

@@ -108,7 +108,6 @@ export function QueriesPage() {
     }
   }
 
-  const maxDay = Math.max(1, ...(preview?.perDay.map((d) => d.count) ?? [1]));
   return (
     <section className="page wide">
       <h1>Listening queries</h1>
@@ -212,7 +211,7 @@ export function QueriesPage() {
               <p>
                 <strong>{preview.matched}</strong> of the last {preview.sampled} mentions match.
               </p>
-              {preview.perDay.length > 0 && <DayChart perDay={preview.perDay} max={maxDay} />}
+              {preview.perDay.length > 0 && <DayChart perDay={preview.perDay} />}
             </div>
           )}
           <div className="row">
@@ -262,8 +261,9 @@ const dayLabel = (day: string) =>
   });
 
 /** Matches per day, one bar a day (days without one included), with the first, busiest and last day named. */
-function DayChart({ perDay, max }: { perDay: { day: string; count: number }[]; max: number }) {
+function DayChart({ perDay }: { perDay: { day: string; count: number }[] }) {
   const busiest = perDay.reduce((a, b) => (b.count > a.count ? b : a));
+  const max = Math.max(1, busiest.count);
   const first = perDay[0];
   const last = perDay[perDay.length - 1];
   return (

@@ -275,7 +275,7 @@ export function describe(r: RoutingRuleInput, l: Lookups): string {
 }
 
 /** An action as it reads in a rule's sentence, with what it sets and whom it names. */
-export function describeAction(a: RoutingAction, l: Lookups): string {
+function describeAction(a: RoutingAction, l: Lookups): string {
   const team = (id: string) => l.teams.find((t) => t.id === id)?.name ?? 'a deleted team';
   const person = (id: string) =>
     (l.people.find((p) => p.id === id) ?? l.leadOwners.find((p) => p.id === id))?.name ?? 'a removed person';
