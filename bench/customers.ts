@@ -18,6 +18,7 @@ import { rankAuthors, recomputeInfluence } from '../src/modules/customers/influe
 import { handleKey } from '../src/modules/customers/rules.ts';
 import type { Rule } from '../src/modules/customers/segment-rules.ts';
 import { countMatching } from '../src/modules/customers/segments.ts';
+import { customerSorts } from '../src/modules/customers/service.ts';
 import { seededRandom } from '../src/random.ts';
 import { DAY, insertAll, intentsBySentiment, phrases, type Sentiment } from './bulk-data.ts';
 import { type Fresh, freshDatabase } from './fresh-database.ts';
@@ -30,7 +31,8 @@ import { type BenchArgs, type BenchResult, machine, percentile, round } from './
  * each), with transactions, events and custom attributes, all generated straight into the tables
  * with bulk inserts (not through the pipeline). Measures the influence recompute, then, through
  * the HTTP app with an API token: the profile, timeline pages (first and following), the list's
- * search; then the rebuild of the per-customer statistics and a segment count over them.
+ * search; then the rebuild of the per-customer statistics, a segment count over them, and list
+ * pages in each order (newest, latest post, influence, reach, mentions).
  */
 
 const firstNames = ['maya', 'liam', 'sofia', 'noah', 'ana', 'joão', 'emma', 'lucas', 'ines', 'omar'];
@@ -480,6 +482,20 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     segmentCount = await countMatching(ctx, workspaceId, segmentRule);
     segmentMs.push(performance.now() - t0);
   }
+  // The list in each order over the statistics just rebuilt: a first page and two following
+  // pages of 30, five times per order.
+  const sortedMs: number[] = [];
+  for (let pass = 0; pass < 5; pass++)
+    for (const sort of customerSorts) {
+      let cursor: string | null = null;
+      for (let page = 0; page < 3; page++) {
+        const after: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+        const { ms, body } = await get(`/api/v1/customers?sort=${sort}&limit=30${after}`);
+        sortedMs.push(ms);
+        cursor = (body as { nextCursor: string | null }).nextCursor;
+        if (cursor === null) break;
+      }
+    }
   const loadAfter = os.loadavg()[0] ?? 0;
   await fresh.drop();
 
@@ -527,6 +543,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       search_ms_p50: round(percentile(searchMs, 50)),
       search_ms_p95: round(percentile(searchMs, 95)),
       stats_rebuild_s: round(statsRebuildS, 2),
+      list_sorted_page_ms_p50: round(percentile(sortedMs, 50)),
+      list_sorted_page_ms_p95: round(percentile(sortedMs, 95)),
       segment_count_ms_p50: round(percentile(segmentMs, 50)),
       segment_count_ms_p95: round(percentile(segmentMs, 95)),
     },

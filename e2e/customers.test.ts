@@ -243,6 +243,56 @@ describe('customers', () => {
     await page.close();
   });
 
+  it('orders the list by influence, most influential first, and keeps the order in the address', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, false);
+    await page.goto(`${server.url}/customers`);
+    const rows = page.getByRole('list', { name: 'Customers' }).getByRole('listitem');
+    await rows.first().waitFor();
+    // The demo's first influence recompute runs 10 s after the start; wait for its scores.
+    await expect
+      .poll(
+        async () => {
+          const res = await page.evaluate(async () =>
+            (await fetch('/api/v1/customers?sort=influence&limit=1')).json(),
+          );
+          return (res as { items: { influence: number | null }[] }).items[0]?.influence ?? null;
+        },
+        { timeout: 30_000 },
+      )
+      .not.toBeNull();
+    await page.getByRole('combobox', { name: 'Order' }).selectOption({ label: 'Most influential' });
+    await page.waitForURL(/[?&]sort=influence/);
+    /** Each shown row's influence figure, null where it has none. */
+    const shownInfluence = () =>
+      rows.evaluateAll((items) =>
+        items.map((item) => {
+          const figure = [...item.querySelectorAll('dl.customer-figures > div')].find(
+            (d) => d.querySelector('dt')?.textContent === 'influence',
+          );
+          return figure ? Number(figure.querySelector('dd')?.textContent) : null;
+        }),
+      );
+    /** Highest first, and every customer with a score before every one without. */
+    const inOrder = (figures: (number | null)[]) => {
+      const scored = figures.filter((f): f is number => f !== null);
+      return (
+        figures[0] !== null &&
+        scored.every((f, i) => i === 0 || f <= (scored[i - 1] as number)) &&
+        figures.slice(0, scored.length).every((f) => f !== null)
+      );
+    };
+    // The list reloads in the new order once the address changed.
+    await expect.poll(async () => inOrder(await shownInfluence()), { timeout: 10_000 }).toBe(true);
+    expect((await shownInfluence()).length).toBeGreaterThan(5);
+    await page.screenshot({ path: path.join(artifacts, 'customers-by-influence.png'), fullPage: true });
+    // A reload keeps the order.
+    await page.reload();
+    await rows.first().waitFor();
+    expect(await page.getByRole('combobox', { name: 'Order' }).inputValue()).toBe('influence');
+    await page.close();
+  });
+
   it("shows a social account's bio as text and its links, opening in a new tab", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, false);

@@ -30,7 +30,7 @@ export function decodeCursor(cursor: string): string | number {
 }
 
 /** A cursor over several columns (e.g. `[time, id]` when times can tie), opaque like the rest. */
-export function encodeKeyCursor(key: readonly (string | number)[]): string {
+export function encodeKeyCursor(key: readonly (string | number | null)[]): string {
   return encodeCursor(JSON.stringify(key));
 }
 

@@ -47,10 +47,15 @@ export function customersRoutes(ctx: AppContext) {
       method: 'get',
       path: '/customers',
       tags,
-      summary: 'Customers, newest first; search by name, handle or email; restrict to a segment',
+      summary:
+        'Customers, newest first or by latest post, influence, reach or posts; search by name, handle or email; restrict to a segment',
       request: {
         query: pageQuery.extend({
           search: z.string().max(200).optional(),
+          sort: z.enum(customers.customerSorts).optional().openapi({
+            description:
+              'newest (default): by creation; recent: latest post first; influence, followers, mentions: highest first. Customers without the figure come last',
+          }),
           segment: z
             .string()
             .min(1)

@@ -12,7 +12,14 @@ import type { AppContext } from '../../context.ts';
 import type { DB, IdentitiesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../../pagination.ts';
+import {
+  decodeCursor,
+  decodeKeyCursor,
+  encodeCursor,
+  encodeKeyCursor,
+  type Page,
+  type PageQuery,
+} from '../../pagination.ts';
 import type { AuthorLink } from '../../pipeline/formats.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
@@ -110,24 +117,47 @@ export async function customerSummaries(
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** The orders of the customer list: by creation, or by a figure of `customer_stats`. */
+export const customerSorts = ['newest', 'recent', 'influence', 'followers', 'mentions'] as const;
+export type CustomerSort = (typeof customerSorts)[number];
+const statsColumnOf = {
+  recent: 's.last_mention_at',
+  influence: 's.influence',
+  followers: 's.followers',
+  mentions: 's.mentions',
+} as const;
+
+type SortKey = [number | string | null, string];
+const isSortKey = (k: unknown[]): k is SortKey =>
+  k.length === 2 &&
+  (k[0] === null || typeof k[0] === 'string' || (typeof k[0] === 'number' && Number.isFinite(k[0]))) &&
+  typeof k[1] === 'string';
+
 /**
- * The workspace's customers (merged ones are hidden), newest first, keyset-paginated by id.
- * `search` matches a substring of the name, primary email, or any identity's handle or address
- * (a leading "@" is the handle's, as the UI shows it).
+ * The workspace's customers (merged ones are hidden), keyset-paginated: newest first by id, or
+ * by a figure of their statistics (latest post, influence, reach, mentions), highest first and
+ * customers without one last. Statistics count new posts within 30 s (docs/segments.md), so a
+ * first post moves its author up at the next count. `search` matches a substring of the name,
+ * primary email, or any identity's handle or address (a leading "@" is the handle's, as the UI
+ * shows it).
  */
 export async function listCustomers(
   ctx: AppContext,
   actor: Actor,
-  query: PageQuery & { search?: string | undefined; segment?: string | undefined },
+  query: PageQuery & {
+    search?: string | undefined;
+    segment?: string | undefined;
+    sort?: CustomerSort | undefined;
+  },
 ): Promise<Page<CustomerSummary>> {
   requirePermission(actor, 'customers:read');
+  const sort = query.sort ?? 'newest';
   let q = ctx.db
     .selectFrom('customers')
-    .selectAll()
-    .where('workspace_id', '=', actor.workspaceId)
-    .where('merged_into', 'is', null);
+    .selectAll('customers')
+    .where('customers.workspace_id', '=', actor.workspaceId)
+    .where('customers.merged_into', 'is', null);
   if (query.segment !== undefined) q = q.where(await segmentMemberFilter(ctx, actor, query.segment));
-  if (query.cursor !== undefined) q = q.where('id', '<', String(decodeCursor(query.cursor)));
   const search = query.search?.trim();
   if (search) {
     const { dialect } = ctx;
@@ -148,15 +178,66 @@ export async function listCustomers(
       ]),
     );
   }
-  const rows = await q
-    .orderBy('id', 'desc')
-    .limit(query.limit + 1)
-    .execute();
+  if (sort === 'newest') {
+    if (query.cursor !== undefined) q = q.where('customers.id', '<', String(decodeCursor(query.cursor)));
+    const rows = await q
+      .orderBy('customers.id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return {
+      items: await summarize(ctx, actor.workspaceId, items, 'stats'),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+    };
+  }
+  const column = statsColumnOf[sort];
+  const after = query.cursor === undefined ? undefined : decodeKeyCursor(query.cursor, isSortKey);
+  const want = query.limit + 1;
+  // Two reads, each in an index's order: the customers with the figure, highest first (walking
+  // customer_stats' index on it), then, once those run out, the others, newest first. A cursor
+  // with no figure is already among the others.
+  const withStats = q.leftJoin('customer_stats as s', 's.customer_id', 'customers.id');
+  let withFigure = withStats
+    .select(`${column} as sort_value`)
+    .where('s.workspace_id', '=', actor.workspaceId)
+    .where(column, 'is not', null);
+  if (after !== undefined && after[0] !== null) {
+    const [value, id] = after;
+    withFigure = withFigure.where((eb) =>
+      eb.or([eb(column, '<', value), eb.and([eb(column, '=', value), eb('s.customer_id', '<', id)])]),
+    );
+  }
+  let rows =
+    after === undefined || after[0] !== null
+      ? await withFigure.orderBy(column, 'desc').orderBy('s.customer_id', 'desc').limit(want).execute()
+      : [];
+  if (rows.length < want) {
+    let without = withStats
+      .select(`${column} as sort_value`)
+      .where((eb) => eb.or([eb('s.customer_id', 'is', null), eb(column, 'is', null)]));
+    if (after !== undefined && after[0] === null) without = without.where('customers.id', '<', after[1]);
+    rows = [
+      ...rows,
+      ...(await without
+        .orderBy('customers.id', 'desc')
+        .limit(want - rows.length)
+        .execute()),
+    ];
+  }
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
+  const lastValue = last?.sort_value ?? null;
   return {
     items: await summarize(ctx, actor.workspaceId, items, 'stats'),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+    nextCursor:
+      rows.length > query.limit && last
+        ? // Numbers and times travel as the database gave them (a time as ISO text on both engines).
+          encodeKeyCursor([
+            typeof lastValue === 'number' || lastValue === null ? lastValue : String(lastValue),
+            last.id,
+          ])
+        : null,
   };
 }
 

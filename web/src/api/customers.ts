@@ -15,6 +15,16 @@ export type Identity = {
   source: 'pipeline' | 'agent' | 'import' | 'api';
   createdAt: string;
 };
+/** The orders of the customer list (the API's `sort`), with what the list's menu calls them. */
+export const customerSorts = {
+  newest: 'Newest',
+  recent: 'Recently active',
+  influence: 'Most influential',
+  followers: 'Most followers',
+  mentions: 'Most mentions',
+} as const;
+export type CustomerSort = keyof typeof customerSorts;
+
 export type CustomerSummary = {
   id: string;
   displayName: string;
@@ -260,10 +270,10 @@ export const customersApi = {
       'text/csv',
     ),
   /** `segment` restricts the list to the members of a segment or static list. */
-  list: (search: string, cursor?: string, limit = 30, segment?: string) =>
+  list: (search: string, cursor?: string, limit = 30, segment?: string, sort?: CustomerSort) =>
     request<Page<CustomerSummary>>(
       'GET',
-      `/api/v1/customers${qs({ search: search.trim(), segment, cursor, limit })}`,
+      `/api/v1/customers${qs({ search: search.trim(), segment, sort, cursor, limit })}`,
     ),
   get: (id: string) => request<CustomerProfile>('GET', customer(id)),
   update: (id: string, patch: CustomerPatch) => request<CustomerProfile>('PATCH', customer(id), patch),

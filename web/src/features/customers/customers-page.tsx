@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
+  type CustomerSort,
   type CustomerSummary,
+  customerSorts,
   customersApi,
   customerWriters,
   type Influencer,
@@ -52,6 +54,8 @@ export function CustomersPage() {
   const [search, setSearch] = useState(() => params.get('q') ?? '');
   const query = useDebounced(search);
   const segment = params.get('segment') ?? '';
+  const sortParam = params.get('sort') ?? '';
+  const sort: CustomerSort = sortParam in customerSorts ? (sortParam as CustomerSort) : 'newest';
   useEffect(() => {
     setParams(
       (p) => {
@@ -74,12 +78,12 @@ export function CustomersPage() {
   const latest = useRef(0);
   const id = useId();
 
-  const load = useCallback(async (q: string, seg: string, after?: string) => {
+  const load = useCallback(async (q: string, seg: string, order: CustomerSort, after?: string) => {
     const ticket = ++latest.current;
     setLoading(true);
     setError('');
     try {
-      const page = await customersApi.list(q, after, 30, seg || undefined);
+      const page = await customersApi.list(q, after, 30, seg || undefined, order);
       if (ticket !== latest.current) return;
       setItems((prev) => (after ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor);
@@ -91,8 +95,8 @@ export function CustomersPage() {
   }, []);
 
   useEffect(() => {
-    void load(query, segment);
-  }, [query, segment, load]);
+    void load(query, segment, sort);
+  }, [query, segment, sort, load]);
 
   // Segments and lists, for the filter and for "Add to list"; none when the server has no segments.
   useEffect(() => {
@@ -121,8 +125,8 @@ export function CustomersPage() {
         One profile per person across channels, with the evidence behind every merge, their history with you
         and their influence in your network.
       </p>
-      {canWrite && <ImportContacts onImported={() => void load(query, segment)} />}
-      {canWrite && <ImportTransactions onImported={() => void load(query, segment)} />}
+      {canWrite && <ImportContacts onImported={() => void load(query, segment, sort)} />}
+      {canWrite && <ImportTransactions onImported={() => void load(query, segment, sort)} />}
       <search className="filters">
         <label htmlFor={`${id}-search`} className="visually-hidden">
           Search customers
@@ -175,6 +179,25 @@ export function CustomersPage() {
             </select>
           </>
         )}
+        <label htmlFor={`${id}-sort`} className="visually-hidden">
+          Order
+        </label>
+        <select
+          id={`${id}-sort`}
+          value={sort}
+          onChange={(e) => {
+            const next = new URLSearchParams(params);
+            if (e.target.value === 'newest') next.delete('sort');
+            else next.set('sort', e.target.value);
+            setParams(next, { replace: true });
+          }}
+        >
+          {Object.entries(customerSorts).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
         {activeSegment && (
           <Link
             to={`/customers/segments/${encodeURIComponent(activeSegment.id)}`}
@@ -264,7 +287,7 @@ export function CustomersPage() {
           type="button"
           className="secondary load-more"
           disabled={loading}
-          onClick={() => void load(query, segment, cursor)}
+          onClick={() => void load(query, segment, sort, cursor)}
         >
           {loading ? 'Loading…' : 'Load more'}
         </button>
