@@ -313,6 +313,31 @@ describe('inbox', () => {
     await page.close();
   });
 
+  it('keeps the list where it was when a case opens, and shows another page from its top', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/inbox`);
+    const links = page.locator('.case-list a.case-link');
+    await expect.poll(() => links.count(), { timeout: 30_000 }).toBeGreaterThan(8);
+    // Down the list, then open a case that is in view there.
+    const target = links.nth(7);
+    await target.scrollIntoViewIfNeeded();
+    const scrolled = await page.evaluate<number>('window.scrollY');
+    expect(scrolled).toBeGreaterThan(100);
+    await target.click();
+    await page.waitForURL(/\/inbox\/[^/?]+/);
+    await page.locator('.case-pane h2').first().waitFor();
+    expect(await page.evaluate<number>('window.scrollY')).toBe(scrolled);
+    // A page longer than the window opens at its top, with the top bar in view (moving the focus
+    // to the page's content used to scroll it past the bar).
+    await page.goto(`${server.url}/listening/analysis`);
+    await page.getByRole('heading', { name: 'Topics' }).waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollHeight')).toBeGreaterThan(900);
+    expect(await page.evaluate<number>('window.scrollY')).toBe(0);
+    await page.getByRole('banner').getByText('Demo Airways').waitFor();
+    await page.close();
+  });
+
   it('shows a refused condition under its own row, marks its field and moves focus to it', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     const scriptErrors: string[] = [];

@@ -15,6 +15,11 @@ const sections: { to: string; label: string; roles?: Role[] }[] = [
   { to: '/settings', label: 'Settings' },
 ];
 
+/** The page an address shows: a case opened in the inbox (`/inbox/{id}`) is the inbox. */
+export function pageOf(pathname: string): string {
+  return pathname.startsWith('/inbox/') ? '/inbox' : pathname;
+}
+
 export function Shell({ children }: { children: ReactNode }) {
   const { session, signOut } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
@@ -22,12 +27,16 @@ export function Shell({ children }: { children: ReactNode }) {
   const menuButton = useRef<HTMLButtonElement>(null);
   const main = useRef<HTMLElement>(null);
 
-  // Close the phone menu after navigating and move focus to the new page's content.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation by design
+  // On arriving at another page: close the phone menu, move focus to the new page's content and
+  // start at the top (focusing alone scrolled a long page past the top bar). Opening a case in
+  // the inbox stays on its page, so the list keeps its place and the focus stays where it was.
+  const page = pageOf(location.pathname);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every change of page by design
   useEffect(() => {
     setMenuOpen(false);
-    main.current?.focus();
-  }, [location.pathname]);
+    main.current?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [page]);
 
   useEffect(() => {
     if (!menuOpen) return;
