@@ -48,7 +48,7 @@ export function customersRoutes(ctx: AppContext) {
       path: '/customers',
       tags,
       summary:
-        'Customers, newest first or by latest post, influence, reach or posts; search by name, handle or email; restrict to a segment',
+        'Customers, newest first or by latest post, influence, reach or mentions; search by name, handle or email; restrict to a segment',
       request: {
         query: pageQuery.extend({
           search: z.string().max(200).optional(),

@@ -16,7 +16,7 @@ const sections: { to: string; label: string; roles?: Role[] }[] = [
 ];
 
 /** The page an address shows: a case opened in the inbox (`/inbox/{id}`) is the inbox. */
-export function pageOf(pathname: string): string {
+function pageOf(pathname: string): string {
   return pathname.startsWith('/inbox/') ? '/inbox' : pathname;
 }
 

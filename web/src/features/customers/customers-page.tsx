@@ -55,7 +55,7 @@ export function CustomersPage() {
   const query = useDebounced(search);
   const segment = params.get('segment') ?? '';
   const sortParam = params.get('sort') ?? '';
-  const sort: CustomerSort = sortParam in customerSorts ? (sortParam as CustomerSort) : 'newest';
+  const sort: CustomerSort = Object.hasOwn(customerSorts, sortParam) ? (sortParam as CustomerSort) : 'newest';
   useEffect(() => {
     setParams(
       (p) => {
