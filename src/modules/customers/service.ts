@@ -178,65 +178,56 @@ export async function listCustomers(
       ]),
     );
   }
+  const want = query.limit + 1;
+  let rows: (CustomerRow & { sort_value?: unknown })[];
   if (sort === 'newest') {
     if (query.cursor !== undefined) q = q.where('customers.id', '<', String(decodeCursor(query.cursor)));
-    const rows = await q
-      .orderBy('customers.id', 'desc')
-      .limit(query.limit + 1)
-      .execute();
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return {
-      items: await summarize(ctx, actor.workspaceId, items, 'stats'),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-    };
-  }
-  const column = statsColumnOf[sort];
-  const after = query.cursor === undefined ? undefined : decodeKeyCursor(query.cursor, isSortKey);
-  const want = query.limit + 1;
-  // Two reads, each in an index's order: the customers with the figure, highest first (walking
-  // customer_stats' index on it), then, once those run out, the others, newest first. A cursor
-  // with no figure is already among the others.
-  const withStats = q.leftJoin('customer_stats as s', 's.customer_id', 'customers.id');
-  let withFigure = withStats
-    .select(`${column} as sort_value`)
-    .where('s.workspace_id', '=', actor.workspaceId)
-    .where(column, 'is not', null);
-  if (after !== undefined && after[0] !== null) {
-    const [value, id] = after;
-    withFigure = withFigure.where((eb) =>
-      eb.or([eb(column, '<', value), eb.and([eb(column, '=', value), eb('s.customer_id', '<', id)])]),
-    );
-  }
-  let rows =
-    after === undefined || after[0] !== null
-      ? await withFigure.orderBy(column, 'desc').orderBy('s.customer_id', 'desc').limit(want).execute()
-      : [];
-  if (rows.length < want) {
-    let without = withStats
+    rows = await q.orderBy('customers.id', 'desc').limit(want).execute();
+  } else {
+    const column = statsColumnOf[sort];
+    const after = query.cursor === undefined ? undefined : decodeKeyCursor(query.cursor, isSortKey);
+    // Two reads, each in an index's order: the customers with the figure, highest first (walking
+    // customer_stats' index on it), then, once those run out, the others, newest first. A cursor
+    // with no figure is already among the others.
+    const withStats = q.leftJoin('customer_stats as s', 's.customer_id', 'customers.id');
+    let withFigure = withStats
       .select(`${column} as sort_value`)
-      .where((eb) => eb.or([eb('s.customer_id', 'is', null), eb(column, 'is', null)]));
-    if (after !== undefined && after[0] === null) without = without.where('customers.id', '<', after[1]);
-    rows = [
-      ...rows,
-      ...(await without
-        .orderBy('customers.id', 'desc')
-        .limit(want - rows.length)
-        .execute()),
-    ];
+      .where('s.workspace_id', '=', actor.workspaceId)
+      .where(column, 'is not', null);
+    if (after !== undefined && after[0] !== null) {
+      const [value, id] = after;
+      withFigure = withFigure.where((eb) =>
+        eb.or([eb(column, '<', value), eb.and([eb(column, '=', value), eb('s.customer_id', '<', id)])]),
+      );
+    }
+    rows =
+      after === undefined || after[0] !== null
+        ? await withFigure.orderBy(column, 'desc').orderBy('s.customer_id', 'desc').limit(want).execute()
+        : [];
+    if (rows.length < want) {
+      let without = withStats
+        .select(`${column} as sort_value`)
+        .where((eb) => eb.or([eb('s.customer_id', 'is', null), eb(column, 'is', null)]));
+      if (after !== undefined && after[0] === null) without = without.where('customers.id', '<', after[1]);
+      rows.push(
+        ...(await without
+          .orderBy('customers.id', 'desc')
+          .limit(want - rows.length)
+          .execute()),
+      );
+    }
   }
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
-  const lastValue = last?.sort_value ?? null;
+  // Numbers and times travel as the database gave them (a time as ISO text on both engines).
+  const figureOf = (v: unknown) => (typeof v === 'number' || v == null ? (v ?? null) : String(v));
   return {
     items: await summarize(ctx, actor.workspaceId, items, 'stats'),
     nextCursor:
       rows.length > query.limit && last
-        ? // Numbers and times travel as the database gave them (a time as ISO text on both engines).
-          encodeKeyCursor([
-            typeof lastValue === 'number' || lastValue === null ? lastValue : String(lastValue),
-            last.id,
-          ])
+        ? sort === 'newest'
+          ? encodeCursor(last.id)
+          : encodeKeyCursor([figureOf(last.sort_value), last.id])
         : null,
   };
 }
