@@ -274,6 +274,7 @@ export async function generate(fresh: Fresh, mentions: number, end: number): Pro
                 status === 'new' && rnd() < 0.6 ? null : rnd() < 0.08 ? null : caseIndex % AGENTS;
               const done = status === 'solved' || status === 'closed';
               const later = new Date(at.getTime() + 2 * 3600_000 + Math.floor(rnd() * 3 * DAY));
+              const answeredAt = status === 'new' ? null : new Date(at.getTime() + 3600_000).toISOString();
               caseRows.push({
                 id,
                 workspace_id: workspaceId,
@@ -293,10 +294,19 @@ export async function generate(fresh: Fresh, mentions: number, end: number): Pro
                 created_by: null,
                 created_at: atIso,
                 updated_at: done ? later.toISOString() : atIso,
-                first_response_at: status === 'new' ? null : new Date(at.getTime() + 3600_000).toISOString(),
+                first_response_at: answeredAt,
                 solved_at: status === 'solved' ? later.toISOString() : null,
                 closed_at: status === 'closed' ? later.toISOString() : null,
-                last_customer_message_at: atIso,
+                // Two in five answered cases still being worked have the customer's answer back
+                // (waiting on the team again), without drawing from rnd: the rest of the data stays
+                // what earlier runs generated.
+                last_customer_message_at:
+                  answeredAt !== null && !done && caseIndex % 5 < 2
+                    ? new Date(
+                        Math.min(end, at.getTime() + 2 * 3600_000 + (caseIndex % 7) * 1800_000),
+                      ).toISOString()
+                    : atIso,
+                last_agent_reply_at: answeredAt,
               });
               conversationRows.push({
                 id: newId(at),

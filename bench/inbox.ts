@@ -122,20 +122,43 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const listFirst: number[] = [];
   const listNext: number[] = [];
   const listByView: Record<string, number[]> = {};
+  /** Reads up to four pages of one view of the list as `token`; `took` gets each page's time. */
+  const readPages = async (view: string, token: string, took: (ms: number, page: number) => void) => {
+    let items = 0;
+    let path = `/api/v1/cases?${view}&limit=${PAGE_SIZE}`;
+    for (let p = 0; p < 4; p++) {
+      const { ms, body } = await get(path, token);
+      took(ms, p);
+      listByView[view] = [...(listByView[view] ?? []), ms];
+      const page = body as { items: unknown[]; nextCursor: string | null };
+      items += page.items.length;
+      if (!page.nextCursor) break;
+      path = `/api/v1/cases?${view}&limit=${PAGE_SIZE}&cursor=${encodeURIComponent(page.nextCursor)}`;
+    }
+    return items;
+  };
   let listed = 0;
   for (let i = 0; i < samples / 4; i++) {
     const view = views[i % views.length] as string;
     const token = data.tokens[Math.floor(rnd() * AGENTS)] as string;
-    let path = `/api/v1/cases?${view}&limit=${PAGE_SIZE}`;
-    for (let p = 0; p < 4; p++) {
-      const { ms, body } = await get(path, token);
-      (p === 0 ? listFirst : listNext).push(ms);
-      listByView[view] = [...(listByView[view] ?? []), ms];
-      const page = body as { items: unknown[]; nextCursor: string | null };
-      listed += page.items.length;
-      if (!page.nextCursor) break;
-      path = `/api/v1/cases?${view}&limit=${PAGE_SIZE}&cursor=${encodeURIComponent(page.nextCursor)}`;
-    }
+    listed += await readPages(view, token, (ms, p) => (p === 0 ? listFirst : listNext).push(ms));
+  }
+  // The other orders of the list (docs/inbox.md, Orders of the list), apart from the views above
+  // and with their own random agents, so that the figures before them stay comparable with
+  // earlier runs.
+  const sortedViews = [
+    'status=active&sort=waiting',
+    'view=mine&status=active&sort=waiting',
+    'status=active&sort=priority',
+    'view=unassigned&status=active&sort=priority',
+    'status=active&sort=oldest',
+  ];
+  const listSorted: number[] = [];
+  const sortedRnd = seededRandom(11);
+  for (let i = 0; i < samples / 4; i++) {
+    const view = sortedViews[i % sortedViews.length] as string;
+    const token = data.tokens[Math.floor(sortedRnd() * AGENTS)] as string;
+    await readPages(view, token, (ms) => listSorted.push(ms));
   }
   // Opening cases: half the newest 10 % (what agents work on), half uniform.
   const openMs: number[] = [];
@@ -283,6 +306,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       inbox_list_ms_p95: round(percentile([...listFirst, ...listNext], 95)),
       inbox_list_first_page_ms_p95: round(percentile(listFirst, 95)),
       inbox_list_next_page_ms_p95: round(percentile(listNext, 95)),
+      inbox_list_sorted_ms_p50: round(percentile(listSorted, 50)),
+      inbox_list_sorted_ms_p95: round(percentile(listSorted, 95)),
       case_open_ms_p50: round(percentile(openMs, 50)),
       case_open_ms_p95: round(percentile(openMs, 95)),
       agent_load_req_per_sec: Math.round(load.req_per_sec ?? 0),

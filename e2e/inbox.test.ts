@@ -338,6 +338,60 @@ describe('inbox', () => {
     await page.close();
   });
 
+  it('orders the list by waiting time or priority, kept in the address and in a saved view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/inbox?view=active`);
+    const cards = page.locator('.case-list li.case-card');
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBeGreaterThan(3);
+    const order = page.getByRole('combobox', { name: 'Order' });
+    expect(await order.inputValue()).toBe('newest');
+
+    await order.selectOption('waiting');
+    await page.waitForURL(/[?&]sort=waiting/);
+    // The demo's customers wait on most active cases: those cards come first, each with the time
+    // since the customer wrote, longest first; the cases where nobody waits follow.
+    await expect.poll(() => cards.first().locator('.chip.waiting').count(), { timeout: 15_000 }).toBe(1);
+    const waits = await cards.evaluateAll((els) =>
+      els.map((el) => el.querySelector('.chip.waiting')?.textContent?.replace('waiting ', '') ?? null),
+    );
+    const firstNotWaiting = waits.indexOf(null);
+    if (firstNotWaiting >= 0) expect(waits.slice(firstNotWaiting).every((w) => w === null)).toBe(true);
+    const seconds = (w: string) =>
+      Number.parseInt(w, 10) * { s: 1, m: 60, h: 3600, d: 86_400 }[w.slice(-1) as 's' | 'm' | 'h' | 'd'];
+    const durations = waits.filter((w): w is string => w !== null).map(seconds);
+    expect(durations.length).toBeGreaterThan(0);
+    // Shown rounded down to a unit, so a longer wait never shows less than a later card's.
+    for (let i = 1; i < durations.length; i++)
+      expect(durations[i]).toBeLessThanOrEqual(durations[i - 1] as number);
+
+    await order.selectOption('priority');
+    await page.waitForURL(/[?&]sort=priority/);
+    const ranks = ['urgent', 'high', 'normal', 'low'];
+    await expect
+      .poll(
+        async () => {
+          const shown = await cards
+            .locator('.case-priority')
+            .evaluateAll((els) => els.map((el) => el.className.replace(/.*priority-/, '')));
+          return shown.every((p, i) => i === 0 || ranks.indexOf(p) >= ranks.indexOf(shown[i - 1] as string));
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+
+    // Saved as a view, the order comes back with it, and the address names the view alone.
+    await page.getByRole('button', { name: 'Save view' }).click();
+    const form = page.getByRole('form', { name: 'Save view' });
+    await form.getByLabel('View name').fill('By priority');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL((url) => url.searchParams.get('view')?.startsWith('saved:') === true);
+    expect(new URL(page.url()).searchParams.get('sort')).toBeNull();
+    expect(await order.inputValue()).toBe('priority');
+    await page.screenshot({ path: path.join(artifacts, 'inbox-ordered-by-priority.png') });
+    await page.close();
+  });
+
   it('shows a refused condition under its own row, marks its field and moves focus to it', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     const scriptErrors: string[] = [];

@@ -40,6 +40,7 @@ import * as m0036 from './migrations/0036_community_post_notifications.ts';
 import * as m0038 from './migrations/0038_mention_links.ts';
 import * as m0039 from './migrations/0039_notification_counts.ts';
 import * as m0040 from './migrations/0040_customer_list_orders.ts';
+import * as m0041 from './migrations/0041_case_list_orders.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -83,6 +84,7 @@ const migrations: Record<string, DialectMigration> = {
   '0038_mention_links': m0038,
   '0039_notification_counts': m0039,
   '0040_customer_list_orders': m0040,
+  '0041_case_list_orders': m0041,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -1,10 +1,10 @@
-/** Reading cases: the inbox's filtered lists (newest first or due first), counts, and a case's detail. */
+/** Reading cases: the inbox's filtered lists in their orders, counts, and a case's detail. */
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { CasesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
-import { decodeCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
+import { decodeCursor, decodeKeyCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
@@ -12,7 +12,8 @@ import { mentionsOfCase } from '../listening/service.ts';
 import { casesWithClocks, caseWithClocks, clockColumns, toCaseView, toConversationView } from './cases.ts';
 import { caseNotes, caseReplies } from './replies.ts';
 import type { CaseCard, CaseDetail, CaseFilters } from './schema.ts';
-import { slaViews } from './sla.ts';
+import { type Clock, slaViews } from './sla.ts';
+import { casePriorities } from './vocabulary.ts';
 
 type CaseRow = Selectable<CasesTable>;
 
@@ -107,17 +108,27 @@ export async function countCases(
   return { count: Math.min(n, cap), capped: n > cap };
 }
 
-/** The workspace's cases, newest first (keyset on the case number), filtered; cases merged away are left out. */
+/**
+ * The workspace's cases, filtered and in the order `sort` names (newest first unless the filters
+ * ask for cases due soon, which list most urgent first); cases merged away are left out.
+ */
 export async function listCases(
   ctx: AppContext,
   actor: Actor,
   filters: CaseFilters & PageQuery,
 ): Promise<Page<CaseCard>> {
   requirePermission(actor, 'inbox:read');
-  const rows =
-    filters.dueWithinMinutes === undefined
-      ? await newestFirst(ctx, actor, filters)
-      : await dueFirst(ctx, actor, filters);
+  const sort = filters.sort ?? (filters.dueWithinMinutes === undefined ? 'newest' : 'due');
+  const want = filters.limit + 1;
+  let rows: Listed[];
+  if (sort === 'newest' || sort === 'oldest') rows = await byNumber(ctx, actor, filters, sort, want);
+  else if (sort === 'priority') rows = await byPriority(ctx, actor, filters, want);
+  else if (sort === 'waiting') rows = await waitingLongest(ctx, actor, filters, want);
+  else if (filters.dueWithinMinutes !== undefined) rows = await dueFirst(ctx, actor, filters);
+  else
+    throw new AppError('validation_failed', 'The due order needs dueWithinMinutes', {
+      fields: [{ path: 'sort', message: '`due` lists the cases of dueWithinMinutes; name it too' }],
+    });
   const page = rows.slice(0, filters.limit).map((r) => r.row);
   const ids = page.map((r) => r.id);
   // The cards' parts are independent reads: on PostgreSQL they go out together.
@@ -131,7 +142,7 @@ export async function listCases(
   return toPage(
     rows,
     filters.limit,
-    ({ row: r }) => ('due' in r ? `${r.due}|${r.number}` : Number(r.number)),
+    (r) => r.key,
     ({ row: r, clocks }) => ({
       ...toCaseView(ctx, r, slaViews(clocks)),
       customer: (r.customer_id && customers.get(r.customer_id)) || null,
@@ -141,27 +152,150 @@ export async function listCases(
   );
 }
 
-/** Newest first by number (keyset): numbers are given in creation order, ids only to the millisecond. */
-async function newestFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
-  let q = matchingCases(ctx, actor, filters).selectAll();
-  if (filters.cursor !== undefined) q = q.where('number', '<', Number(decodeCursor(filters.cursor)));
-  // The page's clocks come in the same statement: the page is a subquery, its clocks joined to it.
-  const page = q.orderBy('number', 'desc').limit(filters.limit + 1);
-  const rows = await ctx.db
-    .selectFrom(page.as('c'))
+/** A listed case with its clocks and the key its page's cursor is made of. */
+type Listed = { row: CaseRow; clocks: Clock[]; key: number | string | readonly (string | number)[] };
+type Matching = ReturnType<typeof matchingCases>;
+
+/**
+ * One ordered, limited read of cases (`page`) with their SLA clocks, in one statement: the page
+ * is a subquery and its clocks are left-joined to it, in the same order.
+ */
+async function withClocks(
+  ctx: AppContext,
+  page: Matching,
+  order: readonly (readonly [string, 'asc' | 'desc'])[],
+) {
+  let q = ctx.db
+    .selectFrom(page.selectAll().as('c'))
     .leftJoin('case_sla', 'case_sla.case_id', 'c.id')
     .selectAll('c')
-    .select(clockColumns)
-    .orderBy('c.number', 'desc')
-    .execute();
-  return casesWithClocks(rows);
+    .select(clockColumns);
+  for (const [column, direction] of order) q = q.orderBy(sql.ref(`c.${column}`), direction);
+  return casesWithClocks(await q.execute());
+}
+
+/** Newest or oldest first by number (keyset): numbers are given in creation order, ids only to the millisecond. */
+async function byNumber(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters & PageQuery,
+  sort: 'newest' | 'oldest',
+  want: number,
+): Promise<Listed[]> {
+  const direction = sort === 'newest' ? 'desc' : 'asc';
+  let q = matchingCases(ctx, actor, filters);
+  if (filters.cursor !== undefined) {
+    const after = Number(decodeCursor(filters.cursor));
+    if (!Number.isInteger(after))
+      throw new AppError('validation_failed', 'Invalid cursor', {
+        fields: [{ path: 'cursor', message: 'not a cursor of this order' }],
+      });
+    q = q.where('number', sort === 'newest' ? '<' : '>', after);
+  }
+  const rows = await withClocks(ctx, q.orderBy('number', direction).limit(want), [['number', direction]]);
+  return rows.map((r) => ({ ...r, key: Number(r.row.number) }));
+}
+
+const isPriorityKey = (k: unknown[]): k is [number, number] =>
+  k.length === 2 &&
+  Number.isInteger(k[0]) &&
+  (k[0] as number) >= 0 &&
+  (k[0] as number) < casePriorities.length &&
+  Number.isInteger(k[1]);
+
+/**
+ * Urgent first, then high, normal, low; the oldest first within each, so a team answers in the
+ * order people asked. One read per priority in the (workspace, priority, number) index's order,
+ * until the page is full; the cursor is `[priority rank, number]`.
+ */
+async function byPriority(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters & PageQuery,
+  want: number,
+): Promise<Listed[]> {
+  const after = filters.cursor === undefined ? undefined : decodeKeyCursor(filters.cursor, isPriorityKey);
+  const out: Listed[] = [];
+  for (let rank = after?.[0] ?? 0; rank < casePriorities.length && out.length < want; rank++) {
+    const priority = casePriorities[rank] as CaseRow['priority'];
+    if (filters.priority !== undefined && filters.priority !== priority) continue;
+    let q = matchingCases(ctx, actor, filters).where('priority', '=', priority);
+    if (after !== undefined && rank === after[0]) q = q.where('number', '>', after[1]);
+    const rows = await withClocks(ctx, q.orderBy('number', 'asc').limit(want - out.length), [
+      ['number', 'asc'],
+    ]);
+    out.push(...rows.map((r) => ({ ...r, key: [rank, Number(r.row.number)] as const })));
+  }
+  return out;
+}
+
+/**
+ * The cases whose customer wrote last and got no reply yet, on a case still being worked: what
+ * `waitingSince` of a case says, and the condition of the partial index `cases_waiting_idx`
+ * (migration 0041), written the same way so that both engines see the index applies.
+ */
+const casesAwaitingReply = sql<boolean>`status not in ('solved', 'closed') and last_customer_message_at is not null and (last_agent_reply_at is null or last_agent_reply_at < last_customer_message_at)`;
+
+type WaitingKey = ['w', string, number] | ['r', number];
+const isWaitingKey = (k: unknown[]): k is WaitingKey =>
+  (k.length === 3 && k[0] === 'w' && typeof k[1] === 'string' && Number.isInteger(k[2])) ||
+  (k.length === 2 && k[0] === 'r' && Number.isInteger(k[1]));
+
+/**
+ * Waiting longest first: the cases awaiting a reply, by when the customer wrote (oldest first, then
+ * number), walking `cases_waiting_idx`; once those run out, the rest, newest first. The cursor is
+ * `['w', customer's post time, number]` in the first part and `['r', number]` in the second.
+ */
+async function waitingLongest(
+  ctx: AppContext,
+  actor: Actor,
+  filters: CaseFilters & PageQuery,
+  want: number,
+): Promise<Listed[]> {
+  const after = filters.cursor === undefined ? undefined : decodeKeyCursor(filters.cursor, isWaitingKey);
+  const out: Listed[] = [];
+  if (after === undefined || after[0] === 'w') {
+    let q = matchingCases(ctx, actor, filters).where(casesAwaitingReply);
+    if (after !== undefined) {
+      const [, at, number] = after;
+      q = q.where((eb) =>
+        eb.or([
+          eb('last_customer_message_at', '>', at),
+          eb.and([eb('last_customer_message_at', '=', at), eb('number', '>', number)]),
+        ]),
+      );
+    }
+    const rows = await withClocks(
+      ctx,
+      q.orderBy('last_customer_message_at', 'asc').orderBy('number', 'asc').limit(want),
+      [
+        ['last_customer_message_at', 'asc'],
+        ['number', 'asc'],
+      ],
+    );
+    out.push(
+      ...rows.map((r) => ({
+        ...r,
+        key: ['w', String(r.row.last_customer_message_at), Number(r.row.number)] as const,
+      })),
+    );
+  }
+  if (out.length < want) {
+    let q = matchingCases(ctx, actor, filters).where(sql<boolean>`not (${casesAwaitingReply})`);
+    if (after !== undefined && after[0] === 'r') q = q.where('number', '<', after[1]);
+    const rows = await withClocks(ctx, q.orderBy('number', 'desc').limit(want - out.length), [
+      ['number', 'desc'],
+    ]);
+    out.push(...rows.map((r) => ({ ...r, key: ['r', Number(r.row.number)] as const })));
+  }
+  return out;
 }
 
 /**
  * Cases with a clock due soon, most urgent first: by the earliest due time of their running SLA
  * clocks, then by number (keyset on both, the cursor `due|number`).
  */
-async function dueFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery) {
+async function dueFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & PageQuery): Promise<Listed[]> {
   const due = sql<string>`(select min(s.due_at) from case_sla s where s.case_id = cases.id and s.status = 'running')`;
   let q = matchingCases(ctx, actor, filters).selectAll().select(due.as('due'));
   if (filters.cursor !== undefined) {
@@ -186,7 +320,11 @@ async function dueFirst(ctx: AppContext, actor: Actor, filters: CaseFilters & Pa
     .orderBy('c.due', 'asc')
     .orderBy('c.number', 'asc')
     .execute();
-  return casesWithClocks(rows);
+  return casesWithClocks(rows).map(({ row: { due: at, ...row }, clocks }) => ({
+    row,
+    clocks,
+    key: `${at}|${row.number}`,
+  }));
 }
 
 /** The earliest stored post of each case, for the cards of the list. */

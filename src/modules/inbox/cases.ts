@@ -49,7 +49,22 @@ export function toCaseView(ctx: AppContext, r: CaseRow, sla: CaseView['sla'] = [
     firstResponseAt: r.first_response_at,
     solvedAt: r.solved_at,
     closedAt: r.closed_at,
+    lastCustomerMessageAt: r.last_customer_message_at,
+    lastAgentReplyAt: r.last_agent_reply_at,
+    waitingSince: waitingSince(r),
   };
+}
+
+/**
+ * Since when the customer has been waiting for an answer: their latest post, when no reply came
+ * after it and the case is still being worked (the condition of the "waiting longest" order).
+ */
+export function waitingSince(
+  r: Pick<CaseRow, 'status' | 'last_customer_message_at' | 'last_agent_reply_at'>,
+): string | null {
+  if (r.status === 'solved' || r.status === 'closed' || r.last_customer_message_at === null) return null;
+  if (r.last_agent_reply_at !== null && r.last_agent_reply_at >= r.last_customer_message_at) return null;
+  return r.last_customer_message_at;
 }
 
 export function toConversationView(r: Selectable<ConversationsTable>): ConversationView {

@@ -213,6 +213,21 @@ describe('rapport inbox cases', () => {
       'team Care',
     ]);
     expect(bag?.split('\t')[8]).toMatch(/^SLA first_response running due \d{4}-\d\d-\d\dT/);
+    // The customer's post opened case 1 and the reply to it is still queued: the customer waits.
+    expect(bag?.split('\t')[9]).toMatch(/^waiting since \d{4}-\d\d-\d\dT/);
+    expect(lounge?.split('\t')[9]).toBe('');
+    for (const [sort, numbers] of [
+      ['oldest', [1, 2]],
+      ['priority', [1, 2]],
+      ['waiting', [1, 2]],
+      ['newest', [2, 1]],
+    ] as const) {
+      const sorted = await json<{ items: CaseCard[] }>('inbox cases list', ['--sort', sort]);
+      expect(
+        sorted.items.map((c) => c.number),
+        sort,
+      ).toEqual(numbers);
+    }
 
     const high = await json<{ items: CaseCard[]; nextCursor: string | null }>('inbox cases list', [
       '--priority',
@@ -524,6 +539,10 @@ describe('rapport inbox, through the rapport command', () => {
     const cases = await runCli(['inbox', 'cases', 'list', '--status', 'lost']);
     expect(cases.code).toBe(2);
     expect(cases.stderr).toContain('--status');
+    // The due order belongs to the due-soon filter, which the command line does not offer.
+    const due = await runCli(['inbox', 'cases', 'list', '--sort', 'due']);
+    expect(due.code).toBe(2);
+    expect(due.stderr).toContain('--sort');
     const unknown = await runCli(['inbox', 'rules', 'enable', 'no-such-rule']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toBe('Error: No routing rule no-such-rule');

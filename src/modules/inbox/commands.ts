@@ -16,7 +16,10 @@ import type { CaseSlaView, SlaPolicyView } from './sla-schema.ts';
 import { listAssignees, listTeams } from './teams.ts';
 import { operatorViews } from './views.ts';
 import type { ViewFilters } from './views-schema.ts';
-import { casePriorities, caseStatuses, caseTypes } from './vocabulary.ts';
+import { casePriorities, caseSorts, caseStatuses, caseTypes } from './vocabulary.ts';
+
+/** The orders the command line offers: `due` belongs to the due-soon filter, which it has not. */
+const cliCaseSorts = caseSorts.filter((s) => s !== 'due') as ['newest', 'oldest', 'priority', 'waiting'];
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
 
@@ -29,9 +32,9 @@ function positional(args: string[]): { value: string | undefined; rest: string[]
 const workspaceFlag = { workspace: z.string().min(1).optional() };
 
 const casesListSpec = {
-  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--limit N] [--cursor C] [--workspace slug] [--json]`,
+  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--sort ${cliCaseSorts.join('|')}] [--limit N] [--cursor C] [--workspace slug] [--json]`,
   description:
-    'Lists cases, newest first, with status, priority, type, customer, assignee, team and the most pressing SLA clock; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). With --json, prints {items, nextCursor}. See docs/inbox.md.',
+    'Lists cases, newest first unless --sort says otherwise (oldest first; priority: urgent first, oldest first within each; waiting: the cases whose customer wrote last, longest wait first, then the rest newest first), with status, priority, type, customer, assignee, team and the most pressing SLA clock; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). With --json, prints {items, nextCursor}. See docs/inbox.md.',
   options: {
     ...help,
     view: { type: 'string' },
@@ -41,6 +44,7 @@ const casesListSpec = {
     team: { type: 'string' },
     assignee: { type: 'string' },
     search: { type: 'string' },
+    sort: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
     workspace: { type: 'string' },
@@ -62,6 +66,7 @@ const casesListSpec = {
     team: z.string().min(1).max(64).optional(),
     assignee: z.string().min(1).max(64).optional(),
     search: z.string().min(1).max(200).optional(),
+    sort: z.enum(cliCaseSorts).default('newest'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(200).optional(),
     ...workspaceFlag,
@@ -340,6 +345,7 @@ export const inboxCommands: Record<string, CliCommand> = {
           teamId: flags.team,
           assigneeUserId: flags.assignee,
           search: flags.search,
+          sort: flags.sort,
           limit: flags.limit,
           cursor: flags.cursor,
         });
@@ -365,6 +371,7 @@ export const inboxCommands: Record<string, CliCommand> = {
             c.assigneeUserId ? `assignee ${nameOf.get(c.assigneeUserId) ?? c.assigneeUserId}` : 'unassigned',
             c.teamId ? `team ${nameOf.get(c.teamId) ?? c.teamId}` : 'no team',
             clock ? `SLA ${clockText(clock)}` : '',
+            c.waitingSince ? `waiting since ${c.waitingSince}` : '',
           ].join('\t'),
         );
       }

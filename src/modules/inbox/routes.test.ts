@@ -160,6 +160,59 @@ describe('inbox API', () => {
     expect((await call(app(), 'GET', '/api/v1/cases')).status).toBe(401);
   });
 
+  it('lists cases in the order asked, with the waiting time on each, and refuses an order it does not know', async () => {
+    const { agent, manager, mentionId } = await workspace();
+    const made = await json<CaseBody & { waitingSince: string | null }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/cases',
+        { subject: 'Cancelled flight', mentionIds: [mentionId] },
+        { bearer: agent },
+      ),
+      201,
+    );
+    // The customer's post opened the case and nobody has answered: the customer waits.
+    expect(made.waitingSince).not.toBeNull();
+    for (const subject of ['Low one', 'Urgent one'])
+      await json(
+        await call(
+          app(),
+          'POST',
+          '/api/v1/cases',
+          { subject, priority: subject === 'Urgent one' ? 'urgent' : 'low' },
+          { bearer: manager },
+        ),
+        201,
+      );
+    const subjects = async (query: string) =>
+      (
+        await json<{ items: { subject: string }[] }>(
+          await call(app(), 'GET', `/api/v1/cases?${query}`, undefined, { bearer: agent }),
+        )
+      ).items.map((c) => c.subject);
+    expect(await subjects('sort=waiting')).toEqual(['Cancelled flight', 'Urgent one', 'Low one']);
+    expect(await subjects('sort=priority')).toEqual(['Urgent one', 'Cancelled flight', 'Low one']);
+    expect(await subjects('sort=oldest')).toEqual(['Cancelled flight', 'Low one', 'Urgent one']);
+    expect(await subjects('sort=newest')).toEqual(['Urgent one', 'Low one', 'Cancelled flight']);
+    for (const query of ['sort=loudest', 'sort=due'])
+      expect(
+        (
+          await json<{ error: { details: { fields: { path: string }[] } } }>(
+            await call(app(), 'GET', `/api/v1/cases?${query}`, undefined, { bearer: agent }),
+            400,
+          )
+        ).error.details.fields.map((f) => f.path),
+      ).toEqual(['sort']);
+    expect(await subjects('sort=due&dueWithinMinutes=60')).toEqual([]); // no SLA policy, no clocks
+    const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
+      paths: Record<string, { get?: { parameters?: { name: string; schema?: { enum?: string[] } }[] } }>;
+    };
+    expect(doc.paths['/api/v1/cases']?.get?.parameters?.find((p) => p.name === 'sort')?.schema?.enum).toEqual(
+      ['newest', 'oldest', 'priority', 'waiting', 'due'],
+    );
+  });
+
   it('merges and splits through the API and follows cases for notifications', async () => {
     const { agent, manager } = await workspace();
     const a = await json<CaseBody>(

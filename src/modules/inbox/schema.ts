@@ -3,7 +3,7 @@ import { customerSummarySchema } from '../customers/schema.ts';
 import { mentionSchema } from '../listening/schema.ts';
 import { noteSchema, replySchema } from './notes-schema.ts';
 import { caseSlaSchema } from './sla-schema.ts';
-import { casePriorities, caseStatuses, caseTypes, dismissReasons } from './vocabulary.ts';
+import { casePriorities, caseSorts, caseStatuses, caseTypes, dismissReasons } from './vocabulary.ts';
 
 const tag = z
   .string()
@@ -51,6 +51,18 @@ export const caseSchema = z
     firstResponseAt: z.string().nullable(),
     solvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
+    lastCustomerMessageAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "when the customer's latest post on the case was written" }),
+    lastAgentReplyAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'when the latest reply to the customer was sent' }),
+    waitingSince: z.string().nullable().openapi({
+      description:
+        'when the customer started waiting for an answer: their latest post, when it is newer than the latest reply and the case is neither solved nor closed; otherwise null',
+    }),
     sla: z
       .array(caseSlaSchema)
       .openapi({ description: 'the SLA clocks: first response, next response, resolution' }),
@@ -150,8 +162,12 @@ export const caseFilters = z.object({
     .optional()
     .openapi({
       description:
-        'only cases with a running SLA clock due within this many minutes, or overdue; listed most urgent first (earliest due, then number) instead of newest first',
+        'only cases with a running SLA clock due within this many minutes, or overdue; listed most urgent first (earliest due, then number) unless `sort` says otherwise',
     }),
+  sort: z.enum(caseSorts).optional().openapi({
+    description:
+      'the order: `newest` first (the default), `oldest` first, `priority` (urgent first, oldest first within each), `waiting` (the cases whose customer wrote last, longest wait first, then the rest newest first), or `due` (earliest due running SLA clock first; only with `dueWithinMinutes`, and its default)',
+  }),
 });
 
 export const dispositionInput = z

@@ -21,6 +21,10 @@ export const viewFilters = caseFilters
       f.status.split(',').every((s) => (caseStatuses as readonly string[]).includes(s.trim())),
     { message: `active, or statuses separated by commas: ${caseStatuses.join(', ')}`, path: ['status'] },
   )
+  .refine((f) => f.sort !== 'due' || f.dueWithinMinutes !== undefined, {
+    message: '`due` lists the cases of dueWithinMinutes; name it too',
+    path: ['sort'],
+  })
   .openapi('InboxViewFilters', {
     description: 'The filters of GET /cases (without cursor and limit)',
   });

@@ -12,6 +12,14 @@ export type CasePriority = (typeof casePriorities)[number];
 export const caseTypes = ['question', 'complaint', 'feedback', 'lead', 'other'] as const;
 export type CaseType = (typeof caseTypes)[number];
 export const dismissReasons = ['noise', 'spam', 'not_actionable', 'duplicate'] as const;
+/** The orders of the case list a person picks (the API's `sort`; `due` belongs to "Breaching soon"), with what the menu calls them. */
+export const caseSorts = {
+  newest: 'Newest first',
+  oldest: 'Oldest first',
+  priority: 'Priority',
+  waiting: 'Waiting longest',
+} as const;
+export type CaseSort = keyof typeof caseSorts | 'due';
 export type DismissReason = (typeof dismissReasons)[number];
 export type CaseFieldValue = string | number | boolean | null;
 export type Case = {
@@ -34,6 +42,12 @@ export type Case = {
   firstResponseAt: string | null;
   solvedAt: string | null;
   closedAt: string | null;
+  /** When the customer's latest post on the case was written (absent from older servers). */
+  lastCustomerMessageAt?: string | null;
+  /** When the latest reply to the customer was sent (absent from older servers). */
+  lastAgentReplyAt?: string | null;
+  /** Since when the customer has waited for an answer: set while they wrote last on a case not solved or closed. */
+  waitingSince?: string | null;
   /** The SLA clocks (absent from older servers). */
   sla?: CaseSla[];
 };
@@ -185,6 +199,8 @@ export type CaseFilters = {
   number?: number;
   /** Only cases with a running SLA clock due within this many minutes (or overdue). */
   dueWithinMinutes?: number;
+  /** The order; newest first when absent (due first with `dueWithinMinutes`). */
+  sort?: CaseSort;
 };
 /** A saved view of the inbox: named filters of the case list, one's own or shared with the workspace. */
 export type InboxView = {

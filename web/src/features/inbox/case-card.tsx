@@ -135,6 +135,14 @@ export function CaseCard({
         )}
         <div className="case-chips">
           <SlaChip c={c} now={now} />
+          {c.waitingSince && (
+            <span
+              className="chip waiting"
+              title={`The customer wrote last, ${new Date(c.waitingSince).toLocaleString()}, and has had no reply since`}
+            >
+              waiting {timeAgo(c.waitingSince, now)}
+            </span>
+          )}
           <StatusChip status={c.status} />
           <PriorityChip priority={c.priority} />
           <span className="chip">{words(c.type)}</span>

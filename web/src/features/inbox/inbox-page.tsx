@@ -7,8 +7,10 @@ import {
   type CaseDetail,
   type CaseFilters,
   type CasePatch,
+  type CaseSort,
   type CaseStatus,
   casePriorities,
+  caseSorts,
   caseTypes,
   type DispositionStats,
   type InboxView,
@@ -24,6 +26,7 @@ import { useChannels } from '../../components/use-channels.ts';
 import { useSession } from '../../session.tsx';
 import { CaseCard } from './case-card.tsx';
 import { CaseDetailPane } from './case-detail.tsx';
+import { appendPage, placeCard, sortOf } from './case-order.ts';
 import {
   breachingSoon,
   type Directory,
@@ -184,6 +187,17 @@ function Inbox() {
       if (value === '' || value === ANY) delete next[key];
       else Object.assign(next, { [key]: value });
     }
+    // The order too: the address's replaces the view's ("Breaching soon" keeps its own); the
+    // due order only where the filters pick cases due soon.
+    const sort = params.get('sort');
+    if (
+      !view.soon &&
+      sort &&
+      (Object.hasOwn(caseSorts, sort) || (sort === 'due' && next.dueWithinMinutes !== undefined))
+    ) {
+      next.sort = sort as CaseSort;
+      if (sortOf({ ...next, sort: undefined }) === sort) delete next.sort;
+    }
     return next;
   }, [view, params]);
   /** Sets a refinement; clearing one the view itself sets says `any`, so the view's value is lifted. */
@@ -228,16 +242,22 @@ function Inbox() {
    * and an older page asked for the view before does not join the new one.
    */
   const loads = useRef(0);
+  /** The cursor of the next page, for live changes: a card that sorts past the loaded ones waits for it. */
+  const cursorRef = useRef<string | null>(null);
   const load = useCallback(async (f: CaseFilters, after?: string, soonView = false) => {
     const ticket = after ? loads.current : ++loads.current;
-    if (!after) setCursor(null);
+    if (!after) {
+      setCursor(null);
+      cursorRef.current = null;
+    }
     try {
       setError('');
       // The server picks the cases due soon; larger pages, since the view sorts them by due time.
       const page = await inboxApi.cases(f, after, soonView ? 200 : undefined);
       if (ticket !== loads.current) return;
-      setLoaded((prev) => (after && prev ? [...prev, ...page.items] : page.items));
+      setLoaded((prev) => (after && prev ? appendPage(prev, page.items) : page.items));
       setCursor(page.nextCursor);
+      cursorRef.current = page.nextCursor;
     } catch (err) {
       if (ticket !== loads.current) return;
       setError(err instanceof ApiError ? err.message : 'Could not load cases.');
@@ -272,13 +292,12 @@ function Inbox() {
   );
   const replace = useCallback(
     (c: Case) => {
-      setLoaded((prev) =>
-        !prev
-          ? prev
-          : stillListed(c)
-            ? prev.map((x) => (x.id === c.id ? { ...x, ...c } : x))
-            : prev.filter((x) => x.id !== c.id),
-      );
+      setLoaded((prev) => {
+        const listed = prev?.find((x) => x.id === c.id);
+        if (!prev || !listed) return prev;
+        if (!stillListed(c)) return prev.filter((x) => x.id !== c.id);
+        return placeCard(prev, { ...listed, ...c }, sortOf(filtersRef.current), cursorRef.current !== null);
+      });
     },
     [stillListed],
   );
@@ -305,13 +324,12 @@ function Inbox() {
             card = d.mergedInto ? null : cardOf(d);
           }
           if (!card || (known && !stillListed(card))) drop(id);
-          else if (known) {
-            const c = card;
-            setLoaded((prev) => prev?.map((x) => (x.id === id ? c : x)) ?? prev);
-          } else if (passes(card, filtersRef.current, me)) {
+          else if (known || passes(card, filtersRef.current, me)) {
+            // In the place the list's order gives it: a new case at the top of newest first, a case
+            // answered out of the waiting ones, one whose priority changed among its peers.
             const c = card;
             setLoaded((prev) =>
-              prev ? [c, ...prev.filter((x) => x.id !== id)].sort((a, b) => b.number - a.number) : prev,
+              prev ? placeCard(prev, c, sortOf(filtersRef.current), cursorRef.current !== null) : prev,
             );
           }
           if (byOthers.has(id)) changed.push(id);
@@ -598,6 +616,7 @@ function Inbox() {
                   (p) => {
                     const next = new URLSearchParams(p);
                     for (const k of refinements) next.delete(k);
+                    next.delete('sort');
                     next.set('view', savedViewKey(select.id));
                     return next;
                   },
@@ -676,6 +695,28 @@ function Inbox() {
                 onApply={(v) => refine('tag', v)}
               />
             </label>
+            {!soon && (
+              <label>
+                <span className="visually-hidden">Order</span>
+                <select
+                  aria-label="Order"
+                  value={sortOf(filters)}
+                  // The view's own order needs no word in the address; another one does.
+                  onChange={(e) =>
+                    setParam('sort', e.target.value === sortOf(view.filters) ? '' : e.target.value)
+                  }
+                >
+                  {Object.entries({
+                    ...(filters.dueWithinMinutes !== undefined ? { due: 'Due first' } : {}),
+                    ...caseSorts,
+                  }).map(([value, label]) => (
+                    <option key={value} value={value}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
           </form>
           {canWork && cases && cases.length > 0 && (
             <BulkBar

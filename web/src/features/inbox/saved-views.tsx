@@ -2,16 +2,18 @@ import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 
 import { type CaseFilters, type InboxView, inboxApi } from '../../api/inbox.ts';
 import { ApiError } from '../../api.ts';
 import { describedBy, FieldError, type FieldErrors, fieldErrors } from '../../components/forms.tsx';
+import { sortOf } from './case-order.ts';
 
 /** The `?view=` key of a saved view. */
 export const savedViewKey = (id: string) => `saved:${id}`;
 
-/** Filters without empty values and without the default `view: all`, keys in a fixed order: what is saved and compared. */
+/** Filters without empty values and without the defaults (`view: all`, the order the other filters give), keys in a fixed order: what is saved and compared. */
 export function cleanFilters(f: CaseFilters): CaseFilters {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (v === undefined || v === null || v === '') continue;
     if (k === 'view' && v === 'all') continue;
+    if (k === 'sort' && v === sortOf({ ...f, sort: undefined })) continue;
     out[k] = v;
   }
   return out as CaseFilters;
