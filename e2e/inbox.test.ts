@@ -347,11 +347,18 @@ describe('inbox', () => {
     const order = page.getByRole('combobox', { name: 'Order' });
     expect(await order.inputValue()).toBe('newest');
 
-    await order.selectOption('waiting');
-    await page.waitForURL(/[?&]sort=waiting/);
+    // The list in the new order: its page has come and its cards are drawn.
+    const ordered = async (sort: string) => {
+      const answered = page.waitForResponse((r) => r.url().includes(`sort=${sort}`) && r.ok());
+      await order.selectOption(sort);
+      await page.waitForURL(new RegExp(`[?&]sort=${sort}`));
+      await answered;
+      await expect.poll(() => cards.count(), { timeout: 15_000 }).toBeGreaterThan(3);
+    };
+    await ordered('waiting');
     // The demo's customers wait on most active cases: those cards come first, each with the time
     // since the customer wrote, longest first; the cases where nobody waits follow.
-    await expect.poll(() => cards.first().locator('.chip.waiting').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => cards.first().locator('.chip.waiting').count()).toBe(1);
     const waits = await cards.evaluateAll((els) =>
       els.map((el) => el.querySelector('.chip.waiting')?.textContent?.replace('waiting ', '') ?? null),
     );
@@ -365,8 +372,7 @@ describe('inbox', () => {
     for (let i = 1; i < durations.length; i++)
       expect(durations[i]).toBeLessThanOrEqual(durations[i - 1] as number);
 
-    await order.selectOption('priority');
-    await page.waitForURL(/[?&]sort=priority/);
+    await ordered('priority');
     const ranks = ['urgent', 'high', 'normal', 'low'];
     await expect
       .poll(
@@ -388,6 +394,7 @@ describe('inbox', () => {
     await page.waitForURL((url) => url.searchParams.get('view')?.startsWith('saved:') === true);
     expect(new URL(page.url()).searchParams.get('sort')).toBeNull();
     expect(await order.inputValue()).toBe('priority');
+    await page.getByRole('navigation', { name: 'Views' }).getByText('By priority').first().waitFor();
     await page.screenshot({ path: path.join(artifacts, 'inbox-ordered-by-priority.png') });
     await page.close();
   });

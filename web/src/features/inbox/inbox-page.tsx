@@ -609,6 +609,10 @@ function Inbox() {
             canShare={canShare}
             onPick={(k) => setParam('view', k)}
             onChanged={({ select, removed }) => {
+              // The view just saved is listed at once, so the list does not fall back to another
+              // view until the saved views are read again.
+              if (select)
+                setSaved((prev) => (prev ? [...prev.filter((v) => v.id !== select.id), select] : prev));
               void loadSaved();
               if (select)
                 // The saved view holds the filters now: the URL names the view alone.
