@@ -386,7 +386,23 @@ describe('inbox', () => {
       )
       .toBe(true);
 
+    // "Needs reply": only the cases whose customer waits, longest first.
+    const needing = page.waitForResponse((r) => r.url().includes('needsReply=true') && r.ok());
+    await page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('button', { name: 'Needs reply' })
+      .click();
+    await needing;
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await order.inputValue()).toBe('waiting');
+    const chips = await cards.evaluateAll((els) =>
+      els.map((el) => el.querySelectorAll('.chip.waiting').length),
+    );
+    expect(chips.every((n) => n === 1)).toBe(true);
+
     // Saved as a view, the order comes back with it, and the address names the view alone.
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'All active' }).click();
+    await ordered('priority');
     await page.getByRole('button', { name: 'Save view' }).click();
     const form = page.getByRole('form', { name: 'Save view' });
     await form.getByLabel('View name').fill('By priority');

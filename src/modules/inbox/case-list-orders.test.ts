@@ -161,6 +161,11 @@ describe('orders of the case list', () => {
         filters: { view: 'mine', status: 'active' },
         keep: (r) => r.assignee_user_id === agent.userId && active.includes(r.status),
       },
+      { filters: { needsReply: 'true' }, keep: (r) => waitingOf(r) !== null },
+      {
+        filters: { status: 'active', needsReply: 'false' },
+        keep: (r) => active.includes(r.status) && waitingOf(r) === null,
+      },
     ];
     // The generated cases must give every part of every order something to order.
     expect(rows.filter((r) => waitingOf(r) !== null).length).toBeGreaterThan(5);

@@ -24,6 +24,13 @@ function statusFilter(status: string | undefined): string[] | undefined {
 }
 
 /**
+ * The cases whose customer wrote last and got no reply yet, on a case still being worked: what
+ * `waitingSince` of a case says, and the condition of the partial index `cases_waiting_idx`
+ * (migration 0041), written the same way so that both engines see the index applies.
+ */
+const casesAwaitingReply = sql<boolean>`status not in ('solved', 'closed') and last_customer_message_at is not null and (last_agent_reply_at is null or last_agent_reply_at < last_customer_message_at)`;
+
+/**
  * The cases `filters` select as `actor` sees them (`view: mine` is theirs), merged cases left
  * out: the one meaning of the filters, read by the list and by the saved views' counts.
  */
@@ -69,6 +76,8 @@ function matchingCases(ctx: AppContext, actor: Actor, filters: CaseFilters) {
       sql<boolean>`' ' || ${sql.ref('tags')} || ' ' like ${`% ${t.replace(/[\\%_]/g, (c) => `\\${c}`)} %`} escape '\\'`,
     );
   }
+  if (filters.needsReply === 'true') q = q.where(casesAwaitingReply);
+  if (filters.needsReply === 'false') q = q.where(sql<boolean>`not (${casesAwaitingReply})`);
   if (filters.number) q = q.where('number', '=', filters.number);
   const byNumber = /^#(\d+)$/.exec(filters.search?.trim() ?? '');
   if (byNumber) q = q.where('number', '=', Number(byNumber[1]));
@@ -229,13 +238,6 @@ async function byPriority(
   return out;
 }
 
-/**
- * The cases whose customer wrote last and got no reply yet, on a case still being worked: what
- * `waitingSince` of a case says, and the condition of the partial index `cases_waiting_idx`
- * (migration 0041), written the same way so that both engines see the index applies.
- */
-const casesAwaitingReply = sql<boolean>`status not in ('solved', 'closed') and last_customer_message_at is not null and (last_agent_reply_at is null or last_agent_reply_at < last_customer_message_at)`;
-
 type WaitingKey = ['w', string, number] | ['r', number];
 const isWaitingKey = (k: unknown[]): k is WaitingKey =>
   (k.length === 3 && k[0] === 'w' && typeof k[1] === 'string' && Number.isInteger(k[2])) ||
@@ -254,8 +256,10 @@ async function waitingLongest(
 ): Promise<Listed[]> {
   const after = filters.cursor === undefined ? undefined : decodeKeyCursor(filters.cursor, isWaitingKey);
   const out: Listed[] = [];
-  if (after === undefined || after[0] === 'w') {
-    let q = matchingCases(ctx, actor, filters).where(casesAwaitingReply);
+  // A list of one part (needsReply) reads only that part.
+  if ((after === undefined || after[0] === 'w') && filters.needsReply !== 'false') {
+    let q = matchingCases(ctx, actor, filters);
+    if (filters.needsReply !== 'true') q = q.where(casesAwaitingReply);
     if (after !== undefined) {
       const [, at, number] = after;
       q = q.where((eb) =>
@@ -280,8 +284,9 @@ async function waitingLongest(
       })),
     );
   }
-  if (out.length < want) {
-    let q = matchingCases(ctx, actor, filters).where(sql<boolean>`not (${casesAwaitingReply})`);
+  if (out.length < want && filters.needsReply !== 'true') {
+    let q = matchingCases(ctx, actor, filters);
+    if (filters.needsReply !== 'false') q = q.where(sql<boolean>`not (${casesAwaitingReply})`);
     if (after !== undefined && after[0] === 'r') q = q.where('number', '<', after[1]);
     const rows = await withClocks(ctx, q.orderBy('number', 'desc').limit(want - out.length), [
       ['number', 'desc'],

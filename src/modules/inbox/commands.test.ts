@@ -228,6 +228,8 @@ describe('rapport inbox cases', () => {
         sort,
       ).toEqual(numbers);
     }
+    const waiting = await json<{ items: CaseCard[] }>('inbox cases list', ['--needs-reply']);
+    expect(waiting.items.map((c) => c.number)).toEqual([1]);
 
     const high = await json<{ items: CaseCard[]; nextCursor: string | null }>('inbox cases list', [
       '--priority',

@@ -32,9 +32,9 @@ function positional(args: string[]): { value: string | undefined; rest: string[]
 const workspaceFlag = { workspace: z.string().min(1).optional() };
 
 const casesListSpec = {
-  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--sort ${cliCaseSorts.join('|')}] [--limit N] [--cursor C] [--workspace slug] [--json]`,
+  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--needs-reply] [--sort ${cliCaseSorts.join('|')}] [--limit N] [--cursor C] [--workspace slug] [--json]`,
   description:
-    'Lists cases, newest first unless --sort says otherwise (oldest first; priority: urgent first, oldest first within each; waiting: the cases whose customer wrote last, longest wait first, then the rest newest first), with status, priority, type, customer, assignee, team and the most pressing SLA clock; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). With --json, prints {items, nextCursor}. See docs/inbox.md.',
+    'Lists cases, newest first unless --sort says otherwise (oldest first; priority: urgent first, oldest first within each; waiting: the cases whose customer wrote last, longest wait first, then the rest newest first), with status, priority, type, customer, assignee, team, the most pressing SLA clock and since when the customer has waited; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). --needs-reply keeps the cases whose customer is waiting for an answer. With --json, prints {items, nextCursor}. See docs/inbox.md.',
   options: {
     ...help,
     view: { type: 'string' },
@@ -44,6 +44,7 @@ const casesListSpec = {
     team: { type: 'string' },
     assignee: { type: 'string' },
     search: { type: 'string' },
+    'needs-reply': { type: 'boolean' },
     sort: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
@@ -66,6 +67,7 @@ const casesListSpec = {
     team: z.string().min(1).max(64).optional(),
     assignee: z.string().min(1).max(64).optional(),
     search: z.string().min(1).max(200).optional(),
+    'needs-reply': z.boolean().default(false),
     sort: z.enum(cliCaseSorts).default('newest'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(200).optional(),
@@ -345,6 +347,7 @@ export const inboxCommands: Record<string, CliCommand> = {
           teamId: flags.team,
           assigneeUserId: flags.assignee,
           search: flags.search,
+          ...(flags['needs-reply'] ? { needsReply: 'true' as const } : {}),
           sort: flags.sort,
           limit: flags.limit,
           cursor: flags.cursor,

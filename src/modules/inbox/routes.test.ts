@@ -205,6 +205,20 @@ describe('inbox API', () => {
         ).error.details.fields.map((f) => f.path),
       ).toEqual(['sort']);
     expect(await subjects('sort=due&dueWithinMinutes=60')).toEqual([]); // no SLA policy, no clocks
+    expect(await subjects('needsReply=true')).toEqual(['Cancelled flight']);
+    expect(await subjects('needsReply=false&sort=oldest')).toEqual(['Low one', 'Urgent one']);
+    // A saved view of them counts what it lists.
+    const view = await json<{ count: number; filters: Record<string, string> }>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/inbox/views',
+        { name: 'Needs reply', filters: { needsReply: 'true', sort: 'waiting' } },
+        { bearer: agent },
+      ),
+      201,
+    );
+    expect(view).toMatchObject({ count: 1, filters: { needsReply: 'true', sort: 'waiting' } });
     const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
       paths: Record<string, { get?: { parameters?: { name: string; schema?: { enum?: string[] } }[] } }>;
     };

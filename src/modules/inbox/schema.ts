@@ -164,6 +164,10 @@ export const caseFilters = z.object({
       description:
         'only cases with a running SLA clock due within this many minutes, or overdue; listed most urgent first (earliest due, then number) unless `sort` says otherwise',
     }),
+  needsReply: z.enum(['true', 'false']).optional().openapi({
+    description:
+      '`true`: only the cases whose customer is waiting for an answer (`waitingSince` set: they wrote last, and the case is neither solved nor closed); `false`: only the others',
+  }),
   sort: z.enum(caseSorts).optional().openapi({
     description:
       'the order: `newest` first (the default), `oldest` first, `priority` (urgent first, oldest first within each), `waiting` (the cases whose customer wrote last, longest wait first, then the rest newest first), or `due` (earliest due running SLA clock first; only with `dueWithinMinutes`, and its default)',

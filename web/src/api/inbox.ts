@@ -199,6 +199,8 @@ export type CaseFilters = {
   number?: number;
   /** Only cases with a running SLA clock due within this many minutes (or overdue). */
   dueWithinMinutes?: number;
+  /** `true`: only the cases whose customer waits for an answer; `false`: only the others. */
+  needsReply?: 'true' | 'false';
   /** The order; newest first when absent (due first with `dueWithinMinutes`). */
   sort?: CaseSort;
 };

@@ -54,6 +54,11 @@ const baseViews: View[] = [
   { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active' } },
   { key: 'unassigned', label: 'Unassigned', filters: { view: 'unassigned', status: 'active' } },
   { key: 'active', label: 'All active', filters: { status: 'active' } },
+  {
+    key: 'needs-reply',
+    label: 'Needs reply',
+    filters: { status: 'active', needsReply: 'true', sort: 'waiting' },
+  },
   { key: 'soon', label: 'Breaching soon', filters: { status: 'active', dueWithinMinutes: 60 }, soon: true },
   { key: 'solved', label: 'Solved', filters: { status: 'solved,closed' } },
 ];
@@ -83,6 +88,8 @@ function passes(c: Case, f: CaseFilters, me: string | undefined): boolean {
   if (f.type && c.type !== f.type) return false;
   if (f.teamId && c.teamId !== f.teamId) return false;
   if (f.channel && c.channel !== f.channel) return false;
+  if (f.needsReply === 'true' && !c.waitingSince) return false;
+  if (f.needsReply === 'false' && c.waitingSince) return false;
   if (f.tag && !c.tags.includes(f.tag.toLowerCase())) return false;
   const byNumber = /^#(\d+)$/.exec(f.search?.trim() ?? '');
   if (byNumber) return c.number === Number(byNumber[1]);
@@ -369,6 +376,18 @@ function Inbox() {
       { replace: true },
     );
 
+  /** Shows another view in its own order: an order picked for the view before is dropped. */
+  const pickView = (key: string) =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        next.set('view', key);
+        next.delete('sort');
+        return next;
+      },
+      { replace: true },
+    );
+
   const search = params.toString() ? `?${params.toString()}` : '';
   // The search box and filters narrow the view from the address; an empty list then is theirs.
   const refined = refinements.some((k) => params.get(k));
@@ -597,17 +616,13 @@ function Inbox() {
       </div>
       <div className={openId ? 'inbox reading' : 'inbox'}>
         <nav className="inbox-views" aria-label="Views">
-          <ViewGroup
-            views={views.filter((v) => !v.key.includes(':'))}
-            current={view.key}
-            onPick={(k) => setParam('view', k)}
-          />
+          <ViewGroup views={views.filter((v) => !v.key.includes(':'))} current={view.key} onPick={pickView} />
           <SavedViews
             views={saved}
             current={view.key}
             filters={filters}
             canShare={canShare}
-            onPick={(k) => setParam('view', k)}
+            onPick={pickView}
             onChanged={({ select, removed }) => {
               // The view just saved is listed at once, so the list does not fall back to another
               // view until the saved views are read again.
@@ -635,7 +650,7 @@ function Inbox() {
               <ViewGroup
                 views={views.filter((v) => v.key.startsWith('team:'))}
                 current={view.key}
-                onPick={(k) => setParam('view', k)}
+                onPick={pickView}
               />
             </>
           )}
@@ -643,7 +658,7 @@ function Inbox() {
           <ViewGroup
             views={views.filter((v) => v.key.startsWith('channel:'))}
             current={view.key}
-            onPick={(k) => setParam('view', k)}
+            onPick={pickView}
           />
         </nav>
         <div className="case-column">
