@@ -399,6 +399,9 @@ describe('inbox', () => {
       els.map((el) => el.querySelectorAll('.chip.waiting').length),
     );
     expect(chips.every((n) => n === 1)).toBe(true);
+    // The case says so too, beside its clocks.
+    await cards.first().locator('a.case-link').click();
+    await page.locator('.case-detail .chip.waiting').filter({ hasText: 'customer waiting' }).waitFor();
 
     // Saved as a view, the order comes back with it, and the address names the view alone.
     await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'All active' }).click();

@@ -14,6 +14,7 @@ import {
 import { ApiError } from '../../api.ts';
 import { useSession } from '../../session.tsx';
 import { Ago } from '../customers/customer-bits.tsx';
+import { timeAgo } from '../listening/mention-card.tsx';
 import { Conversations } from './case-conversations.tsx';
 import { CustomerCard } from './case-customer.tsx';
 import { Feed } from './case-feed.tsx';
@@ -197,6 +198,14 @@ export function CaseDetailPane({
             <span className="muted small-inline">
               opened <Ago at={detail.createdAt} />
             </span>
+            {detail.waitingSince && (
+              <span
+                className="chip waiting"
+                title={`The customer wrote last, ${new Date(detail.waitingSince).toLocaleString()}, and has had no reply since`}
+              >
+                customer waiting {timeAgo(detail.waitingSince)}
+              </span>
+            )}
           </div>
           {here && (
             <p className="presence-line" role="status">
