@@ -17,6 +17,7 @@ import { scheduleNewsletters } from './modules/communities/newsletter-digests.ts
 import { scheduleInfluenceRecompute } from './modules/customers/influence.ts';
 import { scheduleCaseRules } from './modules/inbox/case-rules.ts';
 import { scheduleSlaChecks } from './modules/inbox/sla.ts';
+import { scheduleSnoozeWakeUps } from './modules/inbox/snooze.ts';
 import { scheduleLeadRescoring } from './modules/sales/leads.ts';
 import { pruneIngestLog } from './pipeline/ingest-log.ts';
 import { startWorker } from './pipeline/worker.ts';
@@ -90,6 +91,9 @@ export async function startServer(
     // SLA clocks (docs/inbox.md): warnings and breaches every 30 s.
     const slaChecks = scheduleSlaChecks(ctx);
     stoppers.push(() => slaChecks.stop());
+    // Snoozed cases come back when their moment comes, every 30 s.
+    const snoozeWakeUps = scheduleSnoozeWakeUps(ctx);
+    stoppers.push(() => snoozeWakeUps.stop());
     // Rules on case events (docs/inbox.md): case triggers every 5 s, time rules every minute.
     const caseRules = scheduleCaseRules(ctx);
     stoppers.push(() => caseRules.stop());

@@ -356,6 +356,7 @@ const expectedSchema = {
     'merged_into',
     'number',
     'priority',
+    'snoozed_until',
     'solved_at',
     'status',
     'subject',

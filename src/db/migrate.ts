@@ -41,6 +41,7 @@ import * as m0038 from './migrations/0038_mention_links.ts';
 import * as m0039 from './migrations/0039_notification_counts.ts';
 import * as m0040 from './migrations/0040_customer_list_orders.ts';
 import * as m0041 from './migrations/0041_case_list_orders.ts';
+import * as m0042 from './migrations/0042_case_snooze.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -85,6 +86,7 @@ const migrations: Record<string, DialectMigration> = {
   '0039_notification_counts': m0039,
   '0040_customer_list_orders': m0040,
   '0041_case_list_orders': m0041,
+  '0042_case_snooze': m0042,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

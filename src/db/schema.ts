@@ -594,6 +594,8 @@ export interface CasesTable {
   closed_at: string | null;
   last_customer_message_at: string | null;
   last_agent_reply_at: string | null;
+  /** Out of the working views until then, or until the customer writes; null when not snoozed. */
+  snoozed_until: string | null;
 }
 export interface ConversationsTable {
   id: string;

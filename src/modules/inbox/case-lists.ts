@@ -76,6 +76,8 @@ function matchingCases(ctx: AppContext, actor: Actor, filters: CaseFilters) {
       sql<boolean>`' ' || ${sql.ref('tags')} || ' ' like ${`% ${t.replace(/[\\%_]/g, (c) => `\\${c}`)} %`} escape '\\'`,
     );
   }
+  if (filters.snoozed === 'true') q = q.where('snoozed_until', 'is not', null);
+  if (filters.snoozed === 'false') q = q.where('snoozed_until', 'is', null);
   if (filters.needsReply === 'true') q = q.where(casesAwaitingReply);
   if (filters.needsReply === 'false') q = q.where(sql<boolean>`not (${casesAwaitingReply})`);
   if (filters.number) q = q.where('number', '=', filters.number);

@@ -51,6 +51,7 @@ export function toCaseView(ctx: AppContext, r: CaseRow, sla: CaseView['sla'] = [
     closedAt: r.closed_at,
     lastCustomerMessageAt: r.last_customer_message_at,
     lastAgentReplyAt: r.last_agent_reply_at,
+    snoozedUntil: r.snoozed_until,
     waitingSince: waitingSince(r),
   };
 }
@@ -576,6 +577,30 @@ export async function updateCase(
     if (patch.customerId) await checkCustomer(trx, actor.workspaceId, patch.customerId);
     change('customer', 'customer_id', current.customer_id, patch.customerId);
     if (patch.tags !== undefined) change('tags', 'tags', current.tags, tagString(patch.tags));
+    const status = patch.status ?? current.status;
+    if (patch.snoozedUntil) {
+      const until = Date.parse(patch.snoozedUntil);
+      if (until <= ctx.now().getTime() || until > ctx.now().getTime() + 366 * 86_400_000)
+        throw new AppError('validation_failed', 'Snooze until a later moment, within a year', {
+          fields: [{ path: 'snoozedUntil', message: 'a later moment, within a year' }],
+        });
+      if (status === 'solved' || status === 'closed')
+        throw new AppError(
+          'conflict',
+          `Case ${current.number} is ${status}: only a case being worked can be snoozed`,
+          {
+            status,
+          },
+        );
+    }
+    // Solving or closing ends a snooze: the case is done, nothing is to come back.
+    const snoozedUntil =
+      patch.snoozedUntil === undefined
+        ? status === 'solved' || status === 'closed'
+          ? null
+          : undefined
+        : patch.snoozedUntil && new Date(patch.snoozedUntil).toISOString();
+    change('snoozedUntil', 'snoozed_until', current.snoozed_until, snoozedUntil);
     if (patch.customFields !== undefined) {
       const merged = {
         ...ctx.dialect.parseJson<Record<string, unknown>>(current.custom_fields),
@@ -603,7 +628,12 @@ export async function updateCase(
         kind: c.field === 'status' ? 'status_changed' : c.field === 'assignee' ? 'assigned' : 'updated',
         actorUserId: actor.userId,
         data: { field: c.field, from: c.from, to: c.to },
-        summary: `Case ${current.number}: ${c.field} ${c.to === null || c.to === '' ? 'cleared' : `set to ${String(typeof c.to === 'object' ? 'new values' : c.to)}`}`,
+        summary:
+          c.field === 'snoozedUntil'
+            ? c.to === null
+              ? `Case ${current.number}: snooze ended`
+              : `Case ${current.number} snoozed until ${String(c.to)}`
+            : `Case ${current.number}: ${c.field} ${c.to === null || c.to === '' ? 'cleared' : `set to ${String(typeof c.to === 'object' ? 'new values' : c.to)}`}`,
       });
     }
     if (typeof patch.assigneeUserId === 'string')

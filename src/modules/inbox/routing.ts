@@ -36,7 +36,7 @@ import { type Rule, startRouting, toRule, workspacesWithRules } from './routing-
 import type { RoutingAction, RuleTest } from './routing-schema.ts';
 import { indexRules } from './rule-index.ts';
 import type { CaseInput } from './schema.ts';
-import { recordCustomerMessage, syncCaseSla } from './sla.ts';
+import { recordCustomerMessage, recordSnoozeEnded, syncCaseSla } from './sla.ts';
 
 // ------------------------------------------------------------------ applying rules
 
@@ -351,12 +351,17 @@ async function applyAction(
         const post = posts.get(f);
         const row = await insertMentionIntoCase(ctx, trx, workspaceId, open, f.mention.id, by, post);
         // The customer wrote again in a new post: what "hours since the customer's message" measures.
-        if (post)
+        if (post) {
           await trx
             .updateTable('cases')
-            .set({ last_customer_message_at: new Date(String(post.m.created_at)).toISOString() })
+            .set({
+              last_customer_message_at: new Date(String(post.m.created_at)).toISOString(),
+              snoozed_until: null,
+            })
             .where('id', '=', row.id)
             .execute();
+          if (row.snoozed_until !== null) await recordSnoozeEnded(ctx, trx, row, 'customer_message');
+        }
         f.case = { id: row.id, number: Number(row.number), priority: row.priority, type: row.type };
         startDraft(f, row);
         return `attached to open case ${row.number}`;

@@ -59,6 +59,7 @@ export const caseSchema = z
       .string()
       .nullable()
       .openapi({ description: 'when the latest reply to the customer was sent' }),
+    snoozedUntil: z.string().nullable().openapi({ description: 'snoozed until then; null when not snoozed' }),
     waitingSince: z.string().nullable().openapi({
       description:
         'when the customer started waiting for an answer: their latest post, when it is newer than the latest reply and the case is neither solved nor closed; otherwise null',
@@ -130,6 +131,10 @@ export const casePatch = z
     customerId: z.string().min(1).max(64).nullable(),
     tags,
     customFields,
+    snoozedUntil: z.iso.datetime({ offset: true }).nullable().openapi({
+      description:
+        'snooze the case until then (a later moment, within a year): it leaves the views that leave snoozed cases out, and comes back then, or as soon as the customer writes; `null` ends the snooze',
+    }),
     ifStatus: z.enum(caseStatuses).openapi({
       description:
         'Change the case only if it still has this status, else `409 conflict` naming the status it has: an undo that must not overwrite what a colleague did meanwhile',
@@ -164,6 +169,10 @@ export const caseFilters = z.object({
       description:
         'only cases with a running SLA clock due within this many minutes, or overdue; listed most urgent first (earliest due, then number) unless `sort` says otherwise',
     }),
+  snoozed: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: '`true`: only snoozed cases; `false`: only the others' }),
   needsReply: z.enum(['true', 'false']).optional().openapi({
     description:
       '`true`: only the cases whose customer is waiting for an answer (`waitingSince` set: they wrote last, and the case is neither solved nor closed); `false`: only the others',

@@ -553,6 +553,28 @@ export async function recordAgentResponse(
   );
 }
 
+/**
+ * A snoozed case is back (`time`: its moment came; `customer_message`: the customer wrote first):
+ * the feed says so and its assignee is told, as for an SLA warning.
+ */
+export async function recordSnoozeEnded(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  c: Pick<CaseRow, 'id' | 'workspace_id' | 'number' | 'assignee_user_id' | 'snoozed_until'>,
+  reason: 'time' | 'customer_message',
+): Promise<void> {
+  await recordEvent(ctx, trx, {
+    workspaceId: c.workspace_id,
+    recordType: 'case',
+    recordId: c.id,
+    kind: 'snooze_ended',
+    actorUserId: null,
+    data: { snoozedUntil: c.snoozed_until, reason },
+    summary: `Case ${c.number} is back from snooze${reason === 'customer_message' ? ': the customer wrote' : ''}`,
+    notify: c.assignee_user_id ? [c.assignee_user_id] : [],
+  });
+}
+
 /** The customer wrote again on the case: after a first response, the next-response clock starts. */
 export async function recordCustomerMessage(
   ctx: AppContext,
@@ -561,12 +583,17 @@ export async function recordCustomerMessage(
   caseId: string,
   at: Date,
 ): Promise<void> {
+  const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
+  const snoozed = c.snoozed_until;
+  c.last_customer_message_at = at.toISOString();
+  c.snoozed_until = null;
   await trx
     .updateTable('cases')
-    .set({ last_customer_message_at: at.toISOString() })
+    .set({ last_customer_message_at: c.last_customer_message_at, snoozed_until: null })
     .where('id', '=', caseId)
     .execute();
-  const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow();
+  if (snoozed !== null)
+    await recordSnoozeEnded(ctx, trx, { ...c, snoozed_until: snoozed }, 'customer_message');
   if (c.first_response_at === null || c.status === 'closed') return;
   const current = await trx
     .selectFrom('case_sla')

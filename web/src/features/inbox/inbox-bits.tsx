@@ -176,6 +176,10 @@ function describeEvent(e: RecordEvent, dir: Directory): ActivityLine {
       };
     case 'updated': {
       const field = str(d.field);
+      if (field === 'snoozedUntil')
+        return {
+          text: d.to ? `Snoozed until ${new Date(str(d.to)).toLocaleString()}${by}` : `Snooze ended${by}`,
+        };
       const label = field === 'customFields' ? 'Custom fields' : words(field);
       return {
         text: `${label.charAt(0).toUpperCase()}${label.slice(1)} ${show(field, d.from)} → ${show(field, d.to)}${by}`,
@@ -242,6 +246,13 @@ function describeEvent(e: RecordEvent, dir: Directory): ActivityLine {
           Array.isArray(d.mentionUserIds) && d.mentionUserIds.length > 0
             ? `Mentioned ${d.mentionUserIds.map((u) => dir.nameOf(String(u))).join(', ')}`
             : undefined,
+      };
+    case 'snooze_ended':
+      return {
+        text:
+          d.reason === 'customer_message'
+            ? 'Back from snooze: the customer wrote'
+            : 'Back from snooze: its time came',
       };
     case 'sla_warning':
       return {

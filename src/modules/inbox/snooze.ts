@@ -1,0 +1,69 @@
+/** Snoozed cases coming back when their moment comes (the scheduler's pass). */
+import type { AppContext } from '../../context.ts';
+import { recordSnoozeEnded, syncCaseSla } from './sla.ts';
+
+/**
+ * Wakes the cases whose snooze has run out, each in its own transaction: the snooze ends, a case
+ * left waiting (pending the customer, on hold) opens again so that it is worked, and its assignee
+ * hears of it. A case already woken (by the customer writing, or another scheduler) is passed over.
+ */
+export async function wakeSnoozedCases(ctx: AppContext, limit = 500): Promise<number> {
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  const due = await ctx.db
+    .selectFrom('cases')
+    .select('id')
+    .where('snoozed_until', 'is not', null)
+    .where('snoozed_until', '<=', nowIso)
+    .orderBy('snoozed_until')
+    .limit(limit)
+    .execute();
+  let woken = 0;
+  for (const { id } of due)
+    await ctx.db.transaction().execute(async (trx) => {
+      const c = await ctx.dialect
+        .lockForUpdate(trx.selectFrom('cases').selectAll().where('id', '=', id))
+        .executeTakeFirst();
+      if (!c || c.snoozed_until === null || c.snoozed_until > nowIso) return;
+      const reopen = c.status === 'pending_customer' || c.status === 'on_hold';
+      const row = {
+        ...c,
+        snoozed_until: null,
+        updated_at: nowIso,
+        ...(reopen ? { status: 'open' as const } : {}),
+      };
+      await trx
+        .updateTable('cases')
+        .set({ snoozed_until: null, updated_at: nowIso, ...(reopen ? { status: 'open' as const } : {}) })
+        .where('id', '=', id)
+        .execute();
+      await recordSnoozeEnded(ctx, trx, c, 'time');
+      // Reopened from pending the customer, its paused clocks run again.
+      if (reopen) await syncCaseSla(ctx, trx, c.workspace_id, id, now, { row });
+      woken++;
+    });
+  return woken;
+}
+
+/** Runs `wakeSnoozedCases` every 30 s (the scheduler service). */
+export function scheduleSnoozeWakeUps(ctx: AppContext, intervalMs = 30_000): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = wakeSnoozedCases(ctx)
+      .then((n) => {
+        if (n > 0) ctx.log.info({ woken: n }, 'snoozed cases woken');
+      })
+      .catch((err) => ctx.log.error({ err }, 'waking snoozed cases failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs).unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
