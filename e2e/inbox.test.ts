@@ -418,6 +418,49 @@ describe('inbox', () => {
     await page.close();
   });
 
+  it('snoozes a case out of the working views and brings it back', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/inbox?view=active`);
+    const links = page.locator('.case-list a.case-link');
+    await expect.poll(() => links.count(), { timeout: 30_000 }).toBeGreaterThan(2);
+    const first = links.first();
+    const number = ((await first.locator('.case-number').textContent()) ?? '').trim();
+    expect(number).toMatch(/^#\d+$/);
+    await first.click();
+    await page.locator('.case-detail h2').filter({ hasText: number }).waitFor();
+
+    await page.getByRole('button', { name: 'Snooze…' }).click();
+    await page
+      .getByRole('form', { name: 'Snooze until' })
+      .getByRole('button', { name: 'Tomorrow, 9:00' })
+      .click();
+    await page
+      .getByText(/^Snoozed until /)
+      .first()
+      .waitFor();
+    await page.locator('.case-detail .chip.snoozed').waitFor();
+    // Out of All active at once; listed under Snoozed, marked so.
+    const listed = (n: string) =>
+      page.locator('.case-list .case-number').filter({ hasText: new RegExp(`^${n}$`) });
+    await expect.poll(() => listed(number).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Snoozed' }).click();
+    await expect.poll(() => listed(number).count(), { timeout: 15_000 }).toBe(1);
+    await page
+      .locator('.case-list li.case-card')
+      .filter({ has: page.locator('.case-number', { hasText: new RegExp(`^${number}$`) }) })
+      .locator('.chip.snoozed')
+      .waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'inbox-snoozed.png') });
+
+    await page.getByRole('button', { name: 'Unsnooze' }).click();
+    await page.getByRole('button', { name: 'Snooze…' }).waitFor();
+    await expect.poll(() => listed(number).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'All active' }).click();
+    await expect.poll(() => listed(number).count(), { timeout: 15_000 }).toBe(1);
+    await page.close();
+  });
+
   it('shows a refused condition under its own row, marks its field and moves focus to it', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     const scriptErrors: string[] = [];

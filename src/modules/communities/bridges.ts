@@ -9,6 +9,7 @@ import type { AppContext } from '../../context.ts';
 import type { CommunitySharesTable, ConnectorsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { repeatEvery } from '../../scheduling.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { createCase, insertCase } from '../inbox/cases.ts';
@@ -590,18 +591,6 @@ export async function runCommunityLoop(ctx: AppContext): Promise<void> {
 
 /** Runs the loop's passes every `intervalMs` (30 s), one run at a time. */
 export function scheduleCommunityLoop(ctx: AppContext, intervalMs = 30_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = runCommunityLoop(ctx).finally(() => {
-      running = undefined;
-    });
-  };
-  const timer = setInterval(tick, intervalMs).unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  // Each of the loop's passes catches its own failures; this one only logs what escapes them.
+  return repeatEvery(ctx, intervalMs, () => runCommunityLoop(ctx), 'community loop failed');
 }

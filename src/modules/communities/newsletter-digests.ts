@@ -6,6 +6,7 @@ import { chunks } from '../../db/chunks.ts';
 import type { Dialect } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
+import { repeatEvery } from '../../scheduling.ts';
 import { communityThreadUrl, statusLabels } from './loop.ts';
 import { lastFinishedPeriod, unsubscribeUrl } from './newsletters.ts';
 import { communityMailer, deliverDue, SkipDelivery, staleReason } from './outbox.ts';
@@ -532,20 +533,10 @@ export async function sendDueDigests(ctx: AppContext): Promise<{ built: number; 
 
 /** Runs `sendDueDigests` every `intervalMs` (5 minutes), one run at a time. */
 export function scheduleNewsletters(ctx: AppContext, intervalMs = 300_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = sendDueDigests(ctx)
-      .catch((err) => ctx.log.error({ err }, 'community newsletters failed; the next pass retries'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs).unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return repeatEvery(
+    ctx,
+    intervalMs,
+    () => sendDueDigests(ctx),
+    'community newsletters failed; the next pass retries',
+  );
 }

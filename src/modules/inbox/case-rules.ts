@@ -7,6 +7,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { inBatchScope } from '../../db/batch-scope.ts';
 import type { CasesTable, DB } from '../../db/schema.ts';
+import { repeatEvery } from '../../scheduling.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { settledEventHorizon } from '../collaboration/feed.ts';
 import { latestSurveyRatings } from '../surveys/service.ts';
@@ -463,11 +464,11 @@ export function scheduleCaseRules(
   ctx: AppContext,
   { triggerMs = 5_000, timeMs = 60_000 } = {},
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
   let lastTimeRun = 0;
-  const tick = () => {
-    if (running) return;
-    running = (async () => {
+  return repeatEvery(
+    ctx,
+    triggerMs,
+    async () => {
       const triggered = await runCaseTriggers(ctx);
       let timed = 0;
       if (Date.now() - lastTimeRun >= timeMs) {
@@ -475,17 +476,7 @@ export function scheduleCaseRules(
         timed = await runTimeRules(ctx);
       }
       if (triggered + timed > 0) ctx.log.info({ triggered, timed }, 'case rules ran');
-    })()
-      .catch((err) => ctx.log.error({ err }, 'case rules failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, triggerMs).unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
     },
-  };
+    'case rules failed',
+  );
 }

@@ -4,6 +4,7 @@ import { memoIn } from '../../db/batch-scope.ts';
 import type { CaseSlaTable, CasesTable, DB, SlaMetric, SlaPoliciesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { repeatEvery } from '../../scheduling.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { recordEvent } from '../collaboration/feed.ts';
@@ -778,25 +779,15 @@ export async function checkSlaClocks(ctx: AppContext): Promise<{ warned: number;
 
 /** Runs `checkSlaClocks` every 30 s (the scheduler service). */
 export function scheduleSlaChecks(ctx: AppContext, intervalMs = 30_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = checkSlaClocks(ctx)
-      .then((r) => {
-        if (r.warned + r.breached > 0) ctx.log.info(r, 'SLA clocks checked');
-      })
-      .catch((err) => ctx.log.error({ err }, 'SLA check failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs).unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return repeatEvery(
+    ctx,
+    intervalMs,
+    async () => {
+      const r = await checkSlaClocks(ctx);
+      if (r.warned + r.breached > 0) ctx.log.info(r, 'SLA clocks checked');
     },
-  };
+    'SLA check failed',
+  );
 }
 
 /** SLA attainment per metric for clocks that ended (met or breached) in the last `days` days. */

@@ -1,5 +1,6 @@
 /** Snoozed cases coming back when their moment comes (the scheduler's pass). */
 import type { AppContext } from '../../context.ts';
+import { repeatEvery } from '../../scheduling.ts';
 import { recordSnoozeEnded, syncCaseSla } from './sla.ts';
 
 /**
@@ -47,23 +48,13 @@ export async function wakeSnoozedCases(ctx: AppContext, limit = 500): Promise<nu
 
 /** Runs `wakeSnoozedCases` every 30 s (the scheduler service). */
 export function scheduleSnoozeWakeUps(ctx: AppContext, intervalMs = 30_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = wakeSnoozedCases(ctx)
-      .then((n) => {
-        if (n > 0) ctx.log.info({ woken: n }, 'snoozed cases woken');
-      })
-      .catch((err) => ctx.log.error({ err }, 'waking snoozed cases failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs).unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return repeatEvery(
+    ctx,
+    intervalMs,
+    async () => {
+      const woken = await wakeSnoozedCases(ctx);
+      if (woken > 0) ctx.log.info({ woken }, 'snoozed cases woken');
     },
-  };
+    'waking snoozed cases failed',
+  );
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.ts';
 import type { DB, LeadsTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { repeatEvery } from '../../scheduling.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { addFollower, type FeedEntry, type RecordType, recordEvent } from '../collaboration/feed.ts';
 import {
@@ -760,20 +761,5 @@ export async function rescoreOpenLeads(ctx: AppContext, page = 100): Promise<num
 
 /** The scheduled rescoring pass: every 5 minutes, one run at a time. */
 export function scheduleLeadRescoring(ctx: AppContext, intervalMs = 300_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = rescoreOpenLeads(ctx)
-      .catch((err) => ctx.log.error({ err }, 'lead rescoring failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs).unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return repeatEvery(ctx, intervalMs, () => rescoreOpenLeads(ctx), 'lead rescoring failed');
 }

@@ -46,6 +46,8 @@ export type Case = {
   lastCustomerMessageAt?: string | null;
   /** When the latest reply to the customer was sent (absent from older servers). */
   lastAgentReplyAt?: string | null;
+  /** Snoozed out of the working views until then (absent from older servers). */
+  snoozedUntil?: string | null;
   /** Since when the customer has waited for an answer: set while they wrote last on a case not solved or closed. */
   waitingSince?: string | null;
   /** The SLA clocks (absent from older servers). */
@@ -199,6 +201,8 @@ export type CaseFilters = {
   number?: number;
   /** Only cases with a running SLA clock due within this many minutes (or overdue). */
   dueWithinMinutes?: number;
+  /** `true`: only snoozed cases; `false`: only the others. */
+  snoozed?: 'true' | 'false';
   /** `true`: only the cases whose customer waits for an answer; `false`: only the others. */
   needsReply?: 'true' | 'false';
   /** The order; newest first when absent (due first with `dueWithinMinutes`). */
@@ -231,6 +235,8 @@ export type CasePatch = Partial<{
   customerId: string | null;
   tags: string[];
   customFields: Record<string, CaseFieldValue>;
+  /** Snooze until then (ISO), or `null` to end the snooze. */
+  snoozedUntil: string | null;
   /** Change the case only if it still has this status (409 otherwise). */
   ifStatus: CaseStatus;
 }>;

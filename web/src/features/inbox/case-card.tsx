@@ -135,6 +135,14 @@ export function CaseCard({
         )}
         <div className="case-chips">
           <SlaChip c={c} now={now} />
+          {c.snoozedUntil && (
+            <span
+              className="chip snoozed"
+              title={`Snoozed until ${new Date(c.snoozedUntil).toLocaleString()}`}
+            >
+              snoozed
+            </span>
+          )}
           {c.waitingSince && (
             <span
               className="chip waiting"

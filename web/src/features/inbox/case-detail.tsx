@@ -23,6 +23,7 @@ import { MergeBox } from './case-merge.tsx';
 import { CaseSurveys } from './case-surveys.tsx';
 import { type Directory, LiveSlaChip, PriorityChip, presenceLine, StatusChip, words } from './inbox-bits.tsx';
 import { Composer, NoteItem, SlaPanel } from './reply-composer.tsx';
+import { SnoozeControl } from './snooze-control.tsx';
 
 const PRESENCE_RENEW_MS = 15_000;
 
@@ -198,6 +199,11 @@ export function CaseDetailPane({
             <span className="muted small-inline">
               opened <Ago at={detail.createdAt} />
             </span>
+            {detail.snoozedUntil && (
+              <span className="chip snoozed">
+                snoozed until {new Date(detail.snoozedUntil).toLocaleString()}
+              </span>
+            )}
             {detail.waitingSince && (
               <span
                 className="chip waiting"
@@ -215,6 +221,7 @@ export function CaseDetailPane({
           )}
         </div>
         <div className="case-detail-actions">
+          {canWork && <SnoozeControl detail={detail} onChange={change} />}
           <button
             type="button"
             className="secondary compact"

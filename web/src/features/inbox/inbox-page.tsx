@@ -51,15 +51,20 @@ const ANY = 'any';
 export type View = { key: string; label: string; filters: CaseFilters; soon?: boolean; named?: boolean };
 
 const baseViews: View[] = [
-  { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active' } },
-  { key: 'unassigned', label: 'Unassigned', filters: { view: 'unassigned', status: 'active' } },
-  { key: 'active', label: 'All active', filters: { status: 'active' } },
+  { key: 'mine', label: 'Mine', filters: { view: 'mine', status: 'active', snoozed: 'false' } },
+  {
+    key: 'unassigned',
+    label: 'Unassigned',
+    filters: { view: 'unassigned', status: 'active', snoozed: 'false' },
+  },
+  { key: 'active', label: 'All active', filters: { status: 'active', snoozed: 'false' } },
   {
     key: 'needs-reply',
     label: 'Needs reply',
-    filters: { status: 'active', needsReply: 'true', sort: 'waiting' },
+    filters: { status: 'active', needsReply: 'true', snoozed: 'false', sort: 'waiting' },
   },
   { key: 'soon', label: 'Breaching soon', filters: { status: 'active', dueWithinMinutes: 60 }, soon: true },
+  { key: 'snoozed', label: 'Snoozed', filters: { status: 'active', snoozed: 'true' } },
   { key: 'solved', label: 'Solved', filters: { status: 'solved,closed' } },
 ];
 
@@ -88,6 +93,8 @@ function passes(c: Case, f: CaseFilters, me: string | undefined): boolean {
   if (f.type && c.type !== f.type) return false;
   if (f.teamId && c.teamId !== f.teamId) return false;
   if (f.channel && c.channel !== f.channel) return false;
+  if (f.snoozed === 'true' && !c.snoozedUntil) return false;
+  if (f.snoozed === 'false' && c.snoozedUntil) return false;
   if (f.needsReply === 'true' && !c.waitingSince) return false;
   if (f.needsReply === 'false' && c.waitingSince) return false;
   if (f.tag && !c.tags.includes(f.tag.toLowerCase())) return false;
