@@ -13,6 +13,8 @@ type Step =
   | { do: 'reply'; body: string; afterMinutes: number }
   | { do: 'note'; body: string; afterMinutes: number }
   | { do: 'status'; to: CaseStatus; afterMinutes: number }
+  /** Snoozed until this many hours after the demo starts (it comes back by itself then). */
+  | { do: 'snooze'; untilHoursFromNow: number; afterMinutes: number }
   /** The customer answers the satisfaction survey the solved case sent them. */
   | { do: 'answer'; score: number; comment: string | null; afterMinutes: number };
 
@@ -72,6 +74,7 @@ const history: Conversation[] = [
         afterMinutes: 45,
       },
       { do: 'status', to: 'on_hold', afterMinutes: 46 },
+      { do: 'snooze', untilHoursFromNow: 20, afterMinutes: 47 },
     ],
   },
   {
@@ -169,6 +172,9 @@ export async function seedDemoCaseHistory(ctx: AppContext, owner: Actor): Promis
           score: step.score,
           comment: step.comment,
         });
+      } else if (step.do === 'snooze') {
+        const until = new Date(start + step.untilHoursFromNow * 3600_000).toISOString();
+        await updateCase(when, owner, caseId, { snoozedUntil: until });
       } else {
         await updateCase(when, owner, caseId, { status: step.to, assigneeUserId: owner.userId });
       }

@@ -27,6 +27,8 @@ describe('demo inbox history', () => {
     expect(cases.map((c) => c.status).sort()).toEqual(
       ['closed', 'new', 'on_hold', 'open', 'pending_customer', 'solved'].sort(),
     );
+    // The case on hold, waiting on a ground handler, is snoozed until the next day.
+    expect(cases.filter((c) => c.snoozedUntil !== null).map((c) => c.status)).toEqual(['on_hold']);
     const replies = cases.flatMap((c) => c.replies);
     // Four by agents, and the satisfaction survey each solved case sent, answered by both customers.
     expect(replies.length).toBe(6);

@@ -227,6 +227,48 @@ describe('inbox API', () => {
     );
   });
 
+  it('snoozes a case through the API, lists it apart, and names a bad moment', async () => {
+    const { agent } = await workspace();
+    const made = await json<CaseBody>(
+      await call(app(), 'POST', '/api/v1/cases', { subject: 'Check the refund' }, { bearer: agent }),
+      201,
+    );
+    const path = `/api/v1/cases/${made.id}`;
+    const snoozed = await json<{ snoozedUntil: string | null }>(
+      await call(app(), 'PATCH', path, { snoozedUntil: '2026-11-24T09:00:00Z' }, { bearer: agent }),
+    );
+    expect(snoozed.snoozedUntil).toBe('2026-11-24T09:00:00.000Z');
+    const list = async (q: string) =>
+      (
+        await json<{ items: CaseBody[] }>(
+          await call(app(), 'GET', `/api/v1/cases?${q}`, undefined, { bearer: agent }),
+        )
+      ).items.map((c) => c.id);
+    expect(await list('snoozed=true')).toEqual([made.id]);
+    expect(await list('snoozed=false')).toEqual([]);
+    for (const snoozedUntil of ['tomorrow', '2020-01-01T00:00:00Z']) {
+      const bad = await json<{ error: { details: { fields: { path: string }[] } } }>(
+        await call(app(), 'PATCH', path, { snoozedUntil }, { bearer: agent }),
+        400,
+      );
+      expect(bad.error.details.fields.map((f) => f.path)).toEqual(['snoozedUntil']);
+    }
+    expect(
+      (
+        await json<{ snoozedUntil: string | null }>(
+          await call(app(), 'PATCH', path, { snoozedUntil: null }, { bearer: agent }),
+        )
+      ).snoozedUntil,
+    ).toBeNull();
+    const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.components.schemas.CasePatch?.properties ?? {})).toContain('snoozedUntil');
+    expect(Object.keys(doc.components.schemas.Case?.properties ?? {})).toEqual(
+      expect.arrayContaining(['snoozedUntil', 'waitingSince']),
+    );
+  });
+
   it('merges and splits through the API and follows cases for notifications', async () => {
     const { agent, manager } = await workspace();
     const a = await json<CaseBody>(
