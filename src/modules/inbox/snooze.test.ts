@@ -49,7 +49,11 @@ describe('snoozing a case', () => {
     expect(back.sla.find((s) => s.metric === 'resolution')?.status).toBe('running');
     expect(await listed(agent, 'false')).toEqual(['Other', 'Refund check']);
     const feed = await recordFeed(t.ctx, agent, 'case', c.id, { limit: 10 });
-    expect(feed.items.slice(0, 2).map((e) => [e.kind, e.data])).toEqual([
+    expect(feed.items.slice(0, 3).map((e) => [e.kind, e.data])).toEqual([
+      [
+        'status_changed',
+        { field: 'status', from: 'pending_customer', to: 'open', reason: 'back from snooze' },
+      ],
       ['snooze_ended', { snoozedUntil: '2026-11-23T10:00:00.000Z', reason: 'time' }],
       ['updated', { field: 'snoozedUntil', from: null, to: '2026-11-23T10:00:00.000Z' }],
     ]);

@@ -1,6 +1,7 @@
 /** Snoozed cases coming back when their moment comes (the scheduler's pass). */
 import type { AppContext } from '../../context.ts';
 import { repeatEvery } from '../../scheduling.ts';
+import { recordEvent } from '../collaboration/feed.ts';
 import { recordSnoozeEnded, syncCaseSla } from './sla.ts';
 
 /**
@@ -39,8 +40,21 @@ export async function wakeSnoozedCases(ctx: AppContext, limit = 500): Promise<nu
         .where('id', '=', id)
         .execute();
       await recordSnoozeEnded(ctx, trx, c, 'time');
-      // Reopened from pending the customer, its paused clocks run again.
-      if (reopen) await syncCaseSla(ctx, trx, c.workspace_id, id, now, { row });
+      if (reopen) {
+        await recordEvent(ctx, trx, {
+          workspaceId: c.workspace_id,
+          recordType: 'case',
+          recordId: id,
+          kind: 'status_changed',
+          actorUserId: null,
+          data: { field: 'status', from: c.status, to: 'open', reason: 'back from snooze' },
+          summary: `Case ${c.number} reopened: back from snooze`,
+          // The snooze's end already tells the assignee and the followers.
+          notifyFollowers: false,
+        });
+        // Reopened from pending the customer, its paused clocks run again.
+        await syncCaseSla(ctx, trx, c.workspace_id, id, now, { row });
+      }
       woken++;
     });
   return woken;
