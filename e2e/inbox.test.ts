@@ -150,13 +150,16 @@ describe('inbox', () => {
     await saveForm.getByRole('button', { name: 'Save' }).click();
     await savedList.getByRole('button', { name: /^High ones, \d+ cases?$/ }).waitFor();
     expect(new URL(page.url()).searchParams.get('priority')).toBeNull();
+    // The saved view is shown (and its list asked for) before the reload, so that the request
+    // awaited below is the reloaded page's.
+    const priority = page.getByRole('combobox', { name: 'Priority' });
+    await expect.poll(() => priority.inputValue()).toBe('high');
     const askedHigh = page.waitForRequest(
       (r) => r.url().includes('/api/v1/cases?') && new URL(r.url()).searchParams.get('priority') === 'high',
     );
     await page.reload();
     await askedHigh;
-    const priority = page.getByRole('combobox', { name: 'Priority' });
-    expect(await priority.inputValue()).toBe('high');
+    await expect.poll(() => priority.inputValue()).toBe('high');
     const askedAny = page.waitForRequest(
       (r) =>
         r.url().includes('/api/v1/cases?') &&
@@ -440,6 +443,10 @@ describe('inbox', () => {
       .first()
       .waitFor();
     await page.locator('.case-detail .chip.snoozed').waitFor();
+    // The focus comes back to the control, now Unsnooze.
+    await expect
+      .poll(() => page.evaluate<string | undefined>('document.activeElement?.textContent ?? undefined'))
+      .toBe('Unsnooze');
     // Out of All active at once; listed under Snoozed, marked so.
     const listed = (n: string) =>
       page.locator('.case-list .case-number').filter({ hasText: new RegExp(`^${n}$`) });

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import type { CaseDetail, CasePatch } from '../../api/inbox.ts';
 import { localInputValue, snoozeChoices } from './snooze-times.ts';
 
@@ -16,10 +16,29 @@ export function SnoozeControl({
   const [open, setOpen] = useState(false);
   const [when, setWhen] = useState('');
   const id = useId();
+  const toggle = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLFormElement>(null);
+  // The menu takes the focus when it opens, and gives it back to its button (Unsnooze once
+  // snoozed) when it closes.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (open) menu.current?.querySelector('button')?.focus();
+  }, [open]);
+  // After the render that closed the menu (the button may be Unsnooze by then).
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    toggle.current?.focus();
+  });
+  const close = () => {
+    refocus.current = true;
+    setOpen(false);
+  };
   const done = detail.status === 'solved' || detail.status === 'closed';
   if (detail.snoozedUntil)
     return (
       <button
+        ref={toggle}
         type="button"
         className="secondary compact"
         onClick={() => void onChange({ snoozedUntil: null }, 'Snooze ended: the case is back in the views')}
@@ -29,8 +48,7 @@ export function SnoozeControl({
     );
   if (done) return null;
   const snooze = async (at: Date) => {
-    if (await onChange({ snoozedUntil: at.toISOString() }, `Snoozed until ${at.toLocaleString()}`))
-      setOpen(false);
+    if (await onChange({ snoozedUntil: at.toISOString() }, `Snoozed until ${at.toLocaleString()}`)) close();
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -39,6 +57,7 @@ export function SnoozeControl({
   return (
     <div className="snooze">
       <button
+        ref={toggle}
         type="button"
         className="secondary compact"
         aria-expanded={open}
@@ -49,6 +68,7 @@ export function SnoozeControl({
       </button>
       {open && (
         <form
+          ref={menu}
           id={`${id}-menu`}
           className="snooze-menu"
           aria-label="Snooze until"
@@ -56,7 +76,7 @@ export function SnoozeControl({
           onKeyDown={(e) => {
             if (e.key === 'Escape') {
               e.stopPropagation();
-              setOpen(false);
+              close();
             }
           }}
         >
