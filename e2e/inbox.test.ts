@@ -465,6 +465,27 @@ describe('inbox', () => {
     await expect.poll(() => listed(number).count()).toBe(0);
     await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'All active' }).click();
     await expect.poll(() => listed(number).count(), { timeout: 15_000 }).toBe(1);
+
+    // Two at once from the bulk bar, and back again from the Snoozed view.
+    const boxes = page.locator('.case-list li.case-card input.case-check');
+    const picked: string[] = [];
+    for (const i of [0, 1]) {
+      const card = page.locator('.case-list li.case-card').nth(i);
+      picked.push(((await card.locator('.case-number').textContent()) ?? '').trim());
+      await boxes.nth(i).check();
+    }
+    await page
+      .getByRole('combobox', { name: 'Snooze the selected cases' })
+      .selectOption({ label: 'In 1 hour' });
+    await page.getByText(/^Snoozed until .* \(2 cases\)$/).waitFor();
+    for (const n of picked) await expect.poll(() => listed(n).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Snoozed' }).click();
+    for (const n of picked) await expect.poll(() => listed(n).count(), { timeout: 15_000 }).toBe(1);
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    await page
+      .getByRole('combobox', { name: 'Snooze the selected cases' })
+      .selectOption({ label: 'End the snooze' });
+    for (const n of picked) await expect.poll(() => listed(n).count()).toBe(0);
     await page.close();
   });
 

@@ -10,6 +10,7 @@ import { useModalDialog } from '../../components/modal-dialog.ts';
 import { type Directory, statusLabels } from './inbox-bits.tsx';
 
 import type { View } from './inbox-page.tsx';
+import { snoozeChoices } from './snooze-times.ts';
 
 /** The keys the inbox answers, as its help lists them. */
 export const shortcuts: [string, string][] = [
@@ -144,6 +145,29 @@ export function BulkBar({
                 {a.name}
               </option>
             ))}
+          </select>
+          <select
+            aria-label="Snooze the selected cases"
+            value=""
+            onChange={(e) => {
+              const v = e.target.value;
+              // The moment is worked out now, not when the menu was drawn.
+              const choice = snoozeChoices(new Date())[Number(v)];
+              if (v === '-') onApply({ snoozedUntil: null }, 'Snooze ended');
+              else if (v && choice)
+                onApply(
+                  { snoozedUntil: choice.at.toISOString() },
+                  `Snoozed until ${choice.at.toLocaleString()}`,
+                );
+            }}
+          >
+            <option value="">Snooze…</option>
+            {snoozeChoices(new Date()).map((c, i) => (
+              <option key={c.label} value={i}>
+                {c.label}
+              </option>
+            ))}
+            <option value="-">End the snooze</option>
           </select>
           <button type="button" className="secondary compact" onClick={() => onTickAll(false)}>
             Clear selection
