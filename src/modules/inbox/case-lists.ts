@@ -258,10 +258,9 @@ async function waitingLongest(
 ): Promise<Listed[]> {
   const after = filters.cursor === undefined ? undefined : decodeKeyCursor(filters.cursor, isWaitingKey);
   const out: Listed[] = [];
-  // A list of one part (needsReply) reads only that part.
+  // A list filtered on needsReply has only one of the two parts: the other is not read.
   if ((after === undefined || after[0] === 'w') && filters.needsReply !== 'false') {
-    let q = matchingCases(ctx, actor, filters);
-    if (filters.needsReply !== 'true') q = q.where(casesAwaitingReply);
+    let q = matchingCases(ctx, actor, filters).where(casesAwaitingReply);
     if (after !== undefined) {
       const [, at, number] = after;
       q = q.where((eb) =>
@@ -287,8 +286,7 @@ async function waitingLongest(
     );
   }
   if (out.length < want && filters.needsReply !== 'true') {
-    let q = matchingCases(ctx, actor, filters);
-    if (filters.needsReply !== 'false') q = q.where(sql<boolean>`not (${casesAwaitingReply})`);
+    let q = matchingCases(ctx, actor, filters).where(sql<boolean>`not (${casesAwaitingReply})`);
     if (after !== undefined && after[0] === 'r') q = q.where('number', '<', after[1]);
     const rows = await withClocks(ctx, q.orderBy('number', 'desc').limit(want - out.length), [
       ['number', 'desc'],

@@ -56,6 +56,17 @@ export function toCaseView(ctx: AppContext, r: CaseRow, sla: CaseView['sla'] = [
   };
 }
 
+/** One line for the followers about a field a person changed, e.g. "Case 12: priority set to high". */
+function changeSummary(number: number, c: Change): string {
+  if (c.field === 'snoozedUntil')
+    return c.to === null ? `Case ${number}: snooze ended` : `Case ${number} snoozed until ${String(c.to)}`;
+  const to =
+    c.to === null || c.to === ''
+      ? 'cleared'
+      : `set to ${String(typeof c.to === 'object' ? 'new values' : c.to)}`;
+  return `Case ${number}: ${c.field} ${to}`;
+}
+
 /**
  * Since when the customer has been waiting for an answer: their latest post, when no reply came
  * after it and the case is still being worked (the condition of the "waiting longest" order).
@@ -578,13 +589,14 @@ export async function updateCase(
     change('customer', 'customer_id', current.customer_id, patch.customerId);
     if (patch.tags !== undefined) change('tags', 'tags', current.tags, tagString(patch.tags));
     const status = patch.status ?? current.status;
+    const done = status === 'solved' || status === 'closed';
     if (patch.snoozedUntil) {
       const until = Date.parse(patch.snoozedUntil);
       if (until <= ctx.now().getTime() || until > ctx.now().getTime() + 366 * 86_400_000)
         throw new AppError('validation_failed', 'Snooze until a later moment, within a year', {
           fields: [{ path: 'snoozedUntil', message: 'a later moment, within a year' }],
         });
-      if (status === 'solved' || status === 'closed')
+      if (done)
         throw new AppError(
           'conflict',
           `Case ${current.number} is ${status}: only a case being worked can be snoozed`,
@@ -594,13 +606,14 @@ export async function updateCase(
         );
     }
     // Solving or closing ends a snooze: the case is done, nothing is to come back.
-    const snoozedUntil =
-      patch.snoozedUntil === undefined
-        ? status === 'solved' || status === 'closed'
-          ? null
-          : undefined
-        : patch.snoozedUntil && new Date(patch.snoozedUntil).toISOString();
-    change('snoozedUntil', 'snoozed_until', current.snoozed_until, snoozedUntil);
+    if (patch.snoozedUntil !== undefined)
+      change(
+        'snoozedUntil',
+        'snoozed_until',
+        current.snoozed_until,
+        patch.snoozedUntil && new Date(patch.snoozedUntil).toISOString(),
+      );
+    else if (done) change('snoozedUntil', 'snoozed_until', current.snoozed_until, null);
     if (patch.customFields !== undefined) {
       const merged = {
         ...ctx.dialect.parseJson<Record<string, unknown>>(current.custom_fields),
@@ -628,12 +641,7 @@ export async function updateCase(
         kind: c.field === 'status' ? 'status_changed' : c.field === 'assignee' ? 'assigned' : 'updated',
         actorUserId: actor.userId,
         data: { field: c.field, from: c.from, to: c.to },
-        summary:
-          c.field === 'snoozedUntil'
-            ? c.to === null
-              ? `Case ${current.number}: snooze ended`
-              : `Case ${current.number} snoozed until ${String(c.to)}`
-            : `Case ${current.number}: ${c.field} ${c.to === null || c.to === '' ? 'cleared' : `set to ${String(typeof c.to === 'object' ? 'new values' : c.to)}`}`,
+        summary: changeSummary(current.number, c),
       });
     }
     if (typeof patch.assigneeUserId === 'string')

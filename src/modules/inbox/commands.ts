@@ -19,7 +19,7 @@ import type { ViewFilters } from './views-schema.ts';
 import { casePriorities, caseSorts, caseStatuses, caseTypes } from './vocabulary.ts';
 
 /** The orders the command line offers: `due` belongs to the due-soon filter, which it has not. */
-const cliCaseSorts = caseSorts.filter((s) => s !== 'due') as ['newest', 'oldest', 'priority', 'waiting'];
+const cliCaseSort = z.enum(caseSorts).exclude(['due']);
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
 
@@ -32,7 +32,7 @@ function positional(args: string[]): { value: string | undefined; rest: string[]
 const workspaceFlag = { workspace: z.string().min(1).optional() };
 
 const casesListSpec = {
-  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--needs-reply] [--sort ${cliCaseSorts.join('|')}] [--limit N] [--cursor C] [--workspace slug] [--json]`,
+  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--needs-reply] [--sort ${cliCaseSort.options.join('|')}] [--limit N] [--cursor C] [--workspace slug] [--json]`,
   description:
     'Lists cases, newest first unless --sort says otherwise (oldest first; priority: urgent first, oldest first within each; waiting: the cases whose customer wrote last, longest wait first, then the rest newest first), with status, priority, type, customer, assignee, team, the most pressing SLA clock and since when the customer has waited; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). --needs-reply keeps the cases whose customer is waiting for an answer. With --json, prints {items, nextCursor}. See docs/inbox.md.',
   options: {
@@ -68,7 +68,7 @@ const casesListSpec = {
     assignee: z.string().min(1).max(64).optional(),
     search: z.string().min(1).max(200).optional(),
     'needs-reply': z.boolean().default(false),
-    sort: z.enum(cliCaseSorts).default('newest'),
+    sort: cliCaseSort.default('newest'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(200).optional(),
     ...workspaceFlag,

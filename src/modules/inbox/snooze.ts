@@ -28,17 +28,8 @@ export async function wakeSnoozedCases(ctx: AppContext, limit = 500): Promise<nu
         .executeTakeFirst();
       if (!c || c.snoozed_until === null || c.snoozed_until > nowIso) return;
       const reopen = c.status === 'pending_customer' || c.status === 'on_hold';
-      const row = {
-        ...c,
-        snoozed_until: null,
-        updated_at: nowIso,
-        ...(reopen ? { status: 'open' as const } : {}),
-      };
-      await trx
-        .updateTable('cases')
-        .set({ snoozed_until: null, updated_at: nowIso, ...(reopen ? { status: 'open' as const } : {}) })
-        .where('id', '=', id)
-        .execute();
+      const set = { snoozed_until: null, updated_at: nowIso, ...(reopen ? { status: 'open' as const } : {}) };
+      await trx.updateTable('cases').set(set).where('id', '=', id).execute();
       await recordSnoozeEnded(ctx, trx, c, 'time');
       if (reopen) {
         await recordEvent(ctx, trx, {
@@ -53,7 +44,7 @@ export async function wakeSnoozedCases(ctx: AppContext, limit = 500): Promise<nu
           notifyFollowers: false,
         });
         // Reopened from pending the customer, its paused clocks run again.
-        await syncCaseSla(ctx, trx, c.workspace_id, id, now, { row });
+        await syncCaseSla(ctx, trx, c.workspace_id, id, now, { row: { ...c, ...set } });
       }
       woken++;
     });

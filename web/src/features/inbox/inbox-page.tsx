@@ -248,6 +248,9 @@ function Inbox() {
   const freshTimer = useRef<number | undefined>(undefined);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
+  // For live changes: while a next page remains, a card that sorts past the loaded ones waits for it.
+  const cursorRef = useRef(cursor);
+  cursorRef.current = cursor;
   const casesRef = useRef(cases);
   casesRef.current = cases;
 
@@ -256,14 +259,9 @@ function Inbox() {
    * and an older page asked for the view before does not join the new one.
    */
   const loads = useRef(0);
-  /** The cursor of the next page, for live changes: a card that sorts past the loaded ones waits for it. */
-  const cursorRef = useRef<string | null>(null);
   const load = useCallback(async (f: CaseFilters, after?: string, soonView = false) => {
     const ticket = after ? loads.current : ++loads.current;
-    if (!after) {
-      setCursor(null);
-      cursorRef.current = null;
-    }
+    if (!after) setCursor(null);
     try {
       setError('');
       // The server picks the cases due soon; larger pages, since the view sorts them by due time.
@@ -271,7 +269,6 @@ function Inbox() {
       if (ticket !== loads.current) return;
       setLoaded((prev) => (after && prev ? appendPage(prev, page.items) : page.items));
       setCursor(page.nextCursor);
-      cursorRef.current = page.nextCursor;
     } catch (err) {
       if (ticket !== loads.current) return;
       setError(err instanceof ApiError ? err.message : 'Could not load cases.');
