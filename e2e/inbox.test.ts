@@ -430,23 +430,31 @@ describe('inbox', () => {
     const first = links.first();
     const number = ((await first.locator('.case-number').textContent()) ?? '').trim();
     expect(number).toMatch(/^#\d+$/);
-    await first.click();
+    // From the keyboard: j selects the first case, s opens it with its snooze menu, focused.
+    await page.keyboard.press('j');
+    await page.keyboard.press('s');
     await page.locator('.case-detail h2').filter({ hasText: number }).waitFor();
-
-    await page.getByRole('button', { name: 'Snooze…' }).click();
-    await page
-      .getByRole('form', { name: 'Snooze until' })
-      .getByRole('button', { name: 'Tomorrow, 9:00' })
-      .click();
+    const menu = page.getByRole('form', { name: 'Snooze until' });
+    await menu.waitFor();
+    const focused = () =>
+      page.evaluate<string | undefined>('document.activeElement?.textContent ?? undefined');
+    await expect.poll(focused).toBe('In 1 hour');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await expect.poll(focused).toBe('Tomorrow, 9:00');
+    await page.keyboard.press('Enter');
     await page
       .getByText(/^Snoozed until /)
       .first()
       .waitFor();
     await page.locator('.case-detail .chip.snoozed').waitFor();
     // The focus comes back to the control, now Unsnooze.
-    await expect
-      .poll(() => page.evaluate<string | undefined>('document.activeElement?.textContent ?? undefined'))
-      .toBe('Unsnooze');
+    await expect.poll(focused).toBe('Unsnooze');
+    // s on the snoozed case (still the selected one) goes to Unsnooze again, from wherever the focus was.
+    await page.locator('.case-detail h2').click();
+    await expect.poll(focused).not.toBe('Unsnooze');
+    await page.keyboard.press('s');
+    await expect.poll(focused).toBe('Unsnooze');
     // Out of All active at once; listed under Snoozed, marked so.
     const listed = (n: string) =>
       page.locator('.case-list .case-number').filter({ hasText: new RegExp(`^${n}$`) });

@@ -70,6 +70,7 @@ export function CaseDetailPane({
   presence,
   canWork,
   compose,
+  snooze,
   onChanged,
   onSolved,
   onCreated,
@@ -83,6 +84,8 @@ export function CaseDetailPane({
   canWork: boolean;
   /** Bumped by the `r` shortcut: focus the composer. */
   compose: number;
+  /** Bumped by the `s` shortcut: open the snooze menu. */
+  snooze: number;
   onChanged(c: Case): void;
   /** The status control solved the case (it was `from`): the inbox offers to undo it. */
   onSolved?(c: Case, from: CaseStatus): void;
@@ -221,7 +224,7 @@ export function CaseDetailPane({
           )}
         </div>
         <div className="case-detail-actions">
-          {canWork && <SnoozeControl detail={detail} onChange={change} />}
+          {canWork && <SnoozeControl detail={detail} onChange={change} openRequest={snooze} />}
           <button
             type="button"
             className="secondary compact"

@@ -233,8 +233,12 @@ function Inbox() {
   const [help, setHelp] = useState(false);
   const [versions, setVersions] = useState<Record<string, number>>({});
   const [stats, setStats] = useState<DispositionStats | null>(null);
-  /** `r` asks the open case to focus its composer; `n` makes each press a new request. */
-  const [compose, setCompose] = useState<{ caseId: string; n: number } | null>(null);
+  /**
+   * `r` asks the open case to focus its composer, `s` to open its snooze menu; `n` makes each
+   * press a new request.
+   */
+  const [ask, setAsk] = useState<{ caseId: string; what: 'reply' | 'snooze'; n: number } | null>(null);
+  const asked = (what: 'reply' | 'snooze') => (ask && ask.caseId === openId && ask.what === what ? ask.n : 0);
   // The "Breaching soon" view shows the active cases whose running clock is due within the hour, most urgent first.
   const cases = useMemo(() => {
     if (!loaded || !soon) return loaded;
@@ -291,8 +295,8 @@ function Inbox() {
 
   useEffect(() => {
     if (openId) setSelected(openId);
-    // A composer request is for the case it was made on.
-    setCompose((prev) => (prev && prev.caseId !== openId ? null : prev));
+    // A composer or snooze request is for the case it was made on.
+    setAsk((prev) => (prev && prev.caseId !== openId ? null : prev));
   }, [openId]);
 
   // A listed case that a change takes out of the view (assigned from Unassigned, solved from an
@@ -594,10 +598,11 @@ function Inbox() {
       } else if (e.key === 'z' && undo && !undoing && canWork) {
         e.preventDefault();
         void undoSolve(undo);
-      } else if (e.key === 'r' && target && canWork) {
+      } else if ((e.key === 'r' || e.key === 's') && target && canWork) {
         e.preventDefault();
         if (target !== openId) open(target);
-        setCompose((prev) => ({ caseId: target, n: (prev?.n ?? 0) + 1 }));
+        const what = e.key === 'r' ? 'reply' : 'snooze';
+        setAsk((prev) => ({ caseId: target, what, n: (prev?.n ?? 0) + 1 }));
       }
     };
     window.addEventListener('keydown', onKey);
@@ -833,7 +838,8 @@ function Inbox() {
               dir={dir}
               presence={presenceBy.get(openId) ?? []}
               canWork={canWork}
-              compose={compose?.caseId === openId ? compose.n : 0}
+              compose={asked('reply')}
+              snooze={asked('snooze')}
               onChanged={(c) => replace(c)}
               onSolved={(c, from) => void offerUndo([{ c, from }])}
               onCreated={() => void load(filtersRef.current, undefined, soon)}

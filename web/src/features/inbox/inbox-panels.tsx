@@ -22,6 +22,7 @@ export const shortcuts: [string, string][] = [
   ['e', 'Solve the selected case'],
   ['z', 'Undo the solve while its notice shows (one case or a bulk solve; held surveys are withdrawn)'],
   ['r', 'Reply: open the selected case and put the cursor in its composer'],
+  ['s', 'Snooze: open the selected case and its snooze menu (on a snoozed case, go to Unsnooze)'],
   ['?', 'Show this help'],
   ['Escape', 'Close this help, or the open case'],
 ];

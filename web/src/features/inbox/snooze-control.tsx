@@ -9,9 +9,12 @@ import { localInputValue, snoozeChoices } from './snooze-times.ts';
 export function SnoozeControl({
   detail,
   onChange,
+  openRequest = 0,
 }: {
   detail: CaseDetail;
   onChange(p: CasePatch, label: string): Promise<boolean>;
+  /** Opens the menu (or, once snoozed, focuses Unsnooze) when it changes to a value above 0. */
+  openRequest?: number;
 }) {
   const [open, setOpen] = useState(false);
   const [when, setWhen] = useState('');
@@ -30,12 +33,22 @@ export function SnoozeControl({
     refocus.current = false;
     toggle.current?.focus();
   });
+  const done = detail.status === 'solved' || detail.status === 'closed';
+  const snoozed = detail.snoozedUntil !== null;
+  // A request (the `s` shortcut) opens the menu, or focuses its first choice when it is open; on a
+  // snoozed case it lands on Unsnooze. Only a new request acts, not a change of the case.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the request number alone triggers it
+  useEffect(() => {
+    if (openRequest <= 0 || done) return;
+    if (snoozed) toggle.current?.focus();
+    else if (open) menu.current?.querySelector('button')?.focus();
+    else setOpen(true);
+  }, [openRequest]);
   const close = () => {
     refocus.current = true;
     setOpen(false);
   };
-  const done = detail.status === 'solved' || detail.status === 'closed';
-  if (detail.snoozedUntil)
+  if (snoozed)
     return (
       <button
         ref={toggle}
