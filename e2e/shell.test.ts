@@ -178,4 +178,37 @@ describe('first sign-in', () => {
     await page.screenshot({ path: path.join(artifacts, 'listening-query-preview.png'), fullPage: true });
     await page.close();
   });
+
+  it("loads a page's code on first visit and reloads once when that code is gone after an upgrade", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill('owner@demo.rapport.local');
+    await page.getByLabel('Password').fill('a long new passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.waitFor();
+
+    // The customers page's chunk answers 404 once, as an old tab's request would after an upgrade.
+    const asked: string[] = [];
+    let refused = 0;
+    await page.route('**/assets/customers-page-*.js', async (route) => {
+      asked.push(route.request().url());
+      if (refused++ === 0) await route.fulfill({ status: 404, body: 'Not found' });
+      else await route.continue();
+    });
+    let loads = 0;
+    page.on('load', () => loads++);
+    await nav.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
+    expect(refused).toBe(2);
+    expect(loads).toBe(1);
+    expect(new URL(page.url()).pathname).toBe('/customers');
+
+    // The server sends the chunks compressed and cacheable for good.
+    const res = await fetch(asked[0] ?? '', { headers: { 'accept-encoding': 'br' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('cache-control')).toContain('immutable');
+    await page.close();
+  });
 });

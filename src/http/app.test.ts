@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildToken, buildUser, buildWorkspace, TEST_PASSWORD } from '../../test/factories.ts';
 import { call, signIn } from '../../test/http.ts';
@@ -298,5 +302,51 @@ describe('bad input', () => {
     const missing = await call(app(), 'GET', '/api/v1/nothing-here', undefined, { bearer: owner });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
+describe('the web app', () => {
+  // A built app as the build leaves it: hashed assets with Brotli and gzip copies beside them.
+  const webDir = mkdtempSync(path.join(tmpdir(), 'rapport-web-'));
+  afterAll(() => rmSync(webDir, { recursive: true, force: true }));
+  mkdirSync(path.join(webDir, 'assets'));
+  writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><div id="root"></div>');
+  const script = `console.log(${JSON.stringify('rapport '.repeat(500))});`;
+  writeFileSync(path.join(webDir, 'assets', 'app-Ab12.js'), script);
+  writeFileSync(path.join(webDir, 'assets', 'app-Ab12.js.br'), brotliCompressSync(script));
+  writeFileSync(path.join(webDir, 'assets', 'app-Ab12.js.gz'), gzipSync(script));
+  const web = () => createApp(t.ctx, { webDir });
+  const get = (p: string, encodings?: string) =>
+    web().request(p, { headers: encodings ? { 'accept-encoding': encodings } : {} });
+
+  it('sends a hashed asset compressed when the browser accepts it, cached for good', async () => {
+    const res = await get('/assets/app-Ab12.js', 'gzip, deflate, br');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBeLessThan(script.length / 10);
+    expect(brotliDecompressSync(body).toString()).toBe(script);
+
+    const gz = await get('/assets/app-Ab12.js', 'gzip');
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+
+    const plain = await get('/assets/app-Ab12.js');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(script);
+  });
+
+  it('answers 404 for an asset the build does not have, and the app for any other page', async () => {
+    const missing = await get('/assets/app-Old9.js', 'br');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBeNull();
+    expect(await missing.text()).not.toContain('<div id="root">');
+
+    const page = await get('/inbox/123');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(await page.text()).toContain('<div id="root">');
   });
 });

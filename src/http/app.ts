@@ -188,15 +188,31 @@ export function createApp(ctx: AppContext, options: AppOptions = {}) {
   return app;
 }
 
-/** Serves the built React app, falling back to index.html for client-side routes. */
+/**
+ * Serves the built React app, falling back to index.html for client-side routes. The build names
+ * its assets by their content, so they are cached for good; index.html is revalidated each time so
+ * a new version is picked up at once. Scripts and styles go out compressed by the build.
+ */
 function mountWebUi(app: OpenAPIHono<AppEnv>, webDir: string) {
   const indexFile = path.join(webDir, 'index.html');
-  if (existsSync(webDir))
-    app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), webDir) || '.' }));
+  if (existsSync(webDir)) {
+    app.use('/assets/*', async (c, next) => {
+      await next();
+      if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    });
+    app.use(
+      '/assets/*',
+      serveStatic({ root: path.relative(process.cwd(), webDir) || '.', precompressed: true }),
+    );
+  }
+  // A missing asset (a page open since before an upgrade asks for a chunk the new build does not
+  // have) is a 404, not the app's HTML under a script's name.
+  app.get('/assets/*', (c) => c.text('Not found', 404));
   app.get('*', (c) => {
     if (!existsSync(indexFile)) {
       return c.text('The web UI is not built yet: run `npm run build` (npm start does it for you).', 503);
     }
+    c.header('Cache-Control', 'no-cache');
     return c.html(readFileSync(indexFile, 'utf8'));
   });
 }

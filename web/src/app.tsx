@@ -1,43 +1,112 @@
-import type { ReactNode } from 'react';
+import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Shell } from './components/shell.tsx';
-import { CommunityChallengesPage } from './features/communities/challenges-page.tsx';
-import { CommunityIdeasPage } from './features/communities/ideas-page.tsx';
-import { CommunityListsPage } from './features/communities/lists-page.tsx';
-import { CommunityMembersPage } from './features/communities/members-page.tsx';
-import { CommunityModerationPage } from './features/communities/moderation-page.tsx';
-import { CommunityNewslettersPage } from './features/communities/newsletters-page.tsx';
-import { CommunityQuestionsPage } from './features/communities/questions-page.tsx';
-import { CommunitySettingsPage } from './features/communities/settings-page.tsx';
-import { CommunitiesPage } from './features/communities/spaces-page.tsx';
-import { CustomerProfilePage } from './features/customers/customer-profile-page.tsx';
-import { CustomersPage, InfluencersPage, SuggestionsPage } from './features/customers/customers-page.tsx';
-import { SegmentBuilderPage } from './features/customers/segment-builder.tsx';
-import { SegmentsPage } from './features/customers/segments-page.tsx';
-import { InboxPage } from './features/inbox/inbox-page.tsx';
-import { AnalysisPage } from './features/listening/analysis-page.tsx';
-import { ConnectorsPage } from './features/listening/connectors-page.tsx';
-import { ListeningPage } from './features/listening/listening-page.tsx';
-import { QuarantinePage } from './features/listening/quarantine-page.tsx';
-import { QueriesPage } from './features/listening/queries-page.tsx';
 import { AnalyticsPage, NotFoundPage } from './features/modules.tsx';
-import { LeadPage } from './features/sales/lead-page.tsx';
-import { OpportunitiesPage } from './features/sales/opportunities-page.tsx';
-import { SalesPage } from './features/sales/pipeline-page.tsx';
-import { LeadScoringPage } from './features/sales/scoring-page.tsx';
-import { CannedResponsesPage } from './features/settings/canned-responses-page.tsx';
-import { CustomerAttributesPage } from './features/settings/customer-attributes-page.tsx';
-import { RoutingRulesPage } from './features/settings/routing-rules-page.tsx';
-import { SettingsPage } from './features/settings/settings-page.tsx';
-import { SlaPage } from './features/settings/sla-page.tsx';
-import { SurveysPage } from './features/settings/surveys-page.tsx';
-import { TeamsPage } from './features/settings/teams-page.tsx';
-import { TokensPage } from './features/settings/tokens-page.tsx';
-import { UsersPage } from './features/settings/users-page.tsx';
-import { WebhooksPage } from './features/settings/webhooks-page.tsx';
 import { ChangePasswordPage } from './routes/change-password.tsx';
 import { LoginPage } from './routes/login.tsx';
 import { SessionProvider, useSession } from './session.tsx';
+
+const reloadedKey = 'rapport:reloaded-for-chunk';
+
+/**
+ * A page whose code loads on the first visit to it. A chunk that is gone (the server was upgraded
+ * while this tab was open, and the new build names its chunks differently) reloads the app once,
+ * which fetches the new build; a second failure is shown as an error.
+ */
+function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() =>
+    load().then(
+      (m) => {
+        sessionStorage.removeItem(reloadedKey);
+        return { default: m[name] };
+      },
+      (err: unknown) => {
+        if (sessionStorage.getItem(reloadedKey)) throw err;
+        sessionStorage.setItem(reloadedKey, '1');
+        window.location.reload();
+        return new Promise<never>(() => undefined);
+      },
+    ),
+  );
+}
+
+const CommunityChallengesPage = lazyPage(
+  () => import('./features/communities/challenges-page.tsx'),
+  'CommunityChallengesPage',
+);
+const CommunityIdeasPage = lazyPage(
+  () => import('./features/communities/ideas-page.tsx'),
+  'CommunityIdeasPage',
+);
+const CommunityListsPage = lazyPage(
+  () => import('./features/communities/lists-page.tsx'),
+  'CommunityListsPage',
+);
+const CommunityMembersPage = lazyPage(
+  () => import('./features/communities/members-page.tsx'),
+  'CommunityMembersPage',
+);
+const CommunityModerationPage = lazyPage(
+  () => import('./features/communities/moderation-page.tsx'),
+  'CommunityModerationPage',
+);
+const CommunityNewslettersPage = lazyPage(
+  () => import('./features/communities/newsletters-page.tsx'),
+  'CommunityNewslettersPage',
+);
+const CommunityQuestionsPage = lazyPage(
+  () => import('./features/communities/questions-page.tsx'),
+  'CommunityQuestionsPage',
+);
+const CommunitySettingsPage = lazyPage(
+  () => import('./features/communities/settings-page.tsx'),
+  'CommunitySettingsPage',
+);
+const CommunitiesPage = lazyPage(() => import('./features/communities/spaces-page.tsx'), 'CommunitiesPage');
+const CustomerProfilePage = lazyPage(
+  () => import('./features/customers/customer-profile-page.tsx'),
+  'CustomerProfilePage',
+);
+const CustomersPage = lazyPage(() => import('./features/customers/customers-page.tsx'), 'CustomersPage');
+const InfluencersPage = lazyPage(() => import('./features/customers/customers-page.tsx'), 'InfluencersPage');
+const SuggestionsPage = lazyPage(() => import('./features/customers/customers-page.tsx'), 'SuggestionsPage');
+const SegmentBuilderPage = lazyPage(
+  () => import('./features/customers/segment-builder.tsx'),
+  'SegmentBuilderPage',
+);
+const SegmentsPage = lazyPage(() => import('./features/customers/segments-page.tsx'), 'SegmentsPage');
+const InboxPage = lazyPage(() => import('./features/inbox/inbox-page.tsx'), 'InboxPage');
+const AnalysisPage = lazyPage(() => import('./features/listening/analysis-page.tsx'), 'AnalysisPage');
+const ConnectorsPage = lazyPage(() => import('./features/listening/connectors-page.tsx'), 'ConnectorsPage');
+const ListeningPage = lazyPage(() => import('./features/listening/listening-page.tsx'), 'ListeningPage');
+const QuarantinePage = lazyPage(() => import('./features/listening/quarantine-page.tsx'), 'QuarantinePage');
+const QueriesPage = lazyPage(() => import('./features/listening/queries-page.tsx'), 'QueriesPage');
+const LeadPage = lazyPage(() => import('./features/sales/lead-page.tsx'), 'LeadPage');
+const OpportunitiesPage = lazyPage(
+  () => import('./features/sales/opportunities-page.tsx'),
+  'OpportunitiesPage',
+);
+const SalesPage = lazyPage(() => import('./features/sales/pipeline-page.tsx'), 'SalesPage');
+const LeadScoringPage = lazyPage(() => import('./features/sales/scoring-page.tsx'), 'LeadScoringPage');
+const CannedResponsesPage = lazyPage(
+  () => import('./features/settings/canned-responses-page.tsx'),
+  'CannedResponsesPage',
+);
+const CustomerAttributesPage = lazyPage(
+  () => import('./features/settings/customer-attributes-page.tsx'),
+  'CustomerAttributesPage',
+);
+const RoutingRulesPage = lazyPage(
+  () => import('./features/settings/routing-rules-page.tsx'),
+  'RoutingRulesPage',
+);
+const SettingsPage = lazyPage(() => import('./features/settings/settings-page.tsx'), 'SettingsPage');
+const SlaPage = lazyPage(() => import('./features/settings/sla-page.tsx'), 'SlaPage');
+const SurveysPage = lazyPage(() => import('./features/settings/surveys-page.tsx'), 'SurveysPage');
+const TeamsPage = lazyPage(() => import('./features/settings/teams-page.tsx'), 'TeamsPage');
+const TokensPage = lazyPage(() => import('./features/settings/tokens-page.tsx'), 'TokensPage');
+const UsersPage = lazyPage(() => import('./features/settings/users-page.tsx'), 'UsersPage');
+const WebhooksPage = lazyPage(() => import('./features/settings/webhooks-page.tsx'), 'WebhooksPage');
 
 /** Signed-in pages: redirect to sign-in, or to the password change a one-time password requires. */
 function RequireSession({ children }: { children: ReactNode }) {
@@ -46,7 +115,11 @@ function RequireSession({ children }: { children: ReactNode }) {
   if (loading) return <p className="loading">Loading…</p>;
   if (!session) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
   if (session.user.passwordChangeRequired) return <ChangePasswordPage />;
-  return <Shell>{children}</Shell>;
+  return (
+    <Shell>
+      <Suspense fallback={<p className="loading">Loading…</p>}>{children}</Suspense>
+    </Shell>
+  );
 }
 
 const pages: [string, ReactNode][] = [
