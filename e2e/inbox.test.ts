@@ -113,6 +113,19 @@ describe('inbox', () => {
       .getByRole('list', { name: 'Solved cases' })
       .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
       .waitFor();
+    // / puts the cursor in the search box; the slash is not typed into it.
+    await page.locator('main').focus();
+    await page.keyboard.press('/');
+    const search = page.getByRole('searchbox', { name: 'Search subjects, or a case number' });
+    await expect.poll(() => search.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.type(`#${caseNumber}`);
+    expect(await search.inputValue()).toBe(`#${caseNumber}`);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Solved cases' }).getByRole('link').count())
+      .toBe(1);
+    await search.fill('');
+    await page.keyboard.press('Enter');
 
     // Saved views: the current filters saved under a name show in the sidebar with their count.
     const views = page.getByRole('navigation', { name: 'Views' });

@@ -47,7 +47,7 @@ describe('first sign-in', () => {
     for (const section of ['Inbox', 'Listening', 'Customers', 'Communities', 'Analytics', 'Settings']) {
       expect(await nav.getByRole('link', { name: section }).isVisible()).toBe(true);
     }
-    // A module that has not landed yet shows an empty state saying what will be there.
+    // Each section opens from the navigation.
     await nav.getByRole('link', { name: 'Communities' }).click();
     await page.getByRole('heading', { name: 'Communities' }).waitFor();
     expect(await page.getByText('idea boards').first().isVisible()).toBe(true);

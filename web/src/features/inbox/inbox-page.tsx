@@ -577,6 +577,13 @@ function Inbox() {
       } else if (e.key === '?') {
         e.preventDefault();
         setHelp(true);
+      } else if (e.key === '/') {
+        e.preventDefault();
+        const search = document.getElementById(`${formId}-search`);
+        if (search instanceof HTMLInputElement) {
+          search.focus();
+          search.select();
+        }
       } else if (e.key === 'Escape' && openId) {
         open(null);
       } else if (e.key === 'x' && target) {
@@ -607,7 +614,7 @@ function Inbox() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [help, selected, openId, open, me, canWork, patch, offerUndo, undo, undoing, undoSolve]);
+  }, [help, selected, openId, open, me, canWork, patch, offerUndo, undo, undoing, undoSolve, formId]);
 
   const tickAll = cases !== null && cases.length > 0 && cases.every((c) => checked.has(c.id));
 

@@ -23,6 +23,7 @@ export const shortcuts: [string, string][] = [
   ['z', 'Undo the solve while its notice shows (one case or a bulk solve; held surveys are withdrawn)'],
   ['r', 'Reply: open the selected case and put the cursor in its composer'],
   ['s', 'Snooze: open the selected case and its snooze menu (on a snoozed case, go to Unsnooze)'],
+  ['/', 'Search: put the cursor in the search box'],
   ['?', 'Show this help'],
   ['Escape', 'Close this help, or the open case'],
 ];
