@@ -510,6 +510,51 @@ describe('inbox', () => {
     await page.close();
   });
 
+  it("lists the customer's other cases beside a case, and opens one from there", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/inbox?view=active`);
+    await page.locator('.case-list a.case-link').first().waitFor({ timeout: 30_000 });
+    // A case with a customer, and one more case for that customer made through the API.
+    const made = await page.evaluate(async () => {
+      const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrfToken: string };
+      const list = (await (await fetch('/api/v1/cases?view=all&limit=50')).json()) as {
+        items: { id: string; number: number; customerId: string | null }[];
+      };
+      const current = list.items.find((c) => c.customerId !== null);
+      if (!current) return null;
+      const res = await fetch('/api/v1/cases', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ subject: 'Seat refund from last trip', customerId: current.customerId }),
+      });
+      const other = (await res.json()) as { id: string; number: number };
+      return { current, other, status: res.status };
+    });
+    expect(made?.status).toBe(201);
+    if (!made) return;
+
+    await page.goto(`${server.url}/inbox/${made.current.id}?view=all`);
+    await page
+      .locator('.case-detail h2')
+      .filter({ hasText: `#${made.current.number}` })
+      .waitFor();
+    const others = page.getByRole('list', { name: 'Other cases' });
+    const link = others.getByRole('link', { name: `#${made.other.number} Seat refund from last trip` });
+    await link.waitFor();
+    expect(await page.locator('.other-cases').textContent()).toMatch(/\d+ open · \d+ in all/);
+    await page.locator('.other-cases').screenshot({ path: path.join(artifacts, 'inbox-other-cases.png') });
+    await link.click();
+    await page
+      .locator('.case-detail h2')
+      .filter({ hasText: `#${made.other.number}` })
+      .waitFor();
+    // The view stays in the address; from the new case, the first one is among the other cases.
+    expect(new URL(page.url()).searchParams.get('view')).toBe('all');
+    await others.getByRole('link', { name: new RegExp(`^#${made.current.number} `) }).waitFor();
+    await page.close();
+  });
+
   it('shows a refused condition under its own row, marks its field and moves focus to it', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     const scriptErrors: string[] = [];

@@ -387,7 +387,7 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
     followerId: actor.userId,
   });
   // Everything else depends only on the case: independent reads that go out together on PostgreSQL.
-  const [conversations, messages, [customer], replies, notes, badges] = await Promise.all([
+  const [conversations, messages, [customer], replies, notes, badges, otherCases] = await Promise.all([
     ctx.db
       .selectFrom('conversations')
       .selectAll()
@@ -400,6 +400,7 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
     caseReplies(ctx, actor.workspaceId, id),
     caseNotes(ctx, actor.workspaceId, id),
     segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
+    row.customer_id ? otherCasesOf(ctx, actor.workspaceId, row.customer_id, id) : Promise.resolve(null),
   ]);
   return {
     ...toCaseView(ctx, row, slaViews(clocks)),
@@ -414,5 +415,49 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
     following,
     replies,
     notes,
+    otherCases,
+  };
+}
+
+/**
+ * The customer's cases besides `caseId` (merged-away ones left out): how many are open and in all,
+ * and the 5 latest, read through `cases_customer_idx (workspace_id, customer_id, number)`.
+ */
+async function otherCasesOf(
+  ctx: AppContext,
+  workspaceId: string,
+  customerId: string,
+  caseId: string,
+): Promise<CaseDetail['otherCases']> {
+  const theirs = ctx.db
+    .selectFrom('cases')
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .where('merged_into', 'is', null)
+    .where('id', '!=', caseId);
+  const [recent, counts] = await Promise.all([
+    theirs
+      .select(['id', 'number', 'subject', 'status', 'priority', 'updated_at'])
+      .orderBy('number', 'desc')
+      .limit(5)
+      .execute(),
+    theirs
+      .select((eb) => [
+        eb.fn.countAll<number>().as('total'),
+        eb.fn.count<number>(sql`case when status not in ('solved', 'closed') then 1 end`).as('open'),
+      ])
+      .executeTakeFirst(),
+  ]);
+  return {
+    open: Number(counts?.open ?? 0),
+    total: Number(counts?.total ?? 0),
+    recent: recent.map((c) => ({
+      id: c.id,
+      number: Number(c.number),
+      subject: c.subject,
+      status: c.status,
+      priority: c.priority,
+      updatedAt: c.updated_at,
+    })),
   };
 }

@@ -478,6 +478,48 @@ describe('merge and split', () => {
   });
 });
 
+describe("the customer's other cases", () => {
+  it('shows on a case how many other cases its customer has open and in all, and the latest five, without merged-away ones', async () => {
+    const { ws, agent } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'o1', text: 'My bag is lost', author: 'ana' },
+      { id: 'o2', text: 'Refund please', author: 'bo' },
+    ]);
+    const current = await createCase(t.ctx, agent, { subject: 'Lost bag', mentionIds: [idOf(m, 'o1')] });
+    const customerId = current.customerId ?? undefined;
+    expect(customerId).toBeTypeOf('string');
+    const earlier = [];
+    for (let i = 1; i <= 7; i++)
+      earlier.push(await createCase(t.ctx, agent, { subject: `Earlier ${i}`, customerId }));
+    const [first, , , , fifth, sixth, seventh] = earlier;
+    if (!first || !fifth || !sixth || !seventh) throw new Error('cases missing');
+    await updateCase(t.ctx, agent, first.id, { status: 'solved' });
+    await updateCase(t.ctx, agent, seventh.id, { status: 'solved' });
+    await mergeCases(t.ctx, agent, fifth.id, sixth.id);
+    const theirs = await createCase(t.ctx, agent, { subject: 'Refund', mentionIds: [idOf(m, 'o2')] });
+
+    const seen = await getCase(t.ctx, agent, current.id);
+    // Seven made, one merged away: six, of which two are solved.
+    expect(seen.otherCases).toMatchObject({ open: 4, total: 6 });
+    expect(seen.otherCases?.recent.map((c) => [c.subject, c.status])).toEqual([
+      ['Earlier 7', 'solved'],
+      ['Earlier 5', 'new'],
+      ['Earlier 4', 'new'],
+      ['Earlier 3', 'new'],
+      ['Earlier 2', 'new'],
+    ]);
+    expect(seen.otherCases?.recent[0]?.number).toBe(seventh.number);
+    // From one of those cases, the case first opened is among the other ones.
+    const fromFifth = await getCase(t.ctx, agent, fifth.id);
+    expect(fromFifth.otherCases).toMatchObject({ open: 4, total: 6 });
+    expect(fromFifth.otherCases?.recent.map((c) => c.subject)).not.toContain('Earlier 5');
+    // Another customer's case has none; a case without a customer says so with null.
+    expect((await getCase(t.ctx, agent, theirs.id)).otherCases).toEqual({ open: 0, total: 0, recent: [] });
+    const loose = await createCase(t.ctx, agent, { subject: 'Nobody yet' });
+    expect((await getCase(t.ctx, agent, loose.id)).otherCases).toBeNull();
+  });
+});
+
 describe('dispositions: heard versus listened', () => {
   it('counts matched mentions with a disposition, by kind, and the time to decide', async () => {
     const { ws, agent, manager } = await setup();

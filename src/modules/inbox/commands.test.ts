@@ -290,6 +290,7 @@ describe('rapport inbox cases', () => {
     expect(text.out).toContain('  new · high · complaint · bluesky');
     expect(text.out).toContain('  assignee: Ana Agent');
     expect(text.out).toContain('  team: Care');
+    expect(text.out).toContain('  their other cases: 0 open, 0 in all\n');
     expect(text.out).toMatch(/ {2}first_response running due \S+ \(target 60 min\)/);
     expect(text.out).toContain('Conversations (1):');
     expect(text.out).toMatch(/ {4}\S+ @maya: My bag never arrived in Oslo, flight RP 204/);
@@ -299,6 +300,7 @@ describe('rapport inbox cases', () => {
     const bare = await run('inbox cases show', ['2']);
     expect(bare.out).toContain('SLA clocks: none (no policy applies)');
     expect(bare.out).toContain('Conversations (0):');
+    expect(bare.out).not.toContain('their other cases');
     await expect(run('inbox cases show', ['99'])).rejects.toMatchObject({
       code: 'not_found',
       message: 'No case #99',

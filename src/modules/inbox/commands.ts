@@ -421,6 +421,11 @@ export const inboxCommands: Record<string, CliCommand> = {
           : []),
         `  ${c.status} · ${c.priority} · ${c.type}${c.channel ? ` · ${c.channel}` : ''}   (id ${c.id})`,
         `  customer: ${c.customer ? `${customerText(c.customer)} (${c.customer.id})` : 'none'}`,
+        ...(c.otherCases
+          ? [
+              `  their other cases: ${c.otherCases.open} open, ${c.otherCases.total} in all${c.otherCases.recent.length > 0 ? `; latest ${c.otherCases.recent.map((o) => `#${o.number} (${o.status})`).join(', ')}` : ''}`,
+            ]
+          : []),
         `  assignee: ${c.assigneeUserId ? (nameOf.get(c.assigneeUserId) ?? c.assigneeUserId) : 'none'}`,
         `  team: ${c.teamId ? (nameOf.get(c.teamId) ?? c.teamId) : 'none'}`,
         ...(c.tags.length > 0 ? [`  tags: ${c.tags.join(', ')}`] : []),

@@ -184,6 +184,19 @@ export type CaseDetail = Case & {
   replies?: Reply[];
   /** Internal notes, never shown to the customer (absent from older servers). */
   notes?: CaseNote[];
+  /** The customer's other cases: open, in all, the 5 latest; null without a customer (absent from older servers). */
+  otherCases?: {
+    open: number;
+    total: number;
+    recent: {
+      id: string;
+      number: number;
+      subject: string;
+      status: CaseStatus;
+      priority: CasePriority;
+      updatedAt: string;
+    }[];
+  } | null;
 };
 export type CaseFilters = {
   view?: 'all' | 'mine' | 'unassigned';
