@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifacts, launchChromium, runCli, type StartedServer, startBuiltServer } from './server.ts';
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('listening stream filters', () => {
-  it('restores the filters from the address, applies the search as one types (and at once on Enter), and keeps them over a reload', async () => {
+  it('restores the filters from the address, applies the search as one types (and at once on Enter), keeps them over a reload, and exports what they select', async () => {
     // Three posts on a channel of their own, imported into the running server's demo workspace.
     const file = path.join(dir, 'reviews.csv');
     const now = new Date().toISOString();
@@ -101,6 +102,22 @@ describe('listening stream filters', () => {
     );
     await stream.getByText('Zebracorn refund please').waitFor();
     expect(await stream.getByRole('article').count()).toBe(3);
+
+    // Export CSV downloads what the filters select, every one of them.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^mentions-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = parseCsv(readFileSync(await download.path(), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(csv.map((r) => [r.channel, r.author_handle, r.text]).sort()).toEqual([
+      ['reviews', 'ann', 'Zebracorn refund please'],
+      ['reviews', 'bob', 'Zebracorn lovely crew'],
+      ['reviews', 'cat', 'Quokka seats were fine'],
+    ]);
 
     // A slow answer to an earlier search, arriving after the later one, does not replace it.
     await page.route(

@@ -3,9 +3,11 @@ import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:
 import { z } from 'zod';
 import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
 import { withContext } from './cli/operator.ts';
+import { progressLine } from './cli/progress.ts';
 import { loadConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { AppError, isAppError } from './errors.ts';
+import { chooseExportFormat, type ExportFormat, exportFormats } from './export-format.ts';
 import { analysisCommands } from './modules/analysis/commands.ts';
 import type { Actor } from './modules/auth/roles.ts';
 import { roles } from './modules/auth/roles.ts';
@@ -21,7 +23,6 @@ import { communitiesCommands } from './modules/communities/commands.ts';
 import { contactColumns, importContacts } from './modules/customers/contacts-import.ts';
 import { rebuildCustomerStats } from './modules/customers/customer-stats.ts';
 import { eraseCustomer } from './modules/customers/erasure.ts';
-import { chooseExportFormat, type ExportFormat, exportFormats } from './modules/customers/export-format.ts';
 import { recomputeInfluence } from './modules/customers/influence.ts';
 import { exportCustomer } from './modules/customers/privacy.ts';
 import { exportSegmentMembers } from './modules/customers/segments-export.ts';
@@ -35,7 +36,7 @@ import { salesCommands } from './modules/sales/commands.ts';
 import { surveysCommands } from './modules/surveys/commands.ts';
 import { webhooksCommands } from './modules/webhooks/commands.ts';
 import { csvFromFile } from './pipeline/csv.ts';
-import { type ImportProgress, importFile } from './pipeline/import.ts';
+import { importFile } from './pipeline/import.ts';
 import { pruneIngestLog } from './pipeline/ingest-log.ts';
 import { version } from './project.ts';
 import { allServices, type Service, startServer } from './server.ts';
@@ -263,15 +264,6 @@ async function resolveWorkspace(ctx: AppContext, slug: string | undefined): Prom
 }
 
 const operator = (workspaceId: string): Actor => ({ userId: 'cli', workspaceId, role: 'owner', via: 'cli' });
-
-function progressLine(p: ImportProgress): string {
-  const seconds = p.elapsedMs / 1000;
-  const rate = seconds > 0 ? p.read / seconds : 0;
-  const eta = rate > 0 ? Math.max(0, (p.total - p.read) / rate) : 0;
-  const width = 24;
-  const done = p.total > 0 ? Math.round((p.read / p.total) * width) : 0;
-  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.read}/${p.total}  ${Math.round(rate)} items/s  ETA ${Math.ceil(eta)}s`;
-}
 
 /** `rapport customers export --segment …`: the members of a segment as CSV, JSON or JSON Lines. */
 async function exportSegment(

@@ -35,6 +35,14 @@ export async function csvHeader(file: string): Promise<string[]> {
   }
 }
 
+/** One CSV field (RFC 4180). Text that a spreadsheet would run as a formula is prefixed with '. */
+export function csvField(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
 /** How far a file import is: `read` of `total` records after `elapsedMs`. */
 export type ImportProgress = { read: number; total: number; elapsedMs: number };
 

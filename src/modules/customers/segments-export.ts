@@ -3,22 +3,14 @@
  * per customer, paged by keyset so that a segment of 100k customers streams in constant memory.
  */
 import type { AppContext } from '../../context.ts';
-import type { ImportProgress } from '../../pipeline/csv.ts';
+import type { ExportFormat } from '../../export-format.ts';
+import { csvField, type ImportProgress } from '../../pipeline/csv.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { statsOf } from './customer-stats.ts';
-import type { ExportFormat } from './export-format.ts';
 import { findSegment, forEachMemberPage } from './segments.ts';
 
 const PAGE = 500;
-
-/** One CSV field (RFC 4180). Text that a spreadsheet would run as a formula is prefixed with '. */
-export function csvField(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 export type SegmentExportSummary = { segmentId: string; name: string; customers: number; elapsedMs: number };
 

@@ -6,8 +6,9 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase, testEngine } from '../../../test/db.ts';
 import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { chooseExportFormat, type ExportFormat, exportFormats } from '../../export-format.ts';
+import { csvField } from '../../pipeline/csv.ts';
 import { listAuditLog } from '../audit/service.ts';
-import { chooseExportFormat, type ExportFormat, exportFormats } from './export-format.ts';
 import {
   addSegmentMembers,
   createSegment,
@@ -17,7 +18,7 @@ import {
   segmentMembers,
   updateSegment,
 } from './segments.ts';
-import { csvField, exportSegmentMembers } from './segments-export.ts';
+import { exportSegmentMembers } from './segments-export.ts';
 import {
   createAttributeDefinition,
   createCustomer,

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { buildWorkspace } from '../../../test/factories.ts';
+import { buildWorkspace, mentionRow } from '../../../test/factories.ts';
 import type { WorkspaceView } from '../auth/schema.ts';
 
 // `rapport ingest quarantine …` as an operator runs it: a child process on the test engine's database.
@@ -17,6 +20,10 @@ afterAll(async () => {
 });
 
 function cli(ws: WorkspaceView, args: string[]) {
+  return rapport(['ingest', 'quarantine', ...args, '--workspace', ws.slug]);
+}
+
+function rapport(args: string[]) {
   const dataDir = db.location.sqlitePath ? path.dirname(db.location.sqlitePath) : db.ctx.config.dataDir;
   const env = {
     ...process.env,
@@ -26,11 +33,7 @@ function cli(ws: WorkspaceView, args: string[]) {
     LOG_LEVEL: 'warn',
   };
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', main, 'ingest', 'quarantine', ...args, '--workspace', ws.slug],
-      { env },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -151,5 +154,115 @@ describe('rapport ingest quarantine', () => {
     const neither = await cli(ws, ['drop']);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('--id: give either --id N or --all');
+  });
+});
+
+describe('rapport mentions export', () => {
+  it('writes the filtered posts to a file or standard output with a summary, and names a bad flag', async () => {
+    const ws = await buildWorkspace(db.ctx);
+    const now = db.clock.now().toISOString();
+    await db.ctx.db
+      .insertInto('listening_queries')
+      .values({
+        id: `q-${ws.id}`,
+        workspace_id: ws.id,
+        name: 'Bags',
+        query: 'bag*',
+        enabled: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const stored = await db.ctx.db
+      .insertInto('mentions')
+      .values([
+        mentionRow(db.ctx, ws.id, {
+          external_id: 'a',
+          channel: 'bluesky',
+          text: 'My bag, lost',
+          created_at: '2026-11-01T10:00:00.000Z',
+        }),
+        mentionRow(db.ctx, ws.id, {
+          external_id: 'b',
+          channel: 'mastodon',
+          text: 'Nice crew',
+          created_at: '2026-11-02T10:00:00.000Z',
+        }),
+        mentionRow(db.ctx, ws.id, {
+          external_id: 'c',
+          channel: 'bluesky',
+          text: 'bag again',
+          created_at: '2026-11-03T10:00:00.000Z',
+        }),
+      ])
+      .returning(['id', 'external_id'])
+      .execute();
+    const idOf = (e: string) => Number(stored.find((r) => r.external_id === e)?.id);
+    await db.ctx.db
+      .insertInto('mention_queries')
+      .values(
+        ['a', 'c'].map((e) => ({
+          mention_id: idOf(e),
+          query_id: `q-${ws.id}`,
+          workspace_id: ws.id,
+          created_at: now,
+        })),
+      )
+      .execute();
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'rapport-export-'));
+    try {
+      const file = path.join(dir, 'bluesky.csv');
+      const toFile = await rapport([
+        'mentions',
+        'export',
+        '--channel',
+        'bluesky',
+        '--out',
+        file,
+        '--workspace',
+        ws.slug,
+      ]);
+      expect(toFile.code, toFile.stderr).toBe(0);
+      const csv = parseCsv(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+      expect(csv.map((r) => [r.id, r.channel, r.text])).toEqual([
+        [String(idOf('c')), 'bluesky', 'bag again'],
+        [String(idOf('a')), 'bluesky', 'My bag, lost'],
+      ]);
+      expect(toFile.stderr).toContain(`Exported 2 mentions as CSV to ${file} in `);
+      expect(toFile.stdout).toBe('');
+
+      const lines = await rapport([
+        'mentions',
+        'export',
+        '--query',
+        'Bags',
+        '--since',
+        '2026-11-02',
+        '--format',
+        'jsonl',
+        '--workspace',
+        ws.slug,
+      ]);
+      expect(lines.code, lines.stderr).toBe(0);
+      expect(
+        lines.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      ).toMatchObject([{ id: idOf('c'), queries: ['Bags'], text: 'bag again' }]);
+
+      for (const [args, message] of [
+        [['--query', 'Nope'], '--query Nope: no listening query has that name or id'],
+        [['--since', '2026-13-45'], 'since'],
+        [['--out', path.join(dir, 'x.json'), '--format', 'csv'], '--format csv contradicts --out'],
+      ] as const) {
+        const refused = await rapport(['mentions', 'export', ...args, '--workspace', ws.slug]);
+        expect(refused.code, args.join(' ')).toBe(2);
+        expect(refused.stderr).toContain(message);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,12 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { parseFlags } from '../../cli/args.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
+import { progressLine } from '../../cli/progress.ts';
+import { AppError } from '../../errors.ts';
+import { chooseExportFormat, exportFormats } from '../../export-format.ts';
 import type { CliCommand } from '../analysis/commands.ts';
+import { exportMentions, mentionExportFilters } from './mentions-export.ts';
 import { listQuarantine, resolveQuarantined, resolveQuarantinedMany } from './quarantine.ts';
 import { NO_CONNECTOR, quarantineStatuses } from './quarantine-schema.ts';
 
@@ -153,6 +158,51 @@ function resolveCommand(action: 'retry' | 'drop'): CliCommand {
   };
 }
 
+/** A day (`2026-12-01`, midnight UTC) or a moment with its offset. */
+const momentFlag = z
+  .string()
+  .transform((v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v))
+  .pipe(z.iso.datetime({ offset: true, error: 'give a day (2026-12-01) or a moment (2026-12-01T09:00:00Z)' }))
+  .optional();
+
+const exportSpec = {
+  usage:
+    'rapport mentions export [--query name-or-id] [--channel C] [--language L] [--sentiment S] [--intent I] [--topic name-or-id] [--min-urgency N] [--search words] [--since day-or-moment] [--until day-or-moment] [--out file.csv|file.json|file.jsonl] [--format csv|json|jsonl] [--workspace slug]',
+  description:
+    "Writes stored posts (deleted ones left out), newest first, as CSV, JSON or JSON Lines: the filters of the listening view and a time window (--since inclusive, --until exclusive; a day means its midnight UTC), with a progress bar and a summary on standard error. The format follows the --out file's extension, else --format, else CSV. Audited. Columns in docs/listening.md.",
+  options: {
+    ...help,
+    query: { type: 'string' },
+    channel: { type: 'string' },
+    language: { type: 'string' },
+    sentiment: { type: 'string' },
+    intent: { type: 'string' },
+    topic: { type: 'string' },
+    'min-urgency': { type: 'string' },
+    search: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+    workspace: { type: 'string' },
+  },
+  schema: z.object({
+    query: z.string().min(1).max(200).optional(),
+    channel: mentionExportFilters.shape.channel,
+    language: mentionExportFilters.shape.language,
+    sentiment: mentionExportFilters.shape.sentiment,
+    intent: mentionExportFilters.shape.intent,
+    topic: z.string().min(1).max(200).optional(),
+    'min-urgency': mentionExportFilters.shape.minUrgency,
+    search: mentionExportFilters.shape.search,
+    since: momentFlag,
+    until: momentFlag,
+    out: z.string().min(1).optional(),
+    format: z.enum(exportFormats).optional(),
+    workspace: z.string().min(1).optional(),
+  }),
+} as const;
+
 /** Database-backed commands of the listening module; `src/main.ts` dispatches to them. */
 export const listeningCommands: Record<string, CliCommand> = {
   'ingest quarantine list': {
@@ -195,4 +245,64 @@ export const listeningCommands: Record<string, CliCommand> = {
   },
   'ingest quarantine retry': resolveCommand('retry'),
   'ingest quarantine drop': resolveCommand('drop'),
+  'mentions export': {
+    spec: exportSpec,
+    async run(args) {
+      const flags = parseFlags(exportSpec, args);
+      const format = chooseExportFormat({
+        out: flags.out,
+        format: flags.format,
+        fallback: 'csv',
+        allowed: exportFormats,
+        what: 'Mentions',
+      });
+      const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
+      const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
+      try {
+        const summary = await withContext(async (ctx) => {
+          const actor = await operatorOf(ctx, flags.workspace);
+          const named = async (table: 'listening_queries' | 'topics', flag: string, value?: string) => {
+            if (value === undefined) return undefined;
+            const found = await ctx.db
+              .selectFrom(table)
+              .select('id')
+              .where('workspace_id', '=', actor.workspaceId)
+              .where((eb) => eb.or([eb('id', '=', value), eb('name', '=', value)]))
+              .execute();
+            if (found.length !== 1 || !found[0])
+              throw new AppError(
+                'validation_failed',
+                found.length === 0
+                  ? `--${flag} ${value}: no ${flag === 'query' ? 'listening query' : 'topic'} has that name or id`
+                  : `--${flag} ${value}: several have that name; give the id`,
+              );
+            return found[0].id;
+          };
+          const filters = mentionExportFilters.parse({
+            queryId: await named('listening_queries', 'query', flags.query),
+            channel: flags.channel,
+            language: flags.language,
+            sentiment: flags.sentiment,
+            intent: flags.intent,
+            topic: await named('topics', 'topic', flags.topic),
+            minUrgency: flags['min-urgency'],
+            search: flags.search,
+            since: flags.since,
+            until: flags.until,
+          });
+          return exportMentions(ctx, actor, filters, format, write, (p) =>
+            process.stderr.write(`\r${progressLine(p)}`),
+          );
+        });
+        process.stderr.write('\n');
+        const where = flags.out ? ` to ${flags.out}` : '';
+        process.stderr.write(
+          `Exported ${summary.mentions} mention${summary.mentions === 1 ? '' : 's'} as ${format.toUpperCase()}${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
+        );
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+      return 0;
+    },
+  },
 };

@@ -2,11 +2,13 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import * as connectors from '../../connectors/service.ts';
 import type { AppContext } from '../../context.ts';
+import { exportFormats } from '../../export-format.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
 import { onMentionsChanged } from '../../pipeline/events.ts';
+import { mentionExportFilters, mentionExportStream } from './mentions-export.ts';
 import {
   listeningQuerySchema,
   mentionFilters,
@@ -17,6 +19,12 @@ import {
   queryPatch,
 } from './schema.ts';
 import * as listening from './service.ts';
+
+const exportContentTypes = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+} as const;
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const numericId = z.object({ id: z.coerce.number().int().positive() });
@@ -151,6 +159,40 @@ export function listeningRoutes(ctx: AppContext) {
     summary: 'Server-Sent Events: `mentions` events carry arrays of Mention as they are stored',
     responses: { 200: { description: 'text/event-stream' }, ...errorResponses(401) },
   });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/mentions/export',
+      tags: ['Listening'],
+      summary:
+        'Stored mentions as a file (CSV by default, or JSON, JSON Lines), newest first: the filters of GET /mentions and a time window; streamed, audited',
+      request: {
+        query: mentionExportFilters.extend({ format: z.enum(exportFormats).default('csv') }),
+      },
+      responses: {
+        200: {
+          description: 'the mentions, one line or object each (columns in docs/listening.md)',
+          content: {
+            'text/csv': { schema: z.string() },
+            'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
+            'application/x-ndjson': { schema: z.string() },
+          },
+        },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { format, ...filters } = c.req.valid('query');
+      const body = mentionExportStream(ctx, actorOf(c), filters, format);
+      const file = `mentions-${ctx.now().toISOString().slice(0, 10)}.${format}`;
+      return c.body(body, 200, {
+        'content-type': exportContentTypes[format],
+        'content-disposition': `attachment; filename="${file}"`,
+        'cache-control': 'no-store',
+      });
+    },
+  );
 
   app.openapi(
     createRoute({

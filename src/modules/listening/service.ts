@@ -343,8 +343,27 @@ export async function listMentions(
   filters: MentionFilters & PageQuery,
 ): Promise<Page<MentionView>> {
   requirePermission(actor, 'listening:read');
-  let q = mentionSelect(ctx, actor.workspaceId).where('mentions.deleted_at', 'is', null);
+  let q = filteredMentions(ctx, actor.workspaceId, filters);
   if (filters.cursor !== undefined) q = q.where('mentions.id', '<', Number(decodeCursor(filters.cursor)));
+  const rows = await q
+    .orderBy('mentions.id', 'desc')
+    .limit(filters.limit + 1)
+    .execute();
+  const page = toPage(
+    rows,
+    filters.limit,
+    (r) => Number(r.id),
+    (r) => r,
+  );
+  return {
+    items: (await withQueryIds(ctx, page.items)).map(toMentionView(ctx)),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** The workspace's stored posts that `filters` select (deleted ones left out), with their authors. */
+export function filteredMentions(ctx: AppContext, workspaceId: string, filters: MentionFilters) {
+  let q = mentionSelect(ctx, workspaceId).where('mentions.deleted_at', 'is', null);
   if (filters.channel) q = q.where('mentions.channel', '=', filters.channel);
   if (filters.language) q = q.where('mentions.language', '=', filters.language);
   if (filters.sentiment) q = q.where('mentions.sentiment', '=', filters.sentiment);
@@ -378,20 +397,7 @@ export async function listMentions(
     );
   }
   if (filters.search) q = q.where(ctx.dialect.fullTextMatch('mentions', 'text', filters.search));
-  const rows = await q
-    .orderBy('mentions.id', 'desc')
-    .limit(filters.limit + 1)
-    .execute();
-  const page = toPage(
-    rows,
-    filters.limit,
-    (r) => Number(r.id),
-    (r) => r,
-  );
-  return {
-    items: (await withQueryIds(ctx, page.items)).map(toMentionView(ctx)),
-    nextCursor: page.nextCursor,
-  };
+  return q;
 }
 
 export async function mentionsByIds(

@@ -123,6 +123,9 @@ export const listeningApi = {
   mentions: (filters: MentionFilters, cursor?: string) =>
     request<Page<Mention>>('GET', `/api/v1/mentions${qs({ ...filters, cursor, limit: 50 })}`),
   thread: (id: number) => request<{ mention: Mention; thread: Mention[] }>('GET', `/api/v1/mentions/${id}`),
+  /** Where the browser downloads the mentions the filters select (a link: the session cookie goes with it). */
+  exportUrl: (filters: MentionFilters, format: 'csv' | 'jsonl' = 'csv') =>
+    `/api/v1/mentions/export${qs({ ...filters, format })}`,
   queries: () => request<{ items: ListeningQuery[] }>('GET', '/api/v1/listening/queries'),
   createQuery: (input: { name: string; query: string; enabled: boolean }) =>
     request<ListeningQuery>('POST', '/api/v1/listening/queries', input),

@@ -303,6 +303,12 @@ export function ListeningPage() {
               />
             )}
           </form>
+          <p className="stream-export">
+            <a className="button-link secondary" href={listeningApi.exportUrl(filters)} download>
+              Export CSV
+            </a>{' '}
+            <span className="muted">every stored mention these filters select, newest first</span>
+          </p>
           {error && (
             <p role="alert" className="error">
               {error}

@@ -1,9 +1,9 @@
 /**
- * Which format `rapport customers export` writes: the `--out` file's extension decides when it is
+ * Which format an export command (`rapport customers export`, `rapport mentions export`) writes: the `--out` file's extension decides when it is
  * one we know, so `--out members.json` never yields CSV in a .json file; `--format` is for standard
  * output or an unusual file name, and saying one thing with it and another with the extension fails.
  */
-import { AppError } from '../../errors.ts';
+import { AppError } from './errors.ts';
 
 export const exportFormats = ['csv', 'json', 'jsonl'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
