@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { createConnector } from '../src/connectors/service.ts';
 import { type Analysis, analyzeText } from '../src/modules/analysis/service.ts';
+import { mentionExportStream } from '../src/modules/listening/mentions-export.ts';
 import { createContentPool } from '../src/pipeline/content-pool.ts';
 import type { GenericPost } from '../src/pipeline/formats.ts';
 import { appendToLog } from '../src/pipeline/ingest-log.ts';
@@ -230,6 +232,37 @@ async function appendToVisible(fresh: Fresh, seconds: number, loadPerSec: number
   return latencies;
 }
 
+/**
+ * Every stored post exported as CSV through the download's stream (`GET /mentions/export`), read
+ * as a client reads it: posts per second and the size of the file.
+ */
+async function exportAll(fresh: Fresh): Promise<{ perSec: number; bytes: number }> {
+  const { ctx, workspaceId } = fresh;
+  // A live database has planner statistics (autovacuum analyses it); this one was filled a moment
+  // ago. Without them PostgreSQL reads every post below the cursor for each page, and sorts them.
+  await sql`analyze`.execute(ctx.db);
+  const rows = await ctx.db
+    .selectFrom('mentions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const started = performance.now();
+  const reader = mentionExportStream(
+    ctx,
+    { userId: 'bench', workspaceId, role: 'owner', via: 'cli' },
+    {},
+    'csv',
+  ).getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+  }
+  return { perSec: Number(rows.n) / ((performance.now() - started) / 1000), bytes };
+}
+
 export async function run(args: BenchArgs): Promise<BenchResult> {
   const size = args.size ?? 200_000;
   const queries = args.queries ?? 100;
@@ -242,6 +275,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const ceiling = await bulkInsertCeiling(args.engine, posts);
   const pipeline = await pipelineThroughput(args.engine, posts, queries);
   const latencies = await appendToVisible(pipeline.fresh, 15, 300);
+  const exported = await exportAll(pipeline.fresh);
   await pipeline.fresh.drop();
   const firehose = await pipelineThroughput(args.engine, posts, queries, true);
   await firehose.fresh.drop();
@@ -270,6 +304,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       peak_rss_mb: Math.round(peakRss / 1024 / 1024),
       firehose_items_per_sec: Math.round(firehose.itemsPerSec),
       firehose_stored_share_ratio: round(firehose.stored / size, 3),
+      export_csv_items_per_sec: Math.round(exported.perSec),
+      export_csv_mb: round(exported.bytes / 1024 / 1024, 1),
     },
   };
 }
