@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('listening stream filters', () => {
-  it('restores the filters from the address, applies the search as one types (and at once on Enter), keeps them over a reload, and exports what they select', async () => {
+  it('restores the filters from the address, applies the search as one types (and at once on Enter), keeps them over a reload, exports what they select, and dismisses the undecided posts together', async () => {
     // Three posts on a channel of their own, imported into the running server's demo workspace.
     const file = path.join(dir, 'reviews.csv');
     const now = new Date().toISOString();
@@ -118,6 +118,22 @@ describe('listening stream filters', () => {
       ['reviews', 'bob', 'Zebracorn lovely crew'],
       ['reviews', 'cat', 'Quokka seats were fine'],
     ]);
+
+    // Triage: the undecided posts shown are ticked at once and dismissed together.
+    const boxes = stream.getByRole('checkbox', { name: /^Select the post by / });
+    const undecided = await boxes.count();
+    expect(undecided).toBeGreaterThan(0);
+    await page.getByRole('button', { name: `Select the ${undecided} undecided shown` }).click();
+    const triage = page.getByRole('group', { name: 'Decide on the selected posts' });
+    await triage.getByText(`${undecided} selected`).waitFor();
+    await triage.getByRole('combobox', { name: 'Dismiss the selected posts as' }).selectOption('noise');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Dismissed as noise: ${undecided} post` })
+      .waitFor();
+    await expect.poll(() => boxes.count()).toBe(0);
+    expect(await stream.getByText('Dismissed · noise').count()).toBe(undecided);
+    await page.screenshot({ path: path.join(artifacts, 'listening-triage.png') });
 
     // A slow answer to an earlier search, arriving after the later one, does not replace it.
     await page.route(

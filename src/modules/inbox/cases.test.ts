@@ -12,6 +12,7 @@ import { mergeCases, splitCase } from './case-merge-split.ts';
 import { attachMention, createCase, updateCase } from './cases.ts';
 import {
   disposeMention,
+  disposeMentions,
   dispositionStats,
   priorityFromUrgency,
   summarize,
@@ -30,6 +31,8 @@ type Post = {
   replyTo?: string;
   threadRoot?: string;
   channel?: string;
+  /** A deletion of the post `id` from its source. */
+  deleted?: boolean;
 };
 
 /** Ingests posts through the real pipeline and returns the stored mention ids by external id. */
@@ -41,19 +44,23 @@ async function ingest(workspaceId: string, posts: Post[]): Promise<Map<string, n
       workspaceId,
       connectorId: null,
       format: 'generic' as const,
-      payload: JSON.stringify({
-        channel: p.channel ?? 'bluesky',
-        externalId: ids[i],
-        text: p.text,
-        createdAt: t.clock.now().toISOString(),
-        replyTo: p.replyTo ?? null,
-        threadRoot: p.threadRoot ?? p.replyTo ?? null,
-        author: {
-          externalId: `bluesky:${p.author ?? 'maya'}`,
-          handle: p.author ?? 'maya',
-          displayName: p.author ?? 'Maya',
-        },
-      }),
+      payload: JSON.stringify(
+        p.deleted
+          ? { channel: p.channel ?? 'bluesky', externalId: ids[i], deleted: true }
+          : {
+              channel: p.channel ?? 'bluesky',
+              externalId: ids[i],
+              text: p.text,
+              createdAt: t.clock.now().toISOString(),
+              replyTo: p.replyTo ?? null,
+              threadRoot: p.threadRoot ?? p.replyTo ?? null,
+              author: {
+                externalId: `bluesky:${p.author ?? 'maya'}`,
+                handle: p.author ?? 'maya',
+                displayName: p.author ?? 'Maya',
+              },
+            },
+      ),
     })),
   );
   while ((await processBatch(t.ctx)).claimed > 0) {
@@ -562,6 +569,70 @@ describe('dispositions: heard versus listened', () => {
     expect((await disposeMention(t.ctx, agent, id ?? 0, { action: 'answered' })).disposition).toBe(
       'answered',
     );
+  });
+});
+
+describe('triage of many posts at once', () => {
+  it('dismisses the undecided posts with a reason, leaves decided, deleted and unknown ones as they are, and says why', async () => {
+    const { ws, agent, moderator } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'b1', text: 'Win free followers now' },
+      { id: 'b2', text: 'Cheap pills here' },
+      { id: 'b3', text: 'My bag is lost' },
+      { id: 'b4', text: 'Going away' },
+      { id: 'b5', text: 'Thanks, all sorted' },
+    ]);
+    await disposeMention(t.ctx, agent, idOf(m, 'b3'), { action: 'create_case' });
+    await ingest(ws.id, [{ id: 'b4', text: '', deleted: true }]);
+    const stranger = await setup();
+    const theirs = await ingest(stranger.ws.id, [{ id: 'x1', text: 'Not yours' }]);
+    t.clock.advance(5 * 60_000);
+
+    const ids = ['b1', 'b2', 'b3', 'b4'].map((k) => idOf(m, k));
+    const result = await disposeMentions(t.ctx, agent, {
+      mentionIds: [...ids, idOf(theirs, 'x1')],
+      action: 'dismiss',
+      reason: 'spam',
+    });
+    expect(result.decided.map((d) => [d.mentionId, d.disposition, d.reason, d.by])).toEqual([
+      [idOf(m, 'b1'), 'dismissed', 'spam', agent.userId],
+      [idOf(m, 'b2'), 'dismissed', 'spam', agent.userId],
+    ]);
+    expect(result.decided[0]?.at).toBe(t.clock.now().toISOString());
+    expect(result.skipped).toEqual([
+      { mentionId: idOf(m, 'b3'), reason: 'already_decided' },
+      { mentionId: idOf(m, 'b4'), reason: 'deleted' },
+      { mentionId: idOf(theirs, 'x1'), reason: 'not_found' },
+    ]);
+    const rows = await t.ctx.db
+      .selectFrom('mentions')
+      .select(['external_id', 'disposition', 'disposition_reason'])
+      .where('id', 'in', [...ids, idOf(theirs, 'x1')])
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => [r.external_id, r.disposition, r.disposition_reason])).toEqual([
+      ['b1', 'dismissed', 'spam'],
+      ['b2', 'dismissed', 'spam'],
+      ['b3', 'case', null],
+      ['b4', null, null],
+      ['x1', null, null],
+    ]);
+
+    const answered = await disposeMentions(t.ctx, agent, { mentionIds: [idOf(m, 'b5')], action: 'answered' });
+    expect(answered.decided).toMatchObject([{ disposition: 'answered', reason: null }]);
+    // A second pass finds nothing left to decide.
+    expect(
+      (
+        await disposeMentions(t.ctx, agent, {
+          mentionIds: [idOf(m, 'b5')],
+          action: 'dismiss',
+          reason: 'noise',
+        })
+      ).skipped,
+    ).toEqual([{ mentionId: idOf(m, 'b5'), reason: 'already_decided' }]);
+    await expect(
+      disposeMentions(t.ctx, moderator, { mentionIds: [idOf(m, 'b1')], action: 'answered' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
   });
 });
 

@@ -3,7 +3,13 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { attachMention, insertCase } from './cases.ts';
-import type { DispositionInput, DispositionStats, DispositionView } from './schema.ts';
+import type {
+  BulkDispositionInput,
+  BulkDispositionResult,
+  DispositionInput,
+  DispositionStats,
+  DispositionView,
+} from './schema.ts';
 import { recordAgentResponse } from './sla.ts';
 
 async function dispositionOf(
@@ -85,6 +91,76 @@ export async function disposeMention(
     });
   }
   return dispositionOf(ctx, actor.workspaceId, mentionId);
+}
+
+/**
+ * Triage of many posts at once: marks the undecided ones among `mentionIds` answered, or dismissed
+ * with a reason, in one transaction. Posts already decided (a case, a lead, an earlier decision)
+ * keep their decision, and deleted or unknown ones are left out; each is named with why.
+ */
+export async function disposeMentions(
+  ctx: AppContext,
+  actor: Actor,
+  input: BulkDispositionInput,
+): Promise<BulkDispositionResult> {
+  requirePermission(actor, 'inbox:work');
+  const at = ctx.now().toISOString();
+  return ctx.db.transaction().execute(async (trx) => {
+    // Locked until the decision is written, so a colleague deciding one of them meanwhile waits.
+    const found = await ctx.dialect
+      .lockForUpdate(
+        trx
+          .selectFrom('mentions')
+          .select(['id', 'disposition', 'deleted_at', 'case_id'])
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', 'in', input.mentionIds),
+      )
+      .execute();
+    const byId = new Map(found.map((m) => [Number(m.id), m]));
+    const skipped: BulkDispositionResult['skipped'] = [];
+    const open: number[] = [];
+    for (const id of input.mentionIds) {
+      const m = byId.get(id);
+      if (!m) skipped.push({ mentionId: id, reason: 'not_found' });
+      else if (m.deleted_at !== null) skipped.push({ mentionId: id, reason: 'deleted' });
+      else if (m.disposition !== null) skipped.push({ mentionId: id, reason: 'already_decided' });
+      else open.push(id);
+    }
+    if (open.length === 0) return { decided: [], skipped };
+    const disposition = input.action === 'answered' ? 'answered' : 'dismissed';
+    const reason = input.action === 'dismiss' ? input.reason : null;
+    await trx
+      .updateTable('mentions')
+      .set({ disposition, disposition_reason: reason, disposition_at: at, disposition_by: actor.userId })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', 'in', open)
+      .execute();
+    // Answering posts of a case is the agent's response on that case, once per case.
+    if (input.action === 'answered') {
+      const cases = new Set(open.flatMap((id) => byId.get(id)?.case_id ?? []));
+      for (const caseId of cases) await recordAgentResponse(ctx, trx, actor.workspaceId, caseId, ctx.now());
+    }
+    const decided = await trx
+      .selectFrom('mentions')
+      .select(['id', 'disposition', 'disposition_reason', 'disposition_at', 'disposition_by', 'case_id'])
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', 'in', open)
+      .execute();
+    const views = new Map(
+      decided.map((m) => [
+        Number(m.id),
+        {
+          mentionId: Number(m.id),
+          disposition: m.disposition as DispositionView['disposition'],
+          reason: m.disposition_reason,
+          caseId: m.case_id,
+          at: m.disposition_at ?? at,
+          by: m.disposition_by,
+        },
+      ]),
+    );
+    return { decided: open.flatMap((id) => views.get(id) ?? []), skipped };
+  });
 }
 
 /** A case subject from a post: its first line, cut at a word near 80 characters. */

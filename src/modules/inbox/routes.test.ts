@@ -496,3 +496,35 @@ describe('canned responses API', () => {
     expect(ok.status).toBe(201);
   });
 });
+
+describe('POST /mentions/dispositions', () => {
+  it('dismisses posts in bulk for an agent, refuses a moderator, and names what is wrong with a request', async () => {
+    const { mentionId, agent, moderator } = await workspace();
+    const post = (body: unknown, bearer?: string) =>
+      call(app(), 'POST', '/api/v1/mentions/dispositions', body, bearer ? { bearer } : {});
+    const done = await json<{ decided: { mentionId: number; reason: string }[]; skipped: unknown[] }>(
+      await post({ mentionIds: [mentionId, 999_999_999], action: 'dismiss', reason: 'noise' }, agent),
+    );
+    expect(done.decided).toMatchObject([{ mentionId, disposition: 'dismissed', reason: 'noise' }]);
+    expect(done.skipped).toEqual([{ mentionId: 999_999_999, reason: 'not_found' }]);
+
+    expect((await post({ mentionIds: [mentionId], action: 'answered' }, moderator)).status).toBe(403);
+    expect((await post({ mentionIds: [mentionId], action: 'answered' })).status).toBe(401);
+    for (const [body, field] of [
+      [{ mentionIds: [], action: 'answered' }, 'mentionIds'],
+      [{ mentionIds: Array.from({ length: 201 }, (_, i) => i + 1), action: 'answered' }, 'mentionIds'],
+      [{ mentionIds: [mentionId, mentionId], action: 'answered' }, 'mentionIds'],
+      [{ mentionIds: [mentionId], action: 'dismiss' }, 'reason'],
+      [{ mentionIds: [mentionId], action: 'dismiss', reason: 'boring' }, 'reason'],
+      [{ mentionIds: [mentionId], action: 'create_case' }, 'action'],
+    ] as const) {
+      const res = await post(body, agent);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const error = (await res.json()) as { error: { details: { fields: { path: string }[] } } };
+      expect(
+        error.error.details.fields.some((f) => f.path === field),
+        `${JSON.stringify(body)}: ${JSON.stringify(error.error.details.fields)}`,
+      ).toBe(true);
+    }
+  });
+});

@@ -11,13 +11,15 @@ import * as caseLists from './case-lists.ts';
 import { mergeCases, splitCase } from './case-merge-split.ts';
 import * as caseRules from './case-rules.ts';
 import * as cases from './cases.ts';
-import { disposeMention, dispositionStats } from './dispositions.ts';
+import { disposeMention, disposeMentions, dispositionStats } from './dispositions.ts';
 import * as live from './live.ts';
 import { cannedInput, cannedSchema, noteInput, noteSchema, replyInput, replySchema } from './notes-schema.ts';
 import * as replies from './replies.ts';
 import * as rules from './routing-rules.ts';
 import { routingRuleInput, routingRuleSchema, ruleTestSchema } from './routing-schema.ts';
 import {
+  bulkDispositionInput,
+  bulkDispositionResultSchema,
   caseCardSchema,
   caseDetailSchema,
   caseFilters,
@@ -180,6 +182,22 @@ export function inboxRoutes(ctx: AppContext) {
     }),
     async (c) =>
       c.json(await disposeMention(ctx, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/mentions/dispositions',
+      tags,
+      summary:
+        'Triage up to 200 posts at once: the undecided ones are marked answered or dismissed with a reason; the others are listed as skipped, with why',
+      request: { body: jsonBody(bulkDispositionInput) },
+      responses: {
+        200: jsonContent(bulkDispositionResultSchema, 'What was decided and what was left'),
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => c.json(await disposeMentions(ctx, actorOf(c), c.req.valid('json')), 200),
   );
 
   app.openapi(

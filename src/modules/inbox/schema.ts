@@ -217,6 +217,22 @@ export const dispositionInput = z
   ])
   .openapi('DispositionInput');
 
+export const bulkDispositionInput = z
+  .object({
+    mentionIds: z
+      .array(z.number().int().positive())
+      .min(1)
+      .max(200)
+      .refine((ids) => new Set(ids).size === ids.length, 'each post once'),
+  })
+  .and(
+    z.discriminatedUnion('action', [
+      z.object({ action: z.literal('answered') }),
+      z.object({ action: z.literal('dismiss'), reason: z.enum(dismissReasons) }),
+    ]),
+  )
+  .openapi('BulkDispositionInput');
+
 export const dispositionSchema = z
   .object({
     mentionId: z.number(),
@@ -227,6 +243,18 @@ export const dispositionSchema = z
     by: z.string().nullable(),
   })
   .openapi('Disposition');
+
+export const bulkDispositionResultSchema = z
+  .object({
+    decided: z.array(dispositionSchema),
+    skipped: z.array(
+      z.object({
+        mentionId: z.number(),
+        reason: z.enum(['already_decided', 'deleted', 'not_found']),
+      }),
+    ),
+  })
+  .openapi('BulkDispositionResult');
 
 export const dispositionStatsSchema = z
   .object({
@@ -264,6 +292,8 @@ export type CasePatch = z.infer<typeof casePatch>;
 export type CaseFilters = z.infer<typeof caseFilters>;
 export type ConversationView = z.infer<typeof conversationSchema>;
 export type DispositionInput = z.infer<typeof dispositionInput>;
+export type BulkDispositionInput = z.infer<typeof bulkDispositionInput>;
+export type BulkDispositionResult = z.infer<typeof bulkDispositionResultSchema>;
 export type DispositionView = z.infer<typeof dispositionSchema>;
 export type DispositionStats = z.infer<typeof dispositionStatsSchema>;
 export type TeamView = z.infer<typeof teamSchema>;

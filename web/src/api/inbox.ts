@@ -276,6 +276,10 @@ export type Disposition = {
   at: string;
   by: string | null;
 };
+export type BulkDispositionResult = {
+  decided: Disposition[];
+  skipped: { mentionId: number; reason: 'already_decided' | 'deleted' | 'not_found' }[];
+};
 export type DispositionStats = {
   since: string;
   matched: number;
@@ -461,6 +465,11 @@ export const inboxApi = {
     request<void>('DELETE', casePath(id, '/presence'), undefined, undefined, { keepalive: true }),
   dispose: (mentionId: number, input: DispositionAction) =>
     request<Disposition>('POST', `/api/v1/mentions/${mentionId}/disposition`, input),
+  /** Up to 200 posts at once; only undecided ones are decided, the others come back as skipped. */
+  disposeMany: (
+    mentionIds: number[],
+    input: { action: 'answered' } | { action: 'dismiss'; reason: DismissReason },
+  ) => request<BulkDispositionResult>('POST', '/api/v1/mentions/dispositions', { mentionIds, ...input }),
   dispositionStats: (days = 7) =>
     request<DispositionStats>('GET', `/api/v1/inbox/dispositions${qs({ days })}`),
   assignees: () => request<{ items: Assignee[] }>('GET', '/api/v1/inbox/assignees'),

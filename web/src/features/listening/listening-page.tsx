@@ -1,13 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { analysisApi, type Classifier, readAnalysis, type Topic } from '../../api/analysis.ts';
+import { inboxWorkers } from '../../api/inbox.ts';
 import { type ListeningQuery, listeningApi, type Mention, type MentionFilters } from '../../api/listening.ts';
 import { ApiError } from '../../api.ts';
 import { useModalDialog } from '../../components/modal-dialog.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
 import { ListeningNav } from './listening-nav.tsx';
 import { MentionCard, Sparkline } from './mention-card.tsx';
 import { filtersFromParams, withStreamFilter } from './stream-filters.ts';
+import { TriageBar } from './triage-bar.tsx';
 
 /** Until the workspace's channels arrive (GET /listening/channels): the ones Rapport's connectors use. */
 const knownChannels = ['bluesky', 'mastodon', 'rss', 'webhook', 'import', 'email'];
@@ -65,6 +68,11 @@ export function ListeningPage() {
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
   const [open, setOpen] = useState<Mention | null>(null);
+  const { session } = useSession();
+  const canDecide = !!session && inboxWorkers.includes(session.user.role);
+  /** Ticked undecided posts, for deciding on them together (at most 200, what one request takes). */
+  const [picked, setPicked] = useState<Set<number>>(new Set());
+  const [triaged, setTriaged] = useState('');
   const closeThread = useCallback(() => setOpen(null), []);
   /** New mentions held back while someone reads the list, so what they point at does not move. */
   const [waiting, setWaiting] = useState<Mention[]>([]);
@@ -133,6 +141,7 @@ export function ListeningPage() {
       const page = await listeningApi.mentions(f, after);
       if (ticket !== loads.current) return;
       setMentions((prev) => (after ? [...prev, ...page.items] : page.items));
+      if (!after) setPicked(new Set());
       if (!after) setWaiting([]);
       setCursor(page.nextCursor);
     } catch (err) {
@@ -200,6 +209,7 @@ export function ListeningPage() {
     return () => clearTimeout(timer);
   }, [search, applySearch]);
 
+  const undecided = mentions.filter((m) => !m.deleted && !m.disposition);
   const searchInAddress = filters.search ?? '';
   useEffect(() => {
     if (searchInAddress === appliedSearch.current) return;
@@ -303,7 +313,39 @@ export function ListeningPage() {
               />
             )}
           </form>
+          {canDecide && picked.size > 0 && (
+            <TriageBar
+              ids={[...picked]}
+              onClear={() => setPicked(new Set())}
+              onDecided={(decided, message) => {
+                const byId = new Map(decided.map((d) => [d.mentionId, d]));
+                setMentions((prev) =>
+                  prev.map((m) => ({ ...m, disposition: byId.get(m.id) ?? m.disposition })),
+                );
+                setPicked(new Set());
+                setTriaged(message);
+              }}
+            />
+          )}
+          <p className="inbox-message" role="status">
+            {triaged}
+          </p>
           <p className="stream-export">
+            {canDecide && undecided.length > 0 && (
+              <>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setTriaged('');
+                    setPicked(new Set(undecided.slice(0, 200).map((m) => m.id)));
+                  }}
+                >
+                  Select the {Math.min(undecided.length, 200)} undecided shown
+                </button>{' '}
+                ·{' '}
+              </>
+            )}
             <a className="button-link secondary" href={listeningApi.exportUrl(filters)} download>
               Export CSV
             </a>{' '}
@@ -358,6 +400,22 @@ export function ListeningPage() {
                 topics={topicMap}
                 onOpen={setOpen}
                 fresh={fresh.has(m.id)}
+                selection={
+                  canDecide && !m.deleted && !m.disposition
+                    ? {
+                        checked: picked.has(m.id),
+                        onToggle: () => {
+                          setTriaged('');
+                          setPicked((prev) => {
+                            const next = new Set(prev);
+                            if (next.has(m.id)) next.delete(m.id);
+                            else if (next.size < 200) next.add(m.id);
+                            return next;
+                          });
+                        },
+                      }
+                    : undefined
+                }
               />
             ))}
           </div>

@@ -26,6 +26,7 @@ export function MentionCard({
   topics,
   onOpen,
   fresh,
+  selection,
 }: {
   mention: Mention;
   queries: Map<string, ListeningQuery>;
@@ -33,6 +34,8 @@ export function MentionCard({
   topics?: Map<string, Topic>;
   onOpen?: (m: Mention) => void;
   fresh?: boolean;
+  /** A tick box for deciding on many posts at once (the listening stream's triage). */
+  selection?: { checked: boolean; onToggle(): void };
 }) {
   const analysis = readAnalysis(m);
   const known = new Set(analysis.topics.map((t) => t.id));
@@ -53,6 +56,15 @@ export function MentionCard({
       data-mention-id={m.id}
     >
       <header className="mention-head">
+        {selection && (
+          <input
+            type="checkbox"
+            className="mention-check"
+            aria-label={`Select the post by ${name}`}
+            checked={selection.checked}
+            onChange={selection.onToggle}
+          />
+        )}
         <span className="avatar" aria-hidden="true">
           {name.slice(0, 1).toUpperCase()}
         </span>
