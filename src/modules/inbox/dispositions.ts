@@ -127,7 +127,8 @@ export async function disposeMentions(
       else open.push(id);
     }
     if (open.length === 0) return { decided: [], skipped };
-    const disposition = input.action === 'answered' ? 'answered' : 'dismissed';
+    const disposition: DispositionView['disposition'] =
+      input.action === 'answered' ? 'answered' : 'dismissed';
     const reason = input.action === 'dismiss' ? input.reason : null;
     await trx
       .updateTable('mentions')
@@ -140,26 +141,15 @@ export async function disposeMentions(
       const cases = new Set(open.flatMap((id) => byId.get(id)?.case_id ?? []));
       for (const caseId of cases) await recordAgentResponse(ctx, trx, actor.workspaceId, caseId, ctx.now());
     }
-    const decided = await trx
-      .selectFrom('mentions')
-      .select(['id', 'disposition', 'disposition_reason', 'disposition_at', 'disposition_by', 'case_id'])
-      .where('workspace_id', '=', actor.workspaceId)
-      .where('id', 'in', open)
-      .execute();
-    const views = new Map(
-      decided.map((m) => [
-        Number(m.id),
-        {
-          mentionId: Number(m.id),
-          disposition: m.disposition as DispositionView['disposition'],
-          reason: m.disposition_reason,
-          caseId: m.case_id,
-          at: m.disposition_at ?? at,
-          by: m.disposition_by,
-        },
-      ]),
-    );
-    return { decided: open.flatMap((id) => views.get(id) ?? []), skipped };
+    const decided = open.map((id) => ({
+      mentionId: id,
+      disposition,
+      reason,
+      caseId: byId.get(id)?.case_id ?? null,
+      at,
+      by: actor.userId,
+    }));
+    return { decided, skipped };
   });
 }
 
