@@ -55,6 +55,31 @@ function selected(ctx: AppContext, workspaceId: string, filters: MentionExportFi
   return q;
 }
 
+/** The columns a line is made of: not the analysis and engagement JSON a post also carries. */
+function exportedRows(ctx: AppContext, workspaceId: string, filters: MentionExportFilters) {
+  return selected(ctx, workspaceId, filters)
+    .clearSelect()
+    .select([
+      'mentions.id',
+      'mentions.created_at',
+      'mentions.channel',
+      'mentions.url',
+      'mentions.language',
+      'mentions.sentiment',
+      'mentions.intents',
+      'mentions.topics',
+      'mentions.urgency',
+      'mentions.disposition',
+      'mentions.disposition_reason',
+      'mentions.case_id',
+      'mentions.reply_to',
+      'mentions.text',
+      'authors.handle as author_handle',
+      'authors.display_name as author_display_name',
+      'authors.followers as author_followers',
+    ]);
+}
+
 /**
  * Writes the posts `filters` select through `write`, newest first: one CSV line or JSON object per
  * post with the columns of `mentionExportColumns`. Topics and listening queries are given by name;
@@ -126,7 +151,7 @@ async function* exportChunks(
   let done = 0;
   let before: number | undefined;
   for (;;) {
-    let q = selected(ctx, actor.workspaceId, filters);
+    let q = exportedRows(ctx, actor.workspaceId, filters);
     if (before !== undefined) q = q.where('mentions.id', '<', before);
     const rows = await q.orderBy('mentions.id', 'desc').limit(pageSize).execute();
     if (rows.length === 0) break;
