@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { casePriorities, caseStatuses, caseTypes } from '../inbox/vocabulary.ts';
 import { mentionSchema } from '../listening/schema.ts';
 import { eventsBinSchema, transactionsBinSchema } from './activity-schema.ts';
 import { lifecycleStages } from './segment-rules.ts';
@@ -73,6 +74,25 @@ export const consentInput = z
   })
   .openapi('ConsentInput');
 
+/** A person's cases in short, as their profile and each of their cases show it. */
+export const caseHistorySchema = z
+  .object({
+    open: z.number().openapi({ description: 'not solved or closed' }),
+    total: z.number(),
+    recent: z.array(
+      z.object({
+        id: z.string(),
+        number: z.number(),
+        subject: z.string(),
+        status: z.enum(caseStatuses),
+        priority: z.enum(casePriorities),
+        type: z.enum(caseTypes),
+        updatedAt: z.string(),
+      }),
+    ),
+  })
+  .openapi('CaseHistory');
+
 export const customerProfileSchema = customerSummarySchema
   .omit({ identities: true, influence: true })
   .extend({
@@ -118,23 +138,9 @@ export const customerProfileSchema = customerSummarySchema
     transactions: transactionsBinSchema,
     events: eventsBinSchema,
     consents: z.array(consentSchema).openapi({ description: 'current state per purpose and channel' }),
-    serviceHistory: z
-      .object({
-        open: z.number(),
-        total: z.number(),
-        recent: z.array(
-          z.object({
-            id: z.string(),
-            number: z.number(),
-            subject: z.string(),
-            status: z.string(),
-            priority: z.string(),
-            type: z.string(),
-            updatedAt: z.string(),
-          }),
-        ),
-      })
-      .openapi({ description: "the customer's cases (docs/inbox.md): open and in all, the 5 latest" }),
+    serviceHistory: caseHistorySchema.openapi({
+      description: "the customer's cases (docs/inbox.md): open and in all, the 5 latest",
+    }),
   })
   .openapi('CustomerProfile');
 
@@ -237,6 +243,7 @@ export const mergeInput = z
 
 export type IdentityView = z.infer<typeof identitySchema>;
 export type CustomerSummary = z.infer<typeof customerSummarySchema>;
+export type CaseHistory = z.infer<typeof caseHistorySchema>;
 export type CustomerProfile = z.infer<typeof customerProfileSchema>;
 export type MergeView = z.infer<typeof mergeSchema>;
 export type SuggestionView = z.infer<typeof suggestionSchema>;

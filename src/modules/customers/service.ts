@@ -26,6 +26,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { isFollowing, recordEvent } from '../collaboration/feed.ts';
 import { eventsBin, transactionsBin } from './activity-queries.ts';
 import { definitionsOf } from './attributes.ts';
+import { caseHistoryOf } from './case-history.ts';
 import { consentsTo, customerConsents } from './consents.ts';
 import {
   attrsOf,
@@ -305,7 +306,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     transactions,
     events,
     consents,
-    serviceCases,
+    serviceHistory,
     following,
   ] = await Promise.all([
     summarize(ctx, workspaceId, [row]),
@@ -322,14 +323,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     transactionsBin(ctx, ctx.db, workspaceId, id),
     eventsBin(ctx.db, workspaceId, id),
     customerConsents(ctx, workspaceId, id),
-    ctx.db
-      .selectFrom('cases')
-      .select(['id', 'number', 'subject', 'status', 'priority', 'type', 'updated_at'])
-      .where('workspace_id', '=', workspaceId)
-      .where('customer_id', '=', id)
-      .where('merged_into', 'is', null)
-      .orderBy('number', 'desc')
-      .execute(),
+    caseHistoryOf(ctx, workspaceId, id),
     isFollowing(ctx, actor, 'customer', id),
   ]);
   if (!summary) throw new AppError('not_found', `No customer ${id}`);
@@ -379,19 +373,7 @@ export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Pr
     // What was collected about them (not published by them) needs their profiling consent.
     events: consentsTo(consents, 'profiling') ? events : { count: events.count, byName: [], withheld: true },
     consents,
-    serviceHistory: {
-      open: serviceCases.filter((c) => c.status !== 'solved' && c.status !== 'closed').length,
-      total: serviceCases.length,
-      recent: serviceCases.slice(0, 5).map((c) => ({
-        id: c.id,
-        number: Number(c.number),
-        subject: c.subject,
-        status: c.status,
-        priority: c.priority,
-        type: c.type,
-        updatedAt: c.updated_at,
-      })),
-    },
+    serviceHistory,
   };
 }
 

@@ -6,6 +6,7 @@ import type { CasesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, decodeKeyCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
+import { caseHistoryOf } from '../customers/case-history.ts';
 import { segmentBadges } from '../customers/segments.ts';
 import { customerSummaries } from '../customers/service.ts';
 import { mentionsOfCase } from '../listening/service.ts';
@@ -400,7 +401,7 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
     caseReplies(ctx, actor.workspaceId, id),
     caseNotes(ctx, actor.workspaceId, id),
     segmentBadges(ctx, actor.workspaceId, row.customer_id ? [row.customer_id] : []),
-    row.customer_id ? otherCasesOf(ctx, actor.workspaceId, row.customer_id, id) : Promise.resolve(null),
+    row.customer_id ? caseHistoryOf(ctx, actor.workspaceId, row.customer_id, id) : Promise.resolve(null),
   ]);
   return {
     ...toCaseView(ctx, row, slaViews(clocks)),
@@ -416,48 +417,5 @@ export async function getCase(ctx: AppContext, actor: Actor, id: string): Promis
     replies,
     notes,
     otherCases,
-  };
-}
-
-/**
- * The customer's cases besides `caseId` (merged-away ones left out): how many are open and in all,
- * and the 5 latest, read through `cases_customer_idx (workspace_id, customer_id, number)`.
- */
-async function otherCasesOf(
-  ctx: AppContext,
-  workspaceId: string,
-  customerId: string,
-  caseId: string,
-): Promise<CaseDetail['otherCases']> {
-  const theirs = ctx.db
-    .selectFrom('cases')
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId)
-    .where('merged_into', 'is', null)
-    .where('id', '!=', caseId);
-  const [recent, counts] = await Promise.all([
-    theirs
-      .select(['id', 'number', 'subject', 'status', 'priority', 'updated_at'])
-      .orderBy('number', 'desc')
-      .limit(5)
-      .execute(),
-    theirs
-      .select((eb) => [
-        eb.fn.countAll<number>().as('total'),
-        eb.fn.count<number>(sql`case when status not in ('solved', 'closed') then 1 end`).as('open'),
-      ])
-      .executeTakeFirst(),
-  ]);
-  return {
-    open: Number(counts?.open ?? 0),
-    total: Number(counts?.total ?? 0),
-    recent: recent.map((c) => ({
-      id: c.id,
-      number: Number(c.number),
-      subject: c.subject,
-      status: c.status,
-      priority: c.priority,
-      updatedAt: c.updated_at,
-    })),
   };
 }

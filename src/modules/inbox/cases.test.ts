@@ -5,7 +5,7 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import { followRecord, listNotifications, markNotificationsRead, recordFeed } from '../collaboration/feed.ts';
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
-import { updateCustomer } from '../customers/service.ts';
+import { getCustomer, updateCustomer } from '../customers/service.ts';
 import { createQuery } from '../listening/service.ts';
 import { getCase, listCases } from './case-lists.ts';
 import { mergeCases, splitCase } from './case-merge-split.ts';
@@ -524,6 +524,16 @@ describe("the customer's other cases", () => {
     expect((await getCase(t.ctx, agent, theirs.id)).otherCases).toEqual({ open: 0, total: 0, recent: [] });
     const loose = await createCase(t.ctx, agent, { subject: 'Nobody yet' });
     expect((await getCase(t.ctx, agent, loose.id)).otherCases).toBeNull();
+    // The customer's profile counts the same cases, the one opened first among them.
+    const profile = await getCustomer(t.ctx, agent, customerId ?? '');
+    expect(profile.serviceHistory).toMatchObject({ open: 5, total: 7 });
+    expect(profile.serviceHistory.recent.map((c) => [c.subject, c.type])).toEqual([
+      ['Earlier 7', 'question'],
+      ['Earlier 5', 'question'],
+      ['Earlier 4', 'question'],
+      ['Earlier 3', 'question'],
+      ['Earlier 2', 'question'],
+    ]);
   });
 });
 

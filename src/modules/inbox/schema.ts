@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { customerSummarySchema } from '../customers/schema.ts';
+import { caseHistorySchema, customerSummarySchema } from '../customers/schema.ts';
 import { mentionSchema } from '../listening/schema.ts';
 import { noteSchema, replySchema } from './notes-schema.ts';
 import { caseSlaSchema } from './sla-schema.ts';
@@ -103,26 +103,10 @@ export const caseDetailSchema = caseSchema
     following: z.boolean(),
     replies: z.array(replySchema),
     notes: z.array(noteSchema).openapi({ description: 'internal: never shown to the customer' }),
-    otherCases: z
-      .object({
-        open: z.number().openapi({ description: 'not solved or closed' }),
-        total: z.number(),
-        recent: z.array(
-          z.object({
-            id: z.string(),
-            number: z.number(),
-            subject: z.string(),
-            status: z.enum(caseStatuses),
-            priority: z.enum(casePriorities),
-            updatedAt: z.string(),
-          }),
-        ),
-      })
-      .nullable()
-      .openapi({
-        description:
-          "the customer's other cases (merged-away ones left out): how many are open and in all, the 5 latest by number; null without a customer",
-      }),
+    otherCases: caseHistorySchema.nullable().openapi({
+      description:
+        "the customer's other cases (merged-away ones left out): how many are open and in all, the 5 latest by number; null without a customer",
+    }),
   })
   .openapi('CaseDetail');
 

@@ -1,6 +1,7 @@
 // Customers: profiles, identities, merges with evidence, influence, custom attributes.
 
 import { type Page, qs, type Role, request } from '../api.ts';
+import type { CaseHistory } from './inbox.ts';
 import type { Mention } from './listening.ts';
 import type { SurveyKind } from './surveys.ts';
 
@@ -95,19 +96,7 @@ export type CustomerProfile = Omit<CustomerSummary, 'identities' | 'influence'> 
   /** Current consent state per purpose and channel. */
   consents: Consent[];
   /** The customer's cases: open and in all, the 5 latest. */
-  serviceHistory: {
-    open: number;
-    total: number;
-    recent: {
-      id: string;
-      number: number;
-      subject: string;
-      status: string;
-      priority: string;
-      type: string;
-      updatedAt: string;
-    }[];
-  };
+  serviceHistory: CaseHistory;
   erasedAt: string | null;
 };
 export const consentPurposes = ['marketing', 'support', 'research', 'profiling'] as const;

@@ -174,6 +174,20 @@ export type Conversation = {
   /** Its stored posts, oldest first. */
   messages: Mention[];
 };
+/** A person's cases in short: how many are open and in all, the 5 latest by number. */
+export type CaseHistory = {
+  open: number;
+  total: number;
+  recent: {
+    id: string;
+    number: number;
+    subject: string;
+    status: CaseStatus;
+    priority: CasePriority;
+    type: CaseType;
+    updatedAt: string;
+  }[];
+};
 export type CaseDetail = Case & {
   customer: CustomerSummary | null;
   /** Absent from older servers. */
@@ -185,18 +199,7 @@ export type CaseDetail = Case & {
   /** Internal notes, never shown to the customer (absent from older servers). */
   notes?: CaseNote[];
   /** The customer's other cases: open, in all, the 5 latest; null without a customer (absent from older servers). */
-  otherCases?: {
-    open: number;
-    total: number;
-    recent: {
-      id: string;
-      number: number;
-      subject: string;
-      status: CaseStatus;
-      priority: CasePriority;
-      updatedAt: string;
-    }[];
-  } | null;
+  otherCases?: CaseHistory | null;
 };
 export type CaseFilters = {
   view?: 'all' | 'mine' | 'unassigned';
