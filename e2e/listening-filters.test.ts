@@ -119,8 +119,22 @@ describe('listening stream filters', () => {
       ['reviews', 'cat', 'Quokka seats were fine'],
     ]);
 
-    // Triage: the undecided posts shown are ticked at once and dismissed together.
+    // A post decided through its own menu is no longer among the undecided to tick.
     const boxes = stream.getByRole('checkbox', { name: /^Select the post by / });
+    const before = await boxes.count();
+    expect(before).toBe(3);
+    const lovely = stream.getByRole('article').filter({ hasText: 'Zebracorn lovely crew' });
+    await lovely.getByRole('checkbox').check();
+    await page.getByRole('group', { name: 'Decide on the selected posts' }).getByText('1 selected').waitFor();
+    await lovely.getByRole('button', { name: 'Decide what becomes of this post' }).click();
+    await lovely.getByRole('button', { name: 'Answered' }).click();
+    await lovely.getByText('Answered', { exact: true }).waitFor();
+    await expect.poll(() => boxes.count()).toBe(before - 1);
+    expect(await lovely.getByRole('checkbox').count()).toBe(0);
+    // It left the selection with its box: nothing is selected, so the bar is gone.
+    expect(await page.getByRole('group', { name: 'Decide on the selected posts' }).count()).toBe(0);
+
+    // Triage: the undecided posts shown are ticked at once and dismissed together.
     const undecided = await boxes.count();
     expect(undecided).toBeGreaterThan(0);
     await page.getByRole('button', { name: `Select the ${undecided} undecided shown` }).click();

@@ -34,10 +34,13 @@ function DispositionChip({ d, caseNumber }: { d: Disposition; caseNumber: number
 export function DispositionMenu({
   mentionId,
   initial,
+  onDecided,
 }: {
   mentionId: number;
   /** The mention's current disposition, when the server sends it with the mention. */
   initial?: Disposition | null | undefined;
+  /** Told of each decision saved, so a list holding the mention can show it decided. */
+  onDecided?: (d: Disposition) => void;
 }) {
   const [current, setCurrent] = useState<Disposition | null>(initial ?? null);
   const [caseNumber, setCaseNumber] = useState<number | null>(null);
@@ -102,6 +105,7 @@ export function DispositionMenu({
       setCurrent(d);
       setCaseNumber(null);
       close();
+      onDecided?.(d);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save the decision.');
     } finally {

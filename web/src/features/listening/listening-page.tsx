@@ -400,6 +400,18 @@ export function ListeningPage() {
                 topics={topicMap}
                 onOpen={setOpen}
                 fresh={fresh.has(m.id)}
+                onDecided={(d) => {
+                  // Decided on its own: no longer undecided, so out of the triage selection.
+                  setMentions((prev) =>
+                    prev.map((x) => (x.id === d.mentionId ? { ...x, disposition: d } : x)),
+                  );
+                  setPicked((prev) => {
+                    if (!prev.has(d.mentionId)) return prev;
+                    const next = new Set(prev);
+                    next.delete(d.mentionId);
+                    return next;
+                  });
+                }}
                 selection={
                   canDecide && !m.deleted && !m.disposition
                     ? {

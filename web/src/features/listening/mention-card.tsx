@@ -1,5 +1,5 @@
 import { readAnalysis, type Topic } from '../../api/analysis.ts';
-import { inboxWorkers } from '../../api/inbox.ts';
+import { type Disposition, inboxWorkers } from '../../api/inbox.ts';
 import type { ListeningQuery, Mention } from '../../api/listening.ts';
 import { PostLinks } from '../../components/post-links.tsx';
 import { useSession } from '../../session.tsx';
@@ -27,6 +27,7 @@ export function MentionCard({
   onOpen,
   fresh,
   selection,
+  onDecided,
 }: {
   mention: Mention;
   queries: Map<string, ListeningQuery>;
@@ -36,6 +37,8 @@ export function MentionCard({
   fresh?: boolean;
   /** A tick box for deciding on many posts at once (the listening stream's triage). */
   selection?: { checked: boolean; onToggle(): void };
+  /** Told when the post is decided through its own menu. */
+  onDecided?: (d: Disposition) => void;
 }) {
   const analysis = readAnalysis(m);
   const known = new Set(analysis.topics.map((t) => t.id));
@@ -96,7 +99,7 @@ export function MentionCard({
                   Open thread
                 </button>
               )}
-              {canDecide && <DispositionMenu mentionId={m.id} initial={disposition} />}
+              {canDecide && <DispositionMenu mentionId={m.id} initial={disposition} onDecided={onDecided} />}
             </span>
           }
         >
