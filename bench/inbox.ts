@@ -168,6 +168,31 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     const { ms } = await get(`/api/v1/cases/${data.caseIds[index]}`, data.tokens[i % AGENTS] as string);
     openMs.push(ms);
   }
+  // Searching the list (first page, all active cases, as the search box does): a customer's
+  // name, an email, a handle as shown, words of the posts (each of the generator's 12 phrases is
+  // in a twelfth of the posts: the worst case for the full-text part), a subject's substring.
+  const customerCount = data.customers;
+  const searchKinds: Record<string, () => string> = {
+    name: () => `Customer ${Math.floor(rnd() * customerCount)}`,
+    email: () => `customer${Math.floor(rnd() * customerCount)}@example`,
+    handle: () => `@c${Math.floor(rnd() * customerCount)}.bsky`,
+    post_words: () =>
+      ['lost bag', 'three hours delayed', 'quick refund', 'wifi board'][Math.floor(rnd() * 4)] as string,
+    subject_part: () => ['twice', 'check-in', 'crew to'][Math.floor(rnd() * 3)] as string,
+  };
+  const searchMs: number[] = [];
+  const searchByKind: Record<string, number[]> = {};
+  const kinds = Object.keys(searchKinds);
+  for (let i = 0; i < samples; i++) {
+    const kind = kinds[i % kinds.length] as string;
+    const text = searchKinds[kind]?.() ?? '';
+    const { ms } = await get(
+      `/api/v1/cases?status=active&limit=${PAGE_SIZE}&search=${encodeURIComponent(text)}`,
+      data.tokens[i % AGENTS] as string,
+    );
+    searchMs.push(ms);
+    searchByKind[kind] = [...(searchByKind[kind] ?? []), ms];
+  }
   const loadAfterReads = os.loadavg()[0] ?? 0;
 
   // 50 agents over real HTTP: the server on a loopback port, autocannon in a child process.
@@ -297,6 +322,9 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       list_ms_p95_by_view: JSON.stringify(
         Object.fromEntries(Object.entries(listByView).map(([v, ms]) => [v, round(percentile(ms, 95))])),
       ),
+      search_ms_p95_by_kind: JSON.stringify(
+        Object.fromEntries(Object.entries(searchByKind).map(([k, ms]) => [k, round(percentile(ms, 95))])),
+      ),
       load_avg_1m: `${round(loadBefore)} reads ${round(loadAfterReads)} agents ${round(loadAfterAgents)}`,
       generate_s: round(generateS),
     },
@@ -308,6 +336,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       inbox_list_next_page_ms_p95: round(percentile(listNext, 95)),
       inbox_list_sorted_ms_p50: round(percentile(listSorted, 50)),
       inbox_list_sorted_ms_p95: round(percentile(listSorted, 95)),
+      inbox_search_ms_p50: round(percentile(searchMs, 50)),
+      inbox_search_ms_p95: round(percentile(searchMs, 95)),
       case_open_ms_p50: round(percentile(openMs, 50)),
       case_open_ms_p95: round(percentile(openMs, 95)),
       agent_load_req_per_sec: Math.round(load.req_per_sec ?? 0),

@@ -64,6 +64,8 @@ describe('inbox', () => {
     await caseLink.waitFor();
     const caseNumber = Number((await caseLink.textContent())?.replace(/\D+/g, ''));
     expect(caseNumber).toBeGreaterThan(0);
+    const author = (await caseCard.locator('.mention-who strong').textContent()) ?? '';
+    expect(author.length).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(artifacts, 'inbox-listening-dispositions.png') });
 
     // Inbox: the case is listed with its number; open it.
@@ -116,7 +118,9 @@ describe('inbox', () => {
     // / puts the cursor in the search box; the slash is not typed into it.
     await page.locator('main').focus();
     await page.keyboard.press('/');
-    const search = page.getByRole('searchbox', { name: 'Search subjects, or a case number' });
+    const search = page.getByRole('searchbox', {
+      name: 'Search subjects, customers and posts, or a case number',
+    });
     await expect.poll(() => search.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.type(`#${caseNumber}`);
     expect(await search.inputValue()).toBe(`#${caseNumber}`);
@@ -124,6 +128,13 @@ describe('inbox', () => {
     await expect
       .poll(() => page.getByRole('list', { name: 'Solved cases' }).getByRole('link').count())
       .toBe(1);
+    // The search finds it by its customer's name as well.
+    await search.fill(author);
+    await page.keyboard.press('Enter');
+    await page
+      .getByRole('list', { name: 'Solved cases' })
+      .getByRole('link', { name: new RegExp(`^#${caseNumber} `) })
+      .waitFor();
     await search.fill('');
     await page.keyboard.press('Enter');
 

@@ -7,7 +7,7 @@
  * identity-resolution.ts, merges.ts, timeline.ts and attributes.ts hold the rest. Other modules
  * import all of it from here.
  */
-import type { Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Selectable, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB, IdentitiesTable } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
@@ -135,6 +135,29 @@ const isSortKey = (k: unknown[]): k is SortKey =>
   typeof k[1] === 'string';
 
 /**
+ * A condition on `customers`: the name or primary email holds `search` (case-insensitive), or one
+ * of the person's identities does in its handle or address. A leading "@" is the handle's, as the
+ * UI shows handles (they are stored without it). Substring (trigram) indexes, migration 0009.
+ */
+export function customerSearch(ctx: AppContext, workspaceId: string, search: string) {
+  const { dialect } = ctx;
+  const handle = search.length > 1 && search.startsWith('@') ? search.slice(1) : search;
+  return (eb: ExpressionBuilder<DB, 'customers'>) =>
+    eb.or([
+      dialect.substringMatch('customers', ['display_name', 'primary_email'], search),
+      eb(
+        'customers.id',
+        'in',
+        eb
+          .selectFrom('identities')
+          .select('identities.customer_id')
+          .where('identities.workspace_id', '=', workspaceId)
+          .where(dialect.substringMatch('identities', ['handle', 'external_id'], handle)),
+      ),
+    ]);
+}
+
+/**
  * The workspace's customers (merged ones are hidden), keyset-paginated: newest first by id, or
  * by a figure of their statistics (latest post, influence, reach, mentions), highest first and
  * customers without one last. Statistics count new posts within 30 s (docs/segments.md), so a
@@ -160,25 +183,7 @@ export async function listCustomers(
     .where('customers.merged_into', 'is', null);
   if (query.segment !== undefined) q = q.where(await segmentMemberFilter(ctx, actor, query.segment));
   const search = query.search?.trim();
-  if (search) {
-    const { dialect } = ctx;
-    // Handles are shown as "@name" but stored without the "@": a search typed as shown finds them.
-    const handle = search.length > 1 && search.startsWith('@') ? search.slice(1) : search;
-    q = q.where((eb) =>
-      eb.or([
-        dialect.substringMatch('customers', ['display_name', 'primary_email'], search),
-        eb(
-          'customers.id',
-          'in',
-          eb
-            .selectFrom('identities')
-            .select('identities.customer_id')
-            .where('identities.workspace_id', '=', actor.workspaceId)
-            .where(dialect.substringMatch('identities', ['handle', 'external_id'], handle)),
-        ),
-      ]),
-    );
-  }
+  if (search) q = q.where(customerSearch(ctx, actor.workspaceId, search));
   const want = query.limit + 1;
   let rows: (CustomerRow & { sort_value?: unknown })[];
   if (sort === 'newest') {

@@ -7,7 +7,7 @@ import { followRecord, listNotifications, markNotificationsRead, recordFeed } fr
 import { addSegmentMembers, createSegment } from '../customers/segments.ts';
 import { getCustomer, updateCustomer } from '../customers/service.ts';
 import { createQuery } from '../listening/service.ts';
-import { getCase, listCases } from './case-lists.ts';
+import { countCases, getCase, listCases } from './case-lists.ts';
 import { mergeCases, splitCase } from './case-merge-split.ts';
 import { attachMention, createCase, updateCase } from './cases.ts';
 import {
@@ -393,6 +393,50 @@ describe('case lifecycle and feed', () => {
     expect(next.nextCursor).toBeNull();
     await expect(listCases(t.ctx, agent, { view: 'all', status: 'bogus', limit: 10 })).rejects.toMatchObject({
       code: 'validation_failed',
+    });
+  });
+});
+
+describe('searching cases', () => {
+  it("finds cases by subject, by their customer's name, email or handle, and by the words of their posts, deleted posts left out", async () => {
+    const { ws, agent, manager } = await setup();
+    const m = await ingest(ws.id, [
+      { id: 'sr1', text: 'The lounge in Lisbon was closed again', author: 'ana.lima' },
+      { id: 'sr2', text: 'Seat 14C had no power socket', author: 'bo' },
+      { id: 'sr3', text: 'Also the Lisbon lounge coffee machine', author: 'bo', replyTo: 'sr2' },
+      { id: 'sr4', text: 'Lisbon lounge staff were rude', author: 'cy' },
+    ]);
+    const ana = await createCase(t.ctx, agent, { subject: 'Lounge', mentionIds: [idOf(m, 'sr1')] });
+    const bo = await createCase(t.ctx, agent, {
+      subject: 'Seat power',
+      mentionIds: [idOf(m, 'sr2'), idOf(m, 'sr3')],
+    });
+    const cy = await createCase(t.ctx, agent, { subject: 'Staff', mentionIds: [idOf(m, 'sr4')] });
+    const none = await createCase(t.ctx, agent, { subject: 'Refund for the Lisbon flight' });
+    await updateCustomer(t.ctx, manager, bo.customerId ?? '', {
+      displayName: 'Bohdan Kowal',
+      primaryEmail: 'bohdan@example.org',
+    });
+    const found = async (search: string) =>
+      (await listCases(t.ctx, agent, { view: 'all', search, limit: 10 })).items.map((c) => c.id).sort();
+
+    // Every word of a post, in any order and case; the subject as a substring.
+    expect(await found('lisbon LOUNGE')).toEqual([ana.id, bo.id, cy.id].sort());
+    expect(await found('Lisbon')).toEqual([ana.id, bo.id, cy.id, none.id].sort());
+    expect(await found('power socket')).toEqual([bo.id]);
+    expect(await found('lounge power')).toEqual([]);
+    // The customer: a part of the name, the email, the handle as shown (with its "@").
+    expect(await found('kowal')).toEqual([bo.id]);
+    expect(await found('bohdan@example')).toEqual([bo.id]);
+    expect(await found('@ana.li')).toEqual([ana.id]);
+    // A post deleted at its source is not searched.
+    expect(await found('rude')).toEqual([cy.id]);
+    await ingest(ws.id, [{ id: 'sr4', text: '', deleted: true }]);
+    expect(await found('rude')).toEqual([]);
+    // The same search filters the counts of saved views and bulk actions.
+    expect(await countCases(t.ctx, agent, { view: 'all', search: 'lisbon lounge' }, 100)).toEqual({
+      count: 2,
+      capped: false,
     });
   });
 });

@@ -162,7 +162,10 @@ export const caseFilters = z.object({
   number: z.coerce.number().int().positive().optional().openapi({ description: 'the case with this number' }),
   channel: z.string().max(40).optional(),
   tag: z.string().max(40).optional(),
-  search: z.string().max(200).optional().openapi({ description: 'words of the subject, or #N for case N' }),
+  search: z.string().max(200).optional().openapi({
+    description:
+      "#N for case N; else words found in the subject (substring), the customer's name, email, handles or addresses (substring), or all of them in one of the case's posts (full text)",
+  }),
   dueWithinMinutes: z.coerce
     .number()
     .int()

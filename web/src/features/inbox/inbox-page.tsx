@@ -82,7 +82,10 @@ function allViews(dir: Directory, channels: readonly string[]): View[] {
   ];
 }
 
-/** Does a case (fetched after a live change) belong in the list as filtered now? */
+/**
+ * Does a case (fetched after a live change) belong in the list as filtered now? A search for
+ * words is checked by the server (it matches customers and posts too), not here.
+ */
 function passes(c: Case, f: CaseFilters, me: string | undefined): boolean {
   if (c.mergedInto) return false;
   if (f.status === 'active' && (c.status === 'solved' || c.status === 'closed')) return false;
@@ -100,7 +103,6 @@ function passes(c: Case, f: CaseFilters, me: string | undefined): boolean {
   if (f.tag && !c.tags.includes(f.tag.toLowerCase())) return false;
   const byNumber = /^#(\d+)$/.exec(f.search?.trim() ?? '');
   if (byNumber) return c.number === Number(byNumber[1]);
-  if (f.search && !c.subject.toLowerCase().includes(f.search.trim().toLowerCase())) return false;
   return true;
 }
 
@@ -337,6 +339,13 @@ function Inbox() {
           } else {
             const d = await inboxApi.get(id);
             card = d.mergedInto ? null : cardOf(d);
+            // A search also matches the customer and the posts: whether a new case does is the
+            // server's to judge, asked for this case alone.
+            const search = filtersRef.current.search?.trim();
+            if (card && search && !/^#\d+$/.test(search)) {
+              const page = await inboxApi.cases({ search, number: card.number }, undefined, 1);
+              if (!page.items.some((x) => x.id === id)) card = null;
+            }
           }
           if (!card || (known && !stillListed(card))) drop(id);
           else if (known || passes(card, filtersRef.current, me)) {
@@ -680,11 +689,11 @@ function Inbox() {
         <div className="case-column">
           <form className="filters case-filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
             <label htmlFor={`${formId}-search`}>
-              <span className="visually-hidden">Search subjects, or a case number</span>
+              <span className="visually-hidden">Search subjects, customers and posts, or a case number</span>
               <RefineInput
                 id={`${formId}-search`}
                 type="search"
-                placeholder="Search subjects, or #12…"
+                placeholder="Search subjects, customers, posts, or #12…"
                 value={filters.search ?? ''}
                 onApply={(v) => refine('search', v)}
               />
