@@ -433,6 +433,11 @@ describe('searching cases', () => {
     expect(await found('rude')).toEqual([cy.id]);
     await ingest(ws.id, [{ id: 'sr4', text: '', deleted: true }]);
     expect(await found('rude')).toEqual([]);
+    // Punctuation and query syntax are text to look for, never an error.
+    for (const odd of ['"', "'", '%', '_', '\\', '*', 'NEAR(x y)', 'zz OR', '#', '(', 'x"y'])
+      expect([odd, await found(odd)]).toEqual([odd, []]);
+    // "@" alone is a character of the email, not a handle's mark.
+    expect(await found('@')).toEqual([bo.id]);
     // The same search filters the counts of saved views and bulk actions.
     expect(await countCases(t.ctx, agent, { view: 'all', search: 'lisbon lounge' }, 100)).toEqual({
       count: 2,
