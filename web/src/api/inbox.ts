@@ -178,15 +178,9 @@ export type Conversation = {
 export type CaseHistory = {
   open: number;
   total: number;
-  recent: {
-    id: string;
-    number: number;
-    subject: string;
-    status: CaseStatus;
-    priority: CasePriority;
-    type: CaseType;
+  recent: (Pick<Case, 'id' | 'number' | 'subject' | 'status' | 'priority' | 'type'> & {
     updatedAt: string;
-  }[];
+  })[];
 };
 export type CaseDetail = Case & {
   customer: CustomerSummary | null;
