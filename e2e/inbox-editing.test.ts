@@ -152,7 +152,9 @@ describe('inbox editing', () => {
     const list = page.getByRole('list', { name: 'All active cases' });
     await list.waitFor();
     const slow = page.waitForEvent('requestfinished', (r) => r.url().includes('search=zqxslowsearch'));
-    const box = page.getByRole('searchbox', { name: 'Search subjects, customers and posts, or a case number' });
+    const box = page.getByRole('searchbox', {
+      name: 'Search subjects, customers and posts, or a case number',
+    });
     await box.fill('zqxslowsearch');
     await box.press('Enter');
     await page.waitForURL((url) => url.searchParams.get('search') === 'zqxslowsearch');
