@@ -44,6 +44,7 @@ const expectedSchema = {
     'target_type',
     'workspace_id',
   ],
+  author_verified_links: ['author_id', 'target', 'target_channel', 'url', 'workspace_id'],
   authors: [
     'avatar_url',
     'bio',

@@ -360,6 +360,17 @@ export interface ContactLinksTable {
   applied_at: string | null;
 }
 
+/** What an account's verified profile links name (migration 0043). */
+export interface AuthorVerifiedLinksTable {
+  author_id: number;
+  workspace_id: string;
+  /** `bluesky` or `mastodon` for an account, `web` for a domain. */
+  target_channel: string;
+  /** The account's handle in lower case, or the domain. */
+  target: string;
+  url: string;
+}
+
 export interface CustomerMergesTable {
   id: string;
   workspace_id: string;
@@ -477,6 +488,7 @@ export interface DB {
   identities: IdentitiesTable;
   customer_merges: CustomerMergesTable;
   contact_links: ContactLinksTable;
+  author_verified_links: AuthorVerifiedLinksTable;
   identity_suggestions: IdentitySuggestionsTable;
   customer_attribute_definitions: CustomerAttributeDefinitionsTable;
   author_influence: AuthorInfluenceTable;

@@ -428,6 +428,7 @@ export async function eraseCustomer(
         .set({ followers: null })
         .where('author_id', '=', a.id)
         .execute();
+      await trx.deleteFrom('author_verified_links').where('author_id', '=', a.id).execute();
     }
     counts.authors = authors.length;
 

@@ -31,8 +31,11 @@ export type AttachableAuthor = {
   handle: string;
   displayName: string | null;
   avatarUrl: string | null;
-  /** Links the source verified as this account's (Mastodon `rel="me"` profile fields). */
-  verifiedLinks?: string[];
+  /**
+   * Links the source verified as this account's (Mastodon `rel="me"` profile fields); null or
+   * absent when the source did not send the profile's links this time (what is stored stands).
+   */
+  verifiedLinks?: string[] | null;
 };
 
 type FreshIdentity = {
@@ -60,23 +63,40 @@ export async function attachAuthors(
   authors: AttachableAuthor[],
 ): Promise<{ created: number }> {
   if (authors.length === 0) return { created: 0 };
-  const attached = new Set<number>();
+  const customerOf = new Map<number, string>();
   for (const part of chunks(authors)) {
     // Author ids are unique across workspaces (the authors table's serial key).
     const rows = await trx
       .selectFrom('identities')
-      .select('author_id')
+      .select(['author_id', 'customer_id'])
       .where(
         'author_id',
         'in',
         part.map((a) => a.id),
       )
       .execute();
-    for (const r of rows) if (r.author_id !== null) attached.add(Number(r.author_id));
+    for (const r of rows) if (r.author_id !== null) customerOf.set(Number(r.author_id), r.customer_id);
   }
-  const fresh = authors.filter((a) => !attached.has(a.id));
-  if (fresh.length === 0) return { created: 0 };
+  const newlyNamed = await recordVerifiedLinks(trx, workspaceId, authors);
+  const fresh = authors.filter((a) => !customerOf.has(a.id));
+  const created = fresh.length === 0 ? 0 : await attachFresh(ctx, trx, workspaceId, fresh);
+  // A known account whose profile now has a verified link it did not have: the same strong rule.
+  for (const a of authors) {
+    const targets = newlyNamed.get(a.id);
+    const customerId = customerOf.get(a.id);
+    if (!targets || customerId === undefined) continue;
+    await linkNewlyVerified(ctx, trx, workspaceId, a, await currentCustomerId(trx, customerId), targets);
+  }
+  return { created };
+}
 
+/** Gives each of `fresh` (authors without an identity) a customer and an identity, then resolves them. */
+async function attachFresh(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  fresh: AttachableAuthor[],
+): Promise<number> {
   const now = ctx.now().toISOString();
   const made = fresh.map((a) => {
     const displayName = a.displayName?.trim() || a.handle;
@@ -140,7 +160,7 @@ export async function attachAuthors(
     workspaceId,
     made.map(({ identity }) => ({ id: identity.id, channel: identity.channel, handle: identity.handle })),
   );
-  return { created: made.length };
+  return made.length;
 }
 
 /** How contacts files and identities spell a handle for matching: lower case, no leading @. */
@@ -274,6 +294,13 @@ async function resolveNewIdentities(
     fresh.filter((f) => !linked.has(f.customerId)),
   ))
     linked.add(id);
+  for (const id of await linkNamedByVerifiedLinks(
+    ctx,
+    trx,
+    workspaceId,
+    fresh.filter((f) => !linked.has(f.customerId)),
+  ))
+    linked.add(id);
   const open = fresh.filter((f) => !linked.has(f.customerId));
   if (open.length === 0) return;
 
@@ -389,7 +416,6 @@ async function resolveNewIdentities(
   }
 }
 
-/** Strong rule (b) from the identity side; returns the customers merged away. */
 /**
  * The customers that own a domain, with the proof for each: a verified email the domain proves
  * (see `domainProvesEmail`) or a `website` attribute on that domain.
@@ -489,6 +515,121 @@ export function linkTarget(
   return null;
 }
 
+/** What a verified link names, as `author_verified_links` keeps it: an account, or a domain (`web`). */
+type VerifiedTarget = { channel: string; target: string; url: string };
+
+function verifiedTarget(url: string): VerifiedTarget | null {
+  const t = linkTarget(url);
+  if (!t) return null;
+  return t.kind === 'account'
+    ? { channel: t.channel, target: t.handle, url }
+    : { channel: 'web', target: t.domain, url };
+}
+
+/**
+ * Keeps what each profile's verified links name (for the authors whose links the source sent),
+ * so that an account seen later can be matched to it; returns, per author, what its profile names
+ * now that it did not name before.
+ */
+async function recordVerifiedLinks(
+  trx: Transaction<DB>,
+  workspaceId: string,
+  authors: AttachableAuthor[],
+): Promise<Map<number, VerifiedTarget[]>> {
+  const added = new Map<number, VerifiedTarget[]>();
+  const sent = authors.filter((a) => a.verifiedLinks != null);
+  if (sent.length === 0) return added;
+  const key = (channel: string, target: string) => `${channel} ${target}`;
+  const stored = new Map<number, Set<string>>();
+  for (const part of chunks(sent)) {
+    const rows = await trx
+      .selectFrom('author_verified_links')
+      .select(['author_id', 'target_channel', 'target'])
+      .where(
+        'author_id',
+        'in',
+        part.map((a) => a.id),
+      )
+      .execute();
+    for (const r of rows) {
+      const set = stored.get(Number(r.author_id)) ?? new Set<string>();
+      set.add(key(r.target_channel, r.target));
+      stored.set(Number(r.author_id), set);
+    }
+  }
+  const inserts: {
+    author_id: number;
+    workspace_id: string;
+    target_channel: string;
+    target: string;
+    url: string;
+  }[] = [];
+  for (const a of sent) {
+    const now = new Map<string, VerifiedTarget>();
+    for (const url of a.verifiedLinks ?? []) {
+      const t = verifiedTarget(url);
+      if (t) now.set(key(t.channel, t.target), t);
+    }
+    const before = stored.get(a.id) ?? new Set<string>();
+    for (const [k, t] of now) {
+      if (before.has(k)) continue;
+      inserts.push({
+        author_id: a.id,
+        workspace_id: workspaceId,
+        target_channel: t.channel,
+        target: t.target,
+        url: t.url,
+      });
+      added.set(a.id, [...(added.get(a.id) ?? []), t]);
+    }
+    // A link the profile no longer has, or no longer verified, names nothing from now on.
+    for (const k of before) {
+      if (now.has(k)) continue;
+      const [channel = '', ...rest] = k.split(' ');
+      await trx
+        .deleteFrom('author_verified_links')
+        .where('author_id', '=', a.id)
+        .where('target_channel', '=', channel)
+        .where('target', '=', rest.join(' '))
+        .execute();
+    }
+  }
+  for (const part of chunks(inserts)) await trx.insertInto('author_verified_links').values(part).execute();
+  return added;
+}
+
+/**
+ * The one customer other than `customerId` that a verified link's target belongs to: the holder
+ * of that account, or the only owner of that domain; with the words for the evidence.
+ */
+async function verifiedTargetOwner(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  customerId: string,
+  t: VerifiedTarget,
+): Promise<[string, string] | undefined> {
+  if (t.channel === 'web') {
+    const owners = await domainOwners(ctx, trx, workspaceId, t.target);
+    owners.delete(customerId);
+    const [only] = owners.size === 1 ? [...owners] : [];
+    return only ? [only[0], `${t.target}, a domain the customer owns (${only[1]})`] : undefined;
+  }
+  const rows = await trx
+    .selectFrom('identities')
+    .select(['customer_id', 'handle'])
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', 'social')
+    .where('channel', '=', t.channel)
+    .where((eb) => eb.fn('lower', ['handle']), '=', t.target)
+    .where('customer_id', '!=', customerId)
+    .execute();
+  const customers = [...new Set(rows.map((r) => r.customer_id))];
+  return customers.length === 1 && customers[0]
+    ? [customers[0], `${channelName(t.channel)} account ${rows[0]?.handle ?? t.target}`]
+    : undefined;
+}
+
 /**
  * Strong rule (c): a new account whose source verified a link to another known account of one
  * customer, or to a domain exactly one customer owns, joins that customer. Returns the
@@ -503,31 +644,8 @@ async function linkVerifiedProfiles(
   const merged = new Set<string>();
   for (const f of fresh) {
     for (const link of f.verifiedLinks) {
-      const target = linkTarget(link);
-      if (!target) continue;
-      let owner: [string, string] | undefined;
-      if (target.kind === 'account') {
-        const rows = await trx
-          .selectFrom('identities')
-          .select(['customer_id', 'handle'])
-          .where('workspace_id', '=', workspaceId)
-          .where('kind', '=', 'social')
-          .where('channel', '=', target.channel)
-          .where((eb) => eb.fn('lower', ['handle']), '=', target.handle)
-          .where('customer_id', '!=', f.customerId)
-          .execute();
-        const customers = [...new Set(rows.map((r) => r.customer_id))];
-        if (customers.length === 1 && customers[0])
-          owner = [
-            customers[0],
-            `${channelName(target.channel)} account ${rows[0]?.handle ?? target.handle}`,
-          ];
-      } else {
-        const owners = await domainOwners(ctx, trx, workspaceId, target.domain);
-        owners.delete(f.customerId);
-        const [only] = owners.size === 1 ? [...owners] : [];
-        if (only) owner = [only[0], `${target.domain}, a domain the customer owns (${only[1]})`];
-      }
+      const target = verifiedTarget(link);
+      const owner = target && (await verifiedTargetOwner(ctx, trx, workspaceId, f.customerId, target));
       if (!owner) continue;
       await mergeInTransaction(ctx, trx, workspaceId, null, {
         intoId: owner[0],
@@ -543,42 +661,156 @@ async function linkVerifiedProfiles(
   return merged;
 }
 
-/** Strong rule (b) from the email side: Bluesky custom-domain handles this verified email proves. */
 /**
- * Strong rule (b) from the customer side: Bluesky custom-domain handles among `handles` (proven
- * by a verified email or the website just given to `customerId`) join it, unless another
- * customer owns the same domain.
+ * Strong rule (c) from the other side: a new account that a known profile's verified link names
+ * (the profile seen first) joins that profile's customer, when exactly one customer's profiles
+ * name it. Returns the customers merged away.
  */
-export async function linkBlueskyHandles(
+async function linkNamedByVerifiedLinks(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  fresh: FreshIdentity[],
+): Promise<Set<string>> {
+  const merged = new Set<string>();
+  const named = fresh.filter((f) => f.handle && (f.channel === 'bluesky' || f.channel === 'mastodon'));
+  const naming: {
+    target_channel: string;
+    target: string;
+    customer_id: string;
+    channel: string;
+    handle: string | null;
+  }[] = [];
+  for (const part of chunks([...new Set(named.map((f) => (f.handle ?? '').toLowerCase()))])) {
+    naming.push(
+      ...(await trx
+        .selectFrom('author_verified_links as v')
+        .innerJoin('identities as i', 'i.author_id', 'v.author_id')
+        .select(['v.target_channel', 'v.target', 'i.customer_id', 'i.channel', 'i.handle'])
+        .where('v.workspace_id', '=', workspaceId)
+        .where('v.target_channel', 'in', ['bluesky', 'mastodon'])
+        .where('v.target', 'in', part)
+        .execute()),
+    );
+  }
+  if (naming.length === 0) return merged;
+  for (const f of named) {
+    const target = (f.handle ?? '').toLowerCase();
+    const by = naming.filter(
+      (n) => n.target_channel === f.channel && n.target === target && n.customer_id !== f.customerId,
+    );
+    const customers = [...new Set(by.map((n) => n.customer_id))];
+    const [first] = by;
+    if (customers.length !== 1 || !first) continue;
+    await mergeInTransaction(ctx, trx, workspaceId, null, {
+      intoId: first.customer_id,
+      fromId: f.customerId,
+      evidence: [
+        `${channelName(first.channel)} profile ${first.handle} has a link verified by its server to ${channelName(f.channel)} account ${f.handle}`,
+      ],
+    });
+    merged.add(f.customerId);
+  }
+  return merged;
+}
+
+/**
+ * Strong rule (c) for a known account whose profile gained a verified link: it joins the target's
+ * customer, unless people separated the two customers before (an undone merge between them is an
+ * agent's decision that the evidence does not overrule).
+ */
+async function linkNewlyVerified(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  author: AttachableAuthor,
+  customerId: string,
+  targets: VerifiedTarget[],
+): Promise<void> {
+  for (const t of targets) {
+    const owner = await verifiedTargetOwner(ctx, trx, workspaceId, customerId, t);
+    if (!owner) continue;
+    const separated = await trx
+      .selectFrom('customer_merges')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('undone_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('into_customer_id', '=', owner[0]), eb('from_customer_id', '=', customerId)]),
+          eb.and([eb('into_customer_id', '=', customerId), eb('from_customer_id', '=', owner[0])]),
+        ]),
+      )
+      .executeTakeFirst();
+    if (separated) continue;
+    await mergeInTransaction(ctx, trx, workspaceId, null, {
+      intoId: owner[0],
+      fromId: customerId,
+      evidence: [
+        `${channelName(author.channel)} profile ${author.handle} has a link verified by its server to ${owner[1]}`,
+      ],
+    });
+    return;
+  }
+}
+
+/**
+ * Strong rules (b) and (c) from the customer side, for `domains` just proven to be
+ * `customerId`'s (by a verified email or the website given to it): Bluesky custom-domain handles
+ * that are one of them, and accounts whose profile has a verified link to one of them, join it,
+ * unless another customer owns the same domain.
+ */
+export async function linkAccountsOnDomains(
   ctx: AppContext,
   trx: Transaction<DB>,
   workspaceId: string,
   customerId: string,
-  handles: string[],
+  domains: string[],
 ): Promise<void> {
-  if (handles.length === 0) return;
-  const rows = await trx
+  if (domains.length === 0) return;
+  const handles = await trx
     .selectFrom('identities')
     .select(['customer_id', 'handle'])
     .where('workspace_id', '=', workspaceId)
     .where('kind', '=', 'social')
     .where('channel', '=', 'bluesky')
-    .where('handle', 'in', handles)
+    .where('handle', 'in', domains)
     .where('customer_id', '!=', customerId)
     .execute();
+  const profiles = await trx
+    .selectFrom('author_verified_links as v')
+    .innerJoin('identities as i', 'i.author_id', 'v.author_id')
+    .select(['i.customer_id', 'i.channel', 'i.handle', 'v.target'])
+    .where('v.workspace_id', '=', workspaceId)
+    .where('v.target_channel', '=', 'web')
+    .where('v.target', 'in', domains)
+    .where('i.customer_id', '!=', customerId)
+    .execute();
+  const candidates = [
+    ...handles.flatMap((r) => {
+      const domain = customDomainOf('bluesky', r.handle);
+      return domain
+        ? [{ customerId: r.customer_id, domain, says: `Bluesky handle ${r.handle} is a domain` }]
+        : [];
+    }),
+    ...profiles.map((r) => ({
+      customerId: r.customer_id,
+      domain: r.target,
+      says: `${channelName(r.channel)} profile ${r.handle} has a link verified by its server to ${r.target}, a domain`,
+    })),
+  ];
   const done = new Set<string>();
-  for (const r of rows) {
-    const domain = customDomainOf('bluesky', r.handle);
-    if (done.has(r.customer_id) || !domain) continue;
-    const owners = await domainOwners(ctx, trx, workspaceId, domain);
-    owners.delete(r.customer_id);
+  for (const c of candidates) {
+    if (done.has(c.customerId)) continue;
+    const owners = await domainOwners(ctx, trx, workspaceId, c.domain);
+    owners.delete(c.customerId);
     const proof = owners.get(customerId);
     if (owners.size !== 1 || !proof) continue;
-    done.add(r.customer_id);
+    done.add(c.customerId);
     await mergeInTransaction(ctx, trx, workspaceId, null, {
       intoId: customerId,
-      fromId: r.customer_id,
-      evidence: [`Bluesky handle ${r.handle} is a domain the customer owns (${proof})`],
+      fromId: c.customerId,
+      evidence: [`${c.says} the customer owns (${proof})`],
     });
   }
 }

@@ -37,7 +37,7 @@ import {
   summarize,
 } from './customer-rows.ts';
 import { refreshCustomerStats } from './customer-stats.ts';
-import { linkBlueskyHandles } from './identity-resolution.ts';
+import { linkAccountsOnDomains } from './identity-resolution.ts';
 import {
   type AuthorInfluence,
   influenceByAuthor,
@@ -474,7 +474,7 @@ export async function updateCustomer(
       .execute();
     const website = attributes === undefined ? null : websiteDomainOf(attributes);
     if (website && website !== row.website_domain)
-      await linkBlueskyHandles(ctx, trx, actor.workspaceId, id, [website]);
+      await linkAccountsOnDomains(ctx, trx, actor.workspaceId, id, [website]);
   });
   return getCustomer(ctx, actor, id);
 }
@@ -655,7 +655,7 @@ export async function addIdentityInTransaction(
       )
       .execute();
   if (input.kind === 'email' && input.verified)
-    await linkBlueskyHandles(ctx, trx, workspaceId, customerId, handlesProvenBy(value));
+    await linkAccountsOnDomains(ctx, trx, workspaceId, customerId, handlesProvenBy(value));
   const identity = await find();
   if (!identity) throw new AppError('internal', 'The identity vanished');
   return toIdentityView(identity);
@@ -707,7 +707,7 @@ export async function createCustomer(
       verified: input.verified,
     });
     const website = websiteDomainOf(attributes);
-    if (website) await linkBlueskyHandles(ctx, trx, actor.workspaceId, id, [website]);
+    if (website) await linkAccountsOnDomains(ctx, trx, actor.workspaceId, id, [website]);
   });
   return getCustomer(ctx, actor, id);
 }
@@ -779,7 +779,7 @@ export async function attachCommunityMember(
       .insertInto('identities')
       .values(identity('email', 'email', email, email))
       .execute();
-    await linkBlueskyHandles(ctx, trx, workspaceId, customerId, handlesProvenBy(email));
+    await linkAccountsOnDomains(ctx, trx, workspaceId, customerId, handlesProvenBy(email));
     await refreshCustomerStats(trx, workspaceId, [customerId], ctx.now());
     return { customerId };
   }

@@ -177,8 +177,9 @@ async function upsertAuthors(
     for (const r of rows) {
       const key = keyOf(r.channel, r.external_id);
       ids.set(key, Number(r.id));
+      const sent = toWrite.get(key);
       written.push({
-        verifiedLinks: toWrite.get(key)?.verifiedLinks ?? [],
+        verifiedLinks: sent && sent.links !== null ? sent.verifiedLinks : null,
         id: Number(r.id),
         channel: r.channel,
         externalId: r.external_id,
@@ -195,8 +196,15 @@ async function upsertAuthors(
   return { ids, written };
 }
 
-/** An author row this batch inserted or updated (new, or its profile changed), with the links its source verified. */
-export type WrittenAuthor = CachedAuthor & { channel: string; externalId: string; verifiedLinks: string[] };
+/**
+ * An author row this batch inserted or updated (new, or its profile changed), with the links its
+ * source verified: null when the batch's posts did not carry the profile's links (kept as stored).
+ */
+export type WrittenAuthor = CachedAuthor & {
+  channel: string;
+  externalId: string;
+  verifiedLinks: string[] | null;
+};
 
 export type StoreResult = {
   /** Ids of the mentions that changed. */
