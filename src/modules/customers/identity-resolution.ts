@@ -594,7 +594,13 @@ async function recordVerifiedLinks(
         .execute();
     }
   }
-  for (const part of chunks(inserts)) await trx.insertInto('author_verified_links').values(part).execute();
+  // Another worker may record the same profile at the same moment: the rows are the same.
+  for (const part of chunks(inserts))
+    await trx
+      .insertInto('author_verified_links')
+      .values(part)
+      .onConflict((oc) => oc.columns(['author_id', 'target_channel', 'target']).doNothing())
+      .execute();
   return added;
 }
 
