@@ -43,6 +43,7 @@ import * as m0040 from './migrations/0040_customer_list_orders.ts';
 import * as m0041 from './migrations/0041_case_list_orders.ts';
 import * as m0042 from './migrations/0042_case_snooze.ts';
 import * as m0043 from './migrations/0043_author_verified_links.ts';
+import * as m0044 from './migrations/0044_suggestion_indexes.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -89,6 +90,7 @@ const migrations: Record<string, DialectMigration> = {
   '0041_case_list_orders': m0041,
   '0042_case_snooze': m0042,
   '0043_author_verified_links': m0043,
+  '0044_suggestion_indexes': m0044,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {
