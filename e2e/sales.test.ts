@@ -189,6 +189,75 @@ describe('sales web UI (issue #6, item 8)', () => {
     await page.close();
   });
 
+  it('opens a lead for a customer from their profile, owned by whoever opened it, and lists it there', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, password);
+    // Customers with an open lead and without one (a customer has one open lead at a time).
+    const { withLead, without } = await page.evaluate(async () => {
+      const customers = (await (await fetch('/api/v1/customers?limit=100')).json()) as {
+        items: { id: string; erasedAt?: string | null }[];
+      };
+      const found: { withLead: { id: string; lead: number } | null; without: string } = {
+        withLead: null,
+        without: '',
+      };
+      for (const c of customers.items) {
+        // An erased customer (an earlier test erases one) is read-only: no lead is opened for them.
+        const profile = (await (await fetch(`/api/v1/customers/${c.id}`)).json()) as {
+          erasedAt: string | null;
+        };
+        if (profile.erasedAt) continue;
+        const res = await fetch(`/api/v1/sales/leads?customerId=${c.id}&status=open&limit=1`);
+        const [lead] = ((await res.json()) as { items: { number: number }[] }).items;
+        if (lead && !found.withLead) found.withLead = { id: c.id, lead: lead.number };
+        if (!lead && !found.without) found.without = c.id;
+        if (found.withLead && found.without) break;
+      }
+      return found;
+    });
+    if (!withLead) throw new Error('the demo has no customer with an open lead');
+    expect(without).not.toBe('');
+    const leads = page.getByRole('region', { name: 'Leads' });
+    await page.goto(`${server.url}/customers/${encodeURIComponent(withLead.id)}`);
+    await leads.getByText('Their open lead is').waitFor();
+    await leads
+      .getByRole('link', { name: `Lead ${withLead.lead}` })
+      .first()
+      .waitFor();
+    expect(await leads.getByRole('button', { name: 'New lead…' }).count()).toBe(0);
+
+    await page.goto(`${server.url}/customers/${encodeURIComponent(without)}`);
+    await leads.getByRole('button', { name: 'New lead…' }).click();
+    const form = leads.getByRole('form', { name: 'New lead' });
+    // Nothing to create without a title.
+    expect(await form.getByRole('button', { name: 'Create lead' }).isDisabled()).toBe(true);
+    await form.getByLabel('Title').fill('Fleet travel for their consultancy');
+    await form.getByLabel('Stage').selectOption({ label: 'Marketing qualified' });
+    expect(await form.getByLabel('Owner').locator('option:checked').textContent()).toMatch(/\(you\)$/);
+    await form.getByRole('button', { name: 'Create lead' }).click();
+
+    await page.getByRole('heading', { name: /Fleet travel for their consultancy/, level: 1 }).waitFor();
+    expect(page.url()).toContain('/sales/leads/');
+    const number = Number((await page.locator('#lead-title .muted').textContent())?.replace('#', ''));
+    expect(number).toBeGreaterThan(0);
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Lead ${number} created.` })
+      .waitFor();
+    expect(await page.locator('.lead-head .chip.stage').textContent()).toBe('Marketing qualified');
+
+    await page.goBack();
+    await leads
+      .getByRole('list', { name: 'Their leads' })
+      .getByRole('link', { name: `Lead ${number}: Fleet travel for their consultancy` })
+      .waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'sales-new-lead-profile.png') });
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+
   it('a moderator has no Sales section', async () => {
     const page = await browser.newPage();
     await signIn(page, server.url, ownerEmail, password);

@@ -10,9 +10,12 @@ import {
   type TimelineSurveyAnswer,
 } from '../../api/customers.ts';
 import { type ListeningQuery, listeningApi } from '../../api/listening.ts';
+import { salesWorkers } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { useSession } from '../../session.tsx';
 import { MentionCard } from '../listening/mention-card.tsx';
+import { CustomerLeadsSection } from '../sales/customer-leads-section.tsx';
 import { EventsSection, ServiceHistorySection, TransactionsSection } from './activity-bins.tsx';
 import { AttributesSection } from './attributes-section.tsx';
 import { Ago, roleNote } from './customer-bits.tsx';
@@ -30,6 +33,8 @@ const label = (s: string) => s.replaceAll('_', ' ');
 export function CustomerProfilePage() {
   const { id = '' } = useParams();
   const canWrite = useCanWriteCustomers();
+  const { session } = useSession();
+  const canSell = !!session && salesWorkers.includes(session.user.role);
   const [profile, setProfile] = useState<CustomerProfile | null>(null);
   /** Not found; `into` is the customer they were merged into, when that is why. */
   const [missing, setMissing] = useState<{ into: string | null } | null>(null);
@@ -234,6 +239,7 @@ export function CustomerProfilePage() {
         <div className="profile-col">
           <ActivitySection profile={profile} />
           <ServiceHistorySection bin={profile.serviceHistory} />
+          {canSell && <CustomerLeadsSection customerId={profile.id} canCreate={profile.erasedAt === null} />}
           <TransactionsSection bin={profile.transactions} />
           <EventsSection bin={profile.events} />
           <ConsentSection

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { collaborationApi, type RecordEvent } from '../../api/collaboration.ts';
 import { type LeadDetail, salesApi, salesConfigurers, salesWorkers } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
@@ -42,7 +42,13 @@ function Lead({ id }: { id: string }) {
   const [feed, setFeed] = useState<RecordEvent[]>([]);
   const [feedCursor, setFeedCursor] = useState<string | null>(null);
   const [error, setError] = useState('');
-  const [saved, setSaved] = useState('');
+  const location = useLocation();
+  const navigate = useNavigate();
+  // What the page that sent us here did ("Lead 12 created."), said once.
+  const [saved, setSaved] = useState((location.state as { status?: string } | null)?.status ?? '');
+  useEffect(() => {
+    if (location.state) navigate(location.pathname, { replace: true, state: null });
+  }, [location, navigate]);
 
   const reload = useCallback(async () => {
     try {
