@@ -195,14 +195,14 @@ describe('sales web UI (issue #6, item 8)', () => {
     page.on('pageerror', (err) => scriptErrors.push(err.message));
     await signIn(page, server.url, ownerEmail, password);
     // Customers with an open lead and without one (a customer has one open lead at a time).
-    const { withLead, without } = await page.evaluate(async () => {
+    const { withLead, withoutLeads } = await page.evaluate(async () => {
       const customers = (await (await fetch('/api/v1/customers?limit=100')).json()) as {
-        items: { id: string; erasedAt?: string | null }[];
+        items: { id: string; displayName: string }[];
       };
-      const found: { withLead: { id: string; lead: number } | null; without: string } = {
-        withLead: null,
-        without: '',
-      };
+      const found: {
+        withLead: { id: string; lead: number } | null;
+        withoutLeads: { id: string; displayName: string }[];
+      } = { withLead: null, withoutLeads: [] };
       for (const c of customers.items) {
         // An erased customer (an earlier test erases one) is read-only: no lead is opened for them.
         const profile = (await (await fetch(`/api/v1/customers/${c.id}`)).json()) as {
@@ -212,13 +212,16 @@ describe('sales web UI (issue #6, item 8)', () => {
         const res = await fetch(`/api/v1/sales/leads?customerId=${c.id}&status=open&limit=1`);
         const [lead] = ((await res.json()) as { items: { number: number }[] }).items;
         if (lead && !found.withLead) found.withLead = { id: c.id, lead: lead.number };
-        if (!lead && !found.without) found.without = c.id;
-        if (found.withLead && found.without) break;
+        // Names that find one customer, so the board's search below picks the right one.
+        if (!lead && found.withoutLeads.length < 2 && /^\S+ \S+$/.test(c.displayName))
+          found.withoutLeads.push(c);
+        if (found.withLead && found.withoutLeads.length === 2) break;
       }
       return found;
     });
     if (!withLead) throw new Error('the demo has no customer with an open lead');
-    expect(without).not.toBe('');
+    const [without, another] = withoutLeads;
+    if (!without || !another) throw new Error('the demo has too few customers without an open lead');
     const leads = page.getByRole('region', { name: 'Leads' });
     await page.goto(`${server.url}/customers/${encodeURIComponent(withLead.id)}`);
     await leads.getByText('Their open lead is').waitFor();
@@ -228,7 +231,7 @@ describe('sales web UI (issue #6, item 8)', () => {
       .waitFor();
     expect(await leads.getByRole('button', { name: 'New lead…' }).count()).toBe(0);
 
-    await page.goto(`${server.url}/customers/${encodeURIComponent(without)}`);
+    await page.goto(`${server.url}/customers/${encodeURIComponent(without.id)}`);
     await leads.getByRole('button', { name: 'New lead…' }).click();
     const form = leads.getByRole('form', { name: 'New lead' });
     // Nothing to create without a title.
@@ -254,6 +257,38 @@ describe('sales web UI (issue #6, item 8)', () => {
       .getByRole('link', { name: `Lead ${number}: Fleet travel for their consultancy` })
       .waitFor();
     await page.screenshot({ path: path.join(artifacts, 'sales-new-lead-profile.png') });
+
+    // From the board: whose lead it is comes first, found by name.
+    await page.goto(`${server.url}/sales`);
+    const newLead = async (who: { displayName: string }, title: string) => {
+      await page.getByRole('button', { name: 'New lead…' }).click();
+      const picker = page.getByRole('region', { name: 'New lead: whose is it?' });
+      await picker.getByLabel('Customer').fill(who.displayName);
+      await picker.getByRole('button', { name: 'Find' }).click();
+      await picker
+        .getByRole('list', { name: 'Matching customers' })
+        .getByRole('button', { name: new RegExp(`^${who.displayName}`) })
+        .first()
+        .click();
+      const fields = page.getByRole('form', { name: 'New lead' });
+      await fields.getByText(`For ${who.displayName}`).waitFor();
+      await fields.getByLabel('Title').fill(title);
+      await fields.getByRole('button', { name: 'Create lead' }).click();
+      return fields;
+    };
+    // The customer just given a lead has one open: the form says which, and stays.
+    const refused = await newLead(without, 'A second one');
+    await refused
+      .getByRole('alert')
+      .filter({ hasText: `open lead ${number}` })
+      .waitFor();
+    await refused.getByRole('button', { name: 'Cancel' }).click();
+    await newLead(another, 'Conference travel for twelve');
+    await page.getByRole('heading', { name: /Conference travel for twelve/, level: 1 }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Lead \d+ created\.$/ })
+      .waitFor();
     expect(scriptErrors).toEqual([]);
     await page.close();
   });

@@ -12,6 +12,7 @@ import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
 import { formatMoney } from './money.ts';
+import { NewLeadForm } from './new-lead-form.tsx';
 import {
   formatDuration,
   HandoffBadge,
@@ -70,6 +71,7 @@ function Board() {
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
   const [moved, setMoved] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
 
   useEffect(() => setSearch(q), [q]);
 
@@ -149,8 +151,14 @@ function Board() {
     <section className="page wide sales-page">
       <div className="page-head">
         <h1>Sales pipeline</h1>
+        {!creating && (
+          <button type="button" className="secondary" onClick={() => setCreating(true)}>
+            New lead…
+          </button>
+        )}
       </div>
       <SalesNav />
+      {creating && <NewLeadForm onCancel={() => setCreating(false)} />}
       <div className="filters board-filters">
         <fieldset className="segmented" aria-label="Which leads">
           <legend className="visually-hidden">Which leads</legend>

@@ -1,0 +1,182 @@
+import { type FormEvent, useId, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { type CustomerSummary, customersApi } from '../../api/customers.ts';
+import { type LeadStage, leadStages, salesApi } from '../../api/sales.ts';
+import { ApiError } from '../../api.ts';
+import { useSession } from '../../session.tsx';
+import { stageLabels, useOwners } from './sales-bits.tsx';
+
+/**
+ * Title, stage and owner of a new lead; once made, its page opens. Without `customerId` (the
+ * board) it first asks whose lead it is: a search over name, handle or email.
+ */
+export function NewLeadForm({ customerId, onCancel }: { customerId?: string; onCancel(): void }) {
+  const [picked, setPicked] = useState<CustomerSummary | null>(null);
+  if (customerId === undefined && !picked) return <CustomerPicker onPick={setPicked} onCancel={onCancel} />;
+  return (
+    <LeadFields
+      customerId={customerId ?? picked?.id ?? ''}
+      customerName={picked?.displayName}
+      onCancel={onCancel}
+    />
+  );
+}
+
+/** Finds the customer a new lead is for. */
+function CustomerPicker({ onPick, onCancel }: { onPick(c: CustomerSummary): void; onCancel(): void }) {
+  const id = useId();
+  const [q, setQ] = useState('');
+  const [found, setFound] = useState<CustomerSummary[] | null>(null);
+  const [error, setError] = useState('');
+
+  async function search(e: FormEvent) {
+    e.preventDefault();
+    setError('');
+    try {
+      setFound((await customersApi.list(q, undefined, 8)).items);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not search customers.');
+    }
+  }
+
+  return (
+    <section className="edit-form" aria-label="New lead: whose is it?">
+      <form className="inline-input" onSubmit={(e) => void search(e)}>
+        <label htmlFor={`${id}-q`}>Customer</label>
+        <input
+          id={`${id}-q`}
+          type="search"
+          value={q}
+          required
+          placeholder="Name, @handle or email"
+          // biome-ignore lint/a11y/noAutofocus: the picker opens on request; typing comes first
+          autoFocus
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <button type="submit" className="secondary compact">
+          Find
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="field-error">
+          {error}
+        </p>
+      )}
+      {found !== null &&
+        (found.length === 0 ? (
+          <p className="muted">
+            No customer matches. Customers come from posts, imports and the Customers page.
+          </p>
+        ) : (
+          <ul className="attach-list" aria-label="Matching customers">
+            {found.map((c) => {
+              const handle = c.identities.find((i) => i.kind === 'social')?.handle;
+              return (
+                <li key={c.id}>
+                  <button type="button" className="secondary" onClick={() => onPick(c)}>
+                    {c.displayName}{' '}
+                    <span className="muted">{handle ? `@${handle}` : (c.primaryEmail ?? '')}</span>
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        ))}
+      <button type="button" className="link-button" onClick={onCancel}>
+        Cancel
+      </button>
+    </section>
+  );
+}
+
+function LeadFields({
+  customerId,
+  customerName,
+  onCancel,
+}: {
+  customerId: string;
+  /** Said above the fields when the customer was picked here. */
+  customerName?: string | undefined;
+  onCancel(): void;
+}) {
+  const id = useId();
+  const navigate = useNavigate();
+  const { session } = useSession();
+  const owners = useOwners();
+  const [title, setTitle] = useState('');
+  const [stage, setStage] = useState<LeadStage>('lead');
+  const [owner, setOwner] = useState(session?.user.id ?? '');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError('');
+    setBusy(true);
+    try {
+      const lead = await salesApi.createLead({
+        customerId,
+        title: title.trim(),
+        stage,
+        ...(owner ? { ownerUserId: owner } : {}),
+      });
+      navigate(`/sales/leads/${encodeURIComponent(lead.id)}`, {
+        state: { status: `Lead ${lead.number} created.` },
+      });
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Could not create the lead.');
+      setBusy(false);
+    }
+  }
+
+  // The signed-in person first: who opens a lead usually works it.
+  const people = [...owners.items].sort((a, b) =>
+    a.id === session?.user.id ? -1 : b.id === session?.user.id ? 1 : a.name.localeCompare(b.name),
+  );
+  return (
+    <form className="edit-form" aria-label="New lead" onSubmit={(e) => void submit(e)}>
+      {customerName && <p>For {customerName}</p>}
+      <label htmlFor={`${id}-title`}>Title</label>
+      <input
+        id={`${id}-title`}
+        value={title}
+        required
+        maxLength={300}
+        placeholder="Group booking for the spring conference"
+        // biome-ignore lint/a11y/noAutofocus: the form opens on request; typing the title comes first
+        autoFocus
+        onChange={(e) => setTitle(e.target.value)}
+      />
+      <label htmlFor={`${id}-stage`}>Stage</label>
+      <select id={`${id}-stage`} value={stage} onChange={(e) => setStage(e.target.value as LeadStage)}>
+        {leadStages.map((s) => (
+          <option key={s} value={s}>
+            {stageLabels[s]}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={`${id}-owner`}>Owner</label>
+      <select id={`${id}-owner`} value={owner} onChange={(e) => setOwner(e.target.value)}>
+        <option value="">Nobody yet</option>
+        {people.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.id === session?.user.id ? `${p.name} (you)` : p.name}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <p role="alert" className="field-error">
+          {error}
+        </p>
+      )}
+      <div className="row">
+        <button type="submit" disabled={busy || title.trim() === ''}>
+          Create lead
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
