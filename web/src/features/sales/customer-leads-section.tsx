@@ -65,7 +65,7 @@ export function CustomerLeadsSection({ customerId, canCreate }: { customerId: st
           ))}
         </ul>
       )}
-      {more && <p className="muted">Their older leads are on the Sales board.</p>}
+      {more && <p className="muted">Their {SHOWN} newest are shown.</p>}
       {canCreate && leads !== null && openLead && (
         <p className="muted">
           Their open lead is{' '}
