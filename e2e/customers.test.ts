@@ -468,4 +468,48 @@ describe('customers', () => {
     expect(scriptErrors).toEqual([]);
     await page.close();
   });
+
+  it('opens a case by hand from a profile, assigned to whoever opened it, and lists it in their service history', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, false);
+    // A customer whose data was not erased (a test above erases one).
+    const customer = await page.evaluate(async () => {
+      const { items } = (await (await fetch('/api/v1/customers?limit=20')).json()) as {
+        items: { id: string; displayName: string }[];
+      };
+      for (const c of items) {
+        const profile = (await (await fetch(`/api/v1/customers/${c.id}`)).json()) as {
+          erasedAt: string | null;
+        };
+        if (!profile.erasedAt) return c;
+      }
+      return null;
+    });
+    if (!customer) throw new Error('no customer to open a case for');
+    await page.goto(`${server.url}/customers/${encodeURIComponent(customer.id)}`);
+    const history = page.getByRole('region', { name: 'Service history' });
+    await history.getByRole('button', { name: 'New case…' }).click();
+    const form = history.getByRole('form', { name: 'New case' });
+    expect(await form.getByRole('button', { name: 'Open case' }).isDisabled()).toBe(true);
+    await form.getByLabel('Subject').fill('Called about the refund for DA 204');
+    await form.getByLabel('Priority').selectOption('high');
+    expect(await form.getByLabel('Assignee').locator('option:checked').textContent()).toMatch(/\(you\)$/);
+    await form.getByRole('button', { name: 'Open case' }).click();
+
+    const detail = page.getByRole('article', { name: /Called about the refund for DA 204/ });
+    await detail.waitFor();
+    expect(page.url()).toMatch(/\/inbox\/[^/]+$/);
+    expect(await detail.getByLabel('Priority').inputValue()).toBe('high');
+    expect(await detail.getByLabel('Assignee').locator('option:checked').textContent()).toContain(
+      'Demo Owner',
+    );
+    await detail.getByText(customer.displayName).first().waitFor();
+
+    await page.goBack();
+    await history.getByRole('link', { name: /Called about the refund for DA 204/ }).waitFor();
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
 });

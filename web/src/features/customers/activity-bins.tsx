@@ -1,6 +1,7 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { CustomerProfile } from '../../api/customers.ts';
+import { NewCaseForm } from '../inbox/new-case-form.tsx';
 import { formatMoney } from '../sales/money.ts';
 import { Ago, CountBar } from './customer-bits.tsx';
 
@@ -87,9 +88,20 @@ export function EventsSection({ bin }: { bin: CustomerProfile['events'] }) {
   );
 }
 
-/** The service-history bin: the customer's cases, open and in all, and the latest ones. */
-export function ServiceHistorySection({ bin }: { bin: CustomerProfile['serviceHistory'] }) {
+/**
+ * The service-history bin: the customer's cases, open and in all, and the latest ones; with
+ * `openFor`, a case can be opened for them by hand.
+ */
+export function ServiceHistorySection({
+  bin,
+  openFor,
+}: {
+  bin: CustomerProfile['serviceHistory'];
+  /** The customer a new case is for, for roles that work cases on a profile that is not erased. */
+  openFor?: string | undefined;
+}) {
   const id = useId();
+  const [opening, setOpening] = useState(false);
   return (
     <section className="card profile-section" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Service history</h2>
@@ -113,6 +125,14 @@ export function ServiceHistorySection({ bin }: { bin: CustomerProfile['serviceHi
           </ul>
         </>
       )}
+      {openFor &&
+        (opening ? (
+          <NewCaseForm customerId={openFor} onCancel={() => setOpening(false)} />
+        ) : (
+          <button type="button" className="secondary" onClick={() => setOpening(true)}>
+            New case…
+          </button>
+        ))}
     </section>
   );
 }

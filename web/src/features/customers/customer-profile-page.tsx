@@ -9,6 +9,7 @@ import {
   type TimelineItem,
   type TimelineSurveyAnswer,
 } from '../../api/customers.ts';
+import { inboxWorkers } from '../../api/inbox.ts';
 import { type ListeningQuery, listeningApi } from '../../api/listening.ts';
 import { salesWorkers } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
@@ -35,6 +36,7 @@ export function CustomerProfilePage() {
   const canWrite = useCanWriteCustomers();
   const { session } = useSession();
   const canSell = !!session && salesWorkers.includes(session.user.role);
+  const canWorkCases = !!session && inboxWorkers.includes(session.user.role);
   const [profile, setProfile] = useState<CustomerProfile | null>(null);
   /** Not found; `into` is the customer they were merged into, when that is why. */
   const [missing, setMissing] = useState<{ into: string | null } | null>(null);
@@ -238,7 +240,10 @@ export function CustomerProfilePage() {
         </div>
         <div className="profile-col">
           <ActivitySection profile={profile} />
-          <ServiceHistorySection bin={profile.serviceHistory} />
+          <ServiceHistorySection
+            bin={profile.serviceHistory}
+            openFor={canWorkCases && profile.erasedAt === null ? profile.id : undefined}
+          />
           {canSell && <CustomerLeadsSection customerId={profile.id} canCreate={profile.erasedAt === null} />}
           <TransactionsSection bin={profile.transactions} />
           <EventsSection bin={profile.events} />
