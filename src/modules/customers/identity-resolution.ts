@@ -287,20 +287,14 @@ async function resolveNewIdentities(
   fresh: FreshIdentity[],
 ): Promise<void> {
   const linked = await linkProvenDomains(ctx, trx, workspaceId, fresh);
-  for (const id of await linkVerifiedProfiles(
-    ctx,
-    trx,
-    workspaceId,
-    fresh.filter((f) => !linked.has(f.customerId)),
-  ))
-    linked.add(id);
-  for (const id of await linkNamedByVerifiedLinks(
-    ctx,
-    trx,
-    workspaceId,
-    fresh.filter((f) => !linked.has(f.customerId)),
-  ))
-    linked.add(id);
+  for (const rule of [linkVerifiedProfiles, linkNamedByVerifiedLinks])
+    for (const id of await rule(
+      ctx,
+      trx,
+      workspaceId,
+      fresh.filter((f) => !linked.has(f.customerId)),
+    ))
+      linked.add(id);
   const open = fresh.filter((f) => !linked.has(f.customerId));
   if (open.length === 0) return;
 

@@ -134,3 +134,24 @@ export function ConfirmDelete({
     </span>
   );
 }
+
+/**
+ * The options of a person select: `me` first, marked "(you)", then the others by name. Who opens
+ * a record by hand usually works it, so forms default to them.
+ */
+export function PeopleOptions({
+  people,
+  me,
+}: {
+  people: { id: string; name: string }[];
+  me: string | undefined;
+}) {
+  const sorted = [...people].sort((a, b) =>
+    a.id === me ? -1 : b.id === me ? 1 : a.name.localeCompare(b.name),
+  );
+  return sorted.map((p) => (
+    <option key={p.id} value={p.id}>
+      {p.id === me ? `${p.name} (you)` : p.name}
+    </option>
+  ));
+}

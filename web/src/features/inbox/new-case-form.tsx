@@ -2,6 +2,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { type CasePriority, type CaseType, casePriorities, caseTypes, inboxApi } from '../../api/inbox.ts';
 import { ApiError } from '../../api.ts';
+import { PeopleOptions } from '../../components/forms.tsx';
 import { useSession } from '../../session.tsx';
 import { useDirectory, words } from './inbox-bits.tsx';
 
@@ -44,9 +45,6 @@ export function NewCaseForm({ customerId, onCancel }: { customerId: string; onCa
     }
   }
 
-  const people = [...directory.assignees].sort((a, b) =>
-    a.id === me ? -1 : b.id === me ? 1 : a.name.localeCompare(b.name),
-  );
   return (
     <form className="edit-form" aria-label="New case" onSubmit={(e) => void submit(e)}>
       <label htmlFor={`${id}-subject`}>Subject</label>
@@ -83,11 +81,7 @@ export function NewCaseForm({ customerId, onCancel }: { customerId: string; onCa
       <label htmlFor={`${id}-assignee`}>Assignee</label>
       <select id={`${id}-assignee`} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
         <option value="">Unassigned</option>
-        {people.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.id === me ? `${p.name} (you)` : p.name}
-          </option>
-        ))}
+        <PeopleOptions people={directory.assignees} me={me} />
       </select>
       <label htmlFor={`${id}-team`}>Team</label>
       <select id={`${id}-team`} value={team} onChange={(e) => setTeam(e.target.value)}>

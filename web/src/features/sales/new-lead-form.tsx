@@ -3,6 +3,7 @@ import { useNavigate } from 'react-router';
 import { type CustomerSummary, customersApi } from '../../api/customers.ts';
 import { type LeadStage, leadStages, salesApi } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
+import { PeopleOptions } from '../../components/forms.tsx';
 import { useSession } from '../../session.tsx';
 import { stageLabels, useOwners } from './sales-bits.tsx';
 
@@ -129,10 +130,6 @@ function LeadFields({
     }
   }
 
-  // The signed-in person first: who opens a lead usually works it.
-  const people = [...owners.items].sort((a, b) =>
-    a.id === session?.user.id ? -1 : b.id === session?.user.id ? 1 : a.name.localeCompare(b.name),
-  );
   return (
     <form className="edit-form" aria-label="New lead" onSubmit={(e) => void submit(e)}>
       {customerName && <p>For {customerName}</p>}
@@ -158,11 +155,7 @@ function LeadFields({
       <label htmlFor={`${id}-owner`}>Owner</label>
       <select id={`${id}-owner`} value={owner} onChange={(e) => setOwner(e.target.value)}>
         <option value="">Nobody yet</option>
-        {people.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.id === session?.user.id ? `${p.name} (you)` : p.name}
-          </option>
-        ))}
+        <PeopleOptions people={owners.items} me={session?.user.id} />
       </select>
       {error && (
         <p role="alert" className="field-error">
