@@ -5,7 +5,7 @@ import { ApiError } from '../../api.ts';
 import { NewLeadForm } from './new-lead-form.tsx';
 import { ScoreBadge, stageLabels } from './sales-bits.tsx';
 
-/** How many of a customer's leads the profile lists (newest first); the rest are on the board. */
+/** How many of a customer's leads the profile lists, newest first. */
 const SHOWN = 10;
 
 /**
@@ -27,11 +27,11 @@ export function CustomerLeadsSection({ customerId, canCreate }: { customerId: st
       salesApi.leads({ customerId, status: 'all' }, undefined, SHOWN),
       salesApi.leads({ customerId, status: 'open' }, undefined, 1),
     ])
-      .then(([page, open]) => {
+      .then(([page, openOnes]) => {
         if (stale) return;
         setLeads(page.items);
         setMore(page.nextCursor !== null);
-        setOpenLead(open.items[0] ?? null);
+        setOpenLead(openOnes.items[0] ?? null);
       })
       .catch((err) => !stale && setError(err instanceof ApiError ? err.message : 'Could not load leads.'));
     return () => {
