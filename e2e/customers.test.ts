@@ -506,6 +506,7 @@ describe('customers', () => {
       'Demo Owner',
     );
     await detail.getByText(customer.displayName).first().waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'inbox-case-by-hand.png') });
 
     await page.goBack();
     await history.getByRole('link', { name: /Called about the refund for DA 204/ }).waitFor();
