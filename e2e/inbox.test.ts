@@ -614,4 +614,45 @@ describe('inbox', () => {
     expect(scriptErrors).toEqual([]);
     await page.close();
   });
+
+  it('opens a case by hand from the inbox, for a customer found by name', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, password);
+    // A demo customer whose full name finds them alone.
+    const who = await page.evaluate(async () => {
+      const { items } = (await (await fetch('/api/v1/customers?limit=50')).json()) as {
+        items: { id: string; displayName: string }[];
+      };
+      for (const c of items) {
+        if (!/^\S+ \S+$/.test(c.displayName)) continue;
+        const found = (await (
+          await fetch(`/api/v1/customers?search=${encodeURIComponent(c.displayName)}&limit=2`)
+        ).json()) as { items: unknown[] };
+        if (found.items.length === 1) return c;
+      }
+      return null;
+    });
+    if (!who) throw new Error('no demo customer with a name of their own');
+    await page.goto(`${server.url}/inbox`);
+    await page.getByRole('button', { name: 'New case…' }).click();
+    const picker = page.getByRole('region', { name: 'New case: whose is it?' });
+    await picker.getByLabel('Customer').fill(who.displayName);
+    await picker.getByRole('button', { name: 'Find' }).click();
+    await picker.getByRole('list', { name: 'Matching customers' }).getByRole('button').first().click();
+    const form = page.getByRole('form', { name: 'New case' });
+    await form.getByText(`For ${who.displayName}`).waitFor();
+    await form.getByLabel('Subject').fill('Wrote a letter about lost luggage');
+    await form.getByLabel('Type').selectOption('complaint');
+    await form.getByRole('button', { name: 'Open case' }).click();
+    const detail = page.getByRole('article', { name: /Wrote a letter about lost luggage/ });
+    await detail.waitFor();
+    expect(await detail.getByLabel('Type').inputValue()).toBe('complaint');
+    await detail.getByText(who.displayName).first().waitFor();
+    // The form is gone and the button is back.
+    await page.getByRole('button', { name: 'New case…' }).waitFor();
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
 });

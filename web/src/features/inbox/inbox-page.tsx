@@ -36,6 +36,7 @@ import {
   useNow,
 } from './inbox-bits.tsx';
 import { BulkBar, HeardFigure, ShortcutHelp, ViewGroup } from './inbox-panels.tsx';
+import { NewCaseForm } from './new-case-form.tsx';
 import { RefineInput } from './refine-input.tsx';
 import { SavedViews, savedViewKey } from './saved-views.tsx';
 import { type SolveUndo, SolveUndoToast, solveUndoOf } from './solve-undo.tsx';
@@ -233,6 +234,7 @@ function Inbox() {
   const [selected, setSelected] = useState<string | null>(openId ?? null);
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const [help, setHelp] = useState(false);
+  const [creating, setCreating] = useState(false);
   const [versions, setVersions] = useState<Record<string, number>>({});
   const [stats, setStats] = useState<DispositionStats | null>(null);
   /**
@@ -635,10 +637,16 @@ function Inbox() {
           {live ? 'Live' : 'Connecting…'}
         </span>
         {stats && <HeardFigure stats={stats} />}
+        {canWork && !creating && (
+          <button type="button" className="secondary compact" onClick={() => setCreating(true)}>
+            New case…
+          </button>
+        )}
         <button type="button" className="secondary compact shortcut-hint" onClick={() => setHelp(true)}>
           Keyboard shortcuts <kbd>?</kbd>
         </button>
       </div>
+      {creating && <NewCaseForm onCancel={() => setCreating(false)} onOpened={() => setCreating(false)} />}
       <div className={openId ? 'inbox reading' : 'inbox'}>
         <nav className="inbox-views" aria-label="Views">
           <ViewGroup views={views.filter((v) => !v.key.includes(':'))} current={view.key} onPick={pickView} />

@@ -1,17 +1,54 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
+import type { CustomerSummary } from '../../api/customers.ts';
 import { type CasePriority, type CaseType, casePriorities, caseTypes, inboxApi } from '../../api/inbox.ts';
 import { ApiError } from '../../api.ts';
 import { PeopleOptions } from '../../components/forms.tsx';
 import { useSession } from '../../session.tsx';
+import { CustomerPicker } from '../customers/customer-picker.tsx';
 import { useDirectory, words } from './inbox-bits.tsx';
 
 /**
  * A case opened by hand for a customer (a phone call, a letter, a conversation outside the
  * channels Rapport connects): subject, type, priority, assignee (whoever opens it unless another
- * or nobody is chosen) and team. Once made, it opens in the inbox.
+ * or nobody is chosen) and team. Once made, it opens in the inbox. Without `customerId` (the
+ * inbox) it first asks whose case it is.
  */
-export function NewCaseForm({ customerId, onCancel }: { customerId: string; onCancel(): void }) {
+export function NewCaseForm({
+  customerId,
+  onCancel,
+  onOpened,
+}: {
+  customerId?: string;
+  onCancel(): void;
+  /** Told once the new case is open (the inbox then closes the form). */
+  onOpened?: () => void;
+}) {
+  const [picked, setPicked] = useState<CustomerSummary | null>(null);
+  if (customerId === undefined && !picked)
+    return <CustomerPicker purpose="New case" onPick={setPicked} onCancel={onCancel} />;
+  return (
+    <CaseFields
+      customerId={customerId ?? picked?.id ?? ''}
+      customerName={picked?.displayName}
+      onCancel={onCancel}
+      onOpened={onOpened}
+    />
+  );
+}
+
+function CaseFields({
+  customerId,
+  customerName,
+  onCancel,
+  onOpened,
+}: {
+  customerId: string;
+  /** Said above the fields when the customer was picked here. */
+  customerName?: string | undefined;
+  onCancel(): void;
+  onOpened?: (() => void) | undefined;
+}) {
   const id = useId();
   const navigate = useNavigate();
   const { session } = useSession();
@@ -39,6 +76,7 @@ export function NewCaseForm({ customerId, onCancel }: { customerId: string; onCa
         ...(team ? { teamId: team } : {}),
       });
       navigate(`/inbox/${encodeURIComponent(made.id)}`);
+      onOpened?.();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not open the case.');
       setBusy(false);
@@ -47,6 +85,7 @@ export function NewCaseForm({ customerId, onCancel }: { customerId: string; onCa
 
   return (
     <form className="edit-form" aria-label="New case" onSubmit={(e) => void submit(e)}>
+      {customerName && <p>For {customerName}</p>}
       <label htmlFor={`${id}-subject`}>Subject</label>
       <input
         id={`${id}-subject`}
