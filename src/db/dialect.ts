@@ -276,8 +276,11 @@ const postgres: Dialect = Object.freeze({
     sql<string>`to_char(date_trunc(${sql.lit(unit)}, ${column}, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 });
 
-/** `lower(column) like '%needle%'` over any of the columns, with LIKE's wildcards escaped. */
-function likeAny(table: string, columns: string[], needle: string): RawBuilder<boolean> {
+/**
+ * `lower(column) like '%needle%'` over any of the columns (`needle` already lower case), with
+ * LIKE's wildcards escaped; the same on both engines. `substringMatch` is the indexed form.
+ */
+export function likeAny(table: string, columns: string[], needle: string): RawBuilder<boolean> {
   const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return sql<boolean>`(${sql.join(
     columns.map((c) => sql`lower(${sql.ref(`${table}.${c}`)}) like ${pattern} escape '\\'`),

@@ -2,6 +2,7 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { likeAny } from '../../db/dialect.ts';
 import type { CasesTable, DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, decodeKeyCursor, type Page, type PageQuery, toPage } from '../../pagination.ts';
@@ -102,10 +103,9 @@ const POSTS_SEARCHED = 1000;
  * Deleted posts are not searched.
  */
 function caseSearch(ctx: AppContext, workspaceId: string, search: string) {
-  const like = search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
   return (eb: ExpressionBuilder<DB, 'cases'>) =>
     eb.or([
-      sql<boolean>`lower(${sql.ref('cases.subject')}) like ${`%${like}%`} escape '\\'`,
+      likeAny('cases', ['subject'], search.toLowerCase()),
       eb(
         'cases.customer_id',
         'in',

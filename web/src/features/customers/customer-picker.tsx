@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { type CustomerSummary, customersApi } from '../../api/customers.ts';
 import { ApiError } from '../../api.ts';
 
@@ -79,4 +79,25 @@ export function CustomerPicker({
       </button>
     </section>
   );
+}
+
+/**
+ * A form for a customer: `customerId` when the page already knows them (a profile), else the
+ * picker first; `children` gets the customer's id, and their name when picked here.
+ */
+export function ForCustomer({
+  customerId,
+  purpose,
+  onCancel,
+  children,
+}: {
+  customerId?: string | undefined;
+  purpose: string;
+  onCancel(): void;
+  children(customer: { id: string; pickedName?: string }): ReactNode;
+}) {
+  const [picked, setPicked] = useState<CustomerSummary | null>(null);
+  if (customerId !== undefined) return children({ id: customerId });
+  if (!picked) return <CustomerPicker purpose={purpose} onPick={setPicked} onCancel={onCancel} />;
+  return children({ id: picked.id, pickedName: picked.displayName });
 }

@@ -1,11 +1,10 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { CustomerSummary } from '../../api/customers.ts';
 import { type CasePriority, type CaseType, casePriorities, caseTypes, inboxApi } from '../../api/inbox.ts';
 import { ApiError } from '../../api.ts';
 import { PeopleOptions } from '../../components/forms.tsx';
 import { useSession } from '../../session.tsx';
-import { CustomerPicker } from '../customers/customer-picker.tsx';
+import { ForCustomer } from '../customers/customer-picker.tsx';
 import { useDirectory, words } from './inbox-bits.tsx';
 
 /**
@@ -24,16 +23,12 @@ export function NewCaseForm({
   /** Told once the new case is open (the inbox then closes the form). */
   onOpened?: () => void;
 }) {
-  const [picked, setPicked] = useState<CustomerSummary | null>(null);
-  if (customerId === undefined && !picked)
-    return <CustomerPicker purpose="New case" onPick={setPicked} onCancel={onCancel} />;
   return (
-    <CaseFields
-      customerId={customerId ?? picked?.id ?? ''}
-      customerName={picked?.displayName}
-      onCancel={onCancel}
-      onOpened={onOpened}
-    />
+    <ForCustomer customerId={customerId} purpose="New case" onCancel={onCancel}>
+      {(c) => (
+        <CaseFields customerId={c.id} customerName={c.pickedName} onCancel={onCancel} onOpened={onOpened} />
+      )}
+    </ForCustomer>
   );
 }
 

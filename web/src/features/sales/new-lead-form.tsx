@@ -1,11 +1,10 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { CustomerSummary } from '../../api/customers.ts';
 import { type LeadStage, leadStages, salesApi } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
 import { PeopleOptions } from '../../components/forms.tsx';
 import { useSession } from '../../session.tsx';
-import { CustomerPicker } from '../customers/customer-picker.tsx';
+import { ForCustomer } from '../customers/customer-picker.tsx';
 import { stageLabels, useOwners } from './sales-bits.tsx';
 
 /**
@@ -13,15 +12,10 @@ import { stageLabels, useOwners } from './sales-bits.tsx';
  * board) it first asks whose lead it is: a search over name, handle or email.
  */
 export function NewLeadForm({ customerId, onCancel }: { customerId?: string; onCancel(): void }) {
-  const [picked, setPicked] = useState<CustomerSummary | null>(null);
-  if (customerId === undefined && !picked)
-    return <CustomerPicker purpose="New lead" onPick={setPicked} onCancel={onCancel} />;
   return (
-    <LeadFields
-      customerId={customerId ?? picked?.id ?? ''}
-      customerName={picked?.displayName}
-      onCancel={onCancel}
-    />
+    <ForCustomer customerId={customerId} purpose="New lead" onCancel={onCancel}>
+      {(c) => <LeadFields customerId={c.id} customerName={c.pickedName} onCancel={onCancel} />}
+    </ForCustomer>
   );
 }
 
