@@ -45,6 +45,7 @@ const expectedSchema = {
     'workspace_id',
   ],
   author_verified_links: ['author_id', 'target', 'target_channel', 'url', 'workspace_id'],
+  pending_cross_references: ['created_at', 'mention_id', 'target_channel', 'target_key', 'workspace_id'],
   authors: [
     'avatar_url',
     'bio',

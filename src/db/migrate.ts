@@ -44,6 +44,7 @@ import * as m0041 from './migrations/0041_case_list_orders.ts';
 import * as m0042 from './migrations/0042_case_snooze.ts';
 import * as m0043 from './migrations/0043_author_verified_links.ts';
 import * as m0044 from './migrations/0044_suggestion_indexes.ts';
+import * as m0045 from './migrations/0045_pending_cross_references.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -91,6 +92,7 @@ const migrations: Record<string, DialectMigration> = {
   '0042_case_snooze': m0042,
   '0043_author_verified_links': m0043,
   '0044_suggestion_indexes': m0044,
+  '0045_pending_cross_references': m0045,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

@@ -371,6 +371,17 @@ export interface AuthorVerifiedLinksTable {
   url: string;
 }
 
+export interface PendingCrossReferencesTable {
+  /** The post that calls the account or address its author's own. */
+  mention_id: number;
+  workspace_id: string;
+  /** `bluesky` or `mastodon` for an account, `email` for an address. */
+  target_channel: string;
+  /** The account's handle key (`handleKey`), or the lower-cased address. */
+  target_key: string;
+  created_at: string;
+}
+
 export interface CustomerMergesTable {
   id: string;
   workspace_id: string;
@@ -489,6 +500,7 @@ export interface DB {
   customer_merges: CustomerMergesTable;
   contact_links: ContactLinksTable;
   author_verified_links: AuthorVerifiedLinksTable;
+  pending_cross_references: PendingCrossReferencesTable;
   identity_suggestions: IdentitySuggestionsTable;
   customer_attribute_definitions: CustomerAttributeDefinitionsTable;
   author_influence: AuthorInfluenceTable;

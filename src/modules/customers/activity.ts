@@ -13,6 +13,7 @@ import { type Actor, requirePermission } from '../auth/roles.ts';
 import { toEventView, toTransactionView } from './activity-queries.ts';
 import type { EventInput, EventView, TransactionInput, TransactionView } from './activity-schema.ts';
 import { mayShowBehaviour } from './consents.ts';
+import { suggestFromPendingCrossReferences } from './cross-reference-suggestions.ts';
 import { normalizeEmail } from './rules.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -128,6 +129,7 @@ export async function customerForEmail(
       created_at: now,
     })
     .execute();
+  await suggestFromPendingCrossReferences(ctx, trx, workspaceId, { emails: [value] });
   return { customerId, created: true };
 }
 

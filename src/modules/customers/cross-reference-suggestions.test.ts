@@ -5,8 +5,10 @@ import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { forgetCachedAuthors } from '../listening/store.ts';
+import { eraseCustomer } from './erasure.ts';
 import {
   acceptSuggestion,
+  addIdentity,
   createCustomer,
   listCustomers,
   listSuggestions,
@@ -243,21 +245,115 @@ describe('cross-references in posts suggest merges', () => {
     expect((await listSuggestions(t.ctx, agent))[0]?.evidence).toHaveLength(2);
   });
 
-  it('skips an account nobody holds yet, and a second post about the same pair only adds evidence', async () => {
+  it('keeps a reference to an account nobody holds yet and suggests when that account first posts', async () => {
     const { ws, agent } = await setup();
     await ingest(ws.id, [
       { externalId: 'a-1', author: ana, text: 'my other account is @xana@mastodon.social' },
     ]);
     expect(await suggestionRows(ws.id)).toEqual([]);
+    expect(await pendingRows(ws.id)).toEqual([
+      { mention_id: await mentionId(ws.id, 'a-1'), target_channel: 'mastodon', target_key: 'xana' },
+    ]);
     await ingest(ws.id, [{ externalId: 'x-1', author: xana, text: 'first post here' }]);
-    expect(await suggestionRows(ws.id)).toEqual([]);
+    const a = await customerOf(agent, 'ana.bsky.social');
+    const x = await customerOf(agent, 'xana@mastodon.social');
+    const open = await listSuggestions(t.ctx, agent);
+    expect(open).toHaveLength(1);
+    expect(pair(open[0] as NonNullable<(typeof open)[0]>)).toEqual([a.id, x.id].sort());
+    expect(open[0]?.confidence).toBe(0.6);
+    expect(open[0]?.evidence).toEqual([
+      `Cross-reference in a post: Bluesky account ana.bsky.social calls Mastodon account xana@mastodon.social its own: "my other account is @xana@mastodon.social" (mention ${await mentionId(ws.id, 'a-1')})`,
+    ]);
+    expect(await pendingRows(ws.id)).toEqual([]);
+
+    // Later posts about the same pair only add evidence; a replay adds nothing.
     await ingest(ws.id, [
       { externalId: 'a-2', author: ana, text: 'Follow me on Mastodon: @xana@mastodon.social' },
       { externalId: 'a-3', author: ana, text: '(alt: @xana@mastodon.social)' },
     ]);
+    await replayLog(ws.id);
+    const after = await listSuggestions(t.ctx, agent);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.evidence).toHaveLength(3);
+  });
+
+  it('keeps waiting when an account with the same handle key but another server appears', async () => {
+    const { ws } = await setup();
+    await ingest(ws.id, [
+      { externalId: 'a-1', author: ana, text: 'my other account is @xana@mastodon.social' },
+    ]);
+    const other: Author = { id: 'xana2', handle: 'xana@fosstodon.org', name: 'Xana', channel: 'mastodon' };
+    await ingest(ws.id, [{ externalId: 'o-1', author: other, text: 'hello' }]);
+    expect(await suggestionRows(ws.id)).toEqual([]);
+    expect(await pendingRows(ws.id)).toHaveLength(1);
+    await ingest(ws.id, [{ externalId: 'x-1', author: xana, text: 'first post here' }]);
+    expect(await suggestionRows(ws.id)).toHaveLength(1);
+    expect(await pendingRows(ws.id)).toEqual([]);
+  });
+
+  it('suggests when an email address a post called its own is later added to a customer', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { externalId: 'a-1', author: ana, text: 'Questions about the trip? Email me at ana@example.com' },
+    ]);
+    expect(await pendingRows(ws.id)).toEqual([
+      { mention_id: await mentionId(ws.id, 'a-1'), target_channel: 'email', target_key: 'ana@example.com' },
+    ]);
+    const crm = await createCustomer(t.ctx, agent, {
+      displayName: 'Ana (CRM)',
+      email: 'ana.costa@corp.example',
+      verified: false,
+    });
+    expect(await suggestionRows(ws.id)).toEqual([]);
+    await addIdentity(t.ctx, agent, crm.id, { kind: 'email', value: 'Ana@Example.com', verified: false });
+    const a = await customerOf(agent, 'ana.bsky.social');
     const open = await listSuggestions(t.ctx, agent);
     expect(open).toHaveLength(1);
-    expect(open[0]?.confidence).toBe(0.6);
-    expect(open[0]?.evidence).toHaveLength(2);
+    expect(pair(open[0] as NonNullable<(typeof open)[0]>)).toEqual([a.id, crm.id].sort());
+    expect(open[0]?.evidence[0]).toContain(
+      'Bluesky account ana.bsky.social calls email ana@example.com its own',
+    );
+    expect(await pendingRows(ws.id)).toEqual([]);
+  });
+
+  it('forgets the reference when its post is deleted at the source, and when its author is erased', async () => {
+    const { ws, agent } = await setup();
+    await ingest(ws.id, [
+      { externalId: 'a-1', author: ana, text: 'my other account is @xana@mastodon.social' },
+      { externalId: 'a-2', author: ana, text: 'Email me at ana@example.com' },
+    ]);
+    expect(await pendingRows(ws.id)).toHaveLength(2);
+    await appendToLog(t.ctx, [
+      {
+        workspaceId: ws.id,
+        connectorId: null,
+        format: 'generic' as const,
+        payload: JSON.stringify({
+          channel: 'bluesky',
+          externalId: 'a-1',
+          deleted: true,
+          updatedAt: '2026-11-24T08:00:00.000Z',
+        }),
+      },
+    ]);
+    await drain();
+    expect((await pendingRows(ws.id)).map((r) => r.target_key)).toEqual(['ana@example.com']);
+    await ingest(ws.id, [{ externalId: 'x-1', author: xana, text: 'first post here' }]);
+    expect(await suggestionRows(ws.id)).toEqual([]);
+
+    const owner = (await buildUser(t.ctx, ws, { role: 'owner' })).actor;
+    await eraseCustomer(t.ctx, owner, (await customerOf(agent, 'ana.bsky.social')).id, { reason: 'asked' });
+    expect(await pendingRows(ws.id)).toEqual([]);
   });
 });
+
+async function pendingRows(workspaceId: string) {
+  return (
+    await t.ctx.db
+      .selectFrom('pending_cross_references')
+      .select(['mention_id', 'target_channel', 'target_key'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('target_key')
+      .execute()
+  ).map((r) => ({ ...r, mention_id: Number(r.mention_id) }));
+}

@@ -8,7 +8,7 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { CHUNK, chunks } from '../../db/chunks.ts';
-import type { DB } from '../../db/schema.ts';
+import type { DB, PendingCrossReferencesTable } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
 import {
   type CrossReference,
@@ -127,7 +127,8 @@ export async function suggestFromCrossReferences(
       ).execute()),
     );
   }
-  const holderOf = (ref: CrossReference): { customerId: string; named: string } | null => {
+  /** The one customer holding what `ref` names; `unheld` when nobody does yet, null when several do. */
+  const holderOf = (ref: CrossReference): { customerId: string; named: string } | 'unheld' | null => {
     const matches = holders.filter((h) =>
       ref.kind === 'email'
         ? h.kind === 'email' && h.external_id === ref.address
@@ -141,7 +142,8 @@ export async function suggestFromCrossReferences(
     const customers = [...new Set(matches.map((h) => h.customer_id))];
     // A server-less Mastodon name held by several customers names none of them.
     const [only] = matches;
-    if (customers.length !== 1 || !only) return null;
+    if (!only) return 'unheld';
+    if (customers.length !== 1) return null;
     return {
       customerId: only.customer_id,
       named:
@@ -150,11 +152,19 @@ export async function suggestFromCrossReferences(
   };
 
   const pairs = new Map<string, Pair>();
+  const pending: PendingCrossReferencesTable[] = [];
+  const now = ctx.now().toISOString();
   for (const { post, refs: postRefs } of claiming) {
     const mention = mentionOf.get(`${post.channel} ${post.externalId}`);
     if (!mention) continue;
     for (const ref of postRefs) {
       const holder = holderOf(ref);
+      if (holder === 'unheld') {
+        const target = pendingTarget(ref);
+        if (target)
+          pending.push({ mention_id: mention.id, workspace_id: workspaceId, ...target, created_at: now });
+        continue;
+      }
       if (!holder || holder.customerId === mention.customerId) continue;
       const [a, b] =
         mention.customerId < holder.customerId
@@ -177,6 +187,13 @@ export async function suggestFromCrossReferences(
       });
     }
   }
+  // Kept until the account or address first appears (`suggestFromPendingCrossReferences`).
+  for (const part of chunks(pending))
+    await trx
+      .insertInto('pending_cross_references')
+      .values(part)
+      .onConflict((oc) => oc.columns(['mention_id', 'target_channel', 'target_key']).doNothing())
+      .execute();
   if (pairs.size === 0) return { suggested: 0 };
 
   const existing = new Map<string, { id: string; status: string; confidence: number; evidence: string[] }>();
@@ -213,7 +230,6 @@ export async function suggestFromCrossReferences(
     for (const r of rows) earlier.set(Number(r.id), r.customer_id);
   }
 
-  const now = ctx.now().toISOString();
   let suggested = 0;
   const fresh: Pair[] = [];
   for (const [key, pair] of pairs) {
@@ -265,4 +281,77 @@ export async function suggestFromCrossReferences(
     suggested += Number(result.numInsertedOrUpdatedRows ?? 0);
   }
   return { suggested };
+}
+
+/** Where a reference nobody holds yet is looked for when identities appear: its channel and key. */
+function pendingTarget(ref: CrossReference): { target_channel: string; target_key: string } | null {
+  if (ref.kind === 'email') return { target_channel: 'email', target_key: ref.address };
+  const key = handleKey(ref.channel, ref.handle);
+  return key ? { target_channel: ref.channel, target_key: key } : null;
+}
+
+/**
+ * The other side of the rule: accounts (by handle key) and email addresses that have just become
+ * some customer's identities are looked up among the references kept while nobody held them, and
+ * the posts that made those references are judged again as if just stored (so an open suggestion
+ * gains evidence, a rejected pair stays rejected, and a reference still unheld, a near miss on
+ * the handle key, stays kept). A deleted post claims nothing any more.
+ */
+export async function suggestFromPendingCrossReferences(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  workspaceId: string,
+  appeared: { handleKeys?: string[]; emails?: string[] },
+): Promise<{ suggested: number }> {
+  const handleKeys = [...new Set(appeared.handleKeys ?? [])];
+  const emails = [...new Set(appeared.emails ?? [])];
+  if (handleKeys.length === 0 && emails.length === 0) return { suggested: 0 };
+  // Most workspaces keep none: one indexed probe spares the pipeline's batches the lookups below.
+  const any = await trx
+    .selectFrom('pending_cross_references')
+    .select('mention_id')
+    .where('workspace_id', '=', workspaceId)
+    .limit(1)
+    .executeTakeFirst();
+  if (!any) return { suggested: 0 };
+
+  const mentionIds = new Set<number>();
+  for (const [keys, email] of [
+    [handleKeys, false],
+    [emails, true],
+  ] as const)
+    for (const part of chunks(keys)) {
+      const rows = await trx
+        .selectFrom('pending_cross_references')
+        .select('mention_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('target_key', 'in', part)
+        .where('target_channel', email ? '=' : '<>', 'email')
+        .execute();
+      for (const r of rows) mentionIds.add(Number(r.mention_id));
+    }
+  if (mentionIds.size === 0) return { suggested: 0 };
+
+  const posts: CrossReferencingPost[] = [];
+  const ids = [...mentionIds];
+  for (const part of chunks(ids)) {
+    await trx.deleteFrom('pending_cross_references').where('mention_id', 'in', part).execute();
+    const rows = await trx
+      .selectFrom('mentions as m')
+      .innerJoin('authors as a', 'a.id', 'm.author_id')
+      .select(['m.channel', 'm.external_id', 'm.url', 'm.text', 'a.handle'])
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.id', 'in', part)
+      .where('m.deleted_at', 'is', null)
+      .execute();
+    for (const r of rows)
+      posts.push({
+        channel: r.channel,
+        externalId: r.external_id,
+        url: r.url,
+        text: r.text,
+        author: { handle: r.handle },
+      });
+  }
+  return suggestFromCrossReferences(ctx, trx, workspaceId, posts, ids);
 }

@@ -402,6 +402,8 @@ export async function eraseCustomer(
         .where('id', '=', m.id)
         .execute();
     }
+    for (const part of chunks(mentions.map((m) => m.id)))
+      await trx.deleteFrom('pending_cross_references').where('mention_id', 'in', part).execute();
     counts.mentions = mentions.length;
 
     // Authors: an opaque placeholder, external id included, so the source account's next post

@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.ts';
 import { chunks } from '../../db/chunks.ts';
 import type { DB } from '../../db/schema.ts';
 import { newId } from '../../ids.ts';
+import { suggestFromPendingCrossReferences } from './cross-reference-suggestions.ts';
 import { mergeInTransaction } from './merges.ts';
 import {
   channelName,
@@ -160,6 +161,10 @@ async function attachFresh(
     workspaceId,
     made.map(({ identity }) => ({ id: identity.id, channel: identity.channel, handle: identity.handle })),
   );
+  // Posts that called one of these accounts their author's own before it was seen.
+  await suggestFromPendingCrossReferences(ctx, trx, workspaceId, {
+    handleKeys: made.flatMap(({ identity }) => (identity.handle_key ? [identity.handle_key] : [])),
+  });
   return made.length;
 }
 

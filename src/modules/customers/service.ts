@@ -28,6 +28,7 @@ import { eventsBin, transactionsBin } from './activity-queries.ts';
 import { definitionsOf } from './attributes.ts';
 import { caseHistoryOf } from './case-history.ts';
 import { consentsTo, customerConsents } from './consents.ts';
+import { suggestFromPendingCrossReferences } from './cross-reference-suggestions.ts';
 import {
   attrsOf,
   type CustomerRow,
@@ -633,6 +634,8 @@ export async function addIdentityInTransaction(
       targetId: customerId,
       details: { kind: input.kind, verified: input.verified },
     });
+    if (input.kind === 'email')
+      await suggestFromPendingCrossReferences(ctx, trx, workspaceId, { emails: [value] });
   }
   // A profile without a primary email takes its first one, unless another customer goes by it.
   if (input.kind === 'email')
@@ -780,6 +783,7 @@ export async function attachCommunityMember(
       .values(identity('email', 'email', email, email))
       .execute();
     await linkAccountsOnDomains(ctx, trx, workspaceId, customerId, handlesProvenBy(email));
+    await suggestFromPendingCrossReferences(ctx, trx, workspaceId, { emails: [email] });
     await refreshCustomerStats(trx, workspaceId, [customerId], ctx.now());
     return { customerId };
   }

@@ -434,6 +434,16 @@ export async function storeEvents(
       )
       .returning(['id', 'author_id'])
       .execute();
+    // What the post claimed goes with its text (the cross-references kept until an account appears).
+    if (rows.length > 0)
+      await trx
+        .deleteFrom('pending_cross_references')
+        .where(
+          'mention_id',
+          'in',
+          rows.map((r) => Number(r.id)),
+        )
+        .execute();
     changed.push(...rows.map((r) => Number(r.id)));
     for (const r of rows) if (r.author_id !== null) deletedAuthorIds.push(Number(r.author_id));
   }
