@@ -293,6 +293,46 @@ describe('sales web UI (issue #6, item 8)', () => {
     await page.close();
   });
 
+  it('an owner imports leads from a spreadsheet and finds them on the board; a bad line is named', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
+    await signIn(page, server.url, ownerEmail, password);
+    await page.goto(`${server.url}/sales`);
+    await page.getByRole('heading', { name: 'Sales pipeline', level: 1 }).waitFor();
+    await page.getByText('Import leads', { exact: true }).click();
+    await page.getByLabel('Leads file').setInputFiles({
+      name: 'fair.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        [
+          'E-mail,Name,Deal,Stage',
+          'ines.ferreira@fair.example,Inês Ferreira,Fair contact: corporate fares for 40,SQL',
+          'rui@fair.example,Rui,Fair contact: group trip,maybe',
+        ].join('\n'),
+      ),
+    });
+    await page.getByLabel('Column names').fill('email=E-mail,name=Name,title=Deal,stage=Stage');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const summary = page.getByRole('status', { name: 'Import summary' });
+    await summary
+      .getByText('Read 2 lines: 1 leads created, 0 already there, 1 new customers, 1 rejected.')
+      .waitFor();
+    await summary.getByText(/^Line 3: Stage: "maybe" is not a stage/).waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'sales-import-leads.png') });
+
+    await page.getByLabel('Search leads by title').fill('corporate fares for 40');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page
+      .getByRole('list', { name: 'Sales qualified leads' })
+      .getByRole('link', { name: /Fair contact: corporate fares for 40/ })
+      .click();
+    await page.getByRole('heading', { name: /Fair contact: corporate fares for 40/, level: 1 }).waitFor();
+    await page.getByText('Inês Ferreira').first().waitFor();
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+
   it('a moderator has no Sales section', async () => {
     const page = await browser.newPage();
     await signIn(page, server.url, ownerEmail, password);

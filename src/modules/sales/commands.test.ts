@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,12 +41,15 @@ async function run(name: string, args: string[]): Promise<{ code: number; out: s
   const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
     lines.push(String(line));
   });
+  // The progress bar.
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     const command = salesCommands[name];
     if (!command) throw new Error(`no command ${name}`);
     return { code: await command.run(args), out: lines.join('\n') };
   } finally {
     spy.mockRestore();
+    err.mockRestore();
   }
 }
 
@@ -83,5 +86,45 @@ describe('rapport sales', () => {
       code: 'validation_failed',
     });
     expect(await run('sales rescore', [])).toEqual({ code: 0, out: 'Rescored 2 open leads.' });
+  });
+
+  it('imports leads from a file with a summary, exits 1 naming bad lines, and makes nothing twice', async () => {
+    const ws = await buildWorkspace(ctx);
+    const { user } = await buildUser(ctx, ws, { role: 'agent', name: 'Sam' });
+    const file = path.join(dir, 'leads.csv');
+    writeFileSync(
+      file,
+      `Email,Name,Deal,Stage,Owner\nkim@lee.example,Kim Lee,Fleet renewal,SQL,${user.email}\n,Nobody,Nothing,,\nli@wu.example,Li Wu,Group booking,,\n`,
+    );
+    const args = [
+      file,
+      '--workspace',
+      ws.slug,
+      '--map',
+      'email=Email,name=Name,title=Deal,stage=Stage,owner=Owner',
+    ];
+    const first = await run('sales import-leads', args);
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(
+      /^Read 3 lines in [\d.]+ s: 2 leads created, 0 already there, 2 new customers by email, 1 rejected\./,
+    );
+    expect(first.out).toContain('  line 3: Email: missing');
+    const again = await run('sales import-leads', args);
+    expect(again.out).toContain('0 leads created, 2 already there, 0 new customers by email, 1 rejected.');
+
+    const list = await run('sales leads list', ['--workspace', ws.slug, '--json']);
+    const leads = JSON.parse(list.out) as {
+      title: string;
+      stage: string;
+      source: string;
+      createdBy: string | null;
+    }[];
+    expect(leads.map((l) => [l.title, l.stage, l.source, l.createdBy]).sort()).toEqual([
+      ['Fleet renewal', 'sales_qualified', 'import', null],
+      ['Group booking', 'lead', 'import', null],
+    ]);
+    await expect(
+      run('sales import-leads', [path.join(dir, 'nope.csv'), '--workspace', ws.slug]),
+    ).rejects.toThrow(/No such file/);
   });
 });

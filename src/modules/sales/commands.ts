@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { parseFlags } from '../../cli/args.ts';
+import { helpText, parseFlags } from '../../cli/args.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
+import { progressLine } from '../../cli/progress.ts';
+import { AppError } from '../../errors.ts';
+import { csvFromFile } from '../../pipeline/csv.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { listLeads } from './lead-lists.ts';
 import { rescoreOpenLeads } from './leads.ts';
+import { importLeads, leadColumns } from './leads-import.ts';
 import { leadStages, leadStatuses } from './schema.ts';
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
@@ -41,6 +46,14 @@ const rescoreSpec = {
   schema: z.object({}),
 } as const;
 
+const importSpec = {
+  usage: `rapport sales import-leads <file.csv> [--workspace slug] [--map ${leadColumns.map((c) => `${c}=column`).join(',')}]`,
+  description:
+    "Imports leads from a CSV file (email and title; optionally name, stage, owner as a user's email, team by name) onto customers found by email (an unknown email gets a new customer), with progress and a summary; bad lines are reported by number, exit code 1. Nothing is made twice. See docs/sales.md.",
+  options: { ...help, workspace: { type: 'string' }, map: { type: 'string' } },
+  schema: z.object({ workspace: z.string().min(1).optional(), map: z.string().min(3).optional() }),
+} as const;
+
 /** Database-backed commands of the sales module; `src/main.ts` dispatches to them. */
 export const salesCommands: Record<string, CliCommand> = {
   'sales leads list': {
@@ -75,6 +88,29 @@ export const salesCommands: Record<string, CliCommand> = {
           ].join('\t'),
         );
       return 0;
+    },
+  },
+  'sales import-leads': {
+    spec: importSpec,
+    async run(args) {
+      const file = args[0] && !args[0].startsWith('-') ? args[0] : undefined;
+      const flags = parseFlags(importSpec, file ? args.slice(1) : args);
+      if (!file) throw new AppError('validation_failed', `Give the CSV file.\n\n${helpText(importSpec)}`);
+      if (!existsSync(file)) throw new AppError('validation_failed', `No such file: ${file}`);
+      const summary = await withContext(async (ctx) =>
+        importLeads(
+          ctx,
+          await operatorOf(ctx, flags.workspace),
+          { source: await csvFromFile(file), map: flags.map },
+          (p) => process.stderr.write(`\r${progressLine(p)}`),
+        ),
+      );
+      process.stderr.write('\n');
+      console.log(
+        `Read ${summary.read} lines in ${(summary.elapsedMs / 1000).toFixed(1)} s: ${summary.created} leads created, ${summary.existing} already there, ${summary.customersCreated} new customers by email, ${summary.rejected.length} rejected.`,
+      );
+      for (const r of summary.rejected) console.log(`  line ${r.line}: ${r.reason}`);
+      return summary.rejected.length > 0 ? 1 : 0;
     },
   },
   'sales rescore': {

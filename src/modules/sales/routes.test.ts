@@ -320,6 +320,37 @@ describe('sales API', () => {
     expect(owners.items.map((o) => o.id)).toContain(w.repId);
   });
 
+  it('imports a leads CSV upload, reports bad lines, refuses moderators and a bad mapping', async () => {
+    const { manager, moderator } = await workspace();
+    const upload = (token: string, csv: string, query = '') =>
+      app().request(`/api/v1/sales/leads/import${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+        body: csv,
+      });
+    const csv = 'Email,Deal,stage\nkim@lee.example,Fleet renewal,MQL\nola@berg.example,Summer pass,hot\n';
+    const summary = await json<{
+      read: number;
+      created: number;
+      rejected: { line: number; reason: string }[];
+    }>(await upload(manager, csv, '?map=email%3DEmail%2Ctitle%3DDeal'));
+    expect(summary).toMatchObject({ read: 2, created: 1 });
+    expect(summary.rejected).toEqual([
+      { line: 3, reason: expect.stringContaining('stage: "hot" is not a stage') },
+    ]);
+    const leads = await json<{ items: LeadCard[] }>(
+      await call(app(), 'GET', '/api/v1/sales/leads?status=open', undefined, { bearer: manager }),
+    );
+    expect(leads.items.filter((l) => l.source === 'import').map((l) => [l.title, l.stage])).toEqual([
+      ['Fleet renewal', 'marketing_qualified'],
+    ]);
+    expect((await upload(moderator, csv)).status).toBe(403);
+    const unmapped = await upload(manager, csv);
+    expect(unmapped.status).toBe(400);
+    expect(await unmapped.text()).toContain('no column \\"email\\"');
+    expect((await upload(manager, csv, '?map=amount%3DTotal')).status).toBe(400);
+  });
+
   it('describes every sales route in the OpenAPI document', async () => {
     const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
       paths: Record<string, unknown>;
@@ -328,6 +359,7 @@ describe('sales API', () => {
       expect.arrayContaining([
         '/api/v1/sales/leads',
         '/api/v1/sales/leads/{id}',
+        '/api/v1/sales/leads/import',
         '/api/v1/sales/leads/{id}/handoff',
         '/api/v1/sales/leads/{id}/accept',
         '/api/v1/sales/leads/{id}/reject',

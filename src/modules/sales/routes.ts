@@ -2,12 +2,22 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
-import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
+import {
+  columnMap,
+  csvBody,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  rejectedLine,
+  validationHook,
+} from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
+import { csvFromText } from '../../pipeline/csv.ts';
 import { requirePermission } from '../auth/roles.ts';
 import * as handoff from './lead-handoff.ts';
 import * as lists from './lead-lists.ts';
 import * as leads from './leads.ts';
+import { importLeads } from './leads-import.ts';
 import * as opportunities from './opportunities.ts';
 import { salesPipeline } from './pipeline.ts';
 import {
@@ -65,6 +75,39 @@ export function salesRoutes(ctx: AppContext) {
       responses: { 201: jsonContent(leadSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => c.json(await leads.createLead(ctx, actorOf(c), c.req.valid('json')), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/sales/leads/import',
+      tags,
+      summary:
+        'Import a leads CSV (email, title, and optionally name, stage, owner, team): a customer per email, one lead each, nothing twice',
+      request: { query: z.object({ map: columnMap }), body: csvBody },
+      responses: {
+        200: jsonContent(
+          z
+            .object({
+              read: z.number(),
+              created: z.number(),
+              existing: z.number().openapi({
+                description: 'Lines whose customer has an open lead, or an imported lead of that title',
+              }),
+              customersCreated: z.number(),
+              rejected: z.array(rejectedLine),
+              elapsedMs: z.number(),
+            })
+            .openapi('LeadImportSummary'),
+          'What the file did, with each rejected line and why',
+        ),
+        ...errorResponses(400, 401, 403, 413),
+      },
+    }),
+    async (c) => {
+      const source = csvFromText(await c.req.text(), 'upload.csv');
+      return c.json(await importLeads(ctx, actorOf(c), { source, map: c.req.valid('query').map }), 200);
+    },
   );
 
   app.openapi(

@@ -203,6 +203,16 @@ export const salesWorkers: Role[] = ['owner', 'admin', 'manager', 'agent'];
 /** Roles that may change the scoring rules and decide handoffs for others (`sales:configure`). */
 export const salesConfigurers: Role[] = ['owner', 'admin', 'manager'];
 
+/** What `POST /sales/leads/import` did (docs/sales.md, Importing leads). */
+export type LeadImportSummary = {
+  read: number;
+  created: number;
+  existing: number;
+  customersCreated: number;
+  rejected: { line: number; reason: string }[];
+  elapsedMs: number;
+};
+
 const leadPath = (id: string, rest = '') => `/api/v1/sales/leads/${encodeURIComponent(id)}${rest}`;
 
 export const salesApi = {
@@ -210,6 +220,14 @@ export const salesApi = {
     request<Page<LeadCard>>('GET', `/api/v1/sales/leads${qs({ ...filters, cursor, limit })}`),
   lead: (id: string) => request<LeadDetail>('GET', leadPath(id)),
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/v1/sales/leads', input),
+  /** A leads CSV, `map` naming its columns (docs/sales.md). */
+  importLeads: async (file: File, map?: string) =>
+    request<LeadImportSummary>(
+      'POST',
+      `/api/v1/sales/leads/import${qs({ map })}`,
+      await file.text(),
+      'text/csv',
+    ),
   updateLead: (id: string, patch: LeadPatch) => request<Lead>('PATCH', leadPath(id), patch),
   handoff: (id: string, input: { toUserId: string; note: string }) =>
     request<Lead>('POST', leadPath(id, '/handoff'), input),

@@ -1,97 +1,5 @@
-import { type ReactNode, useId, useState } from 'react';
 import { customersApi } from '../../api/customers.ts';
-import { ApiError } from '../../api.ts';
-
-type Outcome = { line: string; rejected: { line: number; reason: string }[] };
-
-/** A CSV upload with its summary and the lines refused, and why. */
-function CsvImport({
-  title,
-  hint,
-  label,
-  mappable,
-  run,
-  onImported,
-}: {
-  title: string;
-  hint: ReactNode;
-  label: string;
-  /** Offers the `field=column,…` mapping for files whose columns are named otherwise. */
-  mappable?: boolean;
-  run(file: File, map: string | undefined): Promise<Outcome>;
-  onImported(): void;
-}) {
-  const id = useId();
-  const [file, setFile] = useState<File | null>(null);
-  const [map, setMap] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-
-  async function upload() {
-    if (!file) return;
-    setBusy(true);
-    setError('');
-    setOutcome(null);
-    try {
-      setOutcome(await run(file, map.trim() || undefined));
-      onImported();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not import the file.');
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <details className="import-contacts">
-      <summary>{title}</summary>
-      <p className="hint small">{hint}</p>
-      <div className="row">
-        <label htmlFor={`${id}-file`}>{label}</label>
-        <input
-          id={`${id}-file`}
-          type="file"
-          accept=".csv,text/csv"
-          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-        />
-        {mappable && (
-          <>
-            <label htmlFor={`${id}-map`}>Column names</label>
-            <input
-              id={`${id}-map`}
-              placeholder="email=Buyer,amount=Total"
-              value={map}
-              onChange={(e) => setMap(e.target.value)}
-            />
-          </>
-        )}
-        <button type="button" disabled={!file || busy} onClick={() => void upload()}>
-          {busy ? 'Importing…' : 'Import'}
-        </button>
-      </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {outcome && (
-        <div role="status" aria-label="Import summary">
-          <p>{outcome.line}</p>
-          {outcome.rejected.length > 0 && (
-            <ul className="small">
-              {outcome.rejected.slice(0, 50).map((r) => (
-                <li key={r.line}>
-                  Line {r.line}: {r.reason}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
-    </details>
-  );
-}
+import { CsvImport } from '../../components/csv-import.tsx';
 
 /**
  * Upload a contacts CSV. Each line is one person: customers holding its email, phone or handles
@@ -129,7 +37,7 @@ export function ImportTransactions({ onImported }: { onImported(): void }) {
     <CsvImport
       title="Import transactions"
       label="Transactions file"
-      mappable
+      mappable="email=Buyer,amount=Total"
       hint={
         <>
           A CSV with the columns <code>email</code>, <code>external_id</code>, <code>amount</code>,{' '}

@@ -11,6 +11,7 @@ import {
 import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
 import { useSession } from '../../session.tsx';
+import { ImportLeads } from './import-leads.tsx';
 import { formatMoney } from './money.ts';
 import { NewLeadForm } from './new-lead-form.tsx';
 import {
@@ -159,6 +160,7 @@ function Board() {
       </div>
       <SalesNav />
       {creating && <NewLeadForm onCancel={() => setCreating(false)} />}
+      <ImportLeads onImported={() => void reload()} />
       <div className="filters board-filters">
         <fieldset className="segmented" aria-label="Which leads">
           <legend className="visually-hidden">Which leads</legend>
