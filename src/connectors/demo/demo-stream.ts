@@ -142,6 +142,16 @@ export const demoAuthors: DemoAuthor[] = [
     channel: 'mastodon',
     languages: ['en'],
   },
+  // Tom's new Mastodon account, which he names in a post (a cross-reference: a merge suggestion
+  // with that post as evidence, whichever of the two the pipeline meets first).
+  {
+    id: 'tom-mastodon',
+    handle: 'tkowalski@social.example',
+    name: 'T. Kowalski',
+    followers: 95,
+    channel: 'mastodon',
+    languages: ['en'],
+  },
   {
     id: 'jules',
     handle: 'jules@piaille.example',
@@ -215,9 +225,19 @@ export function demoAuthorById(id: string): DemoAuthor | undefined {
   return demoAuthors.find((a) => a.id === id) ?? passersBy.find((p) => p.id === id);
 }
 
+/** The one post of the history that is written, not drawn: Tom names his other account. */
+const CROSS_REFERENCE = {
+  sequence: 3,
+  authorId: 'tom',
+  text: 'Does Demo Airways answer on Mastodon too? My other account is @tkowalski@social.example, I post there more and more.',
+};
+
 /** The first draws of a demo post: its kind and author, which is what a later reply needs of it. */
 function demoHead(seed: number, sequence: number) {
   const rand = seededRandom(seed * 1_000_003 + sequence);
+  const scripted =
+    sequence === CROSS_REFERENCE.sequence ? demoAuthorById(CROSS_REFERENCE.authorId) : undefined;
+  if (scripted) return { rand, kind: 'question' as Kind | 'reply', author: scripted, scripted: true };
   const kind = pickWeighted(rand);
   const byPasserBy = kind !== 'spam' && rand() < PASSER_BY_SHARE;
   const author = byPasserBy
@@ -226,7 +246,7 @@ function demoHead(seed: number, sequence: number) {
         rand,
         demoAuthors.filter((a) => eligible(kind, a)),
       );
-  return { rand, kind, author };
+  return { rand, kind, author, scripted: false };
 }
 
 /**
@@ -235,7 +255,7 @@ function demoHead(seed: number, sequence: number) {
  * answers; without such a post it is a complaint of its own.
  */
 export function demoPost(seed: number, sequence: number, at: Date): GenericPost {
-  const { rand, kind: drawn, author } = demoHead(seed, sequence);
+  const { rand, kind: drawn, author, scripted } = demoHead(seed, sequence);
   let kind = drawn;
   let parent: { sequence: number; kind: Kind } | null = null;
   if (kind === 'reply') {
@@ -251,8 +271,9 @@ export function demoPost(seed: number, sequence: number, at: Date): GenericPost 
     }
     if (!parent) kind = 'complaint';
   }
-  const { lang, text } =
-    author.channel === 'rss' && (kind === 'complaint' || kind === 'praise')
+  const { lang, text } = scripted
+    ? { lang: 'en', text: CROSS_REFERENCE.text }
+    : author.channel === 'rss' && (kind === 'complaint' || kind === 'praise')
       ? { lang: 'en', text: fill(pick(rand, reviewTexts[kind]), rand) }
       : parent
         ? textFor(rand, replyTexts[replyGroup(parent.kind)], author)

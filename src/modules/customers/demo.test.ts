@@ -58,6 +58,19 @@ describe('demo workspace', () => {
     expect(maya?.evidence).toContain(
       'Same handle "maya.travels" on Bluesky (maya.travels) and Mastodon (maya.travels@mastodon.example)',
     );
+    // Tom names his Mastodon account in a post: a suggestion with that post as the evidence.
+    const tom = (await listSuggestions(t.ctx, owner)).find((s) =>
+      [s.customer.displayName, s.other.displayName].includes('T. Kowalski'),
+    );
+    expect([tom?.customer.displayName, tom?.other.displayName].sort()).toEqual([
+      'T. Kowalski',
+      'Tom Kowalski',
+    ]);
+    expect(tom?.evidence).toEqual([
+      expect.stringMatching(
+        /^Cross-reference in a post: Bluesky account tomk calls Mastodon account tkowalski@social\.example its own: "My other account is @tkowalski@social\.example"/,
+      ),
+    ]);
 
     // Segments: once the scheduler's 30-second refresh has counted the backfill, none is empty.
     await refreshNewMentionStats(t.ctx, ws.id);

@@ -82,10 +82,11 @@ export function CustomerFigures({
           <Ago at={c.lastSeenAt} />
         </dd>
       </div>
-      {c.influence != null && (
+      {/* A list row keeps the column (its figures line up with the other rows'); a card drops it. */}
+      {(c.influence != null || !card) && (
         <div>
           <dt>influence</dt>
-          <dd>{Math.round(c.influence)}</dd>
+          <dd>{c.influence == null ? '—' : Math.round(c.influence)}</dd>
         </div>
       )}
     </dl>
