@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -329,6 +329,23 @@ describe('sales web UI (issue #6, item 8)', () => {
       .click();
     await page.getByRole('heading', { name: /Fair contact: corporate fares for 40/, level: 1 }).waitFor();
     await page.getByText('Inês Ferreira').first().waitFor();
+
+    // The board's search is also what Export CSV writes.
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Sales pipeline', level: 1 }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^leads-\d{4}-\d{2}-\d{2}\.csv$/);
+    const lines = readFileSync(await download.path(), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(lines[0]).toMatch(/^number,title,stage,status,/);
+    expect(lines.slice(1)).toEqual([
+      expect.stringContaining('Fair contact: corporate fares for 40,sales_qualified,open,'),
+    ]);
+    expect(lines[1]).toContain('ines.ferreira@fair.example');
     expect(scriptErrors).toEqual([]);
     await page.close();
   });

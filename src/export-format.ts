@@ -40,3 +40,38 @@ export function chooseExportFormat(input: {
   }
   return format;
 }
+
+/** The content type a download of each format is sent with. */
+export const exportContentTypes: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+};
+
+/**
+ * An export's chunks as a download's body, read as the client takes it: a failure midway is
+ * logged (`what` names the export) and ends the stream with an error; a client that goes away
+ * stops the reads.
+ */
+export function streamOfChunks(
+  log: { error(obj: object, msg: string): void },
+  chunks: AsyncGenerator<string>,
+  what: string,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      } catch (err) {
+        log.error({ err }, `${what} failed`);
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}

@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.ts';
-import type { ExportFormat } from '../../export-format.ts';
+import { type ExportFormat, streamOfChunks } from '../../export-format.ts';
 import { csvField, type ImportProgress } from '../../pipeline/csv.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
@@ -230,21 +230,5 @@ export function mentionExportStream(
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {
   requirePermission(actor, 'listening:read');
-  const encoder = new TextEncoder();
-  const chunks = exportChunks(ctx, actor, filters, format, undefined);
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        ctx.log.error({ err }, 'mention export failed');
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
+  return streamOfChunks(ctx.log, exportChunks(ctx, actor, filters, format, undefined), 'mention export');
 }

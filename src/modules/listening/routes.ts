@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import * as connectors from '../../connectors/service.ts';
 import type { AppContext } from '../../context.ts';
-import { exportFormats } from '../../export-format.ts';
+import { exportContentTypes, exportFormats } from '../../export-format.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
 import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
@@ -19,12 +19,6 @@ import {
   queryPatch,
 } from './schema.ts';
 import * as listening from './service.ts';
-
-const exportContentTypes = {
-  csv: 'text/csv; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  jsonl: 'application/x-ndjson; charset=utf-8',
-} as const;
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const numericId = z.object({ id: z.coerce.number().int().positive() });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -88,7 +88,7 @@ describe('rapport sales', () => {
     expect(await run('sales rescore', [])).toEqual({ code: 0, out: 'Rescored 2 open leads.' });
   });
 
-  it('imports leads from a file with a summary, exits 1 naming bad lines, and makes nothing twice', async () => {
+  it('imports leads from a file with a summary, exits 1 naming bad lines, makes nothing twice, and exports them', async () => {
     const ws = await buildWorkspace(ctx);
     const { user } = await buildUser(ctx, ws, { role: 'agent', name: 'Sam' });
     const file = path.join(dir, 'leads.csv');
@@ -123,6 +123,18 @@ describe('rapport sales', () => {
       ['Fleet renewal', 'sales_qualified', 'import', null],
       ['Group booking', 'lead', 'import', null],
     ]);
+    const out = path.join(dir, 'leads.jsonl');
+    await run('sales leads export', ['--workspace', ws.slug, '--out', out, '--sort', 'score']);
+    expect(
+      readFileSync(out, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { customer_email: string }).customer_email)
+        .sort(),
+    ).toEqual(['kim@lee.example', 'li@wu.example']);
+    await expect(
+      run('sales leads export', ['--workspace', ws.slug, '--out', out, '--format', 'csv']),
+    ).rejects.toThrow(/--format csv contradicts --out/);
     await expect(
       run('sales import-leads', [path.join(dir, 'nope.csv'), '--workspace', ws.slug]),
     ).rejects.toThrow(/No such file/);

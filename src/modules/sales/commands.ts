@@ -1,13 +1,15 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { helpText, parseFlags } from '../../cli/args.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { progressLine } from '../../cli/progress.ts';
 import { AppError } from '../../errors.ts';
+import { chooseExportFormat, exportFormats } from '../../export-format.ts';
 import { csvFromFile } from '../../pipeline/csv.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { listLeads } from './lead-lists.ts';
 import { rescoreOpenLeads } from './leads.ts';
+import { exportLeads } from './leads-export.ts';
 import { importLeads, leadColumns } from './leads-import.ts';
 import { leadStages, leadStatuses } from './schema.ts';
 
@@ -54,6 +56,31 @@ const importSpec = {
   schema: z.object({ workspace: z.string().min(1).optional(), map: z.string().min(3).optional() }),
 } as const;
 
+const exportSpec = {
+  usage: `rapport sales leads export [--stage ${leadStages.join('|')}] [--status open|won|disqualified|all] [--owner USER_ID|none] [--sort newest|score] [--out file.csv|file.json|file.jsonl] [--format csv|json|jsonl] [--workspace slug]`,
+  description:
+    "Writes leads (open ones by default) with their customer, owner, team, score, handoff and opportunity count as CSV, JSON or JSON Lines, newest first or best score first; a summary on standard error. The format follows the --out file's extension, else --format, else CSV. Audited. Columns in docs/sales.md.",
+  options: {
+    ...help,
+    stage: { type: 'string' },
+    status: { type: 'string' },
+    owner: { type: 'string' },
+    sort: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+    workspace: { type: 'string' },
+  },
+  schema: z.object({
+    stage: z.enum(leadStages).optional(),
+    status: z.enum([...leadStatuses, 'all']).default('open'),
+    owner: z.string().min(1).max(64).optional(),
+    sort: z.enum(['newest', 'score']).default('newest'),
+    out: z.string().min(1).optional(),
+    format: z.enum(exportFormats).optional(),
+    workspace: z.string().min(1).optional(),
+  }),
+} as const;
+
 /** Database-backed commands of the sales module; `src/main.ts` dispatches to them. */
 export const salesCommands: Record<string, CliCommand> = {
   'sales leads list': {
@@ -87,6 +114,34 @@ export const salesCommands: Record<string, CliCommand> = {
             l.title,
           ].join('\t'),
         );
+      return 0;
+    },
+  },
+  'sales leads export': {
+    spec: exportSpec,
+    async run(args) {
+      const flags = parseFlags(exportSpec, args);
+      const format = chooseExportFormat({
+        out: flags.out,
+        format: flags.format,
+        fallback: 'csv',
+        allowed: exportFormats,
+        what: 'Leads',
+      });
+      const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
+      const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
+      try {
+        const { out: _out, format: _format, workspace, ...filters } = flags;
+        const summary = await withContext(async (ctx) =>
+          exportLeads(ctx, await operatorOf(ctx, workspace), filters, format, write),
+        );
+        const where = flags.out ? ` to ${flags.out}` : '';
+        process.stderr.write(
+          `Exported ${summary.leads} lead${summary.leads === 1 ? '' : 's'} as ${format.toUpperCase()}${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
+        );
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
       return 0;
     },
   },

@@ -351,6 +351,43 @@ describe('sales API', () => {
     expect((await upload(manager, csv, '?map=amount%3DTotal')).status).toBe(400);
   });
 
+  it('downloads leads as CSV or JSON for managers; agents are refused', async () => {
+    const { manager, marketer, customerId } = await workspace();
+    await json<LeadView>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/sales/leads',
+        { customerId, title: 'Upgrade to business' },
+        { bearer: manager },
+      ),
+      201,
+    );
+    const csv = await call(app(), 'GET', '/api/v1/sales/leads/export', undefined, { bearer: manager });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="leads-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const [header, ...lines] = (await csv.text()).trimEnd().split('\n');
+    expect(header?.startsWith('number,title,stage,status,')).toBe(true);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('Upgrade to business');
+    const asJson = await json<{ title: string; customer_name: string }[]>(
+      await call(app(), 'GET', '/api/v1/sales/leads/export?format=json&stage=lead', undefined, {
+        bearer: manager,
+      }),
+    );
+    expect(asJson.map((l) => [l.title, l.customer_name])).toEqual([['Upgrade to business', 'Ana']]);
+    expect(
+      (await call(app(), 'GET', '/api/v1/sales/leads/export', undefined, { bearer: marketer })).status,
+    ).toBe(403);
+    expect(
+      (await call(app(), 'GET', '/api/v1/sales/leads/export?format=xlsx', undefined, { bearer: manager }))
+        .status,
+    ).toBe(400);
+  });
+
   it('describes every sales route in the OpenAPI document', async () => {
     const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
       paths: Record<string, unknown>;
@@ -360,6 +397,7 @@ describe('sales API', () => {
         '/api/v1/sales/leads',
         '/api/v1/sales/leads/{id}',
         '/api/v1/sales/leads/import',
+        '/api/v1/sales/leads/export',
         '/api/v1/sales/leads/{id}/handoff',
         '/api/v1/sales/leads/{id}/accept',
         '/api/v1/sales/leads/{id}/reject',

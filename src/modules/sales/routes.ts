@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.ts';
+import { exportContentTypes, exportFormats } from '../../export-format.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
 import {
@@ -17,6 +18,7 @@ import { requirePermission } from '../auth/roles.ts';
 import * as handoff from './lead-handoff.ts';
 import * as lists from './lead-lists.ts';
 import * as leads from './leads.ts';
+import { leadExportStream } from './leads-export.ts';
 import { importLeads } from './leads-import.ts';
 import * as opportunities from './opportunities.ts';
 import { salesPipeline } from './pipeline.ts';
@@ -107,6 +109,37 @@ export function salesRoutes(ctx: AppContext) {
     async (c) => {
       const source = csvFromText(await c.req.text(), 'upload.csv');
       return c.json(await importLeads(ctx, actorOf(c), { source, map: c.req.valid('query').map }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/sales/leads/export',
+      tags,
+      summary:
+        'Leads as a file (CSV by default, or JSON, JSON Lines): the filters and order of GET /sales/leads; owner, admin, manager; streamed, audited',
+      request: { query: leadFilters.extend({ format: z.enum(exportFormats).default('csv') }) },
+      responses: {
+        200: {
+          description: 'the leads, one line or object each (columns in docs/sales.md)',
+          content: {
+            'text/csv': { schema: z.string() },
+            'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
+            'application/x-ndjson': { schema: z.string() },
+          },
+        },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { format, ...filters } = c.req.valid('query');
+      const body = leadExportStream(ctx, actorOf(c), filters, format);
+      return c.body(body, 200, {
+        'content-type': exportContentTypes[format],
+        'content-disposition': `attachment; filename="leads-${ctx.now().toISOString().slice(0, 10)}.${format}"`,
+        'cache-control': 'no-store',
+      });
     },
   );
 

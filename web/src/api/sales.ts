@@ -220,6 +220,9 @@ export const salesApi = {
     request<Page<LeadCard>>('GET', `/api/v1/sales/leads${qs({ ...filters, cursor, limit })}`),
   lead: (id: string) => request<LeadDetail>('GET', leadPath(id)),
   createLead: (input: LeadInput) => request<Lead>('POST', '/api/v1/sales/leads', input),
+  /** Where the browser downloads the leads the filters select (a link: the session cookie goes with it). */
+  exportUrl: (filters: LeadFilters, format: 'csv' | 'jsonl' = 'csv') =>
+    `/api/v1/sales/leads/export${qs({ ...filters, format })}`,
   /** A leads CSV, `map` naming its columns (docs/sales.md). */
   importLeads: async (file: File, map?: string) =>
     request<LeadImportSummary>(

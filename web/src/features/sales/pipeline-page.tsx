@@ -6,6 +6,7 @@ import {
   leadStages,
   type SalesPipeline,
   salesApi,
+  salesConfigurers,
   salesWorkers,
 } from '../../api/sales.ts';
 import { ApiError } from '../../api.ts';
@@ -156,6 +157,21 @@ function Board() {
           <button type="button" className="secondary" onClick={() => setCreating(true)}>
             New lead…
           </button>
+        )}
+        {session && salesConfigurers.includes(session.user.role) && (
+          <a
+            className="button-link secondary"
+            href={salesApi.exportUrl({
+              status: 'all',
+              owner: view === 'mine' ? 'me' : undefined,
+              handoff: view === 'handoffs' ? 'pending_for_me' : undefined,
+              q: q || undefined,
+            })}
+            title="Every lead the board's filters select, in any status, as a spreadsheet"
+            download
+          >
+            Export CSV
+          </a>
         )}
       </div>
       <SalesNav />
