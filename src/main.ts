@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type CommandSpec, helpText, parseFlags } from './cli/args.ts';
+import { writeExport } from './cli/export-output.ts';
 import { withContext } from './cli/operator.ts';
 import { progressLine } from './cli/progress.ts';
 import { loadConfig } from './config.ts';
@@ -271,9 +272,7 @@ async function exportSegment(
   segment: string,
   format: ExportFormat,
 ): Promise<number> {
-  const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
-  const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
-  try {
+  return writeExport(flags.out, format, async (write) => {
     const summary = await withContext(async (ctx) => {
       const workspace = await resolveWorkspace(ctx, flags.workspace);
       return exportSegmentMembers(ctx, operator(workspace.id), segment, format, write, (p) =>
@@ -281,14 +280,8 @@ async function exportSegment(
       );
     });
     process.stderr.write('\n');
-    const where = flags.out ? ` to ${flags.out}` : '';
-    process.stderr.write(
-      `Exported ${summary.customers} customers of segment "${summary.name}" (${summary.segmentId}) as ${format.toUpperCase()}${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
-    );
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  return 0;
+    return `${summary.customers} customers of segment "${summary.name}" (${summary.segmentId})`;
+  });
 }
 
 async function run(argv: string[]): Promise<number> {

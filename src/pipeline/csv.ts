@@ -77,3 +77,50 @@ export function csvFromText(text: string, name: string): CsvSource {
     name,
   };
 }
+
+/**
+ * How an import reads its fields (`--map field=column,…`): field → CSV column, a field not mapped
+ * being read from the column of its own name. Unknown fields and empty columns are refused.
+ */
+export function columnMapping<F extends string>(
+  fields: readonly F[],
+  spec: string | undefined,
+): Record<F, string> {
+  const mapping = Object.fromEntries(fields.map((f): [F, string] => [f, f])) as Record<F, string>;
+  for (const pair of (spec ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const [field, column] = pair.split('=').map((s) => s.trim());
+    if (!field || !(fields as readonly string[]).includes(field))
+      throw new AppError(
+        'validation_failed',
+        `--map: unknown field "${field}" (fields: ${fields.join(', ')})`,
+      );
+    if (!column) throw new AppError('validation_failed', `--map: "${pair}" names no column`);
+    mapping[field as F] = column;
+  }
+  return mapping;
+}
+
+/** Refuses a file whose header (`record`, its first record) lacks a required field's column. */
+export function requireColumns<F extends string>(
+  mapping: Record<F, string>,
+  required: readonly F[],
+  record: Record<string, string>,
+): void {
+  const missing = required.filter((f) => !(mapping[f] in record));
+  if (missing.length > 0)
+    throw new AppError(
+      'validation_failed',
+      `The file has no column ${missing.map((f) => `"${mapping[f]}" (${f})`).join(', ')}; map it with --map ${missing[0]}=<column>`,
+    );
+}
+
+/** A record's cells by field: trimmed, undefined when empty or absent. */
+export function cellsOf<F extends string>(
+  mapping: Record<F, string>,
+  record: Record<string, string>,
+): (field: F) => string | undefined {
+  return (field) => {
+    const v = record[mapping[field]]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+}

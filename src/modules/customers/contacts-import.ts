@@ -12,7 +12,7 @@ import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import type { CsvSource, ImportProgress } from '../../pipeline/csv.ts';
+import { type CsvSource, columnMapping, type ImportProgress } from '../../pipeline/csv.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { applyAttributes, normalizeEmail, normalizePhone } from './rules.ts';
 import type { AttributeValue } from './schema.ts';
@@ -26,7 +26,6 @@ import {
 } from './service.ts';
 
 export const contactColumns = ['name', 'email', 'email_verified', 'phone', 'bluesky', 'mastodon'] as const;
-type Column = (typeof contactColumns)[number];
 
 const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
@@ -60,22 +59,6 @@ const contactRow = z
   });
 type ContactRow = z.infer<typeof contactRow>;
 
-/** `field=column,…` → field → CSV column; a field not mapped is read from the column of its own name. */
-export function parseContactMapping(spec: string | undefined): Record<Column, string> {
-  const mapping = Object.fromEntries(contactColumns.map((c) => [c, c])) as Record<Column, string>;
-  for (const pair of (spec ?? '').split(',').filter((p) => p.trim() !== '')) {
-    const [field, column] = pair.split('=').map((s) => s.trim());
-    if (!field || !(contactColumns as readonly string[]).includes(field))
-      throw new AppError(
-        'validation_failed',
-        `--map: unknown field "${field}" (fields: ${contactColumns.join(', ')})`,
-      );
-    if (!column) throw new AppError('validation_failed', `--map: "${pair}" names no column`);
-    mapping[field as Column] = column;
-  }
-  return mapping;
-}
-
 export type ContactImportSummary = {
   read: number;
   created: number;
@@ -99,7 +82,7 @@ export async function importContacts(
 ): Promise<ContactImportSummary> {
   requirePermission(actor, 'customers:manage');
   const started = performance.now();
-  const mapping = parseContactMapping(options.map);
+  const mapping = columnMapping(contactColumns, options.map);
   const definitions = new Map((await listAttributeDefinitions(ctx, actor)).map((d) => [d.key, d]));
   const summary: Omit<ContactImportSummary, 'elapsedMs'> = {
     read: 0,

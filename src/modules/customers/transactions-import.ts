@@ -6,7 +6,13 @@
  */
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import type { CsvSource, ImportProgress } from '../../pipeline/csv.ts';
+import {
+  type CsvSource,
+  cellsOf,
+  columnMapping,
+  type ImportProgress,
+  requireColumns,
+} from '../../pipeline/csv.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
 import { customerForEmail, storeTransaction } from './activity.ts';
 import { type TransactionInput, transactionInput } from './activity-schema.ts';
@@ -23,22 +29,6 @@ export const transactionColumns = [
 ] as const;
 type Column = (typeof transactionColumns)[number];
 const required: Column[] = ['email', 'amount', 'currency', 'occurred_at'];
-
-/** `field=column,…` → field → CSV column; a field not mapped is read from the column of its own name. */
-export function parseTransactionMapping(spec: string | undefined): Record<Column, string> {
-  const mapping = Object.fromEntries(transactionColumns.map((c) => [c, c])) as Record<Column, string>;
-  for (const pair of (spec ?? '').split(',').filter((p) => p.trim() !== '')) {
-    const [field, column] = pair.split('=').map((s) => s.trim());
-    if (!field || !(transactionColumns as readonly string[]).includes(field))
-      throw new AppError(
-        'validation_failed',
-        `--map: unknown field "${field}" (fields: ${transactionColumns.join(', ')})`,
-      );
-    if (!column) throw new AppError('validation_failed', `--map: "${pair}" names no column`);
-    mapping[field as Column] = column;
-  }
-  return mapping;
-}
 
 export type TransactionImportSummary = {
   read: number;
@@ -59,7 +49,7 @@ export async function importTransactions(
 ): Promise<TransactionImportSummary> {
   requirePermission(actor, 'customers:manage');
   const started = performance.now();
-  const mapping = parseTransactionMapping(options.map);
+  const mapping = columnMapping(transactionColumns, options.map);
   const total = options.source.total;
   const summary = { read: 0, imported: 0, duplicates: 0, customersCreated: 0 };
   const rejected: TransactionImportSummary['rejected'] = [];
@@ -104,18 +94,10 @@ export async function importTransactions(
   for await (const { record, line } of options.source.records) {
     if (!checkedHeader) {
       checkedHeader = true;
-      const missing = required.filter((f) => !(mapping[f] in record));
-      if (missing.length > 0)
-        throw new AppError(
-          'validation_failed',
-          `The file has no column ${missing.map((f) => `"${mapping[f]}" (${f})`).join(', ')}; map it with --map ${missing[0]}=<column>`,
-        );
+      requireColumns(mapping, required, record);
     }
     summary.read++;
-    const cell = (f: Column) => {
-      const v = record[mapping[f]]?.trim();
-      return v === undefined || v === '' ? undefined : v;
-    };
+    const cell = cellsOf(mapping, record);
     const occurred = cell('occurred_at');
     const parsed = transactionInput.safeParse({
       externalId: cell('external_id'),

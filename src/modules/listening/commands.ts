@@ -1,6 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { parseFlags } from '../../cli/args.ts';
+import { writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { progressLine } from '../../cli/progress.ts';
 import { AppError } from '../../errors.ts';
@@ -256,9 +256,7 @@ export const listeningCommands: Record<string, CliCommand> = {
         allowed: exportFormats,
         what: 'Mentions',
       });
-      const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
-      const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
-      try {
+      return writeExport(flags.out, format, async (write) => {
         const summary = await withContext(async (ctx) => {
           const actor = await operatorOf(ctx, flags.workspace);
           const named = async (table: 'listening_queries' | 'topics', flag: string, value?: string) => {
@@ -295,14 +293,8 @@ export const listeningCommands: Record<string, CliCommand> = {
           );
         });
         process.stderr.write('\n');
-        const where = flags.out ? ` to ${flags.out}` : '';
-        process.stderr.write(
-          `Exported ${summary.mentions} mention${summary.mentions === 1 ? '' : 's'} as ${format.toUpperCase()}${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
-        );
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-      return 0;
+        return `${summary.mentions} mention${summary.mentions === 1 ? '' : 's'}`;
+      });
     },
   },
 };

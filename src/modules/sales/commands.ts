@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { helpText, parseFlags } from '../../cli/args.ts';
+import { writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { progressLine } from '../../cli/progress.ts';
 import { AppError } from '../../errors.ts';
@@ -128,21 +129,13 @@ export const salesCommands: Record<string, CliCommand> = {
         allowed: exportFormats,
         what: 'Leads',
       });
-      const fd = flags.out ? openSync(flags.out, 'w', 0o600) : undefined;
-      const write = (text: string) => (fd === undefined ? process.stdout.write(text) : writeSync(fd, text));
-      try {
-        const { out: _out, format: _format, workspace, ...filters } = flags;
+      const { out, format: _format, workspace, ...filters } = flags;
+      return writeExport(out, format, async (write) => {
         const summary = await withContext(async (ctx) =>
           exportLeads(ctx, await operatorOf(ctx, workspace), filters, format, write),
         );
-        const where = flags.out ? ` to ${flags.out}` : '';
-        process.stderr.write(
-          `Exported ${summary.leads} lead${summary.leads === 1 ? '' : 's'} as ${format.toUpperCase()}${where} in ${(summary.elapsedMs / 1000).toFixed(1)} s.\n`,
-        );
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-      return 0;
+        return `${summary.leads} lead${summary.leads === 1 ? '' : 's'}`;
+      });
     },
   },
   'sales import-leads': {

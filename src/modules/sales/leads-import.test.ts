@@ -7,7 +7,7 @@ import { createCustomer, listCustomers } from '../customers/service.ts';
 import { saveTeam } from '../inbox/teams.ts';
 import { listLeads } from './lead-lists.ts';
 import { createLead, updateLead } from './leads.ts';
-import { importLeads, parseLeadMapping, parseLeadStage } from './leads-import.ts';
+import { importLeads, parseLeadStage } from './leads-import.ts';
 
 const t = setupTestDatabase();
 
@@ -36,16 +36,6 @@ describe('parseLeadStage', () => {
     expect(parseLeadStage('opportunity')).toBe('opportunity');
     expect(parseLeadStage('hot')).toBeNull();
     expect(parseLeadStage('')).toBeNull();
-  });
-
-  it('maps fields to columns and refuses unknown fields', () => {
-    expect(parseLeadMapping('email=E-mail, title=Deal')).toMatchObject({
-      email: 'E-mail',
-      title: 'Deal',
-      stage: 'stage',
-    });
-    expect(() => parseLeadMapping('amount=Total')).toThrow(/unknown field "amount"/);
-    expect(() => parseLeadMapping('email=')).toThrow(/names no column/);
   });
 });
 

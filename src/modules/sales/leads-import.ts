@@ -9,7 +9,13 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors.ts';
-import type { CsvSource, ImportProgress } from '../../pipeline/csv.ts';
+import {
+  type CsvSource,
+  cellsOf,
+  columnMapping,
+  type ImportProgress,
+  requireColumns,
+} from '../../pipeline/csv.ts';
 import { type Actor, can, requirePermission } from '../auth/roles.ts';
 import { customerForEmail } from '../customers/activity.ts';
 import { insertLead } from './leads.ts';
@@ -18,22 +24,6 @@ import { type LeadStage, leadStages } from './schema.ts';
 export const leadColumns = ['email', 'name', 'title', 'stage', 'owner', 'team'] as const;
 type Column = (typeof leadColumns)[number];
 const required: Column[] = ['email', 'title'];
-
-/** `field=column,…` → field → CSV column; a field not mapped is read from the column of its own name. */
-export function parseLeadMapping(spec: string | undefined): Record<Column, string> {
-  const mapping = Object.fromEntries(leadColumns.map((c) => [c, c])) as Record<Column, string>;
-  for (const pair of (spec ?? '').split(',').filter((p) => p.trim() !== '')) {
-    const [field, column] = pair.split('=').map((s) => s.trim());
-    if (!field || !(leadColumns as readonly string[]).includes(field))
-      throw new AppError(
-        'validation_failed',
-        `--map: unknown field "${field}" (fields: ${leadColumns.join(', ')})`,
-      );
-    if (!column) throw new AppError('validation_failed', `--map: "${pair}" names no column`);
-    mapping[field as Column] = column;
-  }
-  return mapping;
-}
 
 /** The words spreadsheets use for the stages, besides the stages' own names. */
 const stageWords: Record<string, LeadStage> = {
@@ -73,7 +63,7 @@ export async function importLeads(
   // Unknown emails become customers.
   requirePermission(actor, 'customers:manage');
   const started = performance.now();
-  const mapping = parseLeadMapping(options.map);
+  const mapping = columnMapping(leadColumns, options.map);
   const ws = actor.workspaceId;
   const total = options.source.total;
   const summary = { read: 0, created: 0, existing: 0, customersCreated: 0 };
@@ -99,18 +89,10 @@ export async function importLeads(
   for await (const { record, line } of options.source.records) {
     if (!checkedHeader) {
       checkedHeader = true;
-      const missing = required.filter((f) => !(mapping[f] in record));
-      if (missing.length > 0)
-        throw new AppError(
-          'validation_failed',
-          `The file has no column ${missing.map((f) => `"${mapping[f]}" (${f})`).join(', ')}; map it with --map ${missing[0]}=<column>`,
-        );
+      requireColumns(mapping, required, record);
     }
     summary.read++;
-    const cell = (f: Column) => {
-      const v = record[mapping[f]]?.trim();
-      return v === undefined || v === '' ? undefined : v;
-    };
+    const cell = cellsOf(mapping, record);
     const problems: string[] = [];
     const email = cell('email');
     if (!email) problems.push(`${mapping.email}: missing`);
