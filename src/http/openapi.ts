@@ -65,3 +65,15 @@ export const columnMap = z
 
 /** A line of an import that was refused, and why. */
 export const rejectedLine = z.object({ line: z.number(), reason: z.string() });
+
+/** The 200 of a download in the export formats (`export-format.ts`): one line or object per item. */
+export function exportResponse(description: string) {
+  return {
+    description,
+    content: {
+      'text/csv': { schema: z.string() },
+      'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
+      'application/x-ndjson': { schema: z.string() },
+    },
+  };
+}

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { exportContentTypes, exportFormats } from '../../export-format.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
-import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
+import { errorResponses, exportResponse, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
 import { onMentionsChanged } from '../../pipeline/events.ts';
 import { mentionExportFilters, mentionExportStream } from './mentions-export.ts';
@@ -165,14 +165,7 @@ export function listeningRoutes(ctx: AppContext) {
         query: mentionExportFilters.extend({ format: z.enum(exportFormats).default('csv') }),
       },
       responses: {
-        200: {
-          description: 'the mentions, one line or object each (columns in docs/listening.md)',
-          content: {
-            'text/csv': { schema: z.string() },
-            'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
-            'application/x-ndjson': { schema: z.string() },
-          },
-        },
+        200: exportResponse('the mentions, one line or object each (columns in docs/listening.md)'),
         ...errorResponses(400, 401, 403),
       },
     }),

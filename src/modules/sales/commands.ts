@@ -16,27 +16,32 @@ import { leadStages, leadStatuses } from './schema.ts';
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
 
-const listSpec = {
-  usage: `rapport sales leads list [--stage ${leadStages.join('|')}] [--status open|won|disqualified|all] [--owner USER_ID|none] [--sort newest|score] [--limit N] [--workspace slug] [--json]`,
-  description:
-    'Lists leads (open ones by default), newest first or best score first, with stage, score, owner and handoff. See docs/sales.md.',
+/** The list's filters and order, as flags: `sales leads list` and `sales leads export` take them. */
+const leadFlags = {
   options: {
-    ...help,
     stage: { type: 'string' },
     status: { type: 'string' },
     owner: { type: 'string' },
     sort: { type: 'string' },
-    limit: { type: 'string' },
     workspace: { type: 'string' },
-    json: { type: 'boolean' },
   },
-  schema: z.object({
+  schema: {
     stage: z.enum(leadStages).optional(),
     status: z.enum([...leadStatuses, 'all']).default('open'),
     owner: z.string().min(1).max(64).optional(),
     sort: z.enum(['newest', 'score']).default('newest'),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
     workspace: z.string().min(1).optional(),
+  },
+} as const;
+
+const listSpec = {
+  usage: `rapport sales leads list [--stage ${leadStages.join('|')}] [--status open|won|disqualified|all] [--owner USER_ID|none] [--sort newest|score] [--limit N] [--workspace slug] [--json]`,
+  description:
+    'Lists leads (open ones by default), newest first or best score first, with stage, score, owner and handoff. See docs/sales.md.',
+  options: { ...help, ...leadFlags.options, limit: { type: 'string' }, json: { type: 'boolean' } },
+  schema: z.object({
+    ...leadFlags.schema,
+    limit: z.coerce.number().int().min(1).max(200).default(50),
     json: z.boolean().default(false),
   }),
 } as const;
@@ -61,24 +66,11 @@ const exportSpec = {
   usage: `rapport sales leads export [--stage ${leadStages.join('|')}] [--status open|won|disqualified|all] [--owner USER_ID|none] [--sort newest|score] [--out file.csv|file.json|file.jsonl] [--format csv|json|jsonl] [--workspace slug]`,
   description:
     "Writes leads (open ones by default) with their customer, owner, team, score, handoff and opportunity count as CSV, JSON or JSON Lines, newest first or best score first; a summary on standard error. The format follows the --out file's extension, else --format, else CSV. Audited. Columns in docs/sales.md.",
-  options: {
-    ...help,
-    stage: { type: 'string' },
-    status: { type: 'string' },
-    owner: { type: 'string' },
-    sort: { type: 'string' },
-    out: { type: 'string' },
-    format: { type: 'string' },
-    workspace: { type: 'string' },
-  },
+  options: { ...help, ...leadFlags.options, out: { type: 'string' }, format: { type: 'string' } },
   schema: z.object({
-    stage: z.enum(leadStages).optional(),
-    status: z.enum([...leadStatuses, 'all']).default('open'),
-    owner: z.string().min(1).max(64).optional(),
-    sort: z.enum(['newest', 'score']).default('newest'),
+    ...leadFlags.schema,
     out: z.string().min(1).optional(),
     format: z.enum(exportFormats).optional(),
-    workspace: z.string().min(1).optional(),
   }),
 } as const;
 

@@ -7,6 +7,7 @@ import {
   columnMap,
   csvBody,
   errorResponses,
+  exportResponse,
   jsonBody,
   jsonContent,
   rejectedLine,
@@ -121,14 +122,7 @@ export function salesRoutes(ctx: AppContext) {
         'Leads as a file (CSV by default, or JSON, JSON Lines): the filters and order of GET /sales/leads; owner, admin, manager; streamed, audited',
       request: { query: leadFilters.extend({ format: z.enum(exportFormats).default('csv') }) },
       responses: {
-        200: {
-          description: 'the leads, one line or object each (columns in docs/sales.md)',
-          content: {
-            'text/csv': { schema: z.string() },
-            'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
-            'application/x-ndjson': { schema: z.string() },
-          },
-        },
+        200: exportResponse('the leads, one line or object each (columns in docs/sales.md)'),
         ...errorResponses(400, 401, 403),
       },
     }),
