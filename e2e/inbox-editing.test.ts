@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifacts, launchChromium, type StartedServer, startBuiltServer } from './server.ts';
@@ -137,6 +137,24 @@ describe('inbox editing', () => {
     await page.getByRole('button', { name: 'Clear search and filters' }).click();
     await page.getByRole('list', { name: 'All active cases' }).waitFor();
     expect(page.url()).not.toContain('search=');
+  });
+
+  it('exports what the view and its search select as a CSV file', async () => {
+    const [one] = cases;
+    if (!one) throw new Error('the demo has cases');
+    await page.goto(`${server.url}/inbox?search=${encodeURIComponent(`#${one.number}`)}`);
+    await page.getByRole('list', { name: 'All active cases' }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^cases-\d{4}-\d{2}-\d{2}\.csv$/);
+    const [header, ...lines] = readFileSync(await download.path(), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(header).toMatch(/^number,subject,status,priority,type,channel,customer_id,customer_name,/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.startsWith(`${one.number},`)).toBe(true);
   });
 
   it('keeps the view asked for last when the answer to an earlier search arrives after it', async () => {

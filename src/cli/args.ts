@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
 export type CommandSpec<S extends z.ZodType> = {
@@ -36,3 +36,10 @@ export function helpText(spec: CommandSpec<z.ZodType>): string {
     ...(flags.length ? ['', 'Options:', ...flags] : []),
   ].join('\n');
 }
+
+/** A `--since`/`--until` flag: a day (`2026-12-01`, midnight UTC) or a moment with its offset. */
+export const momentFlag = z
+  .string()
+  .transform((v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v))
+  .pipe(z.iso.datetime({ offset: true, error: 'give a day (2026-12-01) or a moment (2026-12-01T09:00:00Z)' }))
+  .optional();

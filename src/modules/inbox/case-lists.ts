@@ -83,6 +83,8 @@ function matchingCases(ctx: AppContext, actor: Actor, filters: CaseFilters) {
   if (filters.needsReply === 'true') q = q.where(casesAwaitingReply);
   if (filters.needsReply === 'false') q = q.where(sql<boolean>`not (${casesAwaitingReply})`);
   if (filters.number) q = q.where('number', '=', filters.number);
+  if (filters.since) q = q.where('created_at', '>=', filters.since);
+  if (filters.until) q = q.where('created_at', '<', filters.until);
   const byNumber = /^#(\d+)$/.exec(filters.search?.trim() ?? '');
   if (byNumber) q = q.where('number', '=', Number(byNumber[1]));
   else if (filters.search?.trim()) q = q.where(caseSearch(ctx, actor.workspaceId, filters.search.trim()));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
@@ -264,6 +264,43 @@ describe('rapport inbox cases', () => {
       first.nextCursor ?? '',
     ]);
     expect(second).toMatchObject({ items: [{ number: 1 }], nextCursor: null });
+  });
+
+  it('exports cases to a file, in the format its extension names, within a window on when they were opened', async () => {
+    const { ws } = await setup();
+    const out = path.join(dir, 'cases.csv');
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(
+        (await run('inbox cases export', ['--workspace', ws.slug, '--out', out, '--sort', 'oldest'])).code,
+      ).toBe(0);
+      const [header, ...lines] = readFileSync(out, 'utf8').trimEnd().split('\n');
+      expect(header?.split(',').slice(0, 3)).toEqual(['number', 'subject', 'status']);
+      expect(lines.map((l) => l.split(',').slice(0, 2))).toEqual([
+        ['1', 'Lost bag on RP 204'],
+        ['2', 'Lounge praise'],
+      ]);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+        new RegExp(
+          `^Exported 2 cases as CSV to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in [\\d.]+ s\\.\\n$`,
+        ),
+      );
+      const tomorrow = new Date(db.clock.now().getTime() + 86_400_000).toISOString().slice(0, 10);
+      await run('inbox cases export', [
+        '--workspace',
+        ws.slug,
+        '--since',
+        tomorrow,
+        '--out',
+        path.join(dir, 'none.jsonl'),
+      ]);
+      expect(readFileSync(path.join(dir, 'none.jsonl'), 'utf8')).toBe('');
+      await expect(run('inbox cases export', ['--workspace', ws.slug, '--since', 'soon'])).rejects.toThrow(
+        /give a day \(2026-12-01\) or a moment/,
+      );
+    } finally {
+      err.mockRestore();
+    }
   });
 
   it('shows a case by number with its conversations, SLA clocks and replies', async () => {

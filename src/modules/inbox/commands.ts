@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { helpText, parseFlags } from '../../cli/args.ts';
+import { helpText, momentFlag, parseFlags } from '../../cli/args.ts';
+import { writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { AppError } from '../../errors.ts';
+import { chooseExportFormat, exportFormats } from '../../export-format.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { getCase, listCases } from './case-lists.ts';
 import { runCaseTriggers, runTimeRules, testRule } from './case-rules.ts';
 import { caseByNumber } from './cases.ts';
+import { exportCases } from './cases-export.ts';
 import { HISTORY_AFTER_DAYS } from './history.ts';
 import { deleteRule, listRules, saveRule } from './routing-rules.ts';
 import { type RoutingAction, type RoutingCondition, routingRuleInput } from './routing-schema.ts';
@@ -31,12 +34,9 @@ function positional(args: string[]): { value: string | undefined; rest: string[]
 
 const workspaceFlag = { workspace: z.string().min(1).optional() };
 
-const casesListSpec = {
-  usage: `rapport inbox cases list [--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--needs-reply] [--sort ${cliCaseSort.options.join('|')}] [--limit N] [--cursor C] [--workspace slug] [--json]`,
-  description:
-    'Lists cases, newest first unless --sort says otherwise (oldest first; priority: urgent first, oldest first within each; waiting: the cases whose customer wrote last, longest wait first, then the rest newest first), with status, priority, type, customer, assignee, team, the most pressing SLA clock and since when the customer has waited; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). --needs-reply keeps the cases whose customer is waiting for an answer. With --json, prints {items, nextCursor}. See docs/inbox.md.',
+/** The case list's filters and order, as flags: `inbox cases list` and `inbox cases export` take them. */
+const caseFlags = {
   options: {
-    ...help,
     view: { type: 'string' },
     status: { type: 'string' },
     priority: { type: 'string' },
@@ -46,12 +46,9 @@ const casesListSpec = {
     search: { type: 'string' },
     'needs-reply': { type: 'boolean' },
     sort: { type: 'string' },
-    limit: { type: 'string' },
-    cursor: { type: 'string' },
     workspace: { type: 'string' },
-    json: { type: 'boolean' },
   },
-  schema: z.object({
+  schema: {
     // `mine` is left out: the operator at the command line is no person cases are assigned to.
     view: z.enum(['all', 'unassigned']).default('all'),
     status: z
@@ -69,10 +66,64 @@ const casesListSpec = {
     search: z.string().min(1).max(200).optional(),
     'needs-reply': z.boolean().default(false),
     sort: cliCaseSort.default('newest'),
+    ...workspaceFlag,
+  },
+} as const;
+
+const caseFlagsUsage = `[--view all|unassigned] [--status active|${caseStatuses.join('|')}[,…]] [--priority ${casePriorities.join('|')}] [--type ${caseTypes.join('|')}] [--team ID] [--assignee USER_ID] [--search words|#N] [--needs-reply] [--sort ${cliCaseSort.options.join('|')}]`;
+
+/** What the case flags ask of the case list. */
+function caseListFilters(flags: z.infer<z.ZodObject<typeof caseFlags.schema>>) {
+  return {
+    view: flags.view,
+    status: flags.status,
+    priority: flags.priority,
+    type: flags.type,
+    teamId: flags.team,
+    assigneeUserId: flags.assignee,
+    search: flags.search,
+    ...(flags['needs-reply'] ? { needsReply: 'true' as const } : {}),
+    sort: flags.sort,
+  };
+}
+
+const casesListSpec = {
+  usage: `rapport inbox cases list ${caseFlagsUsage} [--limit N] [--cursor C] [--workspace slug] [--json]`,
+  description:
+    'Lists cases, newest first unless --sort says otherwise (oldest first; priority: urgent first, oldest first within each; waiting: the cases whose customer wrote last, longest wait first, then the rest newest first), with status, priority, type, customer, assignee, team, the most pressing SLA clock and since when the customer has waited; merged cases are left out. --status takes several statuses separated by commas, or `active` (not solved or closed). --needs-reply keeps the cases whose customer is waiting for an answer. With --json, prints {items, nextCursor}. See docs/inbox.md.',
+  options: {
+    ...help,
+    ...caseFlags.options,
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  schema: z.object({
+    ...caseFlags.schema,
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(200).optional(),
-    ...workspaceFlag,
     json: z.boolean().default(false),
+  }),
+} as const;
+
+const casesExportSpec = {
+  usage: `rapport inbox cases export ${caseFlagsUsage} [--since day-or-moment] [--until day-or-moment] [--out file.csv|file.json|file.jsonl] [--format csv|json|jsonl] [--workspace slug]`,
+  description:
+    "Writes cases with their customer, assignee, team, tags, response and resolution times and SLA outcomes as CSV, JSON or JSON Lines: the filters and orders of `inbox cases list`, and a window on when they were opened (--since inclusive, --until exclusive; a day means its midnight UTC); a summary on standard error. The format follows the --out file's extension, else --format, else CSV. Audited. Columns in docs/inbox.md.",
+  options: {
+    ...help,
+    ...caseFlags.options,
+    since: { type: 'string' },
+    until: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+  },
+  schema: z.object({
+    ...caseFlags.schema,
+    since: momentFlag,
+    until: momentFlag,
+    out: z.string().min(1).optional(),
+    format: z.enum(exportFormats).optional(),
   }),
 } as const;
 
@@ -333,6 +384,31 @@ function switchRule(spec: typeof ruleEnableSpec, enabled: boolean): CliCommand {
 
 /** Database-backed commands of the inbox module; `src/main.ts` dispatches to them. */
 export const inboxCommands: Record<string, CliCommand> = {
+  'inbox cases export': {
+    spec: casesExportSpec,
+    async run(args) {
+      const flags = parseFlags(casesExportSpec, args);
+      const format = chooseExportFormat({
+        out: flags.out,
+        format: flags.format,
+        fallback: 'csv',
+        allowed: exportFormats,
+        what: 'Cases',
+      });
+      return writeExport(flags.out, format, async (write) => {
+        const summary = await withContext(async (ctx) =>
+          exportCases(
+            ctx,
+            await operatorOf(ctx, flags.workspace),
+            { ...caseListFilters(flags), since: flags.since, until: flags.until },
+            format,
+            write,
+          ),
+        );
+        return `${summary.cases} case${summary.cases === 1 ? '' : 's'}`;
+      });
+    },
+  },
   'inbox cases list': {
     spec: casesListSpec,
     async run(args) {
@@ -340,15 +416,7 @@ export const inboxCommands: Record<string, CliCommand> = {
       const { page, people, teams } = await withContext(async (ctx) => {
         const actor = await operatorOf(ctx, flags.workspace);
         const page = await listCases(ctx, actor, {
-          view: flags.view,
-          status: flags.status,
-          priority: flags.priority,
-          type: flags.type,
-          teamId: flags.team,
-          assigneeUserId: flags.assignee,
-          search: flags.search,
-          ...(flags['needs-reply'] ? { needsReply: 'true' as const } : {}),
-          sort: flags.sort,
+          ...caseListFilters(flags),
           limit: flags.limit,
           cursor: flags.cursor,
         });

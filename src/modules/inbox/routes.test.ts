@@ -269,6 +269,46 @@ describe('inbox API', () => {
     );
   });
 
+  it('downloads cases as CSV or JSON Lines for managers, within a window on when they were opened; agents are refused', async () => {
+    const { manager, agent, mentionId } = await workspace();
+    const made = await json<CaseBody>(
+      await call(
+        app(),
+        'POST',
+        '/api/v1/cases',
+        { subject: 'Cancelled flight', mentionIds: [mentionId] },
+        { bearer: agent },
+      ),
+      201,
+    );
+    const csv = await call(app(), 'GET', '/api/v1/cases/export', undefined, { bearer: manager });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="cases-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const [header, ...lines] = (await csv.text()).trimEnd().split('\n');
+    expect(header?.startsWith('number,subject,status,priority,type,channel,')).toBe(true);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${made.number},Cancelled flight,new,normal,question,bluesky,`)),
+    ]);
+    const since = encodeURIComponent(new Date(t.clock.now().getTime() + 60_000).toISOString());
+    const later = await call(app(), 'GET', `/api/v1/cases/export?format=jsonl&since=${since}`, undefined, {
+      bearer: manager,
+    });
+    expect(later.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+    expect(await later.text()).toBe('');
+    expect((await call(app(), 'GET', '/api/v1/cases/export', undefined, { bearer: agent })).status).toBe(403);
+    expect(
+      (await call(app(), 'GET', '/api/v1/cases/export?since=yesterday', undefined, { bearer: manager }))
+        .status,
+    ).toBe(400);
+    const doc = (await (await call(app(), 'GET', '/api/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toContain('/api/v1/cases/export');
+  });
+
   it('merges and splits through the API and follows cases for notifications', async () => {
     const { agent, manager } = await workspace();
     const a = await json<CaseBody>(

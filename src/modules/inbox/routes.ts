@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppContext } from '../../context.ts';
+import { exportContentTypes, exportFormats } from '../../export-format.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { actorOf } from '../../http/middleware/authenticate.ts';
-import { errorResponses, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
+import { errorResponses, exportResponse, jsonBody, jsonContent, validationHook } from '../../http/openapi.ts';
 import { pageQuery } from '../../pagination.ts';
 import { requirePermission } from '../auth/roles.ts';
 import * as canned from './canned.ts';
@@ -11,6 +12,7 @@ import * as caseLists from './case-lists.ts';
 import { mergeCases, splitCase } from './case-merge-split.ts';
 import * as caseRules from './case-rules.ts';
 import * as cases from './cases.ts';
+import { caseExportStream } from './cases-export.ts';
 import { disposeMention, disposeMentions, dispositionStats } from './dispositions.ts';
 import * as live from './live.ts';
 import { cannedInput, cannedSchema, noteInput, noteSchema, replyInput, replySchema } from './notes-schema.ts';
@@ -79,6 +81,30 @@ export function inboxRoutes(ctx: AppContext) {
       responses: { 201: jsonContent(caseSchema, 'Created'), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => c.json(await cases.createCase(ctx, actorOf(c), c.req.valid('json')), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/cases/export',
+      tags,
+      summary:
+        'Cases as a file (CSV by default, or JSON, JSON Lines): the filters and order of GET /cases, `since`/`until` on when they were opened; owner, admin, manager; streamed, audited',
+      request: { query: caseFilters.extend({ format: z.enum(exportFormats).default('csv') }) },
+      responses: {
+        200: exportResponse('the cases, one line or object each (columns in docs/inbox.md)'),
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { format, ...filters } = c.req.valid('query');
+      const body = caseExportStream(ctx, actorOf(c), filters, format);
+      return c.body(body, 200, {
+        'content-type': exportContentTypes[format],
+        'content-disposition': `attachment; filename="cases-${ctx.now().toISOString().slice(0, 10)}.${format}"`,
+        'cache-control': 'no-store',
+      });
+    },
   );
 
   app.openapi(

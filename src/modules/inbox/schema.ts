@@ -184,6 +184,16 @@ export const caseFilters = z.object({
     description:
       '`true`: only the cases whose customer is waiting for an answer (`waitingSince` set: they wrote last, and the case is neither solved nor closed); `false`: only the others',
   }),
+  since: z.iso
+    .datetime({ offset: true })
+    .transform((v) => new Date(v).toISOString())
+    .optional()
+    .openapi({ description: 'only cases opened at or after this moment (ISO 8601 with an offset)' }),
+  until: z.iso
+    .datetime({ offset: true })
+    .transform((v) => new Date(v).toISOString())
+    .optional()
+    .openapi({ description: 'only cases opened before this moment' }),
   sort: z.enum(caseSorts).optional().openapi({
     description:
       'the order: `newest` first (the default), `oldest` first, `priority` (urgent first, oldest first within each), `waiting` (the cases whose customer wrote last, longest wait first, then the rest newest first), or `due` (earliest due running SLA clock first; only with `dueWithinMinutes`, and its default)',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseFlags } from '../../cli/args.ts';
+import { momentFlag, parseFlags } from '../../cli/args.ts';
 import { writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { progressLine } from '../../cli/progress.ts';
@@ -157,13 +157,6 @@ function resolveCommand(action: 'retry' | 'drop'): CliCommand {
     },
   };
 }
-
-/** A day (`2026-12-01`, midnight UTC) or a moment with its offset. */
-const momentFlag = z
-  .string()
-  .transform((v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v))
-  .pipe(z.iso.datetime({ offset: true, error: 'give a day (2026-12-01) or a moment (2026-12-01T09:00:00Z)' }))
-  .optional();
 
 const exportSpec = {
   usage:

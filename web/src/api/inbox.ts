@@ -206,7 +206,7 @@ export type CaseFilters = {
   customerId?: string;
   channel?: string;
   tag?: string;
-  /** Words of the subject, or #N for case N. */
+  /** #N for case N; else words of the subject, the customer (name, email, handles) or the posts. */
   search?: string;
   number?: number;
   /** Only cases with a running SLA clock due within this many minutes (or overdue). */
@@ -446,6 +446,9 @@ export const casePath = (id: string, rest = '') => `/api/v1/cases/${encodeURICom
 export const inboxApi = {
   cases: (filters: CaseFilters, cursor?: string, limit = 30) =>
     request<Page<CaseCard>>('GET', `/api/v1/cases${qs({ ...filters, cursor, limit })}`),
+  /** Where the browser downloads the cases the filters select (a link: the session cookie goes with it). */
+  exportUrl: (filters: CaseFilters, format: 'csv' | 'jsonl' = 'csv') =>
+    `/api/v1/cases/export${qs({ ...filters, format })}`,
   get: (id: string) => request<CaseDetail>('GET', casePath(id)),
   create: (input: CaseInput) => request<Case>('POST', '/api/v1/cases', input),
   update: (id: string, patch: CasePatch) => request<Case>('PATCH', casePath(id), patch),

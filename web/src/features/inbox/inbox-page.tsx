@@ -642,6 +642,16 @@ function Inbox() {
             New case…
           </button>
         )}
+        {canShare && (
+          <a
+            className="button-link secondary compact"
+            href={inboxApi.exportUrl(filters)}
+            title="Every case this view and its filters select, as a spreadsheet"
+            download
+          >
+            Export CSV
+          </a>
+        )}
         <button type="button" className="secondary compact shortcut-hint" onClick={() => setHelp(true)}>
           Keyboard shortcuts <kbd>?</kbd>
         </button>
