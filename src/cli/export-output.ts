@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { ExportFormat } from '../export-format.ts';
+import { chooseExportFormat, type ExportFormat, exportFormats } from '../export-format.ts';
 
 /**
  * Runs an export command's `run`, which writes through `write`: to the `--out` file (created
@@ -24,4 +24,18 @@ export async function writeExport(
     if (fd !== undefined) closeSync(fd);
   }
   return 0;
+}
+
+/** The format of a list export (`--out`'s extension, else `--format`, else CSV); `what` names it in errors. */
+export function listExportFormat(
+  flags: { out?: string | undefined; format?: ExportFormat | undefined },
+  what: string,
+) {
+  return chooseExportFormat({
+    out: flags.out,
+    format: flags.format,
+    fallback: 'csv',
+    allowed: exportFormats,
+    what,
+  });
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { helpText, momentFlag, parseFlags } from '../../cli/args.ts';
-import { writeExport } from '../../cli/export-output.ts';
+import { listExportFormat, writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { AppError } from '../../errors.ts';
-import { chooseExportFormat, exportFormats } from '../../export-format.ts';
+import { exportFormats } from '../../export-format.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { getCase, listCases } from './case-lists.ts';
 import { runCaseTriggers, runTimeRules, testRule } from './case-rules.ts';
@@ -388,13 +388,7 @@ export const inboxCommands: Record<string, CliCommand> = {
     spec: casesExportSpec,
     async run(args) {
       const flags = parseFlags(casesExportSpec, args);
-      const format = chooseExportFormat({
-        out: flags.out,
-        format: flags.format,
-        fallback: 'csv',
-        allowed: exportFormats,
-        what: 'Cases',
-      });
+      const format = listExportFormat(flags, 'Cases');
       return writeExport(flags.out, format, async (write) => {
         const summary = await withContext(async (ctx) =>
           exportCases(

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { momentFlag, parseFlags } from '../../cli/args.ts';
-import { writeExport } from '../../cli/export-output.ts';
+import { listExportFormat, writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { progressLine } from '../../cli/progress.ts';
 import { AppError } from '../../errors.ts';
-import { chooseExportFormat, exportFormats } from '../../export-format.ts';
+import { exportFormats } from '../../export-format.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { exportMentions, mentionExportFilters } from './mentions-export.ts';
 import { listQuarantine, resolveQuarantined, resolveQuarantinedMany } from './quarantine.ts';
@@ -242,13 +242,7 @@ export const listeningCommands: Record<string, CliCommand> = {
     spec: exportSpec,
     async run(args) {
       const flags = parseFlags(exportSpec, args);
-      const format = chooseExportFormat({
-        out: flags.out,
-        format: flags.format,
-        fallback: 'csv',
-        allowed: exportFormats,
-        what: 'Mentions',
-      });
+      const format = listExportFormat(flags, 'Mentions');
       return writeExport(flags.out, format, async (write) => {
         const summary = await withContext(async (ctx) => {
           const actor = await operatorOf(ctx, flags.workspace);

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { helpText, parseFlags } from '../../cli/args.ts';
-import { writeExport } from '../../cli/export-output.ts';
+import { listExportFormat, writeExport } from '../../cli/export-output.ts';
 import { operatorOf, withContext } from '../../cli/operator.ts';
 import { progressLine } from '../../cli/progress.ts';
 import { AppError } from '../../errors.ts';
-import { chooseExportFormat, exportFormats } from '../../export-format.ts';
+import { exportFormats } from '../../export-format.ts';
 import { csvFromFile } from '../../pipeline/csv.ts';
 import type { CliCommand } from '../analysis/commands.ts';
 import { listLeads } from './lead-lists.ts';
@@ -114,13 +114,7 @@ export const salesCommands: Record<string, CliCommand> = {
     spec: exportSpec,
     async run(args) {
       const flags = parseFlags(exportSpec, args);
-      const format = chooseExportFormat({
-        out: flags.out,
-        format: flags.format,
-        fallback: 'csv',
-        allowed: exportFormats,
-        what: 'Leads',
-      });
+      const format = listExportFormat(flags, 'Leads');
       const { out, format: _format, workspace, ...filters } = flags;
       return writeExport(out, format, async (write) => {
         const summary = await withContext(async (ctx) =>
