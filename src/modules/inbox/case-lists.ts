@@ -26,6 +26,23 @@ function statusFilter(status: string | undefined): string[] | undefined {
 }
 
 /**
+ * Refuses what the list cannot read, before anything is read (a download checks before its first
+ * byte): unknown statuses, and the due order without the due-soon filter it lists.
+ */
+export function checkCaseFilters(filters: Pick<CaseFilters, 'status' | 'sort' | 'dueWithinMinutes'>): void {
+  const known = new Set<string>(['new', 'open', 'pending_customer', 'on_hold', 'solved', 'closed']);
+  const bad = (statusFilter(filters.status) ?? []).filter((s) => !known.has(s));
+  if (bad.length > 0)
+    throw new AppError('validation_failed', `Unknown status ${bad.join(', ')}`, {
+      fields: [{ path: 'status', message: `unknown: ${bad.join(', ')}` }],
+    });
+  if (filters.sort === 'due' && filters.dueWithinMinutes === undefined)
+    throw new AppError('validation_failed', 'The due order needs dueWithinMinutes', {
+      fields: [{ path: 'sort', message: '`due` lists the cases of dueWithinMinutes; name it too' }],
+    });
+}
+
+/**
  * The cases whose customer wrote last and got no reply yet, on a case still being worked: what
  * `waitingSince` of a case says, and the condition of the partial index `cases_waiting_idx`
  * (migration 0041), written the same way so that both engines see the index applies.
@@ -41,16 +58,9 @@ function matchingCases(ctx: AppContext, actor: Actor, filters: CaseFilters) {
     .selectFrom('cases')
     .where('workspace_id', '=', actor.workspaceId)
     .where('merged_into', 'is', null);
+  checkCaseFilters(filters);
   const statuses = statusFilter(filters.status);
-  if (statuses) {
-    const known = new Set<string>(['new', 'open', 'pending_customer', 'on_hold', 'solved', 'closed']);
-    const bad = statuses.filter((s) => !known.has(s));
-    if (bad.length > 0)
-      throw new AppError('validation_failed', `Unknown status ${bad.join(', ')}`, {
-        fields: [{ path: 'status', message: `unknown: ${bad.join(', ')}` }],
-      });
-    q = q.where('status', 'in', statuses as CaseRow['status'][]);
-  }
+  if (statuses) q = q.where('status', 'in', statuses as CaseRow['status'][]);
   if (filters.view === 'mine') q = q.where('assignee_user_id', '=', actor.userId);
   if (filters.view === 'unassigned') q = q.where('assignee_user_id', 'is', null);
   if (filters.assigneeUserId) q = q.where('assignee_user_id', '=', filters.assigneeUserId);
@@ -180,11 +190,10 @@ export async function listCases(
   if (sort === 'newest' || sort === 'oldest') rows = await byNumber(ctx, actor, filters, sort, want);
   else if (sort === 'priority') rows = await byPriority(ctx, actor, filters, want);
   else if (sort === 'waiting') rows = await waitingLongest(ctx, actor, filters, want);
-  else if (filters.dueWithinMinutes !== undefined) rows = await dueFirst(ctx, actor, filters);
-  else
-    throw new AppError('validation_failed', 'The due order needs dueWithinMinutes', {
-      fields: [{ path: 'sort', message: '`due` lists the cases of dueWithinMinutes; name it too' }],
-    });
+  else {
+    checkCaseFilters({ sort, dueWithinMinutes: filters.dueWithinMinutes });
+    rows = await dueFirst(ctx, actor, filters);
+  }
   const page = rows.slice(0, filters.limit).map((r) => r.row);
   const ids = page.map((r) => r.id);
   // The cards' parts are independent reads: on PostgreSQL they go out together.

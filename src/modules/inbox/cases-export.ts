@@ -9,7 +9,7 @@ import { type ExportFormat, streamOfChunks } from '../../export-format.ts';
 import { csvField } from '../../pipeline/csv.ts';
 import { recordAudit } from '../audit/service.ts';
 import { type Actor, requirePermission } from '../auth/roles.ts';
-import { listCases } from './case-lists.ts';
+import { checkCaseFilters, listCases } from './case-lists.ts';
 import { type CaseCard, type CaseFilters, caseFilters } from './schema.ts';
 
 const PAGE = 200;
@@ -57,6 +57,7 @@ async function* exportChunks(
 ): AsyncGenerator<string> {
   requirePermission(actor, 'inbox:configure');
   const f = caseFilters.parse(filters);
+  checkCaseFilters(f);
   await recordAudit(ctx, ctx.db, {
     workspaceId: actor.workspaceId,
     actorUserId: actor.userId,
@@ -138,7 +139,7 @@ export async function exportCases(
   return { cases, elapsedMs: performance.now() - started };
 }
 
-/** The export as a download's body; permission is checked before the first byte. */
+/** The export as a download's body; permission and filters are checked before the first byte. */
 export function caseExportStream(
   ctx: AppContext,
   actor: Actor,
@@ -146,5 +147,6 @@ export function caseExportStream(
   format: ExportFormat,
 ): ReadableStream<Uint8Array> {
   requirePermission(actor, 'inbox:configure');
+  checkCaseFilters(filters);
   return streamOfChunks(ctx.log, exportChunks(ctx, actor, filters, format), 'case export');
 }

@@ -299,6 +299,17 @@ describe('inbox API', () => {
     expect(later.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     expect(await later.text()).toBe('');
     expect((await call(app(), 'GET', '/api/v1/cases/export', undefined, { bearer: agent })).status).toBe(403);
+    // A filter the list cannot read is refused before the download starts, naming it.
+    const badStatus = await call(app(), 'GET', '/api/v1/cases/export?status=open,shelved', undefined, {
+      bearer: manager,
+    });
+    expect(badStatus.status).toBe(400);
+    expect(await badStatus.json()).toMatchObject({
+      error: { code: 'validation_failed', message: 'Unknown status shelved' },
+    });
+    expect(
+      (await call(app(), 'GET', '/api/v1/cases/export?sort=due', undefined, { bearer: manager })).status,
+    ).toBe(400);
     expect(
       (await call(app(), 'GET', '/api/v1/cases/export?since=yesterday', undefined, { bearer: manager }))
         .status,
