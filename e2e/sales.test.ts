@@ -316,7 +316,7 @@ describe('sales web UI (issue #6, item 8)', () => {
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     const summary = page.getByRole('status', { name: 'Import summary' });
     await summary
-      .getByText('Read 2 lines: 1 leads created, 0 already there, 1 new customers, 1 rejected.')
+      .getByText('Read 2 lines: 1 lead created, 0 already there, 1 new customer, 1 rejected.')
       .waitFor();
     await summary.getByText(/^Line 3: Stage: "maybe" is not a stage/).waitFor();
     await page.screenshot({ path: path.join(artifacts, 'sales-import-leads.png') });

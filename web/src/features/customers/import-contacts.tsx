@@ -1,5 +1,6 @@
 import { customersApi } from '../../api/customers.ts';
 import { CsvImport } from '../../components/csv-import.tsx';
+import { plural } from '../../components/text.ts';
 
 /**
  * Upload a contacts CSV. Each line is one person: customers holding its email, phone or handles
@@ -23,7 +24,7 @@ export function ImportContacts({ onImported }: { onImported(): void }) {
       run={async (file) => {
         const s = await customersApi.importContacts(file);
         return {
-          line: `Read ${s.read} lines: ${s.created} new customers, ${s.updated} updated, ${s.unchanged} unchanged, ${s.merged} merged, ${s.pendingLinks} handles waiting to be seen, ${s.rejected.length} rejected.`,
+          line: `Read ${plural(s.read, 'line')}: ${plural(s.created, 'new customer')}, ${s.updated} updated, ${s.unchanged} unchanged, ${s.merged} merged, ${plural(s.pendingLinks, 'handle')} waiting to be seen, ${s.rejected.length} rejected.`,
           rejected: s.rejected,
         };
       }}
@@ -51,7 +52,7 @@ export function ImportTransactions({ onImported }: { onImported(): void }) {
       run={async (file, map) => {
         const s = await customersApi.importTransactions(file, map);
         return {
-          line: `Read ${s.read} lines: ${s.imported} transactions imported, ${s.duplicates} already there, ${s.customersCreated} new customers, ${s.rejected.length} rejected.`,
+          line: `Read ${plural(s.read, 'line')}: ${plural(s.imported, 'transaction')} imported, ${s.duplicates} already there, ${plural(s.customersCreated, 'new customer')}, ${s.rejected.length} rejected.`,
           rejected: s.rejected,
         };
       }}

@@ -11,6 +11,7 @@ import {
 import { ApiError } from '../../api.ts';
 import { ConfirmDelete, describedBy, FieldError, type FieldErrors } from '../../components/forms.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { plural } from '../../components/text.ts';
 import { useSession } from '../../session.tsx';
 import { CustomersNav, roleNote } from './customer-bits.tsx';
 import { useCanWriteCustomers } from './customers-page.tsx';
@@ -27,8 +28,6 @@ import {
 } from './segment-rule.ts';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
-export const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 /** Errors of a save: the rule's go to its conditions, the others to the form's fields. */
 function splitErrors(err: unknown): { form: FieldErrors; rule: Record<string, string> } {

@@ -3,10 +3,10 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { type Segment, segmentsApi } from '../../api/segments.ts';
 import { ApiError } from '../../api.ts';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { plural } from '../../components/text.ts';
 import { useSession } from '../../session.tsx';
 import { Ago, CustomersNav, roleNote } from './customer-bits.tsx';
 import { useCanWriteCustomers } from './customers-page.tsx';
-import { plural } from './segment-builder.tsx';
 
 const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
 

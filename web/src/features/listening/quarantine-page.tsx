@@ -9,6 +9,7 @@ import {
 import { ApiError, formatDate } from '../../api.ts';
 import { LoadMore } from '../../components/load-more.tsx';
 import { usePageTitle } from '../../components/page-title.tsx';
+import { plural } from '../../components/text.ts';
 import { ListeningNav } from './listening-nav.tsx';
 
 /** The API takes this many items to retry or drop per request. */
@@ -18,9 +19,6 @@ const NO_CONNECTOR = 'none';
 
 type Action = 'retry' | 'drop';
 type Asking = { item: QuarantinedItem } | 'selection' | null;
-
-const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
 /**
  * Items the pipeline could not process. The filters (stage, connector, reason) live in the

@@ -1,5 +1,6 @@
 import { salesApi } from '../../api/sales.ts';
 import { CsvImport } from '../../components/csv-import.tsx';
+import { plural } from '../../components/text.ts';
 
 /** Upload leads from a spreadsheet: each on the customer of its email, nothing twice. */
 export function ImportLeads({ onImported }: { onImported(): void }) {
@@ -21,7 +22,7 @@ export function ImportLeads({ onImported }: { onImported(): void }) {
       run={async (file, map) => {
         const s = await salesApi.importLeads(file, map);
         return {
-          line: `Read ${s.read} lines: ${s.created} leads created, ${s.existing} already there, ${s.customersCreated} new customers, ${s.rejected.length} rejected.`,
+          line: `Read ${plural(s.read, 'line')}: ${plural(s.created, 'lead')} created, ${s.existing} already there, ${plural(s.customersCreated, 'new customer')}, ${s.rejected.length} rejected.`,
           rejected: s.rejected,
         };
       }}
