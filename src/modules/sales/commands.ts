@@ -141,7 +141,7 @@ export const salesCommands: Record<string, CliCommand> = {
       );
       process.stderr.write('\n');
       console.log(
-        `Read ${summary.read} lines in ${(summary.elapsedMs / 1000).toFixed(1)} s: ${summary.created} leads created, ${summary.existing} already there, ${summary.customersCreated} new customers by email, ${summary.rejected.length} rejected.`,
+        `Read ${summary.read} lines in ${(summary.elapsedMs / 1000).toFixed(1)} s: ${summary.created} lead${summary.created === 1 ? '' : 's'} created, ${summary.existing} already there, new customers by email ${summary.customersCreated}, rejected ${summary.rejected.length}.`,
       );
       for (const r of summary.rejected) console.log(`  line ${r.line}: ${r.reason}`);
       return summary.rejected.length > 0 ? 1 : 0;
