@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
-import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildUser, buildWorkspace, storePosts } from '../../../test/factories.ts';
 import { appendToLog } from '../../pipeline/ingest-log.ts';
 import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
@@ -323,20 +323,9 @@ describe('cross-references in posts suggest merges', () => {
       { externalId: 'a-2', author: ana, text: 'Email me at ana@example.com' },
     ]);
     expect(await pendingRows(ws.id)).toHaveLength(2);
-    await appendToLog(t.ctx, [
-      {
-        workspaceId: ws.id,
-        connectorId: null,
-        format: 'generic' as const,
-        payload: JSON.stringify({
-          channel: 'bluesky',
-          externalId: 'a-1',
-          deleted: true,
-          updatedAt: '2026-11-24T08:00:00.000Z',
-        }),
-      },
+    await storePosts(t.ctx, ws.id, [
+      { channel: 'bluesky', externalId: 'a-1', deleted: true, updatedAt: '2026-11-24T08:00:00.000Z' },
     ]);
-    await drain();
     expect((await pendingRows(ws.id)).map((r) => r.target_key)).toEqual(['ana@example.com']);
     await ingest(ws.id, [{ externalId: 'x-1', author: xana, text: 'first post here' }]);
     expect(await suggestionRows(ws.id)).toEqual([]);

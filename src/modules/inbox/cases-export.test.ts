@@ -1,11 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../../test/db.ts';
-import { buildUser, buildWorkspace } from '../../../test/factories.ts';
+import { buildUser, buildWorkspace, storePosts } from '../../../test/factories.ts';
 import { createConnector } from '../../connectors/service.ts';
 import type { ExportFormat } from '../../export-format.ts';
-import { appendToLog } from '../../pipeline/ingest-log.ts';
-import { processBatch } from '../../pipeline/worker.ts';
 import type { Actor } from '../auth/roles.ts';
 import { createCase, updateCase } from './cases.ts';
 import { type CaseExportFilters, exportCases } from './cases-export.ts';
@@ -33,23 +31,15 @@ async function setup() {
     conditions: { priorities: ['high'] },
   });
   await createConnector(t.ctx, owner, { kind: 'demo', name: 'Demo stream', config: {} });
-  await appendToLog(t.ctx, [
+  await storePosts(t.ctx, ws.id, [
     {
-      workspaceId: ws.id,
-      connectorId: null,
-      format: 'generic' as const,
-      payload: JSON.stringify({
-        channel: 'bluesky',
-        externalId: 'demo:1:1',
-        text: 'My bag never arrived in Oslo',
-        createdAt: t.clock.now().toISOString(),
-        author: { externalId: 'demo:maya', handle: 'maya.bsky.social', displayName: 'Maya Lind' },
-      }),
+      channel: 'bluesky',
+      externalId: 'demo:1:1',
+      text: 'My bag never arrived in Oslo',
+      createdAt: t.clock.now().toISOString(),
+      author: { externalId: 'demo:maya', handle: 'maya.bsky.social', displayName: 'Maya Lind' },
     },
   ]);
-  while ((await processBatch(t.ctx)).claimed > 0) {
-    // drain
-  }
   const mention = await t.ctx.db
     .selectFrom('mentions')
     .select('id')
