@@ -174,6 +174,7 @@ describe('detectIntents: Spanish, French, German and Portuguese cues', () => {
     ['Je voudrais résilier mon contrat, comment faire ?', 'fr', ['churn_risk', 'support_question']],
     ['Ich möchte meinen Vertrag kündigen, wie geht das?', 'de', ['churn_risk', 'support_question']],
     ['Wo ist mein Koffer?', 'de', ['support_question', 'complaint']],
+    ['Schön wäre eine Ruhezone auf den frühen Flügen nach Rom', 'de', ['idea']],
     ['Vocês deviam colocar modo escuro no aplicativo', 'pt', ['idea']],
     ['Obrigado à tripulação, muito simpáticos', 'pt', ['praise']],
     ['¿Dónde está mi maleta? Nadie responde', 'es', ['support_question', 'complaint']],

@@ -317,6 +317,8 @@ const RULES: Record<string, Rule[]> = {
     ['toll|super|großartig|klasse|perfekt|empfehlen|spitze|liebe', { praise: M }],
     ['ihr solltet|könntet', { idea: S }],
     ['wäre schön|toll|super|gut', { idea: M }],
+    // German puts the adjective first as readily: "Schön wäre eine Ruhezone …".
+    ['schön|toll|super|gut wäre', { idea: M }],
     ['kündigen|kündigt|kündige|gekündigt', { churn_risk: S }],
     ['ich wechsle zu', { churn_risk: S }],
     ['nie wieder', { churn_risk: S, complaint: W }],
