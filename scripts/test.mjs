@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite this machine can run, on SQLite and (with TEST_DATABASE_URL) on
-// PostgreSQL, then the browser test when Chromium is installed. It says what it skipped and why,
+// PostgreSQL, with (TEST_NATS_URL) the JetStream transport's, then the browser test when Chromium
+// is installed. It says what it skipped and why,
 // ends with one "N passed, N failed, N skipped" line, and exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +53,12 @@ if (process.env.TEST_DATABASE_URL) {
 } else {
   skippedSuites.push(
     'PostgreSQL suites: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/postgres)',
+  );
+}
+
+if (!process.env.TEST_NATS_URL) {
+  skippedSuites.push(
+    'NATS JetStream transport suites: TEST_NATS_URL is not set (e.g. nats://127.0.0.1:4222, a server started with -js)',
   );
 }
 

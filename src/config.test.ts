@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads the NATS server and stream the ingest log travels through, none by default', () => {
+    expect(loadConfig({})).toMatchObject({ natsUrl: undefined, natsStream: 'RAPPORT_INGEST' });
+    expect(
+      loadConfig({ NATS_URL: 'nats://10.0.0.5:4222,nats://10.0.0.6:4222', NATS_STREAM: 'ACME_INGEST' }),
+    ).toMatchObject({ natsUrl: 'nats://10.0.0.5:4222,nats://10.0.0.6:4222', natsStream: 'ACME_INGEST' });
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });
@@ -24,6 +31,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ SECRET_KEY: 'short' }, 'SECRET_KEY'],
+    [{ NATS_URL: 'http://127.0.0.1:4222' }, 'NATS_URL'],
+    [{ NATS_STREAM: 'rapport.ingest' }, 'NATS_STREAM'],
   ])('rejects %o with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));
   });

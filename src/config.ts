@@ -19,6 +19,14 @@ const envSchema = z.object({
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
   INGEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// or tls:// URL (several separated by commas)')
+    .optional(),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, _ or - (a JetStream stream name)')
+    .default('RAPPORT_INGEST'),
 });
 
 export type Config = Readonly<{
@@ -34,6 +42,10 @@ export type Config = Readonly<{
   webhooksAllowPrivateTargets: boolean;
   /** Processed ingest log entries older than this are deleted hourly; 0 keeps them forever. */
   ingestLogRetentionDays: number;
+  /** When set, appends travel through this NATS JetStream server (docs/operations.md, Scaling out). */
+  natsUrl: string | undefined;
+  /** The JetStream stream (and subject prefix) the ingest log travels on. */
+  natsStream: string;
 }>;
 
 /** Parses the environment once; a bad value throws `invalid_config` naming the variable. */
@@ -59,6 +71,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SECRET_KEY,
     webhooksAllowPrivateTargets: e.WEBHOOKS_ALLOW_PRIVATE_TARGETS === 'true',
     ingestLogRetentionDays: e.INGEST_LOG_RETENTION_DAYS,
+    natsUrl: e.NATS_URL,
+    natsStream: e.NATS_STREAM,
   });
 }
 

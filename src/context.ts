@@ -5,6 +5,7 @@ import type { Dialect } from './db/dialect.ts';
 import type { HeavyReader } from './db/heavy-read.ts';
 import type { DB } from './db/schema.ts';
 import type { Logger } from './log.ts';
+import type { IngestTransport } from './pipeline/nats-transport.ts';
 
 /** What every use case receives as its first argument. `now` is injectable so tests control the clock. */
 export type AppContext = Readonly<{
@@ -16,6 +17,8 @@ export type AppContext = Readonly<{
   config: Config;
   log: Logger;
   now: () => Date;
+  /** Present when the ingest log travels through NATS JetStream (`NATS_URL`): appends publish there. */
+  ingest?: IngestTransport;
 }>;
 
 export function createContext(
@@ -24,6 +27,16 @@ export function createContext(
   config: Config,
   log: Logger,
   now = () => new Date(),
+  ingest?: IngestTransport,
 ): AppContext {
-  return Object.freeze({ db: database.db, dialect: database.dialect, database, heavy, config, log, now });
+  return Object.freeze({
+    db: database.db,
+    dialect: database.dialect,
+    database,
+    heavy,
+    config,
+    log,
+    now,
+    ...(ingest ? { ingest } : {}),
+  });
 }

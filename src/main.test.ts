@@ -2,6 +2,9 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../test/db.ts';
 import { buildUser, buildWorkspace } from '../test/factories.ts';
@@ -262,6 +265,58 @@ describe('rapport import', () => {
     expect(good.stdout).toContain('1 of the imported were written more than 14 days ago: kept as history');
   });
 });
+
+describe.skipIf(!process.env.TEST_NATS_URL)(
+  'rapport with NATS_URL (the ingest log through JetStream)',
+  () => {
+    it('an import publishes to the stream and writes no log entry; a worker process relays and stores the posts', async () => {
+      const dir = freshDir();
+      expect((await runCli(['workspace', 'create', '--name', 'Acme', '--slug', 'acme'], dir)).code).toBe(0);
+      const stream = `RAPPORT_CLI_TEST_${process.pid}_${Date.now()}`;
+      const nats = { NATS_URL: process.env.TEST_NATS_URL as string, NATS_STREAM: stream };
+      const file = path.join(dir, 'posts.csv');
+      writeFileSync(file, 'id,who,text\n1,ann,the first\n2,bob,the second\n3,cy,the third\n');
+      const imported = await runCli(
+        [
+          ...['import', file, '--format', 'csv', '--workspace', 'acme', '--channel', 'twitter'],
+          ...['--map', 'externalId=id,author.handle=who,text=text'],
+        ],
+        dir,
+        nats,
+      );
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain('imported 3, duplicates 0, quarantined 0');
+      const database = new Database(path.join(dir, 'rapport.sqlite'), { readonly: true });
+      const acme = `(select id from workspaces where slug = 'acme')`;
+      const logged = () =>
+        database
+          .prepare(`select transport_id, processed_at from ingest_log where workspace_id = ${acme}`)
+          .all() as { transport_id: string | null; processed_at: string | null }[];
+      const stored = () =>
+        (
+          database
+            .prepare(`select text from mentions where workspace_id = ${acme} order by external_id`)
+            .all() as { text: string }[]
+        ).map((m) => m.text);
+      expect(logged()).toEqual([]);
+      expect(stored()).toEqual([]);
+
+      const worker = spawnCli(['serve', '--services=worker'], dir, nats);
+      const exited = new Promise<number | null>((resolve) => worker.on('close', resolve));
+      for (let i = 0; i < 150 && stored().length < 3; i++) await new Promise((r) => setTimeout(r, 200));
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stored()).toEqual(['the first', 'the second', 'the third']);
+      const entries = logged();
+      expect(entries).toHaveLength(3);
+      expect(entries.every((e) => e.transport_id !== null && e.processed_at !== null)).toBe(true);
+      database.close();
+      const nc = await connect({ servers: nats.NATS_URL });
+      await (await jetstreamManager(nc)).streams.delete(stream);
+      await nc.close();
+    }, 60_000);
+  },
+);
 
 describe('rapport customers export and erase', () => {
   /**

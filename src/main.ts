@@ -46,7 +46,7 @@ const help = { help: { type: 'boolean', short: 'h' } } as const;
 
 const commands = {
   serve: {
-    usage: 'rapport serve [--services=api,worker,scheduler] [--port N]',
+    usage: 'rapport serve [--services=api,worker,scheduler,connectors] [--port N]',
     description: 'Runs the chosen services (all by default) on the configured database.',
     options: { ...help, services: { type: 'string' }, port: { type: 'string' } },
     schema: z.object({

@@ -20,9 +20,10 @@ import { scheduleSlaChecks } from './modules/inbox/sla.ts';
 import { scheduleSnoozeWakeUps } from './modules/inbox/snooze.ts';
 import { scheduleLeadRescoring } from './modules/sales/leads.ts';
 import { pruneIngestLog } from './pipeline/ingest-log.ts';
+import { createIngestTransport, startRelay } from './pipeline/nats-transport.ts';
 import { startWorker } from './pipeline/worker.ts';
 
-export const allServices = ['api', 'worker', 'scheduler'] as const;
+export const allServices = ['api', 'worker', 'scheduler', 'connectors'] as const;
 export type Service = (typeof allServices)[number];
 
 export type RunningServer = { url: string | undefined; stop(): Promise<void> };
@@ -34,10 +35,14 @@ export async function openContext(config: Config): Promise<AppContext> {
   const database = openDatabase(resolved);
   const applied = await migrateToLatest(database);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  return createContext(database, createHeavyReader(database), resolved, log);
+  const ingest = resolved.natsUrl
+    ? createIngestTransport({ url: resolved.natsUrl, stream: resolved.natsStream, log })
+    : undefined;
+  return createContext(database, createHeavyReader(database), resolved, log, undefined, ingest);
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.ingest?.close();
   await ctx.heavy.close();
   await ctx.database.close();
 }
@@ -107,15 +112,20 @@ export async function startServer(
     // Community newsletters: digests of finished periods, built once and mailed, every 5 minutes.
     stoppers.push(scheduleNewsletters(ctx).stop);
   }
-  if (services.includes('worker')) {
-    const worker = startWorker(ctx);
-    const connectors = startConnectorManager(ctx, () => worker.wake());
-    // Connectors stop first so their last appends are flushed before the pipeline drains.
-    stoppers.push(
-      () => connectors.stop(),
-      () => worker.stop(),
-    );
-  }
+  const worker = services.includes('worker') ? startWorker(ctx) : undefined;
+  // With JetStream, what connectors anywhere publish reaches this worker's log through the relay.
+  const relay = worker && ctx.ingest && startRelay(ctx, ctx.ingest, { onRelayed: () => worker.wake() });
+  if (relay) ctx.log.info({ stream: ctx.ingest?.stream }, 'ingest log relayed from NATS JetStream');
+  // A worker in another process finds the appends on its next look at the log (every 200 ms).
+  const connectors = services.includes('connectors')
+    ? startConnectorManager(ctx, () => worker?.wake())
+    : undefined;
+  // Connectors stop first so their last appends are flushed before the pipeline drains.
+  stoppers.push(
+    async () => connectors?.stop(),
+    async () => relay?.stop(),
+    async () => worker?.stop(),
+  );
 
   let url: string | undefined;
   let server: ReturnType<typeof serve> | undefined;

@@ -225,6 +225,7 @@ const expectedSchema = {
     'payload',
     'processed_at',
     'received_at',
+    'transport_id',
     'workspace_id',
   ],
   classifiers: [

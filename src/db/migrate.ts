@@ -45,6 +45,7 @@ import * as m0042 from './migrations/0042_case_snooze.ts';
 import * as m0043 from './migrations/0043_author_verified_links.ts';
 import * as m0044 from './migrations/0044_suggestion_indexes.ts';
 import * as m0045 from './migrations/0045_pending_cross_references.ts';
+import * as m0046 from './migrations/0046_ingest_log_transport_id.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -93,6 +94,7 @@ const migrations: Record<string, DialectMigration> = {
   '0043_author_verified_links': m0043,
   '0044_suggestion_indexes': m0044,
   '0045_pending_cross_references': m0045,
+  '0046_ingest_log_transport_id': m0046,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

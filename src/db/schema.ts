@@ -107,6 +107,8 @@ export interface IngestLogTable {
   processed_at: string | null;
   /** 1 for history the connector fetched (a backfill), 0 for an item received as it was posted. */
   backfill: Generated<number>;
+  /** The JetStream message it was relayed from (null when appended to this table directly). */
+  transport_id: string | null;
 }
 
 export interface AuthorsTable {

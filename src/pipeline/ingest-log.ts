@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { DB } from '../db/schema.ts';
 import type { Format } from './formats.ts';
@@ -17,32 +17,49 @@ export type LogEntry = {
 
 const CHUNK = 1000;
 
+type Checkpoint = { connectorId: string; cursor: string };
+
 /**
  * Appends raw items to the ingest log in one transaction and, when given, saves the
  * connector's cursor in the same transaction: what is acknowledged as read is durably stored.
+ * With a JetStream transport (`ctx.ingest`) the items are published there, and the cursor is
+ * saved once JetStream has stored them all: a crash in between reads them again from the
+ * source, which the pipeline's idempotent writes absorb.
  */
 export async function appendToLog(
   ctx: AppContext,
   entries: LogEntry[],
-  checkpoint?: { connectorId: string; cursor: string },
+  checkpoint?: Checkpoint,
 ): Promise<void> {
   if (entries.length === 0 && !checkpoint) return;
   const receivedAt = ctx.now().toISOString();
+  if (ctx.ingest) {
+    await ctx.ingest.publish(entries, receivedAt);
+    if (checkpoint) await saveCheckpoint(ctx.db, checkpoint, entries.length, receivedAt);
+    return;
+  }
   await ctx.db.transaction().execute(async (trx) => {
     await insertLogEntries(trx, entries, receivedAt);
-    if (checkpoint) {
-      await trx
-        .updateTable('connectors')
-        .set((eb) => ({
-          cursor: checkpoint.cursor,
-          last_item_at: entries.length > 0 ? receivedAt : eb.ref('last_item_at'),
-          items_total: eb('items_total', '+', entries.length),
-          updated_at: receivedAt,
-        }))
-        .where('id', '=', checkpoint.connectorId)
-        .execute();
-    }
+    if (checkpoint) await saveCheckpoint(trx, checkpoint, entries.length, receivedAt);
   });
+}
+
+async function saveCheckpoint(
+  db: Kysely<DB>,
+  checkpoint: Checkpoint,
+  appended: number,
+  receivedAt: string,
+): Promise<void> {
+  await db
+    .updateTable('connectors')
+    .set((eb) => ({
+      cursor: checkpoint.cursor,
+      last_item_at: appended > 0 ? receivedAt : eb.ref('last_item_at'),
+      items_total: eb('items_total', '+', appended),
+      updated_at: receivedAt,
+    }))
+    .where('id', '=', checkpoint.connectorId)
+    .execute();
 }
 
 /**
