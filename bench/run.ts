@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run(args: BenchArgs): Promise<Benc
   inbox: () => import('./inbox.ts'),
   routing: () => import('./routing.ts'),
   communities: () => import('./communities.ts'),
+  transport: () => import('./transport.ts'),
 };
 
 const { positionals, values } = parseArgs({
