@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupTestDatabase } from '../../test/db.ts';
 import { buildWorkspace } from '../../test/factories.ts';
+import { createConnector } from '../connectors/service.ts';
 import type { AppContext } from '../context.ts';
 import { newId } from '../ids.ts';
 import { appendToLog, type LogEntry } from './ingest-log.ts';
@@ -81,42 +82,25 @@ describe.skipIf(!natsUrl)('the ingest log through NATS JetStream', () => {
     const ws = await buildWorkspace(t.ctx);
     const transport = await open(newStream());
     const ctx: AppContext = { ...t.ctx, ingest: transport };
-    const connectorId = newId(t.clock.now());
-    await t.ctx.db
-      .insertInto('connectors')
-      .values({
-        id: connectorId,
-        workspace_id: ws.id,
-        kind: 'webhook',
-        name: 'Webhook',
-        config: '{}',
-        secret_encrypted: null,
-        enabled: 1,
-        cursor: null,
-        state: 'connected',
-        last_item_at: null,
-        last_error: null,
-        last_error_at: null,
-        error_count: 0,
-        items_total: 0,
-        items_passed_over: 0,
-        expected_interval_seconds: null,
-        created_at: t.clock.now().toISOString(),
-        updated_at: t.clock.now().toISOString(),
-      })
-      .execute();
+    const connectorId = (
+      await createConnector(
+        t.ctx,
+        { workspaceId: ws.id, role: 'owner' },
+        { kind: 'webhook', name: 'Webhook' },
+      )
+    ).connector.id;
 
     await appendToLog(ctx, [post(ws.id, 'a'), post(ws.id, 'b'), post(ws.id, 'c')], {
       connectorId,
       cursor: 'after-c',
     });
     expect(await count('ingest_log', ws.id)).toBe(0);
-    const connector = await t.ctx.db
+    const saved = await t.ctx.db
       .selectFrom('connectors')
       .select(['cursor', 'items_total'])
       .where('id', '=', connectorId)
       .executeTakeFirstOrThrow();
-    expect(connector).toEqual({ cursor: 'after-c', items_total: 3 });
+    expect(saved).toEqual({ cursor: 'after-c', items_total: 3 });
 
     await drain(ctx, transport);
     const log = await t.ctx.db
