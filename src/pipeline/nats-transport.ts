@@ -7,8 +7,8 @@
  * Nothing is lost: a message is acknowledged only after its log entry has committed, so a worker
  * that dies first has it redelivered. Nothing is doubled: the entry keeps the message's id
  * (`ingest_log.transport_id`, unique), and a redelivered message whose entry exists is only
- * acknowledged. A publisher that retries after a lost acknowledgement sends the same id, which
- * JetStream drops within its duplicate window.
+ * acknowledged. Items a connector reads again (it died after publishing, before saving its
+ * cursor) are new messages, absorbed by the pipeline's idempotent writes as without NATS.
  */
 import {
   AckPolicy,
