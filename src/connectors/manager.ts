@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { newId } from '../ids.ts';
 import { appendToLog } from '../pipeline/ingest-log.ts';
 import type { ConnectorSink } from './connector.ts';
 import { connectorDefinition } from './registry.ts';
@@ -6,25 +7,61 @@ import { connectorSecret, reportConnectorState } from './service.ts';
 
 type Running = { version: string; abort: AbortController; done: Promise<void> };
 
-export type ConnectorManager = { reconcile(): Promise<void>; stop(): Promise<void> };
+export type ConnectorManager = {
+  reconcile(): Promise<void>;
+  /** The connectors this process reads now. */
+  runningIds(): string[];
+  stop(): Promise<void>;
+};
+
+/** How long a lease lasts unless renewed: a dead process's connectors wait this long at most. */
+const LEASE_MS = 30_000;
 
 /**
- * Keeps one running reader per enabled connector that has a runtime, in the worker service:
+ * Keeps one running reader per enabled connector that has a runtime, in the connectors service:
  * starts new ones, restarts reconfigured ones and stops disabled or deleted ones. Appends go
  * to the ingest log with the cursor in the same transaction, then `onAppend` wakes the pipeline.
+ * With several processes running the service, each connector is read by one of them: the one
+ * holding its lease (`connector_leases`), renewed at every reconcile and given back on stop.
  */
 export function startConnectorManager(
   ctx: AppContext,
   onAppend: () => void,
-  options: { intervalMs?: number } = {},
+  options: { intervalMs?: number; leaseMs?: number } = {},
 ): ConnectorManager {
   const running = new Map<string, Running>();
+  const holder = newId(ctx.now());
+  const leaseMs = options.leaseMs ?? LEASE_MS;
+
+  /** Takes or renews the leases of `ids`; returns those this process holds now. */
+  async function lease(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const now = ctx.now();
+    const expiresAt = new Date(now.getTime() + leaseMs).toISOString();
+    const held = await ctx.db
+      .insertInto('connector_leases')
+      .values(ids.map((id) => ({ connector_id: id, holder, expires_at: expiresAt })))
+      .onConflict((oc) =>
+        oc
+          .column('connector_id')
+          .doUpdateSet({ holder, expires_at: expiresAt })
+          .where((eb) =>
+            eb.or([
+              eb('connector_leases.holder', '=', holder),
+              eb('connector_leases.expires_at', '<', now.toISOString()),
+            ]),
+          ),
+      )
+      .returning('connector_id')
+      .execute();
+    return new Set(held.map((h) => h.connector_id));
+  }
 
   async function reconcile() {
     const rows = await ctx.db.selectFrom('connectors').selectAll().where('enabled', '=', 1).execute();
-    const wanted = new Map(
-      rows.filter((r) => connectorDefinition(r.kind)?.runtime).map((r) => [r.id, r] as const),
-    );
+    const runnable = rows.filter((r) => connectorDefinition(r.kind)?.runtime);
+    const held = await lease(runnable.map((r) => r.id));
+    const wanted = new Map(runnable.filter((r) => held.has(r.id)).map((r) => [r.id, r] as const));
     for (const [id, run] of running) {
       const row = wanted.get(id);
       if (!row || versionOf(row) !== run.version) {
@@ -87,6 +124,7 @@ export function startConnectorManager(
 
   return {
     reconcile: tick,
+    runningIds: () => [...running.keys()],
     stop: async () => {
       stopped = true;
       clearInterval(timer);
@@ -94,6 +132,12 @@ export function startConnectorManager(
       for (const run of running.values()) run.abort.abort();
       await Promise.all([...running.values()].map((r) => r.done));
       running.clear();
+      // Given back, so that another process takes the connectors over at its next reconcile.
+      await ctx.db
+        .deleteFrom('connector_leases')
+        .where('holder', '=', holder)
+        .execute()
+        .catch((err) => ctx.log.error({ err }, 'giving back connector leases failed; they expire'));
     },
   };
 }

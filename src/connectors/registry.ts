@@ -13,7 +13,7 @@ export type ConnectorDefinition = {
   secret: 'none' | 'optional' | 'required' | 'generated';
   /** For an optional secret: what it is needed for with this configuration, or null when it is not. */
   secretFor?: (config: Record<string, unknown>) => string | null;
-  /** Long-running reader started by the worker service; webhooks have none (the API receives them). */
+  /** Long-running reader started by the connectors service; webhooks have none (the API receives them). */
   runtime?: ConnectorRuntime;
   /** Silence longer than this raises the connector's silence alert. */
   expectedIntervalSeconds: number | null;

@@ -216,6 +216,7 @@ const expectedSchema = {
     'status',
     'workspace_id',
   ],
+  connector_leases: ['connector_id', 'expires_at', 'holder'],
   ingest_log: [
     'backfill',
     'connector_id',

@@ -46,6 +46,7 @@ import * as m0043 from './migrations/0043_author_verified_links.ts';
 import * as m0044 from './migrations/0044_suggestion_indexes.ts';
 import * as m0045 from './migrations/0045_pending_cross_references.ts';
 import * as m0046 from './migrations/0046_ingest_log_transport_id.ts';
+import * as m0047 from './migrations/0047_connector_leases.ts';
 
 type DialectMigration = { up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void> };
 
@@ -95,6 +96,7 @@ const migrations: Record<string, DialectMigration> = {
   '0044_suggestion_indexes': m0044,
   '0045_pending_cross_references': m0045,
   '0046_ingest_log_transport_id': m0046,
+  '0047_connector_leases': m0047,
 };
 
 function providerFor(dialect: Dialect): MigrationProvider {

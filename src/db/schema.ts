@@ -111,6 +111,13 @@ export interface IngestLogTable {
   transport_id: string | null;
 }
 
+/** The process that reads a connector's source, until `expires_at` unless it renews. */
+export interface ConnectorLeasesTable {
+  connector_id: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface AuthorsTable {
   id: Generated<number>;
   workspace_id: string;
@@ -489,6 +496,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   connectors: ConnectorsTable;
+  connector_leases: ConnectorLeasesTable;
   ingest_log: IngestLogTable;
   authors: AuthorsTable;
   mentions: MentionsTable;
