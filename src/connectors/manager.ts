@@ -33,14 +33,21 @@ export function startConnectorManager(
   const holder = newId(ctx.now());
   const leaseMs = options.leaseMs ?? LEASE_MS;
 
-  /** Takes or renews the leases of `ids`; returns those this process holds now. */
-  async function lease(ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
+  /** Takes or renews the leases of `connectors`; returns the ids of those this process holds now. */
+  async function lease(connectors: { id: string; workspace_id: string }[]): Promise<Set<string>> {
+    if (connectors.length === 0) return new Set();
     const now = ctx.now();
     const expiresAt = new Date(now.getTime() + leaseMs).toISOString();
     const held = await ctx.db
       .insertInto('connector_leases')
-      .values(ids.map((id) => ({ connector_id: id, holder, expires_at: expiresAt })))
+      .values(
+        connectors.map((c) => ({
+          connector_id: c.id,
+          workspace_id: c.workspace_id,
+          holder,
+          expires_at: expiresAt,
+        })),
+      )
       .onConflict((oc) =>
         oc
           .column('connector_id')
@@ -60,7 +67,7 @@ export function startConnectorManager(
   async function reconcile() {
     const rows = await ctx.db.selectFrom('connectors').selectAll().where('enabled', '=', 1).execute();
     const runnable = rows.filter((r) => connectorDefinition(r.kind)?.runtime);
-    const held = await lease(runnable.map((r) => r.id));
+    const held = await lease(runnable);
     const wanted = new Map(runnable.filter((r) => held.has(r.id)).map((r) => [r.id, r] as const));
     for (const [id, run] of running) {
       const row = wanted.get(id);

@@ -216,7 +216,7 @@ const expectedSchema = {
     'status',
     'workspace_id',
   ],
-  connector_leases: ['connector_id', 'expires_at', 'holder'],
+  connector_leases: ['connector_id', 'expires_at', 'holder', 'workspace_id'],
   ingest_log: [
     'backfill',
     'connector_id',

@@ -114,6 +114,7 @@ export interface IngestLogTable {
 /** The process that reads a connector's source, until `expires_at` unless it renews. */
 export interface ConnectorLeasesTable {
   connector_id: string;
+  workspace_id: string;
   holder: string;
   expires_at: string;
 }

@@ -10,6 +10,7 @@ export async function up(db: Kysely<any>, d: Dialect): Promise<void> {
   await db.schema
     .createTable('connector_leases')
     .addColumn('connector_id', 'text', (c) => c.primaryKey().references('connectors.id').onDelete('cascade'))
+    .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('holder', 'text', (c) => c.notNull())
     .addColumn('expires_at', d.timestampType, (c) => c.notNull())
     .execute();
