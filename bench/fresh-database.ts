@@ -9,6 +9,8 @@ import { createHeavyReader } from '../src/db/heavy-read.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
 import { createWorkspace } from '../src/modules/auth/service.ts';
+import type { GenericPost } from '../src/pipeline/formats.ts';
+import { appendToLog } from '../src/pipeline/ingest-log.ts';
 
 export type Fresh = { ctx: AppContext; workspaceId: string; drop(): Promise<void> };
 
@@ -66,4 +68,23 @@ export async function freshDatabase(engine: 'sqlite' | 'postgres', label: string
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Appends generated posts to the workspace's ingest log as a connector would, 1,000 per append. */
+export async function appendPosts(
+  ctx: AppContext,
+  workspaceId: string,
+  posts: GenericPost[],
+  connectorId: string | null = null,
+): Promise<void> {
+  for (let i = 0; i < posts.length; i += 1000)
+    await appendToLog(
+      ctx,
+      posts.slice(i, i + 1000).map((p) => ({
+        workspaceId,
+        connectorId,
+        format: 'generic' as const,
+        payload: JSON.stringify(p),
+      })),
+    );
 }

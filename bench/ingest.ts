@@ -7,7 +7,7 @@ import type { GenericPost } from '../src/pipeline/formats.ts';
 import { appendToLog } from '../src/pipeline/ingest-log.ts';
 import { processBatch, startWorker } from '../src/pipeline/worker.ts';
 import { measureFilter } from './filter.ts';
-import { type Fresh, freshDatabase } from './fresh-database.ts';
+import { appendPosts, type Fresh, freshDatabase } from './fresh-database.ts';
 import { generatePosts, generateQueries } from './generate.ts';
 import { type BenchArgs, type BenchResult, machine, percentile, round } from './lib.ts';
 
@@ -134,17 +134,7 @@ async function pipelineThroughput(
       .execute();
   }
   const started = performance.now();
-  for (let i = 0; i < posts.length; i += 1000) {
-    await appendToLog(
-      ctx,
-      posts.slice(i, i + 1000).map((p) => ({
-        workspaceId,
-        connectorId,
-        format: 'generic' as const,
-        payload: JSON.stringify(p),
-      })),
-    );
-  }
+  await appendPosts(ctx, workspaceId, posts, connectorId);
   const appended = performance.now();
   // As the worker loop runs it: each full batch sends the next to the content thread.
   const pool = createContentPool(ctx.log);

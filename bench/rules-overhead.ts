@@ -5,10 +5,9 @@ import { routeNewMentions } from '../src/modules/inbox/routing.ts';
 import { saveRule } from '../src/modules/inbox/routing-rules.ts';
 import type { RoutingRuleInput } from '../src/modules/inbox/routing-schema.ts';
 import { createContentPool } from '../src/pipeline/content-pool.ts';
-import { appendToLog } from '../src/pipeline/ingest-log.ts';
 import { processBatch } from '../src/pipeline/worker.ts';
 import { seededRandom } from '../src/random.ts';
-import { freshDatabase } from './fresh-database.ts';
+import { appendPosts, freshDatabase } from './fresh-database.ts';
 import { brands, complaints, generatePosts, products } from './generate.ts';
 import { TEAMS } from './inbox-data.ts';
 
@@ -139,16 +138,7 @@ export async function pipelineSeconds(
       })
       .execute();
   if (withRules) for (const rule of routingRules(teamIds, user.id)) await saveRule(ctx, actor, rule);
-  for (let i = 0; i < posts.length; i += 1000)
-    await appendToLog(
-      ctx,
-      posts.slice(i, i + 1000).map((p) => ({
-        workspaceId,
-        connectorId: null,
-        format: 'generic' as const,
-        payload: JSON.stringify(p),
-      })),
-    );
+  await appendPosts(ctx, workspaceId, posts);
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   let routingMs = 0;

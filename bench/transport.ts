@@ -8,27 +8,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { AppContext } from '../src/context.ts';
 import { createContentPool } from '../src/pipeline/content-pool.ts';
-import { appendToLog } from '../src/pipeline/ingest-log.ts';
 import { createIngestTransport, relayToLog } from '../src/pipeline/nats-transport.ts';
 import { processBatch } from '../src/pipeline/worker.ts';
-import { freshDatabase } from './fresh-database.ts';
+import { appendPosts, freshDatabase } from './fresh-database.ts';
 import { generatePosts } from './generate.ts';
 import { type BenchArgs, type BenchResult, machine, round } from './lib.ts';
 
 const natsUrl = process.env.NATS_URL || 'nats://127.0.0.1:4222';
-
-async function append(ctx: AppContext, workspaceId: string, posts: ReturnType<typeof generatePosts>) {
-  for (let i = 0; i < posts.length; i += 1000)
-    await appendToLog(
-      ctx,
-      posts.slice(i, i + 1000).map((p) => ({
-        workspaceId,
-        connectorId: null,
-        format: 'generic' as const,
-        payload: JSON.stringify(p),
-      })),
-    );
-}
 
 async function drain(ctx: AppContext) {
   const pool = createContentPool(ctx.log);
@@ -52,7 +38,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
 
   const local = await freshDatabase(args.engine, 'transportlocal');
   let t = performance.now();
-  await append(local.ctx, local.workspaceId, posts);
+  await appendPosts(local.ctx, local.workspaceId, posts);
   const localAppendMs = performance.now() - t;
   t = performance.now();
   await drain(local.ctx);
@@ -65,7 +51,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const transport = createIngestTransport({ url: natsUrl, stream, log: fresh.ctx.log });
   const ctx: AppContext = { ...fresh.ctx, ingest: transport };
   t = performance.now();
-  await append(ctx, fresh.workspaceId, posts);
+  await appendPosts(ctx, fresh.workspaceId, posts);
   const publishMs = performance.now() - t;
   t = performance.now();
   let relayed = 0;
