@@ -194,21 +194,21 @@ export async function writeRelayed(ctx: AppContext, stream: string, messages: Js
     const existing = new Set(
       (await trx.selectFrom('workspaces').select('id').where('id', 'in', named).execute()).map((w) => w.id),
     );
-    const rows = entries
-      .filter((x) => existing.has(x.e.workspaceId))
-      .map(({ id, e }) => ({
-        workspace_id: e.workspaceId,
-        connector_id: e.connectorId,
-        format: e.format,
-        payload: e.payload,
-        cursor: e.cursor,
-        received_at: e.receivedAt,
-        processed_at: null,
-        backfill: e.backfill ? 1 : 0,
-        transport_id: id,
-      }));
-    const gone = entries.length - rows.length + refused.filter((r) => !existing.has(r.workspaceId)).length;
+    const known = entries.filter((x) => existing.has(x.e.workspaceId));
+    const quarantined = refused.filter((r) => existing.has(r.workspaceId));
+    const gone = messages.length - known.length - quarantined.length;
     if (gone > 0) ctx.log.warn({ messages: gone }, 'ingest messages for a workspace that no longer exists');
+    const rows = known.map(({ id, e }) => ({
+      workspace_id: e.workspaceId,
+      connector_id: e.connectorId,
+      format: e.format,
+      payload: e.payload,
+      cursor: e.cursor,
+      received_at: e.receivedAt,
+      processed_at: null,
+      backfill: e.backfill ? 1 : 0,
+      transport_id: id,
+    }));
     let written = 0;
     if (rows.length > 0) {
       const inserted = await trx
@@ -220,7 +220,7 @@ export async function writeRelayed(ctx: AppContext, stream: string, messages: Js
       written = inserted.length;
     }
     const now = ctx.now().toISOString();
-    for (const r of refused.filter((x) => existing.has(x.workspaceId))) {
+    for (const r of quarantined) {
       ctx.log.error({ messageId: r.id, reason: r.reason }, 'ingest message quarantined: not a log entry');
       await trx
         .insertInto('quarantine')
