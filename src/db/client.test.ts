@@ -88,6 +88,41 @@ describe('SQLite statement cache', () => {
     expect((await query().execute()).map((r) => r.body)).toEqual(['note 1', 'note 2', 'note 3']);
   });
 
+  it('gives each row its columns as named in the query, whatever the names', async () => {
+    const db = await open();
+    await db.insertInto('notes').values({ id: 7, body: 'seven' }).execute();
+    const { rows } = await sql<Record<string, unknown>>`
+      select id as "note id", body as "body.copy", body as "__proto__", id + 1 as next, count(*) as n,
+        'first' as dup, 'second' as dup
+      from notes`.execute(db);
+    expect(rows).toEqual([
+      { 'note id': 7, 'body.copy': 'seven', ['__proto__']: 'seven', next: 8, n: 1, dup: 'second' },
+    ]);
+    expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+    expect(Object.hasOwn(rows[0] ?? {}, '__proto__')).toBe(true);
+    const streamed = [];
+    for await (const row of db.selectFrom('notes').select(['id as n', 'body']).stream()) streamed.push(row);
+    expect(streamed).toEqual([{ n: 7, body: 'seven' }]);
+  });
+
+  it('names the columns of select * as the table has them after another process renames one', async () => {
+    const db = await open();
+    await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+    const everything = () => db.selectFrom('notes').selectAll().execute();
+    const streamed = async () => {
+      const rows = [];
+      for await (const row of db.selectFrom('notes').selectAll().stream()) rows.push(row);
+      return rows;
+    };
+    expect(await everything()).toEqual([{ id: 1, body: 'first' }]);
+    expect(await streamed()).toEqual([{ id: 1, body: 'first' }]);
+    const other = new SQLite(path.join(dir, 'test.sqlite'));
+    other.exec('alter table notes rename column body to text');
+    other.close();
+    expect(await everything()).toEqual([{ id: 1, text: 'first' }]);
+    expect(await streamed()).toEqual([{ id: 1, text: 'first' }]);
+  });
+
   it('picks up a column added after the statement was first prepared', async () => {
     const db = await open();
     await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();

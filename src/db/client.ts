@@ -8,6 +8,7 @@ import {
   type PostgresPoolClient,
   type SqliteDatabase,
   SqliteDialect,
+  type SqliteStatement,
   sql,
 } from 'kysely';
 import pg from 'pg';
@@ -93,7 +94,9 @@ const STATEMENT_CACHE_SIZE = 200;
  * case gets a fresh one.
  */
 function withStatementCache(connection: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new Map<string, Prepared>();
+  const schemaVersion = connection.prepare('pragma schema_version').pluck();
+  const version = () => schemaVersion.get() as number;
   return {
     close: () => connection.close(),
     prepare(sqlText: string) {
@@ -104,18 +107,89 @@ function withStatementCache(connection: SQLite.Database): SqliteDatabase {
       // second writer waits its turn.
       const text = sqlText === 'begin' ? 'begin immediate' : sqlText;
       const cached = cache.get(text);
-      if (cached && !cached.busy) {
+      if (cached && !cached.statement.busy) {
         cache.delete(text);
         cache.set(text, cached);
-        return cached;
+        return cached.forKysely;
       }
-      const statement = connection.prepare(text);
-      if (cached) return statement;
-      cache.set(text, statement);
+      const prepared = prepare(connection, text, version);
+      if (cached) return prepared.forKysely;
+      cache.set(text, prepared);
       if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-      return statement;
+      return prepared.forKysely;
     },
   };
+}
+
+type Prepared = { statement: SQLite.Statement; forKysely: SqliteStatement };
+type RowBuilder = (values: unknown[]) => Record<string, unknown>;
+
+/**
+ * better-sqlite3 builds each row object in C++, one property at a time, and V8 keeps such objects
+ * in its slow dictionary form: reading 60 cases of 45 columns took twice as long as reading them
+ * as arrays and building the objects in JavaScript, and copying or serialising the rows afterwards
+ * was 1.5 to 5 times slower (docs/benchmarks.md). So reads run in raw mode and each row is made
+ * by one object literal for the statement's columns.
+ */
+function prepare(connection: SQLite.Database, text: string, schemaVersion: () => number): Prepared {
+  const statement = connection.prepare(text);
+  if (!statement.reader) return { statement, forKysely: statement };
+  // `*` (`select *`, `"t".*`, `returning *`; not `count(*)`) names the columns the table has
+  // when the statement runs, which a migration (in another process too) may change under a
+  // cached statement: SQLite then prepares it again, and the names are read again here.
+  const starred = /\*(?!\))/.test(text);
+  let version = starred ? schemaVersion() : 0;
+  let row = rowBuilder(statement.columns().map((c) => c.name));
+  const current = () => {
+    if (starred) {
+      const now = schemaVersion();
+      if (now !== version) {
+        version = now;
+        row = rowBuilder(statement.columns().map((c) => c.name));
+      }
+    }
+    return row;
+  };
+  statement.raw(true);
+  return {
+    statement,
+    forKysely: {
+      reader: true,
+      all(parameters) {
+        const values = statement.all(parameters) as unknown[][];
+        return values.map(current());
+      },
+      run: (parameters) => statement.run(parameters),
+      *iterate(parameters) {
+        let build: RowBuilder | undefined;
+        for (const values of statement.iterate(parameters)) {
+          build ??= current();
+          yield build(values as unknown[]);
+        }
+      },
+    },
+  };
+}
+
+const rowBuilders = new Map<string, RowBuilder>();
+
+/** A function that makes a row object of the given columns from their values, in one literal. */
+function rowBuilder(names: string[]): RowBuilder {
+  const key = names.join('\0');
+  let build = rowBuilders.get(key);
+  if (!build) {
+    // One literal gives every row the same fast shape. A later duplicate name wins, as in
+    // better-sqlite3's objects. Names are written as JSON strings, so they are never code; a
+    // column named `__proto__` is a computed key, which makes a property, not the prototype.
+    const fields = names.map((name, i) =>
+      name === '__proto__' ? `["__proto__"]: v[${i}]` : `${JSON.stringify(name)}: v[${i}]`,
+    );
+    build = new Function('v', `return { ${fields.join(', ')} };`) as RowBuilder;
+    // Column lists are as many as the queries the code writes; the bound is only a safeguard.
+    if (rowBuilders.size >= 2000) rowBuilders.clear();
+    rowBuilders.set(key, build);
+  }
+  return build;
 }
 
 export function openPostgres(connectionString: string): Database {
