@@ -174,7 +174,7 @@ function prepare(connection: SQLite.Database, text: string, schemaVersion: () =>
 const rowBuilders = new Map<string, RowBuilder>();
 
 /** A function that makes a row object of the given columns from their values, in one literal. */
-function rowBuilder(names: string[]): RowBuilder {
+export function rowBuilder(names: string[]): RowBuilder {
   const key = names.join('\0');
   let build = rowBuilders.get(key);
   if (!build) {
