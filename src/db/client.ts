@@ -138,15 +138,14 @@ function prepare(connection: SQLite.Database, text: string, schemaVersion: () =>
   // when the statement runs, which a migration (in another process too) may change under a
   // cached statement: SQLite then prepares it again, and the names are read again here.
   const starred = /\*(?!\))/.test(text);
+  const builderNow = () => rowBuilder(statement.columns().map((c) => c.name));
   let version = starred ? schemaVersion() : 0;
-  let row = rowBuilder(statement.columns().map((c) => c.name));
+  let row = builderNow();
   const current = () => {
-    if (starred) {
-      const now = schemaVersion();
-      if (now !== version) {
-        version = now;
-        row = rowBuilder(statement.columns().map((c) => c.name));
-      }
+    const now = starred ? schemaVersion() : version;
+    if (now !== version) {
+      version = now;
+      row = builderNow();
     }
     return row;
   };

@@ -23,9 +23,8 @@ parentPort.on('message', ({ id, sql, params }) => {
   try {
     // Arrays, made into objects on the other side: better-sqlite3's own row objects are slow
     // (see rowBuilder in client.ts), and arrays are quicker to pass between threads.
-    const statement = db.prepare(sql);
-    if (!statement.reader) throw new Error('not a read: ' + sql.slice(0, 60));
-    statement.raw(true);
+    // raw() refuses a statement that returns no rows, with its own message.
+    const statement = db.prepare(sql).raw(true);
     const values = statement.all(...params);
     parentPort.postMessage({ id, columns: statement.columns().map((c) => c.name), values });
   } catch (error) {
