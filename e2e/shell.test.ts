@@ -69,6 +69,27 @@ describe('first sign-in', () => {
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
     expect(await nav.getByRole('link', { name: 'Inbox' }).isVisible()).toBe(true);
     await page.screenshot({ path: path.join(artifacts, 'phone-menu.png'), fullPage: true });
+    // Log out stays on the menu button's row; who is signed in moves to the workspace's row.
+    const [menuBox, logOutBox] = await Promise.all([
+      menu.boundingBox(),
+      page.getByRole('button', { name: 'Log out' }).boundingBox(),
+    ]);
+    expect(Math.abs((logOutBox?.y ?? 0) - (menuBox?.y ?? 100))).toBeLessThan(10);
+    expect(await page.locator('.topbar .me-name').isVisible()).toBe(true);
+
+    // The inbox's views fold under one button on a phone, so its cases come first.
+    await page.goto(`${server.url}/inbox`);
+    const views = page.getByRole('navigation', { name: 'Views' });
+    const toggle = page.getByRole('button', { name: /^Views: All active/ });
+    await toggle.waitFor();
+    expect(await views.isVisible()).toBe(false);
+    await page.getByRole('list', { name: 'All active cases' }).waitFor();
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await views.getByRole('button', { name: 'Mine', exact: true }).click();
+    await page.getByRole('button', { name: /^Views: Mine/ }).waitFor();
+    expect(await views.isVisible()).toBe(false);
+    await page.screenshot({ path: path.join(artifacts, 'phone-inbox.png') });
 
     expect(scriptErrors.filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();

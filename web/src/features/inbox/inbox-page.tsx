@@ -396,7 +396,10 @@ function Inbox() {
     );
 
   /** Shows another view in its own order: an order picked for the view before is dropped. */
-  const pickView = (key: string) =>
+  // On a phone the views fold under one button, so the cases come first.
+  const [viewsOpen, setViewsOpen] = useState(false);
+  const pickView = (key: string) => {
+    setViewsOpen(false);
     setParams(
       (p) => {
         const next = new URLSearchParams(p);
@@ -406,6 +409,7 @@ function Inbox() {
       },
       { replace: true },
     );
+  };
 
   const search = params.toString() ? `?${params.toString()}` : '';
   // The search box and filters narrow the view from the address; an empty list then is theirs.
@@ -658,7 +662,20 @@ function Inbox() {
       </div>
       {creating && <NewCaseForm onCancel={() => setCreating(false)} onOpened={() => setCreating(false)} />}
       <div className={openId ? 'inbox reading' : 'inbox'}>
-        <nav className="inbox-views" aria-label="Views">
+        <button
+          type="button"
+          className="secondary views-toggle"
+          aria-expanded={viewsOpen}
+          aria-controls={`${formId}-views`}
+          onClick={() => setViewsOpen((o) => !o)}
+        >
+          Views: {view.label} <span aria-hidden="true">{viewsOpen ? '▴' : '▾'}</span>
+        </button>
+        <nav
+          id={`${formId}-views`}
+          className={viewsOpen ? 'inbox-views open' : 'inbox-views'}
+          aria-label="Views"
+        >
           <ViewGroup views={views.filter((v) => !v.key.includes(':'))} current={view.key} onPick={pickView} />
           <SavedViews
             views={saved}
@@ -688,21 +705,23 @@ function Inbox() {
             }}
           />
           {dir.teams.length > 0 && (
-            <>
+            <div className="view-section">
               <h2 className="views-title">Teams</h2>
               <ViewGroup
                 views={views.filter((v) => v.key.startsWith('team:'))}
                 current={view.key}
                 onPick={pickView}
               />
-            </>
+            </div>
           )}
-          <h2 className="views-title">Channels</h2>
-          <ViewGroup
-            views={views.filter((v) => v.key.startsWith('channel:'))}
-            current={view.key}
-            onPick={pickView}
-          />
+          <div className="view-section">
+            <h2 className="views-title">Channels</h2>
+            <ViewGroup
+              views={views.filter((v) => v.key.startsWith('channel:'))}
+              current={view.key}
+              onPick={pickView}
+            />
+          </div>
         </nav>
         <div className="case-column">
           <form className="filters case-filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>

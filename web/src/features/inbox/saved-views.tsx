@@ -53,7 +53,7 @@ export function SavedViews({
     onChanged(change);
   };
   return (
-    <div className="saved-views">
+    <div className="view-section saved-views">
       <h2 className="views-title">Saved views</h2>
       {views === null ? (
         <p className="views-note">Loading…</p>
