@@ -90,6 +90,19 @@ describe('first sign-in', () => {
     await page.getByRole('button', { name: /^Views: Mine/ }).waitFor();
     expect(await views.isVisible()).toBe(false);
     await page.screenshot({ path: path.join(artifacts, 'phone-inbox.png') });
+    // The shortcuts' list is offered where there is a keyboard, not on a touch screen.
+    expect(await page.getByRole('button', { name: /Keyboard shortcuts/ }).isVisible()).toBe(true);
+    const touch = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+      storageState: await page.context().storageState(),
+    });
+    const phone = await touch.newPage();
+    await phone.goto(`${server.url}/inbox`);
+    await phone.getByRole('button', { name: /^Views: / }).waitFor();
+    expect(await phone.getByRole('button', { name: /Keyboard shortcuts/ }).isVisible()).toBe(false);
+    await touch.close();
 
     expect(scriptErrors.filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();
