@@ -90,6 +90,13 @@ describe('first sign-in', () => {
     await page.getByRole('button', { name: /^Views: Mine/ }).waitFor();
     expect(await views.isVisible()).toBe(false);
     await page.screenshot({ path: path.join(artifacts, 'phone-inbox.png') });
+    // An open case's title takes the phone's width, its buttons below it.
+    await page.getByRole('button', { name: /^Views: Mine/ }).click();
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'All active' }).click();
+    await page.getByRole('list', { name: 'All active cases' }).getByRole('link').first().click();
+    const title = page.locator('#case-title');
+    await title.waitFor();
+    expect((await title.boundingBox())?.width ?? 0).toBeGreaterThan(300);
     // The shortcuts' list is offered where there is a keyboard, not on a touch screen.
     expect(await page.getByRole('button', { name: /Keyboard shortcuts/ }).isVisible()).toBe(true);
     const touch = await browser.newContext({
