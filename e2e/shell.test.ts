@@ -97,6 +97,14 @@ describe('first sign-in', () => {
     const title = page.locator('#case-title');
     await title.waitFor();
     expect((await title.boundingBox())?.width ?? 0).toBeGreaterThan(300);
+    // On a tablet the open case still takes the page; on a laptop it sits beside the list.
+    const list = page.getByRole('list', { name: 'All active cases' });
+    await page.setViewportSize({ width: 900, height: 844 });
+    expect((await title.boundingBox())?.width ?? 0).toBeGreaterThan(300);
+    expect(await list.isVisible()).toBe(false);
+    await page.setViewportSize({ width: 1280, height: 844 });
+    expect(await list.isVisible()).toBe(true);
+    expect((await title.boundingBox())?.width ?? 0).toBeGreaterThan(300);
     // The shortcuts' list is offered where there is a keyboard, not on a touch screen.
     expect(await page.getByRole('button', { name: /Keyboard shortcuts/ }).isVisible()).toBe(true);
     const touch = await browser.newContext({
