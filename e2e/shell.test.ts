@@ -105,6 +105,21 @@ describe('first sign-in', () => {
     await page.setViewportSize({ width: 1280, height: 844 });
     expect(await list.isVisible()).toBe(true);
     expect((await title.boundingBox())?.width ?? 0).toBeGreaterThan(300);
+    // A table on a phone becomes a card per row, each value under its column's name.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const address of [
+      '/settings/service-levels',
+      '/communities',
+      '/listening/queries',
+      '/settings/users',
+    ]) {
+      await page.goto(`${server.url}${address}`);
+      await page.locator('.table td').first().waitFor();
+      const unnamed = await page.locator('.table td:not([data-label])').count();
+      expect(unnamed, address).toBe(0);
+    }
+    await page.goto(`${server.url}/inbox`);
+    await page.getByRole('button', { name: /^Views: / }).waitFor();
     // The shortcuts' list is offered where there is a keyboard, not on a touch screen.
     expect(await page.getByRole('button', { name: /Keyboard shortcuts/ }).isVisible()).toBe(true);
     const touch = await browser.newContext({

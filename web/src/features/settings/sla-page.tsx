@@ -154,10 +154,10 @@ function Attainment({ report }: { report: SlaReport }) {
           {report.metrics.map((m) => (
             <tr key={m.metric}>
               <th scope="row">{metricLabels[m.metric]}</th>
-              <td>{m.achieved}</td>
-              <td>{m.breached}</td>
-              <td>{m.running}</td>
-              <td>
+              <td data-label="Met">{m.achieved}</td>
+              <td data-label="Breached">{m.breached}</td>
+              <td data-label="Running now">{m.running}</td>
+              <td data-label="Attainment">
                 <strong>{m.attainment === null ? '—' : `${Math.round(m.attainment * 100)}%`}</strong>
               </td>
             </tr>
