@@ -175,8 +175,14 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
     await page.locator('main a[href*="/t/"]').first().click();
     await page.locator('h1').first().waitFor();
     found.push(...(await findings(page, 'a question thread')));
-    await page.goto(`${server.url}/community/demo/s/ideas`);
-    found.push(...(await findings(page, '/community/demo/s/ideas')));
+    for (const address of [
+      '/community/demo/s/ideas',
+      '/community/demo/-/join',
+      '/community/demo/-/sign-in',
+    ]) {
+      await page.goto(`${server.url}${address}`);
+      found.push(...(await findings(page, address)));
+    }
     expect(found).toEqual([]);
     await context.close();
   });
