@@ -395,9 +395,9 @@ function Inbox() {
       { replace: true },
     );
 
-  /** Shows another view in its own order: an order picked for the view before is dropped. */
   // On a phone the views fold under one button, so the cases come first.
   const [viewsOpen, setViewsOpen] = useState(false);
+  /** Shows another view in its own order: an order picked for the view before is dropped. */
   const pickView = (key: string) => {
     setViewsOpen(false);
     setParams(
