@@ -631,6 +631,13 @@ function Inbox() {
     return () => window.removeEventListener('keydown', onKey);
   }, [help, selected, openId, open, me, canWork, patch, offerUndo, undo, undoing, undoSolve, formId]);
 
+  /** The built-in views whose keys start with `prefix`, under a title. */
+  const viewSection = (title: string, prefix: string) => (
+    <div className="view-section">
+      <h2 className="views-title">{title}</h2>
+      <ViewGroup views={views.filter((v) => v.key.startsWith(prefix))} current={view.key} onPick={pickView} />
+    </div>
+  );
   const tickAll = cases !== null && cases.length > 0 && cases.every((c) => checked.has(c.id));
 
   return (
@@ -704,24 +711,8 @@ function Inbox() {
               else if (removed && view.key === savedViewKey(removed)) setParam('view', '');
             }}
           />
-          {dir.teams.length > 0 && (
-            <div className="view-section">
-              <h2 className="views-title">Teams</h2>
-              <ViewGroup
-                views={views.filter((v) => v.key.startsWith('team:'))}
-                current={view.key}
-                onPick={pickView}
-              />
-            </div>
-          )}
-          <div className="view-section">
-            <h2 className="views-title">Channels</h2>
-            <ViewGroup
-              views={views.filter((v) => v.key.startsWith('channel:'))}
-              current={view.key}
-              onPick={pickView}
-            />
-          </div>
+          {dir.teams.length > 0 && viewSection('Teams', 'team:')}
+          {viewSection('Channels', 'channel:')}
         </nav>
         <div className="case-column">
           <form className="filters case-filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
