@@ -37,8 +37,7 @@ describe("the web app's vocabularies", () => {
     for (const [name, web, api] of pairs) expect([...web], name).toEqual([...api]);
   });
 
-  it('name every intent the analysis gives', async () => {
-    // The rule editor's and the listening filters' intents (the filters leave out `other`).
+  it('offer a rule every intent the analysis gives', async () => {
     const { choicesOf } = await import('../../web/src/features/settings/routing-rules/rule-model.ts');
     const lookups = { channels: [] } as unknown as Parameters<typeof choicesOf>[1];
     expect(choicesOf('intent', lookups).map((c) => c.value)).toEqual([...intentLabels]);
