@@ -215,6 +215,9 @@ describe('customers', () => {
     await page.goto(`${server.url}/customers/${encodeURIComponent(chosen.id)}`);
     await page.getByRole('heading', { name: chosen.displayName, level: 1 }).waitFor();
     await page.getByRole('list', { name: 'Timeline' }).getByRole('listitem').first().waitFor();
+    // The name has the width beside the avatar; Follow and Edit go below it.
+    const name = await page.getByRole('heading', { name: chosen.displayName, level: 1 }).boundingBox();
+    expect(name?.width ?? 0).toBeGreaterThan(200);
     await page.screenshot({ path: path.join(artifacts, 'customer-profile-phone.png'), fullPage: true });
 
     expect(scriptErrors.filter((e) => !e.includes('401'))).toEqual([]);
